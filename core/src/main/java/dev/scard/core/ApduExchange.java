@@ -1,0 +1,67 @@
+package dev.scard.core;
+
+import java.io.ByteArrayOutputStream;
+
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+
+/**
+ * One APDU exchange as every backend does it: checks the command, sends it, and completes T=0-style answers for
+ * the caller: {@code 6Cxx} (wrong Le; resent once with Le = xx) and {@code 61xx} (more data; GET RESPONSE until
+ * the card is done). Both are handled whatever the protocol, since some T=1 cards answer them too.
+ */
+public final class ApduExchange {
+
+    /** The most GET RESPONSE commands one exchange sends before it gives up on a card that never finishes. */
+    static final int MAX_GET_RESPONSES = 512;
+
+    private ApduExchange() {
+    }
+
+    /**
+     * Sends {@code command} over {@code connection} and returns the complete response.
+     *
+     * @throws SCardException {@link HResult#E_INVALIDARG} for a malformed command;
+     *         {@link HResult#SCARD_F_COMM_ERROR} when the card answers fewer than two bytes or never ends a
+     *         61xx chain; anything the connection throws
+     */
+    public static byte[] exchange(ReaderConnection connection, byte[] command) {
+        boolean shortWithLe = CommandApdu.check(command);
+        byte[] response = connection.transmit(command);
+        int length = checkedLength(response);
+        int sw1 = response[length - 2] & 0xFF;
+        if (sw1 == 0x6C && shortWithLe) {
+            response = connection.transmit(CommandApdu.withLe(command, response[length - 1] & 0xFF));
+            length = checkedLength(response);
+            sw1 = response[length - 2] & 0xFF;
+        }
+        if (sw1 != 0x61) {
+            return response;
+        }
+        return collectResponses(connection, command[0], response);
+    }
+
+    private static byte[] collectResponses(ReaderConnection connection, int cla, byte[] first) {
+        ByteArrayOutputStream data = new ByteArrayOutputStream(first.length + 256);
+        byte[] response = first;
+        for (int round = 0; round < MAX_GET_RESPONSES; round++) {
+            int length = response.length;
+            data.write(response, 0, length - 2);
+            if ((response[length - 2] & 0xFF) != 0x61) {
+                data.write(response, length - 2, 2);
+                return data.toByteArray();
+            }
+            response = connection.transmit(CommandApdu.getResponse(cla, response[length - 1] & 0xFF));
+            checkedLength(response);
+        }
+        throw new SCardException(HResult.SCARD_F_COMM_ERROR,
+                "the card still answered 61xx after " + MAX_GET_RESPONSES + " GET RESPONSE commands");
+    }
+
+    private static int checkedLength(byte[] response) {
+        if (response == null || response.length < 2) {
+            throw CommandApdu.tooShortResponse(response == null ? 0 : response.length);
+        }
+        return response.length;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.scard.core;
+
+import java.util.List;
+import java.util.Set;
+
+import dev.scard.api.CardHandle;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.ShareMode;
+
+/**
+ * The resource manager of any backend: lists the backend's readers and turns its connections into handles kept
+ * in a {@link HandleTable}. Backends register one instance as their {@link SCardResourceManager} service.
+ */
+public class BackendResourceManager implements SCardResourceManager {
+    private final Backend backend;
+    private final HandleTable handles;
+
+    /** A resource manager over a backend, issuing handles into {@code handles}. */
+    public BackendResourceManager(Backend backend, HandleTable handles) {
+        this.backend = backend;
+        this.handles = handles;
+    }
+
+    @Override
+    public String backend() {
+        return backend.name();
+    }
+
+    @Override
+    public List<ReaderInfo> listReaders() {
+        return backend.listReaders();
+    }
+
+    @Override
+    public CardHandle connect(String readerName) {
+        return connect(readerName, ShareMode.SHARED, Protocol.T0_OR_T1);
+    }
+
+    /** {@inheritDoc} An unknown reader fails with {@link HResult#E_INVALIDARG}. */
+    @Override
+    public CardHandle connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        Failures.requireReaderName(readerName);
+        Failures.requireArgument(shareMode, "share mode");
+        Set<Protocol> protocols = Failures.requireProtocols(preferredProtocols);
+        ReaderConnection connection = CardManager.connectKnownReader(backend, readerName, shareMode, protocols);
+        Protocol protocol;
+        try {
+            protocol = connection.status().protocol();
+        } catch (SCardException e) {
+            connection.disconnect(Disposition.LEAVE);
+            throw e;
+        }
+        long handle = handles.register(connection);
+        return new CardHandle(handle, backend.name(), readerName, shareMode, protocol);
+    }
+
+    @Override
+    public void disconnect(long handle, Disposition disposition) {
+        Failures.requireArgument(disposition, "disposition");
+        ReaderConnection connection = handles.remove(handle);
+        if (connection == null) {
+            throw Failures.invalidArgument("handle " + handle + " is not an open handle of the '"
+                    + backend.name() + "' resource manager");
+        }
+        connection.disconnect(disposition);
+    }
+
+    /** Disconnects every handle this resource manager issued; backends call it when they stop. */
+    public void closeAll() {
+        for (ReaderConnection connection : handles.removeAll()) {
+            try {
+                connection.disconnect(Disposition.LEAVE);
+            } catch (RuntimeException e) {
+                // The backend is going away; a connection that cannot be closed cleanly is closed anyway.
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.scard.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Set;
+
+import dev.scard.api.CardHandle;
+import dev.scard.api.CardState;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.SCardException;
+import dev.scard.api.ShareMode;
+
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+class CardManagerTest {
+    private final FakeBackend backend = new FakeBackend();
+    private final HandleTable handles = new HandleTable();
+    private final BackendResourceManager resourceManager = new BackendResourceManager(backend, handles);
+    private final CardManager manager = new CardManager(backend, handles);
+
+    private static void assertFails(ThrowingCallable call, HResult code, String messagePart) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(SCardException.class, e -> assertThat(e.code()).isEqualTo(code))
+                .hasMessageContaining(messagePart);
+    }
+
+    @Test
+    void everyCardOperationNeedsAnAttachment() {
+        assertThat(manager.isAttached()).isFalse();
+        assertFails(manager::status, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        assertFails(manager::lock, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        assertFails(manager::unlock, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        assertFails(manager::reconnect, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        assertFails(manager::createFileAccess, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+    }
+
+    @Test
+    void attachLockTransmitUnlockDetach() {
+        manager.attachByIfd("R");
+        assertThat(manager.isAttached()).isTrue();
+        assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+        assertThat(manager.status().protocol()).isEqualTo(Protocol.T1);
+        manager.lock();
+        manager.lock(); // already held: no-op
+        assertThat(manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
+        manager.unlock(Disposition.RESET);
+        FakeBackend.FakeConnection connection = backend.connections.get(0);
+        assertThat(connection.calls).containsExactly("begin", "end RESET");
+        manager.detach();
+        assertThat(connection.calls).containsExactly("begin", "end RESET", "disconnect LEAVE");
+        assertThat(manager.isAttached()).isFalse();
+        manager.detach(); // twice: a no-op
+    }
+
+    @Test
+    void detachReleasesAHeldLock() {
+        manager.attachByIfd("R", ShareMode.EXCLUSIVE);
+        manager.lock(Duration.ofMillis(10));
+        manager.detach();
+        assertThat(backend.connections.get(0).calls).containsExactly("begin", "end LEAVE", "disconnect LEAVE");
+    }
+
+    @Test
+    void attachWhileAttachedFailsAndKeepsTheAttachment() {
+        manager.attachByIfd("R");
+        assertFails(() -> manager.attachByIfd("R"), HResult.E_FAIL, "already attached to 'R'; detach first");
+        assertFails(() -> manager.attachByHandle(4711), HResult.E_FAIL, "already attached");
+        assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+        assertThat(backend.connections).hasSize(1);
+    }
+
+    @Test
+    void badArgumentsAreRejectedByName() {
+        assertFails(() -> manager.attachByIfd(null), HResult.E_INVALIDARG, "reader name");
+        assertFails(() -> manager.attachByIfd("nope"), HResult.E_INVALIDARG, "unknown reader 'nope'");
+        assertFails(() -> manager.attachByIfd("R", null), HResult.E_INVALIDARG, "share mode");
+        assertFails(() -> manager.attachByIfd("R", ShareMode.SHARED, Set.of()), HResult.E_INVALIDARG, "at least one");
+        assertFails(() -> manager.attachByIfd("R", ShareMode.SHARED, Set.of(Protocol.UNDEFINED)),
+                HResult.E_INVALIDARG, "only T0, T1 and RAW");
+        assertThat(manager.isAttached()).isFalse();
+        manager.attachByIfd("R");
+        assertFails(() -> manager.lock(null), HResult.E_INVALIDARG, "timeout");
+        assertFails(() -> manager.lock(Duration.ofMillis(-1)), HResult.E_INVALIDARG, "negative");
+        assertFails(() -> manager.unlock(null), HResult.E_INVALIDARG, "disposition");
+        assertFails(() -> manager.reconnect(Disposition.EJECT), HResult.E_INVALIDARG, "EJECT");
+        assertFails(() -> manager.transmit(null), HResult.E_INVALIDARG, "must not be null");
+        assertFails(() -> manager.createInterface(null, null, null), HResult.E_INVALIDARG, "GUID or a name");
+    }
+
+    @Test
+    void unlockWithoutALockIsNotTransacted() {
+        manager.attachByIfd("R");
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "holds no lock on 'R'");
+    }
+
+    @Test
+    void lockThatCannotBeTakenInTimeFailsWithEFail() {
+        manager.attachByIfd("R");
+        backend.lockedElsewhere = true;
+        assertFails(() -> manager.lock(Duration.ofMillis(5)), HResult.E_FAIL, "locked by another connection");
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "holds no lock");
+    }
+
+    @Test
+    void emptyReaderGivesAReaderAttachmentThatReconnectTurnsIntoACardAttachment() {
+        backend.cardPresent = false;
+        manager.attachByIfd("R");
+        assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
+        assertThat(manager.status().protocol()).isEqualTo(Protocol.UNDEFINED);
+        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_NO_SMARTCARD,
+                "no card in reader 'R'");
+        assertFails(manager::lock, HResult.SCARD_E_NO_SMARTCARD, "no card");
+        assertFails(manager::reconnect, HResult.SCARD_E_NO_SMARTCARD, "no card");
+        backend.cardPresent = true;
+        assertThat(manager.status().state()).isEqualTo(CardState.PRESENT);
+        manager.reconnect();
+        assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+        assertThat(manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
+    }
+
+    @Test
+    void reconnectAfterRemovalReachesTheNewCard() {
+        manager.attachByIfd("R");
+        manager.lock();
+        FakeBackend.FakeConnection first = backend.connections.get(0);
+        first.removed = true;
+        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_W_REMOVED_CARD, "removed");
+        assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
+        manager.reconnect();
+        assertThat(first.closed).isTrue();
+        assertThat(backend.connections).hasSize(2);
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock"); // the lock did not survive
+        assertThat(manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
+    }
+
+    @Test
+    void reconnectPassesTheInitializationOn() {
+        manager.attachByIfd("R");
+        manager.reconnect(Disposition.UNPOWER);
+        assertThat(backend.connections.get(0).calls).containsExactly("reconnect UNPOWER");
+    }
+
+    @Test
+    void attachByHandleBorrowsTheConnectionAndDetachLeavesItOpen() {
+        CardHandle handle = resourceManager.connect("R");
+        assertThat(handle.backend()).isEqualTo("fake");
+        assertThat(handle.protocol()).isEqualTo(Protocol.T1);
+        manager.attachByHandle(handle);
+        assertThat(manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
+        manager.detach();
+        assertThat(backend.connections.get(0).closed).isFalse();
+
+        manager.attachByHandle(handle.value());
+        resourceManager.disconnect(handle.value(), Disposition.LEAVE);
+        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE, "closed");
+        manager.detach();
+        assertFails(() -> manager.attachByHandle(handle.value()), HResult.E_INVALIDARG,
+                "is not an open handle of the 'fake' resource manager");
+    }
+
+    @Test
+    void handlesOfOtherBackendsAreRejected() {
+        CardHandle foreign = new CardHandle(0x1001, "pcsc", "R", ShareMode.SHARED, Protocol.T1);
+        assertFails(() -> manager.attachByHandle(foreign), HResult.E_INVALIDARG, "belongs to backend 'pcsc'");
+        assertFails(() -> manager.attachByHandle((CardHandle) null), HResult.E_INVALIDARG, "handle");
+        assertFails(() -> manager.attachByHandle(99), HResult.E_INVALIDARG, "handle 99");
+        assertFails(() -> resourceManager.disconnect(99, Disposition.LEAVE), HResult.E_INVALIDARG, "handle 99");
+    }
+
+    @Test
+    void disposeReleasesEverythingAndStopsTheInstance() {
+        manager.attachByIfd("R");
+        manager.lock();
+        manager.dispose("the fake backend stopped");
+        assertThat(backend.connections.get(0).calls).containsExactly("begin", "end LEAVE", "disconnect LEAVE");
+        assertThat(manager.isAttached()).isFalse();
+        assertFails(() -> manager.attachByIfd("R"), HResult.SCARD_E_SERVICE_STOPPED, "the fake backend stopped");
+        assertFails(manager::status, HResult.SCARD_E_SERVICE_STOPPED, "released");
+        manager.detach(); // still a no-op
+    }
+
+    @Test
+    void closeAllDisconnectsEveryHandle() {
+        resourceManager.connect("R");
+        resourceManager.connect("R", ShareMode.SHARED, Set.of(Protocol.T1));
+        resourceManager.closeAll();
+        assertThat(handles.size()).isZero();
+        assertThat(backend.connections).allMatch(c -> c.closed);
+    }
+
+    @Test
+    void cardServicesAreNotImplementedYet() {
+        manager.attachByIfd("R");
+        assertFails(manager::createFileAccess, HResult.E_NOTIMPL, "ISCardFileAccess");
+        assertFails(manager::createCHVerification, HResult.E_NOTIMPL, "ISCardVerify");
+        assertFails(manager::createCardAuth, HResult.E_NOTIMPL, "ISCardAuth");
+        assertFails(() -> manager.createInterface(null, "CryptoProvider", null), HResult.E_NOTIMPL, "CryptoProvider");
+    }
+}
