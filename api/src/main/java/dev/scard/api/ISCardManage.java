@@ -33,6 +33,12 @@ public interface ISCardManage {
     UUID IID = UUID.fromString("5E586211-5A09-11D0-B84C-00C04FD424B9");
 
     /**
+     * The longest command APDU {@link #transmit(byte[])} accepts: header, 3-byte Lc, 65,535 data bytes and a
+     * 2-byte Le (ISO 7816-4 case 4E).
+     */
+    int MAX_COMMAND_APDU_LENGTH = 4 + 3 + 65535 + 2;
+
+    /**
      * Models {@code AttachByHandle}: attaches to the card behind a handle from the same backend's
      * {@link SCardResourceManager#connect}. The handle stays owned by whoever obtained it: {@link #detach()}
      * forgets it and does not disconnect it; when its owner disconnects it, calls through this manager fail
@@ -176,7 +182,7 @@ public interface ISCardManage {
      * from the command's) and {@code 6Cxx} (resend with the right Le) are handled here, so the caller gets the
      * complete response.
      *
-     * @param commandApdu the command, copied; not changed
+     * @param commandApdu the command; neither changed nor kept
      * @return the response data followed by the two status-word bytes (a new array)
      * @throws SCardException {@link HResult#E_INVALIDARG} for a null or malformed APDU (the message says what
      *         is wrong); {@link HResult#SCARD_E_INVALID_HANDLE} when not attached;

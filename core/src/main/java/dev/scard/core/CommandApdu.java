@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 
 /**
@@ -9,8 +10,8 @@ import dev.scard.api.SCardException;
  */
 public final class CommandApdu {
 
-    /** The longest command APDU: header, 3-byte Lc, 65,535 data bytes, 2-byte Le. */
-    public static final int MAX_LENGTH = 4 + 3 + 65535 + 2;
+    /** The longest command APDU, {@link ISCardManage#MAX_COMMAND_APDU_LENGTH}. */
+    public static final int MAX_LENGTH = ISCardManage.MAX_COMMAND_APDU_LENGTH;
 
     private CommandApdu() {
     }

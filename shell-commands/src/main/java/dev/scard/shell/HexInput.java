@@ -1,0 +1,114 @@
+package dev.scard.shell;
+
+import dev.scard.api.ISCardManage;
+
+/**
+ * Parses hexadecimal bytes typed in the shell. Gogo splits {@code 00 A4 04 00} into four arguments, so the
+ * input comes as several parts; each part may itself contain spaces or {@code ':'} separators
+ * ({@code "00:A4:04:00"}, {@code "00A4 0400"}). Separators go between bytes, never inside one.
+ */
+final class HexInput {
+
+    /** The longest command APDU, as the API defines it. */
+    static final int MAX_APDU_LENGTH = ISCardManage.MAX_COMMAND_APDU_LENGTH;
+
+    private HexInput() {
+    }
+
+    /**
+     * The bytes the parts spell.
+     *
+     * @param what what the bytes are, for messages ("APDU")
+     * @param parts the shell arguments
+     * @throws IllegalArgumentException naming the first part that is not hexadecimal or that splits a byte,
+     *         for an odd number of digits, or for no digits at all
+     */
+    static byte[] parse(String what, String... parts) {
+        if (parts == null) {
+            parts = new String[0];
+        }
+        int digits = 0;
+        for (String part : parts) {
+            if (part == null) {
+                throw new IllegalArgumentException("'null' is not hexadecimal");
+            }
+            for (int i = 0; i < part.length(); i++) {
+                char c = part.charAt(i);
+                if (value(c) >= 0) {
+                    digits++;
+                } else if (!isSeparator(c)) {
+                    throw new IllegalArgumentException("'" + part + "' is not hexadecimal");
+                }
+            }
+        }
+        if (digits == 0) {
+            throw new IllegalArgumentException("no " + what + " given");
+        }
+        if (digits % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "odd number of hex digits (" + digits + ") in '" + abbreviate(String.join(" ", parts)) + "'");
+        }
+        byte[] bytes = new byte[digits / 2];
+        int n = 0;
+        for (String part : parts) {
+            int high = -1;
+            for (int i = 0; i < part.length(); i++) {
+                int digit = value(part.charAt(i));
+                if (digit < 0) {
+                    if (high >= 0) {
+                        throw splitByte(part);
+                    }
+                } else if (high < 0) {
+                    high = digit;
+                } else {
+                    bytes[n++] = (byte) (high << 4 | digit);
+                    high = -1;
+                }
+            }
+            if (high >= 0) {
+                throw splitByte(part);
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * A command APDU: {@link #parse} plus the size limit. The structure (header, Lc, Le) is left to the
+     * backend, which checks it the same way for every caller.
+     *
+     * @throws IllegalArgumentException as {@link #parse} does, and for more than {@value #MAX_APDU_LENGTH} bytes
+     */
+    static byte[] apdu(String... parts) {
+        byte[] apdu = parse("APDU", parts);
+        if (apdu.length > MAX_APDU_LENGTH) {
+            throw new IllegalArgumentException(
+                    "APDU too long: " + apdu.length + " bytes, at most " + MAX_APDU_LENGTH);
+        }
+        return apdu;
+    }
+
+    private static int value(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        return -1;
+    }
+
+    private static boolean isSeparator(char c) {
+        return c == ':' || Character.isWhitespace(c);
+    }
+
+    private static IllegalArgumentException splitByte(String part) {
+        return new IllegalArgumentException("'" + abbreviate(part) + "' splits a byte: hex digits go in pairs");
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    }
+}

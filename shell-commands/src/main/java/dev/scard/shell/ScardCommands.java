@@ -1,0 +1,613 @@
+package dev.scard.shell;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceObjects;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+import dev.scard.api.CardHandle;
+import dev.scard.api.CardStatus;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.ShareMode;
+
+/**
+ * The {@code scard:} commands, over the public API only.
+ *
+ * <p><b>Sessions.</b> Attachments belong to the Gogo session: each {@link CommandSession} gets its own
+ * {@link ISCardManage} instance from the prototype-scoped service of the backend that owns the reader, kept
+ * while the session is attached and released ({@code ungetService}) on {@code scard:detach}, when the session
+ * is garbage-collected, and when this component stops. Handles from {@code scard:connect} belong to the shell
+ * as a whole (any session may attach to or disconnect them) and are disconnected when this component stops.
+ *
+ * <p><b>Output and errors.</b> Every command returns its output as a String without trailing newline. Bad
+ * input throws {@link IllegalArgumentException} with one line naming the problem; failures of the API
+ * propagate as {@link SCardException}, whose message ends with the symbolic error and its value
+ * ({@code [SCARD_E_NO_SMARTCARD 0x8010000C]}).
+ *
+ * <p>The component is immediate: Gogo gets and ungets the service around every command, and a delayed
+ * component would be deactivated (and forget every session) in between.
+ */
+@Component(service = ScardCommands.class, immediate = true)
+@GogoCommand(scope = "scard", function = {"readers", "attach", "connect", "disconnect", "detach", "reconnect",
+    "lock", "unlock", "status", "apdu"})
+public class ScardCommands {
+
+    static final String NOT_ATTACHED =
+            "not attached: run scard:attach <reader> or scard:attach-handle <handle> first";
+    private static final String READER_WORDS = "reader name as scard:readers shows it (quote it, or type its words),"
+            + " optionally followed by shared (the default) or exclusive";
+    private static final String BACKEND_OPTION = "backend (scard.backend) to use when several have a reader by that"
+            + " name";
+    private static final String PROTOCOLS_OPTION =
+            "preferred protocols, comma-separated: t0, t1, raw or any (default t0,t1)";
+
+    private final BundleContext context;
+    private final SessionRegistry<Attachment> sessions = new SessionRegistry<>();
+    /** Handles from scard:connect that are still open, by backend and number. */
+    private final Map<HandleKey, CardHandle> handles = new HashMap<>();
+
+    @Activate
+    public ScardCommands(BundleContext context) {
+        this.context = context;
+    }
+
+    /** Releases every session's manager and disconnects the handles scard:connect opened. */
+    @Deactivate
+    void deactivate() {
+        sessions.clear().forEach(ScardCommands::release);
+        List<CardHandle> open;
+        synchronized (handles) {
+            open = new ArrayList<>(handles.values());
+            handles.clear();
+        }
+        for (CardHandle handle : open) {
+            try {
+                withResourceManager(handle.backend(), rm -> {
+                    rm.disconnect(handle.value(), Disposition.LEAVE);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // the backend is gone or already dropped the handle: nothing left to close
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- readers
+
+    @Descriptor("list the readers of every backend: name, backend, card present or absent, exclusive use, ATR")
+    public String readers(
+            @Descriptor("only the readers of this backend (scard.backend, e.g. simulator or pcsc)")
+            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend) {
+        List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
+        if (refs.isEmpty()) {
+            if (!backend.isEmpty()) {
+                throw new IllegalArgumentException(unknownBackend(backend));
+            }
+            return "No readers (no smart-card backend is running)";
+        }
+        List<ReaderInfo> readers = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (ServiceReference<SCardResourceManager> ref : refs) {
+            try {
+                readers.addAll(use(ref, SCardResourceManager::listReaders));
+            } catch (SCardException e) {
+                problems.add("Backend '" + backendOf(ref) + "': " + e.getMessage());
+            }
+        }
+        return Formats.readerTable(readers, problems);
+    }
+
+    // ----------------------------------------------------------------------------------------------- attach
+
+    @Descriptor("attach this shell session to a reader and the card in it (AttachByIFD); a reader without card"
+            + " gives a reader attachment")
+    public String attach(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
+            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
+            String protocols,
+            @Descriptor(READER_WORDS) String... reader) {
+        Set<Protocol> preferred = ShellArgs.protocols(protocols);
+        Target target = target(reader, backend);
+        Attachment attachment = attachmentFor(session, target.backend());
+        try {
+            attachment.manager.attachByIfd(target.reader(), target.mode(), preferred);
+        } catch (RuntimeException e) {
+            forgetIfUnused(session, attachment);
+            throw e;
+        }
+        attachment.attached(target.reader(), target.mode(), null);
+        sessions.put(session, attachment);
+        return attachedMessage(attachment, null);
+    }
+
+    /** {@code scard:attach-handle}, which {@link AttachHandleCommand} registers (its name is not a Java name). */
+    String attachHandle(CommandSession session, String backend, String handleWord) {
+        long value = ShellArgs.handle(handleWord);
+        String owner = handleBackend(value, backend);
+        Attachment attachment = attachmentFor(session, owner);
+        try {
+            attachment.manager.attachByHandle(value);
+        } catch (RuntimeException e) {
+            forgetIfUnused(session, attachment);
+            throw e;
+        }
+        CardHandle known = knownHandle(owner, value);
+        attachment.attached(known == null ? null : known.readerName(), known == null ? null : known.shareMode(),
+                value);
+        sessions.put(session, attachment);
+        return attachedMessage(attachment, "handle " + value);
+    }
+
+    @Descriptor("detach this shell session (Detach): leaves the card as it is and releases a lock; a handle"
+            + " from scard:connect stays open")
+    public String detach(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        dropIfStopped(session);
+        Attachment attachment = sessions.remove(session);
+        if (attachment == null) {
+            return "Not attached";
+        }
+        String reader = attachment.readerName();
+        release(attachment);
+        Long handle = attachment.handle;
+        return "Detached from '" + reader + "'"
+                + (handle == null ? "" : "; handle " + handle + " stays open, scard:disconnect " + handle
+                        + " closes it");
+    }
+
+    // ---------------------------------------------------------------------------------------------- handles
+
+    @Descriptor("connect to the card in a reader through the resource manager and print the handle; the handle"
+            + " stays open until scard:disconnect <handle>")
+    public String connect(
+            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
+            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
+            String protocols,
+            @Descriptor(READER_WORDS) String... reader) {
+        Set<Protocol> preferred = ShellArgs.protocols(protocols);
+        Target target = target(reader, backend);
+        CardHandle handle = withResourceManager(target.backend(),
+                rm -> rm.connect(target.reader(), target.mode(), preferred));
+        synchronized (handles) {
+            handles.put(new HandleKey(handle.backend(), handle.value()), handle);
+        }
+        long n = handle.value();
+        return "Handle " + n + " connected to '" + handle.readerName() + "' (" + Formats.word(handle.shareMode())
+                + ", " + Formats.protocol(handle.protocol()) + "); scard:attach-handle " + n
+                + " attaches to it, scard:disconnect " + n + " closes it";
+    }
+
+    @Descriptor("close a handle from scard:connect, leaving the card as it is")
+    public String disconnect(
+            @Descriptor("backend that issued the handle, when several could have")
+            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
+            @Descriptor("handle number as scard:connect printed it") String handle) {
+        return disconnect(backend, handle, "leave");
+    }
+
+    @Descriptor("close a handle from scard:connect and treat the card as the disposition says")
+    public String disconnect(
+            @Descriptor("backend that issued the handle, when several could have")
+            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
+            @Descriptor("handle number as scard:connect printed it") String handle,
+            @Descriptor("leave, reset, unpower or eject") String disposition) {
+        long value = ShellArgs.handle(handle);
+        Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
+        String owner = handleBackend(value, backend);
+        HandleKey key = new HandleKey(owner, value);
+        try {
+            withResourceManager(owner, rm -> {
+                rm.disconnect(value, how);
+                return null;
+            });
+        } catch (SCardException e) {
+            if (e.code() == HResult.E_INVALIDARG) {
+                synchronized (handles) {
+                    handles.remove(key); // the backend no longer knows it
+                }
+            }
+            throw e;
+        }
+        CardHandle known;
+        synchronized (handles) {
+            known = handles.remove(key);
+        }
+        return "Disconnected handle " + value + (known == null ? "" : " from '" + known.readerName() + "'")
+                + " (" + Formats.word(how) + ")";
+    }
+
+    // ------------------------------------------------------------------------------------ attached commands
+
+    @Descriptor("re-establish this session's link to the card (Reconnect), leaving the card as it is; after a"
+            + " reset, a removal and re-insertion, or to reach a card inserted after a reader attachment")
+    public String reconnect(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        return reconnect(session, "leave");
+    }
+
+    @Descriptor("re-establish this session's link to the card (Reconnect) after treating the card as the"
+            + " initialization says")
+    public String reconnect(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("leave, reset (warm reset) or unpower (cold reset)") String initialization) {
+        Disposition how = ShellArgs.disposition(initialization,
+                ShellArgs.of(Disposition.LEAVE, Disposition.RESET, Disposition.UNPOWER));
+        Attachment attachment = attached(session);
+        attachment.manager.reconnect(how);
+        CardStatus status = attachment.manager.status();
+        return "Reconnected to '" + status.readerName() + "' (" + Formats.word(how) + ", "
+                + Formats.protocol(status.protocol()) + ", ATR " + Formats.hex(status.atr()) + ")";
+    }
+
+    @Descriptor("lock the card for this session (SCardLock), waiting as long as another connection holds it")
+    public String lock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        Attachment attachment = attached(session);
+        attachment.manager.lock();
+        return "Locked '" + attachment.readerName() + "'";
+    }
+
+    @Descriptor("lock the card for this session (SCardLock), waiting at most the timeout; fails with E_FAIL when"
+            + " it expires")
+    public String lock(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once")
+            String timeout) {
+        Duration wait = Durations.parse(timeout);
+        Attachment attachment = attached(session);
+        attachment.manager.lock(wait);
+        return "Locked '" + attachment.readerName() + "'";
+    }
+
+    @Descriptor("release this session's lock (SCardUnlock), leaving the card as it is")
+    public String unlock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        return unlock(session, "leave");
+    }
+
+    @Descriptor("release this session's lock (SCardUnlock) and treat the card as the disposition says")
+    public String unlock(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("leave, reset, unpower or eject") String disposition) {
+        Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
+        Attachment attachment = attached(session);
+        attachment.manager.unlock(how);
+        return "Unlocked '" + attachment.readerName() + "' (" + Formats.word(how) + ")";
+    }
+
+    @Descriptor("show this session's attachment (Status): reader, backend, card state and protocol with their"
+            + " numbers, ATR")
+    public String status(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        Attachment attachment = attached(session);
+        return Formats.status(attachment.manager.status(), attachment.backend, attachment.handle);
+    }
+
+    @Descriptor("send a command APDU to the attached card and show the response data and the status word")
+    public String apdu(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
+                    + " 00A40400)") String... hex) {
+        byte[] command = HexInput.apdu(hex);
+        Attachment attachment = attached(session);
+        return Formats.response(attachment.manager.transmit(command));
+    }
+
+    // ------------------------------------------------------------------------------------------- internals
+
+    /** The session's attachment; fails when the session is not attached or its backend went away. */
+    private Attachment attached(CommandSession session) {
+        String stopped = dropIfStopped(session);
+        if (stopped != null) {
+            throw new IllegalStateException("not attached: the '" + stopped + "' backend stopped; run scard:attach"
+                    + " again");
+        }
+        Attachment attachment = sessions.get(session);
+        if (attachment == null) {
+            throw new IllegalArgumentException(NOT_ATTACHED);
+        }
+        return attachment;
+    }
+
+    /**
+     * Releases what forgotten sessions held and drops this session's attachment when its backend stopped.
+     *
+     * @return the stopped backend's name when the attachment was dropped, else null
+     */
+    private String dropIfStopped(CommandSession session) {
+        sessions.expunge().forEach(ScardCommands::release);
+        Attachment attachment = sessions.get(session);
+        if (attachment == null || attachment.ref.getBundle() != null) {
+            return null;
+        }
+        sessions.remove(session);
+        release(attachment);
+        return attachment.backend;
+    }
+
+    /**
+     * The session's manager for the backend: its current one when it is on that backend (the API then reports
+     * an attach-while-attached itself), or a fresh instance when the session has none.
+     *
+     * @throws SCardException {@link HResult#E_FAIL} when the session is attached on another backend
+     */
+    private Attachment attachmentFor(CommandSession session, String backend) {
+        dropIfStopped(session);
+        Attachment current = sessions.get(session);
+        if (current != null) {
+            if (current.backend.equals(backend)) {
+                return current;
+            }
+            throw new SCardException(HResult.E_FAIL, "this session is attached to '" + current.readerName()
+                    + "' (" + current.backend + "); run scard:detach first");
+        }
+        return newAttachment(backend);
+    }
+
+    /** Releases a fresh manager that did not get attached; an existing attachment stays as it was. */
+    private void forgetIfUnused(CommandSession session, Attachment attachment) {
+        if (sessions.get(session) != attachment) {
+            release(attachment);
+        }
+    }
+
+    private Attachment newAttachment(String backend) {
+        ServiceReference<ISCardManage> best = null;
+        for (ServiceReference<ISCardManage> ref : references(ISCardManage.class, backendFilter(backend))) {
+            if (best == null || ref.compareTo(best) > 0) {
+                best = ref;
+            }
+        }
+        ServiceObjects<ISCardManage> objects = best == null ? null : context.getServiceObjects(best);
+        ISCardManage manager = objects == null ? null : objects.getService();
+        if (manager == null) {
+            throw new IllegalStateException("no ISCardManage service for backend '" + backend + "'");
+        }
+        return new Attachment(backend, best, objects, manager);
+    }
+
+    private static void release(Attachment attachment) {
+        try {
+            attachment.manager.detach();
+        } catch (RuntimeException e) {
+            // released or stopped already: ungetService below is all that is left
+        }
+        try {
+            attachment.objects.ungetService(attachment.manager);
+        } catch (RuntimeException e) {
+            // the service was unregistered, which released the instance already
+        }
+    }
+
+    private String attachedMessage(Attachment attachment, String via) {
+        CardStatus status;
+        try {
+            status = attachment.manager.status();
+        } catch (SCardException e) {
+            return "Attached to '" + attachment.readerName() + "'" + (via == null ? "" : " via " + via)
+                    + " (status unavailable: " + e.getMessage() + ")";
+        }
+        if (attachment.reader == null) {
+            attachment.reader = status.readerName();
+        }
+        return Formats.attached(status, via, attachment.mode);
+    }
+
+    /**
+     * The reader, share mode and owning backend that the words of {@code attach} and {@code connect} name. The
+     * owner is the best-ranked backend whose resource manager lists the reader.
+     */
+    private Target target(String[] words, String backend) {
+        String[] parts = ShellArgs.readerAndOption(words, ShellArgs::isShareMode, "scard:readers");
+        List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
+        if (refs.isEmpty()) {
+            if (!backend.isEmpty()) {
+                throw new IllegalArgumentException(unknownBackend(backend));
+            }
+            throw new IllegalStateException("no smart-card backend is running (no SCardResourceManager service)");
+        }
+        Map<String, String> owners = new HashMap<>();
+        String problem = null;
+        for (ServiceReference<SCardResourceManager> ref : refs) {
+            try {
+                for (ReaderInfo reader : use(ref, SCardResourceManager::listReaders)) {
+                    owners.putIfAbsent(reader.name(), backendOf(ref));
+                }
+            } catch (SCardException e) {
+                if (problem == null) {
+                    problem = "backend '" + backendOf(ref) + "': " + e.getMessage();
+                }
+            }
+        }
+        String owner = owners.get(parts[0]);
+        if (owner == null) {
+            if (parts[1] == null && words.length > 1) {
+                String last = words[words.length - 1];
+                String shorter = ShellArgs.readerAndOption(Arrays.copyOf(words, words.length - 1), w -> false,
+                        "scard:readers")[0];
+                if (owners.containsKey(shorter)) {
+                    ShellArgs.shareMode(last); // fails, naming the word
+                }
+            }
+            throw new IllegalArgumentException("unknown reader '" + parts[0] + "'"
+                    + (problem == null ? " (scard:readers lists the readers)" : " (" + problem + ")"));
+        }
+        return new Target(parts[0], parts[1] == null ? ShareMode.SHARED : ShellArgs.shareMode(parts[1]), owner);
+    }
+
+    /** A handle number within its backend: numbers are unique per backend only. */
+    private record HandleKey(String backend, long value) {
+    }
+
+    /** A reader, how to share it, and the backend that owns it. */
+    private record Target(String reader, ShareMode mode, String backend) {
+    }
+
+    /**
+     * The backend of a handle number: the one named, else the one that issued it through scard:connect, else
+     * the only backend there is.
+     */
+    private String handleBackend(long value, String backend) {
+        if (!backend.isEmpty()) {
+            if (resourceManagers(backend).isEmpty()) {
+                throw new IllegalArgumentException(unknownBackend(backend));
+            }
+            return backend;
+        }
+        Set<String> issuers = new TreeSet<>();
+        synchronized (handles) {
+            for (CardHandle handle : handles.values()) {
+                if (handle.value() == value) {
+                    issuers.add(handle.backend());
+                }
+            }
+        }
+        if (issuers.size() == 1) {
+            return issuers.iterator().next();
+        }
+        if (issuers.size() > 1) {
+            throw new IllegalArgumentException("handle " + value + " exists on several backends " + issuers
+                    + "; name one with -b");
+        }
+        Set<String> running = runningBackends();
+        if (running.size() == 1) {
+            return running.iterator().next();
+        }
+        if (running.isEmpty()) {
+            throw new IllegalStateException("no smart-card backend is running (no SCardResourceManager service)");
+        }
+        throw new IllegalArgumentException("unknown handle " + value + "; name its backend with -b (one of "
+                + String.join(", ", running) + ")");
+    }
+
+    private CardHandle knownHandle(String backend, long value) {
+        synchronized (handles) {
+            return handles.get(new HandleKey(backend, value));
+        }
+    }
+
+    private <T> T withResourceManager(String backend, java.util.function.Function<SCardResourceManager, T> call) {
+        List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
+        if (refs.isEmpty()) {
+            throw new IllegalStateException("the '" + backend + "' backend is not running");
+        }
+        return use(refs.get(0), call);
+    }
+
+    private <S, T> T use(ServiceReference<S> ref, java.util.function.Function<S, T> call) {
+        S service = context.getService(ref);
+        if (service == null) {
+            throw new IllegalStateException("the '" + backendOf(ref) + "' backend stopped");
+        }
+        try {
+            return call.apply(service);
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /** The resource managers, best-ranked first, of one backend or (for "") of all. */
+    private List<ServiceReference<SCardResourceManager>> resourceManagers(String backend) {
+        List<ServiceReference<SCardResourceManager>> refs = new ArrayList<>(references(SCardResourceManager.class,
+                backend.isEmpty() ? null : backendFilter(backend)));
+        refs.sort((a, b) -> b.compareTo(a));
+        return refs;
+    }
+
+    private Set<String> runningBackends() {
+        Set<String> names = new TreeSet<>();
+        for (ServiceReference<SCardResourceManager> ref : resourceManagers("")) {
+            names.add(backendOf(ref));
+        }
+        return names;
+    }
+
+    private String unknownBackend(String backend) {
+        Set<String> running = runningBackends();
+        return "unknown backend '" + backend + "'" + (running.isEmpty() ? " (no backend is running)"
+                : " (running: " + String.join(", ", running) + ")");
+    }
+
+    private <S> Collection<ServiceReference<S>> references(Class<S> type, String filter) {
+        try {
+            return context.getServiceReferences(type, filter);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad backend name: " + e.getMessage());
+        }
+    }
+
+    private static String backendFilter(String backend) {
+        StringBuilder escaped = new StringBuilder();
+        for (char c : backend.toCharArray()) {
+            if (c == '\\' || c == '*' || c == '(' || c == ')') {
+                escaped.append('\\');
+            }
+            escaped.append(c);
+        }
+        return "(" + SCardServiceProperties.BACKEND + "=" + escaped + ")";
+    }
+
+    private static String backendOf(ServiceReference<?> ref) {
+        Object backend = ref.getProperty(SCardServiceProperties.BACKEND);
+        if (backend instanceof String[]) {
+            return String.join(",", Arrays.asList((String[]) backend));
+        }
+        return String.valueOf(backend);
+    }
+
+    /** One session's manager instance and what the shell knows of its attachment. */
+    private static final class Attachment {
+        final String backend;
+        final ServiceReference<ISCardManage> ref;
+        final ServiceObjects<ISCardManage> objects;
+        final ISCardManage manager;
+        volatile String reader;
+        volatile ShareMode mode;
+        volatile Long handle;
+
+        Attachment(String backend, ServiceReference<ISCardManage> ref, ServiceObjects<ISCardManage> objects,
+                ISCardManage manager) {
+            this.backend = backend;
+            this.ref = ref;
+            this.objects = objects;
+            this.manager = manager;
+        }
+
+        void attached(String readerName, ShareMode shareMode, Long handleValue) {
+            reader = readerName;
+            mode = shareMode;
+            handle = handleValue;
+        }
+
+        String readerName() {
+            if (reader == null) {
+                try {
+                    reader = manager.status().readerName();
+                } catch (RuntimeException e) {
+                    return "?";
+                }
+            }
+            return reader;
+        }
+    }
+}

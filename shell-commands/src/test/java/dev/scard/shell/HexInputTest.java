@@ -1,0 +1,101 @@
+package dev.scard.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import org.junit.jupiter.api.Test;
+
+class HexInputTest {
+
+    private static final byte[] SELECT = {0x00, (byte) 0xA4, 0x04, 0x00};
+
+    @Test
+    void joinsSeparateArguments() {
+        assertThat(HexInput.apdu("00", "A4", "04", "00")).containsExactly(SELECT);
+    }
+
+    @Test
+    void acceptsOneArgumentWithoutSeparators() {
+        assertThat(HexInput.apdu("00A40400")).containsExactly(SELECT);
+    }
+
+    @Test
+    void acceptsColonsSpacesAndTabsBetweenBytes() {
+        assertThat(HexInput.apdu("00:A4:04:00")).containsExactly(SELECT);
+        assertThat(HexInput.apdu("00 A4 04 00")).containsExactly(SELECT);
+        assertThat(HexInput.apdu("00A4\t0400")).containsExactly(SELECT);
+        assertThat(HexInput.apdu(" 00A4 ", ":04:00:")).containsExactly(SELECT);
+    }
+
+    @Test
+    void acceptsLowerAndMixedCase() {
+        assertThat(HexInput.apdu("00a4", "04", "0A", "fF")).containsExactly(0x00, 0xA4, 0x04, 0x0A, 0xFF);
+    }
+
+    @Test
+    void namesThePartThatIsNotHexadecimal() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", "12G4", "00"))
+                .withMessage("'12G4' is not hexadecimal");
+    }
+
+    @Test
+    void rejectsHexPrefixesAndNonAsciiDigits() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0x00A4"))
+                .withMessage("'0x00A4' is not hexadecimal");
+        // Arabic-Indic digit one: a digit for Character.digit, not a hex digit here.
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0\u0661"))
+                .withMessage("'0\u0661' is not hexadecimal");
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00,A4"))
+                .withMessage("'00,A4' is not hexadecimal");
+    }
+
+    @Test
+    void rejectsAnOddNumberOfDigits() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A404", "0"))
+                .withMessage("odd number of hex digits (7) in '00A404 0'");
+    }
+
+    @Test
+    void rejectsASeparatorInsideAByte() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A:40400"))
+                .withMessage("'00A:40400' splits a byte: hex digits go in pairs");
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0", "0A40400"))
+                .withMessage("'0' splits a byte: hex digits go in pairs");
+    }
+
+    @Test
+    void rejectsNoInput() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu())
+                .withMessage("no APDU given");
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu((String[]) null))
+                .withMessage("no APDU given");
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(" ", "::"))
+                .withMessage("no APDU given");
+    }
+
+    @Test
+    void rejectsANullPart() {
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", null))
+                .withMessage("'null' is not hexadecimal");
+    }
+
+    @Test
+    void acceptsTheLongestExtendedApduAndRejectsOneByteMore() {
+        String longest = "00".repeat(HexInput.MAX_APDU_LENGTH);
+        assertThat(HexInput.apdu(longest)).hasSize(65_544);
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(longest, "00"))
+                .withMessage("APDU too long: 65545 bytes, at most 65544");
+    }
+
+    @Test
+    void parseHasNoSizeLimit() {
+        assertThat(HexInput.parse("data", "00".repeat(70_000))).hasSize(70_000);
+    }
+
+    @Test
+    void abbreviatesLongInputInMessages() {
+        String odd = "0".repeat(101);
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(odd))
+                .withMessage("odd number of hex digits (101) in '" + "0".repeat(37) + "...'");
+    }
+}
