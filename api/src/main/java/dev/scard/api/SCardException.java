@@ -50,7 +50,12 @@ public class SCardException extends RuntimeException {
         this.remainingTries = remainingTries;
     }
 
-    private static String format(HResult code, String detail) {
+    /**
+     * The message this exception would carry: {@code detail} (or the code's meaning when there is none) followed
+     * by the symbolic name and value, e.g. {@code "no card [SCARD_E_NO_SMARTCARD 0x8010000C]"}. For callers
+     * that report a contract error through another exception type.
+     */
+    public static String format(HResult code, String detail) {
         Objects.requireNonNull(code, "code");
         String prefix = detail == null || detail.isEmpty() ? code.meaning() : detail;
         return prefix + " [" + code.name() + " " + code.hex() + "]";

@@ -29,19 +29,19 @@ final class Durations {
      */
     static Duration parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("no timeout given (" + FORMS + ")");
+            throw ShellFailures.badInput("no timeout given (" + FORMS + ")");
         }
         String trimmed = text.strip();
         String lower = trimmed.toLowerCase(Locale.ROOT);
         if (lower.startsWith("-")) {
-            throw new IllegalArgumentException("timeout '" + trimmed + "' is negative");
+            throw ShellFailures.badInput("timeout '" + trimmed + "' is negative");
         }
         if (lower.startsWith("p")) {
             return iso(trimmed);
         }
         Matcher m = WITH_UNIT.matcher(lower);
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + trimmed + "' is not a timeout (" + FORMS + ")");
+            throw ShellFailures.badInput("'" + trimmed + "' is not a timeout (" + FORMS + ")");
         }
         String unit = m.group(2) == null ? "ms" : m.group(2);
         long nanosPerUnit;
@@ -64,7 +64,7 @@ final class Durations {
         try {
             return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("timeout '" + trimmed + "' is too long");
+            throw ShellFailures.badInput("timeout '" + trimmed + "' is too long");
         }
     }
 
@@ -73,10 +73,10 @@ final class Durations {
         try {
             duration = Duration.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a timeout (" + FORMS + ")");
+            throw ShellFailures.badInput("'" + text + "' is not a timeout (" + FORMS + ")");
         }
         if (duration.isNegative()) {
-            throw new IllegalArgumentException("timeout '" + text + "' is negative");
+            throw ShellFailures.badInput("timeout '" + text + "' is negative");
         }
         return duration;
     }

@@ -30,22 +30,22 @@ final class HexInput {
         int digits = 0;
         for (String part : parts) {
             if (part == null) {
-                throw new IllegalArgumentException("'null' is not hexadecimal");
+                throw ShellFailures.badInput("'null' is not hexadecimal");
             }
             for (int i = 0; i < part.length(); i++) {
                 char c = part.charAt(i);
                 if (value(c) >= 0) {
                     digits++;
                 } else if (!isSeparator(c)) {
-                    throw new IllegalArgumentException("'" + part + "' is not hexadecimal");
+                    throw ShellFailures.badInput("'" + part + "' is not hexadecimal");
                 }
             }
         }
         if (digits == 0) {
-            throw new IllegalArgumentException("no " + what + " given");
+            throw ShellFailures.badInput("no " + what + " given");
         }
         if (digits % 2 != 0) {
-            throw new IllegalArgumentException(
+            throw ShellFailures.badInput(
                     "odd number of hex digits (" + digits + ") in '" + abbreviate(String.join(" ", parts)) + "'");
         }
         byte[] bytes = new byte[digits / 2];
@@ -81,7 +81,7 @@ final class HexInput {
     static byte[] apdu(String... parts) {
         byte[] apdu = parse("APDU", parts);
         if (apdu.length > MAX_APDU_LENGTH) {
-            throw new IllegalArgumentException(
+            throw ShellFailures.badInput(
                     "APDU too long: " + apdu.length + " bytes, at most " + MAX_APDU_LENGTH);
         }
         return apdu;
@@ -105,7 +105,7 @@ final class HexInput {
     }
 
     private static IllegalArgumentException splitByte(String part) {
-        return new IllegalArgumentException("'" + abbreviate(part) + "' splits a byte: hex digits go in pairs");
+        return ShellFailures.badInput("'" + abbreviate(part) + "' splits a byte: hex digits go in pairs");
     }
 
     private static String abbreviate(String text) {

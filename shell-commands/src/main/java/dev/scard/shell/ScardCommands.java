@@ -105,7 +105,7 @@ public class ScardCommands {
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
             if (!backend.isEmpty()) {
-                throw new IllegalArgumentException(unknownBackend(backend));
+                throw ShellFailures.badInput(unknownBackend(backend));
             }
             return "No readers (no smart-card backend is running)";
         }
@@ -319,12 +319,12 @@ public class ScardCommands {
     private Attachment attached(CommandSession session) {
         String stopped = dropIfStopped(session);
         if (stopped != null) {
-            throw new IllegalStateException("not attached: the '" + stopped + "' backend stopped; run scard:attach"
+            throw ShellFailures.notAttached("not attached: the '" + stopped + "' backend stopped; run scard:attach"
                     + " again");
         }
         Attachment attachment = sessions.get(session);
         if (attachment == null) {
-            throw new IllegalArgumentException(NOT_ATTACHED);
+            throw ShellFailures.notAttached(NOT_ATTACHED);
         }
         return attachment;
     }
@@ -381,7 +381,7 @@ public class ScardCommands {
         ServiceObjects<ISCardManage> objects = best == null ? null : context.getServiceObjects(best);
         ISCardManage manager = objects == null ? null : objects.getService();
         if (manager == null) {
-            throw new IllegalStateException("no ISCardManage service for backend '" + backend + "'");
+            throw ShellFailures.unavailable("no ISCardManage service for backend '" + backend + "'");
         }
         return new Attachment(backend, best, objects, manager);
     }
@@ -422,9 +422,9 @@ public class ScardCommands {
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
             if (!backend.isEmpty()) {
-                throw new IllegalArgumentException(unknownBackend(backend));
+                throw ShellFailures.badInput(unknownBackend(backend));
             }
-            throw new IllegalStateException("no smart-card backend is running (no SCardResourceManager service)");
+            throw ShellFailures.unavailable("no smart-card backend is running (no SCardResourceManager service)");
         }
         Map<String, String> owners = new HashMap<>();
         String problem = null;
@@ -449,7 +449,7 @@ public class ScardCommands {
                     ShellArgs.shareMode(last); // fails, naming the word
                 }
             }
-            throw new IllegalArgumentException("unknown reader '" + parts[0] + "'"
+            throw ShellFailures.badInput("unknown reader '" + parts[0] + "'"
                     + (problem == null ? " (scard:readers lists the readers)" : " (" + problem + ")"));
         }
         return new Target(parts[0], parts[1] == null ? ShareMode.SHARED : ShellArgs.shareMode(parts[1]), owner);
@@ -470,7 +470,7 @@ public class ScardCommands {
     private String handleBackend(long value, String backend) {
         if (!backend.isEmpty()) {
             if (resourceManagers(backend).isEmpty()) {
-                throw new IllegalArgumentException(unknownBackend(backend));
+                throw ShellFailures.badInput(unknownBackend(backend));
             }
             return backend;
         }
@@ -486,7 +486,7 @@ public class ScardCommands {
             return issuers.iterator().next();
         }
         if (issuers.size() > 1) {
-            throw new IllegalArgumentException("handle " + value + " exists on several backends " + issuers
+            throw ShellFailures.badInput("handle " + value + " exists on several backends " + issuers
                     + "; name one with -b");
         }
         Set<String> running = runningBackends();
@@ -494,9 +494,9 @@ public class ScardCommands {
             return running.iterator().next();
         }
         if (running.isEmpty()) {
-            throw new IllegalStateException("no smart-card backend is running (no SCardResourceManager service)");
+            throw ShellFailures.unavailable("no smart-card backend is running (no SCardResourceManager service)");
         }
-        throw new IllegalArgumentException("unknown handle " + value + "; name its backend with -b (one of "
+        throw ShellFailures.badInput("unknown handle " + value + "; name its backend with -b (one of "
                 + String.join(", ", running) + ")");
     }
 
@@ -509,7 +509,7 @@ public class ScardCommands {
     private <T> T withResourceManager(String backend, java.util.function.Function<SCardResourceManager, T> call) {
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
-            throw new IllegalStateException("the '" + backend + "' backend is not running");
+            throw ShellFailures.unavailable("the '" + backend + "' backend is not running");
         }
         return use(refs.get(0), call);
     }
@@ -517,7 +517,7 @@ public class ScardCommands {
     private <S, T> T use(ServiceReference<S> ref, java.util.function.Function<S, T> call) {
         S service = context.getService(ref);
         if (service == null) {
-            throw new IllegalStateException("the '" + backendOf(ref) + "' backend stopped");
+            throw ShellFailures.unavailable("the '" + backendOf(ref) + "' backend stopped");
         }
         try {
             return call.apply(service);
@@ -552,7 +552,7 @@ public class ScardCommands {
         try {
             return context.getServiceReferences(type, filter);
         } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException("bad backend name: " + e.getMessage());
+            throw ShellFailures.badInput("bad backend name: " + e.getMessage());
         }
     }
 

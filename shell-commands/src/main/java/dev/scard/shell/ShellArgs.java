@@ -31,7 +31,7 @@ final class ShellArgs {
         if (w.equals("exclusive")) {
             return ShareMode.EXCLUSIVE;
         }
-        throw new IllegalArgumentException("unknown share mode '" + word + "' (use shared or exclusive)");
+        throw ShellFailures.badInput("unknown share mode '" + word + "' (use shared or exclusive)");
     }
 
     /**
@@ -45,7 +45,7 @@ final class ShellArgs {
                 return d;
             }
         }
-        throw new IllegalArgumentException("unknown disposition '" + word + "' (use " + names(allowed) + ")");
+        throw ShellFailures.badInput("unknown disposition '" + word + "' (use " + names(allowed) + ")");
     }
 
     /**
@@ -69,7 +69,7 @@ final class ShellArgs {
                     result.addAll(EnumSet.of(Protocol.T0, Protocol.T1, Protocol.RAW));
                     break;
                 default:
-                    throw new IllegalArgumentException(
+                    throw ShellFailures.badInput(
                             "unknown protocol '" + item.strip() + "' in '" + list + "' (use t0, t1, raw or any)");
             }
         }
@@ -85,7 +85,7 @@ final class ShellArgs {
             }
             return Long.parseLong(w);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + word + "' is not a handle number");
+            throw ShellFailures.badInput("'" + word + "' is not a handle number");
         }
     }
 
@@ -110,7 +110,7 @@ final class ShellArgs {
         }
         String reader = String.join(" ", list).strip();
         if (reader.isEmpty()) {
-            throw new IllegalArgumentException("no reader given (" + lister + " lists them)");
+            throw ShellFailures.badInput("no reader given (" + lister + " lists them)");
         }
         return new String[] {reader, option};
     }

@@ -100,12 +100,12 @@ public class SimCommands {
         ServiceReference<?> ref = simulator.get();
         Object control = ref == null ? null : context.getService(ref);
         if (control == null) {
-            throw new IllegalStateException(NO_SIMULATOR);
+            throw ShellFailures.unavailable(NO_SIMULATOR);
         }
         try {
             return call.apply(control, reader);
         } catch (LinkageError | ClassCastException e) {
-            throw new IllegalStateException(NOT_WIRED);
+            throw ShellFailures.unavailable(NOT_WIRED);
         } finally {
             context.ungetService(ref);
         }

@@ -94,7 +94,7 @@ final class StatusWords {
      */
     static String meaning(int sw) {
         if (sw < 0 || sw > 0xFFFF) {
-            throw new IllegalArgumentException("a status word has two bytes: " + Integer.toHexString(sw));
+            throw ShellFailures.badInput("a status word has two bytes: " + Integer.toHexString(sw));
         }
         String exact = EXACT.get(sw);
         if (exact != null) {

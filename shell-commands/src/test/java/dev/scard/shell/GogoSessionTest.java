@@ -3,6 +3,7 @@ package dev.scard.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -92,8 +93,8 @@ class GogoSessionTest {
         run("scard:attach \"Simulated Reader 0\"");
         assertThat(run("scard:status")).asString().startsWith("Reader:   Simulated Reader 0\n");
         CommandSession other = newSession();
-        assertThatIllegalArgumentException().isThrownBy(() -> other.execute("scard:status"))
-                .withMessage(ScardCommands.NOT_ATTACHED);
+        assertThatIllegalStateException().isThrownBy(() -> other.execute("scard:status"))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
     }
 
     @Test
@@ -112,11 +113,11 @@ class GogoSessionTest {
     void reportsBadInputAsIllegalArgument() throws Exception {
         run("scard:attach 'Simulated Reader 0'");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:apdu 00 12G4"))
-                .withMessage("'12G4' is not hexadecimal");
+                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:lock soon"))
                 .withMessageStartingWith("'soon' is not a timeout");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:attach-handle abc"))
-                .withMessage("'abc' is not a handle number");
+                .withMessage("'abc' is not a handle number" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test

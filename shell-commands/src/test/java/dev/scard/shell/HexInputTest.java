@@ -35,48 +35,48 @@ class HexInputTest {
     @Test
     void namesThePartThatIsNotHexadecimal() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", "12G4", "00"))
-                .withMessage("'12G4' is not hexadecimal");
+                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsHexPrefixesAndNonAsciiDigits() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0x00A4"))
-                .withMessage("'0x00A4' is not hexadecimal");
+                .withMessage("'0x00A4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
         // Arabic-Indic digit one: a digit for Character.digit, not a hex digit here.
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0\u0661"))
-                .withMessage("'0\u0661' is not hexadecimal");
+                .withMessage("'0\u0661' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00,A4"))
-                .withMessage("'00,A4' is not hexadecimal");
+                .withMessage("'00,A4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsAnOddNumberOfDigits() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A404", "0"))
-                .withMessage("odd number of hex digits (7) in '00A404 0'");
+                .withMessage("odd number of hex digits (7) in '00A404 0'" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsASeparatorInsideAByte() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A:40400"))
-                .withMessage("'00A:40400' splits a byte: hex digits go in pairs");
+                .withMessage("'00A:40400' splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0", "0A40400"))
-                .withMessage("'0' splits a byte: hex digits go in pairs");
+                .withMessage("'0' splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsNoInput() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu())
-                .withMessage("no APDU given");
+                .withMessage("no APDU given" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu((String[]) null))
-                .withMessage("no APDU given");
+                .withMessage("no APDU given" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(" ", "::"))
-                .withMessage("no APDU given");
+                .withMessage("no APDU given" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsANullPart() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", null))
-                .withMessage("'null' is not hexadecimal");
+                .withMessage("'null' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -84,7 +84,7 @@ class HexInputTest {
         String longest = "00".repeat(HexInput.MAX_APDU_LENGTH);
         assertThat(HexInput.apdu(longest)).hasSize(65_544);
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(longest, "00"))
-                .withMessage("APDU too long: 65545 bytes, at most 65544");
+                .withMessage("APDU too long: 65545 bytes, at most 65544" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -96,6 +96,6 @@ class HexInputTest {
     void abbreviatesLongInputInMessages() {
         String odd = "0".repeat(101);
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(odd))
-                .withMessage("odd number of hex digits (101) in '" + "0".repeat(37) + "...'");
+                .withMessage("odd number of hex digits (101) in '" + "0".repeat(37) + "...'" + " [E_INVALIDARG 0x80070057]");
     }
 }

@@ -85,7 +85,7 @@ class ScardCommandsTest {
                 "Reader             Backend  Card     Exclusive  ATR",
                 "Virtual PCD 00 00  pcsc     present  no         " + ATR));
         assertThatIllegalArgumentException().isThrownBy(() -> commands.readers("nfc"))
-                .withMessage("unknown backend 'nfc' (running: pcsc, simulator)");
+                .withMessage("unknown backend 'nfc' (running: pcsc, simulator)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -100,7 +100,7 @@ class ScardCommandsTest {
         ScardCommands alone = new ScardCommands(new FakeRegistry().context);
         assertThat(alone.readers("")).isEqualTo("No readers (no smart-card backend is running)");
         assertThatIllegalStateException().isThrownBy(() -> alone.attach(session, "", "t0,t1", words("R")))
-                .withMessage("no smart-card backend is running (no SCardResourceManager service)");
+                .withMessage("no smart-card backend is running (no SCardResourceManager service)" + " [SCARD_E_NO_SERVICE 0x8010001D]");
     }
 
     @Test
@@ -130,13 +130,13 @@ class ScardCommandsTest {
     @Test
     void rejectsUnknownReadersAndShareModes() {
         assertThatIllegalArgumentException().isThrownBy(() -> commands.attach(session, "", "t0,t1", words("Nope")))
-                .withMessage("unknown reader 'Nope' (scard:readers lists the readers)");
+                .withMessage("unknown reader 'Nope' (scard:readers lists the readers)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> commands.attach(session, "", "t0,t1", words("Simulated Reader 0", "direct")))
-                .withMessage("unknown share mode 'direct' (use shared or exclusive)");
+                .withMessage("unknown share mode 'direct' (use shared or exclusive)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> commands.attach(session, "", "t9", words("Simulated Reader 0")))
-                .withMessage("unknown protocol 't9' in 't9' (use t0, t1, raw or any)");
+                .withMessage("unknown protocol 't9' in 't9' (use t0, t1, raw or any)" + " [E_INVALIDARG 0x80070057]");
         assertThat(registry.outstanding).isEmpty();
     }
 
@@ -178,16 +178,16 @@ class ScardCommandsTest {
 
     @Test
     void commandsThatNeedAnAttachmentSaySo() {
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.status(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.apdu(session, "00A40400"))
-                .withMessage(ScardCommands.NOT_ATTACHED);
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.lock(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.unlock(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.reconnect(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
+        assertThatIllegalStateException().isThrownBy(() -> commands.status(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.apdu(session, "00A40400"))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.lock(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.unlock(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.reconnect(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
     }
 
     @Test
@@ -204,9 +204,9 @@ class ScardCommandsTest {
     @Test
     void checksApduInputBeforeAnythingElse() {
         assertThatIllegalArgumentException().isThrownBy(() -> commands.apdu(session, "12G4"))
-                .withMessage("'12G4' is not hexadecimal");
+                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.apdu(session))
-                .withMessage("no APDU given");
+                .withMessage("no APDU given" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -237,9 +237,9 @@ class ScardCommandsTest {
     void rejectsBadWordsForReconnectLockAndUnlock() {
         commands.attach(session, "", "t0,t1", words("Simulated Reader 0"));
         assertThatIllegalArgumentException().isThrownBy(() -> commands.reconnect(session, "eject"))
-                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)");
+                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.unlock(session, "later"))
-                .withMessage("unknown disposition 'later' (use leave, reset, unpower or eject)");
+                .withMessage("unknown disposition 'later' (use leave, reset, unpower or eject)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.lock(session, "2x"))
                 .withMessageStartingWith("'2x' is not a timeout");
     }
@@ -278,14 +278,14 @@ class ScardCommandsTest {
         commands.connect("", "t0,t1", words("Simulated Reader 0"));
         commands.connect("", "t0,t1", words("Virtual PCD 00 00"));
         assertThatIllegalArgumentException().isThrownBy(() -> commands.attachHandle(session, "", "1"))
-                .withMessage("handle 1 exists on several backends [pcsc, simulator]; name one with -b");
+                .withMessage("handle 1 exists on several backends [pcsc, simulator]; name one with -b" + " [E_INVALIDARG 0x80070057]");
         assertThat(commands.attachHandle(session, "pcsc", "1")).startsWith("Attached to 'Virtual PCD 00 00'");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "7"))
-                .withMessage("unknown handle 7; name its backend with -b (one of pcsc, simulator)");
+                .withMessage("unknown handle 7; name its backend with -b (one of pcsc, simulator)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "x1"))
-                .withMessage("'x1' is not a handle number");
+                .withMessage("'x1' is not a handle number" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "1", "drop"))
-                .withMessage("unknown disposition 'drop' (use leave, reset, unpower or eject)");
+                .withMessage("unknown disposition 'drop' (use leave, reset, unpower or eject)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -293,8 +293,8 @@ class ScardCommandsTest {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.attachHandle(session, "pcsc", "9"))
                 .withMessage("unknown handle 9 [E_INVALIDARG 0x80070057]");
         assertThat(registry.outstanding).isEmpty();
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.status(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
+        assertThatIllegalStateException().isThrownBy(() -> commands.status(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
     }
 
     @Test
@@ -302,9 +302,9 @@ class ScardCommandsTest {
         commands.attach(session, "", "t0,t1", words("Simulated Reader 0"));
         registry.unregister(simulatorManagers);
         assertThatIllegalStateException().isThrownBy(() -> commands.status(session))
-                .withMessage("not attached: the 'simulator' backend stopped; run scard:attach again");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.status(session))
-                .withMessage(ScardCommands.NOT_ATTACHED);
+                .withMessage("not attached: the 'simulator' backend stopped; run scard:attach again" + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.status(session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
     }
 
     @Test

@@ -18,7 +18,7 @@ class ShellArgsTest {
         assertThat(ShellArgs.shareMode("shared")).isEqualTo(ShareMode.SHARED);
         assertThat(ShellArgs.shareMode("EXCLUSIVE")).isEqualTo(ShareMode.EXCLUSIVE);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.shareMode("direct"))
-                .withMessage("unknown share mode 'direct' (use shared or exclusive)");
+                .withMessage("unknown share mode 'direct' (use shared or exclusive)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -26,11 +26,11 @@ class ShellArgsTest {
         var reconnect = ShellArgs.of(Disposition.LEAVE, Disposition.RESET, Disposition.UNPOWER);
         assertThat(ShellArgs.disposition("Reset", reconnect)).isEqualTo(Disposition.RESET);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.disposition("eject", reconnect))
-                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)");
+                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
         var all = ShellArgs.of(Disposition.values());
         assertThat(ShellArgs.disposition("eject", all)).isEqualTo(Disposition.EJECT);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.disposition("drop", all))
-                .withMessage("unknown disposition 'drop' (use leave, reset, unpower or eject)");
+                .withMessage("unknown disposition 'drop' (use leave, reset, unpower or eject)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -41,9 +41,9 @@ class ShellArgsTest {
         assertThat(ShellArgs.protocols("any")).isEqualTo(EnumSet.of(Protocol.T0, Protocol.T1, Protocol.RAW));
         assertThat(ShellArgs.protocols(" t1 , t0 ")).isEqualTo(EnumSet.of(Protocol.T0, Protocol.T1));
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.protocols("t0,t2"))
-                .withMessage("unknown protocol 't2' in 't0,t2' (use t0, t1, raw or any)");
+                .withMessage("unknown protocol 't2' in 't0,t2' (use t0, t1, raw or any)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.protocols(""))
-                .withMessage("unknown protocol '' in '' (use t0, t1, raw or any)");
+                .withMessage("unknown protocol '' in '' (use t0, t1, raw or any)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -52,9 +52,9 @@ class ShellArgsTest {
         assertThat(ShellArgs.handle(" 42 ")).isEqualTo(42L);
         assertThat(ShellArgs.handle("0x1F")).isEqualTo(31L);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.handle("five"))
-                .withMessage("'five' is not a handle number");
+                .withMessage("'five' is not a handle number" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.handle("0x"))
-                .withMessage("'0x' is not a handle number");
+                .withMessage("'0x' is not a handle number" + " [E_INVALIDARG 0x80070057]");
     }
 
     private static String[] split(String... words) {
@@ -81,11 +81,11 @@ class ShellArgsTest {
     @Test
     void namesTheListingCommandWhenNoReaderIsGiven() {
         assertThatIllegalArgumentException().isThrownBy(() -> split())
-                .withMessage("no reader given (scard:readers lists them)");
+                .withMessage("no reader given (scard:readers lists them)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> split((String[]) null))
-                .withMessage("no reader given (scard:readers lists them)");
+                .withMessage("no reader given (scard:readers lists them)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> ShellArgs.readerAndOption(new String[] {" "}, word -> false, "sim:readers"))
-                .withMessage("no reader given (sim:readers lists them)");
+                .withMessage("no reader given (sim:readers lists them)" + " [E_INVALIDARG 0x80070057]");
     }
 }
