@@ -13,7 +13,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p><b>Lifecycle.</b> An instance is one attachment, like the COM object it models. Backends register it
  * with prototype scope: each {@code ServiceObjects.getService()} is a fresh manager ({@code CoCreateInstance}),
  * {@code ungetService} detaches it and releases everything it holds ({@code Release}); a released manager,
- * or one whose backend stopped, fails every call with {@link HResult#SCARD_E_SERVICE_STOPPED}.
+ * or one whose backend stopped, fails every call with {@link HResult#SCARD_E_SERVICE_STOPPED}, except
+ * {@link #detach()} (still a no-op) and {@link #isAttached()} ({@code false}).
  *
  * <p><b>Errors.</b> Failures throw {@link SCardException} with the HRESULT. Calls that need an attachment
  * fail with {@link HResult#SCARD_E_INVALID_HANDLE} when nothing is attached, and card operations on a

@@ -44,7 +44,8 @@ public class CardManager implements ISCardManage {
         final Set<Protocol> protocols;
         /** True when the connection belongs to a handle's owner: detach forgets it, never closes it. */
         final boolean borrowed;
-        ReaderConnection connection;
+        /** Volatile so {@link #dispose(String)} can close it without the monitor. */
+        volatile ReaderConnection connection;
         boolean locked;
 
         Attachment(String readerName, ShareMode shareMode, Set<Protocol> protocols, boolean borrowed,
@@ -329,9 +330,15 @@ public class CardManager implements ISCardManage {
      * @param reason why, for the error message (e.g. {@code "the simulator backend stopped"})
      */
     public void dispose(String reason) {
+        disposedReason = reason;
+        // Close our own connection before taking the monitor: a transmit of this manager may hold the monitor
+        // while it waits for another connection's transaction, and closing the connection ends that wait.
+        Attachment current = attachment;
+        if (current != null && !current.borrowed && current.connection != null) {
+            current.connection.disconnect(Disposition.LEAVE);
+        }
         synchronized (monitor) {
-            disposedReason = reason;
-            Attachment current = attachment;
+            current = attachment;
             attachment = null;
             if (current != null) {
                 try {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.scard.api.CardHandle;
 import dev.scard.api.CardState;
@@ -178,11 +181,47 @@ class CardManagerTest {
         manager.attachByIfd("R");
         manager.lock();
         manager.dispose("the fake backend stopped");
-        assertThat(backend.connections.get(0).calls).containsExactly("begin", "end LEAVE", "disconnect LEAVE");
+        FakeBackend.FakeConnection connection = backend.connections.get(0);
+        assertThat(connection.closed).isTrue(); // closing the connection ends its transaction too
+        assertThat(connection.calls).startsWith("begin", "disconnect LEAVE").doesNotContain("end LEAVE");
         assertThat(manager.isAttached()).isFalse();
         assertFails(() -> manager.attachByIfd("R"), HResult.SCARD_E_SERVICE_STOPPED, "the fake backend stopped");
         assertFails(manager::status, HResult.SCARD_E_SERVICE_STOPPED, "released");
         manager.detach(); // still a no-op
+    }
+
+    @Test
+    void disposeEndsATransmitThatWaitsInTheBackendWhileHoldingTheMonitor() throws Exception {
+        manager.attachByIfd("R");
+        FakeBackend.FakeConnection connection = backend.connections.get(0);
+        CountDownLatch waiting = new CountDownLatch(1);
+        backend.card = command -> {
+            waiting.countDown();
+            synchronized (connection) {
+                while (!connection.closed) {
+                    try {
+                        connection.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            throw new SCardException(HResult.SCARD_E_INVALID_HANDLE, "closed while waiting");
+        };
+        CompletableFuture<byte[]> transmit = CompletableFuture
+                .supplyAsync(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
+        assertThat(waiting.await(5, TimeUnit.SECONDS)).isTrue();
+        backend.onDisconnect = () -> {
+            synchronized (connection) {
+                connection.notifyAll();
+            }
+        };
+        CompletableFuture<Void> dispose = CompletableFuture
+                .runAsync(() -> manager.dispose("stopped"));
+        dispose.get(5, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> transmit.get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(SCardException.class).hasMessageContaining("closed while waiting");
     }
 
     @Test

@@ -26,6 +26,8 @@ final class FakeBackend implements Backend {
     final List<FakeConnection> connections = new ArrayList<>();
     /** Whether another party holds the card's transaction. */
     volatile boolean lockedElsewhere;
+    /** Runs after a connection was closed (lets a test wake a waiting card). */
+    volatile Runnable onDisconnect = () -> { };
 
     @Override
     public String name() {
@@ -65,7 +67,7 @@ final class FakeBackend implements Backend {
         final ShareMode shareMode;
         final Deque<byte[]> sent = new ArrayDeque<>();
         final List<String> calls = new ArrayList<>();
-        boolean closed;
+        volatile boolean closed;
         boolean removed;
         boolean inTransaction;
 
@@ -140,6 +142,7 @@ final class FakeBackend implements Backend {
         public void disconnect(Disposition disposition) {
             calls.add("disconnect " + disposition);
             closed = true;
+            onDisconnect.run();
         }
     }
 }
