@@ -9,7 +9,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * (never concurrently for the same card).
  *
  * <p>A model must answer every byte string with a response APDU (at least a status word), like a real card
- * would ({@code 6D00} unknown instruction, {@code 6700} wrong length, ...), and never throw.
+ * would ({@code 6D00} unknown instruction, {@code 6700} wrong length, ...), and never throw. If it throws anyway
+ * or answers fewer than two bytes, the command fails with {@code SCARD_F_COMM_ERROR}.
+ *
+ * <p>A model instance is in one reader at a time; the simulator reads its {@link #atr()} and {@link #protocol()}
+ * once per insertion, right after the power-up {@link #reset()}.
  */
 @ConsumerType
 public interface SimulatedCard {
@@ -23,8 +27,9 @@ public interface SimulatedCard {
     /**
      * Processes one command APDU.
      *
-     * @param commandApdu the command (the model must not keep or change it)
-     * @return the response: data followed by SW1 SW2
+     * @param commandApdu the command (the model must not keep or change it); any bytes, also malformed ones
+     * @return the response: data followed by SW1 SW2, in a new array for each call (the simulator hands it to
+     *         the caller without copying)
      */
     byte[] process(byte[] commandApdu);
 

@@ -1,6 +1,13 @@
 /**
  * Control API of the simulator backend: insert, remove and reset simulated cards, and plug in card models.
  * Exported by the simulator bundle for programs, tests and the {@code sim:} shell commands.
+ *
+ * <p>The simulated readers behave like PC/SC readers: exclusive connections and transactions exclude others
+ * ({@code SCARD_E_SHARING_VIOLATION}, waiting), and a removed or reset card is reported to every other connection
+ * until it reconnects. Simulated readers can eject: the {@code EJECT} disposition removes the card as
+ * {@link dev.scard.simulator.control.SimulatorControl#remove(String)} does, and {@code insert(reader)} puts it back.
+ * The preferred protocol {@code RAW} always matches (commands reach the card model unchanged); a card's own protocol
+ * is chosen when it is preferred too.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

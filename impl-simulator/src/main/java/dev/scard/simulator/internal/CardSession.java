@@ -1,0 +1,57 @@
+package dev.scard.simulator.internal;
+
+import dev.scard.api.Protocol;
+import dev.scard.simulator.control.SimulatedCard;
+
+/**
+ * One power-up of one card in a reader, or the absence of a card: immutable, compared by identity.
+ *
+ * <p>A reader makes a new session on every insertion, removal and reset. A connection remembers the session it
+ * was established in; when the reader's session is no longer that one, the connection's card was removed (the
+ * {@link #insertion} differs) or reset (same insertion, new session), until the connection reconnects.
+ */
+final class CardSession {
+
+    private static final byte[] NO_ATR = new byte[0];
+
+    /** Counts insertions and removals in a reader; a new number means a different card (or none). */
+    final long insertion;
+    /** The card model, or null when the reader is empty. */
+    final SimulatedCard card;
+    /** The card's ATR as read at insertion (never handed out without a copy); empty without a card. */
+    final byte[] atr;
+    /** The protocol the card speaks; {@link Protocol#UNDEFINED} without a card. */
+    final Protocol protocol;
+
+    private CardSession(long insertion, SimulatedCard card, byte[] atr, Protocol protocol) {
+        this.insertion = insertion;
+        this.card = card;
+        this.atr = atr;
+        this.protocol = protocol;
+    }
+
+    /** The session of an empty reader. */
+    static CardSession empty(long insertion) {
+        return new CardSession(insertion, null, NO_ATR, Protocol.UNDEFINED);
+    }
+
+    /** The first session of a card just inserted. */
+    static CardSession inserted(long insertion, SimulatedCard card, byte[] atr, Protocol protocol) {
+        return new CardSession(insertion, card, atr, protocol);
+    }
+
+    /** The session that follows a reset of this session's card: the same card, a new identity. */
+    CardSession afterReset() {
+        return new CardSession(insertion, card, atr, protocol);
+    }
+
+    /** Whether a card is in. */
+    boolean hasCard() {
+        return card != null;
+    }
+
+    /** Whether {@code other} is a session of the same insertion (the same card, possibly reset since). */
+    boolean sameInsertion(CardSession other) {
+        return insertion == other.insertion;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.scard.simulator.internal;
+
+import java.util.Set;
+
+import dev.scard.api.CardStatus;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.SCardException;
+import dev.scard.api.ShareMode;
+import dev.scard.core.ReaderConnection;
+
+/**
+ * One connection to a simulated card (a PC/SC SCARDHANDLE). The state lives here; the rules live in
+ * {@link SimulatedReader}, which every method delegates to. Thread-safe.
+ *
+ * <p>Decisions where PC/SC leaves room: {@link Disposition#EJECT} removes the card from the simulated reader
+ * (simulated readers can eject; {@code SimulatorControl.insert} puts it back with its state). A
+ * {@link Disposition#RESET} or {@link Disposition#UNPOWER} on disconnect is not carried out while another
+ * connection holds the card's transaction, nor when the card is no longer the one this connection knew; the card
+ * is left as it is then. Beginning a transaction that this connection already holds succeeds at once (no nesting:
+ * one {@link #endTransaction} ends it).
+ */
+final class SimulatedConnection implements ReaderConnection {
+
+    private final SimulatedReader reader;
+
+    // Written by the reader under its state lock; read without it on the transmit fast path.
+    volatile ShareMode shareMode;
+    volatile Protocol protocol;
+    volatile CardSession session;
+    volatile boolean closed;
+
+    SimulatedConnection(SimulatedReader reader, ShareMode shareMode, Protocol protocol, CardSession session) {
+        this.reader = reader;
+        this.shareMode = shareMode;
+        this.protocol = protocol;
+        this.session = session;
+    }
+
+    @Override
+    public String readerName() {
+        return reader.name();
+    }
+
+    @Override
+    public ShareMode shareMode() {
+        return shareMode;
+    }
+
+    /**
+     * {@inheritDoc} Never throws for a removed or reset card: {@code SPECIFIC_MODE} with the protocol and ATR while
+     * the card this connection knows is in (also after someone else reset it); {@code PRESENT} with the new card's
+     * ATR and {@code UNDEFINED} after it was replaced by another card; {@code ABSENT} and {@code UNDEFINED} while the
+     * reader is empty.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} after {@link #disconnect}
+     */
+    @Override
+    public CardStatus status() {
+        return reader.status(this);
+    }
+
+    /**
+     * {@inheritDoc} The command goes to the card model unchanged and its answer comes back unchanged (no copies).
+     *
+     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE}, {@link HResult#SCARD_W_REMOVED_CARD},
+     *         {@link HResult#SCARD_W_RESET_CARD}; {@link HResult#SCARD_E_CANCELLED} when interrupted while waiting;
+     *         {@link HResult#SCARD_F_COMM_ERROR} when the card model throws or answers fewer than two bytes;
+     *         {@link HResult#E_INVALIDARG} for a null command
+     */
+    @Override
+    public byte[] transmit(byte[] commandApdu) {
+        if (commandApdu == null) {
+            throw new SCardException(HResult.E_INVALIDARG, "command APDU must not be null");
+        }
+        return reader.transmit(this, commandApdu);
+    }
+
+    /**
+     * {@inheritDoc} Waits while another connection holds the transaction. Works after the card was reset, and after
+     * it was removed once a card is in again (the connection then reaches the new card). {@code EXCLUSIVE} follows
+     * the rules of connecting, counting the other connections.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SMARTCARD} while the reader is empty;
+     *         {@link HResult#SCARD_E_SHARING_VIOLATION}; {@link HResult#SCARD_E_PROTO_MISMATCH};
+     *         {@link HResult#E_INVALIDARG} for {@link Disposition#EJECT} or null arguments
+     */
+    @Override
+    public void reconnect(ShareMode shareMode, Set<Protocol> preferredProtocols, Disposition initialization) {
+        Arguments.require(shareMode, "share mode");
+        Arguments.requireProtocols(preferredProtocols);
+        Arguments.require(initialization, "initialization");
+        if (initialization == Disposition.EJECT) {
+            throw new SCardException(HResult.E_INVALIDARG, "reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
+        }
+        reader.reconnect(this, shareMode, preferredProtocols, initialization);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD} when the
+     *         card is removed or reset before or while waiting
+     */
+    @Override
+    public boolean beginTransaction(long timeoutNanos) {
+        return reader.beginTransaction(this, timeoutNanos);
+    }
+
+    /**
+     * {@inheritDoc} {@link Disposition#EJECT} removes the card from the simulated reader; every connection, this one
+     * included, then sees {@link HResult#SCARD_W_REMOVED_CARD}.
+     */
+    @Override
+    public void endTransaction(Disposition disposition) {
+        Arguments.require(disposition, "disposition");
+        reader.endTransaction(this, disposition);
+    }
+
+    @Override
+    public void disconnect(Disposition disposition) {
+        if (closed) {
+            return;
+        }
+        Arguments.require(disposition, "disposition");
+        reader.disconnect(this, disposition);
+    }
+
+    /** The active protocol: the card's, or {@link Protocol#RAW} when only RAW matched. */
+    Protocol protocol() {
+        return protocol;
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedConnection[" + reader.name() + ", " + shareMode + ", " + protocol
+                + (closed ? ", closed" : "") + "]";
+    }
+}

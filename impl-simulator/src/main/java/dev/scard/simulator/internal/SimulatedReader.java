@@ -1,0 +1,641 @@
+package dev.scard.simulator.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.scard.api.CardState;
+import dev.scard.api.CardStatus;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardException;
+import dev.scard.api.ShareMode;
+import dev.scard.simulator.control.SimulatedCard;
+
+/**
+ * One simulated reader with PC/SC semantics: the card in it, the connections to that card, who holds it
+ * exclusively and who holds its transaction.
+ *
+ * <p><b>Locks.</b> Two per reader, always taken in this order: {@link #cardLock} serializes every call into the
+ * card model (process, reset, power-up) and is held only for that; {@link #stateLock} guards the reader's
+ * state and is never held while a model runs or a thread waits, so {@code status()} and {@code readerInfo()}
+ * answer while a command runs. A transmit takes only the card lock when nothing is in its way: it compares the
+ * connection's {@link CardSession} with the reader's (volatile reads) and runs the command. Every change that
+ * can unblock a waiter (transaction ended, card removed or reset, connection closed, backend stopped) signals
+ * {@link #changed}.
+ *
+ * <p><b>Sessions.</b> Every insertion, removal and reset makes a new {@link CardSession}. A connection whose
+ * session is not the reader's sees {@link HResult#SCARD_W_REMOVED_CARD} (another insertion) or
+ * {@link HResult#SCARD_W_RESET_CARD} (the same insertion, reset) on every card call until it reconnects; the
+ * connection that resets the card moves to the new session itself and goes on.
+ */
+final class SimulatedReader {
+
+    private static final System.Logger LOG = System.getLogger(SimulatedReader.class.getName());
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
+    private final String name;
+    private final String backendName;
+    private final EventSink events;
+
+    /** Serializes calls into the card model; taken before {@link #stateLock} when both are needed. */
+    private final ReentrantLock cardLock = new ReentrantLock();
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private final Condition changed = stateLock.newCondition();
+
+    /** The current power-up of the card, or an empty session; replaced under both locks or the state lock. */
+    private volatile CardSession session;
+    /** The connection holding the card's transaction, or null; written under the state lock. */
+    private volatile SimulatedConnection transactionOwner;
+
+    // Guarded by stateLock.
+    private final List<SimulatedConnection> connections = new ArrayList<>();
+    private SimulatedConnection exclusiveOwner;
+    private SimulatedCard rememberedCard;
+    private long insertions;
+    /** Why this reader no longer works (backend stopped, reader removed), or null while it does. */
+    private String stoppedReason;
+
+    SimulatedReader(String name, String backendName, EventSink events) {
+        this.name = name;
+        this.backendName = backendName;
+        this.events = events;
+        this.session = CardSession.empty(insertions);
+    }
+
+    String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- reader state
+
+    /** The reader as the resource manager lists it. */
+    ReaderInfo info() {
+        stateLock.lock();
+        try {
+            requireRunning();
+            CardSession current = session;
+            return new ReaderInfo(name, backendName, current.hasCard() ? CardState.SPECIFIC_MODE : CardState.ABSENT,
+                    current.atr, exclusiveOwner != null);
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Whether a card is in the reader. */
+    boolean isCardPresent() {
+        stateLock.lock();
+        try {
+            requireRunning();
+            return session.hasCard();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Whether {@code card} is the model currently in this reader. */
+    boolean holds(SimulatedCard card) {
+        return session.card == card;
+    }
+
+    /** The open connections (for tests and diagnostics). */
+    int connectionCount() {
+        stateLock.lock();
+        try {
+            return connections.size();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** How many threads wait for this reader's state to change (for tests). */
+    int waitingThreads() {
+        stateLock.lock();
+        try {
+            return stateLock.getWaitQueueLength(changed);
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- simulator control
+
+    /**
+     * Inserts and powers up a card: {@code card}, else the card last in this reader, else a fresh
+     * {@link MinimalIsoCard}.
+     */
+    void insert(SimulatedCard card) {
+        cardLock.lock();
+        try {
+            SimulatedCard chosen;
+            stateLock.lock();
+            try {
+                requireRunning();
+                if (session.hasCard()) {
+                    throw new SCardException(HResult.E_FAIL,
+                            "reader '" + name + "' already holds a card; remove it first");
+                }
+                chosen = card != null ? card : rememberedCard;
+            } finally {
+                stateLock.unlock();
+            }
+            if (chosen == null) {
+                chosen = new MinimalIsoCard();
+            }
+            // Power-up runs the model's code: under the card lock only. Nobody else can insert meanwhile (the
+            // card lock), and nothing else changes an empty reader's session.
+            byte[] atr;
+            Protocol protocol;
+            try {
+                chosen.reset();
+                atr = chosen.atr();
+                protocol = chosen.protocol();
+            } catch (RuntimeException e) {
+                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                        + " failed to power up in reader '" + name + "': " + describe(e));
+            }
+            if (atr == null || atr.length < 2 || atr.length > 33) {
+                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                        + " returned an ATR of " + (atr == null ? "null" : atr.length + " bytes")
+                        + "; an ATR has 2 to 33 bytes");
+            }
+            if (protocol != Protocol.T0 && protocol != Protocol.T1) {
+                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                        + " speaks " + protocol + "; a simulated card speaks T0 or T1");
+            }
+            stateLock.lock();
+            try {
+                requireRunning();
+                session = CardSession.inserted(++insertions, chosen, atr.clone(), protocol);
+                rememberedCard = chosen;
+                changed.signalAll();
+                events.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, name, backendName, HEX.formatHex(atr)));
+            } finally {
+                stateLock.unlock();
+            }
+        } finally {
+            cardLock.unlock();
+        }
+    }
+
+    /** Removes the card, as a user pulling it out would; it stays remembered for {@link #insert}. */
+    void remove() {
+        stateLock.lock();
+        try {
+            requireRunning();
+            requireCardForControl();
+            removeLocked();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Resets the card, as another application would: every connection sees it. */
+    void reset() {
+        cardLock.lock();
+        try {
+            CardSession reset;
+            stateLock.lock();
+            try {
+                requireRunning();
+                requireCardForControl();
+                reset = resetLocked(null);
+            } finally {
+                stateLock.unlock();
+            }
+            powerUp(reset);
+        } finally {
+            cardLock.unlock();
+        }
+    }
+
+    /**
+     * Closes every connection and wakes every waiting thread; later calls fail, saying {@code reason}.
+     *
+     * @return false when the reader was stopped already
+     */
+    boolean stop(String reason) {
+        stateLock.lock();
+        try {
+            if (stoppedReason != null) {
+                return false;
+            }
+            stoppedReason = reason;
+            for (SimulatedConnection connection : connections) {
+                connection.closed = true;
+            }
+            connections.clear();
+            exclusiveOwner = null;
+            transactionOwner = null;
+            changed.signalAll();
+            return true;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Opens a connection to the card (SCardConnect); the arguments are checked by the caller. */
+    SimulatedConnection connect(ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        stateLock.lock();
+        try {
+            requireRunning();
+            CardSession current = session;
+            if (!current.hasCard()) {
+                throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + name + "'");
+            }
+            checkSharing(null, shareMode);
+            Protocol protocol = negotiate(current, preferredProtocols);
+            SimulatedConnection connection = new SimulatedConnection(this, shareMode, protocol, current);
+            connections.add(connection);
+            if (shareMode == ShareMode.EXCLUSIVE) {
+                exclusiveOwner = connection;
+            }
+            return connection;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Sends a command to the card; the fast path takes only the card lock. */
+    byte[] transmit(SimulatedConnection connection, byte[] commandApdu) {
+        for (;;) {
+            cardLock.lock();
+            try {
+                CardSession current = session;
+                if (connection.session == current && !connection.closed) {
+                    SimulatedConnection owner = transactionOwner;
+                    if (owner == null || owner == connection) {
+                        return exchange(current.card, commandApdu);
+                    }
+                }
+            } finally {
+                cardLock.unlock();
+            }
+            awaitTurn(connection);
+        }
+    }
+
+    private byte[] exchange(SimulatedCard card, byte[] commandApdu) {
+        byte[] response;
+        try {
+            response = card.process(commandApdu);
+        } catch (RuntimeException e) {
+            throw new SCardException(HResult.SCARD_F_COMM_ERROR,
+                    "the simulated card in reader '" + name + "' failed: " + describe(e));
+        }
+        if (response == null || response.length < 2) {
+            throw new SCardException(HResult.SCARD_F_COMM_ERROR, "the simulated card in reader '" + name
+                    + "' answered " + (response == null ? "null" : response.length + " byte(s)")
+                    + ", not a response APDU");
+        }
+        return response;
+    }
+
+    /** Waits until {@code connection} may transmit: throws when it never will. */
+    private void awaitTurn(SimulatedConnection connection) {
+        stateLock.lock();
+        try {
+            for (;;) {
+                requireUsable(connection);
+                SimulatedConnection owner = transactionOwner;
+                if (owner == null || owner == connection) {
+                    return;
+                }
+                awaitChange();
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** The connection's view of the card; never throws for a removed or reset card. */
+    CardStatus status(SimulatedConnection connection) {
+        stateLock.lock();
+        try {
+            requireOpen(connection);
+            CardSession current = session;
+            if (connection.session.sameInsertion(current)) {
+                return new CardStatus(CardState.SPECIFIC_MODE, connection.protocol, name, current.atr);
+            }
+            if (current.hasCard()) { // another card is in: reachable after a reconnect
+                return new CardStatus(CardState.PRESENT, Protocol.UNDEFINED, name, current.atr);
+            }
+            return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, name, null);
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** SCardReconnect; the arguments are checked by the caller ({@code initialization} is not EJECT). */
+    void reconnect(SimulatedConnection connection, ShareMode shareMode, Set<Protocol> preferredProtocols,
+            Disposition initialization) {
+        boolean resets = initialization == Disposition.RESET || initialization == Disposition.UNPOWER;
+        for (;;) {
+            awaitNoForeignTransaction(connection);
+            if (resets) {
+                cardLock.lock();
+            }
+            try {
+                CardSession reset = null;
+                stateLock.lock();
+                try {
+                    requireOpen(connection);
+                    SimulatedConnection owner = transactionOwner;
+                    if (owner != null && owner != connection) {
+                        continue; // someone took the transaction between the wait and here: wait again
+                    }
+                    CardSession current = session;
+                    if (!current.hasCard()) {
+                        throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + name + "'");
+                    }
+                    checkSharing(connection, shareMode);
+                    Protocol protocol = negotiate(current, preferredProtocols);
+                    if (owner == connection) {
+                        transactionOwner = null;
+                        changed.signalAll();
+                    }
+                    if (shareMode == ShareMode.EXCLUSIVE) {
+                        exclusiveOwner = connection;
+                    } else if (exclusiveOwner == connection) {
+                        exclusiveOwner = null;
+                    }
+                    connection.shareMode = shareMode;
+                    connection.protocol = protocol;
+                    connection.session = current;
+                    if (resets) {
+                        reset = resetLocked(connection);
+                    }
+                } finally {
+                    stateLock.unlock();
+                }
+                if (reset != null) {
+                    powerUp(reset);
+                }
+                return;
+            } finally {
+                if (resets) {
+                    cardLock.unlock();
+                }
+            }
+        }
+    }
+
+    private void awaitNoForeignTransaction(SimulatedConnection connection) {
+        stateLock.lock();
+        try {
+            for (;;) {
+                requireOpen(connection);
+                SimulatedConnection owner = transactionOwner;
+                if (owner == null || owner == connection) {
+                    return;
+                }
+                awaitChange();
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** SCardBeginTransaction: waits while another connection holds the transaction. */
+    boolean beginTransaction(SimulatedConnection connection, long timeoutNanos) {
+        stateLock.lock();
+        try {
+            long remaining = timeoutNanos;
+            for (;;) {
+                requireUsable(connection);
+                SimulatedConnection owner = transactionOwner;
+                if (owner == null || owner == connection) {
+                    transactionOwner = connection;
+                    return true;
+                }
+                if (timeoutNanos < 0) {
+                    awaitChange();
+                } else if (remaining <= 0) {
+                    return false;
+                } else {
+                    remaining = awaitChange(remaining);
+                }
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** SCardEndTransaction: ends this connection's transaction, treating the card as {@code disposition} says. */
+    void endTransaction(SimulatedConnection connection, Disposition disposition) {
+        boolean resets = disposition == Disposition.RESET || disposition == Disposition.UNPOWER;
+        if (resets) {
+            cardLock.lock();
+        }
+        try {
+            CardSession reset = null;
+            stateLock.lock();
+            try {
+                requireUsable(connection);
+                if (transactionOwner != connection) {
+                    throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
+                            "this connection holds no transaction on reader '" + name + "'");
+                }
+                transactionOwner = null;
+                switch (disposition) {
+                    case RESET, UNPOWER -> reset = resetLocked(connection);
+                    case EJECT -> removeLocked();
+                    case LEAVE -> changed.signalAll();
+                }
+            } finally {
+                stateLock.unlock();
+            }
+            if (reset != null) {
+                powerUp(reset);
+            }
+        } finally {
+            if (resets) {
+                cardLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * SCardDisconnect: closes the connection, ends its transaction and treats the card as {@code disposition}
+     * says, unless the card is no longer the one this connection knew or another connection holds the transaction
+     * (then the card is left as it is). Never throws.
+     */
+    void disconnect(SimulatedConnection connection, Disposition disposition) {
+        boolean resets = disposition == Disposition.RESET || disposition == Disposition.UNPOWER;
+        if (resets) {
+            cardLock.lock();
+        }
+        try {
+            CardSession reset = null;
+            stateLock.lock();
+            try {
+                if (connection.closed) {
+                    return;
+                }
+                connection.closed = true;
+                connections.remove(connection);
+                if (exclusiveOwner == connection) {
+                    exclusiveOwner = null;
+                }
+                if (transactionOwner == connection) {
+                    transactionOwner = null;
+                }
+                changed.signalAll();
+                CardSession current = session;
+                boolean sameCard = current.hasCard() && connection.session.sameInsertion(current);
+                if (sameCard && transactionOwner == null) {
+                    switch (disposition) {
+                        case RESET, UNPOWER -> reset = resetLocked(null);
+                        case EJECT -> removeLocked();
+                        case LEAVE -> {
+                        }
+                    }
+                }
+            } finally {
+                stateLock.unlock();
+            }
+            if (reset != null) {
+                powerUp(reset);
+            }
+        } finally {
+            if (resets) {
+                cardLock.unlock();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers (state lock held)
+
+    /** Starts a new session of the same card; {@code initiator} (may be null) moves to it and sees no reset. */
+    private CardSession resetLocked(SimulatedConnection initiator) {
+        CardSession reset = session.afterReset();
+        session = reset;
+        if (initiator != null) {
+            initiator.session = reset;
+        }
+        transactionOwner = null;
+        changed.signalAll();
+        events.publish(new SCardEvent(SCardEvent.Type.CARD_RESET, name, backendName, HEX.formatHex(reset.atr)));
+        return reset;
+    }
+
+    private void removeLocked() {
+        rememberedCard = session.card;
+        session = CardSession.empty(++insertions);
+        transactionOwner = null;
+        changed.signalAll();
+        events.publish(new SCardEvent(SCardEvent.Type.CARD_REMOVED, name, backendName, ""));
+    }
+
+    /**
+     * A model's failure without its message or cause, which might echo command data such as a PIN: the exception's
+     * type and where it was thrown.
+     */
+    static String describe(RuntimeException failure) {
+        StackTraceElement[] trace = failure.getStackTrace();
+        return failure.getClass().getName() + (trace.length == 0 ? "" : " at " + trace[0]);
+    }
+
+    /** Runs the model's reset for a new session; the card lock is held, the state lock is not. */
+    private void powerUp(CardSession reset) {
+        try {
+            reset.card.reset();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the simulated card in reader '" + name + "' failed to reset: " + describe(e));
+        }
+    }
+
+    private void checkSharing(SimulatedConnection self, ShareMode shareMode) {
+        if (exclusiveOwner != null && exclusiveOwner != self) {
+            throw new SCardException(HResult.SCARD_E_SHARING_VIOLATION,
+                    "the card in reader '" + name + "' is in exclusive use by another connection");
+        }
+        int others = connections.size() - (self == null ? 0 : 1);
+        if (shareMode == ShareMode.EXCLUSIVE && others > 0) {
+            throw new SCardException(HResult.SCARD_E_SHARING_VIOLATION, "cannot use the card in reader '" + name
+                    + "' exclusively: " + others + " other connection(s) are open");
+        }
+    }
+
+    /** The card's protocol when preferred, else RAW when preferred (raw access always works), else a mismatch. */
+    private Protocol negotiate(CardSession current, Set<Protocol> preferredProtocols) {
+        if (preferredProtocols.contains(current.protocol)) {
+            return current.protocol;
+        }
+        if (preferredProtocols.contains(Protocol.RAW)) {
+            return Protocol.RAW;
+        }
+        throw new SCardException(HResult.SCARD_E_PROTO_MISMATCH, "the card in reader '" + name + "' speaks "
+                + current.protocol + ", which is not among the preferred protocols " + preferredProtocols);
+    }
+
+    private void requireRunning() {
+        if (stoppedReason != null) {
+            throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, stoppedReason);
+        }
+    }
+
+    private void requireCardForControl() {
+        if (!session.hasCard()) {
+            throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + name + "'");
+        }
+    }
+
+    private void requireOpen(SimulatedConnection connection) {
+        if (connection.closed) {
+            throw new SCardException(HResult.SCARD_E_INVALID_HANDLE, "the connection to reader '" + name + "' is "
+                    + (stoppedReason != null ? "closed: " + stoppedReason : "closed"));
+        }
+    }
+
+    /** Throws unless the connection is open and its card is the reader's card, neither removed nor reset. */
+    private void requireUsable(SimulatedConnection connection) {
+        requireOpen(connection);
+        CardSession current = session;
+        CardSession own = connection.session;
+        if (own != current) {
+            if (!own.sameInsertion(current)) {
+                throw new SCardException(HResult.SCARD_W_REMOVED_CARD,
+                        "the card in reader '" + name + "' was removed; reconnect once a card is in");
+            }
+            throw new SCardException(HResult.SCARD_W_RESET_CARD,
+                    "the card in reader '" + name + "' was reset by someone else; reconnect to go on");
+        }
+    }
+
+    private void awaitChange() {
+        try {
+            changed.await();
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+    }
+
+    private long awaitChange(long nanos) {
+        try {
+            return changed.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+    }
+
+    private SCardException cancelled() {
+        Thread.currentThread().interrupt(); // keep the interrupt for the caller's own checks
+        return new SCardException(HResult.SCARD_E_CANCELLED,
+                "interrupted while waiting for the card in reader '" + name + "'");
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedReader[" + name + "]";
+    }
+}

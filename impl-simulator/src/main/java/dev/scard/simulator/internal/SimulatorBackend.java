@@ -1,0 +1,239 @@
+package dev.scard.simulator.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.ShareMode;
+import dev.scard.core.Backend;
+import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.control.SimulatorControl;
+
+/**
+ * The simulated readers as a {@link Backend} for the shared core, and their {@link SimulatorControl}. Plain Java:
+ * the DS components wrap it. Thread-safe; see {@link SimulatedReader} for the locking and
+ * {@link SimulatedConnection} for the PC/SC decisions.
+ *
+ * <p>Once {@link #stop() stopped}, every connection is closed (waiting threads wake and fail with
+ * {@link HResult#SCARD_E_INVALID_HANDLE}) and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED};
+ * the cards stay as they were.
+ */
+final class SimulatorBackend implements Backend, SimulatorControl {
+
+    /** The backend's name, the {@code scard.backend} property value. */
+    static final String NAME = SCardServiceProperties.BACKEND_SIMULATOR;
+
+    private static final String STOPPED = "the simulator backend has stopped";
+
+    private final EventSink events;
+    /** Serializes changes to the set of readers. */
+    private final Object configurationLock = new Object();
+    /** The readers by name, in order; replaced as a whole (copy on write). */
+    private volatile Map<String, SimulatedReader> readers = Map.of();
+    private volatile List<String> readerNames = List.of();
+    private volatile boolean stopped;
+
+    /**
+     * Simulated readers with the given names, all empty.
+     *
+     * @param readerNames distinct, non-blank names, in the order the readers are listed
+     * @param events where reader and card events go
+     * @throws IllegalArgumentException for a null, blank or repeated name
+     */
+    SimulatorBackend(List<String> readerNames, EventSink events) {
+        this.events = events;
+        configureReaders(readerNames);
+    }
+
+    /**
+     * Makes the readers exactly the named ones, in that order: readers that are new are added empty
+     * ({@code READER_ADDED}); readers no longer named are removed ({@code READER_REMOVED}): their connections are
+     * closed and threads waiting on them wake and fail. The other readers keep their cards and connections.
+     *
+     * @return the names of the readers added
+     * @throws IllegalArgumentException for a null, blank or repeated name
+     * @throws SCardException {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}
+     */
+    List<String> configureReaders(List<String> names) {
+        Set<String> distinct = new HashSet<>();
+        for (String readerName : names) {
+            if (readerName == null || readerName.isBlank()) {
+                throw new IllegalArgumentException("reader names must not be null or blank: " + names);
+            }
+            if (!distinct.add(readerName)) {
+                throw new IllegalArgumentException("reader name '" + readerName + "' appears twice");
+            }
+        }
+        Map<String, SimulatedReader> next = new LinkedHashMap<>();
+        synchronized (configurationLock) {
+            if (stopped) {
+                throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, STOPPED);
+            }
+            Map<String, SimulatedReader> current = readers;
+            List<String> added = new ArrayList<>();
+            for (String readerName : names) {
+                SimulatedReader reader = current.get(readerName);
+                if (reader == null) {
+                    reader = new SimulatedReader(readerName, NAME, events);
+                    added.add(readerName);
+                    events.publish(new SCardEvent(SCardEvent.Type.READER_ADDED, readerName, NAME, ""));
+                }
+                next.put(readerName, reader);
+            }
+            readers = Collections.unmodifiableMap(next);
+            readerNames = List.copyOf(next.keySet());
+            for (SimulatedReader reader : current.values()) {
+                if (!next.containsKey(reader.name())) {
+                    reader.stop("reader '" + reader.name() + "' was removed from the simulator");
+                    events.publish(new SCardEvent(SCardEvent.Type.READER_REMOVED, reader.name(), NAME, ""));
+                }
+            }
+            return added;
+        }
+    }
+
+    // ---------------------------------------------------------------- Backend
+
+    /** {@value #NAME}. */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** {@inheritDoc} Fails with {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}. */
+    @Override
+    public List<ReaderInfo> listReaders() {
+        if (stopped) {
+            throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, STOPPED);
+        }
+        Map<String, SimulatedReader> current = readers;
+        List<ReaderInfo> infos = new ArrayList<>(current.size());
+        for (SimulatedReader reader : current.values()) {
+            infos.add(reader.info());
+        }
+        return infos;
+    }
+
+    /** {@inheritDoc} Exclusive is true while an exclusive connection is open, also after its card was removed. */
+    @Override
+    public ReaderInfo readerInfo(String readerName) {
+        return knownReader(readerName).info();
+    }
+
+    /**
+     * {@inheritDoc} The card speaks one protocol: the connection uses it when it is preferred; otherwise
+     * {@link Protocol#RAW}, when preferred, always matches (commands reach the card model unchanged either way).
+     *
+     * @throws SCardException also {@link HResult#E_INVALIDARG} for null or empty arguments;
+     *         {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}
+     */
+    @Override
+    public SimulatedConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        SimulatedReader reader = knownReader(readerName);
+        Arguments.require(shareMode, "share mode");
+        Arguments.requireProtocols(preferredProtocols);
+        return reader.connect(shareMode, preferredProtocols);
+    }
+
+    private SimulatedReader knownReader(String readerName) {
+        Arguments.require(readerName, "reader name");
+        SimulatedReader reader = readers.get(readerName);
+        if (reader == null) {
+            throw new SCardException(HResult.SCARD_E_UNKNOWN_READER,
+                    "unknown reader '" + readerName + "'; the simulated readers are " + readerNames);
+        }
+        return reader;
+    }
+
+    // ---------------------------------------------------------------- SimulatorControl
+
+    @Override
+    public List<String> readers() {
+        return readerNames;
+    }
+
+    @Override
+    public boolean isCardPresent(String readerName) {
+        return controlledReader(readerName).isCardPresent();
+    }
+
+    /** {@inheritDoc} Insertion powers the card up (calls its {@link SimulatedCard#reset()}). */
+    @Override
+    public void insert(String readerName) {
+        controlledReader(readerName).insert(null);
+    }
+
+    /**
+     * {@inheritDoc} Insertion powers the card up. A model can be in one reader at a time.
+     *
+     * @throws SCardException {@link HResult#E_INVALIDARG} for a null card, a model already in another reader, or
+     *         a model that fails to power up or reports an invalid ATR or protocol
+     */
+    @Override
+    public void insert(String readerName, SimulatedCard card) {
+        SimulatedReader reader = controlledReader(readerName);
+        Arguments.require(card, "card");
+        for (SimulatedReader other : readers.values()) { // a race with a concurrent insertion is not guarded
+            if (other != reader && other.holds(card)) {
+                throw new SCardException(HResult.E_INVALIDARG, "this card model is already in reader '"
+                        + other.name() + "'; a card can be in one reader at a time");
+            }
+        }
+        reader.insert(card);
+    }
+
+    @Override
+    public void remove(String readerName) {
+        controlledReader(readerName).remove();
+    }
+
+    @Override
+    public void reset(String readerName) {
+        controlledReader(readerName).reset();
+    }
+
+    private SimulatedReader controlledReader(String readerName) {
+        Arguments.require(readerName, "reader name");
+        SimulatedReader reader = readers.get(readerName);
+        if (reader == null) {
+            throw new SCardException(HResult.E_INVALIDARG,
+                    "unknown simulated reader '" + readerName + "'; the simulated readers are " + readerNames);
+        }
+        return reader;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Closes every connection and wakes every waiting thread; later calls fail. The readers go away
+     * ({@code READER_REMOVED}); the cards are left as they are. Idempotent.
+     */
+    void stop() {
+        synchronized (configurationLock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            for (SimulatedReader reader : readers.values()) {
+                if (reader.stop(STOPPED)) {
+                    events.publish(new SCardEvent(SCardEvent.Type.READER_REMOVED, reader.name(), NAME, ""));
+                }
+            }
+        }
+    }
+
+    /** The reader with this name (for tests). */
+    SimulatedReader reader(String readerName) {
+        return knownReader(readerName);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.scard.simulator.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardEvents;
+
+class EventDispatcherTest {
+
+    final EventDispatcher dispatcher = new EventDispatcher();
+
+    @AfterEach
+    void close() {
+        dispatcher.close();
+    }
+
+    static SCardEvent event(SCardEvent.Type type, String atr) {
+        return new SCardEvent(type, "R", "simulator", atr);
+    }
+
+    /** An Event Admin that records posted events. */
+    static final class RecordingEventAdmin implements EventAdmin {
+        final List<Event> posted = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void postEvent(Event event) {
+            posted.add(event);
+        }
+
+        @Override
+        public void sendEvent(Event event) {
+            throw new AssertionError("events are posted, not sent");
+        }
+    }
+
+    @Test
+    void deliversInOrderOnItsOwnThreadAndSurvivesFailingListeners() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(3);
+        dispatcher.addListener(e -> {
+            throw new IllegalStateException("a broken listener");
+        });
+        dispatcher.addListener(e -> {
+            seen.add(e.type() + "@" + Thread.currentThread().getName());
+            done.countDown();
+        });
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "3B00"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "3B00"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_REMOVED, ""));
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        String thread = "@" + EventDispatcher.THREAD_NAME;
+        assertThat(seen).containsExactly("CARD_INSERTED" + thread, "CARD_RESET" + thread, "CARD_REMOVED" + thread);
+    }
+
+    @Test
+    void postsToEventAdminWithTopicReaderBackendAndAtr() throws Exception {
+        RecordingEventAdmin admin = new RecordingEventAdmin();
+        dispatcher.setEventAdmin(admin);
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "3B00"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_REMOVED, ""));
+        dispatcher.close();
+        assertThat(admin.posted).hasSize(2);
+        Event inserted = admin.posted.get(0);
+        assertThat(inserted.getTopic()).isEqualTo(SCardEvents.TOPIC_CARD_INSERTED);
+        assertThat(inserted.getProperty(SCardEvents.PROPERTY_READER)).isEqualTo("R");
+        assertThat(inserted.getProperty(SCardEvents.PROPERTY_BACKEND)).isEqualTo("simulator");
+        assertThat(inserted.getProperty(SCardEvents.PROPERTY_ATR)).isEqualTo("3B00");
+        Event removed = admin.posted.get(1);
+        assertThat(removed.getTopic()).isEqualTo(SCardEvents.TOPIC_CARD_REMOVED);
+        assertThat(removed.containsProperty(SCardEvents.PROPERTY_ATR)).isFalse();
+    }
+
+    @Test
+    void unsetForgetsOnlyTheCurrentEventAdminAndRemovedListenersHearNothing() {
+        RecordingEventAdmin first = new RecordingEventAdmin();
+        RecordingEventAdmin second = new RecordingEventAdmin();
+        List<SCardEvent> heard = new CopyOnWriteArrayList<>();
+        List<SCardEvent> gone = new CopyOnWriteArrayList<>();
+        SCardEventListener staying = heard::add;
+        SCardEventListener leaving = gone::add;
+        dispatcher.setEventAdmin(first);
+        dispatcher.setEventAdmin(second); // a greedy rebind: the new one is bound before the old one is unbound
+        dispatcher.unsetEventAdmin(first);
+        dispatcher.addListener(staying);
+        dispatcher.addListener(leaving);
+        dispatcher.removeListener(leaving);
+        dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "3B00"));
+        dispatcher.close();
+        assertThat(first.posted).isEmpty();
+        assertThat(second.posted).hasSize(1);
+        assertThat(heard).hasSize(1);
+        assertThat(gone).isEmpty();
+    }
+
+    @Test
+    void eventsAfterCloseAreDropped() {
+        List<SCardEvent> heard = new CopyOnWriteArrayList<>();
+        dispatcher.addListener(heard::add);
+        dispatcher.close();
+        dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "3B00"));
+        assertThat(heard).isEmpty();
+    }
+}
