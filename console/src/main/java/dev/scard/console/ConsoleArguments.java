@@ -1,0 +1,99 @@
+package dev.scard.console;
+
+import java.util.Objects;
+
+/**
+ * The console's command line, as the bnd launcher hands it over ({@code launcher.arguments}).
+ *
+ * <pre>
+ * java -jar scard.jar                 interactive prompt on a terminal, else commands from stdin
+ * java -jar scard.jar -c 'COMMANDS'   run COMMANDS and exit
+ * java -jar scard.jar --help          print the usage and exit
+ * </pre>
+ *
+ * @param mode what to do
+ * @param command the Gogo program of {@code -c}, or {@code null}
+ * @param error why the command line was rejected ({@link Mode#USAGE_ERROR}), or {@code null}
+ */
+record ConsoleArguments(Mode mode, String command, String error) {
+
+    /** What the console does, decided from the arguments alone. */
+    enum Mode {
+        /** No option: interactive on a terminal, otherwise one command per line from standard input. */
+        STDIN,
+        /** {@code -c COMMANDS}: run one Gogo program and exit. */
+        COMMAND,
+        /** {@code -h}/{@code --help}: print the usage to standard output, exit 0. */
+        HELP,
+        /** Anything not understood: print the error and the usage to standard error, exit 2. */
+        USAGE_ERROR
+    }
+
+    static final String USAGE = String.join(System.lineSeparator(),
+        "Usage: java -jar scard.jar [-c COMMANDS | -h]",
+        "",
+        "  (no option)         on a terminal: an interactive Gogo prompt ('help' lists the",
+        "                      commands, 'exit' or Ctrl-D leaves); otherwise run the commands",
+        "                      read from standard input, one per line",
+        "  -c, --command COMMANDS",
+        "                      run COMMANDS (Gogo syntax, several separated by ';' or new",
+        "                      lines), print their results and exit",
+        "  -h, --help          print this help and exit",
+        "",
+        "Exit status: 0 when every command succeeded, 1 when a command failed, 2 for a",
+        "usage error.");
+
+    ConsoleArguments {
+        Objects.requireNonNull(mode, "mode");
+    }
+
+    /**
+     * Parses the launcher's arguments.
+     *
+     * @param args the arguments given to {@code java -jar scard.jar}; {@code null} counts as none
+     * @return the parsed arguments; never {@code null}, a bad command line gives {@link Mode#USAGE_ERROR}
+     */
+    static ConsoleArguments parse(String[] args) {
+        if (args == null || args.length == 0) {
+            return new ConsoleArguments(Mode.STDIN, null, null);
+        }
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg == null) {
+                return usageError("empty argument");
+            }
+            switch (arg) {
+                case "-h", "--help", "-?" -> {
+                    return new ConsoleArguments(Mode.HELP, null, null);
+                }
+                case "-c", "--command" -> {
+                    if (command != null) {
+                        return usageError("option " + arg + " given more than once; join the commands with ';'");
+                    }
+                    if (i + 1 >= args.length) {
+                        return usageError("option " + arg + " needs a command string, e.g. " + arg + " 'lb'");
+                    }
+                    command = args[++i];
+                }
+                default -> {
+                    if (arg.startsWith("--command=")) {
+                        if (command != null) {
+                            return usageError("option --command given more than once; join the commands with ';'");
+                        }
+                        command = arg.substring("--command=".length());
+                    } else if (arg.startsWith("-")) {
+                        return usageError("unknown option: " + arg);
+                    } else {
+                        return usageError("unexpected argument: " + arg + " (to run a command, use -c '" + arg + "')");
+                    }
+                }
+            }
+        }
+        return new ConsoleArguments(Mode.COMMAND, command, null);
+    }
+
+    private static ConsoleArguments usageError(String error) {
+        return new ConsoleArguments(Mode.USAGE_ERROR, null, error);
+    }
+}

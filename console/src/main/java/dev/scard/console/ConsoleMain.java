@@ -1,0 +1,252 @@
+package dev.scard.console;
+
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.Charset;
+import java.util.Collection;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.osgi.annotation.bundle.Capability;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The distribution's main program. The bnd launcher calls {@link #call()} on the JVM main thread (this is
+ * a {@link Callable} registered with {@code main.thread=true}) once every bundle has started and it has
+ * registered the command line as the {@code launcher.arguments} service property; when {@code call()}
+ * returns, the launcher stops the framework and exits with the returned status.
+ * <p>
+ * It stands in for gogo.shell and gogo.jline (which grab the terminal themselves), so it provides the
+ * {@code shell.implementation} capability that gogo.runtime requires.
+ */
+@Capability(namespace = "org.apache.felix.gogo", name = "shell.implementation", version = "1.0.0")
+@Component(service = Callable.class, immediate = true, property = "main.thread=true")
+public final class ConsoleMain implements Callable<Integer> {
+
+    /** The launcher's service property that holds {@code main}'s arguments. */
+    static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
+
+    /** How long the service registry must stay still before the first command runs. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(30);
+    /** The longest the console waits for the service registry to settle. */
+    private static final long SETTLE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    @Reference
+    private CommandProcessor processor;
+
+    private volatile String[] arguments = new String[0];
+    private volatile long lastServiceEvent = System.nanoTime();
+    private BundleContext context;
+    private ServiceListener settleListener;
+
+    /**
+     * Binds the launcher's registration of the command line (a service registered as
+     * {@code java.lang.Object} with the {@code launcher.arguments} property).
+     *
+     * @param launcher the launcher's service
+     */
+    @Reference(service = Object.class, target = "(" + LAUNCHER_ARGUMENTS + "=*)")
+    void bindLauncher(ServiceReference<Object> launcher) {
+        this.arguments = toStrings(launcher.getProperty(LAUNCHER_ARGUMENTS));
+    }
+
+    @Activate
+    void activate(BundleContext bundleContext) {
+        this.context = bundleContext;
+        this.lastServiceEvent = System.nanoTime();
+        // Components whose configuration Config Admin delivers asynchronously register their services
+        // (and so their commands) a little after their bundle started: note when the registry last moved.
+        ServiceListener listener = this::serviceChanged;
+        bundleContext.addServiceListener(listener);
+        this.settleListener = listener;
+    }
+
+    @Deactivate
+    void deactivate() {
+        ServiceListener listener = settleListener;
+        if (listener != null) {
+            try {
+                context.removeServiceListener(listener);
+            } catch (IllegalStateException e) {
+                // the bundle is already stopping
+            }
+        }
+    }
+
+    private void serviceChanged(ServiceEvent event) {
+        if (event.getServiceReference().getBundle() != context.getBundle()) {
+            lastServiceEvent = System.nanoTime();
+        }
+    }
+
+    /**
+     * Runs the mode chosen by the command line and the terminal.
+     *
+     * @return the exit status: 0 success, 1 a command failed, 2 a usage error
+     */
+    @Override
+    public Integer call() {
+        PrintStream out = rootStream(System.out, FileDescriptor.out);
+        PrintStream err = rootStream(System.err, FileDescriptor.err);
+        ConsoleArguments args = ConsoleArguments.parse(arguments);
+        try {
+            switch (args.mode()) {
+                case HELP:
+                    out.println(ConsoleArguments.USAGE);
+                    return CommandRunner.OK;
+                case USAGE_ERROR:
+                    err.println("scard: " + args.error());
+                    err.println(ConsoleArguments.USAGE);
+                    return CommandRunner.USAGE;
+                case COMMAND:
+                    awaitSettled();
+                    return runCommand(args.command(), out, err);
+                case STDIN:
+                default:
+                    awaitSettled();
+                    if (isInteractiveTerminal()) {
+                        return new InteractiveConsole(processor).run();
+                    }
+                    return runStandardInput(out, err);
+            }
+        } catch (Exception | LinkageError e) {
+            // Never let the launcher print a stack trace and exit with 127.
+            err.println(Results.errorLine(e));
+            return CommandRunner.FAILED;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private int runCommand(String program, PrintStream out, PrintStream err) {
+        CommandSession session = processor.createSession(rootInput(), out, err);
+        try {
+            return new CommandRunner(session, out, err).runCommand(program);
+        } finally {
+            session.close();
+        }
+    }
+
+    private int runStandardInput(PrintStream out, PrintStream err) {
+        // The commands come from standard input, so a command that reads its input gets end-of-input.
+        InputStream nothing = InputStream.nullInputStream();
+        CommandSession session = processor.createSession(nothing, out, err);
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(rootInput(), inputCharset()));
+            return new CommandRunner(session, out, err).runLines(lines);
+        } finally {
+            session.close();
+        }
+    }
+
+    /** Waits until no other bundle has registered or unregistered a service for a moment (bounded). */
+    private void awaitSettled() throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE_LIMIT_NANOS;
+        while (true) {
+            long now = System.nanoTime();
+            long quietFor = now - lastServiceEvent;
+            if (quietFor >= QUIET_NANOS || now - deadline >= 0) {
+                return;
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(QUIET_NANOS - quietFor, deadline - now) + 1);
+        }
+    }
+
+    /**
+     * Whether standard input and output are a terminal. Until JDK 21, {@link System#console()} is
+     * {@code null} otherwise; from JDK 22 it may exist anyway, and {@code Console.isTerminal()} tells.
+     */
+    static boolean isInteractiveTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            Method isTerminal = Console.class.getMethod("isTerminal");
+            return Boolean.TRUE.equals(isTerminal.invoke(console));
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The stream behind Gogo's thread-switching {@code System.out}/{@code System.err}. A session must not be
+     * given those: while a command runs they write into the session itself.
+     */
+    static PrintStream rootStream(PrintStream stream, FileDescriptor fallback) {
+        Object root = root(stream);
+        if (root instanceof PrintStream print) {
+            return print;
+        }
+        if (root == stream && isGogoStream(stream)) {
+            return new PrintStream(new FileOutputStream(fallback), true, Charset.defaultCharset());
+        }
+        return stream;
+    }
+
+    private static InputStream rootInput() {
+        InputStream in = System.in;
+        Object root = root(in);
+        if (root instanceof InputStream stream) {
+            return stream;
+        }
+        return isGogoStream(in) ? new FileInputStream(FileDescriptor.in) : in;
+    }
+
+    private static Object root(Object stream) {
+        if (!isGogoStream(stream)) {
+            return stream;
+        }
+        try {
+            Method getRoot = stream.getClass().getMethod("getRoot");
+            return getRoot.invoke(stream);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return stream;
+        }
+    }
+
+    private static boolean isGogoStream(Object stream) {
+        return stream != null && stream.getClass().getName().startsWith("org.apache.felix.gogo.runtime.threadio.");
+    }
+
+    private static Charset inputCharset() {
+        String name = System.getProperty("stdin.encoding");
+        if (name != null) {
+            try {
+                return Charset.forName(name);
+            } catch (RuntimeException e) {
+                // fall through to the default
+            }
+        }
+        return Charset.defaultCharset();
+    }
+
+    static String[] toStrings(Object value) {
+        if (value instanceof String[] strings) {
+            return strings.clone();
+        }
+        if (value instanceof Collection<?> collection) {
+            return collection.stream().map(String::valueOf).toArray(String[]::new);
+        }
+        return value == null ? new String[0] : new String[] {String.valueOf(value)};
+    }
+}

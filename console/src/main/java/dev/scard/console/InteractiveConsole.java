@@ -1,0 +1,193 @@
+package dev.scard.console;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Job;
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+import org.jline.reader.EOFError;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.ParsedLine;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.Terminal.Signal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * The interactive mode: a {@code g! } prompt on the system terminal, read with jline (history, completion of
+ * command names, multi-line input while a quote, closure or bracket is open).
+ * <p>
+ * Ctrl-C at the prompt clears the line; Ctrl-C while a command runs interrupts that command; Ctrl-D or
+ * {@code exit} leaves with status 0 ({@code exit N} with N).
+ */
+final class InteractiveConsole {
+
+    static final String PROMPT = "g! ";
+    static final String BANNER = "SCard console (Apache Felix Gogo). Type 'help' for the commands, "
+        + "'exit' or Ctrl-D to leave.";
+
+    /** System property naming the jline terminal providers to try, in order (jline's own property). */
+    private static final String PROVIDERS_PROPERTY = "org.jline.terminal.providers";
+    /**
+     * Providers tried when the property is not set: exec (stty) needs no native access, so JDK 24+ prints
+     * no warning about restricted methods; jni is the fallback.
+     */
+    private static final String DEFAULT_PROVIDERS = "exec,jni";
+
+    private final CommandProcessor processor;
+
+    InteractiveConsole(CommandProcessor processor) {
+        this.processor = processor;
+    }
+
+    /**
+     * Runs the prompt until Ctrl-D or {@code exit}.
+     *
+     * @return the exit status
+     * @throws IOException when the terminal cannot be opened
+     */
+    int run() throws IOException {
+        try (Terminal terminal = openTerminal()) {
+            PrintStream out = new PrintStream(terminal.output(), true, terminal.encoding());
+            CommandSession session = processor.createSession(terminal.input(), out, out);
+            try {
+                return prompt(terminal, session, out);
+            } finally {
+                session.close();
+                out.flush();
+            }
+        }
+    }
+
+    /**
+     * Opens the system terminal. jline finds its terminal providers through the thread's context class
+     * loader, which in the framework is not jline's: it must be for the time of the lookup.
+     */
+    private static Terminal openTerminal() throws IOException {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(TerminalBuilder.class.getClassLoader());
+        try {
+            return TerminalBuilder.builder()
+                .system(true)
+                .name("scard")
+                .providers(System.getProperty(PROVIDERS_PROPERTY, DEFAULT_PROVIDERS))
+                .nativeSignals(true)
+                .build();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static int prompt(Terminal terminal, CommandSession session, PrintStream out) {
+        CommandRunner runner = new CommandRunner(session, out, out);
+        LineReader reader = LineReaderBuilder.builder()
+            .terminal(terminal)
+            .appName("scard")
+            .parser(new GogoLineParser())
+            .completer(new CommandNameCompleter(session))
+            .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%P > ")
+            .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+            .build();
+
+        // While a command runs the terminal is not in raw mode: Ctrl-C raises SIGINT, which must stop the
+        // command, not the JVM. While the reader waits for a line it installs its own handler.
+        terminal.handle(Signal.INT, signal -> {
+            Job job = session.foregroundJob();
+            if (job != null) {
+                job.interrupt();
+            }
+        });
+
+        out.println(BANNER);
+        while (true) {
+            String line;
+            try {
+                line = reader.readLine(PROMPT);
+            } catch (UserInterruptException e) {
+                continue; // Ctrl-C at the prompt: the line is dropped, ask again
+            } catch (EndOfFileException e) {
+                return CommandRunner.OK; // Ctrl-D
+            }
+            if (line == null) {
+                return CommandRunner.OK;
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            OptionalInt exit = CommandRunner.exitCode(line);
+            if (exit.isPresent()) {
+                return Math.max(CommandRunner.OK, exit.getAsInt());
+            }
+            runner.run(line);
+            Thread.interrupted(); // a Ctrl-C that arrived as the command ended must not hit the next read
+        }
+    }
+
+    /**
+     * Splits words like jline's default parser (for completion), but asks for another line exactly when Gogo's
+     * parser finds the input incomplete (an open quote, closure, bracket or pipe).
+     */
+    static final class GogoLineParser extends DefaultParser {
+
+        @Override
+        public ParsedLine parse(String line, int cursor, ParseContext context) {
+            if (context == ParseContext.ACCEPT_LINE && CommandRunner.isIncomplete(line)) {
+                throw new EOFError(-1, -1, "incomplete Gogo statement");
+            }
+            return super.parse(line, cursor, context);
+        }
+    }
+
+    /** Completes the first word of a statement with the command names Gogo knows right now. */
+    static final class CommandNameCompleter implements Completer {
+
+        private final CommandSession session;
+
+        CommandNameCompleter(CommandSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
+            if (line.wordIndex() != 0) {
+                return;
+            }
+            Set<String> values = new TreeSet<>();
+            for (String name : commandNames(session.get(".commands"))) {
+                int colon = name.indexOf(':');
+                String group = colon > 0 ? name.substring(0, colon) : null;
+                if (values.add(name)) {
+                    candidates.add(new Candidate(name, name, group, null, null, null, true));
+                }
+                String function = name.substring(colon + 1);
+                if (colon > 0 && values.add(function)) {
+                    candidates.add(new Candidate(function, function, group, null, null, null, true));
+                }
+            }
+        }
+
+        static Set<String> commandNames(Object commands) {
+            Set<String> names = new TreeSet<>();
+            if (commands instanceof Collection<?> all) {
+                for (Object name : all) {
+                    if (name != null) {
+                        names.add(name.toString());
+                    }
+                }
+            }
+            return names;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.scard.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import dev.scard.console.ConsoleArguments.Mode;
+
+class ConsoleArgumentsTest {
+
+    @Test
+    void noArgumentsReadStandardInput() {
+        assertThat(ConsoleArguments.parse(new String[0]).mode()).isEqualTo(Mode.STDIN);
+        assertThat(ConsoleArguments.parse(null).mode()).isEqualTo(Mode.STDIN);
+    }
+
+    @Test
+    void dashCTakesTheWholeProgramAsOneArgument() {
+        ConsoleArguments args = ConsoleArguments.parse(new String[] {"-c", "lb; scard:readers"});
+        assertThat(args.mode()).isEqualTo(Mode.COMMAND);
+        assertThat(args.command()).isEqualTo("lb; scard:readers");
+        assertThat(args.error()).isNull();
+    }
+
+    @Test
+    void longFormsOfCommand() {
+        assertThat(ConsoleArguments.parse(new String[] {"--command", "lb"}).command()).isEqualTo("lb");
+        assertThat(ConsoleArguments.parse(new String[] {"--command=lb -s"}).command()).isEqualTo("lb -s");
+    }
+
+    @Test
+    void anEmptyProgramIsStillACommand() {
+        ConsoleArguments args = ConsoleArguments.parse(new String[] {"-c", ""});
+        assertThat(args.mode()).isEqualTo(Mode.COMMAND);
+        assertThat(args.command()).isEmpty();
+    }
+
+    @Test
+    void helpWinsWhereverItIs() {
+        assertThat(ConsoleArguments.parse(new String[] {"--help"}).mode()).isEqualTo(Mode.HELP);
+        assertThat(ConsoleArguments.parse(new String[] {"-h"}).mode()).isEqualTo(Mode.HELP);
+        assertThat(ConsoleArguments.parse(new String[] {"-c", "lb", "--help"}).mode()).isEqualTo(Mode.HELP);
+    }
+
+    @Test
+    void dashCWithoutAProgramIsAUsageError() {
+        ConsoleArguments args = ConsoleArguments.parse(new String[] {"-c"});
+        assertThat(args.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(args.error()).contains("-c").contains("needs a command");
+    }
+
+    @Test
+    void unknownOptionsAndStrayWordsAreUsageErrors() {
+        ConsoleArguments unknown = ConsoleArguments.parse(new String[] {"--verbose"});
+        assertThat(unknown.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(unknown.error()).isEqualTo("unknown option: --verbose");
+
+        ConsoleArguments stray = ConsoleArguments.parse(new String[] {"lb"});
+        assertThat(stray.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(stray.error()).contains("unexpected argument: lb").contains("-c 'lb'");
+
+        assertThat(ConsoleArguments.parse(new String[] {"-c", "lb", "extra"}).mode()).isEqualTo(Mode.USAGE_ERROR);
+    }
+
+    @Test
+    void dashCTwiceIsAUsageError() {
+        ConsoleArguments args = ConsoleArguments.parse(new String[] {"-c", "lb", "-c", "help"});
+        assertThat(args.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(args.error()).contains("more than once");
+    }
+
+    @Test
+    void usageNamesEveryOptionAndTheExitCodes() {
+        assertThat(ConsoleArguments.USAGE)
+            .contains("java -jar scard.jar")
+            .contains("-c, --command")
+            .contains("-h, --help")
+            .contains("0 when every command succeeded")
+            .contains("2 for a");
+    }
+
+    @Test
+    void launcherArgumentsOfAnyShape() {
+        assertThat(ConsoleMain.toStrings(new String[] {"-c", "lb"})).containsExactly("-c", "lb");
+        assertThat(ConsoleMain.toStrings(java.util.List.of("-c", "lb"))).containsExactly("-c", "lb");
+        assertThat(ConsoleMain.toStrings("--help")).containsExactly("--help");
+        assertThat(ConsoleMain.toStrings(null)).isEmpty();
+    }
+}
