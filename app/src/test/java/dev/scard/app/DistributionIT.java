@@ -1,0 +1,270 @@
+package dev.scard.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the exported distribution ({@code java -jar target/scard.jar}) as a child process with the Java that
+ * runs this test, the way a user does, and checks what comes out.
+ */
+class DistributionIT {
+
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private static Path jar;
+    private static String java;
+
+    @TempDir
+    Path tmp;
+
+    /** What one run printed and returned. */
+    record Run(int exitCode, String out, String err) {
+        List<String> outLines() {
+            return out.lines().collect(Collectors.toList());
+        }
+
+        List<String> errLines() {
+            return err.lines().collect(Collectors.toList());
+        }
+
+        /** Stack-trace lines anywhere in the output. */
+        List<String> stackTraceLines() {
+            return Stream.concat(outLines().stream(), errLines().stream())
+                .filter(line -> line.matches("\\s+at .*") || line.matches("Caused by: .*"))
+                .collect(Collectors.toList());
+        }
+    }
+
+    @BeforeAll
+    static void locate() {
+        jar = Paths.get(System.getProperty("scard.jar", "target/scard.jar")).toAbsolutePath();
+        assertThat(jar).as("the exported distribution").isRegularFile();
+        java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** {@code java -jar scard.jar ARGS} with nothing on standard input. */
+    private Run command(String... args) {
+        return launch(java, null, args);
+    }
+
+    /** {@code echo STDIN | java -jar scard.jar}. */
+    private Run piped(String stdin) {
+        return launch(java, stdin);
+    }
+
+    /** Runs the jar with its own temporary folder, so that what it leaves there can be checked. */
+    private Run launch(String javaExecutable, String stdin, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable);
+        command.add("-Djava.io.tmpdir=" + tmp);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.addAll(Arrays.asList(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CompletableFuture<String> out = collect(process.getInputStream());
+        CompletableFuture<String> err = collect(process.getErrorStream());
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // the process may have exited without reading its input
+        }
+        try {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                fail("scard.jar %s did not exit within %d s; output so far:%n%s%n%s", String.join(" ", args),
+                    TIMEOUT_SECONDS, out.getNow(""), err.getNow(""));
+            }
+            return new Run(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CompletableFuture<String> collect(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static List<String> errorLines(Run run) {
+        return run.errLines().stream().filter(line -> line.startsWith("Error:")).collect(Collectors.toList());
+    }
+
+    @Test
+    void lbListsTheConsoleBundleAndExitsZero() {
+        Run run = command("-c", "lb");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("SCard console").contains("Apache Felix Declarative Services");
+
+        Run symbolic = command("-c", "lb -s");
+        assertThat(symbolic.exitCode()).as(symbolic.err()).isZero();
+        assertThat(symbolic.out()).contains("dev.scard.console");
+    }
+
+    @Test
+    void bundleArgumentsAreConvertedFromIdsAndNames() {
+        Run run = command("-c", "stop org.apache.felix.eventadmin; lb -s");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.outLines()).anySatisfy(line -> assertThat(line)
+            .contains("Resolved").contains("org.apache.felix.eventadmin"));
+
+        Run headers = command("-c", "headers 0");
+        assertThat(headers.exitCode()).as(headers.err()).isZero();
+        assertThat(headers.out()).contains("Bundle-SymbolicName");
+    }
+
+    @Test
+    void unknownCommandIsOneErrorLineExitOneAndNoStackTrace() {
+        Run run = command("-c", "nosuchcommand");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(errorLines(run)).containsExactly("Error: Command not found: nosuchcommand");
+        assertThat(run.stackTraceLines()).isEmpty();
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void aCommandThatThrowsShowsItsMessage() {
+        Run run = command("-c", "sleep soon");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(errorLines(run)).containsExactly("Error: sleep: 'soon' is not a number of seconds");
+        assertThat(run.stackTraceLines()).isEmpty();
+    }
+
+    @Test
+    void resultsArePrintedAndStdoutCarriesNothingElse() {
+        Run run = command("-c", "echo first; echo second");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.outLines()).containsExactly("first", "second");
+    }
+
+    @Test
+    void statementsAfterAFailureDoNotRun() {
+        Run run = command("-c", "echo before; nosuchcommand; echo after");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.outLines()).containsExactly("before");
+        assertThat(errorLines(run)).hasSize(1);
+    }
+
+    @Test
+    void pipedCommandsAllRunAndPrint() {
+        Run run = piped("echo first\necho second\n");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.outLines()).containsExactly("first", "second");
+    }
+
+    @Test
+    void pipedCommandsGoOnAfterAnErrorAndExitOne() {
+        Run run = piped("echo first\nnosuchcommand\necho second\n");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.outLines()).containsExactly("first", "second");
+        assertThat(errorLines(run)).containsExactly("Error: Command not found: nosuchcommand");
+        assertThat(run.stackTraceLines()).isEmpty();
+    }
+
+    @Test
+    void emptyInputExitsZero() {
+        Run run = piped("");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void helpAndUsageErrors() {
+        Run help = command("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).startsWith("Usage: java -jar scard.jar");
+
+        Run bogus = command("--bogus");
+        assertThat(bogus.exitCode()).isEqualTo(2);
+        assertThat(bogus.err()).contains("unknown option: --bogus").contains("Usage:");
+        assertThat(bogus.out()).isEmpty();
+    }
+
+    @Test
+    void leavesNoFrameworkStorageBehind() throws IOException {
+        assertThat(command("-c", "lb").exitCode()).isZero();
+        assertThat(command("-c", "nosuchcommand").exitCode()).isEqualTo(1);
+        assertThat(piped("echo x\n").exitCode()).isZero();
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString()))
+                .as("framework storage (osgi.*.fw) or unpacked jars left in java.io.tmpdir")
+                .isEmpty();
+        }
+    }
+
+    @Test
+    void theSimulatedReaderIsListed() throws IOException {
+        assertThat(contains("jar/shell-commands")).as("shell-commands in the distribution").isTrue();
+        assertThat(contains("jar/impl-simulator")).as("impl-simulator in the distribution").isTrue();
+        Run run = command("-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Simulated Reader 0");
+    }
+
+    @Test
+    void runsOnEveryConfiguredJdk() {
+        List<String> others = Arrays.stream(System.getProperty("scard.it.javas", "").split(","))
+            .map(String::strip)
+            .filter(path -> !path.isEmpty() && Files.isExecutable(Paths.get(path)))
+            .collect(Collectors.toList());
+        assumeTrue(!others.isEmpty(), "no other JDK configured in scard.it.javas");
+        for (String other : others) {
+            Run ok = launch(other, null, "-c", "lb -s");
+            assertThat(ok.exitCode()).as(other + ": " + ok.err()).isZero();
+            assertThat(ok.out()).as(other).contains("dev.scard.console");
+
+            Run failing = launch(other, "nosuchcommand\n");
+            assertThat(failing.exitCode()).as(other).isEqualTo(1);
+            assertThat(errorLines(failing)).as(other).containsExactly("Error: Command not found: nosuchcommand");
+            assertThat(failing.stackTraceLines()).as(other).isEmpty();
+        }
+    }
+
+    private static boolean contains(String prefix) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.stream().anyMatch(entry -> entry.getName().startsWith(prefix));
+        }
+    }
+}
