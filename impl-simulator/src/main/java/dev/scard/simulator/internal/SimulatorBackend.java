@@ -28,7 +28,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * {@link HResult#SCARD_E_INVALID_HANDLE}) and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED};
  * the cards stay as they were.
  */
-final class SimulatorBackend implements Backend, SimulatorControl {
+public final class SimulatorBackend implements Backend, SimulatorControl {
 
     /** The backend's name, the {@code scard.backend} property value. */
     static final String NAME = SCardServiceProperties.BACKEND_SIMULATOR;
@@ -53,6 +53,16 @@ final class SimulatorBackend implements Backend, SimulatorControl {
     SimulatorBackend(List<String> readerNames, EventSink events) {
         this.events = events;
         configureReaders(readerNames);
+    }
+
+    /**
+     * Empty simulated readers that publish no events, for use outside OSGi (the benchmarks). The class is public
+     * for that alone: its package stays private to the bundle.
+     *
+     * @param readerNames distinct, non-blank names
+     */
+    public static SimulatorBackend standalone(List<String> readerNames) {
+        return new SimulatorBackend(readerNames, EventSink.NONE);
     }
 
     /**
