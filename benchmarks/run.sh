@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA=${1:-java}
-mvn -B -q -DskipTests install
+mvn -B -q -DskipTests clean install
 "$JAVA" -jar benchmarks/target/benchmarks.jar app/target/scard.jar benchmarks/results

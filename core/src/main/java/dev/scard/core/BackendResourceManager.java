@@ -44,9 +44,9 @@ public class BackendResourceManager implements SCardResourceManager {
     /** {@inheritDoc} An unknown reader fails with {@link HResult#E_INVALIDARG}. */
     @Override
     public CardHandle connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
-        Failures.requireReaderName(readerName);
-        Failures.requireArgument(shareMode, "share mode");
-        Set<Protocol> protocols = Failures.requireProtocols(preferredProtocols);
+        Arguments.requireReaderName(readerName);
+        Arguments.require(shareMode, "share mode");
+        Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
         ReaderConnection connection = CardManager.connectKnownReader(backend, readerName, shareMode, protocols);
         Protocol protocol;
         try {
@@ -61,10 +61,10 @@ public class BackendResourceManager implements SCardResourceManager {
 
     @Override
     public void disconnect(long handle, Disposition disposition) {
-        Failures.requireArgument(disposition, "disposition");
+        Arguments.require(disposition, "disposition");
         ReaderConnection connection = handles.remove(handle);
         if (connection == null) {
-            throw Failures.invalidArgument("handle " + handle + " is not an open handle of the '"
+            throw Arguments.invalidArgument("handle " + handle + " is not an open handle of the '"
                     + backend.name() + "' resource manager");
         }
         connection.disconnect(disposition);

@@ -70,7 +70,7 @@ public class CardManager implements ISCardManage {
             requireDetached();
             ReaderConnection connection = handles.lookup(handle);
             if (connection == null) {
-                throw Failures.invalidArgument("handle " + handle + " is not an open handle of the '"
+                throw Arguments.invalidArgument("handle " + handle + " is not an open handle of the '"
                         + backend.name() + "' resource manager");
             }
             attachment = new Attachment(connection.readerName(), connection.shareMode(), Protocol.T0_OR_T1, true,
@@ -80,9 +80,9 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void attachByHandle(CardHandle handle) {
-        Failures.requireArgument(handle, "handle");
+        Arguments.require(handle, "handle");
         if (!handle.backend().equals(backend.name())) {
-            throw Failures.invalidArgument("handle " + handle.value() + " belongs to backend '" + handle.backend()
+            throw Arguments.invalidArgument("handle " + handle.value() + " belongs to backend '" + handle.backend()
                     + "', not to '" + backend.name() + "'");
         }
         attachByHandle(handle.value());
@@ -100,9 +100,9 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void attachByIfd(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
-        Failures.requireReaderName(readerName);
-        Failures.requireArgument(shareMode, "share mode");
-        Set<Protocol> protocols = Failures.requireProtocols(preferredProtocols);
+        Arguments.requireReaderName(readerName);
+        Arguments.require(shareMode, "share mode");
+        Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
         synchronized (monitor) {
             requireDetached();
             ReaderConnection connection;
@@ -170,9 +170,9 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void reconnect(Disposition initialization) {
-        Failures.requireArgument(initialization, "initialization");
+        Arguments.require(initialization, "initialization");
         if (initialization == Disposition.EJECT) {
-            throw Failures.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
+            throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
         }
         synchronized (monitor) {
             Attachment current = requireAttachment();
@@ -205,9 +205,9 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void lock(Duration timeout) {
-        Failures.requireArgument(timeout, "timeout");
+        Arguments.require(timeout, "timeout");
         if (timeout.isNegative()) {
-            throw Failures.invalidArgument("timeout must not be negative, was " + timeout);
+            throw Arguments.invalidArgument("timeout must not be negative, was " + timeout);
         }
         long nanos;
         try {
@@ -254,7 +254,7 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void unlock(Disposition disposition) {
-        Failures.requireArgument(disposition, "disposition");
+        Arguments.require(disposition, "disposition");
         synchronized (monitor) {
             Attachment current = requireAttachment();
             if (!current.locked) {
@@ -309,7 +309,7 @@ public class CardManager implements ISCardManage {
     @Override
     public Object createInterface(UUID interfaceId, String name, Object userData) {
         if (interfaceId == null && name == null) {
-            throw Failures.invalidArgument("createInterface needs an interface GUID or a name");
+            throw Arguments.invalidArgument("createInterface needs an interface GUID or a name");
         }
         return notYetImplemented(interfaceId != null ? interfaceId.toString() : name);
     }

@@ -25,17 +25,17 @@ public final class CommandApdu {
      */
     public static boolean check(byte[] apdu) {
         if (apdu == null) {
-            throw Failures.invalidArgument("command APDU must not be null");
+            throw Arguments.invalidArgument("command APDU must not be null");
         }
         int length = apdu.length;
         if (length < 4) {
-            throw Failures.invalidArgument("command APDU has " + length + " bytes; it needs at least the 4-byte header");
+            throw Arguments.invalidArgument("command APDU has " + length + " bytes; it needs at least the 4-byte header");
         }
         if (length > MAX_LENGTH) {
-            throw Failures.invalidArgument("command APDU has " + length + " bytes; the longest allowed is " + MAX_LENGTH);
+            throw Arguments.invalidArgument("command APDU has " + length + " bytes; the longest allowed is " + MAX_LENGTH);
         }
         if ((apdu[0] & 0xFF) == 0xFF) {
-            throw Failures.invalidArgument("class byte FF is invalid (reserved for PPS)");
+            throw Arguments.invalidArgument("class byte FF is invalid (reserved for PPS)");
         }
         if (length == 4) {
             return false; // case 1
@@ -52,7 +52,7 @@ public final class CommandApdu {
             if (length == 6 + lc) {
                 return true; // case 4S
             }
-            throw Failures.invalidArgument("command APDU has Lc=" + lc + " but " + (length - 5)
+            throw Arguments.invalidArgument("command APDU has Lc=" + lc + " but " + (length - 5)
                     + " bytes follow the Lc byte (expected " + lc + " data bytes, optionally plus one Le byte)");
         }
         // Extended length: b4 is 00.
@@ -60,17 +60,17 @@ public final class CommandApdu {
             return false; // case 2E
         }
         if (length < 7) {
-            throw Failures.invalidArgument("command APDU of " + length
+            throw Arguments.invalidArgument("command APDU of " + length
                     + " bytes has an extended-length marker 00 but neither a 2-byte Le nor a 2-byte Lc");
         }
         int lc = ((apdu[5] & 0xFF) << 8) | (apdu[6] & 0xFF);
         if (lc == 0) {
-            throw Failures.invalidArgument("extended command APDU has Lc=0");
+            throw Arguments.invalidArgument("extended command APDU has Lc=0");
         }
         if (length == 7 + lc || length == 9 + lc) {
             return false; // case 3E, 4E
         }
-        throw Failures.invalidArgument("extended command APDU has Lc=" + lc + " but " + (length - 7)
+        throw Arguments.invalidArgument("extended command APDU has Lc=" + lc + " but " + (length - 7)
                 + " bytes follow the Lc field (expected " + lc + " data bytes, optionally plus a 2-byte Le)");
     }
 

@@ -9,6 +9,7 @@ import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.core.ReaderConnection;
+import dev.scard.core.Arguments;
 
 /**
  * One connection to a simulated card (a PC/SC SCARDHANDLE). The state lives here; the rules live in

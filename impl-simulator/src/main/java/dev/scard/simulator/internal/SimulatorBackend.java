@@ -18,6 +18,7 @@ import dev.scard.api.ShareMode;
 import dev.scard.core.Backend;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.core.Arguments;
 
 /**
  * The simulated readers as a {@link Backend} for the shared core, and their {@link SimulatorControl}. Plain Java:

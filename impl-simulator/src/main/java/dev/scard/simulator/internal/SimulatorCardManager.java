@@ -9,7 +9,6 @@ import org.osgi.service.component.annotations.ServiceScope;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.CardManager;
-import dev.scard.core.HandleTable;
 
 /**
  * The simulator's {@link ISCardManage}, registered with prototype scope: every {@code getService} is a fresh
@@ -23,35 +22,23 @@ import dev.scard.core.HandleTable;
 public final class SimulatorCardManager extends CardManager {
 
     private final SimulatorComponent simulator;
-    private final OwnConnections ownConnections;
 
     /** A manager over the simulator's backend that accepts the simulator's handles. */
     @Activate
     public SimulatorCardManager(@Reference SimulatorComponent simulator) {
-        this(simulator, new OwnConnections(simulator.backend()), simulator.handles());
-    }
-
-    private SimulatorCardManager(SimulatorComponent simulator, OwnConnections ownConnections, HandleTable handles) {
-        super(ownConnections, handles);
+        super(simulator.backend(), simulator.handles());
         this.simulator = simulator;
-        this.ownConnections = ownConnections;
     }
 
     /**
-     * Detaches and releases everything; later calls fail with {@code SCARD_E_SERVICE_STOPPED}. The connections this
-     * manager opened are closed first, from outside its monitor, so that a thread of this manager waiting for
-     * another's lock wakes (and fails) instead of keeping the disposal waiting. (SCR reports the same deactivation
-     * reason, "disposed", for a released instance and for a stopping backend, so the message names both.)
+     * Detaches and releases everything; later calls fail with {@code SCARD_E_SERVICE_STOPPED}. When the bundle
+     * stops, the whole backend stops first, so no waiting thread takes a lock another manager's release frees.
+     * (SCR reports the same deactivation reason, "disposed", for a released instance and for a stopping backend, so
+     * the message names both.)
      */
     @Deactivate
     void deactivate() {
         simulator.stopIfBundleStopping();
-        ownConnections.closeAll();
         dispose("the ISCardManage service instance was released or the simulator backend stopped");
-    }
-
-    /** The connections this manager opened and has not closed (for tests). */
-    int openConnections() {
-        return ownConnections.openCount();
     }
 }

@@ -6,31 +6,38 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 
-/** Argument checks shared by the manager and the resource manager, each failing with a message that names the problem. */
-final class Failures {
+/**
+ * Argument checks shared by the manager, the resource manager and the backends, each failing with
+ * {@link dev.scard.api.HResult#E_INVALIDARG} and a message that names the problem.
+ */
+public final class Arguments {
 
-    private Failures() {
+    private Arguments() {
     }
 
-    static SCardException invalidArgument(String detail) {
+    /** An {@code E_INVALIDARG} failure with this detail. */
+    public static SCardException invalidArgument(String detail) {
         return new SCardException(HResult.E_INVALIDARG, detail);
     }
 
-    static <T> T requireArgument(T value, String name) {
+    /** {@code value}, or an {@code E_INVALIDARG} failure saying that {@code name} must not be null. */
+    public static <T> T require(T value, String name) {
         if (value == null) {
             throw invalidArgument(name + " must not be null");
         }
         return value;
     }
 
-    static String requireReaderName(String readerName) {
+    /** A non-blank reader name. */
+    public static String requireReaderName(String readerName) {
         if (readerName == null || readerName.isBlank()) {
             throw invalidArgument("reader name must not be null or blank");
         }
         return readerName;
     }
 
-    static Set<Protocol> requireProtocols(Set<Protocol> preferred) {
+    /** A copy of a non-empty set of T0, T1 and RAW. */
+    public static Set<Protocol> requireProtocols(Set<Protocol> preferred) {
         if (preferred == null || preferred.isEmpty()) {
             throw invalidArgument("preferred protocols must name at least one of T0, T1, RAW");
         }
