@@ -55,7 +55,7 @@ public class BackendResourceManager implements SCardResourceManager {
             connection.disconnect(Disposition.LEAVE);
             throw e;
         }
-        long handle = handles.register(connection);
+        long handle = handles.register(connection, protocols);
         return new CardHandle(handle, backend.name(), readerName, shareMode, protocol);
     }
 

@@ -3,6 +3,7 @@ package dev.scard.core;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.scard.api.CardHandle;
 import dev.scard.api.CardState;
@@ -23,13 +24,19 @@ import dev.scard.api.ShareMode;
  * the contract as DESIGN §5 decides them, over a {@link Backend}'s {@link ReaderConnection}s. Backends register
  * instances with prototype scope and call {@link #dispose(String)} when an instance is released.
  *
- * <p>One monitor serializes this manager's state changes and card traffic. {@link #lock()} waits for another
- * connection's transaction outside that monitor, so {@link #detach()} from another thread ends the wait.
+ * <p>A traffic lock keeps this manager's card exchanges in order; a separate monitor guards the attachment and is
+ * never held while waiting for another connection, so {@link #status()}, {@link #detach()} and
+ * {@link #dispose(String)} answer at once even while a transmit or {@link #lock()} of this manager waits for
+ * another manager's lock. Managers attached to the same handle share one PC/SC connection; its
+ * {@link HandleTable.Handle} records which of them holds the lock.
  */
 public class CardManager implements ISCardManage {
 
     private final Backend backend;
     private final HandleTable handles;
+    /** Orders this manager's card traffic (transmit, reconnect); taken before {@link #monitor}, never after. */
+    private final ReentrantLock traffic = new ReentrantLock();
+    /** Guards attachment changes; never held while waiting for another connection or manager. */
     private final Object monitor = new Object();
 
     /** The current attachment, or null; replaced only while holding {@link #monitor}. */
@@ -42,19 +49,26 @@ public class CardManager implements ISCardManage {
         final String readerName;
         final ShareMode shareMode;
         final Set<Protocol> protocols;
-        /** True when the connection belongs to a handle's owner: detach forgets it, never closes it. */
-        final boolean borrowed;
-        /** Volatile so {@link #dispose(String)} can close it without the monitor. */
+        /** The handle when attached by handle (its owner's connection: detach forgets it), else null. */
+        final HandleTable.Handle handle;
+        /** The connection; replaced only by reconnect, under the monitor. */
         volatile ReaderConnection connection;
-        boolean locked;
+        /** Whether this manager holds the lock; changed under the monitor. */
+        volatile boolean locked;
+        /** Counts reconnects, which end a transaction: a lock obtained across one is not held. */
+        volatile int epoch;
 
-        Attachment(String readerName, ShareMode shareMode, Set<Protocol> protocols, boolean borrowed,
+        Attachment(String readerName, ShareMode shareMode, Set<Protocol> protocols, HandleTable.Handle handle,
                 ReaderConnection connection) {
             this.readerName = readerName;
             this.shareMode = shareMode;
             this.protocols = protocols;
-            this.borrowed = borrowed;
+            this.handle = handle;
             this.connection = connection;
+        }
+
+        boolean borrowed() {
+            return handle != null;
         }
     }
 
@@ -68,12 +82,13 @@ public class CardManager implements ISCardManage {
     public void attachByHandle(long handle) {
         synchronized (monitor) {
             requireDetached();
-            ReaderConnection connection = handles.lookup(handle);
-            if (connection == null) {
+            HandleTable.Handle issued = handles.lookup(handle);
+            if (issued == null) {
                 throw Arguments.invalidArgument("handle " + handle + " is not an open handle of the '"
                         + backend.name() + "' resource manager");
             }
-            attachment = new Attachment(connection.readerName(), connection.shareMode(), Protocol.T0_OR_T1, true,
+            ReaderConnection connection = issued.connection();
+            attachment = new Attachment(connection.readerName(), connection.shareMode(), issued.protocols(), issued,
                     connection);
         }
     }
@@ -114,7 +129,7 @@ public class CardManager implements ISCardManage {
                 }
                 connection = null; // a reader attachment: reconnect() reaches the card once one is in
             }
-            attachment = new Attachment(readerName, shareMode, protocols, false, connection);
+            attachment = new Attachment(readerName, shareMode, protocols, null, connection);
         }
     }
 
@@ -144,21 +159,33 @@ public class CardManager implements ISCardManage {
         }
     }
 
-    private static void release(Attachment current) {
+    /** Ends what an attachment holds: its lock, and its connection unless borrowed. Never throws. */
+    private void release(Attachment current) {
         ReaderConnection connection = current.connection;
         if (connection == null) {
             return;
         }
         try {
             if (current.locked) {
-                current.locked = false;
-                connection.endTransaction(Disposition.LEAVE);
+                endLock(current, Disposition.LEAVE);
             }
         } catch (SCardException e) {
             // The card is gone or was reset: there is no transaction left to end.
         } finally {
-            if (!current.borrowed) {
+            if (!current.borrowed()) {
                 connection.disconnect(Disposition.LEAVE);
+            }
+        }
+    }
+
+    /** Ends this manager's lock (monitor held): the transaction, then its hold of a shared handle. */
+    private void endLock(Attachment current, Disposition disposition) {
+        current.locked = false;
+        try {
+            current.connection.endTransaction(disposition);
+        } finally {
+            if (current.borrowed()) {
+                current.handle.release(this);
             }
         }
     }
@@ -174,10 +201,36 @@ public class CardManager implements ISCardManage {
         if (initialization == Disposition.EJECT) {
             throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
         }
-        synchronized (monitor) {
+        traffic.lock();
+        try {
             Attachment current = requireAttachment();
+            if (current.borrowed()) {
+                current.handle.exchange(this, () -> {
+                    reconnectLocked(current, initialization);
+                    return null;
+                });
+            } else {
+                reconnectLocked(current, initialization);
+            }
+        } finally {
+            traffic.unlock();
+        }
+    }
+
+    private void reconnectLocked(Attachment current, Disposition initialization) {
+        synchronized (monitor) {
+            requireUsable();
+            if (attachment != current) {
+                throw notAttached();
+            }
+            current.epoch++;
+            if (current.locked) {
+                current.locked = false; // the reconnect ends the transaction
+                if (current.borrowed()) {
+                    current.handle.release(this);
+                }
+            }
             ReaderConnection connection = current.connection;
-            current.locked = false;
             if (connection == null) {
                 current.connection = connectKnownReader(backend, current.readerName, current.shareMode,
                         current.protocols);
@@ -186,7 +239,7 @@ public class CardManager implements ISCardManage {
             try {
                 connection.reconnect(current.shareMode, current.protocols, initialization);
             } catch (SCardException e) {
-                if (current.borrowed || e.code() != HResult.SCARD_W_REMOVED_CARD) {
+                if (current.borrowed() || e.code() != HResult.SCARD_W_REMOVED_CARD) {
                     throw e;
                 }
                 // The card this connection knew is gone; reach the card that is in the reader now.
@@ -221,30 +274,52 @@ public class CardManager implements ISCardManage {
     private void lockWithin(long timeoutNanos) {
         Attachment current;
         ReaderConnection connection;
+        int epoch;
         synchronized (monitor) {
             current = requireAttachment();
             connection = requireCard(current);
             if (current.locked) {
                 return;
             }
+            epoch = current.epoch;
         }
-        // Wait outside the monitor: the holder may be another thread of ours detaching, or another manager.
-        if (!connection.beginTransaction(timeoutNanos)) {
-            throw new SCardException(HResult.E_FAIL, "the card in '" + current.readerName
-                    + "' is locked by another connection; gave up after " + Duration.ofNanos(timeoutNanos));
+        // Wait outside the monitor and the traffic lock: the holder is another manager or connection.
+        long deadline = System.nanoTime() + timeoutNanos;
+        if (current.borrowed() && !current.handle.acquire(this, timeoutNanos)) {
+            throw lockTimedOut(current, timeoutNanos);
         }
-        synchronized (monitor) {
-            if (attachment != current || current.connection != connection) {
+        boolean begun = false;
+        try {
+            begun = connection.beginTransaction(timeoutNanos < 0 ? -1L : Math.max(0L, deadline - System.nanoTime()));
+            if (!begun) {
+                throw lockTimedOut(current, timeoutNanos);
+            }
+            synchronized (monitor) {
+                if (attachment == current && current.connection == connection && current.epoch == epoch) {
+                    current.locked = true;
+                    return;
+                }
+            }
+            throw new SCardException(HResult.SCARD_E_INVALID_HANDLE,
+                    "the manager was detached or reconnected while waiting for the lock; lock again");
+        } catch (RuntimeException e) {
+            if (begun) {
                 try {
                     connection.endTransaction(Disposition.LEAVE);
-                } catch (SCardException e) {
-                    // Already ended with the connection.
+                } catch (SCardException ended) {
+                    // Already ended with the connection or by the reconnect.
                 }
-                throw new SCardException(HResult.SCARD_E_INVALID_HANDLE,
-                        "the manager was detached or reconnected while waiting for the lock");
             }
-            current.locked = true;
+            if (current.borrowed()) {
+                current.handle.release(this);
+            }
+            throw e;
         }
+    }
+
+    private static SCardException lockTimedOut(Attachment current, long timeoutNanos) {
+        return new SCardException(HResult.E_FAIL, "the card in '" + current.readerName
+                + "' is locked by another connection; gave up after " + Duration.ofNanos(timeoutNanos));
     }
 
     @Override
@@ -261,8 +336,7 @@ public class CardManager implements ISCardManage {
                 throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
                         "this manager holds no lock on '" + current.readerName + "'");
             }
-            current.locked = false;
-            current.connection.endTransaction(disposition);
+            endLock(current, disposition);
         }
     }
 
@@ -286,8 +360,16 @@ public class CardManager implements ISCardManage {
 
     @Override
     public byte[] transmit(byte[] commandApdu) {
-        synchronized (monitor) {
-            return ApduExchange.exchange(requireCard(requireAttachment()), commandApdu);
+        traffic.lock();
+        try {
+            Attachment current = requireAttachment();
+            ReaderConnection connection = requireCard(current);
+            if (current.borrowed()) {
+                return current.handle.exchange(this, () -> ApduExchange.exchange(connection, commandApdu));
+            }
+            return ApduExchange.exchange(connection, commandApdu);
+        } finally {
+            traffic.unlock();
         }
     }
 
@@ -330,15 +412,9 @@ public class CardManager implements ISCardManage {
      * @param reason why, for the error message (e.g. {@code "the simulator backend stopped"})
      */
     public void dispose(String reason) {
-        disposedReason = reason;
-        // Close our own connection before taking the monitor: a transmit of this manager may hold the monitor
-        // while it waits for another connection's transaction, and closing the connection ends that wait.
-        Attachment current = attachment;
-        if (current != null && !current.borrowed && current.connection != null) {
-            current.connection.disconnect(Disposition.LEAVE);
-        }
         synchronized (monitor) {
-            current = attachment;
+            disposedReason = reason;
+            Attachment current = attachment;
             attachment = null;
             if (current != null) {
                 try {
@@ -363,10 +439,14 @@ public class CardManager implements ISCardManage {
         requireUsable();
         Attachment current = attachment;
         if (current == null) {
-            throw new SCardException(HResult.SCARD_E_INVALID_HANDLE,
-                    "not attached; attach to a reader or a card handle first");
+            throw notAttached();
         }
         return current;
+    }
+
+    private static SCardException notAttached() {
+        return new SCardException(HResult.SCARD_E_INVALID_HANDLE,
+                "not attached; attach to a reader or a card handle first");
     }
 
     private static ReaderConnection requireCard(Attachment current) {

@@ -161,7 +161,8 @@ class CardManagerTest {
 
         manager.attachByHandle(handle.value());
         resourceManager.disconnect(handle.value(), Disposition.LEAVE);
-        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE, "closed");
+        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE,
+                "the handle to 'R' was disconnected by its owner");
         manager.detach();
         assertFails(() -> manager.attachByHandle(handle.value()), HResult.E_INVALIDARG,
                 "is not an open handle of the 'fake' resource manager");
@@ -181,9 +182,7 @@ class CardManagerTest {
         manager.attachByIfd("R");
         manager.lock();
         manager.dispose("the fake backend stopped");
-        FakeBackend.FakeConnection connection = backend.connections.get(0);
-        assertThat(connection.closed).isTrue(); // closing the connection ends its transaction too
-        assertThat(connection.calls).startsWith("begin", "disconnect LEAVE").doesNotContain("end LEAVE");
+        assertThat(backend.connections.get(0).calls).containsExactly("begin", "end LEAVE", "disconnect LEAVE");
         assertThat(manager.isAttached()).isFalse();
         assertFails(() -> manager.attachByIfd("R"), HResult.SCARD_E_SERVICE_STOPPED, "the fake backend stopped");
         assertFails(manager::status, HResult.SCARD_E_SERVICE_STOPPED, "released");
@@ -222,6 +221,77 @@ class CardManagerTest {
         dispose.get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> transmit.get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(SCardException.class).hasMessageContaining("closed while waiting");
+    }
+
+    private static final byte[] SELECT = {0, (byte) 0xA4, 0, 0};
+
+    @Test
+    void managersSharingAHandleKeepEachOthersLocks() throws Exception {
+        CardHandle handle = resourceManager.connect("R");
+        CardManager other = new CardManager(backend, handles);
+        manager.attachByHandle(handle);
+        other.attachByHandle(handle);
+        manager.lock();
+        assertFails(() -> other.lock(Duration.ofMillis(20)), HResult.E_FAIL, "locked by another connection");
+        CompletableFuture<byte[]> blocked = CompletableFuture.supplyAsync(() -> other.transmit(SELECT));
+        Thread.sleep(50);
+        assertThat(blocked).isNotDone(); // the other manager's traffic waits for the lock
+        assertThat(manager.transmit(SELECT)).containsExactly(0x90, 0x00); // the holder's own traffic does not
+        assertThat(other.status().readerName()).isEqualTo("R"); // status never waits
+        manager.unlock();
+        assertThat(blocked.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
+        other.lock(Duration.ofMillis(20));
+        assertFails(() -> manager.lock(Duration.ofMillis(20)), HResult.E_FAIL, "locked");
+        other.detach(); // releases the lock
+        manager.lock(Duration.ofMillis(20));
+        manager.unlock();
+    }
+
+    @Test
+    void aLockWaiterOnASharedHandleFailsWhenTheOwnerDisconnects() throws Exception {
+        CardHandle handle = resourceManager.connect("R");
+        CardManager other = new CardManager(backend, handles);
+        manager.attachByHandle(handle);
+        other.attachByHandle(handle);
+        manager.lock();
+        CompletableFuture<Void> waiting = CompletableFuture.runAsync(other::lock);
+        Thread.sleep(50);
+        assertThat(waiting).isNotDone();
+        resourceManager.disconnect(handle.value(), Disposition.LEAVE);
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(SCardException.class)
+                .hasMessageContaining("disconnected by its owner");
+    }
+
+    @Test
+    void reconnectThroughAHandleKeepsTheHandlesProtocols() {
+        CardHandle handle = resourceManager.connect("R", ShareMode.SHARED, Set.of(Protocol.RAW));
+        manager.attachByHandle(handle);
+        manager.reconnect();
+        assertThat(backend.connections.get(0).calls).containsExactly("reconnect LEAVE [RAW]");
+    }
+
+    @Test
+    void aLockObtainedAcrossAReconnectIsNotHeld() throws Exception {
+        manager.attachByIfd("R");
+        FakeBackend.FakeConnection connection = backend.connections.get(0);
+        CountDownLatch inBegin = new CountDownLatch(1);
+        CountDownLatch reconnected = new CountDownLatch(1);
+        connection.beforeBegin = () -> {
+            inBegin.countDown();
+            try {
+                reconnected.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        CompletableFuture<Void> locking = CompletableFuture.runAsync(manager::lock);
+        assertThat(inBegin.await(5, TimeUnit.SECONDS)).isTrue();
+        manager.reconnect(); // does not wait for the lock()
+        reconnected.countDown();
+        assertThatThrownBy(() -> locking.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(SCardException.class)
+                .hasMessageContaining("reconnected while waiting for the lock");
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        assertThat(connection.inTransaction).isFalse();
     }
 
     @Test

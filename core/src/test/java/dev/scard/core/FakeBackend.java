@@ -68,8 +68,10 @@ final class FakeBackend implements Backend {
         final Deque<byte[]> sent = new ArrayDeque<>();
         final List<String> calls = new ArrayList<>();
         volatile boolean closed;
+        /** Runs at the start of beginTransaction (lets a test hold a lock() in its wait). */
+        volatile Runnable beforeBegin = () -> { };
         boolean removed;
-        boolean inTransaction;
+        volatile boolean inTransaction;
 
         FakeConnection(ShareMode shareMode) {
             this.shareMode = shareMode;
@@ -113,12 +115,14 @@ final class FakeBackend implements Backend {
         @Override
         public void reconnect(ShareMode mode, Set<Protocol> preferredProtocols, Disposition initialization) {
             check();
-            calls.add("reconnect " + initialization);
+            calls.add("reconnect " + initialization + (preferredProtocols.equals(Protocol.T0_OR_T1) ? ""
+                    : " " + preferredProtocols));
             inTransaction = false;
         }
 
         @Override
         public boolean beginTransaction(long timeoutNanos) {
+            beforeBegin.run();
             check();
             if (lockedElsewhere) {
                 return false;
