@@ -23,6 +23,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * {@link HResult#SCARD_W_RESET_CARD} until {@link #reconnect()}. Null or malformed arguments fail with
  * {@link HResult#E_INVALIDARG}.
  *
+ * <p><b>This release.</b> The ISO 7816-4 card services are not shipped yet: {@link #createFileAccess()},
+ * {@link #createCHVerification()}, {@link #createCardAuth()} and {@link #createInterface} fail with
+ * {@link HResult#E_NOTIMPL} once attached. Their documented behaviour below is the contract they will keep.
+ *
  * <p><b>Threads.</b> Every method may be called from several threads; one manager serializes its own card
  * traffic. A lock ({@link #lock()}) belongs to the manager, not to a thread: it blocks other managers and
  * connections, never this manager's own threads.
