@@ -20,24 +20,27 @@ final class HexInput {
      *
      * @param what what the bytes are, for messages ("APDU")
      * @param parts the shell arguments
-     * @throws IllegalArgumentException naming the first part that is not hexadecimal or that splits a byte,
-     *         for an odd number of digits, or for no digits at all
+     * @throws IllegalArgumentException naming the first word (by position) that is not hexadecimal or that splits
+     *         a byte, for an odd number of digits, or for no digits at all; the typed input is never echoed (it may
+     *         hold a PIN)
      */
     static byte[] parse(String what, String... parts) {
         if (parts == null) {
             parts = new String[0];
         }
         int digits = 0;
-        for (String part : parts) {
+        for (int p = 0; p < parts.length; p++) {
+            String part = parts[p];
             if (part == null) {
-                throw ShellFailures.badInput("'null' is not hexadecimal");
+                throw ShellFailures.badInput(what + " word " + (p + 1) + " is null, not hexadecimal");
             }
             for (int i = 0; i < part.length(); i++) {
                 char c = part.charAt(i);
                 if (value(c) >= 0) {
                     digits++;
                 } else if (!isSeparator(c)) {
-                    throw ShellFailures.badInput("'" + part + "' is not hexadecimal");
+                    throw ShellFailures.badInput(what + " word " + (p + 1) + " is not hexadecimal: character "
+                            + (i + 1) + " is " + describe(c));
                 }
             }
         }
@@ -45,18 +48,18 @@ final class HexInput {
             throw ShellFailures.badInput("no " + what + " given");
         }
         if (digits % 2 != 0) {
-            throw ShellFailures.badInput(
-                    "odd number of hex digits (" + digits + ") in '" + abbreviate(String.join(" ", parts)) + "'");
+            throw ShellFailures.badInput("odd number of hex digits (" + digits + ") in the " + what);
         }
         byte[] bytes = new byte[digits / 2];
         int n = 0;
-        for (String part : parts) {
+        for (int p = 0; p < parts.length; p++) {
+            String part = parts[p];
             int high = -1;
             for (int i = 0; i < part.length(); i++) {
                 int digit = value(part.charAt(i));
                 if (digit < 0) {
                     if (high >= 0) {
-                        throw splitByte(part);
+                        throw splitByte(what, p);
                     }
                 } else if (high < 0) {
                     high = digit;
@@ -66,7 +69,7 @@ final class HexInput {
                 }
             }
             if (high >= 0) {
-                throw splitByte(part);
+                throw splitByte(what, p);
             }
         }
         return bytes;
@@ -104,11 +107,12 @@ final class HexInput {
         return c == ':' || Character.isWhitespace(c);
     }
 
-    private static IllegalArgumentException splitByte(String part) {
-        return ShellFailures.badInput("'" + abbreviate(part) + "' splits a byte: hex digits go in pairs");
+    private static IllegalArgumentException splitByte(String what, int part) {
+        return ShellFailures.badInput(what + " word " + (part + 1) + " splits a byte: hex digits go in pairs");
     }
 
-    private static String abbreviate(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    /** A character for a message: printable ASCII quoted, anything else as its code (never the typed input). */
+    private static String describe(char c) {
+        return c >= 0x21 && c < 0x7F ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 }

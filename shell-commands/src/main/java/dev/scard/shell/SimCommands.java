@@ -20,7 +20,8 @@ import dev.scard.simulator.control.SimulatorControl;
 
 /**
  * The {@code sim:} commands: insert, remove and reset simulated cards through the simulator's
- * {@code SimulatorControl} service.
+ * {@code SimulatorControl} service, and serve them to a real PC/SC daemon through vpcd ({@code sim:serve},
+ * {@code sim:unserve}).
  *
  * <p>The simulator is optional: its package is imported with optional resolution and the reference is
  * optional and dynamic, so without the simulator these commands exist and fail with a clear message. No
@@ -28,7 +29,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * does, and is loaded only when a command runs.
  */
 @Component(service = SimCommands.class, immediate = true)
-@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers"})
+@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve"})
 public class SimCommands {
 
     static final String NO_SIMULATOR =
@@ -37,6 +38,8 @@ public class SimCommands {
             + " the shell-commands bundle: refresh that bundle";
     private static final String READER = "simulated reader name as sim:readers shows it (quote it, or type its"
             + " words)";
+    /** vpcd's first slot on this machine, the PC/SC reader "Virtual PCD 00 00". */
+    static final String DEFAULT_VPCD = "127.0.0.1:35963";
 
     private final BundleContext context;
     private final AtomicReference<ServiceReference<?>> simulator = new AtomicReference<>();
@@ -79,14 +82,38 @@ public class SimCommands {
         return "Reset the card in '" + name + "'";
     }
 
-    @Descriptor("list the simulated readers and whether a card is in each")
+    @Descriptor("serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver: while a card is in,"
+            + " pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964 'Virtual PCD 00 01')")
+    public String serve(@Descriptor(READER + ", then optionally where vpcd listens, <host>:<port> (default "
+            + DEFAULT_VPCD + "; quote an IPv6 address: '[::1]:35963')") String... words) {
+        String[] parts = ShellArgs.readerAndOption(words, ShellArgs::isVpcdAddress, "sim:readers");
+        String name = parts[0];
+        ShellArgs.VpcdAddress address = ShellArgs.vpcdAddress(parts[1] == null ? DEFAULT_VPCD : parts[1]);
+        call((control, reader) -> SimulatorCalls.serve(control, reader, address.host(), address.port()), name);
+        String shown = address.host().indexOf(':') >= 0 ? "[" + address.host() + "]:" + address.port()
+                : address.host() + ":" + address.port();
+        return "Serving the card in '" + name + "' to vpcd at " + shown
+                + " while a card is in; sim:readers shows whether it is connected";
+    }
+
+    @Descriptor("stop serving the reader's card to vpcd: pcscd sees the card removed; it stays in the simulated reader")
+    public String unserve(@Descriptor(READER) String... reader) {
+        String name = readerName(reader);
+        String address = call(SimulatorCalls::unserve, name);
+        if (address == null) {
+            return "'" + name + "' was not served to vpcd";
+        }
+        return "Stopped serving '" + name + "' to vpcd at " + address;
+    }
+
+    @Descriptor("list the simulated readers, whether a card is in each, and where it is served to vpcd")
     public String readers() {
         List<String[]> rows = call((control, ignored) -> SimulatorCalls.readers(control), null);
         if (rows.isEmpty()) {
             return "No simulated readers";
         }
         List<String[]> table = new ArrayList<>();
-        table.add(new String[] {"Reader", "Card"});
+        table.add(new String[] {"Reader", "Card", "Served to", "vpcd link"});
         table.addAll(rows);
         return Formats.table(table);
     }

@@ -113,7 +113,7 @@ class GogoSessionTest {
     void reportsBadInputAsIllegalArgument() throws Exception {
         run("scard:attach 'Simulated Reader 0'");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:apdu 00 12G4"))
-                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 2 is not hexadecimal: character 3 is 'G'" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:lock soon"))
                 .withMessageStartingWith("'soon' is not a timeout");
         assertThatIllegalArgumentException().isThrownBy(() -> run("scard:attach-handle abc"))

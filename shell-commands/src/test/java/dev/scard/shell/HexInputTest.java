@@ -35,32 +35,32 @@ class HexInputTest {
     @Test
     void namesThePartThatIsNotHexadecimal() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", "12G4", "00"))
-                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 2 is not hexadecimal: character 3 is 'G'" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsHexPrefixesAndNonAsciiDigits() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0x00A4"))
-                .withMessage("'0x00A4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 is not hexadecimal: character 2 is 'x'" + " [E_INVALIDARG 0x80070057]");
         // Arabic-Indic digit one: a digit for Character.digit, not a hex digit here.
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0\u0661"))
-                .withMessage("'0\u0661' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 is not hexadecimal: character 2 is U+0661" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00,A4"))
-                .withMessage("'00,A4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 is not hexadecimal: character 3 is ','" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsAnOddNumberOfDigits() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A404", "0"))
-                .withMessage("odd number of hex digits (7) in '00A404 0'" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("odd number of hex digits (7) in the APDU" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void rejectsASeparatorInsideAByte() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00A:40400"))
-                .withMessage("'00A:40400' splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0", "0A40400"))
-                .withMessage("'0' splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 splits a byte: hex digits go in pairs" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -76,7 +76,7 @@ class HexInputTest {
     @Test
     void rejectsANullPart() {
         assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("00", null))
-                .withMessage("'null' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 2 is null, not hexadecimal" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
@@ -93,9 +93,12 @@ class HexInputTest {
     }
 
     @Test
-    void abbreviatesLongInputInMessages() {
-        String odd = "0".repeat(101);
-        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu(odd))
-                .withMessage("odd number of hex digits (101) in '" + "0".repeat(37) + "...'" + " [E_INVALIDARG 0x80070057]");
+    void neverEchoesTheTypedInputItMayHoldAPin() {
+        // VERIFY with PIN 12345 and a stray digit: the message must not contain the digits typed.
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0020008106", "3132333435", "3"))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("3132333435").doesNotContain("0020"))
+                .withMessage("odd number of hex digits (21) in the APDU" + " [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> HexInput.apdu("0020008104", "31323334Z"))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("31323334"));
     }
 }

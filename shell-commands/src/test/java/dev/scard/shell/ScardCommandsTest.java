@@ -204,7 +204,7 @@ class ScardCommandsTest {
     @Test
     void checksApduInputBeforeAnythingElse() {
         assertThatIllegalArgumentException().isThrownBy(() -> commands.apdu(session, "12G4"))
-                .withMessage("'12G4' is not hexadecimal" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("APDU word 1 is not hexadecimal: character 3 is 'G'" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.apdu(session))
                 .withMessage("no APDU given" + " [E_INVALIDARG 0x80070057]");
     }

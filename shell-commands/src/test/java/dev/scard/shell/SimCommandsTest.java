@@ -16,6 +16,8 @@ import org.osgi.framework.ServiceReference;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.ServedReader.State;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -30,6 +32,7 @@ class SimCommandsTest {
     private static final class FakeControl implements SimulatorControl {
         final Map<String, Boolean> readers = new LinkedHashMap<>();
         final List<String> calls = new ArrayList<>();
+        final Map<String, ServedReader> served = new LinkedHashMap<>();
 
         FakeControl() {
             readers.put("Simulated Reader 0", true);
@@ -83,6 +86,28 @@ class SimCommandsTest {
             known(reader);
             calls.add("reset " + reader);
         }
+
+        @Override
+        public void serve(String reader, String host, int port) {
+            known(reader);
+            if (host.contains(" ")) {
+                throw new SCardException(HResult.E_INVALIDARG, "'" + host + "' is not a host name or IP address");
+            }
+            served.put(reader, new ServedReader(reader, host, port, State.CONNECTING, ""));
+            calls.add("serve " + reader + " " + host + " " + port);
+        }
+
+        @Override
+        public boolean unserve(String reader) {
+            known(reader);
+            calls.add("unserve " + reader);
+            return served.remove(reader) != null;
+        }
+
+        @Override
+        public List<ServedReader> served() {
+            return new ArrayList<>(served.values());
+        }
     }
 
     @BeforeEach
@@ -116,11 +141,94 @@ class SimCommandsTest {
     void listsTheSimulatedReaders() {
         commands.bindSimulator(ref);
         assertThat(commands.readers()).isEqualTo(String.join("\n",
-                "Reader              Card",
-                "Simulated Reader 0  present",
-                "Simulated Reader 1  absent"));
+                "Reader              Card     Served to  vpcd link",
+                "Simulated Reader 0  present  -          -",
+                "Simulated Reader 1  absent   -          -"));
         control.readers.clear();
         assertThat(commands.readers()).isEqualTo("No simulated readers");
+    }
+
+    @Test
+    void servesToVpcdAtTheDefaultOrAGivenAddress() {
+        commands.bindSimulator(ref);
+        assertThat(commands.serve("Simulated", "Reader", "0")).isEqualTo("Serving the card in 'Simulated Reader 0' to"
+                + " vpcd at 127.0.0.1:35963 while a card is in; sim:readers shows whether it is connected");
+        assertThat(commands.serve("Simulated Reader 1", "localhost:35964")).isEqualTo("Serving the card in"
+                + " 'Simulated Reader 1' to vpcd at localhost:35964 while a card is in; sim:readers shows whether it"
+                + " is connected");
+        assertThat(commands.serve("Simulated", "Reader", "1", "[::1]:35964")).contains("to vpcd at [::1]:35964");
+        assertThat(control.calls).containsExactly("serve Simulated Reader 0 127.0.0.1 35963",
+                "serve Simulated Reader 1 localhost 35964", "serve Simulated Reader 1 ::1 35964");
+        assertThat(registry.singletonGets).isEqualTo(3).isEqualTo(registry.singletonUngets);
+    }
+
+    @Test
+    void listsWhereReadersAreServedAndHowFarTheLinkGot() {
+        commands.bindSimulator(ref);
+        control.served.put("Simulated Reader 0",
+                new ServedReader("Simulated Reader 0", "127.0.0.1", 35963, State.SERVING, ""));
+        control.served.put("Simulated Reader 1", new ServedReader("Simulated Reader 1", "127.0.0.1", 35964,
+                State.CONNECTING, "ConnectException: Connection refused"));
+        assertThat(commands.readers()).isEqualTo(String.join("\n",
+                "Reader              Card     Served to        vpcd link",
+                "Simulated Reader 0  present  127.0.0.1:35963  serving",
+                "Simulated Reader 1  absent   127.0.0.1:35964  connecting (ConnectException: Connection refused)"));
+        control.served.put("Simulated Reader 0",
+                new ServedReader("Simulated Reader 0", "::1", 35963, State.CONNECTED, ""));
+        control.served.put("Simulated Reader 1",
+                new ServedReader("Simulated Reader 1", "127.0.0.1", 35964, State.NO_CARD, ""));
+        assertThat(commands.readers()).isEqualTo(String.join("\n",
+                "Reader              Card     Served to        vpcd link",
+                "Simulated Reader 0  present  [::1]:35963      connected, vpcd has not polled yet",
+                "Simulated Reader 1  absent   127.0.0.1:35964  waiting for a card"));
+    }
+
+    @Test
+    void unservesAndSaysSoWhenTheReaderWasNotServed() {
+        commands.bindSimulator(ref);
+        commands.serve("Simulated Reader 0", "127.0.0.1:35964");
+        assertThat(commands.unserve("Simulated", "Reader", "0"))
+                .isEqualTo("Stopped serving 'Simulated Reader 0' to vpcd at 127.0.0.1:35964");
+        assertThat(commands.unserve("Simulated Reader 0")).isEqualTo("'Simulated Reader 0' was not served to vpcd");
+        assertThat(control.calls).containsExactly("serve Simulated Reader 0 127.0.0.1 35964",
+                "unserve Simulated Reader 0", "unserve Simulated Reader 0");
+    }
+
+    @Test
+    void badServeArgumentsGetOneLineEndingWithTheCode() {
+        commands.bindSimulator(ref);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "127.0.0.1:"))
+                .withMessage("'127.0.0.1:' is not a vpcd address: use <host>:<port>, such as 127.0.0.1:35963"
+                        + " (vpcd's first slot; 35964 is the second) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", ":35963"))
+                .withMessageStartingWith("':35963' is not a vpcd address");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:99999"))
+                .withMessage("'99999' in 'host:99999' is not a port number from 1 to 65535"
+                        + " [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:0"))
+                .withMessageStartingWith("'0' in 'host:0' is not a port number from 1 to 65535");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:x"))
+                .withMessageStartingWith("'x' in 'host:x' is not a port number");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "::1:35963"))
+                .withMessage("'::1:35963': write an IPv6 address in brackets, such as [::1]:35963"
+                        + " [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve())
+                .withMessage("no reader given (sim:readers lists them) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.unserve())
+                .withMessage("no reader given (sim:readers lists them) [E_INVALIDARG 0x80070057]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Nope", "127.0.0.1:1"))
+                .withMessage("unknown reader 'Nope' [E_INVALIDARG 0x80070057]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.unserve("Nope"))
+                .withMessage("unknown reader 'Nope' [E_INVALIDARG 0x80070057]");
+        assertThat(control.calls).isEmpty();
+    }
+
+    @Test
+    void serveAndUnserveFailClearlyWithoutTheSimulator() {
+        assertThatIllegalStateException().isThrownBy(() -> commands.serve("Simulated Reader 0"))
+                .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
+        assertThatIllegalStateException().isThrownBy(() -> commands.unserve("Simulated Reader 0"))
+                .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
     }
 
     @Test

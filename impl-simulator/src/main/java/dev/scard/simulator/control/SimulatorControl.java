@@ -4,13 +4,45 @@ import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+
 /**
  * Controls the simulated readers, registered by the simulator backend as a service. Reader names are the
  * ones {@code SCardResourceManager.listReaders()} shows. Unknown readers fail with
  * {@code SCardException(E_INVALIDARG)} naming the reader.
+ *
+ * <p><b>Serving cards to PC/SC.</b> {@link #serve} makes a simulated reader's card a card in a real PC/SC daemon
+ * (pcsc-lite's {@code pcscd} with the vsmartcard {@code vpcd} driver): while the reader holds a card, the simulator
+ * connects to vpcd as its card, and PC/SC applications (and the PC/SC backend) see the card in vpcd's reader
+ * ({@code "Virtual PCD 00 00"} for port {@value #VPCD_PORT}, {@code "Virtual PCD 00 01"} for 35964). It is the same
+ * card as in the simulated reader:
+ * <ul>
+ * <li>Removing the card (also with the {@code EJECT} disposition) closes the connection, so pcscd sees the card
+ * removed; inserting a card connects again. When vpcd is not there (pcscd stopped or restarting) or the connection
+ * breaks, the simulator retries with a growing pause (0.1 s up to 2 s) until the reader is no longer served; it
+ * logs changes, not every attempt.</li>
+ * <li>Commands from vpcd reach the card model like an in-process command. An in-process connection that holds the
+ * card's transaction ({@code lock}) or holds the card exclusively makes them wait until it ends, as a PC/SC
+ * transaction makes other applications wait. The other direction is invisible to the simulator: the vpcd protocol
+ * does not carry pcscd's transactions, so in-process connections are not kept out of them. The link is not a
+ * connection of the simulator: it never causes {@code SCARD_E_SHARING_VIOLATION} in-process.</li>
+ * <li>vpcd's power-on and reset reset the card as {@link #reset(String)} does (in-process connections see
+ * {@code SCARD_W_RESET_CARD}, {@code CARD_RESET} goes out), except while it has processed no command since its last
+ * power-up: pcscd powers an idle card off and on whenever an application connects, and such a reset would change
+ * nothing. Power-off does nothing (a card model has no power-off; its next power-on resets it).</li>
+ * <li>Input from the socket that breaks the protocol (a length of 0, a message cut short, an unknown control code)
+ * drops the connection, which is then made again; the card is not touched.</li>
+ * </ul>
  */
 @ProviderType
 public interface SimulatorControl {
+
+    /** vpcd's default port: its first slot, the PC/SC reader {@code "Virtual PCD 00 00"}; the second is 35964. */
+    int VPCD_PORT = 35963;
+
+    /** Where vpcd listens by default: this machine. */
+    String VPCD_HOST = "127.0.0.1";
 
     /** The simulated readers' names, in order. */
     List<String> readers();
@@ -46,4 +78,33 @@ public interface SimulatorControl {
      * reader.
      */
     void reset(String readerName);
+
+    /**
+     * Serves the reader's card to vpcd at {@code host:port} (see the class comment): from now on, whenever the reader
+     * holds a card, the simulator keeps a connection to vpcd as that card. Serving a reader that is already served
+     * at the same address changes nothing; at another address, the old connection is closed first. Returns at once;
+     * {@link #served()} tells how far the connection got.
+     *
+     * @param host where vpcd listens (a host name or an IP address, such as {@value #VPCD_HOST})
+     * @param port vpcd's port for the slot, 1 to 65535 ({@value #VPCD_PORT} is vpcd's first slot)
+     * @throws SCardException {@link HResult#E_INVALIDARG} for an unknown reader, a blank or malformed host, a port
+     *         out of range, or an address another simulated reader is already served to (vpcd takes one card per
+     *         port); {@link HResult#SCARD_E_SERVICE_STOPPED} after the simulator stopped
+     */
+    void serve(String readerName, String host, int port);
+
+    /**
+     * Stops serving the reader's card to vpcd: the connection is closed (pcscd sees the card removed) before this
+     * returns. The card stays in the simulated reader.
+     *
+     * @return false when the reader was not served
+     * @throws SCardException {@link HResult#E_INVALIDARG} for an unknown reader
+     */
+    boolean unserve(String readerName);
+
+    /**
+     * The served readers, in the order of {@link #readers()}, each with its address and how far its connection
+     * got. A reader removed from the simulator is no longer served.
+     */
+    List<ServedReader> served();
 }

@@ -8,6 +8,12 @@
  * {@link dev.scard.simulator.control.SimulatorControl#remove(String)} does, and {@code insert(reader)} puts it back.
  * The preferred protocol {@code RAW} always matches (commands reach the card model unchanged); a card's own protocol
  * is chosen when it is preferred too.
+ *
+ * <p>A simulated reader's card can also be served to a real PC/SC daemon (pcsc-lite with the vsmartcard {@code vpcd}
+ * driver): {@link dev.scard.simulator.control.SimulatorControl#serve SimulatorControl.serve},
+ * {@link dev.scard.simulator.control.SimulatorControl#unserve unserve} and
+ * {@link dev.scard.simulator.control.SimulatorControl#served served} with the value type
+ * {@link dev.scard.simulator.control.ServedReader}; they are part of 1.0.0 (not released before).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

@@ -4,7 +4,8 @@ import dev.scard.api.Protocol;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
- * One power-up of one card in a reader, or the absence of a card: immutable, compared by identity.
+ * One power-up of one card in a reader, or the absence of a card: immutable but for {@link #used}, compared by
+ * identity.
  *
  * <p>A reader makes a new session on every insertion, removal and reset. A connection remembers the session it
  * was established in; when the reader's session is no longer that one, the connection's card was removed (the
@@ -22,6 +23,11 @@ final class CardSession {
     final byte[] atr;
     /** The protocol the card speaks; {@link Protocol#UNDEFINED} without a card. */
     final Protocol protocol;
+    /**
+     * Whether the card has processed a command in this session. Read and written under the reader's card lock
+     * only: a reset asked by vpcd is skipped while it is false (it would change nothing).
+     */
+    boolean used;
 
     private CardSession(long insertion, SimulatedCard card, byte[] atr, Protocol protocol) {
         this.insertion = insertion;

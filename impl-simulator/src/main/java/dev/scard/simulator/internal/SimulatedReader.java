@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,6 +36,12 @@ import dev.scard.simulator.control.SimulatedCard;
  * session is not the reader's sees {@link HResult#SCARD_W_REMOVED_CARD} (another insertion) or
  * {@link HResult#SCARD_W_RESET_CARD} (the same insertion, reset) on every card call until it reconnects; the
  * connection that resets the card moves to the new session itself and goes on.
+ *
+ * <p><b>The vpcd link.</b> A {@link VpcdLink} serving this reader's card to a PC/SC daemon uses the {@code link*}
+ * methods. It is not a connection: it does not count for sharing (in-process {@code EXCLUSIVE} connections still
+ * succeed while the card is served), but it respects them: a command or reset from vpcd waits while an in-process
+ * connection holds the card's transaction or holds the card exclusively, as a PC/SC transaction makes other
+ * applications wait. It learns of insertions, removals and the reader's end through {@link #addWatcher watchers}.
  */
 final class SimulatedReader {
 
@@ -54,14 +61,17 @@ final class SimulatedReader {
     private volatile CardSession session;
     /** The connection holding the card's transaction, or null; written under the state lock. */
     private volatile SimulatedConnection transactionOwner;
+    /** The connection holding the card exclusively, or null; written under the state lock. */
+    private volatile SimulatedConnection exclusiveOwner;
+    /** Why this reader no longer works (backend stopped, reader removed), or null while it does; set once. */
+    private volatile String stoppedReason;
+    /** Told of every insertion and removal and of the reader's end, under the state lock. */
+    private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
 
     // Guarded by stateLock.
     private final List<SimulatedConnection> connections = new ArrayList<>();
-    private SimulatedConnection exclusiveOwner;
     private SimulatedCard rememberedCard;
     private long insertions;
-    /** Why this reader no longer works (backend stopped, reader removed), or null while it does. */
-    private String stoppedReason;
 
     SimulatedReader(String name, String backendName, EventSink events) {
         this.name = name;
@@ -103,6 +113,18 @@ final class SimulatedReader {
     /** Whether {@code card} is the model currently in this reader. */
     boolean holds(SimulatedCard card) {
         return session.card == card;
+    }
+
+    /** Forgets {@code card} as the card to re-insert, if it is the remembered one (it went into another reader). */
+    void forget(SimulatedCard card) {
+        stateLock.lock();
+        try {
+            if (rememberedCard == card) {
+                rememberedCard = null;
+            }
+        } finally {
+            stateLock.unlock();
+        }
     }
 
     /** The open connections (for tests and diagnostics). */
@@ -177,6 +199,7 @@ final class SimulatedReader {
                 rememberedCard = chosen;
                 changed.signalAll();
                 events.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, name, backendName, HEX.formatHex(atr)));
+                tellWatchers();
             } finally {
                 stateLock.unlock();
             }
@@ -235,6 +258,7 @@ final class SimulatedReader {
             exclusiveOwner = null;
             transactionOwner = null;
             changed.signalAll();
+            tellWatchers();
             return true;
         } finally {
             stateLock.unlock();
@@ -274,6 +298,7 @@ final class SimulatedReader {
                 if (connection.session == current && !connection.closed) {
                     SimulatedConnection owner = transactionOwner;
                     if (owner == null || owner == connection) {
+                        current.used = true;
                         return exchange(current.card, commandApdu);
                     }
                 }
@@ -367,6 +392,7 @@ final class SimulatedReader {
                         exclusiveOwner = connection;
                     } else if (exclusiveOwner == connection) {
                         exclusiveOwner = null;
+                        changed.signalAll(); // a waiting vpcd link may go on
                     }
                     connection.shareMode = shareMode;
                     connection.protocol = protocol;
@@ -513,6 +539,147 @@ final class SimulatedReader {
         }
     }
 
+    // ---------------------------------------------------------------- the vpcd link
+
+    /**
+     * Adds a watcher, run on every insertion and removal and when the reader stops, by the thread that made the
+     * change and under the reader's state lock: it must only take note and wake someone (never block, never call
+     * back into the reader but for {@link #session()} and {@link #stoppedReason()}).
+     */
+    void addWatcher(Runnable watcher) {
+        watchers.add(watcher);
+    }
+
+    void removeWatcher(Runnable watcher) {
+        watchers.remove(watcher);
+    }
+
+    /** The current session (the card in the reader and its power-up), without locking. */
+    CardSession session() {
+        return session;
+    }
+
+    /** Why the reader stopped, or null while it works. */
+    String stoppedReason() {
+        return stoppedReason;
+    }
+
+    /**
+     * The ATR of the card of insertion {@code insertion}, for vpcd's GET ATR: answered at once, also while an
+     * in-process connection holds the transaction (it does not touch the card model).
+     *
+     * @throws SCardException {@link HResult#SCARD_W_REMOVED_CARD} when that card is no longer in;
+     *         {@link HResult#SCARD_E_SERVICE_STOPPED} when the reader stopped
+     */
+    byte[] linkAtr(long insertion) {
+        requireRunning();
+        return requireInserted(session, insertion).atr.clone();
+    }
+
+    /**
+     * Sends a command from vpcd to the card of insertion {@code insertion}, once no in-process connection holds the
+     * card's transaction or the card exclusively. A reset by someone else in between does not matter (the command
+     * reaches the reset card, as on a real card shared by two hosts).
+     *
+     * @throws SCardException {@link HResult#SCARD_W_REMOVED_CARD} when that card is no longer in (also while
+     *         waiting); {@link HResult#SCARD_E_SERVICE_STOPPED}; {@link HResult#SCARD_E_CANCELLED} when interrupted
+     *         while waiting; {@link HResult#SCARD_F_COMM_ERROR} when the card model throws or answers fewer than
+     *         two bytes
+     */
+    byte[] linkTransmit(long insertion, byte[] commandApdu) {
+        for (;;) {
+            cardLock.lock();
+            try {
+                CardSession current = session;
+                if (linkMayUse(current, insertion)) {
+                    current.used = true;
+                    return exchange(current.card, commandApdu);
+                }
+            } finally {
+                cardLock.unlock();
+            }
+            awaitLinkTurn(insertion);
+        }
+    }
+
+    /**
+     * Resets the card of insertion {@code insertion} for vpcd's power-on and reset, once no in-process connection
+     * holds its transaction or holds it exclusively: a new session (in-process connections see
+     * {@link HResult#SCARD_W_RESET_CARD}, {@code CARD_RESET} goes out) and the model's {@link SimulatedCard#reset()}.
+     * Nothing happens while the card has processed no command since its last power-up: such a reset would change
+     * nothing, and pcscd powers an idle card off and on again whenever an application connects.
+     *
+     * @return whether the card was reset
+     * @throws SCardException as {@link #linkTransmit}
+     */
+    boolean linkReset(long insertion) {
+        for (;;) {
+            awaitLinkTurn(insertion);
+            cardLock.lock();
+            try {
+                CardSession reset;
+                stateLock.lock();
+                try {
+                    CardSession current = session;
+                    if (!linkMayUse(current, insertion)) {
+                        continue; // someone took the card between the wait and here: wait again
+                    }
+                    if (!current.used) {
+                        return false;
+                    }
+                    reset = resetLocked(null);
+                } finally {
+                    stateLock.unlock();
+                }
+                powerUp(reset);
+                return true;
+            } finally {
+                cardLock.unlock();
+            }
+        }
+    }
+
+    /** Whether the link may use the card now: that card is in and no in-process connection has it to itself. */
+    private boolean linkMayUse(CardSession current, long insertion) {
+        return stoppedReason == null && current.hasCard() && current.insertion == insertion
+                && transactionOwner == null && exclusiveOwner == null;
+    }
+
+    /** Waits until {@link #linkMayUse}; throws when that card is gone or the reader stopped. */
+    private void awaitLinkTurn(long insertion) {
+        stateLock.lock();
+        try {
+            for (;;) {
+                requireRunning();
+                CardSession current = requireInserted(session, insertion);
+                if (linkMayUse(current, insertion)) {
+                    return;
+                }
+                awaitChange();
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private CardSession requireInserted(CardSession current, long insertion) {
+        if (!current.hasCard() || current.insertion != insertion) {
+            throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the card in reader '" + name + "' was removed");
+        }
+        return current;
+    }
+
+    /** Runs the watchers; the state lock is held. A watcher that throws is logged and skipped. */
+    private void tellWatchers() {
+        for (Runnable watcher : watchers) {
+            try {
+                watcher.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a watcher of reader '" + name + "' failed", e);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers (state lock held)
 
     /** Starts a new session of the same card; {@code initiator} (may be null) moves to it and sees no reset. */
@@ -534,6 +701,7 @@ final class SimulatedReader {
         transactionOwner = null;
         changed.signalAll();
         events.publish(new SCardEvent(SCardEvent.Type.CARD_REMOVED, name, backendName, ""));
+        tellWatchers();
     }
 
     /**

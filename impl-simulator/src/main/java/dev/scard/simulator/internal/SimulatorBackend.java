@@ -2,6 +2,7 @@ package dev.scard.simulator.internal;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +17,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.core.Backend;
+import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.core.Arguments;
@@ -26,15 +28,20 @@ import dev.scard.core.Arguments;
  * {@link SimulatedConnection} for the PC/SC decisions.
  *
  * <p>Once {@link #stop() stopped}, every connection is closed (waiting threads wake and fail with
- * {@link HResult#SCARD_E_INVALID_HANDLE}) and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED};
- * the cards stay as they were.
+ * {@link HResult#SCARD_E_INVALID_HANDLE}), every {@link #serve served} reader's vpcd connection is closed and its
+ * thread ended, and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED}; the cards stay as they were.
+ *
+ * <p>Outside OSGi (tests and benchmarks of the PC/SC backend), {@link #standalone} makes one, {@link #serve} serves
+ * a reader's card to pcscd through vpcd (see {@link VpcdLink}), and {@link #close()} stops it.
  */
-public final class SimulatorBackend implements Backend, SimulatorControl {
+public final class SimulatorBackend implements Backend, SimulatorControl, AutoCloseable {
 
     /** The backend's name, the {@code scard.backend} property value. */
     static final String NAME = SCardServiceProperties.BACKEND_SIMULATOR;
 
     private static final String STOPPED = "the simulator backend has stopped";
+    /** How long stopping waits for vpcd threads in all. */
+    private static final long LINK_STOP_WAIT_NANOS = 2_000_000_000L;
 
     private final EventSink events;
     /** Serializes changes to the set of readers. */
@@ -43,6 +50,10 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
     private volatile Map<String, SimulatedReader> readers = Map.of();
     private volatile List<String> readerNames = List.of();
     private volatile boolean stopped;
+    /** Makes "is this model in another reader?" and the insertion one step, so a model is never in two readers. */
+    private final Object insertionLock = new Object();
+    /** The served readers' links by reader name; guarded by {@link #configurationLock}. */
+    private final Map<String, VpcdLink> links = new HashMap<>();
 
     /**
      * Simulated readers with the given names, all empty.
@@ -107,6 +118,10 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
                 if (!next.containsKey(reader.name())) {
                     reader.stop("reader '" + reader.name() + "' was removed from the simulator");
                     events.publish(new SCardEvent(SCardEvent.Type.READER_REMOVED, reader.name(), NAME, ""));
+                    VpcdLink link = links.remove(reader.name());
+                    if (link != null) {
+                        link.stop();
+                    }
                 }
             }
             return added;
@@ -181,11 +196,16 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
     /** {@inheritDoc} Insertion powers the card up (calls its {@link SimulatedCard#reset()}). */
     @Override
     public void insert(String readerName) {
-        controlledReader(readerName).insert(null);
+        SimulatedReader reader = controlledReader(readerName);
+        synchronized (insertionLock) {
+            reader.insert(null);
+        }
     }
 
     /**
-     * {@inheritDoc} Insertion powers the card up. A model can be in one reader at a time.
+     * {@inheritDoc} Insertion powers the card up. A model can be in one reader at a time: a model another reader
+     * holds is refused, and a model another reader only remembers (it was removed from there) moves here, so that
+     * reader's next {@link #insert(String)} brings a fresh default card.
      *
      * @throws SCardException {@link HResult#E_INVALIDARG} for a null card, a model already in another reader, or
      *         a model that fails to power up or reports an invalid ATR or protocol
@@ -194,13 +214,20 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
     public void insert(String readerName, SimulatedCard card) {
         SimulatedReader reader = controlledReader(readerName);
         Arguments.require(card, "card");
-        for (SimulatedReader other : readers.values()) { // a race with a concurrent insertion is not guarded
-            if (other != reader && other.holds(card)) {
-                throw new SCardException(HResult.E_INVALIDARG, "this card model is already in reader '"
-                        + other.name() + "'; a card can be in one reader at a time");
+        synchronized (insertionLock) {
+            for (SimulatedReader other : readers.values()) {
+                if (other != reader && other.holds(card)) {
+                    throw new SCardException(HResult.E_INVALIDARG, "this card model is already in reader '"
+                            + other.name() + "'; a card can be in one reader at a time");
+                }
+            }
+            reader.insert(card);
+            for (SimulatedReader other : readers.values()) {
+                if (other != reader) {
+                    other.forget(card);
+                }
             }
         }
-        reader.insert(card);
     }
 
     @Override
@@ -211,6 +238,80 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
     @Override
     public void reset(String readerName) {
         controlledReader(readerName).reset();
+    }
+
+    /** {@inheritDoc} The link runs on a daemon thread of its own (see {@link VpcdLink}). */
+    @Override
+    public void serve(String readerName, String host, int port) {
+        SimulatedReader reader = controlledReader(readerName);
+        VpcdAddress address = VpcdAddress.of(host, port);
+        VpcdLink replaced;
+        synchronized (configurationLock) {
+            if (stopped) {
+                throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, STOPPED);
+            }
+            if (readers.get(readerName) != reader) {
+                throw new SCardException(HResult.E_INVALIDARG, "reader '" + readerName
+                        + "' was removed from the simulator meanwhile");
+            }
+            for (VpcdLink other : links.values()) {
+                if (other.reader() != reader && other.address().equals(address)) {
+                    throw new SCardException(HResult.E_INVALIDARG, "reader '" + other.reader().name()
+                            + "' is already served to vpcd at " + address + "; vpcd takes one card per port (its "
+                            + "second slot listens on 35964)");
+                }
+            }
+            replaced = links.get(readerName);
+            if (replaced != null && replaced.address().equals(address) && replaced.running()) {
+                return;
+            }
+            if (replaced != null) {
+                replaced.stop();
+            }
+            VpcdLink link = new VpcdLink(reader, address);
+            links.put(readerName, link);
+            link.start();
+        }
+        if (replaced != null) {
+            awaitEnd(List.of(replaced));
+        }
+    }
+
+    /** {@inheritDoc} Waits up to two seconds for the link's thread to end (it ends at once unless a card model hangs). */
+    @Override
+    public boolean unserve(String readerName) {
+        controlledReader(readerName);
+        VpcdLink link;
+        synchronized (configurationLock) {
+            link = links.remove(readerName);
+        }
+        if (link == null) {
+            return false;
+        }
+        link.stop();
+        awaitEnd(List.of(link));
+        return true;
+    }
+
+    @Override
+    public List<ServedReader> served() {
+        List<ServedReader> served = new ArrayList<>();
+        synchronized (configurationLock) {
+            for (String readerName : readerNames) {
+                VpcdLink link = links.get(readerName);
+                if (link != null) {
+                    served.add(link.status());
+                }
+            }
+        }
+        return served;
+    }
+
+    /** The link serving a reader, or null (for tests). */
+    VpcdLink link(String readerName) {
+        synchronized (configurationLock) {
+            return links.get(readerName);
+        }
     }
 
     private SimulatedReader controlledReader(String readerName) {
@@ -230,15 +331,43 @@ public final class SimulatorBackend implements Backend, SimulatorControl {
      * ({@code READER_REMOVED}); the cards are left as they are. Idempotent.
      */
     void stop() {
+        List<VpcdLink> stopping;
         synchronized (configurationLock) {
             if (stopped) {
                 return;
             }
             stopped = true;
+            stopping = new ArrayList<>(links.values());
+            links.clear();
+            for (VpcdLink link : stopping) {
+                link.stop();
+            }
             for (SimulatedReader reader : readers.values()) {
                 if (reader.stop(STOPPED)) {
                     events.publish(new SCardEvent(SCardEvent.Type.READER_REMOVED, reader.name(), NAME, ""));
                 }
+            }
+        }
+        awaitEnd(stopping);
+    }
+
+    /**
+     * Stops the simulator as {@link #stop()} does (for standalone use): every connection and every vpcd connection
+     * is closed, the vpcd threads end. Idempotent.
+     */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Waits a little for stopped links' threads; a link stuck in a card model is left to end by itself. */
+    private static void awaitEnd(List<VpcdLink> stopped) {
+        long deadline = System.nanoTime() + LINK_STOP_WAIT_NANOS;
+        for (VpcdLink link : stopped) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (!link.awaitEnd(Math.max(1, left))) {
+                System.getLogger(SimulatorBackend.class.getName()).log(System.Logger.Level.WARNING,
+                        link + ": the link's thread has not ended yet (a card model still running?)");
             }
         }
     }

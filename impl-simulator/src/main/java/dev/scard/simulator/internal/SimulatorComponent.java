@@ -2,8 +2,10 @@ package dev.scard.simulator.internal;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -24,6 +26,7 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.HandleTable;
+import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -36,7 +39,10 @@ import dev.scard.simulator.control.SimulatorControl;
  *
  * <p>Configuration changes ({@code @Modified}) add and remove readers in place: readers that stay keep their cards
  * and connections, so managers attached to them are not disturbed; new readers named in {@code cardInserted} start
- * with the default card.
+ * with the default card. The {@code vpcd} entries ({@code <reader>=<host>:<port>}) say which readers' cards are
+ * served to pcscd through vpcd; on every change, readers listed are served at their address again (a reader already
+ * served there keeps its connection, one moved or unserved by hand goes back), and readers the configuration served
+ * before but no longer lists stop being served, unless {@link #serve} moved them elsewhere meanwhile.
  *
  * <p>On deactivation the cards stay as they are, but every connection is closed, so threads waiting for a
  * transaction wake and fail; then the event thread delivers what is queued and stops. When the bundle stops, the
@@ -67,6 +73,8 @@ public final class SimulatorComponent implements SimulatorControl {
     private final SimulatorBackend backend = new SimulatorBackend(List.of(), events);
     private final HandleTable handles = new HandleTable();
     private volatile BooleanSupplier bundleStopping = () -> false;
+    /** What the configuration serves, by reader; guarded by this. */
+    private Map<String, VpcdAddress> configuredVpcd = Map.of();
 
     /** A simulator without readers until {@link #activate} configures them. */
     public SimulatorComponent() {
@@ -94,7 +102,7 @@ public final class SimulatorComponent implements SimulatorControl {
         configure(config);
     }
 
-    private void configure(SimulatorConfig config) {
+    private synchronized void configure(SimulatorConfig config) {
         List<String> readerNames = readerNames(config.readers());
         List<String> added = backend.configureReaders(readerNames);
         for (String readerName : cardReaders(config.cardInserted(), readerNames)) {
@@ -108,6 +116,35 @@ public final class SimulatorComponent implements SimulatorControl {
                 }
             }
         }
+        configureVpcd(vpcdEntries(config.vpcd(), readerNames));
+    }
+
+    /** Applies the {@code vpcd} entries: stops what the configuration no longer serves, then serves what it does. */
+    private void configureVpcd(Map<String, VpcdAddress> wanted) {
+        Map<String, VpcdAddress> servedNow = new LinkedHashMap<>();
+        for (ServedReader served : backend.served()) {
+            servedNow.put(served.readerName(), VpcdAddress.of(served.host(), served.port()));
+        }
+        for (Map.Entry<String, VpcdAddress> before : configuredVpcd.entrySet()) {
+            String readerName = before.getKey();
+            boolean stillServedThere = before.getValue().equals(servedNow.get(readerName));
+            if (stillServedThere && !before.getValue().equals(wanted.get(readerName))) {
+                try {
+                    backend.unserve(readerName);
+                } catch (SCardException e) {
+                    // the reader went away meanwhile: nothing to stop
+                }
+            }
+        }
+        for (Map.Entry<String, VpcdAddress> entry : wanted.entrySet()) {
+            try {
+                backend.serve(entry.getKey(), entry.getValue().host(), entry.getValue().port());
+            } catch (SCardException e) {
+                LOG.log(Level.WARNING, PID + ": cannot serve reader '" + entry.getKey() + "' to vpcd: "
+                        + e.getMessage());
+            }
+        }
+        configuredVpcd = Map.copyOf(wanted);
     }
 
     /** Closes every connection (waiting threads wake and fail) and stops the event thread; cards stay in. */
@@ -190,6 +227,21 @@ public final class SimulatorComponent implements SimulatorControl {
         backend.reset(readerName);
     }
 
+    @Override
+    public void serve(String readerName, String host, int port) {
+        backend.serve(readerName, host, port);
+    }
+
+    @Override
+    public boolean unserve(String readerName) {
+        return backend.unserve(readerName);
+    }
+
+    @Override
+    public List<ServedReader> served() {
+        return backend.served();
+    }
+
     // ---------------------------------------------------------------- configuration
 
     /** The configured names, trimmed, without blanks and repeats (each skipped one is logged). */
@@ -219,5 +271,50 @@ public final class SimulatorComponent implements SimulatorControl {
             }
         }
         return withCard;
+    }
+
+    /**
+     * The {@code vpcd} entries, {@code <reader>=<host>:<port>}, by reader in order: entries that are blank,
+     * malformed, name an unknown reader, or repeat a reader or an address are logged and skipped.
+     */
+    static Map<String, VpcdAddress> vpcdEntries(String[] configured, List<String> readerNames) {
+        Map<String, VpcdAddress> entries = new LinkedHashMap<>();
+        for (String entry : configured == null ? new String[0] : configured) {
+            String trimmed = entry == null ? "" : entry.strip();
+            if (trimmed.isEmpty()) {
+                continue; // an empty list item, as Config Admin consoles leave them
+            }
+            int equals = trimmed.lastIndexOf('=');
+            String readerName = equals < 0 ? "" : trimmed.substring(0, equals).strip();
+            if (readerName.isEmpty()) {
+                LOG.log(Level.WARNING, PID + ": vpcd entry '" + trimmed + "' is not <reader name>=<host>:<port> "
+                        + "(such as 'Simulated Reader 0=127.0.0.1:35963'); skipped");
+                continue;
+            }
+            if (!readerNames.contains(readerName)) {
+                LOG.log(Level.WARNING, PID + ": vpcd entry '" + trimmed + "' names '" + readerName
+                        + "', which is not a configured reader " + readerNames + "; skipped");
+                continue;
+            }
+            if (entries.containsKey(readerName)) {
+                LOG.log(Level.WARNING, PID + ": vpcd entry '" + trimmed + "' repeats reader '" + readerName
+                        + "' (it is served at " + entries.get(readerName) + "); skipped");
+                continue;
+            }
+            VpcdAddress address;
+            try {
+                address = VpcdAddress.parse(trimmed.substring(equals + 1));
+            } catch (SCardException e) {
+                LOG.log(Level.WARNING, PID + ": vpcd entry '" + trimmed + "': " + e.getMessage() + "; skipped");
+                continue;
+            }
+            if (entries.containsValue(address)) {
+                LOG.log(Level.WARNING, PID + ": vpcd entry '" + trimmed + "' uses the address " + address
+                        + " of another entry (vpcd takes one card per port); skipped");
+                continue;
+            }
+            entries.put(readerName, address);
+        }
+        return entries;
     }
 }

@@ -19,4 +19,19 @@ public @interface SimulatorConfig {
             description = "Readers that start with the default ISO 7816-4 card inserted (when the simulator starts "
                     + "or the reader is added); names that are not among the readers are ignored.")
     String[] cardInserted() default {"Simulated Reader 0"};
+
+    /** Readers whose card is served to pcscd through vpcd: {@code <reader>=<host>:<port>} entries. */
+    @AttributeDefinition(name = "Served to PC/SC (vpcd)",
+            description = "Simulated readers whose card is served to a PC/SC daemon (pcscd) through the vsmartcard "
+                    + "vpcd driver, one entry per reader: '<reader name>=<host>:<port>', such as "
+                    + "'Simulated Reader 0=127.0.0.1:35963'. Port 35963 is vpcd's first slot (PC/SC reader "
+                    + "'Virtual PCD 00 00'), 35964 its second ('Virtual PCD 00 01'); write an IPv6 address in "
+                    + "brackets ('[::1]:35963'). While the reader holds a card the simulator connects to vpcd as that "
+                    + "card, retrying every 0.1 to 2 s while vpcd is not there; removing the card disconnects it. "
+                    + "Entries that are malformed, name a reader that is not configured, or repeat a reader or an "
+                    + "address are logged and skipped. Empty (the default): nothing is served. Changes apply live: "
+                    + "every change serves the listed readers at their address again (a reader already served there "
+                    + "keeps its connection), and readers dropped from the list stop being served (unless sim:serve "
+                    + "moved them to another address meanwhile); sim:serve and sim:unserve last until then.")
+    String[] vpcd() default {};
 }

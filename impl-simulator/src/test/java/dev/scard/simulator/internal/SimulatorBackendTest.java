@@ -582,6 +582,16 @@ class SimulatorBackendTest {
         }
 
         @Test
+        void aRemovedCardInsertedElsewhereIsNotReinsertedInItsOldReader() {
+            backend.remove(R0);
+            backend.insert(R1, card); // the card R0 remembers moves to R1
+            backend.insert(R0);       // so R0 gets a fresh card, not the one in R1
+            assertThat(backend.reader(R1).holds(card)).isTrue();
+            assertThat(backend.reader(R0).holds(card)).isFalse();
+            assertThat(backend.isCardPresent(R0)).isTrue();
+        }
+
+        @Test
         void brokenCardModelsAreRejectedAndLeaveTheReaderEmpty() {
             SimulatedCard throwing = new TestCard() {
                 @Override

@@ -53,6 +53,10 @@ class SimulatorComponentsTest {
     }
 
     static SimulatorConfig config(String[] readers, String[] cardInserted) {
+        return config(readers, cardInserted, new String[0]);
+    }
+
+    static SimulatorConfig config(String[] readers, String[] cardInserted, String[] vpcd) {
         return new SimulatorConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -67,6 +71,11 @@ class SimulatorComponentsTest {
             @Override
             public String[] cardInserted() {
                 return cardInserted;
+            }
+
+            @Override
+            public String[] vpcd() {
+                return vpcd;
             }
         };
     }

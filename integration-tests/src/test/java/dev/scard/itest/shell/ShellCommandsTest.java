@@ -257,8 +257,9 @@ public class ShellCommandsTest extends OsgiTestSupport {
 
         shell.run("scard:attach " + quoted(READER_0));
         assertThat(shell.fails("scard:attach " + quoted(READER_1))).contains("E_FAIL");
-        assertThat(shell.fails("scard:apdu 12G4")).contains("12G4").containsIgnoringCase("hex");
-        assertThat(shell.fails("scard:apdu 00A4000")).containsIgnoringCase("odd");
+        // the typed bytes are never echoed (they may hold a PIN): the message names the word and the character
+        assertThat(shell.fails("scard:apdu 12G4")).doesNotContain("12G4").contains("word 1", "'G'", "E_INVALIDARG");
+        assertThat(shell.fails("scard:apdu 00A4000")).containsIgnoringCase("odd").doesNotContain("00A4000");
         assertThat(shell.fails("scard:apdu 00A400")).contains("E_INVALIDARG");
         assertThat(shell.fails("scard:apdu FF000000")).contains("E_INVALIDARG");
         assertThat(shell.fails("scard:apdu " + "00".repeat(65_545))).containsAnyOf("65545", "too long");
