@@ -1,0 +1,912 @@
+package dev.scard.pcsc.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.ShareMode;
+import dev.scard.core.Arguments;
+import dev.scard.core.Backend;
+import dev.scard.pcsc.internal.PcscApi.ReaderState;
+import dev.scard.pcsc.internal.PcscApi.StatusResult;
+
+/**
+ * The PC/SC readers as a {@link Backend} for the shared core. Plain Java: the DS components wrap it.
+ *
+ * <p><b>Contexts and recovery.</b> The backend's own {@code SCARDCONTEXT} (the <i>control context</i>) serves
+ * {@link #listReaders()} and {@link #readerInfo(String)}; every connection has a context of its own (see
+ * {@link NativeConnection} for why). Nothing is cached: readers that appear or disappear are seen at the next call.
+ * When a call on the control context reports that the service is gone ({@code SCARD_E_NO_SERVICE},
+ * {@code SCARD_E_SERVICE_STOPPED}, {@code SCARD_F_COMM_ERROR}) or that the context is invalid
+ * ({@code SCARD_E_INVALID_HANDLE}), the context is released and a new one is established for one more try, so the
+ * first call after pcscd came back works; while the service is away, calls fail with {@code SCARD_E_NO_SERVICE}
+ * and a message that says so. Before each use the context is also checked with {@code SCardIsValidContext}, which
+ * catches a context the client library no longer knows, but not a daemon that went away: pcsc-lite answers it from
+ * its own table, where the context of a daemon that restarted stays "valid". When the PC/SC library itself
+ * cannot be loaded, the backend still works as a service and every call fails with {@code SCARD_E_NO_SERVICE} naming
+ * the library; loading is tried again at most once a second.
+ *
+ * <p><b>Transactions.</b> The backend knows which of its own connections holds (or is acquiring) the transaction
+ * of each reader's card ({@link CardLock}). Its other connections wait for that one in Java, parked and
+ * interruptible, and go on the moment it ends, instead of entering library calls that would poll pcscd every 100 ms
+ * and could not be interrupted. A waiting caller checks the reader every {@link PcscSettings#cardCheck()}: a removed
+ * card ends every transaction on it (pcscd drops the lock). Transactions of other applications are waited for inside
+ * the library; see {@link PcscConnection} for how those waits are bounded.
+ *
+ * <p><b>Helper threads.</b> Native calls that may wait inside pcscd without a way to abort them (opening a
+ * connection waits while any handle holds the card's transaction; beginning a transaction polls until the card is
+ * free) run on the backend's helper threads while the caller waits in Java, interruptibly, with its timeout, and
+ * watching for the connection to be closed. A begin-transaction call is ended by disconnecting its handle; an open
+ * cannot be ended at all, so a caller that gives up abandons it (the helper disconnects what it opened once pcscd
+ * lets it through). {@link #stop()} closes every connection (which ends every lock wait and library-side poll) and
+ * waits up to three seconds for the helper threads, logging those still held up by another application's
+ * transaction.
+ */
+public final class PcscBackend implements Backend {
+
+    /** The backend's name, the {@code scard.backend} property value. */
+    static final String NAME = SCardServiceProperties.BACKEND_PCSC;
+
+    private static final System.Logger LOG = System.getLogger(PcscBackend.class.getName());
+    private static final long RETRY_LOAD_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long stop() waits for helper threads still inside the library. */
+    private static final long STOP_WAIT_MILLIS = 3_000;
+
+    /** Loads the PC/SC library; throws {@link UnsatisfiedLinkError} when it cannot. */
+    @FunctionalInterface
+    interface Loader {
+        PcscApi load();
+    }
+
+    /** One call on a context, returning the PC/SC return code. */
+    @FunctionalInterface
+    interface ContextCall {
+        int call(PcscApi api, long context);
+    }
+
+    /**
+     * Which of this backend's connections holds, or is acquiring, the transaction of one reader's card; waiters for
+     * it park on {@link #changed}.
+     */
+    static final class CardLock {
+        final String readerName;
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        /** The connection holding or acquiring the transaction, or null. Guarded by {@link #lock}. */
+        PcscConnection owner;
+        /** True while the owner's SCardBeginTransaction has not returned. Guarded by {@link #lock}. */
+        boolean acquiring;
+        /** The card insertion the owner's transaction is on: counter (or -1) and ATR. Guarded by {@link #lock}. */
+        int ownerCounter = -1;
+        byte[] ownerAtr = new byte[0];
+        /**
+         * Native calls of this backend's connections on the card now ({@link PcscBackend#enterCall}). A connection
+         * that acquires the transaction waits for the others' calls to finish first: a call that reached pcscd
+         * after the transaction began would wait inside the library, unparked and uninterruptible. Guarded by
+         * {@link #lock}.
+         */
+        int inFlight;
+
+        CardLock(String readerName) {
+            this.readerName = readerName;
+        }
+
+        /** Whether another connection than {@code self} holds or acquires the transaction (read without the lock). */
+        boolean heldByOther(PcscConnection self) {
+            lock.lock();
+            try {
+                return owner != null && owner != self;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void signalAll() {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private final PcscPlatform platform;
+    private final PcscSettings settings;
+    private final Loader loader;
+    private final String libraryName;
+
+    private final Object loadLock = new Object();
+    private volatile PcscApi api;
+    private volatile String unavailableReason;
+    private long nextLoadAttempt; // guarded by loadLock
+
+    private final ReentrantReadWriteLock controlLock = new ReentrantReadWriteLock();
+    private long controlContext; // guarded by controlLock
+    private boolean controlValid; // guarded by controlLock
+
+    private final ConcurrentHashMap<String, CardLock> cardLocks = new ConcurrentHashMap<>();
+    private final Set<PcscConnection> connections = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor natives;
+    private volatile boolean stopped;
+
+    /** A backend on the platform's PC/SC library (or the configured one), loaded at first use. */
+    public PcscBackend(PcscPlatform platform, PcscSettings settings) {
+        this(platform, settings, () -> JnaPcscApi.load(platform, settings.libraryPath()),
+                settings.libraryPath().isBlank() ? platform.defaultLibrary() : settings.libraryPath());
+    }
+
+    /** A backend on whatever {@code loader} loads (tests use a fake library). */
+    PcscBackend(PcscPlatform platform, PcscSettings settings, Loader loader, String libraryName) {
+        this.platform = platform;
+        this.settings = settings;
+        this.loader = loader;
+        this.libraryName = libraryName;
+        AtomicInteger threadNumber = new AtomicInteger();
+        ThreadFactory factory = task -> {
+            Thread thread = new Thread(task, "scard-pcsc-native-" + threadNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        natives = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
+    }
+
+    /** The platform the backend runs on. */
+    PcscPlatform platform() {
+        return platform;
+    }
+
+    /** The settings it was created with. */
+    PcscSettings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- Backend
+
+    /** {@value #NAME}. */
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * {@inheritDoc} The readers the PC/SC service lists now (those the reader filter admits), in its order, each
+     * with its state from {@code SCardGetStatusChange}; no readers ({@code SCARD_E_NO_READERS_AVAILABLE}) is an
+     * empty list.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SERVICE} when the service or the library is unavailable;
+     *         {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}
+     */
+    @Override
+    public List<ReaderInfo> listReaders() {
+        for (int attempt = 0;; attempt++) {
+            List<String> names = readerNames();
+            try {
+                List<ReaderInfo> infos = new ArrayList<>(names.size());
+                for (ReaderSnapshot snapshot : snapshots(names)) {
+                    infos.add(snapshot.info(NAME));
+                }
+                return infos;
+            } catch (SCardException e) {
+                if (e.code() != HResult.SCARD_E_UNKNOWN_READER || attempt >= 2) {
+                    throw e;
+                }
+                // a reader went away between listing and asking for its state: list again
+            }
+        }
+    }
+
+    /** {@inheritDoc} Readers the filter hides are unknown. */
+    @Override
+    public ReaderInfo readerInfo(String readerName) {
+        requireAdmitted(readerName);
+        return snapshot(readerName).info(NAME);
+    }
+
+    /**
+     * {@inheritDoc} Waits while another connection of this backend holds the card's transaction, and (inside pcscd)
+     * while another application does: pcscd does not connect while the card is in a transaction. {@link Protocol#RAW}
+     * is asked for only when T=0 and T=1 do not match (pcsc-lite would switch the card to RAW otherwise).
+     *
+     * @throws SCardException also {@link HResult#SCARD_E_CANCELLED} when the thread is interrupted while waiting;
+     *         {@link HResult#SCARD_E_NO_SERVICE}; {@link HResult#E_INVALIDARG} for null or empty arguments
+     */
+    @Override
+    public PcscConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        requireRunning();
+        Arguments.require(shareMode, "share mode");
+        Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
+        requireAdmitted(readerName);
+        PcscConnection connection = new PcscConnection(this, readerName, cardLock(readerName), shareMode, protocols);
+        connections.add(connection);
+        boolean opened = false;
+        try {
+            connection.open();
+            opened = true;
+        } finally {
+            if (!opened) {
+                connections.remove(connection);
+            }
+        }
+        if (stopped) { // stop() may have run between the add and the open: it must not leave this one open
+            connection.disconnect(Disposition.LEAVE);
+            throw stoppedFailure();
+        }
+        return connection;
+    }
+
+    // ---------------------------------------------------------------- readers
+
+    /** The admitted reader names in the service's order. */
+    List<String> readerNames() {
+        List<String> names = new ArrayList<>();
+        int code = callControl((library, context) -> {
+            names.clear();
+            return library.listReaders(context, names);
+        });
+        if (code == PcscErrors.E_NO_READERS_AVAILABLE) {
+            return List.of();
+        }
+        if (code != PcscErrors.SUCCESS) {
+            throw failure(code, "SCardListReaders", null);
+        }
+        names.removeIf(name -> !settings.admits(name));
+        return names;
+    }
+
+    /** The state of one reader now. */
+    ReaderSnapshot snapshot(String readerName) {
+        try {
+            return snapshots(List.of(readerName)).get(0);
+        } catch (SCardException e) {
+            if (e.code() == HResult.SCARD_E_UNKNOWN_READER) {
+                throw new SCardException(HResult.SCARD_E_UNKNOWN_READER, "unknown PC/SC reader '" + readerName + "'",
+                        e);
+            }
+            throw e;
+        }
+    }
+
+    private List<ReaderSnapshot> snapshots(List<String> names) {
+        List<ReaderSnapshot> snapshots = new ArrayList<>(names.size());
+        int chunk = platform.maxReadersPerStatusCall();
+        for (int from = 0; from < names.size(); from += chunk) {
+            List<String> part = names.subList(from, Math.min(names.size(), from + chunk));
+            ReaderState[] states = new ReaderState[part.size()];
+            for (int i = 0; i < states.length; i++) {
+                states[i] = new ReaderState(part.get(i));
+            }
+            int code = callControl((library, context) -> library.getStatusChange(context, 0, states));
+            if (code != PcscErrors.SUCCESS) {
+                throw failure(code, "SCardGetStatusChange", part.size() == 1 ? part.get(0) : null);
+            }
+            for (ReaderState state : states) {
+                snapshots.add(new ReaderSnapshot(state.readerName, state.eventState, state.atr,
+                        platform.eventCounter(state.eventState)));
+            }
+        }
+        return snapshots;
+    }
+
+    private void requireAdmitted(String readerName) {
+        Arguments.require(readerName, "reader name");
+        if (!settings.admits(readerName)) {
+            throw new SCardException(HResult.SCARD_E_UNKNOWN_READER, "unknown PC/SC reader '" + readerName
+                    + "' (the reader filter '" + settings.readerFilter().pattern() + "' hides it)");
+        }
+    }
+
+    // ---------------------------------------------------------------- the library and the control context
+
+    /** The loaded library. */
+    PcscApi api() {
+        requireRunning();
+        PcscApi loaded = api;
+        if (loaded != null) {
+            return loaded;
+        }
+        synchronized (loadLock) {
+            if (api != null) {
+                return api;
+            }
+            long now = System.nanoTime();
+            if (unavailableReason != null && now - nextLoadAttempt < 0) {
+                throw new SCardException(HResult.SCARD_E_NO_SERVICE, unavailableReason);
+            }
+            try {
+                api = loader.load();
+                unavailableReason = null;
+                return api;
+            } catch (UnsatisfiedLinkError | SecurityException e) {
+                String detail = String.valueOf(e.getMessage()).lines().findFirst().orElse("").trim();
+                unavailableReason = "PC/SC library " + libraryName + " not found or not loadable (" + detail + ")"
+                        + installHint();
+                nextLoadAttempt = now + RETRY_LOAD_NANOS;
+                throw new SCardException(HResult.SCARD_E_NO_SERVICE, unavailableReason);
+            }
+        }
+    }
+
+    private String installHint() {
+        return switch (platform.os()) {
+            case LINUX -> "; install pcsc-lite (Debian/Ubuntu: libpcsclite1 and pcscd)";
+            case MACOS, WINDOWS -> "";
+        };
+    }
+
+    /** Why the PC/SC service cannot be reached, in the platform's terms. */
+    String serviceDown() {
+        return switch (platform.os()) {
+            case LINUX -> "pcscd is not running (the PC/SC service)";
+            case MACOS -> "the PC/SC service is not running";
+            case WINDOWS -> "the Smart Card service (SCardSvr) is not running";
+        };
+    }
+
+    /**
+     * Runs {@code call} on the control context, establishing it when needed. When the call reports that the service
+     * or the context is gone, the context is released and the call is tried once more on a new one.
+     *
+     * @return the return code of the last try
+     */
+    int callControl(ContextCall call) {
+        PcscApi library = api();
+        for (int attempt = 0;; attempt++) {
+            long context = controlContext(library);
+            int code;
+            controlLock.readLock().lock();
+            try {
+                if (!controlValid || controlContext != context) {
+                    continue; // replaced meanwhile by another thread: take the new one
+                }
+                code = call.call(library, context);
+            } finally {
+                controlLock.readLock().unlock();
+            }
+            boolean gone = PcscErrors.serviceGone(code) || code == PcscErrors.E_INVALID_HANDLE;
+            if (gone) {
+                invalidateControl(library, context);
+                if (attempt == 0) {
+                    continue;
+                }
+            }
+            return code;
+        }
+    }
+
+    /**
+     * The control context, established when there is none or when SCardIsValidContext rejects the current one (a
+     * check in the client library only: it does not notice a daemon that went away, the return codes of the calls
+     * do).
+     */
+    private long controlContext(PcscApi library) {
+        boolean rejected = false;
+        long stale = 0;
+        controlLock.readLock().lock();
+        try {
+            if (controlValid) {
+                if (library.isValidContext(controlContext) == PcscErrors.SUCCESS) {
+                    return controlContext;
+                }
+                rejected = true;
+                stale = controlContext;
+            }
+        } finally {
+            controlLock.readLock().unlock();
+        }
+        if (rejected) {
+            invalidateControl(library, stale);
+        }
+        controlLock.writeLock().lock();
+        try {
+            requireRunning();
+            if (!controlValid) {
+                controlContext = establish(library, null);
+                controlValid = true;
+            }
+            return controlContext;
+        } finally {
+            controlLock.writeLock().unlock();
+        }
+    }
+
+    private void invalidateControl(PcscApi library, long context) {
+        controlLock.writeLock().lock();
+        try {
+            if (controlValid && controlContext == context) {
+                controlValid = false;
+                releaseQuietly(library, context);
+            }
+        } finally {
+            controlLock.writeLock().unlock();
+        }
+    }
+
+    /** A new context; fails with {@code SCARD_E_NO_SERVICE} and {@link #serviceDown()} when the service is away. */
+    long establish(PcscApi library, String readerName) {
+        long[] out = new long[1];
+        int code = library.establishContext(out);
+        if (code != PcscErrors.SUCCESS) {
+            throw failure(code, "SCardEstablishContext", readerName);
+        }
+        return out[0];
+    }
+
+    private static void releaseQuietly(PcscApi library, long context) {
+        try {
+            library.releaseContext(context);
+        } catch (RuntimeException | LinkageError e) {
+            // the context goes with the library's state; nothing else holds it
+        }
+    }
+
+    /**
+     * The failure for a return code; codes that mean the service is gone say so in the platform's terms
+     * ({@link #serviceDown()}).
+     */
+    SCardException failure(int code, String operation, String readerName) {
+        SCardException mapped = PcscErrors.failure(platform, code, operation, readerName);
+        if (PcscErrors.serviceGone(code)) {
+            String why = switch (code) {
+                case PcscErrors.E_NO_SERVICE -> serviceDown();
+                case PcscErrors.E_SERVICE_STOPPED -> "the PC/SC service stopped";
+                default -> "the connection to the PC/SC service broke";
+            };
+            return new SCardException(mapped.code(), (readerName == null ? operation : operation + " on reader '"
+                    + readerName + "'") + " failed: " + why);
+        }
+        return mapped;
+    }
+
+    /**
+     * Whether the PC/SC service answers now (one call on the control context); throws its failure when it does not.
+     */
+    void requireService() {
+        int code = callControl((library, context) -> library.listReaders(context, new ArrayList<>()));
+        if (code != PcscErrors.SUCCESS && code != PcscErrors.E_NO_READERS_AVAILABLE) {
+            throw failure(code, "SCardListReaders", null);
+        }
+    }
+
+    // ---------------------------------------------------------------- native connections
+
+    /** The {@code dwPreferredProtocols} values to try, in order: T=0/T=1 first, RAW only when they do not match. */
+    int[] protocolAttempts(Set<Protocol> protocols) {
+        Set<Protocol> framed = EnumSet.noneOf(Protocol.class);
+        framed.addAll(protocols);
+        boolean raw = framed.remove(Protocol.RAW);
+        int masks = platform.protocolMask(framed);
+        if (masks != 0 && raw) {
+            return new int[] {masks, platform.protocolRaw()};
+        }
+        return new int[] {masks != 0 ? masks : platform.protocolRaw()};
+    }
+
+    /**
+     * Opens a native connection (a new context and SCardConnect) on a helper thread while the caller waits.
+     *
+     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
+     * @param cancelled the failure to end the wait with (the connection was closed, the backend stopped), or null
+     *        while the wait may go on
+     * @return the connection, or null when the deadline passed first
+     * @throws SCardException the open's failure; {@link HResult#SCARD_E_CANCELLED} when the caller is interrupted;
+     *         what {@code cancelled} supplies
+     */
+    NativeConnection openNative(String readerName, ShareMode shareMode, Set<Protocol> protocols, long deadline,
+            Supplier<SCardException> cancelled) {
+        PcscApi library = api();
+        PendingOpen pending = new PendingOpen();
+        try {
+            natives.execute(() -> pending.run(() -> openNow(library, readerName, shareMode, protocols)));
+        } catch (RejectedExecutionException e) {
+            throw stoppedFailure();
+        }
+        return pending.await(deadline, cancelled, readerName);
+    }
+
+    /** Opens a native connection on the calling thread. */
+    private NativeConnection openNow(PcscApi library, String readerName, ShareMode shareMode,
+            Set<Protocol> protocols) {
+        long context = establish(library, readerName);
+        boolean opened = false;
+        try {
+            long[] out = new long[2];
+            int code = PcscErrors.E_PROTO_MISMATCH;
+            for (int mask : protocolAttempts(protocols)) {
+                code = library.connect(context, readerName, platform.shareMode(shareMode), mask, out);
+                if (code != PcscErrors.E_PROTO_MISMATCH) {
+                    break;
+                }
+            }
+            if (code != PcscErrors.SUCCESS) {
+                throw connectFailure(code, readerName, protocols);
+            }
+            StatusResult status = new StatusResult();
+            int counter = -1;
+            byte[] atr = null;
+            if (library.status(out[0], status) == PcscErrors.SUCCESS) {
+                counter = platform.eventCounter(status.state);
+                atr = status.atr;
+            }
+            opened = true;
+            return new NativeConnection(library, context, out[0], out[1], counter, atr);
+        } finally {
+            if (!opened) {
+                releaseQuietly(library, context);
+            }
+        }
+    }
+
+    private SCardException connectFailure(int code, String readerName, Set<Protocol> protocols) {
+        if (code == PcscErrors.E_NO_SMARTCARD) {
+            return new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + readerName + "'");
+        }
+        if (code == PcscErrors.E_UNKNOWN_READER) {
+            return new SCardException(HResult.SCARD_E_UNKNOWN_READER, "unknown PC/SC reader '" + readerName + "'");
+        }
+        if (code == PcscErrors.E_PROTO_MISMATCH) {
+            return new SCardException(HResult.SCARD_E_PROTO_MISMATCH, "the card in reader '" + readerName
+                    + "' speaks none of the protocols " + protocols + " (or another connection fixed another one)");
+        }
+        if (code == PcscErrors.E_SHARING_VIOLATION) {
+            return new SCardException(HResult.SCARD_E_SHARING_VIOLATION, "SCardConnect on reader '" + readerName
+                    + "' failed: another connection uses the card exclusively, or an exclusive connection was asked "
+                    + "for while others are open");
+        }
+        return failure(code, "SCardConnect", readerName);
+    }
+
+    /** Runs a native call on a helper thread; the caller waits on the returned latch. */
+    void runNative(Runnable task) {
+        try {
+            natives.execute(task);
+        } catch (RejectedExecutionException e) {
+            throw stoppedFailure();
+        }
+    }
+
+    /**
+     * An open running on a helper thread that its caller may abandon (interrupted, timed out, closed): the helper
+     * then disconnects what it opened itself. A helper cannot be interrupted inside the library, so abandoning is
+     * the only way to free the caller; the helper ends as soon as the library returns.
+     */
+    private final class PendingOpen {
+        private static final int RUNNING = 0;
+        private static final int DONE = 1;
+        private static final int ABANDONED = 2;
+
+        private final AtomicInteger state = new AtomicInteger(RUNNING);
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile NativeConnection result;
+        private volatile RuntimeException failure;
+
+        void run(Supplier<NativeConnection> open) {
+            NativeConnection opened = null;
+            try {
+                opened = open.get();
+            } catch (RuntimeException e) {
+                failure = e;
+            } catch (LinkageError e) {
+                failure = new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "the PC/SC library failed: " + e);
+            }
+            result = opened;
+            boolean wanted = state.compareAndSet(RUNNING, DONE);
+            done.countDown();
+            if (!wanted && opened != null) {
+                opened.dispose(0);
+            }
+        }
+
+        NativeConnection await(long deadline, Supplier<SCardException> cancelled, String readerName) {
+            long slice = Math.max(TimeUnit.MILLISECONDS.toNanos(5), settings.cardCheck().toNanos());
+            for (;;) {
+                long wait = slice;
+                if (deadline != -1) {
+                    wait = Math.min(wait, deadline - System.nanoTime());
+                }
+                try {
+                    if (wait > 0 && done.await(wait, TimeUnit.NANOSECONDS)) {
+                        return take();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    giveUp();
+                    throw new SCardException(HResult.SCARD_E_CANCELLED,
+                            "interrupted while connecting to reader '" + readerName + "'");
+                }
+                SCardException reason = cancelled.get();
+                if (reason != null) {
+                    giveUp();
+                    throw reason;
+                }
+                if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+                    if (state.compareAndSet(RUNNING, ABANDONED)) {
+                        return null;
+                    }
+                    return take();
+                }
+            }
+        }
+
+        private NativeConnection take() {
+            awaitDone();
+            if (failure != null) {
+                throw failure;
+            }
+            return result;
+        }
+
+        /** Abandons the open; when it finished meanwhile, disconnects its result. */
+        private void giveUp() {
+            if (!state.compareAndSet(RUNNING, ABANDONED)) {
+                awaitDone();
+                NativeConnection opened = result;
+                if (opened != null) {
+                    opened.dispose(0);
+                }
+            }
+        }
+
+        private void awaitDone() {
+            boolean interrupted = false;
+            for (;;) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions of this backend's connections
+
+    /** The transaction state of one reader's card. */
+    CardLock cardLock(String readerName) {
+        return cardLocks.computeIfAbsent(readerName, CardLock::new);
+    }
+
+    /**
+     * Waits until no other connection of this backend holds or acquires the card's transaction, then registers a
+     * native call of {@code self} on the card (end it with {@link #exitCall}).
+     *
+     * @param self the calling connection (it may hold the transaction itself)
+     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
+     * @param cancelled the failure to end the wait with, or null while it may go on
+     * @return false when the deadline passed first (nothing registered)
+     * @throws SCardException {@link HResult#SCARD_E_CANCELLED} when the thread is interrupted; what
+     *         {@code cancelled} supplies
+     */
+    boolean enterCall(CardLock cardLock, PcscConnection self, long deadline, Supplier<SCardException> cancelled) {
+        long checkNanos = settings.cardCheck().toNanos();
+        lockInterruptibly(cardLock);
+        try {
+            long nextCheck = System.nanoTime() + checkNanos;
+            while (cardLock.owner != null && cardLock.owner != self) {
+                SCardException reason = cancelled.get();
+                if (reason != null) {
+                    throw reason;
+                }
+                long now = System.nanoTime();
+                if (deadline != -1 && deadline - now <= 0) {
+                    return false;
+                }
+                if (now - nextCheck >= 0) {
+                    releaseIfCardGone(cardLock);
+                    nextCheck = System.nanoTime() + checkNanos;
+                    continue;
+                }
+                long wait = nextCheck - now;
+                if (deadline != -1) {
+                    wait = Math.min(wait, deadline - now);
+                }
+                try {
+                    cardLock.changed.awaitNanos(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SCardException(HResult.SCARD_E_CANCELLED, "interrupted while waiting for the card in "
+                            + "reader '" + cardLock.readerName + "', which another connection has locked");
+                }
+            }
+            cardLock.inFlight++;
+            self.callsInFlight++;
+            return true;
+        } finally {
+            cardLock.lock.unlock();
+        }
+    }
+
+    /** {@link #enterCall} without waiting: false when another connection holds or acquires the transaction. */
+    boolean tryEnterCall(CardLock cardLock, PcscConnection self) {
+        cardLock.lock.lock();
+        try {
+            if (cardLock.owner != null && cardLock.owner != self) {
+                return false;
+            }
+            cardLock.inFlight++;
+            self.callsInFlight++;
+            return true;
+        } finally {
+            cardLock.lock.unlock();
+        }
+    }
+
+    /** Ends a call registered by {@link #enterCall}. */
+    void exitCall(CardLock cardLock, PcscConnection self) {
+        cardLock.lock.lock();
+        try {
+            cardLock.inFlight--;
+            self.callsInFlight--;
+            cardLock.changed.signalAll();
+        } finally {
+            cardLock.lock.unlock();
+        }
+    }
+
+    /**
+     * Checks, with the card lock held by the caller, whether the owner's card is still in; a removed card ended
+     * its transaction (pcscd drops it), so the lock is given up for the owner. The reader is asked with the lock
+     * released.
+     */
+    void releaseIfCardGone(CardLock cardLock) {
+        PcscConnection owner = cardLock.owner;
+        if (owner == null || cardLock.acquiring) {
+            return;
+        }
+        int counter = cardLock.ownerCounter;
+        byte[] atr = cardLock.ownerAtr;
+        cardLock.lock.unlock();
+        boolean gone;
+        try {
+            ReaderSnapshot snapshot = snapshot(cardLock.readerName);
+            gone = !snapshot.present() || (counter >= 0 && snapshot.counter() >= 0 ? snapshot.counter() != counter
+                    : !Arrays.equals(atr, snapshot.atr()));
+        } catch (SCardException e) {
+            gone = e.code() == HResult.SCARD_E_UNKNOWN_READER; // the reader went away with its card
+        } finally {
+            cardLock.lock.lock();
+        }
+        if (gone && cardLock.owner == owner && !cardLock.acquiring) {
+            cardLock.owner = null;
+            cardLock.changed.signalAll();
+        }
+    }
+
+    private static void lockInterruptibly(CardLock cardLock) {
+        try {
+            cardLock.lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SCardException(HResult.SCARD_E_CANCELLED,
+                    "interrupted while waiting for the card in reader '" + cardLock.readerName + "'");
+        }
+    }
+
+    /** The shortest native lock wait. */
+    long minimumLockWaitNanos() {
+        return settings.minimumLockWait().toNanos();
+    }
+
+    /** The sleep between retries after a sharing violation the library did not wait for. */
+    long transactionPollNanos() {
+        return settings.transactionPoll().toNanos();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Forgets a closed connection. */
+    void forget(PcscConnection connection) {
+        connections.remove(connection);
+    }
+
+    /** Whether {@link #stop()} was called. */
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** The failure of every call after {@link #stop()}. */
+    SCardException stoppedFailure() {
+        return new SCardException(HResult.SCARD_E_SERVICE_STOPPED, "the PC/SC backend has stopped");
+    }
+
+    private void requireRunning() {
+        if (stopped) {
+            throw stoppedFailure();
+        }
+    }
+
+    /** The connections open now (for tests and diagnostics). */
+    int openConnections() {
+        return connections.size();
+    }
+
+    /** Helper threads running a native call now (for tests and diagnostics). */
+    int busyHelperThreads() {
+        return natives.getActiveCount();
+    }
+
+    /**
+     * One line for the activation log: the library, whether the service answers, and the readers, or why the
+     * backend cannot work yet.
+     */
+    String describe() {
+        try {
+            List<ReaderInfo> readers = listReaders();
+            List<String> names = new ArrayList<>();
+            for (ReaderInfo reader : readers) {
+                names.add(reader.name() + (reader.cardPresent() ? " (card)" : ""));
+            }
+            return "PC/SC backend ready on " + api().description() + " (" + platform + "): " + readers.size()
+                    + " reader(s) " + names;
+        } catch (SCardException e) {
+            return "PC/SC backend registered, but its calls fail with " + e.code().name() + " until this is fixed: "
+                    + e.getMessage();
+        }
+    }
+
+    /**
+     * Closes every connection (threads waiting for a transaction or for a connection wake and fail), waits for the
+     * helper threads to leave the library, and releases the control context. Later calls fail with
+     * {@link HResult#SCARD_E_SERVICE_STOPPED}. Idempotent.
+     */
+    void stop() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+        }
+        for (PcscConnection connection : List.copyOf(connections)) {
+            connection.disconnect(Disposition.LEAVE);
+        }
+        for (CardLock cardLock : cardLocks.values()) {
+            cardLock.signalAll();
+        }
+        natives.shutdown();
+        try {
+            if (!natives.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, PcscComponent.PID + ": " + natives.getActiveCount() + " helper thread(s) are "
+                        + "still inside PC/SC calls " + STOP_WAIT_MILLIS + " ms after the backend stopped (an open "
+                        + "that pcscd holds up while another application keeps the card locked); they end when the "
+                        + "library returns and disconnect what they opened");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        PcscApi library = api;
+        controlLock.writeLock().lock();
+        try {
+            if (controlValid && library != null) {
+                controlValid = false;
+                releaseQuietly(library, controlContext);
+            }
+        } finally {
+            controlLock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.scard.pcsc.internal;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+
+import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.CardManager;
+
+/**
+ * The PC/SC backend's {@link ISCardManage}, registered with prototype scope: every {@code getService} is a fresh
+ * {@link CardManager} over the PC/SC readers (one instance = one attachment), and releasing it or stopping the
+ * backend disposes it: it detaches, releases its lock and connection, and fails later calls with
+ * {@code SCARD_E_SERVICE_STOPPED}.
+ */
+@Component(scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
+        property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC,
+                "service.ranking:Integer=50"})
+public final class PcscCardManager extends CardManager {
+
+    private final PcscComponent owner;
+
+    /** A manager over the backend of {@code owner} that accepts its handles. */
+    @Activate
+    public PcscCardManager(@Reference PcscComponent owner) {
+        super(owner.backend(), owner.handles());
+        this.owner = owner;
+    }
+
+    /**
+     * Detaches and releases everything; later calls fail with {@code SCARD_E_SERVICE_STOPPED}. When the bundle
+     * stops, the whole backend stops first, so no waiting thread takes a lock another manager's release frees.
+     */
+    @Deactivate
+    void deactivate() {
+        owner.stopIfBundleStopping();
+        dispose("the ISCardManage service instance was released or the PC/SC backend stopped");
+    }
+}

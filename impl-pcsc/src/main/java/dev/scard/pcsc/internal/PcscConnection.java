@@ -1,0 +1,990 @@
+package dev.scard.pcsc.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.scard.api.CardState;
+import dev.scard.api.CardStatus;
+import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
+import dev.scard.api.Protocol;
+import dev.scard.api.SCardException;
+import dev.scard.api.ShareMode;
+import dev.scard.core.Arguments;
+import dev.scard.core.ReaderConnection;
+import dev.scard.pcsc.internal.PcscApi.StatusResult;
+import dev.scard.pcsc.internal.PcscApi.TransmitBuffer;
+import dev.scard.pcsc.internal.PcscBackend.CardLock;
+
+/**
+ * One connection to a card in a PC/SC reader (an {@code SCARDHANDLE} in a context of its own, see
+ * {@link NativeConnection}), with the semantics the simulator's connections have, so that one conformance suite
+ * passes on both. Thread-safe.
+ *
+ * <p><b>Waiting for this backend's transactions.</b> A transmit, status, reconnect or lock while another connection
+ * of this backend holds (or is acquiring) the card's transaction waits in Java: parked, interruptible
+ * ({@link HResult#SCARD_E_CANCELLED}), ended by closing the connection ({@link HResult#SCARD_E_INVALID_HANDLE}); it
+ * goes on as soon as that transaction ends or the card is removed ({@link PcscBackend#enterCall}). Status does not
+ * wait: it answers from the reader's state then. A connection that begins a transaction first lets the others'
+ * native calls on the card finish, so none of them meets the new transaction inside the library.
+ *
+ * <p><b>Waiting for other applications' transactions.</b> pcsc-lite (since 1.6) does not return
+ * {@code SCARD_E_SHARING_VIOLATION} from SCardTransmit, SCardStatus, SCardReconnect or SCardBeginTransaction while
+ * another handle holds the card's transaction: its client library polls pcscd every 100 ms until the card is free
+ * (unless {@code PCSCLITE_NO_BLOCKING} is set), and pcscd makes SCardConnect wait as well. Such waits cannot be
+ * interrupted or bounded, only ended by disconnecting the handle (within one poll). Therefore:
+ * <ul>
+ * <li>Where {@link PcscPlatform#probesLocks()} (pcsc-lite), {@link #beginTransaction(long)}, {@link #status()} and
+ * {@link #reconnect} first ask with SCardGetAttrib, which pcscd answers with {@code SCARD_E_SHARING_VIOLATION} at
+ * once while another handle holds the transaction: a lock waits by probing, sleeping between probes (interruptible,
+ * bounded by its timeout, the handle kept); status answers from the reader's state; reconnect waits by probing.</li>
+ * <li>The native SCardBeginTransaction runs on a helper thread; the caller waits for it at most the remaining timeout
+ * (at least {@link PcscSettings#minimumLockWait()}, the time a free card takes). When the wait ends first (timeout,
+ * interrupt, close: on pcsc-lite only when another application took the card between the probe and the call), the
+ * handle is disconnected, so the helper's call fails at its next poll, and the helper has returned before
+ * {@code beginTransaction} does: no thread stays blocked and no transaction is granted behind the caller's back. The
+ * connection opens a new handle with the same share mode and protocols when it is next used (not at once: pcscd
+ * would make that SCardConnect wait for the other application's transaction); until then {@link #status()} answers
+ * from the reader's state.</li>
+ * <li>A transmit is not probed (it would cost a second round trip per APDU): it waits inside the library, which a
+ * close ends. A library that returns {@code SCARD_E_SHARING_VIOLATION} instead of waiting is retried here after
+ * {@link PcscSettings#transactionPoll()} until the call goes through, the connection is closed, or the thread is
+ * interrupted.</li>
+ * </ul>
+ *
+ * <p><b>Removal, reset, service restarts.</b> {@code SCARD_W_REMOVED_CARD} and {@code SCARD_W_RESET_CARD} pass
+ * through until {@link #reconnect}; {@link #status()} never throws for them (see there). When pcscd stops, calls fail
+ * with {@code SCARD_E_NO_SERVICE}; once it is back they fail with {@code SCARD_W_REMOVED_CARD} (pcscd powered the
+ * card up anew and invalidated every handle) until {@link #reconnect} opens a new handle.
+ */
+final class PcscConnection implements ReaderConnection {
+
+    private static final System.Logger LOG = System.getLogger(PcscConnection.class.getName());
+    /** How long an aborted native lock call may take to notice that its handle is gone (pcsc-lite polls at 100 ms). */
+    private static final long ABORT_WAIT_MILLIS = 2_000;
+
+    /** Why the connection has no native handle while it is open. */
+    private enum Lost {
+        /** Given up to end a lock wait: opened again when next used. */
+        ABORTED,
+        /** The PC/SC service stopped or invalidated it: only {@link #reconnect} opens a new one. */
+        SERVICE
+    }
+
+    private final PcscBackend backend;
+    private final PcscPlatform platform;
+    private final String readerName;
+    private final CardLock cardLock;
+
+    private volatile ShareMode shareMode;
+    private volatile Set<Protocol> preferred;
+
+    // Written under "this" (replacements also under handleLock); read without a lock.
+    private volatile NativeConnection current;
+    private volatile Lost lost;
+    private volatile boolean closed;
+    /** The handle reaches another card insertion than the one this connection knew: REMOVED until reconnect. */
+    private volatile boolean cardChanged;
+    /** The insertion this connection knows: counter (or -1), ATR, and the active protocol on it. */
+    private volatile int knownCounter = -1;
+    private volatile byte[] knownAtr = new byte[0];
+    private volatile long knownProtocol;
+
+    /** This connection's native calls registered on {@link #cardLock} (guarded by its lock). */
+    int callsInFlight;
+
+    /** Serializes transmits (they share {@link #buffer}) and every replacement of the native handle. */
+    private final ReentrantLock handleLock = new ReentrantLock();
+    private TransmitBuffer buffer; // guarded by handleLock
+
+    PcscConnection(PcscBackend backend, String readerName, CardLock cardLock, ShareMode shareMode,
+            Set<Protocol> preferred) {
+        this.backend = backend;
+        this.platform = backend.platform();
+        this.readerName = readerName;
+        this.cardLock = cardLock;
+        this.shareMode = shareMode;
+        this.preferred = preferred;
+    }
+
+    /** Opens the native connection (SCardConnect); waits for this backend's other connections' transactions. */
+    void open() {
+        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        try {
+            install(backend.openNative(readerName, shareMode, preferred, -1, this::cancelReason));
+        } finally {
+            backend.exitCall(cardLock, this);
+        }
+    }
+
+    @Override
+    public String readerName() {
+        return readerName;
+    }
+
+    @Override
+    public ShareMode shareMode() {
+        return shareMode;
+    }
+
+    // ---------------------------------------------------------------- status
+
+    /**
+     * {@inheritDoc} SCardStatus, with pcsc-lite's state bits mapped (a powered card with an active protocol on this
+     * connection is in {@link CardState#SPECIFIC_MODE}). Never throws for a removed or reset card: after a reset,
+     * {@code SPECIFIC_MODE} with this connection's protocol and the ATR; after the card was replaced by another one,
+     * {@code PRESENT} with the new ATR and {@link Protocol#UNDEFINED}; while the reader is empty, {@code ABSENT} and
+     * {@code UNDEFINED}. Those answers come from the reader's state ({@code SCardGetStatusChange}), which is also
+     * asked while another connection of this backend holds the card's transaction (SCardStatus would wait for it).
+     *
+     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} after {@link #disconnect};
+     *         {@link HResult#SCARD_E_NO_SERVICE} while the PC/SC service is away
+     */
+    @Override
+    public CardStatus status() {
+        requireOpen();
+        NativeConnection n = current;
+        if (n == null || cardChanged || !backend.tryEnterCall(cardLock, this)) {
+            return statusFromReader(); // SCardStatus would wait for the other connection's transaction
+        }
+        StatusResult out = new StatusResult();
+        int code;
+        try {
+            if (!n.enter()) {
+                return statusFromReader();
+            }
+            try {
+                if (!awaitNoForeignLock(n, System.nanoTime())) {
+                    return statusFromReader(); // SCardStatus would wait for another application's transaction
+                }
+                code = n.api().status(n.handle, out);
+            } finally {
+                n.exit();
+            }
+        } finally {
+            backend.exitCall(cardLock, this);
+        }
+        if (code == PcscErrors.SUCCESS) {
+            Protocol protocol = platform.protocol(out.protocol);
+            return new CardStatus(platform.connectionState(out.state, protocol), protocol, readerName, out.atr);
+        }
+        if (code == PcscErrors.E_INVALID_HANDLE && closed) {
+            throw closedFailure();
+        }
+        if (code == PcscErrors.E_INVALID_HANDLE && n.disposed()) {
+            return statusFromReader(); // replaced meanwhile (an aborted lock wait)
+        }
+        if (code == PcscErrors.E_INVALID_HANDLE || PcscErrors.serviceGone(code)) {
+            loseHandle(n, Lost.SERVICE);
+            return statusFromReader();
+        }
+        HResult result = platform.hresult(code);
+        if (result == HResult.SCARD_W_REMOVED_CARD || result == HResult.SCARD_W_RESET_CARD
+                || result == HResult.SCARD_E_NO_SMARTCARD || result == HResult.SCARD_E_READER_UNAVAILABLE
+                || result == HResult.SCARD_E_SHARING_VIOLATION || result == HResult.SCARD_W_UNPOWERED_CARD
+                || result == HResult.SCARD_W_UNRESPONSIVE_CARD) {
+            return statusFromReader();
+        }
+        throw backend.failure(code, "SCardStatus", readerName);
+    }
+
+    /** The status as the reader's state and this connection's knowledge tell it. */
+    private CardStatus statusFromReader() {
+        requireOpen();
+        ReaderSnapshot snapshot;
+        try {
+            snapshot = backend.snapshot(readerName);
+        } catch (SCardException e) {
+            if (e.code() == HResult.SCARD_E_UNKNOWN_READER) { // the reader went away, and its card with it
+                return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
+            }
+            throw e;
+        }
+        if (!snapshot.present()) {
+            return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
+        }
+        boolean same = !cardChanged && lost != Lost.SERVICE
+                && sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
+        if (same) {
+            return new CardStatus(CardState.SPECIFIC_MODE, platform.protocol(knownProtocol), readerName,
+                    snapshot.atr());
+        }
+        return new CardStatus(CardState.PRESENT, Protocol.UNDEFINED, readerName, snapshot.atr());
+    }
+
+    /** Whether two observations are of the same card insertion: pcsc-lite's counter, else the ATR. */
+    static boolean sameInsertion(int counter, byte[] atr, int otherCounter, byte[] otherAtr) {
+        if (counter >= 0 && otherCounter >= 0) {
+            return counter == otherCounter;
+        }
+        return Arrays.equals(atr, otherAtr);
+    }
+
+    // ---------------------------------------------------------------- transmit
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE}, {@link HResult#SCARD_W_REMOVED_CARD},
+     *         {@link HResult#SCARD_W_RESET_CARD}, {@link HResult#SCARD_E_NO_SERVICE} and the other codes of
+     *         SCardTransmit; {@link HResult#SCARD_E_CANCELLED} when interrupted while waiting;
+     *         {@link HResult#E_INVALIDARG} for a null command
+     */
+    @Override
+    public byte[] transmit(byte[] command) {
+        if (command == null) {
+            throw new SCardException(HResult.E_INVALIDARG, "command APDU must not be null");
+        }
+        for (;;) {
+            backend.enterCall(cardLock, this, -1, this::cancelReason);
+            NativeConnection n;
+            int code;
+            try {
+                lockHandle(-1);
+                try {
+                    n = usableNative(-1);
+                    try {
+                        if (cardChanged) {
+                            throw removedFailure();
+                        }
+                        if (buffer == null) {
+                            buffer = n.api().newTransmitBuffer();
+                        }
+                        code = n.api().transmit(n.handle, (int) n.protocol, command, buffer);
+                        if (code == PcscErrors.SUCCESS) {
+                            return buffer.response();
+                        }
+                    } finally {
+                        n.exit();
+                    }
+                } finally {
+                    if (closed) {
+                        freeBuffer();
+                    }
+                    handleLock.unlock();
+                }
+            } finally {
+                backend.exitCall(cardLock, this);
+            }
+            if (code == PcscErrors.E_SHARING_VIOLATION) {
+                pause(); // the library did not wait for the other application's transaction: try again
+                continue;
+            }
+            if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
+                continue; // the handle was given up meanwhile (an aborted lock wait): go on with a new one
+            }
+            throw callFailure(n, code, "SCardTransmit");
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    /**
+     * {@inheritDoc} Beginning a transaction this connection holds already succeeds at once (no nesting: one
+     * {@link #endTransaction} ends it), although pcsc-lite would count it.
+     *
+     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD}
+     */
+    @Override
+    public boolean beginTransaction(long timeoutNanos) {
+        long deadline = deadline(timeoutNanos);
+        requireOpen();
+        boolean granted = false;
+        try {
+            granted = claim(deadline) && beginNative(deadline);
+        } finally {
+            cardLock.lock.lock();
+            try {
+                if (cardLock.owner == this) {
+                    if (granted) {
+                        cardLock.acquiring = false;
+                        cardLock.ownerCounter = knownCounter;
+                        cardLock.ownerAtr = knownAtr;
+                    } else {
+                        cardLock.owner = null;
+                        cardLock.acquiring = false;
+                    }
+                }
+                cardLock.changed.signalAll();
+            } finally {
+                cardLock.lock.unlock();
+            }
+        }
+        if (granted && (closed || backend.stopped())) {
+            // Closed, or the backend began stopping, while the lock was granted: the holder's release on the way
+            // down must not hand the card to a waiter. stop() disconnects this connection too, ending the lock.
+            throw closedFailure();
+        }
+        return granted;
+    }
+
+    /**
+     * Waits until no other connection of this backend holds or acquires the card's transaction and claims it for
+     * this one, then until the other connections' native calls on the card are over (one that reached pcscd after
+     * the transaction began would wait inside the library); true at once when this one holds it. A false return
+     * may leave the claim, which {@link #beginTransaction} gives up.
+     */
+    private boolean claim(long deadline) {
+        long checkNanos = backend.settings().cardCheck().toNanos();
+        try {
+            cardLock.lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+        try {
+            long nextCheck = System.nanoTime() + checkNanos;
+            for (;;) {
+                requireOpen();
+                if (cardLock.owner == null) {
+                    cardLock.owner = this;
+                    cardLock.acquiring = true;
+                }
+                if (cardLock.owner == this && !cardLock.acquiring) {
+                    return true;
+                }
+                if (cardLock.owner == this && cardLock.inFlight - callsInFlight == 0) {
+                    return true;
+                }
+                long now = System.nanoTime();
+                if (deadline != -1 && deadline - now <= 0) {
+                    return false;
+                }
+                if (now - nextCheck >= 0) {
+                    if (cardLock.owner != this) {
+                        backend.releaseIfCardGone(cardLock);
+                    }
+                    nextCheck = System.nanoTime() + checkNanos;
+                    continue;
+                }
+                long wait = nextCheck - now;
+                if (deadline != -1) {
+                    wait = Math.min(wait, deadline - now);
+                }
+                try {
+                    cardLock.changed.awaitNanos(wait);
+                } catch (InterruptedException e) {
+                    throw cancelled();
+                }
+            }
+        } finally {
+            cardLock.lock.unlock();
+        }
+    }
+
+    /** Returns true when the transaction was already held (claim saw it) or SCardBeginTransaction granted it. */
+    private boolean beginNative(long deadline) {
+        cardLock.lock.lock();
+        try {
+            if (cardLock.owner == this && !cardLock.acquiring) {
+                return true; // held already: no nesting
+            }
+        } finally {
+            cardLock.lock.unlock();
+        }
+        for (;;) {
+            NativeConnection n;
+            if (!lockHandle(deadline)) {
+                return false;
+            }
+            try {
+                n = usableNative(deadline);
+            } finally {
+                handleLock.unlock();
+            }
+            if (n == null) {
+                return false;
+            }
+            if (cardChanged) {
+                n.exit();
+                throw removedFailure();
+            }
+            boolean free;
+            try {
+                free = awaitNoForeignLock(n, deadline);
+            } catch (RuntimeException e) {
+                n.exit();
+                throw e;
+            }
+            if (!free) {
+                n.exit();
+                return false;
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            int[] result = {PcscErrors.F_INTERNAL_ERROR};
+            try {
+                backend.runNative(() -> {
+                    try {
+                        result[0] = n.api().beginTransaction(n.handle);
+                    } catch (RuntimeException | LinkageError e) {
+                        LOG.log(Level.WARNING, "SCardBeginTransaction on reader '" + readerName + "' failed", e);
+                    } finally {
+                        n.exit();
+                        done.countDown();
+                    }
+                });
+            } catch (SCardException e) {
+                n.exit();
+                throw e;
+            }
+            boolean finished;
+            try {
+                if (deadline == -1) {
+                    done.await();
+                    finished = true;
+                } else {
+                    long wait = Math.max(deadline - System.nanoTime(), backend.minimumLockWaitNanos());
+                    finished = done.await(wait, TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                abandon(n, done);
+                throw cancelled();
+            }
+            if (!finished) {
+                abandon(n, done);
+                return false;
+            }
+            int code = result[0];
+            if (code == PcscErrors.SUCCESS) {
+                return true;
+            }
+            if (code == PcscErrors.E_SHARING_VIOLATION) { // a library that does not wait: poll here
+                if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+                    return false;
+                }
+                pause();
+                continue;
+            }
+            if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
+                continue;
+            }
+            throw callFailure(n, code, "SCardBeginTransaction");
+        }
+    }
+
+    /**
+     * Ends a native lock wait that the caller gave up: disconnects the handle, so that the call fails at its next
+     * poll, and waits for the helper thread to return (it also ends a transaction granted at the last moment).
+     */
+    private void abandon(NativeConnection n, CountDownLatch done) {
+        loseHandle(n, Lost.ABORTED);
+        boolean interrupted = Thread.interrupted();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS);
+        try {
+            while (done.getCount() > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    LOG.log(Level.WARNING, "SCardBeginTransaction on reader '" + readerName + "' did not return "
+                            + ABORT_WAIT_MILLIS + " ms after its handle was disconnected");
+                    break;
+                }
+                try {
+                    done.await(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc} An {@link Disposition#EJECT} the reader cannot carry out (pcsc-lite reports
+     * {@code SCARD_E_UNSUPPORTED_FEATURE}) fails with {@link HResult#SCARD_E_CANT_DISPOSE}; the transaction ends and
+     * the card stays in. After {@link Disposition#RESET} or {@link Disposition#UNPOWER} this connection acknowledges
+     * its own reset (pcsc-lite would report {@code SCARD_W_RESET_CARD} to it too), so it stays usable; every other
+     * connection sees the reset.
+     */
+    @Override
+    public void endTransaction(Disposition disposition) {
+        Arguments.require(disposition, "disposition");
+        requireOpen();
+        boolean holds;
+        cardLock.lock.lock();
+        try {
+            holds = cardLock.owner == this && !cardLock.acquiring;
+        } finally {
+            cardLock.lock.unlock();
+        }
+        if (!holds) {
+            throw notTransacted();
+        }
+        try {
+            NativeConnection n = current;
+            if (n == null || !n.enter()) {
+                requireOpen();
+                throw removedFailure(); // the handle, and its transaction, went with the PC/SC service
+            }
+            try {
+                endNative(n, disposition);
+            } finally {
+                n.exit();
+            }
+        } finally {
+            releaseOwnership();
+        }
+    }
+
+    /**
+     * The failure of ending a transaction this connection does not hold: a removal or reset of its card comes first
+     * (as the simulator reports them), which SCardEndTransaction with LEAVE tells without touching the card.
+     */
+    private SCardException notTransacted() {
+        if (cardChanged) {
+            return removedFailure();
+        }
+        NativeConnection n = current;
+        if (n != null && n.enter()) {
+            try {
+                int code = n.api().endTransaction(n.handle, 0);
+                if (code == PcscErrors.W_REMOVED_CARD || code == PcscErrors.W_RESET_CARD) {
+                    return callFailure(n, code, "SCardEndTransaction");
+                }
+            } finally {
+                n.exit();
+            }
+        }
+        return new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
+                "this connection holds no transaction on reader '" + readerName + "'");
+    }
+
+    private void endNative(NativeConnection n, Disposition disposition) {
+        PcscApi library = n.api();
+        int code = library.endTransaction(n.handle, platform.disposition(disposition));
+        if (code == PcscErrors.SUCCESS) {
+            if (disposition == Disposition.RESET || disposition == Disposition.UNPOWER) {
+                acknowledgeOwnReset(n);
+            }
+            return;
+        }
+        HResult result = platform.hresult(code);
+        if (disposition == Disposition.EJECT && (result == HResult.SCARD_E_UNSUPPORTED_FEATURE
+                || result == HResult.SCARD_E_CANT_DISPOSE)) {
+            library.endTransaction(n.handle, 0); // make sure the transaction ended
+            throw new SCardException(HResult.SCARD_E_CANT_DISPOSE, "reader '" + readerName + "' cannot eject the "
+                    + "card (SCardEndTransaction: " + (result == null ? PcscErrors.hex(code) : result.name())
+                    + "); the lock ended and the card stays in");
+        }
+        if (result != HResult.SCARD_W_REMOVED_CARD && result != HResult.SCARD_W_RESET_CARD
+                && result != HResult.SCARD_E_NOT_TRANSACTED && code != PcscErrors.E_INVALID_HANDLE
+                && !PcscErrors.serviceGone(code)) {
+            library.endTransaction(n.handle, 0); // the disposition failed: end the transaction all the same
+        }
+        throw callFailure(n, code, "SCardEndTransaction");
+    }
+
+    /** After this connection reset the card, SCardReconnect(LEAVE) clears pcsc-lite's reset notice for it. */
+    private void acknowledgeOwnReset(NativeConnection n) {
+        long[] active = new long[1];
+        int mask = n.protocol != 0 ? (int) n.protocol : backend.protocolAttempts(preferred)[0];
+        int code = n.api().reconnect(n.handle, platform.shareMode(shareMode), mask, 0, active);
+        if (code == PcscErrors.SUCCESS) {
+            n.protocol = active[0];
+            knownProtocol = active[0];
+        } else {
+            LOG.log(Level.DEBUG, "reader '" + readerName + "': SCardReconnect after our own reset returned "
+                    + PcscErrors.hex(code) + "; the next call reports the reset");
+        }
+    }
+
+    private void releaseOwnership() {
+        cardLock.lock.lock();
+        try {
+            if (cardLock.owner == this) {
+                cardLock.owner = null;
+                cardLock.acquiring = false;
+            }
+            cardLock.changed.signalAll();
+        } finally {
+            cardLock.lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- reconnect
+
+    /**
+     * {@inheritDoc} SCardReconnect; a transaction this connection holds ends first (pcsc-lite would keep it). Works
+     * after a reset, and after a removal once a card is in again (the connection then reaches the new card). When the
+     * handle was lost (pcscd restarted, or a lock wait was aborted), a new handle is opened with the new share mode
+     * and protocols. Waits while another connection of this backend holds the card's transaction.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SMARTCARD} while the reader is empty;
+     *         {@link HResult#SCARD_E_SHARING_VIOLATION}; {@link HResult#SCARD_E_PROTO_MISMATCH};
+     *         {@link HResult#SCARD_E_NO_SERVICE}; {@link HResult#E_INVALIDARG} for {@link Disposition#EJECT} or null
+     *         arguments
+     */
+    @Override
+    public void reconnect(ShareMode newShareMode, Set<Protocol> preferredProtocols, Disposition initialization) {
+        Arguments.require(newShareMode, "share mode");
+        Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
+        Arguments.require(initialization, "initialization");
+        if (initialization == Disposition.EJECT) {
+            throw new SCardException(HResult.E_INVALIDARG,
+                    "reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
+        }
+        requireOpen();
+        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        try {
+            reconnectNative(newShareMode, protocols, initialization);
+        } finally {
+            backend.exitCall(cardLock, this);
+        }
+    }
+
+    private void reconnectNative(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        lockHandle(-1);
+        try {
+            endOwnTransaction();
+            NativeConnection n = current;
+            if (n == null || !n.enter()) {
+                reopen(newShareMode, protocols, initialization);
+                return;
+            }
+            int code = PcscErrors.E_PROTO_MISMATCH;
+            long[] active = new long[1];
+            try {
+                awaitNoForeignLock(n, -1);
+                for (int mask : backend.protocolAttempts(protocols)) {
+                    code = n.api().reconnect(n.handle, platform.shareMode(newShareMode), mask,
+                            platform.disposition(initialization), active);
+                    if (code != PcscErrors.E_PROTO_MISMATCH) {
+                        break;
+                    }
+                }
+                if (code == PcscErrors.SUCCESS) {
+                    n.protocol = active[0];
+                    learnInsertion(n);
+                    shareMode = newShareMode;
+                    preferred = protocols;
+                    cardChanged = false;
+                    return;
+                }
+            } finally {
+                n.exit();
+            }
+            if (code == PcscErrors.E_NO_SMARTCARD) {
+                throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + readerName + "'");
+            }
+            if (code == PcscErrors.E_INVALID_HANDLE && closed) {
+                throw closedFailure();
+            }
+            if (code == PcscErrors.W_REMOVED_CARD || code == PcscErrors.E_INVALID_HANDLE
+                    || PcscErrors.serviceGone(code)) {
+                loseHandle(n, code == PcscErrors.W_REMOVED_CARD ? Lost.ABORTED : Lost.SERVICE);
+                reopen(newShareMode, protocols, initialization);
+                return;
+            }
+            throw backend.failure(code, "SCardReconnect", readerName);
+        } finally {
+            handleLock.unlock();
+        }
+    }
+
+    /** Ends this connection's transaction, if it holds one, leaving the card as it is. */
+    private void endOwnTransaction() {
+        cardLock.lock.lock();
+        try {
+            if (cardLock.owner != this || cardLock.acquiring) {
+                return;
+            }
+        } finally {
+            cardLock.lock.unlock();
+        }
+        NativeConnection n = current;
+        if (n != null && n.enter()) {
+            try {
+                n.api().endTransaction(n.handle, 0);
+            } finally {
+                n.exit();
+            }
+        }
+        releaseOwnership();
+    }
+
+    /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
+    private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        NativeConnection fresh = backend.openNative(readerName, newShareMode, protocols, -1, this::cancelReason);
+        if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
+            long[] active = new long[1];
+            int code = fresh.api().reconnect(fresh.handle, platform.shareMode(newShareMode), (int) fresh.protocol,
+                    platform.disposition(initialization), active);
+            if (code != PcscErrors.SUCCESS) {
+                fresh.dispose(0);
+                throw backend.failure(code, "SCardReconnect", readerName);
+            }
+            fresh.protocol = active[0];
+        }
+        shareMode = newShareMode;
+        preferred = protocols;
+        cardChanged = false;
+        install(fresh);
+    }
+
+    /** Reads the insertion counter and ATR the handle now sees (after a reconnect). */
+    private void learnInsertion(NativeConnection n) {
+        StatusResult out = new StatusResult();
+        if (n.api().status(n.handle, out) == PcscErrors.SUCCESS) {
+            n.counter = platform.eventCounter(out.state);
+            n.atr = out.atr;
+        }
+        knownCounter = n.counter;
+        knownAtr = n.atr;
+        knownProtocol = n.protocol;
+    }
+
+    // ---------------------------------------------------------------- disconnect
+
+    /**
+     * {@inheritDoc} Wakes every thread waiting on this connection. A {@link Disposition#RESET},
+     * {@link Disposition#UNPOWER} or {@link Disposition#EJECT} is not carried out while another connection of this
+     * backend holds the card's transaction (pcscd would make the disconnect wait for it); the card is left as it is
+     * then. When the disposition fails, the handle is disconnected leaving the card.
+     */
+    @Override
+    public void disconnect(Disposition disposition) {
+        NativeConnection n;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Arguments.require(disposition, "disposition");
+            closed = true;
+            n = current;
+            current = null;
+        }
+        backend.forget(this);
+        try {
+            if (n != null) {
+                int code = platform.disposition(disposition);
+                if (code != 0 && cardLock.heldByOther(this)) {
+                    code = 0;
+                }
+                n.dispose(code);
+            }
+        } finally {
+            releaseOwnership();
+            if (handleLock.tryLock()) {
+                try {
+                    freeBuffer();
+                } finally {
+                    handleLock.unlock();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the native handle
+
+    /** Installs a newly opened handle (disposing the one it replaces); closed connections dispose it instead. */
+    private void install(NativeConnection fresh) {
+        NativeConnection old;
+        synchronized (this) {
+            if (closed) {
+                fresh.dispose(0);
+                throw closedFailure();
+            }
+            old = current;
+            current = fresh;
+            lost = null;
+            knownCounter = fresh.counter;
+            knownAtr = fresh.atr;
+            knownProtocol = fresh.protocol;
+        }
+        if (old != null && old != fresh) {
+            old.dispose(0);
+        }
+    }
+
+    /** Gives up a handle: the connection has none until it opens a new one. */
+    private void loseHandle(NativeConnection n, Lost why) {
+        synchronized (this) {
+            if (current == n) {
+                current = null;
+                lost = why;
+            }
+        }
+        n.dispose(0);
+    }
+
+    /**
+     * The native handle, entered (the caller must {@link NativeConnection#exit()} it); opens a new one when a lock
+     * wait gave the old one up. Call with {@link #handleLock} held.
+     *
+     * @return null when the deadline passed while opening
+     */
+    private NativeConnection usableNative(long deadline) {
+        for (;;) {
+            requireOpen();
+            NativeConnection n = current;
+            if (n != null) {
+                if (n.enter()) {
+                    return n;
+                }
+                Thread.onSpinWait(); // disposed under us: the connection is being closed or the handle replaced
+                continue;
+            }
+            if (lost == Lost.SERVICE) {
+                backend.requireService();
+                throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the PC/SC service restarted and dropped the "
+                        + "connection to reader '" + readerName + "'; reconnect to go on");
+            }
+            int counter = knownCounter;
+            byte[] atr = knownAtr;
+            NativeConnection fresh = backend.openNative(readerName, shareMode, preferred, deadline,
+                    this::cancelReason);
+            if (fresh == null) {
+                return null;
+            }
+            if (!sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
+                cardChanged = true; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
+            }
+            install(fresh);
+        }
+    }
+
+    private boolean lockHandle(long deadline) {
+        try {
+            if (deadline == -1) {
+                handleLock.lockInterruptibly();
+                return true;
+            }
+            return handleLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+    }
+
+    private void freeBuffer() {
+        if (buffer != null) {
+            try {
+                buffer.close();
+            } finally {
+                buffer = null;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- failures
+
+    /** The failure for a code of a call on the handle; a handle the service dropped is given up. */
+    private SCardException callFailure(NativeConnection n, int code, String operation) {
+        if (code == PcscErrors.E_INVALID_HANDLE && closed) {
+            return closedFailure();
+        }
+        if (code == PcscErrors.E_INVALID_HANDLE || PcscErrors.serviceGone(code)) {
+            loseHandle(n, Lost.SERVICE);
+            try {
+                backend.requireService();
+            } catch (SCardException down) {
+                return down;
+            }
+            return new SCardException(HResult.SCARD_W_REMOVED_CARD, operation + " on reader '" + readerName
+                    + "' failed: the PC/SC service restarted and dropped the connection; reconnect to go on");
+        }
+        if (code == PcscErrors.W_REMOVED_CARD) {
+            return removedFailure();
+        }
+        if (code == PcscErrors.W_RESET_CARD) {
+            return new SCardException(HResult.SCARD_W_RESET_CARD, "the card in reader '" + readerName
+                    + "' was reset by another connection; reconnect to go on");
+        }
+        return backend.failure(code, operation, readerName);
+    }
+
+    private SCardException removedFailure() {
+        return new SCardException(HResult.SCARD_W_REMOVED_CARD,
+                "the card in reader '" + readerName + "' was removed; reconnect once a card is in");
+    }
+
+    private SCardException closedFailure() {
+        return new SCardException(HResult.SCARD_E_INVALID_HANDLE, "the connection to reader '" + readerName
+                + "' is closed" + (backend.stopped() ? ": the PC/SC backend has stopped" : ""));
+    }
+
+    private SCardException cancelled() {
+        Thread.currentThread().interrupt(); // keep the interrupt for the caller's own checks
+        return new SCardException(HResult.SCARD_E_CANCELLED,
+                "interrupted while waiting for the card in reader '" + readerName + "'");
+    }
+
+    /** Why a wait on this connection must end now, or null. */
+    private SCardException cancelReason() {
+        if (backend.stopped()) {
+            return backend.stoppedFailure();
+        }
+        return closed ? closedFailure() : null;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw closedFailure();
+        }
+    }
+
+    private void pause() {
+        pause(1);
+    }
+
+    /**
+     * Where the platform can tell ({@link PcscPlatform#probesLocks()}), waits, sleeping and interruptibly, while
+     * another application holds the card's transaction: pcsc-lite's own waits inside SCardBeginTransaction,
+     * SCardStatus and SCardReconnect cannot be interrupted or bounded. The probe is one SCardGetAttrib; another call
+     * may still meet a transaction begun right after it.
+     *
+     * @param n the handle, entered by the caller
+     * @param deadline {@link System#nanoTime()} to give up at, -1 to wait as long as it takes
+     * @return false when the deadline passed with the card still locked
+     */
+    private boolean awaitNoForeignLock(NativeConnection n, long deadline) {
+        if (!platform.probesLocks()) {
+            return true;
+        }
+        for (int round = 1;; round++) {
+            requireOpen();
+            int probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
+            if (probe != PcscErrors.E_SHARING_VIOLATION) {
+                return true; // free, or an error the next call reports properly
+            }
+            if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+                return false;
+            }
+            pause(round);
+        }
+    }
+
+    /**
+     * Sleeps before the {@code round}-th retry of a call another application's transaction holds up: the configured
+     * poll interval, doubling from the fifth round on up to ten times it (at least 20 ms), so a long wait costs
+     * pcscd little while a short one is noticed at once.
+     */
+    private void pause(int round) {
+        long poll = backend.transactionPollNanos();
+        long cap = Math.max(10 * poll, TimeUnit.MILLISECONDS.toNanos(20));
+        long sleep = round <= 4 ? poll : Math.min(cap, poll << Math.min(20, round - 4));
+        try {
+            TimeUnit.NANOSECONDS.sleep(sleep);
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+    }
+
+    private static long deadline(long timeoutNanos) {
+        if (timeoutNanos < 0 || timeoutNanos > TimeUnit.DAYS.toNanos(365L * 100)) {
+            return -1;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        return deadline == -1 ? -2 : deadline;
+    }
+
+    @Override
+    public String toString() {
+        return "PcscConnection[" + readerName + ", " + shareMode + ", " + platform.protocol(knownProtocol)
+                + (closed ? ", closed" : current == null ? ", no handle (" + lost + ")" : "") + "]";
+    }
+}
