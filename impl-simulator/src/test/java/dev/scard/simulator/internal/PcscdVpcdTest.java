@@ -65,6 +65,11 @@ class PcscdVpcdTest {
     static final byte[] SELECT_MF_NO_FCI = HEX.parseHex("00A4000C023F00");
 
     static Process ownPcscd;
+    /**
+     * Whether the restart test replaced a pcscd it did not start (allowed when {@code SCARD_PCSCD_RESTARTABLE=true},
+     * as {@code .ci/run} sets it); the replacement then stays running for the tests after this one.
+     */
+    static volatile boolean replacedForeignPcscd;
     static Path pcscdLog;
     static SimulatorBackend backend;
     static VpcdLink link;
@@ -148,7 +153,9 @@ class PcscdVpcdTest {
         if (backend != null) {
             backend.close();
         }
-        stopOwnPcscd();
+        if (!replacedForeignPcscd) {
+            stopOwnPcscd();
+        }
     }
 
     /** pcscd or vpcd is not there: the tests are skipped loudly, or fail under CI. */
@@ -199,9 +206,24 @@ class PcscdVpcdTest {
         }
     }
 
+    /** Stops the pcscd someone else started (SCARD_PCSCD_RESTARTABLE); the restart starts this test's own. */
+    static void stopForeignPcscd() throws InterruptedException {
+        replacedForeignPcscd = true;
+        for (ProcessHandle pcscd : ProcessHandle.allProcesses().filter(p -> p.info().command()
+                .map(command -> command.endsWith("/pcscd")).orElse(false)).toList()) {
+            pcscd.destroy();
+            pcscd.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (Files.exists(SOCKET) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        System.out.println("PcscdVpcdTest: stopped the running pcscd to restart it (SCARD_PCSCD_RESTARTABLE)");
+    }
+
     static void killOwnPcscdNow() {
         Process process = ownPcscd;
-        if (process != null) {
+        if (process != null && !replacedForeignPcscd) {
             process.destroyForcibly();
         }
     }
@@ -327,9 +349,15 @@ class PcscdVpcdTest {
     @Test
     @Order(100)
     void servesAgainAfterPcscdRestarts() throws Exception {
-        Assumptions.assumeTrue(ownPcscd != null, "PcscdVpcdTest: the running pcscd belongs to someone else; "
-                + "the restart test runs only with a pcscd this test started");
-        stopOwnPcscd();
+        boolean restartable = "true".equalsIgnoreCase(System.getenv("SCARD_PCSCD_RESTARTABLE"));
+        Assumptions.assumeTrue(ownPcscd != null || restartable, "PcscdVpcdTest: the running pcscd belongs to"
+                + " someone else; the restart test runs only with a pcscd this test started, or with"
+                + " SCARD_PCSCD_RESTARTABLE=true");
+        if (ownPcscd == null) {
+            stopForeignPcscd();
+        } else {
+            stopOwnPcscd();
+        }
         assertThat(link.awaitState(State.CONNECTING, 3000)).as("link after pcscd stopped: " + link.status())
                 .isTrue();
         Thread.sleep(1500); // let the pause grow a little
