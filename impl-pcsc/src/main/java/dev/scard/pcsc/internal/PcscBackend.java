@@ -609,12 +609,17 @@ public final class PcscBackend implements Backend {
                 failure = e;
             } catch (LinkageError e) {
                 failure = new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "the PC/SC library failed: " + e);
-            }
-            result = opened;
-            boolean wanted = state.compareAndSet(RUNNING, DONE);
-            done.countDown();
-            if (!wanted && opened != null) {
-                opened.dispose(0);
+            } catch (Error e) {
+                failure = new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "opening the connection failed: " + e);
+                throw e;
+            } finally {
+                // Always wake the waiting caller, whatever the open threw.
+                result = opened;
+                boolean wanted = state.compareAndSet(RUNNING, DONE);
+                done.countDown();
+                if (!wanted && opened != null) {
+                    opened.dispose(0);
+                }
             }
         }
 

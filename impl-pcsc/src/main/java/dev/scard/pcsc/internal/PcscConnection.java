@@ -262,10 +262,15 @@ final class PcscConnection implements ReaderConnection {
                         n.exit();
                     }
                 } finally {
-                    if (closed) {
-                        freeBuffer();
-                    }
                     handleLock.unlock();
+                    // disconnect() only tries the lock: if it ran while this transmit held it, free the buffer here
+                    if (closed && handleLock.tryLock()) {
+                        try {
+                            freeBuffer();
+                        } finally {
+                            handleLock.unlock();
+                        }
+                    }
                 }
             } finally {
                 backend.exitCall(cardLock, this);

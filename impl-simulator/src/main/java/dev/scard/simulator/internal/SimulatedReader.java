@@ -313,7 +313,7 @@ final class SimulatedReader {
         byte[] response;
         try {
             response = card.process(commandApdu);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) { // a model's bug, never the caller's or the link's end
             throw new SCardException(HResult.SCARD_F_COMM_ERROR,
                     "the simulated card in reader '" + name + "' failed: " + describe(e));
         }
@@ -708,7 +708,7 @@ final class SimulatedReader {
      * A model's failure without its message or cause, which might echo command data such as a PIN: the exception's
      * type and where it was thrown.
      */
-    static String describe(RuntimeException failure) {
+    static String describe(Throwable failure) {
         StackTraceElement[] trace = failure.getStackTrace();
         return failure.getClass().getName() + (trace.length == 0 ? "" : " at " + trace[0]);
     }
