@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import dev.scard.api.CardState;
 import dev.scard.api.CardStatus;
@@ -222,21 +223,11 @@ final class SimulatedReader {
 
     /** Resets the card, as another application would: every connection sees it. */
     void reset() {
-        cardLock.lock();
-        try {
-            CardSession reset;
-            stateLock.lock();
-            try {
-                requireRunning();
-                requireCardForControl();
-                reset = resetLocked(null);
-            } finally {
-                stateLock.unlock();
-            }
-            powerUp(reset);
-        } finally {
-            cardLock.unlock();
-        }
+        changeState(true, () -> {
+            requireRunning();
+            requireCardForControl();
+            return resetLocked(null);
+        });
     }
 
     /**
@@ -363,7 +354,7 @@ final class SimulatedReader {
     /** SCardReconnect; the arguments are checked by the caller ({@code initialization} is not EJECT). */
     void reconnect(SimulatedConnection connection, ShareMode shareMode, Set<Protocol> preferredProtocols,
             Disposition initialization) {
-        boolean resets = initialization == Disposition.RESET || initialization == Disposition.UNPOWER;
+        boolean resets = resets(initialization);
         for (;;) {
             awaitNoForeignTransaction(connection);
             if (resets) {
@@ -458,36 +449,22 @@ final class SimulatedReader {
 
     /** SCardEndTransaction: ends this connection's transaction, treating the card as {@code disposition} says. */
     void endTransaction(SimulatedConnection connection, Disposition disposition) {
-        boolean resets = disposition == Disposition.RESET || disposition == Disposition.UNPOWER;
-        if (resets) {
-            cardLock.lock();
-        }
-        try {
-            CardSession reset = null;
-            stateLock.lock();
-            try {
-                requireUsable(connection);
-                if (transactionOwner != connection) {
-                    throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
-                            "this connection holds no transaction on reader '" + name + "'");
+        changeState(resets(disposition), () -> {
+            requireUsable(connection);
+            if (transactionOwner != connection) {
+                throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
+                        "this connection holds no transaction on reader '" + name + "'");
+            }
+            transactionOwner = null;
+            switch (disposition) {
+                case RESET, UNPOWER -> {
+                    return resetLocked(connection);
                 }
-                transactionOwner = null;
-                switch (disposition) {
-                    case RESET, UNPOWER -> reset = resetLocked(connection);
-                    case EJECT -> removeLocked();
-                    case LEAVE -> changed.signalAll();
-                }
-            } finally {
-                stateLock.unlock();
+                case EJECT -> removeLocked();
+                case LEAVE -> changed.signalAll();
             }
-            if (reset != null) {
-                powerUp(reset);
-            }
-        } finally {
-            if (resets) {
-                cardLock.unlock();
-            }
-        }
+            return null;
+        });
     }
 
     /**
@@ -496,36 +473,53 @@ final class SimulatedReader {
      * (then the card is left as it is). Never throws.
      */
     void disconnect(SimulatedConnection connection, Disposition disposition) {
-        boolean resets = disposition == Disposition.RESET || disposition == Disposition.UNPOWER;
-        if (resets) {
+        changeState(resets(disposition), () -> {
+            if (connection.closed) {
+                return null;
+            }
+            connection.closed = true;
+            connections.remove(connection);
+            if (exclusiveOwner == connection) {
+                exclusiveOwner = null;
+            }
+            if (transactionOwner == connection) {
+                transactionOwner = null;
+            }
+            changed.signalAll();
+            CardSession current = session;
+            boolean sameCard = current.hasCard() && connection.session.sameInsertion(current);
+            if (sameCard && transactionOwner == null) {
+                switch (disposition) {
+                    case RESET, UNPOWER -> {
+                        return resetLocked(null);
+                    }
+                    case EJECT -> removeLocked();
+                    case LEAVE -> {
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static boolean resets(Disposition disposition) {
+        return disposition == Disposition.RESET || disposition == Disposition.UNPOWER;
+    }
+
+    /**
+     * Runs a change of the reader's state that may reset the card: with the card lock held when it may (no command
+     * runs on the card meanwhile), {@code change} runs under the state lock, and the session it returns (null: no
+     * reset) is powered up afterwards, outside the state lock, as the model's code must be.
+     */
+    private void changeState(boolean mayReset, Supplier<CardSession> change) {
+        if (mayReset) {
             cardLock.lock();
         }
         try {
-            CardSession reset = null;
+            CardSession reset;
             stateLock.lock();
             try {
-                if (connection.closed) {
-                    return;
-                }
-                connection.closed = true;
-                connections.remove(connection);
-                if (exclusiveOwner == connection) {
-                    exclusiveOwner = null;
-                }
-                if (transactionOwner == connection) {
-                    transactionOwner = null;
-                }
-                changed.signalAll();
-                CardSession current = session;
-                boolean sameCard = current.hasCard() && connection.session.sameInsertion(current);
-                if (sameCard && transactionOwner == null) {
-                    switch (disposition) {
-                        case RESET, UNPOWER -> reset = resetLocked(null);
-                        case EJECT -> removeLocked();
-                        case LEAVE -> {
-                        }
-                    }
-                }
+                reset = change.get();
             } finally {
                 stateLock.unlock();
             }
@@ -533,7 +527,7 @@ final class SimulatedReader {
                 powerUp(reset);
             }
         } finally {
-            if (resets) {
+            if (mayReset) {
                 cardLock.unlock();
             }
         }
