@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the project and runs every benchmark, writing benchmarks/results/:
 #   summary.md, jmh.json  the in-process simulator (JMH) and the distribution's start-up
+#   file-read.md          reading a 32 KiB file through ISCardFileAccess vs the same APDUs by hand (JMH)
+#   swap.md               how long consumers take to see a new default backend (scard:use, Config Admin)
 #   pcsc.md               impl-pcsc vs javax.smartcardio vs C through a real pcscd (needs pcscd with the vpcd
 #                         driver, gcc and libpcsclite-dev: as .ci/run installs them; skipped with a message otherwise)
 # Usage: benchmarks/run.sh [java executable]   (default: java on the PATH)
@@ -9,12 +11,14 @@ cd "$(dirname "$0")/.."
 JAVA=${1:-java}
 mvn -B -q -DskipTests clean install
 "$JAVA" -jar benchmarks/target/benchmarks.jar app/target/scard.jar benchmarks/results
+"$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.FileReadBenchmark benchmarks/results
+"$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.SwapBenchmark app/target/scard.jar benchmarks/results
 
 if [ -S /run/pcscd/pcscd.comm ] && command -v gcc > /dev/null && pkg-config --exists libpcsclite; then
     gcc -O2 -Wall -o benchmarks/target/pcsc_bench benchmarks/src/main/c/pcsc_bench.c \
         $(pkg-config --cflags --libs libpcsclite)
     "$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.PcscBenchmark \
-        benchmarks/target/pcsc_bench benchmarks/results 3 5
+        benchmarks/target/pcsc_bench benchmarks/results 0.5 31
 else
     echo "PC/SC benchmarks skipped: they need a running pcscd with the vpcd driver, gcc and libpcsclite-dev" >&2
 fi

@@ -2,6 +2,7 @@ package dev.scard.pcsc.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
@@ -24,14 +25,22 @@ final class JnaPcscApi implements PcscApi {
     /** Largest answer: 65,536 data bytes and the status word. */
     static final int MAX_RESPONSE = 65_536 + 2;
 
+    /** How many reader names are kept in native memory for SCardConnect (a system has a handful of readers). */
+    private static final int MAX_CACHED_NAMES = 64;
+
     private final PcscPlatform platform;
     private final String description;
+    /** Reader names as C strings, kept for SCardConnect: allocating one per call costs more than the call's JNA part. */
+    private final ConcurrentHashMap<String, Memory> readerNames = new ConcurrentHashMap<>();
+    /** Per-thread native memory for SCardConnect's two out parameters (a handle and a DWORD, 8 bytes each at most). */
+    private final ThreadLocal<Memory> connectOut = ThreadLocal.withInitial(() -> new Memory(16));
     private final PcscMarshal marshal;
     private final Function establishContext;
     private final Function releaseContext;
     private final Function isValidContext;
     private final Function listReaders;
     private final Function getStatusChange;
+    private final Function cancel;
     private final Function connect;
     private final Function reconnect;
     private final Function disconnect;
@@ -50,6 +59,7 @@ final class JnaPcscApi implements PcscApi {
         isValidContext = function(library, "SCardIsValidContext", false);
         listReaders = function(library, "SCardListReaders", true);
         getStatusChange = function(library, "SCardGetStatusChange", true);
+        cancel = function(library, "SCardCancel", false);
         connect = function(library, "SCardConnect", true);
         reconnect = function(library, "SCardReconnect", false);
         disconnect = function(library, "SCardDisconnect", false);
@@ -154,7 +164,8 @@ final class JnaPcscApi implements PcscApi {
     public int getStatusChange(long context, int timeoutMillis, ReaderState[] readers) {
         List<Memory> names = new ArrayList<>(readers.length);
         Memory states = marshal.readerStates(readers, names);
-        int code = call(getStatusChange, marshal.handle(context), marshal.dword(timeoutMillis), states,
+        int code = call(getStatusChange, marshal.handle(context),
+                marshal.dword(timeoutMillis == INFINITE ? 0xFFFF_FFFFL : timeoutMillis), states,
                 marshal.dword(readers.length));
         if (code == PcscErrors.SUCCESS) {
             marshal.readReaderStates(states, readers);
@@ -164,16 +175,37 @@ final class JnaPcscApi implements PcscApi {
     }
 
     @Override
+    public int cancel(long context) {
+        return call(cancel, marshal.handle(context));
+    }
+
+    @Override
     public int connect(long context, String readerName, int shareMode, int preferredProtocols, long[] out) {
-        Memory card = marshal.handleMemory();
-        Memory protocol = marshal.dwordMemory(0);
-        int code = call(connect, marshal.handle(context), marshal.cString(readerName), marshal.dword(shareMode),
+        Memory outs = connectOut.get();
+        outs.clear();
+        Pointer card = outs.share(0, 8);
+        Pointer protocol = outs.share(8, 8);
+        int code = call(connect, marshal.handle(context), readerName(readerName), marshal.dword(shareMode),
                 marshal.dword(preferredProtocols), card, protocol);
         if (code == PcscErrors.SUCCESS) {
             out[0] = marshal.readHandle(card);
             out[1] = marshal.readDword(protocol, 0);
         }
         return code;
+    }
+
+    /** The reader's name as a C string: cached for the few readers a system has, else a new copy. */
+    private Memory readerName(String name) {
+        Memory cached = readerNames.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Memory copy = marshal.cString(name);
+        if (readerNames.size() < MAX_CACHED_NAMES) {
+            Memory raced = readerNames.putIfAbsent(name, copy);
+            return raced != null ? raced : copy;
+        }
+        return copy;
     }
 
     @Override

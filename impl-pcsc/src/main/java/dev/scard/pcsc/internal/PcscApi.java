@@ -11,6 +11,12 @@ import java.util.List;
  */
 interface PcscApi {
 
+    /** The timeout of {@link #getStatusChange} that never ends ({@code INFINITE}). */
+    int INFINITE = -1;
+
+    /** The pseudo reader whose state changes when readers are added or removed ({@code \\?PnP?\Notification}). */
+    String PNP_NOTIFICATION = "\\\\?PnP?\\Notification";
+
     /** The platform whose values this API uses. */
     PcscPlatform platform();
 
@@ -34,9 +40,17 @@ interface PcscApi {
 
     /**
      * {@code SCardGetStatusChange} for these readers, each with {@link ReaderState#currentState} as the known state;
-     * fills each {@link ReaderState#eventState} and {@link ReaderState#atr}.
+     * fills each {@link ReaderState#eventState} and {@link ReaderState#atr}. Waits up to {@code timeoutMillis}
+     * ({@link #INFINITE} for ever) for a reader's state to differ from the known one; {@code SCARD_E_TIMEOUT} when
+     * none did. The reader {@link #PNP_NOTIFICATION} reports readers that appear or disappear.
      */
     int getStatusChange(long context, int timeoutMillis, ReaderState[] readers);
+
+    /**
+     * {@code SCardCancel}: ends an {@code SCardGetStatusChange} that another thread is waiting in on {@code context}
+     * (it returns {@code SCARD_E_CANCELLED}). With no call waiting, pcsc-lite does nothing.
+     */
+    int cancel(long context);
 
     /** {@code SCardConnect}; {@code out[0]} receives the handle, {@code out[1]} the active protocol. */
     int connect(long context, String readerName, int shareMode, int preferredProtocols, long[] out);

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,12 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
@@ -79,6 +82,12 @@ public final class PcscBackend implements Backend {
         PcscApi load();
     }
 
+    /** Loads the PC/SC library at a path (empty: the platform's); throws {@link UnsatisfiedLinkError} when it cannot. */
+    @FunctionalInterface
+    interface LibraryLoader {
+        PcscApi load(String libraryPath);
+    }
+
     /** One call on a context, returning the PC/SC return code. */
     @FunctionalInterface
     interface ContextCall {
@@ -97,9 +106,18 @@ public final class PcscBackend implements Backend {
         PcscConnection owner;
         /** True while the owner's SCardBeginTransaction has not returned. Guarded by {@link #lock}. */
         boolean acquiring;
-        /** The card insertion the owner's transaction is on: counter (or -1) and ATR. Guarded by {@link #lock}. */
+        /**
+         * The card insertion the owner's transaction is on: counter (or -1) and ATR (null when unknown). Guarded by
+         * {@link #lock}.
+         */
         int ownerCounter = -1;
         byte[] ownerAtr = new byte[0];
+        /**
+         * Whether a probe last found the card in another application's transaction (or a native lock wait had to be
+         * given up): connections are then opened on a helper thread, since pcscd makes SCardConnect wait for that
+         * transaction and the wait can only be abandoned, not interrupted. Cleared when a probe finds the card free.
+         */
+        volatile boolean foreignLockSeen;
         /**
          * Native calls of this backend's connections on the card now ({@link PcscBackend#enterCall}). A connection
          * that acquires the transaction waits for the others' calls to finish first: a call that reached pcscd
@@ -133,36 +151,55 @@ public final class PcscBackend implements Backend {
     }
 
     private final PcscPlatform platform;
-    private final PcscSettings settings;
-    private final Loader loader;
-    private final String libraryName;
+    private volatile PcscSettings settings;
+    private final LibraryLoader libraries;
+    private final Object reconfigureLock = new Object();
+    private volatile Loader loader; // guarded by loadLock when written
+    private volatile String libraryName; // guarded by loadLock when written
 
     private final Object loadLock = new Object();
     private volatile PcscApi api;
+    /** The idle connection contexts of {@link #api}; created with it, closed by {@link #stop()}. */
+    private volatile ContextPool contexts;
     private volatile String unavailableReason;
     private long nextLoadAttempt; // guarded by loadLock
 
     private final ReentrantReadWriteLock controlLock = new ReentrantReadWriteLock();
     private long controlContext; // guarded by controlLock
+    private PcscApi controlLibrary; // guarded by controlLock: the library the control context belongs to
     private boolean controlValid; // guarded by controlLock
 
     private final ConcurrentHashMap<String, CardLock> cardLocks = new ConcurrentHashMap<>();
     private final Set<PcscConnection> connections = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor natives;
     private volatile boolean stopped;
+    /** Where events go once {@link #startEvents} was called; null before. */
+    private volatile Consumer<SCardEvent> events;
+    private PcscEventMonitor monitor; // guarded by this
 
     /** A backend on the platform's PC/SC library (or the configured one), loaded at first use. */
     public PcscBackend(PcscPlatform platform, PcscSettings settings) {
-        this(platform, settings, () -> JnaPcscApi.load(platform, settings.libraryPath()),
-                settings.libraryPath().isBlank() ? platform.defaultLibrary() : settings.libraryPath());
+        this(platform, settings, path -> JnaPcscApi.load(platform, path));
     }
 
-    /** A backend on whatever {@code loader} loads (tests use a fake library). */
+    /** A backend on the libraries {@code libraries} loads by path (tests use fake libraries). */
+    PcscBackend(PcscPlatform platform, PcscSettings settings, LibraryLoader libraries) {
+        this(platform, settings, () -> libraries.load(settings.libraryPath()), libraryName(platform, settings),
+                libraries);
+    }
+
+    /** A backend on whatever {@code loader} loads, for any library path (tests use a fake library). */
     PcscBackend(PcscPlatform platform, PcscSettings settings, Loader loader, String libraryName) {
+        this(platform, settings, loader, libraryName, path -> loader.load());
+    }
+
+    private PcscBackend(PcscPlatform platform, PcscSettings settings, Loader loader, String libraryName,
+            LibraryLoader libraries) {
         this.platform = platform;
         this.settings = settings;
         this.loader = loader;
         this.libraryName = libraryName;
+        this.libraries = libraries;
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadFactory factory = task -> {
             Thread thread = new Thread(task, "scard-pcsc-native-" + threadNumber.incrementAndGet());
@@ -177,9 +214,124 @@ public final class PcscBackend implements Backend {
         return platform;
     }
 
-    /** The settings it was created with. */
+    /** The settings in force (those it was created with, or the last ones {@link #reconfigure} applied). */
     PcscSettings settings() {
         return settings;
+    }
+
+    /** The library a configuration names, for messages: its path, or the platform's default. */
+    static String libraryName(PcscPlatform platform, PcscSettings settings) {
+        return settings.libraryPath().isBlank() ? platform.defaultLibrary() : settings.libraryPath();
+    }
+
+    /**
+     * Applies changed settings in place, keeping every connection, lock and attachment: the reader filter (readers
+     * it hides become unknown to new calls; the event monitor publishes them as removed), the waits' intervals, and
+     * the library. A new library path is loaded first; connections already open stay on the library they were opened
+     * with, new connections and the reader listing use the new one.
+     *
+     * @throws IllegalArgumentException when the new library cannot be loaded: nothing changed then
+     * @throws SCardException {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}
+     */
+    void reconfigure(PcscSettings next) {
+        requireRunning();
+        synchronized (reconfigureLock) {
+            if (next.otherLibrary(settings)) {
+                String name = libraryName(platform, next);
+                PcscApi loaded;
+                try {
+                    loaded = libraries.load(next.libraryPath());
+                } catch (UnsatisfiedLinkError | SecurityException e) {
+                    String detail = String.valueOf(e.getMessage()).lines().findFirst().orElse("").trim();
+                    throw new IllegalArgumentException("libraryPath '" + next.libraryPath() + "': PC/SC library "
+                            + name + " not found or not loadable (" + detail + ")");
+                }
+                useLibrary(loaded, name, next);
+            } else {
+                settings = next;
+            }
+        }
+        wakeMonitor();
+    }
+
+    /** Switches to another, loaded, library: new connections and the control context use it. */
+    private void useLibrary(PcscApi loaded, String name, PcscSettings next) {
+        ContextPool old;
+        synchronized (loadLock) {
+            old = contexts;
+            contexts = new ContextPool(loaded);
+            api = loaded;
+            loader = () -> loaded;
+            libraryName = name;
+            unavailableReason = null;
+            settings = next;
+            if (stopped) {
+                contexts.close();
+            }
+        }
+        if (old != null) {
+            old.close(); // connections still on the old library give their contexts back to it: released then
+        }
+        controlLock.writeLock().lock();
+        try {
+            if (controlValid) {
+                controlValid = false;
+                releaseQuietly(controlLibrary, controlContext);
+            }
+        } finally {
+            controlLock.writeLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /**
+     * Starts publishing reader and card events to {@code sink} (see {@link PcscEventMonitor}); resets that this
+     * backend's connections carry out are published too. Does nothing after {@link #stop()} or when started already.
+     */
+    void startEvents(Consumer<SCardEvent> sink) {
+        synchronized (this) {
+            if (stopped || monitor != null) {
+                return;
+            }
+            events = sink;
+            monitor = new PcscEventMonitor(this, sink);
+            monitor.start();
+        }
+    }
+
+    /** The event monitor, or null when events were not started (for tests). */
+    synchronized PcscEventMonitor monitor() {
+        return monitor;
+    }
+
+    private void wakeMonitor() {
+        PcscEventMonitor running;
+        synchronized (this) {
+            running = monitor;
+        }
+        if (running != null) {
+            running.wake();
+        }
+    }
+
+    /**
+     * Publishes {@code CARD_RESET} for a reset that a connection of this backend carried out on the card in
+     * {@code readerName}, with the ATR the reader shows now. pcscd shows resets in no reader state, so the monitor
+     * cannot see them; resets by other applications are not published.
+     */
+    void cardReset(String readerName) {
+        Consumer<SCardEvent> sink = events;
+        if (sink == null || stopped) {
+            return;
+        }
+        String atr = "";
+        try {
+            atr = HexFormat.of().withUpperCase().formatHex(snapshot(readerName).atr());
+        } catch (SCardException e) {
+            // the reader or the service went away meanwhile: the event goes without the ATR
+        }
+        sink.accept(new SCardEvent(SCardEvent.Type.CARD_RESET, readerName, NAME, atr));
     }
 
     // ---------------------------------------------------------------- Backend
@@ -335,9 +487,14 @@ public final class PcscBackend implements Backend {
                 throw new SCardException(HResult.SCARD_E_NO_SERVICE, unavailableReason);
             }
             try {
-                api = loader.load();
+                PcscApi loadedNow = loader.load();
+                contexts = new ContextPool(loadedNow);
+                api = loadedNow;
                 unavailableReason = null;
-                return api;
+                if (stopped) { // stop() ran meanwhile and may have missed the pool
+                    contexts.close();
+                }
+                return loadedNow;
             } catch (UnsatisfiedLinkError | SecurityException e) {
                 String detail = String.valueOf(e.getMessage()).lines().findFirst().orElse("").trim();
                 unavailableReason = "PC/SC library " + libraryName + " not found or not loadable (" + detail + ")"
@@ -377,7 +534,7 @@ public final class PcscBackend implements Backend {
             int code;
             controlLock.readLock().lock();
             try {
-                if (!controlValid || controlContext != context) {
+                if (!controlValid || controlContext != context || controlLibrary != library) {
                     continue; // replaced meanwhile by another thread: take the new one
                 }
                 code = call.call(library, context);
@@ -406,7 +563,7 @@ public final class PcscBackend implements Backend {
         controlLock.readLock().lock();
         try {
             if (controlValid) {
-                if (library.isValidContext(controlContext) == PcscErrors.SUCCESS) {
+                if (controlLibrary == library && library.isValidContext(controlContext) == PcscErrors.SUCCESS) {
                     return controlContext;
                 }
                 rejected = true;
@@ -423,6 +580,7 @@ public final class PcscBackend implements Backend {
             requireRunning();
             if (!controlValid) {
                 controlContext = establish(library, null);
+                controlLibrary = library;
                 controlValid = true;
             }
             return controlContext;
@@ -436,7 +594,7 @@ public final class PcscBackend implements Backend {
         try {
             if (controlValid && controlContext == context) {
                 controlValid = false;
-                releaseQuietly(library, context);
+                releaseQuietly(controlLibrary, context);
             }
         } finally {
             controlLock.writeLock().unlock();
@@ -504,56 +662,95 @@ public final class PcscBackend implements Backend {
     }
 
     /**
-     * Opens a native connection (a new context and SCardConnect) on a helper thread while the caller waits.
+     * Opens a native connection: SCardConnect in a context from the {@link ContextPool} (a new one when none is idle).
+     * On pcsc-lite ({@link PcscPlatform#probesLocks()}) the open runs on the calling thread when it may wait as long
+     * as it takes ({@code deadline} -1) and no other application's transaction was seen on the card: then no helper
+     * thread is handed the call, and the connection costs what SCardConnect costs. Otherwise, or when a foreign
+     * transaction was seen ({@link CardLock#foreignLockSeen}: pcscd would make SCardConnect wait for it, without a way
+     * to abort the call), it runs on a helper thread while the caller waits in Java, interruptibly, with its deadline,
+     * and watching {@code cancelled}.
      *
+     * @param learn whether the card insertion the handle meets must be known at once (one SCardStatus more); it is
+     *        learned anyway where locks cannot be probed and on the helper thread
      * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
      * @param cancelled the failure to end the wait with (the connection was closed, the backend stopped), or null
      *        while the wait may go on
      * @return the connection, or null when the deadline passed first
-     * @throws SCardException the open's failure; {@link HResult#SCARD_E_CANCELLED} when the caller is interrupted;
-     *         what {@code cancelled} supplies
+     * @throws SCardException the open's failure; {@link HResult#SCARD_E_CANCELLED} when the caller is interrupted
+     *         while waiting for a helper; what {@code cancelled} supplies
      */
-    NativeConnection openNative(String readerName, ShareMode shareMode, Set<Protocol> protocols, long deadline,
-            Supplier<SCardException> cancelled) {
-        PcscApi library = api();
+    NativeConnection openNative(CardLock cardLock, ShareMode shareMode, Set<Protocol> protocols, boolean learn,
+            long deadline, Supplier<SCardException> cancelled) {
+        api(); // loaded (with its pool), or the failure saying why not
+        ContextPool pool = contexts;
+        String readerName = cardLock.readerName;
+        if (deadline == -1 && platform.probesLocks() && !cardLock.foreignLockSeen) {
+            return openNow(pool, readerName, shareMode, protocols, learn);
+        }
         PendingOpen pending = new PendingOpen();
         try {
-            natives.execute(() -> pending.run(() -> openNow(library, readerName, shareMode, protocols)));
+            natives.execute(() -> pending.run(() -> openNow(pool, readerName, shareMode, protocols, true)));
         } catch (RejectedExecutionException e) {
             throw stoppedFailure();
         }
         return pending.await(deadline, cancelled, readerName);
     }
 
-    /** Opens a native connection on the calling thread. */
-    private NativeConnection openNow(PcscApi library, String readerName, ShareMode shareMode,
-            Set<Protocol> protocols) {
-        long context = establish(library, readerName);
-        boolean opened = false;
-        try {
-            long[] out = new long[2];
-            int code = PcscErrors.E_PROTO_MISMATCH;
-            for (int mask : protocolAttempts(protocols)) {
-                code = library.connect(context, readerName, platform.shareMode(shareMode), mask, out);
-                if (code != PcscErrors.E_PROTO_MISMATCH) {
-                    break;
+    /**
+     * Opens a native connection on the calling thread. A pooled context that reports the service gone (it is from
+     * before a restart of pcscd) is released with every other idle one, and the connect is tried once more in a new
+     * context, so the first connect after pcscd came back works.
+     */
+    private NativeConnection openNow(ContextPool pool, String readerName, ShareMode shareMode,
+            Set<Protocol> protocols, boolean learn) {
+        PcscApi library = pool.api();
+        for (;;) {
+            long context = pool.take();
+            boolean pooled = context != 0;
+            if (!pooled) {
+                context = establish(library, readerName);
+            }
+            boolean handedOn = false;
+            try {
+                long[] out = new long[2];
+                int code = PcscErrors.E_PROTO_MISMATCH;
+                for (int mask : protocolAttempts(protocols)) {
+                    code = library.connect(context, readerName, platform.shareMode(shareMode), mask, out);
+                    if (code != PcscErrors.E_PROTO_MISMATCH) {
+                        break;
+                    }
                 }
-            }
-            if (code != PcscErrors.SUCCESS) {
+                if (code == PcscErrors.SUCCESS) {
+                    boolean known = false;
+                    int counter = -1;
+                    byte[] atr = null;
+                    if (learn || !platform.probesLocks()) {
+                        StatusResult status = new StatusResult();
+                        if (library.status(out[0], status) == PcscErrors.SUCCESS) {
+                            known = true;
+                            counter = platform.eventCounter(status.state);
+                            atr = status.atr;
+                        }
+                    }
+                    handedOn = true;
+                    return new NativeConnection(pool, context, out[0], out[1], known, counter, atr);
+                }
+                if (PcscErrors.serviceGone(code) || code == PcscErrors.E_INVALID_HANDLE) {
+                    handedOn = true;
+                    pool.release(context);
+                    if (pooled) {
+                        pool.drain(); // they died with the same pcscd
+                        continue;
+                    }
+                    throw connectFailure(code, readerName, protocols);
+                }
+                handedOn = true;
+                pool.giveBack(context); // nothing was connected in it
                 throw connectFailure(code, readerName, protocols);
-            }
-            StatusResult status = new StatusResult();
-            int counter = -1;
-            byte[] atr = null;
-            if (library.status(out[0], status) == PcscErrors.SUCCESS) {
-                counter = platform.eventCounter(status.state);
-                atr = status.atr;
-            }
-            opened = true;
-            return new NativeConnection(library, context, out[0], out[1], counter, atr);
-        } finally {
-            if (!opened) {
-                releaseQuietly(library, context);
+            } finally {
+                if (!handedOn) {
+                    pool.release(context);
+                }
             }
         }
     }
@@ -789,8 +986,12 @@ public final class PcscBackend implements Backend {
         boolean gone;
         try {
             ReaderSnapshot snapshot = snapshot(cardLock.readerName);
-            gone = !snapshot.present() || (counter >= 0 && snapshot.counter() >= 0 ? snapshot.counter() != counter
-                    : !Arrays.equals(atr, snapshot.atr()));
+            if (atr == null) { // the insertion is unknown: only an empty reader tells
+                gone = !snapshot.present();
+            } else {
+                gone = !snapshot.present() || (counter >= 0 && snapshot.counter() >= 0
+                        ? snapshot.counter() != counter : !Arrays.equals(atr, snapshot.atr()));
+            }
         } catch (SCardException e) {
             gone = e.code() == HResult.SCARD_E_UNKNOWN_READER; // the reader went away with its card
         } finally {
@@ -850,6 +1051,12 @@ public final class PcscBackend implements Backend {
         return connections.size();
     }
 
+    /** The idle contexts kept for new connections (for tests and diagnostics). */
+    int idleContexts() {
+        ContextPool pool = contexts;
+        return pool == null ? 0 : pool.idle();
+    }
+
     /** Helper threads running a native call now (for tests and diagnostics). */
     int busyHelperThreads() {
         return natives.getActiveCount();
@@ -886,6 +1093,13 @@ public final class PcscBackend implements Backend {
             }
             stopped = true;
         }
+        PcscEventMonitor running;
+        synchronized (this) {
+            running = monitor;
+        }
+        if (running != null) {
+            running.stop(); // its wait ends, its context is released, READER_REMOVED goes out for every reader
+        }
         for (PcscConnection connection : List.copyOf(connections)) {
             connection.disconnect(Disposition.LEAVE);
         }
@@ -903,12 +1117,17 @@ public final class PcscBackend implements Backend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        PcscApi library = api;
+        synchronized (loadLock) {
+            ContextPool pool = contexts;
+            if (pool != null) {
+                pool.close();
+            }
+        }
         controlLock.writeLock().lock();
         try {
-            if (controlValid && library != null) {
+            if (controlValid) {
                 controlValid = false;
-                releaseQuietly(library, controlContext);
+                releaseQuietly(controlLibrary, controlContext);
             }
         } finally {
             controlLock.writeLock().unlock();

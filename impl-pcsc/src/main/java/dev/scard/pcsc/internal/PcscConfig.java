@@ -4,9 +4,10 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * Configuration of the PC/SC backend, PID {@value PcscComponent#PID}. A change restarts the backend's components:
- * every open PC/SC connection, handle and lock is released, and managers bound to the old instances fail with
- * {@code SCARD_E_SERVICE_STOPPED} (consumers with dynamic references rebind to the new ones).
+ * Configuration of the PC/SC backend, PID {@value PcscComponent#PID}. A change is applied in place: open
+ * connections, handles, locks and attachments stay (connections opened before a library change stay on the library
+ * they were opened with). A change with an invalid value is rejected as a whole, with an error in the log, and the
+ * previous settings stay in force; see {@link PcscComponent}.
  */
 @ObjectClassDefinition(id = PcscComponent.PID, name = "SCard PC/SC backend",
         description = "Real smart-card readers through the platform's PC/SC library (scard.backend=pcsc).")
@@ -15,13 +16,15 @@ public @interface PcscConfig {
     /** Which readers the backend shows: a regular expression that a reader's whole name must match. */
     @AttributeDefinition(name = "Reader filter",
             description = "Regular expression a reader's whole name must match for the backend to list and connect "
-                    + "to it, e.g. 'Virtual PCD.*' or '(?i).*yubikey.*'. Default: every reader.")
+                    + "to it, e.g. 'Virtual PCD.*' or '(?i).*yubikey.*'. Default: every reader. A changed filter "
+                    + "that is not a valid regular expression is rejected and the previous one stays.")
     String readerFilter() default ".*";
 
     /** The PC/SC library to load instead of the platform's default. */
     @AttributeDefinition(name = "PC/SC library", required = false,
             description = "Path or name of the PC/SC library to load. Empty: the platform default "
-                    + "(libpcsclite.so.1, /System/Library/Frameworks/PCSC.framework/PCSC, winscard.dll).")
+                    + "(libpcsclite.so.1, /System/Library/Frameworks/PCSC.framework/PCSC, winscard.dll). A changed "
+                    + "path that does not load is rejected and the library in use stays.")
     String libraryPath() default "";
 
     /**

@@ -89,6 +89,12 @@ final class PcscConnection implements ReaderConnection {
     private volatile boolean closed;
     /** The handle reaches another card insertion than the one this connection knew: REMOVED until reconnect. */
     private volatile boolean cardChanged;
+    /**
+     * Whether {@link #knownCounter} and {@link #knownAtr} are known. On pcsc-lite a connection is opened with
+     * SCardConnect alone (SCardStatus would cost two more round trips); the insertion is learned when it matters,
+     * see {@link #statusFromReader} and {@link #beginNative}.
+     */
+    private volatile boolean insertionKnown;
     /** The insertion this connection knows: counter (or -1), ATR, and the active protocol on it. */
     private volatile int knownCounter = -1;
     private volatile byte[] knownAtr = new byte[0];
@@ -115,7 +121,7 @@ final class PcscConnection implements ReaderConnection {
     void open() {
         backend.enterCall(cardLock, this, -1, this::cancelReason);
         try {
-            install(backend.openNative(readerName, shareMode, preferred, -1, this::cancelReason));
+            install(backend.openNative(cardLock, shareMode, preferred, false, -1, this::cancelReason));
         } finally {
             backend.exitCall(cardLock, this);
         }
@@ -169,6 +175,10 @@ final class PcscConnection implements ReaderConnection {
             backend.exitCall(cardLock, this);
         }
         if (code == PcscErrors.SUCCESS) {
+            if (!n.insertionKnown) { // SUCCESS: no removal since the handle met the card, so this is its insertion
+                n.learn(platform.eventCounter(out.state), out.atr);
+                adoptInsertion(n);
+            }
             Protocol protocol = platform.protocol(out.protocol);
             return new CardStatus(platform.connectionState(out.state, protocol), protocol, readerName, out.atr);
         }
@@ -207,13 +217,81 @@ final class PcscConnection implements ReaderConnection {
         if (!snapshot.present()) {
             return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
         }
-        boolean same = !cardChanged && lost != Lost.SERVICE
-                && sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
+        boolean same;
+        if (cardChanged || lost == Lost.SERVICE) {
+            same = false;
+        } else if (insertionKnown) {
+            same = sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
+        } else {
+            same = probeInsertion(snapshot) != HResult.SCARD_W_REMOVED_CARD;
+        }
         if (same) {
             return new CardStatus(CardState.SPECIFIC_MODE, platform.protocol(knownProtocol), readerName,
                     snapshot.atr());
         }
         return new CardStatus(CardState.PRESENT, Protocol.UNDEFINED, readerName, snapshot.atr());
+    }
+
+    /**
+     * Tells whether the handle still meets the card insertion it was opened on, learning that insertion from
+     * {@code snapshot} when it does. The reader's state was read before the probe (one SCardGetAttrib, which pcscd
+     * answers at once, also while another handle holds the card's transaction): a probe that reports no removal
+     * proves that the handle's insertion was the reader's at the snapshot.
+     *
+     * @return {@link HResult#SCARD_W_REMOVED_CARD} when the handle's card was removed; {@link HResult#SCARD_S_SUCCESS}
+     *         when the insertion is the snapshot's (now known); null when it cannot be told now (another handle
+     *         holds the card's transaction, the handle is gone, or the platform cannot probe): the caller assumes
+     *         the same insertion, as no removal was seen
+     */
+    private HResult probeInsertion(ReaderSnapshot snapshot) {
+        NativeConnection n = current;
+        if (n == null || !platform.probesLocks() || !snapshot.present() || !n.enter()) {
+            return null;
+        }
+        int probe;
+        try {
+            probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
+        } finally {
+            n.exit();
+        }
+        return learnFromProbe(n, probe, snapshot);
+    }
+
+    /** What a probe result (SCardGetAttrib after {@code snapshot} was read) says; see {@link #probeInsertion}. */
+    private HResult learnFromProbe(NativeConnection n, int probe, ReaderSnapshot snapshot) {
+        if (probe == PcscErrors.W_REMOVED_CARD) {
+            return HResult.SCARD_W_REMOVED_CARD;
+        }
+        if (probe == PcscErrors.E_SHARING_VIOLATION || probe == PcscErrors.E_INVALID_HANDLE
+                || PcscErrors.serviceGone(probe) || snapshot == null || !snapshot.present()) {
+            return null;
+        }
+        // success, an unsupported attribute, or a reset (which keeps the insertion): no removal since the open
+        if (!n.insertionKnown) {
+            n.learn(snapshot.counter(), snapshot.atr());
+        }
+        adoptInsertion(n);
+        return HResult.SCARD_S_SUCCESS;
+    }
+
+    /** The reader's state now, or null when it cannot be read. */
+    private ReaderSnapshot snapshotOrNull() {
+        try {
+            return backend.snapshot(readerName);
+        } catch (SCardException e) {
+            return null;
+        }
+    }
+
+    /** Takes over the insertion {@code n} knows when {@code n} is still this connection's handle. */
+    private void adoptInsertion(NativeConnection n) {
+        synchronized (this) {
+            if (current == n && n.insertionKnown && !insertionKnown) {
+                knownCounter = n.counter;
+                knownAtr = n.atr;
+                insertionKnown = true;
+            }
+        }
     }
 
     /** Whether two observations are of the same card insertion: pcsc-lite's counter, else the ATR. */
@@ -307,8 +385,8 @@ final class PcscConnection implements ReaderConnection {
                 if (cardLock.owner == this) {
                     if (granted) {
                         cardLock.acquiring = false;
-                        cardLock.ownerCounter = knownCounter;
-                        cardLock.ownerAtr = knownAtr;
+                        cardLock.ownerCounter = insertionKnown ? knownCounter : -1;
+                        cardLock.ownerAtr = insertionKnown ? knownAtr : null;
                     } else {
                         cardLock.owner = null;
                         cardLock.acquiring = false;
@@ -409,7 +487,13 @@ final class PcscConnection implements ReaderConnection {
             }
             boolean free;
             try {
-                free = awaitNoForeignLock(n, deadline);
+                // the reader's state before the probes: the last probe then tells whether it is the handle's insertion
+                ReaderSnapshot before = !insertionKnown && platform.probesLocks() ? snapshotOrNull() : null;
+                int probe = probeForeignLock(n, deadline);
+                free = probe != PcscErrors.E_SHARING_VIOLATION;
+                if (free && before != null) {
+                    learnFromProbe(n, probe, before);
+                }
             } catch (RuntimeException e) {
                 n.exit();
                 throw e;
@@ -475,6 +559,7 @@ final class PcscConnection implements ReaderConnection {
      * poll, and waits for the helper thread to return (it also ends a transaction granted at the last moment).
      */
     private void abandon(NativeConnection n, CountDownLatch done) {
+        cardLock.foreignLockSeen = true; // another application took the card: open the next handle on a helper
         loseHandle(n, Lost.ABORTED);
         boolean interrupted = Thread.interrupted();
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS);
@@ -565,6 +650,7 @@ final class PcscConnection implements ReaderConnection {
         if (code == PcscErrors.SUCCESS) {
             if (disposition == Disposition.RESET || disposition == Disposition.UNPOWER) {
                 acknowledgeOwnReset(n);
+                backend.cardReset(readerName);
             }
             return;
         }
@@ -668,6 +754,9 @@ final class PcscConnection implements ReaderConnection {
                     shareMode = newShareMode;
                     preferred = protocols;
                     cardChanged = false;
+                    if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
+                        backend.cardReset(readerName);
+                    }
                     return;
                 }
             } finally {
@@ -714,7 +803,7 @@ final class PcscConnection implements ReaderConnection {
 
     /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
     private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
-        NativeConnection fresh = backend.openNative(readerName, newShareMode, protocols, -1, this::cancelReason);
+        NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, -1, this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
             long[] active = new long[1];
             int code = fresh.api().reconnect(fresh.handle, platform.shareMode(newShareMode), (int) fresh.protocol,
@@ -724,6 +813,7 @@ final class PcscConnection implements ReaderConnection {
                 throw backend.failure(code, "SCardReconnect", readerName);
             }
             fresh.protocol = active[0];
+            backend.cardReset(readerName);
         }
         shareMode = newShareMode;
         preferred = protocols;
@@ -735,12 +825,16 @@ final class PcscConnection implements ReaderConnection {
     private void learnInsertion(NativeConnection n) {
         StatusResult out = new StatusResult();
         if (n.api().status(n.handle, out) == PcscErrors.SUCCESS) {
-            n.counter = platform.eventCounter(out.state);
-            n.atr = out.atr;
+            n.learn(platform.eventCounter(out.state), out.atr);
+        } else {
+            n.insertionKnown = false; // learned when it matters
         }
-        knownCounter = n.counter;
-        knownAtr = n.atr;
-        knownProtocol = n.protocol;
+        synchronized (this) {
+            knownCounter = n.counter;
+            knownAtr = n.atr;
+            insertionKnown = n.insertionKnown;
+            knownProtocol = n.protocol;
+        }
     }
 
     // ---------------------------------------------------------------- disconnect
@@ -770,7 +864,10 @@ final class PcscConnection implements ReaderConnection {
                 if (code != 0 && cardLock.heldByOther(this)) {
                     code = 0;
                 }
-                n.dispose(code);
+                if (n.dispose(code) == PcscErrors.SUCCESS && code != 0
+                        && (disposition == Disposition.RESET || disposition == Disposition.UNPOWER)) {
+                    backend.cardReset(readerName);
+                }
             }
         } finally {
             releaseOwnership();
@@ -799,6 +896,7 @@ final class PcscConnection implements ReaderConnection {
             lost = null;
             knownCounter = fresh.counter;
             knownAtr = fresh.atr;
+            insertionKnown = fresh.insertionKnown;
             knownProtocol = fresh.protocol;
         }
         if (old != null && old != fresh) {
@@ -839,14 +937,16 @@ final class PcscConnection implements ReaderConnection {
                 throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the PC/SC service restarted and dropped the "
                         + "connection to reader '" + readerName + "'; reconnect to go on");
             }
+            boolean known = insertionKnown;
             int counter = knownCounter;
             byte[] atr = knownAtr;
-            NativeConnection fresh = backend.openNative(readerName, shareMode, preferred, deadline,
+            NativeConnection fresh = backend.openNative(cardLock, shareMode, preferred, true, deadline,
                     this::cancelReason);
             if (fresh == null) {
                 return null;
             }
-            if (!sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
+            // (an insertion never learned was not seen to change: the new handle's is taken as it)
+            if (known && fresh.insertionKnown && !sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
                 cardChanged = true; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
             }
             install(fresh);
@@ -947,17 +1047,31 @@ final class PcscConnection implements ReaderConnection {
      * @return false when the deadline passed with the card still locked
      */
     private boolean awaitNoForeignLock(NativeConnection n, long deadline) {
+        return probeForeignLock(n, deadline) != PcscErrors.E_SHARING_VIOLATION;
+    }
+
+    /**
+     * {@link #awaitNoForeignLock} returning the last probe's code: {@code SCARD_E_SHARING_VIOLATION} when the deadline
+     * passed with the card still locked, else what SCardGetAttrib returned once the card was free (or
+     * {@code SCARD_S_SUCCESS} where the platform cannot probe). Records on the card's lock whether another
+     * application's transaction was seen ({@link CardLock#foreignLockSeen}).
+     */
+    private int probeForeignLock(NativeConnection n, long deadline) {
         if (!platform.probesLocks()) {
-            return true;
+            return PcscErrors.SUCCESS;
         }
         for (int round = 1;; round++) {
             requireOpen();
             int probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
             if (probe != PcscErrors.E_SHARING_VIOLATION) {
-                return true; // free, or an error the next call reports properly
+                cardLock.foreignLockSeen = false;
+                return probe; // free, or an error the next call reports properly
+            }
+            if (!cardLock.heldByOther(this)) {
+                cardLock.foreignLockSeen = true; // not one of this backend's connections: another application
             }
             if (deadline != -1 && deadline - System.nanoTime() <= 0) {
-                return false;
+                return probe;
             }
             pause(round);
         }

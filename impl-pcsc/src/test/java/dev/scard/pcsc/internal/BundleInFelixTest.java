@@ -31,6 +31,8 @@ import org.osgi.framework.launch.Framework;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 
@@ -60,7 +62,7 @@ class BundleInFelixTest {
         context = framework.getBundleContext();
         List<Bundle> bundles = new ArrayList<>();
         for (String jar : new String[] {"org.osgi.util.function-", "org.osgi.util.promise-",
-            "org.osgi.service.component-1", "org.apache.felix.scr-", "jna-5"}) {
+            "org.osgi.service.component-1", "org.osgi.service.event-", "org.apache.felix.scr-", "jna-5"}) {
             bundles.add(context.installBundle(classPathJar(jar).toURI().toString()));
         }
         backendBundle = context.installBundle("reference:" + Path.of("target", "classes").toAbsolutePath().toUri());
@@ -133,8 +135,19 @@ class BundleInFelixTest {
     @Test
     void stoppingTheBundleReleasesAttachmentsLocksWaitersAndHelperThreads() throws Exception {
         PcscdRig.require();
+        java.util.concurrent.BlockingQueue<SCardEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        context.registerService(SCardEventListener.class, events::add,
+                new java.util.Hashtable<>(Map.of("scard.backend", "pcsc")));
+        List<SCardEvent> misdelivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        context.registerService(SCardEventListener.class, misdelivered::add,
+                new java.util.Hashtable<>(Map.of("scard.backend", "simulator")));
         try (VpcdTestCard card = VpcdTestCard.insert(VpcdTestCard.SLOT0)) {
             assertThat(card.inserted()).isTrue();
+            SCardEvent inserted;
+            do {
+                inserted = events.poll(10, TimeUnit.SECONDS);
+                assertThat(inserted).as("the whiteboard listener hears the card").isNotNull();
+            } while (!(inserted.type() == SCardEvent.Type.CARD_INSERTED && inserted.readerName().equals(READER_0)));
             ServiceObjects<ISCardManage> objects = context.getServiceObjects(await(ISCardManage.class));
             SCardResourceManager rm = context.getService(await(SCardResourceManager.class));
             awaitCard(rm);
@@ -171,6 +184,12 @@ class BundleInFelixTest {
             long helpers = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("scard-pcsc-native") && t.isAlive()).count();
             assertThat(helpers).as("helper threads left after the bundle stopped").isZero();
+            assertThat(Thread.getAllStackTraces().keySet()).as("the monitor and event threads ended")
+                    .noneMatch(t -> t.isAlive() && (t.getName().equals("scard-pcsc-monitor")
+                            || t.getName().equals("scard-pcsc-events")));
+            assertThat(misdelivered).as("the simulator's listener heard nothing of PC/SC").isEmpty();
+            assertThat(events).as("READER_REMOVED went out before the bundle stopped")
+                    .anyMatch(e -> e.type() == SCardEvent.Type.READER_REMOVED && e.readerName().equals(READER_0));
 
             backendBundle.start();
             ISCardManage fresh = context.getServiceObjects(await(ISCardManage.class)).getService();

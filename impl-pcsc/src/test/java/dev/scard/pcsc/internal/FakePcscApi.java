@@ -16,7 +16,10 @@ import java.util.function.UnaryOperator;
  * {@link #blockingLibrary} (pcsc-lite's default) SCardTransmit, SCardStatus, SCardReconnect and
  * SCardBeginTransaction wait while another handle holds the transaction, polling until it ends or their handle is
  * disconnected (then {@code SCARD_E_INVALID_HANDLE}); without it they return {@code SCARD_E_SHARING_VIOLATION}
- * (SCardBeginTransaction always waits, as in pcsc-lite). SCardGetAttrib never waits.
+ * (SCardBeginTransaction always waits, as in pcsc-lite). SCardGetAttrib never waits. SCardGetStatusChange waits up
+ * to its timeout for a reader's presence or event counter to differ from the known state (sharing bits are not
+ * compared, as pcsc-lite does not wake for a reader that became in use), or, for the PnP reader, for a reader to
+ * be added or removed during the call; SCardCancel ends it.
  */
 final class FakePcscApi implements PcscApi {
 
@@ -28,12 +31,22 @@ final class FakePcscApi implements PcscApi {
     private final Map<Long, Integer> contexts = new HashMap<>();
     private final Map<String, Reader> readers = new LinkedHashMap<>();
     private final Map<Long, Handle> handles = new HashMap<>();
+    /** Contexts whose waiting SCardGetStatusChange was cancelled. */
+    private final java.util.Set<Long> cancelled = new java.util.HashSet<>();
+    /** Contexts waiting in SCardGetStatusChange now. */
+    private final java.util.Set<Long> waiting = new java.util.HashSet<>();
+    /** Counts reader additions and removals (what the PnP reader reports). */
+    private int readerChanges;
+    /** SCardGetStatusChange calls with a timeout that returned (woke up), for tests that count wake-ups. */
+    private int wakeups;
     private final AtomicInteger inCalls = new AtomicInteger();
     private final List<String> log = new ArrayList<>();
     private long nextId = 0x1000;
     private boolean serviceUp = true;
     private int generation = 1;
     volatile boolean blockingLibrary = true;
+    /** The names of the threads that called SCardConnect, in order. */
+    final List<String> connectThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile UnaryOperator<byte[]> card = VpcdTestCard::defaultAnswer;
 
     private static final class Reader {
@@ -103,13 +116,37 @@ final class FakePcscApi implements PcscApi {
     void addReader(String reader) {
         synchronized (lock) {
             readers.put(reader, new Reader());
+            readerChanges++;
+            lock.notifyAll();
         }
     }
 
     void removeReader(String reader) {
         synchronized (lock) {
             readers.remove(reader);
+            readerChanges++;
             lock.notifyAll();
+        }
+    }
+
+    /** Whether a thread waits in SCardGetStatusChange on some context now. */
+    boolean someoneWaits() {
+        synchronized (lock) {
+            return !waiting.isEmpty();
+        }
+    }
+
+    /** Waits until a thread waits in SCardGetStatusChange (the monitor went back to sleep). */
+    void awaitWaiter() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        synchronized (lock) {
+            while (waiting.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("nobody waits in SCardGetStatusChange");
+                }
+                lock.wait(Math.max(1, left / 1_000_000));
+            }
         }
     }
 
@@ -198,6 +235,7 @@ final class FakePcscApi implements PcscApi {
             long id = nextId++;
             contexts.put(id, generation);
             context[0] = id;
+            log.add("SCardEstablishContext");
             return 0;
         });
     }
@@ -249,25 +287,93 @@ final class FakePcscApi implements PcscApi {
                 return check;
             }
             for (ReaderState state : states) {
-                if (!readers.containsKey(state.readerName)) {
+                if (!PNP_NOTIFICATION.equals(state.readerName) && !readers.containsKey(state.readerName)) {
                     return PcscErrors.E_UNKNOWN_READER;
                 }
             }
-            for (ReaderState state : states) {
-                Reader r = readers.get(state.readerName);
-                long flags = PcscPlatform.STATE_CHANGED;
-                if (r.present) {
-                    flags |= PcscPlatform.STATE_PRESENT;
-                    if (r.exclusive != 0) {
-                        flags |= PcscPlatform.STATE_EXCLUSIVE;
-                    } else if (handles.values().stream().anyMatch(h -> live(h) && h.reader.equals(state.readerName))) {
-                        flags |= PcscPlatform.STATE_INUSE;
+            int changesAtStart = readerChanges;
+            long deadline = timeoutMillis == INFINITE ? Long.MAX_VALUE
+                    : System.nanoTime() + timeoutMillis * 1_000_000L;
+            cancelled.remove(context);
+            waiting.add(context);
+            lock.notifyAll();
+            try {
+                for (;;) {
+                    boolean changed = false;
+                    for (ReaderState state : states) {
+                        if (PNP_NOTIFICATION.equals(state.readerName)) {
+                            state.eventState = readerChanges != changesAtStart ? PcscPlatform.STATE_CHANGED : 0;
+                            changed |= readerChanges != changesAtStart;
+                            continue;
+                        }
+                        Reader r = readers.get(state.readerName);
+                        if (r == null) {
+                            state.eventState = PcscPlatform.STATE_UNKNOWN | PcscPlatform.STATE_CHANGED;
+                            changed = true;
+                            continue;
+                        }
+                        long flags = PcscPlatform.STATE_CHANGED;
+                        if (r.present) {
+                            flags |= PcscPlatform.STATE_PRESENT;
+                            if (r.exclusive != 0) {
+                                flags |= PcscPlatform.STATE_EXCLUSIVE;
+                            } else if (handles.values().stream()
+                                    .anyMatch(h -> live(h) && h.reader.equals(state.readerName))) {
+                                flags |= PcscPlatform.STATE_INUSE;
+                            }
+                        } else {
+                            flags |= PcscPlatform.STATE_EMPTY;
+                        }
+                        state.eventState = platform.hasEventCounter() ? ((long) r.counter << 16) | flags : flags;
+                        state.atr = r.atr.clone();
+                        int known = state.currentState;
+                        boolean knownPresent = (known & PcscPlatform.STATE_PRESENT) != 0;
+                        boolean knownEmpty = (known & PcscPlatform.STATE_EMPTY) != 0;
+                        boolean counterDiffers = platform.hasEventCounter() && ((known >>> 16) & 0xFFFF) != r.counter;
+                        changed |= known == 0 || knownPresent != r.present || knownEmpty == r.present
+                                || counterDiffers;
                     }
-                } else {
-                    flags |= PcscPlatform.STATE_EMPTY;
+                    if (changed) {
+                        return 0;
+                    }
+                    if (cancelled.remove(context)) {
+                        return PcscErrors.E_CANCELLED;
+                    }
+                    if (checkContext(context) != 0) {
+                        return checkContext(context) == PcscErrors.E_NO_SERVICE ? PcscErrors.E_NO_SERVICE
+                                : PcscErrors.E_INVALID_HANDLE;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return PcscErrors.E_TIMEOUT;
+                    }
+                    lock.wait(Math.max(1, Math.min(left / 1_000_000, 1000)));
                 }
-                state.eventState = platform.hasEventCounter() ? ((long) r.counter << 16) | flags : flags;
-                state.atr = r.atr.clone();
+            } finally {
+                waiting.remove(context);
+                if (timeoutMillis != 0) {
+                    wakeups++;
+                }
+            }
+        });
+    }
+
+    /** How many SCardGetStatusChange calls with a timeout have returned so far. */
+    int wakeups() {
+        synchronized (lock) {
+            return wakeups;
+        }
+    }
+
+    @Override
+    public int cancel(long context) {
+        return call(() -> {
+            if (!contexts.containsKey(context)) {
+                return PcscErrors.E_INVALID_HANDLE;
+            }
+            if (waiting.contains(context)) { // as pcsc-lite: a cancel with nobody waiting is lost
+                cancelled.add(context);
+                lock.notifyAll();
             }
             return 0;
         });
@@ -281,6 +387,7 @@ final class FakePcscApi implements PcscApi {
                 return check;
             }
             log.add("SCardConnect(" + readerName + ", " + shareMode + ", " + preferred + ")");
+            connectThreads.add(Thread.currentThread().getName());
             Reader r = readers.get(readerName);
             if (r == null) {
                 return PcscErrors.E_UNKNOWN_READER;
@@ -447,6 +554,7 @@ final class FakePcscApi implements PcscApi {
     @Override
     public int status(long handle, StatusResult out) {
         return call(() -> {
+            log.add("SCardStatus");
             for (;;) {
                 int check = checkHandle(handle);
                 if (check != 0) {

@@ -228,8 +228,12 @@ class PcscBackendTest {
         assertThat(code(() -> backend.connect(R0, null, Protocol.T0_OR_T1))).isEqualTo(HResult.E_INVALIDARG);
         assertThat(code(() -> backend.connect(R0, ShareMode.SHARED, EnumSet.noneOf(Protocol.class))))
                 .isEqualTo(HResult.E_INVALIDARG);
-        assertThat(api.openContexts()).as("only the control context; failed connects released theirs")
-                .isEqualTo(1);
+        assertThat(backend.idleContexts()).as("the exclusive connection's context and the one the connect that "
+                + "failed meanwhile took; every other connect reused one of them").isEqualTo(2);
+        assertThat(api.openContexts()).as("the control context and the idle ones; failed connects gave theirs back")
+                .isEqualTo(3);
+        backend.stop();
+        assertThat(api.openContexts()).as("stop released them").isZero();
     }
 
     @Test

@@ -1,9 +1,10 @@
-package dev.scard.simulator.internal;
+package dev.scard.core;
 
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,29 +20,43 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardEvents;
 
 /**
- * Delivers the simulator's card events on one thread of its own, in the order they were published: first to every
- * {@link SCardEventListener} (in the order they were added), then to Event Admin when one is set. A listener that
- * throws is logged and skipped. {@link #publish} only queues, so readers may call it while holding their locks.
+ * Delivers a backend's card and reader events (DESIGN §3) on one thread of its own, in the order they were
+ * published: first to every {@link SCardEventListener} (in the order they were added), then to Event Admin when one
+ * is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers may call it while
+ * holding their locks. Each backend owns one dispatcher; its owner component adds the whiteboard listeners and the
+ * Event Admin and closes it on deactivation.
  */
-final class EventDispatcher implements EventSink, AutoCloseable {
-
-    /** Name of the delivering thread. */
-    static final String THREAD_NAME = "scard-simulator-events";
+public final class EventDispatcher implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
     private static final long CLOSE_WAIT_MILLIS = 1000;
 
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, THREAD_NAME);
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final String threadName;
+    private final ExecutorService executor;
     private final List<SCardEventListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<EventAdmin> eventAdmin = new AtomicReference<>();
 
-    /** Queues an event; after {@link #close()} it is dropped. */
-    @Override
+    /**
+     * A dispatcher whose (daemon) delivery thread is called {@code threadName}, e.g. {@code scard-simulator-events}
+     * or {@code scard-pcsc-events}. The thread starts with the first event.
+     */
+    public EventDispatcher(String threadName) {
+        this.threadName = Objects.requireNonNull(threadName, "threadName");
+        this.executor = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** The name of the delivering thread. */
+    public String threadName() {
+        return threadName;
+    }
+
+    /** Queues an event for delivery; never blocks. After {@link #close()} it is dropped. */
     public void publish(SCardEvent event) {
+        Objects.requireNonNull(event, "event");
         try {
             executor.execute(() -> deliver(event));
         } catch (RejectedExecutionException stopped) {
@@ -49,20 +64,23 @@ final class EventDispatcher implements EventSink, AutoCloseable {
         }
     }
 
-    void addListener(SCardEventListener listener) {
-        listeners.add(listener);
+    /** Adds a whiteboard listener; it hears the events published from now on. */
+    public void addListener(SCardEventListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    void removeListener(SCardEventListener listener) {
+    /** Removes a listener; events already being delivered may still reach it. */
+    public void removeListener(SCardEventListener listener) {
         listeners.remove(listener);
     }
 
-    void setEventAdmin(EventAdmin admin) {
+    /** Posts the events delivered from now on to {@code admin} as well (replacing any previous one). */
+    public void setEventAdmin(EventAdmin admin) {
         eventAdmin.set(admin);
     }
 
-    /** Forgets {@code admin} unless another Event Admin replaced it meanwhile. */
-    void unsetEventAdmin(EventAdmin admin) {
+    /** Forgets {@code admin} unless another Event Admin replaced it meanwhile (a greedy rebind). */
+    public void unsetEventAdmin(EventAdmin admin) {
         eventAdmin.compareAndSet(admin, null);
     }
 
@@ -84,8 +102,11 @@ final class EventDispatcher implements EventSink, AutoCloseable {
         }
     }
 
-    /** The Event Admin form of an event: its topic, reader and backend, and the ATR when there is one. */
-    static Event toEvent(SCardEvent event) {
+    /**
+     * The Event Admin form of an event: its topic ({@link SCardEvents}), reader and backend, and the ATR (upper-case
+     * hex) when there is one.
+     */
+    public static Event toEvent(SCardEvent event) {
         Map<String, Object> properties = new HashMap<>();
         properties.put(SCardEvents.PROPERTY_READER, event.readerName());
         properties.put(SCardEvents.PROPERTY_BACKEND, event.backend());

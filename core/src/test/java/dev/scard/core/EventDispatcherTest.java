@@ -1,4 +1,4 @@
-package dev.scard.simulator.internal;
+package dev.scard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,9 @@ import dev.scard.api.SCardEvents;
 
 class EventDispatcherTest {
 
-    final EventDispatcher dispatcher = new EventDispatcher();
+    static final String THREAD = "scard-test-events";
+
+    final EventDispatcher dispatcher = new EventDispatcher(THREAD);
 
     @AfterEach
     void close() {
@@ -59,7 +61,7 @@ class EventDispatcherTest {
         dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "3B00"));
         dispatcher.publish(event(SCardEvent.Type.CARD_REMOVED, ""));
         assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
-        String thread = "@" + EventDispatcher.THREAD_NAME;
+        String thread = "@" + THREAD;
         assertThat(seen).containsExactly("CARD_INSERTED" + thread, "CARD_RESET" + thread, "CARD_REMOVED" + thread);
     }
 
