@@ -7,7 +7,8 @@ import dev.scard.api.Protocol;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
- * The simulator's default card: a small but correct ISO 7816-4 card that speaks T=1 and has only a master file.
+ * A small but correct ISO 7816-4 card that speaks T=1 and has only a master file: the simulator's default card until
+ * the sample card profile ({@code card.CardProfile.sample()}) took its place; benchmarks and tests use it by name.
  *
  * <p>What it answers (short APDUs only; an extended-length APDU gets {@code 6700}, as on cards without
  * extended-length support):

@@ -20,6 +20,7 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.internal.card.CardProfile;
 
 /**
  * One simulated reader with PC/SC semantics: the card in it, the connections to that card, who holds it
@@ -152,7 +153,7 @@ final class SimulatedReader {
 
     /**
      * Inserts and powers up a card: {@code card}, else the card last in this reader, else a fresh
-     * {@link MinimalIsoCard}.
+     * card of the sample profile ({@link CardProfile#sample()}).
      */
     void insert(SimulatedCard card) {
         cardLock.lock();
@@ -170,7 +171,7 @@ final class SimulatedReader {
                 stateLock.unlock();
             }
             if (chosen == null) {
-                chosen = new MinimalIsoCard();
+                chosen = CardProfile.sample().newCard();
             }
             // Power-up runs the model's code: under the card lock only. Nobody else can insert meanwhile (the
             // card lock), and nothing else changes an empty reader's session.

@@ -62,7 +62,10 @@ public final class VpcdCardServer implements AutoCloseable {
         return new VpcdCardServer(backend);
     }
 
-    /** The simulator's default card ({@link MinimalIsoCard}) served to vpcd at 127.0.0.1 on {@code port}. */
+    /**
+     * A {@link MinimalIsoCard} (not the simulator's default card, which is the sample profile) served to vpcd at
+     * 127.0.0.1 on {@code port}.
+     */
     public static VpcdCardServer start(int port) {
         return start(new MinimalIsoCard(), SimulatorControl.VPCD_HOST, port);
     }

@@ -32,6 +32,8 @@ import dev.scard.api.Protocol;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.internal.card.CardProfile;
 
 /**
  * The three DS components wired by hand as SCR would wire them, and end-to-end runs through the core's
@@ -40,6 +42,8 @@ import dev.scard.api.ShareMode;
 class SimulatorComponentsTest {
 
     static final String FCP = "620A82013883023F008A0105";
+    /** The MF's FCP on the default card (the sample profile): with its access conditions (A1). */
+    static final String SAMPLE_MF_FCP = "621C82013883023F008A0105A11082020101830201018402010185020101";
 
     final ExecutorService background = Executors.newCachedThreadPool();
     final List<SimulatorComponent> components = new CopyOnWriteArrayList<>();
@@ -160,9 +164,9 @@ class SimulatorComponentsTest {
         assertThat(status.state()).isEqualTo(CardState.SPECIFIC_MODE);
         assertThat(status.protocol()).isEqualTo(Protocol.T1);
         manager.lock();
-        assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0000")))).isEqualTo(FCP + "9000");
-        // 6C0C from the card: the manager resends with Le=0C
-        assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0002")))).isEqualTo(FCP + "9000");
+        assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0000")))).isEqualTo(SAMPLE_MF_FCP + "9000");
+        // 6C1E from the card: the manager resends with Le=1E
+        assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0002")))).isEqualTo(SAMPLE_MF_FCP + "9000");
         assertThat(manager.transmit(HEX.parseHex("0084000008"))).hasSize(10);
         manager.unlock();
         manager.detach();
@@ -358,7 +362,7 @@ class SimulatorComponentsTest {
         SimulatorCardManager manager = new SimulatorCardManager(simulator);
         manager.attachByIfd(R0);
         byte[] select = HEX.parseHex("00A4000C023F00");
-        MinimalIsoCard card = new MinimalIsoCard();
+        SimulatedCard card = CardProfile.sample().newCard(); // the same model as the default card in R0
         int rounds = 200_000;
         for (int warmup = 0; warmup < 3; warmup++) {
             for (int i = 0; i < rounds; i++) {

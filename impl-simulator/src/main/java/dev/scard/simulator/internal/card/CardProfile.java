@@ -1,0 +1,198 @@
+package dev.scard.simulator.internal.card;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Random;
+
+import dev.scard.api.Protocol;
+import dev.scard.simulator.control.SimulatedCard;
+
+/**
+ * A card profile: the description of a simulated ISO 7816-4 card (ATR, protocol, file tree with contents, access
+ * conditions, PINs, keys) in JSON, checked when it is read. Each {@link #newCard()} is a fresh card in the profile's
+ * initial state; the cards do not share state with the profile or with each other.
+ *
+ * <p>The format is documented in {@code impl-simulator/PROFILES.md}; the card's behaviour (every command and status
+ * word) on {@link IsoCard}. In short:
+ *
+ * <pre>{@code
+ * {
+ *   "name": "my-card", "atr": "3B 88 01 53 43 41 52 44 53 49 4D 99", "protocol": "T=1",
+ *   "access": {"create": "pin:01", "delete": "pin:01"},
+ *   "pins": [{"ref": "01", "value": {"text": "1234"}, "tries": 3, "puk": {"text": "12345678"}}],
+ *   "keys": [{"ref": "01", "value": "000102030405060708090A0B0C0D0E0F"}],
+ *   "files": [
+ *     {"fid": "2F01", "type": "transparent", "size": 64, "content": {"text": "hello"},
+ *      "access": {"read": "always", "update": "pin:01"}},
+ *     {"fid": "5015", "type": "df", "aid": "A000000063504B43532D3135", "files": [ ... ]}
+ *   ]
+ * }
+ * }</pre>
+ *
+ * <p>Bad profiles fail with {@link CardProfileException} (an {@code SCardException} with
+ * {@code E_INVALIDARG}) naming the source and the JSON path of the first problem, e.g.
+ * {@code "card profile my-card.json: files[2].size: must be a whole number 1..65535"}. Profiles are immutable and
+ * thread-safe; so is {@link #sample()}.
+ */
+public final class CardProfile {
+
+    /** The class-path resource of the sample profile, the simulator's default card. */
+    public static final String SAMPLE_RESOURCE = "/dev/scard/simulator/profiles/sample-card.json";
+
+    /** The longest profile file {@link #load} reads. */
+    static final long MAX_FILE_SIZE = 16L * 1024 * 1024;
+
+    private static final String INLINE = "(inline)";
+
+    private final String source;
+    private final String name;
+    private final byte[] atr;
+    private final Protocol protocol;
+    private final int memory;
+    /** The initial tree; never handed out, only copied. */
+    private final DedicatedFile prototype;
+
+    CardProfile(String source, String name, byte[] atr, Protocol protocol, int memory, DedicatedFile prototype) {
+        this.source = source;
+        this.name = name;
+        this.atr = atr.clone();
+        this.protocol = protocol;
+        this.memory = memory;
+        this.prototype = prototype;
+    }
+
+    /**
+     * Reads a profile from a JSON file (UTF-8).
+     *
+     * @throws CardProfileException when the file cannot be read, is larger than 16 MiB, is not UTF-8 or not a valid
+     *         profile; the message names the file and the JSON path
+     */
+    public static CardProfile load(Path file) {
+        if (file == null) {
+            throw new CardProfileException("(none)", "", "no profile file given");
+        }
+        String source = file.toString();
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                throw new CardProfileException(source, "", "is a directory, not a profile file");
+            }
+            if (Files.size(file) > MAX_FILE_SIZE) {
+                throw new CardProfileException(source, "", "the file is larger than 16 MiB");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CardProfileException(source, "", "no such file", e);
+        } catch (IOException e) {
+            throw new CardProfileException(source, "", "cannot read the file (" + e.getClass().getSimpleName() + ")",
+                    e);
+        }
+        return parse(utf8(bytes, source), source);
+    }
+
+    /**
+     * Reads a profile from JSON text; messages name its source {@code "(inline)"}.
+     *
+     * @throws CardProfileException for a null or invalid profile
+     */
+    public static CardProfile parse(String json) {
+        return parse(json, INLINE);
+    }
+
+    /**
+     * Reads a profile from JSON text.
+     *
+     * @param source what to call the profile in messages (a file name, a configuration's PID)
+     * @throws CardProfileException for a null or invalid profile
+     */
+    public static CardProfile parse(String json, String source) {
+        return new ProfileParser(source == null || source.isBlank() ? INLINE : source).parse(json);
+    }
+
+    /**
+     * The sample profile, {@value #SAMPLE_RESOURCE}: the simulator's default card (see {@code PROFILES.md}). Read
+     * once, then shared (profiles are immutable).
+     *
+     * @throws IllegalStateException if the resource is missing or invalid (a build defect; the tests catch it)
+     */
+    public static CardProfile sample() {
+        return SampleHolder.SAMPLE;
+    }
+
+    private static final class SampleHolder {
+        static final CardProfile SAMPLE = readSample();
+    }
+
+    private static CardProfile readSample() {
+        try (InputStream in = CardProfile.class.getResourceAsStream(SAMPLE_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " is missing");
+            }
+            return parse(utf8(in.readAllBytes(), "sample-card.json"), "sample-card.json");
+        } catch (IOException | CardProfileException e) {
+            throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " cannot be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String utf8(byte[] bytes, String source) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CardProfileException(source, "", "the file is not UTF-8 text");
+        }
+    }
+
+    /**
+     * A fresh card in the profile's initial state, to insert into a simulated reader
+     * ({@code SimulatorControl.insert(reader, card)}). Each call makes a new card; its challenges come from a
+     * {@link SecureRandom}.
+     */
+    public SimulatedCard newCard() {
+        return newIsoCard(new SecureRandom());
+    }
+
+    /** A fresh card whose challenges come from {@code random} (for reproducible tests). */
+    IsoCard newIsoCard(Random random) {
+        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random);
+    }
+
+    /** The profile's {@code name}, or its source when it has none. */
+    public String name() {
+        return name;
+    }
+
+    /** Where the profile came from: the file path, {@code "sample-card.json"}, or the source given to parse. */
+    public String source() {
+        return source;
+    }
+
+    /** The cards' ATR (a copy). */
+    public byte[] atr() {
+        return atr.clone();
+    }
+
+    /** The cards' protocol, {@link Protocol#T0} or {@link Protocol#T1}. */
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    /** The bytes of file memory a card has (the sum of its EFs' sizes may not exceed it). */
+    public int memory() {
+        return memory;
+    }
+
+    @Override
+    public String toString() {
+        return "CardProfile[" + name + " from " + source + "]";
+    }
+}

@@ -1,0 +1,251 @@
+package dev.scard.simulator.internal.card;
+
+import java.io.ByteArrayOutputStream;
+import java.util.EnumMap;
+import java.util.List;
+
+/**
+ * File control parameters: the FCP template ({@code 62}) SELECT returns and CREATE FILE takes.
+ *
+ * <p><b>What SELECT returns</b> (in this order):
+ * <ul>
+ * <li>{@code 82} file descriptor: DF {@code 38}; transparent EF {@code 01 41}; record EFs
+ * {@code <02|04|06> 41 <max record length, 2 bytes> <number of records, 1 byte>} ({@code 02} linear fixed,
+ * {@code 04} linear variable, {@code 06} cyclic; data coding byte {@code 41}: WRITE BINARY ORs, 1-byte data unit).
+ * The number of records is the records the file holds now (linear fixed and cyclic files always hold all of
+ * them).</li>
+ * <li>{@code 83} file identifier (2 bytes).</li>
+ * <li>{@code 84} DF name (DFs that have one).</li>
+ * <li>EFs: {@code 80} data bytes now (2 bytes: the size of a transparent file, the sum of the records' lengths) and
+ * {@code 81} the file's room (2 bytes: the size, or maximum records times record length).</li>
+ * <li>EFs: {@code 88} short EF identifier: {@code 88 01 <SFI << 3>}, or {@code 88 00} when the EF has none.</li>
+ * <li>{@code 8A} life-cycle status: {@code 05} operational activated, {@code 04} operational deactivated.</li>
+ * <li>{@code A1} security attributes in proprietary format: one data object per operation, its tag naming the
+ * operation ({@code 80} read, {@code 81} update, {@code 82} create, {@code 83} delete, {@code 84} deactivate,
+ * {@code 85} activate; EFs list 80, 81, 84, 85, DFs 82, 83, 84, 85) and its value the condition: {@code 00} always,
+ * {@code FF} never, {@code 01 XX} PIN XX verified, {@code 02 XX} EXTERNAL AUTHENTICATE with key XX done. Example:
+ * {@code A1 0B 80 01 00 81 02 01 01 84 02 01 01 85 02 01 01} (read always; update, deactivate, activate after
+ * PIN 01).</li>
+ * </ul>
+ *
+ * <p><b>What CREATE FILE takes</b>: one {@code 62} template with, in any order, {@code 82} (required: DF
+ * {@code 38}; EFs the descriptor byte {@code 01/02/04/06} (the shareable bit {@code 40} is ignored), optionally the
+ * data coding byte (any value, ignored), and for record EFs the maximum record length (1 or 2 bytes, 1..255) and the
+ * number of records (1 or 2 bytes, 1..254: the records a linear fixed or cyclic file holds, the most a linear
+ * variable file may hold)), {@code 83} (required, 2 bytes, not {@code 3F00}, {@code 3FFF} or {@code FFFF}),
+ * {@code 80} or {@code 81} (transparent EFs: required, 1..65535; ignored for other files), {@code 84} (DFs, 1 to
+ * 16 bytes), {@code 88} (EFs: empty or one byte {@code SFI << 3}, SFI 1..30), {@code 8A} ({@code 05}/{@code 07}
+ * activated, {@code 04}/{@code 06} deactivated; default activated), {@code A1} (as above; missing operations get
+ * the defaults of {@link CardFile#withDefaults}). Each tag at most once; any other tag, or anything malformed:
+ * {@code 6A80}.
+ */
+final class Fcp {
+
+    /** The data coding byte of EFs: WRITE BINARY is a logical OR, the data unit is one byte. */
+    static final int DATA_CODING = 0x41;
+    static final int DF_DESCRIPTOR = 0x38;
+
+    private Fcp() {
+    }
+
+    /** The FCP template of {@code file} as it is now. */
+    static byte[] encode(CardFile file) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (file instanceof DedicatedFile df) {
+            Tlv.append(body, 0x82, new byte[] {DF_DESCRIPTOR});
+            Tlv.append(body, 0x83, u16(df.fid));
+            if (df.name != null) {
+                Tlv.append(body, 0x84, df.name);
+            }
+        } else {
+            ElementaryFile ef = (ElementaryFile) file;
+            if (ef.type == EfType.TRANSPARENT) {
+                Tlv.append(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING});
+            } else {
+                Tlv.append(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING,
+                    (byte) (ef.recordLength >> 8), (byte) ef.recordLength, (byte) ef.records.size()});
+            }
+            Tlv.append(body, 0x83, u16(ef.fid));
+            Tlv.append(body, 0x80, u16(ef.dataBytes()));
+            Tlv.append(body, 0x81, u16(ef.capacity()));
+            Tlv.append(body, 0x88, ef.sfi == 0 ? new byte[0] : new byte[] {(byte) (ef.sfi << 3)});
+        }
+        int lifeCycle = file.activated ? CardFile.LCS_ACTIVATED : CardFile.LCS_DEACTIVATED;
+        Tlv.append(body, 0x8A, new byte[] {(byte) lifeCycle});
+        ByteArrayOutputStream rules = new ByteArrayOutputStream();
+        file.rules.forEach((op, rule) -> Tlv.append(rules, op.tag, rule.encode()));
+        Tlv.append(body, 0xA1, rules.toByteArray());
+        ByteArrayOutputStream fcp = new ByteArrayOutputStream();
+        Tlv.append(fcp, 0x62, body.toByteArray());
+        return fcp.toByteArray();
+    }
+
+    private static byte[] u16(int value) {
+        return new byte[] {(byte) (value >> 8), (byte) value};
+    }
+
+    /**
+     * A new, detached file from a CREATE FILE data field (see the class comment). Transparent files are
+     * zero-filled; linear fixed and cyclic files get all their records, zero-filled.
+     *
+     * @throws IsoException {@code 6A80} for anything but a well-formed template of the form above
+     */
+    static CardFile decode(byte[] buffer, int offset, int length) throws IsoException {
+        List<Tlv.Item> outer = Tlv.parse(buffer, offset, length);
+        if (outer.size() != 1 || outer.get(0).tag() != 0x62) {
+            throw wrongData();
+        }
+        Tlv.Item[] found = new Tlv.Item[9]; // 80 81 82 83 84 88 8A A1
+        for (Tlv.Item item : Tlv.parse(buffer, outer.get(0).offset(), outer.get(0).length())) {
+            int slot = switch (item.tag()) {
+                case 0x80 -> 0;
+                case 0x81 -> 1;
+                case 0x82 -> 2;
+                case 0x83 -> 3;
+                case 0x84 -> 4;
+                case 0x88 -> 5;
+                case 0x8A -> 6;
+                case 0xA1 -> 7;
+                default -> throw wrongData();
+            };
+            if (found[slot] != null) {
+                throw wrongData();
+            }
+            found[slot] = item;
+        }
+        Tlv.Item descriptor = found[2];
+        Tlv.Item fidItem = found[3];
+        if (descriptor == null || descriptor.length() < 1 || fidItem == null || fidItem.length() != 2) {
+            throw wrongData();
+        }
+        int fid = Tlv.number(buffer, fidItem.offset(), 2);
+        if (fid == 0x3F00 || fid == 0x3FFF || fid == 0xFFFF) {
+            throw wrongData();
+        }
+        boolean activated = lifeCycle(buffer, found[6]);
+        int descriptorByte = buffer[descriptor.offset()] & 0xFF;
+        boolean df = (descriptorByte & ~0x40) == DF_DESCRIPTOR;
+        EnumMap<Operation, AccessRule> rules = rules(buffer, found[7], df);
+        if (df) {
+            if (descriptor.length() != 1 || found[5] != null) {
+                throw wrongData();
+            }
+            byte[] name = null;
+            if (found[4] != null) {
+                if (found[4].length() < 1 || found[4].length() > 16) {
+                    throw wrongData();
+                }
+                name = new byte[found[4].length()];
+                System.arraycopy(buffer, found[4].offset(), name, 0, name.length);
+            }
+            return new DedicatedFile(fid, name, activated, rules);
+        }
+        EfType type = EfType.byDescriptor(descriptorByte);
+        if (type == null || found[4] != null) {
+            throw wrongData();
+        }
+        int sfi = sfi(buffer, found[5]);
+        if (type == EfType.TRANSPARENT) {
+            if (descriptor.length() > 2) {
+                throw wrongData();
+            }
+            int size = size(buffer, found[0], found[1]);
+            return ElementaryFile.transparent(fid, sfi, new byte[size], activated, rules);
+        }
+        int recordLength;
+        int count;
+        int at = descriptor.offset();
+        switch (descriptor.length()) {
+            case 4 -> {
+                recordLength = buffer[at + 2] & 0xFF;
+                count = buffer[at + 3] & 0xFF;
+            }
+            case 5 -> {
+                recordLength = Tlv.number(buffer, at + 2, 2);
+                count = buffer[at + 4] & 0xFF;
+            }
+            case 6 -> {
+                recordLength = Tlv.number(buffer, at + 2, 2);
+                count = Tlv.number(buffer, at + 4, 2);
+            }
+            default -> throw wrongData();
+        }
+        if (recordLength < 1 || recordLength > 255 || count < 1 || count > 254) {
+            throw wrongData();
+        }
+        ElementaryFile ef = ElementaryFile.records(fid, type, sfi, recordLength, count, activated, rules);
+        if (type != EfType.LINEAR_VARIABLE) {
+            for (int i = 0; i < count; i++) {
+                ef.records.add(new byte[recordLength]);
+            }
+        }
+        return ef;
+    }
+
+    private static boolean lifeCycle(byte[] buffer, Tlv.Item item) throws IsoException {
+        if (item == null) {
+            return true;
+        }
+        if (item.length() != 1) {
+            throw wrongData();
+        }
+        return switch (buffer[item.offset()] & 0xFF) {
+            case 0x05, 0x07 -> true;
+            case 0x04, 0x06 -> false;
+            default -> throw wrongData();
+        };
+    }
+
+    private static int sfi(byte[] buffer, Tlv.Item item) throws IsoException {
+        if (item == null || item.length() == 0) {
+            return 0;
+        }
+        int value = buffer[item.offset()] & 0xFF;
+        int sfi = value >> 3;
+        if (item.length() != 1 || (value & 0x07) != 0 || sfi < 1 || sfi > 30) {
+            throw wrongData();
+        }
+        return sfi;
+    }
+
+    private static int size(byte[] buffer, Tlv.Item tag80, Tlv.Item tag81) throws IsoException {
+        int size = -1;
+        for (Tlv.Item item : new Tlv.Item[] {tag80, tag81}) {
+            if (item == null) {
+                continue;
+            }
+            if (item.length() < 1 || item.length() > 3) {
+                throw wrongData();
+            }
+            int value = Tlv.number(buffer, item.offset(), item.length());
+            if (size >= 0 && value != size) {
+                throw wrongData();
+            }
+            size = value;
+        }
+        if (size < 1 || size > 65535) {
+            throw wrongData();
+        }
+        return size;
+    }
+
+    private static EnumMap<Operation, AccessRule> rules(byte[] buffer, Tlv.Item template, boolean df)
+            throws IsoException {
+        EnumMap<Operation, AccessRule> rules = new EnumMap<>(Operation.class);
+        if (template == null) {
+            return rules;
+        }
+        for (Tlv.Item item : Tlv.parse(buffer, template.offset(), template.length())) {
+            Operation op = Operation.byTag(item.tag());
+            if (op == null || !op.appliesTo(df) || rules.containsKey(op)) {
+                throw wrongData();
+            }
+            rules.put(op, AccessRule.decode(buffer, item.offset(), item.length()));
+        }
+        return rules;
+    }
+
+    private static IsoException wrongData() {
+        return new IsoException(Sw.WRONG_DATA);
+    }
+}

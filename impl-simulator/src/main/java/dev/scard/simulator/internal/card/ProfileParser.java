@@ -1,0 +1,528 @@
+package dev.scard.simulator.internal.card;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import dev.scard.api.Protocol;
+
+/**
+ * Reads a card profile (the format is described in {@code impl-simulator/PROFILES.md} and on {@link CardProfile})
+ * with Jackson's tree model and checks every field, naming the JSON path of the first problem. Values from the
+ * document are never repeated in messages.
+ */
+final class ProfileParser {
+
+    /** The default ATR: the simulator's own ({@code 3B 88 01 "SCARDSIM" 99}). */
+    static final byte[] DEFAULT_ATR = HexFormat.of().parseHex("3B8801534341524453494D99");
+    static final int DEFAULT_MEMORY = 131072;
+    static final int MAX_MEMORY = 16 * 1024 * 1024;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private static final Set<String> TOP_FIELDS = Set.of("name", "description", "comment", "atr", "protocol",
+            "memory", "aid", "access", "pins", "keys", "files");
+    private static final Set<String> DF_FIELDS = Set.of("fid", "type", "comment", "state", "access", "aid", "pins",
+            "keys", "files");
+    private static final Set<String> TRANSPARENT_FIELDS = Set.of("fid", "type", "comment", "state", "access", "sfi",
+            "size", "content", "fill");
+    private static final Set<String> FIXED_FIELDS = Set.of("fid", "type", "comment", "state", "access", "sfi",
+            "recordLength", "maxRecords", "records", "fill");
+    private static final Set<String> VARIABLE_FIELDS = Set.of("fid", "type", "comment", "state", "access", "sfi",
+            "recordLength", "maxRecords", "records");
+    private static final Set<String> PIN_FIELDS = Set.of("ref", "comment", "value", "tries", "triesLeft", "puk",
+            "pukTries", "pukTriesLeft");
+    private static final Set<String> KEY_FIELDS = Set.of("ref", "comment", "algorithm", "value");
+    private static final String FILE_TYPES = "df, transparent, linear-fixed, linear-variable, cyclic";
+
+    private final String source;
+    /** DF names in use (hex) and the path of the DF that has each. */
+    private final Map<String, String> dfNames = new HashMap<>();
+    private int files;
+
+    ProfileParser(String source) {
+        this.source = source;
+    }
+
+    CardProfile parse(String json) {
+        JsonNode root = read(json);
+        requireObject(root, "", TOP_FIELDS);
+        String name = root.has("name") ? text(root.get("name"), "name") : source;
+        if (name.isBlank()) {
+            throw error("name", "must not be blank");
+        }
+        byte[] atr = DEFAULT_ATR;
+        if (root.has("atr")) {
+            atr = bytes(root.get("atr"), "atr", 2, 33);
+            if (atr[0] != 0x3B && atr[0] != 0x3F) {
+                throw error("atr", "must start with 3B or 3F (the TS byte)");
+            }
+        }
+        Protocol protocol = Protocol.T1;
+        if (root.has("protocol")) {
+            String text = text(root.get("protocol"), "protocol").replace("=", "").trim().toUpperCase(Locale.ROOT);
+            protocol = switch (text) {
+                case "T0" -> Protocol.T0;
+                case "T1" -> Protocol.T1;
+                default -> throw error("protocol", "must be \"T=0\" or \"T=1\"");
+            };
+        }
+        int memory = root.has("memory") ? integer(root.get("memory"), "memory", 1, MAX_MEMORY) : DEFAULT_MEMORY;
+        files = 1;
+        byte[] aid = root.has("aid") ? aid(root.get("aid"), "aid", "3F00") : null;
+        DedicatedFile mf = new DedicatedFile(0x3F00, aid, true, Map.of());
+        fillDf(mf, root, "");
+        int used = IsoCard.memoryOf(mf);
+        if (used > memory) {
+            throw error(root.has("memory") ? "memory" : "files", "the files need " + used + " bytes, more than the "
+                    + "card's memory of " + memory + " bytes" + (root.has("memory") ? "" : " (the default; set "
+                            + "\"memory\")"));
+        }
+        return new CardProfile(source, name, atr, protocol, memory, mf);
+    }
+
+    private JsonNode read(String json) {
+        if (json == null) {
+            throw error("", "no profile text given");
+        }
+        try {
+            JsonNode root = MAPPER.readTree(json);
+            if (root == null || root.isMissingNode()) {
+                throw error("", "the document is empty; a profile is a JSON object");
+            }
+            return root;
+        } catch (JacksonException e) {
+            JsonLocation location = e.getLocation();
+            String where = location == null ? "" : " at line " + location.getLineNr() + ", column "
+                    + location.getColumnNr();
+            String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+            // Token text could be part of a PIN: quoted parts are left out.
+            reason = reason.replaceAll("'[^']*'", "'...'").replaceAll("\"[^\"]*\"", "\"...\"");
+            throw error("", "not valid JSON" + where + (reason.isEmpty() ? "" : ": " + reason));
+        }
+    }
+
+    // ------------------------------------------------------------------ the tree
+
+    /** Reads a DF's pins, keys, access conditions and files (in that order, whatever the order in the JSON). */
+    private void fillDf(DedicatedFile df, JsonNode node, String path) {
+        boolean isMf = df.parent == null;
+        if (node.has("pins")) {
+            JsonNode pins = array(node.get("pins"), at(path, "pins"));
+            for (int i = 0; i < pins.size(); i++) {
+                Pin pin = pin(pins.get(i), at(path, "pins") + "[" + i + "]", df, isMf);
+                if (df.pins.containsKey(pin.ref)) {
+                    throw error(at(path, "pins") + "[" + i + "].ref", "PIN " + hex2(pin.ref) + " is defined twice");
+                }
+                df.addPin(pin);
+            }
+        }
+        if (node.has("keys")) {
+            JsonNode keys = array(node.get("keys"), at(path, "keys"));
+            for (int i = 0; i < keys.size(); i++) {
+                CardKey key = key(keys.get(i), at(path, "keys") + "[" + i + "]", df, isMf);
+                if (df.keys.containsKey(key.ref)) {
+                    throw error(at(path, "keys") + "[" + i + "].ref", "key " + hex2(key.ref) + " is defined twice");
+                }
+                df.addKey(key);
+            }
+        }
+        df.rules.clear();
+        df.rules.putAll(CardFile.withDefaults(true, access(node, path, true, df)));
+        if (node.has("files")) {
+            JsonNode children = array(node.get("files"), at(path, "files"));
+            for (int i = 0; i < children.size(); i++) {
+                String childPath = at(path, "files") + "[" + i + "]";
+                CardFile child = file(children.get(i), childPath, df);
+                if (++files > IsoCard.MAX_FILES) {
+                    throw error(childPath, "more than " + IsoCard.MAX_FILES + " files (the MF counts too)");
+                }
+                df.add(child);
+                if (child instanceof DedicatedFile sub) {
+                    fillDf(sub, children.get(i), childPath);
+                }
+            }
+        }
+    }
+
+    /** A file entry; a DF comes back empty (its PINs, keys, conditions and files are read by the caller). */
+    private CardFile file(JsonNode node, String path, DedicatedFile parent) {
+        if (!node.isObject()) {
+            throw error(path, "must be a JSON object describing a file");
+        }
+        if (!node.has("type")) {
+            throw error(at(path, "type"), "missing; one of " + FILE_TYPES);
+        }
+        String type = text(node.get("type"), at(path, "type")).trim().toLowerCase(Locale.ROOT);
+        EfType efType = EfType.byJsonName(type);
+        if (efType == null && !type.equals("df")) {
+            throw error(at(path, "type"), "must be one of " + FILE_TYPES);
+        }
+        Set<String> allowed = efType == null ? DF_FIELDS : switch (efType) {
+            case TRANSPARENT -> TRANSPARENT_FIELDS;
+            case LINEAR_VARIABLE -> VARIABLE_FIELDS;
+            default -> FIXED_FIELDS;
+        };
+        requireObject(node, path, allowed);
+        if (!node.has("fid")) {
+            throw error(at(path, "fid"), "missing; the file identifier, 4 hex digits such as \"5015\"");
+        }
+        int fid = hexNumber(node.get("fid"), at(path, "fid"), 4, "4 hex digits such as \"5015\"");
+        if (fid == 0x3F00 || fid == 0x3FFF || fid == 0xFFFF) {
+            throw error(at(path, "fid"), "3F00, 3FFF and FFFF are reserved");
+        }
+        if (fid == parent.fid || (parent.parent != null && parent.parent.fid == fid)) {
+            throw error(at(path, "fid"), "must differ from the identifiers of the DF it is in and that DF's parent");
+        }
+        if (parent.child(fid) != null) {
+            throw error(at(path, "fid"), String.format("%04X", fid) + " is already used in " + parent.path());
+        }
+        boolean activated = true;
+        if (node.has("state")) {
+            String state = text(node.get("state"), at(path, "state")).trim().toLowerCase(Locale.ROOT);
+            switch (state) {
+                case "activated" -> activated = true;
+                case "deactivated" -> activated = false;
+                default -> throw error(at(path, "state"), "must be \"activated\" or \"deactivated\"");
+            }
+        }
+        if (efType == null) {
+            byte[] aid = node.has("aid") ? aid(node.get("aid"), at(path, "aid"), parent.path() + "/"
+                    + String.format("%04X", fid)) : null;
+            return new DedicatedFile(fid, aid, activated, Map.of());
+        }
+        int sfi = 0;
+        if (node.has("sfi")) {
+            sfi = hexNumber(node.get("sfi"), at(path, "sfi"), 2, "2 hex digits 01..1E");
+            if (sfi < 1 || sfi > 30) {
+                throw error(at(path, "sfi"), "must be 01..1E (hex)");
+            }
+            if (parent.childBySfi(sfi) != null) {
+                throw error(at(path, "sfi"), "SFI " + hex2(sfi) + " is already used in " + parent.path());
+            }
+        }
+        // The conditions find their PINs from the file's DF: the parent, which is complete by now.
+        Map<Operation, AccessRule> rules = access(node, path, false, parent);
+        if (efType == EfType.TRANSPARENT) {
+            return ElementaryFile.transparent(fid, sfi, transparentData(node, path), activated, rules);
+        }
+        int recordLength = required(node, path, "recordLength", 1, 255);
+        int maxRecords = required(node, path, "maxRecords", 1, 254);
+        ElementaryFile ef = ElementaryFile.records(fid, efType, sfi, recordLength, maxRecords, activated, rules);
+        boolean full = efType != EfType.LINEAR_VARIABLE;
+        byte fill = full && node.has("fill") ? fillByte(node.get("fill"), at(path, "fill"), false) : 0;
+        if (node.has("records")) {
+            JsonNode records = array(node.get("records"), at(path, "records"));
+            if (records.size() > maxRecords) {
+                throw error(at(path, "records"), records.size() + " records, more than maxRecords (" + maxRecords
+                        + ")");
+            }
+            for (int i = 0; i < records.size(); i++) {
+                byte[] record = bytes(records.get(i), at(path, "records") + "[" + i + "]", 1, recordLength);
+                ef.records.add(full ? padded(record, recordLength, fill) : record);
+            }
+        }
+        while (full && ef.records.size() < maxRecords) {
+            ef.records.add(padded(new byte[0], recordLength, fill));
+        }
+        return ef;
+    }
+
+    private byte[] transparentData(JsonNode node, String path) {
+        byte[] content = node.has("content") ? bytes(node.get("content"), at(path, "content"), 1, 65535) : null;
+        int size;
+        if (node.has("size")) {
+            size = integer(node.get("size"), at(path, "size"), 1, 65535);
+            if (content != null && content.length > size) {
+                throw error(at(path, "content"), content.length + " bytes, more than the file's size (" + size + ")");
+            }
+        } else if (content != null) {
+            size = content.length;
+        } else {
+            throw error(at(path, "size"), "missing; a transparent file needs a size (1..65535) or a content");
+        }
+        boolean counter = false;
+        byte fill = 0;
+        if (node.has("fill")) {
+            JsonNode fillNode = node.get("fill");
+            if (fillNode.isTextual() && fillNode.asText().trim().equalsIgnoreCase("counter")) {
+                counter = true;
+            } else {
+                fill = fillByte(fillNode, at(path, "fill"), true);
+            }
+        }
+        byte[] data = new byte[size];
+        for (int i = 0; i < size; i++) {
+            data[i] = content != null && i < content.length ? content[i] : counter ? (byte) i : fill;
+        }
+        return data;
+    }
+
+    private byte fillByte(JsonNode node, String path, boolean counterAllowed) {
+        String expected = counterAllowed ? "one hex byte such as \"FF\", or \"counter\" (byte i is i mod 256)"
+                : "one hex byte such as \"FF\"";
+        if (!node.isTextual()) {
+            throw error(path, "must be " + expected);
+        }
+        byte[] bytes = hex(node.asText(), path);
+        if (bytes.length != 1) {
+            throw error(path, "must be " + expected);
+        }
+        return bytes[0];
+    }
+
+    private static byte[] padded(byte[] record, int length, byte fill) {
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = i < record.length ? record[i] : fill;
+        }
+        return out;
+    }
+
+    private byte[] aid(JsonNode node, String path, String dfPath) {
+        byte[] aid = bytes(node, path, 1, 16);
+        String key = HexFormat.of().formatHex(aid);
+        String other = dfNames.putIfAbsent(key, dfPath);
+        if (other != null) {
+            throw error(path, "this DF name is already the name of " + other);
+        }
+        return aid;
+    }
+
+    // ------------------------------------------------------------------ access conditions, PINs, keys
+
+    /**
+     * The {@code access} object of a file, its conditions checked against the PINs and keys seen from {@code scope}.
+     */
+    private Map<Operation, AccessRule> access(JsonNode node, String path, boolean df, DedicatedFile scope) {
+        Map<Operation, AccessRule> rules = new EnumMap<>(Operation.class);
+        if (!node.has("access")) {
+            return rules;
+        }
+        String accessPath = at(path, "access");
+        JsonNode access = node.get("access");
+        if (!access.isObject()) {
+            throw error(accessPath, "must be a JSON object such as {\"read\": \"always\", \"update\": \"pin:01\"}");
+        }
+        String names = df ? "create, delete, deactivate, activate" : "read, update, deactivate, activate";
+        for (Iterator<Map.Entry<String, JsonNode>> it = access.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String opPath = at(accessPath, entry.getKey());
+            if (entry.getKey().equals("comment")) {
+                text(entry.getValue(), opPath);
+                continue;
+            }
+            Operation op = Operation.byJsonName(entry.getKey());
+            if (op == null || !op.appliesTo(df)) {
+                throw error(opPath, "unknown operation for " + (df ? "a DF" : "an EF") + "; expected " + names);
+            }
+            AccessRule rule = AccessRule.parse(text(entry.getValue(), opPath));
+            if (rule == null) {
+                throw error(opPath, "must be \"always\", \"never\", \"pin:XX\" or \"auth:XX\" (XX a reference, "
+                        + "2 hex digits, 01..1F global or 81..9F local)");
+            }
+            if (rule.kind() == AccessRule.Kind.PIN && scope.findPin(rule.ref()) == null) {
+                throw error(opPath, "there is no PIN " + hex2(rule.ref()) + " for this file (global PINs are in "
+                        + "the MF, local ones in this file's DF or above)");
+            }
+            if (rule.kind() == AccessRule.Kind.AUTH && scope.findKey(rule.ref()) == null) {
+                throw error(opPath, "there is no key " + hex2(rule.ref()) + " for this file (global keys are in "
+                        + "the MF, local ones in this file's DF or above)");
+            }
+            rules.put(op, rule);
+        }
+        return rules;
+    }
+
+    private Pin pin(JsonNode node, String path, DedicatedFile owner, boolean global) {
+        requireObject(node, path, PIN_FIELDS);
+        int ref = reference(node, path, global, "PIN");
+        if (!node.has("value")) {
+            throw error(at(path, "value"), "missing; the PIN, such as {\"text\": \"1234\"}");
+        }
+        byte[] value = bytes(node.get("value"), at(path, "value"), 1, 64);
+        int tries = node.has("tries") ? integer(node.get("tries"), at(path, "tries"), 1, 15) : 3;
+        int triesLeft = node.has("triesLeft") ? integer(node.get("triesLeft"), at(path, "triesLeft"), 0, tries)
+                : tries;
+        byte[] puk = null;
+        int pukTries = 0;
+        int pukTriesLeft = 0;
+        if (node.has("puk")) {
+            puk = bytes(node.get("puk"), at(path, "puk"), 1, 64);
+            pukTries = node.has("pukTries") ? integer(node.get("pukTries"), at(path, "pukTries"), 1, 15) : 10;
+            pukTriesLeft = node.has("pukTriesLeft")
+                    ? integer(node.get("pukTriesLeft"), at(path, "pukTriesLeft"), 0, pukTries) : pukTries;
+        } else {
+            for (String field : new String[] {"pukTries", "pukTriesLeft"}) {
+                if (node.has(field)) {
+                    throw error(at(path, field), "makes sense only with a \"puk\"");
+                }
+            }
+        }
+        return new Pin(ref, value, tries, triesLeft, puk, pukTries, pukTriesLeft, owner);
+    }
+
+    private CardKey key(JsonNode node, String path, DedicatedFile owner, boolean global) {
+        requireObject(node, path, KEY_FIELDS);
+        int ref = reference(node, path, global, "key");
+        if (node.has("algorithm")) {
+            String algorithm = text(node.get("algorithm"), at(path, "algorithm")).trim();
+            if (!algorithm.equalsIgnoreCase("AES-128") && !algorithm.equalsIgnoreCase("AES")) {
+                throw error(at(path, "algorithm"), "must be \"AES-128\" (the only algorithm the card has)");
+            }
+        }
+        if (!node.has("value")) {
+            throw error(at(path, "value"), "missing; the key, 16 bytes in hex");
+        }
+        return new CardKey(ref, bytes(node.get("value"), at(path, "value"), 16, 16), owner);
+    }
+
+    private int reference(JsonNode node, String path, boolean global, String what) {
+        if (!node.has("ref")) {
+            throw error(at(path, "ref"), "missing; the " + what + "'s reference, 2 hex digits ("
+                    + (global ? "01..1F in the MF" : "81..9F in a DF") + ")");
+        }
+        int ref = hexNumber(node.get("ref"), at(path, "ref"), 2, "2 hex digits");
+        if (!AccessRule.validReference(ref) || ((ref & 0x80) == 0) != global) {
+            throw error(at(path, "ref"), global ? "a " + what + " in the MF is global: 01..1F"
+                    : "a " + what + " in a DF is local: 81..9F (b8 set)");
+        }
+        return ref;
+    }
+
+    // ------------------------------------------------------------------ JSON values
+
+    private void requireObject(JsonNode node, String path, Set<String> allowed) {
+        if (!node.isObject()) {
+            throw error(path, path.isEmpty() ? "the document must be a JSON object" : "must be a JSON object");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
+            String field = it.next();
+            if (!allowed.contains(field)) {
+                List<String> sorted = new ArrayList<>(allowed);
+                sorted.sort(null);
+                throw error(at(path, field), "unknown field; expected one of " + String.join(", ", sorted));
+            }
+        }
+        if (node.has("comment")) {
+            text(node.get("comment"), at(path, "comment"));
+        }
+        if (node.has("description")) {
+            text(node.get("description"), at(path, "description"));
+        }
+    }
+
+    private JsonNode array(JsonNode node, String path) {
+        if (!node.isArray()) {
+            throw error(path, "must be a JSON array");
+        }
+        return node;
+    }
+
+    private String text(JsonNode node, String path) {
+        if (!node.isTextual()) {
+            throw error(path, "must be a string");
+        }
+        return node.asText();
+    }
+
+    private int integer(JsonNode node, String path, int min, int max) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < min || node.asInt() > max) {
+            throw error(path, "must be a whole number " + min + ".." + max);
+        }
+        return node.asInt();
+    }
+
+    private int required(JsonNode node, String path, String field, int min, int max) {
+        if (!node.has(field)) {
+            throw error(at(path, field), "missing; a whole number " + min + ".." + max);
+        }
+        return integer(node.get(field), at(path, field), min, max);
+    }
+
+    /** A number written as exactly {@code digits} hex digits in a string (JSON numbers would be read as decimal). */
+    private int hexNumber(JsonNode node, String path, int digits, String expected) {
+        if (!node.isTextual()) {
+            throw error(path, "must be a string of " + expected + " (hexadecimal, so not a JSON number)");
+        }
+        String text = node.asText().trim();
+        if (text.length() != digits) {
+            throw error(path, "must be " + expected);
+        }
+        byte[] bytes = hex(text, path);
+        return Tlv.number(bytes, 0, bytes.length);
+    }
+
+    /**
+     * A byte value: a string of hex digits (spaces and colons may separate them), or an object with exactly one of
+     * {@code "hex"} (the same) and {@code "text"} (its UTF-8 bytes).
+     */
+    private byte[] bytes(JsonNode node, String path, int min, int max) {
+        byte[] bytes;
+        if (node.isTextual()) {
+            bytes = hex(node.asText(), path);
+        } else if (node.isObject() && node.size() == 1 && node.has("hex")) {
+            bytes = hex(text(node.get("hex"), at(path, "hex")), at(path, "hex"));
+        } else if (node.isObject() && node.size() == 1 && node.has("text")) {
+            bytes = text(node.get("text"), at(path, "text")).getBytes(StandardCharsets.UTF_8);
+        } else {
+            throw error(path, "must be a hex string such as \"3F 00\", or {\"hex\": \"...\"} or {\"text\": \"...\"}");
+        }
+        if (bytes.length < min || bytes.length > max) {
+            throw error(path, (min == max ? "must be " + min : "must be " + min + ".." + max) + " bytes, not "
+                    + bytes.length);
+        }
+        return bytes;
+    }
+
+    /** Hex digits, optionally separated by spaces or colons; the message names the position, not the character. */
+    private byte[] hex(String text, String path) {
+        StringBuilder digits = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ' ' || c == ':' || c == '\t') {
+                continue;
+            }
+            if (Character.digit(c, 16) < 0) {
+                throw error(path, "not hexadecimal: character " + (i + 1) + " is not a hex digit (use "
+                        + "{\"text\": \"...\"} for text)");
+            }
+            digits.append(c);
+        }
+        if (digits.length() % 2 != 0) {
+            throw error(path, "has an odd number of hex digits");
+        }
+        return HexFormat.of().parseHex(digits);
+    }
+
+    private static String at(String path, String field) {
+        return path.isEmpty() ? field : path + "." + field;
+    }
+
+    private static String hex2(int value) {
+        return String.format("%02X", value);
+    }
+
+    private CardProfileException error(String path, String problem) {
+        return new CardProfileException(source, path, problem);
+    }
+}
