@@ -23,9 +23,12 @@ import org.osgi.annotation.versioning.ProviderType;
  * {@link HResult#SCARD_W_RESET_CARD} until {@link #reconnect()}. Null or malformed arguments fail with
  * {@link HResult#E_INVALIDARG}.
  *
- * <p><b>This release.</b> The ISO 7816-4 card services are not shipped yet: {@link #createFileAccess()},
- * {@link #createCHVerification()}, {@link #createCardAuth()} and {@link #createInterface} fail with
- * {@link HResult#E_NOTIMPL} once attached. Their documented behaviour below is the contract they will keep.
+ * <p><b>This release.</b> {@link #createFileAccess()}, {@link #createCHVerification()}, {@link #createCardAuth()}
+ * and {@link #createInterface} choose an {@link SCardInterfaceFactory} from the service registry (DESIGN §4). The
+ * bundle {@code dev.scard.card-services} registers the generic ISO 7816-4 implementations of the three standard
+ * interfaces as fallbacks (ranking -1000), so they work on every backend; other bundles may register better ones
+ * for their cards, or other interfaces such as {@code CryptoProvider}. Without any matching factory (e.g. when
+ * {@code dev.scard.card-services} is not installed) the methods fail with {@link HResult#E_NOINTERFACE}.
  *
  * <p><b>Threads.</b> Every method may be called from several threads; one manager serializes its own card
  * traffic. A lock ({@link #lock()}) belongs to the manager, not to a thread: it blocks other managers and
@@ -196,38 +199,53 @@ public interface ISCardManage {
     byte[] transmit(byte[] commandApdu);
 
     /**
-     * Models {@code CreateFileAccess}: a file-system interface over the attached card. Providers are chosen as
-     * {@link #createInterface(UUID, String, Object)} chooses them, falling back to the generic ISO 7816-4 one.
-     * Each call returns a fresh object that dies with this attachment.
+     * Models {@code CreateFileAccess}: a file-system interface over the attached card, made by the best-ranked
+     * {@link SCardInterfaceFactory} registered with the name {@code ISCardFileAccess} <em>or</em> the GUID
+     * {@link ISCardFileAccess#IID} (the two count alike) whose ATR pattern, if it has one, matches the card; the
+     * generic ISO 7816-4 one of {@code dev.scard.card-services} is the fallback. Each call returns a fresh object
+     * that dies with this attachment: once the manager detaches (or is released), its calls fail with
+     * {@link HResult#SCARD_E_INVALID_HANDLE}; a {@link #reconnect()} keeps it working.
      *
-     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} when not attached
+     * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} when not attached;
+     *         {@link HResult#SCARD_E_NO_SMARTCARD} on a reader attachment with no card;
+     *         {@link HResult#SCARD_W_REMOVED_CARD} when the card was removed (until {@link #reconnect()});
+     *         {@link HResult#E_NOINTERFACE} when no factory matches (the message names what was asked and points
+     *         at {@code dev.scard.card-services}); {@link HResult#E_FAIL} when the factory failed or returned
+     *         nothing (a factory's own {@link SCardException} is passed on as it is)
      */
     ISCardFileAccess createFileAccess();
 
     /**
-     * Models {@code CreateCHVerification}: a card-holder verification (PIN) interface; see
-     * {@link #createFileAccess()} for the rules.
+     * Models {@code CreateCHVerification}: a card-holder verification (PIN) interface, by the name
+     * {@code ISCardVerify} or {@link ISCardVerify#IID}; see {@link #createFileAccess()} for the rules.
      */
     ISCardVerify createCHVerification();
 
     /**
-     * Models {@code CreateCardAuth}: an authentication interface; see {@link #createFileAccess()} for the rules.
+     * Models {@code CreateCardAuth}: an authentication interface, by the name {@code ISCardAuth} or
+     * {@link ISCardAuth#IID}; see {@link #createFileAccess()} for the rules.
      */
     ISCardAuth createCardAuth();
 
     /**
      * Models {@code CreateInterface}: finds the best-ranked {@link SCardInterfaceFactory} on the service registry
-     * whose {@link SCardServiceProperties#INTERFACE_GUID} equals {@code interfaceId} or, when {@code interfaceId}
-     * is null, whose {@link SCardServiceProperties#INTERFACE_NAME} equals {@code name}, and whose ATR pattern
-     * (if any) matches the attached card. The GUID wins when both are given.
+     * whose {@link SCardServiceProperties#INTERFACE_GUID} equals {@code interfaceId} and whose ATR pattern (if any)
+     * matches the attached card; when no such factory exists (or {@code interfaceId} is null), the best-ranked one
+     * whose {@link SCardServiceProperties#INTERFACE_NAME} equals {@code name}. So when both are given and match
+     * different factories, the GUID wins whatever the rankings; the name is the fallback "used when no GUID is
+     * available". A GUID that is one of the IIDs of {@link ISCardFileAccess}, {@link ISCardVerify} and
+     * {@link ISCardAuth} (or, without a GUID, one of their names) makes the same request as the corresponding
+     * {@code create*} method. The factory gets {@code userData} and a view of this manager limited to the current
+     * attachment (see {@link SCardInterfaceFactory}); the interface dies with the attachment as
+     * {@link #createFileAccess()} describes.
      *
      * @param interfaceId the interface's GUID, or null to select by name
      * @param name the interface's name (standard value {@code "CryptoProvider"}), or null when a GUID is given
      * @param userData passed unchanged to the factory; may be null
      * @return the created interface
-     * @throws SCardException {@link HResult#E_NOINTERFACE} when no factory matches;
-     *         {@link HResult#E_INVALIDARG} when both {@code interfaceId} and {@code name} are null;
-     *         {@link HResult#SCARD_E_INVALID_HANDLE} when not attached
+     * @throws SCardException {@link HResult#E_NOINTERFACE} when no factory matches (the message names the GUID
+     *         and name asked for); {@link HResult#E_INVALIDARG} when both {@code interfaceId} and {@code name} are
+     *         null, or {@code name} is blank without a GUID; the other failures of {@link #createFileAccess()}
      */
     Object createInterface(UUID interfaceId, String name, Object userData);
 }

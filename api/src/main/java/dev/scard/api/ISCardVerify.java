@@ -10,13 +10,17 @@ import org.osgi.annotation.versioning.ProviderType;
  * DATA and RESET RETRY COUNTER. Created by {@link ISCardManage#createCHVerification()}; dies with the manager's
  * attachment.
  *
- * <p>{@code ref} is the PIN's reference (the P2 qualifier of ISO 7816-4, 1 to 31). {@link SCardFlag#IHV_GLOBAL}
- * (the default) names a global PIN, {@link SCardFlag#IHV_LOCAL} a PIN of the current DF (P2 bit 8 set);
- * giving both fails with {@link HResult#E_INVALIDARG}.
+ * <p>{@code ref} is the PIN's reference (the P2 qualifier of ISO 7816-4, 1 to 31; others fail with
+ * {@link HResult#E_INVALIDARG}). {@link SCardFlag#IHV_GLOBAL} (the default) names a global PIN,
+ * {@link SCardFlag#IHV_LOCAL} a PIN of the card's current DF (P2 bit 8 set): the directory of the last file an
+ * {@link ISCardFileAccess} worked on; giving both fails with {@link HResult#E_INVALIDARG}. A reference the card
+ * does not have fails with {@link HResult#E_INVALIDARG}.
  *
  * <p>A wrong PIN fails with {@link HResult#SCARD_W_WRONG_CHV} and {@link SCardException#remainingTries()} tells
- * how many tries remain (status word {@code 63Cx}); a blocked PIN fails with {@link HResult#SCARD_W_CHV_BLOCKED}.
- * PINs are copied and never appear in a log line, an exception message or an event.
+ * how many tries remain (status word {@code 63Cx}; 0 means it is blocked now); a blocked PIN fails with
+ * {@link HResult#SCARD_W_CHV_BLOCKED}; a code the card refuses for its length or format, without counting a try,
+ * with {@link HResult#SCARD_E_INVALID_CHV}. PINs are copied and never appear in a log line, an exception message or
+ * an event.
  */
 @ProviderType
 public interface ISCardVerify {
@@ -30,7 +34,12 @@ public interface ISCardVerify {
      */
     void changeCode(byte[] oldCode, byte[] newCode, Set<SCardFlag> flags, int ref);
 
-    /** Models {@code ResetSecurityState} ([DOC] form): forgets every verification, global and local. */
+    /**
+     * Models {@code ResetSecurityState} ([DOC] form): forgets every verification, global and local. The generic
+     * provider sends ISO 7816-4 VERIFY with {@code P1=FF} for every reference; a card that does not know it gets a
+     * warm reset instead, which also ends a lock the manager held (other connections then see
+     * {@link HResult#SCARD_W_RESET_CARD}).
+     */
     void resetSecurityState();
 
     /**
@@ -41,8 +50,9 @@ public interface ISCardVerify {
 
     /**
      * Models {@code Unblock}: resets a blocked PIN's retry counter with its unblocking code (PUK) and sets a new
-     * PIN. The contract's single {@code LONG lData} cannot carry byte strings, so this API takes both codes as
-     * bytes.
+     * PIN (RESET RETRY COUNTER). The contract's single {@code LONG lData} cannot carry byte strings, so this API
+     * takes both codes as bytes. A wrong unblocking code fails with {@link HResult#SCARD_W_WRONG_CHV} and the
+     * unblocking code's remaining tries; a blocked one with {@link HResult#SCARD_W_CHV_BLOCKED}.
      *
      * @param newCode the new PIN, or null to keep the old one
      */

@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,6 +18,7 @@ import dev.scard.api.ISCardVerify;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
+import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.ShareMode;
 
 /**
@@ -29,11 +31,16 @@ import dev.scard.api.ShareMode;
  * {@link #dispose(String)} answer at once even while a transmit or {@link #lock()} of this manager waits for
  * another manager's lock. Managers attached to the same handle share one PC/SC connection; its
  * {@link HandleTable.Handle} records which of them holds the lock.
+ *
+ * <p>The {@code create*} methods resolve {@link SCardInterfaceFactory} services from {@link #interfaceProviders()}
+ * (the backends' DS components feed it from the service registry) and hand each factory an
+ * {@linkplain AttachmentView attachment-scoped view} of this manager.
  */
 public class CardManager implements ISCardManage {
 
     private final Backend backend;
     private final HandleTable handles;
+    private final InterfaceProviders providers;
     /** Orders this manager's card traffic (transmit, reconnect); taken before {@link #monitor}, never after. */
     private final ReentrantLock traffic = new ReentrantLock();
     /** Guards attachment changes; never held while waiting for another connection or manager. */
@@ -74,8 +81,36 @@ public class CardManager implements ISCardManage {
 
     /** A manager over {@code backend} that accepts the handles in {@code handles} for {@link #attachByHandle(long)}. */
     public CardManager(Backend backend, HandleTable handles) {
+        this(backend, handles, new InterfaceProviders());
+    }
+
+    /**
+     * A manager over {@code backend} that accepts the handles in {@code handles} and creates interfaces with the
+     * factories in {@code providers} (which may be shared with other managers).
+     */
+    public CardManager(Backend backend, HandleTable handles, InterfaceProviders providers) {
         this.backend = backend;
         this.handles = handles;
+        this.providers = providers;
+    }
+
+    /** The interface factories this manager chooses from; backends add and remove them as services come and go. */
+    public InterfaceProviders interfaceProviders() {
+        return providers;
+    }
+
+    /**
+     * Adds an interface factory with its service properties (a DS bind or updated method of the backends calls it).
+     *
+     * @see InterfaceProviders#add
+     */
+    public void bindInterfaceFactory(SCardInterfaceFactory factory, Map<String, ?> properties) {
+        providers.add(factory, properties);
+    }
+
+    /** Removes an interface factory (a DS unbind method of the backends calls it). */
+    public void unbindInterfaceFactory(SCardInterfaceFactory factory, Map<String, ?> properties) {
+        providers.remove(factory, properties);
     }
 
     @Override
@@ -197,30 +232,33 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void reconnect(Disposition initialization) {
+        reconnect(null, initialization);
+    }
+
+    private void reconnect(Attachment expected, Disposition initialization) {
         Arguments.require(initialization, "initialization");
         if (initialization == Disposition.EJECT) {
             throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
         }
         traffic.lock();
         try {
-            Attachment current = requireAttachment();
+            Attachment current = requireAttachment(expected);
             if (current.borrowed()) {
                 current.handle.exchange(this, () -> {
-                    reconnectLocked(current, initialization);
+                    reconnectLocked(expected, current, initialization);
                     return null;
                 });
             } else {
-                reconnectLocked(current, initialization);
+                reconnectLocked(expected, current, initialization);
             }
         } finally {
             traffic.unlock();
         }
     }
 
-    private void reconnectLocked(Attachment current, Disposition initialization) {
+    private void reconnectLocked(Attachment expected, Attachment current, Disposition initialization) {
         synchronized (monitor) {
-            requireUsable();
-            if (attachment != current) {
+            if (requireAttachment(expected) != current) {
                 throw notAttached();
             }
             current.epoch++;
@@ -253,11 +291,15 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void lock() {
-        lockWithin(-1L);
+        lockWithin(null, -1L);
     }
 
     @Override
     public void lock(Duration timeout) {
+        lock(null, timeout);
+    }
+
+    private void lock(Attachment expected, Duration timeout) {
         Arguments.require(timeout, "timeout");
         if (timeout.isNegative()) {
             throw Arguments.invalidArgument("timeout must not be negative, was " + timeout);
@@ -268,15 +310,15 @@ public class CardManager implements ISCardManage {
         } catch (ArithmeticException e) {
             nanos = Long.MAX_VALUE;
         }
-        lockWithin(nanos);
+        lockWithin(expected, nanos);
     }
 
-    private void lockWithin(long timeoutNanos) {
+    private void lockWithin(Attachment expected, long timeoutNanos) {
         Attachment current;
         ReaderConnection connection;
         int epoch;
         synchronized (monitor) {
-            current = requireAttachment();
+            current = requireAttachment(expected);
             connection = requireCard(current);
             if (current.locked) {
                 return;
@@ -329,9 +371,13 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void unlock(Disposition disposition) {
+        unlock(null, disposition);
+    }
+
+    private void unlock(Attachment expected, Disposition disposition) {
         Arguments.require(disposition, "disposition");
         synchronized (monitor) {
-            Attachment current = requireAttachment();
+            Attachment current = requireAttachment(expected);
             if (!current.locked) {
                 throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
                         "this manager holds no lock on '" + current.readerName + "'");
@@ -342,8 +388,12 @@ public class CardManager implements ISCardManage {
 
     @Override
     public CardStatus status() {
+        return status(null);
+    }
+
+    private CardStatus status(Attachment expected) {
         synchronized (monitor) {
-            Attachment current = requireAttachment();
+            Attachment current = requireAttachment(expected);
             if (current.connection != null) {
                 return current.connection.status();
             }
@@ -360,9 +410,13 @@ public class CardManager implements ISCardManage {
 
     @Override
     public byte[] transmit(byte[] commandApdu) {
+        return transmit(null, commandApdu);
+    }
+
+    private byte[] transmit(Attachment expected, byte[] commandApdu) {
         traffic.lock();
         try {
-            Attachment current = requireAttachment();
+            Attachment current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
             if (current.borrowed()) {
                 return current.handle.exchange(this, () -> ApduExchange.exchange(connection, commandApdu));
@@ -373,35 +427,118 @@ public class CardManager implements ISCardManage {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Resolved as {@link InterfaceProviders} describes, with the name {@code ISCardFileAccess} or
+     * {@link ISCardFileAccess#IID}.
+     */
     @Override
     public ISCardFileAccess createFileAccess() {
-        return notYetImplemented("ISCardFileAccess");
+        return createStandard(null, InterfaceProviders.FILE_ACCESS, ISCardFileAccess.IID, ISCardFileAccess.class);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Resolved with the name {@code ISCardVerify} or {@link ISCardVerify#IID}.
+     */
     @Override
     public ISCardVerify createCHVerification() {
-        return notYetImplemented("ISCardVerify");
+        return createStandard(null, InterfaceProviders.VERIFY, ISCardVerify.IID, ISCardVerify.class);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Resolved with the name {@code ISCardAuth} or {@link ISCardAuth#IID}.
+     */
     @Override
     public ISCardAuth createCardAuth() {
-        return notYetImplemented("ISCardAuth");
+        return createStandard(null, InterfaceProviders.AUTH, ISCardAuth.IID, ISCardAuth.class);
     }
 
     @Override
     public Object createInterface(UUID interfaceId, String name, Object userData) {
+        return createInterface(null, interfaceId, name, userData);
+    }
+
+    private Object createInterface(Attachment expected, UUID interfaceId, String name, Object userData) {
         if (interfaceId == null && name == null) {
             throw Arguments.invalidArgument("createInterface needs an interface GUID or a name");
         }
-        return notYetImplemented(interfaceId != null ? interfaceId.toString() : name);
+        if (interfaceId == null && name.isBlank()) {
+            throw Arguments.invalidArgument("createInterface needs an interface GUID or a non-blank name");
+        }
+        InterfaceProviders.Request request = InterfaceProviders.forCreateInterface(interfaceId, name);
+        return create(expected, request, userData, request.isStandard() ? standardType(request.name()) : Object.class);
     }
 
-    private <T> T notYetImplemented(String what) {
+    private static Class<?> standardType(String name) {
+        return switch (name) {
+            case InterfaceProviders.FILE_ACCESS -> ISCardFileAccess.class;
+            case InterfaceProviders.VERIFY -> ISCardVerify.class;
+            default -> ISCardAuth.class;
+        };
+    }
+
+    private <T> T createStandard(Attachment expected, String name, UUID iid, Class<T> type) {
+        return type.cast(create(expected, InterfaceProviders.standard(name, iid), null, type));
+    }
+
+    /**
+     * Finds the factory for the attached card and calls it with a view of the current attachment.
+     *
+     * @param type what the created object must implement
+     */
+    private Object create(Attachment expected, InterfaceProviders.Request request, Object userData, Class<?> type) {
+        Attachment current;
+        CardStatus card;
         synchronized (monitor) {
-            requireAttachment();
+            current = requireAttachment(expected);
+            ReaderConnection connection = requireCard(current);
+            card = connection.status();
         }
-        throw new SCardException(HResult.E_NOTIMPL, what + " is not available yet: the ISO 7816-4 card services"
-                + " are not part of this release");
+        if (card.state() == CardState.ABSENT) {
+            throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the card in '" + current.readerName
+                    + "' was removed; insert one and reconnect before creating " + request.describe());
+        }
+        InterfaceProviders.Provider provider = providers.select(request, card.atrHex());
+        if (provider == null) {
+            throw noInterface(request, current.readerName, card.atrHex());
+        }
+        Object created;
+        try {
+            created = provider.factory().create(new AttachmentView(this, current), userData);
+        } catch (SCardException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new SCardException(HResult.E_FAIL, "the factory " + provider.describe() + " failed to create "
+                    + request.describe() + ": " + e, e);
+        }
+        if (created == null) {
+            throw new SCardException(HResult.E_FAIL, "the factory " + provider.describe() + " returned null for "
+                    + request.describe());
+        }
+        if (!type.isInstance(created)) {
+            throw new SCardException(HResult.E_FAIL, "the factory " + provider.describe() + " returned a "
+                    + created.getClass().getName() + ", which is not an " + type.getSimpleName());
+        }
+        return created;
+    }
+
+    private SCardException noInterface(InterfaceProviders.Request request, String readerName, String atrHex) {
+        StringBuilder message = new StringBuilder("no interface factory provides ").append(request.describe())
+                .append(" for the card in '").append(readerName).append("' (ATR ").append(atrHex).append(')');
+        String why = providers.whyNoMatch(request);
+        if (!why.isEmpty()) {
+            message.append(": ").append(why);
+        }
+        if (request.isStandard()) {
+            message.append("; the generic ISO 7816-4 ").append(request.name())
+                    .append(" comes from the dev.scard.card-services bundle: is it installed and started?");
+        }
+        return new SCardException(HResult.E_NOINTERFACE, message.toString());
     }
 
     /**
@@ -435,6 +572,20 @@ public class CardManager implements ISCardManage {
         }
     }
 
+    /**
+     * The current attachment; with {@code expected} non-null (a call through an {@link AttachmentView}), that
+     * attachment, which must still be the current one.
+     */
+    private Attachment requireAttachment(Attachment expected) {
+        if (expected != null) {
+            if (disposedReason != null || attachment != expected) {
+                throw AttachmentView.ended();
+            }
+            return expected;
+        }
+        return requireAttachment();
+    }
+
     private Attachment requireAttachment() {
         requireUsable();
         Attachment current = attachment;
@@ -463,6 +614,145 @@ public class CardManager implements ISCardManage {
         if (reason != null) {
             throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, "this ISCardManage instance was released: "
                     + reason);
+        }
+    }
+
+    /**
+     * What an {@link SCardInterfaceFactory} receives: this manager, limited to the attachment the interface was
+     * created from. While that attachment lasts (a {@link #reconnect()} keeps it), every call behaves as on the
+     * manager itself, except that {@code attachBy*} fail with {@link HResult#E_FAIL} (the view is attached already)
+     * and {@link #detach()} does nothing (an interface cannot end its creator's attachment). Once the manager
+     * detaches, attaches anew or is released, every call fails with {@link HResult#SCARD_E_INVALID_HANDLE}
+     * ({@code "the attachment this interface was created from has ended"}), except {@link #detach()} (still
+     * nothing) and {@link #isAttached()} ({@code false}). Interfaces created through the view belong to the same
+     * attachment.
+     */
+    private static final class AttachmentView implements ISCardManage {
+        private final CardManager manager;
+        private final Attachment attachment;
+
+        AttachmentView(CardManager manager, Attachment attachment) {
+            this.manager = manager;
+            this.attachment = attachment;
+        }
+
+        static SCardException ended() {
+            return new SCardException(HResult.SCARD_E_INVALID_HANDLE,
+                    "the attachment this interface was created from has ended");
+        }
+
+        private void requireAlive() {
+            if (!isAttached()) {
+                throw ended();
+            }
+        }
+
+        private SCardException cannotAttach() {
+            requireAlive();
+            return new SCardException(HResult.E_FAIL, "this is an interface's view of an attachment to '"
+                    + attachment.readerName + "'; it cannot attach anew");
+        }
+
+        @Override
+        public void attachByHandle(long handle) {
+            throw cannotAttach();
+        }
+
+        @Override
+        public void attachByHandle(CardHandle handle) {
+            throw cannotAttach();
+        }
+
+        @Override
+        public void attachByIfd(String readerName) {
+            throw cannotAttach();
+        }
+
+        @Override
+        public void attachByIfd(String readerName, ShareMode shareMode) {
+            throw cannotAttach();
+        }
+
+        @Override
+        public void attachByIfd(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+            throw cannotAttach();
+        }
+
+        @Override
+        public void detach() {
+            // An interface cannot end the attachment of the manager that created it.
+        }
+
+        @Override
+        public void reconnect() {
+            manager.reconnect(attachment, Disposition.LEAVE);
+        }
+
+        @Override
+        public void reconnect(Disposition initialization) {
+            manager.reconnect(attachment, initialization);
+        }
+
+        @Override
+        public void lock() {
+            manager.lockWithin(attachment, -1L);
+        }
+
+        @Override
+        public void lock(Duration timeout) {
+            manager.lock(attachment, timeout);
+        }
+
+        @Override
+        public void unlock() {
+            manager.unlock(attachment, Disposition.LEAVE);
+        }
+
+        @Override
+        public void unlock(Disposition disposition) {
+            manager.unlock(attachment, disposition);
+        }
+
+        @Override
+        public CardStatus status() {
+            return manager.status(attachment);
+        }
+
+        @Override
+        public boolean isAttached() {
+            return manager.disposedReason == null && manager.attachment == attachment;
+        }
+
+        @Override
+        public byte[] transmit(byte[] commandApdu) {
+            return manager.transmit(attachment, commandApdu);
+        }
+
+        @Override
+        public ISCardFileAccess createFileAccess() {
+            return manager.createStandard(attachment, InterfaceProviders.FILE_ACCESS, ISCardFileAccess.IID,
+                    ISCardFileAccess.class);
+        }
+
+        @Override
+        public ISCardVerify createCHVerification() {
+            return manager.createStandard(attachment, InterfaceProviders.VERIFY, ISCardVerify.IID, ISCardVerify.class);
+        }
+
+        @Override
+        public ISCardAuth createCardAuth() {
+            return manager.createStandard(attachment, InterfaceProviders.AUTH, ISCardAuth.IID, ISCardAuth.class);
+        }
+
+        @Override
+        public Object createInterface(UUID interfaceId, String name, Object userData) {
+            return manager.createInterface(attachment, interfaceId, name, userData);
+        }
+
+        @Override
+        public String toString() {
+            return "ISCardManage view of the attachment to '" + attachment.readerName + "'"
+                    + (isAttached() ? "" : " (ended)");
         }
     }
 }

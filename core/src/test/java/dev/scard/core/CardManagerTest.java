@@ -302,13 +302,4 @@ class CardManagerTest {
         assertThat(handles.size()).isZero();
         assertThat(backend.connections).allMatch(c -> c.closed);
     }
-
-    @Test
-    void cardServicesAreNotImplementedYet() {
-        manager.attachByIfd("R");
-        assertFails(manager::createFileAccess, HResult.E_NOTIMPL, "ISCardFileAccess");
-        assertFails(manager::createCHVerification, HResult.E_NOTIMPL, "ISCardVerify");
-        assertFails(manager::createCardAuth, HResult.E_NOTIMPL, "ISCardAuth");
-        assertFails(() -> manager.createInterface(null, "CryptoProvider", null), HResult.E_NOTIMPL, "CryptoProvider");
-    }
 }

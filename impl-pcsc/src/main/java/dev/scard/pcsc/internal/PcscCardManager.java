@@ -1,12 +1,18 @@
 package dev.scard.pcsc.internal;
 
+import java.util.Map;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.CardManager;
 
@@ -16,7 +22,8 @@ import dev.scard.core.CardManager;
  * backend disposes it: it detaches, releases its lock and connection, and fails later calls with
  * {@code SCARD_E_SERVICE_STOPPED}.
  */
-@Component(scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
+@Component(configurationPid = PcscDefaultServices.PID,
+        scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC,
                 "service.ranking:Integer=50"})
 public final class PcscCardManager extends CardManager {
@@ -31,6 +38,21 @@ public final class PcscCardManager extends CardManager {
     }
 
     /**
+     * Offers an {@link SCardInterfaceFactory} service, with its properties, to this manager's {@code create*}
+     * methods (DESIGN §4); also called when its properties change.
+     */
+    @Reference(name = "interfaceFactory", cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "removeInterfaceFactory", updated = "addInterfaceFactory")
+    void addInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        interfaceProviders().add(factory, properties);
+    }
+
+    /** Withdraws an {@link SCardInterfaceFactory} service that went away. */
+    void removeInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        interfaceProviders().remove(factory, properties);
+    }
+
+    /**
      * Detaches and releases everything; later calls fail with {@code SCARD_E_SERVICE_STOPPED}. When the bundle
      * stops, the whole backend stops first, so no waiting thread takes a lock another manager's release frees.
      */
@@ -38,5 +60,16 @@ public final class PcscCardManager extends CardManager {
     void deactivate() {
         owner.stopIfBundleStopping();
         dispose("the ISCardManage service instance was released or the PC/SC backend stopped");
+    }
+
+    /**
+     * Applies a changed configuration ({@value PcscDefaultServices#PID}: the {@code service.ranking} that
+     * {@code scard:use} writes) in place: SCR puts the new properties on the service registration without
+     * re-activating the component, so the managers in use survive. Consumers with greedy references do not rebind on
+     * such a change; {@link PcscDefaultServices} registers the services that make them.
+     */
+    @Modified
+    void modified() {
+        // Nothing to do here: SCR itself puts the new properties on the service registration.
     }
 }

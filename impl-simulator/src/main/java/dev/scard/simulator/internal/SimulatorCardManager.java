@@ -1,12 +1,18 @@
 package dev.scard.simulator.internal;
 
+import java.util.Map;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.CardManager;
 
@@ -16,7 +22,8 @@ import dev.scard.core.CardManager;
  * the simulator disposes it: it detaches, releases its lock and connection, and fails later calls with
  * {@code SCARD_E_SERVICE_STOPPED}.
  */
-@Component(scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
+@Component(configurationPid = SimulatorDefaultServices.PID,
+        scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 public final class SimulatorCardManager extends CardManager {
@@ -31,6 +38,21 @@ public final class SimulatorCardManager extends CardManager {
     }
 
     /**
+     * Offers an {@link SCardInterfaceFactory} service, with its properties, to this manager's {@code create*}
+     * methods (DESIGN §4); also called when its properties change.
+     */
+    @Reference(name = "interfaceFactory", cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "removeInterfaceFactory", updated = "addInterfaceFactory")
+    void addInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        interfaceProviders().add(factory, properties);
+    }
+
+    /** Withdraws an {@link SCardInterfaceFactory} service that went away. */
+    void removeInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        interfaceProviders().remove(factory, properties);
+    }
+
+    /**
      * Detaches and releases everything; later calls fail with {@code SCARD_E_SERVICE_STOPPED}. When the bundle
      * stops, the whole backend stops first, so no waiting thread takes a lock another manager's release frees.
      * (SCR reports the same deactivation reason, "disposed", for a released instance and for a stopping backend, so
@@ -40,5 +62,16 @@ public final class SimulatorCardManager extends CardManager {
     void deactivate() {
         simulator.stopIfBundleStopping();
         dispose("the ISCardManage service instance was released or the simulator backend stopped");
+    }
+
+    /**
+     * Applies a changed configuration ({@value SimulatorDefaultServices#PID}: the {@code service.ranking} that
+     * {@code scard:use} writes) in place: SCR puts the new properties on the service registration without
+     * re-activating the component, so the managers in use survive. Consumers with greedy references do not rebind on
+     * such a change; {@link SimulatorDefaultServices} registers the services that make them.
+     */
+    @Modified
+    void modified() {
+        // Nothing to do here: SCR itself puts the new properties on the service registration.
     }
 }

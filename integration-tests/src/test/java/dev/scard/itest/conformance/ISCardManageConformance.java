@@ -35,7 +35,6 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
-import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.Worker;
 
 /**
@@ -45,9 +44,10 @@ import dev.scard.itest.support.Worker;
  *
  * <p>Each test starts with a card in {@link #cardReader()} and none in {@link #emptyReader()}, and every
  * test leaves it so: managers it got are detached and released, handles disconnected, threads ended, and
- * {@link #restoreReaders()} puts cards back where they were.
+ * {@link #restoreReaders()} puts cards back where they were. The card services' part of the suite
+ * ({@code createFileAccess} and the interfaces it creates) is in {@link CardServicesConformance}.
  */
-public abstract class ISCardManageConformance extends OsgiTestSupport {
+public abstract class ISCardManageConformance extends CardServicesConformance {
 
     /** How long a caller that should be blocked is watched to make sure it stays blocked. */
     private static final Duration LOCK_GRACE = Duration.ofMillis(300);

@@ -1,0 +1,984 @@
+package dev.scard.cardservices.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.scard.api.FileType;
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardFileAccess;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.RefType;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardFlag;
+import dev.scard.api.SeekOrigin;
+import dev.scard.api.Tlv;
+import dev.scard.cardservices.internal.StatusWords.Kind;
+
+/**
+ * {@link ISCardFileAccess} over ISO 7816-4 commands sent through {@link ISCardManage#transmit(byte[])}.
+ *
+ * <p><b>Selection.</b> The current directory is kept here, as an absolute path, not on the card: every operation
+ * selects what it works on by its absolute path (SELECT with {@code P1=08}, path from the MF; file by file with
+ * {@code P1=00} on cards that refuse path selection), so other interfaces, other applications and raw APDUs
+ * that select other files in between do no harm. The SELECT asks for the FCP, so every operation sees the
+ * file's current size, record count and life cycle. A caller that needs several calls to be atomic with respect
+ * to other applications holds the manager's lock around them, as for any shared PC/SC card.
+ *
+ * <p><b>Large files.</b> READ BINARY and UPDATE BINARY move up to 32,768 bytes per APDU with extended lengths
+ * (falling back to short APDUs of 256/255 bytes for good once the card answers {@code 6700} or the reader refuses
+ * an extended APDU), and use the odd instructions {@code B1}/{@code D7} (offset data object {@code 54}) beyond
+ * offset 32,767.
+ *
+ * <p><b>Listing.</b> ISO 7816-4 has no command to list a DF. {@link #directory} (and the non-recursive
+ * {@link #delete} of a DF, and opening by short identifier, {@code sfi:}) select the DF and ask the card's own
+ * listing command, LIST FILES ({@code 80 16 00 00}, CardOS-style, as the simulated card offers it), then select each
+ * listed file once for its FCP: {@code directory} of a DF with n files costs 2 + n APDUs. A card without that
+ * command ({@code 6D00}, {@code 6E00}, {@code 6A86}, {@code 6A81}, {@code 6881}) gets probed instead, every file
+ * identifier with a SELECT (65,533 APDUs, seconds through PC/SC), and this interface remembers not to ask it again
+ * ({@link Listing}).
+ *
+ * <p>Thread-safe: every method is synchronized on this object.
+ */
+final class IsoFileAccess implements ISCardFileAccess {
+
+    /** The most files open at once through one interface. */
+    static final int MAX_OPEN_FILES = 256;
+    /** The most bytes one extended READ BINARY or UPDATE BINARY moves. */
+    static final int MAX_EXTENDED_CHUNK = 32768;
+    /** The highest offset the even READ/UPDATE BINARY instructions can address (15 bits of P1-P2). */
+    static final int MAX_EVEN_OFFSET = 0x7FFF;
+
+    private static final int CLA = 0x00;
+    private static final int INS_SELECT = 0xA4;
+    private static final int INS_READ_BINARY = 0xB0;
+    private static final int INS_READ_BINARY_ODD = 0xB1;
+    private static final int INS_UPDATE_BINARY = 0xD6;
+    private static final int INS_UPDATE_BINARY_ODD = 0xD7;
+    private static final int INS_READ_RECORD = 0xB2;
+    private static final int INS_UPDATE_RECORD = 0xDC;
+    private static final int INS_APPEND_RECORD = 0xE2;
+    private static final int INS_CREATE_FILE = 0xE0;
+    private static final int INS_DELETE_FILE = 0xE4;
+    private static final int INS_DEACTIVATE_FILE = 0x04;
+    private static final int INS_ACTIVATE_FILE = 0x44;
+
+    private final CardChannel card;
+    private final Listing listing;
+    /** The current directory, absolute: starts at the MF. */
+    private List<Integer> currentDir = List.of(CardPath.MF);
+    /** The file GetFileCapabilities reports on: the last one opened or changed to. */
+    private List<Integer> currentFile = List.of(CardPath.MF);
+    private final Map<Long, OpenFile> files = new HashMap<>();
+    private long nextHandle = 1;
+    /** Set once the card refused SELECT by path ({@code P1=08}); then files are selected one level at a time. */
+    private boolean stepwiseSelect;
+    /** The path of the last SELECT by path with the FCP, and its command (never changed once built). */
+    private List<Integer> lastSelected = List.of();
+    private byte[] lastSelectCommand;
+
+    /** An open file: where it is and where its position stands, and what its last SELECT said about it. */
+    private static final class OpenFile {
+        final List<Integer> path;
+        final String name;
+        Fcp fcp;
+        long position;
+
+        OpenFile(List<Integer> path, Fcp fcp) {
+            this.path = path;
+            this.name = CardPath.format(path);
+            this.fcp = fcp;
+        }
+
+        boolean records() {
+            return fcp.isRecordFile();
+        }
+
+        /** The end of the file in its units (bytes or records), or -1 when the FCP does not tell. */
+        long limit() {
+            return records() ? fcp.recordCount() : fcp.size();
+        }
+    }
+
+    /** What a SELECT found. */
+    private record Selected(List<Integer> path, Fcp fcp, boolean deactivated) {
+    }
+
+    IsoFileAccess(ISCardManage manager) {
+        this.card = new CardChannel(manager);
+        this.listing = new Listing(card, path -> rawSelect(path, true));
+    }
+
+    // ---- directories -----------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void changeDir(RefType refType, String newDir) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, newDir);
+        List<Integer> target = switch (spec.form()) {
+            case IDS -> CardPath.resolve(currentDir, spec);
+            case NAME -> resolveName(spec.name(), "cannot change to " + CardPath.quote(newDir));
+            case SHORT -> throw new SCardException(HResult.SCARD_E_NO_DIR, "cannot change to " + CardPath.quote(newDir)
+                    + ": a short identifier names an EF, not a directory");
+        };
+        String what = "cannot change to " + CardPath.format(target);
+        Selected selected = select(target, true, Kind.DIRECTORY, what);
+        if (!selected.fcp().isDirectory() && !selected.fcp().isEmpty()) {
+            throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
+        }
+        if (selected.deactivated()) {
+            throw invalidated(what, selected);
+        }
+        currentDir = target;
+        currentFile = target;
+    }
+
+    @Override
+    public synchronized String getCurrentDir() {
+        card.requireAlive();
+        return CardPath.format(currentDir);
+    }
+
+    @Override
+    public synchronized List<String> directory(FileType fileType) {
+        card.requireAlive();
+        if (fileType == null) {
+            throw CardChannel.invalid("file type must not be null");
+        }
+        String what = "cannot list " + CardPath.format(currentDir);
+        Selected dir = select(currentDir, true, Kind.DIRECTORY, what);
+        if (dir.deactivated()) {
+            throw invalidated(what, dir);
+        }
+        List<Listing.Entry> children = listing.children(currentDir, what);
+        List<String> names = new ArrayList<>();
+        for (Listing.Entry child : children) {
+            if (matches(fileType, child)) {
+                names.add(String.format("%04X", child.fid()));
+            }
+        }
+        return names;
+    }
+
+    private static boolean matches(FileType wanted, Listing.Entry child) {
+        return switch (wanted) {
+            case ALL_FILES -> true;
+            case DIRECTORIES, DIRECTORY_FILE -> child.directory();
+            case FILES -> !child.directory();
+            default -> !child.directory() && child.type() == wanted;
+        };
+    }
+
+    // ---- open, close, read, write, seek ----------------------------------------------------------------------
+
+    @Override
+    public synchronized long open(RefType refType, String pathSpec) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+        String what = "cannot open " + CardPath.quote(pathSpec);
+        List<Integer> target = target(spec, what);
+        what = "cannot open " + CardPath.format(target);
+        Selected selected = select(target, true, Kind.FILE, what);
+        if (selected.fcp().isDirectory()) {
+            throw new SCardException(HResult.SCARD_E_NO_FILE, what + ": it is a directory, not a file");
+        }
+        if (selected.deactivated()) {
+            throw invalidated(what, selected);
+        }
+        if (files.size() >= MAX_OPEN_FILES) {
+            throw new SCardException(HResult.E_OUTOFMEMORY, what + ": " + MAX_OPEN_FILES
+                    + " files are open through this interface already; close some");
+        }
+        long handle = nextHandle++;
+        files.put(handle, new OpenFile(target, selected.fcp()));
+        currentFile = target;
+        return handle;
+    }
+
+    @Override
+    public synchronized void close(long fileHandle) {
+        card.requireAlive();
+        file(fileHandle);
+        files.remove(fileHandle);
+    }
+
+    @Override
+    public synchronized byte[] read(long fileHandle, int bytesToRead, Set<SCardFlag> flags) {
+        card.requireAlive();
+        OpenFile file = file(fileHandle);
+        CardChannel.checkFlags(flags);
+        if (bytesToRead < 0) {
+            throw CardChannel.invalid("cannot read " + file.name + ": bytes to read must not be negative, was "
+                    + bytesToRead);
+        }
+        String what = "cannot read " + file.name;
+        refresh(file, Kind.READ, what);
+        return file.records() ? readRecord(file, bytesToRead, what) : readBinary(file, bytesToRead, what);
+    }
+
+    private byte[] readBinary(OpenFile file, int bytesToRead, String what) {
+        long size = file.fcp.size();
+        long position = file.position;
+        if (size >= 0 && position >= size) {
+            throw endOfFile(what, position, size + " bytes");
+        }
+        long available = size >= 0 ? size - position : Long.MAX_VALUE;
+        long wanted = bytesToRead == 0 ? available : Math.min(bytesToRead, available);
+        if (wanted > Integer.MAX_VALUE - 8) {
+            wanted = Integer.MAX_VALUE - 8;
+        }
+        // Every byte is copied once: straight out of the answer when one APDU brings everything (the usual case with
+        // extended lengths), else into a result allocated once (size known) or grown.
+        byte[] result = null;
+        int done = 0;
+        while (done < wanted) {
+            long offset = position + done;
+            boolean odd = offset > MAX_EVEN_OFFSET;
+            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? Apdu.MAX_SHORT_NE - 4 : Apdu.MAX_SHORT_NE);
+            int chunk = (int) Math.min(wanted - done, room);
+            Apdu.Response response = readChunk(offset, chunk);
+            if (response == null) {
+                continue; // extended APDUs refused: short ones from now on
+            }
+            int sw = response.sw();
+            if (sw == StatusWords.WRONG_PARAMETERS_OFFSET && done > 0) {
+                break; // the end, found where the FCP did not say
+            }
+            if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE_BEFORE_LE) {
+                throw StatusWords.failure(sw, Kind.READ, what + " at offset " + offset);
+            }
+            int from = 0;
+            int got = response.length();
+            if (odd) {
+                int[] value = oddDataValue(response, what);
+                from = value[0];
+                got = value[1];
+            }
+            int take = (int) Math.min(got, wanted - done);
+            if (result == null && (take == wanted || got < chunk || sw == StatusWords.END_OF_FILE_BEFORE_LE)) {
+                result = response.copyOfRange(from, take);
+                done = take;
+                break;
+            }
+            if (result == null) {
+                result = new byte[(int) Math.min(wanted, size >= 0 ? wanted : 65536)];
+            } else if (done + take > result.length) {
+                result = Arrays.copyOf(result, (int) Math.min(wanted, Math.max(2L * result.length, done + take)));
+            }
+            response.copy(from, result, done, take);
+            done += take;
+            if (got < chunk || sw == StatusWords.END_OF_FILE_BEFORE_LE) {
+                break;
+            }
+        }
+        if (done == 0) {
+            throw endOfFile(what, position, size >= 0 ? size + " bytes" : "an unknown number of bytes");
+        }
+        if (done < result.length) {
+            result = Arrays.copyOf(result, done);
+        }
+        file.position = position + done;
+        return result;
+    }
+
+    /**
+     * One READ BINARY of up to {@code chunk} bytes at {@code offset}: extended when it pays, odd beyond 32767; null
+     * when the card or reader refused an extended APDU (the caller retries in short pieces).
+     */
+    private Apdu.Response readChunk(long offset, int chunk) {
+        boolean odd = offset > MAX_EVEN_OFFSET;
+        int ne = odd ? chunk + 4 : chunk; // B1 wraps the data in DO 53
+        byte[] command = readBinaryCommand(offset, ne, odd);
+        return ne > Apdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
+    }
+
+    private static byte[] readBinaryCommand(long offset, int ne, boolean odd) {
+        if (!odd) {
+            return Apdu.command(CLA, INS_READ_BINARY, (int) (offset >> 8), (int) offset, null, ne);
+        }
+        return Apdu.command(CLA, INS_READ_BINARY_ODD, 0x00, 0x00, BerTlv.encode(0x54, BerTlv.unsigned(offset)), ne);
+    }
+
+    /**
+     * Where the data of an odd-instruction answer lies: the value of its discretionary data object {@code 53}, as
+     * {offset, length} in the response (an empty answer is no data).
+     */
+    private static int[] oddDataValue(Apdu.Response response, String what) {
+        int n = response.length();
+        if (n == 0) {
+            return new int[] {0, 0};
+        }
+        if (n >= 2 && response.byteAt(0) == 0x53) {
+            int first = response.byteAt(1);
+            int header = 2;
+            int length = first;
+            if (first > 0x80 && first <= 0x83 && n >= 2 + first - 0x80) {
+                header = 2 + first - 0x80;
+                length = 0;
+                for (int i = 2; i < header; i++) {
+                    length = (length << 8) | response.byteAt(i);
+                }
+            } else if (first >= 0x80) {
+                header = -1;
+            }
+            if (header > 0 && header + length == n) {
+                return new int[] {header, length};
+            }
+        }
+        throw new SCardException(HResult.SCARD_E_UNEXPECTED, what + ": the card's odd-instruction READ BINARY"
+                + " answer is not a data object 53");
+    }
+
+    private byte[] readRecord(OpenFile file, int bytesToRead, String what) {
+        long count = file.fcp.recordCount();
+        long position = file.position;
+        if (count >= 0 && position >= count) {
+            throw endOfFile(what, position, count + " records");
+        }
+        if (position > 253) {
+            throw endOfFile(what, position, "at most 254 addressable records");
+        }
+        int recordSize = file.fcp.maxRecordSize();
+        int ne = recordSize > Apdu.MAX_SHORT_NE && card.extendedAllowed() ? recordSize : Apdu.MAX_SHORT_NE;
+        byte[] command = Apdu.command(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null, ne);
+        Apdu.Response response = ne > Apdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
+        if (response == null) {
+            response = card.send(Apdu.command(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null,
+                    Apdu.MAX_SHORT_NE));
+        }
+        int sw = response.sw();
+        if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE_BEFORE_LE) {
+            throw StatusWords.failure(sw, Kind.READ, what + " record " + (position + 1));
+        }
+        byte[] record = response.data();
+        file.position = position + 1;
+        return bytesToRead > 0 && bytesToRead < record.length ? Arrays.copyOf(record, bytesToRead) : record;
+    }
+
+    private static SCardException endOfFile(String what, long position, String size) {
+        return new SCardException(HResult.SCARD_W_EOF, what + ": the position " + position
+                + " is at the end of the file (" + size + ")");
+    }
+
+    @Override
+    public synchronized void write(long fileHandle, byte[] data, Set<SCardFlag> flags) {
+        card.requireAlive();
+        OpenFile file = file(fileHandle);
+        CardChannel.checkFlags(flags);
+        if (data == null) {
+            throw CardChannel.invalid("cannot write to " + file.name + ": data must not be null");
+        }
+        if (data.length == 0) {
+            return;
+        }
+        String what = "cannot write " + data.length + " bytes to " + file.name;
+        refresh(file, Kind.WRITE, what);
+        if (file.records()) {
+            writeRecord(file, data, what);
+        } else {
+            long size = file.fcp.size();
+            if (size >= 0 && file.position + data.length > size) {
+                throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + " at position " + file.position
+                        + ": the file has " + size + " bytes, room for " + Math.max(0, size - file.position));
+            }
+            updateBinary(file.position, data, what);
+            file.position += data.length;
+        }
+    }
+
+    /** UPDATE BINARY of {@code data} at {@code offset} into the selected EF, in as few APDUs as the card takes. */
+    private void updateBinary(long offset, byte[] data, String what) {
+        int done = 0;
+        while (done < data.length) {
+            long at = offset + done;
+            boolean odd = at > MAX_EVEN_OFFSET;
+            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? Apdu.MAX_SHORT_NC - 10
+                    : Apdu.MAX_SHORT_NC);
+            int chunk = Math.min(data.length - done, room);
+            byte[] piece = Arrays.copyOfRange(data, done, done + chunk);
+            byte[] command = updateBinaryCommand(at, piece, odd);
+            Apdu.Response response;
+            if (command.length > 4 + 1 + Apdu.MAX_SHORT_NC) {
+                response = card.sendExtended(command);
+                if (response == null) {
+                    continue; // short only from now on: the next round sends a smaller piece
+                }
+            } else {
+                response = card.send(command);
+            }
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.WRITE, what + " at offset " + at);
+            }
+            done += chunk;
+        }
+    }
+
+    private static byte[] updateBinaryCommand(long offset, byte[] piece, boolean odd) {
+        if (!odd) {
+            return Apdu.command(CLA, INS_UPDATE_BINARY, (int) (offset >> 8), (int) offset, piece, 0);
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream(piece.length + 10);
+        BerTlv.write(body, 0x54, BerTlv.unsigned(offset));
+        BerTlv.write(body, 0x53, piece);
+        return Apdu.command(CLA, INS_UPDATE_BINARY_ODD, 0x00, 0x00, body.toByteArray(), 0);
+    }
+
+    private void writeRecord(OpenFile file, byte[] data, String what) {
+        FileType type = file.fcp.fileType();
+        int recordSize = file.fcp.maxRecordSize();
+        if (recordSize >= 0 && data.length > recordSize) {
+            throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": its records hold at most "
+                    + recordSize + " bytes");
+        }
+        if ((type == FileType.FIXED_EF || type == FileType.CYCLIC_EF) && recordSize >= 0
+                && data.length != recordSize) {
+            throw CardChannel.invalid(what + ": its records have exactly " + recordSize + " bytes");
+        }
+        long count = file.fcp.recordCount();
+        long position = file.position;
+        byte[] command;
+        String where;
+        if (count < 0 || position < count) {
+            if (position > 253) {
+                throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": record " + (position + 1)
+                        + " cannot be addressed");
+            }
+            command = Apdu.command(CLA, INS_UPDATE_RECORD, (int) position + 1, 0x04, data, 0);
+            where = " (record " + (position + 1) + ")";
+        } else {
+            command = Apdu.command(CLA, INS_APPEND_RECORD, 0x00, 0x00, data, 0);
+            where = " (a new record)";
+        }
+        Apdu.Response response = card.send(command);
+        if (!response.ok()) {
+            throw StatusWords.failure(response.sw(), Kind.WRITE, what + where);
+        }
+        file.position = position + 1;
+    }
+
+    @Override
+    public synchronized long seek(long fileHandle, SeekOrigin origin, long offset) {
+        card.requireAlive();
+        OpenFile file = file(fileHandle);
+        if (origin == null) {
+            throw CardChannel.invalid("cannot seek in " + file.name + ": origin must not be null");
+        }
+        long limit = file.limit();
+        String unit = file.records() ? " records" : " bytes";
+        long base = switch (origin) {
+            case FROM_BEGINNING -> 0;
+            case RELATIVE -> file.position;
+            case FROM_END -> {
+                if (limit < 0) {
+                    throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name
+                            + " from the end: the card does not tell its size");
+                }
+                yield limit;
+            }
+        };
+        long target;
+        try {
+            target = Math.addExact(base, offset);
+        } catch (ArithmeticException e) {
+            target = -1;
+        }
+        if (target < 0 || (limit >= 0 && target > limit)) {
+            throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name + " to " + origin
+                    + " " + offset + ": the position must stay within 0 to "
+                    + (limit >= 0 ? limit + unit : "the end"));
+        }
+        file.position = target;
+        return target;
+    }
+
+    // ---- properties ------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized List<Tlv> getFileCapabilities(List<Tlv> query, Set<SCardFlag> flags) {
+        card.requireAlive();
+        CardChannel.checkFlags(flags);
+        if (query == null) {
+            throw CardChannel.invalid("query must not be null (an empty list asks for every property)");
+        }
+        int[] tags = new int[query.size()];
+        for (int i = 0; i < tags.length; i++) {
+            Tlv entry = query.get(i);
+            if (entry == null) {
+                throw CardChannel.invalid("query must not contain null");
+            }
+            tags[i] = entry.tag();
+        }
+        String what = "cannot get the properties of " + CardPath.format(currentFile);
+        return entries(select(currentFile, true, Kind.FILE, what).fcp(), tags, what);
+    }
+
+    @Override
+    public synchronized List<Tlv> getProperties(RefType refType, String pathSpec, Set<SCardFlag> flags,
+            int... tags) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+        CardChannel.checkFlags(flags);
+        if (tags == null) {
+            throw CardChannel.invalid("tags must not be null (none asks for every property)");
+        }
+        String what = "cannot get the properties of " + CardPath.quote(pathSpec);
+        List<Integer> target = target(spec, what);
+        what = "cannot get the properties of " + CardPath.format(target);
+        return entries(select(target, true, Kind.FILE, what).fcp(), tags, what);
+    }
+
+    private static List<Tlv> entries(Fcp fcp, int[] tags, String what) {
+        if (tags.length == 0) {
+            return fcp.entries();
+        }
+        List<Tlv> result = new ArrayList<>(tags.length);
+        for (int tag : tags) {
+            if (tag <= 0 || tag > 0xFFFFFF) {
+                throw CardChannel.invalid(what + String.format(": tag 0x%X is out of range", tag));
+            }
+            byte[] value = fcp.value(tag);
+            result.add(value == null ? Tlv.missing(tag) : Tlv.of(tag, value));
+        }
+        return result;
+    }
+
+    @Override
+    public synchronized void setProperties(RefType refType, String pathSpec, List<Tlv> properties,
+            Set<SCardFlag> flags) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+        CardChannel.checkFlags(flags);
+        if (properties == null) {
+            throw CardChannel.invalid("properties must not be null");
+        }
+        String what = "cannot set the properties of " + CardPath.quote(pathSpec);
+        Boolean activate = null;
+        for (Tlv property : properties) {
+            if (property == null) {
+                throw CardChannel.invalid(what + ": properties must not contain null");
+            }
+            if (property.tag() != Fcp.TAG_LIFE_CYCLE) {
+                throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + String.format(": ISO 7816-4 has"
+                        + " no command to change FCP tag %X; only the life cycle status 8A (05 activated, 04"
+                        + " deactivated) can be set", property.tag()));
+            }
+            byte[] value = property.value();
+            if (!property.valid() || value.length != 1) {
+                throw CardChannel.invalid(what + ": the life cycle status 8A takes one byte");
+            }
+            activate = switch (value[0] & 0xFF) {
+                case 0x05, 0x07 -> Boolean.TRUE;
+                case 0x04, 0x06 -> Boolean.FALSE;
+                default -> throw CardChannel.invalid(what + String.format(": life cycle status %02X cannot be set;"
+                        + " use 05 (activated) or 04 (deactivated)", value[0] & 0xFF));
+            };
+        }
+        List<Integer> target = target(spec, what);
+        if (activate != null) {
+            lifeCycle(target, activate, (activate ? "cannot rehabilitate " : "cannot invalidate ")
+                    + CardPath.format(target));
+        } else {
+            select(target, false, Kind.FILE, "cannot set the properties of " + CardPath.format(target));
+        }
+    }
+
+    // ---- create, delete, invalidate, rehabilitate ------------------------------------------------------------
+
+    @Override
+    public synchronized void create(RefType refType, String pathSpec, List<Tlv> properties, Set<SCardFlag> flags,
+            byte[] initialData) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+        CardChannel.checkFlags(flags);
+        String what = "cannot create " + CardPath.quote(pathSpec);
+        if (properties == null) {
+            throw CardChannel.invalid(what + ": properties must not be null");
+        }
+        boolean preallocate = flags.contains(SCardFlag.PREALLOCATE);
+        if (preallocate && initialData == null) {
+            throw CardChannel.invalid(what + ": PREALLOCATE needs initial data");
+        }
+        if (!preallocate && initialData != null && initialData.length > 0) {
+            throw CardChannel.invalid(what + ": initial data is written only with SCardFlag.PREALLOCATE");
+        }
+        Map<Integer, byte[]> fcp = new LinkedHashMap<>();
+        for (Tlv property : properties) {
+            if (property == null) {
+                throw CardChannel.invalid(what + ": properties must not contain null");
+            }
+            if (!BerTlv.validTag(property.tag()) || property.tag() == Fcp.TEMPLATE_FCP) {
+                throw CardChannel.invalid(what + String.format(": %X is not an FCP entry tag (give the entries of"
+                        + " template 62, not the template)", property.tag()));
+            }
+            if (fcp.put(property.tag(), property.value()) != null) {
+                throw CardChannel.invalid(what + String.format(": tag %X is given twice", property.tag()));
+            }
+        }
+        List<Integer> parent;
+        int fid;
+        switch (spec.form()) {
+            case IDS -> {
+                List<Integer> target = CardPath.resolve(currentDir, spec);
+                if (target.size() < 2) {
+                    throw CardChannel.invalid(what + ": the MF cannot be created");
+                }
+                parent = CardPath.parent(target);
+                fid = target.get(target.size() - 1);
+                byte[] given = fcp.get(Fcp.TAG_FID);
+                if (given != null && !Arrays.equals(given, new byte[] {(byte) (fid >> 8), (byte) fid})) {
+                    throw CardChannel.invalid(what + ": property 83 (file identifier) "
+                            + HexFormat.of().withUpperCase().formatHex(given) + " contradicts the path");
+                }
+                fcp.put(Fcp.TAG_FID, new byte[] {(byte) (fid >> 8), (byte) fid});
+            }
+            case NAME -> {
+                byte[] given = fcp.get(Fcp.TAG_FID);
+                if (given == null || given.length != 2) {
+                    throw CardChannel.invalid(what + ": a DF created by name needs property 83 (its 2-byte file"
+                            + " identifier)");
+                }
+                byte[] name = fcp.get(Fcp.TAG_DF_NAME);
+                if (name != null && !Arrays.equals(name, spec.name())) {
+                    throw CardChannel.invalid(what + ": property 84 (DF name) contradicts the path");
+                }
+                fcp.put(Fcp.TAG_DF_NAME, spec.name());
+                parent = currentDir;
+                fid = ((given[0] & 0xFF) << 8) | (given[1] & 0xFF);
+            }
+            default -> throw CardChannel.invalid(what + ": a new file is named by its file identifier (BY_ID) or,"
+                    + " for a DF, by its name (BY_NAME); a short identifier goes into property 88");
+        }
+        if (!fcp.containsKey(Fcp.TAG_DESCRIPTOR)) {
+            throw CardChannel.invalid(what + ": properties need a file descriptor (tag 82)");
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<Integer, byte[]> entry : fcp.entrySet()) {
+            BerTlv.write(body, entry.getKey(), entry.getValue());
+        }
+        Fcp planned = Fcp.of(toTlvs(fcp));
+        List<Integer> target = CardPath.child(parent, fid);
+        what = "cannot create " + CardPath.format(target);
+        boolean writeData = preallocate && initialData.length > 0;
+        if (writeData) {
+            if (planned.fileType() != FileType.TRANSPARENT_EF) {
+                throw CardChannel.invalid(what + ": initial data can be written only into a transparent EF");
+            }
+            long size = planned.size() >= 0 ? planned.size() : BerTlv.number(fcp.getOrDefault(Fcp.TAG_TOTAL_SIZE,
+                    new byte[0]));
+            if (size >= 0 && initialData.length > size) {
+                throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": " + initialData.length
+                        + " bytes of initial data do not fit into its " + size + " bytes");
+            }
+        }
+        byte[] template = BerTlv.encode(Fcp.TEMPLATE_FCP, body.toByteArray());
+        if (template.length > Apdu.MAX_SHORT_NC && !card.extendedAllowed()) {
+            throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than a short APDU"
+                    + " carries");
+        }
+        Selected dir = select(parent, true, Kind.DIRECTORY, what);
+        if (!dir.fcp().isDirectory() && !dir.fcp().isEmpty()) {
+            throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
+                    + " is not a directory");
+        }
+        Apdu.Response response = card.send(Apdu.command(CLA, INS_CREATE_FILE, 0x00, 0x00, template, 0));
+        if (!response.ok()) {
+            throw StatusWords.failure(response.sw(), Kind.CREATE, what);
+        }
+        if (writeData) {
+            String writing = "created " + CardPath.format(target) + " but cannot write its initial data";
+            select(target, false, Kind.FILE, writing);
+            updateBinary(0, initialData, writing);
+        }
+    }
+
+    private static List<Tlv> toTlvs(Map<Integer, byte[]> entries) {
+        List<Tlv> list = new ArrayList<>();
+        entries.forEach((tag, value) -> list.add(Tlv.of(tag, value)));
+        return list;
+    }
+
+    @Override
+    public synchronized void delete(RefType refType, String pathSpec, Set<SCardFlag> flags) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+        CardChannel.checkFlags(flags);
+        String what = "cannot delete " + CardPath.quote(pathSpec);
+        if (flags.contains(SCardFlag.RECURSIVE) && flags.contains(SCardFlag.NON_RECURSIVE)) {
+            throw CardChannel.invalid(what + ": RECURSIVE and NON_RECURSIVE exclude each other");
+        }
+        List<Integer> target = target(spec, what);
+        what = "cannot delete " + CardPath.format(target);
+        if (target.size() < 2) {
+            throw CardChannel.invalid(what + ": the MF cannot be deleted");
+        }
+        Selected selected = select(target, true, Kind.FILE, what);
+        if (selected.fcp().isDirectory() && !flags.contains(SCardFlag.RECURSIVE)) {
+            if (listing.hasChildren(target, what + " without SCardFlag.RECURSIVE")) {
+                throw CardChannel.invalid(what + ": the directory is not empty; delete it with"
+                        + " SCardFlag.RECURSIVE");
+            }
+            select(target, false, Kind.FILE, what);
+        }
+        Apdu.Response response = card.send(Apdu.command(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
+        if (!response.ok()) {
+            throw StatusWords.failure(response.sw(), Kind.FILE, what);
+        }
+        if (startsWith(currentDir, target)) {
+            currentDir = CardPath.parent(target);
+        }
+        if (startsWith(currentFile, target)) {
+            currentFile = currentDir;
+        }
+    }
+
+    private static boolean startsWith(List<Integer> path, List<Integer> prefix) {
+        return path.size() >= prefix.size() && path.subList(0, prefix.size()).equals(prefix);
+    }
+
+    @Override
+    public synchronized void invalidate(String pathSpec, Set<SCardFlag> flags) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
+        CardChannel.checkFlags(flags);
+        List<Integer> target = target(spec, "cannot invalidate " + CardPath.quote(pathSpec));
+        lifeCycle(target, false, "cannot invalidate " + CardPath.format(target));
+    }
+
+    @Override
+    public synchronized void rehabilitate(String pathSpec, Set<SCardFlag> flags) {
+        card.requireAlive();
+        CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
+        CardChannel.checkFlags(flags);
+        List<Integer> target = target(spec, "cannot rehabilitate " + CardPath.quote(pathSpec));
+        lifeCycle(target, true, "cannot rehabilitate " + CardPath.format(target));
+    }
+
+    /** Selects {@code target} and sends ACTIVATE FILE or DEACTIVATE FILE for it. */
+    private void lifeCycle(List<Integer> target, boolean activate, String what) {
+        select(target, false, Kind.FILE, what);
+        Apdu.Response response = card.send(Apdu.command(CLA, activate ? INS_ACTIVATE_FILE : INS_DEACTIVATE_FILE,
+                0x00, 0x00, null, 0));
+        if (!response.ok()) {
+            throw StatusWords.failure(response.sw(), Kind.OTHER, what);
+        }
+    }
+
+    // ---- handles, paths, selection ---------------------------------------------------------------------------
+
+    private OpenFile file(long handle) {
+        OpenFile file = files.get(handle);
+        if (file == null) {
+            throw new SCardException(HResult.SCARD_E_INVALID_HANDLE, "file handle " + handle
+                    + " is not open (never opened through this interface, or closed)");
+        }
+        return file;
+    }
+
+    /** Selects an open file again (fresh FCP); an invalidated file fails. */
+    private void refresh(OpenFile file, Kind kind, String what) {
+        Selected selected = select(file.path, true, kind, what);
+        if (selected.deactivated()) {
+            throw invalidated(what, selected);
+        }
+        file.fcp = selected.fcp();
+    }
+
+    private static SCardException invalidated(String what, Selected selected) {
+        return new SCardException(HResult.SCARD_E_NO_ACCESS, what + ": " + CardPath.format(selected.path())
+                + " is invalidated (deactivated); rehabilitate it first");
+    }
+
+    /** The absolute path a parsed path names: resolves {@code ..}, DF names and short identifiers. */
+    private List<Integer> target(CardPath.Spec spec, String what) {
+        return switch (spec.form()) {
+            case IDS -> CardPath.resolve(currentDir, spec);
+            case NAME -> resolveName(spec.name(), what);
+            case SHORT -> resolveShortId(spec.sfi(), what);
+        };
+    }
+
+    /**
+     * The absolute path of the DF named {@code name}: SELECT by DF name, then up through the parents (SELECT
+     * {@code P1=03}) reading each one's file identifier; on cards that cannot select a parent, the DF must be a
+     * child of the MF.
+     */
+    private List<Integer> resolveName(byte[] name, String what) {
+        String hex = HexFormat.of().withUpperCase().formatHex(name);
+        Apdu.Response response = card.send(Apdu.command(CLA, INS_SELECT, 0x04, 0x04, name, Apdu.MAX_SHORT_NE));
+        if (response.sw() == StatusWords.FILE_NOT_FOUND) {
+            throw StatusWords.notFound(Kind.DIRECTORY, what + ": no DF is named " + hex + " ("
+                    + StatusWords.describe(response.sw()) + ")");
+        }
+        checkSelected(response, Kind.DIRECTORY, what + ": selecting DF name " + hex);
+        Fcp fcp = parseFcp(response, what);
+        int fid = fcp.fid();
+        if (fid < 0) {
+            throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + ": the FCP of DF " + hex
+                    + " has no file identifier, so it cannot be reached by path");
+        }
+        List<Integer> reversed = new ArrayList<>();
+        reversed.add(fid);
+        while (fid != CardPath.MF) {
+            if (reversed.size() > CardPath.MAX_DEPTH) {
+                throw new SCardException(HResult.SCARD_E_UNEXPECTED, what + ": DF " + hex + " lies deeper than "
+                        + CardPath.MAX_DEPTH + " levels");
+            }
+            Apdu.Response parent = card.send(Apdu.command(CLA, INS_SELECT, 0x03, 0x04, null, Apdu.MAX_SHORT_NE));
+            if (!parent.ok() && parent.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
+                return nameUnderMf(name, fid, what, hex);
+            }
+            fid = parseFcp(parent, what).fid();
+            if (fid < 0) {
+                return nameUnderMf(name, reversed.get(reversed.size() - 1), what, hex);
+            }
+            reversed.add(fid);
+        }
+        List<Integer> path = new ArrayList<>();
+        for (int i = reversed.size() - 1; i >= 0; i--) {
+            path.add(reversed.get(i));
+        }
+        return List.copyOf(path);
+    }
+
+    private List<Integer> nameUnderMf(byte[] name, int fid, String what, String hex) {
+        List<Integer> guess = List.of(CardPath.MF, fid);
+        Apdu.Response response = rawSelect(guess, true);
+        if (response.ok() || response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED) {
+            byte[] found = parseFcp(response, what).dfName();
+            if (found != null && Arrays.equals(found, name)) {
+                return guess;
+            }
+        }
+        throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + ": cannot tell where DF " + hex
+                + " lies in the file tree (the card does not select parent DFs)");
+    }
+
+    /** The absolute path of the EF with short identifier {@code sfi} in the current directory. */
+    private List<Integer> resolveShortId(int sfi, String what) {
+        String dir = CardPath.format(currentDir);
+        Selected selected = select(currentDir, true, Kind.DIRECTORY, what);
+        if (selected.deactivated()) {
+            throw invalidated(what, selected);
+        }
+        int fid = listing.findShortId(currentDir, sfi, what);
+        if (fid >= 0) {
+            return CardPath.child(currentDir, fid);
+        }
+        throw new SCardException(HResult.SCARD_E_FILE_NOT_FOUND, what + String.format(": no EF of %s has the short"
+                + " identifier %02X", dir, sfi));
+    }
+
+    /**
+     * Selects an absolute path, asking for the FCP when {@code withFcp}; on {@code 6A82} finds out which part of the
+     * path is missing.
+     */
+    private Selected select(List<Integer> path, boolean withFcp, Kind kind, String what) {
+        Apdu.Response response = rawSelect(path, withFcp);
+        if (response.sw() == StatusWords.FILE_NOT_FOUND) {
+            throw notFound(path, kind == Kind.DIRECTORY, what);
+        }
+        checkSelected(response, kind, what);
+        Fcp fcp = withFcp ? parseFcp(response, what) : Fcp.EMPTY;
+        return new Selected(path, fcp, response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED || fcp.isDeactivated());
+    }
+
+    private static void checkSelected(Apdu.Response response, Kind kind, String what) {
+        if (!response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
+            throw StatusWords.failure(response.sw(), kind, what);
+        }
+    }
+
+    private static Fcp parseFcp(Apdu.Response response, String what) {
+        try {
+            return response.fcp();
+        } catch (IllegalArgumentException e) {
+            throw new SCardException(HResult.SCARD_E_UNEXPECTED, what + ": the card's FCP is malformed ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    /** SELECT by path from the MF, or level by level when the card does not select by path. */
+    private Apdu.Response rawSelect(List<Integer> path, boolean withFcp) {
+        int p2 = withFcp ? 0x04 : 0x0C;
+        int ne = withFcp ? Apdu.MAX_SHORT_NE : 0;
+        if (path.size() == 1) {
+            return card.send(Apdu.command(CLA, INS_SELECT, 0x00, p2, fid(CardPath.MF), ne));
+        }
+        if (!stepwiseSelect) {
+            byte[] command;
+            if (withFcp && path.equals(lastSelected)) {
+                command = lastSelectCommand; // the same file again: reading or writing an open file
+            } else {
+                command = Apdu.command(CLA, INS_SELECT, 0x08, p2, Listing.pathData(path), ne);
+                if (withFcp) {
+                    lastSelected = path;
+                    lastSelectCommand = command;
+                }
+            }
+            Apdu.Response response = card.send(command);
+            int sw = response.sw();
+            if (sw != StatusWords.WRONG_P1_P2 && sw != StatusWords.FUNCTION_NOT_SUPPORTED) {
+                return response;
+            }
+            stepwiseSelect = true;
+        }
+        Apdu.Response response = null;
+        for (int i = 0; i < path.size(); i++) {
+            boolean last = i == path.size() - 1;
+            response = card.send(Apdu.command(CLA, INS_SELECT, 0x00, last ? p2 : 0x0C, fid(path.get(i)),
+                    last ? ne : 0));
+            if (!last && !response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
+                return response;
+            }
+        }
+        return response;
+    }
+
+    private static byte[] fid(int fid) {
+        return new byte[] {(byte) (fid >> 8), (byte) fid};
+    }
+
+    /** Why {@code path} was not found: a missing directory on the way, a file where a directory should be, or it. */
+    private SCardException notFound(List<Integer> path, boolean directory, String what) {
+        String name = CardPath.format(path);
+        String sw = " (" + StatusWords.describe(StatusWords.FILE_NOT_FOUND) + ")";
+        if (path.size() > 1) {
+            List<Integer> parent = CardPath.parent(path);
+            Apdu.Response response = rawSelect(parent, true);
+            if (response.sw() == StatusWords.FILE_NOT_FOUND) {
+                return notFound(parent, true, what);
+            }
+            if (response.ok() || response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED) {
+                Fcp fcp;
+                try {
+                    fcp = Fcp.parse(response.data());
+                } catch (IllegalArgumentException e) {
+                    fcp = Fcp.EMPTY;
+                }
+                if (!fcp.isEmpty() && !fcp.isDirectory()) {
+                    return new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
+                            + " is a file, not a directory" + sw);
+                }
+            }
+        }
+        return StatusWords.notFound(directory ? Kind.DIRECTORY : Kind.FILE,
+                what + ": " + (directory ? "directory " : "file ") + name + " not found" + sw);
+    }
+
+    /** For tests: the handles open now. */
+    synchronized Set<Long> openHandles() {
+        return new HashSet<>(files.keySet());
+    }
+
+    @Override
+    public String toString() {
+        return "ISO 7816-4 ISCardFileAccess over " + card.manager();
+    }
+}

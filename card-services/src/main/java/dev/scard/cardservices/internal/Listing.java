@@ -1,0 +1,292 @@
+package dev.scard.cardservices.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+import dev.scard.api.FileType;
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+
+/**
+ * The files directly in a DF. ISO 7816-4 has no command that lists them, so this asks the card's own listing
+ * command first and probes otherwise:
+ * <ol>
+ * <li><b>LIST FILES</b> ({@code 80 16 00 00}, Le {@code 00}): the proprietary directory command modelled on the one
+ * CardOS has ({@code CLA 80 INS 16}), as the simulated ISO card answers it: the 2-byte identifiers of the files
+ * directly in the current DF, concatenated ({@code 9000}; nothing for an empty DF). (CardOS itself, as OpenSC
+ * drives it, takes P1 {@code 02} and answers {@code 6F} templates with the identifier in tag {@code 86}: another
+ * format, which this class does not read; a CardOS-specific provider would.) The caller has just selected the DF
+ * (every caller in {@link IsoFileAccess} selects it with its FCP first, to check that it is an active DF).
+ * More than 128 files ({@code 6700} to the short Le) are asked for again with an extended Le {@code 0000} where
+ * extended APDUs work; {@code 6Cxx} is answered with Le xx. Then each listed file is selected once, by its path
+ * with the FCP, to tell DFs from EFs, the kind of EF and short identifiers; a question that one file answers (is
+ * the DF empty? which EF has this short identifier?) stops there (the first needs no SELECT at all). That is
+ * 2 + n APDUs for a DF with n files, the DF's own SELECT included.</li>
+ * <li><b>Probing</b>, when the card has no such command: one SELECT by path from the MF ({@code P1=08}, no
+ * response data) for every file identifier {@code 0000} to {@code FFFE} except {@code 3F00} and {@code 3FFF}, and a
+ * second SELECT with the FCP for each one found. That is 65,533 short APDUs: a fraction of a second on the
+ * in-process simulator, 8 to 10 seconds through pcscd.</li>
+ * </ol>
+ * A card has no LIST FILES when it answers {@code 6D00} (instruction), {@code 6E00} (class), {@code 6A86} (P1-P2),
+ * {@code 6A81} (function) or {@code 6881} (logical channel) not supported, or when its answer is no list of
+ * identifiers (an odd length, a reserved identifier {@code 3F00}/{@code 3FFF}/{@code FFFF}, an identifier twice,
+ * or a listed file that cannot be selected): this object then remembers it and probes from then on, so such a card
+ * pays for one refused APDU per interface, not per listing. Any other refusal (a security condition, say) makes
+ * this one listing probe, and the next one asks again. A card-specific {@code ISCardFileAccess} provider
+ * (registered for the card's ATR) can list files with another command of its card.
+ */
+final class Listing {
+
+    /** LIST FILES: the class and instruction of the card's own listing command. */
+    static final int CLA_LIST_FILES = 0x80;
+    static final int INS_LIST_FILES = 0x16;
+
+    /** The answers that mean "this card has no LIST FILES". */
+    private static final Set<Integer> NOT_OFFERED = Set.of(StatusWords.INS_NOT_SUPPORTED,
+            StatusWords.CLA_NOT_SUPPORTED, StatusWords.WRONG_P1_P2, StatusWords.FUNCTION_NOT_SUPPORTED,
+            StatusWords.LOGICAL_CHANNEL_NOT_SUPPORTED);
+
+    /**
+     * One file directly in a DF.
+     *
+     * @param type its kind from its FCP, null when the FCP does not tell
+     */
+    record Entry(int fid, boolean directory, FileType type) {
+    }
+
+    /** How a listed file is selected: by its absolute path, with its FCP (the response as the card gave it). */
+    @FunctionalInterface
+    interface Selector {
+        Apdu.Response selectWithFcp(List<Integer> path);
+    }
+
+    private final CardChannel card;
+    private final Selector selector;
+    /** Cleared for good once the card showed that it has no LIST FILES; from then on every listing probes. */
+    private boolean listCommand = true;
+
+    /**
+     * @param selector selects a listed file (IsoFileAccess's selection, which also works on cards that select
+     *        level by level)
+     */
+    Listing(CardChannel card, Selector selector) {
+        this.card = card;
+        this.selector = selector;
+    }
+
+    /**
+     * The files directly in the DF {@code dir} (an absolute path, the card's current DF), in identifier order.
+     *
+     * @param what what is being done, for failure messages
+     */
+    List<Entry> children(List<Integer> dir, String what) {
+        int[] listed = listFiles();
+        if (listed != null) {
+            List<Entry> entries = new ArrayList<>(listed.length);
+            for (int fid : listed) {
+                Fcp fcp = describe(dir, fid, what);
+                if (fcp == null) {
+                    entries = null;
+                    break;
+                }
+                entries.add(new Entry(fid, fcp.isDirectory(), fcp.fileType()));
+            }
+            if (entries != null) {
+                return entries;
+            }
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (int fid = 0; fid <= 0xFFFE; fid++) {
+            Fcp fcp = probe(dir, fid, what);
+            if (fcp != null) {
+                entries.add(new Entry(fid, fcp.isDirectory(), fcp.fileType()));
+            }
+        }
+        return entries;
+    }
+
+    /** Whether the DF {@code dir} (the card's current DF) holds any file; probing stops at the first one found. */
+    boolean hasChildren(List<Integer> dir, String what) {
+        int[] listed = listFiles();
+        if (listed != null) {
+            return listed.length > 0;
+        }
+        for (int fid = 0; fid <= 0xFFFE; fid++) {
+            if (probe(dir, fid, what) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The identifier of the EF with short identifier {@code sfi} directly in the DF {@code dir} (the card's current
+     * DF), or -1. Short identifiers are unique in a DF, so the search stops at the first match; it tries first the
+     * identifiers whose bits 5 to 1 are the SFI (ISO 7816-4's default SFI of an EF), where it usually is.
+     */
+    int findShortId(List<Integer> dir, int sfi, String what) {
+        int[] listed = listFiles();
+        if (listed != null) {
+            int found = findShortIdIn(listed, dir, sfi, what);
+            if (found != -2) {
+                return found;
+            }
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int fid = 0; fid <= 0xFFFE; fid++) {
+                if (((fid & 0x1F) == sfi) == (pass == 0)) {
+                    Fcp fcp = probe(dir, fid, what);
+                    if (fcp != null && !fcp.isDirectory() && fcp.sfi() == sfi) {
+                        return fid;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #findShortId} among listed files; -2 when a listed file is not there (the list is no list). */
+    private int findShortIdIn(int[] listed, List<Integer> dir, int sfi, String what) {
+        for (int pass = 0; pass < 2; pass++) {
+            for (int fid : listed) {
+                if (((fid & 0x1F) == sfi) == (pass == 0)) {
+                    Fcp fcp = describe(dir, fid, what);
+                    if (fcp == null) {
+                        return -2;
+                    }
+                    if (!fcp.isDirectory() && fcp.sfi() == sfi) {
+                        return fid;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * LIST FILES in the card's current DF: the identifiers, ascending; null when the card did not list them (then
+     * the caller probes).
+     */
+    private int[] listFiles() {
+        if (!listCommand) {
+            return null;
+        }
+        Apdu.Response response = card.send(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
+                Apdu.MAX_SHORT_NE));
+        int sw = response.sw();
+        if ((sw & 0xFF00) == 0x6C00) { // the exact length, which the card wants as Le
+            int ne = sw & 0xFF;
+            response = card.send(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
+                    ne == 0 ? Apdu.MAX_SHORT_NE : ne));
+            sw = response.sw();
+        } else if (sw == StatusWords.WRONG_LENGTH && card.extendedAllowed()) { // more than 128 files
+            Apdu.Response extended = card.sendExtended(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00,
+                    null, Apdu.MAX_EXTENDED_NE, true));
+            if (extended == null) {
+                return null; // no extended APDUs on this card or reader: this listing probes
+            }
+            response = extended;
+            sw = response.sw();
+        }
+        if (NOT_OFFERED.contains(sw)) {
+            listCommand = false;
+            return null;
+        }
+        if (sw != StatusWords.OK) {
+            return null;
+        }
+        int[] fids = identifiers(response.data());
+        if (fids == null) {
+            listCommand = false;
+        }
+        return fids;
+    }
+
+    /** The identifiers in a LIST FILES answer, ascending; null when it is no list of distinct file identifiers. */
+    static int[] identifiers(byte[] data) {
+        if (data.length % 2 != 0) {
+            return null;
+        }
+        int[] fids = new int[data.length / 2];
+        for (int i = 0; i < fids.length; i++) {
+            int fid = ((data[2 * i] & 0xFF) << 8) | (data[2 * i + 1] & 0xFF);
+            if (fid == CardPath.MF || fid == 0x3FFF || fid == 0xFFFF) {
+                return null;
+            }
+            fids[i] = fid;
+        }
+        Arrays.sort(fids);
+        for (int i = 1; i < fids.length; i++) {
+            if (fids[i] == fids[i - 1]) {
+                return null;
+            }
+        }
+        return fids;
+    }
+
+    /**
+     * The FCP of a listed file {@code dir/fid}; null when the card does not find it, which means its LIST FILES
+     * answer was no list of the DF's files: it is not asked again, and the caller probes.
+     */
+    private Fcp describe(List<Integer> dir, int fid, String what) {
+        List<Integer> path = CardPath.child(dir, fid);
+        Apdu.Response response = selector.selectWithFcp(path);
+        if (response.sw() == StatusWords.FILE_NOT_FOUND) {
+            listCommand = false;
+            return null;
+        }
+        return fcpOf(response, path, what);
+    }
+
+    /**
+     * Whether {@code dir/fid} exists: a SELECT by path without response data, and for a hit a second one with the
+     * FCP, which is returned; null when there is no such file (and for the identifiers never probed: 3F00, 3FFF).
+     */
+    private Fcp probe(List<Integer> dir, int fid, String what) {
+        if (fid == CardPath.MF || fid == 0x3FFF) {
+            return null;
+        }
+        List<Integer> path = CardPath.child(dir, fid);
+        byte[] data = pathData(path);
+        Apdu.Response response = card.send(Apdu.command(0x00, 0xA4, 0x08, 0x0C, data, 0));
+        int sw = response.sw();
+        if (sw == StatusWords.FILE_NOT_FOUND) {
+            return null;
+        }
+        if (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED) {
+            throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + ": the card does not select"
+                    + " by path (" + StatusWords.describe(sw) + "), which listing needs");
+        }
+        if (sw != StatusWords.OK && sw != StatusWords.SELECTED_FILE_DEACTIVATED) {
+            throw StatusWords.failure(sw, StatusWords.Kind.DIRECTORY, what + String.format(
+                    ": probing file identifier %04X", fid));
+        }
+        return fcpOf(card.send(Apdu.command(0x00, 0xA4, 0x08, 0x04, data, Apdu.MAX_SHORT_NE)), path, what);
+    }
+
+    /** The FCP in the answer to a SELECT of {@code path} with the FCP; a failure for an error or a bad FCP. */
+    private static Fcp fcpOf(Apdu.Response response, List<Integer> path, String what) {
+        if (!response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
+            throw StatusWords.failure(response.sw(), StatusWords.Kind.FILE, what + ": selecting "
+                    + CardPath.format(path));
+        }
+        try {
+            return Fcp.parse(response.data());
+        } catch (IllegalArgumentException e) {
+            throw new SCardException(HResult.SCARD_E_UNEXPECTED, what + ": the FCP of " + CardPath.format(path)
+                    + " is malformed (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The data of a SELECT by path from the MF: the identifiers after {@code 3F00}. */
+    static byte[] pathData(List<Integer> path) {
+        byte[] data = new byte[2 * (path.size() - 1)];
+        for (int i = 1; i < path.size(); i++) {
+            data[2 * i - 2] = (byte) (path.get(i) >> 8);
+            data[2 * i - 1] = (byte) (int) path.get(i);
+        }
+        return data;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.scard.cardservices.internal;
+
+import org.osgi.service.component.annotations.Component;
+
+import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardInterfaceFactory;
+
+/**
+ * The generic ISO 7816-4 {@code ISCardVerify} for every card: the fallback (ranking -1000) that
+ * {@link ISCardManage#createCHVerification()} resolves when no card-specific provider matches.
+ */
+@Component(service = SCardInterfaceFactory.class, property = {
+    "scard.interface.name=ISCardVerify",
+    "scard.interface.guid=4029DD85-5902-11D0-B84C-00C04FD424B9",
+    "service.ranking:Integer=-1000"})
+public final class VerifyFactory implements SCardInterfaceFactory {
+
+    /** Creates the factory (DS calls it). */
+    public VerifyFactory() {
+    }
+
+    /** A new {@link IsoVerify} over {@code manager}; {@code userData} is not used. */
+    @Override
+    public Object create(ISCardManage manager, Object userData) {
+        return new IsoVerify(manager);
+    }
+}

@@ -1,0 +1,251 @@
+package dev.scard.cardservices.internal;
+
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.dfFcp;
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.recordFcp;
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.selectPath;
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.transparentFcp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.scard.api.FileType;
+import dev.scard.api.HResult;
+import dev.scard.api.RefType;
+import dev.scard.api.SCardFlag;
+
+/**
+ * How {@link IsoFileAccess} lists a DF ({@link Listing}) against scripted answers: with the card's LIST FILES
+ * ({@code 80 16 00 00}) and each listed file selected once, and by probing every file identifier when the card has
+ * no LIST FILES (remembered) or refuses it this once (not remembered).
+ */
+class ListingScriptedTest {
+    private static final String SELECT_MF = "00A40004023F0000";
+    private static final String LIST = "8016000000";
+    private static final String LIST_EXTENDED = "80160000000000";
+    /** Commands a listing of the MF by probing sends: its SELECT, 65,533 probes, and one FCP SELECT per file. */
+    private static final int PROBES = 65_533;
+
+    private final ScriptedManager card = new ScriptedManager();
+    private final IsoFileAccess files = new IsoFileAccess(card);
+    /** The files on the scripted card, by path without 3F00, with their FCP and SW. */
+    private final Map<String, String> fcps = new HashMap<>();
+    /** What LIST FILES (any Le) answers. */
+    private Function<String, String> listFiles = command -> "6D00";
+
+    /** The scripted card: the MF, the files in {@link #fcps} (SELECT by path with and without FCP), LIST FILES. */
+    private void sampleLikeCard() {
+        fcps.put("2F00", recordFcp("2F00", 0x04, 32, 1, "9000"));
+        fcps.put("2F01", transparentFcp("2F01", 64, "9000"));
+        fcps.put("5015", dfFcp("5015", "9000"));
+        card.on(SELECT_MF, dfFcp("3F00", "9000"));
+        card.otherwise = command -> {
+            if (command.startsWith("8016")) {
+                return listFiles.apply(command);
+            }
+            if (command.startsWith("00A408")) {
+                int lc = Integer.parseInt(command.substring(8, 10), 16);
+                String fcp = fcps.get(command.substring(10, 10 + 2 * lc));
+                if (fcp == null) {
+                    return "6A82";
+                }
+                return command.startsWith("00A4080C") ? fcp.substring(fcp.length() - 4) : fcp;
+            }
+            return "6D00";
+        };
+    }
+
+    private int count(String command) {
+        return Collections.frequency(card.sent, command);
+    }
+
+    @Test
+    void directoryAsksListFilesOnceAndSelectsEachListedFileOnce() {
+        sampleLikeCard();
+        listFiles = command -> "5015" + "2F00" + "2F01" + "9000"; // in any order
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).containsExactly(SELECT_MF, LIST, selectPath("2F00"), selectPath("2F01"),
+                selectPath("5015"));
+        card.sent.clear();
+        assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
+        assertThat(files.directory(FileType.FILES)).containsExactly("2F00", "2F01");
+        assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("2F00");
+        assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("2F01");
+        assertThat(files.directory(FileType.CYCLIC_EF)).isEmpty();
+        assertThat(card.sent).as("five APDUs per listing").hasSize(5 * 5);
+        assertThat(count(LIST)).isEqualTo(5);
+    }
+
+    @Test
+    void anEmptyDirectoryIsTwoApdus() {
+        sampleLikeCard();
+        listFiles = command -> "9000";
+        assertThat(files.directory(FileType.ALL_FILES)).isEmpty();
+        assertThat(card.sent).containsExactly(SELECT_MF, LIST);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"6D00", "6E00", "6A86", "6A81", "6881"})
+    void aCardWithoutListFilesIsProbedAndNotAskedAgain(String refusal) {
+        sampleLikeCard();
+        listFiles = command -> refusal;
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3);
+        assertThat(card.sent.subList(0, 4)).containsExactly(SELECT_MF, LIST, "00A4080C020000", "00A4080C020001");
+        assertThat(card.sent).contains(selectPath("2F00"), selectPath("2F01"), selectPath("5015"))
+                .doesNotContain("00A4080C023F00", "00A4080C023FFF", "00A4080C02FFFF");
+        card.sent.clear();
+        assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
+        assertThat(card.sent).as("LIST FILES is not asked again").hasSize(1 + PROBES + 3).doesNotContain(LIST);
+    }
+
+    @Test
+    void otherRefusalsProbeThisListingOnly() {
+        sampleLikeCard();
+        listFiles = command -> "6982";
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3);
+        card.sent.clear();
+        listFiles = command -> "2F00" + "2F01" + "5015" + "9000";
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).as("asked again, and answered").hasSize(5).contains(LIST);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "2F002F0150", // odd length
+        "2F002F012F00", // an identifier twice
+        "2F003F00", // the MF's identifier
+        "2F01FFFF", // a reserved identifier
+        "2F002F0150154444", // 4444 cannot be selected: this was no list of the DF
+    })
+    void answersThatAreNoListAreNotTrustedAgain(String answer) {
+        sampleLikeCard();
+        listFiles = command -> answer + "9000";
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).contains(LIST, "00A4080C020000", "00A4080C02FFFE");
+        card.sent.clear();
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).hasSize(1 + PROBES + 3).doesNotContain(LIST);
+    }
+
+    @Test
+    void moreThan128FilesAreAskedForWithAnExtendedLe() {
+        sampleLikeCard();
+        StringBuilder list = new StringBuilder();
+        for (int fid = 0x1000; fid < 0x1000 + 130; fid++) {
+            String id = String.format("%04X", fid);
+            fcps.put(id, transparentFcp(id, 1, "9000"));
+            list.append(id);
+        }
+        card.on(LIST, "6700");
+        card.on(LIST_EXTENDED, list + "9000");
+        assertThat(files.directory(FileType.TRANSPARENT_EF)).hasSize(130).startsWith("1000", "1001")
+                .endsWith("1081");
+        assertThat(card.sent).hasSize(1 + 2 + 130);
+        assertThat(card.sent.subList(0, 4)).containsExactly(SELECT_MF, LIST, LIST_EXTENDED, selectPath("1000"));
+    }
+
+    @Test
+    void withoutExtendedLengthsALongListIsProbedButAskedForNextTime() {
+        sampleLikeCard();
+        card.on(LIST, "6700");
+        card.on(LIST_EXTENDED, "6700"); // the card takes no extended APDUs
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).hasSize(1 + 2 + PROBES + 3);
+        card.sent.clear();
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).as("short LIST FILES again, no extended one").hasSize(1 + 1 + PROBES + 3)
+                .contains(LIST).doesNotContain(LIST_EXTENDED);
+    }
+
+    @Test
+    void aWrongLeIsCorrectedOnce() {
+        sampleLikeCard();
+        card.on(LIST, "6C06");
+        card.on("8016000006", "2F00" + "2F01" + "5015" + "9000");
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
+        assertThat(card.sent).containsExactly(SELECT_MF, LIST, "8016000006", selectPath("2F00"), selectPath("2F01"),
+                selectPath("5015"));
+    }
+
+    @Test
+    void aNonRecursiveDeleteOfADirectoryAsksOnlyWhetherItIsEmpty() {
+        sampleLikeCard();
+        fcps.put("6000", dfFcp("6000", "9000"));
+        listFiles = command -> "4401" + "9000";
+        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
+                "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE");
+        assertThat(card.sent).as("no listed file is selected").containsExactly(selectPath("5015"), LIST);
+        card.sent.clear();
+        listFiles = command -> "9000";
+        card.on("00E40000", "9000");
+        files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
+        assertThat(card.sent).containsExactly(selectPath("6000"), LIST, "00A4080C026000", "00E40000");
+    }
+
+    @Test
+    void aNonRecursiveDeleteOnACardWithoutListFilesStopsProbingAtTheFirstFile() {
+        sampleLikeCard();
+        fcps.put("50150003", transparentFcp("0003", 1, "9000"));
+        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
+                "the directory is not empty");
+        assertThat(card.sent).containsExactly(selectPath("5015"), LIST, "00A4080C0450150000", "00A4080C0450150001",
+                "00A4080C0450150002", "00A4080C0450150003", selectPath("50150003"));
+    }
+
+    @Test
+    void openByShortIdentifierSelectsListedFilesUntilItFindsIt() {
+        sampleLikeCard();
+        String sfi11 = recordFcp("5031", 0x02, 16, 5, "9000").replace("880158", "880188");
+        fcps.put("50154401", transparentFcp("4401", 16, "9000"));
+        fcps.put("50155031", sfi11);
+        fcps.put("50155032", transparentFcp("5032", 8, "9000")); // no SFI (88 00)
+        listFiles = command -> "4401" + "5031" + "5032" + "9000";
+        files.changeDir(RefType.BY_ID, "3F00/5015");
+        card.sent.clear();
+        files.open(RefType.BY_SHORT_ID, "sfi:11");
+        assertThat(card.sent).as("5031 first: its low five bits are 11").containsExactly(selectPath("5015"), LIST,
+                selectPath("50155031"), selectPath("50155031"));
+        card.sent.clear();
+        assertFails(() -> files.open(RefType.BY_SHORT_ID, "sfi:12"), HResult.SCARD_E_FILE_NOT_FOUND,
+                "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12");
+        assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50155032"),
+                selectPath("50154401"), selectPath("50155031"));
+    }
+
+    @Test
+    void cardsWithoutPathSelectionAreListedLevelByLevel() {
+        card.on(SELECT_MF, dfFcp("3F00", "9000"));
+        card.on(LIST, "2F01" + "5015" + "9000");
+        card.on("00A4000C023F00", "9000");
+        card.on("00A40004022F0100", transparentFcp("2F01", 64, "9000"));
+        card.on("00A4000402501500", dfFcp("5015", "9000"));
+        card.otherwise = command -> command.startsWith("00A408") ? "6A86" : "6D00";
+        assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F01", "5015");
+        assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
+        card.on(LIST, "6D00");
+        assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_UNSUPPORTED_FEATURE,
+                "cannot list 3F00: the card does not select by path (SW 6A86 incorrect parameters P1-P2), which"
+                        + " listing needs");
+    }
+
+    @Test
+    void identifiersAreCheckedAndSorted() {
+        assertThat(Listing.identifiers(new byte[0])).isEmpty();
+        assertThat(Listing.identifiers(new byte[] {0x50, 0x15, 0x2F, 0x00, 0x00, 0x01}))
+                .containsExactly(0x0001, 0x2F00, 0x5015);
+        assertThat(Listing.identifiers(new byte[] {0x50})).isNull();
+        assertThat(Listing.identifiers(new byte[] {0x50, 0x15, 0x50, 0x15})).isNull();
+        assertThat(Listing.identifiers(new byte[] {0x3F, 0x00})).isNull();
+        assertThat(Listing.identifiers(new byte[] {0x3F, (byte) 0xFF})).isNull();
+        assertThat(Listing.identifiers(new byte[] {(byte) 0xFF, (byte) 0xFF})).isNull();
+    }
+}

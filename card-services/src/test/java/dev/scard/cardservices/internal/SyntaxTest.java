@@ -1,0 +1,203 @@
+package dev.scard.cardservices.internal;
+
+import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HexFormat;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.scard.api.FileType;
+import dev.scard.api.HResult;
+import dev.scard.api.RefType;
+import dev.scard.api.SCardException;
+import dev.scard.api.Tlv;
+
+/** Paths, APDU encoding, BER-TLV, FCPs and the status-word table. */
+class SyntaxTest {
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
+    private static final List<Integer> MF = List.of(0x3F00);
+    private static final List<Integer> APP = List.of(0x3F00, 0x5015);
+
+    private static List<Integer> resolve(List<Integer> from, String path) {
+        return CardPath.resolve(from, CardPath.parse(RefType.BY_ANY, path));
+    }
+
+    @Test
+    void pathsResolveAbsoluteRelativeAndUp() {
+        assertThat(resolve(APP, "3F00/5015/4401")).containsExactly(0x3F00, 0x5015, 0x4401);
+        assertThat(resolve(APP, "4401")).containsExactly(0x3F00, 0x5015, 0x4401);
+        assertThat(resolve(APP, "..")).containsExactly(0x3F00);
+        assertThat(resolve(APP, "../2f00")).containsExactly(0x3F00, 0x2F00);
+        assertThat(resolve(MF, " 3f00 ")).containsExactly(0x3F00);
+        assertThat(resolve(MF, "3F00/5015/../5015/4401")).containsExactly(0x3F00, 0x5015, 0x4401);
+        assertThat(CardPath.format(List.of(0x3F00, 0x5015, 0x4401))).isEqualTo("3F00/5015/4401");
+        CardPath.Spec aid = CardPath.parse(RefType.BY_ANY, "AID:a000000063");
+        assertThat(aid.form()).isEqualTo(CardPath.Form.NAME);
+        assertThat(aid.name()).containsExactly(0xA0, 0, 0, 0, 0x63);
+        assertThat(CardPath.parse(RefType.BY_NAME, "A000000063").name()).hasSize(5);
+        assertThat(CardPath.parse(RefType.BY_SHORT_ID, "sfi:B").sfi()).isEqualTo(11);
+        assertThat(CardPath.parse(RefType.BY_SHORT_ID, "1e").sfi()).isEqualTo(30);
+    }
+
+    @Test
+    void malformedPathsAreRejectedWithWhatIsWrong() {
+        assertBad(RefType.BY_ANY, null, "path must not be null");
+        assertBad(null, "3F00", "reference type must not be null");
+        assertBad(RefType.BY_ANY, "  ", "is empty");
+        assertBad(RefType.BY_ANY, "/3F00", "starts with '/'");
+        assertBad(RefType.BY_ANY, "3F00/", "ends with '/'");
+        assertBad(RefType.BY_ANY, "3F00//5015", "empty component");
+        assertBad(RefType.BY_ANY, "3F00/501", "component '501'; each component is four hex digits");
+        assertBad(RefType.BY_ANY, "3F00/50G5", "'G' in its file identifier, which is not a hex digit");
+        assertBad(RefType.BY_ANY, "5015/3F00", "3F00 (the MF) after its start");
+        assertBad(RefType.BY_ANY, "3F00/FFFF", "reserved file identifier FFFF");
+        assertBad(RefType.BY_ANY, "3FFF", "reserved file identifier 3FFF");
+        assertBad(RefType.BY_ANY, "3F00/50 15", "component '50 15'");
+        assertBad(RefType.BY_ANY, "aid:", "empty DF name");
+        assertBad(RefType.BY_ANY, "aid:A00", "odd number of hex digits");
+        assertBad(RefType.BY_ANY, "aid:" + "00".repeat(17), "DF name of 17 bytes");
+        assertBad(RefType.BY_ANY, "sfi:0", "short identifier 00");
+        assertBad(RefType.BY_ANY, "sfi:123", "one or two hex digits");
+        assertBad(RefType.BY_ID, "aid:A000", "not made of file identifiers, as reference type BY_ID needs");
+        assertBad(RefType.BY_NAME, "sfi:01", "is a short identifier, but the reference type is BY_NAME");
+        assertBad(RefType.BY_SHORT_ID, "aid:A0", "is a DF name");
+        assertBad(RefType.BY_NAME, "3F00/501", "'/' in its DF name");
+        assertBad(RefType.BY_ANY, "x".repeat(600), "longer than 512 characters");
+        assertBad(RefType.BY_ANY, "3F00/\n", "'3F00/\\u000A' ends with '/'");
+        assertFails(() -> resolve(MF, ".."), HResult.E_INVALIDARG, "path '..' leads above the MF 3F00");
+        assertFails(() -> resolve(MF, "3F00" + "/1234".repeat(32)), HResult.E_INVALIDARG, "deeper than 32");
+        SCardException control = catchBad("3F00/\u0007\u0007\u0007\u0007");
+        assertThat(control.getMessage()).doesNotContain("\u0007").contains("\\u0007");
+    }
+
+    private static void assertBad(RefType type, String path, String part) {
+        assertFails(() -> CardPath.parse(type, path), HResult.E_INVALIDARG, part);
+    }
+
+    private static SCardException catchBad(String path) {
+        try {
+            CardPath.parse(RefType.BY_ANY, path);
+        } catch (SCardException e) {
+            return e;
+        }
+        throw new AssertionError("not rejected: " + path);
+    }
+
+    @Test
+    void apdusUseTheShortFormWhereItFits() {
+        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 256))).isEqualTo("00B0000000");
+        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 257))).isEqualTo("00B00000000101");
+        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 65536))).isEqualTo("00B00000000000");
+        assertThat(HEX.formatHex(Apdu.command(0, 0x20, 0, 1, new byte[] {1, 2}, 0))).isEqualTo("00200001020102");
+        assertThat(HEX.formatHex(Apdu.command(0, 0x88, 0, 1, new byte[] {1}, 256))).isEqualTo("008800010101" + "00");
+        byte[] big = Apdu.command(0, 0xD6, 0, 0, new byte[256], 0);
+        assertThat(HEX.formatHex(big, 0, 7)).isEqualTo("00D60000000100");
+        assertThat(big).hasSize(7 + 256);
+        byte[] both = Apdu.command(0, 0x88, 0, 0, new byte[300], 300);
+        assertThat(HEX.formatHex(both, both.length - 2, both.length)).isEqualTo("012C");
+        assertThat(HEX.formatHex(Apdu.command(0, 0xA4, 3, 4, null, 0, true))).isEqualTo("00A40304");
+        Apdu.Response response = Apdu.Response.of(new byte[] {1, 2, (byte) 0x62, (byte) 0x82});
+        assertThat(response.data()).containsExactly(1, 2);
+        assertThat(response.sw()).isEqualTo(0x6282);
+        assertThat(response.ok()).isFalse();
+    }
+
+    @Test
+    void berTlvParsesAndWrites() {
+        byte[] data = HEX.parseHex("9F7F02AABB" + "8A0105" + "00" + "5381820000");
+        List<Tlv> parsed = BerTlv.parse(data, 0, 9);
+        assertThat(parsed).containsExactly(Tlv.of(0x9F7F, new byte[] {(byte) 0xAA, (byte) 0xBB}),
+                Tlv.of(0x8A, new byte[] {5}));
+        assertThat(BerTlv.encode(0x53, new byte[300])).startsWith(0x53, 0x82, 0x01, 0x2C);
+        assertThat(BerTlv.unsigned(32768)).containsExactly(0x80, 0x00);
+        assertThat(BerTlv.unsigned(0)).containsExactly(0);
+        assertThat(BerTlv.number(new byte[] {1, 0})).isEqualTo(256);
+        assertThat(BerTlv.validTag(0x82)).isTrue();
+        assertThat(BerTlv.validTag(0x9F7F)).isTrue();
+        assertThat(BerTlv.validTag(0x1F)).isFalse();
+        assertThat(BerTlv.validTag(0x8282)).isFalse();
+        assertThat(BerTlv.validTag(0x5F8001)).isTrue();
+        for (String broken : new String[] {"82", "8205AA", "9F", "8284FFFFFFFF", "8280"}) {
+            byte[] bytes = HEX.parseHex(broken);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BerTlv.parse(bytes, 0, bytes.length))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void fcpsTellKindSizeRecordsAndLifeCycle() {
+        Fcp transparent = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.transparentFcp("4401", 32768, "")));
+        assertThat(transparent.fileType()).isEqualTo(FileType.TRANSPARENT_EF);
+        assertThat(transparent.size()).isEqualTo(32768);
+        assertThat(transparent.fid()).isEqualTo(0x4401);
+        assertThat(transparent.sfi()).isZero();
+        assertThat(transparent.isDeactivated()).isFalse();
+        Fcp records = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5031", 0x02, 16, 5, "")));
+        assertThat(records.fileType()).isEqualTo(FileType.FIXED_EF);
+        assertThat(records.maxRecordSize()).isEqualTo(16);
+        assertThat(records.recordCount()).isEqualTo(5);
+        assertThat(records.sfi()).isEqualTo(11);
+        assertThat(Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5032", 0x06, 8, 3, ""))).fileType())
+                .isEqualTo(FileType.CYCLIC_EF);
+        assertThat(Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5033", 0x04, 32, 2, ""))).fileType())
+                .isEqualTo(FileType.VARIABLE_EF);
+        Fcp df = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.dfFcp("5015", "")));
+        assertThat(df.isDirectory()).isTrue();
+        assertThat(df.fileType()).isEqualTo(FileType.DIRECTORY_FILE);
+        assertThat(Fcp.parse(new byte[0])).isSameAs(Fcp.EMPTY);
+        assertThat(Fcp.parse(HEX.parseHex("62038A0104")).isDeactivated()).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fcp.parse(HEX.parseHex("6F00" + "6F00")))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fcp.parse(HEX.parseHex("8A0105")))
+                .hasMessageContaining("expected an FCP template");
+    }
+
+    @Test
+    void statusWordsMapToTheContractsCodes() {
+        Object[][] table = {
+            {0x6A82, StatusWords.Kind.FILE, HResult.SCARD_E_FILE_NOT_FOUND},
+            {0x6A82, StatusWords.Kind.DIRECTORY, HResult.SCARD_E_DIR_NOT_FOUND},
+            {0x6982, StatusWords.Kind.READ, HResult.SCARD_E_NO_ACCESS},
+            {0x6985, StatusWords.Kind.READ, HResult.SCARD_E_NO_ACCESS},
+            {0x6985, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x63C2, StatusWords.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
+            {0x63C2, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x6300, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x6300, StatusWords.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
+            {0x6983, StatusWords.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
+            {0x6984, StatusWords.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
+            {0x6A84, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6700, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6700, StatusWords.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
+            {0x6700, StatusWords.Kind.OTHER, HResult.E_INVALIDARG},
+            {0x6A80, StatusWords.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
+            {0x6A80, StatusWords.Kind.CREATE, HResult.E_INVALIDARG},
+            {0x6B00, StatusWords.Kind.READ, HResult.SCARD_W_EOF},
+            {0x6A83, StatusWords.Kind.READ, HResult.SCARD_W_EOF},
+            {0x6B00, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6B00, StatusWords.Kind.OTHER, HResult.SCARD_E_BAD_SEEK},
+            {0x6A88, StatusWords.Kind.PIN, HResult.E_INVALIDARG},
+            {0x6A89, StatusWords.Kind.CREATE, HResult.E_INVALIDARG},
+            {0x6A86, StatusWords.Kind.FILE, HResult.E_INVALIDARG},
+            {0x6986, StatusWords.Kind.READ, HResult.SCARD_E_NO_FILE},
+            {0x6981, StatusWords.Kind.READ, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6D00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6E00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6882, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6281, StatusWords.Kind.READ, HResult.SCARD_E_COMM_DATA_LOST},
+            {0x6F00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
+            {0x1234, StatusWords.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
+        };
+        for (Object[] row : table) {
+            SCardException e = StatusWords.failure((Integer) row[0], (StatusWords.Kind) row[1], "doing it");
+            assertThat(e.code()).as("%04X as %s", row[0], row[1]).isEqualTo(row[2]);
+            assertThat(e.getMessage()).startsWith(String.format("doing it: SW %04X ", (Integer) row[0]));
+        }
+        assertThat(StatusWords.describe(0x6A82)).isEqualTo("SW 6A82 file or application not found");
+        assertThat(StatusWords.meaning(0x6110)).isEqualTo("16 more response bytes available");
+        assertThat(StatusWords.meaning(0x6C10)).isEqualTo("wrong Le, the exact length is 16");
+        assertThat(StatusWords.meaning(0x1234)).isEqualTo("unknown status");
+    }
+}
