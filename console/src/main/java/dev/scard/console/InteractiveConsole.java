@@ -100,6 +100,9 @@ final class InteractiveConsole {
             .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%P > ")
             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
             .build();
+        // gogo-jline's convention: commands that must read from the terminal themselves (a PIN without echo)
+        // find the console's line reader under ".reader".
+        session.put(".reader", reader);
 
         // While a command runs the terminal is not in raw mode: Ctrl-C raises SIGINT, which must stop the
         // command, not the JVM. While the reader waits for a line it installs its own handler.

@@ -315,6 +315,28 @@ public class ScardCommands {
 
     // ------------------------------------------------------------------------------------------- internals
 
+    /**
+     * A value that lives exactly as long as this session's attachment, for the commands of other classes
+     * (the card services of {@link FileCommands}, {@link PinCommands} and {@link AuthCommands}): made from the
+     * attached manager on first use, kept while the session stays attached (also across scard:reconnect),
+     * dropped with the attachment (scard:detach, the backend stopping), so a new attachment gets a new one.
+     *
+     * @param key what the value is; one value per key and attachment
+     * @param create makes the value from the attached manager; when it throws, nothing is kept
+     * @throws IllegalStateException when the session is not attached ({@link HResult#SCARD_E_INVALID_HANDLE})
+     */
+    <T> T perAttachment(CommandSession session, Class<T> key, java.util.function.Function<ISCardManage, T> create) {
+        Attachment attachment = attached(session);
+        synchronized (attachment.values) {
+            Object value = attachment.values.get(key);
+            if (value == null) {
+                value = create.apply(attachment.manager);
+                attachment.values.put(key, value);
+            }
+            return key.cast(value);
+        }
+    }
+
     /** The session's attachment; fails when the session is not attached or its backend went away. */
     private Attachment attached(CommandSession session) {
         String stopped = dropIfStopped(session);
@@ -526,10 +548,15 @@ public class ScardCommands {
         }
     }
 
-    /** The resource managers, best-ranked first, of one backend or (for "") of all. */
+    /**
+     * The resource managers, best-ranked first, of one backend or (for "") of all: each backend's own registration
+     * (with {@code scard.backend}), not the extra one the default backend has for greedy consumers (see
+     * {@link BackendCommands}). The rankings follow {@code scard:use}, so a reader name two backends share goes to
+     * the default one.
+     */
     private List<ServiceReference<SCardResourceManager>> resourceManagers(String backend) {
         List<ServiceReference<SCardResourceManager>> refs = new ArrayList<>(references(SCardResourceManager.class,
-                backend.isEmpty() ? null : backendFilter(backend)));
+                backend.isEmpty() ? "(" + SCardServiceProperties.BACKEND + "=*)" : backendFilter(backend)));
         refs.sort((a, b) -> b.compareTo(a));
         return refs;
     }
@@ -584,6 +611,8 @@ public class ScardCommands {
         volatile String reader;
         volatile ShareMode mode;
         volatile Long handle;
+        /** Values of {@link #perAttachment}, by key; they die with this object. */
+        final Map<Class<?>, Object> values = new HashMap<>();
 
         Attachment(String backend, ServiceReference<ISCardManage> ref, ServiceObjects<ISCardManage> objects,
                 ISCardManage manager) {

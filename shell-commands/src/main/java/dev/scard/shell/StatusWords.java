@@ -3,6 +3,8 @@ package dev.scard.shell;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The meaning of ISO/IEC 7816-4 status words (SW1 SW2), for showing a card's answer to a person.
@@ -137,5 +139,37 @@ final class StatusWords {
     /** The word with its meaning, e.g. {@code "SW 6A82 file or application not found"}. */
     static String describe(int sw) {
         return "SW " + String.format(Locale.ROOT, "%04X", sw) + " " + meaning(sw);
+    }
+
+    /**
+     * A status word that a message names, written {@code SW 6982}, {@code SW=6982}, {@code SW: 69 82},
+     * {@code SW1SW2 6982} or {@code status word 6982} (any case).
+     */
+    private static final Pattern IN_TEXT = Pattern.compile(
+            "(?i)\\b(?:SW1?\\s?SW2|SW|status\\s+word)\\s*[=:]?\\s*([0-9A-F]{2})\\s?([0-9A-F]{2})\\b");
+
+    /**
+     * Adds the meaning of the first status word a message names right after it, unless the message already
+     * explains it: {@code "card answered SW 6982"} becomes {@code "card answered SW 6982 (security status not
+     * satisfied)"}. A word followed by more words ({@code "SW 6B00 wrong parameters"}) counts as explained, and so
+     * does a message that holds the meaning. Text without a status word is returned as it is.
+     */
+    static String explainIn(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = IN_TEXT.matcher(text);
+        if (!m.find()) {
+            return text;
+        }
+        int sw = Integer.parseInt(m.group(1) + m.group(2), 16);
+        String meaning = meaning(sw);
+        String rest = text.substring(m.end());
+        boolean explained = rest.matches("\\s+\\p{L}.*")
+                || text.toLowerCase(Locale.ROOT).contains(meaning.toLowerCase(Locale.ROOT));
+        if (explained) {
+            return text;
+        }
+        return text.substring(0, m.end()) + " (" + meaning + ")" + rest;
     }
 }

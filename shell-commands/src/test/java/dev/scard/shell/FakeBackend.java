@@ -38,6 +38,8 @@ final class FakeBackend implements SCardResourceManager {
     final List<String> calls = new ArrayList<>();
     Function<byte[], byte[]> card = apdu -> new byte[] {(byte) 0x90, 0x00};
     SCardException listFailure;
+    /** The card behind the managers' card services (createFileAccess, ...); null: they are unsupported. */
+    FakeCard cardServices;
     private long nextHandle = 1;
 
     FakeBackend(String name, String... readerNames) {
@@ -223,17 +225,27 @@ final class FakeBackend implements SCardResourceManager {
 
         @Override
         public ISCardFileAccess createFileAccess() {
-            throw new UnsupportedOperationException();
+            return services("ISCardFileAccess");
         }
 
         @Override
         public ISCardVerify createCHVerification() {
-            throw new UnsupportedOperationException();
+            return services("ISCardVerify");
         }
 
         @Override
         public ISCardAuth createCardAuth() {
-            throw new UnsupportedOperationException();
+            return services("ISCardAuth");
+        }
+
+        /** A new view of {@link #cardServices} for this manager's attachment (unsupported without a card). */
+        private FakeCard.View services(String name) {
+            attached();
+            if (cardServices == null) {
+                throw new UnsupportedOperationException();
+            }
+            calls.add("create " + name);
+            return cardServices.view(this);
         }
 
         @Override

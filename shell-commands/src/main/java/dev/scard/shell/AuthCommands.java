@@ -1,0 +1,93 @@
+package dev.scard.shell;
+
+import java.util.Locale;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.scard.api.ISCardAuth;
+import dev.scard.api.ISCardManage;
+
+/**
+ * The authentication commands of the {@code scard:} scope: {@code challenge} (GET CHALLENGE) and
+ * {@code auth internal|external} (INTERNAL and EXTERNAL AUTHENTICATE). They use one {@link ISCardAuth} per
+ * attachment of the session ({@link ISCardManage#createCardAuth()}), made on first use and dropped with the
+ * attachment.
+ *
+ * <p>The key reference goes to the card as P2 (the first byte of the API's {@code param}), the algorithm
+ * reference ({@code -a}, default 0: the one the card knows for the key) as P1.
+ */
+@Component(service = AuthCommands.class, immediate = true)
+@GogoCommand(scope = "scard", function = {"challenge", "auth"})
+public class AuthCommands {
+
+    /** The challenge length when none is given, as opensc-explorer's get_challenge uses. */
+    static final String DEFAULT_CHALLENGE = "8";
+
+    private final ScardCommands commands;
+
+    /** @param commands the {@code scard:} commands, which hold the sessions' attachments */
+    @Activate
+    public AuthCommands(@Reference ScardCommands commands) {
+        this.commands = commands;
+    }
+
+    private ISCardAuth auth(CommandSession session, String context) {
+        return commands.perAttachment(session, ISCardAuth.class,
+                manager -> CardErrors.call(context, manager::createCardAuth));
+    }
+
+    @Descriptor("ask the card for 8 random bytes (GetChallenge, GET CHALLENGE)")
+    public String challenge(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+        return challenge(session, DEFAULT_CHALLENGE);
+    }
+
+    @Descriptor("ask the card for random bytes (GetChallenge, GET CHALLENGE); an EXTERNAL AUTHENTICATE answers the"
+            + " last challenge")
+    public String challenge(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("how many bytes, 1 to 256") String length) {
+        int n = (int) CardArgs.number(length, "challenge length", 1, 256);
+        String context = "challenge " + n;
+        ISCardAuth auth = auth(session, context);
+        byte[] challenge = CardErrors.call(context, () -> auth.getChallenge(0, n, new byte[0]));
+        return "Challenge (" + bytes(challenge.length) + "): " + Formats.hex(challenge);
+    }
+
+    @Descriptor("authenticate with a key on the card: 'internal' has the card transform the data (ICC_Auth,"
+            + " INTERNAL AUTHENTICATE) and prints its cryptogram; 'external' proves to the card that the data was"
+            + " made with the key (APP_Auth, EXTERNAL AUTHENTICATE), typically the last challenge encrypted")
+    public String auth(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("the algorithm reference (P1), decimal or 0x hex; 0 (default): the key's own")
+            @Parameter(names = {"-a", "--algorithm"}, absentValue = "0") String algorithm,
+            @Descriptor("internal or external") String mode,
+            @Descriptor("the key reference (P2), decimal or 0x hex, 0 to 255") String keyRef,
+            @Descriptor("the data in hex; bytes may be separated by spaces or ':'") String... hex) {
+        String how = mode == null ? "" : mode.strip().toLowerCase(Locale.ROOT);
+        if (!how.equals("internal") && !how.equals("external")) {
+            throw ShellFailures.badInput("unknown authentication '" + mode + "' (use internal or external)");
+        }
+        int key = (int) CardArgs.number(keyRef, "key reference", 0, 0xFF);
+        int algo = (int) CardArgs.number(algorithm, "algorithm reference", 0, 0xFF);
+        byte[] data = HexInput.parse("data", hex);
+        String context = "auth " + how + " key " + key;
+        ISCardAuth auth = auth(session, context);
+        byte[] param = {(byte) key};
+        if (how.equals("internal")) {
+            byte[] cryptogram = CardErrors.call(context, () -> auth.iccAuth(algo, param, data));
+            return "Cryptogram (" + bytes(cryptogram.length) + "): " + Formats.hex(cryptogram);
+        }
+        CardErrors.run(context, () -> auth.appAuth(algo, param, data));
+        return "External authentication with key " + key + " accepted";
+    }
+
+    private static String bytes(int n) {
+        return n + (n == 1 ? " byte" : " bytes");
+    }
+}

@@ -1,0 +1,125 @@
+package dev.scard.shell;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+
+/**
+ * Failures of the card services as the file, PIN and authentication commands report them: one line that starts
+ * with what was being done to which file ({@code cat 4402: ...}), keeps the service's detail with the meaning of
+ * the status word it names, and ends with the contract's code, like every other shell error. The service's
+ * exception is not kept as the cause, so nothing but that line can reach the console.
+ *
+ * <p>The PIN commands never pass a service's text on when it could hold a secret: their messages are made here
+ * from the error code and the remaining tries alone ({@link #pinFailure}).
+ */
+final class CardErrors {
+
+    private CardErrors() {
+    }
+
+    /**
+     * Calls a card service and rewrites its failure with the context.
+     *
+     * @param context what is being done, naming the file: {@code "cat 4402"}
+     */
+    static <T> T call(String context, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (SCardException e) {
+            throw failure(context, e);
+        }
+    }
+
+    /** {@link #call(String, Supplier)} for calls without a result. */
+    static void run(String context, Runnable call) {
+        try {
+            call.run();
+        } catch (SCardException e) {
+            throw failure(context, e);
+        }
+    }
+
+    /**
+     * The failure with the context in front: {@code "cat 4402: access denied: SW 6982 (security status not
+     * satisfied) [SCARD_E_NO_ACCESS 0x80100027]"}. Keeps the code and the remaining tries.
+     */
+    static SCardException failure(String context, SCardException e) {
+        return new SCardException(e.code(), context + ": " + StatusWords.explainIn(detail(e)),
+                e.remainingTries().orElse(-1), null);
+    }
+
+    /** An exception's message without the {@code [NAME 0x...]} that ends it. */
+    static String detail(SCardException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String suffix = " [" + e.code().name() + " " + e.code().hex() + "]";
+        if (message.endsWith(suffix)) {
+            message = message.substring(0, message.length() - suffix.length());
+        }
+        return message.isBlank() ? e.code().meaning() : message;
+    }
+
+    /**
+     * A failure of {@code VERIFY}, {@code CHANGE REFERENCE DATA} or {@code RESET RETRY COUNTER}, said without
+     * the service's text for the codes that mean a wrong or blocked code, and with it only when it holds none of
+     * the secrets (in text or hex) for the others.
+     *
+     * @param context {@code "verify PIN 1"}
+     * @param code what was checked, for the message: {@code "PIN"}, {@code "PUK"}, {@code "current PIN"}
+     * @param secrets the codes that were sent, to keep out of the message
+     */
+    static SCardException pinFailure(String context, String code, SCardException e, byte[]... secrets) {
+        int tries = e.remainingTries().orElse(-1);
+        String detail;
+        switch (e.code()) {
+            case SCARD_W_WRONG_CHV:
+                if (tries < 0) {
+                    detail = "wrong " + code;
+                } else if (tries == 0) {
+                    detail = "wrong " + code + ", no tries left: it is blocked now (SW 63C0)";
+                } else {
+                    detail = "wrong " + code + ", " + tries + (tries == 1 ? " try" : " tries") + " left (SW "
+                            + String.format(Locale.ROOT, "%04X", 0x63C0 | Math.min(tries, 15)) + ")";
+                }
+                break;
+            case SCARD_W_CHV_BLOCKED:
+                detail = code + " blocked (SW 6983 " + StatusWords.meaning(0x6983) + ")";
+                break;
+            case SCARD_E_INVALID_CHV:
+                detail = "the card does not accept this " + code + " (wrong length or format)";
+                break;
+            default:
+                String text = StatusWords.explainIn(detail(e));
+                detail = holdsSecret(text, secrets) ? e.code().meaning() : text;
+                break;
+        }
+        return new SCardException(e.code(), context + ": " + detail, tries, null);
+    }
+
+    /** Whether the text holds one of the secrets as text or as hex (upper or lower case, spaced or not). */
+    static boolean holdsSecret(String text, byte[]... secrets) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (byte[] secret : secrets) {
+            if (secret == null || secret.length == 0) {
+                continue;
+            }
+            String plain = new String(secret, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+            String hex = HexFormat.of().formatHex(secret);
+            String spaced = HexFormat.ofDelimiter(" ").formatHex(secret);
+            String colons = HexFormat.ofDelimiter(":").formatHex(secret);
+            if (lower.contains(plain) || lower.contains(hex) || lower.contains(spaced) || lower.contains(colons)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The user stopped the entry of a code: {@link HResult#SCARD_W_CANCELLED_BY_USER}. */
+    static SCardException cancelled(String detail) {
+        return new SCardException(HResult.SCARD_W_CANCELLED_BY_USER, detail);
+    }
+}

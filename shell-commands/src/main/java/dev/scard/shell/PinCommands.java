@@ -1,0 +1,315 @@
+package dev.scard.shell;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.ISCardVerify;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardFlag;
+
+/**
+ * The PIN commands of the {@code scard:} scope: {@code verify}, {@code change} and {@code unblock}, as in
+ * opensc-explorer. They use one {@link ISCardVerify} per attachment of the session
+ * ({@link ISCardManage#createCHVerification()}), made on first use and dropped with the attachment.
+ *
+ * <p><b>References</b>: {@code 1} to {@code 31} name a global PIN; bit 8 set ({@code 0x81}, or {@code 129})
+ * names a local PIN of the current DF; {@code CHV1} is accepted too.
+ *
+ * <p><b>Codes</b> (PINs and PUKs) given as arguments are text ({@code 1234}: its UTF-8 bytes) or hex
+ * ({@code hex:31323334}, {@code 31:32:33:34}). A code left out is read from the session's terminal without echo
+ * ({@link SecretPrompt}); a session without an interactive terminal ({@code -c}, piped input) fails at once and
+ * asks for the code as an argument, before anything is sent to the card. Codes never appear in output or in an
+ * error message, and the bytes are wiped after use.
+ */
+@Component(service = PinCommands.class, immediate = true)
+@GogoCommand(scope = "scard", function = {"verify", "change", "unblock"})
+public class PinCommands {
+
+    private static final String REF = "the PIN reference: 1 to 31 (global), 0x81 to 0x9F for a local PIN of the"
+            + " current DF; CHV1 is accepted too";
+    private static final String CODE = "text (1234) or hex (hex:31323334 or 31:32:33:34); left out, it is asked"
+            + " for without echo";
+
+    private final ScardCommands commands;
+
+    /** @param commands the {@code scard:} commands, which hold the sessions' attachments */
+    @Activate
+    public PinCommands(@Reference ScardCommands commands) {
+        this.commands = commands;
+    }
+
+    private ISCardVerify verifier(CommandSession session, String context) {
+        return commands.perAttachment(session, ISCardVerify.class,
+                manager -> CardErrors.call(context, manager::createCHVerification));
+    }
+
+    // ------------------------------------------------------------------------------------------------ verify
+
+    @Descriptor("present a PIN to the card (Verify), asking for it without echo; with -c only show whether the PIN"
+            + " is verified and how many tries are left")
+    public String verify(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("only show the PIN's state; send no PIN")
+            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
+            @Descriptor(REF) String ref) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        if (check) {
+            return check(session, pin);
+        }
+        return verify(session, pin, null);
+    }
+
+    @Descriptor("present a PIN to the card (Verify)")
+    public String verify(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("only show the PIN's state; send no PIN")
+            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
+            @Descriptor(REF) String ref,
+            @Descriptor("the PIN: " + CODE) String code) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        if (check) {
+            throw ShellFailures.badInput("-c only asks the card for the state of " + pin.label()
+                    + "; give no PIN with it");
+        }
+        return verify(session, pin, CardArgs.code("PIN", code));
+    }
+
+    private String verify(CommandSession session, CardArgs.PinRef pin, byte[] given) {
+        String context = "verify " + pin.label();
+        byte[] code = given;
+        try {
+            ISCardVerify verifier = verifier(session, context);
+            if (code == null) {
+                code = ask(session, "Enter " + pin.label() + ": ", "PIN", "scard:verify " + pin.word() + " <PIN>");
+            }
+            try {
+                verifier.verify(code, pin.flags(), pin.ref());
+            } catch (SCardException e) {
+                throw CardErrors.pinFailure(context, "PIN", e, code);
+            }
+        } finally {
+            wipe(code);
+        }
+        return pin.label() + " verified";
+    }
+
+    private String check(CommandSession session, CardArgs.PinRef pin) {
+        String context = "verify -c " + pin.word();
+        ISCardVerify verifier = verifier(session, context);
+        Set<SCardFlag> flags = EnumSet.copyOf(pin.flags());
+        flags.add(SCardFlag.IHV_CHECKONLY);
+        try {
+            verifier.verify(new byte[0], flags, pin.ref());
+            return pin.label() + " is verified";
+        } catch (SCardException e) {
+            int tries = e.remainingTries().orElse(-1);
+            if (e.code() == HResult.SCARD_W_WRONG_CHV && tries != 0) {
+                return pin.label() + " is not verified" + (tries < 0 ? ""
+                        : " (" + tries + (tries == 1 ? " try" : " tries") + " left)");
+            }
+            if (e.code() == HResult.SCARD_W_CHV_BLOCKED || e.code() == HResult.SCARD_W_WRONG_CHV) {
+                return pin.label() + " is blocked (scard:unblock " + pin.word() + " unblocks it with the PUK)";
+            }
+            throw CardErrors.pinFailure(context, "PIN", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ change
+
+    @Descriptor("change a PIN (ChangeCode): asks for the current PIN and the new one (twice) without echo")
+    public String change(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref) {
+        return change(session, CardArgs.pinRef(ref), null, null);
+    }
+
+    @Descriptor("change a PIN (ChangeCode): asks for the new one (twice) without echo")
+    public String change(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref,
+            @Descriptor("the current PIN: " + CODE) String oldCode) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        return change(session, pin, CardArgs.code("current PIN", oldCode), null);
+    }
+
+    @Descriptor("change a PIN (ChangeCode)")
+    public String change(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref,
+            @Descriptor("the current PIN: " + CODE) String oldCode,
+            @Descriptor("the new PIN: text or hex, as the current one") String newCode) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        byte[] old = CardArgs.code("current PIN", oldCode);
+        byte[] fresh;
+        try {
+            fresh = CardArgs.code("new PIN", newCode);
+        } catch (IllegalArgumentException e) {
+            Arrays.fill(old, (byte) 0);
+            throw e;
+        }
+        return change(session, pin, old, fresh);
+    }
+
+    private String change(CommandSession session, CardArgs.PinRef pin, byte[] oldGiven, byte[] newGiven) {
+        String context = "change " + pin.label();
+        String usage = "scard:change " + pin.word() + " <current PIN> <new PIN>";
+        ISCardVerify verifier;
+        try {
+            verifier = verifier(session, context);
+        } catch (RuntimeException e) {
+            wipe(oldGiven, newGiven);
+            throw e;
+        }
+        byte[] old = null;
+        byte[] fresh = null;
+        try {
+            old = oldGiven != null ? oldGiven : ask(session, "Enter current " + pin.label() + ": ", "current PIN",
+                    usage);
+            fresh = newGiven != null ? newGiven : askTwice(session, "new " + pin.label(), "new PIN", usage);
+            try {
+                verifier.changeCode(old, fresh, pin.flags(), pin.ref());
+            } catch (SCardException e) {
+                throw CardErrors.pinFailure(context, "current PIN", e, old, fresh);
+            }
+        } finally {
+            wipe(old, fresh, oldGiven, newGiven);
+        }
+        return pin.label() + " changed";
+    }
+
+    // ----------------------------------------------------------------------------------------------- unblock
+
+    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER): asks for the PUK and a new PIN (empty"
+            + " keeps the current PIN) without echo")
+    public String unblock(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        String context = "unblock " + pin.label();
+        String usage = "scard:unblock " + pin.word() + " <PUK> [<new PIN>]";
+        ISCardVerify verifier = verifier(session, context);
+        byte[] puk = null;
+        byte[] fresh = null;
+        try {
+            puk = ask(session, "Enter PUK of " + pin.label() + ": ", "PUK", usage);
+            fresh = askOptionalTwice(session, "new " + pin.label(), usage);
+            return unblock(verifier, pin, context, puk, fresh);
+        } finally {
+            wipe(puk, fresh);
+        }
+    }
+
+    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current PIN")
+    public String unblock(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref,
+            @Descriptor("the PUK (unblocking code): " + CODE) String pukCode) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        byte[] puk = CardArgs.code("PUK", pukCode);
+        try {
+            String context = "unblock " + pin.label();
+            return unblock(verifier(session, context), pin, context, puk, null);
+        } finally {
+            wipe(puk);
+        }
+    }
+
+    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER) and set a new PIN")
+    public String unblock(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor(REF) String ref,
+            @Descriptor("the PUK (unblocking code): text or hex") String pukCode,
+            @Descriptor("the new PIN: text or hex") String newCode) {
+        CardArgs.PinRef pin = CardArgs.pinRef(ref);
+        byte[] puk = CardArgs.code("PUK", pukCode);
+        byte[] fresh = null;
+        try {
+            fresh = CardArgs.code("new PIN", newCode);
+            String context = "unblock " + pin.label();
+            return unblock(verifier(session, context), pin, context, puk, fresh);
+        } finally {
+            wipe(puk, fresh);
+        }
+    }
+
+    private static String unblock(ISCardVerify verifier, CardArgs.PinRef pin, String context, byte[] puk,
+            byte[] fresh) {
+        try {
+            verifier.unblock(puk, fresh, pin.flags(), pin.ref());
+        } catch (SCardException e) {
+            throw CardErrors.pinFailure(context, "PUK", e, puk, fresh);
+        }
+        return pin.label() + " unblocked" + (fresh == null ? "" : " with a new PIN");
+    }
+
+    // ------------------------------------------------------------------------------------------- internals
+
+    /** Reads a code without echo and parses it; an empty line sends nothing. */
+    private static byte[] ask(CommandSession session, String prompt, String what, String usage) {
+        String line = SecretPrompt.read(session, prompt, usage);
+        if (line.isEmpty()) {
+            throw CardErrors.cancelled("no " + what + " entered; nothing was sent to the card");
+        }
+        return CardArgs.code(what, line);
+    }
+
+    /** Reads a new code twice; they must be the same. */
+    private static byte[] askTwice(CommandSession session, String label, String what, String usage) {
+        byte[] first = ask(session, "Enter " + label + ": ", what, usage);
+        byte[] second = null;
+        try {
+            second = ask(session, "Repeat " + label + ": ", what, usage);
+            if (!Arrays.equals(first, second)) {
+                throw ShellFailures.badInput("the two entries of the " + what + " differ; nothing was sent to the"
+                        + " card");
+            }
+            return first;
+        } catch (RuntimeException e) {
+            wipe(first);
+            throw e;
+        } finally {
+            wipe(second);
+        }
+    }
+
+    /** Reads a new PIN twice, or nothing when the first entry is empty (the current PIN stays). */
+    private static byte[] askOptionalTwice(CommandSession session, String label, String usage) {
+        String line = SecretPrompt.read(session, "Enter " + label + " (empty keeps the current one): ", usage);
+        if (line.isEmpty()) {
+            return null;
+        }
+        byte[] first = CardArgs.code("new PIN", line);
+        byte[] second = null;
+        try {
+            second = ask(session, "Repeat " + label + ": ", "new PIN", usage);
+            if (!Arrays.equals(first, second)) {
+                throw ShellFailures.badInput("the two entries of the new PIN differ; nothing was sent to the card");
+            }
+            return first;
+        } catch (RuntimeException e) {
+            wipe(first);
+            throw e;
+        } finally {
+            wipe(second);
+        }
+    }
+
+    private static void wipe(byte[]... codes) {
+        for (byte[] code : codes) {
+            if (code != null) {
+                Arrays.fill(code, (byte) 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.scard.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.scard.api.RefType;
+import dev.scard.api.SCardFlag;
+import dev.scard.api.Tlv;
+
+/** The parsing and decoding helpers of the file, PIN and authentication commands. */
+class CardFormatsTest {
+
+    private static Tlv tlv(int tag, String hex) {
+        return Tlv.of(tag, FakeCard.bytes(hex));
+    }
+
+    // ----------------------------------------------------------------------------------------------- HexDump
+
+    @Test
+    void dumpsSixteenBytesPerLineWithOffsetsAndAscii() {
+        byte[] data = new byte[18];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (0x40 + i);
+        }
+        data[17] = 0x7F;
+        assertThat(HexDump.dump(data, 0)).isEqualTo(String.join("\n",
+                "0000  40 41 42 43 44 45 46 47  48 49 4A 4B 4C 4D 4E 4F  |@ABCDEFGHIJKLMNO|",
+                "0010  50 7F                                             |P.|"));
+        assertThat(HexDump.dump(new byte[] {0x20}, 0xFFFF0)).isEqualTo(
+                "FFFF0  20                                                | |");
+        assertThat(HexDump.dump(new byte[0], 0)).isEqualTo("(empty)");
+    }
+
+    // --------------------------------------------------------------------------------------------------- Fcp
+
+    @Test
+    void decodesDescriptorsOfEveryStructure() {
+        assertThat(Fcp.of(List.of(tlv(0x82, "01"))).structure()).isEqualTo("transparent");
+        assertThat(Fcp.of(List.of(tlv(0x82, "0221001005"))).recordsText()).isEqualTo("5 records of 16 bytes");
+        assertThat(Fcp.of(List.of(tlv(0x82, "0621000803"))).sizeText()).isEqualTo("24");
+        Fcp variable = Fcp.of(List.of(tlv(0x82, "0421002002")));
+        assertThat(variable.structure()).isEqualTo("linear variable");
+        assertThat(variable.recordsText()).isEqualTo("2 records (max 32 bytes)");
+        assertThat(variable.sizeText()).isEqualTo("-");
+        assertThat(Fcp.of(List.of(tlv(0x82, "022110"))).recordsText()).isEqualTo("records of 16 bytes");
+        assertThat(Fcp.of(List.of(tlv(0x82, "0A"))).kind()).isEqualTo("iEF");
+        assertThat(Fcp.of(List.of(tlv(0x82, "78"))).isDf()).isTrue(); // shareable DF
+        assertThat(Fcp.of(List.of(tlv(0x82, "39"))).structure()).isEqualTo("BER-TLV data objects");
+        assertThat(Fcp.of(List.of(tlv(0x82, "81"))).kindWords()).isEqualTo("proprietary (file descriptor 81)");
+        assertThat(Fcp.of(List.of()).kind()).isEqualTo("?");
+    }
+
+    @Test
+    void opensAWholeTemplateAndSkipsMissingEntries() {
+        Fcp fcp = Fcp.of(List.of(tlv(0x62, "82010183022001800200208000")));
+        assertThat(fcp.fid()).isEqualTo("2001");
+        assertThat(fcp.size()).isEqualTo(32);
+        assertThat(fcp.rawLines()).containsExactly("  82 01 01  file descriptor", "  83 02 20 01  file identifier",
+                "  80 02 00 20  data size", "  80 00  data size");
+        assertThat(Fcp.of(List.of(Tlv.missing(0x80), tlv(0x82, "01"))).entries()).hasSize(1);
+    }
+
+    @Test
+    void decodesShortIdentifiersLifeCycleAndAccess() {
+        assertThat(Fcp.of(List.of(tlv(0x88, "58"))).sfi()).isEqualTo(11);
+        assertThat(Fcp.of(List.of(tlv(0x88, "0B"))).sfi()).isEqualTo(11); // written unshifted
+        assertThat(Fcp.of(List.of(tlv(0x88, ""))).sfi()).isEqualTo(-1);
+        assertThat(Fcp.lifeCycleWords(0x07)).isEqualTo("operational, activated (07)");
+        assertThat(Fcp.lifeCycleWords(0x06)).isEqualTo("operational, deactivated (06)");
+        assertThat(Fcp.lifeCycleWords(0x0F)).isEqualTo("termination (0F)");
+        assertThat(Fcp.lifeCycleWords(0x01)).isEqualTo("creation (01)");
+        assertThat(Fcp.of(List.of(tlv(0x82, "01"), tlv(0x8C, "7F00FF11B0A0C0FF"))).accessConditions())
+                .containsExactly("DELETE always, TERMINATE never, ACTIVATE PIN (SE 1), DEACTIVATE external"
+                        + " authentication and PIN, WRITE external authentication, UPDATE secure messaging,"
+                        + " READ never");
+        assertThat(Fcp.of(List.of(tlv(0x82, "38"), tlv(0x8C, "0610"))).accessConditions())
+                .containsExactly("CREATE DF PIN, CREATE EF ?");
+        assertThat(Fcp.of(List.of(tlv(0x8B, "2F0601"), tlv(0xAB, "800101A000"))).accessConditions())
+                .containsExactly("rules in EF.ARR (8B 2F 06 01)", "expanded format (AB), see the raw entries");
+        assertThat(Fcp.of(List.of(tlv(0xA1, "8C020100"))).rawLines()).containsExactly(
+                "  A1 04  security attributes (proprietary template)",
+                "    8C 02 01 00");
+        assertThat(Fcp.of(List.of(tlv(0xA1, "800100810201018502020183 01FF".replace(" ", "")))).rawLines())
+                .containsExactly("  A1 0E  security attributes (proprietary template)", "    80 01 00  read",
+                        "    81 02 01 01  update", "    85 02 02 01  activate", "    83 01 FF  delete");
+        assertThat(Fcp.of(List.of(tlv(0xA1, "8001008102010184020101850202018301FF"))).accessConditions())
+                .containsExactly("READ always, UPDATE PIN 01, DEACTIVATE PIN 01, ACTIVATE external authentication"
+                        + " with key 01, DELETE never");
+        assertThat(Fcp.of(List.of(tlv(0xA1, "8601008001FF"))).accessConditions()) // not the simulator's form
+                .containsExactly("proprietary template (A1), see the raw entries");
+        assertThat(CardArgs.sfi("11")).isEqualTo(0x11);
+        assertThat(CardArgs.sfi("0x1E")).isEqualTo(30);
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.sfi("0"));
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.sfi("123"));
+        assertThat(Fcp.of(List.of(tlv(0xA5, "9F7F0101"))).rawLines()).containsExactly(
+                "  A5 04  proprietary information", "    9F7F 01 01");
+        // not BER-TLV inside: the bytes stay raw
+        assertThat(Fcp.of(List.of(tlv(0xA5, "9F"))).rawLines()).containsExactly("  A5 01 9F  proprietary information");
+    }
+
+    // ------------------------------------------------------------------------------------------------ CardArgs
+
+    @Test
+    void readsPathsNumbersAndPinReferences() {
+        assertThat(CardArgs.refType("aid:A000")).isEqualTo(RefType.BY_NAME);
+        assertThat(CardArgs.refType("SFI:11")).isEqualTo(RefType.BY_SHORT_ID);
+        assertThat(CardArgs.refType("3F00/5015")).isEqualTo(RefType.BY_ID);
+        assertThat(CardArgs.refType("..")).isEqualTo(RefType.BY_ID);
+        assertThat(CardArgs.number("0x10", "offset", 0, 100)).isEqualTo(16);
+        assertThat(CardArgs.number(" 7 ", "offset", 0, 100)).isEqualTo(7);
+        assertThat(CardArgs.pinRef("1")).isEqualTo(new CardArgs.PinRef(1, false));
+        assertThat(CardArgs.pinRef("0x81")).isEqualTo(new CardArgs.PinRef(1, true));
+        assertThat(CardArgs.pinRef("129").p2()).isEqualTo(0x81);
+        assertThat(CardArgs.pinRef("chv2").label()).isEqualTo("PIN 2");
+        assertThat(CardArgs.pinRef("0x9F").flags()).containsExactly(SCardFlag.IHV_LOCAL);
+        assertThat(CardArgs.pinRef("31").flags()).containsExactly(SCardFlag.IHV_GLOBAL);
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.pinRef("32"));
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.pinRef("0x80"));
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.pinRef("256"));
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.pinRef("-1"));
+    }
+
+    @Test
+    void readsCodesAsTextOrHexAndNeverShowsThem() {
+        assertThat(CardArgs.code("PIN", "1234")).containsExactly(0x31, 0x32, 0x33, 0x34);
+        assertThat(CardArgs.code("PIN", "hex:0A0B")).containsExactly(0x0A, 0x0B);
+        assertThat(CardArgs.code("PIN", "HEX:0a:0b")).containsExactly(0x0A, 0x0B);
+        assertThat(CardArgs.code("PIN", "0a:0B")).containsExactly(0x0A, 0x0B);
+        assertThat(CardArgs.code("PIN", "12:345")).containsExactly('1', '2', ':', '3', '4', '5'); // not pairs: text
+        assertThat(CardArgs.code("PIN", "pässword")).hasSize(9);
+        for (String bad : new String[] {"hex:0G", "hex:ABC", "zz:00", "hex:", ""}) {
+            assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.code("PIN", bad))
+                    .satisfies(e -> {
+                        if (bad.startsWith("hex:") && bad.length() > 5) {
+                            assertThat(e.getMessage()).doesNotContain(bad.substring(4));
+                        }
+                    });
+        }
+    }
+
+    @Test
+    void readsNewFileWords() {
+        assertThat(CardArgs.newFile("EF")).isEqualTo(CardArgs.NewFile.TRANSPARENT);
+        assertThat(CardArgs.newFile("linear-fixed").records()).isTrue();
+        assertThat(CardArgs.newFile("cyclic").descriptor).isEqualTo(0x06);
+        assertThat(CardArgs.newFile("df").records()).isFalse();
+        assertThat(CardArgs.fid("4a05")).containsExactly(0x4A, 0x05);
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.fid("FFFF"));
+        assertThatIllegalArgumentException().isThrownBy(() -> CardArgs.fid("405"));
+    }
+
+    // ------------------------------------------------------------------------------------------- StatusWords
+
+    @Test
+    void explainsTheStatusWordAMessageNames() {
+        assertThat(StatusWords.explainIn("card said SW 6982; try again")).isEqualTo(
+                "card said SW 6982 (security status not satisfied); try again");
+        // words after the status word explain it already (the card services write "SW 6B00 wrong parameters ...")
+        assertThat(StatusWords.explainIn("cannot read 3F00/2F01: SW 6B00 wrong parameters (offset outside the EF)"))
+                .isEqualTo("cannot read 3F00/2F01: SW 6B00 wrong parameters (offset outside the EF)");
+        assertThat(StatusWords.explainIn("SW=6a82")).isEqualTo("SW=6a82 (file or application not found)");
+        assertThat(StatusWords.explainIn("status word 69 85")).isEqualTo(
+                "status word 69 85 (conditions of use not satisfied)");
+        assertThat(StatusWords.explainIn("SW1SW2: 6A84")).endsWith("(not enough memory space in the file)");
+        assertThat(StatusWords.explainIn("file not found (SW 6A82 file or application not found)"))
+                .isEqualTo("file not found (SW 6A82 file or application not found)");
+        assertThat(StatusWords.explainIn("file 6A82 not found")).isEqualTo("file 6A82 not found");
+        assertThat(StatusWords.explainIn("no status word here")).isEqualTo("no status word here");
+        assertThat(StatusWords.explainIn(null)).isNull();
+    }
+}

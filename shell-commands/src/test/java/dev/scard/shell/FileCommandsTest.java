@@ -1,0 +1,390 @@
+package dev.scard.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+import dev.scard.api.Tlv;
+
+/** {@link FileCommands} over a {@link FakeCard}: the exact output, the calls it makes, and its errors. */
+class FileCommandsTest {
+
+    private CardShell shell;
+    private FileCommands files;
+
+    @BeforeEach
+    void setUp() {
+        shell = new CardShell();
+        files = shell.files;
+    }
+
+    private String verifyPin1() {
+        return shell.pins.verify(shell.session, false, "1", "1234");
+    }
+
+    // ------------------------------------------------------------------------------------ ls, cd, pwd
+
+    @Test
+    void listsTheCurrentDirectoryLikeOpensc() {
+        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+                "FileID  Type  Size  Structure",
+                "2F00    wEF   -     linear variable, 1 record (max 32 bytes)",
+                "2F01    wEF   64    transparent",
+                "[5015]  DF    -     name A000000063504B43532D3135"));
+        files.cd(shell.session, "5015");
+        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+                "FileID  Type  Size  Structure",
+                "4401    wEF   300   transparent",
+                "4402    wEF   32    transparent",
+                "4404    wEF   16    transparent",
+                "5031    wEF   80    linear fixed, 5 records of 16 bytes",
+                "5032    wEF   24    cyclic, 3 records of 8 bytes"));
+    }
+
+    @Test
+    void listsAFileWhosePropertiesFailWithTheCode() {
+        shell.card.propertiesFailure = HResult.SCARD_E_NO_ACCESS;
+        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+                "FileID  Type  Size  Structure",
+                "2F00    ?     ?     (SCARD_E_NO_ACCESS)",
+                "2F01    ?     ?     (SCARD_E_NO_ACCESS)",
+                "[5015]  DF    ?     (SCARD_E_NO_ACCESS)"));
+    }
+
+    @Test
+    void showsDeactivatedFilesInTheListing() {
+        files.cd(shell.session, "5015");
+        files.invalidate(shell.session, "4404");
+        assertThat(files.ls(shell.session)).contains("\n4404    wEF   16    transparent, deactivated\n");
+    }
+
+    @Test
+    void changesDirectoryByIdPathParentAndName() {
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00");
+        assertThat(files.cd(shell.session, "5015")).isEqualTo("3F00/5015");
+        assertThat(files.cd(shell.session, "..")).isEqualTo("3F00");
+        assertThat(files.cd(shell.session, "3F00/5015")).isEqualTo("3F00/5015");
+        assertThat(files.cd(shell.session, "..")).isEqualTo("3F00");
+        assertThat(files.cd(shell.session, "aid:A000000063504B43532D3135")).isEqualTo("3F00/5015");
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00/5015");
+        assertThat(shell.card.calls).contains("changeDir BY_ID 5015", "changeDir BY_ID ..",
+                "changeDir BY_NAME aid:A000000063504B43532D3135");
+    }
+
+    @Test
+    void refusesToEnterAnEfOrAMissingDirectory() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cd(shell.session, "2F01"))
+                .withMessage("cd 2F01: 2F01 is not a directory [SCARD_E_NO_DIR 0x80100025]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cd(shell.session, "6666"))
+                .withMessage("cd 6666: file 6666 not found: SW 6A82 (file or application not found)"
+                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cd(shell.session, " "))
+                .withMessage("no directory given [E_INVALIDARG 0x80070057]");
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00");
+    }
+
+    // ------------------------------------------------------------------------------------------------ cat
+
+    @Test
+    void printsATransparentFileAsAHexDump() {
+        assertThat(files.cat(shell.session, "2F01")).isEqualTo(String.join("\n",
+                "0000  53 43 61 72 64 20 73 69  6D 75 6C 61 74 6F 72 20  |SCard simulator |",
+                "0010  73 61 6D 70 6C 65 20 63  61 72 64 00 00 00 00 00  |sample card.....|",
+                "0020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|",
+                "0030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|"));
+        assertThat(shell.card.calls).containsSubsequence("open BY_ID 2F01", "read 1 64", "close 1");
+    }
+
+    @Test
+    void readsALargeFileInChunksUpToItsSize() {
+        files.cd(shell.session, "5015");
+        String dump = files.cat(shell.session, "4401");
+        String[] lines = dump.split("\n");
+        assertThat(lines).hasSize(19);
+        assertThat(lines[16]).isEqualTo("0100  00 01 02 03 04 05 06 07  08 09 0A 0B 0C 0D 0E 0F  |................|");
+        assertThat(lines[18]).isEqualTo("0120  20 21 22 23 24 25 26 27  28 29 2A 2B              | !\"#$%&'()*+|");
+        assertThat(shell.card.calls).containsSubsequence("read 1 256", "read 1 44", "close 1");
+    }
+
+    @Test
+    void printsEveryRecordOrOneRecord() {
+        assertThat(files.cat(shell.session, "2F00")).isEqualTo(String.join("\n",
+                "Record 1 (16 bytes)",
+                "0000  61 0E 4F 0C A0 00 00 00  63 50 4B 43 53 2D 31 35  |a.O.....cPKCS-15|"));
+        files.cd(shell.session, "5015");
+        String all = files.cat(shell.session, "5031");
+        assertThat(all.split("\n")).hasSize(10).contains("Record 5 (16 bytes)",
+                "0000  50 50 50 50 50 50 50 50  50 50 50 50 50 50 50 50  |PPPPPPPPPPPPPPPP|");
+        assertThat(files.cat(shell.session, "5031", "2")).isEqualTo(String.join("\n",
+                "Record 2 (16 bytes)",
+                "0000  20 20 20 20 20 20 20 20  20 20 20 20 20 20 20 20  |                |"));
+        assertThat(shell.card.calls).containsSubsequence("seek 3 FROM_BEGINNING 1", "read 3 0", "close 3");
+        assertThat(files.cat(shell.session, "sfi:11", "5")).startsWith("Record 5 (16 bytes)\n");
+    }
+
+    @Test
+    void catErrorsNameTheFileAndTheStatusWord() {
+        files.cd(shell.session, "5015");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4402"))
+                .withMessage("cat 4402: READ of 4402 refused: SW 6982 (security status not satisfied)"
+                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+        assertThat(shell.card.calls).endsWith("close 1"); // the handle is closed after a failure too
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4499"))
+                .withMessage("cat 4499: file 4499 not found: SW 6A82 (file or application not found)"
+                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5031", "6"))
+                .withMessage("cat 5031 record 6: no record 6: SW 6A83 (record not found) [SCARD_W_EOF 0x8010006D]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "4401", "1"))
+                .withMessage("cat 4401 record 1: 4401 is not a record file (scard:cat 4401 without a record number"
+                        + " prints it) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5031", "0"))
+                .withMessage("the record number 0 is out of range (1 to 254) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5031", "two"))
+                .withMessageStartingWith("'two' is not a number (the record number;");
+        files.cd(shell.session, "..");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5015"))
+                .withMessage("cat 5015: is a DF; scard:cd 5015 enters it, scard:ls lists it"
+                        + " [SCARD_E_NO_FILE 0x80100026]");
+    }
+
+    @Test
+    void readsAfterThePinWasVerified() {
+        files.cd(shell.session, "5015");
+        assertThat(verifyPin1()).isEqualTo("PIN 1 verified");
+        assertThat(files.cat(shell.session, "4402")).startsWith("0000  74 68 65 20 73 65 63 72");
+    }
+
+    @Test
+    void readsAsTransparentWhenTheProviderHasNoProperties() {
+        shell.card.propertiesFailure = HResult.E_NOTIMPL;
+        assertThat(files.cat(shell.session, "2F01")).startsWith("0000  53 43 61 72");
+        assertThat(shell.card.calls).containsSubsequence("read 1 256", "read 1 256"); // the second one hits EOF
+    }
+
+    // ----------------------------------------------------------------------------------------------- info
+
+    @Test
+    void decodesTheControlParametersOfAnEf() {
+        files.cd(shell.session, "5015");
+        assertThat(files.info(shell.session, "5031")).isEqualTo(String.join("\n",
+                "File:       5031",
+                "File ID:    5031",
+                "Type:       working EF, linear fixed",
+                "Records:    5 records of 16 bytes",
+                "SFI:        11 (sfi:11 names it)",
+                "Life cycle: operational, activated (05)",
+                "Access:     UPDATE PIN (SE 1), READ always",
+                "FCP entries:",
+                "  82 05 02 21 00 10 05  file descriptor",
+                "  83 02 50 31  file identifier",
+                "  88 01 88  short EF identifier",
+                "  8A 01 05  life cycle status",
+                "  8C 03 03 11 00  security attributes (compact)"));
+    }
+
+    @Test
+    void decodesTheControlParametersOfTheCurrentDf() {
+        files.cd(shell.session, "5015");
+        assertThat(files.info(shell.session)).isEqualTo(String.join("\n",
+                "File:       3F00/5015",
+                "File ID:    5015",
+                "Type:       DF (dedicated file)",
+                "DF name:    A000000063504B43532D3135",
+                "Life cycle: operational, activated (05)",
+                "Access:     not in the FCP",
+                "FCP entries:",
+                "  82 01 38  file descriptor",
+                "  83 02 50 15  file identifier",
+                "  84 0C A0 00 00 00 63 50 4B 43 53 2D 31 35  DF name",
+                "  8A 01 05  life cycle status"));
+    }
+
+    @Test
+    void infoOfAMissingFileNamesIt() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.info(shell.session, "2F02"))
+                .withMessageStartingWith("info 2F02: file 2F02 not found: SW 6A82 (file or application not found)");
+    }
+
+    // ------------------------------------------------------------------------------------------- changes
+
+    @Test
+    void updatesATransparentFileAtAnOffset() {
+        verifyPin1();
+        assertThat(files.update(shell.session, "2F01", "0x10", "41", "42:43")).isEqualTo(
+                "Wrote 3 bytes to 2F01 at offset 16");
+        assertThat(shell.card.calls).containsSubsequence("open BY_ID 2F01", "seek 1 FROM_BEGINNING 16",
+                "write 1 414243", "close 1");
+        assertThat(files.cat(shell.session, "2F01")).contains("|ABCple card.....|\n0020").startsWith(
+                "0000  53 43 61 72 64 20 73 69  6D 75 6C 61 74 6F 72 20  |SCard simulator |\n"
+                        + "0010  41 42 43");
+    }
+
+    @Test
+    void updatesARecord() {
+        verifyPin1();
+        files.cd(shell.session, "5015");
+        assertThat(files.update(shell.session, "5031", "2", "00112233445566778899AABBCCDDEEFF"))
+                .isEqualTo("Wrote record 2 of 5031 (16 bytes)");
+        assertThat(files.cat(shell.session, "5031", "2")).endsWith("00 11 22 33 44 55 66 77  88 99 AA BB CC DD EE FF"
+                + "  |..\"3DUfw........|");
+    }
+
+    @Test
+    void updateErrorsNameTheFileAndNeverEchoTheData() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(
+                () -> files.update(shell.session, "2F01", "0", "41"))
+                .withMessage("update 2F01: UPDATE of 2F01 refused: SW 6982 (security status not satisfied)"
+                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+        verifyPin1();
+        assertThatExceptionOfType(SCardException.class).isThrownBy(
+                () -> files.update(shell.session, "2F01", "63", "4142"))
+                .withMessage("update 2F01: write past the end of 2F01: SW 6A84 (not enough memory space in the"
+                        + " file) [SCARD_E_WRITE_TOO_MANY 0x80100028]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(
+                () -> files.update(shell.session, "2F01", "65", "41"))
+                .withMessage("update 2F01: position 65 is outside the file [SCARD_E_BAD_SEEK 0x80100029]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.update(shell.session, "2F01", "0", "31323G"))
+                .withMessage("data word 1 is not hexadecimal: character 6 is 'G' [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> files.update(shell.session, "2F01", "-1", "41"))
+                .withMessage("the offset -1 is out of range (0 to 2147483647) [E_INVALIDARG 0x80070057]");
+    }
+
+    @Test
+    void createsAndDeletesFilesWithTheirControlParameters() {
+        files.cd(shell.session, "5015");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "4405", "transparent", "32"))
+                .withMessage("create 4405: CREATE FILE of 5015 refused: SW 6982 (security status not satisfied)"
+                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+        verifyPin1();
+        assertThat(files.create(shell.session, "1", "", "", "4405", "transparent", "32"))
+                .isEqualTo("Created 4405 in 3F00/5015 (transparent, 32 bytes)");
+        assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x01}),
+                Tlv.of(0x80, new byte[] {0x00, 0x20}));
+        assertThat(files.ls(shell.session)).contains("\n4405    wEF   32    transparent");
+
+        assertThat(files.create(shell.session, "4", "7", "", "4406", "linear-fixed", "10"))
+                .isEqualTo("Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");
+        assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x02, 0x21, 0x00, 0x0A, 0x04}),
+                Tlv.of(0x80, new byte[] {0x00, 0x28}), Tlv.of(0x88, new byte[] {0x38}));
+        assertThat(files.create(shell.session, "8", "", "", "4407", "lv", "32"))
+                .isEqualTo("Created 4407 in 3F00/5015 (linear variable, 8 records of at most 32 bytes)");
+        assertThat(files.create(shell.session, "1", "", "D2760001", "5100", "df", "0"))
+                .isEqualTo("Created 5100 in 3F00/5015 (DF, name D2760001)");
+        assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x38}),
+                Tlv.of(0x84, new byte[] {(byte) 0xD2, 0x76, 0x00, 0x01}));
+
+        assertThatExceptionOfType(SCardException.class).isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "4405", "transparent", "8"))
+                .withMessage("create 4405: file 4405 exists: SW 6A89 (file already exists) [E_FAIL 0x80004005]");
+        assertThat(files.rm(shell.session, false, "4405")).isEqualTo("Deleted 4405");
+        assertThat(files.rm(shell.session, true, "5100")).isEqualTo("Deleted 5100");
+        assertThat(shell.card.calls).contains("delete BY_ID 5100 [RECURSIVE]", "delete BY_ID 4405 []");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.rm(shell.session, false, "4405"))
+                .withMessage("rm 4405: file 4405 not found: SW 6A82 (file or application not found)"
+                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+    }
+
+    @Test
+    void checksCreateArgumentsBeforeTalkingToTheCard() {
+        int before = shell.card.calls.size();
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "44G5", "transparent", "32"))
+                .withMessage("'44G5' is not a file identifier (four hex digits, such as 4405) [E_INVALIDARG"
+                        + " 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "3F00", "df", "0"))
+                .withMessageStartingWith("file identifier 3F00 is reserved by ISO 7816-4");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "4405", "folder", "32"))
+                .withMessageStartingWith("unknown file type 'folder' (use transparent, linear-fixed,");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "", "", "4405", "transparent", "0"))
+                .withMessageStartingWith("the size 0 is out of range (1 to 65535)");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "254", "", "", "4405", "cyclic", "300"))
+                .withMessageStartingWith("254 records of 300 bytes do not fit a file");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "1F", "", "4405", "transparent", "3"))
+                .withMessageStartingWith("'1F' is not a short EF identifier (hex 01 to 1E)");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "3", "", "5100", "df", "0"))
+                .withMessageStartingWith("a DF has no short EF identifier");
+        assertThatIllegalArgumentException().isThrownBy(
+                () -> files.create(shell.session, "1", "", "A000", "4405", "transparent", "3"))
+                .withMessageStartingWith("only a DF has a name");
+        assertThat(shell.card.calls).hasSize(before);
+    }
+
+    @Test
+    void invalidatesAndRehabilitates() {
+        files.cd(shell.session, "5015");
+        assertThat(files.invalidate(shell.session, "4404")).isEqualTo("Invalidated 4404");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4404"))
+                .withMessage("cat 4404: file 4404 is deactivated: SW 6985 (conditions of use not satisfied)"
+                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+        assertThat(files.info(shell.session, "4404")).contains("Life cycle: operational, deactivated (04)");
+        assertThat(files.rehabilitate(shell.session, "4404")).isEqualTo("Rehabilitated 4404");
+        assertThat(files.cat(shell.session, "4404")).startsWith("0000  00 00");
+        assertThat(shell.card.calls).contains("invalidate 4404", "rehabilitate 4404");
+    }
+
+    // --------------------------------------------------------------------------------------- attachments
+
+    @Test
+    void needsAnAttachment() {
+        shell.commands.detach(shell.session);
+        assertThatIllegalStateException().isThrownBy(() -> files.ls(shell.session))
+                .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThatIllegalStateException().isThrownBy(() -> files.pwd(shell.session))
+                .withMessageEndingWith("[SCARD_E_INVALID_HANDLE 0x80100003]");
+    }
+
+    @Test
+    void keepsOneFileAccessPerAttachmentAndANewOneAfterReattaching() {
+        files.cd(shell.session, "5015");
+        files.ls(shell.session);
+        shell.commands.reconnect(shell.session);
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00/5015"); // the same instance: its directory is kept
+        assertThat(shell.backend.calls.stream().filter(c -> c.startsWith("create "))).containsExactly(
+                "create ISCardFileAccess");
+
+        shell.commands.detach(shell.session);
+        shell.commands.attach(shell.session, "", "t0,t1", new String[] {CardShell.READER});
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00"); // a new one
+        assertThat(shell.backend.calls.stream().filter(c -> c.startsWith("create "))).containsExactly(
+                "create ISCardFileAccess", "create ISCardFileAccess");
+    }
+
+    @Test
+    void reportsAProviderThatCannotBeMadeAndTriesAgainNextTime() {
+        shell.card.createFailure = HResult.E_NOINTERFACE;
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session))
+                .withMessage("ls: no provider for this card [E_NOINTERFACE 0x80004002]");
+        shell.card.createFailure = null;
+        assertThat(files.pwd(shell.session)).isEqualTo("3F00");
+    }
+
+    @Test
+    void keepsNothingPerAttachmentWhenMakingItFails() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> shell.commands.perAttachment(
+                shell.session, String.class, manager -> {
+                    throw new SCardException(HResult.E_NOINTERFACE, "none");
+                }));
+        assertThat(shell.commands.perAttachment(shell.session, String.class, manager -> "made")).isEqualTo("made");
+        assertThat(shell.commands.perAttachment(shell.session, String.class, manager -> "again")).isEqualTo("made");
+    }
+
+    @Test
+    void fcpEntriesOfAnEmptyPropertyListShowNone() {
+        assertThat(Fcp.of(List.of()).rawLines()).isEmpty();
+    }
+}
