@@ -3,6 +3,7 @@ package dev.scard.simulator.internal;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.scard.api.SCardResourceManager;
@@ -15,7 +16,8 @@ import dev.scard.core.BackendResourceManager;
  * as the simulator, not as long as someone happens to hold the service; on deactivation every handle is
  * disconnected.
  */
-@Component(immediate = true, service = SCardResourceManager.class,
+@Component(configurationPid = SimulatorDefaultServices.PID,
+        immediate = true, service = SCardResourceManager.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 public final class SimulatorResourceManager extends BackendResourceManager {
@@ -34,5 +36,16 @@ public final class SimulatorResourceManager extends BackendResourceManager {
     void deactivate() {
         simulator.stopIfBundleStopping();
         closeAll();
+    }
+
+    /**
+     * Applies a changed configuration ({@value SimulatorDefaultServices#PID}: the {@code service.ranking} that
+     * {@code scard:use} writes) in place: SCR puts the new properties on the service registration without
+     * re-activating the component, so the handles it issued survive. Consumers with greedy references do not rebind on
+     * such a change; {@link SimulatorDefaultServices} registers the services that make them.
+     */
+    @Modified
+    void modified() {
+        // Nothing to do here: SCR itself puts the new properties on the service registration.
     }
 }

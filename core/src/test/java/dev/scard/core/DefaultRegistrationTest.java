@@ -1,0 +1,238 @@
+package dev.scard.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.PrototypeServiceFactory;
+import org.osgi.framework.ServiceObjects;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+
+import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
+
+/** The default registrations over a recording bundle context. */
+class DefaultRegistrationTest {
+
+    /** One registration made through the fake context. */
+    private static final class Registered {
+        final String type;
+        final Object service;
+        final Dictionary<String, ?> properties;
+        boolean unregistered;
+
+        Registered(String type, Object service, Dictionary<String, ?> properties) {
+            this.type = type;
+            this.service = service;
+            this.properties = properties;
+        }
+    }
+
+    private final List<Registered> registered = new ArrayList<>();
+    private final List<String> log = new ArrayList<>();
+    private final List<Object> gotFromBackend = new ArrayList<>();
+    private boolean backendGone;
+    private final SCardResourceManager resourceManager = proxy(SCardResourceManager.class);
+    @SuppressWarnings("unchecked")
+    private final ServiceReference<ISCardManage> managerReference = proxy(ServiceReference.class);
+
+    private final ServiceObjects<ISCardManage> objects = new ServiceObjects<>() {
+        @Override
+        public ISCardManage getService() {
+            ISCardManage manager = proxy(ISCardManage.class);
+            gotFromBackend.add(manager);
+            return manager;
+        }
+
+        @Override
+        public void ungetService(ISCardManage service) {
+            if (backendGone) {
+                throw new IllegalStateException("unregistered");
+            }
+            gotFromBackend.remove(service);
+        }
+
+        @Override
+        public ServiceReference<ISCardManage> getServiceReference() {
+            return managerReference;
+        }
+    };
+
+    private final BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
+                switch (method.getName()) {
+                    case "registerService":
+                        String type = args[0] instanceof Class ? ((Class<?>) args[0]).getName() : (String) args[0];
+                        @SuppressWarnings("unchecked")
+                        Registered r = new Registered(type, args[1], (Dictionary<String, ?>) args[2]);
+                        registered.add(r);
+                        log.add("register " + simple(type) + " " + r.properties.get(Constants.SERVICE_RANKING));
+                        return registration(r);
+                    case "getServiceObjects":
+                        return objects;
+                    default:
+                        throw new UnsupportedOperationException(method.getName());
+                }
+            });
+
+    private ServiceRegistration<?> registration(Registered r) {
+        return (ServiceRegistration<?>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ServiceRegistration.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("unregister")) {
+                        if (r.unregistered) {
+                            throw new IllegalStateException("already unregistered");
+                        }
+                        r.unregistered = true;
+                        log.add("unregister " + simple(r.type) + " " + r.properties.get(Constants.SERVICE_RANKING));
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private static String simple(String type) {
+        return type.substring(type.lastIndexOf('.') + 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type) {
+        return (T) Proxy.newProxyInstance(DefaultRegistrationTest.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == args[0];
+                        case "toString":
+                            return type.getSimpleName();
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+
+    private DefaultRegistration create(Map<String, ?> configuration) {
+        return new DefaultRegistration(context, "pcsc", resourceManager, managerReference, configuration);
+    }
+
+    private List<Registered> live() {
+        return registered.stream().filter(r -> !r.unregistered).toList();
+    }
+
+    @Test
+    void aConfiguredRankingRegistersBothServicesOneAboveMarkedAndWithoutBackend() {
+        DefaultRegistration registration = create(Map.of(Constants.SERVICE_RANKING, 1000));
+        assertThat(registration.ranking()).isEqualTo(1000);
+        assertThat(log).containsExactly("register ISCardManage 1001", "register SCardResourceManager 1001");
+        for (Registered r : live()) {
+            assertThat(r.properties.get(DefaultRegistration.DEFAULT_PROPERTY)).isEqualTo("pcsc");
+            assertThat(r.properties.get(SCardServiceProperties.BACKEND)).isNull();
+            assertThat(r.properties.get(Constants.SERVICE_RANKING)).isInstanceOf(Integer.class);
+        }
+        assertThat(live().get(0).service).isInstanceOf(PrototypeServiceFactory.class);
+        assertThat(live().get(1).service).as("a view of its own, not the backend's object")
+                .isNotSameAs(resourceManager).isInstanceOf(SCardResourceManager.class);
+    }
+
+    @Test
+    void theResourceManagerViewPassesEveryCallThroughAndIsEqualOnlyToItself() {
+        List<String> calls = new ArrayList<>();
+        SCardResourceManager backend = (SCardResourceManager) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {SCardResourceManager.class}, (proxy, method, args) -> {
+                    calls.add(method.getName() + (args == null ? "" : java.util.Arrays.toString(args)));
+                    if (method.getName().equals("backend")) {
+                        return "pcsc";
+                    }
+                    if (method.getName().equals("disconnect")) {
+                        throw new dev.scard.api.SCardException(dev.scard.api.HResult.E_INVALIDARG, "unknown handle 7");
+                    }
+                    return null;
+                });
+        SCardResourceManager view = DefaultRegistration.view(backend);
+        assertThat(view.backend()).isEqualTo("pcsc");
+        org.assertj.core.api.Assertions.assertThatExceptionOfType(dev.scard.api.SCardException.class)
+                .isThrownBy(() -> view.disconnect(7, dev.scard.api.Disposition.LEAVE)).withMessageContaining("7");
+        assertThat(calls).containsExactly("backend", "disconnect[7, LEAVE]");
+        assertThat(view).isEqualTo(view).isNotEqualTo(backend);
+        assertThat(view.hashCode()).isEqualTo(System.identityHashCode(view));
+    }
+
+    @Test
+    void noRankingNoRegistration() {
+        DefaultRegistration registration = create(Map.of("other", "x"));
+        assertThat(registration.ranking()).isNull();
+        assertThat(registered).isEmpty();
+        create(null);
+        assertThat(registered).isEmpty();
+    }
+
+    @Test
+    void theManagersAreTheBackendsOwnInstancesGotAndReleasedThroughItsService() {
+        create(Map.of(Constants.SERVICE_RANKING, 1000));
+        @SuppressWarnings("unchecked")
+        PrototypeServiceFactory<ISCardManage> factory = (PrototypeServiceFactory<ISCardManage>) live().get(0).service;
+        ISCardManage first = factory.getService(null, null);
+        ISCardManage second = factory.getService(null, null);
+        assertThat(first).isNotSameAs(second);
+        assertThat(gotFromBackend).containsExactly(first, second);
+        factory.ungetService(null, null, first);
+        assertThat(gotFromBackend).containsExactly(second);
+        backendGone = true;
+        factory.ungetService(null, null, second); // the backend released it already: no failure
+    }
+
+    @Test
+    void anUnchangedRankingChangesNothingAndANewOneRegistersAnewBeforeUnregistering() {
+        DefaultRegistration registration = create(Map.of(Constants.SERVICE_RANKING, 1000));
+        registration.update(Map.of(Constants.SERVICE_RANKING, 1000));
+        registration.update(Map.of(Constants.SERVICE_RANKING, "1000"));
+        assertThat(log).hasSize(2);
+        log.clear();
+        registration.update(Map.of(Constants.SERVICE_RANKING, 2000L));
+        assertThat(log).containsExactly("register ISCardManage 2001", "register SCardResourceManager 2001",
+                "unregister ISCardManage 1001", "unregister SCardResourceManager 1001");
+        assertThat(live()).hasSize(2);
+    }
+
+    @Test
+    void aRemovedOrUnreadableRankingUnregisters() {
+        DefaultRegistration registration = create(Map.of(Constants.SERVICE_RANKING, 1000));
+        registration.update(Map.of(Constants.SERVICE_RANKING, "high"));
+        assertThat(live()).isEmpty();
+        assertThat(registration.ranking()).isNull();
+        registration.update(Map.of(Constants.SERVICE_RANKING, " 300 "));
+        assertThat(live()).extracting(r -> (Object) r.properties.get(Constants.SERVICE_RANKING))
+                .containsOnly((Object) 301);
+        registration.update(Map.of());
+        assertThat(live()).isEmpty();
+    }
+
+    @Test
+    void theRankingSaturatesAtTheIntegerRange() {
+        assertThat(DefaultRegistration.ranking(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(DefaultRegistration.ranking(Long.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(DefaultRegistration.ranking(Long.MIN_VALUE)).isEqualTo(Integer.MIN_VALUE);
+        create(Map.of(Constants.SERVICE_RANKING, Integer.MAX_VALUE));
+        assertThat(live()).extracting(r -> (Object) r.properties.get(Constants.SERVICE_RANKING))
+                .containsOnly((Object) Integer.MAX_VALUE);
+    }
+
+    @Test
+    void closeUnregistersOnceAndToleratesWhatTheFrameworkUnregisteredAlready() {
+        DefaultRegistration registration = create(Map.of(Constants.SERVICE_RANKING, 1000));
+        live().get(0).unregistered = true; // as when the bundle stops
+        registration.close();
+        assertThat(live()).isEmpty();
+        assertThat(registration.ranking()).isNull();
+        registration.close();
+    }
+}

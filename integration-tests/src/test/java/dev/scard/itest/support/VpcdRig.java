@@ -1,0 +1,148 @@
+package dev.scard.itest.support;
+
+import java.io.File;
+import java.util.Map;
+
+import org.junit.jupiter.api.Assumptions;
+
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.SimulatorControl;
+
+/**
+ * The real PC/SC path for in-framework tests, as {@code PcscConformanceTest} sets it up: pcscd with the vsmartcard
+ * vpcd driver, whose readers hold the simulator's cards ("Simulated Reader 0" served to "Virtual PCD 00 00" on
+ * port 35963, "Simulated Reader 1" to "Virtual PCD 00 01" on 35964). Without pcscd or the driver a test is skipped
+ * with a loud message, except under {@code CI=true}, where that is a failure.
+ */
+public final class VpcdRig {
+
+    /** The vpcd reader that holds the simulator's default card. */
+    public static final String CARD_READER = "Virtual PCD 00 00";
+    /** The vpcd reader behind "Simulated Reader 1", empty unless a test inserts a card there. */
+    public static final String EMPTY_READER = "Virtual PCD 00 01";
+    /** Simulated reader -> vpcd port, as {@code PcscConformanceTest} serves them. */
+    public static final Map<String, Integer> SERVED = Map.of("Simulated Reader 0", SimulatorControl.VPCD_PORT,
+            "Simulated Reader 1", SimulatorControl.VPCD_PORT + 1);
+    /** Simulated reader -> the vpcd reader that shows its card. */
+    public static final Map<String, String> VPCD_READER = Map.of("Simulated Reader 0", CARD_READER,
+            "Simulated Reader 1", EMPTY_READER);
+    /** How long pcscd may take to notice an insertion or removal (it polls vpcd about every 0.4 s). */
+    public static final long PCSCD_NOTICE_MILLIS = 5_000;
+
+    /**
+     * How long vpcd may take to talk to a card that connected: it polls every 0.4 s, but a slot whose previous
+     * card went away without closing its connection (a framework that was killed) stays taken for a while.
+     */
+    public static final long SERVE_WAIT_MILLIS = 15_000;
+
+    private VpcdRig() {
+    }
+
+    /** Why the rig cannot run here (no driver, no pcscd), or null when it can. */
+    public static String missing() {
+        if (!new File("/usr/lib/pcsc/drivers/serial/libifdvpcd.so").exists()) {
+            return "the vpcd driver is not installed (apt-get install pcscd vsmartcard-vpcd)";
+        }
+        if (!new File("/run/pcscd/pcscd.comm").exists()) {
+            return "pcscd is not running (start it with: pcscd -f)";
+        }
+        return null;
+    }
+
+    /**
+     * Skips the calling test with a loud message when the rig is missing, or fails it under {@code CI=true}.
+     *
+     * @param what what cannot be tested, for the message
+     */
+    public static void require(String what) {
+        String missing = missing();
+        if (missing != null) {
+            skip(what, missing);
+        }
+    }
+
+    /**
+     * {@link #serve}s and skips the calling test (fails it under {@code CI=true}) when vpcd does not talk to the
+     * simulator's card: another card program holds vpcd's first slot (tests of other projects on this pcscd).
+     */
+    public static void requireServing(String what, SimulatorControl control, SCardResourceManager pcsc)
+            throws InterruptedException {
+        if (!serve(control, pcsc)) {
+            skip(what, "vpcd does not talk to the simulator's card on port " + SimulatorControl.VPCD_PORT
+                    + ": another card program holds that vpcd slot (" + control.served() + ")");
+        }
+    }
+
+    private static void skip(String what, String why) {
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(what + " cannot run (CI=true): " + why);
+        }
+        System.err.println();
+        System.err.println("##########################################################################");
+        System.err.println("### SKIPPING " + what + ": " + why);
+        System.err.println("##########################################################################");
+        System.err.println();
+        Assumptions.assumeTrue(false, why);
+    }
+
+    /**
+     * Serves both simulated readers to vpcd (a reader already served there keeps its connection), waits until vpcd
+     * talks to the card of "Simulated Reader 0" and pcscd shows it (and shows the other reader empty when it is).
+     *
+     * @return false when vpcd did not talk to the simulator's card within {@link #SERVE_WAIT_MILLIS} (its slot is
+     *         taken); pcscd was not waited for then
+     */
+    public static boolean serve(SimulatorControl control, SCardResourceManager pcsc) throws InterruptedException {
+        for (Map.Entry<String, Integer> served : SERVED.entrySet()) {
+            control.serve(served.getKey(), SimulatorControl.VPCD_HOST, served.getValue());
+        }
+        long deadline = System.currentTimeMillis() + SERVE_WAIT_MILLIS;
+        while (!serving(control, "Simulated Reader 0")) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        for (String simulated : SERVED.keySet()) {
+            awaitPcscd(pcsc, VPCD_READER.get(simulated), control.isCardPresent(simulated));
+        }
+        return true;
+    }
+
+    private static boolean serving(SimulatorControl control, String reader) {
+        return control.served().stream()
+                .anyMatch(s -> s.readerName().equals(reader) && s.state() == ServedReader.State.SERVING);
+    }
+
+    /** Whether both simulated readers are served to vpcd at the moment. */
+    public static boolean served(SimulatorControl control) {
+        return control.served().stream().map(ServedReader::readerName).toList().containsAll(SERVED.keySet());
+    }
+
+    /** Waits until pcscd reports a card in {@code reader} (or none), failing after {@link #PCSCD_NOTICE_MILLIS}. */
+    public static void awaitPcscd(SCardResourceManager pcsc, String reader, boolean cardPresent)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + PCSCD_NOTICE_MILLIS;
+        String seen = "nothing";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                for (ReaderInfo info : pcsc.listReaders()) {
+                    if (info.name().equals(reader)) {
+                        seen = info.toString();
+                        if (info.cardPresent() == cardPresent) {
+                            return;
+                        }
+                    }
+                }
+            } catch (SCardException e) {
+                seen = e.getMessage();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("pcscd did not show " + (cardPresent ? "a card" : "no card") + " in '" + reader
+                + "' within " + PCSCD_NOTICE_MILLIS + " ms; last seen: " + seen);
+    }
+}

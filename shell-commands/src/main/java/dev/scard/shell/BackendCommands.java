@@ -1,0 +1,329 @@
+package dev.scard.shell;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
+
+/**
+ * {@code scard:backends} and {@code scard:use}: which backends run, which one is the default, and switching it.
+ *
+ * <p><b>The default backend</b> is the one whose {@link SCardResourceManager} and {@link ISCardManage} rank best;
+ * consumers that inject them with dynamic greedy references are bound to it. Each backend's services take the
+ * configuration PID {@value #PID_PREFIX}{@code <backend>}: {@code scard:use <backend>} writes
+ * {@code service.ranking=}{@value #DEFAULT_RANKING} (an Integer) into the chosen backend's configuration and
+ * deletes the other backends' configurations, so they go back to their built-in ranking (simulator 100, pcsc 50).
+ * Config Admin persists the choice. The backends then register their services once more while they are the
+ * default, marked {@value #DEFAULT_PROPERTY}{@code =<backend>} and without {@code scard.backend}, which is what
+ * moves greedy consumers (a ranking changed in place does not: Felix SCR rebinds a greedy reference only when a
+ * better service is registered or the bound one goes away). Consumers that target a backend by filter, and this
+ * shell's attachments, stay where they are.
+ *
+ * <p>Config Admin is optional: its package is imported with optional resolution and the reference is optional
+ * and dynamic, so without it {@code scard:backends} works (showing the built-in rankings) and {@code scard:use}
+ * fails with a clear message. No field or method signature of this class names the Config Admin API (SCR reflects
+ * on them); {@link ConfigAdminCalls} does, and is loaded only when a command needs it.
+ */
+@Component(service = BackendCommands.class, immediate = true)
+@GogoCommand(scope = "scard", function = {"backends", "use"})
+public class BackendCommands {
+
+    /** The ranking {@code scard:use} gives the chosen backend: above every built-in ranking. */
+    static final int DEFAULT_RANKING = 1000;
+    /** Configuration PID prefix of the backends' services (the backends' {@code DefaultRegistration.PID_PREFIX}). */
+    static final String PID_PREFIX = "dev.scard.service.";
+    /** The property of the default backend's extra registrations (the backends' {@code DefaultRegistration}). */
+    static final String DEFAULT_PROPERTY = "scard.default";
+    /** How long {@code scard:use} waits for a running backend to become the best-ranked one. */
+    static final long SWITCH_WAIT_MILLIS = 5_000;
+
+    static final String NO_CONFIG_ADMIN = "scard:use needs Config Admin (org.osgi.service.cm), which is not running:"
+            + " install and start a Config Admin bundle";
+    static final String NOT_WIRED = "the Config Admin API (org.osgi.service.cm) is not wired to the shell-commands"
+            + " bundle: refresh that bundle";
+
+    private final BundleContext context;
+    private final AtomicReference<ServiceReference<?>> configAdmin = new AtomicReference<>();
+    /** {@link #SWITCH_WAIT_MILLIS}, shorter in tests. */
+    long switchWaitMillis = SWITCH_WAIT_MILLIS;
+
+    /** Commands over the services of {@code context}'s framework. */
+    @Activate
+    public BackendCommands(BundleContext context) {
+        this.context = context;
+    }
+
+    /** Config Admin, when there is one (its API is named only by {@link ConfigAdminCalls}). */
+    @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindConfigAdmin")
+    void bindConfigAdmin(ServiceReference<?> ref) {
+        configAdmin.set(ref);
+    }
+
+    /** Forgets Config Admin unless another one was bound meanwhile. */
+    void unbindConfigAdmin(ServiceReference<?> ref) {
+        configAdmin.compareAndSet(ref, null);
+    }
+
+    // --------------------------------------------------------------------------------------------- backends
+
+    /**
+     * {@code scard:backends}: one row per running backend (its own resource manager, {@code scard.backend}) with
+     * its state ({@code active}, {@code active, default} for the backend of the best-ranked resource manager), its
+     * ranking ({@code (configured)} when a {@code dev.scard.service.<backend>} configuration exists) and how many
+     * readers it lists, then one row per configured backend that is not running. A backend that cannot list its
+     * readers shows {@code -} and a line under the table says why.
+     */
+    @Descriptor("list the backends: state (active, and which one is the default that consumers without a backend"
+            + " filter get), service ranking (configured by scard:use or built in) and reader count")
+    public String backends() {
+        List<ServiceReference<SCardResourceManager>> running = ownResourceManagers("");
+        Map<String, Object> configured = configuredRankings();
+        String defaultBackend = defaultBackend(SCardResourceManager.class);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"Backend", "State", "Ranking", "Readers"});
+        List<String> problems = new ArrayList<>();
+        Set<String> shown = new TreeSet<>();
+        for (ServiceReference<SCardResourceManager> ref : running) {
+            String name = backendOf(ref);
+            shown.add(name);
+            String readers;
+            SCardResourceManager rm = context.getService(ref);
+            if (rm == null) {
+                readers = "-";
+                problems.add("Backend '" + name + "': stopped while listing");
+            } else {
+                try {
+                    readers = String.valueOf(rm.listReaders().size());
+                } catch (SCardException e) {
+                    readers = "-";
+                    problems.add("Backend '" + name + "': " + e.getMessage());
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+            rows.add(new String[] {name, name.equals(defaultBackend) ? "active, default" : "active",
+                ranking(ref.getProperty(Constants.SERVICE_RANKING), configured.containsKey(PID_PREFIX + name)),
+                readers});
+        }
+        for (Map.Entry<String, Object> entry : configured.entrySet()) {
+            String name = entry.getKey().substring(PID_PREFIX.length());
+            if (!shown.contains(name)) {
+                rows.add(new String[] {name, "not running", ranking(entry.getValue(), true), "-"});
+            }
+        }
+        if (rows.size() == 1) {
+            return "No backends (no smart-card backend is running)";
+        }
+        StringBuilder out = new StringBuilder(Formats.table(rows));
+        for (String problem : problems) {
+            out.append('\n').append(problem);
+        }
+        return out.toString();
+    }
+
+    // -------------------------------------------------------------------------------------------------- use
+
+    /**
+     * {@code scard:use <backend>}: makes {@code backend} the default (see the class description); waits up to
+     * {@value #SWITCH_WAIT_MILLIS} ms for a running backend to rank best.
+     *
+     * @throws IllegalArgumentException for a backend that is not known ({@code E_INVALIDARG}, naming the known ones)
+     * @throws IllegalStateException without Config Admin ({@code SCARD_E_NO_SERVICE}), or when the configuration
+     *         could not be stored or did not take effect in time ({@code E_FAIL})
+     */
+    @Descriptor("make a backend the default for consumers that do not choose one (persisted through Config Admin:"
+            + " service.ranking=1000 in dev.scard.service.<backend>, the other backends back to their built-in"
+            + " ranking); attachments that are open stay on their backend")
+    public String use(@Descriptor("the backend, as scard:backends lists it (simulator, pcsc)") String backend) {
+        String name = backend == null ? "" : backend.strip();
+        Set<String> known = knownBackends();
+        if (!known.contains(name)) {
+            throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '" + name + "'")
+                    + " (known backends: " + String.join(", ", known) + ")");
+        }
+        ServiceReference<?> adminRef = configAdminReference();
+        List<String> removed;
+        try {
+            Object admin = context.getService(adminRef);
+            if (admin == null) {
+                throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
+            }
+            removed = ConfigAdminCalls.use(admin, PID_PREFIX, PID_PREFIX + name, DEFAULT_RANKING);
+        } catch (IOException e) {
+            throw new IllegalStateException(SCardException.format(HResult.E_FAIL,
+                    "Config Admin could not store the configuration " + PID_PREFIX + name + ": " + e.getMessage()));
+        } finally {
+            context.ungetService(adminRef);
+        }
+        String written = "service.ranking=" + DEFAULT_RANKING + " in " + PID_PREFIX + name
+                + (removed.isEmpty() ? "" : "; removed " + String.join(", ", removed));
+        if (ownResourceManagers(name).isEmpty()) {
+            return "Default backend: " + name + " (" + written + "); '" + name + "' is not running: it becomes"
+                    + " the default when it starts";
+        }
+        awaitDefault(name);
+        return "Default backend: " + name + " (" + written + ")";
+    }
+
+    // ------------------------------------------------------------------------------------------- internals
+
+    /** Waits until the best-ranked resource manager and manager are the backend's, at most a few seconds. */
+    private void awaitDefault(String name) {
+        long deadline = System.nanoTime() + switchWaitMillis * 1_000_000L;
+        while (!name.equals(defaultBackend(SCardResourceManager.class))
+                || !name.equals(defaultBackend(ISCardManage.class))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(SCardException.format(HResult.E_FAIL, "the configuration is stored,"
+                        + " but '" + name + "' did not become the best-ranked backend within " + switchWaitMillis
+                        + " ms (scard:backends shows the rankings)"));
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(SCardException.format(HResult.E_FAIL, "interrupted while waiting"
+                        + " for '" + name + "' to become the default; the configuration is stored"));
+            }
+        }
+    }
+
+    /**
+     * The Config Admin service's reference, got once (the caller gets it again and ungets it), or a clear failure
+     * when there is none or its API is not wired to this bundle.
+     */
+    private ServiceReference<?> configAdminReference() {
+        ServiceReference<?> ref = configAdmin.get();
+        Object admin = ref == null ? null : context.getService(ref);
+        if (admin == null) {
+            throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
+        }
+        try {
+            Class.forName("org.osgi.service.cm.ConfigurationAdmin", false, getClass().getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw ShellFailures.unavailable(NOT_WIRED);
+        } finally {
+            context.ungetService(ref);
+        }
+        return ref;
+    }
+
+    /** The {@code service.ranking} of each backend configuration by PID; empty without Config Admin. */
+    private Map<String, Object> configuredRankings() {
+        ServiceReference<?> ref = configAdmin.get();
+        Object admin = ref == null ? null : context.getService(ref);
+        if (admin == null) {
+            return Map.of();
+        }
+        try {
+            return ConfigAdminCalls.rankings(admin, PID_PREFIX);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            return Map.of(); // not wired or not readable: the built-in rankings are all there is to show
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    /** Backends scard:use accepts: the running ones, the configured ones and the two this project ships. */
+    private Set<String> knownBackends() {
+        Set<String> known = new TreeSet<>(List.of(SCardServiceProperties.BACKEND_SIMULATOR,
+                SCardServiceProperties.BACKEND_PCSC));
+        for (ServiceReference<SCardResourceManager> ref : ownResourceManagers("")) {
+            known.add(backendOf(ref));
+        }
+        for (String pid : configuredRankings().keySet()) {
+            known.add(pid.substring(PID_PREFIX.length()));
+        }
+        return known;
+    }
+
+    /**
+     * The backend of the best-ranked service of {@code type}: its {@value #DEFAULT_PROPERTY} or
+     * {@code scard.backend} property; null when there is none.
+     */
+    private String defaultBackend(Class<?> type) {
+        ServiceReference<?> best = null;
+        for (ServiceReference<?> ref : references(type, null)) {
+            if (best == null || ref.compareTo(best) > 0) {
+                best = ref;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        Object marked = best.getProperty(DEFAULT_PROPERTY);
+        return marked != null ? String.valueOf(marked) : backendOf(best);
+    }
+
+    /** The backends' own resource managers (with {@code scard.backend}), best-ranked first; "" for all. */
+    private List<ServiceReference<SCardResourceManager>> ownResourceManagers(String backend) {
+        List<ServiceReference<SCardResourceManager>> refs = new ArrayList<>();
+        for (ServiceReference<?> ref : references(SCardResourceManager.class,
+                "(" + SCardServiceProperties.BACKEND + "=" + (backend.isEmpty() ? "*" : escape(backend)) + ")")) {
+            @SuppressWarnings("unchecked")
+            ServiceReference<SCardResourceManager> typed = (ServiceReference<SCardResourceManager>) ref;
+            refs.add(typed);
+        }
+        refs.sort((a, b) -> b.compareTo(a));
+        return refs;
+    }
+
+    private Collection<? extends ServiceReference<?>> references(Class<?> type, String filter) {
+        try {
+            return context.getServiceReferences(type, filter);
+        } catch (InvalidSyntaxException e) {
+            throw ShellFailures.badInput("bad backend name: " + e.getMessage());
+        }
+    }
+
+    /** A ranking as scard:backends shows it: the number, marked when it comes from a configuration. */
+    static String ranking(Object value, boolean configured) {
+        String shown = value == null ? "0" : String.valueOf(value);
+        return configured ? shown + " (configured)" : shown;
+    }
+
+    private static String escape(String value) {
+        StringBuilder escaped = new StringBuilder();
+        for (char c : value.toCharArray()) {
+            if (c == '\\' || c == '*' || c == '(' || c == ')') {
+                escaped.append('\\');
+            }
+            escaped.append(c);
+        }
+        return escaped.toString();
+    }
+
+    private static String backendOf(ServiceReference<?> ref) {
+        Object backend = ref.getProperty(SCardServiceProperties.BACKEND);
+        if (backend instanceof String[]) {
+            return String.join(",", Arrays.asList((String[]) backend));
+        }
+        return String.valueOf(backend);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.scard.shell;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardServiceProperties;
+
+/**
+ * {@code scard:watch [seconds]}: prints reader and card events live, as the backends publish them, until the
+ * command is interrupted (Ctrl-C) or, with a duration, until it has elapsed.
+ *
+ * <p>For as long as it runs, the command registers an {@link SCardEventListener} of its own (with
+ * {@code scard.backend} when {@code -b} names one backend, else without, so that every backend delivers to it)
+ * and unregisters it when it ends, however it ends. Events are queued by the listener on the backends' event
+ * threads and printed by the command's own thread to the session's console, one line each:
+ *
+ * <pre>
+ * 14:03:07.512  CARD_INSERTED   simulator  'Simulated Reader 0'  ATR 3B8801534341524453494D99
+ * 14:03:07.850  CARD_INSERTED   pcsc       'Virtual PCD 00 00'  ATR 3B8801534341524453494D99
+ * 14:03:09.020  CARD_REMOVED    simulator  'Simulated Reader 0'
+ * </pre>
+ *
+ * <p>The time is when the event reached the shell. Events carry the reader, the backend and the ATR only, never a
+ * PIN, and nothing else is printed. The command returns a one-line summary; when it is interrupted it also prints
+ * the summary, because Gogo (and the Karaf console) drop the value of an interrupted command.
+ */
+@Component(service = WatchCommand.class, immediate = true)
+@GogoCommand(scope = "scard", function = "watch")
+public class WatchCommand {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    private static final Pattern PLAIN_SECONDS = Pattern.compile("\\d+(\\.\\d+)?");
+    /** Width of the event type column: the longest type, {@code READER_REMOVED}, and two spaces. */
+    private static final int TYPE_WIDTH = 16;
+    /** Width of the backend column: the longest backend name this project ships, {@code simulator}. */
+    private static final int BACKEND_WIDTH = 9;
+
+    private final BundleContext context;
+
+    /** Watches through the service registry of {@code context}'s framework. */
+    @Activate
+    public WatchCommand(BundleContext context) {
+        this.context = context;
+    }
+
+    /** {@code scard:watch}: prints events until the command is interrupted (Ctrl-C); returns the summary. */
+    @Descriptor("print reader and card events live (reader added/removed, card inserted/removed/reset) until"
+            + " interrupted with Ctrl-C")
+    public String watch(
+            @Descriptor("the shell session, whose console shows the events") CommandSession session,
+            @Descriptor("only the events of this backend (scard.backend, e.g. simulator or pcsc)")
+            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend) {
+        return run(session, backend, null);
+    }
+
+    /**
+     * {@code scard:watch <duration>}: prints events for {@code duration} (a plain number is seconds) or until
+     * interrupted.
+     *
+     * @throws IllegalArgumentException for a duration that is zero, negative or not one ({@code E_INVALIDARG})
+     */
+    @Descriptor("print reader and card events live for a while (or until interrupted with Ctrl-C)")
+    public String watch(
+            @Descriptor("the shell session, whose console shows the events") CommandSession session,
+            @Descriptor("only the events of this backend (scard.backend, e.g. simulator or pcsc)")
+            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
+            @Descriptor("how long: seconds (5, 0.5) or with a unit (500ms, 2s, 1m)") String duration) {
+        return run(session, backend, parseDuration(duration));
+    }
+
+    /**
+     * Parses the duration of {@code scard:watch}: a plain number is seconds; other forms as {@link Durations}
+     * reads them. It must be more than zero.
+     */
+    static Duration parseDuration(String text) {
+        String trimmed = text == null ? "" : text.strip();
+        Duration duration;
+        if (PLAIN_SECONDS.matcher(trimmed).matches()) {
+            duration = Durations.parse(trimmed + "s");
+        } else {
+            duration = Durations.parse(trimmed);
+        }
+        if (duration.isZero()) {
+            throw ShellFailures.badInput("watch duration '" + trimmed + "' is zero; give seconds (5, 0.5) or omit"
+                    + " it to watch until Ctrl-C");
+        }
+        return duration;
+    }
+
+    /** One line per event, as the class comment shows. */
+    static String line(SCardEvent event, Instant received) {
+        String type = event.type().name();
+        StringBuilder out = new StringBuilder(TIME.format(LocalTime.ofInstant(received, ZoneId.systemDefault())))
+                .append("  ").append(type).append(" ".repeat(Math.max(1, TYPE_WIDTH - type.length())))
+                .append(event.backend()).append(" ".repeat(Math.max(0, BACKEND_WIDTH - event.backend().length())))
+                .append("  '").append(event.readerName()).append('\'');
+        if (!event.atrHex().isEmpty()) {
+            out.append("  ATR ").append(event.atrHex());
+        }
+        return out.toString();
+    }
+
+    private String run(CommandSession session, String backend, Duration duration) {
+        String only = backend == null ? "" : backend.strip();
+        BlockingQueue<Received> queue = new LinkedBlockingQueue<>();
+        Dictionary<String, Object> properties = new Hashtable<>();
+        if (!only.isEmpty()) {
+            properties.put(SCardServiceProperties.BACKEND, only);
+        }
+        SCardEventListener listener = event -> {
+            if (only.isEmpty() || only.equals(event.backend())) {
+                queue.add(new Received(event, Instant.now()));
+            }
+        };
+        PrintStream console = session.getConsole();
+        ServiceRegistration<SCardEventListener> registration =
+                context.registerService(SCardEventListener.class, listener, properties);
+        long start = System.nanoTime();
+        int count = 0;
+        boolean interrupted = false;
+        try {
+            console.println("Watching reader and card events of " + (only.isEmpty() ? "every backend" : "'" + only
+                    + "'") + (duration == null ? " until Ctrl-C" : " for " + describe(duration) + " (Ctrl-C stops)"));
+            console.flush();
+            long deadline = duration == null ? Long.MAX_VALUE : start + saturatedNanos(duration);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                Received next = queue.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+                if (next != null) {
+                    console.println(line(next.event, next.at));
+                    console.flush();
+                    count++;
+                }
+            }
+        } catch (InterruptedException e) {
+            interrupted = true; // Ctrl-C: the end of watching, not an error
+        } finally {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // this bundle is stopping, which unregistered it already
+            }
+        }
+        for (Received late; (late = queue.poll()) != null; count++) {
+            console.println(line(late.event, late.at));
+        }
+        console.flush();
+        String events = count + (count == 1 ? " event" : " events");
+        if (interrupted) {
+            String summary = "Stopped watching (interrupted) after "
+                    + describe(Duration.ofNanos(System.nanoTime() - start)) + ": " + events;
+            console.println(summary);
+            console.flush();
+            return summary;
+        }
+        return "Watched " + describe(duration) + ": " + events;
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    /** A duration in words: {@code 5 s}, {@code 0.5 s}, {@code 250 ms}. */
+    static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        if (millis % 1000 == 0) {
+            return millis / 1000 + " s";
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
+    /** An event and when it reached the listener. */
+    private record Received(SCardEvent event, Instant at) {
+    }
+}
