@@ -76,11 +76,17 @@ class DistributionIT {
 
     /** Runs the jar with its own temporary folder, so that what it leaves there can be checked. */
     private Run launch(String javaExecutable, String stdin, String... args) {
+        return launch(javaExecutable, List.of(), jar, stdin, args);
+    }
+
+    /** {@code java JVM_OPTIONS -jar JAR ARGS}, with its own temporary folder. */
+    private Run launch(String javaExecutable, List<String> jvmOptions, Path jarFile, String stdin, String... args) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.add("-Djava.io.tmpdir=" + tmp);
+        command.addAll(jvmOptions);
         command.add("-jar");
-        command.add(jar.toString());
+        command.add(jarFile.toString());
         command.addAll(Arrays.asList(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("JAVA_TOOL_OPTIONS");
@@ -241,6 +247,107 @@ class DistributionIT {
         Run run = command("-c", "scard:readers");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Simulated Reader 0");
+    }
+
+    // ---------------------------------------------------------------- the initial configuration file
+
+    /** A configuration file that adds a reader with the sample card, served nowhere. */
+    private Path labConfiguration(String fileName) throws IOException {
+        return Files.writeString(tmp.resolve(fileName), String.join("\n",
+            "{",
+            "  // one more simulated reader",
+            "  \"dev.scard.simulator.reader~lab\": { \"name\": \"Lab Reader\", \"cardInserted\": true }",
+            "}"));
+    }
+
+    private static String line(Run run, String reader) {
+        return run.outLines().stream().filter(l -> l.startsWith(reader)).findFirst().orElse("(no line for " + reader
+            + " in:\n" + run.out() + ")");
+    }
+
+    @Test
+    void theSampleConfigurationBesideTheJarGivesTheDefaultReaders() throws IOException {
+        Path sample = jar.resolveSibling("scard.json");
+        assertThat(sample).as("the build copies app/config/scard.json beside the jar").isRegularFile();
+        assertThat(Files.readString(sample)).isEqualTo(Files.readString(Paths.get("config", "scard.json")));
+        Run run = command("-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).doesNotContain("scard: configuration file");
+        assertThat(line(run, "Simulated Reader 0")).contains("simulator").contains("present")
+            .contains("3B8801534341524453494D99");
+        assertThat(line(run, "Simulated Reader 1")).contains("simulator").contains("absent");
+    }
+
+    @Test
+    void aConfigurationFileGivenByOptionAddsAReader() throws IOException {
+        Path file = labConfiguration("lab.json");
+        Run run = command("--config", file.toString(), "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(line(run, "Lab Reader")).contains("simulator").contains("present")
+            .contains("3B8801534341524453494D99");
+        assertThat(run.out()).contains("Simulated Reader 0").contains("Simulated Reader 1");
+        assertThat(run.err()).doesNotContain("scard: configuration file");
+
+        Run piped = launch(java, List.of(), jar, "sim:readers\n", "--config", file.toString());
+        assertThat(piped.exitCode()).as(piped.err()).isZero();
+        assertThat(line(piped, "Lab Reader")).contains("present");
+    }
+
+    @Test
+    void theSystemPropertyNamesTheFileAndScardJsonBesideTheJarIsTheDefault() throws IOException {
+        Path file = labConfiguration("by-property.json");
+        Run run = launch(java, List.of("-Dscard.config=" + file), jar, null, "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(line(run, "Lab Reader")).contains("present");
+
+        // a copy of the jar with its own scard.json beside it
+        Path folder = Files.createDirectories(tmp.resolve("dist"));
+        Path copy = Files.copy(jar, folder.resolve("scard.jar"));
+        Files.copy(file, folder.resolve("scard.json"));
+        Run beside = launch(java, List.of(), copy, null, "-c", "scard:readers");
+        assertThat(beside.exitCode()).as(beside.err()).isZero();
+        assertThat(line(beside, "Lab Reader")).contains("present");
+
+        Run none = launch(java, List.of(), copy, null, "--config", "", "-c", "scard:readers");
+        assertThat(none.exitCode()).as(none.err()).isZero();
+        assertThat(none.out()).doesNotContain("Lab Reader").contains("Simulated Reader 0");
+    }
+
+    @Test
+    void aBadFileIsReportedInOneLineAndTheSimulatorStartsWithItsDefaults() throws IOException {
+        Path bad = Files.writeString(tmp.resolve("bad.json"),
+            "{\n  \"dev.scard.simulator.reader~lab\": { \"name\": \"Lab Reader\",, }\n}\n");
+        Run run = command("--config", bad.toString(), "-c", "scard:readers");
+        assertThat(run.exitCode()).as("the commands still run and succeed").isZero();
+        assertThat(run.errLines()).contains("scard: configuration file " + bad + ": line 2, column 60: not valid"
+            + " JSON: Unexpected character (',' (code 44)): was expecting double-quote to start field name; nothing"
+            + " from it was applied");
+        assertThat(run.stackTraceLines()).isEmpty();
+        assertThat(run.out()).doesNotContain("Lab Reader");
+        assertThat(line(run, "Simulated Reader 0")).contains("present");
+
+        Run missing = command("--config", tmp.resolve("missing.json").toString(), "-c", "scard:readers");
+        assertThat(missing.exitCode()).isZero();
+        assertThat(missing.errLines()).containsExactly("scard: configuration file " + tmp.resolve("missing.json")
+            + ": does not exist; nothing from it was applied");
+        assertThat(missing.out()).contains("Simulated Reader 0");
+    }
+
+    @Test
+    void aBadValueIsLoggedByTheSimulatorAndTheRestIsApplied() throws IOException {
+        Path file = Files.writeString(tmp.resolve("bad-value.json"), String.join("\n",
+            "{",
+            "  \"dev.scard.simulator.reader~lab\": { \"name\": \"Lab Reader\", \"profile\": \"no/such/card.json\" },",
+            "  \"dev.scard.simulator.reader~aux\": { \"name\": \"Aux Reader\", \"cardInserted\": false }",
+            "}"));
+        Run run = command("--config", file.toString(), "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("dev.scard.simulator.reader~lab: profile: card profile no/such/card.json: no"
+            + " such file (relative to ");
+        assertThat(run.out()).doesNotContain("Lab Reader");
+        assertThat(line(run, "Aux Reader")).contains("absent");
+        assertThat(line(run, "Simulated Reader 0")).contains("present");
+        assertThat(run.stackTraceLines()).isEmpty();
     }
 
     @Test

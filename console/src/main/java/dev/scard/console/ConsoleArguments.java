@@ -8,14 +8,17 @@ import java.util.Objects;
  * <pre>
  * java -jar scard.jar                 interactive prompt on a terminal, else commands from stdin
  * java -jar scard.jar -c 'COMMANDS'   run COMMANDS and exit
+ * java -jar scard.jar --config FILE   apply the initial configuration FILE first (with either mode)
  * java -jar scard.jar --help          print the usage and exit
  * </pre>
  *
  * @param mode what to do
  * @param command the Gogo program of {@code -c}, or {@code null}
  * @param error why the command line was rejected ({@link Mode#USAGE_ERROR}), or {@code null}
+ * @param config the initial configuration file of {@code --config} (empty: none at all), or {@code null} when
+ *        the option was not given (see {@link InitialConfiguration#locate})
  */
-record ConsoleArguments(Mode mode, String command, String error) {
+record ConsoleArguments(Mode mode, String command, String error, String config) {
 
     /** What the console does, decided from the arguments alone. */
     enum Mode {
@@ -30,7 +33,7 @@ record ConsoleArguments(Mode mode, String command, String error) {
     }
 
     static final String USAGE = String.join(System.lineSeparator(),
-        "Usage: java -jar scard.jar [-c COMMANDS | -h]",
+        "Usage: java -jar scard.jar [--config FILE] [-c COMMANDS | -h]",
         "",
         "  (no option)         on a terminal: an interactive Gogo prompt ('help' lists the",
         "                      commands, 'exit' or Ctrl-D leaves); otherwise run the commands",
@@ -38,6 +41,10 @@ record ConsoleArguments(Mode mode, String command, String error) {
         "  -c, --command COMMANDS",
         "                      run COMMANDS (Gogo syntax, several separated by ';' or new",
         "                      lines), print their results and exit",
+        "  --config FILE       apply the initial configuration FILE (OSGi Configurator JSON)",
+        "                      before the commands run; --config '' applies none. Without",
+        "                      it: the file of -Dscard.config=FILE, else scard.json beside",
+        "                      scard.jar when there is one",
         "  -h, --help          print this help and exit",
         "",
         "Exit status: 0 when every command succeeded, 1 when a command failed, 2 for a",
@@ -45,6 +52,11 @@ record ConsoleArguments(Mode mode, String command, String error) {
 
     ConsoleArguments {
         Objects.requireNonNull(mode, "mode");
+    }
+
+    /** Arguments without a {@code --config} option. */
+    ConsoleArguments(Mode mode, String command, String error) {
+        this(mode, command, error, null);
     }
 
     /**
@@ -58,6 +70,8 @@ record ConsoleArguments(Mode mode, String command, String error) {
             return new ConsoleArguments(Mode.STDIN, null, null);
         }
         String command = null;
+        String config = null;
+        boolean commandGiven = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg == null) {
@@ -68,20 +82,36 @@ record ConsoleArguments(Mode mode, String command, String error) {
                     return new ConsoleArguments(Mode.HELP, null, null);
                 }
                 case "-c", "--command" -> {
-                    if (command != null) {
+                    if (commandGiven) {
                         return usageError("option " + arg + " given more than once; join the commands with ';'");
                     }
                     if (i + 1 >= args.length) {
                         return usageError("option " + arg + " needs a command string, e.g. " + arg + " 'lb'");
                     }
                     command = args[++i];
+                    commandGiven = true;
+                }
+                case "--config" -> {
+                    if (config != null) {
+                        return usageError("option --config given more than once");
+                    }
+                    if (i + 1 >= args.length) {
+                        return usageError("option --config needs a file, e.g. --config scard.json");
+                    }
+                    config = args[++i];
                 }
                 default -> {
                     if (arg.startsWith("--command=")) {
-                        if (command != null) {
+                        if (commandGiven) {
                             return usageError("option --command given more than once; join the commands with ';'");
                         }
                         command = arg.substring("--command=".length());
+                        commandGiven = true;
+                    } else if (arg.startsWith("--config=")) {
+                        if (config != null) {
+                            return usageError("option --config given more than once");
+                        }
+                        config = arg.substring("--config=".length());
                     } else if (arg.startsWith("-")) {
                         return usageError("unknown option: " + arg);
                     } else {
@@ -90,7 +120,7 @@ record ConsoleArguments(Mode mode, String command, String error) {
                 }
             }
         }
-        return new ConsoleArguments(Mode.COMMAND, command, null);
+        return new ConsoleArguments(commandGiven ? Mode.COMMAND : Mode.STDIN, command, null, config);
     }
 
     private static ConsoleArguments usageError(String error) {

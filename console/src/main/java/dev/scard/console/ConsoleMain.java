@@ -5,12 +5,18 @@ import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -21,10 +27,16 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The distribution's main program. The bnd launcher calls {@link #call()} on the JVM main thread (this is
@@ -34,6 +46,12 @@ import org.osgi.service.component.annotations.Reference;
  * <p>
  * It stands in for gogo.shell and gogo.jline (which grab the terminal themselves), so it provides the
  * {@code shell.implementation} capability that gogo.runtime requires.
+ * <p>
+ * Before the first command it applies the initial configuration file ({@link InitialConfiguration}: the
+ * {@code --config} option, else {@code -Dscard.config}, else {@code scard.json} beside the jar) through Config
+ * Admin, and waits (bounded) until Config Admin has told its listeners of every change, so that the commands see
+ * the configured readers. A bad file is reported on standard error in one line and nothing from it is applied; the
+ * commands run all the same, and the exit status stays theirs.
  */
 @Capability(namespace = "org.apache.felix.gogo", name = "shell.implementation", version = "1.0.0")
 @Component(service = Callable.class, immediate = true, property = "main.thread=true")
@@ -46,9 +64,14 @@ public final class ConsoleMain implements Callable<Integer> {
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(30);
     /** The longest the console waits for the service registry to settle. */
     private static final long SETTLE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The longest the console waits for Config Admin to deliver the initial configuration. */
+    private static final long DELIVERY_LIMIT_MILLIS = 5_000;
 
     @Reference
     private CommandProcessor processor;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configurationAdmin;
 
     private volatile String[] arguments = new String[0];
     private volatile long lastServiceEvent = System.nanoTime();
@@ -115,10 +138,12 @@ public final class ConsoleMain implements Callable<Integer> {
                     err.println(ConsoleArguments.USAGE);
                     return CommandRunner.USAGE;
                 case COMMAND:
+                    applyInitialConfiguration(args, err);
                     awaitSettled();
                     return runCommand(args.command(), out, err);
                 case STDIN:
                 default:
+                    applyInitialConfiguration(args, err);
                     awaitSettled();
                     if (isInteractiveTerminal()) {
                         return new InteractiveConsole(processor).run();
@@ -153,6 +178,74 @@ public final class ConsoleMain implements Callable<Integer> {
             return new CommandRunner(session, out, err).runLines(lines);
         } finally {
             session.close();
+        }
+    }
+
+    /**
+     * Applies the initial configuration file, if there is one, and waits until Config Admin has delivered it.
+     * Problems go to {@code err} as one line each; they do not stop the console.
+     */
+    private void applyInitialConfiguration(ConsoleArguments args, PrintStream err) throws InterruptedException {
+        Optional<Path> file;
+        try {
+            file = InitialConfiguration.locate(args.config(), System.getProperty(InitialConfiguration.PROPERTY),
+                System.getProperty("java.class.path"));
+        } catch (InitialConfiguration.Problem e) {
+            err.println("scard: configuration file " + e.getMessage() + "; nothing was applied");
+            return;
+        }
+        if (file.isEmpty()) {
+            return;
+        }
+        String shown = file.get().toString();
+        try {
+            List<InitialConfiguration.Entry> entries =
+                InitialConfiguration.parse(InitialConfiguration.read(file.get()));
+            ConfigurationAdmin admin = configurationAdmin;
+            if (admin == null) {
+                err.println("scard: configuration file " + shown + ": Config Admin is not running; nothing was"
+                    + " applied");
+                return;
+            }
+            applyAndAwaitDelivery(admin, entries);
+        } catch (InitialConfiguration.Problem e) {
+            err.println("scard: configuration file " + shown + ": " + e.getMessage()
+                + "; nothing from it was applied");
+        } catch (IOException | RuntimeException e) {
+            err.println("scard: configuration file " + shown + ": Config Admin refused a configuration: "
+                + e.getMessage());
+        }
+    }
+
+    /** Writes the configurations, then waits until Config Admin has sent the event of every one that changed. */
+    private void applyAndAwaitDelivery(ConfigurationAdmin admin, List<InitialConfiguration.Entry> entries)
+        throws IOException, InterruptedException {
+        Set<String> delivered = new HashSet<>();
+        ConfigurationListener listener = event -> {
+            if (event.getType() == ConfigurationEvent.CM_UPDATED) {
+                synchronized (delivered) {
+                    delivered.add(event.getPid());
+                    delivered.notifyAll();
+                }
+            }
+        };
+        ServiceRegistration<ConfigurationListener> registration =
+            context.registerService(ConfigurationListener.class, listener, null);
+        try {
+            List<String> changed = InitialConfiguration.apply(admin, entries);
+            long deadline = System.currentTimeMillis() + DELIVERY_LIMIT_MILLIS;
+            synchronized (delivered) {
+                while (!delivered.containsAll(changed)) {
+                    long left = deadline - System.currentTimeMillis();
+                    if (left <= 0) {
+                        break;
+                    }
+                    delivered.wait(left);
+                }
+            }
+        } finally {
+            registration.unregister();
+            lastServiceEvent = System.nanoTime();
         }
     }
 

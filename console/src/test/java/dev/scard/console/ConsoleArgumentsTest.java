@@ -70,9 +70,34 @@ class ConsoleArgumentsTest {
     }
 
     @Test
+    void configNamesTheInitialConfigurationFileInEitherMode() {
+        ConsoleArguments command = ConsoleArguments.parse(new String[] {"--config", "my.json", "-c", "lb"});
+        assertThat(command.mode()).isEqualTo(Mode.COMMAND);
+        assertThat(command.command()).isEqualTo("lb");
+        assertThat(command.config()).isEqualTo("my.json");
+        ConsoleArguments stdin = ConsoleArguments.parse(new String[] {"--config=other.json"});
+        assertThat(stdin.mode()).isEqualTo(Mode.STDIN);
+        assertThat(stdin.config()).isEqualTo("other.json");
+        assertThat(ConsoleArguments.parse(new String[] {"--config", ""}).config()).isEmpty();
+        assertThat(ConsoleArguments.parse(new String[] {"-c", "lb"}).config()).isNull();
+        assertThat(ConsoleArguments.parse(new String[0]).config()).isNull();
+    }
+
+    @Test
+    void configWithoutAFileOrTwiceIsAUsageError() {
+        ConsoleArguments missing = ConsoleArguments.parse(new String[] {"--config"});
+        assertThat(missing.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(missing.error()).isEqualTo("option --config needs a file, e.g. --config scard.json");
+        ConsoleArguments twice = ConsoleArguments.parse(new String[] {"--config", "a", "--config=b"});
+        assertThat(twice.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(twice.error()).isEqualTo("option --config given more than once");
+    }
+
+    @Test
     void usageNamesEveryOptionAndTheExitCodes() {
         assertThat(ConsoleArguments.USAGE)
             .contains("java -jar scard.jar")
+            .contains("--config FILE")
             .contains("-c, --command")
             .contains("-h, --help")
             .contains("0 when every command succeeded")

@@ -1,7 +1,11 @@
 package dev.scard.shell;
 
+import java.io.File;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
@@ -19,8 +23,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**
- * The {@code sim:} commands: insert, remove and reset simulated cards through the simulator's
- * {@code SimulatorControl} service, and serve them to a real PC/SC daemon through vpcd ({@code sim:serve},
+ * The {@code sim:} commands: insert (the reader's card, or a card of a profile file), remove and reset simulated
+ * cards through the simulator's {@code SimulatorControl} service, and serve them to a real PC/SC daemon through vpcd ({@code sim:serve},
  * {@code sim:unserve}).
  *
  * <p>The simulator is optional: its package is imported with optional resolution and the reference is
@@ -60,11 +64,30 @@ public class SimCommands {
         simulator.compareAndSet(ref, null);
     }
 
-    @Descriptor("insert the reader's card: the one last removed (with its state), or a fresh default card")
-    public String insert(@Descriptor(READER) String... reader) {
-        String name = readerName(reader);
-        call(SimulatorCalls::insert, name);
-        return "Inserted a card into '" + name + "'";
+    @Descriptor("insert the reader's card: the one last removed (with its state), or a fresh default card; or,"
+            + " given a card profile file, a fresh card of that profile")
+    public String insert(@Descriptor(READER + ", then optionally a JSON card profile file (a word ending in .json or"
+            + " containing a '/'; relative to the working directory)") String... words) {
+        String[] parts = ShellArgs.readerAndOption(words, SimCommands::isProfilePath, "sim:readers");
+        String name = parts[0];
+        if (parts[1] == null) {
+            call(SimulatorCalls::insert, name);
+            return "Inserted a card into '" + name + "'";
+        }
+        Path profile;
+        try {
+            profile = Path.of(parts[1]);
+        } catch (InvalidPathException e) {
+            throw ShellFailures.badInput("'" + parts[1] + "' is not a file path: " + e.getReason());
+        }
+        call((control, reader) -> SimulatorCalls.insertProfile(control, reader, profile), name);
+        return "Inserted a card of profile '" + parts[1] + "' into '" + name + "'";
+    }
+
+    /** Whether the last word of {@code sim:insert} names a profile file rather than ends the reader name. */
+    static boolean isProfilePath(String word) {
+        return word != null && (word.toLowerCase(Locale.ROOT).endsWith(".json") || word.indexOf('/') >= 0
+                || word.indexOf(File.separatorChar) >= 0);
     }
 
     @Descriptor("remove the card from a simulated reader; connections to it see SCARD_W_REMOVED_CARD")

@@ -1,5 +1,6 @@
 package dev.scard.shell;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,11 @@ final class SimulatorCalls {
 
     static Void insert(Object control, String reader) {
         ((SimulatorControl) control).insert(reader);
+        return null;
+    }
+
+    static Void insertProfile(Object control, String reader, Path profile) {
+        ((SimulatorControl) control).insertProfile(reader, profile);
         return null;
     }
 

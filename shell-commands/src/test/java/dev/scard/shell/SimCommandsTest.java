@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +73,17 @@ class SimCommandsTest {
         }
 
         @Override
+        public void insertProfile(String reader, Path profile) {
+            known(reader);
+            if (profile.toString().contains("bad")) {
+                throw new SCardException(HResult.E_INVALIDARG, "card profile " + profile
+                        + ": files[0].size: must be 1..65535");
+            }
+            insert(reader);
+            calls.set(calls.size() - 1, "insert " + reader + " from " + profile);
+        }
+
+        @Override
         public void remove(String reader) {
             known(reader);
             if (!readers.get(reader)) {
@@ -135,6 +147,36 @@ class SimCommandsTest {
         assertThat(control.calls).containsExactly("insert Simulated Reader 1", "remove Simulated Reader 0",
                 "reset Simulated Reader 1");
         assertThat(registry.singletonGets).isEqualTo(3).isEqualTo(registry.singletonUngets);
+    }
+
+    @Test
+    void insertsACardOfAProfileFile() {
+        commands.bindSimulator(ref);
+        assertThat(commands.insert("Simulated", "Reader", "1", "cards/my-card.json"))
+                .isEqualTo("Inserted a card of profile 'cards/my-card.json' into 'Simulated Reader 1'");
+        control.readers.put("Simulated Reader 1", false);
+        assertThat(commands.insert("Simulated Reader 1", "other.JSON"))
+                .isEqualTo("Inserted a card of profile 'other.JSON' into 'Simulated Reader 1'");
+        control.readers.put("Simulated Reader 1", false);
+        assertThat(commands.insert("Simulated", "Reader", "1", "/tmp/profile"))
+                .isEqualTo("Inserted a card of profile '/tmp/profile' into 'Simulated Reader 1'");
+        assertThat(control.calls).containsExactly("insert Simulated Reader 1 from cards/my-card.json",
+                "insert Simulated Reader 1 from other.JSON", "insert Simulated Reader 1 from /tmp/profile");
+        assertThat(SimCommands.isProfilePath("1")).isFalse();
+        assertThat(SimCommands.isProfilePath("card.json")).isTrue();
+    }
+
+    @Test
+    void aBadProfileFileFailsWithTheParseError() {
+        commands.bindSimulator(ref);
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> commands.insert("Simulated Reader 1", "bad.json"))
+                .withMessage("card profile bad.json: files[0].size: must be 1..65535 [E_INVALIDARG 0x80070057]");
+        // a single word is the reader's name, whatever it looks like
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("card.json"))
+                .withMessage("unknown reader 'card.json' [E_INVALIDARG 0x80070057]");
+        assertThat(control.isCardPresent("Simulated Reader 1")).isFalse();
+        assertThat(control.calls).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.scard.simulator.control;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -64,6 +65,21 @@ public interface SimulatorControl {
      * other than T0 or T1 (the reader then stays empty).
      */
     void insert(String readerName, SimulatedCard card);
+
+    /**
+     * Inserts a fresh card made from a card profile file (the JSON format of the simulator's sample profile
+     * {@code sample-card.json}: ATR, protocol, file tree with contents, PINs and keys), replacing the reader's
+     * remembered card as {@link #insert(String, SimulatedCard)} does. The file is read and parsed on every call, so
+     * each call brings a card in its initial state. Insertion powers the card up.
+     *
+     * @param readerName the simulated reader
+     * @param profile the profile file; a relative path is resolved against the working directory
+     * @throws SCardException {@link HResult#E_INVALIDARG} for an unknown reader, a null path, or a file that cannot
+     *         be read or is not a valid profile (the message names the file and what is wrong with it, such as the
+     *         parse error with its line); {@link HResult#E_FAIL} when the reader already holds a card (the file is
+     *         checked first); {@link HResult#SCARD_E_SERVICE_STOPPED} after the simulator stopped
+     */
+    void insertProfile(String readerName, Path profile);
 
     /**
      * Removes the card: every connection to it fails with {@code SCARD_W_REMOVED_CARD} until reconnected after

@@ -13,7 +13,9 @@
  * driver): {@link dev.scard.simulator.control.SimulatorControl#serve SimulatorControl.serve},
  * {@link dev.scard.simulator.control.SimulatorControl#unserve unserve} and
  * {@link dev.scard.simulator.control.SimulatorControl#served served} with the value type
- * {@link dev.scard.simulator.control.ServedReader}; they are part of 1.0.0 (not released before).
+ * {@link dev.scard.simulator.control.ServedReader}; they are part of 1.0.0 (not released before), as is
+ * {@link dev.scard.simulator.control.SimulatorControl#insertProfile insertProfile}, which inserts a card made from a
+ * card profile file.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

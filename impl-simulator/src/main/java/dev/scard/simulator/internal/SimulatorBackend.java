@@ -1,5 +1,6 @@
 package dev.scard.simulator.internal;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -228,6 +229,16 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
                 }
             }
         }
+    }
+
+    /**
+     * {@inheritDoc} The file is parsed with the simulator's card profile parser ({@link CardProfiles}); the card is
+     * then inserted as {@link #insert(String, SimulatedCard)} inserts a model.
+     */
+    @Override
+    public void insertProfile(String readerName, Path profile) {
+        controlledReader(readerName);
+        insert(readerName, CardProfiles.load(profile).newCard());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.scard.simulator.internal;
 
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,6 +26,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.EventDispatcher;
 import dev.scard.core.HandleTable;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
@@ -43,6 +45,15 @@ import dev.scard.simulator.control.SimulatorControl;
  * served to pcscd through vpcd; on every change, readers listed are served at their address again (a reader already
  * served there keeps its connection, one moved or unserved by hand goes back), and readers the configuration served
  * before but no longer lists stop being served, unless {@link #serve} moved them elsewhere meanwhile.
+ *
+ * <p><b>Reader configurations.</b> Besides the readers of its own configuration (the singleton PID {@value #PID},
+ * which keeps defining the default readers), each factory configuration of {@value #READER_FACTORY_PID} adds one
+ * reader ({@link SimulatedReaderComponent}, {@link SimulatedReaderConfig}): {@link #applyReader} and
+ * {@link #removeReader}. The readers are listed in this order: this configuration's, then the configured readers by
+ * name. A reader name belongs to one configuration: a reader configuration naming an existing reader is refused
+ * (logged, nothing added) and stays refused until it is updated; a name in this configuration's {@code readers} that
+ * a reader configuration holds is skipped (logged) and comes back with the next change of this configuration once
+ * that reader is gone.
  *
  * <p>On deactivation the cards stay as they are, but every connection is closed, so threads waiting for a
  * transaction wake and fail; then the event thread delivers what is queued and stops. When the bundle stops, the
@@ -63,18 +74,25 @@ public final class SimulatorComponent implements SimulatorControl {
     /** The configuration PID (and component name). */
     public static final String PID = "dev.scard.simulator";
 
+    /** The factory PID of reader configurations, one reader each (and the name of their component). */
+    public static final String READER_FACTORY_PID = "dev.scard.simulator.reader";
+
     /** Listeners of every backend or of the simulator only. */
     static final String LISTENER_TARGET = "(|(!(" + SCardServiceProperties.BACKEND + "=*))("
             + SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR + "))";
 
     private static final System.Logger LOG = System.getLogger(SimulatorComponent.class.getName());
 
-    private final EventDispatcher events = new EventDispatcher();
-    private final SimulatorBackend backend = new SimulatorBackend(List.of(), events);
+    private final EventDispatcher events = new EventDispatcher("scard-simulator-events");
+    private final SimulatorBackend backend = new SimulatorBackend(List.of(), events::publish);
     private final HandleTable handles = new HandleTable();
     private volatile BooleanSupplier bundleStopping = () -> false;
     /** What the configuration serves, by reader; guarded by this. */
     private Map<String, VpcdAddress> configuredVpcd = Map.of();
+    /** The readers of this component's configuration that are in the backend, in order; guarded by this. */
+    private List<String> ownReaders = List.of();
+    /** The readers of reader configurations, by configuration PID; guarded by this. */
+    private final Map<String, ConfiguredReader> configuredReaders = new LinkedHashMap<>();
 
     /** A simulator without readers until {@link #activate} configures them. */
     public SimulatorComponent() {
@@ -103,10 +121,22 @@ public final class SimulatorComponent implements SimulatorControl {
     }
 
     private synchronized void configure(SimulatorConfig config) {
-        List<String> readerNames = readerNames(config.readers());
-        List<String> added = backend.configureReaders(readerNames);
-        for (String readerName : cardReaders(config.cardInserted(), readerNames)) {
-            if (added.contains(readerName) && !backend.isCardPresent(readerName)) {
+        List<String> configured = readerNames(config.readers());
+        List<String> readerNames = new ArrayList<>();
+        for (String readerName : configured) {
+            ConfiguredReader holder = configuredReader(readerName);
+            if (holder == null) {
+                readerNames.add(readerName);
+            } else {
+                LOG.log(Level.ERROR, PID + ": readers: '" + readerName + "' is the reader of the configuration "
+                        + holder.pid + "; skipped");
+            }
+        }
+        ownReaders = List.copyOf(readerNames);
+        List<String> added = configureReaders();
+        for (String readerName : cardReaders(config.cardInserted(), configured)) {
+            if (readerNames.contains(readerName) && added.contains(readerName)
+                    && !backend.isCardPresent(readerName)) {
                 try {
                     backend.insert(readerName);
                 } catch (SCardException e) {
@@ -117,6 +147,214 @@ public final class SimulatorComponent implements SimulatorControl {
             }
         }
         configureVpcd(vpcdEntries(config.vpcd(), readerNames));
+    }
+
+    /** Makes the backend's readers this configuration's, then the reader configurations' by name; returns the added. */
+    private List<String> configureReaders() {
+        List<String> names = new ArrayList<>(ownReaders);
+        configuredReaders.values().stream().map(reader -> reader.name).sorted().forEach(names::add);
+        return backend.configureReaders(names);
+    }
+
+    /** The reader configuration holding this reader name, or null. */
+    private ConfiguredReader configuredReader(String readerName) {
+        for (ConfiguredReader reader : configuredReaders.values()) {
+            if (reader.name.equals(readerName)) {
+                return reader;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- reader configurations
+
+    /**
+     * Creates or updates the reader of one reader configuration ({@value #READER_FACTORY_PID}). Every value is
+     * checked first; one bad value (a blank name, the name of another reader, a profile that cannot be read or is not
+     * valid, a malformed vpcd address or one another reader is served to) is logged as one error naming the
+     * configuration and the field, and nothing changes: a new reader is not added, an existing one stays as it was
+     * (with its card, connections and vpcd link) until the next update.
+     *
+     * <p>A new reader ({@code READER_ADDED}) gets a fresh card of the profile when {@code cardInserted} says so, and
+     * is served to vpcd when an address is given. An update changes only what changed:
+     * <ul>
+     * <li>a new name removes the reader (its connections are closed: calls fail with
+     * {@code SCARD_E_INVALID_HANDLE}, threads waiting on it wake) and adds one with the new name, with the same
+     * card model unless the profile changed too;</li>
+     * <li>a changed profile (path, or the file's content) replaces the card: the card in the reader is removed
+     * ({@code CARD_REMOVED}; connections see {@code SCARD_W_REMOVED_CARD}, a transaction on it ends) and a fresh
+     * card of the new profile is inserted when {@code cardInserted} is true; connections reconnect to reach it;</li>
+     * <li>a changed {@code cardInserted} inserts the configuration's card (the same model, with its state) into an
+     * empty reader or removes the card, as {@code sim:insert} and {@code sim:remove} do;</li>
+     * <li>the reader is served at its vpcd address again (a link already there keeps its connection); a changed or
+     * emptied address stops the old link if it is still there.</li>
+     * </ul>
+     * Cards inserted or removed by hand meanwhile are left alone when neither the profile nor {@code cardInserted}
+     * changed.
+     *
+     * @param pid the configuration's PID, which names it in messages
+     * @param config its values
+     * @return null when the configuration was applied, else the error as logged
+     */
+    synchronized String applyReader(String pid, SimulatedReaderConfig config) {
+        ConfiguredReader before = configuredReaders.get(pid);
+        ConfiguredReader next;
+        try {
+            next = check(pid, config, before);
+        } catch (BadValue e) {
+            return logError(pid + ": " + e.field + ": " + e.getMessage() + "; "
+                    + (before == null ? "no reader added" : "reader '" + before.name + "' stays as it was"));
+        }
+        boolean sameReader = before != null && before.name.equals(next.name);
+        if (before != null && before.profile.sameAs(next.profile)) {
+            next.card = before.card;
+        }
+        configuredReaders.put(pid, next);
+        try {
+            configureReaders();
+        } catch (SCardException e) {
+            configuredReaders.remove(pid);
+            return logError(pid + ": the simulator has stopped; no reader added");
+        }
+        try {
+            if (!sameReader) {
+                if (next.cardInserted) {
+                    backend.insert(next.name, next.card());
+                }
+            } else if (!before.profile.sameAs(next.profile)) {
+                if (backend.isCardPresent(next.name)) {
+                    backend.remove(next.name);
+                }
+                if (next.cardInserted) {
+                    backend.insert(next.name, next.card());
+                }
+            } else if (next.cardInserted != before.cardInserted) {
+                boolean present = backend.isCardPresent(next.name);
+                if (next.cardInserted && !present) {
+                    backend.insert(next.name, next.card());
+                } else if (!next.cardInserted && present) {
+                    backend.remove(next.name);
+                }
+            }
+        } catch (SCardException e) {
+            return logError(pid + ": profile: the card of " + next.profile + " could not be put into reader '"
+                    + next.name + "': " + CardProfiles.detail(e));
+        }
+        if (sameReader && before.vpcd != null && !before.vpcd.equals(next.vpcd)) {
+            unserveIfStillAt(next.name, before.vpcd);
+        }
+        if (next.vpcd != null) {
+            try {
+                backend.serve(next.name, next.vpcd.host(), next.vpcd.port());
+            } catch (SCardException e) {
+                return logError(pid + ": vpcd: cannot serve reader '" + next.name + "' at " + next.vpcd + ": "
+                        + CardProfiles.detail(e));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Removes the reader of a reader configuration that was deleted (or whose component stops): its connections are
+     * closed (calls fail with {@code SCARD_E_INVALID_HANDLE}), its vpcd link ends, {@code READER_REMOVED} goes out.
+     * Nothing happens for a configuration that was refused.
+     */
+    synchronized void removeReader(String pid) {
+        if (configuredReaders.remove(pid) == null) {
+            return;
+        }
+        try {
+            configureReaders();
+        } catch (SCardException e) {
+            // the simulator has stopped: the reader went with it
+        }
+    }
+
+    /** The card model a reader configuration made, or null (for tests). */
+    synchronized SimulatedCard configuredCard(String pid) {
+        ConfiguredReader reader = configuredReaders.get(pid);
+        return reader == null ? null : reader.card;
+    }
+
+    /** The readers of reader configurations, by configuration PID (for tests). */
+    synchronized Map<String, String> configuredReaderNames() {
+        Map<String, String> names = new LinkedHashMap<>();
+        configuredReaders.forEach((pid, reader) -> names.put(pid, reader.name));
+        return names;
+    }
+
+    /** Checks every value of a reader configuration before anything changes. */
+    private ConfiguredReader check(String pid, SimulatedReaderConfig config, ConfiguredReader before)
+            throws BadValue {
+        String name = strip(config.name());
+        if (name.isEmpty()) {
+            throw new BadValue("name", "no reader name given (the name must not be blank)");
+        }
+        if (ownReaders.contains(name)) {
+            throw new BadValue("name", "'" + name + "' is already a reader of " + PID + " (its readers list)");
+        }
+        ConfiguredReader holder = configuredReader(name);
+        if (holder != null && !holder.pid.equals(pid)) {
+            throw new BadValue("name", "'" + name + "' is already the reader of the configuration " + holder.pid);
+        }
+        String profileText = strip(config.profile());
+        CardProfiles.Profile profile;
+        try {
+            profile = profileText.isEmpty() ? CardProfiles.sample() : CardProfiles.load(profileText);
+        } catch (SCardException e) {
+            throw new BadValue("profile", CardProfiles.detail(e));
+        }
+        String vpcdText = strip(config.vpcd());
+        VpcdAddress vpcd = null;
+        if (!vpcdText.isEmpty()) {
+            try {
+                vpcd = VpcdAddress.parse(vpcdText);
+            } catch (SCardException e) {
+                throw new BadValue("vpcd", CardProfiles.detail(e));
+            }
+            String own = before == null ? null : before.name;
+            for (ServedReader served : backend.served()) {
+                if (!served.readerName().equals(own) && VpcdAddress.of(served.host(), served.port()).equals(vpcd)) {
+                    throw new BadValue("vpcd", "reader '" + served.readerName() + "' is already served to vpcd at "
+                            + vpcd + " (vpcd takes one card per port; its second slot listens on 35964)");
+                }
+            }
+        }
+        return new ConfiguredReader(pid, name, profile, config.cardInserted(), vpcd);
+    }
+
+    /** Stops serving a reader if it is still served at {@code address} (not moved by hand meanwhile). */
+    private void unserveIfStillAt(String readerName, VpcdAddress address) {
+        for (ServedReader served : backend.served()) {
+            if (served.readerName().equals(readerName)
+                    && VpcdAddress.of(served.host(), served.port()).equals(address)) {
+                try {
+                    backend.unserve(readerName);
+                } catch (SCardException e) {
+                    // the reader went away meanwhile: nothing to stop
+                }
+            }
+        }
+    }
+
+    private static String logError(String message) {
+        LOG.log(Level.ERROR, message);
+        return message;
+    }
+
+    private static String strip(String value) {
+        return value == null ? "" : value.strip();
+    }
+
+    /** A configuration value that cannot be applied, and the field it is in. */
+    private static final class BadValue extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String field;
+
+        BadValue(String field, String message) {
+            super(message, null, false, false);
+            this.field = field;
+        }
     }
 
     /** Applies the {@code vpcd} entries: stops what the configuration no longer serves, then serves what it does. */
@@ -215,6 +453,11 @@ public final class SimulatorComponent implements SimulatorControl {
     @Override
     public void insert(String readerName, SimulatedCard card) {
         backend.insert(readerName, card);
+    }
+
+    @Override
+    public void insertProfile(String readerName, Path profile) {
+        backend.insertProfile(readerName, profile);
     }
 
     @Override

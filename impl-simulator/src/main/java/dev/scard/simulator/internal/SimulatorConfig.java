@@ -11,7 +11,9 @@ public @interface SimulatorConfig {
 
     /** The simulated readers' names, in the order they are listed. */
     @AttributeDefinition(name = "Readers",
-            description = "Names of the simulated readers, in order. Blank and repeated names are ignored.")
+            description = "Names of the simulated readers, in order. Blank and repeated names are ignored. The "
+                    + "readers of 'SCard simulated reader' configurations (factory PID dev.scard.simulator.reader) "
+                    + "come after these; a name one of them holds is skipped here (logged as an error).")
     String[] readers() default {"Simulated Reader 0", "Simulated Reader 1"};
 
     /** The readers that hold the default card when the simulator starts or they are added. */

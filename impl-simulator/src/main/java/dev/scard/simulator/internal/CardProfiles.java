@@ -1,0 +1,129 @@
+package dev.scard.simulator.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.UUID;
+
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.internal.card.CardProfile;
+
+/**
+ * Card profiles as the reader configurations ({@value SimulatorComponent#READER_FACTORY_PID}) and
+ * {@code SimulatorControl.insertProfile} use them: a file read and parsed with {@link CardProfile}, or the sample
+ * profile, with the text it was made from so that a configuration update can tell whether the profile changed.
+ * Every failure is an {@link SCardException} with {@link HResult#E_INVALIDARG} whose message names the file and
+ * says what is wrong (the parser's message for an invalid profile).
+ */
+final class CardProfiles {
+
+    /** How the sample profile is named in messages and compared. */
+    static final String SAMPLE = "the sample card profile";
+
+    private CardProfiles() {
+    }
+
+    /** A parsed card profile and where it came from. */
+    static final class Profile {
+        private final String source;
+        private final String text;
+        private final CardProfile profile;
+
+        Profile(String source, String text, CardProfile profile) {
+            this.source = source;
+            this.text = text;
+            this.profile = profile;
+        }
+
+        /** The file as configured, or {@link #SAMPLE}. */
+        String source() {
+            return source;
+        }
+
+        /** A fresh card in the profile's initial state. */
+        SimulatedCard newCard() {
+            return profile.newCard();
+        }
+
+        /** Whether both come from the same file with the same text (or both are the sample). */
+        boolean sameAs(Profile other) {
+            return other != null && source.equals(other.source) && Objects.equals(text, other.text);
+        }
+
+        @Override
+        public String toString() {
+            return source;
+        }
+    }
+
+    /** The sample profile: the simulator's default card. */
+    static Profile sample() {
+        return new Profile(SAMPLE, null, CardProfile.sample());
+    }
+
+    /**
+     * Reads and parses a profile file given as text (a configuration value).
+     *
+     * @throws SCardException {@link HResult#E_INVALIDARG} for a path that is not one, a file that cannot be read,
+     *         or one that is not a valid profile
+     */
+    static Profile load(String pathText) {
+        Path path;
+        try {
+            path = Path.of(pathText);
+        } catch (InvalidPathException e) {
+            throw new SCardException(HResult.E_INVALIDARG, "'" + pathText + "' is not a file path: " + e.getReason());
+        }
+        return load(path, pathText);
+    }
+
+    /**
+     * Reads and parses a profile file.
+     *
+     * @throws SCardException {@link HResult#E_INVALIDARG} for a null path, a file that cannot be read, or one that
+     *         is not a valid profile
+     */
+    static Profile load(Path path) {
+        if (path == null) {
+            throw new SCardException(HResult.E_INVALIDARG, "no card profile file given");
+        }
+        return load(path, path.toString());
+    }
+
+    private static Profile load(Path path, String shown) {
+        CardProfile profile;
+        try {
+            profile = CardProfile.load(path);
+        } catch (SCardException e) {
+            if (!path.isAbsolute() && !Files.exists(path)) {
+                throw new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
+                        + Path.of("").toAbsolutePath() + ")", e);
+            }
+            throw e;
+        }
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (IOException e) {
+            text = UUID.randomUUID().toString(); // changed or gone since it was parsed: count it as changed
+        }
+        return new Profile(shown, text, profile);
+    }
+
+    /**
+     * An exception's message without the {@code " [CODE 0x...]"} an {@link SCardException} ends with (its class name
+     * when it has none), to be put into another message.
+     */
+    static String detail(RuntimeException e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        int code = message.lastIndexOf(" [");
+        return e instanceof SCardException && code > 0 && message.endsWith("]") ? message.substring(0, code) : message;
+    }
+}
