@@ -1,0 +1,298 @@
+package dev.scard.karaf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * The scard features in a real Apache Karaf 4.4.10 (the distribution from Maven Central, unpacked by the build):
+ * install them from a local Maven repository the way the README says, then use the {@code scard:} commands in the
+ * Karaf console and check what they print.
+ *
+ * <p>Karaf starts once for the class, on a JDK 17, with pax-url-mvn reading only {@code target/karaf-repo} (the
+ * bundles this build made, see the pom) and Karaf's {@code system/} folder; it is stopped after the last test,
+ * also when a test or the start fails, and {@link #stopKaraf()} checks that no Karaf process is left. Each failure
+ * prints the tail of Karaf's log; {@code target/karaf-console.txt} has every console session of the run.
+ *
+ * <p>Commands go through {@code bin/client -b}: one console session per call, commands on standard input. In this
+ * batch mode the console prints what commands write but not the values they return, and our commands return their
+ * output (as Gogo commands do); {@code echo (scard:readers)} prints it, exactly as the interactive console would.
+ * A failing command ends the session ("Error executing command: ...", exit code 1). Attachments belong to the
+ * console session, so attach, APDU, status and detach run in one session.
+ *
+ * <p>Installing scard-pcsc makes Karaf refresh its own console: JNA satisfies an optional import of Karaf's JLine
+ * bundle, so Karaf rewires JLine and the shell (on 4.4.10 once more on the next feature operation), and the SSH
+ * session that ran {@code feature:install} ends. The test therefore installs in a session of its own and checks
+ * the result in new sessions.
+ *
+ * <p>Works with and without pcscd: the pcsc feature must install and start either way; with pcscd its readers are
+ * listed too, without it {@code scard:readers} adds one line saying the service is not running.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KarafConsoleIT {
+
+    private static final String VERSION = System.getProperty("scard.version", "0.1.0-SNAPSHOT");
+    /** The feature version Karaf shows: the Maven version as an OSGi version. */
+    private static final String FEATURE_VERSION = VERSION.replace('-', '.');
+    private static final String READER = "Simulated Reader 0";
+    private static final String STEP = "scard-it-step-";
+
+    private static Karaf karaf;
+
+    /** Prints the tail of Karaf's log when a test fails. */
+    @RegisterExtension
+    static final TestWatcher LOG_ON_FAILURE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (karaf != null) {
+                System.err.println("[karaf-test] " + context.getDisplayName() + " failed; Karaf's log:\n"
+                        + karaf.logTail(60));
+            }
+        }
+    };
+
+    @BeforeAll
+    static void startKaraf() throws Exception {
+        Path home = Path.of(System.getProperty("karaf.home", "target/apache-karaf-4.4.10"));
+        Path repository = Path.of(System.getProperty("karaf.repo", "target/karaf-repo"));
+        Path javaHome = Karaf.javaHome(System.getProperty("scard.karaf.javaHome"));
+        long start = System.nanoTime();
+        karaf = Karaf.prepare(home, repository, javaHome);
+        try {
+            karaf.start(180);
+        } catch (Exception | AssertionError e) {
+            System.err.println("[karaf-test] Karaf did not start; its log:\n" + karaf.logTail(80));
+            karaf.stop();
+            throw e;
+        }
+        log("Karaf up on " + javaHome + " (SSH port " + karaf.sshPort() + ") in " + secondsSince(start) + " s");
+    }
+
+    @AfterAll
+    static void stopKaraf() throws Exception {
+        if (karaf == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        boolean gone = karaf.stop();
+        log("Karaf stopped in " + secondsSince(start) + " s");
+        assertThat(gone).as("every Karaf process has exited").isTrue();
+    }
+
+    /** feature:repo-add + feature:install scard: every scard feature started, our bundles, JNA and Jackson active. */
+    @Test
+    @Order(1)
+    void featuresInstallFromTheLocalMavenRepository() throws Exception {
+        long start = System.nanoTime();
+        // The README's installation. scard includes scard-pcsc, whose JNA bundle satisfies an optional import of
+        // Karaf's JLine bundle: Karaf refreshes JLine and its shell while installing, which ends this session. So its
+        // output is not checked here; the state afterwards is (a failure shows there, with what the session printed).
+        Karaf.ClientResult installing = karaf.client(List.of(
+                "feature:repo-add mvn:dev.scard/features/" + VERSION + "/xml/features",
+                "feature:install scard"));
+        karaf.awaitConsole();
+
+        // Poll until every feature is started and DS has registered the commands (a session that meets a command
+        // not registered yet ends with "Command not found").
+        String[] features = {"scard-api", "scard-card-services", "scard-simulator", "scard-pcsc", "scard-shell",
+            "scard"};
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Session state = installedState();
+        while (!(state.exitCode() == 0 && allStarted(state, features)) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            state = installedState();
+        }
+        log("features installed in " + secondsSince(start) + " s");
+        assertThat(state.exitCode()).as("exit code of\n%s\nafter feature:install, which printed:\n%s",
+                state.output(), installing.output()).isZero();
+
+        assertThat(state.step(0)).as("feature:repo-list")
+                .containsPattern("(?m)^scard-" + VERSION.replace(".", "\\.") + "\\s*\\|\\s*mvn:dev\\.scard/features/"
+                        + VERSION.replace(".", "\\.") + "/xml/features$");
+        assertStarted(state.step(1), features);
+        for (String bundle : List.of("dev.scard.api", "dev.scard.card-services", "dev.scard.impl-simulator",
+                "dev.scard.impl-pcsc", "dev.scard.shell-commands", "com.sun.jna",
+                "com.fasterxml.jackson.core.jackson-databind", "com.fasterxml.jackson.core.jackson-core",
+                "com.fasterxml.jackson.core.jackson-annotations")) {
+            assertThat(state.step(2)).as("bundle:list -s").containsPattern(
+                    "(?m)\\|\\s*Active\\s*\\|.*\\|\\s*" + bundle.replace(".", "\\.") + "\\s*$");
+        }
+        assertThat(state.step(3)).as("scard:readers").startsWith("Reader ");
+    }
+
+    /** The basic card session in one console session, with the output of each command checked. */
+    @Test
+    @Order(2)
+    void readersAttachApduStatusDetach() throws Exception {
+        Session s = session(
+                "echo (scard:readers)",
+                "echo (scard:attach '" + READER + "')",
+                "echo (scard:apdu 00A4000C023F00)",
+                "echo (scard:status)",
+                "echo (scard:detach)");
+
+        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
+        assertThat(s.step(0))
+                .containsPattern("(?m)^Reader\\s+Backend\\s+Card\\s+Exclusive\\s+ATR$")
+                .containsPattern("(?m)^" + READER + "\\s+simulator\\s+present\\s+no\\s+[0-9A-F]{8,}$")
+                .containsPattern("(?m)^Simulated Reader 1\\s+simulator\\s+absent\\s+no\\s+-$");
+        // The PC/SC backend runs with or without pcscd: its readers are listed, or one line says why not.
+        assertThat(s.step(0)).containsPattern("(?m)(\\s+pcsc\\s+(present|absent)\\s|^Backend 'pcsc': )");
+        assertThat(s.step(1)).matches("Attached to '" + READER + "' \\(shared, T[01], ATR [0-9A-F]{8,}\\)");
+        assertThat(s.step(2)).contains("SW 9000");
+        assertThat(s.step(3))
+                .contains("Reader:   " + READER)
+                .contains("Backend:  simulator")
+                .contains("State:    SPECIFIC_MODE (6)");
+        assertThat(s.step(4)).isEqualTo("Detached from '" + READER + "'");
+    }
+
+    /** scard:use pcsc, then back to the simulator: the default moves, Config Admin holds the ranking. */
+    @Test
+    @Order(3)
+    void scardUseSwitchesTheDefaultBackendThroughConfigAdmin() throws Exception {
+        Session s = session(
+                "echo (scard:backends)",
+                "echo (scard:use pcsc)",
+                "echo (scard:backends)",
+                "config:list '(service.pid=dev.scard.service.pcsc)'",
+                "echo (scard:attach '" + READER + "')",
+                "echo (scard:apdu 00A4000C023F00)",
+                "echo (scard:detach)",
+                "echo (scard:use simulator)",
+                "echo (scard:backends)");
+
+        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
+        assertThat(s.step(0))
+                .containsPattern("(?m)^Backend\\s+State\\s+Ranking\\s+Readers$")
+                .containsPattern("(?m)^simulator\\s+active, default\\s+")
+                .containsPattern("(?m)^pcsc\\s+active\\s+");
+        assertThat(s.step(1)).startsWith("Default backend: pcsc (service.ranking=1000 in dev.scard.service.pcsc");
+        // The ranking column may still show the old numbers for a moment after scard:use (the backends apply the
+        // configuration asynchronously); which backend is the default, and that pcsc's ranking is configured, not.
+        assertThat(s.step(2))
+                .containsPattern("(?m)^pcsc\\s+active, default\\s+\\d+ \\(configured\\)\\s+")
+                .containsPattern("(?m)^simulator\\s+active\\s+\\d+\\s+2$");
+        assertThat(s.step(3)).contains("Pid:            dev.scard.service.pcsc").contains("service.ranking = 1000");
+        // Attachments go to the backend that has the reader, whichever is the default.
+        assertThat(s.step(4)).startsWith("Attached to '" + READER + "'");
+        assertThat(s.step(5)).contains("SW 9000");
+        assertThat(s.step(6)).isEqualTo("Detached from '" + READER + "'");
+        assertThat(s.step(7)).isEqualTo("Default backend: simulator (service.ranking=1000 in"
+                + " dev.scard.service.simulator; removed dev.scard.service.pcsc)");
+        assertThat(s.step(8))
+                .containsPattern("(?m)^simulator\\s+active, default\\s+\\d+ \\(configured\\)\\s+2$")
+                .containsPattern("(?m)^pcsc\\s+active\\s+\\d+\\s+\\S+$");
+    }
+
+    /** One error case: Karaf's error line carries our message and the contract's code; nothing is left attached. */
+    @Test
+    @Order(4)
+    void anUnknownReaderIsAnErrorWithTheContractCode() throws Exception {
+        Session s = session(
+                "echo (scard:attach 'No Such Reader')",
+                "echo not-reached");
+
+        assertThat(s.exitCode()).as("exit code of a failed command's session").isNotZero();
+        // The hint in parentheses says where readers are listed, or (without pcscd) which backend could not be asked.
+        assertThat(s.step(0))
+                .startsWith("Error executing command: unknown reader 'No Such Reader' (")
+                .endsWith(") [E_INVALIDARG 0x80070057]")
+                .hasLineCount(1);
+        assertThat(s.output()).doesNotContain("not-reached").doesNotContain("Exception");
+
+        // The failure left nothing behind: a new session is not attached and the shell still works.
+        Session after = session("echo (scard:detach)");
+        assertThat(after.exitCode()).as("exit code of\n%s", after.output()).isZero();
+        assertThat(after.step(0)).isEqualTo("Not attached");
+    }
+
+    // ----------------------------------------------------------------------------------------------- helpers
+
+    /** Asserts that {@code featureList} (the output of feature:list -i) shows each feature started. */
+    private static void assertStarted(String featureList, String... features) {
+        for (String feature : features) {
+            assertThat(featureList).as("feature:list -i").containsPattern("(?m)^" + feature + "\\s*\\|\\s*"
+                    + FEATURE_VERSION.replace(".", "\\.") + "\\s*\\|.*\\|\\s*Started\\s*\\|");
+        }
+    }
+
+    /** Repositories, installed features, bundles and readers, in one session. */
+    private static Session installedState() throws Exception {
+        return session("feature:repo-list", "feature:list -i", "bundle:list -s", "echo (scard:readers)");
+    }
+
+    private static boolean allStarted(Session state, String... features) {
+        for (String feature : features) {
+            if (!startedIn(state, feature)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether step 1 of {@code state} (feature:list -i) shows {@code feature} started. */
+    private static boolean startedIn(Session state, String feature) {
+        return state.steps().size() > 1 && state.steps().get(1).lines().anyMatch(
+                line -> line.matches(feature + "\\s*\\|.*\\|\\s*Started\\s*\\|.*"));
+    }
+
+    /** One console session's output, split by step. */
+    private record Session(int exitCode, String output, List<String> steps) {
+
+        /** What step {@code i} printed, trimmed; fails when the session ended before it. */
+        String step(int i) {
+            assertThat(i).as("step %d ran; the session printed:\n%s", i, output).isLessThan(steps.size());
+            return steps.get(i);
+        }
+    }
+
+    /** Runs {@code commands} in one console session, with a marker line before each so its output can be split. */
+    private static Session session(String... commands) throws Exception {
+        List<String> script = new ArrayList<>();
+        for (int i = 0; i < commands.length; i++) {
+            script.add("echo " + STEP + i);
+            script.add(commands[i]);
+        }
+        script.add("echo " + STEP + "end");
+        Karaf.ClientResult result = karaf.client(script);
+
+        List<String> steps = new ArrayList<>();
+        StringBuilder current = null;
+        for (String line : result.output().split("\n", -1)) {
+            if (line.startsWith(STEP)) {
+                if (current != null) {
+                    steps.add(current.toString().strip());
+                }
+                current = line.equals(STEP + "end") ? null : new StringBuilder();
+            } else if (current != null) {
+                current.append(line).append('\n');
+            }
+        }
+        if (current != null) {
+            steps.add(current.toString().strip()); // the step that failed and ended the session
+        }
+        return new Session(result.exitCode(), result.output(), steps);
+    }
+
+    private static void log(String message) {
+        System.out.println("[karaf-test] " + message);
+    }
+
+    private static String secondsSince(long nanoTime) {
+        return String.format("%.1f", (System.nanoTime() - nanoTime) / 1e9);
+    }
+}
