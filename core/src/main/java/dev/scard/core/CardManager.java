@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import dev.scard.api.CardHandle;
 import dev.scard.api.CardState;
@@ -64,6 +65,13 @@ public class CardManager implements ISCardManage {
         volatile boolean locked;
         /** Counts reconnects, which end a transaction: a lock obtained across one is not held. */
         volatile int epoch;
+        /**
+         * Counts the card insertions this attachment reached: a reconnect that finds the card removed (and reaches
+         * the card in the reader now) starts a new one, which ends the views (and interfaces) of the old one.
+         */
+        volatile int insertion;
+        /** The view every factory call of the current insertion receives, or null until the first; under the monitor. */
+        AttachmentView view;
 
         Attachment(String readerName, ShareMode shareMode, Set<Protocol> protocols, HandleTable.Handle handle,
                 ReaderConnection connection) {
@@ -235,7 +243,7 @@ public class CardManager implements ISCardManage {
         reconnect(null, initialization);
     }
 
-    private void reconnect(Attachment expected, Disposition initialization) {
+    private void reconnect(AttachmentView expected, Disposition initialization) {
         Arguments.require(initialization, "initialization");
         if (initialization == Disposition.EJECT) {
             throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
@@ -256,7 +264,7 @@ public class CardManager implements ISCardManage {
         }
     }
 
-    private void reconnectLocked(Attachment expected, Attachment current, Disposition initialization) {
+    private void reconnectLocked(AttachmentView expected, Attachment current, Disposition initialization) {
         synchronized (monitor) {
             if (requireAttachment(expected) != current) {
                 throw notAttached();
@@ -280,8 +288,11 @@ public class CardManager implements ISCardManage {
                 if (current.borrowed() || e.code() != HResult.SCARD_W_REMOVED_CARD) {
                     throw e;
                 }
-                // The card this connection knew is gone; reach the card that is in the reader now.
+                // The card this connection knew is gone; reach the card that is in the reader now. Interfaces
+                // created for the old card must not talk to the new one: a new insertion ends their view.
                 connection.disconnect(Disposition.LEAVE);
+                current.insertion++;
+                current.view = null;
                 current.connection = null;
                 current.connection = connectKnownReader(backend, current.readerName, current.shareMode,
                         current.protocols);
@@ -299,7 +310,7 @@ public class CardManager implements ISCardManage {
         lock(null, timeout);
     }
 
-    private void lock(Attachment expected, Duration timeout) {
+    private void lock(AttachmentView expected, Duration timeout) {
         Arguments.require(timeout, "timeout");
         if (timeout.isNegative()) {
             throw Arguments.invalidArgument("timeout must not be negative, was " + timeout);
@@ -313,7 +324,7 @@ public class CardManager implements ISCardManage {
         lockWithin(expected, nanos);
     }
 
-    private void lockWithin(Attachment expected, long timeoutNanos) {
+    private void lockWithin(AttachmentView expected, long timeoutNanos) {
         Attachment current;
         ReaderConnection connection;
         int epoch;
@@ -374,7 +385,7 @@ public class CardManager implements ISCardManage {
         unlock(null, disposition);
     }
 
-    private void unlock(Attachment expected, Disposition disposition) {
+    private void unlock(AttachmentView expected, Disposition disposition) {
         Arguments.require(disposition, "disposition");
         synchronized (monitor) {
             Attachment current = requireAttachment(expected);
@@ -391,7 +402,7 @@ public class CardManager implements ISCardManage {
         return status(null);
     }
 
-    private CardStatus status(Attachment expected) {
+    private CardStatus status(AttachmentView expected) {
         synchronized (monitor) {
             Attachment current = requireAttachment(expected);
             if (current.connection != null) {
@@ -413,7 +424,7 @@ public class CardManager implements ISCardManage {
         return transmit(null, commandApdu);
     }
 
-    private byte[] transmit(Attachment expected, byte[] commandApdu) {
+    private byte[] transmit(AttachmentView expected, byte[] commandApdu) {
         traffic.lock();
         try {
             Attachment current = requireAttachment(expected);
@@ -463,7 +474,7 @@ public class CardManager implements ISCardManage {
         return createInterface(null, interfaceId, name, userData);
     }
 
-    private Object createInterface(Attachment expected, UUID interfaceId, String name, Object userData) {
+    private Object createInterface(AttachmentView expected, UUID interfaceId, String name, Object userData) {
         if (interfaceId == null && name == null) {
             throw Arguments.invalidArgument("createInterface needs an interface GUID or a name");
         }
@@ -482,7 +493,7 @@ public class CardManager implements ISCardManage {
         };
     }
 
-    private <T> T createStandard(Attachment expected, String name, UUID iid, Class<T> type) {
+    private <T> T createStandard(AttachmentView expected, String name, UUID iid, Class<T> type) {
         return type.cast(create(expected, InterfaceProviders.standard(name, iid), null, type));
     }
 
@@ -491,13 +502,19 @@ public class CardManager implements ISCardManage {
      *
      * @param type what the created object must implement
      */
-    private Object create(Attachment expected, InterfaceProviders.Request request, Object userData, Class<?> type) {
+    private Object create(AttachmentView expected, InterfaceProviders.Request request, Object userData, Class<?> type) {
         Attachment current;
+        AttachmentView view;
         CardStatus card;
         synchronized (monitor) {
             current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
             card = connection.status();
+            view = current.view;
+            if (view == null) {
+                view = new AttachmentView(this, current, current.insertion);
+                current.view = view;
+            }
         }
         if (card.state() == CardState.ABSENT) {
             throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the card in '" + current.readerName
@@ -509,7 +526,7 @@ public class CardManager implements ISCardManage {
         }
         Object created;
         try {
-            created = provider.factory().create(new AttachmentView(this, current), userData);
+            created = provider.factory().create(view, userData);
         } catch (SCardException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
@@ -576,12 +593,12 @@ public class CardManager implements ISCardManage {
      * The current attachment; with {@code expected} non-null (a call through an {@link AttachmentView}), that
      * attachment, which must still be the current one.
      */
-    private Attachment requireAttachment(Attachment expected) {
+    private Attachment requireAttachment(AttachmentView expected) {
         if (expected != null) {
-            if (disposedReason != null || attachment != expected) {
+            if (!expected.isAttached()) {
                 throw AttachmentView.ended();
             }
-            return expected;
+            return expected.attachment;
         }
         return requireAttachment();
     }
@@ -619,7 +636,11 @@ public class CardManager implements ISCardManage {
 
     /**
      * What an {@link SCardInterfaceFactory} receives: this manager, limited to the attachment the interface was
-     * created from. While that attachment lasts (a {@link #reconnect()} keeps it), every call behaves as on the
+     * created from. Every factory call for the same attachment (and card insertion) receives the same view object,
+     * so card services can synchronize their select-then-command sequences on it across interfaces. The view also
+     * is a {@link BooleanSupplier} that tells whether the manager holds the lock. While that attachment lasts (a
+     * {@link #reconnect()} after a reset keeps it; a reconnect that finds the card removed and reaches the card
+     * inserted since ends it for the views of the old card), every call behaves as on the
      * manager itself, except that {@code attachBy*} fail with {@link HResult#E_FAIL} (the view is attached already)
      * and {@link #detach()} does nothing (an interface cannot end its creator's attachment). Once the manager
      * detaches, attaches anew or is released, every call fails with {@link HResult#SCARD_E_INVALID_HANDLE}
@@ -627,13 +648,25 @@ public class CardManager implements ISCardManage {
      * nothing) and {@link #isAttached()} ({@code false}). Interfaces created through the view belong to the same
      * attachment.
      */
-    private static final class AttachmentView implements ISCardManage {
+    private static final class AttachmentView implements ISCardManage, BooleanSupplier {
         private final CardManager manager;
         private final Attachment attachment;
+        /** The card insertion of {@link #attachment} this view belongs to. */
+        private final int insertion;
 
-        AttachmentView(CardManager manager, Attachment attachment) {
+        AttachmentView(CardManager manager, Attachment attachment, int insertion) {
             this.manager = manager;
             this.attachment = attachment;
+            this.insertion = insertion;
+        }
+
+        /**
+         * Whether the manager holds the lock (a transaction) on the card of this attachment: what a card service
+         * asks before it would end the transaction with a warm reset.
+         */
+        @Override
+        public boolean getAsBoolean() {
+            return isAttached() && attachment.locked;
         }
 
         static SCardException ended() {
@@ -685,68 +718,69 @@ public class CardManager implements ISCardManage {
 
         @Override
         public void reconnect() {
-            manager.reconnect(attachment, Disposition.LEAVE);
+            manager.reconnect(this, Disposition.LEAVE);
         }
 
         @Override
         public void reconnect(Disposition initialization) {
-            manager.reconnect(attachment, initialization);
+            manager.reconnect(this, initialization);
         }
 
         @Override
         public void lock() {
-            manager.lockWithin(attachment, -1L);
+            manager.lockWithin(this, -1L);
         }
 
         @Override
         public void lock(Duration timeout) {
-            manager.lock(attachment, timeout);
+            manager.lock(this, timeout);
         }
 
         @Override
         public void unlock() {
-            manager.unlock(attachment, Disposition.LEAVE);
+            manager.unlock(this, Disposition.LEAVE);
         }
 
         @Override
         public void unlock(Disposition disposition) {
-            manager.unlock(attachment, disposition);
+            manager.unlock(this, disposition);
         }
 
         @Override
         public CardStatus status() {
-            return manager.status(attachment);
+            return manager.status(this);
         }
 
         @Override
         public boolean isAttached() {
-            return manager.disposedReason == null && manager.attachment == attachment;
+            return manager.disposedReason == null && manager.attachment == attachment
+                    && attachment.insertion == insertion;
         }
 
         @Override
         public byte[] transmit(byte[] commandApdu) {
-            return manager.transmit(attachment, commandApdu);
+            return manager.transmit(this, commandApdu);
         }
 
         @Override
         public ISCardFileAccess createFileAccess() {
-            return manager.createStandard(attachment, InterfaceProviders.FILE_ACCESS, ISCardFileAccess.IID,
+            return manager.createStandard(this, InterfaceProviders.FILE_ACCESS, ISCardFileAccess.IID,
                     ISCardFileAccess.class);
         }
 
         @Override
         public ISCardVerify createCHVerification() {
-            return manager.createStandard(attachment, InterfaceProviders.VERIFY, ISCardVerify.IID, ISCardVerify.class);
+            return manager.createStandard(this, InterfaceProviders.VERIFY, ISCardVerify.IID, ISCardVerify.class);
         }
 
         @Override
         public ISCardAuth createCardAuth() {
-            return manager.createStandard(attachment, InterfaceProviders.AUTH, ISCardAuth.IID, ISCardAuth.class);
+            return manager.createStandard(this, InterfaceProviders.AUTH, ISCardAuth.IID, ISCardAuth.class);
         }
 
         @Override
         public Object createInterface(UUID interfaceId, String name, Object userData) {
-            return manager.createInterface(attachment, interfaceId, name, userData);
+            return manager.createInterface(this, interfaceId, name, userData);
         }
 
         @Override

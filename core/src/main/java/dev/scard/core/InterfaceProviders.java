@@ -306,10 +306,14 @@ public final class InterfaceProviders {
      */
     public String whyNoMatch(Request request) {
         List<String> notes = new ArrayList<>();
-        for (Provider provider : providers) {
+        List<Provider> all = providers; // one snapshot: the list may be replaced meanwhile
+        for (Provider provider : all) {
             boolean offered = (request.guid() != null && provider.guids.contains(request.guid()))
                     || (request.name() != null && provider.names.contains(request.name()));
-            if (offered) {
+            if (offered && provider.atrPatterns == null) {
+                // Serves every card: it came after the search (or its properties changed meanwhile).
+                notes.add(provider.describe() + " serves every card but was registered after the search; try again");
+            } else if (offered) {
                 notes.add(provider.describe() + " serves only ATRs matching " + patterns(provider));
             } else if (!provider.problems.isEmpty()) {
                 notes.add(provider.describe() + " was ignored in part: " + String.join("; ", provider.problems));
@@ -320,7 +324,11 @@ public final class InterfaceProviders {
 
     private static String patterns(Provider provider) {
         List<String> regexes = new ArrayList<>();
-        for (Pattern pattern : provider.atrPatterns) {
+        List<Pattern> atrPatterns = provider.atrPatterns;
+        if (atrPatterns == null) {
+            return "(any ATR)";
+        }
+        for (Pattern pattern : atrPatterns) {
             regexes.add(pattern.pattern());
         }
         return regexes.isEmpty() ? "(no valid pattern)" : String.join(" or ", regexes);

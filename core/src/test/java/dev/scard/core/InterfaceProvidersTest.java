@@ -212,4 +212,12 @@ class InterfaceProvidersTest {
         providers.add(factory("n"), Map.of());
         assertThat(providers.providers().get(1).describe()).endsWith("(no name, ranking 0)");
     }
+
+    @Test
+    void whyNoMatchCopesWithAFactoryServingEveryCard() {
+        // Registered after a search found nothing: it serves every card (no scard.atr), so its patterns are null.
+        register("every", "scard.interface.name", "P");
+        assertThat(providers.whyNoMatch(InterfaceProviders.forCreateInterface(null, "P")))
+                .contains("serves every card");
+    }
 }

@@ -110,7 +110,7 @@ class InterfaceResolutionTest {
         assertThat(manager.createInterface(ISCardVerify.IID, null, "data")).hasToString("iso-verify");
         assertThat(manager.createInterface(null, "ISCardAuth", null)).hasToString("iso-auth");
         assertThat(userData).containsExactly(null, null, null, "data", null);
-        assertThat(views).doesNotHaveDuplicates().allSatisfy(v -> assertThat(v).isNotSameAs(manager));
+        assertThat(views).allSatisfy(v -> assertThat(v).isNotSameAs(manager).isSameAs(views.get(0)));
     }
 
     @Test
@@ -289,5 +289,53 @@ class InterfaceResolutionTest {
             throw new AssertionError("expected an SCardException, got " + e, e);
         }
         throw new AssertionError("expected an SCardException");
+    }
+
+    @Test
+    void everyFactoryCallOfOneAttachmentGetsTheSameView() {
+        registerFallbacks();
+        manager.attachByIfd("R");
+        manager.createFileAccess();
+        manager.createCHVerification();
+        views.get(0).createCardAuth(); // through the view too
+        assertThat(views).hasSize(3);
+        assertThat(views.get(1)).isSameAs(views.get(0));
+        assertThat(views.get(2)).isSameAs(views.get(0));
+        manager.detach();
+        manager.attachByIfd("R");
+        manager.createFileAccess();
+        assertThat(views.get(3)).as("a new attachment, a new view").isNotSameAs(views.get(0));
+    }
+
+    @Test
+    void theViewTellsWhetherTheManagerHoldsTheLock() {
+        registerFallbacks();
+        manager.attachByIfd("R");
+        manager.createFileAccess();
+        java.util.function.BooleanSupplier locked = (java.util.function.BooleanSupplier) views.get(0);
+        assertThat(locked.getAsBoolean()).isFalse();
+        manager.lock();
+        assertThat(locked.getAsBoolean()).isTrue();
+        manager.unlock();
+        assertThat(locked.getAsBoolean()).isFalse();
+    }
+
+    @Test
+    void aReconnectToAnotherInsertionEndsTheViewsOfTheOldCard() {
+        registerFallbacks();
+        manager.attachByIfd("R");
+        manager.createFileAccess();
+        ISCardManage old = views.get(0);
+        manager.reconnect(Disposition.RESET);
+        assertThat(old.isAttached()).as("a reset keeps the sub-interfaces").isTrue();
+        backend.connections.get(0).removed = true; // the card was pulled; a new one is in the reader
+        manager.reconnect();
+        assertThat(manager.isAttached()).isTrue();
+        assertThat(old.isAttached()).isFalse();
+        assertFails(() -> old.transmit(SELECT), HResult.SCARD_E_INVALID_HANDLE, "has ended");
+        manager.createFileAccess();
+        ISCardManage fresh = views.get(1);
+        assertThat(fresh).isNotSameAs(old);
+        assertThat(fresh.transmit(SELECT)).containsExactly(0x90, 0x00);
     }
 }

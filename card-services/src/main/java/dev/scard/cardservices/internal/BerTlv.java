@@ -94,7 +94,10 @@ final class BerTlv {
         return new int[][] {Arrays.copyOf(tags, count), Arrays.copyOf(offsets, count), Arrays.copyOf(lengths, count)};
     }
 
-    /** Whether {@code tag} is a well-formed BER tag of one to three bytes. */
+    /**
+     * Whether {@code tag} is a well-formed BER tag of one to three bytes: its first byte is neither {@code 00} nor
+     * {@code FF} (padding to ISO 7816-4 parsers).
+     */
     static boolean validTag(int tag) {
         if (tag <= 0 || tag > 0xFFFFFF) {
             return false;
@@ -104,8 +107,8 @@ final class BerTlv {
         if (bytes.length == 1) {
             return (first & 0x1F) != 0x1F && first != 0xFF;
         }
-        if ((first & 0x1F) != 0x1F) {
-            return false;
+        if ((first & 0x1F) != 0x1F || first == 0xFF) {
+            return false; // FF (and 00) before a data object are padding to a parser, never a tag's first byte
         }
         for (int i = 1; i < bytes.length - 1; i++) {
             if ((bytes[i] & 0x80) == 0) {

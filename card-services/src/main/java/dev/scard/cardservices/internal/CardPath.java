@@ -158,7 +158,7 @@ final class CardPath {
             throw invalid(path, "has an odd number of hex digits in its " + what);
         }
         for (int i = 0; i < hex.length(); i++) {
-            if (Character.digit(hex.charAt(i), 16) < 0) {
+            if (!HexFormat.isHexDigit(hex.charAt(i))) {
                 throw invalid(path, "has '" + printable(hex.charAt(i)) + "' in its " + what + ", which is not a hex"
                         + " digit");
             }

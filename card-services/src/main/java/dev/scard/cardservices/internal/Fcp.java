@@ -132,13 +132,20 @@ final class Fcp {
         return length(TAG_DESCRIPTOR) > 0 ? at(TAG_DESCRIPTOR, 0) : -1;
     }
 
-    /** Whether the file is a DF (descriptor {@code 38}, or no descriptor but a DF name). */
+    /**
+     * Whether the file is a DF: descriptor {@code 38} (or {@code 78}, shareable), as ISO 7816-4 table 12 says
+     * ({@code 39} and {@code 3A} are EFs of data objects), or no descriptor but a DF name.
+     */
     boolean isDirectory() {
         int fdb = descriptor();
         if (fdb < 0) {
             return index(TAG_DF_NAME) >= 0;
         }
-        return (fdb & 0x38) == 0x38;
+        return isDfDescriptor(fdb);
+    }
+
+    private static boolean isDfDescriptor(int fdb) {
+        return (fdb & 0xBF) == 0x38;
     }
 
     /** The file's kind, one of the single-kind {@link FileType} values, or null when the FCP does not tell. */
@@ -147,8 +154,11 @@ final class Fcp {
         if (fdb < 0) {
             return index(TAG_DF_NAME) >= 0 ? FileType.DIRECTORY_FILE : null;
         }
-        if ((fdb & 0x38) == 0x38) {
+        if (isDfDescriptor(fdb)) {
             return FileType.DIRECTORY_FILE;
+        }
+        if ((fdb & 0x38) == 0x38) {
+            return null; // an EF of BER-TLV or SIMPLE-TLV data objects (39, 3A), or a reserved value
         }
         return switch (fdb & 0x07) {
             case 1 -> FileType.TRANSPARENT_EF;

@@ -13,7 +13,13 @@ import dev.scard.cardservices.internal.StatusWords.Kind;
  * <p>{@code algoId} is P1 of the command (0 to 255; 0: "known by the card"); {@code param} is empty or null (key or
  * reference 0) or one byte, the key or reference (P2). Data of more than 255 bytes go in an extended APDU.
  *
- * <p>Thread-safe: every method is synchronized on this object.
+ * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
+ * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
+ * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
+ * ({@code ISCardFileAccess}, {@code ISCardVerify}, {@code ISCardAuth}) of the same manager, whichever thread calls
+ * them. APDUs the application sends itself with {@link ISCardManage#transmit(byte[])} in between (and other
+ * applications, unless the manager's lock is held) are not part of that order: they are the application's
+ * business.
  */
 final class IsoAuth implements ISCardAuth {
 
@@ -57,46 +63,52 @@ final class IsoAuth implements ISCardAuth {
     }
 
     @Override
-    public synchronized void appAuth(int algoId, byte[] param, byte[] data) {
-        card.requireAlive();
-        int p1 = algorithm(algoId);
-        int p2 = reference(param);
-        data(data, "the cryptogram");
-        Apdu.Response response = card.send(Apdu.command(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data, 0));
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
-                    "the card did not accept the application's authentication with key %02X", p2));
+    public void appAuth(int algoId, byte[] param, byte[] data) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            int p1 = algorithm(algoId);
+            int p2 = reference(param);
+            data(data, "the cryptogram");
+            Apdu.Response response = card.send(Apdu.command(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data, 0));
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
+                        "the card did not accept the application's authentication with key %02X", p2));
+            }
         }
     }
 
     @Override
-    public synchronized byte[] getChallenge(int algoId, int length, byte[] param) {
-        card.requireAlive();
-        int p1 = algorithm(algoId);
-        int p2 = reference(param);
-        if (length < 1 || length > Apdu.MAX_SHORT_NE) {
-            throw CardChannel.invalid("challenge length " + length + " is out of range 1 to 256");
+    public byte[] getChallenge(int algoId, int length, byte[] param) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            int p1 = algorithm(algoId);
+            int p2 = reference(param);
+            if (length < 1 || length > Apdu.MAX_SHORT_NE) {
+                throw CardChannel.invalid("challenge length " + length + " is out of range 1 to 256");
+            }
+            Apdu.Response response = card.send(Apdu.command(0x00, INS_GET_CHALLENGE, p1, p2, null, length));
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.OTHER, "cannot get a challenge of " + length + " bytes");
+            }
+            return response.data();
         }
-        Apdu.Response response = card.send(Apdu.command(0x00, INS_GET_CHALLENGE, p1, p2, null, length));
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.OTHER, "cannot get a challenge of " + length + " bytes");
-        }
-        return response.data();
     }
 
     @Override
-    public synchronized byte[] iccAuth(int algoId, byte[] param, byte[] data) {
-        card.requireAlive();
-        int p1 = algorithm(algoId);
-        int p2 = reference(param);
-        data(data, "the data to authenticate");
-        Apdu.Response response = card.send(Apdu.command(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
-                data.length > Apdu.MAX_SHORT_NC ? Apdu.MAX_EXTENDED_NE : Apdu.MAX_SHORT_NE));
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
-                    "the card cannot authenticate itself with key %02X", p2));
+    public byte[] iccAuth(int algoId, byte[] param, byte[] data) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            int p1 = algorithm(algoId);
+            int p2 = reference(param);
+            data(data, "the data to authenticate");
+            Apdu.Response response = card.send(Apdu.command(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
+                    data.length > Apdu.MAX_SHORT_NC ? Apdu.MAX_EXTENDED_NE : Apdu.MAX_SHORT_NE));
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
+                        "the card cannot authenticate itself with key %02X", p2));
+            }
+            return response.data();
         }
-        return response.data();
     }
 
     /**
@@ -107,25 +119,27 @@ final class IsoAuth implements ISCardAuth {
      * ({@code SCARD_W_WRONG_CHV} with the remaining tries).
      */
     @Override
-    public synchronized byte[] userAuth(int algoId, byte[] param, byte[] data) {
-        card.requireAlive();
-        int p1 = algorithm(algoId);
-        int p2 = reference(param);
-        data(data, "the user's data");
-        byte[] secret = data.clone();
-        byte[] command = Apdu.command(0x00, INS_VERIFY, p1, p2, secret, 0);
-        Apdu.Response response;
-        try {
-            response = card.send(command);
-        } finally {
-            Arrays.fill(command, (byte) 0);
-            Arrays.fill(secret, (byte) 0);
+    public byte[] userAuth(int algoId, byte[] param, byte[] data) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            int p1 = algorithm(algoId);
+            int p2 = reference(param);
+            data(data, "the user's data");
+            byte[] secret = data.clone();
+            byte[] command = Apdu.command(0x00, INS_VERIFY, p1, p2, secret, 0);
+            Apdu.Response response;
+            try {
+                response = card.send(command);
+            } finally {
+                Arrays.fill(command, (byte) 0);
+                Arrays.fill(secret, (byte) 0);
+            }
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.PIN, String.format("cannot authenticate the user with"
+                        + " reference %02X", p2));
+            }
+            return response.data();
         }
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.PIN, String.format("cannot authenticate the user with"
-                    + " reference %02X", p2));
-        }
-        return response.data();
     }
 
     @Override

@@ -45,7 +45,13 @@ import dev.scard.cardservices.internal.StatusWords.Kind;
  * identifier with a SELECT (65,533 APDUs, seconds through PC/SC), and this interface remembers not to ask it again
  * ({@link Listing}).
  *
- * <p>Thread-safe: every method is synchronized on this object.
+ * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
+ * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
+ * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
+ * ({@code ISCardFileAccess}, {@code ISCardVerify}, {@code ISCardAuth}) of the same manager, whichever thread calls
+ * them. APDUs the application sends itself with {@link ISCardManage#transmit(byte[])} in between (and other
+ * applications, unless the manager's lock is held) are not part of that order: they are the application's
+ * business.
  */
 final class IsoFileAccess implements ISCardFileAccess {
 
@@ -55,6 +61,8 @@ final class IsoFileAccess implements ISCardFileAccess {
     static final int MAX_EXTENDED_CHUNK = 32768;
     /** The highest offset the even READ/UPDATE BINARY instructions can address (15 bits of P1-P2). */
     static final int MAX_EVEN_OFFSET = 0x7FFF;
+    /** The buffer a READ of several APDUs starts with; it grows (doubling) as the card delivers. */
+    static final int INITIAL_READ_BUFFER = 65536;
 
     private static final int CLA = 0x00;
     private static final int INS_SELECT = 0xA4;
@@ -89,12 +97,20 @@ final class IsoFileAccess implements ISCardFileAccess {
         final List<Integer> path;
         final String name;
         Fcp fcp;
+        /** The record count: the FCP's, or what this interface appended since (the FCP is not selected again). */
+        long recordCount;
         long position;
 
         OpenFile(List<Integer> path, Fcp fcp) {
             this.path = path;
             this.name = CardPath.format(path);
-            this.fcp = fcp;
+            fcp(fcp);
+        }
+
+        /** Takes what a fresh SELECT said. */
+        void fcp(Fcp fresh) {
+            this.fcp = fresh;
+            this.recordCount = fresh.recordCount();
         }
 
         boolean records() {
@@ -103,7 +119,7 @@ final class IsoFileAccess implements ISCardFileAccess {
 
         /** The end of the file in its units (bytes or records), or -1 when the FCP does not tell. */
         long limit() {
-            return records() ? fcp.recordCount() : fcp.size();
+            return records() ? recordCount : fcp.size();
         }
     }
 
@@ -113,58 +129,69 @@ final class IsoFileAccess implements ISCardFileAccess {
 
     IsoFileAccess(ISCardManage manager) {
         this.card = new CardChannel(manager);
-        this.listing = new Listing(card, path -> rawSelect(path, true));
+        this.listing = new Listing(card, this::rawSelect);
     }
 
     // ---- directories -----------------------------------------------------------------------------------------
 
     @Override
-    public synchronized void changeDir(RefType refType, String newDir) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, newDir);
-        List<Integer> target = switch (spec.form()) {
-            case IDS -> CardPath.resolve(currentDir, spec);
-            case NAME -> resolveName(spec.name(), "cannot change to " + CardPath.quote(newDir));
-            case SHORT -> throw new SCardException(HResult.SCARD_E_NO_DIR, "cannot change to " + CardPath.quote(newDir)
-                    + ": a short identifier names an EF, not a directory");
-        };
-        String what = "cannot change to " + CardPath.format(target);
-        Selected selected = select(target, true, Kind.DIRECTORY, what);
-        if (!selected.fcp().isDirectory() && !selected.fcp().isEmpty()) {
-            throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
-        }
-        if (selected.deactivated()) {
-            throw invalidated(what, selected);
-        }
-        currentDir = target;
-        currentFile = target;
-    }
-
-    @Override
-    public synchronized String getCurrentDir() {
-        card.requireAlive();
-        return CardPath.format(currentDir);
-    }
-
-    @Override
-    public synchronized List<String> directory(FileType fileType) {
-        card.requireAlive();
-        if (fileType == null) {
-            throw CardChannel.invalid("file type must not be null");
-        }
-        String what = "cannot list " + CardPath.format(currentDir);
-        Selected dir = select(currentDir, true, Kind.DIRECTORY, what);
-        if (dir.deactivated()) {
-            throw invalidated(what, dir);
-        }
-        List<Listing.Entry> children = listing.children(currentDir, what);
-        List<String> names = new ArrayList<>();
-        for (Listing.Entry child : children) {
-            if (matches(fileType, child)) {
-                names.add(String.format("%04X", child.fid()));
+    public void changeDir(RefType refType, String newDir) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, newDir);
+            List<Integer> target = switch (spec.form()) {
+                case IDS -> CardPath.resolve(currentDir, spec);
+                case NAME -> resolveName(spec.name(), "cannot change to " + CardPath.quote(newDir));
+                case SHORT -> throw new SCardException(HResult.SCARD_E_NO_DIR, "cannot change to " + CardPath.quote(newDir)
+                        + ": a short identifier names an EF, not a directory");
+            };
+            String what = "cannot change to " + CardPath.format(target);
+            Selected selected = select(target, true, Kind.DIRECTORY, what);
+            if (!selected.fcp().isDirectory() && !selected.fcp().isEmpty()) {
+                throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
             }
+            if (selected.deactivated()) {
+                throw invalidated(what, selected);
+            }
+            currentDir = target;
+            currentFile = target;
         }
-        return names;
+    }
+
+    @Override
+    public String getCurrentDir() {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            return CardPath.format(currentDir);
+        }
+    }
+
+    @Override
+    public List<String> directory(FileType fileType) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            if (fileType == null) {
+                throw CardChannel.invalid("file type must not be null");
+            }
+            String what = "cannot list " + CardPath.format(currentDir);
+            Selected dir = select(currentDir, true, Kind.DIRECTORY, what);
+            if (dir.deactivated()) {
+                throw invalidated(what, dir);
+            }
+            List<Listing.Entry> children;
+            try {
+                children = listing.children(currentDir, what);
+            } finally {
+                restoreCurrentDir();
+            }
+            List<String> names = new ArrayList<>();
+            for (Listing.Entry child : children) {
+                if (matches(fileType, child)) {
+                    names.add(String.format("%04X", child.fid()));
+                }
+            }
+            return names;
+        }
     }
 
     private static boolean matches(FileType wanted, Listing.Entry child) {
@@ -179,48 +206,54 @@ final class IsoFileAccess implements ISCardFileAccess {
     // ---- open, close, read, write, seek ----------------------------------------------------------------------
 
     @Override
-    public synchronized long open(RefType refType, String pathSpec) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
-        String what = "cannot open " + CardPath.quote(pathSpec);
-        List<Integer> target = target(spec, what);
-        what = "cannot open " + CardPath.format(target);
-        Selected selected = select(target, true, Kind.FILE, what);
-        if (selected.fcp().isDirectory()) {
-            throw new SCardException(HResult.SCARD_E_NO_FILE, what + ": it is a directory, not a file");
+    public long open(RefType refType, String pathSpec) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+            String what = "cannot open " + CardPath.quote(pathSpec);
+            List<Integer> target = target(spec, what);
+            what = "cannot open " + CardPath.format(target);
+            Selected selected = select(target, true, Kind.FILE, what);
+            if (selected.fcp().isDirectory()) {
+                throw new SCardException(HResult.SCARD_E_NO_FILE, what + ": it is a directory, not a file");
+            }
+            if (selected.deactivated()) {
+                throw invalidated(what, selected);
+            }
+            if (files.size() >= MAX_OPEN_FILES) {
+                throw new SCardException(HResult.E_OUTOFMEMORY, what + ": " + MAX_OPEN_FILES
+                        + " files are open through this interface already; close some");
+            }
+            long handle = nextHandle++;
+            files.put(handle, new OpenFile(target, selected.fcp()));
+            currentFile = target;
+            return handle;
         }
-        if (selected.deactivated()) {
-            throw invalidated(what, selected);
-        }
-        if (files.size() >= MAX_OPEN_FILES) {
-            throw new SCardException(HResult.E_OUTOFMEMORY, what + ": " + MAX_OPEN_FILES
-                    + " files are open through this interface already; close some");
-        }
-        long handle = nextHandle++;
-        files.put(handle, new OpenFile(target, selected.fcp()));
-        currentFile = target;
-        return handle;
     }
 
     @Override
-    public synchronized void close(long fileHandle) {
-        card.requireAlive();
-        file(fileHandle);
-        files.remove(fileHandle);
+    public void close(long fileHandle) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            file(fileHandle);
+            files.remove(fileHandle);
+        }
     }
 
     @Override
-    public synchronized byte[] read(long fileHandle, int bytesToRead, Set<SCardFlag> flags) {
-        card.requireAlive();
-        OpenFile file = file(fileHandle);
-        CardChannel.checkFlags(flags);
-        if (bytesToRead < 0) {
-            throw CardChannel.invalid("cannot read " + file.name + ": bytes to read must not be negative, was "
-                    + bytesToRead);
+    public byte[] read(long fileHandle, int bytesToRead, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            OpenFile file = file(fileHandle);
+            CardChannel.checkFlags(flags);
+            if (bytesToRead < 0) {
+                throw CardChannel.invalid("cannot read " + file.name + ": bytes to read must not be negative, was "
+                        + bytesToRead);
+            }
+            String what = "cannot read " + file.name;
+            refresh(file, Kind.READ, what);
+            return file.records() ? readRecord(file, bytesToRead, what) : readBinary(file, bytesToRead, what);
         }
-        String what = "cannot read " + file.name;
-        refresh(file, Kind.READ, what);
-        return file.records() ? readRecord(file, bytesToRead, what) : readBinary(file, bytesToRead, what);
     }
 
     private byte[] readBinary(OpenFile file, int bytesToRead, String what) {
@@ -268,7 +301,8 @@ final class IsoFileAccess implements ISCardFileAccess {
                 break;
             }
             if (result == null) {
-                result = new byte[(int) Math.min(wanted, size >= 0 ? wanted : 65536)];
+                // Start small and grow: the FCP's size (up to 2 GB) is the card's claim, not yet data.
+                result = new byte[(int) Math.min(wanted, INITIAL_READ_BUFFER)];
             } else if (done + take > result.length) {
                 result = Arrays.copyOf(result, (int) Math.min(wanted, Math.max(2L * result.length, done + take)));
             }
@@ -337,7 +371,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     private byte[] readRecord(OpenFile file, int bytesToRead, String what) {
-        long count = file.fcp.recordCount();
+        long count = file.recordCount;
         long position = file.position;
         if (count >= 0 && position >= count) {
             throw endOfFile(what, position, count + " records");
@@ -368,28 +402,30 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     @Override
-    public synchronized void write(long fileHandle, byte[] data, Set<SCardFlag> flags) {
-        card.requireAlive();
-        OpenFile file = file(fileHandle);
-        CardChannel.checkFlags(flags);
-        if (data == null) {
-            throw CardChannel.invalid("cannot write to " + file.name + ": data must not be null");
-        }
-        if (data.length == 0) {
-            return;
-        }
-        String what = "cannot write " + data.length + " bytes to " + file.name;
-        refresh(file, Kind.WRITE, what);
-        if (file.records()) {
-            writeRecord(file, data, what);
-        } else {
-            long size = file.fcp.size();
-            if (size >= 0 && file.position + data.length > size) {
-                throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + " at position " + file.position
-                        + ": the file has " + size + " bytes, room for " + Math.max(0, size - file.position));
+    public void write(long fileHandle, byte[] data, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            OpenFile file = file(fileHandle);
+            CardChannel.checkFlags(flags);
+            if (data == null) {
+                throw CardChannel.invalid("cannot write to " + file.name + ": data must not be null");
             }
-            updateBinary(file.position, data, what);
-            file.position += data.length;
+            if (data.length == 0) {
+                return;
+            }
+            String what = "cannot write " + data.length + " bytes to " + file.name;
+            refresh(file, Kind.WRITE, what);
+            if (file.records()) {
+                writeRecord(file, data, what);
+            } else {
+                long size = file.fcp.size();
+                if (size >= 0 && file.position + data.length > size) {
+                    throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + " at position " + file.position
+                            + ": the file has " + size + " bytes, room for " + Math.max(0, size - file.position));
+                }
+                updateBinary(file.position, data, what);
+                file.position += data.length;
+            }
         }
     }
 
@@ -437,11 +473,15 @@ final class IsoFileAccess implements ISCardFileAccess {
             throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": its records hold at most "
                     + recordSize + " bytes");
         }
+        if (data.length > Apdu.MAX_EXTENDED_NC) {
+            throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": a record is written with one APDU,"
+                    + " which carries at most " + Apdu.MAX_EXTENDED_NC + " bytes");
+        }
         if ((type == FileType.FIXED_EF || type == FileType.CYCLIC_EF) && recordSize >= 0
                 && data.length != recordSize) {
             throw CardChannel.invalid(what + ": its records have exactly " + recordSize + " bytes");
         }
-        long count = file.fcp.recordCount();
+        long count = file.recordCount;
         long position = file.position;
         byte[] command;
         String where;
@@ -460,78 +500,97 @@ final class IsoFileAccess implements ISCardFileAccess {
         if (!response.ok()) {
             throw StatusWords.failure(response.sw(), Kind.WRITE, what + where);
         }
+        if (command[1] == (byte) INS_APPEND_RECORD) {
+            if (type == FileType.CYCLIC_EF) {
+                // The new record is record 1 (the oldest one went): the position stands after it, as after any
+                // write; the count stays.
+                file.position = 1;
+            } else {
+                // One record more: the cached count must follow, or a seek from the end (and the next write at the
+                // end) would miss the record just appended.
+                file.recordCount = (count < 0 ? position : count) + 1;
+                file.position = file.recordCount;
+            }
+            return;
+        }
         file.position = position + 1;
     }
 
     @Override
-    public synchronized long seek(long fileHandle, SeekOrigin origin, long offset) {
-        card.requireAlive();
-        OpenFile file = file(fileHandle);
-        if (origin == null) {
-            throw CardChannel.invalid("cannot seek in " + file.name + ": origin must not be null");
-        }
-        long limit = file.limit();
-        String unit = file.records() ? " records" : " bytes";
-        long base = switch (origin) {
-            case FROM_BEGINNING -> 0;
-            case RELATIVE -> file.position;
-            case FROM_END -> {
-                if (limit < 0) {
-                    throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name
-                            + " from the end: the card does not tell its size");
-                }
-                yield limit;
+    public long seek(long fileHandle, SeekOrigin origin, long offset) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            OpenFile file = file(fileHandle);
+            if (origin == null) {
+                throw CardChannel.invalid("cannot seek in " + file.name + ": origin must not be null");
             }
-        };
-        long target;
-        try {
-            target = Math.addExact(base, offset);
-        } catch (ArithmeticException e) {
-            target = -1;
+            long limit = file.limit();
+            String unit = file.records() ? " records" : " bytes";
+            long base = switch (origin) {
+                case FROM_BEGINNING -> 0;
+                case RELATIVE -> file.position;
+                case FROM_END -> {
+                    if (limit < 0) {
+                        throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name
+                                + " from the end: the card does not tell its size");
+                    }
+                    yield limit;
+                }
+            };
+            long target;
+            try {
+                target = Math.addExact(base, offset);
+            } catch (ArithmeticException e) {
+                target = -1;
+            }
+            if (target < 0 || (limit >= 0 && target > limit)) {
+                throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name + " to " + origin
+                        + " " + offset + ": the position must stay within 0 to "
+                        + (limit >= 0 ? limit + unit : "the end"));
+            }
+            file.position = target;
+            return target;
         }
-        if (target < 0 || (limit >= 0 && target > limit)) {
-            throw new SCardException(HResult.SCARD_E_BAD_SEEK, "cannot seek in " + file.name + " to " + origin
-                    + " " + offset + ": the position must stay within 0 to "
-                    + (limit >= 0 ? limit + unit : "the end"));
-        }
-        file.position = target;
-        return target;
     }
 
     // ---- properties ------------------------------------------------------------------------------------------
 
     @Override
-    public synchronized List<Tlv> getFileCapabilities(List<Tlv> query, Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardChannel.checkFlags(flags);
-        if (query == null) {
-            throw CardChannel.invalid("query must not be null (an empty list asks for every property)");
-        }
-        int[] tags = new int[query.size()];
-        for (int i = 0; i < tags.length; i++) {
-            Tlv entry = query.get(i);
-            if (entry == null) {
-                throw CardChannel.invalid("query must not contain null");
+    public List<Tlv> getFileCapabilities(List<Tlv> query, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardChannel.checkFlags(flags);
+            if (query == null) {
+                throw CardChannel.invalid("query must not be null (an empty list asks for every property)");
             }
-            tags[i] = entry.tag();
+            int[] tags = new int[query.size()];
+            for (int i = 0; i < tags.length; i++) {
+                Tlv entry = query.get(i);
+                if (entry == null) {
+                    throw CardChannel.invalid("query must not contain null");
+                }
+                tags[i] = entry.tag();
+            }
+            String what = "cannot get the properties of " + CardPath.format(currentFile);
+            return entries(select(currentFile, true, Kind.FILE, what).fcp(), tags, what);
         }
-        String what = "cannot get the properties of " + CardPath.format(currentFile);
-        return entries(select(currentFile, true, Kind.FILE, what).fcp(), tags, what);
     }
 
     @Override
-    public synchronized List<Tlv> getProperties(RefType refType, String pathSpec, Set<SCardFlag> flags,
+    public List<Tlv> getProperties(RefType refType, String pathSpec, Set<SCardFlag> flags,
             int... tags) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
-        CardChannel.checkFlags(flags);
-        if (tags == null) {
-            throw CardChannel.invalid("tags must not be null (none asks for every property)");
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+            CardChannel.checkFlags(flags);
+            if (tags == null) {
+                throw CardChannel.invalid("tags must not be null (none asks for every property)");
+            }
+            String what = "cannot get the properties of " + CardPath.quote(pathSpec);
+            List<Integer> target = target(spec, what);
+            what = "cannot get the properties of " + CardPath.format(target);
+            return entries(select(target, true, Kind.FILE, what).fcp(), tags, what);
         }
-        String what = "cannot get the properties of " + CardPath.quote(pathSpec);
-        List<Integer> target = target(spec, what);
-        what = "cannot get the properties of " + CardPath.format(target);
-        return entries(select(target, true, Kind.FILE, what).fcp(), tags, what);
     }
 
     private static List<Tlv> entries(Fcp fcp, int[] tags, String what) {
@@ -550,151 +609,171 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     @Override
-    public synchronized void setProperties(RefType refType, String pathSpec, List<Tlv> properties,
+    public void setProperties(RefType refType, String pathSpec, List<Tlv> properties,
             Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
-        CardChannel.checkFlags(flags);
-        if (properties == null) {
-            throw CardChannel.invalid("properties must not be null");
-        }
-        String what = "cannot set the properties of " + CardPath.quote(pathSpec);
-        Boolean activate = null;
-        for (Tlv property : properties) {
-            if (property == null) {
-                throw CardChannel.invalid(what + ": properties must not contain null");
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+            CardChannel.checkFlags(flags);
+            if (properties == null) {
+                throw CardChannel.invalid("properties must not be null");
             }
-            if (property.tag() != Fcp.TAG_LIFE_CYCLE) {
-                throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + String.format(": ISO 7816-4 has"
-                        + " no command to change FCP tag %X; only the life cycle status 8A (05 activated, 04"
-                        + " deactivated) can be set", property.tag()));
+            String what = "cannot set the properties of " + CardPath.quote(pathSpec);
+            Boolean activate = null;
+            for (Tlv property : properties) {
+                if (property == null) {
+                    throw CardChannel.invalid(what + ": properties must not contain null");
+                }
+                if (property.tag() != Fcp.TAG_LIFE_CYCLE) {
+                    throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + String.format(": ISO 7816-4 has"
+                            + " no command to change FCP tag %X; only the life cycle status 8A (05 activated, 04"
+                            + " deactivated) can be set", property.tag()));
+                }
+                byte[] value = property.value();
+                if (!property.valid() || value.length != 1) {
+                    throw CardChannel.invalid(what + ": the life cycle status 8A takes one byte");
+                }
+                activate = switch (value[0] & 0xFF) {
+                    case 0x05, 0x07 -> Boolean.TRUE;
+                    case 0x04, 0x06 -> Boolean.FALSE;
+                    default -> throw CardChannel.invalid(what + String.format(": life cycle status %02X cannot be set;"
+                            + " use 05 (activated) or 04 (deactivated)", value[0] & 0xFF));
+                };
             }
-            byte[] value = property.value();
-            if (!property.valid() || value.length != 1) {
-                throw CardChannel.invalid(what + ": the life cycle status 8A takes one byte");
+            List<Integer> target = target(spec, what);
+            if (activate != null) {
+                lifeCycle(target, activate, (activate ? "cannot rehabilitate " : "cannot invalidate ")
+                        + CardPath.format(target));
+            } else {
+                select(target, false, Kind.FILE, "cannot set the properties of " + CardPath.format(target));
             }
-            activate = switch (value[0] & 0xFF) {
-                case 0x05, 0x07 -> Boolean.TRUE;
-                case 0x04, 0x06 -> Boolean.FALSE;
-                default -> throw CardChannel.invalid(what + String.format(": life cycle status %02X cannot be set;"
-                        + " use 05 (activated) or 04 (deactivated)", value[0] & 0xFF));
-            };
-        }
-        List<Integer> target = target(spec, what);
-        if (activate != null) {
-            lifeCycle(target, activate, (activate ? "cannot rehabilitate " : "cannot invalidate ")
-                    + CardPath.format(target));
-        } else {
-            select(target, false, Kind.FILE, "cannot set the properties of " + CardPath.format(target));
         }
     }
 
     // ---- create, delete, invalidate, rehabilitate ------------------------------------------------------------
 
     @Override
-    public synchronized void create(RefType refType, String pathSpec, List<Tlv> properties, Set<SCardFlag> flags,
+    public void create(RefType refType, String pathSpec, List<Tlv> properties, Set<SCardFlag> flags,
             byte[] initialData) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
-        CardChannel.checkFlags(flags);
-        String what = "cannot create " + CardPath.quote(pathSpec);
-        if (properties == null) {
-            throw CardChannel.invalid(what + ": properties must not be null");
-        }
-        boolean preallocate = flags.contains(SCardFlag.PREALLOCATE);
-        if (preallocate && initialData == null) {
-            throw CardChannel.invalid(what + ": PREALLOCATE needs initial data");
-        }
-        if (!preallocate && initialData != null && initialData.length > 0) {
-            throw CardChannel.invalid(what + ": initial data is written only with SCardFlag.PREALLOCATE");
-        }
-        Map<Integer, byte[]> fcp = new LinkedHashMap<>();
-        for (Tlv property : properties) {
-            if (property == null) {
-                throw CardChannel.invalid(what + ": properties must not contain null");
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+            CardChannel.checkFlags(flags);
+            String what = "cannot create " + CardPath.quote(pathSpec);
+            if (properties == null) {
+                throw CardChannel.invalid(what + ": properties must not be null");
             }
-            if (!BerTlv.validTag(property.tag()) || property.tag() == Fcp.TEMPLATE_FCP) {
-                throw CardChannel.invalid(what + String.format(": %X is not an FCP entry tag (give the entries of"
-                        + " template 62, not the template)", property.tag()));
+            boolean preallocate = flags.contains(SCardFlag.PREALLOCATE);
+            if (preallocate && initialData == null) {
+                throw CardChannel.invalid(what + ": PREALLOCATE needs initial data");
             }
-            if (fcp.put(property.tag(), property.value()) != null) {
-                throw CardChannel.invalid(what + String.format(": tag %X is given twice", property.tag()));
+            if (!preallocate && initialData != null && initialData.length > 0) {
+                throw CardChannel.invalid(what + ": initial data is written only with SCardFlag.PREALLOCATE");
             }
-        }
-        List<Integer> parent;
-        int fid;
-        switch (spec.form()) {
-            case IDS -> {
-                List<Integer> target = CardPath.resolve(currentDir, spec);
-                if (target.size() < 2) {
-                    throw CardChannel.invalid(what + ": the MF cannot be created");
+            Map<Integer, byte[]> fcp = new LinkedHashMap<>();
+            for (Tlv property : properties) {
+                if (property == null) {
+                    throw CardChannel.invalid(what + ": properties must not contain null");
                 }
-                parent = CardPath.parent(target);
-                fid = target.get(target.size() - 1);
-                byte[] given = fcp.get(Fcp.TAG_FID);
-                if (given != null && !Arrays.equals(given, new byte[] {(byte) (fid >> 8), (byte) fid})) {
-                    throw CardChannel.invalid(what + ": property 83 (file identifier) "
-                            + HexFormat.of().withUpperCase().formatHex(given) + " contradicts the path");
+                if (!BerTlv.validTag(property.tag()) || property.tag() == Fcp.TEMPLATE_FCP) {
+                    throw CardChannel.invalid(what + String.format(": %X is not an FCP entry tag (give the entries of"
+                            + " template 62, not the template)", property.tag()));
                 }
-                fcp.put(Fcp.TAG_FID, new byte[] {(byte) (fid >> 8), (byte) fid});
-            }
-            case NAME -> {
-                byte[] given = fcp.get(Fcp.TAG_FID);
-                if (given == null || given.length != 2) {
-                    throw CardChannel.invalid(what + ": a DF created by name needs property 83 (its 2-byte file"
-                            + " identifier)");
+                if (fcp.put(property.tag(), property.value()) != null) {
+                    throw CardChannel.invalid(what + String.format(": tag %X is given twice", property.tag()));
                 }
-                byte[] name = fcp.get(Fcp.TAG_DF_NAME);
-                if (name != null && !Arrays.equals(name, spec.name())) {
-                    throw CardChannel.invalid(what + ": property 84 (DF name) contradicts the path");
+            }
+            List<Integer> parent;
+            int fid;
+            switch (spec.form()) {
+                case IDS -> {
+                    List<Integer> target = CardPath.resolve(currentDir, spec);
+                    if (target.size() < 2) {
+                        throw CardChannel.invalid(what + ": the MF cannot be created");
+                    }
+                    parent = CardPath.parent(target);
+                    fid = target.get(target.size() - 1);
+                    if (fid == CardPath.MF) {
+                        throw CardChannel.invalid(what + ": 3F00 is the MF's file identifier");
+                    }
+                    byte[] given = fcp.get(Fcp.TAG_FID);
+                    if (given != null && !Arrays.equals(given, new byte[] {(byte) (fid >> 8), (byte) fid})) {
+                        throw CardChannel.invalid(what + ": property 83 (file identifier) "
+                                + HexFormat.of().withUpperCase().formatHex(given) + " contradicts the path");
+                    }
+                    fcp.put(Fcp.TAG_FID, new byte[] {(byte) (fid >> 8), (byte) fid});
                 }
-                fcp.put(Fcp.TAG_DF_NAME, spec.name());
-                parent = currentDir;
-                fid = ((given[0] & 0xFF) << 8) | (given[1] & 0xFF);
+                case NAME -> {
+                    byte[] given = fcp.get(Fcp.TAG_FID);
+                    if (given == null || given.length != 2) {
+                        throw CardChannel.invalid(what + ": a DF created by name needs property 83 (its 2-byte file"
+                                + " identifier)");
+                    }
+                    byte[] name = fcp.get(Fcp.TAG_DF_NAME);
+                    if (name != null && !Arrays.equals(name, spec.name())) {
+                        throw CardChannel.invalid(what + ": property 84 (DF name) contradicts the path");
+                    }
+                    fcp.put(Fcp.TAG_DF_NAME, spec.name());
+                    parent = currentDir;
+                    fid = ((given[0] & 0xFF) << 8) | (given[1] & 0xFF);
+                    if (fid == CardPath.MF || fid == 0x3FFF || fid == 0xFFFF) {
+                        throw CardChannel.invalid(what + String.format(": property 83 gives the reserved file identifier"
+                                + " %04X", fid));
+                    }
+                }
+                default -> throw CardChannel.invalid(what + ": a new file is named by its file identifier (BY_ID) or,"
+                        + " for a DF, by its name (BY_NAME); a short identifier goes into property 88");
             }
-            default -> throw CardChannel.invalid(what + ": a new file is named by its file identifier (BY_ID) or,"
-                    + " for a DF, by its name (BY_NAME); a short identifier goes into property 88");
-        }
-        if (!fcp.containsKey(Fcp.TAG_DESCRIPTOR)) {
-            throw CardChannel.invalid(what + ": properties need a file descriptor (tag 82)");
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Map.Entry<Integer, byte[]> entry : fcp.entrySet()) {
-            BerTlv.write(body, entry.getKey(), entry.getValue());
-        }
-        Fcp planned = Fcp.of(toTlvs(fcp));
-        List<Integer> target = CardPath.child(parent, fid);
-        what = "cannot create " + CardPath.format(target);
-        boolean writeData = preallocate && initialData.length > 0;
-        if (writeData) {
-            if (planned.fileType() != FileType.TRANSPARENT_EF) {
-                throw CardChannel.invalid(what + ": initial data can be written only into a transparent EF");
+            if (!fcp.containsKey(Fcp.TAG_DESCRIPTOR)) {
+                throw CardChannel.invalid(what + ": properties need a file descriptor (tag 82)");
             }
-            long size = planned.size() >= 0 ? planned.size() : BerTlv.number(fcp.getOrDefault(Fcp.TAG_TOTAL_SIZE,
-                    new byte[0]));
-            if (size >= 0 && initialData.length > size) {
-                throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": " + initialData.length
-                        + " bytes of initial data do not fit into its " + size + " bytes");
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (Map.Entry<Integer, byte[]> entry : fcp.entrySet()) {
+                BerTlv.write(body, entry.getKey(), entry.getValue());
             }
-        }
-        byte[] template = BerTlv.encode(Fcp.TEMPLATE_FCP, body.toByteArray());
-        if (template.length > Apdu.MAX_SHORT_NC && !card.extendedAllowed()) {
-            throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than a short APDU"
-                    + " carries");
-        }
-        Selected dir = select(parent, true, Kind.DIRECTORY, what);
-        if (!dir.fcp().isDirectory() && !dir.fcp().isEmpty()) {
-            throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
-                    + " is not a directory");
-        }
-        Apdu.Response response = card.send(Apdu.command(CLA, INS_CREATE_FILE, 0x00, 0x00, template, 0));
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.CREATE, what);
-        }
-        if (writeData) {
-            String writing = "created " + CardPath.format(target) + " but cannot write its initial data";
-            select(target, false, Kind.FILE, writing);
-            updateBinary(0, initialData, writing);
+            Fcp planned;
+            try {
+                planned = Fcp.of(toTlvs(fcp));
+            } catch (IllegalArgumentException e) {
+                throw CardChannel.invalid(what + ": the properties do not make an FCP (" + e.getMessage() + ")");
+            }
+            List<Integer> target = CardPath.child(parent, fid);
+            what = "cannot create " + CardPath.format(target);
+            boolean writeData = preallocate && initialData.length > 0;
+            if (writeData) {
+                if (planned.fileType() != FileType.TRANSPARENT_EF) {
+                    throw CardChannel.invalid(what + ": initial data can be written only into a transparent EF");
+                }
+                long size = planned.size() >= 0 ? planned.size() : BerTlv.number(fcp.getOrDefault(Fcp.TAG_TOTAL_SIZE,
+                        new byte[0]));
+                if (size >= 0 && initialData.length > size) {
+                    throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": " + initialData.length
+                            + " bytes of initial data do not fit into its " + size + " bytes");
+                }
+            }
+            byte[] template = BerTlv.encode(Fcp.TEMPLATE_FCP, body.toByteArray());
+            if (template.length > Apdu.MAX_EXTENDED_NC) {
+                throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than one APDU ("
+                        + Apdu.MAX_EXTENDED_NC + " bytes) carries");
+            }
+            if (template.length > Apdu.MAX_SHORT_NC && !card.extendedAllowed()) {
+                throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than a short APDU"
+                        + " carries");
+            }
+            Selected dir = select(parent, true, Kind.DIRECTORY, what);
+            if (!dir.fcp().isDirectory() && !dir.fcp().isEmpty()) {
+                throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
+                        + " is not a directory");
+            }
+            Apdu.Response response = card.send(Apdu.command(CLA, INS_CREATE_FILE, 0x00, 0x00, template, 0));
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.CREATE, what);
+            }
+            if (writeData) {
+                String writing = "created " + CardPath.format(target) + " but cannot write its initial data";
+                select(target, false, Kind.FILE, writing);
+                updateBinary(0, initialData, writing);
+            }
         }
     }
 
@@ -705,36 +784,41 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     @Override
-    public synchronized void delete(RefType refType, String pathSpec, Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(refType, pathSpec);
-        CardChannel.checkFlags(flags);
-        String what = "cannot delete " + CardPath.quote(pathSpec);
-        if (flags.contains(SCardFlag.RECURSIVE) && flags.contains(SCardFlag.NON_RECURSIVE)) {
-            throw CardChannel.invalid(what + ": RECURSIVE and NON_RECURSIVE exclude each other");
-        }
-        List<Integer> target = target(spec, what);
-        what = "cannot delete " + CardPath.format(target);
-        if (target.size() < 2) {
-            throw CardChannel.invalid(what + ": the MF cannot be deleted");
-        }
-        Selected selected = select(target, true, Kind.FILE, what);
-        if (selected.fcp().isDirectory() && !flags.contains(SCardFlag.RECURSIVE)) {
-            if (listing.hasChildren(target, what + " without SCardFlag.RECURSIVE")) {
-                throw CardChannel.invalid(what + ": the directory is not empty; delete it with"
-                        + " SCardFlag.RECURSIVE");
+    public void delete(RefType refType, String pathSpec, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(refType, pathSpec);
+            CardChannel.checkFlags(flags);
+            String what = "cannot delete " + CardPath.quote(pathSpec);
+            if (flags.contains(SCardFlag.RECURSIVE) && flags.contains(SCardFlag.NON_RECURSIVE)) {
+                throw CardChannel.invalid(what + ": RECURSIVE and NON_RECURSIVE exclude each other");
             }
-            select(target, false, Kind.FILE, what);
-        }
-        Apdu.Response response = card.send(Apdu.command(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
-        if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.FILE, what);
-        }
-        if (startsWith(currentDir, target)) {
-            currentDir = CardPath.parent(target);
-        }
-        if (startsWith(currentFile, target)) {
-            currentFile = currentDir;
+            List<Integer> target = target(spec, what);
+            what = "cannot delete " + CardPath.format(target);
+            if (target.size() < 2) {
+                throw CardChannel.invalid(what + ": the MF cannot be deleted");
+            }
+            Selected selected = select(target, true, Kind.FILE, what);
+            if (selected.fcp().isDirectory() && !flags.contains(SCardFlag.RECURSIVE)) {
+                boolean children = listing.hasChildren(target, what + " without SCardFlag.RECURSIVE");
+                listing.takeSelectionMoved(); // the target is selected again next, for DELETE FILE
+                if (children) {
+                    rawSelect(currentDir, false); // not deleted: the current DF is the card's current DF again
+                    throw CardChannel.invalid(what + ": the directory is not empty; delete it with"
+                            + " SCardFlag.RECURSIVE");
+                }
+                select(target, false, Kind.FILE, what);
+            }
+            Apdu.Response response = card.send(Apdu.command(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
+            if (!response.ok()) {
+                throw StatusWords.failure(response.sw(), Kind.FILE, what);
+            }
+            if (startsWith(currentDir, target)) {
+                currentDir = CardPath.parent(target);
+            }
+            if (startsWith(currentFile, target)) {
+                currentFile = currentDir;
+            }
         }
     }
 
@@ -743,21 +827,25 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     @Override
-    public synchronized void invalidate(String pathSpec, Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
-        CardChannel.checkFlags(flags);
-        List<Integer> target = target(spec, "cannot invalidate " + CardPath.quote(pathSpec));
-        lifeCycle(target, false, "cannot invalidate " + CardPath.format(target));
+    public void invalidate(String pathSpec, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
+            CardChannel.checkFlags(flags);
+            List<Integer> target = target(spec, "cannot invalidate " + CardPath.quote(pathSpec));
+            lifeCycle(target, false, "cannot invalidate " + CardPath.format(target));
+        }
     }
 
     @Override
-    public synchronized void rehabilitate(String pathSpec, Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
-        CardChannel.checkFlags(flags);
-        List<Integer> target = target(spec, "cannot rehabilitate " + CardPath.quote(pathSpec));
-        lifeCycle(target, true, "cannot rehabilitate " + CardPath.format(target));
+    public void rehabilitate(String pathSpec, Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
+            CardChannel.checkFlags(flags);
+            List<Integer> target = target(spec, "cannot rehabilitate " + CardPath.quote(pathSpec));
+            lifeCycle(target, true, "cannot rehabilitate " + CardPath.format(target));
+        }
     }
 
     /** Selects {@code target} and sends ACTIVATE FILE or DEACTIVATE FILE for it. */
@@ -787,7 +875,7 @@ final class IsoFileAccess implements ISCardFileAccess {
         if (selected.deactivated()) {
             throw invalidated(what, selected);
         }
-        file.fcp = selected.fcp();
+        file.fcp(selected.fcp());
     }
 
     private static SCardException invalidated(String what, Selected selected) {
@@ -867,7 +955,12 @@ final class IsoFileAccess implements ISCardFileAccess {
         if (selected.deactivated()) {
             throw invalidated(what, selected);
         }
-        int fid = listing.findShortId(currentDir, sfi, what);
+        int fid;
+        try {
+            fid = listing.findShortId(currentDir, sfi, what);
+        } finally {
+            restoreCurrentDir();
+        }
         if (fid >= 0) {
             return CardPath.child(currentDir, fid);
         }
@@ -941,6 +1034,21 @@ final class IsoFileAccess implements ISCardFileAccess {
         return response;
     }
 
+    /**
+     * Selects the current directory again (without the FCP) when listing or probing selected other files, so that
+     * the card's current DF is the one {@code ISCardVerify}'s local PINs refer to. A failure here is ignored: the
+     * operation's own result counts, and the next operation selects what it needs anyway.
+     */
+    private void restoreCurrentDir() {
+        if (listing.takeSelectionMoved()) {
+            try {
+                rawSelect(currentDir, false);
+            } catch (SCardException e) {
+                // The attachment ended or the card went: the caller's own failure (if any) says more.
+            }
+        }
+    }
+
     private static byte[] fid(int fid) {
         return new byte[] {(byte) (fid >> 8), (byte) fid};
     }
@@ -956,6 +1064,10 @@ final class IsoFileAccess implements ISCardFileAccess {
                 return notFound(parent, true, what);
             }
             if (response.ok() || response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED) {
+                if (!parent.equals(currentDir)) {
+                    // The parent is selected now: select the current DF again (see restoreCurrentDir).
+                    rawSelect(currentDir, false);
+                }
                 Fcp fcp;
                 try {
                     fcp = Fcp.parse(response.data());
@@ -973,8 +1085,10 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     /** For tests: the handles open now. */
-    synchronized Set<Long> openHandles() {
-        return new HashSet<>(files.keySet());
+    Set<Long> openHandles() {
+        synchronized (card.manager()) {
+            return new HashSet<>(files.keySet());
+        }
     }
 
     @Override

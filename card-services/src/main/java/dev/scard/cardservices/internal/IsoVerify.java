@@ -3,9 +3,13 @@ package dev.scard.cardservices.internal;
 import java.util.Arrays;
 import java.util.Set;
 
+import java.util.function.BooleanSupplier;
+
 import dev.scard.api.Disposition;
+import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
+import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.cardservices.internal.StatusWords.Kind;
 
@@ -17,7 +21,13 @@ import dev.scard.cardservices.internal.StatusWords.Kind;
  * an {@code ISCardFileAccess} worked on (ChangeDir, or the DF of the file last opened, read or written). PINs are
  * copied into the command and the copies are wiped; they never appear in a message.
  *
- * <p>Thread-safe: every method is synchronized on this object.
+ * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
+ * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
+ * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
+ * ({@code ISCardFileAccess}, {@code ISCardVerify}, {@code ISCardAuth}) of the same manager, whichever thread calls
+ * them. APDUs the application sends itself with {@link ISCardManage#transmit(byte[])} in between (and other
+ * applications, unless the manager's lock is held) are not part of that order: they are the application's
+ * business.
  */
 final class IsoVerify implements ISCardVerify {
 
@@ -89,53 +99,59 @@ final class IsoVerify implements ISCardVerify {
     }
 
     @Override
-    public synchronized void verify(byte[] code, Set<SCardFlag> flags, int ref) {
-        card.requireAlive();
-        CardChannel.checkFlags(flags);
-        int p2 = reference(flags, ref);
-        boolean checkOnly = flags.contains(SCardFlag.IHV_CHECKONLY);
-        code(code, "the PIN", checkOnly);
-        if (checkOnly) {
-            if (code.length != 0) {
-                throw CardChannel.invalid("IHV_CHECKONLY asks for the state of " + name(p2)
-                        + " and takes an empty code");
+    public void verify(byte[] code, Set<SCardFlag> flags, int ref) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardChannel.checkFlags(flags);
+            int p2 = reference(flags, ref);
+            boolean checkOnly = flags.contains(SCardFlag.IHV_CHECKONLY);
+            code(code, "the PIN", checkOnly);
+            if (checkOnly) {
+                if (code.length != 0) {
+                    throw CardChannel.invalid("IHV_CHECKONLY asks for the state of " + name(p2)
+                            + " and takes an empty code");
+                }
+                sendSecret(INS_VERIFY, 0x00, p2, new byte[0], Kind.PIN, name(p2) + " is not verified");
+                return;
             }
-            sendSecret(INS_VERIFY, 0x00, p2, new byte[0], Kind.PIN, name(p2) + " is not verified");
-            return;
+            sendSecret(INS_VERIFY, 0x00, p2, code.clone(), Kind.PIN, "cannot verify " + name(p2));
         }
-        sendSecret(INS_VERIFY, 0x00, p2, code.clone(), Kind.PIN, "cannot verify " + name(p2));
     }
 
     @Override
-    public synchronized void changeCode(byte[] oldCode, byte[] newCode, Set<SCardFlag> flags, int ref) {
-        card.requireAlive();
-        CardChannel.checkFlags(flags);
-        int p2 = reference(flags, ref);
-        boolean enable = flags.contains(SCardFlag.IHV_ENABLE);
-        boolean disable = flags.contains(SCardFlag.IHV_DISABLE);
-        if (enable && disable) {
-            throw CardChannel.invalid("IHV_ENABLE and IHV_DISABLE exclude each other");
-        }
-        if (enable || disable) {
-            code(oldCode, "the PIN", true);
-            if (newCode != null && newCode.length > 0) {
-                throw CardChannel.invalid((enable ? "IHV_ENABLE" : "IHV_DISABLE") + " enables or disables "
-                        + name(p2) + " instead of changing it; give no new code");
+    public void changeCode(byte[] oldCode, byte[] newCode, Set<SCardFlag> flags, int ref) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardChannel.checkFlags(flags);
+            int p2 = reference(flags, ref);
+            boolean enable = flags.contains(SCardFlag.IHV_ENABLE);
+            boolean disable = flags.contains(SCardFlag.IHV_DISABLE);
+            if (enable && disable) {
+                throw CardChannel.invalid("IHV_ENABLE and IHV_DISABLE exclude each other");
             }
-            int ins = enable ? INS_ENABLE_VERIFICATION : INS_DISABLE_VERIFICATION;
-            sendSecret(ins, oldCode.length == 0 ? 0x01 : 0x00, p2, oldCode.clone(), Kind.PIN,
-                    "cannot " + (enable ? "enable " : "disable ") + name(p2));
-            return;
+            if (enable || disable) {
+                code(oldCode, "the PIN", true);
+                if (newCode != null && newCode.length > 0) {
+                    throw CardChannel.invalid((enable ? "IHV_ENABLE" : "IHV_DISABLE") + " enables or disables "
+                            + name(p2) + " instead of changing it; give no new code");
+                }
+                int ins = enable ? INS_ENABLE_VERIFICATION : INS_DISABLE_VERIFICATION;
+                sendSecret(ins, oldCode.length == 0 ? 0x01 : 0x00, p2, oldCode.clone(), Kind.PIN,
+                        "cannot " + (enable ? "enable " : "disable ") + name(p2));
+                return;
+            }
+            code(oldCode, "the current PIN", false);
+            code(newCode, "the new PIN", false);
+            sendSecret(INS_CHANGE_REFERENCE_DATA, 0x00, p2, concat(oldCode, newCode), Kind.PIN,
+                    "cannot change " + name(p2));
         }
-        code(oldCode, "the current PIN", false);
-        code(newCode, "the new PIN", false);
-        sendSecret(INS_CHANGE_REFERENCE_DATA, 0x00, p2, concat(oldCode, newCode), Kind.PIN,
-                "cannot change " + name(p2));
     }
 
     @Override
-    public synchronized void resetSecurityState() {
-        resetSecurityState(SCardFlag.NONE);
+    public void resetSecurityState() {
+        synchronized (card.manager()) {
+            resetSecurityState(SCardFlag.NONE);
+        }
     }
 
     /**
@@ -143,58 +159,81 @@ final class IsoVerify implements ISCardVerify {
      *
      * <p>Sends VERIFY with {@code P1=FF} (ISO 7816-4: "the verification status is reset") for every global
      * reference ({@code 01}-{@code 1F}) and/or every local one ({@code 81}-{@code 9F}) of the current DF,
-     * ignoring references the card does not have. A card that does not know {@code P1=FF} (it answers the first
-     * one with {@code 6A86}, {@code 6A81}, {@code 6B00} or {@code 6D00}) gets a warm reset instead
+     * ignoring references the card does not have. A card that does not know {@code P1=FF} (it answers the very
+     * first one with {@code 6A86}, {@code 6A81}, {@code 6B00} or {@code 6D00}) gets a warm reset instead
      * ({@link ISCardManage#reconnect(dev.scard.api.Disposition)} with RESET), which forgets every verification,
-     * global and local, and also ends a lock the manager held; other connections to the card then see
-     * {@code SCARD_W_RESET_CARD}.
+     * global and local; other connections to the card then see {@code SCARD_W_RESET_CARD}. Such a refusal of a
+     * later reference fails instead (the card knows the command), and so does the fallback while the manager
+     * holds the lock, which a reset would end ({@code SCARD_E_UNSUPPORTED_FEATURE}: unlock first).
      */
     @Override
-    public synchronized void resetSecurityState(Set<SCardFlag> flags) {
-        card.requireAlive();
-        CardChannel.checkFlags(flags);
-        boolean global = flags.contains(SCardFlag.IHV_GLOBAL);
-        boolean local = flags.contains(SCardFlag.IHV_LOCAL);
-        if (!global && !local) {
-            global = true;
-            local = true;
-        }
-        for (int scope : new int[] {global ? 0x00 : -1, local ? 0x80 : -1}) {
-            if (scope < 0) {
-                continue;
+    public void resetSecurityState(Set<SCardFlag> flags) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardChannel.checkFlags(flags);
+            boolean global = flags.contains(SCardFlag.IHV_GLOBAL);
+            boolean local = flags.contains(SCardFlag.IHV_LOCAL);
+            if (!global && !local) {
+                global = true;
+                local = true;
             }
-            for (int ref = 1; ref <= 31; ref++) {
-                Apdu.Response response = card.send(Apdu.command(0x00, INS_VERIFY, 0xFF, scope | ref, null, 0));
-                int sw = response.sw();
-                if (response.ok() || sw == StatusWords.REFERENCED_DATA_NOT_FOUND
-                        || sw == StatusWords.AUTHENTICATION_METHOD_BLOCKED || StatusWords.isCounter(sw)) {
+            boolean first = true;
+            for (int scope : new int[] {global ? 0x00 : -1, local ? 0x80 : -1}) {
+                if (scope < 0) {
                     continue;
                 }
-                if (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED
-                        || sw == StatusWords.WRONG_PARAMETERS_OFFSET || sw == StatusWords.INS_NOT_SUPPORTED) {
-                    card.manager().reconnect(Disposition.RESET);
-                    return;
+                for (int ref = 1; ref <= 31; ref++) {
+                    Apdu.Response response = card.send(Apdu.command(0x00, INS_VERIFY, 0xFF, scope | ref, null, 0));
+                    int sw = response.sw();
+                    if (response.ok() || sw == StatusWords.REFERENCED_DATA_NOT_FOUND
+                            || sw == StatusWords.AUTHENTICATION_METHOD_BLOCKED || StatusWords.isCounter(sw)) {
+                        first = false;
+                        continue;
+                    }
+                    if (first && (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED
+                            || sw == StatusWords.WRONG_PARAMETERS_OFFSET || sw == StatusWords.INS_NOT_SUPPORTED)) {
+                        warmReset(sw);
+                        return;
+                    }
+                    throw StatusWords.failure(sw, Kind.PIN, "cannot reset the verification of "
+                            + name(scope | ref));
                 }
-                throw StatusWords.failure(sw, Kind.PIN, "cannot reset the verification of "
-                        + name(scope | ref));
             }
         }
     }
 
-    @Override
-    public synchronized void unblock(byte[] unblockingCode, byte[] newCode, Set<SCardFlag> flags, int ref) {
-        card.requireAlive();
-        CardChannel.checkFlags(flags);
-        int p2 = reference(flags, ref);
-        code(unblockingCode, "the unblocking code", false);
-        if (newCode == null) {
-            sendSecret(INS_RESET_RETRY_COUNTER, 0x01, p2, unblockingCode.clone(), Kind.PIN,
-                    "cannot unblock " + name(p2));
-            return;
+    /**
+     * The fallback for a card that does not know VERIFY {@code P1=FF}: a warm reset, unless the manager holds the
+     * lock, which the reset would end behind the application's back (the view tells, as a
+     * {@link BooleanSupplier}).
+     */
+    private void warmReset(int sw) {
+        ISCardManage manager = card.manager();
+        if (manager instanceof BooleanSupplier locked && locked.getAsBoolean()) {
+            throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot reset the security state: the card"
+                    + " does not reset verifications with VERIFY P1=FF (" + StatusWords.describe(sw) + "), and the"
+                    + " warm reset that would do it ends the lock this manager holds; unlock first, or reconnect"
+                    + " with Disposition.RESET");
         }
-        code(newCode, "the new PIN", false);
-        sendSecret(INS_RESET_RETRY_COUNTER, 0x00, p2, concat(unblockingCode, newCode), Kind.PIN,
-                "cannot unblock " + name(p2));
+        manager.reconnect(Disposition.RESET);
+    }
+
+    @Override
+    public void unblock(byte[] unblockingCode, byte[] newCode, Set<SCardFlag> flags, int ref) {
+        synchronized (card.manager()) {
+            card.requireAlive();
+            CardChannel.checkFlags(flags);
+            int p2 = reference(flags, ref);
+            code(unblockingCode, "the unblocking code", false);
+            if (newCode == null) {
+                sendSecret(INS_RESET_RETRY_COUNTER, 0x01, p2, unblockingCode.clone(), Kind.PIN,
+                        "cannot unblock " + name(p2));
+                return;
+            }
+            code(newCode, "the new PIN", false);
+            sendSecret(INS_RESET_RETRY_COUNTER, 0x00, p2, concat(unblockingCode, newCode), Kind.PIN,
+                    "cannot unblock " + name(p2));
+        }
     }
 
     @Override

@@ -27,7 +27,8 @@ import dev.scard.api.SCardException;
  * <li><b>Probing</b>, when the card has no such command: one SELECT by path from the MF ({@code P1=08}, no
  * response data) for every file identifier {@code 0000} to {@code FFFE} except {@code 3F00} and {@code 3FFF}, and a
  * second SELECT with the FCP for each one found. That is 65,533 short APDUs: a fraction of a second on the
- * in-process simulator, 8 to 10 seconds through pcscd.</li>
+ * in-process simulator, 8 to 10 seconds through pcscd. The SELECTs are {@link IsoFileAccess}'s own: on a card
+ * that does not select by path they go level by level ({@code P1=00}), one APDU per level of the path.</li>
  * </ol>
  * A card has no LIST FILES when it answers {@code 6D00} (instruction), {@code 6E00} (class), {@code 6A86} (P1-P2),
  * {@code 6A81} (function) or {@code 6881} (logical channel) not supported, or when its answer is no list of
@@ -56,16 +57,22 @@ final class Listing {
     record Entry(int fid, boolean directory, FileType type) {
     }
 
-    /** How a listed file is selected: by its absolute path, with its FCP (the response as the card gave it). */
+    /**
+     * How a listed or probed file is selected: by its absolute path, with its FCP or without response data (the
+     * response as the card gave it): the same selection as every other operation of {@link IsoFileAccess} (by path,
+     * or level by level on cards that do not select by path).
+     */
     @FunctionalInterface
     interface Selector {
-        Apdu.Response selectWithFcp(List<Integer> path);
+        Apdu.Response select(List<Integer> path, boolean withFcp);
     }
 
     private final CardChannel card;
     private final Selector selector;
     /** Cleared for good once the card showed that it has no LIST FILES; from then on every listing probes. */
     private boolean listCommand = true;
+    /** Set when a SELECT of a listed or probed file succeeded, so the card's current DF may be another one. */
+    private boolean selectionMoved;
 
     /**
      * @param selector selects a listed file (IsoFileAccess's selection, which also works on cards that select
@@ -204,6 +211,16 @@ final class Listing {
         return fids;
     }
 
+    /**
+     * Whether this object selected another file since the last call (and clears that): then the caller selects its
+     * current DF again, so that a DF-specific command (a local PIN) that follows goes to the right DF.
+     */
+    boolean takeSelectionMoved() {
+        boolean moved = selectionMoved;
+        selectionMoved = false;
+        return moved;
+    }
+
     /** The identifiers in a LIST FILES answer, ascending; null when it is no list of distinct file identifiers. */
     static int[] identifiers(byte[] data) {
         if (data.length % 2 != 0) {
@@ -232,7 +249,8 @@ final class Listing {
      */
     private Fcp describe(List<Integer> dir, int fid, String what) {
         List<Integer> path = CardPath.child(dir, fid);
-        Apdu.Response response = selector.selectWithFcp(path);
+        Apdu.Response response = selector.select(path, true);
+        selectionMoved = true;
         if (response.sw() == StatusWords.FILE_NOT_FOUND) {
             listCommand = false;
             return null;
@@ -249,21 +267,21 @@ final class Listing {
             return null;
         }
         List<Integer> path = CardPath.child(dir, fid);
-        byte[] data = pathData(path);
-        Apdu.Response response = card.send(Apdu.command(0x00, 0xA4, 0x08, 0x0C, data, 0));
+        Apdu.Response response = selector.select(path, false);
         int sw = response.sw();
         if (sw == StatusWords.FILE_NOT_FOUND) {
             return null;
         }
         if (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED) {
             throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + ": the card does not select"
-                    + " by path (" + StatusWords.describe(sw) + "), which listing needs");
+                    + " files by identifier (" + StatusWords.describe(sw) + "), which probing needs");
         }
+        selectionMoved = true;
         if (sw != StatusWords.OK && sw != StatusWords.SELECTED_FILE_DEACTIVATED) {
             throw StatusWords.failure(sw, StatusWords.Kind.DIRECTORY, what + String.format(
                     ": probing file identifier %04X", fid));
         }
-        return fcpOf(card.send(Apdu.command(0x00, 0xA4, 0x08, 0x04, data, Apdu.MAX_SHORT_NE)), path, what);
+        return fcpOf(selector.select(path, true), path, what);
     }
 
     /** The FCP in the answer to a SELECT of {@code path} with the FCP; a failure for an error or a bad FCP. */

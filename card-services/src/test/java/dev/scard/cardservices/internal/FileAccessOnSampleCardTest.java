@@ -178,6 +178,24 @@ class FileAccessOnSampleCardTest {
     }
 
     @Test
+    void appendingTwiceFromTheEndKeepsBothRecords() {
+        long variable = files.open(RefType.BY_ID, "3F00/5015/5033");
+        assertThat(files.seek(variable, SeekOrigin.FROM_END, 0)).isEqualTo(2);
+        files.write(variable, SampleCard.ascii("three"), SCardFlag.NONE);
+        assertThat(files.seek(variable, SeekOrigin.FROM_END, 0)).as("the count follows the append").isEqualTo(3);
+        files.write(variable, SampleCard.ascii("four"), SCardFlag.NONE);
+        assertThat(files.seek(variable, SeekOrigin.FROM_END, -2)).isEqualTo(2);
+        assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("three"));
+        assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("four"));
+
+        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5032");
+        files.seek(cyclic, SeekOrigin.FROM_END, 0);
+        files.write(cyclic, SampleCard.ascii("cyclic 4"), SCardFlag.NONE);
+        assertThat(files.seek(cyclic, SeekOrigin.RELATIVE, 0)).as("after the new record 1").isEqualTo(1);
+        assertThat(files.read(cyclic, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("cyclic 1"));
+    }
+
+    @Test
     void openFailsForWhatIsNotThereOrNotAFile() {
         SCardException missing = failure(HResult.SCARD_E_FILE_NOT_FOUND,
                 () -> files.open(RefType.BY_ID, "3F00/5015/9999"));

@@ -347,4 +347,97 @@ class IsoFileAccessScriptedTest {
         }
         assertThat(calls).hasSize(15);
     }
+
+    // ---- review findings ---------------------------------------------------------------------------------------
+
+    @Test
+    void selectAndCommandAreOneSequenceAcrossInterfacesOfOneView() throws Exception {
+        java.util.concurrent.CountDownLatch inSelect = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
+        card.otherwise = command -> {
+            if (command.equals(selectPath("50154401"))) {
+                if (writing.get()) {
+                    inSelect.countDown();
+                    try {
+                        release.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return transparentFcp("4401", 16, "9000");
+            }
+            if (command.equals(selectPath("50154402"))) {
+                return transparentFcp("4402", 16, "9000");
+            }
+            return command.startsWith("00D6") ? "9000" : "6D00";
+        };
+        IsoFileAccess other = new IsoFileAccess(card); // a second interface over the same view
+        long handle = files.open(RefType.BY_ID, "3F00/5015/4401");
+        card.sent.clear();
+        writing.set(true);
+        Thread a = new Thread(() -> files.write(handle, new byte[] {1}, SCardFlag.NONE));
+        a.start();
+        assertThat(inSelect.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread b = new Thread(() -> other.open(RefType.BY_ID, "3F00/5015/4402"));
+        b.start();
+        Thread.sleep(200); // without the shared lock, b's SELECT would get in here
+        release.countDown();
+        a.join(5000);
+        b.join(5000);
+        assertThat(card.sent).containsExactly(selectPath("50154401"), "00D600000101", selectPath("50154402"));
+    }
+
+    @Test
+    void aHugeFcpSizeDoesNotAllocateTheClaimedSize() {
+        String body = "82020141" + "83024401" + "80047FFFFFF0" + "8A0105";
+        card.on(selectPath("4401"), String.format("62%02X", body.length() / 2) + body + "9000");
+        card.on("00B00000008000", data(0, 32768) + "9000");
+        card.otherwise = command -> command.startsWith("00B1") ? "6B00" : "6D00";
+        long handle = files.open(RefType.BY_ID, "3F00/4401");
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThat(files.read(handle, 0, SCardFlag.NONE)).hasSize(32768);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("the card claims 2 GB; the read allocates for what it got").isLessThan(16L << 20);
+    }
+
+    @Test
+    void tooLongCommandsAreArgumentErrorsNotIllegalArgumentExceptions() {
+        card.on("00A40004023F0000", dfFcp("3F00", "9000"));
+        assertFails(() -> files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x01}),
+                Tlv.of(0xC0, new byte[70000])), SCardFlag.NONE, null), HResult.E_INVALIDARG, "more than one APDU");
+        assertFails(() -> files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x01}),
+                Tlv.of(0xFF01, new byte[] {1})), SCardFlag.NONE, null), HResult.E_INVALIDARG,
+                "FF01 is not an FCP entry tag");
+        assertThat(BerTlv.validTag(0xFF01)).isFalse();
+        assertThat(BerTlv.validTag(0x5F20)).isTrue();
+
+        String body = "82020441" + "83024401" + "8A0105"; // a variable record EF that does not tell its sizes
+        card.on(selectPath("4401"), String.format("62%02X", body.length() / 2) + body + "9000");
+        long handle = files.open(RefType.BY_ID, "3F00/4401");
+        assertFails(() -> files.write(handle, new byte[70000], SCardFlag.NONE), HResult.SCARD_E_WRITE_TOO_MANY,
+                "at most 65535 bytes");
+    }
+
+    @Test
+    void createRefusesReservedFileIdentifiersInProperty83() {
+        card.on("00A40004023F0000", dfFcp("3F00", "9000"));
+        for (String fid : List.of("3F00", "3FFF", "FFFF")) {
+            card.sent.clear();
+            assertFails(() -> files.create(RefType.BY_NAME, "A000000063", List.of(Tlv.of(0x82, new byte[] {0x38}),
+                    Tlv.of(0x83, HEX.parseHex(fid))), SCardFlag.NONE, null), HResult.E_INVALIDARG,
+                    "reserved file identifier " + fid);
+            assertThat(card.sent).isEmpty();
+        }
+    }
+
+    @Test
+    void unicodeDigitsInAPathAreNoHexDigits() {
+        assertFails(() -> files.open(RefType.BY_ID, "3F00/\u0665\u0660\u0661\u0665"), HResult.E_INVALIDARG,
+                "which is not a hex digit");
+        assertFails(() -> files.open(RefType.BY_NAME, "aid:A0000000\uFF16\uFF13"), HResult.E_INVALIDARG,
+                "which is not a hex digit");
+    }
 }

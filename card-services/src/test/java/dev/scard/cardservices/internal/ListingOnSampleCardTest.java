@@ -89,19 +89,19 @@ class ListingOnSampleCardTest {
     void directoryOfTheMfIsFiveApdusAndOf5015Nine() {
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
         assertThat(recorder.sent).containsExactly("00A40004023F0000", LIST, "00A40804022F0000", "00A40804022F0100",
-                "00A4080402501500");
+                "00A4080402501500", "00A4000C023F00");
         files.changeDir(RefType.BY_ID, "3F00/5015");
         recorder.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES))
                 .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
-        assertThat(recorder.sent).hasSize(2 + 7).startsWith("00A4080402501500", LIST);
+        assertThat(recorder.sent).hasSize(2 + 7 + 1).startsWith("00A4080402501500", LIST);
         recorder.sent.clear();
         assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("4401", "4402", "4403", "4404");
         assertThat(files.directory(FileType.FIXED_EF)).containsExactly("5031");
         assertThat(files.directory(FileType.CYCLIC_EF)).containsExactly("5032");
         assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("5033");
         assertThat(files.directory(FileType.DIRECTORIES)).isEmpty();
-        assertThat(recorder.sent).hasSize(5 * 9);
+        assertThat(recorder.sent).hasSize(5 * 10);
         assertThat(recorder.count(LIST)).isEqualTo(5);
     }
 
@@ -127,7 +127,7 @@ class ListingOnSampleCardTest {
         files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x38})), SCardFlag.NONE, null);
         recorder.sent.clear();
         failure(HResult.E_INVALIDARG, () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
-        assertThat(recorder.sent).containsExactly("00A4080402501500", LIST);
+        assertThat(recorder.sent).containsExactly("00A4080402501500", LIST, "00A4000C023F00");
         recorder.sent.clear();
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
         assertThat(recorder.sent).containsExactly("00A4080402600000", LIST, "00A4080C026000", "00E40000");
@@ -140,11 +140,11 @@ class ListingOnSampleCardTest {
         recorder.sent.clear();
         long handle = files.open(RefType.BY_SHORT_ID, "sfi:11");
         assertThat(files.read(handle, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record 1", 16));
-        assertThat(recorder.sent.subList(0, 4)).containsExactly("00A4080402501500", LIST,
-                "00A40804045015503100", "00A40804045015503100");
+        assertThat(recorder.sent.subList(0, 5)).containsExactly("00A4080402501500", LIST,
+                "00A40804045015503100", "00A4080C025015", "00A40804045015503100");
         recorder.sent.clear();
         failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ANY, "sfi:12"));
-        assertThat(recorder.sent).as("the DF, LIST FILES, and each of its 7 files once").hasSize(2 + 7);
+        assertThat(recorder.sent).as("the DF, LIST FILES, each of its 7 files once, the DF again").hasSize(2 + 7 + 1);
     }
 
     @ParameterizedTest
@@ -152,13 +152,13 @@ class ListingOnSampleCardTest {
     void aCardWithoutListFilesIsProbedOnceItSaidSo(String refusal) {
         recorder.listFilesAnswer = refusal;
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(recorder.sent).hasSize(1 + 1 + PROBES + 3);
+        assertThat(recorder.sent).hasSize(1 + 1 + PROBES + 3 + 1);
         assertThat(recorder.count(LIST)).isEqualTo(1);
         files.changeDir(RefType.BY_ID, "3F00/5015");
         recorder.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES))
                 .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
-        assertThat(recorder.sent).as("not asked again").hasSize(1 + PROBES + 7).doesNotContain(LIST);
+        assertThat(recorder.sent).as("not asked again").hasSize(1 + PROBES + 7 + 1).doesNotContain(LIST);
     }
 
     @Test

@@ -29,6 +29,8 @@ import dev.scard.api.SCardFlag;
 class ListingScriptedTest {
     private static final String SELECT_MF = "00A40004023F0000";
     private static final String LIST = "8016000000";
+    /** The MF selected again after a listing selected other files (the current DF for local PINs). */
+    private static final String RESELECT_MF = "00A4000C023F00";
     private static final String LIST_EXTENDED = "80160000000000";
     /** Commands a listing of the MF by probing sends: its SELECT, 65,533 probes, and one FCP SELECT per file. */
     private static final int PROBES = 65_533;
@@ -46,6 +48,7 @@ class ListingScriptedTest {
         fcps.put("2F01", transparentFcp("2F01", 64, "9000"));
         fcps.put("5015", dfFcp("5015", "9000"));
         card.on(SELECT_MF, dfFcp("3F00", "9000"));
+        card.on(RESELECT_MF, "9000");
         card.otherwise = command -> {
             if (command.startsWith("8016")) {
                 return listFiles.apply(command);
@@ -72,14 +75,14 @@ class ListingScriptedTest {
         listFiles = command -> "5015" + "2F00" + "2F01" + "9000"; // in any order
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
         assertThat(card.sent).containsExactly(SELECT_MF, LIST, selectPath("2F00"), selectPath("2F01"),
-                selectPath("5015"));
+                selectPath("5015"), RESELECT_MF);
         card.sent.clear();
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
         assertThat(files.directory(FileType.FILES)).containsExactly("2F00", "2F01");
         assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("2F00");
         assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("2F01");
         assertThat(files.directory(FileType.CYCLIC_EF)).isEmpty();
-        assertThat(card.sent).as("five APDUs per listing").hasSize(5 * 5);
+        assertThat(card.sent).as("six APDUs per listing").hasSize(5 * 6);
         assertThat(count(LIST)).isEqualTo(5);
     }
 
@@ -97,13 +100,13 @@ class ListingScriptedTest {
         sampleLikeCard();
         listFiles = command -> refusal;
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3);
+        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3 + 1);
         assertThat(card.sent.subList(0, 4)).containsExactly(SELECT_MF, LIST, "00A4080C020000", "00A4080C020001");
         assertThat(card.sent).contains(selectPath("2F00"), selectPath("2F01"), selectPath("5015"))
                 .doesNotContain("00A4080C023F00", "00A4080C023FFF", "00A4080C02FFFF");
         card.sent.clear();
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
-        assertThat(card.sent).as("LIST FILES is not asked again").hasSize(1 + PROBES + 3).doesNotContain(LIST);
+        assertThat(card.sent).as("LIST FILES is not asked again").hasSize(1 + PROBES + 3 + 1).doesNotContain(LIST);
     }
 
     @Test
@@ -111,11 +114,11 @@ class ListingScriptedTest {
         sampleLikeCard();
         listFiles = command -> "6982";
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3);
+        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3 + 1);
         card.sent.clear();
         listFiles = command -> "2F00" + "2F01" + "5015" + "9000";
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).as("asked again, and answered").hasSize(5).contains(LIST);
+        assertThat(card.sent).as("asked again, and answered").hasSize(6).contains(LIST);
     }
 
     @ParameterizedTest
@@ -133,7 +136,7 @@ class ListingScriptedTest {
         assertThat(card.sent).contains(LIST, "00A4080C020000", "00A4080C02FFFE");
         card.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + PROBES + 3).doesNotContain(LIST);
+        assertThat(card.sent).hasSize(1 + PROBES + 3 + 1).doesNotContain(LIST);
     }
 
     @Test
@@ -149,7 +152,7 @@ class ListingScriptedTest {
         card.on(LIST_EXTENDED, list + "9000");
         assertThat(files.directory(FileType.TRANSPARENT_EF)).hasSize(130).startsWith("1000", "1001")
                 .endsWith("1081");
-        assertThat(card.sent).hasSize(1 + 2 + 130);
+        assertThat(card.sent).hasSize(1 + 2 + 130 + 1);
         assertThat(card.sent.subList(0, 4)).containsExactly(SELECT_MF, LIST, LIST_EXTENDED, selectPath("1000"));
     }
 
@@ -159,10 +162,10 @@ class ListingScriptedTest {
         card.on(LIST, "6700");
         card.on(LIST_EXTENDED, "6700"); // the card takes no extended APDUs
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 2 + PROBES + 3);
+        assertThat(card.sent).hasSize(1 + 2 + PROBES + 3 + 1);
         card.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).as("short LIST FILES again, no extended one").hasSize(1 + 1 + PROBES + 3)
+        assertThat(card.sent).as("short LIST FILES again, no extended one").hasSize(1 + 1 + PROBES + 3 + 1)
                 .contains(LIST).doesNotContain(LIST_EXTENDED);
     }
 
@@ -173,7 +176,7 @@ class ListingScriptedTest {
         card.on("8016000006", "2F00" + "2F01" + "5015" + "9000");
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
         assertThat(card.sent).containsExactly(SELECT_MF, LIST, "8016000006", selectPath("2F00"), selectPath("2F01"),
-                selectPath("5015"));
+                selectPath("5015"), RESELECT_MF);
     }
 
     @Test
@@ -183,7 +186,8 @@ class ListingScriptedTest {
         listFiles = command -> "4401" + "9000";
         assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
                 "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE");
-        assertThat(card.sent).as("no listed file is selected").containsExactly(selectPath("5015"), LIST);
+        assertThat(card.sent).as("no listed file is selected").containsExactly(selectPath("5015"), LIST,
+                RESELECT_MF);
         card.sent.clear();
         listFiles = command -> "9000";
         card.on("00E40000", "9000");
@@ -198,7 +202,7 @@ class ListingScriptedTest {
         assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
                 "the directory is not empty");
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, "00A4080C0450150000", "00A4080C0450150001",
-                "00A4080C0450150002", "00A4080C0450150003", selectPath("50150003"));
+                "00A4080C0450150002", "00A4080C0450150003", selectPath("50150003"), RESELECT_MF);
     }
 
     @Test
@@ -213,12 +217,12 @@ class ListingScriptedTest {
         card.sent.clear();
         files.open(RefType.BY_SHORT_ID, "sfi:11");
         assertThat(card.sent).as("5031 first: its low five bits are 11").containsExactly(selectPath("5015"), LIST,
-                selectPath("50155031"), selectPath("50155031"));
+                selectPath("50155031"), "00A4080C025015", selectPath("50155031"));
         card.sent.clear();
         assertFails(() -> files.open(RefType.BY_SHORT_ID, "sfi:12"), HResult.SCARD_E_FILE_NOT_FOUND,
                 "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12");
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50155032"),
-                selectPath("50154401"), selectPath("50155031"));
+                selectPath("50154401"), selectPath("50155031"), "00A4080C025015");
     }
 
     @Test
@@ -232,9 +236,17 @@ class ListingScriptedTest {
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F01", "5015");
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
         card.on(LIST, "6D00");
+        card.on("00A4000C022F01", "9000");
+        card.on("00A4000C025015", "9000");
+        card.otherwise = command -> command.startsWith("00A408") ? "6A86"
+                : command.startsWith("00A4000C02") ? "6A82" : "6D00";
+        card.sent.clear();
+        assertThat(files.directory(FileType.ALL_FILES)).as("probed with the same level-by-level selection")
+                .containsExactly("2F01", "5015");
+        assertThat(card.sent).contains("00A4000C020000", "00A4000C02FFFE").doesNotContain("00A4080C020000");
+        card.otherwise = command -> command.startsWith("00A408") ? "6A86" : "6D00";
         assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_UNSUPPORTED_FEATURE,
-                "cannot list 3F00: the card does not select by path (SW 6A86 incorrect parameters P1-P2), which"
-                        + " listing needs");
+                "cannot list 3F00: probing file identifier 0000: SW 6D00");
     }
 
     @Test

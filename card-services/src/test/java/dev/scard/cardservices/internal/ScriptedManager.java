@@ -26,7 +26,7 @@ import dev.scard.api.ShareMode;
  * A scripted {@link ISCardManage} view for unit tests: answers commands from a table (hex command to hex response),
  * falling back to a function, records what was sent, and can be "detached" like an ended attachment.
  */
-final class ScriptedManager implements ISCardManage {
+final class ScriptedManager implements ISCardManage, java.util.function.BooleanSupplier {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     final List<String> sent = new ArrayList<>();
@@ -35,6 +35,13 @@ final class ScriptedManager implements ISCardManage {
     /** Answers commands the table does not have; default 6D00. */
     Function<String, String> otherwise = command -> "6D00";
     boolean attached = true;
+    /** What the view answers when a card service asks whether the manager holds the lock. */
+    boolean locked;
+
+    @Override
+    public boolean getAsBoolean() {
+        return locked;
+    }
 
     /** Answers {@code command} (hex, spaces allowed) with {@code response}. */
     ScriptedManager on(String command, String response) {

@@ -155,6 +155,17 @@ class SyntaxTest {
     }
 
     @Test
+    void onlyDescriptor38And78AreDirectoriesAsIso7816Table12Says() {
+        assertThat(Fcp.parse(HEX.parseHex("6203820138")).isDirectory()).isTrue();
+        assertThat(Fcp.parse(HEX.parseHex("6203820178")).isDirectory()).isTrue();
+        for (String dataObjectEf : new String[] {"39", "3A", "79", "7A", "3F"}) {
+            Fcp fcp = Fcp.parse(HEX.parseHex("62038201" + dataObjectEf));
+            assertThat(fcp.isDirectory()).as(dataObjectEf).isFalse();
+            assertThat(fcp.fileType()).as(dataObjectEf).isNull();
+        }
+    }
+
+    @Test
     void statusWordsMapToTheContractsCodes() {
         Object[][] table = {
             {0x6A82, StatusWords.Kind.FILE, HResult.SCARD_E_FILE_NOT_FOUND},

@@ -14,6 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.scard.api.FileType;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardFileAccess;
@@ -119,6 +120,14 @@ class VerifyAndAuthOnSampleCardTest {
         assertThat(state.getMessage()).startsWith("global PIN 01 is not verified");
         pins.verify(SampleCard.PIN, SCardFlag.NONE, 1);
         pins.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY), 1);
+    }
+
+    @Test
+    void listingAndNotFoundProbingLeaveTheCurrentDirectorySelected() {
+        assertThat(files.directory(FileType.ALL_FILES)).contains("5015"); // selects 5015 on the way
+        fails(HResult.E_INVALIDARG, () -> pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1));
+        SampleCard.failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ID, "3F00/5015/7777")); // probes 5015
+        fails(HResult.E_INVALIDARG, () -> pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1));
     }
 
     @Test

@@ -134,6 +134,22 @@ class VerifyAndAuthScriptedTest {
     }
 
     @Test
+    void onlyARefusalOfTheFirstResetFallsBackToAWarmResetAndNeverUnderALock() {
+        ScriptedManager later = new ScriptedManager();
+        later.otherwise = command -> command.startsWith("0020FF") ? "6A88" : "6D00";
+        later.on("0020FF05", "6A86"); // the card knows P1=FF: a refusal for one reference is no reason to reset
+        assertFails(() -> new IsoVerify(later).resetSecurityState(), HResult.E_INVALIDARG, "global PIN 05");
+        assertThat(later.calls).as("no warm reset").isEmpty();
+
+        ScriptedManager locked = new ScriptedManager();
+        locked.on("0020FF01", "6A86");
+        locked.locked = true;
+        assertFails(() -> new IsoVerify(locked).resetSecurityState(), HResult.SCARD_E_UNSUPPORTED_FEATURE,
+                "ends the lock this manager holds; unlock first");
+        assertThat(locked.calls).as("the lock is kept").isEmpty();
+    }
+
+    @Test
     void authSendsTheIsoCommands() {
         card.on("0084000008", "0102030405060708" + "9000");
         assertThat(auth.getChallenge(0, 8, null)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
