@@ -1,6 +1,7 @@
 package dev.scard.shell;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -8,6 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.felix.service.command.Descriptor;
@@ -61,6 +69,11 @@ public class BackendCommands {
     static final String DEFAULT_PROPERTY = "scard.default";
     /** How long {@code scard:use} waits for a running backend to become the best-ranked one. */
     static final long SWITCH_WAIT_MILLIS = 5_000;
+    /**
+     * How long {@code scard:backends} waits for the backends to list their readers: an unresponsive backend (a
+     * pcscd that accepts but never answers) must not hang the console.
+     */
+    static final long LIST_TIMEOUT_MILLIS = 3_000;
 
     static final String NO_CONFIG_ADMIN = "scard:use needs Config Admin (org.osgi.service.cm), which is not running:"
             + " install and start a Config Admin bundle";
@@ -71,6 +84,9 @@ public class BackendCommands {
     private final AtomicReference<ServiceReference<?>> configAdmin = new AtomicReference<>();
     /** {@link #SWITCH_WAIT_MILLIS}, shorter in tests. */
     long switchWaitMillis = SWITCH_WAIT_MILLIS;
+    /** {@link #LIST_TIMEOUT_MILLIS}, shorter in tests. */
+    long listTimeoutMillis = LIST_TIMEOUT_MILLIS;
+    private static final AtomicInteger LISTERS = new AtomicInteger();
 
     /** Commands over the services of {@code context}'s framework. */
     @Activate
@@ -98,7 +114,9 @@ public class BackendCommands {
      * its state ({@code active}, {@code active, default} for the backend of the best-ranked resource manager), its
      * ranking ({@code (configured)} when a {@code dev.scard.service.<backend>} configuration exists) and how many
      * readers it lists, then one row per configured backend that is not running. A backend that cannot list its
-     * readers shows {@code -} and a line under the table says why.
+     * readers shows {@code -} and a line under the table says why; so does one that has not listed them within
+     * {@value #LIST_TIMEOUT_MILLIS} ms ({@code timed out}), listed on a thread of its own so that an unresponsive
+     * backend cannot hang the console.
      */
     @Descriptor("list the backends: state (active, and which one is the default that consumers without a backend"
             + " filter get), service ranking (configured by scard:use or built in) and reader count")
@@ -110,27 +128,44 @@ public class BackendCommands {
         rows.add(new String[] {"Backend", "State", "Ranking", "Readers"});
         List<String> problems = new ArrayList<>();
         Set<String> shown = new TreeSet<>();
-        for (ServiceReference<SCardResourceManager> ref : running) {
-            String name = backendOf(ref);
-            shown.add(name);
-            String readers;
-            SCardResourceManager rm = context.getService(ref);
-            if (rm == null) {
-                readers = "-";
-                problems.add("Backend '" + name + "': stopped while listing");
-            } else {
-                try {
-                    readers = String.valueOf(rm.listReaders().size());
-                } catch (SCardException e) {
-                    readers = "-";
-                    problems.add("Backend '" + name + "': " + e.getMessage());
-                } finally {
-                    context.ungetService(ref);
-                }
+        // the backends list their readers at the same time, each on a thread of its own, and the console waits
+        // for them LIST_TIMEOUT_MILLIS at most: a backend that does not answer shows "-" and "timed out"
+        ExecutorService listers = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "scard-backends-" + LISTERS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<String>> counts = new ArrayList<>();
+            for (ServiceReference<SCardResourceManager> ref : running) {
+                counts.add(listers.submit(() -> readerCount(ref)));
             }
-            rows.add(new String[] {name, name.equals(defaultBackend) ? "active, default" : "active",
-                ranking(ref.getProperty(Constants.SERVICE_RANKING), configured.containsKey(PID_PREFIX + name)),
-                readers});
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(listTimeoutMillis);
+            for (int i = 0; i < running.size(); i++) {
+                ServiceReference<SCardResourceManager> ref = running.get(i);
+                String name = backendOf(ref);
+                shown.add(name);
+                String readers = "-";
+                try {
+                    readers = counts.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    problems.add("Backend '" + name + "': timed out listing its readers (no answer in "
+                            + WatchCommand.describe(Duration.ofMillis(listTimeoutMillis)) + ")");
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    problems.add("Backend '" + name + "': " + (cause instanceof SCardException
+                            || cause instanceof IllegalStateException ? cause.getMessage()
+                                    : "listing its readers failed (" + cause + ")"));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    problems.add("Backend '" + name + "': interrupted while listing its readers");
+                }
+                rows.add(new String[] {name, name.equals(defaultBackend) ? "active, default" : "active",
+                    ranking(ref.getProperty(Constants.SERVICE_RANKING), configured.containsKey(PID_PREFIX + name)),
+                    readers});
+            }
+        } finally {
+            listers.shutdownNow(); // a backend still listing is interrupted; its thread ends when the call returns
         }
         for (Map.Entry<String, Object> entry : configured.entrySet()) {
             String name = entry.getKey().substring(PID_PREFIX.length());
@@ -146,6 +181,19 @@ public class BackendCommands {
             out.append('\n').append(problem);
         }
         return out.toString();
+    }
+
+    /** The number of readers of the backend, on a lister thread: the service is got and released there. */
+    private String readerCount(ServiceReference<SCardResourceManager> ref) {
+        SCardResourceManager rm = context.getService(ref);
+        if (rm == null) {
+            throw new IllegalStateException("stopped while listing");
+        }
+        try {
+            return String.valueOf(rm.listReaders().size());
+        } finally {
+            context.ungetService(ref);
+        }
     }
 
     // -------------------------------------------------------------------------------------------------- use

@@ -108,6 +108,9 @@ final class CardArgs {
         }
     }
 
+    /** The PIN references {@link #pinRef} takes, for its messages (which never show the word: it may be a PIN). */
+    static final String PIN_REF_RANGE = "1 to 31, or 0x81 to 0x9F for a local PIN of the current DF";
+
     /**
      * A PIN reference like opensc-explorer takes it: decimal ({@code 1}, {@code 129}) or hex ({@code 0x81}),
      * optionally written {@code CHV1}; bit 8 ({@code 0x80}) marks a local PIN of the current DF.
@@ -120,13 +123,14 @@ final class CardArgs {
             value = number.startsWith("0x") || number.startsWith("0X") ? Integer.parseInt(number.substring(2), 16)
                     : Integer.parseInt(number);
         } catch (NumberFormatException e) {
-            throw ShellFailures.badInput("'" + w + "' is not a PIN reference (1 to 31, or 0x81 to 0x9F for a local"
-                    + " PIN of the current DF)");
+            // the word is not repeated: with the arguments swapped it is the PIN
+            throw ShellFailures.badInput("the first argument is not a PIN reference (" + PIN_REF_RANGE
+                    + "; the argument itself is not shown)");
         }
         int ref = value & 0x7F;
         if (value < 0 || value > 0xFF || ref < 1 || ref > 31) {
-            throw ShellFailures.badInput("PIN reference " + w + " is out of range (1 to 31, or 0x81 to 0x9F for a"
-                    + " local PIN of the current DF)");
+            throw ShellFailures.badInput("the PIN reference (first argument) is out of range (" + PIN_REF_RANGE
+                    + "; the argument itself is not shown)");
         }
         return new PinRef(ref, (value & 0x80) != 0);
     }

@@ -39,7 +39,7 @@ final class Fcp {
         List<Entry> list = new ArrayList<>();
         for (Tlv tlv : properties) {
             if (tlv.valid()) {
-                list.add(entry(tlv.tag(), tlv.value()));
+                list.add(entry(tlv.tag(), tlv.value(), 0));
             }
         }
         if (list.size() == 1 && (list.get(0).tag() == 0x62 || list.get(0).tag() == 0x6F)) {
@@ -69,17 +69,28 @@ final class Fcp {
         return v == null || v.length == 0 ? -1 : v[0] & 0xFF;
     }
 
-    /** Whether the descriptor says DF. */
+    /**
+     * Whether the descriptor says DF. ISO/IEC 7816-4 (table 12, file descriptor byte): b8 = 0, b7 = shareable,
+     * b6-b4 = 111 and b3-b1 = 000 is a DF: {@code 38}, or {@code 78} when shareable. With b6-b4 = 111, b3-b1 = 001
+     * ({@code 39}) and 010 ({@code 3A}) are EFs of BER-TLV and SIMPLE-TLV data objects, not DFs, and the other
+     * values are reserved: a test of b6-b4 alone ({@code (fdb & 0x38) == 0x38}) is wrong.
+     */
     boolean isDf() {
         int fdb = descriptor();
         return fdb >= 0 && (fdb & 0xBF) == 0x38;
     }
 
+    /** Whether the descriptor says EF of TLV data objects: {@code 39}/{@code 79} BER-TLV, {@code 3A}/{@code 7A}. */
+    private boolean isDataObjectEf() {
+        int fdb = descriptor();
+        return fdb >= 0 && ((fdb & 0xBF) == 0x39 || (fdb & 0xBF) == 0x3A);
+    }
+
     /** The structure bits (b3-b1) of an EF's descriptor, or -1. */
     private int structureBits() {
         int fdb = descriptor();
-        if (fdb < 0 || isDf() || (fdb & 0x80) != 0 || fdb == 0x39 || fdb == 0x3A) {
-            return -1;
+        if (fdb < 0 || (fdb & 0x80) != 0 || (fdb & 0x38) == 0x38) {
+            return -1; // no descriptor, proprietary, DF, data object EF or reserved
         }
         return fdb & 0x07;
     }
@@ -104,8 +115,8 @@ final class Fcp {
         if (isDf()) {
             return "DF";
         }
-        if ((fdb & 0x80) != 0) {
-            return "?";
+        if ((fdb & 0x80) != 0 || (fdb & 0x38) == 0x38 && !isDataObjectEf()) {
+            return "?"; // proprietary or reserved
         }
         switch ((fdb >> 3) & 0x07) {
             case 0:
@@ -129,6 +140,12 @@ final class Fcp {
         if ((fdb & 0x80) != 0) {
             return String.format(Locale.ROOT, "proprietary (file descriptor %02X)", fdb);
         }
+        if (isDataObjectEf()) {
+            return "data object EF";
+        }
+        if ((fdb & 0x38) == 0x38) {
+            return String.format(Locale.ROOT, "reserved (file descriptor %02X)", fdb);
+        }
         switch ((fdb >> 3) & 0x07) {
             case 0:
                 return "working EF";
@@ -142,11 +159,8 @@ final class Fcp {
     /** The EF structure: {@code transparent}, {@code linear fixed}, ...; empty for a DF or an unknown one. */
     String structure() {
         int fdb = descriptor();
-        if (fdb == 0x39) {
-            return "BER-TLV data objects";
-        }
-        if (fdb == 0x3A) {
-            return "SIMPLE-TLV data objects";
+        if (isDataObjectEf()) {
+            return (fdb & 0x07) == 1 ? "BER-TLV data objects" : "SIMPLE-TLV data objects";
         }
         switch (structureBits()) {
             case 1:
@@ -520,13 +534,28 @@ final class Fcp {
 
     // ------------------------------------------------------------------------------------------------ BER-TLV
 
-    private static Entry entry(int tag, byte[] value) {
-        List<Entry> children = (firstByte(tag) & 0x20) != 0 ? parse(value) : List.of();
+    /**
+     * How deep constructed objects are opened: an FCP has a template or two in a template, and a card's (or an
+     * attacker's) thousands of nested templates would overflow the stack. Deeper ones are shown as raw bytes.
+     */
+    static final int MAX_DEPTH = 8;
+
+    /** An object at this depth (0 for a top-level one): a constructed one is opened unless it is too deep. */
+    private static Entry entry(int tag, byte[] value, int depth) {
+        List<Entry> children = (firstByte(tag) & 0x20) != 0 ? parse(value, depth + 1) : List.of();
         return new Entry(tag, value, children == null ? List.of() : children);
     }
 
     /** The BER-TLV objects in the bytes, or null when they are not well formed (the bytes stay raw then). */
     static List<Entry> parse(byte[] bytes) {
+        return parse(bytes, 0);
+    }
+
+    /** {@link #parse(byte[])} of the value of an object at depth - 1: null (raw) from {@link #MAX_DEPTH} on. */
+    private static List<Entry> parse(byte[] bytes, int depth) {
+        if (depth >= MAX_DEPTH) {
+            return null;
+        }
         List<Entry> list = new ArrayList<>();
         int i = 0;
         while (i < bytes.length) {
@@ -567,7 +596,7 @@ final class Fcp {
             }
             byte[] value = Arrays.copyOfRange(bytes, i, i + length);
             i += length;
-            list.add(entry(tag, value));
+            list.add(entry(tag, value, depth));
         }
         return list;
     }

@@ -18,10 +18,13 @@ final class JLineSecretReader {
     private JLineSecretReader() {
     }
 
-    /** Whether the reader's terminal is a jline dumb terminal, which cannot turn echo off. */
+    /**
+     * Whether the reader's terminal cannot turn echo off: a jline dumb terminal, known by its type (so also through
+     * a wrapper of another class), or one without a pseudo-terminal ({@link SecretPrompt#canHideInput}).
+     */
     static boolean isDumb(Object lineReader) {
         Terminal terminal = ((LineReader) lineReader).getTerminal();
-        return terminal == null || terminal.getClass().getName().equals(SecretPrompt.DUMB_TERMINAL);
+        return terminal == null || !SecretPrompt.canHideInput(terminal);
     }
 
     /**

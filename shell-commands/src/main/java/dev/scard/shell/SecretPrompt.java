@@ -3,6 +3,8 @@ package dev.scard.shell;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.Locale;
+import java.util.Set;
 
 import org.apache.felix.service.command.CommandSession;
 
@@ -25,7 +27,9 @@ import org.apache.felix.service.command.CommandSession;
  * completion and no {@code !} expansion ({@link JLineSecretReader}). The scard console can offer the same by
  * putting its reader in {@code .reader}.</li>
  * <li>A jline dumb terminal (input that is not a terminal, e.g. a Karaf console fed from a pipe) cannot turn
- * echo off: refused, in Karaf ({@code .jline.terminal}) and in gogo-jline alike.</li>
+ * echo off: refused, in Karaf ({@code .jline.terminal}) and in gogo-jline alike. The terminal is asked for its
+ * type ({@code dumb}, {@code dumb-color}) rather than judged by its class, as Karaf wraps its jline terminal in a
+ * class of its own ({@link #canHideInput}).</li>
  * <li>Anything else ({@code -c} mode, piped standard input, sessions of tests and programs): refused with a
  * message that asks for the PIN as an argument.</li>
  * </ul>
@@ -36,8 +40,8 @@ final class SecretPrompt {
     static final String KARAF_SESSION = ".session";
     /** The jline terminal of a Karaf console session. */
     static final String KARAF_TERMINAL = ".jline.terminal";
-    /** jline's terminal for input that is not a terminal: it cannot turn echo off. */
-    static final String DUMB_TERMINAL = "org.jline.terminal.impl.DumbTerminal";
+    /** jline's terminal types for input that is not a terminal (a dumb terminal): it cannot turn echo off. */
+    static final Set<String> DUMB_TYPES = Set.of("dumb", "dumb-color");
     /** The interactive console's jline LineReader, in gogo-jline (Shell.VAR_READER) and Karaf sessions. */
     static final String READER = ".reader";
     /** jline's null mask: nothing is shown for the typed characters. */
@@ -62,7 +66,7 @@ final class SecretPrompt {
             Method readLine = readLineMethod(karaf.getClass());
             if (readLine != null) {
                 Object terminal = session.get(KARAF_TERMINAL);
-                if (terminal != null && terminal.getClass().getName().equals(DUMB_TERMINAL)) {
+                if (terminal != null && !canHideInput(terminal)) {
                     throw noTerminal(usage, "its terminal cannot hide what is typed");
                 }
                 return readKaraf(karaf, readLine, prompt, usage);
@@ -128,6 +132,85 @@ final class SecretPrompt {
         } catch (NoSuchMethodException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether a jline terminal (or a console's wrapper of one, such as Karaf's {@code JLineTerminal}) can read
+     * without echo. Asked through its public {@code getType()}, not its class, so that a wrapper answers for the
+     * terminal it wraps: a type of {@code null}, {@code dumb} or {@code dumb-color} is a dumb terminal (input that
+     * is not a terminal, e.g. {@code bin/karaf} fed from a pipe), which cannot. A terminal that says it has no
+     * pseudo-terminal (a public {@code getPty()} that answers {@code null} or fails) cannot either. Anything that
+     * cannot be asked is taken as not interactive.
+     */
+    static boolean canHideInput(Object terminal) {
+        if (terminal == null) {
+            return false;
+        }
+        Method getType = publicNoArgMethod(terminal.getClass(), "getType");
+        if (getType == null) {
+            return false;
+        }
+        Object type;
+        try {
+            type = getType.invoke(terminal);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+        if (type == null || DUMB_TYPES.contains(type.toString().strip().toLowerCase(Locale.ROOT))) {
+            return false;
+        }
+        Method getPty = publicNoArgMethod(terminal.getClass(), "getPty");
+        if (getPty != null) {
+            try {
+                return getPty.invoke(terminal) != null;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A public method without parameters, as a public interface declares it, else as a public class does (a
+     * method found only on a class that is not public could not be called).
+     */
+    private static Method publicNoArgMethod(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            Method m = declaredByInterface(c.getInterfaces(), name);
+            if (m != null) {
+                return m;
+            }
+        }
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            if (Modifier.isPublic(c.getModifiers())) {
+                try {
+                    Method m = c.getMethod(name);
+                    if (Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
+                        return m;
+                    }
+                } catch (NoSuchMethodException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Method declaredByInterface(Class<?>[] interfaces, String name) {
+        for (Class<?> i : interfaces) {
+            if (Modifier.isPublic(i.getModifiers())) {
+                try {
+                    return i.getMethod(name);
+                } catch (NoSuchMethodException e) {
+                    // not this one
+                }
+            }
+            Method m = declaredByInterface(i.getInterfaces(), name);
+            if (m != null) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** Whether the class or one of its supertypes implements an interface of this name (loading nothing). */

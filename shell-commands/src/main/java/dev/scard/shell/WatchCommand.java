@@ -7,7 +7,9 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Dictionary;
+import java.util.HashSet;
 import java.util.Hashtable;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
@@ -41,6 +44,10 @@ import dev.scard.api.SCardServiceProperties;
  * 14:03:09.020  CARD_REMOVED    simulator  'Simulated Reader 0'
  * </pre>
  *
+ * <p>A watch also ends when this bundle stops (its component is deactivated: the watching threads are
+ * interrupted) and when the console can no longer be written to ({@link PrintStream#checkError()}, as when the
+ * session's connection is closed; found when the console is next written to or flushed).
+ *
  * <p>The time is when the event reached the shell. Events carry the reader, the backend and the ATR only, never a
  * PIN, and nothing else is printed. The command returns a one-line summary; when it is interrupted it also prints
  * the summary, because Gogo (and the Karaf console) drop the value of an interrupted command.
@@ -57,11 +64,36 @@ public class WatchCommand {
     private static final int BACKEND_WIDTH = 9;
 
     private final BundleContext context;
+    /** The threads running a watch now (guarded by itself): {@link #deactivate} interrupts them. */
+    private final Set<Thread> watching = new HashSet<>();
+    /** Set when the component is deactivated (the bundle stopping): no watch runs on after it. */
+    private volatile boolean deactivated;
 
     /** Watches through the service registry of {@code context}'s framework. */
     @Activate
     public WatchCommand(BundleContext context) {
         this.context = context;
+    }
+
+    /**
+     * Ends every running watch: the bundle is stopping (or the component is disabled), and a watch must not keep
+     * a console thread, and a listener of a stopped bundle, waiting for events for ever.
+     */
+    @Deactivate
+    void deactivate() {
+        synchronized (watching) {
+            deactivated = true;
+            for (Thread thread : watching) {
+                thread.interrupt();
+            }
+        }
+    }
+
+    /** How many watches run now (for tests). */
+    int running() {
+        synchronized (watching) {
+            return watching.size();
+        }
     }
 
     /** {@code scard:watch}: prints events until the command is interrupted (Ctrl-C); returns the summary. */
@@ -134,35 +166,67 @@ public class WatchCommand {
             }
         };
         PrintStream console = session.getConsole();
-        ServiceRegistration<SCardEventListener> registration =
-                context.registerService(SCardEventListener.class, listener, properties);
+        Thread self = Thread.currentThread();
+        synchronized (watching) {
+            if (deactivated) {
+                throw new IllegalStateException("the shell commands are stopping");
+            }
+            watching.add(self);
+        }
         long start = System.nanoTime();
         int count = 0;
-        boolean interrupted = false;
+        String stopped = null; // why it ended early: null when the duration elapsed
         try {
-            console.println("Watching reader and card events of " + (only.isEmpty() ? "every backend" : "'" + only
-                    + "'") + (duration == null ? " until Ctrl-C" : " for " + describe(duration) + " (Ctrl-C stops)"));
-            console.flush();
-            long deadline = duration == null ? Long.MAX_VALUE : start + saturatedNanos(duration);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
+            ServiceRegistration<SCardEventListener> registration =
+                    context.registerService(SCardEventListener.class, listener, properties);
+            try {
+                console.println("Watching reader and card events of " + (only.isEmpty() ? "every backend" : "'"
+                        + only + "'") + (duration == null ? " until Ctrl-C" : " for " + describe(duration)
+                                + " (Ctrl-C stops)"));
+                console.flush();
+                boolean forever = duration == null; // no deadline: no arithmetic on one either
+                long length = forever ? 0 : saturatedNanos(duration);
+                long slice = TimeUnit.SECONDS.toNanos(1);
+                while (true) {
+                    if (deactivated) {
+                        stopped = "the shell commands stopped";
+                        break;
+                    }
+                    if (console.checkError()) {
+                        stopped = "the console is closed"; // nobody sees the events: the session ended
+                        break;
+                    }
+                    long wait = slice;
+                    if (!forever) {
+                        long left = length - (System.nanoTime() - start);
+                        if (left <= 0) {
+                            break;
+                        }
+                        wait = Math.min(left, slice);
+                    }
+                    Received next = queue.poll(wait, TimeUnit.NANOSECONDS);
+                    if (next != null) {
+                        console.println(line(next.event, next.at));
+                        console.flush();
+                        count++;
+                    }
                 }
-                Received next = queue.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-                if (next != null) {
-                    console.println(line(next.event, next.at));
-                    console.flush();
-                    count++;
+            } catch (InterruptedException e) {
+                // Ctrl-C, or deactivate: the end of watching, not an error
+                stopped = deactivated ? "the shell commands stopped" : "interrupted";
+            } finally {
+                try {
+                    registration.unregister();
+                } catch (IllegalStateException e) {
+                    // this bundle is stopping, which unregistered it already
                 }
             }
-        } catch (InterruptedException e) {
-            interrupted = true; // Ctrl-C: the end of watching, not an error
         } finally {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException e) {
-                // this bundle is stopping, which unregistered it already
+            synchronized (watching) {
+                watching.remove(self);
+                if (deactivated) {
+                    Thread.interrupted(); // an interrupt of deactivate is not for the console's next command
+                }
             }
         }
         for (Received late; (late = queue.poll()) != null; count++) {
@@ -170,8 +234,8 @@ public class WatchCommand {
         }
         console.flush();
         String events = count + (count == 1 ? " event" : " events");
-        if (interrupted) {
-            String summary = "Stopped watching (interrupted) after "
+        if (stopped != null) {
+            String summary = "Stopped watching (" + stopped + ") after "
                     + describe(Duration.ofNanos(System.nanoTime() - start)) + ": " + events;
             console.println(summary);
             console.flush();

@@ -87,6 +87,23 @@ class BackendCommandsTest {
     }
 
     @Test
+    void backendsDoesNotHangOnABackendThatNeverAnswers() throws Exception {
+        pcsc.listHang = new java.util.concurrent.CountDownLatch(1);
+        commands.listTimeoutMillis = 300;
+        long start = System.nanoTime();
+        try {
+            assertThat(commands.backends()).isEqualTo(String.join("\n",
+                    "Backend    State            Ranking  Readers",
+                    "simulator  active, default  100      2",
+                    "pcsc       active           50       -",
+                    "Backend 'pcsc': timed out listing its readers (no answer in 300 ms)"));
+            assertThat(System.nanoTime() - start).isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+        } finally {
+            pcsc.listHang.countDown();
+        }
+    }
+
+    @Test
     void backendsShowsConfiguredRankingsAndConfiguredBackendsThatAreNotRunning() {
         // as after scard:use pcsc: PC/SC's own registration ranked 1000 in place, its default registration 1001
         FakeRegistry configured = new FakeRegistry();

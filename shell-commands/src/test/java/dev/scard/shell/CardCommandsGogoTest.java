@@ -300,4 +300,90 @@ class CardCommandsGogoTest {
         }
         assertThat(karaf.prompts).isEmpty();
     }
+
+    /**
+     * Karaf wraps its jline terminal in a class of its own ({@code org.apache.karaf.shell.impl.console.JLineTerminal}):
+     * a dumb terminal behind it (bin/karaf fed from a pipe, where the next line is the next command) is known by its
+     * type, not its class, and refused.
+     */
+    @Test
+    void refusesAKarafConsoleOnAWrappedDumbTerminal() throws Exception {
+        CardShell.KarafLike karaf = new CardShell.KarafLike("1234");
+        for (String type : new String[] {Terminal.TYPE_DUMB, Terminal.TYPE_DUMB_COLOR}) {
+            try (Terminal dumb = new DumbTerminal("karaf", type, new ByteArrayInputStream(new byte[0]),
+                    new ByteArrayOutputStream(), StandardCharsets.UTF_8)) {
+                Terminal wrapped = wrap(dumb);
+                assertThat(wrapped.getClass().getName()).isNotEqualTo(DumbTerminal.class.getName());
+                session.put(SecretPrompt.KARAF_SESSION, karaf);
+                session.put(SecretPrompt.KARAF_TERMINAL, wrapped);
+                assertThatIllegalArgumentException().isThrownBy(() -> run("scard:verify 1"))
+                        .withMessageContaining("its terminal cannot hide what is typed");
+            }
+        }
+        assertThat(karaf.prompts).isEmpty();
+    }
+
+    @Test
+    void refusesAReaderOnAWrappedDumbTerminal() throws Exception {
+        try (Terminal dumb = new DumbTerminal(new ByteArrayInputStream("1234\n".getBytes()),
+                new ByteArrayOutputStream())) {
+            LineReader reader = (LineReader) java.lang.reflect.Proxy.newProxyInstance(
+                    LineReader.class.getClassLoader(), new Class<?>[] {LineReader.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("getTerminal")) {
+                            return wrap(dumb);
+                        }
+                        throw new AssertionError("the reader must not be used: " + method.getName());
+                    });
+            session.put(SecretPrompt.READER, reader);
+            assertThatIllegalArgumentException().isThrownBy(() -> run("scard:verify 1"))
+                    .withMessageContaining("its terminal cannot hide what is typed");
+        }
+    }
+
+    @Test
+    void judgesTerminalsByTypeAndPty() throws Exception {
+        assertThat(SecretPrompt.canHideInput(null)).isFalse();
+        assertThat(SecretPrompt.canHideInput(new Object())).isFalse();
+        assertThat(SecretPrompt.canHideInput(new TypedTerminal(null, true))).isFalse();
+        assertThat(SecretPrompt.canHideInput(new TypedTerminal("dumb", true))).isFalse();
+        assertThat(SecretPrompt.canHideInput(new TypedTerminal("xterm", false))).isFalse(); // no pty
+        assertThat(SecretPrompt.canHideInput(new TypedTerminal("xterm", true))).isTrue();
+        try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm")
+                .streams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream()).build()) {
+            assertThat(SecretPrompt.canHideInput(terminal)).isTrue();
+            assertThat(SecretPrompt.canHideInput(wrap(terminal))).isTrue();
+        }
+    }
+
+    /** A terminal of a class of its own that tells its type and whether it has a pseudo-terminal. */
+    public static final class TypedTerminal {
+        private final String type;
+        private final boolean pty;
+
+        TypedTerminal(String type, boolean pty) {
+            this.type = type;
+            this.pty = pty;
+        }
+
+        public String getType() {
+            return type;
+        }
+
+        public Object getPty() {
+            return pty ? new Object() : null;
+        }
+    }
+
+    /** A jline terminal behind a class of another name, as Karaf's console wraps it. */
+    private static Terminal wrap(Terminal terminal) {
+        return (Terminal) java.lang.reflect.Proxy.newProxyInstance(Terminal.class.getClassLoader(),
+                new Class<?>[] {Terminal.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(terminal, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
 }

@@ -3,6 +3,7 @@ package dev.scard.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,115 @@ class CardFormatsTest {
         assertThat(Fcp.of(List.of(tlv(0x82, "39"))).structure()).isEqualTo("BER-TLV data objects");
         assertThat(Fcp.of(List.of(tlv(0x82, "81"))).kindWords()).isEqualTo("proprietary (file descriptor 81)");
         assertThat(Fcp.of(List.of()).kind()).isEqualTo("?");
+    }
+
+    /**
+     * ISO/IEC 7816-4 table 12: b6-b4 = 111 is a DF only with b3-b1 = 000 (38, shareable 78); 39 and 3A are EFs of
+     * BER-TLV and SIMPLE-TLV data objects, shareable or not, and 3B-3F are reserved.
+     */
+    @Test
+    void decodesDataObjectEfsAsEfsNotDfs() {
+        for (String fdb : new String[] {"39", "79"}) {
+            Fcp fcp = Fcp.of(List.of(tlv(0x82, fdb)));
+            assertThat(fcp.isDf()).as(fdb).isFalse();
+            assertThat(fcp.kind()).as(fdb).isEqualTo("EF");
+            assertThat(fcp.kindWords()).as(fdb).isEqualTo("data object EF");
+            assertThat(fcp.structure()).as(fdb).isEqualTo("BER-TLV data objects");
+            assertThat(fcp.isRecordFile()).as(fdb).isFalse();
+            assertThat(fcp.isTransparent()).as(fdb).isFalse();
+        }
+        for (String fdb : new String[] {"3A", "7A"}) {
+            Fcp fcp = Fcp.of(List.of(tlv(0x82, fdb)));
+            assertThat(fcp.isDf()).as(fdb).isFalse();
+            assertThat(fcp.kindWords()).as(fdb).isEqualTo("data object EF");
+            assertThat(fcp.structure()).as(fdb).isEqualTo("SIMPLE-TLV data objects");
+            assertThat(fcp.isRecordFile()).as(fdb).isFalse(); // b3-b1 = 010 is not "linear fixed" here
+        }
+        for (String fdb : new String[] {"38", "78"}) {
+            assertThat(Fcp.of(List.of(tlv(0x82, fdb))).kindWords()).as(fdb).isEqualTo("DF (dedicated file)");
+        }
+        Fcp reserved = Fcp.of(List.of(tlv(0x82, "3B")));
+        assertThat(reserved.isDf()).isFalse();
+        assertThat(reserved.kind()).isEqualTo("?");
+        assertThat(reserved.kindWords()).isEqualTo("reserved (file descriptor 3B)");
+        assertThat(reserved.structure()).isEmpty();
+    }
+
+    /** Thousands of nested templates (a hostile card) are opened to a few levels and then shown raw. */
+    @Test
+    void opensNestedTemplatesOnlyAFewLevelsDeep() {
+        byte[] nested = nested(0xA1, 20_000);
+        byte[] descriptor = template(0x82, new byte[] {0x01});
+        byte[] content = Arrays.copyOf(descriptor, descriptor.length + nested.length);
+        System.arraycopy(nested, 0, content, descriptor.length, nested.length);
+        Fcp fcp = Fcp.of(List.of(Tlv.of(0x62, content)));
+        assertThat(fcp.structure()).isEqualTo("transparent");
+        List<String> lines = fcp.rawLines();
+        assertThat(lines.size()).isLessThanOrEqualTo(Fcp.MAX_DEPTH + 2);
+        int depth = 0;
+        Fcp.Entry e = fcp.entries().get(1);
+        while (!e.children().isEmpty()) {
+            e = e.children().get(0);
+            depth++;
+        }
+        assertThat(depth).isLessThan(Fcp.MAX_DEPTH);
+        assertThat(e.value()).isNotEmpty(); // the rest, raw
+        // a few levels are still opened
+        byte[] three = template(0xA1, template(0xA1, template(0xA1, new byte[] {(byte) 0x80, 0x01, 0x00})));
+        Fcp shallow = Fcp.of(List.of(Tlv.of(0x62, three)));
+        assertThat(shallow.entries().get(0).children().get(0).children().get(0).children()).hasSize(1);
+    }
+
+    /** {@code levels} objects of this constructed tag, each in the one before, the innermost empty. */
+    private static byte[] nested(int tag, int levels) {
+        byte[] out = new byte[levels * 5];
+        int start = out.length; // filled from the end: each object's value is what follows its header
+        for (int i = 0; i < levels; i++) {
+            int length = out.length - start;
+            byte[] header;
+            if (length < 0x80) {
+                header = new byte[] {(byte) tag, (byte) length};
+            } else if (length < 0x100) {
+                header = new byte[] {(byte) tag, (byte) 0x81, (byte) length};
+            } else if (length < 0x10000) {
+                header = new byte[] {(byte) tag, (byte) 0x82, (byte) (length >> 8), (byte) length};
+            } else {
+                header = new byte[] {(byte) tag, (byte) 0x83, (byte) (length >> 16), (byte) (length >> 8),
+                    (byte) length};
+            }
+            start -= header.length;
+            System.arraycopy(header, 0, out, start, header.length);
+        }
+        return Arrays.copyOfRange(out, start, out.length);
+    }
+
+    /** A BER-TLV object with this one-byte tag and the concatenated values (long lengths as needed). */
+    private static byte[] template(int tag, byte[]... values) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int length = 0;
+        for (byte[] v : values) {
+            length += v.length;
+        }
+        out.write(tag);
+        if (length < 0x80) {
+            out.write(length);
+        } else if (length < 0x100) {
+            out.write(0x81);
+            out.write(length);
+        } else if (length < 0x10000) {
+            out.write(0x82);
+            out.write(length >> 8);
+            out.write(length);
+        } else {
+            out.write(0x83);
+            out.write(length >> 16);
+            out.write(length >> 8);
+            out.write(length);
+        }
+        for (byte[] v : values) {
+            out.writeBytes(v);
+        }
+        return out.toByteArray();
     }
 
     @Test

@@ -38,6 +38,8 @@ final class FakeBackend implements SCardResourceManager {
     final List<String> calls = new ArrayList<>();
     Function<byte[], byte[]> card = apdu -> new byte[] {(byte) 0x90, 0x00};
     SCardException listFailure;
+    /** When set, listReaders does not return until it is counted down, interrupted or not (an unresponsive pcscd). */
+    volatile java.util.concurrent.CountDownLatch listHang;
     /** The card behind the managers' card services (createFileAccess, ...); null: they are unsupported. */
     FakeCard cardServices;
     private long nextHandle = 1;
@@ -56,6 +58,14 @@ final class FakeBackend implements SCardResourceManager {
 
     @Override
     public List<ReaderInfo> listReaders() {
+        java.util.concurrent.CountDownLatch hang = listHang;
+        while (hang != null && hang.getCount() > 0) {
+            try {
+                hang.await();
+            } catch (InterruptedException e) {
+                // as a blocked native call: not ended by an interrupt
+            }
+        }
         if (listFailure != null) {
             throw listFailure;
         }

@@ -101,11 +101,19 @@ class PinCommandsTest {
     @Test
     void rejectsBadReferencesAndBadHexWithoutShowingThePin() {
         assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "0", "1234"))
-                .withMessageStartingWith("PIN reference 0 is out of range (1 to 31, or 0x81 to 0x9F");
+                .withMessageStartingWith("the PIN reference (first argument) is out of range (1 to 31, or 0x81 to"
+                        + " 0x9F");
         assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "0xA0", "1234"))
-                .withMessageStartingWith("PIN reference 0xA0 is out of range");
+                .withMessageStartingWith("the PIN reference (first argument) is out of range")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("0xA0"));
         assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "pin", "1234"))
-                .withMessageStartingWith("'pin' is not a PIN reference");
+                .withMessageStartingWith("the first argument is not a PIN reference (1 to 31")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("'pin'"));
+        // the arguments swapped: the PIN is the reference word, and no message repeats it
+        assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "1234", "1"))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("1234"));
+        assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "12a4", "1"))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("12a4"));
         assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(shell.session, false, "1", "hex:31G23334"))
                 .withMessage("the PIN is not valid hex (pairs of 0-9, A-F; the PIN itself is not shown)"
                         + " [E_INVALIDARG 0x80070057]")

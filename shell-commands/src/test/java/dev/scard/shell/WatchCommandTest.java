@@ -2,15 +2,30 @@ package dev.scard.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
 
 /** What scard:watch accepts and prints (the command itself runs in-framework: integration-tests). */
 class WatchCommandTest {
@@ -59,5 +74,107 @@ class WatchCommandTest {
         assertThat(WatchCommand.describe(Duration.ofSeconds(5))).isEqualTo("5 s");
         assertThat(WatchCommand.describe(Duration.ofMillis(1500))).isEqualTo("1.5 s");
         assertThat(WatchCommand.describe(Duration.ofMillis(250))).isEqualTo("250 ms");
+    }
+
+    // ------------------------------------------------------------------------------------- how a watch ends
+
+    /** The listeners registered (and not unregistered) through {@link #context}. */
+    private final CopyOnWriteArrayList<SCardEventListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
+                if (method.getName().equals("registerService")) {
+                    SCardEventListener listener = (SCardEventListener) args[1];
+                    listeners.add(listener);
+                    return Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> {
+                                if (m.getName().equals("unregister")) {
+                                    listeners.remove(listener);
+                                    return null;
+                                }
+                                throw new UnsupportedOperationException(m.getName());
+                            });
+                }
+                throw new UnsupportedOperationException(method.getName());
+            });
+
+    private static CommandSession session(PrintStream console) {
+        return (CommandSession) Proxy.newProxyInstance(WatchCommandTest.class.getClassLoader(),
+                new Class<?>[] {CommandSession.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConsole")) {
+                        return console;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private void awaitListener() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (listeners.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(listeners).hasSize(1);
+    }
+
+    @Test
+    void aWatchWithoutDurationEndsWhenTheComponentIsDeactivated() throws Exception {
+        WatchCommand watch = new WatchCommand(context);
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        PrintStream console = new PrintStream(screen, true);
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread shell = new Thread(() -> {
+            try {
+                result.complete(watch.watch(session(console), ""));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, "shell");
+        shell.setDaemon(true);
+        shell.start();
+        awaitListener();
+        listeners.get(0).cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "simulator", "3B00"));
+        watch.deactivate();
+        assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)")
+                .endsWith(": 1 event");
+        shell.join(5000);
+        assertThat(shell.isAlive()).isFalse();
+        assertThat(listeners).isEmpty();
+        assertThat(watch.running()).isZero();
+        assertThatIllegalStateException().isThrownBy(() -> watch.watch(session(console), ""));
+    }
+
+    @Test
+    void aWatchEndsWhenItsConsoleIsClosed() throws Exception {
+        WatchCommand watch = new WatchCommand(context);
+        AtomicBoolean closed = new AtomicBoolean();
+        OutputStream connection = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                if (closed.get()) {
+                    throw new IOException("the session's connection is closed");
+                }
+            }
+        };
+        PrintStream console = new PrintStream(connection, true);
+        CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> watch.watch(session(console), ""));
+        awaitListener();
+        closed.set(true);
+        listeners.get(0).cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "simulator", ""));
+        assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the console is closed)");
+        assertThat(listeners).isEmpty();
+        assertThat(watch.running()).isZero();
+    }
+
+    @Test
+    void aLongDurationIsNoOverflow() throws Exception {
+        WatchCommand watch = new WatchCommand(context);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        CompletableFuture<String> result = CompletableFuture.supplyAsync(
+                () -> watch.watch(session(console), "", "PT2562047H")); // more than Long.MAX_VALUE ns
+        awaitListener();
+        Thread.sleep(50);
+        assertThat(result).isNotDone(); // no overflow into a past deadline
+        watch.deactivate();
+        assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)");
     }
 }
