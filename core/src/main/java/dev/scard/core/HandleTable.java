@@ -20,10 +20,42 @@ import dev.scard.api.SCardException;
  * <p>Several managers may attach to one handle. PC/SC knows only the handle, so its transaction cannot tell them
  * apart; each {@link Handle} therefore also records which manager holds the lock, so that a lock held by one
  * manager keeps the others' traffic and locks waiting, as it does for managers with connections of their own.
+ *
+ * <p><b>Handle spaces.</b> Handle values are {@code space << 32 | n}, {@code n} counting from 0x1001: each backend
+ * gives its table a space of its own ({@link #SIMULATOR_SPACE}, {@link #PCSC_SPACE}), so the handle values of two
+ * backends never meet, and a handle of one backend handed to another backend's manager (the default
+ * {@code ISCardManage} may be either) is unknown there ({@code SCARD_E_INVALID_HANDLE}) instead of addressing one of
+ * its connections. The simulator's space is 0: its handles stay 4097, 4098, ...
  */
 public final class HandleTable {
+    /** The simulator backend's space (and the default): handles 0x1001, 0x1002, ... */
+    public static final int SIMULATOR_SPACE = 0;
+    /** The PC/SC backend's space: handles 0x1_0000_1001, 0x1_0000_1002, ... */
+    public static final int PCSC_SPACE = 1;
+    /** The largest space: handle values stay positive and below 2^48. */
+    public static final int MAX_SPACE = 0xFFFF;
+    private static final long FIRST = 0x1001;
+
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
-    private final AtomicLong nextHandle = new AtomicLong(0x1001);
+    private final long space;
+    private final AtomicLong nextHandle = new AtomicLong(FIRST);
+
+    /** A table in the {@link #SIMULATOR_SPACE} (handles 0x1001, 0x1002, ...). */
+    public HandleTable() {
+        this(SIMULATOR_SPACE);
+    }
+
+    /**
+     * A table whose handle values lie in {@code space} ({@code space << 32 | n}); each backend uses its own.
+     *
+     * @throws IllegalArgumentException when {@code space} is outside 0..{@value #MAX_SPACE}
+     */
+    public HandleTable(int space) {
+        if (space < 0 || space > MAX_SPACE) {
+            throw new IllegalArgumentException("handle space " + space + " is outside 0.." + MAX_SPACE);
+        }
+        this.space = (long) space << 32;
+    }
 
     /** One issued handle: its connection, the protocols it was opened with, and the manager holding its lock. */
     public static final class Handle {
@@ -138,7 +170,12 @@ public final class HandleTable {
 
     /** Registers a connection opened with {@code protocols} and returns its new handle value. */
     public long register(ReaderConnection connection, Set<Protocol> protocols) {
-        long handle = nextHandle.getAndIncrement();
+        long n = nextHandle.getAndIncrement();
+        if (n > 0xFFFF_FFFFL) {
+            throw new SCardException(HResult.SCARD_E_NO_MEMORY, "no handle values left in handle space "
+                    + (space >>> 32));
+        }
+        long handle = space | n;
         handles.put(handle, new Handle(connection, protocols));
         return handle;
     }

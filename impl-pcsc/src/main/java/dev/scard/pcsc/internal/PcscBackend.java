@@ -4,7 +4,6 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +98,17 @@ public final class PcscBackend implements Backend {
      * it park on {@link #changed}.
      */
     static final class CardLock {
+        /** {@link #freeSeenAt} when the card was not seen free yet. */
+        static final long NEVER = Long.MIN_VALUE;
+        /** {@link #freeSeenAt} when another application's transaction was seen last. */
+        static final long FOREIGN = Long.MIN_VALUE + 1;
+        /**
+         * How recent a "card free" observation must be for a connection to open on the caller's thread (250 ms): a
+         * loop of attaches and detaches keeps it fresh (every SCardConnect that went through is one), while a
+         * transaction another application began after it can hold up an uninterruptible SCardConnect only within
+         * this window.
+         */
+        static final long INLINE_OPEN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
         final String readerName;
         final ReentrantLock lock = new ReentrantLock();
         final Condition changed = lock.newCondition();
@@ -113,11 +123,40 @@ public final class PcscBackend implements Backend {
         int ownerCounter = -1;
         byte[] ownerAtr = new byte[0];
         /**
-         * Whether a probe last found the card in another application's transaction (or a native lock wait had to be
-         * given up): connections are then opened on a helper thread, since pcscd makes SCardConnect wait for that
-         * transaction and the wait can only be abandoned, not interrupted. Cleared when a probe finds the card free.
+         * When ({@link System#nanoTime()}) the card was last seen free of any transaction: a probe answered without
+         * {@code SCARD_E_SHARING_VIOLATION}, an SCardConnect went through (pcscd holds it while a transaction is on);
+         * {@link #NEVER} when not seen yet, {@link #FOREIGN} when another application's transaction was seen since
+         * (or a native lock wait had to be given up). Only within
+         * {@link #INLINE_OPEN_WINDOW_NANOS} of it does a connection open on the caller's thread, since pcscd makes
+         * SCardConnect wait for another application's transaction and that wait cannot be interrupted, only
+         * abandoned by the caller of a helper thread.
          */
-        volatile boolean foreignLockSeen;
+        private volatile long freeSeenAt = NEVER;
+
+        /** Records that the card was seen free of transactions now. */
+        void sawFree() {
+            freeSeenAt = System.nanoTime();
+        }
+
+        /** Records that another application's transaction was seen on the card (or a native wait was given up). */
+        void sawForeignLock() {
+            freeSeenAt = FOREIGN;
+        }
+
+        /** Whether the card was seen free of transactions within the last {@link #INLINE_OPEN_WINDOW_NANOS}. */
+        boolean freeRecently() {
+            long seen = freeSeenAt;
+            if (seen == NEVER || seen == FOREIGN) {
+                return false;
+            }
+            long age = System.nanoTime() - seen;
+            return age >= 0 && age < INLINE_OPEN_WINDOW_NANOS;
+        }
+
+        /** Whether another application's transaction was the last thing seen (no free observation since). */
+        boolean foreignLockSeen() {
+            return freeSeenAt == FOREIGN;
+        }
         /**
          * Native calls of this backend's connections on the card now ({@link PcscBackend#enterCall}). A connection
          * that acquires the transaction waits for the others' calls to finish first: a call that reached pcscd
@@ -173,8 +212,6 @@ public final class PcscBackend implements Backend {
     private final Set<PcscConnection> connections = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor natives;
     private volatile boolean stopped;
-    /** Where events go once {@link #startEvents} was called; null before. */
-    private volatile Consumer<SCardEvent> events;
     private PcscEventMonitor monitor; // guarded by this
 
     /** A backend on the platform's PC/SC library (or the configured one), loaded at first use. */
@@ -294,7 +331,6 @@ public final class PcscBackend implements Backend {
             if (stopped || monitor != null) {
                 return;
             }
-            events = sink;
             monitor = new PcscEventMonitor(this, sink);
             monitor.start();
         }
@@ -317,21 +353,21 @@ public final class PcscBackend implements Backend {
 
     /**
      * Publishes {@code CARD_RESET} for a reset that a connection of this backend carried out on the card in
-     * {@code readerName}, with the ATR the reader shows now. pcscd shows resets in no reader state, so the monitor
-     * cannot see them; resets by other applications are not published.
+     * {@code readerName}. pcscd shows resets in no reader state, so the monitor cannot see them; resets by other
+     * applications are not published. The notice goes through the monitor thread ({@link PcscEventMonitor#cardReset}),
+     * which publishes it after what its next look at the readers shows, with the ATR it reads then, so that it keeps
+     * its order with the monitor's own events: it is dropped when the card or the reader went away meanwhile, or the
+     * backend stopped. Does not wait for the monitor.
      */
     void cardReset(String readerName) {
-        Consumer<SCardEvent> sink = events;
-        if (sink == null || stopped) {
+        PcscEventMonitor running;
+        synchronized (this) {
+            running = monitor;
+        }
+        if (running == null || stopped) {
             return;
         }
-        String atr = "";
-        try {
-            atr = HexFormat.of().withUpperCase().formatHex(snapshot(readerName).atr());
-        } catch (SCardException e) {
-            // the reader or the service went away meanwhile: the event goes without the ATR
-        }
-        sink.accept(new SCardEvent(SCardEvent.Type.CARD_RESET, readerName, NAME, atr));
+        running.cardReset(readerName);
     }
 
     // ---------------------------------------------------------------- Backend
@@ -663,15 +699,17 @@ public final class PcscBackend implements Backend {
 
     /**
      * Opens a native connection: SCardConnect in a context from the {@link ContextPool} (a new one when none is idle).
-     * On pcsc-lite ({@link PcscPlatform#probesLocks()}) the open runs on the calling thread when it may wait as long
-     * as it takes ({@code deadline} -1) and no other application's transaction was seen on the card: then no helper
-     * thread is handed the call, and the connection costs what SCardConnect costs. Otherwise, or when a foreign
-     * transaction was seen ({@link CardLock#foreignLockSeen}: pcscd would make SCardConnect wait for it, without a way
-     * to abort the call), it runs on a helper thread while the caller waits in Java, interruptibly, with its deadline,
-     * and watching {@code cancelled}.
+     * On pcsc-lite ({@link PcscPlatform#probesLocks()}) the open runs on the calling thread when the caller allows it
+     * ({@code inline}: a new connection, never a reopen), it may wait as long as it takes ({@code deadline} -1) and
+     * the card was seen free of transactions very recently ({@link CardLock#freeRecently()}, e.g. by the previous
+     * connect): then no helper thread is handed the call, and the connection costs what SCardConnect costs.
+     * Otherwise (pcscd would make SCardConnect wait for another application's transaction, without a way to abort the
+     * call) it runs on a helper thread while the caller waits in Java, interruptibly, with its deadline, and watching
+     * {@code cancelled} (the connection closed, the backend stopped).
      *
+     * @param inline whether the open may run on the calling thread when the card was seen free recently
      * @param learn whether the card insertion the handle meets must be known at once (one SCardStatus more); it is
-     *        learned anyway where locks cannot be probed and on the helper thread
+     *        learned anyway where locks cannot be probed and after another application's transaction was seen
      * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
      * @param cancelled the failure to end the wait with (the connection was closed, the backend stopped), or null
      *        while the wait may go on
@@ -680,16 +718,24 @@ public final class PcscBackend implements Backend {
      *         while waiting for a helper; what {@code cancelled} supplies
      */
     NativeConnection openNative(CardLock cardLock, ShareMode shareMode, Set<Protocol> protocols, boolean learn,
-            long deadline, Supplier<SCardException> cancelled) {
+            boolean inline, long deadline, Supplier<SCardException> cancelled) {
         api(); // loaded (with its pool), or the failure saying why not
         ContextPool pool = contexts;
         String readerName = cardLock.readerName;
-        if (deadline == -1 && platform.probesLocks() && !cardLock.foreignLockSeen) {
-            return openNow(pool, readerName, shareMode, protocols, learn);
+        if (inline && deadline == -1 && platform.probesLocks() && cardLock.freeRecently()) {
+            NativeConnection opened = openNow(pool, readerName, shareMode, protocols, learn);
+            cardLock.sawFree(); // SCardConnect went through: no transaction was on the card
+            return opened;
         }
+        // after another application's transaction the insertion is read at once: later probes may not tell it
+        boolean learnNow = learn || cardLock.foreignLockSeen();
         PendingOpen pending = new PendingOpen();
         try {
-            natives.execute(() -> pending.run(() -> openNow(pool, readerName, shareMode, protocols, true)));
+            natives.execute(() -> pending.run(() -> {
+                NativeConnection opened = openNow(pool, readerName, shareMode, protocols, learnNow);
+                cardLock.sawFree();
+                return opened;
+            }));
         } catch (RejectedExecutionException e) {
             throw stoppedFailure();
         }

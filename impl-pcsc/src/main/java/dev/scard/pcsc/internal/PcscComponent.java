@@ -71,7 +71,7 @@ public final class PcscComponent {
     private static final System.Logger LOG = System.getLogger(PcscComponent.class.getName());
 
     private final EventDispatcher events = new EventDispatcher(EVENT_THREAD);
-    private final HandleTable handles = new HandleTable();
+    private final HandleTable handles = new HandleTable(HandleTable.PCSC_SPACE); // values apart from the simulator's
     private volatile PcscBackend backend;
     private volatile BooleanSupplier bundleStopping = () -> false;
 

@@ -121,7 +121,7 @@ final class PcscConnection implements ReaderConnection {
     void open() {
         backend.enterCall(cardLock, this, -1, this::cancelReason);
         try {
-            install(backend.openNative(cardLock, shareMode, preferred, false, -1, this::cancelReason));
+            install(backend.openNative(cardLock, shareMode, preferred, false, true, -1, this::cancelReason));
         } finally {
             backend.exitCall(cardLock, this);
         }
@@ -559,7 +559,7 @@ final class PcscConnection implements ReaderConnection {
      * poll, and waits for the helper thread to return (it also ends a transaction granted at the last moment).
      */
     private void abandon(NativeConnection n, CountDownLatch done) {
-        cardLock.foreignLockSeen = true; // another application took the card: open the next handle on a helper
+        cardLock.sawForeignLock(); // another application took the card: open the next handle on a helper
         loseHandle(n, Lost.ABORTED);
         boolean interrupted = Thread.interrupted();
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS);
@@ -803,7 +803,8 @@ final class PcscConnection implements ReaderConnection {
 
     /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
     private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
-        NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, -1, this::cancelReason);
+        NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, false, -1,
+                this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
             long[] active = new long[1];
             int code = fresh.api().reconnect(fresh.handle, platform.shareMode(newShareMode), (int) fresh.protocol,
@@ -940,7 +941,7 @@ final class PcscConnection implements ReaderConnection {
             boolean known = insertionKnown;
             int counter = knownCounter;
             byte[] atr = knownAtr;
-            NativeConnection fresh = backend.openNative(cardLock, shareMode, preferred, true, deadline,
+            NativeConnection fresh = backend.openNative(cardLock, shareMode, preferred, true, false, deadline,
                     this::cancelReason);
             if (fresh == null) {
                 return null;
@@ -1054,7 +1055,7 @@ final class PcscConnection implements ReaderConnection {
      * {@link #awaitNoForeignLock} returning the last probe's code: {@code SCARD_E_SHARING_VIOLATION} when the deadline
      * passed with the card still locked, else what SCardGetAttrib returned once the card was free (or
      * {@code SCARD_S_SUCCESS} where the platform cannot probe). Records on the card's lock whether another
-     * application's transaction was seen ({@link CardLock#foreignLockSeen}).
+     * application's transaction was seen ({@link CardLock#sawForeignLock()}, {@link CardLock#sawFree()}).
      */
     private int probeForeignLock(NativeConnection n, long deadline) {
         if (!platform.probesLocks()) {
@@ -1064,11 +1065,11 @@ final class PcscConnection implements ReaderConnection {
             requireOpen();
             int probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
             if (probe != PcscErrors.E_SHARING_VIOLATION) {
-                cardLock.foreignLockSeen = false;
+                cardLock.sawFree();
                 return probe; // free, or an error the next call reports properly
             }
             if (!cardLock.heldByOther(this)) {
-                cardLock.foreignLockSeen = true; // not one of this backend's connections: another application
+                cardLock.sawForeignLock(); // not one of this backend's connections: another application
             }
             if (deadline != -1 && deadline - System.nanoTime() <= 0) {
                 return probe;

@@ -28,8 +28,9 @@ import dev.scard.pcsc.internal.PcscApi.ReaderState;
  * call); insertions and removals (the reader's state and its event counter, so a card removed and inserted again
  * between two wake-ups gives {@code CARD_REMOVED} then {@code CARD_INSERTED}). Not a card inserted and removed
  * again between two wake-ups (no ATR to tell), and not resets: a reset changes neither the reader's state nor its
- * counter. Resets that this backend's own connections carry out are published by the backend itself
- * ({@code CARD_RESET}); resets by other applications are not visible. Sharing changes (a connection opened or
+ * counter. Resets that this backend's own connections carry out are handed to this thread ({@link #cardReset}), which
+ * publishes {@code CARD_RESET} after its next look, in order with the other events (dropped when the card went away
+ * meanwhile); resets by other applications are not visible. Sharing changes (a connection opened or
  * closed) are masked out of the known state, so they do not wake the monitor.
  *
  * <p><b>Service restarts.</b> When pcscd goes away ({@code SCARD_E_NO_SERVICE}, {@code SCARD_E_SERVICE_STOPPED},
@@ -40,7 +41,8 @@ import dev.scard.pcsc.internal.PcscApi.ReaderState;
  *
  * <p><b>Lifetime.</b> The first listing publishes {@code READER_ADDED} for every reader and {@code CARD_INSERTED}
  * for every card in them; {@link #stop()} ends the wait with {@code SCardCancel}, joins the thread, releases the
- * context and publishes {@code READER_REMOVED} for every reader it knew, as the simulator does when it stops.
+ * context and publishes {@code CARD_REMOVED} (where a card was in) and {@code READER_REMOVED} for every reader it
+ * knew, as when a reader goes away.
  */
 final class PcscEventMonitor {
 
@@ -54,8 +56,16 @@ final class PcscEventMonitor {
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2_000;
     private static final long STOP_WAIT_MILLIS = 3_000;
-    /** Wake-ups in a row that changed nothing and came at once before the monitor slows down (a confused library). */
+    /**
+     * Quick returns in a row that changed nothing (a wake-up within {@value #QUICK_MILLIS} ms without events,
+     * {@code SCARD_E_UNKNOWN_READER} or {@code SCARD_E_TIMEOUT} at once) before the monitor slows down (a confused
+     * library, a reader that keeps vanishing).
+     */
     private static final int IDLE_WAKEUPS_BEFORE_PAUSE = 20;
+    /** What counts as a quick return of SCardGetStatusChange. */
+    private static final long QUICK_MILLIS = 5;
+    /** The wait's renewal when the library rejects the PnP reader: readers that come and go are seen this late. */
+    static final int NO_PNP_WAIT_MILLIS = 5_000;
     /** State bits that only tell who uses the card; masked out of the known state so they never wake the monitor. */
     private static final int SHARING_BITS = PcscPlatform.STATE_INUSE | PcscPlatform.STATE_EXCLUSIVE;
 
@@ -106,6 +116,14 @@ final class PcscEventMonitor {
     private PcscApi contextApi;
     private long context;
     private boolean hasContext;
+    /**
+     * SCardCancel calls on {@link #context} running now (made outside {@link #lock}, so a wedged library holds up
+     * neither the thread's bookkeeping nor {@link #stop()}); the thread releases the context only when none runs, or
+     * after {@value #STOP_WAIT_MILLIS} ms. Guarded by {@link #lock}.
+     */
+    private int cancelsInFlight;
+    /** Readers whose card this backend's connections reset, to publish after the next look; guarded by {@link #lock}. */
+    private final List<String> resets = new ArrayList<>();
     /** What the thread saw last; written by the thread, read by {@link #stop()} after it ended. */
     private final Map<String, Seen> known = new LinkedHashMap<>();
     private boolean warnedTooMany;
@@ -141,7 +159,7 @@ final class PcscEventMonitor {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (refreshSeen < request && thread.isAlive() && !stopping && System.nanoTime() - deadline < 0) {
-            interruptWait();
+            interruptWait(false);
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
@@ -151,17 +169,65 @@ final class PcscEventMonitor {
         }
     }
 
-    /** Ends the thread's wait in SCardGetStatusChange ({@code SCardCancel}) or its back-off, once. */
-    private void interruptWait() {
+    /**
+     * Notes a reset that a connection of this backend carried out on the card in {@code readerName}: the thread
+     * publishes {@code CARD_RESET} after its next look at the readers (so after any removal that happened before),
+     * with the ATR it reads then, unless the card or the reader went away (or was replaced) meanwhile. Does not wait:
+     * the thread is woken from a helper thread. Dropped once the monitor stops.
+     */
+    void cardReset(String readerName) {
+        synchronized (lock) {
+            if (stopping) {
+                return;
+            }
+            resets.add(readerName);
+        }
+        try {
+            backend.runNative(this::wake);
+        } catch (SCardException e) {
+            // stopped meanwhile: the notice is dropped
+        }
+    }
+
+    /**
+     * Ends the thread's wait in SCardGetStatusChange ({@code SCardCancel}) or its back-off, once. The cancel runs
+     * outside {@link #lock}; {@code async} runs it on a thread of its own (at most one at a time), for {@link #stop()}
+     * whose wait is bounded even when the library does not return.
+     */
+    private void interruptWait(boolean async) {
+        PcscApi api;
+        long ctx;
         synchronized (lock) {
             lock.notifyAll();
-            if (hasContext) {
-                try {
-                    contextApi.cancel(context);
-                } catch (RuntimeException | LinkageError e) {
-                    LOG.log(Level.DEBUG, "SCardCancel failed", e);
+            if (!hasContext || (async && cancelsInFlight > 0)) {
+                return;
+            }
+            api = contextApi;
+            ctx = context;
+            cancelsInFlight++;
+        }
+        Runnable cancel = () -> {
+            try {
+                api.cancel(ctx);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.DEBUG, "SCardCancel failed", e);
+            } finally {
+                synchronized (lock) {
+                    cancelsInFlight--;
+                    lock.notifyAll();
                 }
             }
+        };
+        if (!async) {
+            cancel.run();
+            return;
+        }
+        Thread canceller = new Thread(cancel, THREAD_NAME + "-cancel");
+        canceller.setDaemon(true);
+        try {
+            canceller.start();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            cancel.run();
         }
     }
 
@@ -176,8 +242,11 @@ final class PcscEventMonitor {
         stopping = true;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
         boolean interrupted = false;
+        synchronized (lock) {
+            resets.clear(); // resets not published yet are dropped: the readers go now
+        }
         while (thread.isAlive() && System.nanoTime() - deadline < 0) {
-            interruptWait();
+            interruptWait(true);
             try {
                 thread.join(20);
             } catch (InterruptedException e) {
@@ -192,8 +261,9 @@ final class PcscEventMonitor {
                     + STOP_WAIT_MILLIS + " ms; it ends when the PC/SC library returns");
             return;
         }
-        for (String reader : known.keySet()) {
-            sink.accept(new SCardEvent(SCardEvent.Type.READER_REMOVED, reader, PcscBackend.NAME, ""));
+        // as if every reader went away: CARD_REMOVED (where a card was in) before each READER_REMOVED
+        for (SCardEvent event : diff(known, Map.of(), false, PcscBackend.NAME)) {
+            sink.accept(event);
         }
         known.clear();
     }
@@ -240,6 +310,17 @@ final class PcscEventMonitor {
             } finally {
                 synchronized (lock) {
                     hasContext = false;
+                    // a cancel still running on the context would meet a released (or another) context
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+                    long left;
+                    while (cancelsInFlight > 0 && (left = until - System.nanoTime()) > 0) {
+                        try {
+                            lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
                 }
                 try {
                     api.releaseContext(out[0]);
@@ -266,9 +347,15 @@ final class PcscEventMonitor {
     private int watch(PcscApi api, long ctx, boolean afterRestart) {
         boolean restarted = afterRestart;
         int pnpState = 0;
+        boolean pnp = true; // false once the library rejected the PnP reader: the wait is renewed more often then
         int idleWakeups = 0;
+        List<String> resetsToPublish = new ArrayList<>();
         for (;;) {
-            refreshSeen = refreshRequested;
+            synchronized (lock) {
+                refreshSeen = refreshRequested;
+                resetsToPublish.addAll(resets);
+                resets.clear();
+            }
             if (stopping || currentApi() != api) {
                 return 0;
             }
@@ -302,7 +389,9 @@ final class PcscEventMonitor {
             if (now.length > 0) {
                 code = api.getStatusChange(ctx, 0, now);
                 if (code == PcscErrors.E_UNKNOWN_READER || code == PcscErrors.E_TIMEOUT) {
-                    continue; // a reader went away between listing and reading: list again
+                    // a reader went away between listing and reading: list again (slowing down if it keeps on)
+                    idleWakeups = quickReturn(idleWakeups);
+                    continue;
                 }
                 if (code != PcscErrors.SUCCESS) {
                     if (gone(code)) {
@@ -324,36 +413,87 @@ final class PcscEventMonitor {
             for (SCardEvent event : events) {
                 sink.accept(event);
             }
+            for (String reader : resetsToPublish) {
+                Seen current = observed.get(reader);
+                boolean removed = events.stream().anyMatch(e -> e.type() == SCardEvent.Type.CARD_REMOVED
+                        && e.readerName().equals(reader));
+                if (current != null && current.present() && !removed && !stopping) {
+                    sink.accept(new SCardEvent(SCardEvent.Type.CARD_RESET, reader, PcscBackend.NAME,
+                            HEX.formatHex(current.atr())));
+                } // else the card (or its reader) went away after the reset, or was replaced: dropped
+            }
+            resetsToPublish.clear();
 
-            ReaderState[] wait = new ReaderState[now.length + 1];
+            ReaderState[] wait = new ReaderState[now.length + (pnp ? 1 : 0)];
             for (int i = 0; i < now.length; i++) {
                 wait[i] = new ReaderState(now[i].readerName);
                 wait[i].currentState = (int) now[i].eventState & ~PcscPlatform.STATE_CHANGED & ~SHARING_BITS;
             }
-            wait[now.length] = new ReaderState(PcscApi.PNP_NOTIFICATION);
-            wait[now.length].currentState = pnpState;
+            if (pnp) {
+                wait[now.length] = new ReaderState(PcscApi.PNP_NOTIFICATION);
+                wait[now.length].currentState = pnpState;
+            }
             if (stopping) {
                 return 0;
             }
-            long began = System.nanoTime();
-            code = api.getStatusChange(ctx, WAIT_MILLIS, wait);
-            if (code == PcscErrors.SUCCESS) {
-                pnpState = (int) wait[now.length].eventState & ~PcscPlatform.STATE_CHANGED;
-                boolean quick = System.nanoTime() - began < TimeUnit.MILLISECONDS.toNanos(5);
-                idleWakeups = quick && events.isEmpty() ? idleWakeups + 1 : 0;
-                if (idleWakeups >= IDLE_WAKEUPS_BEFORE_PAUSE) {
-                    idleWakeups = 0;
-                    LOG.log(Level.DEBUG, "SCardGetStatusChange keeps returning at once without a change; pausing");
-                    pause(100);
+            if (wait.length == 0) { // no reader and no PnP reader: nothing to wait on but the renewal
+                pause(NO_PNP_WAIT_MILLIS);
+                continue;
+            }
+            synchronized (lock) {
+                if (!resets.isEmpty()) {
+                    continue; // a reset came meanwhile: look again at once rather than wait
                 }
+            }
+            long began = System.nanoTime();
+            code = api.getStatusChange(ctx, pnp ? WAIT_MILLIS : NO_PNP_WAIT_MILLIS, wait);
+            boolean quick = System.nanoTime() - began < TimeUnit.MILLISECONDS.toNanos(QUICK_MILLIS);
+            if (code == PcscErrors.SUCCESS) {
+                if (pnp) {
+                    pnpState = (int) wait[now.length].eventState & ~PcscPlatform.STATE_CHANGED;
+                }
+                idleWakeups = quick && events.isEmpty() ? quickReturn(idleWakeups) : 0;
             } else if (gone(code)) {
                 return code;
-            } else if (code != PcscErrors.E_TIMEOUT && code != PcscErrors.E_CANCELLED
-                    && code != PcscErrors.E_UNKNOWN_READER) {
+            } else if (code == PcscErrors.E_UNKNOWN_READER) {
+                if (pnp && quick && allStillListed(api, ctx, names)) {
+                    // every reader waited on is there: it is the PnP reader the library does not know
+                    pnp = false;
+                    LOG.log(Level.DEBUG, "SCardGetStatusChange does not know " + PcscApi.PNP_NOTIFICATION
+                            + "; readers that come and go are seen within " + NO_PNP_WAIT_MILLIS + " ms");
+                }
+                idleWakeups = quick ? quickReturn(idleWakeups) : 0;
+            } else if (code == PcscErrors.E_TIMEOUT) {
+                idleWakeups = quick ? quickReturn(idleWakeups) : 0;
+            } else if (code != PcscErrors.E_CANCELLED) {
                 LOG.log(Level.DEBUG, "SCardGetStatusChange returned " + PcscErrors.hex(code));
                 pause(MIN_BACKOFF_MILLIS);
             }
         }
+    }
+
+    /**
+     * Counts one more quick return that changed nothing and pauses after {@value #IDLE_WAKEUPS_BEFORE_PAUSE} in a row.
+     *
+     * @return the new count
+     */
+    private int quickReturn(int idleWakeups) {
+        if (idleWakeups + 1 < IDLE_WAKEUPS_BEFORE_PAUSE) {
+            return idleWakeups + 1;
+        }
+        LOG.log(Level.DEBUG, "SCardGetStatusChange keeps returning at once without a change; pausing");
+        pause(100);
+        return 0;
+    }
+
+    /** Whether the library lists every reader of {@code names} still. */
+    private static boolean allStillListed(PcscApi api, long ctx, List<String> names) {
+        List<String> listed = new ArrayList<>();
+        int code = api.listReaders(ctx, listed);
+        if (code == PcscErrors.E_NO_READERS_AVAILABLE) {
+            return names.isEmpty();
+        }
+        return code == PcscErrors.SUCCESS && listed.containsAll(names);
     }
 
     private PcscApi currentApi() {

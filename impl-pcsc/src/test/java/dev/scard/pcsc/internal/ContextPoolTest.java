@@ -77,8 +77,12 @@ class ContextPoolTest {
         }
         assertThat(count(api, "SCardEstablishContext")).as("one context for five connections").isEqualTo(1);
         assertThat(count(api, "SCardStatus")).as("pcsc-lite: no SCardStatus when opening").isZero();
-        assertThat(api.connectThreads).hasSize(5).allSatisfy(thread -> assertThat(thread)
-                .as("opened on the caller's thread").isEqualTo(Thread.currentThread().getName()));
+        assertThat(api.connectThreads).hasSize(5);
+        assertThat(api.connectThreads.get(0)).as("nothing seen yet: opened on a helper")
+                .startsWith("scard-pcsc-native-");
+        assertThat(api.connectThreads.subList(1, 5)).allSatisfy(thread -> assertThat(thread)
+                .as("the previous connect saw the card free: opened on the caller's thread")
+                .isEqualTo(Thread.currentThread().getName()));
         assertThat(backend.idleContexts()).isEqualTo(1);
         assertThat(api.openContexts()).isEqualTo(1);
         assertThat(api.openHandles()).isZero();
@@ -227,6 +231,34 @@ class ContextPoolTest {
         backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1).disconnect(Disposition.LEAVE);
         assertThat(api.connectThreads.get(before)).as("back on the caller's thread")
                 .isEqualTo(Thread.currentThread().getName());
+        api.releaseContext(foreignContext[0]);
+    }
+
+    @Test
+    void aConnectWithoutARecentFreeObservationRunsOnAHelperAndEndsWithStop() throws Exception {
+        FakePcscApi api = withCard();
+        PcscBackend backend = backend(api);
+        backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1).disconnect(Disposition.LEAVE);
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(PcscBackend.CardLock.INLINE_OPEN_WINDOW_NANOS) + 50);
+        long[] foreignContext = new long[1];
+        assertThat(api.establishContext(foreignContext)).isZero();
+        long[] foreign = new long[2];
+        assertThat(api.connect(foreignContext[0], R0, PcscPlatform.SHARE_SHARED, 3, foreign)).isZero();
+        assertThat(api.beginTransaction(foreign[0])).isZero();
+        int before = api.connectThreads.size();
+
+        CompletableFuture<PcscConnection> connecting = inBackground("connecting",
+                () -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
+        Thread.sleep(150);
+        assertThat(connecting).as("pcscd holds SCardConnect while the card is in a transaction").isNotDone();
+        assertThat(api.connectThreads.get(before)).as("the last free observation is too old: on a helper")
+                .startsWith("scard-pcsc-native-");
+        backend.stop();
+        assertThat(causeCode(connecting)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
+
+        assertThat(api.endTransaction(foreign[0], 0)).isZero();
+        PcscBackendTest.awaitNoBusyHelpers(backend);
+        assertThat(api.openHandles()).as("the abandoned open was disconnected").isEqualTo(1);
         api.releaseContext(foreignContext[0]);
     }
 

@@ -127,7 +127,8 @@ class EventsOverPcscdTest extends PcscdTestBase {
         assertThat(monitor.running()).isFalse();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
                 t -> t.getName().equals(PcscEventMonitor.THREAD_NAME) && t.isAlive());
-        assertThat(next(2, Duration.ofSeconds(1))).containsExactly(
+        assertThat(next(3, Duration.ofSeconds(1))).containsExactly(
+                new SCardEvent(Type.CARD_REMOVED, READER_0, "pcsc", ""),
                 new SCardEvent(Type.READER_REMOVED, READER_0, "pcsc", ""),
                 new SCardEvent(Type.READER_REMOVED, READER_1, "pcsc", ""));
         // nothing of the backend is left in pcscd: an exclusive connection is possible right away

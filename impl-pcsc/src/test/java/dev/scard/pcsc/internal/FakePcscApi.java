@@ -45,6 +45,12 @@ final class FakePcscApi implements PcscApi {
     private boolean serviceUp = true;
     private int generation = 1;
     volatile boolean blockingLibrary = true;
+    /** False: SCardGetStatusChange rejects the PnP reader with SCARD_E_UNKNOWN_READER (libraries without it). */
+    volatile boolean knowsPnp = true;
+    /** Set: SCardCancel blocks until it counts down (a wedged service), outside the fake's lock. */
+    volatile java.util.concurrent.CountDownLatch cancelBlocker;
+    /** SCardGetStatusChange calls so far. */
+    final AtomicInteger statusCalls = new AtomicInteger();
     /** The names of the threads that called SCardConnect, in order. */
     final List<String> connectThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile UnaryOperator<byte[]> card = VpcdTestCard::defaultAnswer;
@@ -281,13 +287,15 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int getStatusChange(long context, int timeoutMillis, ReaderState[] states) {
+        statusCalls.incrementAndGet();
         return call(() -> {
             int check = checkContext(context);
             if (check != 0) {
                 return check;
             }
             for (ReaderState state : states) {
-                if (!PNP_NOTIFICATION.equals(state.readerName) && !readers.containsKey(state.readerName)) {
+                if (!PNP_NOTIFICATION.equals(state.readerName) && !readers.containsKey(state.readerName)
+                        || PNP_NOTIFICATION.equals(state.readerName) && !knowsPnp) {
                     return PcscErrors.E_UNKNOWN_READER;
                 }
             }
@@ -367,6 +375,14 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int cancel(long context) {
+        java.util.concurrent.CountDownLatch blocker = cancelBlocker;
+        if (blocker != null) {
+            try {
+                blocker.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return call(() -> {
             if (!contexts.containsKey(context)) {
                 return PcscErrors.E_INVALID_HANDLE;

@@ -210,6 +210,68 @@ class PcscEventMonitorTest {
         }
 
         @Test
+        void aResetNoticeNeverComesAfterTheRemovalOfItsCardOrReader() throws Exception {
+            api.insert(R0, ATR);
+            api.insert(R1, OTHER_ATR);
+            start();
+            next(4);
+            api.awaitWaiter();
+            api.remove(R0);
+            backend.cardReset(R0); // a reset that raced with the removal
+            assertThat(next()).isEqualTo(event(Type.CARD_REMOVED, R0, ""));
+            api.awaitWaiter();
+            backend.cardReset(R0); // the card is gone: nothing to reset
+            api.removeReader(R1);
+            backend.cardReset(R1);
+            assertThat(next(2)).containsExactly(event(Type.CARD_REMOVED, R1, ""), event(Type.READER_REMOVED, R1, ""));
+            Thread.sleep(100);
+            api.awaitWaiter();
+            assertThat(events).as("no CARD_RESET after the removals").isEmpty();
+            api.insert(R0, ATR);
+            assertThat(next()).isEqualTo(event(Type.CARD_INSERTED, R0, ATR_HEX));
+            backend.cardReset(R0);
+            assertThat(next()).as("a reset of a card that is there goes out").isEqualTo(
+                    event(Type.CARD_RESET, R0, ATR_HEX));
+        }
+
+        @Test
+        void aLibraryWithoutThePnpReaderDoesNotMakeTheMonitorSpin() throws Exception {
+            api.knowsPnp = false;
+            api.insert(R0, ATR);
+            start();
+            next(3);
+            Thread.sleep(100);
+            int calls = api.statusCalls.get();
+            Thread.sleep(300);
+            assertThat(api.statusCalls.get() - calls).as("waits without the PnP reader, not a hot loop")
+                    .isLessThan(5);
+            api.remove(R0);
+            assertThat(next()).as("card events still come").isEqualTo(event(Type.CARD_REMOVED, R0, ""));
+        }
+
+        @Test
+        void stopKeepsItsTimeLimitWhenSCardCancelDoesNotReturn() throws Exception {
+            api.insert(R0, ATR);
+            start();
+            next(3);
+            api.awaitWaiter();
+            java.util.concurrent.CountDownLatch wedged = new java.util.concurrent.CountDownLatch(1);
+            api.cancelBlocker = wedged;
+            PcscEventMonitor monitor = backend.monitor();
+            long began = System.nanoTime();
+            monitor.stop();
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+            assertThat(took).as("stop gave up after its 3 s").isBetween(2_500L, 4_500L);
+            api.cancelBlocker = null;
+            wedged.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (monitor.running() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(monitor.running()).as("the thread ends once the library returns").isFalse();
+        }
+
+        @Test
         void survivesAServiceRestartAndPublishesWhatChangedMeanwhile() throws Exception {
             api.insert(R0, ATR);
             start();
@@ -252,7 +314,9 @@ class PcscEventMonitorTest {
             assertThat(monitor.running()).isTrue();
             backend.stop();
             assertThat(monitor.running()).as("SCardCancel ended the wait").isFalse();
-            assertThat(next(2)).containsExactly(event(Type.READER_REMOVED, R0, ""), event(Type.READER_REMOVED, R1, ""));
+            assertThat(next(3)).as("the card goes before its reader, as when a reader goes away").containsExactly(
+                    event(Type.CARD_REMOVED, R0, ""), event(Type.READER_REMOVED, R0, ""),
+                    event(Type.READER_REMOVED, R1, ""));
             assertThat(api.someoneWaits()).isFalse();
             assertThat(api.openContexts()).as("the monitor's and every other context released").isZero();
             assertThat(api.callsRunning()).isZero();
