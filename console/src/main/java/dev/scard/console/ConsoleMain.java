@@ -60,12 +60,16 @@ public final class ConsoleMain implements Callable<Integer> {
     /** The launcher's service property that holds {@code main}'s arguments. */
     static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
 
-    /** How long the service registry must stay still before the first command runs. */
-    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(30);
+    /**
+     * How long the service registry must stay still before the first command runs. Short: every bundle has started
+     * (the console starts last) and the initial configuration's delivery is awaited by its events, so this only
+     * covers services that components register just after a configuration change.
+     */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(8);
     /** The longest the console waits for the service registry to settle. */
     private static final long SETTLE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** The longest the console waits for Config Admin to deliver the initial configuration. */
-    private static final long DELIVERY_LIMIT_MILLIS = 5_000;
+    private static final long DELIVERY_LIMIT_MILLIS = 2_000;
 
     @Reference
     private CommandProcessor processor;

@@ -11,10 +11,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -52,6 +54,10 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
  * neither is anything else the Configurator knows but this distribution does not need (binaries, collections,
  * ranking and policy).
  *
+ * <p>Property names are case-insensitive, as in Config Admin: two names of one configuration that differ only in
+ * case are refused as a duplicate, and so are the properties Config Admin sets itself ({@code service.pid},
+ * {@code service.factoryPid}, {@code service.bundleLocation}, in any case).
+ *
  * <p>The file is checked as a whole before anything is applied: a file that cannot be read, is not JSON, or holds
  * one value that cannot be applied is reported with what is wrong and where, and nothing from it is applied.
  * Configurations are written with {@code updateIfDifferent}, so one that already holds the same values is left
@@ -65,6 +71,11 @@ final class InitialConfiguration {
     static final String DEFAULT_FILE = "scard.json";
 
     private static final String CONFIGURATOR = ":configurator:";
+    /**
+     * The properties Config Admin sets itself ({@code service.pid}, {@code service.factoryPid},
+     * {@code service.bundleLocation}), lower-cased: a file must not set them, in any case.
+     */
+    private static final Set<String> RESERVED = Set.of("service.pid", "service.factorypid", "service.bundlelocation");
     private static final JsonFactory JSON = JsonFactory.builder()
         .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -243,6 +254,8 @@ final class InitialConfiguration {
             throw problem(parser, "'" + key + "': a configuration is a JSON object of property names and values");
         }
         Hashtable<String, Object> properties = new Hashtable<>();
+        // Config Admin treats property names case-insensitively: the names seen, lower-cased, to the first spelling.
+        Map<String, String> names = new HashMap<>();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String property = parser.currentName();
             JsonToken token = parser.nextToken();
@@ -259,8 +272,15 @@ final class InitialConfiguration {
             if (property.isBlank()) {
                 throw problem(parser, "'" + key + "': a property without a name");
             }
-            if (properties.containsKey(property)) {
-                throw problem(parser, "'" + key + "': property '" + property + "' appears twice");
+            String folded = property.toLowerCase(Locale.ROOT);
+            if (RESERVED.contains(folded)) {
+                throw problem(parser, "'" + key + "': property '" + property + "' is set by Config Admin, not by a"
+                    + " configuration");
+            }
+            String earlier = names.putIfAbsent(folded, property);
+            if (earlier != null) {
+                throw problem(parser, "'" + key + "': property '" + property + "' appears twice"
+                    + (earlier.equals(property) ? "" : " (as '" + earlier + "'; property names are case-insensitive)"));
             }
             properties.put(property, value(parser, token, type, "'" + key + "', property '" + property + "': "));
         }

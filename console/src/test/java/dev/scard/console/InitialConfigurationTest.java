@@ -111,6 +111,21 @@ class InitialConfigurationTest {
         assertBad("{\"p\": {\"a\": 99999999999999999999}}", "'p', property 'a': the number 99999999999999999999 is");
     }
 
+    @Test
+    void propertyNamesAreCaseInsensitiveAndConfigAdminsOwnAreRefused() throws Exception {
+        assertBad("{\"p\": {\"a\": 1, \"A\": 2}}", "'p': property 'A' appears twice (as 'a'; property names are"
+            + " case-insensitive)");
+        assertBad("{\"p\": {\"Port\": 1, \"port:Long\": 2}}", "'p': property 'port' appears twice (as 'Port'");
+        for (String reserved : new String[] {"service.pid", "service.factoryPid", "service.bundleLocation",
+            "SERVICE.PID", "service.factorypid", "Service.BundleLocation:String"}) {
+            String name = reserved.replace(":String", "");
+            assertBad("{\"ok\": {}, \"p\": {\"" + reserved + "\": \"x\"}}", "'p': property '" + name
+                + "' is set by Config Admin, not by a configuration");
+        }
+        assertThat(InitialConfiguration.parse("{\"p\": {\"service.ranking:Integer\": 1, \"a\": 1, \"b\": 2}}"))
+            .hasSize(1);
+    }
+
     private static void assertBad(String text, String message) {
         assertThatThrownBy(() -> InitialConfiguration.parse(text)).isInstanceOf(Problem.class)
             .hasMessageContaining(message);

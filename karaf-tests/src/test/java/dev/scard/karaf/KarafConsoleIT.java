@@ -125,8 +125,7 @@ class KarafConsoleIT {
         assertStarted(state.step(1), features);
         for (String bundle : List.of("dev.scard.api", "dev.scard.card-services", "dev.scard.impl-simulator",
                 "dev.scard.impl-pcsc", "dev.scard.shell-commands", "com.sun.jna",
-                "com.fasterxml.jackson.core.jackson-databind", "com.fasterxml.jackson.core.jackson-core",
-                "com.fasterxml.jackson.core.jackson-annotations")) {
+                "com.fasterxml.jackson.core.jackson-core")) {
             assertThat(state.step(2)).as("bundle:list -s").containsPattern(
                     "(?m)\\|\\s*Active\\s*\\|.*\\|\\s*" + bundle.replace(".", "\\.") + "\\s*$");
         }

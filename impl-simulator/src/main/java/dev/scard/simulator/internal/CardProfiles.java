@@ -1,11 +1,9 @@
 package dev.scard.simulator.internal;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Objects;
-import java.util.UUID;
+import java.util.Arrays;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
@@ -15,7 +13,7 @@ import dev.scard.simulator.internal.card.CardProfile;
 /**
  * Card profiles as the reader configurations ({@value SimulatorComponent#READER_FACTORY_PID}) and
  * {@code SimulatorControl.insertProfile} use them: a file read and parsed with {@link CardProfile}, or the sample
- * profile, with the text it was made from so that a configuration update can tell whether the profile changed.
+ * profile, with the bytes it was made from so that a configuration update can tell whether the profile changed.
  * Every failure is an {@link SCardException} with {@link HResult#E_INVALIDARG} whose message names the file and
  * says what is wrong (the parser's message for an invalid profile).
  */
@@ -30,12 +28,13 @@ final class CardProfiles {
     /** A parsed card profile and where it came from. */
     static final class Profile {
         private final String source;
-        private final String text;
+        /** The file's bytes the profile was parsed from (null for the sample). */
+        private final byte[] bytes;
         private final CardProfile profile;
 
-        Profile(String source, String text, CardProfile profile) {
+        Profile(String source, byte[] bytes, CardProfile profile) {
             this.source = source;
-            this.text = text;
+            this.bytes = bytes;
             this.profile = profile;
         }
 
@@ -49,9 +48,9 @@ final class CardProfiles {
             return profile.newCard();
         }
 
-        /** Whether both come from the same file with the same text (or both are the sample). */
+        /** Whether both come from the same file with the same content (or both are the sample). */
         boolean sameAs(Profile other) {
-            return other != null && source.equals(other.source) && Objects.equals(text, other.text);
+            return other != null && source.equals(other.source) && Arrays.equals(bytes, other.bytes);
         }
 
         @Override
@@ -95,9 +94,13 @@ final class CardProfiles {
     }
 
     private static Profile load(Path path, String shown) {
+        // The file is read once: the profile is parsed from these bytes and they are what sameAs compares, so a file
+        // changed between two reads cannot give a card of one content remembered as the other.
+        byte[] bytes;
         CardProfile profile;
         try {
-            profile = CardProfile.load(path);
+            bytes = CardProfile.read(path);
+            profile = CardProfile.parse(bytes, path.toString());
         } catch (SCardException e) {
             if (!path.isAbsolute() && !Files.exists(path)) {
                 throw new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
@@ -105,13 +108,7 @@ final class CardProfiles {
             }
             throw e;
         }
-        String text;
-        try {
-            text = Files.readString(path);
-        } catch (IOException e) {
-            text = UUID.randomUUID().toString(); // changed or gone since it was parsed: count it as changed
-        }
-        return new Profile(shown, text, profile);
+        return new Profile(shown, bytes, profile);
     }
 
     /**

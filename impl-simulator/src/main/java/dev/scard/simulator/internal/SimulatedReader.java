@@ -175,39 +175,89 @@ final class SimulatedReader {
             }
             // Power-up runs the model's code: under the card lock only. Nobody else can insert meanwhile (the
             // card lock), and nothing else changes an empty reader's session.
-            byte[] atr;
-            Protocol protocol;
-            try {
-                chosen.reset();
-                atr = chosen.atr();
-                protocol = chosen.protocol();
-            } catch (RuntimeException e) {
-                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
-                        + " failed to power up in reader '" + name + "': " + describe(e));
-            }
-            if (atr == null || atr.length < 2 || atr.length > 33) {
-                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
-                        + " returned an ATR of " + (atr == null ? "null" : atr.length + " bytes")
-                        + "; an ATR has 2 to 33 bytes");
-            }
-            if (protocol != Protocol.T0 && protocol != Protocol.T1) {
-                throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
-                        + " speaks " + protocol + "; a simulated card speaks T0 or T1");
-            }
+            PoweredUp powered = powerUpNew(chosen);
             stateLock.lock();
             try {
                 requireRunning();
-                session = CardSession.inserted(++insertions, chosen, atr.clone(), protocol);
-                rememberedCard = chosen;
-                changed.signalAll();
-                events.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, name, backendName, HEX.formatHex(atr)));
-                tellWatchers();
+                insertLocked(chosen, powered);
             } finally {
                 stateLock.unlock();
             }
         } finally {
             cardLock.unlock();
         }
+    }
+
+    /**
+     * Replaces the card in one step, under both locks: the card in the reader (if any) is removed
+     * ({@code CARD_REMOVED}) and, when {@code insert} is true, {@code card} is inserted and powered up
+     * ({@code CARD_INSERTED}); nobody (a {@code sim:insert}, a transmit) can come in between. The new card is powered
+     * up before anything changes, so a model that fails to power up leaves the reader as it was. With {@code insert}
+     * false the reader is left empty (whether or not it held a card).
+     */
+    void replace(SimulatedCard card, boolean insert) {
+        cardLock.lock();
+        try {
+            stateLock.lock();
+            try {
+                requireRunning();
+            } finally {
+                stateLock.unlock();
+            }
+            // The card lock keeps every transmit and insertion out while the new model powers up.
+            PoweredUp powered = insert ? powerUpNew(card) : null;
+            stateLock.lock();
+            try {
+                requireRunning();
+                if (session.hasCard()) {
+                    removeLocked();
+                }
+                if (insert) {
+                    insertLocked(card, powered);
+                }
+            } finally {
+                stateLock.unlock();
+            }
+        } finally {
+            cardLock.unlock();
+        }
+    }
+
+    private record PoweredUp(byte[] atr, Protocol protocol) {
+    }
+
+    /** Powers up a model about to be inserted and checks its ATR and protocol; the card lock is held. */
+    private PoweredUp powerUpNew(SimulatedCard chosen) {
+        byte[] atr;
+        Protocol protocol;
+        try {
+            chosen.reset();
+            atr = chosen.atr();
+            protocol = chosen.protocol();
+        } catch (RuntimeException e) {
+            throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                    + " failed to power up in reader '" + name + "': " + describe(e));
+        }
+        if (atr == null || atr.length < 2 || atr.length > 33) {
+            throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                    + " returned an ATR of " + (atr == null ? "null" : atr.length + " bytes")
+                    + "; an ATR has 2 to 33 bytes");
+        }
+        if (protocol != Protocol.T0 && protocol != Protocol.T1) {
+            throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                    + " speaks " + protocol + "; a simulated card speaks T0 or T1");
+        }
+        return new PoweredUp(atr, protocol);
+    }
+
+    /** Makes a powered-up model the reader's card; both locks are held, the reader is running and empty. */
+    private void insertLocked(SimulatedCard chosen, PoweredUp powered) {
+        session = CardSession.inserted(++insertions, chosen, powered.atr().clone(), powered.protocol());
+        rememberedCard = chosen;
+        changed.signalAll();
+        events.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, name, backendName,
+                HEX.formatHex(powered.atr())));
+        tellWatchers();
     }
 
     /** Removes the card, as a user pulling it out would; it stays remembered for {@link #insert}. */

@@ -232,6 +232,37 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
     }
 
     /**
+     * Replaces the card of a reader in one step (for reader configurations whose profile changed): the card in the
+     * reader, if any, is removed and, when {@code insert} is true, {@code card} is inserted, under the reader's locks,
+     * so that no {@code sim:insert} or {@code sim:remove} can come in between. With {@code insert} true the new model
+     * is checked first (not in another reader, powers up, valid ATR and protocol): if that fails nothing changes.
+     *
+     * @throws SCardException {@link HResult#E_INVALIDARG} as {@link #insert(String, SimulatedCard)}
+     */
+    void replace(String readerName, SimulatedCard card, boolean insert) {
+        SimulatedReader reader = controlledReader(readerName);
+        if (!insert) {
+            reader.replace(null, false);
+            return;
+        }
+        Arguments.require(card, "card");
+        synchronized (insertionLock) {
+            for (SimulatedReader other : readers.values()) {
+                if (other != reader && other.holds(card)) {
+                    throw new SCardException(HResult.E_INVALIDARG, "this card model is already in reader '"
+                            + other.name() + "'; a card can be in one reader at a time");
+                }
+            }
+            reader.replace(card, true);
+            for (SimulatedReader other : readers.values()) {
+                if (other != reader) {
+                    other.forget(card);
+                }
+            }
+        }
+    }
+
+    /**
      * {@inheritDoc} The file is parsed with the simulator's card profile parser ({@link CardProfiles}); the card is
      * then inserted as {@link #insert(String, SimulatedCard)} inserts a model.
      */

@@ -181,14 +181,18 @@ public final class SimulatorComponent implements SimulatorControl {
      * <li>a new name removes the reader (its connections are closed: calls fail with
      * {@code SCARD_E_INVALID_HANDLE}, threads waiting on it wake) and adds one with the new name, with the same
      * card model unless the profile changed too;</li>
-     * <li>a changed profile (path, or the file's content) replaces the card: the card in the reader is removed
+     * <li>a changed profile (path, or the file's content) replaces the card in one step under the reader's locks
+     * (nothing, a {@code sim:insert} say, comes in between): the card in the reader is removed
      * ({@code CARD_REMOVED}; connections see {@code SCARD_W_REMOVED_CARD}, a transaction on it ends) and a fresh
      * card of the new profile is inserted when {@code cardInserted} is true; connections reconnect to reach it;</li>
      * <li>a changed {@code cardInserted} inserts the configuration's card (the same model, with its state) into an
      * empty reader or removes the card, as {@code sim:insert} and {@code sim:remove} do;</li>
-     * <li>the reader is served at its vpcd address again (a link already there keeps its connection); a changed or
-     * emptied address stops the old link if it is still there.</li>
+     * <li>the reader is served at its vpcd address again (a link already there keeps its connection); a changed
+     * address is served first, and only then is the old link replaced, so an address the backend refuses leaves the
+     * old link running; an emptied address stops the old link if it is still there.</li>
      * </ul>
+     * The configuration's new values are stored only once every step succeeded; a step that fails (the vpcd address
+     * taken meanwhile, a card that does not power up) is logged and undoes the steps before it.
      * Cards inserted or removed by hand meanwhile are left alone when neither the profile nor {@code cardInserted}
      * changed.
      *
@@ -205,29 +209,29 @@ public final class SimulatorComponent implements SimulatorControl {
             return logError(pid + ": " + e.field + ": " + e.getMessage() + "; "
                     + (before == null ? "no reader added" : "reader '" + before.name + "' stays as it was"));
         }
-        boolean sameReader = before != null && before.name.equals(next.name);
-        if (before != null && before.profile.sameAs(next.profile)) {
+        boolean sameProfile = before != null && before.profile.sameAs(next.profile);
+        if (sameProfile) {
             next.card = before.card;
         }
-        configuredReaders.put(pid, next);
-        try {
-            configureReaders();
-        } catch (SCardException e) {
-            configuredReaders.remove(pid);
-            return logError(pid + ": the simulator has stopped; no reader added");
+        if (before == null || !before.name.equals(next.name)) {
+            return addReader(pid, before, next);
+        }
+        // The same reader: configuredReaders keeps `before` until every step succeeded. The new vpcd address first:
+        // the backend checks it (not served to another reader) before it replaces the reader's old link, so a
+        // refused address leaves the old link running.
+        String stays = "; reader '" + before.name + "' stays as it was";
+        if (next.vpcd != null) {
+            try {
+                backend.serve(next.name, next.vpcd.host(), next.vpcd.port());
+            } catch (SCardException e) {
+                return logError(pid + ": vpcd: cannot serve reader '" + next.name + "' at " + next.vpcd + ": "
+                        + CardProfiles.detail(e) + stays);
+            }
         }
         try {
-            if (!sameReader) {
-                if (next.cardInserted) {
-                    backend.insert(next.name, next.card());
-                }
-            } else if (!before.profile.sameAs(next.profile)) {
-                if (backend.isCardPresent(next.name)) {
-                    backend.remove(next.name);
-                }
-                if (next.cardInserted) {
-                    backend.insert(next.name, next.card());
-                }
+            if (!sameProfile) {
+                // One step under the reader's locks: no sim:insert or sim:remove between removal and insertion.
+                backend.replace(next.name, next.card(), next.cardInserted);
             } else if (next.cardInserted != before.cardInserted) {
                 boolean present = backend.isCardPresent(next.name);
                 if (next.cardInserted && !present) {
@@ -237,21 +241,91 @@ public final class SimulatorComponent implements SimulatorControl {
                 }
             }
         } catch (SCardException e) {
+            restoreVpcd(before, next);
             return logError(pid + ": profile: the card of " + next.profile + " could not be put into reader '"
-                    + next.name + "': " + CardProfiles.detail(e));
+                    + next.name + "': " + CardProfiles.detail(e) + stays);
         }
-        if (sameReader && before.vpcd != null && !before.vpcd.equals(next.vpcd)) {
+        if (before.vpcd != null && next.vpcd == null) {
             unserveIfStillAt(next.name, before.vpcd);
+        }
+        configuredReaders.put(pid, next);
+        return null;
+    }
+
+    /**
+     * Adds the reader of a new configuration, or of one whose reader name changed (the old reader goes, its card
+     * model moves to the new one unless the profile changed). If a step fails the configuration is put back as it
+     * was: a new one adds no reader; a renamed one gets its old reader back with its card model and vpcd address.
+     */
+    private String addReader(String pid, ConfiguredReader before, ConfiguredReader next) {
+        String stays = before == null ? "no reader added" : "reader '" + before.name + "' stays as it was";
+        boolean beforePresent = before != null && backend.readers().contains(before.name)
+                && backend.isCardPresent(before.name);
+        configuredReaders.put(pid, next);
+        try {
+            configureReaders();
+        } catch (SCardException e) {
+            putBack(pid, before, false);
+            return logError(pid + ": the simulator has stopped; " + stays);
+        }
+        try {
+            if (next.cardInserted) {
+                backend.insert(next.name, next.card());
+            }
+        } catch (SCardException e) {
+            putBack(pid, before, beforePresent);
+            return logError(pid + ": profile: the card of " + next.profile + " could not be put into reader '"
+                    + next.name + "': " + CardProfiles.detail(e) + "; " + stays);
         }
         if (next.vpcd != null) {
             try {
                 backend.serve(next.name, next.vpcd.host(), next.vpcd.port());
             } catch (SCardException e) {
+                putBack(pid, before, beforePresent);
                 return logError(pid + ": vpcd: cannot serve reader '" + next.name + "' at " + next.vpcd + ": "
-                        + CardProfiles.detail(e));
+                        + CardProfiles.detail(e) + "; " + stays);
             }
         }
         return null;
+    }
+
+    /** Puts a configuration back after a failed {@link #addReader} (best effort: the simulator may have stopped). */
+    private void putBack(String pid, ConfiguredReader before, boolean cardWasPresent) {
+        if (before == null) {
+            configuredReaders.remove(pid);
+        } else {
+            configuredReaders.put(pid, before);
+        }
+        try {
+            configureReaders();
+            if (before != null) {
+                if (cardWasPresent && before.card != null && !backend.isCardPresent(before.name)) {
+                    backend.insert(before.name, before.card);
+                }
+                if (before.vpcd != null) {
+                    backend.serve(before.name, before.vpcd.host(), before.vpcd.port());
+                }
+            }
+        } catch (SCardException e) {
+            LOG.log(Level.WARNING, pid + ": could not put reader configuration back: " + CardProfiles.detail(e));
+        }
+    }
+
+    /** After a failed update: the reader goes back to its old vpcd address (or to none) if the update moved it. */
+    private void restoreVpcd(ConfiguredReader before, ConfiguredReader next) {
+        if (next.vpcd == null || next.vpcd.equals(before.vpcd)) {
+            return;
+        }
+        try {
+            if (before.vpcd != null) {
+                backend.serve(before.name, before.vpcd.host(), before.vpcd.port());
+            } else {
+                unserveIfStillAt(next.name, next.vpcd);
+            }
+        } catch (SCardException e) {
+            LOG.log(Level.WARNING, next.pid + ": could not serve reader '" + before.name + "' at " + before.vpcd
+                    + " again: " + CardProfiles.detail(e));
+        }
     }
 
     /**

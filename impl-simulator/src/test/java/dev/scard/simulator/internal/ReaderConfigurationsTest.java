@@ -390,6 +390,98 @@ class ReaderConfigurationsTest {
                 + ": the simulator has stopped; no reader added");
     }
 
+    @Test
+    void aFailedUpdateKeepsTheConfigurationsValues() throws Exception {
+        try (FakeVpcd vpcd = new FakeVpcd()) {
+            String address = "127.0.0.1:" + vpcd.port();
+            simulator.applyReader(PID, reader(LAB, "", true, address));
+            SimulatedCard card = simulator.configuredCard(PID);
+            simulator.backend().stop(); // every step of an update fails from now on
+            assertThat(simulator.applyReader(PID, reader(LAB, otherProfile().toString(), true, ""))).startsWith(PID
+                    + ": ").endsWith("; reader 'Lab Reader' stays as it was");
+            assertThat(simulator.applyReader(PID, reader(LAB, "", true, "127.0.0.1:1"))).startsWith(PID + ": vpcd: ")
+                    .endsWith("; reader 'Lab Reader' stays as it was");
+            assertThat(simulator.configuredReaderNames()).as("the configuration was not dropped")
+                    .containsExactly(entry(PID, LAB));
+            assertThat(simulator.configuredCard(PID)).isSameAs(card);
+        }
+    }
+
+    @Test
+    void aChangedProfileReplacesTheCardInOneStepWhileCardsAreInsertedByHand() throws Exception {
+        Path other = otherProfile();
+        simulator.applyReader(PID, lab());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread hand = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    simulator.insert(LAB);
+                } catch (SCardException e) {
+                    // a card is in: fine
+                }
+                try {
+                    simulator.remove(LAB);
+                } catch (SCardException e) {
+                    // no card: fine
+                }
+            }
+        });
+        hand.start();
+        try {
+            for (int i = 0; i < 400; i++) {
+                String profile = i % 2 == 0 ? other.toString() : "";
+                assertThat(simulator.applyReader(PID, reader(LAB, profile, true, ""))).as("update " + i).isNull();
+            }
+        } finally {
+            done.set(true);
+            hand.join(5000);
+        }
+        assertThat(simulator.configuredReaderNames()).containsExactly(entry(PID, LAB));
+    }
+
+    @Test
+    void aProfileIsReadOnceAndComparedByTheBytesItWasParsedFrom() throws Exception {
+        Path fifo = tmp.resolve("card.fifo");
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no mkfifo: " + e);
+            return;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed");
+        // A pipe gives its content once: a second read of the file would wait for a writer that never comes.
+        Thread writer = new Thread(() -> {
+            try {
+                Files.writeString(fifo, "{\"atr\": \"3B 02 14 50\", \"protocol\": \"T=0\"}");
+            } catch (IOException e) {
+                // the test fails on its own
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        CardProfiles.Profile[] loaded = new CardProfiles.Profile[1];
+        Thread loader = new Thread(() -> loaded[0] = CardProfiles.load(fifo));
+        loader.setDaemon(true);
+        loader.start();
+        loader.join(5000);
+        boolean finished = !loader.isAlive();
+        if (!finished) {
+            // unblock the second read so the thread ends
+            Thread unblock = new Thread(() -> {
+                try {
+                    Files.writeString(fifo, "");
+                } catch (IOException e) {
+                    // nothing to do
+                }
+            });
+            unblock.setDaemon(true);
+            unblock.start();
+        }
+        assertThat(finished).as("the profile file was read once").isTrue();
+        assertThat(HEX.formatHex(loaded[0].newCard().atr())).isEqualTo(OTHER_ATR);
+    }
+
     // ---------------------------------------------------------------- the component SCR makes per configuration
 
     @Test

@@ -76,11 +76,20 @@ public final class CardProfile {
      *         profile; the message names the file and the JSON path
      */
     public static CardProfile load(Path file) {
+        return parse(read(file), file.toString());
+    }
+
+    /**
+     * Reads the bytes of a profile file, checked as {@link #load(Path)} checks them, for {@link #parse(byte[], String)}
+     * (a caller that also keeps the bytes reads the file once).
+     *
+     * @throws CardProfileException when the file cannot be read or is larger than 16 MiB
+     */
+    public static byte[] read(Path file) {
         if (file == null) {
             throw new CardProfileException("(none)", "", "no profile file given");
         }
         String source = file.toString();
-        byte[] bytes;
         try {
             if (Files.isDirectory(file)) {
                 throw new CardProfileException(source, "", "is a directory, not a profile file");
@@ -88,13 +97,22 @@ public final class CardProfile {
             if (Files.size(file) > MAX_FILE_SIZE) {
                 throw new CardProfileException(source, "", "the file is larger than 16 MiB");
             }
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new CardProfileException(source, "", "no such file", e);
         } catch (IOException e) {
             throw new CardProfileException(source, "", "cannot read the file (" + e.getClass().getSimpleName() + ")",
                     e);
         }
+    }
+
+    /**
+     * Reads a profile from the bytes of a file (UTF-8), as {@link #load(Path)} does.
+     *
+     * @param source what to call the profile in messages (the file name)
+     * @throws CardProfileException when the bytes are not UTF-8 or not a valid profile
+     */
+    public static CardProfile parse(byte[] bytes, String source) {
         return parse(utf8(bytes, source), source);
     }
 

@@ -83,18 +83,25 @@ import dev.scard.simulator.control.SimulatedCard;
  * Without data: {@code 9000} if verified, {@code 6983} if blocked, else {@code 63Cx}. P1 {@code FF} without data:
  * the PIN is no longer verified. Other P1: {@code 6A86}.</li>
  * <li><b>CHANGE REFERENCE DATA</b> ({@code 24}): P1 {@code 00} data old PIN || new PIN, P1 {@code 01} data new
- * PIN only (the PIN must be verified, else {@code 6982}). A PIN's length is fixed: data of another length
- * {@code 6700} (no try counted). A wrong old PIN counts down as VERIFY does; success resets the counter and leaves
- * the PIN verified.</li>
+ * PIN only (the PIN must be verified, else {@code 6982}, checked before the length). A PIN's length is fixed. One
+ * rule for presented PINs and PUKs: a wrong one, also one of another length (here: data shorter than the old PIN),
+ * counts down as VERIFY does, so a PIN's length cannot be probed for free; only after the old PIN (or PUK) was
+ * right does a new PIN of the wrong length (a data field of the wrong total length) get {@code 6700}, with no try
+ * counted and nothing changed. Success resets the counter and leaves the PIN verified.</li>
  * <li><b>RESET RETRY COUNTER</b> ({@code 2C}): P1 {@code 00} data PUK || new PIN, P1 {@code 01} data PUK only;
- * other P1 {@code 6A86}; a PIN without PUK {@code 6A88}; wrong lengths {@code 6700}; a blocked PUK {@code 6983};
- * a wrong PUK counts the PUK's tries down ({@code 63Cx}); success resets both counters (and sets the new PIN),
+ * other P1 {@code 6A86}; a PIN without PUK {@code 6A88}; no data {@code 6700}; a blocked PUK {@code 6983};
+ * a wrong PUK, also one of another length (P1 {@code 01}: data not of the PUK's length; P1 {@code 00}: shorter
+ * than the PUK), counts the PUK's tries down ({@code 63Cx}); after a right PUK a new PIN of the wrong length
+ * {@code 6700} (nothing counted or changed); success resets both counters (and sets the new PIN),
  * the PIN is not verified afterwards.</li>
  * <li><b>GET CHALLENGE</b> ({@code 84}, P1-P2 {@code 0000}): Ne (1 to 256) random bytes, remembered as the card's
- * challenge until the next GET CHALLENGE, EXTERNAL AUTHENTICATE or reset.</li>
+ * challenge until the next GET CHALLENGE, EXTERNAL AUTHENTICATE, INTERNAL AUTHENTICATE of exactly that challenge
+ * or reset.</li>
  * <li><b>INTERNAL AUTHENTICATE</b> ({@code 88}, P1 {@code 00}, P2 key reference as for PINs, 16 bytes of data):
  * AES-128-ECB of the data with the key (Le smaller than 16: {@code 6C10}; without Le the answer comes anyway, or
- * through {@code 61 10} under T=0). <b>EXTERNAL AUTHENTICATE</b> ({@code 82}, same P1-P2, 16 bytes): no key
+ * through {@code 61 10} under T=0). Data equal to the card's outstanding challenge is answered too, but uses the
+ * challenge up (as EXTERNAL AUTHENTICATE would): else GET CHALLENGE, INTERNAL AUTHENTICATE of it and EXTERNAL
+ * AUTHENTICATE of the answer would authenticate a key without knowing it. <b>EXTERNAL AUTHENTICATE</b> ({@code 82}, same P1-P2, 16 bytes): no key
  * {@code 6A88}; no 16-byte challenge since the last one was used {@code 6985}; the data is AES-128-ECB of that
  * challenge: the key counts as authenticated (conditions {@code auth:XX}) until reset, else {@code 6300}. Either
  * way the challenge is used up. Data of another length: {@code 6700}.</li>
@@ -973,17 +980,20 @@ final class IsoCard implements SimulatedCard {
         }
         int length = pin.length();
         if (a.p1 == 0x01) {
-            requireLength(a, length);
+            // The security status first: a caller without the PIN must not learn its length from 6700.
             if (!verifiedPins.contains(pin)) {
                 throw new IsoException(Sw.SECURITY_STATUS_NOT_SATISFIED);
             }
+            requireLength(a, length);
             pin.setValue(a.raw, a.dataOffset);
             return Sw.only(Sw.OK);
         }
-        requireLength(a, 2 * length);
-        if (!pin.matches(a.raw, a.dataOffset, length)) {
+        // A presented old PIN of the wrong length is a wrong PIN (as in VERIFY): no free probing of the length.
+        if (a.nc < length || !pin.matches(a.raw, a.dataOffset, length)) {
             return wrongPin(pin);
         }
+        // The old PIN was right: only now may a new PIN of the wrong length get 6700 (nothing counted or changed).
+        requireLength(a, 2 * length);
         pin.setValue(a.raw, a.dataOffset + length);
         pin.triesLeft = pin.maxTries;
         verifiedPins.add(pin);
@@ -1005,11 +1015,15 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.AUTHENTICATION_METHOD_BLOCKED);
         }
         int pukLength = pin.pukLength();
-        requireLength(a, pukLength + (a.p1 == 0x00 ? pin.length() : 0));
-        if (!pin.pukMatches(a.raw, a.dataOffset, pukLength)) {
+        // A presented PUK of the wrong length is a wrong PUK (P1 01: the data is the PUK; P1 00: shorter than it).
+        boolean pukRight = (a.p1 == 0x01 ? a.nc == pukLength : a.nc >= pukLength)
+                && pin.pukMatches(a.raw, a.dataOffset, pukLength);
+        if (!pukRight) {
             pin.pukTriesLeft--;
             return Sw.only(Sw.TRIES_LEFT | pin.pukTriesLeft);
         }
+        // The PUK was right: only now may a new PIN of the wrong length get 6700 (nothing counted or changed).
+        requireLength(a, pukLength + (a.p1 == 0x00 ? pin.length() : 0));
         pin.pukTriesLeft = pin.pukMaxTries;
         if (a.p1 == 0x00) {
             pin.setValue(a.raw, a.dataOffset + pukLength);
@@ -1053,6 +1067,13 @@ final class IsoCard implements SimulatedCard {
         CardKey key = keyFor(a);
         if (a.hasLe() && a.ne < CardKey.LENGTH) {
             throw new IsoException(Sw.WRONG_LE | CardKey.LENGTH);
+        }
+        if (challenge != null && challenge.length == a.nc
+                && Arrays.equals(challenge, 0, challenge.length, a.raw, a.dataOffset, a.dataOffset + a.nc)) {
+            // The cryptogram of the outstanding challenge is what EXTERNAL AUTHENTICATE wants: answering it and
+            // keeping the challenge would let anyone authenticate without the key. The card answers (the data is
+            // just bytes to encrypt) but the challenge is used up.
+            challenge = null;
         }
         return respond(a, key.encrypt(a.raw, a.dataOffset), Sw.OK);
     }

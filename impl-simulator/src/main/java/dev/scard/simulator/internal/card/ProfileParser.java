@@ -1,30 +1,37 @@
 package dev.scard.simulator.internal.card;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import dev.scard.api.Protocol;
 
 /**
  * Reads a card profile (the format is described in {@code impl-simulator/PROFILES.md} and on {@link CardProfile})
- * with Jackson's tree model and checks every field, naming the JSON path of the first problem. Values from the
- * document are never repeated in messages.
+ * with Jackson's streaming parser into a small tree ({@link Node}) and checks every field, naming the JSON path of
+ * the first problem. Values from the document are never repeated in messages.
+ *
+ * <p>Only jackson-core is used: building a databind {@code JsonMapper} and its tree cost a noticeable part of the
+ * distribution's start-up (the sample card is read when it is inserted), and databind's two jars more.
  */
 final class ProfileParser {
 
@@ -33,10 +40,10 @@ final class ProfileParser {
     static final int DEFAULT_MEMORY = 131072;
     static final int MAX_MEMORY = 16 * 1024 * 1024;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
+    /** Strict JSON plus comments; a field given twice is a syntax error. Trailing content is checked in read. */
+    private static final JsonFactory JSON = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "comment", "atr", "protocol",
@@ -64,7 +71,7 @@ final class ProfileParser {
     }
 
     CardProfile parse(String json) {
-        JsonNode root = read(json);
+        Node root = read(json);
         requireObject(root, "", TOP_FIELDS);
         String name = root.has("name") ? text(root.get("name"), "name") : source;
         if (name.isBlank()) {
@@ -100,14 +107,20 @@ final class ProfileParser {
         return new CardProfile(source, name, atr, protocol, memory, mf);
     }
 
-    private JsonNode read(String json) {
+    private Node read(String json) {
         if (json == null) {
             throw error("", "no profile text given");
         }
-        try {
-            JsonNode root = MAPPER.readTree(json);
-            if (root == null || root.isMissingNode()) {
+        try (JsonParser parser = JSON.createParser(json)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
                 throw error("", "the document is empty; a profile is a JSON object");
+            }
+            Node root = Node.read(parser, first);
+            JsonToken trailing = parser.nextToken();
+            if (trailing != null) {
+                throw new JsonParseException(parser, "Trailing token (of type " + trailing + ") found after the "
+                        + "value: a profile is one JSON object", parser.currentTokenLocation());
             }
             return root;
         } catch (JacksonException e) {
@@ -115,19 +128,30 @@ final class ProfileParser {
             String where = location == null ? "" : " at line " + location.getLineNr() + ", column "
                     + location.getColumnNr();
             String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
-            // Token text could be part of a PIN: quoted parts are left out.
+            // Token text could be part of a PIN: quoted parts are left out, and so is the character code Jackson
+            // adds ("(code 49)", "(CTRL-CHAR, code 9)"), which names the offending character just as well.
             reason = reason.replaceAll("'[^']*'", "'...'").replaceAll("\"[^\"]*\"", "\"...\"");
+            reason = withoutCharacterCodes(reason);
             throw error("", "not valid JSON" + where + (reason.isEmpty() ? "" : ": " + reason));
+        } catch (IOException e) {
+            // Not from a String: every problem the parser finds is a JacksonException.
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** A Jackson message without its character codes: {@code "(code 49)"}, {@code "(CTRL-CHAR, code 9)"}. */
+    static String withoutCharacterCodes(String reason) {
+        return reason.replaceAll("\\s*\\((?:[^()]*,\\s*)?code\\s*(?:0x)?[0-9A-Fa-f]+\\)", "")
+                .replaceAll("(?i)\\bcode\\s*(?:0x)?[0-9A-Fa-f]+", "code ...");
     }
 
     // ------------------------------------------------------------------ the tree
 
     /** Reads a DF's pins, keys, access conditions and files (in that order, whatever the order in the JSON). */
-    private void fillDf(DedicatedFile df, JsonNode node, String path) {
+    private void fillDf(DedicatedFile df, Node node, String path) {
         boolean isMf = df.parent == null;
         if (node.has("pins")) {
-            JsonNode pins = array(node.get("pins"), at(path, "pins"));
+            Node pins = array(node.get("pins"), at(path, "pins"));
             for (int i = 0; i < pins.size(); i++) {
                 Pin pin = pin(pins.get(i), at(path, "pins") + "[" + i + "]", df, isMf);
                 if (df.pins.containsKey(pin.ref)) {
@@ -137,7 +161,7 @@ final class ProfileParser {
             }
         }
         if (node.has("keys")) {
-            JsonNode keys = array(node.get("keys"), at(path, "keys"));
+            Node keys = array(node.get("keys"), at(path, "keys"));
             for (int i = 0; i < keys.size(); i++) {
                 CardKey key = key(keys.get(i), at(path, "keys") + "[" + i + "]", df, isMf);
                 if (df.keys.containsKey(key.ref)) {
@@ -149,7 +173,7 @@ final class ProfileParser {
         df.rules.clear();
         df.rules.putAll(CardFile.withDefaults(true, access(node, path, true, df)));
         if (node.has("files")) {
-            JsonNode children = array(node.get("files"), at(path, "files"));
+            Node children = array(node.get("files"), at(path, "files"));
             for (int i = 0; i < children.size(); i++) {
                 String childPath = at(path, "files") + "[" + i + "]";
                 CardFile child = file(children.get(i), childPath, df);
@@ -165,7 +189,7 @@ final class ProfileParser {
     }
 
     /** A file entry; a DF comes back empty (its PINs, keys, conditions and files are read by the caller). */
-    private CardFile file(JsonNode node, String path, DedicatedFile parent) {
+    private CardFile file(Node node, String path, DedicatedFile parent) {
         if (!node.isObject()) {
             throw error(path, "must be a JSON object describing a file");
         }
@@ -231,7 +255,7 @@ final class ProfileParser {
         boolean full = efType != EfType.LINEAR_VARIABLE;
         byte fill = full && node.has("fill") ? fillByte(node.get("fill"), at(path, "fill"), false) : 0;
         if (node.has("records")) {
-            JsonNode records = array(node.get("records"), at(path, "records"));
+            Node records = array(node.get("records"), at(path, "records"));
             if (records.size() > maxRecords) {
                 throw error(at(path, "records"), records.size() + " records, more than maxRecords (" + maxRecords
                         + ")");
@@ -247,7 +271,7 @@ final class ProfileParser {
         return ef;
     }
 
-    private byte[] transparentData(JsonNode node, String path) {
+    private byte[] transparentData(Node node, String path) {
         byte[] content = node.has("content") ? bytes(node.get("content"), at(path, "content"), 1, 65535) : null;
         int size;
         if (node.has("size")) {
@@ -263,7 +287,7 @@ final class ProfileParser {
         boolean counter = false;
         byte fill = 0;
         if (node.has("fill")) {
-            JsonNode fillNode = node.get("fill");
+            Node fillNode = node.get("fill");
             if (fillNode.isTextual() && fillNode.asText().trim().equalsIgnoreCase("counter")) {
                 counter = true;
             } else {
@@ -277,7 +301,7 @@ final class ProfileParser {
         return data;
     }
 
-    private byte fillByte(JsonNode node, String path, boolean counterAllowed) {
+    private byte fillByte(Node node, String path, boolean counterAllowed) {
         String expected = counterAllowed ? "one hex byte such as \"FF\", or \"counter\" (byte i is i mod 256)"
                 : "one hex byte such as \"FF\"";
         if (!node.isTextual()) {
@@ -298,7 +322,7 @@ final class ProfileParser {
         return out;
     }
 
-    private byte[] aid(JsonNode node, String path, String dfPath) {
+    private byte[] aid(Node node, String path, String dfPath) {
         byte[] aid = bytes(node, path, 1, 16);
         String key = HexFormat.of().formatHex(aid);
         String other = dfNames.putIfAbsent(key, dfPath);
@@ -313,19 +337,18 @@ final class ProfileParser {
     /**
      * The {@code access} object of a file, its conditions checked against the PINs and keys seen from {@code scope}.
      */
-    private Map<Operation, AccessRule> access(JsonNode node, String path, boolean df, DedicatedFile scope) {
+    private Map<Operation, AccessRule> access(Node node, String path, boolean df, DedicatedFile scope) {
         Map<Operation, AccessRule> rules = new EnumMap<>(Operation.class);
         if (!node.has("access")) {
             return rules;
         }
         String accessPath = at(path, "access");
-        JsonNode access = node.get("access");
+        Node access = node.get("access");
         if (!access.isObject()) {
             throw error(accessPath, "must be a JSON object such as {\"read\": \"always\", \"update\": \"pin:01\"}");
         }
         String names = df ? "create, delete, deactivate, activate" : "read, update, deactivate, activate";
-        for (Iterator<Map.Entry<String, JsonNode>> it = access.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, Node> entry : access.fields().entrySet()) {
             String opPath = at(accessPath, entry.getKey());
             if (entry.getKey().equals("comment")) {
                 text(entry.getValue(), opPath);
@@ -353,13 +376,13 @@ final class ProfileParser {
         return rules;
     }
 
-    private Pin pin(JsonNode node, String path, DedicatedFile owner, boolean global) {
+    private Pin pin(Node node, String path, DedicatedFile owner, boolean global) {
         requireObject(node, path, PIN_FIELDS);
         int ref = reference(node, path, global, "PIN");
         if (!node.has("value")) {
             throw error(at(path, "value"), "missing; the PIN, such as {\"text\": \"1234\"}");
         }
-        byte[] value = bytes(node.get("value"), at(path, "value"), 1, 64);
+        byte[] value = bytes(node.get("value"), at(path, "value"), 1, 64, true);
         int tries = node.has("tries") ? integer(node.get("tries"), at(path, "tries"), 1, 15) : 3;
         int triesLeft = node.has("triesLeft") ? integer(node.get("triesLeft"), at(path, "triesLeft"), 0, tries)
                 : tries;
@@ -367,7 +390,7 @@ final class ProfileParser {
         int pukTries = 0;
         int pukTriesLeft = 0;
         if (node.has("puk")) {
-            puk = bytes(node.get("puk"), at(path, "puk"), 1, 64);
+            puk = bytes(node.get("puk"), at(path, "puk"), 1, 64, true);
             pukTries = node.has("pukTries") ? integer(node.get("pukTries"), at(path, "pukTries"), 1, 15) : 10;
             pukTriesLeft = node.has("pukTriesLeft")
                     ? integer(node.get("pukTriesLeft"), at(path, "pukTriesLeft"), 0, pukTries) : pukTries;
@@ -381,7 +404,7 @@ final class ProfileParser {
         return new Pin(ref, value, tries, triesLeft, puk, pukTries, pukTriesLeft, owner);
     }
 
-    private CardKey key(JsonNode node, String path, DedicatedFile owner, boolean global) {
+    private CardKey key(Node node, String path, DedicatedFile owner, boolean global) {
         requireObject(node, path, KEY_FIELDS);
         int ref = reference(node, path, global, "key");
         if (node.has("algorithm")) {
@@ -393,10 +416,10 @@ final class ProfileParser {
         if (!node.has("value")) {
             throw error(at(path, "value"), "missing; the key, 16 bytes in hex");
         }
-        return new CardKey(ref, bytes(node.get("value"), at(path, "value"), 16, 16), owner);
+        return new CardKey(ref, bytes(node.get("value"), at(path, "value"), 16, 16, true), owner);
     }
 
-    private int reference(JsonNode node, String path, boolean global, String what) {
+    private int reference(Node node, String path, boolean global, String what) {
         if (!node.has("ref")) {
             throw error(at(path, "ref"), "missing; the " + what + "'s reference, 2 hex digits ("
                     + (global ? "01..1F in the MF" : "81..9F in a DF") + ")");
@@ -411,12 +434,11 @@ final class ProfileParser {
 
     // ------------------------------------------------------------------ JSON values
 
-    private void requireObject(JsonNode node, String path, Set<String> allowed) {
+    private void requireObject(Node node, String path, Set<String> allowed) {
         if (!node.isObject()) {
             throw error(path, path.isEmpty() ? "the document must be a JSON object" : "must be a JSON object");
         }
-        for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
-            String field = it.next();
+        for (String field : node.fields().keySet()) {
             if (!allowed.contains(field)) {
                 List<String> sorted = new ArrayList<>(allowed);
                 sorted.sort(null);
@@ -431,28 +453,29 @@ final class ProfileParser {
         }
     }
 
-    private JsonNode array(JsonNode node, String path) {
+    private Node array(Node node, String path) {
         if (!node.isArray()) {
             throw error(path, "must be a JSON array");
         }
         return node;
     }
 
-    private String text(JsonNode node, String path) {
+    private String text(Node node, String path) {
         if (!node.isTextual()) {
             throw error(path, "must be a string");
         }
         return node.asText();
     }
 
-    private int integer(JsonNode node, String path, int min, int max) {
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < min || node.asInt() > max) {
+    private int integer(Node node, String path, int min, int max) {
+        Integer value = node instanceof Node.NumberNode number ? number.intValue() : null;
+        if (value == null || value < min || value > max) {
             throw error(path, "must be a whole number " + min + ".." + max);
         }
-        return node.asInt();
+        return value;
     }
 
-    private int required(JsonNode node, String path, String field, int min, int max) {
+    private int required(Node node, String path, String field, int min, int max) {
         if (!node.has(field)) {
             throw error(at(path, field), "missing; a whole number " + min + ".." + max);
         }
@@ -460,7 +483,7 @@ final class ProfileParser {
     }
 
     /** A number written as exactly {@code digits} hex digits in a string (JSON numbers would be read as decimal). */
-    private int hexNumber(JsonNode node, String path, int digits, String expected) {
+    private int hexNumber(Node node, String path, int digits, String expected) {
         if (!node.isTextual()) {
             throw error(path, "must be a string of " + expected + " (hexadecimal, so not a JSON number)");
         }
@@ -476,7 +499,15 @@ final class ProfileParser {
      * A byte value: a string of hex digits (spaces and colons may separate them), or an object with exactly one of
      * {@code "hex"} (the same) and {@code "text"} (its UTF-8 bytes).
      */
-    private byte[] bytes(JsonNode node, String path, int min, int max) {
+    private byte[] bytes(Node node, String path, int min, int max) {
+        return bytes(node, path, min, max, false);
+    }
+
+    /**
+     * A byte value as {@link #bytes(Node, String, int, int)}; a {@code secret} one (a PIN, PUK or key value) is
+     * not described by its length when the length is wrong, so the message tells nothing about the secret.
+     */
+    private byte[] bytes(Node node, String path, int min, int max, boolean secret) {
         byte[] bytes;
         if (node.isTextual()) {
             bytes = hex(node.asText(), path);
@@ -488,8 +519,8 @@ final class ProfileParser {
             throw error(path, "must be a hex string such as \"3F 00\", or {\"hex\": \"...\"} or {\"text\": \"...\"}");
         }
         if (bytes.length < min || bytes.length > max) {
-            throw error(path, (min == max ? "must be " + min : "must be " + min + ".." + max) + " bytes, not "
-                    + bytes.length);
+            throw error(path, (min == max ? "must be " + min : "must be " + min + ".." + max) + " bytes"
+                    + (secret ? "" : ", not " + bytes.length));
         }
         return bytes;
     }
@@ -524,5 +555,111 @@ final class ProfileParser {
 
     private CardProfileException error(String path, String problem) {
         return new CardProfileException(source, path, problem);
+    }
+
+    // ------------------------------------------------------------------ the JSON tree
+
+    /**
+     * A JSON value as read, immutable: just what the checks above ask of it (jackson-core has no tree model of its
+     * own, and databind's costs start-up time). Objects keep their fields in document order.
+     */
+    private sealed interface Node {
+
+        /** An object; its fields in document order (the parser rejects a field given twice). */
+        record ObjectNode(Map<String, Node> fields) implements Node {
+        }
+
+        record ArrayNode(List<Node> items) implements Node {
+        }
+
+        record TextNode(String text) implements Node {
+        }
+
+        /** A number; {@code intValue} is null unless it is written as a whole number that fits an {@code int}. */
+        record NumberNode(Integer intValue) implements Node {
+        }
+
+        /** {@code true}, {@code false} or {@code null}: never valid in a profile, only told apart from the rest. */
+        record LiteralNode(JsonToken token) implements Node {
+        }
+
+        /** The value that starts with {@code token}, the parser's current token; the parser ends on its last. */
+        static Node read(JsonParser parser, JsonToken token) throws IOException {
+            if (token == null) {
+                throw new JsonParseException(parser, "Unexpected end-of-input", parser.currentLocation());
+            }
+            switch (token) {
+                case START_OBJECT -> {
+                    Map<String, Node> fields = new LinkedHashMap<>();
+                    for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                        fields.put(name, read(parser, parser.nextToken()));
+                    }
+                    return new ObjectNode(Collections.unmodifiableMap(fields));
+                }
+                case START_ARRAY -> {
+                    List<Node> items = new ArrayList<>();
+                    for (JsonToken next = parser.nextToken(); next != JsonToken.END_ARRAY; next = parser.nextToken()) {
+                        items.add(read(parser, next));
+                    }
+                    return new ArrayNode(List.copyOf(items));
+                }
+                case VALUE_STRING -> {
+                    return new TextNode(parser.getText());
+                }
+                case VALUE_NUMBER_INT -> {
+                    return new NumberNode(parser.getNumberType() == JsonParser.NumberType.INT ? parser.getIntValue()
+                            : null);
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    return new NumberNode(null);
+                }
+                case VALUE_TRUE, VALUE_FALSE, VALUE_NULL -> {
+                    return new LiteralNode(token);
+                }
+                default -> throw new JsonParseException(parser, "Unexpected token (" + token + ")",
+                        parser.currentTokenLocation());
+            }
+        }
+
+        default boolean isObject() {
+            return this instanceof ObjectNode;
+        }
+
+        default boolean isArray() {
+            return this instanceof ArrayNode;
+        }
+
+        default boolean isTextual() {
+            return this instanceof TextNode;
+        }
+
+        /** The fields of an object; none for any other value. */
+        default Map<String, Node> fields() {
+            return this instanceof ObjectNode object ? object.fields() : Map.of();
+        }
+
+        default boolean has(String field) {
+            return fields().containsKey(field);
+        }
+
+        /** A field of an object, or null. */
+        default Node get(String field) {
+            return fields().get(field);
+        }
+
+        /** An item of an array. */
+        default Node get(int index) {
+            return ((ArrayNode) this).items().get(index);
+        }
+
+        /** The number of fields of an object or items of an array; 0 for any other value. */
+        default int size() {
+            return this instanceof ArrayNode array ? array.items().size() : fields().size();
+        }
+
+        /** The text of a string value. */
+        default String asText() {
+            return ((TextNode) this).text();
+        }
     }
 }

@@ -254,7 +254,7 @@ class CardProfileTest extends CardTestSupport {
         "{\"pins\": [{\"ref\": \"01\", \"value\": \"31\", \"pukTries\": 3}]} |pins[0].pukTries | makes sense only with a \"puk\"",
         "{\"pins\": [{\"ref\": \"01\", \"value\": \"31\"}, {\"ref\": \"01\", \"value\": \"32\"}]} |pins[1].ref | PIN 01 is defined twice",
         "{\"pins\": [{\"ref\": \"01\", \"value\": \"31\", \"pin\": \"32\"}]} |pins[0].pin | unknown field; expected one of comment, puk, pukTries, pukTriesLeft, ref, tries, triesLeft, value",
-        "{\"keys\": [{\"ref\": \"01\", \"value\": \"0011\"}]} |keys[0].value | must be 16 bytes, not 2",
+        "{\"keys\": [{\"ref\": \"01\", \"value\": \"0011\"}]} |keys[0].value | must be 16 bytes",
         "{\"keys\": [{\"ref\": \"01\", \"algorithm\": \"DES\", \"value\": \"00112233445566778899AABBCCDDEEFF\"}]} |keys[0].algorithm | must be \"AES-128\" (the only algorithm the card has)",
         "{\"keys\": [{\"ref\": \"01\", \"value\": \"00112233445566778899AABBCCDDEEFF\"}, {\"ref\": \"01\", \"value\": \"00112233445566778899AABBCCDDEEFF\"}]} |keys[1].ref | key 01 is defined twice",
         "{\"files\": [3]}              |files[0]   | must be a JSON object describing a file",
@@ -303,6 +303,38 @@ class CardProfileTest extends CardTestSupport {
         assertThat(e.problem()).startsWith("not valid JSON at line 1").contains("Duplicate field");
         e = assertProblem(() -> CardProfile.parse("{} {}"), "(inline)", "", null);
         assertThat(e.problem()).startsWith("not valid JSON at line 1");
+    }
+
+    @Test
+    void syntaxErrorsInASecretGiveNoCharacterCode() {
+        // "1" (code 49) would name the character that broke the PIN.
+        CardProfileException e = assertProblem(() -> CardProfile.parse("{\"pins\": [{\"ref\": \"01\", "
+                + "\"value\": 1x}]}"), "(inline)", "", null);
+        assertThat(e.problem()).startsWith("not valid JSON at line 1");
+        assertThat(e.getMessage()).doesNotContainPattern("code \\d").doesNotContain("(code");
+        e = assertProblem(() -> CardProfile.parse("{\"pins\": [{\"ref\": \"01\", \"value\": \"12\t34\"}]}"),
+                "(inline)", "", null);
+        assertThat(e.getMessage()).doesNotContainPattern("code \\d");
+        assertThat(ProfileParser.withoutCharacterCodes("Unexpected character ('...' (code 120)): expected"))
+                .isEqualTo("Unexpected character ('...'): expected");
+        assertThat(ProfileParser.withoutCharacterCodes("Illegal unquoted character ((CTRL-CHAR, code 9)): has"))
+                .doesNotContain("9");
+    }
+
+    @Test
+    void wrongLengthsOfSecretsAreNotReported() {
+        String[] profiles = {
+            "{\"pins\": [{\"ref\": \"01\", \"value\": {\"text\": \"" + "7".repeat(65) + "\"}}]}",
+            "{\"pins\": [{\"ref\": \"01\", \"value\": \"\"}]}",
+            "{\"pins\": [{\"ref\": \"01\", \"value\": \"31323334\", \"puk\": {\"text\": \"" + "7".repeat(66)
+                    + "\"}}]}",
+            "{\"keys\": [{\"ref\": \"01\", \"value\": \"00112233445566778899AABBCCDDEE\"}]}",
+        };
+        for (String json : profiles) {
+            assertThatThrownBy(() -> CardProfile.parse(json)).isInstanceOf(CardProfileException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).contains(" bytes").doesNotContain(", not ")
+                            .doesNotContain("65").doesNotContain("66").doesNotContain("15"));
+        }
     }
 
     @Test

@@ -756,7 +756,7 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send("00200001")).isEqualTo("6983");
             assertThat(send(apdu("00240001", ascii("12349999")))).isEqualTo("6983");
             assertThat(send(apdu("002C0101", ascii("87654321")))).as("a wrong PUK").isEqualTo("63C9");
-            assertThat(send(apdu("002C0001", ascii("1234567")))).as("PUK length").isEqualTo("6700");
+            assertThat(send(apdu("002C0001", ascii("1234567")))).as("a short PUK is a wrong PUK").isEqualTo("63C8");
             assertThat(send(apdu("002C0001", ascii("123456785555")))).as("new PIN").isEqualTo("9000");
             assertThat(send("00200001")).as("not verified by the unblock").isEqualTo("63C3");
             assertThat(send(apdu("00200001", ascii("1234")))).isEqualTo("63C2");
@@ -809,8 +809,32 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send(apdu("00240101", ascii("6666")))).as("new only, while verified").isEqualTo("9000");
             assertThat(send("002000FF".replace("00FF", "FF01"))).isEqualTo("9000");
             assertThat(send(apdu("00240101", ascii("7777")))).isEqualTo("6982");
-            assertThat(send(apdu("00240101", ascii("777")))).isEqualTo("6700");
+            assertThat(send(apdu("00240101", ascii("777")))).as("the status before the length").isEqualTo("6982");
             assertThat(send(apdu("00200001", ascii("6666")))).isEqualTo("9000");
+            assertThat(send(apdu("00240101", ascii("777")))).as("verified: the new PIN's length").isEqualTo("6700");
+            assertThat(send("00200001")).isEqualTo("9000");
+        }
+
+        @Test
+        void aWrongLengthOldPinOrPukCountsAsAWrongTryEverywhere() {
+            assertThat(send(apdu("00200001", ascii("123")))).as("VERIFY").isEqualTo("63C2");
+            assertThat(send(apdu("00240001", ascii("123")))).as("CHANGE: shorter than the old PIN").isEqualTo("63C1");
+            assertThat(send(apdu("00240001", ascii("9999555")))).as("CHANGE: wrong old PIN, wrong total")
+                    .isEqualTo("63C0");
+            assertThat(send(apdu("00200001", ascii("1234")))).isEqualTo("6983");
+            assertThat(send(apdu("002C0101", ascii("1234567")))).as("RRC P1 01: short PUK").isEqualTo("63C9");
+            assertThat(send(apdu("002C0101", ascii("123456789")))).as("RRC P1 01: long PUK").isEqualTo("63C8");
+            assertThat(send(apdu("002C0001", ascii("1234567")))).as("RRC P1 00: short PUK").isEqualTo("63C7");
+            assertThat(send(apdu("002C0001", ascii("99999999555")))).as("RRC P1 00: wrong PUK, wrong total")
+                    .isEqualTo("63C6");
+            assertThat(send(apdu("002C0001", ascii("12345678555")))).as("right PUK, short new PIN")
+                    .isEqualTo("6700");
+            assertThat(send(apdu("002C0101", ascii("00000000")))).as("the 6700 counted nothing").isEqualTo("63C5");
+            assertThat(send(apdu("002C0101", ascii("12345678")))).isEqualTo("9000");
+            assertThat(send(apdu("00240001", ascii("1234555")))).as("right old PIN, short new PIN")
+                    .isEqualTo("6700");
+            assertThat(send("00200001")).as("no try counted, nothing changed").isEqualTo("63C3");
+            assertThat(send(apdu("00200001", ascii("1234")))).isEqualTo("9000");
         }
 
         @Test
@@ -912,6 +936,19 @@ class IsoCardTest extends CardTestSupport {
             assertThat(card.isAuthenticated(card.mf().keys.get(1))).isTrue();
             card.reset();
             assertThat(card.isAuthenticated(card.mf().keys.get(1))).isFalse();
+        }
+
+        @Test
+        void internalAuthenticateOfTheOutstandingChallengeUsesItUp() {
+            String challenge = data("0084000010", "9000");
+            String cryptogram = data(apdu("00880001", challenge) + "00", "9000");
+            assertThat(cryptogram).isEqualTo(aes(KEY_01, challenge));
+            assertThat(send(apdu("00820001", cryptogram))).as("no key needed otherwise").isEqualTo("6985");
+            assertThat(card.isAuthenticated(card.mf().keys.get(1))).isFalse();
+            String next = data("0084000010", "9000");
+            data(apdu("00880001", "00".repeat(16)) + "00", "9000");
+            assertThat(send(apdu("00820001", aes(KEY_01, next)))).as("other data leave the challenge")
+                    .isEqualTo("9000");
         }
 
         @Test
