@@ -44,12 +44,12 @@ public final class PcscCardManager extends CardManager {
     @Reference(name = "interfaceFactory", cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "removeInterfaceFactory", updated = "addInterfaceFactory")
     void addInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
-        interfaceProviders().add(factory, properties);
+        bindInterfaceFactory(factory, properties);
     }
 
     /** Withdraws an {@link SCardInterfaceFactory} service that went away. */
     void removeInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
-        interfaceProviders().remove(factory, properties);
+        unbindInterfaceFactory(factory, properties);
     }
 
     /**
