@@ -8,7 +8,9 @@ import dev.scard.api.SCardException;
 /**
  * One APDU exchange as every backend does it: checks the command, sends it, and completes T=0-style answers for
  * the caller: {@code 6Cxx} (wrong Le; resent once with Le = xx) and {@code 61xx} (more data; GET RESPONSE until
- * the card is done). Both are handled whatever the protocol, since some T=1 cards answer them too.
+ * the card is done). Both are handled whatever the protocol, since some T=1 cards answer them too. The whole
+ * exchange runs in {@link ReaderConnection#exchangeAtomically}, so no other connection's command gets between a
+ * command and the GET RESPONSE or resend that completes it.
  */
 public final class ApduExchange {
 
@@ -27,6 +29,10 @@ public final class ApduExchange {
      */
     public static byte[] exchange(ReaderConnection connection, byte[] command) {
         boolean shortWithLe = CommandApdu.check(command);
+        return connection.exchangeAtomically(() -> exchangeChecked(connection, command, shortWithLe));
+    }
+
+    private static byte[] exchangeChecked(ReaderConnection connection, byte[] command, boolean shortWithLe) {
         byte[] response = connection.transmit(command);
         int length = checkedLength(response);
         int sw1 = response[length - 2] & 0xFF;

@@ -1,5 +1,6 @@
 package dev.scard.core;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -18,6 +19,19 @@ public interface Backend {
 
     /** The backend's name, the {@code scard.backend} property value ({@code simulator}, {@code pcsc}). */
     String name();
+
+    /** What {@link #callTimeout()} is unless a backend's configuration says otherwise: two minutes. */
+    Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(2);
+
+    /**
+     * The longest a call that waits for a card, a reader or another connection may block before it fails: every
+     * {@link ReaderConnection} call and {@link CardManager#lock()} without a timeout of its own. Long enough by
+     * default ({@link #DEFAULT_CALL_TIMEOUT}) for slow card operations such as on-card key generation; backends
+     * make it configurable ({@code callTimeoutMillis}).
+     */
+    default Duration callTimeout() {
+        return DEFAULT_CALL_TIMEOUT;
+    }
 
     /** The readers with their current state, in a stable order. */
     List<ReaderInfo> listReaders();

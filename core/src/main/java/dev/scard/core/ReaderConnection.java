@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.util.Set;
+import java.util.function.Supplier;
 
 import dev.scard.api.CardStatus;
 import dev.scard.api.Disposition;
@@ -17,6 +18,13 @@ import dev.scard.api.ShareMode;
  * <p>After the card was removed, calls fail with {@link HResult#SCARD_W_REMOVED_CARD}; after another
  * connection reset it, with {@link HResult#SCARD_W_RESET_CARD}; both until {@link #reconnect}. After
  * {@link #disconnect}, calls fail with {@link HResult#SCARD_E_INVALID_HANDLE}.
+ *
+ * <p><b>Bounded calls.</b> Every method that reaches the card or the reader is bounded by the backend's configured
+ * call timeout ({@link Backend#callTimeout()}): a card or driver that does not answer makes the call fail with
+ * {@link HResult#SCARD_E_TIMEOUT} instead of blocking its caller. {@link #disconnect} never waits for the card: when
+ * another thread's call on this connection is stuck, the connection is closed for every later call at once and
+ * what the backend still holds (a native handle, a thread stuck in a native call) is released when that call
+ * returns, or abandoned.
  */
 public interface ReaderConnection {
 
@@ -35,6 +43,19 @@ public interface ReaderConnection {
      * every backend.
      */
     byte[] transmit(byte[] commandApdu);
+
+    /**
+     * Runs {@code exchange}, one complete command exchange of this connection (a command and the GET RESPONSE or
+     * resend that completes it, see {@link ApduExchange}), so that no other connection's command reaches the card
+     * between its {@link #transmit} calls: the backend holds off the card's other connections meanwhile. A
+     * backend whose cards other programs can reach too (PC/SC) also keeps them off where it can, and documents
+     * where it cannot. The default runs {@code exchange} as it is, for a connection that is the card's only one.
+     *
+     * @return what {@code exchange} returns
+     */
+    default <T> T exchangeAtomically(Supplier<T> exchange) {
+        return exchange.get();
+    }
 
     /**
      * Re-establishes the connection (SCardReconnect), first treating the card as {@code initialization} says.
