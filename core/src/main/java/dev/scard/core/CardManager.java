@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -27,11 +28,18 @@ import dev.scard.api.ShareMode;
  * the contract as DESIGN §5 decides them, over a {@link Backend}'s {@link ReaderConnection}s. Backends register
  * instances with prototype scope and call {@link #dispose(String)} when an instance is released.
  *
- * <p>A traffic lock keeps this manager's card exchanges in order; a separate monitor guards the attachment and is
- * never held while waiting for another connection, so {@link #status()}, {@link #detach()} and
- * {@link #dispose(String)} answer at once even while a transmit or {@link #lock()} of this manager waits for
- * another manager's lock. Managers attached to the same handle share one PC/SC connection; its
- * {@link HandleTable.Handle} records which of them holds the lock.
+ * <p><b>Who owns what.</b> A traffic lock keeps this manager's card exchanges (transmit, reconnect) in order. A
+ * monitor guards the attachment and its lock state; it is never held while a backend call runs, so
+ * {@link #status()}, {@link #detach()} and {@link #dispose(String)} answer at once even while a transmit or
+ * {@link #lock()} of this manager waits for a card or for another manager's lock. The lock state is one of
+ * {@link LockState}: only one thread of a manager at a time begins or ends the backend's transaction (the others
+ * wait for its outcome, bounded), and a reconnect, which ends the transaction, makes a lock begun across it fail,
+ * so the manager holds the lock exactly when its connection holds the transaction. Managers attached to the same
+ * handle share one PC/SC connection; its {@link HandleTable.Handle} records which of them holds the lock.
+ *
+ * <p><b>Bounded waits.</b> Every wait of a call is bounded: {@link #lock()} without a timeout and the wait for this
+ * manager's own traffic by the backend's {@link Backend#callTimeout()} (then {@link HResult#E_FAIL} for a lock,
+ * {@link HResult#SCARD_E_TIMEOUT} otherwise), the backend's calls by the backend itself.
  *
  * <p>The {@code create*} methods resolve {@link SCardInterfaceFactory} services from {@link #interfaceProviders()}
  * (the backends' DS components feed it from the service registry) and hand each factory an
@@ -61,10 +69,12 @@ public class CardManager implements ISCardManage {
         final HandleTable.Handle handle;
         /** The connection; replaced only by reconnect, under the monitor. */
         volatile ReaderConnection connection;
-        /** Whether this manager holds the lock; changed under the monitor. */
-        volatile boolean locked;
-        /** Counts reconnects, which end a transaction: a lock obtained across one is not held. */
-        volatile int epoch;
+        /** Where this manager's lock stands; changed under the monitor, which is notified of every change. */
+        volatile LockState lockState = LockState.FREE;
+        /** Counts reconnects (up at the start and at the end of each): a lock begun across one is not held. */
+        int epoch;
+        /** How many reconnects of this attachment run now; no lock is begun meanwhile. Under the monitor. */
+        int reconnecting;
         /**
          * Counts the card insertions this attachment reached: a reconnect that finds the card removed (and reaches
          * the card in the reader now) starts a new one, which ends the views (and interfaces) of the old one.
@@ -85,6 +95,21 @@ public class CardManager implements ISCardManage {
         boolean borrowed() {
             return handle != null;
         }
+    }
+
+    /**
+     * Where a manager's lock stands. Exactly one thread at a time moves it out of {@link #FREE} or {@link #HELD}
+     * and back, and only that thread calls the backend's transaction methods for it.
+     */
+    private enum LockState {
+        /** No lock, and nobody is taking one. */
+        FREE,
+        /** A thread of this manager is beginning the transaction; others wait for its outcome. */
+        ACQUIRING,
+        /** The manager holds the lock: its connection holds the transaction. */
+        HELD,
+        /** A thread of this manager is ending the transaction; others wait for it. */
+        RELEASING
     }
 
     /** A manager over {@code backend} that accepts the handles in {@code handles} for {@link #attachByHandle(long)}. */
@@ -192,44 +217,65 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void detach() {
+        Attachment current;
         synchronized (monitor) {
-            Attachment current = attachment;
+            current = attachment;
             if (current == null) {
                 return;
             }
             attachment = null;
-            release(current);
+            monitor.notifyAll();
         }
+        release(current);
     }
 
-    /** Ends what an attachment holds: its lock, and its connection unless borrowed. Never throws. */
+    /**
+     * Ends what an ended attachment holds (called outside the monitor, once the attachment is no longer current):
+     * its lock, and its connection unless borrowed. A lock being begun meanwhile is ended by the thread beginning
+     * it, which finds the attachment gone. Never throws.
+     */
     private void release(Attachment current) {
-        ReaderConnection connection = current.connection;
-        if (connection == null) {
-            return;
+        boolean held;
+        ReaderConnection connection;
+        synchronized (monitor) {
+            held = current.lockState == LockState.HELD;
+            if (held) {
+                current.lockState = LockState.RELEASING;
+            }
+            connection = current.connection;
         }
         try {
-            if (current.locked) {
-                endLock(current, Disposition.LEAVE);
+            if (held && connection != null) {
+                endTransaction(current, connection, Disposition.LEAVE);
             }
         } catch (SCardException e) {
             // The card is gone or was reset: there is no transaction left to end.
         } finally {
-            if (!current.borrowed()) {
+            if (held) {
+                settle(current, LockState.FREE);
+            }
+            if (connection != null && !current.borrowed()) {
                 connection.disconnect(Disposition.LEAVE);
             }
         }
     }
 
-    /** Ends this manager's lock (monitor held): the transaction, then its hold of a shared handle. */
-    private void endLock(Attachment current, Disposition disposition) {
-        current.locked = false;
+    /** Ends the transaction of this manager's lock, then its hold of a shared handle (outside the monitor). */
+    private void endTransaction(Attachment current, ReaderConnection connection, Disposition disposition) {
         try {
-            current.connection.endTransaction(disposition);
+            connection.endTransaction(disposition);
         } finally {
             if (current.borrowed()) {
                 current.handle.release(this);
             }
+        }
+    }
+
+    /** Moves the lock state to {@code state} and wakes the threads of this manager waiting for a change. */
+    private void settle(Attachment current, LockState state) {
+        synchronized (monitor) {
+            current.lockState = state;
+            monitor.notifyAll();
         }
     }
 
@@ -248,56 +294,94 @@ public class CardManager implements ISCardManage {
         if (initialization == Disposition.EJECT) {
             throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
         }
-        traffic.lock();
+        lockTraffic();
         try {
-            Attachment current = requireAttachment(expected);
-            if (current.borrowed()) {
-                current.handle.exchange(this, () -> {
-                    reconnectLocked(expected, current, initialization);
-                    return null;
-                });
-            } else {
-                reconnectLocked(expected, current, initialization);
+            Attachment current;
+            boolean wasHeld;
+            synchronized (monitor) {
+                current = requireAttachment(expected);
+                // The reconnect ends the transaction: the lock is no longer held, a lock being begun now is not either.
+                current.epoch++;
+                current.reconnecting++;
+                wasHeld = current.lockState == LockState.HELD;
+                if (wasHeld) {
+                    current.lockState = LockState.FREE;
+                }
+            }
+            try {
+                if (current.borrowed()) {
+                    current.handle.exchange(this, callTimeoutNanos(), () -> {
+                        reconnectConnection(expected, current, initialization);
+                        return null;
+                    });
+                } else {
+                    reconnectConnection(expected, current, initialization);
+                }
+            } finally {
+                if (wasHeld && current.borrowed()) {
+                    current.handle.release(this);
+                }
+                synchronized (monitor) {
+                    current.epoch++;
+                    current.reconnecting--;
+                    monitor.notifyAll();
+                }
             }
         } finally {
             traffic.unlock();
         }
     }
 
-    private void reconnectLocked(AttachmentView expected, Attachment current, Disposition initialization) {
+    /** The backend part of a reconnect (outside the monitor; the traffic lock is held). */
+    private void reconnectConnection(AttachmentView expected, Attachment current, Disposition initialization) {
+        ReaderConnection connection;
         synchronized (monitor) {
             if (requireAttachment(expected) != current) {
                 throw notAttached();
             }
-            current.epoch++;
-            if (current.locked) {
-                current.locked = false; // the reconnect ends the transaction
-                if (current.borrowed()) {
-                    current.handle.release(this);
-                }
+            connection = current.connection;
+        }
+        if (connection == null) {
+            install(current, null, connectKnownReader(backend, current.readerName, current.shareMode,
+                    current.protocols), false);
+            return;
+        }
+        try {
+            connection.reconnect(current.shareMode, current.protocols, initialization);
+        } catch (SCardException e) {
+            if (current.borrowed() || e.code() != HResult.SCARD_W_REMOVED_CARD) {
+                throw e;
             }
-            ReaderConnection connection = current.connection;
-            if (connection == null) {
-                current.connection = connectKnownReader(backend, current.readerName, current.shareMode,
-                        current.protocols);
+            // The card this connection knew is gone; reach the card that is in the reader now. Interfaces
+            // created for the old card must not talk to the new one: a new insertion ends their view.
+            connection.disconnect(Disposition.LEAVE);
+            install(current, connection, null, true);
+            install(current, null, connectKnownReader(backend, current.readerName, current.shareMode,
+                    current.protocols), false);
+        }
+    }
+
+    /**
+     * Replaces the connection of {@code current} (which was {@code old}) with {@code replacement}, starting a new card
+     * insertion when {@code newInsertion}; disconnects {@code replacement} instead when the manager detached
+     * meanwhile.
+     */
+    private void install(Attachment current, ReaderConnection old, ReaderConnection replacement,
+            boolean newInsertion) {
+        synchronized (monitor) {
+            if (attachment == current && current.connection == old) {
+                current.connection = replacement;
+                if (newInsertion) {
+                    current.insertion++;
+                    current.view = null;
+                }
                 return;
             }
-            try {
-                connection.reconnect(current.shareMode, current.protocols, initialization);
-            } catch (SCardException e) {
-                if (current.borrowed() || e.code() != HResult.SCARD_W_REMOVED_CARD) {
-                    throw e;
-                }
-                // The card this connection knew is gone; reach the card that is in the reader now. Interfaces
-                // created for the old card must not talk to the new one: a new insertion ends their view.
-                connection.disconnect(Disposition.LEAVE);
-                current.insertion++;
-                current.view = null;
-                current.connection = null;
-                current.connection = connectKnownReader(backend, current.readerName, current.shareMode,
-                        current.protocols);
-            }
         }
+        if (replacement != null && !current.borrowed()) {
+            replacement.disconnect(Disposition.LEAVE);
+        }
+        throw notAttached();
     }
 
     @Override
@@ -324,38 +408,62 @@ public class CardManager implements ISCardManage {
         lockWithin(expected, nanos);
     }
 
+    /**
+     * Takes the lock within {@code timeoutNanos} (negative: within the backend's call timeout). Waits for another
+     * thread of this manager that is taking, ending or reconnecting away the lock, then begins the transaction
+     * outside the monitor and the traffic lock (the holder is another manager or connection).
+     */
     private void lockWithin(AttachmentView expected, long timeoutNanos) {
+        long wait = timeoutNanos < 0 ? callTimeoutNanos() : timeoutNanos;
+        long deadline = System.nanoTime() + wait;
         Attachment current;
         ReaderConnection connection;
         int epoch;
         synchronized (monitor) {
             current = requireAttachment(expected);
-            connection = requireCard(current);
-            if (current.locked) {
-                return;
+            while (true) {
+                connection = requireCard(current);
+                if (current.lockState == LockState.HELD) {
+                    return;
+                }
+                if (current.lockState == LockState.FREE && current.reconnecting == 0) {
+                    break;
+                }
+                awaitChange(current, deadline, wait);
+                if (requireAttachment(expected) != current) {
+                    throw notAttached();
+                }
             }
+            current.lockState = LockState.ACQUIRING;
             epoch = current.epoch;
         }
-        // Wait outside the monitor and the traffic lock: the holder is another manager or connection.
-        long deadline = System.nanoTime() + timeoutNanos;
-        if (current.borrowed() && !current.handle.acquire(this, timeoutNanos)) {
-            throw lockTimedOut(current, timeoutNanos);
-        }
+        boolean handleHeld = false;
         boolean begun = false;
+        LockState outcome = LockState.ACQUIRING;
         try {
-            begun = connection.beginTransaction(timeoutNanos < 0 ? -1L : Math.max(0L, deadline - System.nanoTime()));
+            if (current.borrowed()) {
+                handleHeld = current.handle.acquire(this, remaining(deadline));
+                if (!handleHeld) {
+                    throw lockTimedOut(current, wait);
+                }
+            }
+            begun = connection.beginTransaction(remaining(deadline));
             if (!begun) {
-                throw lockTimedOut(current, timeoutNanos);
+                throw lockTimedOut(current, wait);
             }
             synchronized (monitor) {
                 if (attachment == current && current.connection == connection && current.epoch == epoch) {
-                    current.locked = true;
+                    // Held from here: set under the same monitor hold as the check, so that no reconnect or
+                    // detach can come between.
+                    current.lockState = LockState.HELD;
+                    monitor.notifyAll();
+                    outcome = LockState.HELD;
                     return;
                 }
             }
             throw new SCardException(HResult.SCARD_E_INVALID_HANDLE,
                     "the manager was detached or reconnected while waiting for the lock; lock again");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (begun) {
                 try {
                     connection.endTransaction(Disposition.LEAVE);
@@ -363,11 +471,62 @@ public class CardManager implements ISCardManage {
                     // Already ended with the connection or by the reconnect.
                 }
             }
-            if (current.borrowed()) {
+            if (handleHeld) {
                 current.handle.release(this);
             }
             throw e;
+        } finally {
+            if (outcome != LockState.HELD) {
+                settle(current, LockState.FREE);
+            }
         }
+    }
+
+    /**
+     * Waits (monitor held) until the lock state of {@code current} may have changed, failing like an expired
+     * lock at {@code deadline}.
+     */
+    private void awaitChange(Attachment current, long deadline, long wait) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw new SCardException(HResult.E_FAIL, "another thread of this manager is still taking, ending or"
+                    + " reconnecting away the lock on '" + current.readerName + "'; gave up after "
+                    + Duration.ofNanos(wait));
+        }
+        try {
+            TimeUnit.NANOSECONDS.timedWait(monitor, remaining);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SCardException(HResult.SCARD_E_CANCELLED,
+                    "interrupted while waiting for the lock on '" + current.readerName + "'");
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0L, deadline - System.nanoTime());
+    }
+
+    private long callTimeoutNanos() {
+        try {
+            return backend.callTimeout().toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Takes the traffic lock, waiting at most the backend's call timeout for this manager's other traffic. */
+    private void lockTraffic() {
+        try {
+            if (traffic.tryLock(callTimeoutNanos(), TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SCardException(HResult.SCARD_E_CANCELLED,
+                    "interrupted while waiting for this manager's other card traffic");
+        }
+        throw new SCardException(HResult.SCARD_E_TIMEOUT, "another call of this manager has been talking to the"
+                + " card for longer than the call timeout (" + backend.callTimeout() + ")");
     }
 
     private static SCardException lockTimedOut(Attachment current, long timeoutNanos) {
@@ -387,13 +546,21 @@ public class CardManager implements ISCardManage {
 
     private void unlock(AttachmentView expected, Disposition disposition) {
         Arguments.require(disposition, "disposition");
+        Attachment current;
+        ReaderConnection connection;
         synchronized (monitor) {
-            Attachment current = requireAttachment(expected);
-            if (!current.locked) {
+            current = requireAttachment(expected);
+            if (current.lockState != LockState.HELD) {
                 throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
                         "this manager holds no lock on '" + current.readerName + "'");
             }
-            endLock(current, disposition);
+            current.lockState = LockState.RELEASING;
+            connection = current.connection;
+        }
+        try {
+            endTransaction(current, connection, disposition);
+        } finally {
+            settle(current, LockState.FREE);
         }
     }
 
@@ -403,15 +570,18 @@ public class CardManager implements ISCardManage {
     }
 
     private CardStatus status(AttachmentView expected) {
+        Attachment current;
+        ReaderConnection connection;
         synchronized (monitor) {
-            Attachment current = requireAttachment(expected);
-            if (current.connection != null) {
-                return current.connection.status();
-            }
-            ReaderInfo reader = backend.readerInfo(current.readerName);
-            CardState state = reader.cardPresent() ? CardState.PRESENT : CardState.ABSENT;
-            return new CardStatus(state, Protocol.UNDEFINED, current.readerName, reader.atr());
+            current = requireAttachment(expected);
+            connection = current.connection;
         }
+        if (connection != null) {
+            return connection.status();
+        }
+        ReaderInfo reader = backend.readerInfo(current.readerName);
+        CardState state = reader.cardPresent() ? CardState.PRESENT : CardState.ABSENT;
+        return new CardStatus(state, Protocol.UNDEFINED, current.readerName, reader.atr());
     }
 
     @Override
@@ -425,12 +595,13 @@ public class CardManager implements ISCardManage {
     }
 
     private byte[] transmit(AttachmentView expected, byte[] commandApdu) {
-        traffic.lock();
+        lockTraffic();
         try {
             Attachment current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
             if (current.borrowed()) {
-                return current.handle.exchange(this, () -> ApduExchange.exchange(connection, commandApdu));
+                return current.handle.exchange(this, callTimeoutNanos(),
+                        () -> ApduExchange.exchange(connection, commandApdu));
             }
             return ApduExchange.exchange(connection, commandApdu);
         } finally {
@@ -506,16 +677,17 @@ public class CardManager implements ISCardManage {
         Attachment current;
         AttachmentView view;
         CardStatus card;
+        ReaderConnection connection;
         synchronized (monitor) {
             current = requireAttachment(expected);
-            ReaderConnection connection = requireCard(current);
-            card = connection.status();
+            connection = requireCard(current);
             view = current.view;
             if (view == null) {
                 view = new AttachmentView(this, current, current.insertion);
                 current.view = view;
             }
         }
+        card = connection.status();
         if (card.state() == CardState.ABSENT) {
             throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the card in '" + current.readerName
                     + "' was removed; insert one and reconnect before creating " + request.describe());
@@ -566,16 +738,18 @@ public class CardManager implements ISCardManage {
      * @param reason why, for the error message (e.g. {@code "the simulator backend stopped"})
      */
     public void dispose(String reason) {
+        Attachment current;
         synchronized (monitor) {
             disposedReason = reason;
-            Attachment current = attachment;
+            current = attachment;
             attachment = null;
-            if (current != null) {
-                try {
-                    release(current);
-                } catch (RuntimeException e) {
-                    // Released as far as the backend lets us; nothing else holds on to it.
-                }
+            monitor.notifyAll();
+        }
+        if (current != null) {
+            try {
+                release(current);
+            } catch (RuntimeException e) {
+                // Released as far as the backend lets us; nothing else holds on to it.
             }
         }
     }
@@ -666,7 +840,7 @@ public class CardManager implements ISCardManage {
          */
         @Override
         public boolean getAsBoolean() {
-            return isAttached() && attachment.locked;
+            return isAttached() && attachment.lockState == LockState.HELD;
         }
 
         static SCardException ended() {

@@ -85,11 +85,17 @@ public final class HandleTable {
         /**
          * Runs {@code work} (card traffic of {@code manager} over this handle) once no other manager holds the lock;
          * the traffic of managers sharing the handle goes one exchange at a time.
+         *
+         * @param timeoutNanos the longest wait for another manager's lock
+         * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when another manager held the lock that long
          */
-        <T> T exchange(Object manager, Supplier<T> work) {
+        <T> T exchange(Object manager, long timeoutNanos, Supplier<T> work) {
             lock.lock();
             try {
-                awaitOwnerIn(manager, -1L);
+                if (!awaitOwnerIn(manager, timeoutNanos)) {
+                    throw new SCardException(HResult.SCARD_E_TIMEOUT, "another manager held the lock on '"
+                            + connection.readerName() + "' for longer than the call timeout");
+                }
                 return work.get();
             } finally {
                 lock.unlock();

@@ -28,6 +28,19 @@ class ApduExchangeTest {
     }
 
     @Test
+    void theCommandAndItsGetResponsesGoOutInOneAtomicExchange() {
+        backend.card = command -> switch (HEX.formatHex(command)) {
+            case "00B0000000" -> HEX.parseHex("6102");
+            case "00C0000002" -> HEX.parseHex("AABB9000");
+            default -> HEX.parseHex("6F00");
+        };
+        assertThat(HEX.formatHex(ApduExchange.exchange(connection, HEX.parseHex("00B0000000"))))
+                .isEqualTo("AABB9000");
+        assertThat(connection.atomicTransmits).isEqualTo(2); // both inside ReaderConnection.exchangeAtomically
+        assertThat(connection.atomicDepth).isZero();
+    }
+
+    @Test
     void collectsEveryGetResponseAfter61xxWithTheDerivedClassByte() {
         backend.card = command -> switch (HEX.formatHex(command)) {
             case "1CA4040002A000" -> HEX.parseHex("6104");

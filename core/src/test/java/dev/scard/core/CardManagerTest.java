@@ -302,4 +302,98 @@ class CardManagerTest {
         assertThat(handles.size()).isZero();
         assertThat(backend.connections).allMatch(c -> c.closed);
     }
+
+    @Test
+    void detachAndStatusAnswerAtOnceWhileATransmitOfTheSameManagerIsStuck() throws Exception {
+        manager.attachByIfd("R");
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        backend.card = command -> {
+            stuck.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS); // a card that does not answer (and ignores the disconnect)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new byte[] {(byte) 0x90, 0};
+        };
+        CompletableFuture<byte[]> transmit = CompletableFuture.supplyAsync(() -> manager.transmit(SELECT));
+        assertThat(stuck.await(5, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertThat(CompletableFuture.supplyAsync(manager::status).get(2, TimeUnit.SECONDS).readerName())
+                    .isEqualTo("R");
+            CompletableFuture.runAsync(manager::detach).get(2, TimeUnit.SECONDS);
+            assertThat(manager.isAttached()).isFalse();
+            assertThat(backend.connections.get(0).calls).containsExactly("disconnect LEAVE");
+            manager.attachByIfd("R"); // the manager is usable again at once
+            assertThat(manager.status().readerName()).isEqualTo("R");
+        } finally {
+            release.countDown();
+        }
+        transmit.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aTransmitWaitingForTheSameManagersStuckTrafficGivesUpAfterTheCallTimeout() throws Exception {
+        backend.callTimeout = Duration.ofMillis(200);
+        manager.attachByIfd("R");
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        backend.card = command -> {
+            stuck.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new byte[] {(byte) 0x90, 0};
+        };
+        CompletableFuture<byte[]> first = CompletableFuture.supplyAsync(() -> manager.transmit(SELECT));
+        assertThat(stuck.await(5, TimeUnit.SECONDS)).isTrue();
+        try {
+            assertFails(() -> manager.transmit(SELECT), HResult.SCARD_E_TIMEOUT, "longer than the call timeout");
+            assertFails(manager::reconnect, HResult.SCARD_E_TIMEOUT, "longer than the call timeout");
+        } finally {
+            release.countDown();
+        }
+        assertThat(first.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
+    }
+
+    @Test
+    void aLockWithoutATimeoutGivesUpAfterTheCallTimeout() {
+        backend.callTimeout = Duration.ofMillis(50);
+        backend.lockedElsewhere = true;
+        manager.attachByIfd("R");
+        assertFails(manager::lock, HResult.E_FAIL, "gave up after PT0.05S");
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+    }
+
+    @Test
+    void concurrentLocksOfOneManagerBeginOneTransactionAndOneUnlockEndsIt() throws Exception {
+        manager.attachByIfd("R");
+        FakeBackend.FakeConnection connection = backend.connections.get(0);
+        CountDownLatch inBegin = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        connection.beforeBegin = () -> {
+            inBegin.countDown();
+            try {
+                proceed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        CompletableFuture<Void> first = CompletableFuture.runAsync(manager::lock);
+        assertThat(inBegin.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> second = CompletableFuture.runAsync(manager::lock); // waits for the first's outcome
+        // An unlock while the lock is being taken finds none: it must not end the transaction being begun.
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        proceed.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        second.get(5, TimeUnit.SECONDS);
+        assertThat(connection.calls).containsExactly("begin");
+        manager.unlock();
+        assertThat(connection.calls).containsExactly("begin", "end LEAVE");
+        assertThat(connection.inTransaction).isFalse();
+        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+    }
 }

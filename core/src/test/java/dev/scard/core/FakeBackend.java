@@ -1,5 +1,6 @@
 package dev.scard.core;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -29,9 +30,17 @@ final class FakeBackend implements Backend {
     /** Runs after a connection was closed (lets a test wake a waiting card). */
     volatile Runnable onDisconnect = () -> { };
 
+    /** What {@link #callTimeout()} answers. */
+    volatile Duration callTimeout = Backend.DEFAULT_CALL_TIMEOUT;
+
     @Override
     public String name() {
         return "fake";
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return callTimeout;
     }
 
     @Override
@@ -72,6 +81,9 @@ final class FakeBackend implements Backend {
         volatile Runnable beforeBegin = () -> { };
         boolean removed;
         volatile boolean inTransaction;
+        /** How many {@link #exchangeAtomically} calls run now, and how many transmits ran inside one. */
+        volatile int atomicDepth;
+        volatile int atomicTransmits;
 
         FakeConnection(ShareMode shareMode) {
             this.shareMode = shareMode;
@@ -108,8 +120,21 @@ final class FakeBackend implements Backend {
         @Override
         public byte[] transmit(byte[] commandApdu) {
             check();
+            if (atomicDepth > 0) {
+                atomicTransmits++;
+            }
             sent.add(commandApdu.clone());
             return card.apply(commandApdu);
+        }
+
+        @Override
+        public <T> T exchangeAtomically(java.util.function.Supplier<T> exchange) {
+            atomicDepth++;
+            try {
+                return exchange.get();
+            } finally {
+                atomicDepth--;
+            }
         }
 
         @Override
