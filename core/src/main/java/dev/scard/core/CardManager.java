@@ -232,7 +232,9 @@ public class CardManager implements ISCardManage {
     /**
      * Ends what an ended attachment holds (called outside the monitor, once the attachment is no longer current):
      * its lock, and its connection unless borrowed. A lock being begun meanwhile is ended by the thread beginning
-     * it, which finds the attachment gone. Never throws.
+     * it, which finds the attachment gone. While a call of this manager still talks to the card (it may be stuck),
+     * an own connection is only disconnected, which ends its transaction too and never waits for the card. Never
+     * throws.
      */
     private void release(Attachment current) {
         boolean held;
@@ -246,7 +248,9 @@ public class CardManager implements ISCardManage {
         }
         try {
             if (held && connection != null) {
-                endTransaction(current, connection, Disposition.LEAVE);
+                if (current.borrowed() || !traffic.isLocked()) {
+                    endTransaction(current, connection, Disposition.LEAVE);
+                }
             }
         } catch (SCardException e) {
             // The card is gone or was reset: there is no transaction left to end.
