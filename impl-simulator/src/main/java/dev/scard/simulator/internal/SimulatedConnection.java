@@ -1,6 +1,7 @@
 package dev.scard.simulator.internal;
 
 import java.util.Set;
+import java.util.function.Supplier;
 
 import dev.scard.api.CardStatus;
 import dev.scard.api.Disposition;
@@ -76,6 +77,21 @@ final class SimulatedConnection implements ReaderConnection {
             throw new SCardException(HResult.E_INVALIDARG, "command APDU must not be null");
         }
         return reader.transmit(this, commandApdu);
+    }
+
+    /**
+     * {@inheritDoc} The reader's card lock is held across the whole exchange (the transmits in it take it again), so
+     * neither another connection's command nor vpcd's reaches the card in between, and no other connection's
+     * transaction begins; the exchange starts once no other connection holds the transaction, waiting at most the
+     * call timeout.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when the card stayed busy or another connection held
+     *         the transaction for longer than the call timeout; as {@link #transmit} for the exchange's commands
+     */
+    @Override
+    public <T> T exchangeAtomically(Supplier<T> exchange) {
+        Arguments.require(exchange, "exchange");
+        return reader.exchangeAtomically(this, exchange);
     }
 
     /**
