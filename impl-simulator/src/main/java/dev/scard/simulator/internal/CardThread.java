@@ -64,9 +64,13 @@ final class CardThread {
     synchronized void retire() {
         retired = true;
         if (worker != null) {
-            worker.executor.shutdown();
-            worker = null;
+            worker.executor.shutdown(); // kept, so that abandonAll still reaches what runs on it
         }
+    }
+
+    /** Whether nothing runs or waits on this card thread any more after {@link #retire}. */
+    synchronized boolean retiredAndIdle() {
+        return retired && (worker == null || worker.outstanding.isEmpty());
     }
 
     /**
@@ -143,10 +147,10 @@ final class CardThread {
         }
 
         void abandon() {
-            executor.shutdownNow();
             for (Call<?> call : outstanding) {
-                call.cancel(true);
+                call.cancel(true); // first, so that an answer the interrupt brings about is not taken
             }
+            executor.shutdownNow();
         }
     }
 }

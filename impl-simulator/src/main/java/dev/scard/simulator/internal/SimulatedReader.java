@@ -71,6 +71,9 @@ final class SimulatedReader {
 
     private static final System.Logger LOG = System.getLogger(SimulatedReader.class.getName());
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
+    /** How often a thread waiting for the card lock looks whether its connection or the reader went away. */
+    private static final long LOCK_CHECK_MILLIS = 50;
+    private static final long LOCK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(LOCK_CHECK_MILLIS);
 
     private final String name;
     private final String backendName;
@@ -164,6 +167,11 @@ final class SimulatedReader {
         } finally {
             stateLock.unlock();
         }
+    }
+
+    /** The connection holding the card's transaction, or null (for tests: read without locking). */
+    SimulatedConnection transactionOwner() {
+        return transactionOwner;
     }
 
     /** How many threads wait for this reader's state to change (for tests). */
@@ -432,7 +440,7 @@ final class SimulatedReader {
         long deadline = 0;
         for (;;) {
             if (!cardLock.tryLock()) {
-                deadline = lockCard(deadline);
+                deadline = lockCard(deadline, connection);
             }
             try {
                 CardSession current = session;
@@ -459,7 +467,7 @@ final class SimulatedReader {
         long deadline = 0;
         for (;;) {
             if (!cardLock.tryLock()) {
-                deadline = lockCard(deadline);
+                deadline = lockCard(deadline, connection);
             }
             try {
                 SimulatedConnection owner = transactionOwner;
@@ -559,19 +567,37 @@ final class SimulatedReader {
         }
     }
 
+    /** {@link #lockCard(long, SimulatedConnection)} for a wait on no connection's behalf. */
+    private long lockCard(long deadline) {
+        return lockCard(deadline, null);
+    }
+
     /**
      * Takes the card lock, waiting at most until {@code deadline} ({@link System#nanoTime()}; 0: the call timeout
-     * from now).
+     * from now). While it waits, it notices within {@value #LOCK_CHECK_MILLIS} ms when {@code waiter} (may be null)
+     * was closed or the reader stopped, and fails then.
      *
      * @return the deadline
      * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when the lock stayed taken;
-     *         {@link HResult#SCARD_E_CANCELLED} when interrupted
+     *         {@link HResult#SCARD_E_CANCELLED} when interrupted; {@link HResult#SCARD_E_INVALID_HANDLE},
+     *         {@link HResult#SCARD_E_SERVICE_STOPPED}
      */
-    private long lockCard(long deadline) {
+    private long lockCard(long deadline, SimulatedConnection waiter) {
         long end = deadline != 0 ? deadline : System.nanoTime() + callTimeoutNanos.getAsLong();
         try {
-            if (cardLock.tryLock(end - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                return end;
+            for (;;) {
+                long remaining = end - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                if (cardLock.tryLock(Math.min(remaining, LOCK_CHECK_NANOS), TimeUnit.NANOSECONDS)) {
+                    return end;
+                }
+                if (waiter != null) {
+                    requireOpen(waiter);
+                } else {
+                    requireRunning();
+                }
             }
         } catch (InterruptedException e) {
             throw cancelled();
@@ -645,7 +671,7 @@ final class SimulatedReader {
         for (;;) {
             deadline = awaitNoForeignTransaction(connection, deadline);
             if (resets) {
-                deadline = lockCard(deadline);
+                deadline = lockCard(deadline, connection);
             }
             try {
                 CardSession reset = null;
@@ -722,7 +748,7 @@ final class SimulatedReader {
         long deadline = timeoutNanos < 0 ? lockDeadline : start + timeoutNanos;
         for (;;) {
             if (!cardLock.tryLock()) {
-                lockCard(lockDeadline);
+                lockCard(lockDeadline, connection);
             }
             try {
                 stateLock.lock();
@@ -1033,9 +1059,9 @@ final class SimulatedReader {
     private void removeLocked() {
         CardThread thread = session.thread;
         if (thread != null) {
-            thread.retire(); // a command running on it still gets its answer
-            cardThreads.remove(thread);
+            thread.retire(); // a command running on it still gets its answer; stop() still abandons it
         }
+        cardThreads.removeIf(CardThread::retiredAndIdle);
         rememberedCard = session.card;
         session = CardSession.empty(++insertions);
         transactionOwner = null;
