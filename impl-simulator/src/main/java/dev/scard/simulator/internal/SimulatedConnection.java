@@ -146,7 +146,9 @@ final class SimulatedConnection implements ReaderConnection {
 
     /**
      * {@inheritDoc} {@link Disposition#EJECT} removes the card from the simulated reader; every connection, this one
-     * included, then sees {@link HResult#SCARD_W_REMOVED_CARD}.
+     * included, then sees {@link HResult#SCARD_W_REMOVED_CARD}. The transaction ends at once also when a plugged-in
+     * card model is busy or mute: a {@code RESET}/{@code UNPOWER} then reaches the model on its card thread after
+     * what is queued there.
      */
     @Override
     public void endTransaction(Disposition disposition) {

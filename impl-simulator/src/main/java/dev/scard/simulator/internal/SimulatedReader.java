@@ -53,8 +53,8 @@ import dev.scard.simulator.internal.card.CardProfile;
  * caller's thread; every other model runs on the card's {@link CardThread}: a model that does not answer within the
  * call timeout makes the command fail with {@code SCARD_E_TIMEOUT}, its thread is abandoned and the card counts as
  * mute ({@link CardSession#mute}): later commands fail at once with {@code SCARD_E_TIMEOUT} until the card is reset
- * or removed. {@link #disconnect} does not wait for a card that is busy or mute, and {@link #remove} and
- * {@link #stop} never wait for the card.
+ * or removed. A reset, an end of transaction and {@link #disconnect} do not wait for a plugged-in model that is busy
+ * or mute (its reset is queued on its card thread), and {@link #remove} and {@link #stop} never wait for the card.
  *
  * <p><b>Sessions.</b> Every insertion, removal and reset makes a new {@link CardSession}. A connection whose
  * session is not the reader's sees {@link HResult#SCARD_W_REMOVED_CARD} (another insertion) or
@@ -370,7 +370,7 @@ final class SimulatedReader {
 
     /** Resets the card, as another application would: every connection sees it. */
     void reset() {
-        changeState(true, true, () -> {
+        changeState(true, () -> {
             requireRunning();
             requireCardForControl();
             return resetLocked(null);
@@ -791,7 +791,7 @@ final class SimulatedReader {
 
     /** SCardEndTransaction: ends this connection's transaction, treating the card as {@code disposition} says. */
     void endTransaction(SimulatedConnection connection, Disposition disposition) {
-        changeState(resets(disposition), true, () -> {
+        changeState(resets(disposition), () -> {
             requireUsable(connection);
             if (transactionOwner != connection) {
                 throw new SCardException(HResult.SCARD_E_NOT_TRANSACTED,
@@ -816,7 +816,7 @@ final class SimulatedReader {
      * thread's command runs) or mute: its reset then runs on its card thread after what is queued there.
      */
     void disconnect(SimulatedConnection connection, Disposition disposition) {
-        changeState(resets(disposition), false, () -> {
+        changeState(resets(disposition), () -> {
             if (connection.closed) {
                 return null;
             }
@@ -852,28 +852,26 @@ final class SimulatedReader {
     /**
      * Runs a change of the reader's state that may reset the card: with the card lock held when it may (no command
      * runs on the card meanwhile), {@code change} runs under the state lock, and the session it returns (null: no
-     * reset) is powered up afterwards, outside the state lock, as the model's code must be. With
-     * {@code waitForCard} false (disconnect), a plugged-in model that is busy or mute is not waited for: the change
-     * is made without the card lock and the model's reset is queued on its card thread.
+     * reset) is powered up afterwards, outside the state lock, as the model's code must be. A plugged-in model that
+     * is busy (another thread's command runs) or mute is not waited for: the change is made without the card lock
+     * and the model's reset is queued on its card thread, after what runs there. So the change itself (a transaction
+     * ended, a connection closed, the new session every connection sees) never waits for such a model.
      */
-    private void changeState(boolean mayReset, boolean waitForCard, Supplier<CardSession> change) {
+    private void changeState(boolean mayReset, Supplier<CardSession> change) {
         boolean locked = false;
         if (mayReset) {
             CardSession before = session;
             if (cardLock.tryLock()) {
                 locked = true;
-            } else if (waitForCard) {
-                lockCard(0);
-                locked = true;
             } else if (before.thread == null) {
                 try {
                     lockCard(0); // a built-in model answers promptly
                     locked = true;
-                } catch (SCardException e) { // a disconnect does not throw: the reset is tried again afterwards
+                } catch (SCardException e) { // the change goes on: the reset is tried again afterwards
                     LOG.log(Level.DEBUG, e.getMessage());
                 }
             }
-            if (locked && !waitForCard && before.mute) {
+            if (locked && before.mute) {
                 cardLock.unlock();
                 locked = false;
             }

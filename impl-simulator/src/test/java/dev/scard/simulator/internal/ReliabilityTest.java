@@ -349,6 +349,8 @@ class ReliabilityTest {
             assertThat(inBackground(() -> transmitHex(elsewhere, SELECT_MF)).get(BOUND_SECONDS, TimeUnit.SECONDS))
                     .isEqualTo("9000");
             inBackground(() -> {
+                backend.reset(R0);
+                other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
                 other.disconnect(Disposition.RESET);
                 stuckConnection.disconnect(Disposition.LEAVE);
                 return null;
