@@ -30,7 +30,8 @@ import dev.scard.core.Arguments;
  * {@link SimulatedConnection} for the PC/SC decisions.
  *
  * <p>Once {@link #stop() stopped}, every connection is closed (waiting threads wake and fail with
- * {@link HResult#SCARD_E_INVALID_HANDLE}), every {@link #serve served} reader's vpcd connection is closed and its
+ * {@link HResult#SCARD_E_INVALID_HANDLE}, a command waiting for a plugged-in model's answer with
+ * {@link HResult#SCARD_E_SERVICE_STOPPED}), every {@link #serve served} reader's vpcd connection is closed and its
  * thread ended, and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED}; the cards stay as they were.
  * Stopping never waits for a card model: a plugged-in model still running is abandoned with its card thread.
  *
