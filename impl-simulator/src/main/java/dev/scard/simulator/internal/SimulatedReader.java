@@ -42,10 +42,9 @@ import dev.scard.simulator.internal.card.CardProfile;
  *
  * <p><b>Atomic exchanges and transactions.</b> {@link #exchangeAtomically} holds the card lock across a whole
  * exchange (its transmits take it again, reentrantly), so no other connection's command, no vpcd command and no
- * transaction of another connection can come in between. The transaction owner changes only under the card lock
- * ({@link #beginTransaction}) or with the card's session ({@link #resetLocked}, {@link #removeLocked}, which end it):
- * a command that found no foreign transaction when it took the card lock runs before any other connection's
- * transaction begins.
+ * transaction of another connection can come in between. A transaction begins only under the card lock
+ * ({@link #beginTransaction}; ending it, under the state lock, only frees the card): a command that found no foreign
+ * transaction when it took the card lock runs before any other connection's transaction begins.
  *
  * <p><b>Bounded waits.</b> Every wait (for the card lock, for a foreign transaction, for a plugged-in model's
  * answer) is bounded by the backend's call timeout and fails with {@link HResult#SCARD_E_TIMEOUT}. The built-in
@@ -745,7 +744,7 @@ final class SimulatedReader {
     boolean beginTransaction(SimulatedConnection connection, long timeoutNanos) {
         long start = System.nanoTime();
         long lockDeadline = start + callTimeoutNanos.getAsLong();
-        long deadline = timeoutNanos < 0 ? lockDeadline : start + timeoutNanos;
+        long deadline = timeoutNanos < 0 ? lockDeadline : start + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
         for (;;) {
             if (!cardLock.tryLock()) {
                 lockCard(lockDeadline, connection);

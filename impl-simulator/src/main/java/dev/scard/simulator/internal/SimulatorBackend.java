@@ -151,14 +151,20 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
         return Duration.ofNanos(callTimeoutNanos);
     }
 
+    /** The longest call timeout: {@value} ms (about 24.8 days). */
+    static final long MAX_CALL_TIMEOUT_MILLIS = Integer.MAX_VALUE;
+
     /**
      * Sets {@link #callTimeout()}; waits that have begun keep the bound they began with.
      *
-     * @throws IllegalArgumentException for less than a millisecond
+     * @throws IllegalArgumentException for null, less than a millisecond or more than
+     *         {@value #MAX_CALL_TIMEOUT_MILLIS} ms
      */
     public void setCallTimeout(Duration timeout) {
-        if (timeout == null || timeout.toMillis() < 1) {
-            throw new IllegalArgumentException("the call timeout must be at least 1 ms, not " + timeout);
+        if (timeout == null || timeout.compareTo(Duration.ofMillis(1)) < 0
+                || timeout.compareTo(Duration.ofMillis(MAX_CALL_TIMEOUT_MILLIS)) > 0) {
+            throw new IllegalArgumentException("the call timeout must be 1 to " + MAX_CALL_TIMEOUT_MILLIS
+                    + " ms, not " + (timeout == null ? "null" : timeout.toMillis() + " ms"));
         }
         callTimeoutNanos = timeout.toNanos();
     }

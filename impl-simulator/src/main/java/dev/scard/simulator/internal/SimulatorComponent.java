@@ -123,9 +123,10 @@ public final class SimulatorComponent implements SimulatorControl {
 
     private synchronized void configure(SimulatorConfig config) {
         long callTimeoutMillis = config.callTimeoutMillis();
-        if (callTimeoutMillis < 1) {
-            LOG.log(Level.ERROR, PID + ": callTimeoutMillis: must be at least 1, not " + callTimeoutMillis
-                    + "; the call timeout stays " + backend.callTimeout().toMillis() + " ms");
+        if (callTimeoutMillis < 1 || callTimeoutMillis > SimulatorBackend.MAX_CALL_TIMEOUT_MILLIS) {
+            LOG.log(Level.ERROR, PID + ": callTimeoutMillis: must be 1 to " + SimulatorBackend.MAX_CALL_TIMEOUT_MILLIS
+                    + ", not " + callTimeoutMillis + "; the call timeout stays " + backend.callTimeout().toMillis()
+                    + " ms");
         } else {
             backend.setCallTimeout(Duration.ofMillis(callTimeoutMillis));
         }

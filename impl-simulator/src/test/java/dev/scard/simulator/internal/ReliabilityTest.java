@@ -439,11 +439,17 @@ class ReliabilityTest {
                         0L));
                 assertThat(component.backend().callTimeout()).as("0 is refused (logged)")
                         .isEqualTo(Duration.ofMillis(1500));
+                component.modified(SimulatorComponentsTest.config(new String[] {R0}, new String[0], new String[0],
+                        Long.MAX_VALUE));
+                assertThat(component.backend().callTimeout()).as("too long is refused (logged)")
+                        .isEqualTo(Duration.ofMillis(1500));
             } finally {
                 component.deactivate();
             }
             assertThatThrownBy(() -> backend.setCallTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("at least 1 ms");
+                    .hasMessage("the call timeout must be 1 to 2147483647 ms, not 0 ms");
+            assertThatThrownBy(() -> backend.setCallTimeout(Duration.ofDays(30)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 2592000000 ms");
             assertThat(backend.callTimeout()).isEqualTo(Duration.ofMinutes(2));
         }
     }
