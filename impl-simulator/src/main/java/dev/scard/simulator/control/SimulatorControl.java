@@ -62,7 +62,9 @@ public interface SimulatorControl {
      * Inserts a card model into a reader, replacing the reader's remembered card. Fails with {@code E_FAIL}
      * when the reader already holds a card, and with {@code E_INVALIDARG} for a null card, a model that is in
      * another reader, or one that throws on power-up or reports an ATR of other than 2 to 33 bytes or a protocol
-     * other than T0 or T1 (the reader then stays empty).
+     * other than T0 or T1 (the reader then stays empty), and with {@code SCARD_E_TIMEOUT} when it does not power up
+     * within the simulator's call timeout. A model other than the simulator's built-in ones runs on the reader's card
+     * thread (see {@link SimulatedCard}).
      */
     void insert(String readerName, SimulatedCard card);
 

@@ -24,31 +24,42 @@ final class CardSession {
     /** The protocol the card speaks; {@link Protocol#UNDEFINED} without a card. */
     final Protocol protocol;
     /**
+     * The thread a plugged-in model runs on (shared by the sessions of one insertion); null for the built-in models,
+     * which run on the caller's thread, and without a card.
+     */
+    final CardThread thread;
+    /**
+     * Whether a call to the card overran the call timeout in this session: commands then fail at once until the card
+     * is reset (a new session) or removed.
+     */
+    volatile boolean mute;
+    /**
      * Whether the card has processed a command in this session. Read and written under the reader's card lock
      * only: a reset asked by vpcd is skipped while it is false (it would change nothing).
      */
     boolean used;
 
-    private CardSession(long insertion, SimulatedCard card, byte[] atr, Protocol protocol) {
+    private CardSession(long insertion, SimulatedCard card, byte[] atr, Protocol protocol, CardThread thread) {
         this.insertion = insertion;
         this.card = card;
         this.atr = atr;
         this.protocol = protocol;
+        this.thread = thread;
     }
 
     /** The session of an empty reader. */
     static CardSession empty(long insertion) {
-        return new CardSession(insertion, null, NO_ATR, Protocol.UNDEFINED);
+        return new CardSession(insertion, null, NO_ATR, Protocol.UNDEFINED, null);
     }
 
-    /** The first session of a card just inserted. */
-    static CardSession inserted(long insertion, SimulatedCard card, byte[] atr, Protocol protocol) {
-        return new CardSession(insertion, card, atr, protocol);
+    /** The first session of a card just inserted; {@code thread} as {@link #thread}. */
+    static CardSession inserted(long insertion, SimulatedCard card, byte[] atr, Protocol protocol, CardThread thread) {
+        return new CardSession(insertion, card, atr, protocol, thread);
     }
 
     /** The session that follows a reset of this session's card: the same card, a new identity. */
     CardSession afterReset() {
-        return new CardSession(insertion, card, atr, protocol);
+        return new CardSession(insertion, card, atr, protocol, thread);
     }
 
     /** Whether a card is in. */

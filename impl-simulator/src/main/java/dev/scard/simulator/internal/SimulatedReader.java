@@ -5,9 +5,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import dev.scard.api.CardState;
@@ -34,6 +40,21 @@ import dev.scard.simulator.internal.card.CardProfile;
  * can unblock a waiter (transaction ended, card removed or reset, connection closed, backend stopped) signals
  * {@link #changed}.
  *
+ * <p><b>Atomic exchanges and transactions.</b> {@link #exchangeAtomically} holds the card lock across a whole
+ * exchange (its transmits take it again, reentrantly), so no other connection's command, no vpcd command and no
+ * transaction of another connection can come in between. A transaction begins only under the card lock
+ * ({@link #beginTransaction}; ending it, under the state lock, only frees the card): a command that found no foreign
+ * transaction when it took the card lock runs before any other connection's transaction begins.
+ *
+ * <p><b>Bounded waits.</b> Every wait (for the card lock, for a foreign transaction, for a plugged-in model's
+ * answer) is bounded by the backend's call timeout and fails with {@link HResult#SCARD_E_TIMEOUT}. The built-in
+ * models ({@link MinimalIsoCard} and the profile cards without a response delay) answer promptly and run on the
+ * caller's thread; every other model runs on the card's {@link CardThread}: a model that does not answer within the
+ * call timeout makes the command fail with {@code SCARD_E_TIMEOUT}, its thread is abandoned and the card counts as
+ * mute ({@link CardSession#mute}): later commands fail at once with {@code SCARD_E_TIMEOUT} until the card is reset
+ * or removed. A reset, an end of transaction and {@link #disconnect} do not wait for a plugged-in model that is busy
+ * or mute (its reset is queued on its card thread), and {@link #remove} and {@link #stop} never wait for the card.
+ *
  * <p><b>Sessions.</b> Every insertion, removal and reset makes a new {@link CardSession}. A connection whose
  * session is not the reader's sees {@link HResult#SCARD_W_REMOVED_CARD} (another insertion) or
  * {@link HResult#SCARD_W_RESET_CARD} (the same insertion, reset) on every card call until it reconnects; the
@@ -49,10 +70,17 @@ final class SimulatedReader {
 
     private static final System.Logger LOG = System.getLogger(SimulatedReader.class.getName());
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
+    /** How often a thread waiting for the card lock looks whether its connection or the reader went away. */
+    private static final long LOCK_CHECK_MILLIS = 50;
+    private static final long LOCK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(LOCK_CHECK_MILLIS);
 
     private final String name;
     private final String backendName;
     private final EventSink events;
+    /** The backend's call timeout, in nanoseconds, read when a wait begins. */
+    private final LongSupplier callTimeoutNanos;
+    /** The card threads of this reader's plugged-in models (abandoned when the reader stops). */
+    private final List<CardThread> cardThreads = new CopyOnWriteArrayList<>();
 
     /** Serializes calls into the card model; taken before {@link #stateLock} when both are needed. */
     private final ReentrantLock cardLock = new ReentrantLock();
@@ -75,10 +103,11 @@ final class SimulatedReader {
     private SimulatedCard rememberedCard;
     private long insertions;
 
-    SimulatedReader(String name, String backendName, EventSink events) {
+    SimulatedReader(String name, String backendName, EventSink events, LongSupplier callTimeoutNanos) {
         this.name = name;
         this.backendName = backendName;
         this.events = events;
+        this.callTimeoutNanos = callTimeoutNanos;
         this.session = CardSession.empty(insertions);
     }
 
@@ -139,6 +168,11 @@ final class SimulatedReader {
         }
     }
 
+    /** The connection holding the card's transaction, or null (for tests: read without locking). */
+    SimulatedConnection transactionOwner() {
+        return transactionOwner;
+    }
+
     /** How many threads wait for this reader's state to change (for tests). */
     int waitingThreads() {
         stateLock.lock();
@@ -156,7 +190,7 @@ final class SimulatedReader {
      * card of the sample profile ({@link CardProfile#sample()}).
      */
     void insert(SimulatedCard card) {
-        cardLock.lock();
+        lockCard(0);
         try {
             SimulatedCard chosen;
             stateLock.lock();
@@ -180,6 +214,9 @@ final class SimulatedReader {
             try {
                 requireRunning();
                 insertLocked(chosen, powered);
+            } catch (RuntimeException e) {
+                powered.retire();
+                throw e;
             } finally {
                 stateLock.unlock();
             }
@@ -196,7 +233,7 @@ final class SimulatedReader {
      * false the reader is left empty (whether or not it held a card).
      */
     void replace(SimulatedCard card, boolean insert) {
-        cardLock.lock();
+        lockCard(0);
         try {
             stateLock.lock();
             try {
@@ -215,6 +252,11 @@ final class SimulatedReader {
                 if (insert) {
                     insertLocked(card, powered);
                 }
+            } catch (RuntimeException e) {
+                if (powered != null) {
+                    powered.retire();
+                }
+                throw e;
             } finally {
                 stateLock.unlock();
             }
@@ -223,21 +265,74 @@ final class SimulatedReader {
         }
     }
 
-    private record PoweredUp(byte[] atr, Protocol protocol) {
+    /** A model powered up for insertion, with its card thread (null for a built-in model). */
+    private record PoweredUp(byte[] atr, Protocol protocol, CardThread thread) {
+
+        /** The model did not go in after all: its thread ends. */
+        void retire() {
+            if (thread != null) {
+                thread.retire();
+            }
+        }
     }
 
-    /** Powers up a model about to be inserted and checks its ATR and protocol; the card lock is held. */
+    /**
+     * Whether {@code card} is a built-in model, which answers promptly and runs on the caller's thread: every other
+     * model runs on a card thread (see {@link SimulatedCard}).
+     */
+    static boolean runsInline(SimulatedCard card) {
+        return card instanceof MinimalIsoCard || CardProfile.answersPromptly(card);
+    }
+
+    /**
+     * Powers up a model about to be inserted (on a new card thread unless it {@link #runsInline runs inline}) and
+     * checks its ATR and protocol; the card lock is held.
+     */
     private PoweredUp powerUpNew(SimulatedCard chosen) {
-        byte[] atr;
-        Protocol protocol;
-        try {
-            chosen.reset();
-            atr = chosen.atr();
-            protocol = chosen.protocol();
-        } catch (RuntimeException e) {
-            throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
-                    + " failed to power up in reader '" + name + "': " + describe(e));
+        CardThread thread = runsInline(chosen) ? null : new CardThread(name);
+        PoweredUp raw;
+        if (thread == null) {
+            try {
+                raw = readPowerUp(chosen);
+            } catch (RuntimeException e) {
+                throw powerUpFailed(chosen, e);
+            }
+        } else {
+            try {
+                raw = onCardThread(thread, () -> readPowerUp(chosen), null, "power up");
+            } catch (ModelFailure e) {
+                thread.abandonAll();
+                throw powerUpFailed(chosen, e.getCause());
+            } catch (RuntimeException e) {
+                thread.abandonAll();
+                throw e;
+            }
         }
+        try {
+            checkPowerUp(chosen, raw.atr(), raw.protocol());
+        } catch (RuntimeException e) {
+            if (thread != null) {
+                thread.retire();
+            }
+            throw e;
+        }
+        if (thread != null) {
+            cardThreads.add(thread);
+        }
+        return new PoweredUp(raw.atr(), raw.protocol(), thread);
+    }
+
+    private static PoweredUp readPowerUp(SimulatedCard chosen) {
+        chosen.reset();
+        return new PoweredUp(chosen.atr(), chosen.protocol(), null);
+    }
+
+    private SCardException powerUpFailed(SimulatedCard chosen, Throwable failure) {
+        return new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
+                + " failed to power up in reader '" + name + "': " + describe(failure));
+    }
+
+    private void checkPowerUp(SimulatedCard chosen, byte[] atr, Protocol protocol) {
         if (atr == null || atr.length < 2 || atr.length > 33) {
             throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
                     + " returned an ATR of " + (atr == null ? "null" : atr.length + " bytes")
@@ -247,12 +342,12 @@ final class SimulatedReader {
             throw new SCardException(HResult.E_INVALIDARG, "the card model " + chosen.getClass().getName()
                     + " speaks " + protocol + "; a simulated card speaks T0 or T1");
         }
-        return new PoweredUp(atr, protocol);
     }
 
     /** Makes a powered-up model the reader's card; both locks are held, the reader is running and empty. */
     private void insertLocked(SimulatedCard chosen, PoweredUp powered) {
-        session = CardSession.inserted(++insertions, chosen, powered.atr().clone(), powered.protocol());
+        session = CardSession.inserted(++insertions, chosen, powered.atr().clone(), powered.protocol(),
+                powered.thread());
         rememberedCard = chosen;
         changed.signalAll();
         events.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, name, backendName,
@@ -299,6 +394,10 @@ final class SimulatedReader {
             connections.clear();
             exclusiveOwner = null;
             transactionOwner = null;
+            for (CardThread thread : cardThreads) {
+                thread.abandonAll(); // wakes a command waiting for a model, which then frees the card lock
+            }
+            cardThreads.clear();
             changed.signalAll();
             tellWatchers();
             return true;
@@ -331,33 +430,67 @@ final class SimulatedReader {
         }
     }
 
-    /** Sends a command to the card; the fast path takes only the card lock. */
+    /**
+     * Sends a command to the card; the fast path takes only the card lock (reentrantly inside
+     * {@link #exchangeAtomically}). Waits for the card lock and for a foreign transaction, together at most the call
+     * timeout.
+     */
     byte[] transmit(SimulatedConnection connection, byte[] commandApdu) {
+        long deadline = 0;
         for (;;) {
-            cardLock.lock();
+            if (!cardLock.tryLock()) {
+                deadline = lockCard(deadline, connection);
+            }
             try {
                 CardSession current = session;
                 if (connection.session == current && !connection.closed) {
                     SimulatedConnection owner = transactionOwner;
                     if (owner == null || owner == connection) {
                         current.used = true;
-                        return exchange(current.card, commandApdu);
+                        return exchange(current, commandApdu);
                     }
                 }
             } finally {
                 cardLock.unlock();
             }
-            awaitTurn(connection);
+            deadline = awaitTurn(connection, deadline);
         }
     }
 
-    private byte[] exchange(SimulatedCard card, byte[] commandApdu) {
+    /**
+     * Runs one exchange of {@code connection} with the card lock held throughout, once no other connection holds
+     * the transaction: no other connection's command (nor vpcd's) reaches the card meanwhile, and no other
+     * connection's transaction begins. Waits at most the call timeout before the exchange starts.
+     */
+    <T> T exchangeAtomically(SimulatedConnection connection, Supplier<T> exchange) {
+        long deadline = 0;
+        for (;;) {
+            if (!cardLock.tryLock()) {
+                deadline = lockCard(deadline, connection);
+            }
+            try {
+                SimulatedConnection owner = transactionOwner;
+                if (owner == null || owner == connection) {
+                    return exchange.get();
+                }
+            } finally {
+                cardLock.unlock();
+            }
+            deadline = awaitTurn(connection, deadline);
+        }
+    }
+
+    /** Runs a command on the card of {@code current}; the card lock is held. */
+    private byte[] exchange(CardSession current, byte[] commandApdu) {
         byte[] response;
-        try {
-            response = card.process(commandApdu);
-        } catch (RuntimeException | StackOverflowError e) { // a model's bug, never the caller's or the link's end
-            throw new SCardException(HResult.SCARD_F_COMM_ERROR,
-                    "the simulated card in reader '" + name + "' failed: " + describe(e));
+        if (current.thread == null) {
+            try {
+                response = current.card.process(commandApdu);
+            } catch (RuntimeException | StackOverflowError e) { // a model's bug, never the caller's or the link's end
+                throw modelFailed(e);
+            }
+        } else {
+            response = processOnCardThread(current, commandApdu);
         }
         if (response == null || response.length < 2) {
             throw new SCardException(HResult.SCARD_F_COMM_ERROR, "the simulated card in reader '" + name
@@ -367,21 +500,148 @@ final class SimulatedReader {
         return response;
     }
 
-    /** Waits until {@code connection} may transmit: throws when it never will. */
-    private void awaitTurn(SimulatedConnection connection) {
+    private SCardException modelFailed(Throwable failure) {
+        return new SCardException(HResult.SCARD_F_COMM_ERROR,
+                "the simulated card in reader '" + name + "' failed: " + describe(failure));
+    }
+
+    /** Runs a command of a plugged-in model on its card thread; fails at once while the card is mute. */
+    private byte[] processOnCardThread(CardSession current, byte[] commandApdu) {
+        if (current.mute) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + name + "' did not answer "
+                    + "an earlier command within the call timeout; it counts as mute until it is reset or removed");
+        }
+        try {
+            return onCardThread(current.thread, () -> current.card.process(commandApdu), current, "answer");
+        } catch (ModelFailure e) {
+            throw modelFailed(e.getCause());
+        }
+    }
+
+    /** What a model threw on its card thread (unwrapped by the caller, who knows what it means). */
+    private static final class ModelFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ModelFailure(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    /**
+     * Runs a call of a plugged-in model on its card thread and waits for it at most the call timeout. When it does
+     * not come in time, {@code session} (null: none yet) counts as mute and the thread is abandoned.
+     *
+     * @throws ModelFailure with what the model threw (an {@link Error} other than a stack overflow is rethrown)
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT}; {@link HResult#SCARD_E_SERVICE_STOPPED} when the
+     *         reader stopped meanwhile; {@link HResult#SCARD_E_CANCELLED} when interrupted;
+     *         {@link HResult#SCARD_W_REMOVED_CARD} when the card was removed before the call was queued
+     */
+    private <T> T onCardThread(CardThread thread, Callable<T> task, CardSession session, String what) {
+        CardThread.Call<T> call = thread.submit(task);
+        long timeout = callTimeoutNanos.getAsLong();
+        try {
+            return call.await(timeout);
+        } catch (TimeoutException e) {
+            if (session != null) {
+                session.mute = true;
+            }
+            thread.abandon(call);
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + name + "' did not " + what
+                    + " within the call timeout of " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms"
+                    + (session != null ? "; it counts as mute until it is reset or removed" : ""));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error && !(cause instanceof StackOverflowError)) {
+                throw error;
+            }
+            throw new ModelFailure(cause);
+        } catch (CancellationException e) {
+            if (stoppedReason != null) {
+                throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, stoppedReason);
+            }
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + name + "' did not " + what
+                    + ": an earlier call to it overran the call timeout and was given up");
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+    }
+
+    /** {@link #lockCard(long, SimulatedConnection)} for a wait on no connection's behalf. */
+    private long lockCard(long deadline) {
+        return lockCard(deadline, null);
+    }
+
+    /**
+     * Takes the card lock, waiting at most until {@code deadline} ({@link System#nanoTime()}; 0: the call timeout
+     * from now). While it waits, it notices within {@value #LOCK_CHECK_MILLIS} ms when {@code waiter} (may be null)
+     * was closed or the reader stopped, and fails then.
+     *
+     * @return the deadline
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when the lock stayed taken;
+     *         {@link HResult#SCARD_E_CANCELLED} when interrupted; {@link HResult#SCARD_E_INVALID_HANDLE},
+     *         {@link HResult#SCARD_E_SERVICE_STOPPED}
+     */
+    private long lockCard(long deadline, SimulatedConnection waiter) {
+        long end = deadline != 0 ? deadline : System.nanoTime() + callTimeoutNanos.getAsLong();
+        try {
+            for (;;) {
+                long remaining = end - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                if (cardLock.tryLock(Math.min(remaining, LOCK_CHECK_NANOS), TimeUnit.NANOSECONDS)) {
+                    return end;
+                }
+                if (waiter != null) {
+                    requireOpen(waiter);
+                } else {
+                    requireRunning();
+                }
+            }
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+        throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + name + "' was busy for longer "
+                + "than the call timeout of " + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos.getAsLong())
+                + " ms (another connection's command or exchange, or a card that does not answer)");
+    }
+
+    /**
+     * Waits until {@code connection} may transmit, at most until {@code deadline} (0: the call timeout from now):
+     * throws when it never will or the time is up.
+     *
+     * @return the deadline
+     */
+    private long awaitTurn(SimulatedConnection connection, long deadline) {
+        long end = deadline != 0 ? deadline : System.nanoTime() + callTimeoutNanos.getAsLong();
         stateLock.lock();
         try {
             for (;;) {
                 requireUsable(connection);
                 SimulatedConnection owner = transactionOwner;
                 if (owner == null || owner == connection) {
-                    return;
+                    return end;
                 }
-                awaitChange();
+                awaitChangeUntil(end);
             }
         } finally {
             stateLock.unlock();
         }
+    }
+
+    /**
+     * Waits for a change until {@code deadline}; the state lock is held.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when the deadline passed
+     */
+    private void awaitChangeUntil(long deadline) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "another connection held the transaction of the card "
+                    + "in reader '" + name + "' for longer than the call timeout of "
+                    + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos.getAsLong()) + " ms");
+        }
+        awaitChange(remaining);
     }
 
     /** The connection's view of the card; never throws for a removed or reset card. */
@@ -406,10 +666,11 @@ final class SimulatedReader {
     void reconnect(SimulatedConnection connection, ShareMode shareMode, Set<Protocol> preferredProtocols,
             Disposition initialization) {
         boolean resets = resets(initialization);
+        long deadline = 0;
         for (;;) {
-            awaitNoForeignTransaction(connection);
+            deadline = awaitNoForeignTransaction(connection, deadline);
             if (resets) {
-                cardLock.lock();
+                deadline = lockCard(deadline, connection);
             }
             try {
                 CardSession reset = null;
@@ -457,44 +718,73 @@ final class SimulatedReader {
         }
     }
 
-    private void awaitNoForeignTransaction(SimulatedConnection connection) {
+    private long awaitNoForeignTransaction(SimulatedConnection connection, long deadline) {
+        long end = deadline != 0 ? deadline : System.nanoTime() + callTimeoutNanos.getAsLong();
         stateLock.lock();
         try {
             for (;;) {
                 requireOpen(connection);
                 SimulatedConnection owner = transactionOwner;
                 if (owner == null || owner == connection) {
-                    return;
+                    return end;
                 }
-                awaitChange();
+                awaitChangeUntil(end);
             }
         } finally {
             stateLock.unlock();
         }
     }
 
-    /** SCardBeginTransaction: waits while another connection holds the transaction. */
+    /**
+     * SCardBeginTransaction: waits while another connection holds the transaction, at most {@code timeoutNanos}
+     * (then false), or when it is negative at most the call timeout (then {@link HResult#SCARD_E_TIMEOUT}). The
+     * transaction is taken under the card lock, so a command or exchange of another connection that is running
+     * ends first (waiting for that is bounded by the call timeout, whatever {@code timeoutNanos} says).
+     */
     boolean beginTransaction(SimulatedConnection connection, long timeoutNanos) {
-        stateLock.lock();
-        try {
-            long remaining = timeoutNanos;
-            for (;;) {
-                requireUsable(connection);
-                SimulatedConnection owner = transactionOwner;
-                if (owner == null || owner == connection) {
-                    transactionOwner = connection;
-                    return true;
-                }
-                if (timeoutNanos < 0) {
-                    awaitChange();
-                } else if (remaining <= 0) {
-                    return false;
-                } else {
-                    remaining = awaitChange(remaining);
-                }
+        long start = System.nanoTime();
+        long lockDeadline = start + callTimeoutNanos.getAsLong();
+        long deadline = timeoutNanos < 0 ? lockDeadline : start + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
+        for (;;) {
+            if (!cardLock.tryLock()) {
+                lockCard(lockDeadline, connection);
             }
-        } finally {
-            stateLock.unlock();
+            try {
+                stateLock.lock();
+                try {
+                    requireUsable(connection);
+                    SimulatedConnection owner = transactionOwner;
+                    if (owner == null || owner == connection) {
+                        transactionOwner = connection;
+                        return true;
+                    }
+                } finally {
+                    stateLock.unlock();
+                }
+            } finally {
+                cardLock.unlock();
+            }
+            stateLock.lock();
+            try {
+                for (;;) {
+                    requireUsable(connection);
+                    SimulatedConnection owner = transactionOwner;
+                    if (owner == null || owner == connection) {
+                        break; // take it under the card lock
+                    }
+                    if (timeoutNanos >= 0) {
+                        long remaining = deadline - System.nanoTime();
+                        if (remaining <= 0) {
+                            return false;
+                        }
+                        awaitChange(remaining);
+                    } else {
+                        awaitChangeUntil(deadline);
+                    }
+                }
+            } finally {
+                stateLock.unlock();
+            }
         }
     }
 
@@ -521,7 +811,8 @@ final class SimulatedReader {
     /**
      * SCardDisconnect: closes the connection, ends its transaction and treats the card as {@code disposition}
      * says, unless the card is no longer the one this connection knew or another connection holds the transaction
-     * (then the card is left as it is). Never throws.
+     * (then the card is left as it is). Never throws, and never waits for a plugged-in model that is busy (another
+     * thread's command runs) or mute: its reset then runs on its card thread after what is queued there.
      */
     void disconnect(SimulatedConnection connection, Disposition disposition) {
         changeState(resets(disposition), () -> {
@@ -560,11 +851,29 @@ final class SimulatedReader {
     /**
      * Runs a change of the reader's state that may reset the card: with the card lock held when it may (no command
      * runs on the card meanwhile), {@code change} runs under the state lock, and the session it returns (null: no
-     * reset) is powered up afterwards, outside the state lock, as the model's code must be.
+     * reset) is powered up afterwards, outside the state lock, as the model's code must be. A plugged-in model that
+     * is busy (another thread's command runs) or mute is not waited for: the change is made without the card lock
+     * and the model's reset is queued on its card thread, after what runs there. So the change itself (a transaction
+     * ended, a connection closed, the new session every connection sees) never waits for such a model.
      */
     private void changeState(boolean mayReset, Supplier<CardSession> change) {
+        boolean locked = false;
         if (mayReset) {
-            cardLock.lock();
+            CardSession before = session;
+            if (cardLock.tryLock()) {
+                locked = true;
+            } else if (before.thread == null) {
+                try {
+                    lockCard(0); // a built-in model answers promptly
+                    locked = true;
+                } catch (SCardException e) { // the change goes on: the reset is tried again afterwards
+                    LOG.log(Level.DEBUG, e.getMessage());
+                }
+            }
+            if (locked && before.mute) {
+                cardLock.unlock();
+                locked = false;
+            }
         }
         try {
             CardSession reset;
@@ -575,10 +884,14 @@ final class SimulatedReader {
                 stateLock.unlock();
             }
             if (reset != null) {
-                powerUp(reset);
+                if (locked) {
+                    powerUp(reset);
+                } else {
+                    powerUpLater(reset);
+                }
             }
         } finally {
-            if (mayReset) {
+            if (locked) {
                 cardLock.unlock();
             }
         }
@@ -633,12 +946,12 @@ final class SimulatedReader {
      */
     byte[] linkTransmit(long insertion, byte[] commandApdu) {
         for (;;) {
-            cardLock.lock();
+            lockCard(0);
             try {
                 CardSession current = session;
                 if (linkMayUse(current, insertion)) {
                     current.used = true;
-                    return exchange(current.card, commandApdu);
+                    return exchange(current, commandApdu);
                 }
             } finally {
                 cardLock.unlock();
@@ -660,7 +973,7 @@ final class SimulatedReader {
     boolean linkReset(long insertion) {
         for (;;) {
             awaitLinkTurn(insertion);
-            cardLock.lock();
+            lockCard(0);
             try {
                 CardSession reset;
                 stateLock.lock();
@@ -741,6 +1054,11 @@ final class SimulatedReader {
     }
 
     private void removeLocked() {
+        CardThread thread = session.thread;
+        if (thread != null) {
+            thread.retire(); // a command running on it still gets its answer; stop() still abandons it
+        }
+        cardThreads.removeIf(CardThread::retiredAndIdle);
         rememberedCard = session.card;
         session = CardSession.empty(++insertions);
         transactionOwner = null;
@@ -758,13 +1076,66 @@ final class SimulatedReader {
         return failure.getClass().getName() + (trace.length == 0 ? "" : " at " + trace[0]);
     }
 
-    /** Runs the model's reset for a new session; the card lock is held, the state lock is not. */
+    /**
+     * Runs the model's reset for a new session; the card lock is held, the state lock is not. A plugged-in model that
+     * does not reset within the call timeout leaves the new session mute (logged).
+     */
     private void powerUp(CardSession reset) {
-        try {
-            reset.card.reset();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the simulated card in reader '" + name + "' failed to reset: " + describe(e));
+        if (reset.thread == null) {
+            try {
+                reset.card.reset();
+            } catch (RuntimeException e) {
+                logResetFailure(e);
+            }
+            return;
         }
+        try {
+            onCardThread(reset.thread, () -> {
+                reset.card.reset();
+                return null;
+            }, reset, "reset");
+        } catch (ModelFailure e) {
+            logResetFailure(e.getCause());
+        } catch (SCardException e) {
+            LOG.log(Level.WARNING, e.getMessage());
+        }
+    }
+
+    /**
+     * Queues the reset of a plugged-in model for a new session on its card thread, without waiting (a disconnect
+     * while the card is busy or mute); a built-in model is reset at once under the card lock.
+     */
+    private void powerUpLater(CardSession reset) {
+        if (reset.thread == null) {
+            try {
+                lockCard(0); // a built-in model answers promptly
+            } catch (SCardException e) {
+                LOG.log(Level.WARNING, "the simulated card in reader '" + name + "' was not reset: " + e.getMessage());
+                return;
+            }
+            try {
+                powerUp(reset);
+            } finally {
+                cardLock.unlock();
+            }
+            return;
+        }
+        try {
+            reset.thread.submit(() -> {
+                try {
+                    reset.card.reset();
+                } catch (RuntimeException e) {
+                    logResetFailure(e);
+                }
+                return null;
+            });
+        } catch (SCardException e) { // removed meanwhile: nothing to reset
+            LOG.log(Level.DEBUG, e.getMessage());
+        }
+    }
+
+    private void logResetFailure(Throwable failure) {
+        LOG.log(Level.WARNING, "the simulated card in reader '" + name + "' failed to reset: " + describe(failure));
     }
 
     private void checkSharing(SimulatedConnection self, ShareMode shareMode) {

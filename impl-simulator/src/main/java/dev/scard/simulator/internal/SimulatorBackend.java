@@ -1,6 +1,7 @@
 package dev.scard.simulator.internal;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,8 +30,13 @@ import dev.scard.core.Arguments;
  * {@link SimulatedConnection} for the PC/SC decisions.
  *
  * <p>Once {@link #stop() stopped}, every connection is closed (waiting threads wake and fail with
- * {@link HResult#SCARD_E_INVALID_HANDLE}), every {@link #serve served} reader's vpcd connection is closed and its
+ * {@link HResult#SCARD_E_INVALID_HANDLE}, a command waiting for a plugged-in model's answer with
+ * {@link HResult#SCARD_E_SERVICE_STOPPED}), every {@link #serve served} reader's vpcd connection is closed and its
  * thread ended, and every other call fails with {@link HResult#SCARD_E_SERVICE_STOPPED}; the cards stay as they were.
+ * Stopping never waits for a card model: a plugged-in model still running is abandoned with its card thread.
+ *
+ * <p><b>Call timeout.</b> Every wait of a connection call (for the card, a foreign transaction, a plugged-in model's
+ * answer) is bounded by {@link #callTimeout()}, configurable ({@code callTimeoutMillis}, see {@link SimulatedReader}).
  *
  * <p>Outside OSGi (tests and benchmarks of the PC/SC backend), {@link #standalone} makes one, {@link #serve} serves
  * a reader's card to pcscd through vpcd (see {@link VpcdLink}), and {@link #close()} stops it.
@@ -51,6 +57,8 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
     private volatile Map<String, SimulatedReader> readers = Map.of();
     private volatile List<String> readerNames = List.of();
     private volatile boolean stopped;
+    /** {@link #callTimeout()} in nanoseconds. */
+    private volatile long callTimeoutNanos = DEFAULT_CALL_TIMEOUT.toNanos();
     /** Makes "is this model in another reader?" and the insertion one step, so a model is never in two readers. */
     private final Object insertionLock = new Object();
     /** The served readers' links by reader name; guarded by {@link #configurationLock}. */
@@ -107,7 +115,7 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
             for (String readerName : names) {
                 SimulatedReader reader = current.get(readerName);
                 if (reader == null) {
-                    reader = new SimulatedReader(readerName, NAME, events);
+                    reader = new SimulatedReader(readerName, NAME, events, this::callTimeoutNanos);
                     added.add(readerName);
                     events.publish(new SCardEvent(SCardEvent.Type.READER_ADDED, readerName, NAME, ""));
                 }
@@ -135,6 +143,34 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@inheritDoc} The simulator's {@code callTimeoutMillis}; {@link #DEFAULT_CALL_TIMEOUT} unless configured. */
+    @Override
+    public Duration callTimeout() {
+        return Duration.ofNanos(callTimeoutNanos);
+    }
+
+    /** The longest call timeout: {@value} ms (about 24.8 days). */
+    static final long MAX_CALL_TIMEOUT_MILLIS = Integer.MAX_VALUE;
+
+    /**
+     * Sets {@link #callTimeout()}; waits that have begun keep the bound they began with.
+     *
+     * @throws IllegalArgumentException for null, less than a millisecond or more than
+     *         {@value #MAX_CALL_TIMEOUT_MILLIS} ms
+     */
+    public void setCallTimeout(Duration timeout) {
+        if (timeout == null || timeout.compareTo(Duration.ofMillis(1)) < 0
+                || timeout.compareTo(Duration.ofMillis(MAX_CALL_TIMEOUT_MILLIS)) > 0) {
+            throw new IllegalArgumentException("the call timeout must be 1 to " + MAX_CALL_TIMEOUT_MILLIS
+                    + " ms, not " + (timeout == null ? "null" : timeout.toMillis() + " ms"));
+        }
+        callTimeoutNanos = timeout.toNanos();
+    }
+
+    private long callTimeoutNanos() {
+        return callTimeoutNanos;
     }
 
     /** {@inheritDoc} Fails with {@link HResult#SCARD_E_SERVICE_STOPPED} after {@link #stop()}. */

@@ -2,6 +2,7 @@ package dev.scard.simulator.internal;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -121,6 +122,14 @@ public final class SimulatorComponent implements SimulatorControl {
     }
 
     private synchronized void configure(SimulatorConfig config) {
+        long callTimeoutMillis = config.callTimeoutMillis();
+        if (callTimeoutMillis < 1 || callTimeoutMillis > SimulatorBackend.MAX_CALL_TIMEOUT_MILLIS) {
+            LOG.log(Level.ERROR, PID + ": callTimeoutMillis: must be 1 to " + SimulatorBackend.MAX_CALL_TIMEOUT_MILLIS
+                    + ", not " + callTimeoutMillis + "; the call timeout stays " + backend.callTimeout().toMillis()
+                    + " ms");
+        } else {
+            backend.setCallTimeout(Duration.ofMillis(callTimeoutMillis));
+        }
         List<String> configured = readerNames(config.readers());
         List<String> readerNames = new ArrayList<>();
         for (String readerName : configured) {

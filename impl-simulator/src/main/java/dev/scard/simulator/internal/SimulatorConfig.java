@@ -36,4 +36,14 @@ public @interface SimulatorConfig {
                     + "keeps its connection), and readers dropped from the list stop being served (unless sim:serve "
                     + "moved them to another address meanwhile); sim:serve and sim:unserve last until then.")
     String[] vpcd() default {};
+
+    /** The longest a connection call waits for a card, a reader or another connection, in milliseconds. */
+    @AttributeDefinition(name = "Call timeout (ms)", min = "1", max = "2147483647",
+            description = "The longest any call waits for a simulated card, for the card's turn or for another "
+                    + "connection's transaction, in milliseconds (1 to 2147483647; default 120000, two minutes). A call "
+                    + "that waits longer fails with SCARD_E_TIMEOUT. A plugged-in card model that does not answer "
+                    + "within it is given up: the card counts as mute (commands fail at once with SCARD_E_TIMEOUT) "
+                    + "until it is reset or removed. The built-in cards answer at once unless their profile sets "
+                    + "responseDelayMillis. Changes apply to waits that begin afterwards.")
+    long callTimeoutMillis() default 120_000L;
 }

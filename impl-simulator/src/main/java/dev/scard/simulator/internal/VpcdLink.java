@@ -30,7 +30,8 @@ import dev.scard.simulator.control.ServedReader.State;
  * card seen by pcscd is the card in the simulated reader: get ATR answers the ATR read at insertion, power-on and
  * reset reset the card as in-process resets do (skipped while it has processed no command since its last power-up),
  * power-off does nothing, and commands and resets wait while an in-process connection holds the card's transaction
- * or holds it exclusively. A card model that fails (throws, answers fewer than two bytes) or answers more than
+ * or holds it exclusively. A card model that fails (throws, answers fewer than two bytes), does not answer within
+ * the simulator's call timeout (a mute plugged-in model: vpcd has no way to say "no answer") or answers more than
  * 65,535 bytes (more than a vpcd message holds) gets {@code 6F00} sent for it, logged once per connection.
  *
  * <p><b>Lifecycle.</b> While the reader is empty the thread sleeps (state {@link State#NO_CARD}); the reader's
@@ -398,7 +399,7 @@ final class VpcdLink {
                     try {
                         response = reader.linkTransmit(insertion, command);
                     } catch (SCardException e) {
-                        if (e.code() != HResult.SCARD_F_COMM_ERROR) {
+                        if (e.code() != HResult.SCARD_F_COMM_ERROR && e.code() != HResult.SCARD_E_TIMEOUT) {
                             throw e;
                         }
                         if (!modelFailureLogged) {

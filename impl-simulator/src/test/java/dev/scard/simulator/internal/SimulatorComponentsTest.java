@@ -61,6 +61,10 @@ class SimulatorComponentsTest {
     }
 
     static SimulatorConfig config(String[] readers, String[] cardInserted, String[] vpcd) {
+        return config(readers, cardInserted, vpcd, 120_000L);
+    }
+
+    static SimulatorConfig config(String[] readers, String[] cardInserted, String[] vpcd, long callTimeoutMillis) {
         return new SimulatorConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -80,6 +84,11 @@ class SimulatorComponentsTest {
             @Override
             public String[] vpcd() {
                 return vpcd;
+            }
+
+            @Override
+            public long callTimeoutMillis() {
+                return callTimeoutMillis;
             }
         };
     }

@@ -143,6 +143,21 @@ class VpcdLinkTest {
         }
 
         @Test
+        void aMuteCardModelGets6F00AndTheConnectionStaysUntilAReset() throws Exception {
+            backend.setCallTimeout(java.time.Duration.ofMillis(200));
+            TestCard mute = new TestCard();
+            mute.blockOn = new java.util.concurrent.CountDownLatch(1); // INS EE never answers
+            backend.remove(R0);
+            backend.insert(R0, mute);
+            serve();
+            vpcd.accept();
+            assertThat(vpcd.transmit("00EE0000")).as("timed out").isEqualTo("6F00");
+            assertThat(vpcd.transmit(SELECT_MF)).as("mute").isEqualTo("6F00");
+            vpcd.reset();
+            assertThat(vpcd.transmit(SELECT_MF)).as("answers again after the reset").isEqualTo("9000");
+        }
+
+        @Test
         void answersTheLongestResponseAVpcdMessageHolds() throws Exception {
             backend.remove(R0);
             backend.insert(R0, new TestCard() {

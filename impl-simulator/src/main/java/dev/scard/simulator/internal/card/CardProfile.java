@@ -59,8 +59,11 @@ public final class CardProfile {
     private final int memory;
     /** The initial tree; never handed out, only copied. */
     private final DedicatedFile prototype;
+    private final long responseDelayMillis;
 
-    CardProfile(String source, String name, byte[] atr, Protocol protocol, int memory, DedicatedFile prototype) {
+    CardProfile(String source, String name, byte[] atr, Protocol protocol, int memory, DedicatedFile prototype,
+            long responseDelayMillis) {
+        this.responseDelayMillis = responseDelayMillis;
         this.source = source;
         this.name = name;
         this.atr = atr.clone();
@@ -181,7 +184,20 @@ public final class CardProfile {
 
     /** A fresh card whose challenges come from {@code random} (for reproducible tests). */
     IsoCard newIsoCard(Random random) {
-        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random);
+        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random, responseDelayMillis);
+    }
+
+    /**
+     * Whether {@code card} is a card of a profile that answers at once (no {@code responseDelayMillis}): the
+     * simulator then runs it on the caller's thread (see {@code SimulatedCard}).
+     */
+    public static boolean answersPromptly(SimulatedCard card) {
+        return card instanceof IsoCard iso && iso.answersPromptly();
+    }
+
+    /** How long the profile's cards wait before each answer, in milliseconds ({@code responseDelayMillis}). */
+    public long responseDelayMillis() {
+        return responseDelayMillis;
     }
 
     /** The profile's {@code name}, or its source when it has none. */

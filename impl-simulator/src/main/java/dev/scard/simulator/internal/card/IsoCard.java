@@ -162,6 +162,8 @@ final class IsoCard implements SimulatedCard {
     private final int memory;
     private final Random random;
     private final DedicatedFile mf;
+    /** How long the card thinks before each answer (the profile's {@code responseDelayMillis}); 0: at once. */
+    private final long responseDelayMillis;
 
     // Persistent bookkeeping, kept equal to what the tree holds.
     private int usedMemory;
@@ -185,6 +187,17 @@ final class IsoCard implements SimulatedCard {
      * @param random the source of challenges
      */
     IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random) {
+        this(label, atr, protocol, memory, mf, random, 0);
+    }
+
+    /**
+     * A card with the tree {@code mf} that waits {@code responseDelayMillis} before each answer.
+     *
+     * @param random the source of challenges
+     */
+    IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random,
+            long responseDelayMillis) {
+        this.responseDelayMillis = responseDelayMillis;
         this.label = label;
         this.atr = atr.clone();
         this.protocol = protocol;
@@ -245,9 +258,30 @@ final class IsoCard implements SimulatedCard {
         pendingOffset = 0;
     }
 
-    /** Answers one command as the class comment describes; never throws and never answers fewer than 2 bytes. */
+    /** Whether the card answers at once (no {@code responseDelayMillis}). */
+    boolean answersPromptly() {
+        return responseDelayMillis == 0;
+    }
+
+    /**
+     * Answers one command as the class comment describes; never throws and never answers fewer than 2 bytes. With a
+     * response delay the answer comes after it; interrupted while waiting (the simulator gave up on the card), the
+     * command is not carried out and the card answers {@code 6F00}, keeping the interrupt.
+     */
     @Override
-    public synchronized byte[] process(byte[] command) {
+    public byte[] process(byte[] command) {
+        if (responseDelayMillis > 0) {
+            try {
+                Thread.sleep(responseDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Sw.only(Sw.TECHNICAL_PROBLEM);
+            }
+        }
+        return answer(command);
+    }
+
+    private synchronized byte[] answer(byte[] command) {
         byte[] pending = pendingResponse;
         int pendingAt = pendingOffset;
         pendingResponse = null; // any command but GET RESPONSE drops what was left

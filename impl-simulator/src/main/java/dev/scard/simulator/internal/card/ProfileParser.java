@@ -47,7 +47,7 @@ final class ProfileParser {
             .build();
 
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "comment", "atr", "protocol",
-            "memory", "aid", "access", "pins", "keys", "files");
+            "memory", "aid", "access", "pins", "keys", "files", "responseDelayMillis");
     private static final Set<String> DF_FIELDS = Set.of("fid", "type", "comment", "state", "access", "aid", "pins",
             "keys", "files");
     private static final Set<String> TRANSPARENT_FIELDS = Set.of("fid", "type", "comment", "state", "access", "sfi",
@@ -104,7 +104,9 @@ final class ProfileParser {
                     + "card's memory of " + memory + " bytes" + (root.has("memory") ? "" : " (the default; set "
                             + "\"memory\")"));
         }
-        return new CardProfile(source, name, atr, protocol, memory, mf);
+        long responseDelayMillis = root.has("responseDelayMillis")
+                ? integer(root.get("responseDelayMillis"), "responseDelayMillis", 0, Integer.MAX_VALUE) : 0;
+        return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis);
     }
 
     private Node read(String json) {
