@@ -99,6 +99,10 @@ final class JLineSecretReader {
         } catch (InterruptedIOException e) {
             throw CardErrors.cancelled("code entry cancelled");
         } catch (IOException e) {
+            if (e.getClass().getSimpleName().equals("ClosedException")) {
+                // jline's org.jline.utils.ClosedException (not in every jline 3): the terminal's input has ended
+                throw CardErrors.cancelled("no code entered (end of input)");
+            }
             throw ShellFailures.badInput("cannot read the code from the terminal (" + e.getClass().getSimpleName()
                     + ")");
         } finally {
