@@ -2,6 +2,7 @@ package dev.scard.simulator.internal;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -351,13 +352,20 @@ final class SimulatedReader {
         }
     }
 
+    /**
+     * Hands the card a copy of the command, which is zeroed afterwards: the command may hold a PIN, and the
+     * caller's array is the caller's (the card model may clear its copy itself, see {@link SimulatedCard#process}).
+     */
     private byte[] exchange(SimulatedCard card, byte[] commandApdu) {
         byte[] response;
+        byte[] command = commandApdu.clone();
         try {
-            response = card.process(commandApdu);
+            response = card.process(command);
         } catch (RuntimeException | StackOverflowError e) { // a model's bug, never the caller's or the link's end
             throw new SCardException(HResult.SCARD_F_COMM_ERROR,
                     "the simulated card in reader '" + name + "' failed: " + describe(e));
+        } finally {
+            Arrays.fill(command, (byte) 0);
         }
         if (response == null || response.length < 2) {
             throw new SCardException(HResult.SCARD_F_COMM_ERROR, "the simulated card in reader '" + name

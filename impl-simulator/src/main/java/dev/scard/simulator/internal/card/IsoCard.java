@@ -245,7 +245,11 @@ final class IsoCard implements SimulatedCard {
         pendingOffset = 0;
     }
 
-    /** Answers one command as the class comment describes; never throws and never answers fewer than 2 bytes. */
+    /**
+     * Answers one command as the class comment describes; never throws and never answers fewer than 2 bytes. The
+     * command is not changed (the simulator zeroes its copy after the call, {@link SimulatedCard#process}); the
+     * copies the card makes of a PIN, PUK or cryptogram in it to compare them are zeroed here.
+     */
     @Override
     public synchronized byte[] process(byte[] command) {
         byte[] pending = pendingResponse;
@@ -1086,7 +1090,11 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.CONDITIONS_OF_USE_NOT_SATISFIED);
         }
         byte[] expected = key.encrypt(expectedFrom, 0);
-        if (!MessageDigest.isEqual(expected, a.dataCopy())) {
+        byte[] given = a.dataCopy();
+        boolean right = MessageDigest.isEqual(expected, given);
+        Arrays.fill(expected, (byte) 0);
+        Arrays.fill(given, (byte) 0);
+        if (!right) {
             authenticatedKeys.remove(key);
             return Sw.only(Sw.VERIFICATION_FAILED);
         }
