@@ -33,10 +33,20 @@ class SecretEntryTest {
     private static String[] typed(String keys, boolean end) throws IOException {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         CardCommandsGogoTest.Keyboard keyboard = new CardCommandsGogoTest.Keyboard();
-        keyboard.type(keys);
-        if (end) {
-            keyboard.close();
-        }
+        // typed once the prompt shows, as a person would: the terminal itself echoes what is typed ahead
+        Thread typist = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!screen.toString(StandardCharsets.UTF_8).contains("Enter PIN 1: ")
+                    && System.nanoTime() < deadline) {
+                sleep();
+            }
+            keyboard.type(keys);
+            if (end) {
+                keyboard.close();
+            }
+        }, "typist");
+        typist.setDaemon(true);
+        typist.start();
         char[] chars;
         try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
                 .streams(keyboard, screen).size(new Size(80, 24)).build()) {
@@ -45,11 +55,6 @@ class SecretEntryTest {
             terminal.flush();
         } finally {
             keyboard.close();
-        }
-        // the terminal copies its output to the screen on a thread of its own
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!screen.toString(StandardCharsets.UTF_8).contains("Enter PIN 1: ") && System.nanoTime() < deadline) {
-            sleep();
         }
         return new String[] {new String(chars), screen.toString(StandardCharsets.UTF_8)};
     }
