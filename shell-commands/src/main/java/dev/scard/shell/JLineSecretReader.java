@@ -64,7 +64,7 @@ final class JLineSecretReader {
             for (;;) {
                 int c = keys.read(POLL_MILLIS);
                 if (c == NonBlockingReader.READ_EXPIRED) {
-                    if (Thread.interrupted()) {
+                    if (Thread.currentThread().isInterrupted()) { // Ctrl-C while a command runs interrupts it
                         throw CardErrors.cancelled("code entry cancelled");
                     }
                     continue;
@@ -97,6 +97,7 @@ final class JLineSecretReader {
                 }
             }
         } catch (InterruptedIOException e) {
+            Thread.currentThread().interrupt();
             throw CardErrors.cancelled("code entry cancelled");
         } catch (IOException e) {
             if (e.getClass().getSimpleName().equals("ClosedException")) {

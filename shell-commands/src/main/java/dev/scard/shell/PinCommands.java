@@ -270,8 +270,8 @@ public class PinCommands {
     // ------------------------------------------------------------------------------------------- internals
 
     /** Reads a code without echo and parses it; an empty line sends nothing. The typed characters are cleared. */
-    private byte[] ask(CommandSession session, String prompt, String what, String usage) {
-        char[] line = this.prompt.read(session, prompt, usage);
+    private byte[] ask(CommandSession session, String question, String what, String usage) {
+        char[] line = prompt.read(session, question, usage);
         try {
             if (line.length == 0) {
                 throw CardErrors.cancelled("no " + what + " entered; nothing was sent to the card");

@@ -3,10 +3,13 @@ package dev.scard.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import org.jline.reader.LineReader;
@@ -93,6 +96,32 @@ class SecretEntryTest {
             assertThatExceptionOfType(SCardException.class).as(keys).isThrownBy(() -> typed(keys, true))
                     .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_CANCELLED_BY_USER))
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("12"));
+        }
+    }
+
+    @Test
+    void anInterruptOfTheCommandCancelsTheEntry() throws Exception {
+        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        CardCommandsGogoTest.Keyboard keyboard = new CardCommandsGogoTest.Keyboard();
+        try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
+                .streams(keyboard, screen).size(new Size(80, 24)).build()) {
+            LineReader console = LineReaderBuilder.builder().terminal(terminal).build();
+            FutureTask<char[]> entry = new FutureTask<>(() -> JLineSecretReader.read(console, "Enter PIN 1: "));
+            Thread command = new Thread(entry, "command");
+            command.start();
+            keyboard.type("12");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!screen.toString(StandardCharsets.UTF_8).contains("Enter PIN 1: ")
+                    && System.nanoTime() < deadline) {
+                sleep();
+            }
+            command.interrupt(); // what the console does on Ctrl-C while a command runs
+            assertThatThrownBy(() -> entry.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(SCardException.class,
+                            e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_CANCELLED_BY_USER))
+                    .hasMessageNotContaining("12");
+        } finally {
+            keyboard.close();
         }
     }
 
