@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +38,17 @@ class PinSecretWipingTest {
     private static final String NEW_PIN = "8642";
     private static final String PUK = "13572468";
 
-    private final Map<String, Object> variables = new HashMap<>();
-    private final CommandSession session = CardShell.session(variables);
+    private static final String READER = "Simulated Reader 0";
+
+    /** A session with no variables: no console, so nothing but this test's prompt can ask for a code. */
+    private final CommandSession session = (CommandSession) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {CommandSession.class}, (proxy, method, args) -> switch (method.getName()) {
+                case "get" -> null;
+                case "hashCode" -> System.identityHashCode(proxy);
+                case "equals" -> proxy == args[0];
+                case "toString" -> "session";
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
     private final Keyboard keyboard = new Keyboard();
     private final KeepingVerifier card = new KeepingVerifier();
     private PinCommands pins;
@@ -47,12 +56,12 @@ class PinSecretWipingTest {
     @BeforeEach
     void setUp() {
         FakeRegistry registry = new FakeRegistry();
-        FakeBackend backend = new FakeBackend("simulator", CardShell.READER);
+        FakeBackend backend = new FakeBackend("simulator", READER);
         Map<String, Object> props = Map.of(SCardServiceProperties.BACKEND, "simulator", Constants.SERVICE_RANKING, 0);
         registry.register(SCardResourceManager.class, backend, props);
         registry.registerPrototype(ISCardManage.class, backend::newManager, props);
         ScardCommands commands = new ScardCommands(registry.context);
-        commands.attach(session, "", "t0,t1", new String[] {CardShell.READER});
+        commands.attach(session, "", "t0,t1", new String[] {READER});
         // the attachment's verifier is this test's, made before the PIN commands ask for one
         assertThat(commands.perAttachment(session, ISCardVerify.class, manager -> card)).isSameAs(card);
         pins = new PinCommands(commands, keyboard);

@@ -7,9 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.jline.reader.LineReader;
@@ -35,7 +39,7 @@ class SecretEntryTest {
      */
     private static String[] typed(String keys, boolean end) throws IOException {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        CardCommandsGogoTest.Keyboard keyboard = new CardCommandsGogoTest.Keyboard();
+        Keyboard keyboard = new Keyboard();
         // typed once the prompt shows, as a person would: the terminal itself echoes what is typed ahead
         Thread typist = new Thread(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -60,6 +64,42 @@ class SecretEntryTest {
             keyboard.close();
         }
         return new String[] {new String(chars), screen.toString(StandardCharsets.UTF_8)};
+    }
+
+    /** Keys as a terminal's input: reading waits for the next key, as with a person at a keyboard. */
+    private static final class Keyboard extends InputStream {
+        private final BlockingQueue<Integer> keys = new LinkedBlockingQueue<>();
+
+        void type(String text) {
+            for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+                keys.add(b & 0xFF);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                int key = keys.take();
+                if (key < 0) {
+                    keys.add(key); // the end stays the end
+                }
+                return key;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException();
+            }
+        }
+
+        @Override
+        public int available() {
+            return keys.size();
+        }
+
+        /** Ends the input. */
+        @Override
+        public void close() {
+            keys.add(-1);
+        }
     }
 
     private static void sleep() {
@@ -102,7 +142,7 @@ class SecretEntryTest {
     @Test
     void anInterruptOfTheCommandCancelsTheEntry() throws Exception {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        CardCommandsGogoTest.Keyboard keyboard = new CardCommandsGogoTest.Keyboard();
+        Keyboard keyboard = new Keyboard();
         try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
                 .streams(keyboard, screen).size(new Size(80, 24)).build()) {
             LineReader console = LineReaderBuilder.builder().terminal(terminal).build();
