@@ -1,5 +1,6 @@
 package dev.scard.shell;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 import org.apache.felix.service.command.CommandSession;
@@ -76,15 +77,19 @@ public class AuthCommands {
         int key = (int) CardArgs.number(keyRef, "key reference", 0, 0xFF);
         int algo = (int) CardArgs.number(algorithm, "algorithm reference", 0, 0xFF);
         byte[] data = HexInput.parse("data", hex);
-        String context = "auth " + how + " key " + key;
-        ISCardAuth auth = auth(session, context);
-        byte[] param = {(byte) key};
-        if (how.equals("internal")) {
-            byte[] cryptogram = CardErrors.call(context, () -> auth.iccAuth(algo, param, data));
-            return "Cryptogram (" + bytes(cryptogram.length) + "): " + Formats.hex(cryptogram);
+        try {
+            String context = "auth " + how + " key " + key;
+            ISCardAuth auth = auth(session, context);
+            byte[] param = {(byte) key};
+            if (how.equals("internal")) {
+                byte[] cryptogram = CardErrors.call(context, () -> auth.iccAuth(algo, param, data));
+                return "Cryptogram (" + bytes(cryptogram.length) + "): " + Formats.hex(cryptogram);
+            }
+            CardErrors.run(context, () -> auth.appAuth(algo, param, data));
+            return "External authentication with key " + key + " accepted";
+        } finally {
+            Arrays.fill(data, (byte) 0); // an external authentication's cryptogram proves the key
         }
-        CardErrors.run(context, () -> auth.appAuth(algo, param, data));
-        return "External authentication with key " + key + " accepted";
     }
 
     private static String bytes(int n) {

@@ -1,10 +1,14 @@
 package dev.scard.shell;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import dev.scard.api.FileType;
 import dev.scard.api.RefType;
@@ -16,10 +20,6 @@ import dev.scard.api.SCardFlag;
  * repeated in a message, not even one character of it.
  */
 final class CardArgs {
-
-    /** {@code xx:xx:...}: a PIN meant as hex bytes, as opensc-explorer takes them. */
-    private static final Pattern COLON_PAIRS = Pattern.compile("[^:]{2}(:[^:]{2})+");
-    private static final Pattern HEX_PAIRS = Pattern.compile("([0-9A-Fa-f]{2})+");
 
     private CardArgs() {
     }
@@ -139,32 +139,117 @@ final class CardArgs {
      * The bytes of a PIN or PUK: text is sent as its UTF-8 bytes ({@code 1234} is {@code 31 32 33 34}); hex is
      * written {@code hex:31323334} or, as in opensc-explorer, {@code 31:32:33:34}. Messages never show the input.
      *
+     * <p>Read character by character: no other String (no substring, no copy) of the code is made. A code typed
+     * as a command argument arrives as a String from Gogo that cannot be cleared; one typed at the prompt comes
+     * as a {@code char[]} ({@link #code(String, char[])}) and stays out of Strings altogether.
+     *
      * @param what {@code "PIN"}, {@code "PUK"}, {@code "new PIN"}
      */
-    static byte[] code(String what, String text) {
-        if (text == null || text.isEmpty()) {
+    static byte[] code(String what, CharSequence text) {
+        if (text == null || text.length() == 0) {
             throw ShellFailures.badInput("empty " + what);
         }
-        String hex = null;
-        if (text.regionMatches(true, 0, "hex:", 0, 4)) {
-            hex = text.substring(4).replace(":", "").replace(" ", "");
-        } else if (COLON_PAIRS.matcher(text).matches()) {
-            hex = text.replace(":", "");
+        int length = text.length();
+        if (length >= 4 && startsWithHexPrefix(text)) {
+            return hexCode(what, text, 4, true);
         }
-        if (hex == null) {
-            return text.getBytes(StandardCharsets.UTF_8);
+        if (colonPairs(text)) {
+            return hexCode(what, text, 0, false);
         }
-        if (hex.isEmpty()) {
+        return utf8(text);
+    }
+
+    /**
+     * {@link #code(String, CharSequence)} for a code typed at the prompt; the caller clears {@code typed}.
+     */
+    static byte[] code(String what, char[] typed) {
+        return code(what, CharBuffer.wrap(typed));
+    }
+
+    private static boolean startsWithHexPrefix(CharSequence text) {
+        return (text.charAt(0) | 0x20) == 'h' && (text.charAt(1) | 0x20) == 'e' && (text.charAt(2) | 0x20) == 'x'
+                && text.charAt(3) == ':';
+    }
+
+    /** {@code xx:xx:...}: two characters other than {@code ':'}, then one or more {@code :xx}. */
+    private static boolean colonPairs(CharSequence text) {
+        int length = text.length();
+        if (length < 5 || (length + 1) % 3 != 0) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            boolean colon = text.charAt(i) == ':';
+            if (colon != (i % 3 == 2)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Hex digits from {@code from} on; {@code ':'} is skipped, and so are spaces after {@code hex:}. A digit
+     * that is not hex fails without naming it.
+     */
+    private static byte[] hexCode(String what, CharSequence text, int from, boolean spacesToo) {
+        int digits = 0;
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ':' || (spacesToo && c == ' ')) {
+                continue;
+            }
+            if (hexValue(c) < 0) {
+                throw notHex(what);
+            }
+            digits++;
+        }
+        if (digits == 0) {
             throw ShellFailures.badInput("empty " + what + " after hex:");
         }
-        if (!HEX_PAIRS.matcher(hex).matches()) {
-            throw ShellFailures.badInput("the " + what + " is not valid hex (pairs of 0-9, A-F; the " + what
-                    + " itself is not shown)");
+        if (digits % 2 != 0) {
+            throw notHex(what);
         }
-        byte[] bytes = new byte[hex.length() / 2];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) Integer.parseInt(hex, 2 * i, 2 * i + 2, 16);
+        byte[] bytes = new byte[digits / 2];
+        int high = -1;
+        int n = 0;
+        for (int i = from; i < text.length(); i++) {
+            int value = hexValue(text.charAt(i));
+            if (value < 0) {
+                continue;
+            }
+            if (high < 0) {
+                high = value;
+            } else {
+                bytes[n++] = (byte) (high << 4 | value);
+                high = -1;
+            }
         }
+        return bytes;
+    }
+
+    private static int hexValue(char c) {
+        return c <= 0x7F ? Character.digit(c, 16) : -1;
+    }
+
+    private static IllegalArgumentException notHex(String what) {
+        return ShellFailures.badInput("the " + what + " is not valid hex (pairs of 0-9, A-F; the " + what
+                + " itself is not shown)");
+    }
+
+    /**
+     * The UTF-8 bytes of the text (unpaired surrogates become {@code '?'}, as {@link String#getBytes} makes them);
+     * the encoder's buffer is cleared.
+     */
+    private static byte[] utf8(CharSequence text) {
+        ByteBuffer encoded;
+        try {
+            encoded = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).encode(CharBuffer.wrap(text));
+        } catch (CharacterCodingException e) {
+            throw new IllegalStateException("UTF-8 encoding with replacement cannot fail", e);
+        }
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        Arrays.fill(encoded.array(), (byte) 0);
         return bytes;
     }
 

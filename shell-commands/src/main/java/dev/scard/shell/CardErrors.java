@@ -1,7 +1,6 @@
 package dev.scard.shell;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -100,18 +99,61 @@ final class CardErrors {
         return new SCardException(e.code(), context + ": " + detail, tries, null);
     }
 
-    /** Whether the text holds one of the secrets as text or as hex (upper or lower case, spaced or not). */
+    /**
+     * Whether the text holds one of the secrets as text or as hex (upper or lower case, spaced or not). Compared
+     * byte by byte: no String of a secret is made for the check.
+     */
     static boolean holdsSecret(String text, byte[]... secrets) {
-        String lower = text.toLowerCase(Locale.ROOT);
+        byte[] lower = text.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
         for (byte[] secret : secrets) {
             if (secret == null || secret.length == 0) {
                 continue;
             }
-            String plain = new String(secret, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-            String hex = HexFormat.of().formatHex(secret);
-            String spaced = HexFormat.ofDelimiter(" ").formatHex(secret);
-            String colons = HexFormat.ofDelimiter(":").formatHex(secret);
-            if (lower.contains(plain) || lower.contains(hex) || lower.contains(spaced) || lower.contains(colons)) {
+            if (containsText(lower, secret) || containsHex(text, secret, (char) 0) || containsHex(text, secret, ' ')
+                    || containsHex(text, secret, ':')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code lower} (lower-case UTF-8) holds the secret's bytes, ASCII letters in either case. */
+    private static boolean containsText(byte[] lower, byte[] secret) {
+        for (int start = 0; start + secret.length <= lower.length; start++) {
+            int i = 0;
+            while (i < secret.length && lower[start + i] == asciiLower(secret[i])) {
+                i++;
+            }
+            if (i == secret.length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte asciiLower(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+    }
+
+    /** Whether the text holds the secret in hex, any case, its bytes separated by {@code separator} (0: none). */
+    private static boolean containsHex(String text, byte[] secret, char separator) {
+        int step = separator == 0 ? 2 : 3;
+        int length = secret.length * step - (step - 2);
+        for (int start = 0; start + length <= text.length(); start++) {
+            int i = 0;
+            while (i < secret.length) {
+                int at = start + i * step;
+                if (i > 0 && separator != 0 && text.charAt(at - 1) != separator) {
+                    break;
+                }
+                int high = Character.digit(text.charAt(at), 16);
+                int low = Character.digit(text.charAt(at + 1), 16);
+                if (high < 0 || low < 0 || (byte) (high << 4 | low) != secret[i]) {
+                    break;
+                }
+                i++;
+            }
+            if (i == secret.length) {
                 return true;
             }
         }

@@ -1,5 +1,6 @@
 package dev.scard.shell;
 
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
@@ -31,6 +32,12 @@ import dev.scard.api.SCardFlag;
  * ({@link SecretPrompt}); a session without an interactive terminal ({@code -c}, piped input) fails at once and
  * asks for the code as an argument, before anything is sent to the card. Codes never appear in output or in an
  * error message, and the bytes are wiped after use.
+ *
+ * <p><b>Keeping codes out of Strings</b>: a code typed at the prompt goes from the terminal into a {@code char[]},
+ * then into a {@code byte[]}, and both are cleared when the command ends; no String of it is made (on a
+ * gogo-jline console; Karaf's prompt API answers a String). A code given as an argument reaches the command as a
+ * String made by Gogo, which nothing can clear: it is turned into bytes at once and copied nowhere else, but that
+ * String stays in memory until it is collected. Leave the code out to be asked for it.
  */
 @Component(service = PinCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"verify", "change", "unblock"})
@@ -39,14 +46,21 @@ public class PinCommands {
     private static final String REF = "the PIN reference: 1 to 31 (global), 0x81 to 0x9F for a local PIN of the"
             + " current DF; CHV1 is accepted too";
     private static final String CODE = "text (1234) or hex (hex:31323334 or 31:32:33:34); left out, it is asked"
-            + " for without echo";
+            + " for without echo, which keeps it out of Strings in memory (an argument cannot be cleared)";
 
     private final ScardCommands commands;
+    private final SecretPrompt.Reader prompt;
 
     /** @param commands the {@code scard:} commands, which hold the sessions' attachments */
     @Activate
     public PinCommands(@Reference ScardCommands commands) {
+        this(commands, SecretPrompt::read);
+    }
+
+    /** With another way to ask for codes (tests). */
+    PinCommands(ScardCommands commands, SecretPrompt.Reader prompt) {
         this.commands = commands;
+        this.prompt = prompt;
     }
 
     private ISCardVerify verifier(CommandSession session, String context) {
@@ -255,46 +269,47 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------- internals
 
-    /** Reads a code without echo and parses it; an empty line sends nothing. */
-    private static byte[] ask(CommandSession session, String prompt, String what, String usage) {
-        String line = SecretPrompt.read(session, prompt, usage);
-        if (line.isEmpty()) {
-            throw CardErrors.cancelled("no " + what + " entered; nothing was sent to the card");
+    /** Reads a code without echo and parses it; an empty line sends nothing. The typed characters are cleared. */
+    private byte[] ask(CommandSession session, String question, String what, String usage) {
+        char[] line = prompt.read(session, question, usage);
+        try {
+            if (line.length == 0) {
+                throw CardErrors.cancelled("no " + what + " entered; nothing was sent to the card");
+            }
+            return CardArgs.code(what, line);
+        } finally {
+            Arrays.fill(line, '\0');
         }
-        return CardArgs.code(what, line);
     }
 
     /** Reads a new code twice; they must be the same. */
-    private static byte[] askTwice(CommandSession session, String label, String what, String usage) {
-        byte[] first = ask(session, "Enter " + label + ": ", what, usage);
-        byte[] second = null;
-        try {
-            second = ask(session, "Repeat " + label + ": ", what, usage);
-            if (!Arrays.equals(first, second)) {
-                throw ShellFailures.badInput("the two entries of the " + what + " differ; nothing was sent to the"
-                        + " card");
-            }
-            return first;
-        } catch (RuntimeException e) {
-            wipe(first);
-            throw e;
-        } finally {
-            wipe(second);
-        }
+    private byte[] askTwice(CommandSession session, String label, String what, String usage) {
+        return repeated(session, ask(session, "Enter " + label + ": ", what, usage), label, what, usage);
     }
 
     /** Reads a new PIN twice, or nothing when the first entry is empty (the current PIN stays). */
-    private static byte[] askOptionalTwice(CommandSession session, String label, String usage) {
-        String line = SecretPrompt.read(session, "Enter " + label + " (empty keeps the current one): ", usage);
-        if (line.isEmpty()) {
-            return null;
+    private byte[] askOptionalTwice(CommandSession session, String label, String usage) {
+        char[] line = prompt.read(session, "Enter " + label + " (empty keeps the current one): ", usage);
+        byte[] first;
+        try {
+            if (line.length == 0) {
+                return null;
+            }
+            first = CardArgs.code("new PIN", line);
+        } finally {
+            Arrays.fill(line, '\0');
         }
-        byte[] first = CardArgs.code("new PIN", line);
+        return repeated(session, first, label, "new PIN", usage);
+    }
+
+    /** Asks for {@code first} again: the first entry if both are the same; both are cleared otherwise. */
+    private byte[] repeated(CommandSession session, byte[] first, String label, String what, String usage) {
         byte[] second = null;
         try {
-            second = ask(session, "Repeat " + label + ": ", "new PIN", usage);
-            if (!Arrays.equals(first, second)) {
-                throw ShellFailures.badInput("the two entries of the new PIN differ; nothing was sent to the card");
+            second = ask(session, "Repeat " + label + ": ", what, usage);
+            if (!MessageDigest.isEqual(first, second)) {
+                throw ShellFailures.badInput("the two entries of the " + what + " differ; nothing was sent to the"
+                        + " card");
             }
             return first;
         } catch (RuntimeException e) {

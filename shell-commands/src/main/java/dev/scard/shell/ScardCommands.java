@@ -309,8 +309,12 @@ public class ScardCommands {
             @Descriptor("the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
                     + " 00A40400)") String... hex) {
         byte[] command = HexInput.apdu(hex);
-        Attachment attachment = attached(session);
-        return Formats.response(attachment.manager.transmit(command));
+        try {
+            Attachment attachment = attached(session);
+            return Formats.response(attachment.manager.transmit(command));
+        } finally {
+            Arrays.fill(command, (byte) 0); // it may be a VERIFY with a PIN
+        }
     }
 
     // ------------------------------------------------------------------------------------------- internals

@@ -33,6 +33,11 @@ import org.apache.felix.service.command.CommandSession;
  * <li>Anything else ({@code -c} mode, piped standard input, sessions of tests and programs): refused with a
  * message that asks for the PIN as an argument.</li>
  * </ul>
+ *
+ * <p>The code comes back as a {@code char[]} that the caller clears. On a gogo-jline console (the scard
+ * distribution) no String of it is ever made: {@link JLineSecretReader} reads it key by key. Karaf's
+ * {@code Session.readLine} answers a String, which this class cannot avoid or clear; it is turned into a
+ * {@code char[]} at once and not copied anywhere else.
  */
 final class SecretPrompt {
 
@@ -50,17 +55,29 @@ final class SecretPrompt {
     private SecretPrompt() {
     }
 
+    /** How a command reads a code without echo: {@link SecretPrompt#read}, or a stand-in in tests. */
+    @FunctionalInterface
+    interface Reader {
+
+        /**
+         * Reads one code as {@link SecretPrompt#read} does.
+         *
+         * @return the characters typed (possibly none), in an array the caller clears
+         */
+        char[] read(CommandSession session, String prompt, String usage);
+    }
+
     /**
      * Reads one line without echo.
      *
      * @param prompt what to ask: {@code "Enter PIN 1: "}
      * @param usage how to give the code as an argument instead, for the message when no terminal is there:
      *        {@code "scard:verify 1 <PIN>"}
-     * @return the line as typed (possibly empty)
+     * @return the line as typed (possibly empty), in an array the caller clears
      * @throws IllegalArgumentException ({@code E_INVALIDARG}) when the session has no terminal to ask on
      * @throws dev.scard.api.SCardException {@code SCARD_W_CANCELLED_BY_USER} on Ctrl-C or end of input
      */
-    static String read(CommandSession session, String prompt, String usage) {
+    static char[] read(CommandSession session, String prompt, String usage) {
         Object karaf = session.get(KARAF_SESSION);
         if (karaf != null && karaf != session) {
             Method readLine = readLineMethod(karaf.getClass());
@@ -87,13 +104,14 @@ final class SecretPrompt {
         throw noTerminal(usage, "it has no interactive terminal");
     }
 
-    private static String readKaraf(Object karaf, Method readLine, String prompt, String usage) {
+    /** Karaf's masked read; its API answers a String (see the class comment), made a char[] at once. */
+    private static char[] readKaraf(Object karaf, Method readLine, String prompt, String usage) {
         try {
             Object line = readLine.invoke(karaf, prompt, Character.valueOf(NO_ECHO));
             if (line == null) {
                 throw CardErrors.cancelled("no code entered (end of input)");
             }
-            return line.toString();
+            return line.toString().toCharArray();
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof UnsupportedOperationException) {

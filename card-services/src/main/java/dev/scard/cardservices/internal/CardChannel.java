@@ -1,5 +1,6 @@
 package dev.scard.cardservices.internal;
 
+import java.util.Arrays;
 import java.util.Set;
 
 import dev.scard.api.HResult;
@@ -45,6 +46,18 @@ final class CardChannel {
     /** Sends a command and splits the answer. */
     Apdu.Response send(byte[] command) {
         return Apdu.Response.of(manager.transmit(command));
+    }
+
+    /**
+     * Sends a command that carries a secret (a PIN, a PUK, a cryptogram) and zeroes the command once it has been
+     * transmitted, whether the transmission succeeded or not. The command must be this service's own array.
+     */
+    Apdu.Response sendWiping(byte[] command) {
+        try {
+            return send(command);
+        } finally {
+            Arrays.fill(command, (byte) 0);
+        }
     }
 
     /** Whether extended-length APDUs may still be tried. */

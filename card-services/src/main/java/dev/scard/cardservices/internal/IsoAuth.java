@@ -1,7 +1,5 @@
 package dev.scard.cardservices.internal;
 
-import java.util.Arrays;
-
 import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardManage;
 import dev.scard.cardservices.internal.StatusWords.Kind;
@@ -69,7 +67,8 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the cryptogram");
-            Apdu.Response response = card.send(Apdu.command(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data, 0));
+            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data,
+                    0));
             if (!response.ok()) {
                 throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
                         "the card did not accept the application's authentication with key %02X", p2));
@@ -101,7 +100,7 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the data to authenticate");
-            Apdu.Response response = card.send(Apdu.command(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
+            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
                     data.length > Apdu.MAX_SHORT_NC ? Apdu.MAX_EXTENDED_NE : Apdu.MAX_SHORT_NE));
             if (!response.ok()) {
                 throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
@@ -125,15 +124,7 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the user's data");
-            byte[] secret = data.clone();
-            byte[] command = Apdu.command(0x00, INS_VERIFY, p1, p2, secret, 0);
-            Apdu.Response response;
-            try {
-                response = card.send(command);
-            } finally {
-                Arrays.fill(command, (byte) 0);
-                Arrays.fill(secret, (byte) 0);
-            }
+            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_VERIFY, p1, p2, data, 0));
             if (!response.ok()) {
                 throw StatusWords.failure(response.sw(), Kind.PIN, String.format("cannot authenticate the user with"
                         + " reference %02X", p2));

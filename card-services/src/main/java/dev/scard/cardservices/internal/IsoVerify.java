@@ -83,14 +83,15 @@ final class IsoVerify implements ISCardVerify {
         return both;
     }
 
-    /** Sends a command that carries secrets, wipes it, and checks the answer. */
+    /**
+     * Sends a command that carries secrets and checks the answer; {@code secret} (this service's own copy) and the
+     * command built from it are zeroed on every path.
+     */
     private void sendSecret(int ins, int p1, int p2, byte[] secret, Kind kind, String what) {
-        byte[] command = Apdu.command(0x00, ins, p1, p2, secret.length == 0 ? null : secret, 0);
         Apdu.Response response;
         try {
-            response = card.send(command);
+            response = card.sendWiping(Apdu.command(0x00, ins, p1, p2, secret.length == 0 ? null : secret, 0));
         } finally {
-            Arrays.fill(command, (byte) 0);
             Arrays.fill(secret, (byte) 0);
         }
         if (!response.ok()) {

@@ -30,6 +30,8 @@ final class ScriptedManager implements ISCardManage, java.util.function.BooleanS
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     final List<String> sent = new ArrayList<>();
+    /** The command arrays themselves, as handed to {@link #transmit}: what a service left in them afterwards. */
+    final List<byte[]> arrays = new ArrayList<>();
     final List<String> calls = new ArrayList<>();
     private final Map<String, String> answers = new LinkedHashMap<>();
     /** Answers commands the table does not have; default 6D00. */
@@ -62,6 +64,7 @@ final class ScriptedManager implements ISCardManage, java.util.function.BooleanS
         if (!attached) {
             throw ended();
         }
+        arrays.add(commandApdu);
         String command = HEX.formatHex(commandApdu);
         sent.add(command);
         String answer = answers.get(command);

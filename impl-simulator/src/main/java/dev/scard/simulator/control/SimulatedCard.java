@@ -40,7 +40,9 @@ public interface SimulatedCard {
     /**
      * Processes one command APDU.
      *
-     * @param commandApdu the command (the model must not keep or change it); any bytes, also malformed ones
+     * @param commandApdu the command (the model must not keep or change it); any bytes, also malformed ones. It is
+     *        a copy the simulator made for this call and zeroes when the call returns (or gives up on the model),
+     *        since it may hold a PIN: a model that copies a secret out of it clears its copies too
      * @return the response: data followed by SW1 SW2, in a new array for each call (the simulator hands it to
      *         the caller without copying)
      */

@@ -3,6 +3,8 @@ package dev.scard.simulator.internal;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 import dev.scard.api.HResult;
@@ -13,7 +15,8 @@ import dev.scard.simulator.internal.card.CardProfile;
 /**
  * Card profiles as the reader configurations ({@value SimulatorComponent#READER_FACTORY_PID}) and
  * {@code SimulatorControl.insertProfile} use them: a file read and parsed with {@link CardProfile}, or the sample
- * profile, with the bytes it was made from so that a configuration update can tell whether the profile changed.
+ * profile, with a SHA-256 digest of the bytes it was made from so that a configuration update can tell whether the
+ * profile changed (the bytes themselves hold the card's PINs and keys: they are zeroed once parsed).
  * Every failure is an {@link SCardException} with {@link HResult#E_INVALIDARG} whose message names the file and
  * says what is wrong (the parser's message for an invalid profile).
  */
@@ -28,13 +31,13 @@ final class CardProfiles {
     /** A parsed card profile and where it came from. */
     static final class Profile {
         private final String source;
-        /** The file's bytes the profile was parsed from (null for the sample). */
-        private final byte[] bytes;
+        /** The SHA-256 digest of the file's bytes the profile was parsed from (null for the sample). */
+        private final byte[] digest;
         private final CardProfile profile;
 
-        Profile(String source, byte[] bytes, CardProfile profile) {
+        Profile(String source, byte[] digest, CardProfile profile) {
             this.source = source;
-            this.bytes = bytes;
+            this.digest = digest;
             this.profile = profile;
         }
 
@@ -50,7 +53,7 @@ final class CardProfiles {
 
         /** Whether both come from the same file with the same content (or both are the sample). */
         boolean sameAs(Profile other) {
-            return other != null && source.equals(other.source) && Arrays.equals(bytes, other.bytes);
+            return other != null && source.equals(other.source) && Arrays.equals(digest, other.digest);
         }
 
         @Override
@@ -94,21 +97,39 @@ final class CardProfiles {
     }
 
     private static Profile load(Path path, String shown) {
-        // The file is read once: the profile is parsed from these bytes and they are what sameAs compares, so a file
-        // changed between two reads cannot give a card of one content remembered as the other.
+        // The file is read once: the profile is parsed from these bytes and their digest is what sameAs compares, so
+        // a file changed between two reads cannot give a card of one content remembered as the other.
         byte[] bytes;
-        CardProfile profile;
         try {
             bytes = CardProfile.read(path);
-            profile = CardProfile.parse(bytes, path.toString());
         } catch (SCardException e) {
-            if (!path.isAbsolute() && !Files.exists(path)) {
-                throw new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
-                        + Path.of("").toAbsolutePath() + ")", e);
-            }
-            throw e;
+            throw withDirectory(path, e);
         }
-        return new Profile(shown, bytes, profile);
+        try {
+            CardProfile profile = CardProfile.parse(bytes, path.toString());
+            return new Profile(shown, sha256(bytes), profile);
+        } catch (SCardException e) {
+            throw withDirectory(path, e);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /** A failure for a relative path that names no file says which directory it is relative to. */
+    private static SCardException withDirectory(Path path, SCardException e) {
+        if (!path.isAbsolute() && !Files.exists(path)) {
+            return new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
+                    + Path.of("").toAbsolutePath() + ")", e);
+        }
+        return e;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available (every Java SE platform has it)", e);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.scard.simulator.internal;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -505,16 +506,24 @@ final class SimulatedReader {
                 "the simulated card in reader '" + name + "' failed: " + describe(failure));
     }
 
-    /** Runs a command of a plugged-in model on its card thread; fails at once while the card is mute. */
+    /**
+     * Runs a command of a plugged-in model on its card thread; fails at once while the card is mute. The model gets
+     * a copy of the command, zeroed when the call returns: the command may hold a PIN, and a plugged-in model might
+     * keep what it is given (the built-in models, on the caller's thread, keep nothing and get the caller's array,
+     * which its owner clears).
+     */
     private byte[] processOnCardThread(CardSession current, byte[] commandApdu) {
         if (current.mute) {
             throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + name + "' did not answer "
                     + "an earlier command within the call timeout; it counts as mute until it is reset or removed");
         }
+        byte[] command = commandApdu.clone();
         try {
-            return onCardThread(current.thread, () -> current.card.process(commandApdu), current, "answer");
+            return onCardThread(current.thread, () -> current.card.process(command), current, "answer");
         } catch (ModelFailure e) {
             throw modelFailed(e.getCause());
+        } finally {
+            Arrays.fill(command, (byte) 0);
         }
     }
 

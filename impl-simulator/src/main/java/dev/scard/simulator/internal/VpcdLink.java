@@ -407,6 +407,8 @@ final class VpcdLink {
                             modelFailureLogged = true;
                         }
                         response = SW_NO_PRECISE_DIAGNOSIS;
+                    } finally {
+                        Arrays.fill(command, (byte) 0);
                     }
                     if (response.length > MAX_PAYLOAD) {
                         if (!modelFailureLogged) {
@@ -471,9 +473,10 @@ final class VpcdLink {
         return true;
     }
 
-    /** Drops the first {@code n} buffered bytes. */
+    /** Drops the first {@code n} buffered bytes; the bytes freed are zeroed (a command may hold a PIN). */
     private void consume(int n) {
         System.arraycopy(in, n, in, 0, filled - n);
+        Arrays.fill(in, filled - n, filled, (byte) 0);
         filled -= n;
     }
 

@@ -8,6 +8,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * An AES-128 key on the card, used by INTERNAL AUTHENTICATE (the card encrypts the host's block) and EXTERNAL
  * AUTHENTICATE (the host proves it can encrypt the card's challenge). {@link #toString()} never shows the value.
+ * The value is held as a {@code byte[]} and never as a String; the JDK's {@link SecretKeySpec} and AES cipher
+ * made for each block keep copies of it (and its round keys) that they do not clear, until they are collected.
  */
 final class CardKey {
 
@@ -28,8 +30,9 @@ final class CardKey {
         this.owner = owner;
     }
 
-    byte[] value() {
-        return value.clone();
+    /** The same key for the copy of its DF in a new card. */
+    CardKey copy(DedicatedFile newOwner) {
+        return new CardKey(ref, value, newOwner);
     }
 
     /**

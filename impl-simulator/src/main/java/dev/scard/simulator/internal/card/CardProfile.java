@@ -3,6 +3,7 @@ package dev.scard.simulator.internal.card;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Random;
 
 import dev.scard.api.Protocol;
@@ -116,7 +118,12 @@ public final class CardProfile {
      * @throws CardProfileException when the bytes are not UTF-8 or not a valid profile
      */
     public static CardProfile parse(byte[] bytes, String source) {
-        return parse(utf8(bytes, source), source);
+        CharBuffer text = utf8(bytes, source);
+        try {
+            return new ProfileParser(sourceName(source)).parse(text.array(), text.limit());
+        } finally {
+            Arrays.fill(text.array(), '\0'); // the decoded profile holds its PINs and keys
+        }
     }
 
     /**
@@ -129,13 +136,18 @@ public final class CardProfile {
     }
 
     /**
-     * Reads a profile from JSON text.
+     * Reads a profile from JSON text. The PINs and keys in it are in that String for as long as the caller keeps
+     * it: a profile read from bytes ({@link #parse(byte[], String)}) leaves no String of them.
      *
      * @param source what to call the profile in messages (a file name, a configuration's PID)
      * @throws CardProfileException for a null or invalid profile
      */
     public static CardProfile parse(String json, String source) {
-        return new ProfileParser(source == null || source.isBlank() ? INLINE : source).parse(json);
+        return new ProfileParser(sourceName(source)).parse(json);
+    }
+
+    private static String sourceName(String source) {
+        return source == null || source.isBlank() ? INLINE : source;
     }
 
     /**
@@ -157,17 +169,18 @@ public final class CardProfile {
             if (in == null) {
                 throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " is missing");
             }
-            return parse(utf8(in.readAllBytes(), "sample-card.json"), "sample-card.json");
+            return parse(in.readAllBytes(), "sample-card.json");
         } catch (IOException | CardProfileException e) {
             throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " cannot be read: "
                     + e.getMessage(), e);
         }
     }
 
-    private static String utf8(byte[] bytes, String source) {
+    /** The text of a profile file, in a buffer backed by an array from index 0 (the caller clears it). */
+    private static CharBuffer utf8(byte[] bytes, String source) {
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
         } catch (CharacterCodingException e) {
             throw new CardProfileException(source, "", "the file is not UTF-8 text");
         }

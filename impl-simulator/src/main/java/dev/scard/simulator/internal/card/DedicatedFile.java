@@ -108,7 +108,7 @@ final class DedicatedFile extends CardFile {
             copy.addPin(pin.copy(copy));
         }
         for (CardKey key : keys.values()) {
-            copy.addKey(new CardKey(key.ref, key.value(), copy));
+            copy.addKey(key.copy(copy));
         }
         for (CardFile child : children) {
             copy.children.add(child.copy(copy));

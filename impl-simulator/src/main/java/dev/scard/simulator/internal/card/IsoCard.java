@@ -266,7 +266,9 @@ final class IsoCard implements SimulatedCard {
     /**
      * Answers one command as the class comment describes; never throws and never answers fewer than 2 bytes. With a
      * response delay the answer comes after it; interrupted while waiting (the simulator gave up on the card), the
-     * command is not carried out and the card answers {@code 6F00}, keeping the interrupt.
+     * command is not carried out and the card answers {@code 6F00}, keeping the interrupt. The command is not
+     * changed (its owner clears it, see {@link SimulatedCard#process}); the copies the card makes of a PIN, PUK or
+     * cryptogram in it to compare them are zeroed here.
      */
     @Override
     public byte[] process(byte[] command) {
@@ -1120,7 +1122,11 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.CONDITIONS_OF_USE_NOT_SATISFIED);
         }
         byte[] expected = key.encrypt(expectedFrom, 0);
-        if (!MessageDigest.isEqual(expected, a.dataCopy())) {
+        byte[] given = a.dataCopy();
+        boolean right = MessageDigest.isEqual(expected, given);
+        Arrays.fill(expected, (byte) 0);
+        Arrays.fill(given, (byte) 0);
+        if (!right) {
             authenticatedKeys.remove(key);
             return Sw.only(Sw.VERIFICATION_FAILED);
         }

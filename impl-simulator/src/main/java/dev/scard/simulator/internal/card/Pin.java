@@ -1,12 +1,14 @@
 package dev.scard.simulator.internal.card;
 
 import java.security.MessageDigest;
+import java.util.Arrays;
 
 /**
  * A PIN (reference data for VERIFY) with its retry counter, and optionally a PUK (resetting code for RESET RETRY
  * COUNTER) with its own retry counter. The value's length is fixed: a new value must have the same length. Counters
  * and values are persistent card state; whether the PIN is verified is not kept here but in the card's volatile
- * security state. {@link #toString()} never shows a value.
+ * security state. {@link #toString()} never shows a value. Values are held as {@code byte[]} (never as a String),
+ * compared in constant time ({@link MessageDigest#isEqual}), and a replaced value is cleared.
  */
 final class Pin {
 
@@ -64,19 +66,25 @@ final class Pin {
     private static boolean equal(byte[] secret, byte[] bytes, int offset, int length) {
         byte[] candidate = new byte[length];
         System.arraycopy(bytes, offset, candidate, 0, length);
-        return MessageDigest.isEqual(secret, candidate);
+        try {
+            return MessageDigest.isEqual(secret, candidate);
+        } finally {
+            Arrays.fill(candidate, (byte) 0);
+        }
     }
 
-    /** Sets a new value of the PIN's length from {@code bytes}. */
+    /** Sets a new value of the PIN's length from {@code bytes}; the old value is cleared. */
     void setValue(byte[] bytes, int offset) {
         byte[] next = new byte[value.length];
         System.arraycopy(bytes, offset, next, 0, next.length);
+        byte[] old = value;
         value = next;
+        Arrays.fill(old, (byte) 0);
     }
 
     /** A fingerprint of the persistent state for the tests' consistency checks (not the value itself). */
     int stateHash() {
-        return java.util.Arrays.hashCode(value) * 31 + triesLeft * 17 + pukTriesLeft;
+        return Arrays.hashCode(value) * 31 + triesLeft * 17 + pukTriesLeft;
     }
 
     @Override

@@ -2,8 +2,13 @@ package dev.scard.simulator.internal.card;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -32,6 +37,14 @@ import dev.scard.api.Protocol;
  *
  * <p>Only jackson-core is used: building a databind {@code JsonMapper} and its tree cost a noticeable part of the
  * distribution's start-up (the sample card is read when it is inserted), and databind's two jars more.
+ *
+ * <p><b>Secrets</b> (PIN, PUK and key values) never become a {@code String} here: string values are kept as
+ * {@code char[]} taken with {@link JsonParser#getTextCharacters()}, PIN, PUK and key values are decoded from them
+ * straight into {@code byte[]}, and every {@code char[]} of the tree is cleared once the profile is read (also
+ * when it is refused). What this class cannot clear: the text it is given ({@link #parse(char[], int)} callers
+ * clear their array; a profile given as a {@code String} stays one), and Jackson's own text buffer, into which
+ * jackson-core copies a value that has escape sequences (a value without escapes is handed out of the input array
+ * itself) and which it recycles for later parsers rather than clearing.
  */
 final class ProfileParser {
 
@@ -62,6 +75,8 @@ final class ProfileParser {
     private static final String FILE_TYPES = "df, transparent, linear-fixed, linear-variable, cyclic";
 
     private final String source;
+    /** The characters of every string value read, cleared once the profile is read. */
+    private final List<char[]> texts = new ArrayList<>();
     /** DF names in use (hex) and the path of the DF that has each. */
     private final Map<String, String> dfNames = new HashMap<>();
     private int files;
@@ -70,8 +85,37 @@ final class ProfileParser {
         this.source = source;
     }
 
+    /** Reads a profile from JSON text. */
     CardProfile parse(String json) {
-        Node root = read(json);
+        if (json == null) {
+            throw error("", "no profile text given");
+        }
+        try {
+            return parse(read(() -> JSON.createParser(json)));
+        } finally {
+            clearTexts();
+        }
+    }
+
+    /**
+     * Reads a profile from the first {@code length} characters of {@code json}; the caller clears the array.
+     */
+    CardProfile parse(char[] json, int length) {
+        try {
+            return parse(read(() -> JSON.createParser(json, 0, length)));
+        } finally {
+            clearTexts();
+        }
+    }
+
+    private void clearTexts() {
+        for (char[] text : texts) {
+            Arrays.fill(text, '\0');
+        }
+        texts.clear();
+    }
+
+    private CardProfile parse(Node root) {
         requireObject(root, "", TOP_FIELDS);
         String name = root.has("name") ? text(root.get("name"), "name") : source;
         if (name.isBlank()) {
@@ -109,16 +153,18 @@ final class ProfileParser {
         return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis);
     }
 
-    private Node read(String json) {
-        if (json == null) {
-            throw error("", "no profile text given");
-        }
-        try (JsonParser parser = JSON.createParser(json)) {
+    /** Opens a Jackson parser on the profile's text. */
+    private interface Source {
+        JsonParser open() throws IOException;
+    }
+
+    private Node read(Source json) {
+        try (JsonParser parser = json.open()) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw error("", "the document is empty; a profile is a JSON object");
             }
-            Node root = Node.read(parser, first);
+            Node root = Node.read(parser, first, texts);
             JsonToken trailing = parser.nextToken();
             if (trailing != null) {
                 throw new JsonParseException(parser, "Trailing token (of type " + trailing + ") found after the "
@@ -309,7 +355,7 @@ final class ProfileParser {
         if (!node.isTextual()) {
             throw error(path, "must be " + expected);
         }
-        byte[] bytes = hex(node.asText(), path);
+        byte[] bytes = hex(node.chars(), path);
         if (bytes.length != 1) {
             throw error(path, "must be " + expected);
         }
@@ -385,25 +431,32 @@ final class ProfileParser {
             throw error(at(path, "value"), "missing; the PIN, such as {\"text\": \"1234\"}");
         }
         byte[] value = bytes(node.get("value"), at(path, "value"), 1, 64, true);
-        int tries = node.has("tries") ? integer(node.get("tries"), at(path, "tries"), 1, 15) : 3;
-        int triesLeft = node.has("triesLeft") ? integer(node.get("triesLeft"), at(path, "triesLeft"), 0, tries)
-                : tries;
         byte[] puk = null;
-        int pukTries = 0;
-        int pukTriesLeft = 0;
-        if (node.has("puk")) {
-            puk = bytes(node.get("puk"), at(path, "puk"), 1, 64, true);
-            pukTries = node.has("pukTries") ? integer(node.get("pukTries"), at(path, "pukTries"), 1, 15) : 10;
-            pukTriesLeft = node.has("pukTriesLeft")
-                    ? integer(node.get("pukTriesLeft"), at(path, "pukTriesLeft"), 0, pukTries) : pukTries;
-        } else {
-            for (String field : new String[] {"pukTries", "pukTriesLeft"}) {
-                if (node.has(field)) {
-                    throw error(at(path, field), "makes sense only with a \"puk\"");
+        try {
+            int tries = node.has("tries") ? integer(node.get("tries"), at(path, "tries"), 1, 15) : 3;
+            int triesLeft = node.has("triesLeft") ? integer(node.get("triesLeft"), at(path, "triesLeft"), 0, tries)
+                    : tries;
+            int pukTries = 0;
+            int pukTriesLeft = 0;
+            if (node.has("puk")) {
+                puk = bytes(node.get("puk"), at(path, "puk"), 1, 64, true);
+                pukTries = node.has("pukTries") ? integer(node.get("pukTries"), at(path, "pukTries"), 1, 15) : 10;
+                pukTriesLeft = node.has("pukTriesLeft")
+                        ? integer(node.get("pukTriesLeft"), at(path, "pukTriesLeft"), 0, pukTries) : pukTries;
+            } else {
+                for (String field : new String[] {"pukTries", "pukTriesLeft"}) {
+                    if (node.has(field)) {
+                        throw error(at(path, field), "makes sense only with a \"puk\"");
+                    }
                 }
             }
+            return new Pin(ref, value, tries, triesLeft, puk, pukTries, pukTriesLeft, owner);
+        } finally {
+            Arrays.fill(value, (byte) 0);
+            if (puk != null) {
+                Arrays.fill(puk, (byte) 0);
+            }
         }
-        return new Pin(ref, value, tries, triesLeft, puk, pukTries, pukTriesLeft, owner);
     }
 
     private CardKey key(Node node, String path, DedicatedFile owner, boolean global) {
@@ -418,7 +471,12 @@ final class ProfileParser {
         if (!node.has("value")) {
             throw error(at(path, "value"), "missing; the key, 16 bytes in hex");
         }
-        return new CardKey(ref, bytes(node.get("value"), at(path, "value"), 16, 16, true), owner);
+        byte[] value = bytes(node.get("value"), at(path, "value"), 16, 16, true);
+        try {
+            return new CardKey(ref, value, owner);
+        } finally {
+            Arrays.fill(value, (byte) 0);
+        }
     }
 
     private int reference(Node node, String path, boolean global, String what) {
@@ -493,7 +551,7 @@ final class ProfileParser {
         if (text.length() != digits) {
             throw error(path, "must be " + expected);
         }
-        byte[] bytes = hex(text, path);
+        byte[] bytes = hex(CharBuffer.wrap(text), path);
         return Tlv.number(bytes, 0, bytes.length);
     }
 
@@ -512,39 +570,85 @@ final class ProfileParser {
     private byte[] bytes(Node node, String path, int min, int max, boolean secret) {
         byte[] bytes;
         if (node.isTextual()) {
-            bytes = hex(node.asText(), path);
+            bytes = hex(node.chars(), path);
         } else if (node.isObject() && node.size() == 1 && node.has("hex")) {
-            bytes = hex(text(node.get("hex"), at(path, "hex")), at(path, "hex"));
+            bytes = hex(textChars(node.get("hex"), at(path, "hex")), at(path, "hex"));
         } else if (node.isObject() && node.size() == 1 && node.has("text")) {
-            bytes = text(node.get("text"), at(path, "text")).getBytes(StandardCharsets.UTF_8);
+            bytes = utf8(textChars(node.get("text"), at(path, "text")));
         } else {
             throw error(path, "must be a hex string such as \"3F 00\", or {\"hex\": \"...\"} or {\"text\": \"...\"}");
         }
         if (bytes.length < min || bytes.length > max) {
+            Arrays.fill(bytes, (byte) 0);
             throw error(path, (min == max ? "must be " + min : "must be " + min + ".." + max) + " bytes"
                     + (secret ? "" : ", not " + bytes.length));
         }
         return bytes;
     }
 
-    /** Hex digits, optionally separated by spaces or colons; the message names the position, not the character. */
-    private byte[] hex(String text, String path) {
-        StringBuilder digits = new StringBuilder(text.length());
+    /** The characters of a string value, as {@link #text} checks it, without making a String. */
+    private CharBuffer textChars(Node node, String path) {
+        if (!node.isTextual()) {
+            throw error(path, "must be a string");
+        }
+        return node.chars();
+    }
+
+    /** The UTF-8 bytes of the characters; the encoder's buffer is cleared. */
+    private static byte[] utf8(CharBuffer text) {
+        ByteBuffer encoded;
+        try {
+            encoded = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).encode(text);
+        } catch (CharacterCodingException e) {
+            throw new IllegalStateException("UTF-8 encoding with replacement cannot fail", e);
+        }
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        Arrays.fill(encoded.array(), (byte) 0);
+        return bytes;
+    }
+
+    /**
+     * Hex digits, optionally separated by spaces, colons or tabs, decoded without a copy of the text; the message
+     * names the position, not the character.
+     */
+    private byte[] hex(CharBuffer text, String path) {
+        int digits = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == ' ' || c == ':' || c == '\t') {
                 continue;
             }
-            if (Character.digit(c, 16) < 0) {
+            if (hexDigit(c) < 0) {
                 throw error(path, "not hexadecimal: character " + (i + 1) + " is not a hex digit (use "
                         + "{\"text\": \"...\"} for text)");
             }
-            digits.append(c);
+            digits++;
         }
-        if (digits.length() % 2 != 0) {
+        if (digits % 2 != 0) {
             throw error(path, "has an odd number of hex digits");
         }
-        return HexFormat.of().parseHex(digits);
+        byte[] bytes = new byte[digits / 2];
+        int n = 0;
+        int high = -1;
+        for (int i = 0; i < text.length(); i++) {
+            int value = hexDigit(text.charAt(i));
+            if (value < 0) {
+                continue;
+            }
+            if (high < 0) {
+                high = value;
+            } else {
+                bytes[n++] = (byte) (high << 4 | value);
+                high = -1;
+            }
+        }
+        return bytes;
+    }
+
+    private static int hexDigit(char c) {
+        return c <= 0x7F ? Character.digit(c, 16) : -1;
     }
 
     private static String at(String path, String field) {
@@ -574,7 +678,8 @@ final class ProfileParser {
         record ArrayNode(List<Node> items) implements Node {
         }
 
-        record TextNode(String text) implements Node {
+        /** A string value: its characters, which the parser clears once the profile is read. */
+        record TextNode(char[] text) implements Node {
         }
 
         /** A number; {@code intValue} is null unless it is written as a whole number that fits an {@code int}. */
@@ -585,8 +690,11 @@ final class ProfileParser {
         record LiteralNode(JsonToken token) implements Node {
         }
 
-        /** The value that starts with {@code token}, the parser's current token; the parser ends on its last. */
-        static Node read(JsonParser parser, JsonToken token) throws IOException {
+        /**
+         * The value that starts with {@code token}, the parser's current token; the parser ends on its last. The
+         * characters of each string value are added to {@code texts}.
+         */
+        static Node read(JsonParser parser, JsonToken token, List<char[]> texts) throws IOException {
             if (token == null) {
                 throw new JsonParseException(parser, "Unexpected end-of-input", parser.currentLocation());
             }
@@ -594,19 +702,24 @@ final class ProfileParser {
                 case START_OBJECT -> {
                     Map<String, Node> fields = new LinkedHashMap<>();
                     for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
-                        fields.put(name, read(parser, parser.nextToken()));
+                        fields.put(name, read(parser, parser.nextToken(), texts));
                     }
                     return new ObjectNode(Collections.unmodifiableMap(fields));
                 }
                 case START_ARRAY -> {
                     List<Node> items = new ArrayList<>();
                     for (JsonToken next = parser.nextToken(); next != JsonToken.END_ARRAY; next = parser.nextToken()) {
-                        items.add(read(parser, next));
+                        items.add(read(parser, next, texts));
                     }
                     return new ArrayNode(List.copyOf(items));
                 }
                 case VALUE_STRING -> {
-                    return new TextNode(parser.getText());
+                    // the characters, not getText(): no String of a PIN is made
+                    int offset = parser.getTextOffset();
+                    char[] text = Arrays.copyOfRange(parser.getTextCharacters(), offset,
+                            offset + parser.getTextLength());
+                    texts.add(text);
+                    return new TextNode(text);
                 }
                 case VALUE_NUMBER_INT -> {
                     return new NumberNode(parser.getNumberType() == JsonParser.NumberType.INT ? parser.getIntValue()
@@ -659,9 +772,14 @@ final class ProfileParser {
             return this instanceof ArrayNode array ? array.items().size() : fields().size();
         }
 
-        /** The text of a string value. */
+        /** The text of a string value, as a String: never for a secret ({@link #chars()}). */
         default String asText() {
-            return ((TextNode) this).text();
+            return new String(((TextNode) this).text());
+        }
+
+        /** The characters of a string value, not copied. */
+        default CharBuffer chars() {
+            return CharBuffer.wrap(((TextNode) this).text());
         }
     }
 }
