@@ -62,6 +62,13 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = Callable.class, immediate = true, property = "main.thread=true")
 public final class ConsoleMain implements Callable<Integer> {
 
+    /**
+     * The session variable that tells commands whether someone at a terminal can interrupt them (Ctrl-C):
+     * {@code false} in the {@code -c} and standard-input modes, {@code true} at the prompt. {@code scard:watch}
+     * needs a duration where it is {@code false}.
+     */
+    static final String INTERACTIVE = ".interactive";
+
     /** The launcher's service property that holds {@code main}'s arguments. */
     static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
 
@@ -171,6 +178,7 @@ public final class ConsoleMain implements Callable<Integer> {
 
     private int runCommand(String program, PrintStream out, PrintStream err) {
         CommandSession session = CommandRunner.createSession(processor, rootInput(), out, err);
+        session.put(INTERACTIVE, Boolean.FALSE);
         try {
             return new CommandRunner(session, out, err).runCommand(program);
         } finally {
@@ -182,6 +190,7 @@ public final class ConsoleMain implements Callable<Integer> {
         // The commands come from standard input, so a command that reads its input gets end-of-input.
         InputStream nothing = InputStream.nullInputStream();
         CommandSession session = CommandRunner.createSession(processor, nothing, out, err);
+        session.put(INTERACTIVE, Boolean.FALSE);
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(rootInput(), inputCharset()));
             return new CommandRunner(session, out, err).runLines(lines);

@@ -63,6 +63,7 @@ final class InteractiveConsole {
         try (Terminal terminal = openTerminal()) {
             PrintStream out = new PrintStream(terminal.output(), true, terminal.encoding());
             CommandSession session = CommandRunner.createSession(processor, terminal.input(), out, out);
+            session.put(ConsoleMain.INTERACTIVE, Boolean.TRUE);
             try {
                 return prompt(terminal, session, out);
             } finally {
