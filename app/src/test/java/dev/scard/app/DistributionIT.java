@@ -216,15 +216,15 @@ class DistributionIT {
     void aFailingStageOfAPipelineIsOneCodedErrorLineAndExitOne() {
         Run run = command("-c", "sim:insert bogus | scard:readers");
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
-        assertThat(run.errLines()).singleElement().asString().matches(CODED_ERROR).contains("bogus");
+        assertThat(errorLines(run)).singleElement().asString().matches(CODED_ERROR).contains("bogus");
         assertThat(run.err()).doesNotContain("gogo:");
 
         Run plain = command("-c", "sim:insert bogus");
-        assertThat(run.errLines()).as("the same line as the command alone").isEqualTo(plain.errLines());
+        assertThat(errorLines(run)).as("the same line as the command alone").isEqualTo(errorLines(plain));
 
         Run piped = piped("sim:insert bogus | scard:readers\necho after\n");
         assertThat(piped.exitCode()).as(piped.err()).isEqualTo(1);
-        assertThat(piped.errLines()).isEqualTo(plain.errLines());
+        assertThat(errorLines(piped)).isEqualTo(errorLines(plain));
         assertThat(piped.outLines()).last().isEqualTo("after");
     }
 
@@ -232,16 +232,16 @@ class DistributionIT {
     void aFailingBackgroundJobIsAwaitedAndIsOneCodedErrorLineAndExitOne() {
         Run run = command("-c", "sim:insert bogus &");
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
-        assertThat(run.errLines()).singleElement().asString().matches(CODED_ERROR).contains("bogus");
+        assertThat(errorLines(run)).singleElement().asString().matches(CODED_ERROR).contains("bogus");
 
         Run piped = piped("sim:insert bogus &\necho after\n");
         assertThat(piped.exitCode()).as(piped.err()).isEqualTo(1);
-        assertThat(piped.errLines()).isEqualTo(run.errLines());
+        assertThat(errorLines(piped)).isEqualTo(errorLines(run));
 
         Run late = command("-c", "each [1] { sleep 0.5; sim:insert bogus } &; echo first");
         assertThat(late.exitCode()).as("the console waited for the job: " + late.err()).isEqualTo(1);
         assertThat(late.outLines()).containsExactly("first");
-        assertThat(late.errLines()).isEqualTo(run.errLines());
+        assertThat(errorLines(late)).isEqualTo(errorLines(run));
     }
 
     @Test
