@@ -141,7 +141,8 @@ class GogoSessionTest {
         assertThat(run("scard:detach")).asString().endsWith("; handle 1 stays open, scard:disconnect 1 closes it");
         assertThat(run("scard:disconnect -b simulator 1 eject"))
                 .isEqualTo("Disconnected handle 1 from 'Simulated Reader 0' (eject)");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> run("scard:attach-handle -b simulator 1"))
+        assertThatIllegalArgumentException().isThrownBy(() -> run("scard:attach-handle -b simulator 1"))
+                .withMessageStartingWith("no handle 1 opened in this session")
                 .withMessageEndingWith("[E_INVALIDARG 0x80070057]");
     }
 }
