@@ -245,6 +245,19 @@ class DistributionIT {
     }
 
     @Test
+    void theTourOfHandlesWorksWithRandomHandles() {
+        Run run = piped(String.join("\n", "scard:connect 'Simulated Reader 0'", "scard:attach-handle $handle",
+            "scard:apdu 0084000004", "scard:detach", "scard:disconnect $handle", ""));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(errorLines(run)).isEmpty();
+        String handle = run.outLines().get(0).replaceAll("^Handle (\\d+) connected.*", "$1");
+        assertThat(Long.parseLong(handle)).isPositive().isNotEqualTo(4097L);
+        assertThat(run.outLines()).contains("Attached to 'Simulated Reader 0' via handle " + handle
+            + " (shared, T1, ATR 3B8801534341524453494D99)", "Disconnected handle " + handle
+            + " from 'Simulated Reader 0' (leave)");
+    }
+
+    @Test
     void exitGivesItsCodeInEveryMode() {
         assertThat(command("-c", "exit 3").exitCode()).isEqualTo(3);
         Run run = command("-c", "echo before; exit 4; echo after");

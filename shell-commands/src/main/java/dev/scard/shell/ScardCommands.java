@@ -194,12 +194,16 @@ public class ScardCommands {
 
     // ---------------------------------------------------------------------------------------------- handles
 
+    /** The session variable {@code scard:connect} puts the new handle into, so that scripts can say {@code $handle}. */
+    static final String HANDLE_VARIABLE = "handle";
+
     /**
      * {@code scard:connect}: opens a handle that belongs to this session: only this session attaches to it
-     * ({@code scard:attach-handle}) and disconnects it; it is disconnected when the session is forgotten.
+     * ({@code scard:attach-handle}) and disconnects it; it is disconnected when the session is forgotten. Handle
+     * values are random, so the handle also goes into the session variable {@value #HANDLE_VARIABLE}.
      */
     @Descriptor("connect to the card in a reader through the resource manager and print the handle; the handle"
-            + " belongs to this session and stays open until scard:disconnect <handle>")
+            + " belongs to this session, is put into $handle, and stays open until scard:disconnect <handle>")
     public String connect(
             @Descriptor("the shell session, which the handle belongs to") CommandSession session,
             @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
@@ -222,6 +226,7 @@ public class ScardCommands {
         synchronized (mine) {
             mine.put(new HandleKey(handle.backend(), handle.value()), handle);
         }
+        session.put(HANDLE_VARIABLE, handle.value());
         long n = handle.value();
         return "Handle " + n + " connected to '" + handle.readerName() + "' (" + Formats.word(handle.shareMode())
                 + ", " + Formats.protocol(handle.protocol()) + "); scard:attach-handle " + n

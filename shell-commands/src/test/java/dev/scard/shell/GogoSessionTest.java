@@ -136,7 +136,7 @@ class GogoSessionTest {
     @Test
     void connectsAttachesByHandleAndDisconnects() throws Exception {
         assertThat(run("scard:connect 'Simulated Reader 0'")).asString().startsWith("Handle 1 connected to");
-        assertThat(run("scard:attach-handle 1"))
+        assertThat(run("scard:attach-handle $handle"))
                 .isEqualTo("Attached to 'Simulated Reader 0' via handle 1 (shared, T1, ATR " + ATR + ")");
         assertThat(run("scard:detach")).asString().endsWith("; handle 1 stays open, scard:disconnect 1 closes it");
         assertThat(run("scard:disconnect -b simulator 1 eject"))

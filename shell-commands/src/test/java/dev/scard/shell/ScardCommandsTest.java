@@ -52,9 +52,14 @@ class ScardCommandsTest {
     }
 
     private static CommandSession newSession() {
+        Map<String, Object> variables = new java.util.HashMap<>();
         return (CommandSession) Proxy.newProxyInstance(ScardCommandsTest.class.getClassLoader(),
                 new Class<?>[] {CommandSession.class}, (proxy, method, args) -> {
                     switch (method.getName()) {
+                        case "put":
+                            return variables.put((String) args[0], args[1]);
+                        case "get":
+                            return variables.get((String) args[0]);
                         case "hashCode":
                             return System.identityHashCode(proxy);
                         case "equals":
@@ -272,6 +277,16 @@ class ScardCommandsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(session, "simulator", "1"))
                 .withMessage("no handle 1 opened in this session on backend 'simulator' (scard:connect opens one;"
                         + " a handle belongs to the session that opened it) [E_INVALIDARG 0x80070057]");
+    }
+
+    @Test
+    void theNewHandleIsInTheSessionVariableHandle() {
+        commands.connect(session, "", "t0,t1", words("Simulated Reader 0"));
+        assertThat(session.get("handle")).isEqualTo(1L);
+        commands.connect(session, "", "t0,t1", words("Virtual PCD 00 00"));
+        assertThat(session.get("handle")).isEqualTo(1L); // the fake PC/SC backend counts from 1 too
+        commands.connect(session, "simulator", "t0,t1", words("Simulated Reader 0"));
+        assertThat(session.get("handle")).isEqualTo(2L);
     }
 
     @Test
