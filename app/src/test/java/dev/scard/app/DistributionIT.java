@@ -238,7 +238,7 @@ class DistributionIT {
         assertThat(piped.exitCode()).as(piped.err()).isEqualTo(1);
         assertThat(errorLines(piped)).isEqualTo(errorLines(run));
 
-        Run late = command("-c", "each [1] { sleep 0.5; sim:insert bogus } &; echo first");
+        Run late = command("-c", "late = { sleep 0.5; sim:insert bogus }; late &; echo first");
         assertThat(late.exitCode()).as("the console waited for the job: " + late.err()).isEqualTo(1);
         assertThat(late.outLines()).containsExactly("first");
         assertThat(errorLines(late)).isEqualTo(errorLines(run));

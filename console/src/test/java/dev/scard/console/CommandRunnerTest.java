@@ -271,6 +271,13 @@ class CommandRunnerTest {
     }
 
     @Test
+    void aBackgroundClosureThatFailsAfterTheLastStatementIsAwaited() {
+        assertThat(runner.runCommand("late = { shout; failLater }; late &; hello first")).isEqualTo(CommandRunner.FAILED);
+        assertThat(out()).contains("Hello first").contains("printed through System.out");
+        assertThat(err().lines()).containsExactly("Error: late failure [SCARD_E_NO_SMARTCARD 0x8010000C]");
+    }
+
+    @Test
     void aBackgroundPipelineWithAFailingStageFails() {
         assertThat(runner.runCommand("fail | hello x &")).isEqualTo(CommandRunner.FAILED);
         assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
