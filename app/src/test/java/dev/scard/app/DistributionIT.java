@@ -209,6 +209,81 @@ class DistributionIT {
         assertThat(run.stackTraceLines()).isEmpty();
     }
 
+    /** One error line as the scard: and sim: commands print them: a message, then the contract's code. */
+    private static final String CODED_ERROR = "Error: .+ \\[[A-Z_]+ 0x[0-9A-F]{8}\\]";
+
+    @Test
+    void aFailingStageOfAPipelineIsOneCodedErrorLineAndExitOne() {
+        Run run = command("-c", "sim:insert bogus | scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(errorLines(run)).singleElement().asString().matches(CODED_ERROR).contains("bogus");
+        assertThat(run.err()).doesNotContain("gogo:");
+
+        Run plain = command("-c", "sim:insert bogus");
+        assertThat(errorLines(run)).as("the same line as the command alone").isEqualTo(errorLines(plain));
+
+        Run piped = piped("sim:insert bogus | scard:readers\necho after\n");
+        assertThat(piped.exitCode()).as(piped.err()).isEqualTo(1);
+        assertThat(errorLines(piped)).isEqualTo(errorLines(plain));
+        assertThat(piped.outLines()).last().isEqualTo("after");
+    }
+
+    @Test
+    void aFailingBackgroundJobIsAwaitedAndIsOneCodedErrorLineAndExitOne() {
+        Run run = command("-c", "sim:insert bogus &");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(errorLines(run)).singleElement().asString().matches(CODED_ERROR).contains("bogus");
+
+        Run piped = piped("sim:insert bogus &\necho after\n");
+        assertThat(piped.exitCode()).as(piped.err()).isEqualTo(1);
+        assertThat(errorLines(piped)).isEqualTo(errorLines(run));
+
+        Run late = command("-c", "late = { sleep 0.5; sim:insert bogus }; late &; echo first");
+        assertThat(late.exitCode()).as("the console waited for the job: " + late.err()).isEqualTo(1);
+        assertThat(late.outLines()).containsExactly("first");
+        assertThat(errorLines(late)).isEqualTo(errorLines(run));
+    }
+
+    @Test
+    void theTourOfHandlesWorksWithRandomHandles() {
+        Run run = piped(String.join("\n", "scard:connect 'Simulated Reader 0'", "scard:attach-handle $handle",
+            "scard:apdu 0084000004", "scard:detach", "scard:disconnect $handle", ""));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(errorLines(run)).isEmpty();
+        String handle = run.outLines().get(0).replaceAll("^Handle (\\d+) connected.*", "$1");
+        assertThat(Long.parseLong(handle)).isPositive().isNotEqualTo(4097L);
+        assertThat(run.outLines()).contains("Attached to 'Simulated Reader 0' via handle " + handle
+            + " (shared, T1, ATR 3B8801534341524453494D99)", "Disconnected handle " + handle
+            + " from 'Simulated Reader 0' (leave)");
+    }
+
+    @Test
+    void exitGivesItsCodeInEveryMode() {
+        assertThat(command("-c", "exit 3").exitCode()).isEqualTo(3);
+        Run run = command("-c", "echo before; exit 4; echo after");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(4);
+        assertThat(run.outLines()).containsExactly("before");
+        assertThat(piped("echo x\nexit 3\necho y\n").exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void watchWithoutDurationIsRefusedWhereNoCtrlCCanEndIt() {
+        Run run = command("-c", "scard:watch");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(errorLines(run)).singleElement().asString().matches(CODED_ERROR)
+            .contains("needs a duration in a non-interactive session").endsWith("[E_INVALIDARG 0x80070057]");
+        assertThat(piped("scard:watch\n").exitCode()).isEqualTo(1);
+
+        Run unknown = command("-c", "scard:watch -b nothing 1");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(errorLines(unknown)).containsExactly(
+            "Error: unknown backend 'nothing' (known backends: pcsc, simulator) [E_INVALIDARG 0x80070057]");
+
+        Run timed = command("-c", "scard:watch -b simulator 0.2");
+        assertThat(timed.exitCode()).as(timed.err()).isZero();
+        assertThat(timed.outLines()).last().isEqualTo("Watched 200 ms: 0 events");
+    }
+
     @Test
     void emptyInputExitsZero() {
         Run run = piped("");

@@ -52,10 +52,22 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * Admin, and waits (bounded) until Config Admin has told its listeners of every change, so that the commands see
  * the configured readers. A bad file is reported on standard error in one line and nothing from it is applied; the
  * commands run all the same, and the exit status stays theirs.
+ * <p>
+ * The error contract is the same in every mode ({@link CommandRunner}): a failure, in any stage of a pipeline
+ * or in a background job ({@code &}), is one {@code Error:} line on standard error and makes the exit status 1;
+ * {@code exit N} exits with N. In the {@code -c} and standard-input modes the console waits for the background
+ * jobs before it exits.
  */
 @Capability(namespace = "org.apache.felix.gogo", name = "shell.implementation", version = "1.0.0")
 @Component(service = Callable.class, immediate = true, property = "main.thread=true")
 public final class ConsoleMain implements Callable<Integer> {
+
+    /**
+     * The session variable that tells commands whether someone at a terminal can interrupt them (Ctrl-C):
+     * {@code false} in the {@code -c} and standard-input modes, {@code true} at the prompt. {@code scard:watch}
+     * needs a duration where it is {@code false}.
+     */
+    static final String INTERACTIVE = ".interactive";
 
     /** The launcher's service property that holds {@code main}'s arguments. */
     static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
@@ -165,7 +177,8 @@ public final class ConsoleMain implements Callable<Integer> {
     }
 
     private int runCommand(String program, PrintStream out, PrintStream err) {
-        CommandSession session = processor.createSession(rootInput(), out, err);
+        CommandSession session = CommandRunner.createSession(processor, rootInput(), out, err);
+        session.put(INTERACTIVE, Boolean.FALSE);
         try {
             return new CommandRunner(session, out, err).runCommand(program);
         } finally {
@@ -176,7 +189,8 @@ public final class ConsoleMain implements Callable<Integer> {
     private int runStandardInput(PrintStream out, PrintStream err) {
         // The commands come from standard input, so a command that reads its input gets end-of-input.
         InputStream nothing = InputStream.nullInputStream();
-        CommandSession session = processor.createSession(nothing, out, err);
+        CommandSession session = CommandRunner.createSession(processor, nothing, out, err);
+        session.put(INTERACTIVE, Boolean.FALSE);
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(rootInput(), inputCharset()));
             return new CommandRunner(session, out, err).runLines(lines);

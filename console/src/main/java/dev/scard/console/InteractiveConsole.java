@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Collection;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -29,7 +28,10 @@ import org.jline.terminal.TerminalBuilder;
  * command names, multi-line input while a quote, closure or bracket is open).
  * <p>
  * Ctrl-C at the prompt clears the line; Ctrl-C while a command runs interrupts that command; Ctrl-D or
- * {@code exit} leaves with status 0 ({@code exit N} with N).
+ * {@code exit} leaves with status 0 when every command succeeded, else 1 ({@code exit N} with N), as in the
+ * other modes. A background job ({@code &}) runs while the prompt takes the next commands; when it fails, its
+ * {@code Error:} line appears as it ends. Leaving the prompt does not wait for background jobs: closing the
+ * session interrupts them.
  */
 final class InteractiveConsole {
 
@@ -60,7 +62,8 @@ final class InteractiveConsole {
     int run() throws IOException {
         try (Terminal terminal = openTerminal()) {
             PrintStream out = new PrintStream(terminal.output(), true, terminal.encoding());
-            CommandSession session = processor.createSession(terminal.input(), out, out);
+            CommandSession session = CommandRunner.createSession(processor, terminal.input(), out, out);
+            session.put(ConsoleMain.INTERACTIVE, Boolean.TRUE);
             try {
                 return prompt(terminal, session, out);
             } finally {
@@ -114,6 +117,7 @@ final class InteractiveConsole {
         });
 
         out.println(BANNER);
+        boolean allSucceeded = true;
         while (true) {
             String line;
             try {
@@ -121,19 +125,18 @@ final class InteractiveConsole {
             } catch (UserInterruptException e) {
                 continue; // Ctrl-C at the prompt: the line is dropped, ask again
             } catch (EndOfFileException e) {
-                return CommandRunner.OK; // Ctrl-D
+                return runner.status(allSucceeded); // Ctrl-D
             }
             if (line == null) {
-                return CommandRunner.OK;
+                return runner.status(allSucceeded);
             }
             if (line.isBlank()) {
                 continue;
             }
-            OptionalInt exit = CommandRunner.exitCode(line);
-            if (exit.isPresent()) {
-                return Math.max(CommandRunner.OK, exit.getAsInt());
+            allSucceeded &= runner.run(line);
+            if (runner.exitRequest().isPresent()) {
+                return runner.status(allSucceeded);
             }
-            runner.run(line);
             Thread.interrupted(); // a Ctrl-C that arrived as the command ended must not hit the next read
         }
     }

@@ -45,6 +45,11 @@ class CommandRunnerTest {
         public void fail() {
             throw new IllegalArgumentException("bad input: 'zz' is not hexadecimal");
         }
+
+        public void failLater() throws InterruptedException {
+            Thread.sleep(50);
+            throw new IllegalStateException("late failure [SCARD_E_NO_SMARTCARD 0x8010000C]");
+        }
     }
 
     private ThreadIOImpl threadIO;
@@ -61,12 +66,12 @@ class CommandRunnerTest {
         threadIO.start(); // System.out now follows the session while a command runs, as in the framework
         CommandProcessorImpl processor = new CommandProcessorImpl(threadIO);
         TestCommands commands = new TestCommands();
-        for (String function : List.of("hello", "shout", "count", "readers", "nothing", "fail")) {
+        for (String function : List.of("hello", "shout", "count", "readers", "nothing", "fail", "failLater")) {
             processor.addCommand("t", commands, function);
         }
         out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
         err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
-        session = processor.createSession(InputStream.nullInputStream(), out, err);
+        session = CommandRunner.createSession(processor, InputStream.nullInputStream(), out, err);
         runner = new CommandRunner(session, out, err);
     }
 
@@ -214,5 +219,94 @@ class CommandRunnerTest {
         assertThat(Statements.split("lb | grep x; help")).containsExactly("lb | grep x", "help");
         assertThat(Statements.split("   ")).isEmpty();
         assertThat(Statements.split("'unclosed")).containsExactly("'unclosed");
+    }
+
+    @Test
+    void aFailingFirstStageOfAPipelineIsOneErrorLineAndFails() {
+        assertThat(runner.runCommand("fail | hello x")).isEqualTo(CommandRunner.FAILED);
+        assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void aFailingPipelineStopsTheStatementsAfterIt() {
+        assertThat(runner.runCommand("hello a; readers | fail; hello b")).isEqualTo(CommandRunner.FAILED);
+        assertThat(out().lines()).containsExactly("Hello a");
+        assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
+    }
+
+    @Test
+    void whenSeveralStagesFailTheFirstIsReported() {
+        assertThat(runner.runCommand("fail | failLater")).isEqualTo(CommandRunner.FAILED);
+        assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
+    }
+
+    @Test
+    void aSucceedingPipelineStillSucceeds() {
+        assertThat(runner.runCommand("readers | hello x")).isZero();
+        assertThat(out().lines()).containsExactly("Hello x");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void aFailingPipelineInPipedInputFails() {
+        int status = runner.runLines(new BufferedReader(new StringReader("fail | hello x\nhello b\n")));
+        assertThat(status).isEqualTo(CommandRunner.FAILED);
+        assertThat(out().lines()).containsExactly("Hello b");
+        assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
+    }
+
+    @Test
+    void aFailingBackgroundJobIsAwaitedReportedAndFails() {
+        assertThat(runner.runCommand("failLater &")).isEqualTo(CommandRunner.FAILED);
+        assertThat(err().lines()).containsExactly("Error: late failure [SCARD_E_NO_SMARTCARD 0x8010000C]");
+    }
+
+    @Test
+    void aFailingBackgroundJobFailsPipedInputToo() {
+        int status = runner.runLines(new BufferedReader(new StringReader("failLater &\nhello b\n")));
+        assertThat(status).isEqualTo(CommandRunner.FAILED);
+        assertThat(out().lines()).containsExactly("Hello b");
+        assertThat(err().lines()).containsExactly("Error: late failure [SCARD_E_NO_SMARTCARD 0x8010000C]");
+    }
+
+    @Test
+    void aBackgroundClosureThatFailsAfterTheLastStatementIsAwaited() {
+        assertThat(runner.runCommand("late = { shout; failLater }; late &; hello first")).isEqualTo(CommandRunner.FAILED);
+        assertThat(out()).contains("Hello first").contains("printed through System.out");
+        assertThat(err().lines()).containsExactly("Error: late failure [SCARD_E_NO_SMARTCARD 0x8010000C]");
+    }
+
+    @Test
+    void aBackgroundPipelineWithAFailingStageFails() {
+        assertThat(runner.runCommand("fail | hello x &")).isEqualTo(CommandRunner.FAILED);
+        assertThat(err().lines()).containsExactly("Error: bad input: 'zz' is not hexadecimal");
+    }
+
+    @Test
+    void aSucceedingBackgroundJobSucceeds() {
+        assertThat(runner.runCommand("shout &")).isZero();
+        assertThat(out()).contains("printed through System.out");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void exitInCommandModeExitsWithItsCode() {
+        assertThat(runner.runCommand("exit 3")).isEqualTo(3);
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void exitStatementStopsTheProgram() {
+        assertThat(runner.runCommand("hello a; exit 4; hello b")).isEqualTo(4);
+        assertThat(out().lines()).containsExactly("Hello a");
+    }
+
+    @Test
+    void plainExitKeepsTheStatusSoFar() {
+        assertThat(runner.runCommand("exit")).isZero();
+        int status = runner.runLines(new BufferedReader(new StringReader("fail\nexit\nhello b\n")));
+        assertThat(status).isEqualTo(CommandRunner.FAILED);
+        assertThat(out()).isEmpty();
     }
 }

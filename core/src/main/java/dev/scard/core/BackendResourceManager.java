@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 import dev.scard.api.CardHandle;
@@ -14,7 +15,10 @@ import dev.scard.api.ShareMode;
 
 /**
  * The resource manager of any backend: lists the backend's readers and turns its connections into handles kept
- * in a {@link HandleTable}. Backends register one instance as their {@link SCardResourceManager} service.
+ * in a {@link HandleTable}. Backends register it as a bundle-scoped {@link SCardResourceManager} service: each bundle
+ * gets an instance over a view of the backend's table scoped to that bundle ({@link HandleTable#scopedTo}), so the
+ * handles it opens are its own: no other bundle can disconnect them or attach to them, and another bundle's handle
+ * is to it what an unknown one is.
  */
 public class BackendResourceManager implements SCardResourceManager {
     private final Backend backend;
@@ -24,6 +28,18 @@ public class BackendResourceManager implements SCardResourceManager {
     public BackendResourceManager(Backend backend, HandleTable handles) {
         this.backend = backend;
         this.handles = handles;
+    }
+
+    /**
+     * A resource manager over the same backend and table whose handles belong to {@code owner} (see
+     * {@link HandleTable#scopedTo}).
+     *
+     * @param owner who opens the handles, compared by identity (a bundle, say)
+     * @return the resource manager for {@code owner}
+     */
+    public BackendResourceManager forOwner(Object owner) {
+        Objects.requireNonNull(owner, "owner");
+        return new BackendResourceManager(backend, handles.scopedTo(() -> owner));
     }
 
     @Override
@@ -70,7 +86,10 @@ public class BackendResourceManager implements SCardResourceManager {
         connection.disconnect(disposition);
     }
 
-    /** Disconnects every handle this resource manager issued; backends call it when they stop. */
+    /**
+     * Disconnects every handle this resource manager sees (over the backend's own table: every handle; over a view:
+     * its owner's); backends call it when they stop, or when the owner goes away.
+     */
     public void closeAll() {
         for (ReaderConnection connection : handles.removeAll()) {
             try {

@@ -11,6 +11,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.PrototypeServiceFactory;
+import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -47,10 +48,16 @@ import dev.scard.api.SCardServiceProperties;
  * so unregistering (the framework releases every instance handed out) disposes the managers exactly as releasing
  * them would: their calls fail with {@code SCARD_E_SERVICE_STOPPED}, and their connections and locks are released.
  *
- * <p>The resource manager registration is a view of its own that passes every call to the backend's resource
- * manager (same readers, same handles): a consumer's unbind method that clears its field only when handed the object
- * it holds ({@code if (rm == unbound) rm = null}) must not be fooled when it moves from the backend's own
+ * <p>The resource manager registration is bundle-scoped, like the backend's own: each bundle gets a view of its own
+ * that passes every call to a resource manager of the backend whose handles belong to that bundle (same readers; see
+ * {@link BackendResourceManager#forOwner}). A consumer's unbind method that clears its field only when handed the
+ * object it holds ({@code if (rm == unbound) rm = null}) is not fooled when it moves from the backend's own
  * registration to the default one, which it would be if both registrations carried the same object.
+ *
+ * <p><b>Handle owners.</b> The managers handed out here are got through the backend bundle's own context, so the
+ * backend sees its own bundle as their user; each one that is an {@link OwnedManager} is handed over to the bundle
+ * that got it here, so that it attaches to the handles that bundle opened, as a manager from the backend's own
+ * registration would.
  *
  * <p>A change of the configured ranking registers new default services before unregistering the old ones, so
  * consumers move once, straight to the best service. Thread-safe.
@@ -68,8 +75,6 @@ public final class DefaultRegistration implements AutoCloseable {
     private final String backend;
     private final SCardResourceManager resourceManager;
     private final ServiceReference<ISCardManage> manager;
-    /** What the default resource manager registration carries: {@link #resourceManager}, seen through a proxy. */
-    private final SCardResourceManager resourceManagerView;
     private Integer ranking;
     private ServiceRegistration<SCardResourceManager> resourceManagerRegistration;
     private ServiceRegistration<?> managerRegistration;
@@ -89,7 +94,6 @@ public final class DefaultRegistration implements AutoCloseable {
         this.backend = backend;
         this.resourceManager = resourceManager;
         this.manager = manager;
-        this.resourceManagerView = view(resourceManager);
         update(configuration);
     }
 
@@ -111,8 +115,8 @@ public final class DefaultRegistration implements AutoCloseable {
             int above = wanted == Integer.MAX_VALUE ? wanted : wanted + 1;
             managerRegistration = context.registerService(ISCardManage.class.getName(), new Managers(),
                     properties(above));
-            resourceManagerRegistration = context.registerService(SCardResourceManager.class, resourceManagerView,
-                    properties(above));
+            resourceManagerRegistration = context.registerService(SCardResourceManager.class,
+                    new ResourceManagers(), properties(above));
         }
         unregister(oldManager);
         unregister(oldResourceManager);
@@ -207,7 +211,42 @@ public final class DefaultRegistration implements AutoCloseable {
         }
     }
 
-    /** Hands out instances of the backend's own prototype {@link ISCardManage} service. */
+    /**
+     * A backend's manager whose handle owner (see {@link HandleTable#scopedTo}) can be handed over: to the bundle
+     * that got it through a default registration.
+     */
+    public interface OwnedManager {
+        /**
+         * Makes {@code consumer} the owner whose handles this manager attaches to.
+         *
+         * @param consumer the bundle that got the manager
+         */
+        void ownedBy(Bundle consumer);
+    }
+
+    /**
+     * Hands each bundle a view ({@link #view}) of the backend's resource manager for that bundle
+     * ({@link BackendResourceManager#forOwner}; another kind of resource manager as it is).
+     */
+    private final class ResourceManagers implements ServiceFactory<SCardResourceManager> {
+        @Override
+        public SCardResourceManager getService(Bundle bundle, ServiceRegistration<SCardResourceManager> registration) {
+            SCardResourceManager target = resourceManager instanceof BackendResourceManager own && bundle != null
+                    ? own.forOwner(bundle) : resourceManager;
+            return view(target);
+        }
+
+        @Override
+        public void ungetService(Bundle bundle, ServiceRegistration<SCardResourceManager> registration,
+                SCardResourceManager service) {
+            // the handles stay open until their owner disconnects them or the backend stops
+        }
+    }
+
+    /**
+     * Hands out instances of the backend's own prototype {@link ISCardManage} service, each handed over to the
+     * bundle that got it ({@link OwnedManager}).
+     */
     private final class Managers implements PrototypeServiceFactory<ISCardManage> {
         private final ServiceObjects<ISCardManage> objects = context.getServiceObjects(manager);
 
@@ -217,7 +256,11 @@ public final class DefaultRegistration implements AutoCloseable {
                 LOG.log(Level.WARNING, "the " + backend + " backend's ISCardManage service is gone");
                 return null;
             }
-            return objects.getService();
+            ISCardManage instance = objects.getService();
+            if (instance instanceof OwnedManager owned && bundle != null) {
+                owned.ownedBy(bundle);
+            }
+            return instance;
         }
 
         @Override

@@ -1,10 +1,11 @@
 package dev.scard.core;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -15,38 +16,51 @@ import dev.scard.api.SCardException;
 
 /**
  * The connections a backend's resource manager handed out, by handle value (the contract's {@code HSCARD}).
- * {@link CardManager#attachByHandle(long)} accepts exactly the handles in this table.
+ * {@link CardManager#attachByHandle(long)} accepts exactly the handles in this table that its owner opened.
  *
  * <p>Several managers may attach to one handle. PC/SC knows only the handle, so its transaction cannot tell them
  * apart; each {@link Handle} therefore also records which manager holds the lock, so that a lock held by one
  * manager keeps the others' traffic and locks waiting, as it does for managers with connections of their own.
  *
- * <p><b>Handle spaces.</b> Handle values are {@code space << 32 | n}, {@code n} counting from 0x1001: each backend
- * gives its table a space of its own ({@link #SIMULATOR_SPACE}, {@link #PCSC_SPACE}), so the handle values of two
- * backends never meet, and a handle of one backend handed to another backend's manager (the default
+ * <p><b>Owners.</b> Every handle belongs to whoever opened it: the backends pass the bundle that got the resource
+ * manager (a bundle-scoped service) and give each manager (a prototype-scoped service) the bundle that got it. A
+ * backend keeps one table and hands out <i>views</i> of it ({@link #scopedTo}): a view registers handles for its
+ * owner and sees, attaches to and removes only its owner's handles; another owner's handle is to it exactly what an
+ * unknown one is, so nobody learns that it exists. The table itself ({@link #HandleTable(int)}) is the backend's
+ * own view: it sees every handle (to close them all when the backend stops).
+ *
+ * <p><b>Handle values.</b> A value is {@code space << 48 | r}, {@code r} a random 48-bit number from
+ * {@link SecureRandom} (never 0, never a value in use): values cannot be guessed from the ones seen before. Each
+ * backend gives its table a space of its own ({@link #SIMULATOR_SPACE}, {@link #PCSC_SPACE}), so the handle values
+ * of two backends never meet, and a handle of one backend handed to another backend's manager (the default
  * {@code ISCardManage} may be either) is unknown there ({@code SCARD_E_INVALID_HANDLE}) instead of addressing one of
- * its connections. The simulator's space is 0: its handles stay 4097, 4098, ...
+ * its connections. Values are positive: below 2^48 in the simulator's space, from 2^48 to 2^49 in PC/SC's.
  */
 public final class HandleTable {
-    /** The simulator backend's space (and the default): handles 0x1001, 0x1002, ... */
+    /** The simulator backend's space (and the default): handle values from 1 to 2^48 - 1. */
     public static final int SIMULATOR_SPACE = 0;
-    /** The PC/SC backend's space: handles 0x1_0000_1001, 0x1_0000_1002, ... */
+    /** The PC/SC backend's space: handle values from 2^48 + 1 to 2^49 - 1. */
     public static final int PCSC_SPACE = 1;
-    /** The largest space: handle values stay positive and below 2^48. */
-    public static final int MAX_SPACE = 0xFFFF;
-    private static final long FIRST = 0x1001;
+    /** The largest space: handle values stay positive. */
+    public static final int MAX_SPACE = 0x7FFF;
+    /** The bits of the random part of a handle value. */
+    public static final int RANDOM_BITS = 48;
+    private static final long RANDOM_MASK = (1L << RANDOM_BITS) - 1;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
+    /** The handles of every owner, shared by the table and its views. */
+    private final ConcurrentHashMap<Long, Handle> handles;
     private final long space;
-    private final AtomicLong nextHandle = new AtomicLong(FIRST);
+    /** The owner of this view; null for the table itself, which sees every handle. */
+    private final Supplier<?> owner;
 
-    /** A table in the {@link #SIMULATOR_SPACE} (handles 0x1001, 0x1002, ...). */
+    /** A table in the {@link #SIMULATOR_SPACE}. */
     public HandleTable() {
         this(SIMULATOR_SPACE);
     }
 
     /**
-     * A table whose handle values lie in {@code space} ({@code space << 32 | n}); each backend uses its own.
+     * A table whose handle values lie in {@code space} ({@code space << 48 | random}); each backend uses its own.
      *
      * @throws IllegalArgumentException when {@code space} is outside 0..{@value #MAX_SPACE}
      */
@@ -54,22 +68,45 @@ public final class HandleTable {
         if (space < 0 || space > MAX_SPACE) {
             throw new IllegalArgumentException("handle space " + space + " is outside 0.." + MAX_SPACE);
         }
-        this.space = (long) space << 32;
+        this.handles = new ConcurrentHashMap<>();
+        this.space = (long) space << RANDOM_BITS;
+        this.owner = null;
+    }
+
+    private HandleTable(HandleTable table, Supplier<?> owner) {
+        this.handles = table.handles;
+        this.space = table.space;
+        this.owner = owner;
+    }
+
+    /**
+     * A view of this table for one owner: it registers handles for the owner and sees (looks up, removes, counts)
+     * only the owner's handles. The owner is asked for at every call, so a backend may hand a manager over to another
+     * owner (see {@link DefaultRegistration}); an owner is compared by identity.
+     *
+     * @param owner supplies the owner (a bundle, say); it must not supply null
+     * @return the view
+     */
+    public HandleTable scopedTo(Supplier<?> owner) {
+        return new HandleTable(this, Objects.requireNonNull(owner, "owner"));
     }
 
     /** One issued handle: its connection, the protocols it was opened with, and the manager holding its lock. */
     public static final class Handle {
         private final ReaderConnection connection;
         private final Set<Protocol> protocols;
+        /** Who opened the handle (null: the backend itself); only its views see the handle. */
+        private final Object owner;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition released = lock.newCondition();
         /** The manager whose lock (transaction) this handle carries, or null; guarded by {@link #lock}. */
         private Object lockOwner;
         private boolean closed;
 
-        Handle(ReaderConnection connection, Set<Protocol> protocols) {
+        Handle(ReaderConnection connection, Set<Protocol> protocols, Object owner) {
             this.connection = connection;
             this.protocols = Set.copyOf(protocols);
+            this.owner = owner;
         }
 
         /** The connection behind the handle. */
@@ -174,37 +211,50 @@ public final class HandleTable {
         }
     }
 
-    /** Registers a connection opened with {@code protocols} and returns its new handle value. */
+    /**
+     * Registers a connection opened with {@code protocols} for this view's owner (for the table itself: for the
+     * backend) and returns its new handle value.
+     */
     public long register(ReaderConnection connection, Set<Protocol> protocols) {
-        long n = nextHandle.getAndIncrement();
-        if (n > 0xFFFF_FFFFL) {
-            throw new SCardException(HResult.SCARD_E_NO_MEMORY, "no handle values left in handle space "
-                    + (space >>> 32));
-        }
-        long handle = space | n;
-        handles.put(handle, new Handle(connection, protocols));
-        return handle;
-    }
-
-    /** The handle with this value, or null when it is unknown or was removed. */
-    public Handle lookup(long handle) {
-        return handles.get(handle);
+        return register(connection, protocols, currentOwner());
     }
 
     /**
-     * Removes a handle and wakes the managers waiting for its lock (they fail); returns its connection, or null
-     * when it was unknown. The caller disconnects the connection.
+     * Registers a connection opened with {@code protocols} for {@code owner} and returns its new, random handle
+     * value; only the views of {@code owner} (and the table itself) see it.
+     *
+     * @param owner who opened it (compared by identity); null for the backend itself
      */
-    public ReaderConnection remove(long handle) {
-        Handle removed = handles.remove(handle);
-        if (removed == null) {
-            return null;
+    public long register(ReaderConnection connection, Set<Protocol> protocols, Object owner) {
+        Handle handle = new Handle(connection, protocols, owner);
+        while (true) {
+            long value = space | (RANDOM.nextLong() & RANDOM_MASK);
+            if ((value & RANDOM_MASK) != 0 && handles.putIfAbsent(value, handle) == null) {
+                return value;
+            }
         }
-        removed.close();
-        return removed.connection;
     }
 
-    /** Removes every handle, as {@link #remove(long)} does, and returns their connections. */
+    /** The handle with this value if this view may see it (its owner's), or null when unknown, removed or not. */
+    public Handle lookup(long handle) {
+        Handle found = handles.get(handle);
+        return found != null && visible(found) ? found : null;
+    }
+
+    /**
+     * Removes a handle this view sees and wakes the managers waiting for its lock (they fail); returns its
+     * connection, or null when it was unknown or another owner's. The caller disconnects the connection.
+     */
+    public ReaderConnection remove(long handle) {
+        Handle found = handles.get(handle);
+        if (found == null || !visible(found) || !handles.remove(handle, found)) {
+            return null;
+        }
+        found.close();
+        return found.connection;
+    }
+
+    /** Removes every handle this view sees, as {@link #remove(long)} does, and returns their connections. */
     public List<ReaderConnection> removeAll() {
         List<ReaderConnection> all = new ArrayList<>();
         for (Long handle : List.copyOf(handles.keySet())) {
@@ -216,8 +266,21 @@ public final class HandleTable {
         return all;
     }
 
-    /** The number of open handles. */
+    /** The number of open handles this view sees. */
     public int size() {
-        return handles.size();
+        if (owner == null) {
+            return handles.size();
+        }
+        Object current = owner.get();
+        return (int) handles.values().stream().filter(handle -> handle.owner == current).count();
+    }
+
+    private Object currentOwner() {
+        return owner == null ? null : Objects.requireNonNull(owner.get(), "owner");
+    }
+
+    /** Whether this view sees {@code handle}: the table sees every handle, a view its owner's. */
+    private boolean visible(Handle handle) {
+        return owner == null || handle.owner == owner.get();
     }
 }

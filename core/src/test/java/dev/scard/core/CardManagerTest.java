@@ -178,6 +178,32 @@ class CardManagerTest {
     }
 
     @Test
+    void aHandleOfAnotherOwnerIsRefusedLikeAnUnknownOne() {
+        Object bundleA = "bundle A";
+        Object bundleB = "bundle B";
+        BackendResourceManager rmOfA = resourceManager.forOwner(bundleA);
+        BackendResourceManager rmOfB = resourceManager.forOwner(bundleB);
+        CardManager managerOfA = new CardManager(backend, handles.scopedTo(() -> bundleA));
+        CardManager managerOfB = new CardManager(backend, handles.scopedTo(() -> bundleB));
+        CardHandle handle = rmOfA.connect("R", ShareMode.EXCLUSIVE, Protocol.T0_OR_T1);
+
+        String unknown = "is not an open handle of the 'fake' resource manager";
+        assertFails(() -> managerOfB.attachByHandle(handle.value()), HResult.E_INVALIDARG,
+                "handle " + handle.value() + " " + unknown);
+        assertFails(() -> managerOfB.attachByHandle(handle), HResult.E_INVALIDARG, unknown);
+        assertThat(managerOfB.isAttached()).isFalse();
+        assertFails(() -> rmOfB.disconnect(handle.value(), Disposition.LEAVE), HResult.E_INVALIDARG,
+                "handle " + handle.value() + " " + unknown);
+        assertThat(backend.connections.get(0).closed).as("B did not close A's handle").isFalse();
+
+        managerOfA.attachByHandle(handle.value());
+        assertThat(managerOfA.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
+        managerOfA.detach();
+        rmOfA.disconnect(handle.value(), Disposition.LEAVE);
+        assertThat(backend.connections.get(0).closed).isTrue();
+    }
+
+    @Test
     void disposeReleasesEverythingAndStopsTheInstance() {
         manager.attachByIfd("R");
         manager.lock();

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.PrototypeServiceFactory;
+import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -139,8 +140,13 @@ class DefaultRegistrationTest {
             assertThat(r.properties.get(Constants.SERVICE_RANKING)).isInstanceOf(Integer.class);
         }
         assertThat(live().get(0).service).isInstanceOf(PrototypeServiceFactory.class);
-        assertThat(live().get(1).service).as("a view of its own, not the backend's object")
-                .isNotSameAs(resourceManager).isInstanceOf(SCardResourceManager.class);
+        assertThat(live().get(1).service).as("bundle-scoped: a factory of views, not the backend's object")
+                .isInstanceOf(ServiceFactory.class);
+        @SuppressWarnings("unchecked")
+        ServiceFactory<SCardResourceManager> views = (ServiceFactory<SCardResourceManager>) live().get(1).service;
+        SCardResourceManager first = views.getService(null, null);
+        SCardResourceManager second = views.getService(null, null);
+        assertThat(first).as("a view of its own").isNotSameAs(resourceManager).isNotSameAs(second);
     }
 
     @Test

@@ -13,11 +13,12 @@ import org.osgi.service.component.annotations.Reference;
  * ({@code AttachByHandle}). Gogo calls a command by the Java method of the same name, and
  * {@code attach-handle} is no Java name, so this command is its own service whose {@code _main} method Gogo
  * calls with the command name as first argument; the work is done by {@link ScardCommands}, which holds the
- * sessions. Gogo's {@code help} lists commands by method name and so does not show this one; Karaf shows the
+ * sessions. Only a handle this session opened with {@code scard:connect} is accepted: a handle belongs to the session
+ * that opened it. Gogo's {@code help} lists commands by method name and so does not show this one; Karaf shows the
  * {@code osgi.command.description} property.
  */
 @Component(service = AttachHandleCommand.class, immediate = true,
-        property = "osgi.command.description=attach this shell session to the card behind a handle from"
+        property = "osgi.command.description=attach this shell session to the card behind a handle it opened with"
                 + " scard:connect (AttachByHandle)")
 @GogoCommand(scope = "scard", function = "attach-handle")
 public class AttachHandleCommand {
@@ -29,8 +30,8 @@ public class AttachHandleCommand {
         this.commands = commands;
     }
 
-    @Descriptor("attach this shell session to the card behind a handle from scard:connect (AttachByHandle); the"
-            + " handle stays open after scard:detach")
+    @Descriptor("attach this shell session to the card behind a handle it opened with scard:connect"
+            + " (AttachByHandle); the handle stays open after scard:detach")
     public String _main(
             @Descriptor("the shell session, whose attachment this is") CommandSession session,
             @Descriptor("backend that issued the handle, when several could have")

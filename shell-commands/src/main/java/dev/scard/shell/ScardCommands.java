@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,8 +68,12 @@ public class ScardCommands {
 
     private final BundleContext context;
     private final SessionRegistry<Attachment> sessions = new SessionRegistry<>();
-    /** Handles from scard:connect that are still open, by backend and number. */
-    private final Map<HandleKey, CardHandle> handles = new HashMap<>();
+    /**
+     * The handles each session opened with scard:connect and has not disconnected, by backend and number (each map
+     * guarded by itself). A handle belongs to the session that opened it: only that session attaches to it or
+     * disconnects it.
+     */
+    private final SessionRegistry<Map<HandleKey, CardHandle>> opened = new SessionRegistry<>();
 
     @Activate
     public ScardCommands(BundleContext context) {
@@ -79,6 +84,11 @@ public class ScardCommands {
     @Deactivate
     void deactivate() {
         sessions.clear().forEach(ScardCommands::release);
+        opened.clear().forEach(this::disconnectAll);
+    }
+
+    /** Disconnects the handles a session opened (it is forgotten, or the commands stop), leaving the cards. */
+    private void disconnectAll(Map<HandleKey, CardHandle> handles) {
         List<CardHandle> open;
         synchronized (handles) {
             open = new ArrayList<>(handles.values());
@@ -145,20 +155,23 @@ public class ScardCommands {
         return attachedMessage(attachment, null);
     }
 
-    /** {@code scard:attach-handle}, which {@link AttachHandleCommand} registers (its name is not a Java name). */
+    /**
+     * {@code scard:attach-handle}, which {@link AttachHandleCommand} registers (its name is not a Java name).
+     *
+     * @throws IllegalArgumentException for a handle this session did not open with scard:connect, or has
+     *         disconnected ({@code E_INVALIDARG})
+     */
     String attachHandle(CommandSession session, String backend, String handleWord) {
         long value = ShellArgs.handle(handleWord);
-        String owner = handleBackend(value, backend);
-        Attachment attachment = attachmentFor(session, owner);
+        CardHandle own = sessionHandle(session, value, backend);
+        Attachment attachment = attachmentFor(session, own.backend());
         try {
             attachment.manager.attachByHandle(value);
         } catch (RuntimeException e) {
             forgetIfUnused(session, attachment);
             throw e;
         }
-        CardHandle known = knownHandle(owner, value);
-        attachment.attached(known == null ? null : known.readerName(), known == null ? null : known.shareMode(),
-                value);
+        attachment.attached(own.readerName(), own.shareMode(), value);
         sessions.put(session, attachment);
         return attachedMessage(attachment, "handle " + value);
     }
@@ -181,63 +194,88 @@ public class ScardCommands {
 
     // ---------------------------------------------------------------------------------------------- handles
 
+    /** The session variable {@code scard:connect} puts the new handle into, so that scripts can say {@code $handle}. */
+    static final String HANDLE_VARIABLE = "handle";
+
+    /**
+     * {@code scard:connect}: opens a handle that belongs to this session: only this session attaches to it
+     * ({@code scard:attach-handle}) and disconnects it; it is disconnected when the session is forgotten. Handle
+     * values are random, so the handle also goes into the session variable {@value #HANDLE_VARIABLE}.
+     */
     @Descriptor("connect to the card in a reader through the resource manager and print the handle; the handle"
-            + " stays open until scard:disconnect <handle>")
+            + " belongs to this session, is put into $handle, and stays open until scard:disconnect <handle>")
     public String connect(
+            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
             @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
             @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
             String protocols,
             @Descriptor(READER_WORDS) String... reader) {
         Set<Protocol> preferred = ShellArgs.protocols(protocols);
         Target target = target(reader, backend);
+        opened.expunge().forEach(this::disconnectAll);
         CardHandle handle = withResourceManager(target.backend(),
                 rm -> rm.connect(target.reader(), target.mode(), preferred));
-        synchronized (handles) {
-            handles.put(new HandleKey(handle.backend(), handle.value()), handle);
+        Map<HandleKey, CardHandle> mine;
+        synchronized (opened) {
+            mine = opened.get(session);
+            if (mine == null) {
+                mine = new LinkedHashMap<>();
+                opened.put(session, mine);
+            }
         }
+        synchronized (mine) {
+            mine.put(new HandleKey(handle.backend(), handle.value()), handle);
+        }
+        session.put(HANDLE_VARIABLE, handle.value());
         long n = handle.value();
         return "Handle " + n + " connected to '" + handle.readerName() + "' (" + Formats.word(handle.shareMode())
                 + ", " + Formats.protocol(handle.protocol()) + "); scard:attach-handle " + n
                 + " attaches to it, scard:disconnect " + n + " closes it";
     }
 
-    @Descriptor("close a handle from scard:connect, leaving the card as it is")
+    /**
+     * {@code scard:disconnect <handle>}: closes a handle this session opened, leaving the card as it is.
+     *
+     * @throws IllegalArgumentException for a handle this session did not open ({@code E_INVALIDARG})
+     */
+    @Descriptor("close a handle this session opened with scard:connect, leaving the card as it is")
     public String disconnect(
+            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
             @Descriptor("backend that issued the handle, when several could have")
             @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
             @Descriptor("handle number as scard:connect printed it") String handle) {
-        return disconnect(backend, handle, "leave");
+        return disconnect(session, backend, handle, "leave");
     }
 
-    @Descriptor("close a handle from scard:connect and treat the card as the disposition says")
+    /**
+     * {@code scard:disconnect <handle> <disposition>}: closes a handle this session opened.
+     *
+     * @throws IllegalArgumentException for a handle this session did not open, or a bad disposition
+     *         ({@code E_INVALIDARG})
+     */
+    @Descriptor("close a handle this session opened with scard:connect and treat the card as the disposition says")
     public String disconnect(
+            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
             @Descriptor("backend that issued the handle, when several could have")
             @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
             @Descriptor("handle number as scard:connect printed it") String handle,
             @Descriptor("leave, reset, unpower or eject") String disposition) {
         long value = ShellArgs.handle(handle);
         Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
-        String owner = handleBackend(value, backend);
-        HandleKey key = new HandleKey(owner, value);
+        CardHandle own = sessionHandle(session, value, backend);
         try {
-            withResourceManager(owner, rm -> {
+            withResourceManager(own.backend(), rm -> {
                 rm.disconnect(value, how);
                 return null;
             });
         } catch (SCardException e) {
             if (e.code() == HResult.E_INVALIDARG) {
-                synchronized (handles) {
-                    handles.remove(key); // the backend no longer knows it
-                }
+                forget(session, own); // the backend no longer knows it
             }
             throw e;
         }
-        CardHandle known;
-        synchronized (handles) {
-            known = handles.remove(key);
-        }
-        return "Disconnected handle " + value + (known == null ? "" : " from '" + known.readerName() + "'")
-                + " (" + Formats.word(how) + ")";
+        forget(session, own);
+        return "Disconnected handle " + value + " from '" + own.readerName() + "' (" + Formats.word(how) + ")";
     }
 
     // ------------------------------------------------------------------------------------ attached commands
@@ -490,45 +528,54 @@ public class ScardCommands {
     }
 
     /**
-     * The backend of a handle number: the one named, else the one that issued it through scard:connect, else
-     * the only backend there is.
+     * The handle {@code value} this session opened (on {@code backend} when one is named): a session attaches to and
+     * disconnects only its own handles.
+     *
+     * @throws IllegalArgumentException when the session opened no such handle, or it is on several backends and none
+     *         is named ({@code E_INVALIDARG})
      */
-    private String handleBackend(long value, String backend) {
-        if (!backend.isEmpty()) {
-            if (resourceManagers(backend).isEmpty()) {
-                throw ShellFailures.badInput(unknownBackend(backend));
-            }
-            return backend;
+    private CardHandle sessionHandle(CommandSession session, long value, String backend) {
+        if (!backend.isEmpty() && resourceManagers(backend).isEmpty()) {
+            throw ShellFailures.badInput(unknownBackend(backend));
         }
-        Set<String> issuers = new TreeSet<>();
-        synchronized (handles) {
-            for (CardHandle handle : handles.values()) {
-                if (handle.value() == value) {
-                    issuers.add(handle.backend());
+        List<CardHandle> matches = new ArrayList<>();
+        Map<HandleKey, CardHandle> mine;
+        synchronized (opened) {
+            mine = opened.get(session);
+        }
+        if (mine != null) {
+            synchronized (mine) {
+                for (CardHandle handle : mine.values()) {
+                    if (handle.value() == value && (backend.isEmpty() || backend.equals(handle.backend()))) {
+                        matches.add(handle);
+                    }
                 }
             }
         }
-        if (issuers.size() == 1) {
-            return issuers.iterator().next();
+        if (matches.isEmpty()) {
+            throw ShellFailures.badInput("no handle " + value + " opened in this session"
+                    + (backend.isEmpty() ? "" : " on backend '" + backend + "'")
+                    + " (scard:connect opens one; a handle belongs to the session that opened it)");
         }
-        if (issuers.size() > 1) {
+        if (matches.size() > 1) {
+            Set<String> issuers = new TreeSet<>();
+            matches.forEach(handle -> issuers.add(handle.backend()));
             throw ShellFailures.badInput("handle " + value + " exists on several backends " + issuers
                     + "; name one with -b");
         }
-        Set<String> running = runningBackends();
-        if (running.size() == 1) {
-            return running.iterator().next();
-        }
-        if (running.isEmpty()) {
-            throw ShellFailures.unavailable("no smart-card backend is running (no SCardResourceManager service)");
-        }
-        throw ShellFailures.badInput("unknown handle " + value + "; name its backend with -b (one of "
-                + String.join(", ", running) + ")");
+        return matches.get(0);
     }
 
-    private CardHandle knownHandle(String backend, long value) {
-        synchronized (handles) {
-            return handles.get(new HandleKey(backend, value));
+    /** Drops a handle from the session's own handles. */
+    private void forget(CommandSession session, CardHandle handle) {
+        Map<HandleKey, CardHandle> mine;
+        synchronized (opened) {
+            mine = opened.get(session);
+        }
+        if (mine != null) {
+            synchronized (mine) {
+                mine.remove(new HandleKey(handle.backend(), handle.value()));
+            }
         }
     }
 

@@ -9,7 +9,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.Dictionary;
 import java.util.HashSet;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,6 +31,7 @@ import org.osgi.service.component.annotations.Deactivate;
 
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 
 /**
@@ -48,6 +53,15 @@ import dev.scard.api.SCardServiceProperties;
  * interrupted) and when the console can no longer be written to ({@link PrintStream#checkError()}, as when the
  * session's connection is closed; found when the console is next written to or flushed).
  *
+ * <p>Without a duration a watch ends only when interrupted (Ctrl-C). A non-interactive session, where nobody can
+ * press Ctrl-C (the console's {@code -c} mode and commands read from standard input), marks itself with the
+ * session variable {@value #INTERACTIVE} set to {@code false}; there a watch needs a duration, and without one it is
+ * refused ({@code E_INVALIDARG}) instead of running for ever. Sessions without the variable (the prompt, Karaf's
+ * console) count as interactive.
+ *
+ * <p>{@code -b} names one backend: one of the backends this project ships ({@code simulator}, {@code pcsc}) or one
+ * that is running; any other name is refused ({@code E_INVALIDARG}) with the list of the known ones.
+ *
  * <p>The time is when the event reached the shell. Events carry the reader, the backend and the ATR only, never a
  * PIN, and nothing else is printed. The command returns a one-line summary; when it is interrupted it also prints
  * the summary, because Gogo (and the Karaf console) drop the value of an interrupted command.
@@ -55,6 +69,12 @@ import dev.scard.api.SCardServiceProperties;
 @Component(service = WatchCommand.class, immediate = true)
 @GogoCommand(scope = "scard", function = "watch")
 public class WatchCommand {
+
+    /**
+     * The session variable a non-interactive session sets to {@code false} (the console does in its {@code -c} and
+     * standard-input modes): no Ctrl-C can end a watch there.
+     */
+    public static final String INTERACTIVE = ".interactive";
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private static final Pattern PLAIN_SECONDS = Pattern.compile("\\d+(\\.\\d+)?");
@@ -96,9 +116,15 @@ public class WatchCommand {
         }
     }
 
-    /** {@code scard:watch}: prints events until the command is interrupted (Ctrl-C); returns the summary. */
+    /**
+     * {@code scard:watch}: prints events until the command is interrupted (Ctrl-C); returns the summary.
+     *
+     * @throws IllegalArgumentException in a non-interactive session (no Ctrl-C there: give a duration), or for an
+     *         unknown backend ({@code E_INVALIDARG})
+     */
     @Descriptor("print reader and card events live (reader added/removed, card inserted/removed/reset) until"
-            + " interrupted with Ctrl-C")
+            + " interrupted with Ctrl-C; in a non-interactive session (-c, commands from standard input) give a"
+            + " duration instead")
     public String watch(
             @Descriptor("the shell session, whose console shows the events") CommandSession session,
             @Descriptor("only the events of this backend (scard.backend, e.g. simulator or pcsc)")
@@ -110,7 +136,8 @@ public class WatchCommand {
      * {@code scard:watch <duration>}: prints events for {@code duration} (a plain number is seconds) or until
      * interrupted.
      *
-     * @throws IllegalArgumentException for a duration that is zero, negative or not one ({@code E_INVALIDARG})
+     * @throws IllegalArgumentException for a duration that is zero, negative or not one, or an unknown backend
+     *         ({@code E_INVALIDARG})
      */
     @Descriptor("print reader and card events live for a while (or until interrupted with Ctrl-C)")
     public String watch(
@@ -153,8 +180,54 @@ public class WatchCommand {
         return out.toString();
     }
 
+    /**
+     * Refuses a watch that could not end: no duration in a session marked non-interactive.
+     */
+    static void checkCanEnd(CommandSession session, Duration duration) {
+        if (duration == null && Boolean.FALSE.equals(interactive(session))) {
+            throw ShellFailures.badInput("scard:watch needs a duration in a non-interactive session (-c or commands"
+                    + " from standard input), where Ctrl-C cannot stop it: e.g. scard:watch 10");
+        }
+    }
+
+    private static Object interactive(CommandSession session) {
+        Object value = session.get(INTERACTIVE);
+        if (value instanceof String text) {
+            return Boolean.valueOf(text.strip());
+        }
+        return value;
+    }
+
+    /**
+     * Refuses a backend name that is neither one this project ships nor a running backend's, naming the known ones.
+     */
+    private void checkBackend(String only) {
+        if (only.isEmpty()) {
+            return;
+        }
+        Set<String> known = new TreeSet<>(List.of(SCardServiceProperties.BACKEND_SIMULATOR,
+                SCardServiceProperties.BACKEND_PCSC));
+        try {
+            for (ServiceReference<SCardResourceManager> ref : context.getServiceReferences(
+                    SCardResourceManager.class, "(" + SCardServiceProperties.BACKEND + "=*)")) {
+                Object name = ref.getProperty(SCardServiceProperties.BACKEND);
+                if (name instanceof String text) {
+                    known.add(text);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // the filter is a constant
+        }
+        if (!known.contains(only)) {
+            throw ShellFailures.badInput("unknown backend '" + only + "' (known backends: " + String.join(", ", known)
+                    + ")");
+        }
+    }
+
     private String run(CommandSession session, String backend, Duration duration) {
         String only = backend == null ? "" : backend.strip();
+        checkCanEnd(session, duration);
+        checkBackend(only);
         BlockingQueue<Received> queue = new LinkedBlockingQueue<>();
         Dictionary<String, Object> properties = new Hashtable<>();
         if (!only.isEmpty()) {

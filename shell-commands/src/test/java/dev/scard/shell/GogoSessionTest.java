@@ -136,12 +136,13 @@ class GogoSessionTest {
     @Test
     void connectsAttachesByHandleAndDisconnects() throws Exception {
         assertThat(run("scard:connect 'Simulated Reader 0'")).asString().startsWith("Handle 1 connected to");
-        assertThat(run("scard:attach-handle 1"))
+        assertThat(run("scard:attach-handle $handle"))
                 .isEqualTo("Attached to 'Simulated Reader 0' via handle 1 (shared, T1, ATR " + ATR + ")");
         assertThat(run("scard:detach")).asString().endsWith("; handle 1 stays open, scard:disconnect 1 closes it");
         assertThat(run("scard:disconnect -b simulator 1 eject"))
                 .isEqualTo("Disconnected handle 1 from 'Simulated Reader 0' (eject)");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> run("scard:attach-handle -b simulator 1"))
+        assertThatIllegalArgumentException().isThrownBy(() -> run("scard:attach-handle -b simulator 1"))
+                .withMessageStartingWith("no handle 1 opened in this session")
                 .withMessageEndingWith("[E_INVALIDARG 0x80070057]");
     }
 }

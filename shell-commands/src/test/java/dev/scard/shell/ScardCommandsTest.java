@@ -52,9 +52,14 @@ class ScardCommandsTest {
     }
 
     private static CommandSession newSession() {
+        Map<String, Object> variables = new java.util.HashMap<>();
         return (CommandSession) Proxy.newProxyInstance(ScardCommandsTest.class.getClassLoader(),
                 new Class<?>[] {CommandSession.class}, (proxy, method, args) -> {
                     switch (method.getName()) {
+                        case "put":
+                            return variables.put((String) args[0], args[1]);
+                        case "get":
+                            return variables.get((String) args[0]);
                         case "hashCode":
                             return System.identityHashCode(proxy);
                         case "equals":
@@ -257,7 +262,7 @@ class ScardCommandsTest {
 
     @Test
     void connectsAttachesByHandleAndDisconnects() {
-        assertThat(commands.connect("", "t0,t1", words("Simulated Reader 0")))
+        assertThat(commands.connect(session, "", "t0,t1", words("Simulated Reader 0")))
                 .isEqualTo("Handle 1 connected to 'Simulated Reader 0' (shared, T1); scard:attach-handle 1"
                         + " attaches to it, scard:disconnect 1 closes it");
         assertThat(commands.attachHandle(session, "", "1"))
@@ -266,32 +271,66 @@ class ScardCommandsTest {
         assertThat(commands.detach(session))
                 .isEqualTo("Detached from 'Simulated Reader 0'; handle 1 stays open, scard:disconnect 1 closes it");
         assertThat(simulator.handles).containsKey(1L);
-        assertThat(commands.disconnect("", "1", "reset")).isEqualTo("Disconnected handle 1 from 'Simulated Reader 0'"
-                + " (reset)");
+        assertThat(commands.disconnect(session, "", "1", "reset"))
+                .isEqualTo("Disconnected handle 1 from 'Simulated Reader 0' (reset)");
         assertThat(simulator.calls).contains("disconnect 1 RESET");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.disconnect("simulator", "1"))
-                .withMessageEndingWith("[E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(session, "simulator", "1"))
+                .withMessage("no handle 1 opened in this session on backend 'simulator' (scard:connect opens one;"
+                        + " a handle belongs to the session that opened it) [E_INVALIDARG 0x80070057]");
+    }
+
+    @Test
+    void theNewHandleIsInTheSessionVariableHandle() {
+        commands.connect(session, "", "t0,t1", words("Simulated Reader 0"));
+        assertThat(session.get("handle")).isEqualTo(1L);
+        commands.connect(session, "", "t0,t1", words("Virtual PCD 00 00"));
+        assertThat(session.get("handle")).isEqualTo(1L); // the fake PC/SC backend counts from 1 too
+        commands.connect(session, "simulator", "t0,t1", words("Simulated Reader 0"));
+        assertThat(session.get("handle")).isEqualTo(2L);
+    }
+
+    @Test
+    void anotherSessionCannotAttachToOrDisconnectAHandle() {
+        CommandSession other = newSession();
+        commands.connect(session, "", "t0,t1", words("Simulated Reader 0"));
+        String notHers = "no handle 1 opened in this session (scard:connect opens one; a handle belongs to the"
+                + " session that opened it) [E_INVALIDARG 0x80070057]";
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.attachHandle(other, "", "1"))
+                .withMessage(notHers);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(other, "", "1"))
+                .withMessage(notHers);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.attachHandle(other, "simulator", "1"))
+                .withMessageStartingWith("no handle 1 opened in this session on backend 'simulator'");
+        assertThat(registry.outstanding).as("no manager was got for the refused attach").isEmpty();
+        assertThat(simulator.handles).containsKey(1L);
+        assertThat(simulator.calls).noneMatch(call -> call.startsWith("disconnect"));
+
+        assertThat(commands.attachHandle(session, "", "1")).startsWith("Attached to 'Simulated Reader 0' via handle 1");
+        assertThat(commands.disconnect(session, "", "1")).isEqualTo("Disconnected handle 1 from 'Simulated Reader 0'"
+                + " (leave)");
     }
 
     @Test
     void asksForTheBackendOfAnAmbiguousHandle() {
-        commands.connect("", "t0,t1", words("Simulated Reader 0"));
-        commands.connect("", "t0,t1", words("Virtual PCD 00 00"));
+        commands.connect(session, "", "t0,t1", words("Simulated Reader 0"));
+        commands.connect(session, "", "t0,t1", words("Virtual PCD 00 00"));
         assertThatIllegalArgumentException().isThrownBy(() -> commands.attachHandle(session, "", "1"))
                 .withMessage("handle 1 exists on several backends [pcsc, simulator]; name one with -b" + " [E_INVALIDARG 0x80070057]");
         assertThat(commands.attachHandle(session, "pcsc", "1")).startsWith("Attached to 'Virtual PCD 00 00'");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "7"))
-                .withMessage("unknown handle 7; name its backend with -b (one of pcsc, simulator)" + " [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "x1"))
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(session, "", "7"))
+                .withMessageStartingWith("no handle 7 opened in this session (");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(session, "", "x1"))
                 .withMessage("'x1' is not a handle number" + " [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect("", "1", "drop"))
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.disconnect(session, "", "1", "drop"))
                 .withMessage("unknown disposition 'drop' (use leave, reset, unpower or eject)" + " [E_INVALIDARG 0x80070057]");
     }
 
     @Test
     void aFailedAttachByHandleReleasesTheManager() {
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.attachHandle(session, "pcsc", "9"))
-                .withMessage("unknown handle 9 [E_INVALIDARG 0x80070057]");
+        commands.connect(session, "", "t0,t1", words("Virtual PCD 00 00"));
+        pcsc.handles.remove(1L); // the backend dropped it meanwhile
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.attachHandle(session, "pcsc", "1"))
+                .withMessage("unknown handle 1 [E_INVALIDARG 0x80070057]");
         assertThat(registry.outstanding).isEmpty();
         assertThatIllegalStateException().isThrownBy(() -> commands.status(session))
                 .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
@@ -311,7 +350,7 @@ class ScardCommandsTest {
     void deactivateReleasesEveryManagerAndClosesShellHandles() {
         commands.attach(session, "", "t0,t1", words("Simulated Reader 0"));
         commands.attach(newSession(), "", "t0,t1", words("Virtual PCD 00 00"));
-        commands.connect("", "t0,t1", words("Simulated Reader 0"));
+        commands.connect(session, "", "t0,t1", words("Simulated Reader 0"));
         assertThat(registry.outstanding).hasSize(2);
         commands.deactivate();
         assertThat(registry.outstanding).isEmpty();

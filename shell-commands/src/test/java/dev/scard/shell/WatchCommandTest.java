@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Proxy;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,8 @@ import org.osgi.framework.ServiceRegistration;
 
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
 
 /** What scard:watch accepts and prints (the command itself runs in-framework: integration-tests). */
 class WatchCommandTest {
@@ -99,10 +102,18 @@ class WatchCommandTest {
             });
 
     private static CommandSession session(PrintStream console) {
+        return session(console, null);
+    }
+
+    /** A session whose {@value WatchCommand#INTERACTIVE} variable is {@code interactive} (null: not set). */
+    private static CommandSession session(PrintStream console, Object interactive) {
         return (CommandSession) Proxy.newProxyInstance(WatchCommandTest.class.getClassLoader(),
                 new Class<?>[] {CommandSession.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getConsole")) {
                         return console;
+                    }
+                    if (method.getName().equals("get") && WatchCommand.INTERACTIVE.equals(args[0])) {
+                        return interactive;
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
@@ -176,5 +187,60 @@ class WatchCommandTest {
         assertThat(result).isNotDone(); // no overflow into a past deadline
         watch.deactivate();
         assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)");
+    }
+
+    // ------------------------------------------------------------------- what a watch refuses before it starts
+
+    @Test
+    void withoutDurationANonInteractiveSessionIsRefused() {
+        WatchCommand watch = new WatchCommand(context);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        assertThatIllegalArgumentException().isThrownBy(() -> watch.watch(session(console, Boolean.FALSE), ""))
+                .withMessage("scard:watch needs a duration in a non-interactive session (-c or commands from"
+                        + " standard input), where Ctrl-C cannot stop it: e.g. scard:watch 10"
+                        + " [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> watch.watch(session(console, "false"), ""))
+                .withMessageContaining("needs a duration");
+        assertThat(listeners).isEmpty();
+        assertThat(watch.running()).isZero();
+    }
+
+    @Test
+    void withADurationANonInteractiveSessionWatches() throws Exception {
+        WatchCommand watch = new WatchCommand(context);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        assertThat(watch.watch(session(console, Boolean.FALSE), "", "10ms")).isEqualTo("Watched 10 ms: 0 events");
+    }
+
+    @Test
+    void anInteractiveSessionMayWatchUntilInterrupted() throws Exception {
+        WatchCommand watch = new WatchCommand(context);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        CompletableFuture<String> result = CompletableFuture.supplyAsync(
+                () -> watch.watch(session(console, Boolean.TRUE), ""));
+        awaitListener();
+        watch.deactivate();
+        assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)");
+    }
+
+    @Test
+    void anUnknownBackendIsRefusedNamingTheKnownOnes() {
+        FakeRegistry registry = new FakeRegistry();
+        registry.register(SCardResourceManager.class, proxyOf(SCardResourceManager.class),
+                Map.of(SCardServiceProperties.BACKEND, "remote"));
+        WatchCommand watch = new WatchCommand(registry.context);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        assertThatIllegalArgumentException().isThrownBy(() -> watch.watch(session(console), "nothing", "1"))
+                .withMessage("unknown backend 'nothing' (known backends: pcsc, remote, simulator)"
+                        + " [E_INVALIDARG 0x80070057]");
+        assertThat(watch.running()).isZero();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxyOf(Class<T> type) {
+        return (T) Proxy.newProxyInstance(WatchCommandTest.class.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> {
+                    throw new UnsupportedOperationException(method.getName());
+                });
     }
 }

@@ -1,7 +1,10 @@
 package dev.scard.pcsc.internal;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -15,6 +18,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.CardManager;
+import dev.scard.core.DefaultRegistration;
 
 /**
  * The PC/SC backend's {@link ISCardManage}, registered with prototype scope: every {@code getService} is a fresh
@@ -26,15 +30,41 @@ import dev.scard.core.CardManager;
         scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC,
                 "service.ranking:Integer=50"})
-public final class PcscCardManager extends CardManager {
+public final class PcscCardManager extends CardManager implements DefaultRegistration.OwnedManager {
 
     private final PcscComponent owner;
+    /** Whose handles {@code attachByHandle} accepts: the bundle that got this manager; null: every handle (tests). */
+    private final AtomicReference<Object> handleOwner;
 
-    /** A manager over the backend of {@code owner} that accepts its handles. */
+    /**
+     * A manager over the backend of {@code owner} that accepts the handles the bundle that got it opened (see
+     * {@link dev.scard.core.HandleTable}).
+     */
     @Activate
-    public PcscCardManager(@Reference PcscComponent owner) {
+    public PcscCardManager(@Reference PcscComponent owner, ComponentContext context) {
+        this(owner, new AtomicReference<>(context.getUsingBundle()));
+    }
+
+    /** A manager that accepts the handles of {@code handleOwner} (tests: one per owner, as DS makes them). */
+    PcscCardManager(PcscComponent owner, AtomicReference<Object> handleOwner) {
+        super(owner.backend(), owner.handles().scopedTo(handleOwner::get));
+        this.owner = owner;
+        this.handleOwner = handleOwner;
+    }
+
+    /** A manager over the backend of {@code owner} that accepts every handle of it, whoever opened it (tests). */
+    PcscCardManager(PcscComponent owner) {
         super(owner.backend(), owner.handles());
         this.owner = owner;
+        this.handleOwner = null;
+    }
+
+    /** {@inheritDoc} (The default registration got this manager through the PC/SC bundle's own context.) */
+    @Override
+    public void ownedBy(Bundle consumer) {
+        if (handleOwner != null) {
+            handleOwner.set(consumer);
+        }
     }
 
     /**

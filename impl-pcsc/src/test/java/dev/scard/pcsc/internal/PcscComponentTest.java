@@ -90,7 +90,7 @@ class PcscComponentTest {
                 .contains("dev.scard.pcsc.internal.PcscComponent");
 
         String resourceManager = Files.readString(OSGI_INF.resolve("dev.scard.pcsc.internal.PcscResourceManager.xml"));
-        assertThat(resourceManager).contains("immediate=\"true\"").contains("dev.scard.api.SCardResourceManager")
+        assertThat(resourceManager).contains("scope=\"bundle\"").contains("dev.scard.api.SCardResourceManager")
                 .contains("value=\"pcsc\"").contains("name=\"service.ranking\" type=\"Integer\" value=\"50\"");
 
         String manager = Files.readString(OSGI_INF.resolve("dev.scard.pcsc.internal.PcscCardManager.xml"));

@@ -1,7 +1,10 @@
 package dev.scard.simulator.internal;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -15,6 +18,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.CardManager;
+import dev.scard.core.DefaultRegistration;
 
 /**
  * The simulator's {@link ISCardManage}, registered with prototype scope: every {@code getService} is a fresh
@@ -26,15 +30,41 @@ import dev.scard.core.CardManager;
         scope = ServiceScope.PROTOTYPE, service = ISCardManage.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
-public final class SimulatorCardManager extends CardManager {
+public final class SimulatorCardManager extends CardManager implements DefaultRegistration.OwnedManager {
 
     private final SimulatorComponent simulator;
+    /** Whose handles {@code attachByHandle} accepts: the bundle that got this manager; null: every handle (tests). */
+    private final AtomicReference<Object> handleOwner;
 
-    /** A manager over the simulator's backend that accepts the simulator's handles. */
+    /**
+     * A manager over the simulator's backend that accepts the handles the bundle that got it opened (see
+     * {@link dev.scard.core.HandleTable}).
+     */
     @Activate
-    public SimulatorCardManager(@Reference SimulatorComponent simulator) {
+    public SimulatorCardManager(@Reference SimulatorComponent simulator, ComponentContext context) {
+        this(simulator, new AtomicReference<>(context.getUsingBundle()));
+    }
+
+    /** A manager that accepts the handles of {@code owner} (tests: one per owner, as DS makes them). */
+    SimulatorCardManager(SimulatorComponent simulator, AtomicReference<Object> owner) {
+        super(simulator.backend(), simulator.handles().scopedTo(owner::get));
+        this.simulator = simulator;
+        this.handleOwner = owner;
+    }
+
+    /** A manager that accepts every handle of the simulator, whoever opened it (tests). */
+    SimulatorCardManager(SimulatorComponent simulator) {
         super(simulator.backend(), simulator.handles());
         this.simulator = simulator;
+        this.handleOwner = null;
+    }
+
+    /** {@inheritDoc} (The default registration got this manager through the simulator bundle's own context.) */
+    @Override
+    public void ownedBy(Bundle consumer) {
+        if (handleOwner != null) {
+            handleOwner.set(consumer);
+        }
     }
 
     /**

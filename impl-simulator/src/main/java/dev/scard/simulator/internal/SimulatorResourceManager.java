@@ -1,41 +1,68 @@
 package dev.scard.simulator.internal;
 
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
 
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.core.BackendResourceManager;
 
 /**
- * The simulator's {@link SCardResourceManager}: the shared {@link BackendResourceManager} over the simulated
- * readers, issuing handles into the table every simulator manager accepts. Immediate, so its handles live as long
- * as the simulator, not as long as someone happens to hold the service; on deactivation every handle is
- * disconnected.
+ * The simulator's {@link SCardResourceManager}: the shared {@link BackendResourceManager} over the simulated readers,
+ * issuing handles into the table every simulator manager looks them up in. Bundle-scoped: each bundle that gets the
+ * service gets an instance of its own, whose handles belong to that bundle ({@link BackendResourceManager#forOwner}):
+ * only that bundle's managers attach to them and only it disconnects them. The handles outlive the instance (a bundle
+ * may get and release the service for every call): they stay open until their owner disconnects them, the owner
+ * stops (its instance is then deactivated and closes them), or the backend stops.
  */
 @Component(configurationPid = SimulatorDefaultServices.PID,
-        immediate = true, service = SCardResourceManager.class,
+        scope = ServiceScope.BUNDLE, service = SCardResourceManager.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 public final class SimulatorResourceManager extends BackendResourceManager {
 
     private final SimulatorComponent simulator;
+    /** The bundle whose handles these are; null for the instance of tests, which sees every handle. */
+    private final Bundle user;
 
-    /** A resource manager over the simulator's backend and handle table. */
+    /** A resource manager over the backend and handle table of {@code simulator} for the bundle that got it. */
     @Activate
-    public SimulatorResourceManager(@Reference SimulatorComponent simulator) {
-        super(simulator.backend(), simulator.handles());
-        this.simulator = simulator;
+    public SimulatorResourceManager(@Reference SimulatorComponent simulator, ComponentContext context) {
+        this(simulator, context.getUsingBundle());
     }
 
-    /** Disconnects every handle this resource manager issued (leaving the cards as they are). */
+    /** A resource manager whose handles belong to {@code user}; null: the backend's own, seeing every handle. */
+    SimulatorResourceManager(SimulatorComponent simulator, Bundle user) {
+        super(simulator.backend(), user == null ? simulator.handles() : simulator.handles().scopedTo(() -> user));
+        this.simulator = simulator;
+        this.user = user;
+    }
+
+    /** A resource manager that sees every handle of the backend (tests). */
+    SimulatorResourceManager(SimulatorComponent simulator) {
+        this(simulator, (Bundle) null);
+    }
+
+    /**
+     * Disconnects the handles of this instance's bundle when that bundle is going away (or the backend's bundle
+     * is stopping); a bundle that only released the service keeps its handles.
+     */
     @Deactivate
     void deactivate() {
         simulator.stopIfBundleStopping();
-        closeAll();
+        if (user == null || !isActive(user)) {
+            closeAll();
+        }
+    }
+
+    private static boolean isActive(Bundle bundle) {
+        return (bundle.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0;
     }
 
     /**

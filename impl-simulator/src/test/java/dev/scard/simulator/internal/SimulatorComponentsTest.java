@@ -6,9 +6,11 @@ import static dev.scard.simulator.internal.SimulatorBackendTest.R1;
 import static dev.scard.simulator.internal.SimulatorBackendTest.assertFails;
 import static dev.scard.simulator.internal.SimulatorBackendTest.assertFailsWith;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.lang.annotation.Annotation;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,8 +20,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
+import org.osgi.framework.Bundle;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.CardHandle;
@@ -259,6 +263,61 @@ class SimulatorComponentsTest {
         assertThat(simulator.backend().reader(R0).connectionCount()).isZero();
         assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_E_INVALID_HANDLE);
         assertFails(() -> new SimulatorCardManager(simulator).attachByHandle(handle.value()), HResult.E_INVALIDARG);
+    }
+
+    /** A bundle whose state the test sets. */
+    private static Bundle bundle(String name, int[] state) {
+        return (Bundle) Proxy.newProxyInstance(SimulatorComponentsTest.class.getClassLoader(),
+                new Class<?>[] {Bundle.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getState":
+                            return state[0];
+                        case "hashCode":
+                            return System.identityHashCode(proxy);
+                        case "equals":
+                            return proxy == args[0];
+                        case "toString":
+                            return name;
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+
+    @Test
+    void aHandleBelongsToTheBundleThatOpenedItAndClosesWhenThatBundleGoes() {
+        SimulatorComponent simulator = activate();
+        int[] stateOfA = {Bundle.ACTIVE};
+        Bundle a = bundle("A", stateOfA);
+        Bundle b = bundle("B", new int[] {Bundle.ACTIVE});
+        SimulatorResourceManager resourceManagerOfA = new SimulatorResourceManager(simulator, a);
+        SimulatorResourceManager resourceManagerOfB = new SimulatorResourceManager(simulator, b);
+        SimulatorCardManager managerOfA = new SimulatorCardManager(simulator, new AtomicReference<>(a));
+        SimulatorCardManager managerOfB = new SimulatorCardManager(simulator, new AtomicReference<>(b));
+        CardHandle handle = resourceManagerOfA.connect(R0, ShareMode.EXCLUSIVE, Protocol.T0_OR_T1);
+
+        assertThatThrownBy(() -> managerOfB.attachByHandle(handle.value())).as("the same error as an unknown handle")
+                .isInstanceOf(SCardException.class).hasMessage("handle " + handle.value()
+                        + " is not an open handle of the 'simulator' resource manager [E_INVALIDARG 0x80070057]");
+        assertFails(() -> resourceManagerOfB.disconnect(handle.value(), Disposition.LEAVE), HResult.E_INVALIDARG);
+        assertThat(managerOfB.isAttached()).isFalse();
+        assertThat(simulator.backend().reader(R0).connectionCount()).as("B closed nothing").isEqualTo(1);
+
+        managerOfA.attachByHandle(handle);
+        assertThat(managerOfA.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
+        managerOfA.detach();
+
+        resourceManagerOfA.deactivate(); // A released the service but is still active: its handle stays
+        assertThat(simulator.backend().reader(R0).connectionCount()).isEqualTo(1);
+        managerOfB.ownedBy(a); // as a default registration hands a manager over to the bundle that got it
+        managerOfB.attachByHandle(handle.value());
+        managerOfB.detach();
+
+        stateOfA[0] = Bundle.STOPPING;
+        new SimulatorResourceManager(simulator, a).deactivate(); // A stops: its handles close
+        assertThat(simulator.backend().reader(R0).connectionCount()).isZero();
+        assertFails(() -> managerOfA.attachByHandle(handle.value()), HResult.E_INVALIDARG);
+        resourceManagerOfB.deactivate();
     }
 
     @Test

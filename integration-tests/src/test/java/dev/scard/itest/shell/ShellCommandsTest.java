@@ -1,6 +1,7 @@
 package dev.scard.itest.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.ByteArrayInputStream;
@@ -19,6 +20,10 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.test.common.annotation.InjectService;
 
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardServiceProperties;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -195,20 +200,45 @@ public class ShellCommandsTest extends OsgiTestSupport {
     }
 
     @Test
-    void connectAttachHandleAndDisconnectFromAnotherSession() throws Exception {
+    void aHandleBelongsToTheSessionThatOpenedIt() throws Exception {
         Shell owner = new Shell();
-        Shell user = new Shell();
-        String connected = owner.run("scard:connect " + quoted(READER_0));
-        Matcher number = Pattern.compile("(\\d+)").matcher(connected);
+        Shell other = new Shell();
+        String connected = owner.run("scard:connect " + quoted(READER_0) + " exclusive");
+        Matcher number = Pattern.compile("Handle (\\d+) connected").matcher(connected);
         assertThat(number.find()).as("a handle number in '%s'", connected).isTrue();
         String handle = number.group(1);
+        assertThat(Long.parseLong(handle)).as("a random value, not the first of a count").isNotEqualTo(4097L)
+                .isPositive();
 
-        assertThat(user.run("scard:attach-handle " + handle)).contains(READER_0);
-        assertThat(user.run("scard:apdu " + SELECT_MF)).contains("9000");
+        String notHers = "no handle " + handle + " opened in this session";
+        assertThat(other.fails("scard:attach-handle " + handle)).startsWith(notHers).endsWith("[E_INVALIDARG 0x80070057]");
+        assertThat(other.fails("scard:attach-handle -b simulator " + handle)).startsWith(notHers);
+        assertThat(other.fails("scard:disconnect " + handle)).startsWith(notHers).endsWith("[E_INVALIDARG 0x80070057]");
+        assertThat(other.fails("scard:status")).containsIgnoringCase("not attached");
+
+        assertThat(owner.run("scard:attach-handle " + handle)).contains(READER_0).contains("exclusive");
+        assertThat(owner.run("scard:apdu " + SELECT_MF)).contains("9000");
+        assertThat(other.fails("scard:disconnect " + handle)).startsWith(notHers);
+        assertThat(owner.run("scard:apdu " + SELECT_MF)).as("still open after the refused disconnect").contains("9000");
+        owner.run("scard:detach");
+        assertThat(owner.run("scard:disconnect " + handle)).startsWith("Disconnected handle " + handle);
+        assertThat(owner.fails("scard:attach-handle " + handle)).startsWith("no handle " + handle);
+    }
+
+    @Test
+    void aHandleOfTheShellIsNotAnotherBundlesToUse() throws Exception {
+        Shell owner = new Shell();
+        Matcher number = Pattern.compile("Handle (\\d+) connected")
+                .matcher(owner.run("scard:connect " + quoted(READER_0)));
+        assertThat(number.find()).isTrue();
+        long handle = Long.parseLong(number.group(1));
+        ISCardManage manager = awaitService(ISCardManage.class,
+                "(" + SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR + ")");
+        SCardException refused = catchThrowableOfType(SCardException.class, () -> manager.attachByHandle(handle));
+        assertThat(refused).as("the test bundle attaching to the shell bundle's handle").isNotNull();
+        assertThat(refused.code()).isEqualTo(HResult.E_INVALIDARG);
+        assertThat(manager.isAttached()).isFalse();
         owner.run("scard:disconnect " + handle);
-        assertThat(user.fails("scard:apdu " + SELECT_MF)).contains("SCARD_E_INVALID_HANDLE");
-        user.run("scard:detach");
-        assertThat(user.fails("scard:attach-handle " + handle)).contains(handle).contains("E_INVALIDARG");
     }
 
     @Test
