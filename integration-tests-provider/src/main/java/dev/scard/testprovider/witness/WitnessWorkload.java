@@ -23,7 +23,8 @@ import dev.scard.api.SCardException;
  * manager): the workload counts the manager's holders and sends "I release" and calls {@code unlock()} when the last
  * one leaves, and it only reconnects a manager that nobody holds. A lock taken while another thread of the same
  * manager unlocked or reconnected may have been undone by that, so it is taken again. The card counts violations;
- * the workload counts an {@code unlock()} after a successful lock that fails.
+ * the workload counts an {@code unlock()} after a successful lock that fails. A {@code lock()} that fails with
+ * {@code SCARD_E_INVALID_HANDLE} because another thread of its manager reconnected meanwhile is taken again.
  *
  * <p>{@link Mode#EXCHANGES}: each thread sends only traffic and checks that every response is its own command's
  * data with {@code 9000} (a T=0 witness answers {@code 61xx} first, so every exchange needs a GET RESPONSE).
@@ -69,7 +70,8 @@ public final class WitnessWorkload {
         }
     }
 
-    private static final int EXAMPLES = 5;
+    private static final int EXAMPLES = 8;
+    private static final int EXAMPLES_PER_KIND = 2;
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     private final List<Slot> slots = new ArrayList<>();
@@ -210,6 +212,11 @@ public final class WitnessWorkload {
                     lockTimeouts.incrementAndGet();
                     return false;
                 }
+                synchronized (slot) {
+                    if (e.code() == HResult.SCARD_E_INVALID_HANDLE && slot.epoch != epoch) {
+                        continue; // another thread of this manager reconnected while this one waited: lock again
+                    }
+                }
                 throw e;
             }
             synchronized (slot) {
@@ -283,8 +290,7 @@ public final class WitnessWorkload {
     }
 
     private void problem(AtomicLong counter, String example) {
-        counter.incrementAndGet();
-        if (examples.size() < EXAMPLES) {
+        if (counter.getAndIncrement() < EXAMPLES_PER_KIND && examples.size() < EXAMPLES) {
             examples.add(example);
         }
     }
