@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -52,7 +53,8 @@ public class FuzzTest extends ReliabilityBase {
             0xDA, 0xDB, 0xDC, 0xDD, 0xE0, 0xE2, 0xE4, 0xE6, 0xE8, 0x82, 0x86, 0x87, 0x88, 0x46, 0x47, 0xF0);
     /** Valid commands the mutations start from. */
     static final List<String> SEEDS = List.of("00A4000C023F00", "00A40000023F00", "00A4000C025015",
-            "00A4000C022F01", "00B0000010", "00B0000000", "00B2010C00", "0084000008", "00CA004F00", "00A4040C0CA000000063504B43532D3135",
+            "00A4000C022F01", "00B0000010", "00B0000000", "00B2010C00", "0084000008", "00CA004F00",
+            "00A4040C0CA000000063504B43532D3135",
             "00B000000000FF", "00C0000000", "00B1000004540200", "80CA9F7F00");
 
     @Test
@@ -82,7 +84,8 @@ public class FuzzTest extends ReliabilityBase {
             if (outcome[0] instanceof Exception e) {
                 failed++;
                 String message = e.getMessage();
-                if (message == null || message.isBlank() || message.contains("\n") || message.contains("Exception")) {
+                if (message == null || message.isBlank() || message.contains("\n")
+                        || message.contains("Exception")) {
                     problems.add("'" + line + "' failed with " + e.getClass().getName() + ": " + message);
                 }
             } else {
@@ -205,8 +208,8 @@ public class FuzzTest extends ReliabilityBase {
                     switch (random.nextInt(4)) {
                         case 0 -> apdu[at] ^= (byte) (1 << random.nextInt(8));
                         case 1 -> apdu[at] = (byte) random.nextInt(256);
-                        case 2 -> apdu = java.util.Arrays.copyOf(apdu, Math.max(0, apdu.length - 1 - random.nextInt(3)));
-                        default -> apdu = java.util.Arrays.copyOf(apdu, apdu.length + 1 + random.nextInt(3));
+                        case 2 -> apdu = Arrays.copyOf(apdu, Math.max(0, apdu.length - 1 - random.nextInt(3)));
+                        default -> apdu = Arrays.copyOf(apdu, apdu.length + 1 + random.nextInt(3));
                     }
                     if (apdu.length == 0) {
                         break;
