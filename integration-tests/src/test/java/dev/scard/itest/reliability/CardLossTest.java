@@ -25,17 +25,17 @@ public class CardLossTest extends ReliabilityBase {
 
     @Test
     void cardRemovedUnderALockOnTheSimulator() throws Exception {
-        removedUnderALock(SIM, SIM_READER_0, false);
+        removedUnderALock(SIM, SIM_READER_0);
     }
 
     @Test
     void cardRemovedUnderALockThroughPcscd() throws Exception {
         requirePcsc("card removal under a lock through pcscd");
-        removedUnderALock(PCSC, VpcdRig.CARD_READER, true);
+        removedUnderALock(PCSC, VpcdRig.CARD_READER);
     }
 
-    private void removedUnderALock(String backend, String reader, boolean viaPcscd) throws Exception {
-        onCleanup(() -> restoreReader(SIM_READER_0, true, viaPcscd));
+    private void removedUnderALock(String backend, String reader) throws Exception {
+        onCleanup(() -> restoreReader(SIM_READER_0, true));
         ISCardManage holder = attached(backend, reader);
         ISCardManage waiter = attached(backend, reader);
         holder.lock();
@@ -46,9 +46,7 @@ public class CardLossTest extends ReliabilityBase {
 
         long removed = System.nanoTime();
         control.remove(SIM_READER_0);
-        if (viaPcscd) {
-            VpcdRig.awaitPcscd(resourceManager(PCSC), reader, false);
-        }
+        awaitPcscdIfServed(SIM_READER_0, false);
         failure(HResult.SCARD_W_REMOVED_CARD, () -> holder.transmit(selectMf()));
         Throwable waiterFailure = waiting.failure(BOUND);
         long freed = millisSince(removed);
@@ -57,9 +55,7 @@ public class CardLossTest extends ReliabilityBase {
                 .isIn(HResult.SCARD_W_REMOVED_CARD, HResult.SCARD_E_NO_SMARTCARD);
 
         control.insert(SIM_READER_0);
-        if (viaPcscd) {
-            VpcdRig.awaitPcscd(resourceManager(PCSC), reader, true);
-        }
+        awaitPcscdIfServed(SIM_READER_0, true);
         holder.reconnect();
         waiter.reconnect();
         assertSuccess(holder.transmit(selectMf()));

@@ -57,7 +57,7 @@ public class ConcurrencyTest extends ReliabilityBase {
 
     private Result run(String backend, String reader, Protocol protocol, Mode mode) throws Exception {
         WitnessCard card = new WitnessCard(protocol);
-        insertModel(SIM_READER_0, card, backend.equals(PCSC));
+        insertModel(SIM_READER_0, card);
         List<ISCardManage> managers = new ArrayList<>();
         for (int i = 0; i < MANAGERS; i++) {
             managers.add(attached(backend, reader));

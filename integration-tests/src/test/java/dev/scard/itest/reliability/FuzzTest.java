@@ -145,8 +145,8 @@ public class FuzzTest extends ReliabilityBase {
 
     @Test
     void fuzzedApdusGetAnAnswerAndLeaveTheCardAsItWas() throws Exception {
-        restoreReader(SIM_READER_1, true, false);
-        onCleanup(() -> restoreReader(SIM_READER_1, false, false));
+        restoreReader(SIM_READER_1, true);
+        onCleanup(() -> restoreReader(SIM_READER_1, false));
         ISCardManage manager = attached(SIM, SIM_READER_1);
         List<String> before = snapshot(manager);
         assertThat(before.get(1)).as("2F01's content").startsWith(hex("SCard simulator sample card".getBytes(

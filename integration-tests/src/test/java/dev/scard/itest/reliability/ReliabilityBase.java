@@ -127,38 +127,40 @@ abstract class ReliabilityBase extends OsgiTestSupport {
 
     /**
      * Puts {@code card} into the simulated {@code reader} (taking out what is there), and after the test the sample
-     * card back if the reader held a card before, or nothing. With {@code viaPcscd}, waits until pcscd has seen the
-     * card go and the new one come.
+     * card back if the reader held a card before, or nothing. When the reader is served to a running pcscd, waits
+     * until pcscd has seen the card go and the new one come: pcscd powers a new card up, and a power-up after the
+     * card's first command would reset it under the test's feet.
      */
-    void insertModel(String reader, SimulatedCard card, boolean viaPcscd) throws Exception {
+    void insertModel(String reader, SimulatedCard card) throws Exception {
         boolean hadCard = control.isCardPresent(reader);
         if (hadCard) {
             control.remove(reader);
-            if (viaPcscd) {
-                VpcdRig.awaitPcscd(resourceManager(PCSC), VpcdRig.VPCD_READER.get(reader), false);
-            }
+            awaitPcscdIfServed(reader, false);
         }
-        onCleanup(() -> restoreReader(reader, hadCard, viaPcscd));
+        onCleanup(() -> restoreReader(reader, hadCard));
         control.insert(reader, card);
-        if (viaPcscd) {
-            VpcdRig.awaitPcscd(resourceManager(PCSC), VpcdRig.VPCD_READER.get(reader), true);
-        }
+        awaitPcscdIfServed(reader, true);
     }
 
-    /** Puts a fresh sample card into {@code reader} (or empties it), waiting for pcscd with {@code viaPcscd}. */
-    void restoreReader(String reader, boolean withCard, boolean viaPcscd) throws Exception {
+    /** Puts a fresh sample card into {@code reader} (or empties it), waiting for pcscd where it watches. */
+    void restoreReader(String reader, boolean withCard) throws Exception {
         SimulatorControl now = awaitService(SimulatorControl.class, null);
         if (now.isCardPresent(reader)) {
             now.remove(reader);
-            if (viaPcscd) {
-                VpcdRig.awaitPcscd(resourceManager(PCSC), VpcdRig.VPCD_READER.get(reader), false);
-            }
+            awaitPcscdIfServed(reader, false);
         }
         if (withCard) {
             now.insertProfile(reader, sampleProfile());
-            if (viaPcscd) {
-                VpcdRig.awaitPcscd(resourceManager(PCSC), VpcdRig.VPCD_READER.get(reader), true);
-            }
+            awaitPcscdIfServed(reader, true);
+        }
+    }
+
+    /** When {@code reader} is served to a running pcscd, waits until pcscd shows its card (or none). */
+    void awaitPcscdIfServed(String reader, boolean cardPresent) throws Exception {
+        SimulatorControl now = awaitService(SimulatorControl.class, null);
+        boolean served = now.served().stream().anyMatch(s -> s.readerName().equals(reader));
+        if (served && VpcdRig.missing() == null) {
+            VpcdRig.awaitPcscd(resourceManager(PCSC), VpcdRig.VPCD_READER.get(reader), cardPresent);
         }
     }
 
