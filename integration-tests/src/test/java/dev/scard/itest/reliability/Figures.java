@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The reliability suite's figures, one table row per measurement, appended to {@code target/reliability-figures.md}
@@ -16,6 +17,7 @@ final class Figures {
 
     /** The figures file, under the module's {@code target} folder. */
     static final Path FILE = target().resolve("reliability-figures.md");
+    private static long startNanos;
     private static boolean started;
 
     private Figures() {
@@ -40,14 +42,19 @@ final class Figures {
      * @param figures the figures, one line
      */
     static synchronized void record(String test, String figures) {
-        String row = "| " + test + " | " + figures.replace("|", "/").replace("\n", " ") + " |\n";
+        if (!started) {
+            startNanos = System.nanoTime();
+        }
+        long at = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos);
+        String row = "| " + at + " | " + test + " | " + figures.replace("|", "/").replace("\n", " ") + " |\n";
         System.out.println("RELIABILITY " + test + ": " + figures + (started ? "" : " (figures in " + FILE + ")"));
         try {
             if (!started) {
                 started = true;
                 Files.writeString(FILE, "# Reliability figures\n\nRun " + Instant.now() + ", Java "
                         + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " processors.\n\n"
-                        + "| measurement | figures |\n|---|---|\n", StandardCharsets.UTF_8);
+                        + "s: seconds since the first measurement of the run (the suite's duration so far).\n\n"
+                        + "| s | measurement | figures |\n|---|---|---|\n", StandardCharsets.UTF_8);
             }
             Files.writeString(FILE, row, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

@@ -198,24 +198,35 @@ public class HungCardTest extends ReliabilityBase {
     private void assertTransmitTimesOut(String what, ISCardManage manager) throws InterruptedException {
         long start = System.nanoTime();
         Worker<byte[]> transmit = inBackground("transmit to the hanging card", () -> manager.transmit(selectMf()));
-        Throwable failure = transmit.failure(Duration.ofMillis(SHORT_TIMEOUT).plus(TIMEOUT_SLACK));
-        long took = millisSince(start);
-        Figures.record(what, "transmit failed after " + took + " ms (callTimeoutMillis " + SHORT_TIMEOUT + "): "
-                + failure.getMessage());
+        Duration bound = Duration.ofMillis(SHORT_TIMEOUT).plus(TIMEOUT_SLACK);
+        Throwable failure;
+        try {
+            failure = transmit.failure(bound);
+        } catch (AssertionError e) {
+            Figures.record(what, "transmit did not fail within " + bound.toMillis() + " ms (callTimeoutMillis "
+                    + SHORT_TIMEOUT + "): " + e.getMessage());
+            throw e;
+        }
+        Figures.record(what, "transmit failed after " + millisSince(start) + " ms (callTimeoutMillis "
+                + SHORT_TIMEOUT + "): " + failure.getMessage());
         assertThat(failure).isInstanceOf(SCardException.class);
         assertThat(((SCardException) failure).code()).as("code of %s", failure.getMessage())
                 .isEqualTo(HResult.SCARD_E_TIMEOUT);
-        assertThat(took).as("the transmit waited at least about the configured timeout")
-                .isGreaterThanOrEqualTo(SHORT_TIMEOUT - 100);
     }
 
     private void assertDetachReturnsAtOnce(String what, ISCardManage manager) throws InterruptedException {
         Worker<byte[]> transmit = hangTransmit(manager);
         long start = System.nanoTime();
-        inBackground("detach while the transmit hangs", () -> {
+        Worker<Void> detach = inBackground("detach while the transmit hangs", () -> {
             manager.detach();
             return null;
-        }).get(DETACH_BOUND);
+        });
+        try {
+            detach.get(DETACH_BOUND);
+        } catch (AssertionError e) {
+            Figures.record(what, "detach did not return within " + DETACH_BOUND.toMillis() + " ms");
+            throw e;
+        }
         long took = millisSince(start);
         Figures.record(what, "detach returned after " + took + " ms");
         assertThat(manager.isAttached()).as("attached after detach").isFalse();
