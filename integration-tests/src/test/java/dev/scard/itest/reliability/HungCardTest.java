@@ -215,7 +215,7 @@ public class HungCardTest extends ReliabilityBase {
     }
 
     private void assertDetachReturnsAtOnce(String what, ISCardManage manager) throws InterruptedException {
-        Worker<byte[]> transmit = hangTransmit(manager);
+        hangTransmit(manager); // it may end at the detach or with the card (after the test): the contract says neither
         long start = System.nanoTime();
         Worker<Void> detach = inBackground("detach while the transmit hangs", () -> {
             manager.detach();
@@ -230,7 +230,6 @@ public class HungCardTest extends ReliabilityBase {
         long took = millisSince(start);
         Figures.record(what, "detach returned after " + took + " ms");
         assertThat(manager.isAttached()).as("attached after detach").isFalse();
-        assertThat(transmit.isDone()).as("the hung transmit (it ends with the card, after the test)").isFalse();
     }
 
     private void assertBundleStopsInTime(String what, Bundle backend, Cleanup unblock) throws Exception {
