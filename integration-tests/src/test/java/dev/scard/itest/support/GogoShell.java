@@ -57,6 +57,21 @@ public final class GogoShell implements AutoCloseable {
         return fail("'%s' should fail but returned %s", commandLine, result);
     }
 
+    /**
+     * Runs a command line that may succeed or fail, for tests that do not know which (fuzzing).
+     *
+     * @return the command's return value
+     * @throws Exception what the command threw
+     */
+    public Object execute(String commandLine) throws Exception {
+        return session.execute(commandLine);
+    }
+
+    /** What the session wrote to its error stream so far (a stack trace would land there). */
+    public String errorStream() {
+        return err();
+    }
+
     /** Interrupts the command running in this session, as Ctrl-C does in a console. */
     public void interrupt() {
         Job job = session.foregroundJob();
