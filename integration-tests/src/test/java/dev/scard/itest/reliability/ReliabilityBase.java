@@ -175,6 +175,26 @@ abstract class ReliabilityBase extends OsgiTestSupport {
         return file;
     }
 
+    /**
+     * Waits until the backend component of {@code pid}, where it runs, shows {@code millis} as its
+     * {@value #CALL_TIMEOUT} service property: Config Admin and SCR apply an update asynchronously, and a call begun
+     * before that would still get the old timeout.
+     */
+    private void awaitApplied(String pid, long millis) throws Exception {
+        String component = "(component.name=" + pid + ")";
+        String applied = "(&" + component + "(" + CALL_TIMEOUT + "=" + millis + "))";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (context.getServiceReferences((String) null, applied) == null) {
+            if (context.getServiceReferences((String) null, component) == null) {
+                return; // that backend does not run here
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(pid + " did not apply " + CALL_TIMEOUT + "=" + millis + " within 10 s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Sets {@value #CALL_TIMEOUT} in both backends' PIDs; the previous values come back after the test. */
     void callTimeout(long millis) throws Exception {
         ConfigurationAdmin cm = awaitService(ConfigurationAdmin.class, null);
@@ -190,6 +210,7 @@ abstract class ReliabilityBase extends OsgiTestSupport {
             Object previous = properties.get(CALL_TIMEOUT);
             properties.put(CALL_TIMEOUT, millis);
             configuration.update(properties);
+            awaitApplied(pid, millis);
             onCleanup(() -> {
                 Dictionary<String, Object> back = configuration.getProperties();
                 if (back == null) {
