@@ -45,6 +45,11 @@ final class TestConfigs {
             public int minimumLockWaitMillis() {
                 return lockWait;
             }
+
+            @Override
+            public int callTimeoutMillis() {
+                return 120_000;
+            }
         };
     }
 
