@@ -56,6 +56,43 @@ import dev.scard.pcsc.internal.PcscBackend.CardLock;
  * interrupted.</li>
  * </ul>
  *
+ * <p><b>Bounded calls ({@code callTimeoutMillis}).</b> Every native call on the handle that can wait for the card or
+ * the reader (SCardTransmit, SCardStatus, SCardGetAttrib, SCardReconnect, SCardBeginTransaction,
+ * SCardEndTransaction) runs on the handle's worker thread ({@link NativeConnection#call}) while the caller waits at
+ * most {@link PcscBackend#callTimeout()}; SCardConnect runs on a helper thread with the same bound
+ * ({@link PcscBackend#openNative}, except the inline open right after the card was seen free, see there), and so do
+ * the Java waits for this backend's other connections ({@link PcscBackend#enterCall}). A call that does not return in
+ * time fails with {@link HResult#SCARD_E_TIMEOUT} naming the reader, the call and the timeout, and the connection is
+ * <i>broken</i>: every later call except {@link #reconnect} and {@link #disconnect} fails at once with
+ * {@code SCARD_E_TIMEOUT} ("broken ... reconnect or disconnect it"); {@link #reconnect} opens a new handle in a new
+ * context. The stuck call is abandoned, never waited for: pcsc-lite serializes the calls on a context, so its
+ * context (and the transmit buffer the call writes into) is freed by the worker when the library returns, and never
+ * goes back to the {@link ContextPool}. {@link #disconnect} never waits for a call in flight: the connection is
+ * closed for every later call at once, a caller waiting for the call's result wakes with
+ * {@link HResult#SCARD_E_INVALID_HANDLE}, and the handle is disconnected on a thread of its own (which also ends a
+ * call that polls for another application's transaction).
+ *
+ * <p><b>Why a handoff, and what it costs.</b> A caller stuck in a native call cannot be made to return: pcsc-lite's
+ * SCardTransmit has no timeout and no way to be cancelled, and every other call on its context waits for it. So a
+ * watchdog that only cleans up after a stuck call made on the caller's thread would not give the caller its
+ * {@code SCARD_E_TIMEOUT}; the native call must run on another thread than the caller's, every time, since a hang is
+ * not known in advance. The handoff is a pair of volatile writes and, at most, one wake-up each way
+ * ({@link java.util.concurrent.locks.LockSupport}); a parked caller and a parked worker cost about 9 us per call on a
+ * loaded 2-core machine (SELECT MF through pcscd and vpcd: 66.5 us per call on the caller's thread, 75.5 us through
+ * a parking handoff: 0.88x). Waiting for the result yielding for up to 200 us, and for the next call up to 100 us,
+ * takes both wake-ups out of a fast card's round trip (68.7 us direct, 65 to 70 us through the handoff, best blocks
+ * of interleaved measurements in one JVM), while {@link Thread#yield()} leaves the cores to pcscd and the card; a
+ * slow card costs at most those 200 us of yielding before the caller parks.
+ *
+ * <p><b>Atomic exchanges.</b> See {@link #exchangeAtomically}: one exchange lock per reader for this backend's
+ * connections; against other applications, a native transaction around a T=0 case 2 or 4 exchange of a connection
+ * that holds none. That transaction costs two more round trips to pcscd (no card traffic): about 40 us per exchange
+ * on the vpcd test card (a case 4 command and its GET RESPONSE: 174 us with it, 134 us inside a held transaction,
+ * best blocks), a few percent of an exchange with a real card. T=1 exchanges, and T=0 commands that cannot draw
+ * {@code 61xx}/{@code 6Cxx}, go without it (a connection whose manager holds the transaction is protected by that
+ * one). It protects this backend's exchanges; another application's own T=0 exchanges are protected only when that
+ * application uses transactions too.
+ *
  * <p><b>Removal, reset, service restarts.</b> {@code SCARD_W_REMOVED_CARD} and {@code SCARD_W_RESET_CARD} pass
  * through until {@link #reconnect}; {@link #status()} never throws for them (see there). When pcscd stops, calls fail
  * with {@code SCARD_E_NO_SERVICE}; once it is back they fail with {@code SCARD_W_REMOVED_CARD} (pcscd powered the
