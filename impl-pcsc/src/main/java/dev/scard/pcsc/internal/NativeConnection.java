@@ -263,16 +263,6 @@ final class NativeConnection {
         return 1;
     }
 
-    /** Whether a call on this connection was abandoned (it did not return in time). */
-    boolean stuck() {
-        calls.lock();
-        try {
-            return callAbandoned;
-        } finally {
-            calls.unlock();
-        }
-    }
-
     private void work() {
         workerThread = Thread.currentThread();
         for (;;) {

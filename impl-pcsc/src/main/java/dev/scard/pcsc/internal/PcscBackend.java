@@ -62,9 +62,11 @@ import dev.scard.pcsc.internal.PcscApi.StatusResult;
  * free) run on the backend's helper threads while the caller waits in Java, interruptibly, with its timeout, and
  * watching for the connection to be closed. A begin-transaction call is ended by disconnecting its handle; an open
  * cannot be ended at all, so a caller that gives up abandons it (the helper disconnects what it opened once pcscd
- * lets it through). {@link #stop()} closes every connection (which ends every lock wait and library-side poll) and
- * waits up to three seconds for the helper threads, logging those still held up by another application's
- * transaction.
+ * lets it through). Every other native call on a connection's handle runs on that handle's worker thread, bounded
+ * by the call timeout ({@link #callTimeout()}, see {@link PcscConnection}). {@link #stop()} closes every connection
+ * (which ends every lock wait and library-side poll, and never waits for a call stuck on a card) and waits at most
+ * {@value #STOP_WAIT_MILLIS} ms in all for the monitor and the helper threads, logging those still inside the
+ * library; they are abandoned daemon threads that release what they hold when the library returns.
  */
 public final class PcscBackend implements Backend {
 

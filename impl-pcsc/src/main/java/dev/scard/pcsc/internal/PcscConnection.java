@@ -538,13 +538,16 @@ final class PcscConnection implements ReaderConnection {
 
     /**
      * {@inheritDoc} Beginning a transaction this connection holds already succeeds at once (no nesting: one
-     * {@link #endTransaction} ends it), although pcsc-lite would count it.
+     * {@link #endTransaction} ends it), although pcsc-lite would count it. A wait without a timeout (negative) is
+     * bounded by the call timeout; a native SCardBeginTransaction never gets longer than the call timeout either.
      *
-     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD}
+     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD};
+     *         {@link HResult#SCARD_E_TIMEOUT} when a wait without a timeout of its own outlasted the call timeout
      */
     @Override
     public boolean beginTransaction(long timeoutNanos) {
-        long deadline = deadline(timeoutNanos);
+        boolean unbounded = deadline(timeoutNanos) == -1;
+        long deadline = deadline(unbounded ? backend.callTimeoutNanos() : timeoutNanos);
         requireOpen();
         requireNotBroken();
         boolean granted = false;
@@ -558,6 +561,11 @@ final class PcscConnection implements ReaderConnection {
             // Closed, or the backend began stopping, while the lock was granted: the holder's release on the way
             // down must not hand the card to a waiter. stop() disconnects this connection too, ending the lock.
             throw closedFailure();
+        }
+        if (!granted && unbounded) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + readerName + "' stayed locked "
+                    + "by another connection or application longer than the call timeout of "
+                    + backend.callTimeout().toMillis() + " ms (callTimeoutMillis)");
         }
         return granted;
     }

@@ -314,6 +314,31 @@ class BoundedCallsTest {
     }
 
     @Test
+    void aLockWithoutATimeoutIsBoundedByTheCallTimeout() throws Exception {
+        FakePcscApi api = fake();
+        PcscBackend backend = backend(api, Duration.ofMillis(300));
+        PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        PcscConnection waiter = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        assertThat(holder.beginTransaction(0)).isTrue();
+        SCardException inProcess = failureOf(inBackground("unbounded-lock", () -> waiter.beginTransaction(-1)), 20);
+        assertThat(inProcess.code()).as("another connection of this backend holds it").isEqualTo(HResult.SCARD_E_TIMEOUT);
+        assertThat(inProcess.getMessage()).contains("300 ms");
+        holder.endTransaction(Disposition.LEAVE);
+
+        long[] foreignContext = new long[1];
+        assertThat(api.establishContext(foreignContext)).isZero();
+        long[] foreign = new long[2];
+        assertThat(api.connect(foreignContext[0], R0, PcscPlatform.SHARE_SHARED, 3, foreign)).isZero();
+        assertThat(api.beginTransaction(foreign[0])).isZero();
+        SCardException foreignHeld = failureOf(inBackground("unbounded-lock-2", () -> waiter.beginTransaction(-1)),
+                20);
+        assertThat(foreignHeld.code()).as("another application holds it").isEqualTo(HResult.SCARD_E_TIMEOUT);
+        assertThat(api.endTransaction(foreign[0], 0)).isZero();
+        assertThat(waiter.beginTransaction(-1)).as("free again").isTrue();
+        waiter.endTransaction(Disposition.LEAVE);
+    }
+
+    @Test
     void theCasesThatCanDrawMoreDataAreTwoAndFour() {
         assertThat(PcscConnection.expectsResponseData(new byte[] {0, (byte) 0xA4, 0, 0})).as("1").isFalse();
         assertThat(PcscConnection.expectsResponseData(new byte[] {0, (byte) 0x84, 0, 0, 8})).as("2S").isTrue();
