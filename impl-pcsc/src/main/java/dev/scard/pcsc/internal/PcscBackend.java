@@ -1,6 +1,7 @@
 package dev.scard.pcsc.internal;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -61,9 +62,11 @@ import dev.scard.pcsc.internal.PcscApi.StatusResult;
  * free) run on the backend's helper threads while the caller waits in Java, interruptibly, with its timeout, and
  * watching for the connection to be closed. A begin-transaction call is ended by disconnecting its handle; an open
  * cannot be ended at all, so a caller that gives up abandons it (the helper disconnects what it opened once pcscd
- * lets it through). {@link #stop()} closes every connection (which ends every lock wait and library-side poll) and
- * waits up to three seconds for the helper threads, logging those still held up by another application's
- * transaction.
+ * lets it through). Every other native call on a connection's handle runs on that handle's worker thread, bounded
+ * by the call timeout ({@link #callTimeout()}, see {@link PcscConnection}). {@link #stop()} closes every connection
+ * (which ends every lock wait and library-side poll, and never waits for a call stuck on a card) and waits at most
+ * {@value #STOP_WAIT_MILLIS} ms in all for the monitor and the helper threads, logging those still inside the
+ * library; they are abandoned daemon threads that release what they hold when the library returns.
  */
 public final class PcscBackend implements Backend {
 
@@ -72,8 +75,14 @@ public final class PcscBackend implements Backend {
 
     private static final System.Logger LOG = System.getLogger(PcscBackend.class.getName());
     private static final long RETRY_LOAD_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How long stop() waits for helper threads still inside the library. */
-    private static final long STOP_WAIT_MILLIS = 3_000;
+    /**
+     * How long stop() takes at most, whatever the cards and the library do: the monitor, the helper threads and the
+     * contexts get what is left of it; threads still stuck in the library then are abandoned (daemon threads that
+     * release what they hold when the library returns).
+     */
+    static final long STOP_WAIT_MILLIS = 1_800;
+    /** The part of {@link #STOP_WAIT_MILLIS} the event monitor's thread gets to end. */
+    private static final long MONITOR_STOP_MILLIS = 800;
 
     /** Loads the PC/SC library; throws {@link UnsatisfiedLinkError} when it cannot. */
     @FunctionalInterface
@@ -95,7 +104,10 @@ public final class PcscBackend implements Backend {
 
     /**
      * Which of this backend's connections holds, or is acquiring, the transaction of one reader's card; waiters for
-     * it park on {@link #changed}.
+     * it park on {@link #changed}. Its transaction state (owner, acquiring thread, the owner's insertion) changes only
+     * through its own methods, with {@link #lock} held: {@link #claimStep}, {@link #finishClaim}, {@link #release}
+     * and {@link PcscBackend#releaseIfCardGone}. Only the thread that claimed the card for a connection completes or
+     * abandons that claim, so two threads beginning a transaction on one connection cannot undo each other's.
      */
     static final class CardLock {
         /** {@link #freeSeenAt} when the card was not seen free yet. */
@@ -112,16 +124,26 @@ public final class PcscBackend implements Backend {
         final String readerName;
         final ReentrantLock lock = new ReentrantLock();
         final Condition changed = lock.newCondition();
+        /**
+         * Held for a whole command exchange ({@link PcscConnection#exchangeAtomically}) by one of this backend's
+         * connections to the reader, so that no other one's command gets between a command and its GET RESPONSE.
+         * Taken only after {@link PcscBackend#enterCall} registered the exchange (never with {@link #lock} held).
+         */
+        final ReentrantLock exchange = new ReentrantLock();
         /** The connection holding or acquiring the transaction, or null. Guarded by {@link #lock}. */
-        PcscConnection owner;
+        private PcscConnection owner;
         /** True while the owner's SCardBeginTransaction has not returned. Guarded by {@link #lock}. */
-        boolean acquiring;
+        private boolean acquiring;
+        /** The thread acquiring the transaction for {@link #owner} while {@link #acquiring}. Guarded by {@link #lock}. */
+        private Thread acquirer;
+        /** Counts grants: tells a check made with the lock released whether the transaction is still the same one. */
+        private long grants;
         /**
          * The card insertion the owner's transaction is on: counter (or -1) and ATR (null when unknown). Guarded by
          * {@link #lock}.
          */
-        int ownerCounter = -1;
-        byte[] ownerAtr = new byte[0];
+        private int ownerCounter = -1;
+        private byte[] ownerAtr = new byte[0];
         /**
          * When ({@link System#nanoTime()}) the card was last seen free of any transaction: a probe answered without
          * {@code SCARD_E_SHARING_VIOLATION}, an SCardConnect went through (pcscd holds it while a transaction is on);
@@ -169,6 +191,85 @@ public final class PcscBackend implements Backend {
             this.readerName = readerName;
         }
 
+        /** What {@link #claimStep} tells the claiming thread. */
+        enum Claim {
+            /** {@code self} holds the transaction already. */
+            HELD,
+            /** Claimed for {@code self} by this thread, and no other connection's call is in flight: begin it. */
+            READY,
+            /** Another connection (or another thread of {@code self}) holds or acquires it, or calls are in flight. */
+            WAIT
+        }
+
+        /** One step of claiming the transaction for {@code self} on the calling thread. Call with {@link #lock} held. */
+        Claim claimStep(PcscConnection self) {
+            if (owner == null) {
+                owner = self;
+                acquiring = true;
+                acquirer = Thread.currentThread();
+            }
+            if (owner != self) {
+                return Claim.WAIT;
+            }
+            if (!acquiring) {
+                return Claim.HELD;
+            }
+            if (acquirer != Thread.currentThread()) {
+                return Claim.WAIT; // another thread of self is beginning it: its outcome decides
+            }
+            return inFlight - self.callsInFlight == 0 ? Claim.READY : Claim.WAIT;
+        }
+
+        /**
+         * Completes (granted) or gives up the claim the calling thread made for {@code self}; does nothing when the
+         * claim is not this thread's (it was released meanwhile, e.g. by a disconnect, or another thread made it).
+         * Wakes the waiters.
+         */
+        void finishClaim(PcscConnection self, boolean granted, int counter, byte[] atr) {
+            lock.lock();
+            try {
+                if (owner == self && acquiring && acquirer == Thread.currentThread()) {
+                    acquiring = false;
+                    acquirer = null;
+                    if (granted) {
+                        grants++;
+                        ownerCounter = counter;
+                        ownerAtr = atr;
+                    } else {
+                        owner = null;
+                    }
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Whether {@code self} holds the transaction (granted, not acquiring). */
+        boolean holds(PcscConnection self) {
+            lock.lock();
+            try {
+                return owner == self && !acquiring;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Gives up the transaction {@code self} holds or acquires (the acquiring thread then fails); wakes waiters. */
+        void release(PcscConnection self) {
+            lock.lock();
+            try {
+                if (owner == self) {
+                    owner = null;
+                    acquiring = false;
+                    acquirer = null;
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
         /** Whether another connection than {@code self} holds or acquires the transaction (read without the lock). */
         boolean heldByOther(PcscConnection self) {
             lock.lock();
@@ -211,6 +312,8 @@ public final class PcscBackend implements Backend {
     private final ConcurrentHashMap<String, CardLock> cardLocks = new ConcurrentHashMap<>();
     private final Set<PcscConnection> connections = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor natives;
+    /** Runs the connections' call workers ({@link NativeConnection#call}); threads are reused between connections. */
+    private final ThreadPoolExecutor workers;
     private volatile boolean stopped;
     private PcscEventMonitor monitor; // guarded by this
 
@@ -244,6 +347,14 @@ public final class PcscBackend implements Backend {
             return thread;
         };
         natives = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
+        AtomicInteger workerNumber = new AtomicInteger();
+        ThreadFactory workerFactory = task -> {
+            Thread thread = new Thread(task, "scard-pcsc-call-" + workerNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                workerFactory);
     }
 
     /** The platform the backend runs on. */
@@ -376,6 +487,24 @@ public final class PcscBackend implements Backend {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@inheritDoc} The configured {@code callTimeoutMillis} ({@link PcscSettings#callTimeout()}), applied live. */
+    @Override
+    public Duration callTimeout() {
+        return settings.callTimeout();
+    }
+
+    /** {@link #callTimeout()} in nanoseconds. */
+    long callTimeoutNanos() {
+        return settings.callTimeout().toNanos();
+    }
+
+    /** The failure of a call that did not return within the call timeout. */
+    SCardException timeoutFailure(String operation, String readerName) {
+        return new SCardException(HResult.SCARD_E_TIMEOUT, operation + " on reader '" + readerName
+                + "' did not return within the call timeout of " + settings.callTimeout().toMillis()
+                + " ms (callTimeoutMillis)");
     }
 
     /**
@@ -727,6 +856,10 @@ public final class PcscBackend implements Backend {
             cardLock.sawFree(); // SCardConnect went through: no transaction was on the card
             return opened;
         }
+        // a wait as long as it takes, or longer than the call timeout, is bounded by the call timeout
+        long bound = System.nanoTime() + callTimeoutNanos();
+        boolean byCallTimeout = deadline == -1 || deadline - bound > 0;
+        long wait = byCallTimeout ? bound : deadline;
         // after another application's transaction the insertion is read at once: later probes may not tell it
         boolean learnNow = learn || cardLock.foreignLockSeen();
         PendingOpen pending = new PendingOpen();
@@ -739,7 +872,11 @@ public final class PcscBackend implements Backend {
         } catch (RejectedExecutionException e) {
             throw stoppedFailure();
         }
-        return pending.await(deadline, cancelled, readerName);
+        NativeConnection opened = pending.await(wait, cancelled, readerName);
+        if (opened == null && byCallTimeout) {
+            throw timeoutFailure("SCardConnect", readerName);
+        }
+        return opened;
     }
 
     /**
@@ -779,7 +916,7 @@ public final class PcscBackend implements Backend {
                         }
                     }
                     handedOn = true;
-                    return new NativeConnection(pool, context, out[0], out[1], known, counter, atr);
+                    return new NativeConnection(pool, workers, context, out[0], out[1], known, counter, atr);
                 }
                 if (PcscErrors.serviceGone(code) || code == PcscErrors.E_INVALID_HANDLE) {
                     handedOn = true;
@@ -861,7 +998,7 @@ public final class PcscBackend implements Backend {
                 boolean wanted = state.compareAndSet(RUNNING, DONE);
                 done.countDown();
                 if (!wanted && opened != null) {
-                    opened.dispose(0);
+                    opened.discard(); // abandoned: its context is released, not pooled
                 }
             }
         }
@@ -911,7 +1048,7 @@ public final class PcscBackend implements Backend {
                 awaitDone();
                 NativeConnection opened = result;
                 if (opened != null) {
-                    opened.dispose(0);
+                    opened.discard();
                 }
             }
         }
@@ -943,25 +1080,39 @@ public final class PcscBackend implements Backend {
      * Waits until no other connection of this backend holds or acquires the card's transaction, then registers a
      * native call of {@code self} on the card (end it with {@link #exitCall}).
      *
+     * A connection that has a call registered already (it is inside its own command exchange) does not wait: the
+     * transaction's owner waits for that call to end before it is granted (see {@link PcscConnection}).
+     *
      * @param self the calling connection (it may hold the transaction itself)
-     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
+     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait up to the call timeout
      * @param cancelled the failure to end the wait with, or null while it may go on
      * @return false when the deadline passed first (nothing registered)
      * @throws SCardException {@link HResult#SCARD_E_CANCELLED} when the thread is interrupted; what
-     *         {@code cancelled} supplies
+     *         {@code cancelled} supplies; {@link HResult#SCARD_E_TIMEOUT} when {@code deadline} is -1 and the other
+     *         connection's transaction outlasted the call timeout
      */
     boolean enterCall(CardLock cardLock, PcscConnection self, long deadline, Supplier<SCardException> cancelled) {
         long checkNanos = settings.cardCheck().toNanos();
+        boolean bounded = deadline == -1;
+        if (bounded) {
+            deadline = System.nanoTime() + callTimeoutNanos();
+            deadline = deadline == -1 ? -2 : deadline;
+        }
         lockInterruptibly(cardLock);
         try {
             long nextCheck = System.nanoTime() + checkNanos;
-            while (cardLock.owner != null && cardLock.owner != self) {
+            while (cardLock.owner != null && cardLock.owner != self && self.callsInFlight == 0) {
                 SCardException reason = cancelled.get();
                 if (reason != null) {
                     throw reason;
                 }
                 long now = System.nanoTime();
                 if (deadline != -1 && deadline - now <= 0) {
+                    if (bounded) {
+                        throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '"
+                                + cardLock.readerName + "' stayed locked by another connection longer than the call "
+                                + "timeout of " + settings.callTimeout().toMillis() + " ms (callTimeoutMillis)");
+                    }
                     return false;
                 }
                 if (now - nextCheck >= 0) {
@@ -993,7 +1144,7 @@ public final class PcscBackend implements Backend {
     boolean tryEnterCall(CardLock cardLock, PcscConnection self) {
         cardLock.lock.lock();
         try {
-            if (cardLock.owner != null && cardLock.owner != self) {
+            if (cardLock.owner != null && cardLock.owner != self && self.callsInFlight == 0) {
                 return false;
             }
             cardLock.inFlight++;
@@ -1026,6 +1177,7 @@ public final class PcscBackend implements Backend {
         if (owner == null || cardLock.acquiring) {
             return;
         }
+        long grant = cardLock.grants;
         int counter = cardLock.ownerCounter;
         byte[] atr = cardLock.ownerAtr;
         cardLock.lock.unlock();
@@ -1043,7 +1195,8 @@ public final class PcscBackend implements Backend {
         } finally {
             cardLock.lock.lock();
         }
-        if (gone && cardLock.owner == owner && !cardLock.acquiring) {
+        // the same transaction only: the owner may have ended it and begun another one while the lock was released
+        if (gone && cardLock.owner == owner && !cardLock.acquiring && cardLock.grants == grant) {
             cardLock.owner = null;
             cardLock.changed.signalAll();
         }
@@ -1129,8 +1282,10 @@ public final class PcscBackend implements Backend {
 
     /**
      * Closes every connection (threads waiting for a transaction or for a connection wake and fail), waits for the
-     * helper threads to leave the library, and releases the control context. Later calls fail with
-     * {@link HResult#SCARD_E_SERVICE_STOPPED}. Idempotent.
+     * helper threads to leave the library, and releases the control context. Returns within
+     * {@value #STOP_WAIT_MILLIS} ms whatever the cards and the library do: helper threads still stuck in a native
+     * call then are abandoned (daemon threads; each disconnects and releases what it holds when its call returns).
+     * Later calls fail with {@link HResult#SCARD_E_SERVICE_STOPPED}. Idempotent.
      */
     void stop() {
         synchronized (this) {
@@ -1143,40 +1298,55 @@ public final class PcscBackend implements Backend {
         synchronized (this) {
             running = monitor;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
         if (running != null) {
-            running.stop(); // its wait ends, its context is released, READER_REMOVED goes out for every reader
+            running.stop(MONITOR_STOP_MILLIS); // its wait ends (SCardCancel), READER_REMOVED goes out
         }
         for (PcscConnection connection : List.copyOf(connections)) {
-            connection.disconnect(Disposition.LEAVE);
+            connection.disconnect(Disposition.LEAVE); // never waits for a call stuck on the card
         }
         for (CardLock cardLock : cardLocks.values()) {
             cardLock.signalAll();
         }
         natives.shutdown();
+        workers.shutdown(); // idle workers end as their connections were disposed; stuck ones are abandoned
+        boolean interrupted = false;
         try {
-            if (!natives.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                LOG.log(Level.WARNING, PcscComponent.PID + ": " + natives.getActiveCount() + " helper thread(s) are "
-                        + "still inside PC/SC calls " + STOP_WAIT_MILLIS + " ms after the backend stopped (an open "
-                        + "that pcscd holds up while another application keeps the card locked); they end when the "
-                        + "library returns and disconnect what they opened");
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!natives.awaitTermination(left, TimeUnit.NANOSECONDS)
+                    | !workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                LOG.log(Level.WARNING, PcscComponent.PID + ": " + (natives.getActiveCount()
+                        + workers.getActiveCount()) + " helper thread(s) are "
+                        + "still inside PC/SC calls when the backend stopped (a card or reader that does not answer, "
+                        + "or an open that pcscd holds up while another application keeps the card locked); they "
+                        + "are abandoned and release what they hold when the library returns");
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
         synchronized (loadLock) {
             ContextPool pool = contexts;
             if (pool != null) {
-                pool.close();
+                pool.close(); // the idle contexts: no call runs on them
             }
         }
-        controlLock.writeLock().lock();
         try {
-            if (controlValid) {
-                controlValid = false;
-                releaseQuietly(controlLibrary, controlContext);
+            // a control call stuck in the library holds the read lock: its context is abandoned then
+            if (controlLock.writeLock().tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                try {
+                    if (controlValid) {
+                        controlValid = false;
+                        releaseQuietly(controlLibrary, controlContext);
+                    }
+                } finally {
+                    controlLock.writeLock().unlock();
+                }
             }
-        } finally {
-            controlLock.writeLock().unlock();
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -53,4 +53,16 @@ public @interface PcscConfig {
             description = "lock(timeout) gives the PC/SC service at least this long to grant a free card, also for "
                     + "a timeout of zero; only a card locked by another application makes it wait that long.")
     int minimumLockWaitMillis() default 250;
+
+    /**
+     * The longest a call that waits for a card, a reader or another connection may block before it fails with
+     * {@code SCARD_E_TIMEOUT} (the backend's call timeout): a card that never answers then costs its caller this
+     * long, and its connection is broken until it is reconnected or disconnected.
+     */
+    @AttributeDefinition(name = "Call timeout (ms)", min = "1",
+            description = "The longest a call to the card or the reader (transmit, status, reconnect, connect, "
+                    + "lock, unlock) may take before it fails with SCARD_E_TIMEOUT; the connection then stays "
+                    + "broken until it is reconnected or disconnected. Long enough for slow card operations such as "
+                    + "on-card key generation.")
+    int callTimeoutMillis() default 120_000;
 }

@@ -3,9 +3,9 @@ package dev.scard.pcsc.internal;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import dev.scard.api.CardState;
 import dev.scard.api.CardStatus;
@@ -56,6 +56,43 @@ import dev.scard.pcsc.internal.PcscBackend.CardLock;
  * interrupted.</li>
  * </ul>
  *
+ * <p><b>Bounded calls ({@code callTimeoutMillis}).</b> Every native call on the handle that can wait for the card or
+ * the reader (SCardTransmit, SCardStatus, SCardGetAttrib, SCardReconnect, SCardBeginTransaction,
+ * SCardEndTransaction) runs on the handle's worker thread ({@link NativeConnection#call}) while the caller waits at
+ * most {@link PcscBackend#callTimeout()}; SCardConnect runs on a helper thread with the same bound
+ * ({@link PcscBackend#openNative}, except the inline open right after the card was seen free, see there), and so do
+ * the Java waits for this backend's other connections ({@link PcscBackend#enterCall}). A call that does not return in
+ * time fails with {@link HResult#SCARD_E_TIMEOUT} naming the reader, the call and the timeout, and the connection is
+ * <i>broken</i>: every later call except {@link #reconnect} and {@link #disconnect} fails at once with
+ * {@code SCARD_E_TIMEOUT} ("broken ... reconnect or disconnect it"); {@link #reconnect} opens a new handle in a new
+ * context. The stuck call is abandoned, never waited for: pcsc-lite serializes the calls on a context, so its
+ * context (and the transmit buffer the call writes into) is freed by the worker when the library returns, and never
+ * goes back to the {@link ContextPool}. {@link #disconnect} never waits for a call in flight: the connection is
+ * closed for every later call at once, a caller waiting for the call's result wakes with
+ * {@link HResult#SCARD_E_INVALID_HANDLE}, and the handle is disconnected on a thread of its own (which also ends a
+ * call that polls for another application's transaction).
+ *
+ * <p><b>Why a handoff, and what it costs.</b> A caller stuck in a native call cannot be made to return: pcsc-lite's
+ * SCardTransmit has no timeout and no way to be cancelled, and every other call on its context waits for it. So a
+ * watchdog that only cleans up after a stuck call made on the caller's thread would not give the caller its
+ * {@code SCARD_E_TIMEOUT}; the native call must run on another thread than the caller's, every time, since a hang is
+ * not known in advance. The handoff is a pair of volatile writes and, at most, one wake-up each way
+ * ({@link java.util.concurrent.locks.LockSupport}); a parked caller and a parked worker cost about 9 us per call on a
+ * loaded 2-core machine (SELECT MF through pcscd and vpcd: 66.5 us per call on the caller's thread, 75.5 us through
+ * a parking handoff: 0.88x). Waiting for the result yielding for up to 200 us, and for the next call up to 100 us,
+ * takes both wake-ups out of a fast card's round trip (68.7 us direct, 65 to 70 us through the handoff, best blocks
+ * of interleaved measurements in one JVM), while {@link Thread#yield()} leaves the cores to pcscd and the card; a
+ * slow card costs at most those 200 us of yielding before the caller parks.
+ *
+ * <p><b>Atomic exchanges.</b> See {@link #exchangeAtomically}: one exchange lock per reader for this backend's
+ * connections; against other applications, a native transaction around a T=0 case 2 or 4 exchange of a connection
+ * that holds none. That transaction costs two more round trips to pcscd (no card traffic): about 40 us per exchange
+ * on the vpcd test card (a case 4 command and its GET RESPONSE: 174 us with it, 134 us inside a held transaction,
+ * best blocks), a few percent of an exchange with a real card. T=1 exchanges, and T=0 commands that cannot draw
+ * {@code 61xx}/{@code 6Cxx}, go without it (a connection whose manager holds the transaction is protected by that
+ * one). It protects this backend's exchanges; another application's own T=0 exchanges are protected only when that
+ * application uses transactions too.
+ *
  * <p><b>Removal, reset, service restarts.</b> {@code SCARD_W_REMOVED_CARD} and {@code SCARD_W_RESET_CARD} pass
  * through until {@link #reconnect}; {@link #status()} never throws for them (see there). When pcscd stops, calls fail
  * with {@code SCARD_E_NO_SERVICE}; once it is back they fail with {@code SCARD_W_REMOVED_CARD} (pcscd powered the
@@ -72,7 +109,9 @@ final class PcscConnection implements ReaderConnection {
         /** Given up to end a lock wait: opened again when next used. */
         ABORTED,
         /** The PC/SC service stopped or invalidated it: only {@link #reconnect} opens a new one. */
-        SERVICE
+        SERVICE,
+        /** A call on it outlived the call timeout and was abandoned: only {@link #reconnect} opens a new one. */
+        BROKEN
     }
 
     private final PcscBackend backend;
@@ -86,6 +125,8 @@ final class PcscConnection implements ReaderConnection {
     // Written under "this" (replacements also under handleLock); read without a lock.
     private volatile NativeConnection current;
     private volatile Lost lost;
+    /** The call that broke the connection ({@link Lost#BROKEN}), for the message of every later call. */
+    private volatile String brokenBy;
     private volatile boolean closed;
     /** The handle reaches another card insertion than the one this connection knew: REMOVED until reconnect. */
     private volatile boolean cardChanged;
@@ -106,6 +147,11 @@ final class PcscConnection implements ReaderConnection {
     /** Serializes transmits (they share {@link #buffer}) and every replacement of the native handle. */
     private final ReentrantLock handleLock = new ReentrantLock();
     private TransmitBuffer buffer; // guarded by handleLock
+    /**
+     * The handle on which the running command exchange began a native transaction against other applications
+     * ({@link #exchangeAtomically}), or null. Used only by the thread holding {@link CardLock#exchange}.
+     */
+    private NativeConnection exchangeTransaction;
 
     PcscConnection(PcscBackend backend, String readerName, CardLock cardLock, ShareMode shareMode,
             Set<Protocol> preferred) {
@@ -153,6 +199,7 @@ final class PcscConnection implements ReaderConnection {
     @Override
     public CardStatus status() {
         requireOpen();
+        requireNotBroken();
         NativeConnection n = current;
         if (n == null || cardChanged || !backend.tryEnterCall(cardLock, this)) {
             return statusFromReader(); // SCardStatus would wait for the other connection's transaction
@@ -167,7 +214,7 @@ final class PcscConnection implements ReaderConnection {
                 if (!awaitNoForeignLock(n, System.nanoTime())) {
                     return statusFromReader(); // SCardStatus would wait for another application's transaction
                 }
-                code = n.api().status(n.handle, out);
+                code = call(n, "SCardStatus", (api, handle) -> api.status(handle, out));
             } finally {
                 n.exit();
             }
@@ -250,7 +297,7 @@ final class PcscConnection implements ReaderConnection {
         }
         int probe;
         try {
-            probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
+            probe = probe(n);
         } finally {
             n.exit();
         }
@@ -332,9 +379,17 @@ final class PcscConnection implements ReaderConnection {
                         if (buffer == null) {
                             buffer = n.api().newTransmitBuffer();
                         }
-                        code = n.api().transmit(n.handle, (int) n.protocol, command, buffer);
+                        beginExchangeTransaction(n, command);
+                        TransmitBuffer out = buffer;
+                        int protocol = (int) n.protocol;
+                        code = n.call((api, handle) -> api.transmit(handle, protocol, command, out),
+                                backend.callTimeoutNanos(), out);
+                        if (code == NativeConnection.TIMED_OUT || code == NativeConnection.CLOSED) {
+                            buffer = null; // the abandoned call may still write into it: freed when it returns
+                        }
+                        code = checked(n, code, "SCardTransmit");
                         if (code == PcscErrors.SUCCESS) {
-                            return buffer.response();
+                            return out.response();
                         }
                     } finally {
                         n.exit();
@@ -364,43 +419,153 @@ final class PcscConnection implements ReaderConnection {
         }
     }
 
+    // ---------------------------------------------------------------- atomic exchanges
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>In this process, the exchange holds the reader's exchange lock ({@link CardLock#exchange}), which every
+     * connection of this backend to the reader takes for its exchanges; the exchange is registered as a call on the
+     * card first ({@link PcscBackend#enterCall}), so it waits while another connection holds the card's transaction,
+     * and a connection beginning one waits for the exchange to end. Against other applications, an exchange on a
+     * T=0 connection that holds no transaction wraps its command in SCardBeginTransaction/SCardEndTransaction when
+     * the command can draw {@code 61xx}/{@code 6Cxx} (case 2 and case 4 APDUs, see {@link #expectsResponseData});
+     * T=1 and other commands go without (no other application's command can get between the TPDUs of T=1).
+     *
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when another connection's exchange or transaction held
+     *         the card longer than the call timeout; {@link HResult#SCARD_E_CANCELLED} when interrupted while
+     *         waiting; what {@code exchange} throws
+     */
+    @Override
+    public <T> T exchangeAtomically(Supplier<T> exchange) {
+        Arguments.require(exchange, "exchange");
+        requireOpen();
+        if (cardLock.exchange.isHeldByCurrentThread()) {
+            return exchange.get(); // nested in an exchange of this thread
+        }
+        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        try {
+            lockExchange();
+            try {
+                return exchange.get();
+            } finally {
+                try {
+                    endExchangeTransaction();
+                } finally {
+                    cardLock.exchange.unlock();
+                }
+            }
+        } finally {
+            backend.exitCall(cardLock, this);
+        }
+    }
+
+    private void lockExchange() {
+        boolean locked;
+        try {
+            locked = cardLock.exchange.tryLock(backend.callTimeoutNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            throw cancelled();
+        }
+        if (!locked) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "another connection's command exchange with the card "
+                    + "in reader '" + readerName + "' did not end within the call timeout of "
+                    + backend.callTimeout().toMillis() + " ms (callTimeoutMillis)");
+        }
+    }
+
+    /**
+     * Within {@link #exchangeAtomically}, before the exchange's first command: begins a native transaction that keeps
+     * other applications off the card until the exchange ends, when the connection speaks T=0, holds no transaction
+     * and {@code command} can draw {@code 61xx}/{@code 6Cxx}. A transaction that cannot be begun (the card was
+     * reset or removed) is not an error here: the transmit reports it.
+     */
+    private void beginExchangeTransaction(NativeConnection n, byte[] command) {
+        if (exchangeTransaction != null || !cardLock.exchange.isHeldByCurrentThread()
+                || platform.protocol(n.protocol) != Protocol.T0 || !expectsResponseData(command)
+                || cardLock.holds(this)) {
+            return;
+        }
+        if (call(n, "SCardBeginTransaction", (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
+            exchangeTransaction = n;
+        }
+    }
+
+    /** Ends the native transaction {@link #beginExchangeTransaction} began, if any; never throws. */
+    private void endExchangeTransaction() {
+        NativeConnection n = exchangeTransaction;
+        if (n == null) {
+            return;
+        }
+        exchangeTransaction = null;
+        if (!n.enter()) {
+            return; // disposed: the transaction ended with the handle
+        }
+        try {
+            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+        } catch (SCardException e) {
+            LOG.log(Level.DEBUG, "reader '" + readerName + "': ending an exchange's transaction failed: "
+                    + e.getMessage());
+        } finally {
+            n.exit();
+        }
+    }
+
+    /**
+     * Whether a (well-formed) command APDU is case 2 or case 4, short or extended: it expects response data, so a T=0
+     * card can answer it with {@code 61xx} or {@code 6Cxx}. Case 1 and 3 commands cannot draw either.
+     */
+    static boolean expectsResponseData(byte[] command) {
+        int length = command.length;
+        if (length <= 4) {
+            return false;
+        }
+        if (length == 5) {
+            return true; // 2S
+        }
+        int b4 = command[4] & 0xFF;
+        if (b4 != 0) {
+            return length == 6 + b4; // 4S (else 3S)
+        }
+        if (length == 7) {
+            return true; // 2E
+        }
+        int lc = ((command[5] & 0xFF) << 8) | (command[6] & 0xFF);
+        return length == 9 + lc; // 4E (else 3E)
+    }
+
     // ---------------------------------------------------------------- transactions
 
     /**
      * {@inheritDoc} Beginning a transaction this connection holds already succeeds at once (no nesting: one
-     * {@link #endTransaction} ends it), although pcsc-lite would count it.
+     * {@link #endTransaction} ends it), although pcsc-lite would count it. A wait without a timeout (negative) is
+     * bounded by the call timeout; a native SCardBeginTransaction never gets longer than the call timeout either.
      *
-     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD}
+     * @throws SCardException also {@link HResult#SCARD_W_REMOVED_CARD} / {@link HResult#SCARD_W_RESET_CARD};
+     *         {@link HResult#SCARD_E_TIMEOUT} when a wait without a timeout of its own outlasted the call timeout
      */
     @Override
     public boolean beginTransaction(long timeoutNanos) {
-        long deadline = deadline(timeoutNanos);
+        boolean unbounded = deadline(timeoutNanos) == -1;
+        long deadline = deadline(unbounded ? backend.callTimeoutNanos() : timeoutNanos);
         requireOpen();
+        requireNotBroken();
         boolean granted = false;
         try {
             granted = claim(deadline) && beginNative(deadline);
         } finally {
-            cardLock.lock.lock();
-            try {
-                if (cardLock.owner == this) {
-                    if (granted) {
-                        cardLock.acquiring = false;
-                        cardLock.ownerCounter = insertionKnown ? knownCounter : -1;
-                        cardLock.ownerAtr = insertionKnown ? knownAtr : null;
-                    } else {
-                        cardLock.owner = null;
-                        cardLock.acquiring = false;
-                    }
-                }
-                cardLock.changed.signalAll();
-            } finally {
-                cardLock.lock.unlock();
-            }
+            boolean known = insertionKnown;
+            cardLock.finishClaim(this, granted, known ? knownCounter : -1, known ? knownAtr : null);
         }
         if (granted && (closed || backend.stopped())) {
             // Closed, or the backend began stopping, while the lock was granted: the holder's release on the way
             // down must not hand the card to a waiter. stop() disconnects this connection too, ending the lock.
             throw closedFailure();
+        }
+        if (!granted && unbounded) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + readerName + "' stayed locked "
+                    + "by another connection or application longer than the call timeout of "
+                    + backend.callTimeout().toMillis() + " ms (callTimeoutMillis)");
         }
         return granted;
     }
@@ -422,14 +587,8 @@ final class PcscConnection implements ReaderConnection {
             long nextCheck = System.nanoTime() + checkNanos;
             for (;;) {
                 requireOpen();
-                if (cardLock.owner == null) {
-                    cardLock.owner = this;
-                    cardLock.acquiring = true;
-                }
-                if (cardLock.owner == this && !cardLock.acquiring) {
-                    return true;
-                }
-                if (cardLock.owner == this && cardLock.inFlight - callsInFlight == 0) {
+                CardLock.Claim step = cardLock.claimStep(this);
+                if (step != CardLock.Claim.WAIT) {
                     return true;
                 }
                 long now = System.nanoTime();
@@ -437,7 +596,7 @@ final class PcscConnection implements ReaderConnection {
                     return false;
                 }
                 if (now - nextCheck >= 0) {
-                    if (cardLock.owner != this) {
+                    if (cardLock.heldByOther(this)) {
                         backend.releaseIfCardGone(cardLock);
                     }
                     nextCheck = System.nanoTime() + checkNanos;
@@ -460,13 +619,8 @@ final class PcscConnection implements ReaderConnection {
 
     /** Returns true when the transaction was already held (claim saw it) or SCardBeginTransaction granted it. */
     private boolean beginNative(long deadline) {
-        cardLock.lock.lock();
-        try {
-            if (cardLock.owner == this && !cardLock.acquiring) {
-                return true; // held already: no nesting
-            }
-        } finally {
-            cardLock.lock.unlock();
+        if (cardLock.holds(this)) {
+            return true; // held already: no nesting
         }
         for (;;) {
             NativeConnection n;
@@ -502,41 +656,28 @@ final class PcscConnection implements ReaderConnection {
                 n.exit();
                 return false;
             }
-            CountDownLatch done = new CountDownLatch(1);
-            int[] result = {PcscErrors.F_INTERNAL_ERROR};
+            // the lock's own timeout, at least the time a free card takes, at most the call timeout
+            long wait = backend.callTimeoutNanos();
+            if (deadline != -1) {
+                wait = Math.min(wait, Math.max(deadline - System.nanoTime(), backend.minimumLockWaitNanos()));
+            }
+            int code;
             try {
-                backend.runNative(() -> {
-                    try {
-                        result[0] = n.api().beginTransaction(n.handle);
-                    } catch (RuntimeException | LinkageError e) {
-                        LOG.log(Level.WARNING, "SCardBeginTransaction on reader '" + readerName + "' failed", e);
-                    } finally {
-                        n.exit();
-                        done.countDown();
-                    }
-                });
-            } catch (SCardException e) {
+                code = n.call((api, handle) -> api.beginTransaction(handle), wait, null, true);
+            } finally {
                 n.exit();
-                throw e;
             }
-            boolean finished;
-            try {
-                if (deadline == -1) {
-                    done.await();
-                    finished = true;
-                } else {
-                    long wait = Math.max(deadline - System.nanoTime(), backend.minimumLockWaitNanos());
-                    finished = done.await(wait, TimeUnit.NANOSECONDS);
-                }
-            } catch (InterruptedException e) {
-                abandon(n, done);
-                throw cancelled();
-            }
-            if (!finished) {
-                abandon(n, done);
+            if (code == NativeConnection.TIMED_OUT) {
+                abandon(n);
                 return false;
             }
-            int code = result[0];
+            if (code == NativeConnection.INTERRUPTED) {
+                abandon(n);
+                throw cancelled();
+            }
+            if (code == NativeConnection.CLOSED) {
+                code = PcscErrors.E_INVALID_HANDLE;
+            }
             if (code == PcscErrors.SUCCESS) {
                 return true;
             }
@@ -555,32 +696,17 @@ final class PcscConnection implements ReaderConnection {
     }
 
     /**
-     * Ends a native lock wait that the caller gave up: disconnects the handle, so that the call fails at its next
-     * poll, and waits for the helper thread to return (it also ends a transaction granted at the last moment).
+     * Ends a native lock wait that the caller gave up: disconnects the handle (on a thread of its own, see
+     * {@link NativeConnection#dispose}), so that the call fails at its next poll, and waits a little (at most
+     * {@value #ABORT_WAIT_MILLIS} ms) for it to return; a transaction granted at the last moment ends with the
+     * handle. The connection opens a new handle when it is next used.
      */
-    private void abandon(NativeConnection n, CountDownLatch done) {
+    private void abandon(NativeConnection n) {
         cardLock.sawForeignLock(); // another application took the card: open the next handle on a helper
         loseHandle(n, Lost.ABORTED);
-        boolean interrupted = Thread.interrupted();
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS);
-        try {
-            while (done.getCount() > 0) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    LOG.log(Level.WARNING, "SCardBeginTransaction on reader '" + readerName + "' did not return "
-                            + ABORT_WAIT_MILLIS + " ms after its handle was disconnected");
-                    break;
-                }
-                try {
-                    done.await(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        if (!n.awaitReleased(TimeUnit.MILLISECONDS.toNanos(ABORT_WAIT_MILLIS))) {
+            LOG.log(Level.WARNING, "SCardBeginTransaction on reader '" + readerName + "' did not return "
+                    + ABORT_WAIT_MILLIS + " ms after its handle was disconnected; it is abandoned");
         }
     }
 
@@ -595,14 +721,7 @@ final class PcscConnection implements ReaderConnection {
     public void endTransaction(Disposition disposition) {
         Arguments.require(disposition, "disposition");
         requireOpen();
-        boolean holds;
-        cardLock.lock.lock();
-        try {
-            holds = cardLock.owner == this && !cardLock.acquiring;
-        } finally {
-            cardLock.lock.unlock();
-        }
-        if (!holds) {
+        if (!cardLock.holds(this)) {
             throw notTransacted();
         }
         try {
@@ -632,7 +751,7 @@ final class PcscConnection implements ReaderConnection {
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                int code = n.api().endTransaction(n.handle, 0);
+                int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
                 if (code == PcscErrors.W_REMOVED_CARD || code == PcscErrors.W_RESET_CARD) {
                     return callFailure(n, code, "SCardEndTransaction");
                 }
@@ -645,8 +764,8 @@ final class PcscConnection implements ReaderConnection {
     }
 
     private void endNative(NativeConnection n, Disposition disposition) {
-        PcscApi library = n.api();
-        int code = library.endTransaction(n.handle, platform.disposition(disposition));
+        int how = platform.disposition(disposition);
+        int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, how));
         if (code == PcscErrors.SUCCESS) {
             if (disposition == Disposition.RESET || disposition == Disposition.UNPOWER) {
                 acknowledgeOwnReset(n);
@@ -657,7 +776,7 @@ final class PcscConnection implements ReaderConnection {
         HResult result = platform.hresult(code);
         if (disposition == Disposition.EJECT && (result == HResult.SCARD_E_UNSUPPORTED_FEATURE
                 || result == HResult.SCARD_E_CANT_DISPOSE)) {
-            library.endTransaction(n.handle, 0); // make sure the transaction ended
+            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0)); // make sure it ended
             throw new SCardException(HResult.SCARD_E_CANT_DISPOSE, "reader '" + readerName + "' cannot eject the "
                     + "card (SCardEndTransaction: " + (result == null ? PcscErrors.hex(code) : result.name())
                     + "); the lock ended and the card stays in");
@@ -665,7 +784,8 @@ final class PcscConnection implements ReaderConnection {
         if (result != HResult.SCARD_W_REMOVED_CARD && result != HResult.SCARD_W_RESET_CARD
                 && result != HResult.SCARD_E_NOT_TRANSACTED && code != PcscErrors.E_INVALID_HANDLE
                 && !PcscErrors.serviceGone(code)) {
-            library.endTransaction(n.handle, 0); // the disposition failed: end the transaction all the same
+            // the disposition failed: end the transaction all the same
+            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
         }
         throw callFailure(n, code, "SCardEndTransaction");
     }
@@ -674,7 +794,8 @@ final class PcscConnection implements ReaderConnection {
     private void acknowledgeOwnReset(NativeConnection n) {
         long[] active = new long[1];
         int mask = n.protocol != 0 ? (int) n.protocol : backend.protocolAttempts(preferred)[0];
-        int code = n.api().reconnect(n.handle, platform.shareMode(shareMode), mask, 0, active);
+        int share = platform.shareMode(shareMode);
+        int code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, 0, active));
         if (code == PcscErrors.SUCCESS) {
             n.protocol = active[0];
             knownProtocol = active[0];
@@ -685,16 +806,7 @@ final class PcscConnection implements ReaderConnection {
     }
 
     private void releaseOwnership() {
-        cardLock.lock.lock();
-        try {
-            if (cardLock.owner == this) {
-                cardLock.owner = null;
-                cardLock.acquiring = false;
-            }
-            cardLock.changed.signalAll();
-        } finally {
-            cardLock.lock.unlock();
-        }
+        cardLock.release(this);
     }
 
     // ---------------------------------------------------------------- reconnect
@@ -741,9 +853,10 @@ final class PcscConnection implements ReaderConnection {
             long[] active = new long[1];
             try {
                 awaitNoForeignLock(n, -1);
+                int share = platform.shareMode(newShareMode);
+                int how = platform.disposition(initialization);
                 for (int mask : backend.protocolAttempts(protocols)) {
-                    code = n.api().reconnect(n.handle, platform.shareMode(newShareMode), mask,
-                            platform.disposition(initialization), active);
+                    code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, how, active));
                     if (code != PcscErrors.E_PROTO_MISMATCH) {
                         break;
                     }
@@ -782,21 +895,18 @@ final class PcscConnection implements ReaderConnection {
 
     /** Ends this connection's transaction, if it holds one, leaving the card as it is. */
     private void endOwnTransaction() {
-        cardLock.lock.lock();
-        try {
-            if (cardLock.owner != this || cardLock.acquiring) {
-                return;
-            }
-        } finally {
-            cardLock.lock.unlock();
+        if (!cardLock.holds(this)) {
+            return;
         }
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                n.api().endTransaction(n.handle, 0);
+                call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
             } finally {
                 n.exit();
+                releaseOwnership(); // also when the call failed or timed out: the handle is gone then
             }
+            return;
         }
         releaseOwnership();
     }
@@ -807,11 +917,18 @@ final class PcscConnection implements ReaderConnection {
                 this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
             long[] active = new long[1];
-            int code = fresh.api().reconnect(fresh.handle, platform.shareMode(newShareMode), (int) fresh.protocol,
-                    platform.disposition(initialization), active);
+            int share = platform.shareMode(newShareMode);
+            int mask = (int) fresh.protocol;
+            int how = platform.disposition(initialization);
+            int code = fresh.call((api, handle) -> api.reconnect(handle, share, mask, how, active),
+                    backend.callTimeoutNanos(), null);
             if (code != PcscErrors.SUCCESS) {
                 fresh.dispose(0);
-                throw backend.failure(code, "SCardReconnect", readerName);
+                if (code == NativeConnection.TIMED_OUT) {
+                    throw backend.timeoutFailure("SCardReconnect", readerName);
+                }
+                throw backend.failure(code == NativeConnection.CLOSED ? PcscErrors.E_INVALID_HANDLE : code,
+                        "SCardReconnect", readerName);
             }
             fresh.protocol = active[0];
             backend.cardReset(readerName);
@@ -825,7 +942,7 @@ final class PcscConnection implements ReaderConnection {
     /** Reads the insertion counter and ATR the handle now sees (after a reconnect). */
     private void learnInsertion(NativeConnection n) {
         StatusResult out = new StatusResult();
-        if (n.api().status(n.handle, out) == PcscErrors.SUCCESS) {
+        if (call(n, "SCardStatus", (api, handle) -> api.status(handle, out)) == PcscErrors.SUCCESS) {
             n.learn(platform.eventCounter(out.state), out.atr);
         } else {
             n.insertionKnown = false; // learned when it matters
@@ -895,6 +1012,7 @@ final class PcscConnection implements ReaderConnection {
             old = current;
             current = fresh;
             lost = null;
+            brokenBy = null;
             knownCounter = fresh.counter;
             knownAtr = fresh.atr;
             insertionKnown = fresh.insertionKnown;
@@ -933,6 +1051,7 @@ final class PcscConnection implements ReaderConnection {
                 Thread.onSpinWait(); // disposed under us: the connection is being closed or the handle replaced
                 continue;
             }
+            requireNotBroken();
             if (lost == Lost.SERVICE) {
                 backend.requireService();
                 throw new SCardException(HResult.SCARD_W_REMOVED_CARD, "the PC/SC service restarted and dropped the "
@@ -974,6 +1093,62 @@ final class PcscConnection implements ReaderConnection {
                 buffer = null;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- bounded native calls
+
+    /**
+     * Runs a native call on the handle through its worker ({@link NativeConnection#call}), bounded by the call
+     * timeout. The caller has entered {@code n}.
+     *
+     * @return the call's return code ({@code SCARD_E_INVALID_HANDLE} when the handle was disposed meanwhile)
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when it did not return in time: the connection is
+     *         broken from now on ({@link #markBroken})
+     */
+    private int call(NativeConnection n, String operation, NativeConnection.Call call) {
+        return checked(n, n.call(call, backend.callTimeoutNanos(), null), operation);
+    }
+
+    /** {@link #call}'s handling of {@link NativeConnection#TIMED_OUT} and {@link NativeConnection#CLOSED}. */
+    private int checked(NativeConnection n, int code, String operation) {
+        if (code == NativeConnection.TIMED_OUT) {
+            markBroken(n, operation);
+            throw backend.timeoutFailure(operation, readerName);
+        }
+        return code == NativeConnection.CLOSED ? PcscErrors.E_INVALID_HANDLE : code;
+    }
+
+    /**
+     * Gives up a handle whose call did not return within the call timeout: it is disposed once the call returns (its
+     * context is released, not pooled), and every later call on this connection fails at once with
+     * {@link HResult#SCARD_E_TIMEOUT} until {@link #reconnect} opens a new handle or {@link #disconnect}.
+     */
+    private void markBroken(NativeConnection n, String operation) {
+        synchronized (this) {
+            if (current == n) {
+                current = null;
+                lost = Lost.BROKEN;
+                brokenBy = operation;
+            }
+        }
+        LOG.log(Level.WARNING, operation + " on reader '" + readerName + "' did not return within the call timeout of "
+                + backend.callTimeout().toMillis() + " ms; the connection is broken until it is reconnected");
+        n.dispose(0); // does not wait for the stuck call
+    }
+
+    private void requireNotBroken() {
+        String operation = brokenBy;
+        if (operation != null && lost == Lost.BROKEN && current == null) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the connection to reader '" + readerName + "' is "
+                    + "broken: an earlier " + operation + " did not return within the call timeout of "
+                    + backend.callTimeout().toMillis() + " ms; reconnect or disconnect it");
+        }
+    }
+
+    /** SCardGetAttrib of the ATR: pcscd answers it at once, with a sharing violation while another handle locks. */
+    private int probe(NativeConnection n) {
+        return call(n, "SCardGetAttrib", (api, handle) -> api.getAttrib(handle, PcscPlatform.ATTR_ATR_STRING,
+                new byte[1][]));
     }
 
     // ---------------------------------------------------------------- failures
@@ -1063,7 +1238,7 @@ final class PcscConnection implements ReaderConnection {
         }
         for (int round = 1;; round++) {
             requireOpen();
-            int probe = n.api().getAttrib(n.handle, PcscPlatform.ATTR_ATR_STRING, new byte[1][]);
+            int probe = probe(n);
             if (probe != PcscErrors.E_SHARING_VIOLATION) {
                 cardLock.sawFree();
                 return probe; // free, or an error the next call reports properly

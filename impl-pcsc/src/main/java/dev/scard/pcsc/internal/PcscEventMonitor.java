@@ -236,11 +236,16 @@ final class PcscEventMonitor {
      * which releases its context, then publishes {@code READER_REMOVED} for the readers it knew. Idempotent.
      */
     void stop() {
+        stop(STOP_WAIT_MILLIS);
+    }
+
+    /** {@link #stop()} waiting at most {@code waitMillis} for the thread (the backend's stop has its own limit). */
+    void stop(long waitMillis) {
         if (stopping) {
             return;
         }
         stopping = true;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         boolean interrupted = false;
         synchronized (lock) {
             resets.clear(); // resets not published yet are dropped: the readers go now
@@ -258,7 +263,7 @@ final class PcscEventMonitor {
         }
         if (thread.isAlive()) {
             LOG.log(Level.WARNING, PcscComponent.PID + ": the PC/SC monitor thread did not end within "
-                    + STOP_WAIT_MILLIS + " ms; it ends when the PC/SC library returns");
+                    + waitMillis + " ms; it ends when the PC/SC library returns");
             return;
         }
         // as if every reader went away: CARD_REMOVED (where a card was in) before each READER_REMOVED

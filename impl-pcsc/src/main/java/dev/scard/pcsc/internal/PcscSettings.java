@@ -15,9 +15,11 @@ import java.util.regex.PatternSyntaxException;
  * @param transactionPoll sleep between retries when the library reports a sharing violation instead of waiting
  * @param cardCheck how often a caller waiting for another connection's transaction checks for a removed card
  * @param minimumLockWait the least time a native begin-transaction call gets, also for a zero timeout
+ * @param callTimeout the longest a call to the card or the reader may block before it fails with
+ *        {@code SCARD_E_TIMEOUT} (the backend's {@code callTimeout()})
  */
 public record PcscSettings(Pattern readerFilter, String libraryPath, Duration transactionPoll, Duration cardCheck,
-        Duration minimumLockWait) {
+        Duration minimumLockWait, Duration callTimeout) {
 
     private static final System.Logger LOG = System.getLogger(PcscSettings.class.getName());
 
@@ -32,14 +34,30 @@ public record PcscSettings(Pattern readerFilter, String libraryPath, Duration tr
     static final int MIN_LOCK_WAIT = 1;
     static final int MAX_LOCK_WAIT = 60_000;
 
+    static final int MIN_CALL_TIMEOUT = 1;
+    static final int MAX_CALL_TIMEOUT = Integer.MAX_VALUE;
+
     private static final int DEFAULT_TRANSACTION_POLL = 2;
     private static final int DEFAULT_CARD_CHECK = 100;
     private static final int DEFAULT_LOCK_WAIT = 250;
+    private static final int DEFAULT_CALL_TIMEOUT = 120_000;
+
+    /** Settings with the default call timeout ({@link dev.scard.core.Backend#DEFAULT_CALL_TIMEOUT}). */
+    public PcscSettings(Pattern readerFilter, String libraryPath, Duration transactionPoll, Duration cardCheck,
+            Duration minimumLockWait) {
+        this(readerFilter, libraryPath, transactionPoll, cardCheck, minimumLockWait,
+                Duration.ofMillis(DEFAULT_CALL_TIMEOUT));
+    }
 
     /** The defaults of {@link PcscConfig}. */
     public static PcscSettings defaults() {
         return new PcscSettings(Pattern.compile(".*"), "", Duration.ofMillis(DEFAULT_TRANSACTION_POLL),
                 Duration.ofMillis(DEFAULT_CARD_CHECK), Duration.ofMillis(DEFAULT_LOCK_WAIT));
+    }
+
+    /** These settings with another call timeout. */
+    PcscSettings withCallTimeout(Duration timeout) {
+        return new PcscSettings(readerFilter, libraryPath, transactionPoll, cardCheck, minimumLockWait, timeout);
     }
 
     /**
@@ -89,7 +107,9 @@ public record PcscSettings(Pattern readerFilter, String libraryPath, Duration tr
                 DEFAULT_CARD_CHECK, problems, activating);
         Duration lockWait = millis("minimumLockWaitMillis", config.minimumLockWaitMillis(), MIN_LOCK_WAIT,
                 MAX_LOCK_WAIT, DEFAULT_LOCK_WAIT, problems, activating);
-        return new PcscSettings(filter, library, poll, check, lockWait);
+        Duration callTimeout = millis("callTimeoutMillis", config.callTimeoutMillis(), MIN_CALL_TIMEOUT,
+                MAX_CALL_TIMEOUT, DEFAULT_CALL_TIMEOUT, problems, activating);
+        return new PcscSettings(filter, library, poll, check, lockWait, callTimeout);
     }
 
     private static Duration millis(String name, int value, int min, int max, int fallback, List<String> problems,

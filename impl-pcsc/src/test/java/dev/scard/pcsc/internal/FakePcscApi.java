@@ -54,6 +54,17 @@ final class FakePcscApi implements PcscApi {
     /** The names of the threads that called SCardConnect, in order. */
     final List<String> connectThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile UnaryOperator<byte[]> card = VpcdTestCard::defaultAnswer;
+    /**
+     * Set: an SCardTransmit whose command this accepts does not return until {@link #hangRelease} counts down (a card
+     * that never answers), outside the fake's lock; meanwhile every other call on the same context waits for it, as
+     * pcsc-lite serializes the calls on a context.
+     */
+    volatile java.util.function.Predicate<byte[]> hangs;
+    final java.util.concurrent.CountDownLatch hangRelease = new java.util.concurrent.CountDownLatch(1);
+    /** SCardTransmit calls hanging now. */
+    final AtomicInteger hanging = new AtomicInteger();
+    /** Contexts with a call hanging in them. */
+    private final java.util.Set<Long> busyContexts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static final class Reader {
         boolean present;
@@ -248,6 +259,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int releaseContext(long context) {
+        awaitContextFree(context);
         return call(() -> {
             Integer gen = contexts.remove(context);
             if (gen == null) {
@@ -451,6 +463,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int reconnect(long handle, int shareMode, int preferred, int initialization, long[] active) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             for (;;) {
                 int check = checkHandle(handle);
@@ -494,6 +507,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int disconnect(long handle, int disposition) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             int check = checkHandle(handle);
             if (check != 0) {
@@ -519,6 +533,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int beginTransaction(long handle) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             for (;;) {
                 int check = checkHandle(handle);
@@ -541,6 +556,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int endTransaction(long handle, int disposition) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             int check = checkHandle(handle);
             if (check != 0) {
@@ -569,6 +585,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int status(long handle, StatusResult out) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             log.add("SCardStatus");
             for (;;) {
@@ -599,6 +616,7 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int getAttrib(long handle, int attribute, byte[][] value) {
+        awaitContextFree(contextOf(handle));
         return call(() -> {
             int check = checkHandle(handle);
             if (check != 0) {
@@ -637,6 +655,21 @@ final class FakePcscApi implements PcscApi {
 
     @Override
     public int transmit(long handle, int activeProtocol, byte[] command, TransmitBuffer buffer) {
+        java.util.function.Predicate<byte[]> hang = hangs;
+        if (hang != null && hang.test(command)) {
+            long context = contextOf(handle);
+            awaitContextFree(context);
+            busyContexts.add(context);
+            hanging.incrementAndGet();
+            try {
+                awaitUninterruptibly(hangRelease);
+            } finally {
+                hanging.decrementAndGet();
+                busyContexts.remove(context);
+            }
+        } else {
+            awaitContextFree(contextOf(handle));
+        }
         return call(() -> {
             for (;;) {
                 int check = checkHandle(handle);
@@ -662,6 +695,45 @@ final class FakePcscApi implements PcscApi {
                 return 0;
             }
         });
+    }
+
+    // ---------------------------------------------------------------- per-context serialization
+
+    private long contextOf(long handle) {
+        synchronized (lock) {
+            Handle h = handles.get(handle);
+            return h == null ? 0 : h.context;
+        }
+    }
+
+    /** Waits (outside the fake's lock) while a call hangs on {@code context}. */
+    private void awaitContextFree(long context) {
+        boolean interrupted = false;
+        while (context != 0 && busyContexts.contains(context)) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                interrupted = true; // a native call cannot be interrupted
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---------------------------------------------------------------- internals (lock held)

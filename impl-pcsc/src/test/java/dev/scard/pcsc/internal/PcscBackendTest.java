@@ -673,6 +673,11 @@ class PcscBackendTest {
             public int minimumLockWaitMillis() {
                 return 250;
             }
+
+            @Override
+            public int callTimeoutMillis() {
+                return 120_000;
+            }
         };
     }
 }

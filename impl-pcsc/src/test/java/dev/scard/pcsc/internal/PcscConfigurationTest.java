@@ -92,6 +92,21 @@ class PcscConfigurationTest {
     }
 
     @Test
+    void theCallTimeoutIsConfiguredLiveAndAnInvalidOneIsRejected() {
+        PcscBackend backend = activate(PcscSettings.defaults());
+        assertThat(backend.callTimeout()).as("the default").isEqualTo(Duration.ofMinutes(2));
+        PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+
+        assertThat(owner.apply(TestConfigs.config(".*", "", 2, 100, 250, 1500))).isNull();
+        assertThat(backend.callTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(connection.transmit(SELECT_MF)).as("the open connection stayed").containsExactly(0x90, 0x00);
+
+        String rejected = owner.apply(TestConfigs.config(".*", "", 2, 100, 250, 0));
+        assertThat(rejected).contains("callTimeoutMillis 0 is outside 1..");
+        assertThat(backend.callTimeout()).as("the previous value stays").isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
     void aLibraryPathThatDoesNotLoadIsRejectedAndTheLibraryInUseStays() {
         PcscBackend backend = activate(PcscSettings.defaults());
         PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);

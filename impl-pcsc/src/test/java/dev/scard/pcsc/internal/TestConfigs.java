@@ -15,6 +15,11 @@ final class TestConfigs {
 
     /** A configuration with these values. */
     static PcscConfig config(String filter, String library, int poll, int check, int lockWait) {
+        return config(filter, library, poll, check, lockWait, 120_000);
+    }
+
+    /** A configuration with every value given. */
+    static PcscConfig config(String filter, String library, int poll, int check, int lockWait, int callTimeout) {
         return new PcscConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -44,6 +49,11 @@ final class TestConfigs {
             @Override
             public int minimumLockWaitMillis() {
                 return lockWait;
+            }
+
+            @Override
+            public int callTimeoutMillis() {
+                return callTimeout;
             }
         };
     }
