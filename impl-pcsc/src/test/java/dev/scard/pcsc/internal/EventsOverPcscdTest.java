@@ -12,7 +12,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.Disposition;
@@ -98,8 +97,7 @@ class EventsOverPcscdTest extends PcscdTestBase {
 
     @Test
     void theMonitorSurvivesARestartOfPcscd() throws Exception {
-        Assumptions.assumeTrue(rig.restartable(), "only a pcscd the tests started (or one started with "
-                + "SCARD_PCSCD_RESTARTABLE=true) may be stopped");
+        rig.requireRestartable();
         startEvents();
         rig.stopPcscd();
         card0.remove();
