@@ -60,7 +60,8 @@ class PcscdVpcdTest {
     static final Path SOCKET = Paths.get("/run/pcscd/pcscd.comm");
     static final Path PID_FILE = Paths.get("/run/pcscd/pcscd.pid");
     static final String VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
-    static final String LIBRARY = "/usr/lib/x86_64-linux-gnu/libpcsclite.so.1";
+    /** pcsc-lite for javax.smartcardio (which does not look in Debian's multiarch folders), or null. */
+    static final String LIBRARY = findLibrary();
     static final String LIBRARY_PROPERTY = "sun.security.smartcardio.library";
     static final String[] SLOTS = {"Virtual PCD 00 00", "Virtual PCD 00 01"};
     static final int[] PORTS = {35963, 35964};
@@ -107,7 +108,7 @@ class PcscdVpcdTest {
         if (!Files.exists(SOCKET)) {
             unavailable("pcscd is not running (no " + SOCKET + ")");
         }
-        if (System.getProperty(LIBRARY_PROPERTY) == null && new File(LIBRARY).exists()) {
+        if (System.getProperty(LIBRARY_PROPERTY) == null && LIBRARY != null) {
             System.setProperty(LIBRARY_PROPERTY, LIBRARY);
         }
         TerminalFactory factory = TerminalFactory.getDefault();
@@ -153,6 +154,20 @@ class PcscdVpcdTest {
         Unavailable(String why) {
             super("PcscdVpcdTest: " + why);
         }
+    }
+
+    /** libpcsclite.so.1 in /usr/lib/<multiarch>, /usr/lib64 or /usr/lib, whichever exists first; null if none. */
+    static String findLibrary() {
+        List<Path> candidates = new ArrayList<>();
+        try (Stream<Path> folders = Files.list(Paths.get("/usr/lib"))) {
+            folders.filter(folder -> folder.getFileName().toString().endsWith("-linux-gnu")).sorted()
+                    .forEach(folder -> candidates.add(folder.resolve("libpcsclite.so.1")));
+        } catch (IOException e) {
+            // no /usr/lib: none of the candidates exists either
+        }
+        candidates.add(Paths.get("/usr/lib64/libpcsclite.so.1"));
+        candidates.add(Paths.get("/usr/lib/libpcsclite.so.1"));
+        return candidates.stream().filter(Files::exists).map(Path::toString).findFirst().orElse(null);
     }
 
     static void unavailable(String why) throws Unavailable {
@@ -322,7 +337,9 @@ class PcscdVpcdTest {
     static String runProbe(String reader, String apdu) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-D" + LIBRARY_PROPERTY + "=" + System.getProperty(LIBRARY_PROPERTY, LIBRARY));
+        if (System.getProperty(LIBRARY_PROPERTY) != null) {
+            command.add("-D" + LIBRARY_PROPERTY + "=" + System.getProperty(LIBRARY_PROPERTY));
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(PcscProbe.class.getName());
