@@ -355,7 +355,7 @@ class DistributionIT {
     @Test
     void runsOnEveryConfiguredJdk() throws IOException {
         List<String> others = otherJavas();
-        for (String other : others) {        for (String other : others) {
+        for (String other : others) {
             Run ok = launch(other, null, "-c", "lb -s");
             assertThat(ok.exitCode()).as(other + ": " + ok.err()).isZero();
             assertThat(ok.out()).as(other).contains("dev.scard.console");
