@@ -12,7 +12,6 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +30,8 @@ import org.jline.terminal.impl.DumbTerminal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.Constants;
 
-import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
-import dev.scard.api.SCardResourceManager;
-import dev.scard.api.SCardServiceProperties;
 
 /**
  * The file, PIN and authentication commands as Gogo's runtime calls them: words that look like numbers stay the
@@ -47,19 +42,15 @@ class CardCommandsGogoTest {
 
     private ThreadIOImpl threadIO;
     private CommandProcessorImpl processor;
-    private FakeCard card;
+    private CardShell shell;
+    private CardServiceCalls card;
     private CommandSession session;
 
     @BeforeEach
     void setUp() throws Exception {
-        FakeRegistry registry = new FakeRegistry();
-        FakeBackend backend = new FakeBackend("simulator", CardShell.READER);
-        card = new FakeCard();
-        backend.cardServices = card;
-        Map<String, Object> props = Map.of(SCardServiceProperties.BACKEND, "simulator", Constants.SERVICE_RANKING, 0);
-        registry.register(SCardResourceManager.class, backend, props);
-        registry.registerPrototype(ISCardManage.class, backend::newManager, props);
-        ScardCommands commands = new ScardCommands(registry.context);
+        shell = new CardShell();
+        card = shell.card;
+        ScardCommands commands = new ScardCommands(shell.registry.context);
 
         threadIO = new ThreadIOImpl();
         threadIO.start();
@@ -89,6 +80,7 @@ class CardCommandsGogoTest {
         KEYBOARDS.clear();
         processor.stop();
         threadIO.stop();
+        shell.close();
     }
 
     private Object run(String line) throws Exception {
@@ -112,7 +104,7 @@ class CardCommandsGogoTest {
                 "Wrote record 1 of 5031 (16 bytes)");
         assertThat(run("scard:cd ..")).isEqualTo("3F00");
         assertThat(run("scard:update 2F01 0x10 41 42")).isEqualTo("Wrote 2 bytes to 2F01 at offset 16");
-        assertThat(run("scard:challenge")).isEqualTo("Challenge (8 bytes): A0A1A2A3A4A5A6A7");
+        assertThat(run("scard:challenge")).asString().matches("Challenge \\(8 bytes\\): [0-9A-F]{16}");
         assertThat(run("scard:auth internal 1 00112233445566778899AABBCCDDEEFF")).asString()
                 .startsWith("Cryptogram (16 bytes): ");
         assertThat(run("scard:auth -a 0 internal 0x01 00112233445566778899AABBCCDDEEFF")).asString()
@@ -266,16 +258,17 @@ class CardCommandsGogoTest {
     @Test
     void aPinWithQuotesAndBangsIsTakenAsTyped() throws Exception {
         run("scard:verify 1 1234");
-        // change PIN 1 to a code with characters that mean something to Gogo and to jline's parser
+        // change PIN 1 to a code with characters that mean something to Gogo and to jline's parser (of the same
+        // length: the sample card's PINs have a fixed length)
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        try (Terminal terminal = terminal(screen, "1234", "'a!b\"", "'a!b\"")) {
+        try (Terminal terminal = terminal(screen, "1234", "'a!\"", "'a!\"")) {
             session.put(SecretPrompt.READER, LineReaderBuilder.builder().terminal(terminal).build());
             assertThat(run("scard:change 1")).isEqualTo("PIN 1 changed");
             terminal.flush();
         }
         assertThat(screen.toString(StandardCharsets.UTF_8)).contains("Enter current PIN 1: ", "Enter new PIN 1: ",
-                "Repeat new PIN 1: ").doesNotContain("a!b", "1234");
-        assertThat(run("scard:verify 1 hex:2761216222")).isEqualTo("PIN 1 verified");
+                "Repeat new PIN 1: ").doesNotContain("a!", "1234");
+        assertThat(run("scard:verify 1 hex:27612122")).isEqualTo("PIN 1 verified");
     }
 
     @Test

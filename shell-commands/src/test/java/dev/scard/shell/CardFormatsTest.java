@@ -16,7 +16,7 @@ import dev.scard.api.Tlv;
 class CardFormatsTest {
 
     private static Tlv tlv(int tag, String hex) {
-        return Tlv.of(tag, FakeCard.bytes(hex));
+        return Tlv.of(tag, java.util.HexFormat.of().parseHex(hex));
     }
 
     // ----------------------------------------------------------------------------------------------- HexDump

@@ -13,19 +13,30 @@ import org.osgi.framework.Constants;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.BackendResourceManager;
+import dev.scard.core.CardManager;
+import dev.scard.core.HandleTable;
+import dev.scard.simulator.internal.SimulatorBackend;
 
 /**
- * The file, PIN and authentication commands over one simulator-like backend whose card is a {@link FakeCard},
- * with a session attached to its reader. Sessions are proxies with a variable map, so a test can give one the
- * variables a console would ({@code .reader}, {@code .session}).
+ * The file, PIN and authentication commands over the real sample card: the simulator's card model
+ * ({@code sample-card.json}, described in impl-simulator's PROFILES.md) in a standalone {@link SimulatorBackend}
+ * used as a plain library, reached through the core's {@link CardManager} and {@link BackendResourceManager}, whose
+ * {@code createFileAccess}/{@code createCHVerification}/{@code createCardAuth} give card-services' real
+ * implementations (wrapped by {@link CardServiceCalls}, which records the calls and can inject the faults the real
+ * card cannot produce). A session is attached to the card's reader. Sessions are proxies with a variable map, so a
+ * test can give one the variables a console would ({@code .reader}, {@code .session}).
  */
-final class CardShell {
+final class CardShell implements AutoCloseable {
 
     static final String READER = "Simulated Reader 0";
 
     final FakeRegistry registry = new FakeRegistry();
-    final FakeBackend backend = new FakeBackend("simulator", READER);
-    final FakeCard card = new FakeCard();
+    final SimulatorBackend simulator = SimulatorBackend.standalone(List.of(READER));
+    final HandleTable handles = new HandleTable();
+    /** The calls the commands made on the card services, and the faults to inject. */
+    final CardServiceCalls card = new CardServiceCalls();
+    final List<CardManager> managers = new ArrayList<>();
     final ScardCommands commands;
     final FileCommands files;
     final PinCommands pins;
@@ -34,16 +45,32 @@ final class CardShell {
     final Map<String, Object> variables = new HashMap<>();
 
     CardShell() {
-        backend.cardServices = card;
+        simulator.insert(READER); // the sample card
         Map<String, Object> props = Map.of(SCardServiceProperties.BACKEND, "simulator", Constants.SERVICE_RANKING, 0);
-        registry.register(SCardResourceManager.class, backend, props);
-        registry.registerPrototype(ISCardManage.class, backend::newManager, props);
+        registry.register(SCardResourceManager.class, new BackendResourceManager(simulator, handles), props);
+        registry.registerPrototype(ISCardManage.class, this::newManager, props);
         commands = new ScardCommands(registry.context);
         files = new FileCommands(commands);
         pins = new PinCommands(commands);
         auth = new AuthCommands(commands);
         session = session(variables);
         commands.attach(session, "", "t0,t1", new String[] {READER});
+    }
+
+    /** A manager over the sample card's reader with card-services' factories, recorded by {@link #card}. */
+    CardManager newManager() {
+        CardManager manager = new CardManager(simulator, handles);
+        card.bindFactories(manager);
+        managers.add(manager);
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        for (CardManager manager : managers) {
+            manager.dispose("test finished");
+        }
+        simulator.close();
     }
 
     /** A session whose variables are the map's. */

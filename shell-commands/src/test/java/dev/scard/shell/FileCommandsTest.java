@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.util.List;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,10 @@ import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.api.Tlv;
 
-/** {@link FileCommands} over a {@link FakeCard}: the exact output, the calls it makes, and its errors. */
+/**
+ * {@link FileCommands} over the real sample card ({@link CardShell}; its files are described in impl-simulator's
+ * PROFILES.md): the exact output, the calls it makes on the card services, and its errors.
+ */
 class FileCommandsTest {
 
     private CardShell shell;
@@ -24,6 +28,11 @@ class FileCommandsTest {
     void setUp() {
         shell = new CardShell();
         files = shell.files;
+    }
+
+    @AfterEach
+    void tearDown() {
+        shell.close();
     }
 
     private String verifyPin1() {
@@ -36,21 +45,24 @@ class FileCommandsTest {
     void listsTheCurrentDirectoryLikeOpensc() {
         assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
-                "2F00    wEF   -     linear variable, 1 record (max 32 bytes)",
+                "2F00    wEF   16    linear variable, 1 record (max 32 bytes)",
                 "2F01    wEF   64    transparent",
                 "[5015]  DF    -     name A000000063504B43532D3135"));
         files.cd(shell.session, "5015");
         assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
-                "FileID  Type  Size  Structure",
-                "4401    wEF   300   transparent",
-                "4402    wEF   32    transparent",
-                "4404    wEF   16    transparent",
-                "5031    wEF   80    linear fixed, 5 records of 16 bytes",
-                "5032    wEF   24    cyclic, 3 records of 8 bytes"));
+                "FileID  Type  Size   Structure",
+                "4401    wEF   32768  transparent",
+                "4402    wEF   32     transparent",
+                "4403    wEF   16     transparent",
+                "4404    wEF   16     transparent",
+                "5031    wEF   80     linear fixed, 5 records of 16 bytes",
+                "5032    wEF   24     cyclic, 3 records of 8 bytes",
+                "5033    wEF   22     linear variable, 2 records (max 32 bytes)"));
     }
 
     @Test
     void listsAFileWhosePropertiesFailWithTheCode() {
+        // injected: the card services give the properties of every file of the sample card
         shell.card.propertiesFailure = HResult.SCARD_E_NO_ACCESS;
         assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
@@ -62,8 +74,8 @@ class FileCommandsTest {
     @Test
     void showsDeactivatedFilesInTheListing() {
         files.cd(shell.session, "5015");
-        files.invalidate(shell.session, "4404");
-        assertThat(files.ls(shell.session)).contains("\n4404    wEF   16    transparent, deactivated\n");
+        files.invalidate(shell.session, "5032"); // deactivated as it is updated: always
+        assertThat(files.ls(shell.session)).contains("\n5032    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
     }
 
     @Test
@@ -82,10 +94,11 @@ class FileCommandsTest {
     @Test
     void refusesToEnterAnEfOrAMissingDirectory() {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cd(shell.session, "2F01"))
-                .withMessage("cd 2F01: 2F01 is not a directory [SCARD_E_NO_DIR 0x80100025]");
+                .withMessage("cd 2F01: cannot change to 3F00/2F01: it is a file, not a directory"
+                        + " [SCARD_E_NO_DIR 0x80100025]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cd(shell.session, "6666"))
-                .withMessage("cd 6666: file 6666 not found: SW 6A82 (file or application not found)"
-                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+                .withMessage("cd 6666: cannot change to 3F00/6666: directory 3F00/6666 not found (SW 6A82 file or"
+                        + " application not found) [SCARD_E_DIR_NOT_FOUND 0x80100023]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.cd(shell.session, " "))
                 .withMessage("no directory given [E_INVALIDARG 0x80070057]");
         assertThat(files.pwd(shell.session)).isEqualTo("3F00");
@@ -108,10 +121,12 @@ class FileCommandsTest {
         files.cd(shell.session, "5015");
         String dump = files.cat(shell.session, "4401");
         String[] lines = dump.split("\n");
-        assertThat(lines).hasSize(19);
+        assertThat(lines).hasSize(2048); // 32768 bytes, byte i = i mod 256
         assertThat(lines[16]).isEqualTo("0100  00 01 02 03 04 05 06 07  08 09 0A 0B 0C 0D 0E 0F  |................|");
-        assertThat(lines[18]).isEqualTo("0120  20 21 22 23 24 25 26 27  28 29 2A 2B              | !\"#$%&'()*+|");
-        assertThat(shell.card.calls).containsSubsequence("read 1 256", "read 1 44", "close 1");
+        assertThat(lines[2047]).isEqualTo("7FF0  F0 F1 F2 F3 F4 F5 F6 F7  F8 F9 FA FB FC FD FE FF  |................|");
+        assertThat(shell.card.calls.stream().filter(c -> c.startsWith("read "))).hasSize(128)
+                .allMatch(c -> c.endsWith(" 256"));
+        assertThat(shell.card.calls.get(shell.card.calls.size() - 1)).startsWith("close ");
     }
 
     @Test
@@ -122,10 +137,10 @@ class FileCommandsTest {
         files.cd(shell.session, "5015");
         String all = files.cat(shell.session, "5031");
         assertThat(all.split("\n")).hasSize(10).contains("Record 5 (16 bytes)",
-                "0000  50 50 50 50 50 50 50 50  50 50 50 50 50 50 50 50  |PPPPPPPPPPPPPPPP|");
+                "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 35 00 00  |fixed record 5..|");
         assertThat(files.cat(shell.session, "5031", "2")).isEqualTo(String.join("\n",
                 "Record 2 (16 bytes)",
-                "0000  20 20 20 20 20 20 20 20  20 20 20 20 20 20 20 20  |                |"));
+                "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 32 00 00  |fixed record 2..|"));
         assertThat(shell.card.calls).containsSubsequence("seek 3 FROM_BEGINNING 1", "read 3 0", "close 3");
         assertThat(files.cat(shell.session, "sfi:11", "5")).startsWith("Record 5 (16 bytes)\n");
     }
@@ -134,14 +149,15 @@ class FileCommandsTest {
     void catErrorsNameTheFileAndTheStatusWord() {
         files.cd(shell.session, "5015");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4402"))
-                .withMessage("cat 4402: READ of 4402 refused: SW 6982 (security status not satisfied)"
-                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+                .withMessage("cat 4402: cannot read 3F00/5015/4402 at offset 0: SW 6982 security status not"
+                        + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
         assertThat(shell.card.calls).endsWith("close 1"); // the handle is closed after a failure too
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4499"))
-                .withMessage("cat 4499: file 4499 not found: SW 6A82 (file or application not found)"
-                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+                .withMessage("cat 4499: cannot get the properties of 3F00/5015/4499: file 3F00/5015/4499 not found"
+                        + " (SW 6A82 file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5031", "6"))
-                .withMessage("cat 5031 record 6: no record 6: SW 6A83 (record not found) [SCARD_W_EOF 0x8010006D]");
+                .withMessage("cat 5031 record 6: cannot read 3F00/5015/5031: the position 5 is at the end of the file"
+                        + " (5 records) [SCARD_W_EOF 0x8010006D]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "4401", "1"))
                 .withMessage("cat 4401 record 1: 4401 is not a record file (scard:cat 4401 without a record number"
                         + " prints it) [E_INVALIDARG 0x80070057]");
@@ -159,11 +175,14 @@ class FileCommandsTest {
     void readsAfterThePinWasVerified() {
         files.cd(shell.session, "5015");
         assertThat(verifyPin1()).isEqualTo("PIN 1 verified");
-        assertThat(files.cat(shell.session, "4402")).startsWith("0000  74 68 65 20 73 65 63 72");
+        assertThat(files.cat(shell.session, "4402")).isEqualTo(String.join("\n",
+                "0000  72 65 61 64 20 61 6E 64  20 75 70 64 61 74 65 20  |read and update |",
+                "0010  61 66 74 65 72 20 50 49  4E 20 30 31 00 00 00 00  |after PIN 01....|"));
     }
 
     @Test
     void readsAsTransparentWhenTheProviderHasNoProperties() {
+        // injected: a provider without GetProperties (the card services have it)
         shell.card.propertiesFailure = HResult.E_NOTIMPL;
         assertThat(files.cat(shell.session, "2F01")).startsWith("0000  53 43 61 72");
         assertThat(shell.card.calls).containsSubsequence("read 1 256", "read 1 256"); // the second one hits EOF
@@ -179,15 +198,23 @@ class FileCommandsTest {
                 "File ID:    5031",
                 "Type:       working EF, linear fixed",
                 "Records:    5 records of 16 bytes",
+                "Size:       80 bytes",
+                "Total size: 80 bytes",
                 "SFI:        11 (sfi:11 names it)",
                 "Life cycle: operational, activated (05)",
-                "Access:     UPDATE PIN (SE 1), READ always",
+                "Access:     READ always, UPDATE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
                 "FCP entries:",
-                "  82 05 02 21 00 10 05  file descriptor",
+                "  82 05 02 41 00 10 05  file descriptor",
                 "  83 02 50 31  file identifier",
+                "  80 02 00 50  data size",
+                "  81 02 00 50  total size",
                 "  88 01 88  short EF identifier",
                 "  8A 01 05  life cycle status",
-                "  8C 03 03 11 00  security attributes (compact)"));
+                "  A1 0F  security attributes (proprietary template)",
+                "    80 01 00  read",
+                "    81 02 01 01  update",
+                "    84 02 01 01  deactivate",
+                "    85 02 01 01  activate"));
     }
 
     @Test
@@ -199,18 +226,24 @@ class FileCommandsTest {
                 "Type:       DF (dedicated file)",
                 "DF name:    A000000063504B43532D3135",
                 "Life cycle: operational, activated (05)",
-                "Access:     not in the FCP",
+                "Access:     CREATE PIN 01, DELETE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
                 "FCP entries:",
                 "  82 01 38  file descriptor",
                 "  83 02 50 15  file identifier",
                 "  84 0C A0 00 00 00 63 50 4B 43 53 2D 31 35  DF name",
-                "  8A 01 05  life cycle status"));
+                "  8A 01 05  life cycle status",
+                "  A1 10  security attributes (proprietary template)",
+                "    82 02 01 01  create",
+                "    83 02 01 01  delete",
+                "    84 02 01 01  deactivate",
+                "    85 02 01 01  activate"));
     }
 
     @Test
     void infoOfAMissingFileNamesIt() {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.info(shell.session, "2F02"))
-                .withMessageStartingWith("info 2F02: file 2F02 not found: SW 6A82 (file or application not found)");
+                .withMessage("info 2F02: cannot get the properties of 3F00/2F02: file 3F00/2F02 not found (SW 6A82"
+                        + " file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
     }
 
     // ------------------------------------------------------------------------------------------- changes
@@ -241,16 +274,17 @@ class FileCommandsTest {
     void updateErrorsNameTheFileAndNeverEchoTheData() {
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> files.update(shell.session, "2F01", "0", "41"))
-                .withMessage("update 2F01: UPDATE of 2F01 refused: SW 6982 (security status not satisfied)"
-                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+                .withMessage("update 2F01: cannot write 1 bytes to 3F00/2F01 at offset 0: SW 6982 security status not"
+                        + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
         verifyPin1();
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> files.update(shell.session, "2F01", "63", "4142"))
-                .withMessage("update 2F01: write past the end of 2F01: SW 6A84 (not enough memory space in the"
-                        + " file) [SCARD_E_WRITE_TOO_MANY 0x80100028]");
+                .withMessage("update 2F01: cannot write 2 bytes to 3F00/2F01 at position 63: the file has 64 bytes,"
+                        + " room for 1 [SCARD_E_WRITE_TOO_MANY 0x80100028]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> files.update(shell.session, "2F01", "65", "41"))
-                .withMessage("update 2F01: position 65 is outside the file [SCARD_E_BAD_SEEK 0x80100029]");
+                .withMessage("update 2F01: cannot seek in 3F00/2F01 to FROM_BEGINNING 65: the position must stay"
+                        + " within 0 to 64 bytes [SCARD_E_BAD_SEEK 0x80100029]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.update(shell.session, "2F01", "0", "31323G"))
                 .withMessage("data word 1 is not hexadecimal: character 6 is 'G' [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.update(shell.session, "2F01", "-1", "41"))
@@ -262,14 +296,14 @@ class FileCommandsTest {
         files.cd(shell.session, "5015");
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> files.create(shell.session, "1", "", "", "4405", "transparent", "32"))
-                .withMessage("create 4405: CREATE FILE of 5015 refused: SW 6982 (security status not satisfied)"
-                        + " [SCARD_E_NO_ACCESS 0x80100027]");
+                .withMessage("create 4405: cannot create 3F00/5015/4405: SW 6982 security status not satisfied; verify"
+                        + " the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
         verifyPin1();
         assertThat(files.create(shell.session, "1", "", "", "4405", "transparent", "32"))
                 .isEqualTo("Created 4405 in 3F00/5015 (transparent, 32 bytes)");
         assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x01}),
                 Tlv.of(0x80, new byte[] {0x00, 0x20}));
-        assertThat(files.ls(shell.session)).contains("\n4405    wEF   32    transparent");
+        assertThat(files.ls(shell.session)).contains("\n4405    wEF   32     transparent\n");
 
         assertThat(files.create(shell.session, "4", "7", "", "4406", "linear-fixed", "10"))
                 .isEqualTo("Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");
@@ -284,13 +318,14 @@ class FileCommandsTest {
 
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> files.create(shell.session, "1", "", "", "4405", "transparent", "8"))
-                .withMessage("create 4405: file 4405 exists: SW 6A89 (file already exists) [E_FAIL 0x80004005]");
+                .withMessage("create 4405: cannot create 3F00/5015/4405: SW 6A89 file already exists"
+                        + " [E_INVALIDARG 0x80070057]");
         assertThat(files.rm(shell.session, false, "4405")).isEqualTo("Deleted 4405");
         assertThat(files.rm(shell.session, true, "5100")).isEqualTo("Deleted 5100");
         assertThat(shell.card.calls).contains("delete BY_ID 5100 [RECURSIVE]", "delete BY_ID 4405 []");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.rm(shell.session, false, "4405"))
-                .withMessage("rm 4405: file 4405 not found: SW 6A82 (file or application not found)"
-                        + " [SCARD_E_FILE_NOT_FOUND 0x80100024]");
+                .withMessage("rm 4405: cannot delete 3F00/5015/4405: file 3F00/5015/4405 not found (SW 6A82 file or"
+                        + " application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
     }
 
     @Test
@@ -327,14 +362,18 @@ class FileCommandsTest {
     @Test
     void invalidatesAndRehabilitates() {
         files.cd(shell.session, "5015");
-        assertThat(files.invalidate(shell.session, "4404")).isEqualTo("Invalidated 4404");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4404"))
-                .withMessage("cat 4404: file 4404 is deactivated: SW 6985 (conditions of use not satisfied)"
-                        + " [SCARD_E_NO_ACCESS 0x80100027]");
-        assertThat(files.info(shell.session, "4404")).contains("Life cycle: operational, deactivated (04)");
-        assertThat(files.rehabilitate(shell.session, "4404")).isEqualTo("Rehabilitated 4404");
-        assertThat(files.cat(shell.session, "4404")).startsWith("0000  00 00");
-        assertThat(shell.card.calls).contains("invalidate 4404", "rehabilitate 4404");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.invalidate(shell.session, "4404"))
+                .withMessage("invalidate 4404: cannot invalidate 3F00/5015/4404: SW 6982 security status not"
+                        + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
+        assertThat(files.invalidate(shell.session, "5032")).isEqualTo("Invalidated 5032");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5032"))
+                .withMessage("cat 5032: cannot open 3F00/5015/5032: 3F00/5015/5032 is invalidated (deactivated);"
+                        + " rehabilitate it first [SCARD_E_NO_ACCESS 0x80100027]");
+        assertThat(files.info(shell.session, "5032")).contains("Life cycle: operational, deactivated (04)");
+        assertThat(files.rehabilitate(shell.session, "5032")).isEqualTo("Rehabilitated 5032");
+        assertThat(files.cat(shell.session, "5032", "1")).isEqualTo(String.join("\n", "Record 1 (8 bytes)",
+                "0000  63 79 63 6C 69 63 20 31                           |cyclic 1|"));
+        assertThat(shell.card.calls).contains("invalidate 5032", "rehabilitate 5032");
     }
 
     // --------------------------------------------------------------------------------------- attachments
@@ -354,18 +393,19 @@ class FileCommandsTest {
         files.ls(shell.session);
         shell.commands.reconnect(shell.session);
         assertThat(files.pwd(shell.session)).isEqualTo("3F00/5015"); // the same instance: its directory is kept
-        assertThat(shell.backend.calls.stream().filter(c -> c.startsWith("create "))).containsExactly(
+        assertThat(shell.card.made).containsExactly(
                 "create ISCardFileAccess");
 
         shell.commands.detach(shell.session);
         shell.commands.attach(shell.session, "", "t0,t1", new String[] {CardShell.READER});
         assertThat(files.pwd(shell.session)).isEqualTo("3F00"); // a new one
-        assertThat(shell.backend.calls.stream().filter(c -> c.startsWith("create "))).containsExactly(
+        assertThat(shell.card.made).containsExactly(
                 "create ISCardFileAccess", "create ISCardFileAccess");
     }
 
     @Test
     void reportsAProviderThatCannotBeMadeAndTriesAgainNextTime() {
+        // injected: no provider serves the card (the card services serve every card)
         shell.card.createFailure = HResult.E_NOINTERFACE;
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session))
                 .withMessage("ls: no provider for this card [E_NOINTERFACE 0x80004002]");

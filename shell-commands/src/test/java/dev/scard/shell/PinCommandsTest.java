@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.util.List;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +15,9 @@ import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 
 /**
- * {@link PinCommands} over a {@link FakeCard} whose wrong-PIN failures carry the PIN: the shell must never show
- * it. Prompts go through a stand-in for Karaf's console session ({@link CardShell.KarafLike}); the jline path is
+ * {@link PinCommands} over the real sample card ({@link CardShell}: global PIN 1 "1234" with PUK "12345678", local
+ * PIN 0x81 "0000" with PUK "00000000", 3 tries each, 10 for the PUKs); the shell never shows a PIN, also when a
+ * provider's failure holds it ({@link CardServiceCalls#secretInFailures}). Prompts go through a stand-in for Karaf's console session ({@link CardShell.KarafLike}); the jline path is
  * in {@link CardCommandsGogoTest}.
  */
 class PinCommandsTest {
@@ -29,16 +31,28 @@ class PinCommandsTest {
         pins = shell.pins;
     }
 
+    @AfterEach
+    void tearDown() {
+        shell.close();
+    }
+
     private CardShell.KarafLike console(String... answers) {
         CardShell.KarafLike karaf = new CardShell.KarafLike(answers);
         shell.variables.put(SecretPrompt.KARAF_SESSION, karaf);
         return karaf;
     }
 
+    /** Enters DF 5015, where the local PIN 0x81 is, and forgets the calls that took. */
+    private void inDf5015() {
+        shell.files.cd(shell.session, "5015");
+        shell.card.calls.clear();
+    }
+
     // ------------------------------------------------------------------------------------------------ verify
 
     @Test
     void verifiesAGlobalAndALocalPin() {
+        inDf5015(); // where the local PIN 0x81 is
         assertThat(pins.verify(shell.session, false, "1", "1234")).isEqualTo("PIN 1 verified");
         assertThat(pins.verify(shell.session, false, "0x81", "0000")).isEqualTo("PIN 0x81 (local) verified");
         assertThat(pins.verify(shell.session, false, "129", "30:30:30:30")).isEqualTo("PIN 0x81 (local) verified");
@@ -68,18 +82,22 @@ class PinCommandsTest {
 
     @Test
     void anotherFailureHoldingThePinIsReplacedByTheCodesMeaning() {
-        // the fake card's message for a too long PIN holds the PIN in hex
-        assertThatExceptionOfType(SCardException.class).isThrownBy(
-                () -> pins.verify(shell.session, false, "1", "123456789"))
-                .withMessage("verify PIN 1: invalid argument [E_INVALIDARG 0x80070057]");
         // without a secret in it, the service's detail stays
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(shell.session, false, "7", "1234"))
-                .withMessage("verify PIN 7: no PIN 7: SW 6A88 (referenced data or reference data not found)"
-                        + " [E_INVALIDARG 0x80070057]");
+                .withMessage("verify PIN 7: cannot verify global PIN 07: SW 6A88 referenced data or reference data"
+                        + " not found [E_INVALIDARG 0x80070057]");
+        // a provider whose message holds the PIN (the real card services never do): the code's meaning instead
+        shell.card.secretInFailures = true;
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(shell.session, false, "7", "1234"))
+                .withMessage("verify PIN 7: invalid argument [E_INVALIDARG 0x80070057]");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(shell.session, false, "1", "9999"))
+                .withMessage("verify PIN 1: wrong PIN, 2 tries left (SW 63C2) [SCARD_W_WRONG_CHV 0x8010006B]")
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("9999", "39393939"));
     }
 
     @Test
     void checksAPinWithoutSendingOne() {
+        inDf5015();
         assertThat(pins.verify(shell.session, true, "1")).isEqualTo("PIN 1 is not verified (3 tries left)");
         pins.verify(shell.session, false, "1", "1234");
         assertThat(pins.verify(shell.session, true, "1")).isEqualTo("PIN 1 is verified");
@@ -93,7 +111,10 @@ class PinCommandsTest {
         }
         assertThat(pins.verify(shell.session, true, "0x81")).isEqualTo("PIN 0x81 (local) is blocked (scard:unblock"
                 + " 0x81 unblocks it with the PUK)");
-        shell.card.pins.get(1).tries = 0;
+        for (String wrong : List.of("5", "6", "7")) {
+            assertThatExceptionOfType(SCardException.class).isThrownBy(
+                    () -> pins.verify(shell.session, false, "1", wrong));
+        }
         assertThat(pins.verify(shell.session, true, "1")).isEqualTo("PIN 1 is blocked (scard:unblock 1 unblocks it"
                 + " with the PUK)");
     }
@@ -228,6 +249,7 @@ class PinCommandsTest {
 
     @Test
     void unblockAsksForThePukAndAnOptionalNewPin() {
+        inDf5015();
         CardShell.KarafLike karaf = console("00000000", "");
         assertThat(pins.unblock(shell.session, "0x81")).isEqualTo("PIN 0x81 (local) unblocked");
         assertThat(karaf.prompts).containsExactly("Enter PUK of PIN 0x81 (local): ",
@@ -245,7 +267,7 @@ class PinCommandsTest {
         shell.commands.detach(shell.session);
         shell.commands.attach(shell.session, "", "t0,t1", new String[] {CardShell.READER});
         pins.verify(shell.session, false, "1", "1234");
-        assertThat(shell.backend.calls.stream().filter(c -> c.startsWith("create "))).containsExactly(
+        assertThat(shell.card.made).containsExactly(
                 "create ISCardVerify", "create ISCardVerify");
     }
 

@@ -52,7 +52,9 @@ class ManagerOverPcscdTest extends PcscdTestBase {
         for (CardManager manager : managers) {
             manager.dispose("test over");
         }
-        rm.closeAll();
+        if (rm != null) { // null when the base class skipped the test (no pcscd)
+            rm.closeAll();
+        }
     }
 
     private CardManager newManager() {

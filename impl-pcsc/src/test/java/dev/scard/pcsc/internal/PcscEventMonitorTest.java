@@ -258,10 +258,9 @@ class PcscEventMonitorTest {
             java.util.concurrent.CountDownLatch wedged = new java.util.concurrent.CountDownLatch(1);
             api.cancelBlocker = wedged;
             PcscEventMonitor monitor = backend.monitor();
-            long began = System.nanoTime();
-            monitor.stop();
-            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-            assertThat(took).as("stop gave up after its 3 s").isBetween(2_500L, 4_500L);
+            monitor.stop(); // returns after its time limit (the class's @Timeout bounds the wait)
+            assertThat(monitor.running()).as("stop gave up on the wedged thread rather than waiting for it")
+                    .isTrue();
             api.cancelBlocker = null;
             wedged.countDown();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -9,24 +9,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real PC/SC daemon for the tests that need one (DESIGN §7): pcscd with the vsmartcard vpcd driver, whose two
- * readers "Virtual PCD 00 00" and "Virtual PCD 00 01" take {@link VpcdTestCard}s.
+ * The real PC/SC daemon for the tests that need one: a running pcscd with the vsmartcard vpcd driver, whose two
+ * readers "Virtual PCD 00 00" and "Virtual PCD 00 01" take {@link VpcdTestCard}s. The rig never starts a pcscd of its
+ * own (pcscd's socket /run/pcscd/pcscd.comm and vpcd's ports are shared by everything on the machine): its starter
+ * does, {@code .ci/run} in a private mount and network namespace.
  *
- * <p>When a pcscd with the vpcd readers already runs, the tests use it (and never stop it). Otherwise, when this
- * process runs as root and pcscd and the vpcd driver are installed, the rig starts a private {@code pcscd -f} (its
- * output goes to {@code target/pcscd-test.log}) and stops it when the JVM exits. Only such a pcscd may be stopped and
- * restarted by the tests ({@link #restartable()}), or one whose starter says so with the environment variable
- * {@code SCARD_PCSCD_RESTARTABLE=true} ({@code .ci/run} does): the rig then stops it by the pid in
- * /run/pcscd/pcscd.pid and starts a replacement that outlives the tests, as the starter expects a pcscd to run.
- * pcscd listens on /run/pcscd/pcscd.comm, so only one can run.
+ * <p>The tests may stop and restart that pcscd ({@link #restartable()}) only when its starter says so with the
+ * environment variable {@code SCARD_PCSCD_RESTARTABLE=true} ({@code .ci/run} does, as its pcscd is private) and this
+ * process runs as root: the rig then stops it by the pid in /run/pcscd/pcscd.pid and starts a replacement
+ * ({@code pcscd -f}, output to {@code target/pcscd-test.log}) that outlives the tests, as the starter expects a pcscd
+ * to run.
  *
- * <p>Without a usable pcscd the tests that need it are skipped with a loud message, except when the environment
- * variable {@code CI} is {@code true}: then they fail. {@code -Dscard.test.pcscd=<path>} names the pcscd to start;
- * a path where there is none ({@code /nowhere}) tries the skip without uninstalling pcscd.
+ * <p>Without a usable pcscd the tests that need it are skipped, announced by one line on standard error per JVM,
+ * except when the environment variable {@code CI} is {@code true}: then they fail. {@code -Dscard.test.pcscd=<path>}
+ * names the pcscd to restart; a path where there is none ({@code /nowhere}) tries the skip without stopping pcscd.
  */
 final class PcscdRig {
 
@@ -36,26 +37,22 @@ final class PcscdRig {
     static final Path PID_FILE = Path.of("/run/pcscd/pcscd.pid");
     private static final List<String> PCSCD_CANDIDATES = List.of("/usr/sbin/pcscd", "/usr/local/sbin/pcscd",
             "/sbin/pcscd");
-    private static final List<String> VPCD_DRIVERS = List.of("/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
-            "/usr/local/lib/pcsc/drivers/serial/libifdvpcd.so");
 
     private static PcscdRig instance;
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
 
     private final String unavailable;
-    /** Started by the rig (and stopped at exit), rather than found running. */
-    private final boolean ours;
     private final String pcscd;
     private final Path log;
     private Process process;
 
-    private PcscdRig(String unavailable, boolean ours, String pcscd, Path log) {
+    private PcscdRig(String unavailable, String pcscd, Path log) {
         this.unavailable = unavailable;
-        this.ours = ours;
         this.pcscd = pcscd;
         this.log = log;
     }
 
-    /** The rig, set up on first use: an existing pcscd, a private one, or the reason there is none. */
+    /** The rig, set up on first use: the running pcscd, or the reason there is none. */
     static synchronized PcscdRig get() {
         if (instance == null) {
             instance = setUp();
@@ -67,65 +64,45 @@ final class PcscdRig {
     static PcscdRig require() {
         PcscdRig rig = get();
         if (rig.unavailable != null) {
-            skipOrFail(rig.unavailable, "true".equalsIgnoreCase(System.getenv("CI")));
+            boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+            if (!ci && ANNOUNCED.compareAndSet(false, true)) {
+                System.err.println("### PC/SC tests SKIPPED: " + rig.unavailable + " (impl-pcsc; start pcscd with "
+                        + "the vsmartcard vpcd driver, or run .ci/run; with CI=true these tests fail) ###");
+            }
+            skipOrFail(rig.unavailable, ci);
         }
         return rig;
     }
 
-    /** Fails (on CI) or skips the calling test loudly because there is no usable pcscd. */
+    /**
+     * Fails (on CI) or skips the calling test because there is no usable pcscd ({@link #require()} announces the
+     * first skip in a JVM in one line on standard error).
+     */
     static void skipOrFail(String reason, boolean ci) {
-        String message = "real-pcscd test not run: " + reason;
         if (ci) {
-            fail(message + " (CI=true: a pcscd with the vsmartcard vpcd driver is required)");
+            fail("PC/SC tests cannot run: " + reason + " (CI=true: a pcscd with the vsmartcard vpcd driver is "
+                    + "required)");
         }
-        banner(message);
-        Assumptions.abort(message);
-    }
-
-    private static void banner(String message) {
-        String line = "#".repeat(100);
-        System.err.println(line);
-        System.err.println("### SKIPPED: " + message);
-        System.err.println("### Install pcscd and vsmartcard-vpcd and run the tests as root (or start pcscd first);");
-        System.err.println("### with CI=true these tests fail instead of skipping.");
-        System.err.println(line);
+        Assumptions.abort("PC/SC tests SKIPPED: " + reason);
     }
 
     private static PcscdRig setUp() {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            return new PcscdRig("the real-pcscd tests run on Linux only", false, null, null);
+            return new PcscdRig("the real-pcscd tests run on Linux only", null, null);
         }
         String configured = System.getProperty("scard.test.pcscd");
         if (configured != null && !new File(configured).canExecute()) {
-            // -Dscard.test.pcscd=/nowhere tries the skip (and the CI failure) without uninstalling pcscd
-            return new PcscdRig("no pcscd at " + configured + " (-Dscard.test.pcscd)", false, null, null);
+            // -Dscard.test.pcscd=/nowhere tries the skip (and the CI failure) without stopping pcscd
+            return new PcscdRig("no pcscd at " + configured + " (-Dscard.test.pcscd)", null, null);
         }
         List<String> readers = readersNow();
-        if (readers != null) {
-            if (readers.contains(READER_0) && readers.contains(READER_1)) {
-                return new PcscdRig(null, false, findPcscd(), Path.of("target", "pcscd-test.log").toAbsolutePath());
-            }
-            return new PcscdRig("a pcscd runs, but without the vpcd readers (" + readers + ")", false, null, null);
+        if (readers == null) {
+            return new PcscdRig("pcscd is not running (nothing answers on " + SOCKET + ")", null, null);
         }
-        String pcscd = findPcscd();
-        if (pcscd == null) {
-            return new PcscdRig("pcscd is not running and not installed (apt install pcscd)", false, null, null);
+        if (!readers.contains(READER_0) || !readers.contains(READER_1)) {
+            return new PcscdRig("a pcscd runs, but without the vpcd readers (" + readers + ")", null, null);
         }
-        if (VPCD_DRIVERS.stream().noneMatch(p -> new File(p).exists())) {
-            return new PcscdRig("the vpcd driver is not installed (apt install vsmartcard-vpcd)", false, null, null);
-        }
-        if (!isRoot()) {
-            return new PcscdRig("pcscd is not running and only root may start it", false, null, null);
-        }
-        PcscdRig rig = new PcscdRig(null, true, pcscd, Path.of("target", "pcscd-test.log").toAbsolutePath());
-        try {
-            rig.startPcscd();
-        } catch (IOException | InterruptedException | IllegalStateException e) {
-            rig.stopPcscd();
-            return new PcscdRig("could not start pcscd: " + e, false, null, null);
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(rig::stopOwnAtExit, "stop-test-pcscd"));
-        return rig;
+        return new PcscdRig(null, findPcscd(), Path.of("target", "pcscd-test.log").toAbsolutePath());
     }
 
     private static String findPcscd() {
@@ -165,18 +142,32 @@ final class PcscdRig {
     }
 
     /**
-     * Whether the tests may stop and restart pcscd: the rig started it, or its starter allowed it
-     * ({@code SCARD_PCSCD_RESTARTABLE=true}) and this process may start a new one (root).
+     * Whether the tests may stop and restart pcscd: its starter allowed it ({@code SCARD_PCSCD_RESTARTABLE=true})
+     * and this process may start a new one (root).
      */
     boolean restartable() {
-        return ours || ("true".equalsIgnoreCase(System.getenv("SCARD_PCSCD_RESTARTABLE")) && pcscd != null
-                && isRoot());
+        return "true".equalsIgnoreCase(System.getenv("SCARD_PCSCD_RESTARTABLE")) && pcscd != null && isRoot();
     }
 
-    /** Starts pcscd (the rig's own, or a replacement of the one found running) and waits for its vpcd readers. */
+    /**
+     * Skips the calling restart test (fails it when CI=true) unless the tests may stop and restart pcscd
+     * ({@link #restartable()}).
+     */
+    void requireRestartable() {
+        if (!restartable()) {
+            String reason = "the running pcscd may not be restarted: start it with SCARD_PCSCD_RESTARTABLE=true, as "
+                    + ".ci/run does with its private pcscd";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail("pcscd restart test cannot run (CI=true): " + reason);
+            }
+            Assumptions.abort(reason);
+        }
+    }
+
+    /** Starts a replacement of the pcscd {@link #stopPcscd()} stopped and waits for its vpcd readers. */
     synchronized void startPcscd() throws IOException, InterruptedException {
         if (!restartable()) {
-            throw new IllegalStateException("this pcscd was not started by the tests and may not be restarted");
+            throw new IllegalStateException("this pcscd may not be restarted (SCARD_PCSCD_RESTARTABLE is not true)");
         }
         if (process != null && process.isAlive()) {
             return;
@@ -235,13 +226,6 @@ final class PcscdRig {
                     .orElse(null);
         } catch (IOException | NumberFormatException e) {
             return null;
-        }
-    }
-
-    /** Stops the rig's own pcscd when the JVM exits; a replacement of one found running stays. */
-    private void stopOwnAtExit() {
-        if (ours) {
-            stopPcscd();
         }
     }
 }

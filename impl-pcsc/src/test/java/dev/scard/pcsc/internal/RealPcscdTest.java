@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.CardState;
@@ -236,7 +235,8 @@ class RealPcscdTest extends PcscdTestBase {
         long start = System.nanoTime();
         assertThat(connection.beginTransaction(TimeUnit.MILLISECONDS.toNanos(200))).isFalse();
         Duration waited = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(waited).isBetween(Duration.ofMillis(190), Duration.ofMillis(1500));
+        assertThat(waited).as("it waited for its timeout, and no more than a generous bound")
+                .isBetween(Duration.ofMillis(190), Duration.ofSeconds(10));
         PcscBackendTest.awaitNoBusyHelpers(backend);
         assertThat(connection.beginTransaction(0)).as("a zero timeout fails too").isFalse();
         PcscBackendTest.awaitNoBusyHelpers(backend);
@@ -367,7 +367,8 @@ class RealPcscdTest extends PcscdTestBase {
     // ---------------------------------------------------------------- the manager over pcscd
 
     @Test
-    void cardManagerWorksOverPcscdAndMeasuresApduRoundTrips() throws Exception {
+    void cardManagerWorksOverPcscdAndAnswersEveryApdu() throws Exception {
+        // the rate of round trips is measured by PcscBenchmark in the benchmarks module
         HandleTable handles = new HandleTable();
         ISCardManage manager = new CardManager(backend, handles);
         manager.attachByIfd(READER_0);
@@ -377,33 +378,9 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(challenge).hasSize(10);
         manager.unlock();
 
-        int warmUp = 200;
-        for (int i = 0; i < warmUp; i++) {
-            manager.transmit(SELECT_MF);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(manager.transmit(SELECT_MF)).as("APDU %d", i).containsExactly(0x90, 0x00);
         }
-        int rounds = 3000;
-        long start = System.nanoTime();
-        for (int i = 0; i < rounds; i++) {
-            manager.transmit(SELECT_MF);
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double perSecond = rounds / seconds;
-
-        long[] direct = foreignConnect(READER_0, PcscPlatform.SHARE_SHARED);
-        PcscApi.TransmitBuffer buffer = raw.newTransmitBuffer();
-        for (int i = 0; i < warmUp; i++) {
-            raw.transmit(direct[1], (int) direct[2], SELECT_MF, buffer);
-        }
-        long rawStart = System.nanoTime();
-        for (int i = 0; i < rounds; i++) {
-            assertThat(raw.transmit(direct[1], (int) direct[2], SELECT_MF, buffer)).isZero();
-        }
-        double rawPerSecond = rounds / ((System.nanoTime() - rawStart) / 1e9);
-        buffer.close();
-        System.out.printf("APDU round trips through CardManager -> pcscd -> vpcd -> test card: %.0f/s "
-                + "(%.0f us each); SCardTransmit alone: %.0f/s (%.0f us each)%n", perSecond, 1e6 / perSecond,
-                rawPerSecond, 1e6 / rawPerSecond);
-        assertThat(perSecond).as("delayed ACKs would make it ~25/s").isGreaterThan(200);
 
         ISCardManage reader = new CardManager(backend, handles);
         reader.attachByIfd(READER_1);
@@ -462,8 +439,7 @@ class RealPcscdTest extends PcscdTestBase {
 
     @Test
     void recoversWhenPcscdStopsAndComesBack() throws Exception {
-        Assumptions.assumeTrue(rig.restartable(), "only a pcscd the tests started (or one started with "
-                + "SCARD_PCSCD_RESTARTABLE=true) may be stopped");
+        rig.requireRestartable();
         PcscConnection connection = backend.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(connection.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
 

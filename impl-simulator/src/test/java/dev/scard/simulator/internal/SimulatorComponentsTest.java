@@ -423,37 +423,20 @@ class SimulatorComponentsTest {
     }
 
     @Test
-    void transmitThroughTheManagerIsCheapComparedWithTheCardModel() {
-        // Not a benchmark (see the benchmarks module): a smoke check that the path has no gross overhead such as
-        // logging or copying. Generous bounds so that it does not flake on a busy machine.
+    void manyApdusThroughTheManagerAllGetTheCardModelsAnswers() {
+        // Throughput is measured by ManagerBenchmark in the benchmarks module; here: every one of many commands
+        // through the manager is answered, and answered as the card model answers it.
         SimulatorComponent simulator = activate();
         SimulatorCardManager manager = new SimulatorCardManager(simulator);
         manager.attachByIfd(R0);
         byte[] select = HEX.parseHex("00A4000C023F00");
+        byte[] selectFcp = HEX.parseHex("00A40000023F0000");
         SimulatedCard card = CardProfile.sample().newCard(); // the same model as the default card in R0
-        int rounds = 200_000;
-        for (int warmup = 0; warmup < 3; warmup++) {
-            for (int i = 0; i < rounds; i++) {
-                manager.transmit(select);
-                card.process(select);
-            }
+        String fcp = HEX.formatHex(card.process(selectFcp));
+        assertThat(fcp).endsWith("9000");
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(manager.transmit(select)).as("APDU %d", i).containsExactly(0x90, 0x00);
         }
-        long direct = Long.MAX_VALUE;
-        long managed = Long.MAX_VALUE;
-        for (int run = 0; run < 5; run++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < rounds; i++) {
-                card.process(select);
-            }
-            direct = Math.min(direct, System.nanoTime() - start);
-            start = System.nanoTime();
-            for (int i = 0; i < rounds; i++) {
-                manager.transmit(select);
-            }
-            managed = Math.min(managed, System.nanoTime() - start);
-        }
-        double perSecond = rounds / (managed / 1e9);
-        assertThat(perSecond).as("APDUs per second through the manager").isGreaterThan(200_000);
-        assertThat((double) managed / direct).as("manager time / card-model time").isLessThan(20);
+        assertThat(HEX.formatHex(manager.transmit(selectFcp))).isEqualTo(fcp);
     }
 }

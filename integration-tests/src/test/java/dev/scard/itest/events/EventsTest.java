@@ -46,6 +46,8 @@ public class EventsTest extends OsgiTestSupport {
     /** What an event may carry; anything else (a PIN, say) is a failure. */
     static final Set<String> EVENT_PROPERTIES = Set.of(SCardEvents.PROPERTY_READER, SCardEvents.PROPERTY_BACKEND,
             SCardEvents.PROPERTY_ATR, EventConstants.EVENT_TOPIC);
+    /** How long no event may arrive before a new {@link Recorder} counts the earlier ones as late. */
+    static final Duration QUIET = Duration.ofMillis(500);
     /** The bound for a PC/SC event after the vpcd card connects or disconnects. */
     static final Duration PCSC_EVENT_BOUND = Duration.ofSeconds(1);
 
@@ -64,7 +66,7 @@ public class EventsTest extends OsgiTestSupport {
         final List<Seen> eventAdmin = new CopyOnWriteArrayList<>();
         final List<Map<String, Object>> eventAdminProperties = new CopyOnWriteArrayList<>();
 
-        Recorder(String backend) {
+        Recorder(String backend) throws InterruptedException {
             Dictionary<String, Object> listenerProperties = new Hashtable<>();
             listenerProperties.put(SCardServiceProperties.BACKEND, backend);
             SCardEventListener recording = event -> listener.add(new Seen("listener", event.type(),
@@ -81,6 +83,28 @@ public class EventsTest extends OsgiTestSupport {
             ServiceRegistration<EventHandler> h = context.registerService(EventHandler.class, handler,
                     handlerProperties);
             onCleanup(h::unregister);
+            forgetLateEvents();
+        }
+
+        /**
+         * Waits until neither channel has received anything for {@link #QUIET} (at most {@link #BOUND}), then
+         * forgets what came: events of earlier tests that Event Admin or the dispatcher delivered late (both deliver
+         * asynchronously; on a busy machine a second or more after the fact) are not this test's.
+         */
+        private void forgetLateEvents() throws InterruptedException {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            int seen = -1;
+            while (System.nanoTime() < deadline) {
+                int now = listener.size() + eventAdmin.size();
+                if (now == seen) {
+                    break;
+                }
+                seen = now;
+                Thread.sleep(QUIET.toMillis());
+            }
+            listener.clear();
+            eventAdmin.clear();
+            eventAdminProperties.clear();
         }
 
         private void handle(Event event) {

@@ -38,6 +38,27 @@ public final class Expect {
         return fail("expected SCardException %s but the call returned normally", code);
     }
 
+    /**
+     * Runs {@code call} and asserts that it throws an {@link SCardException} with one of {@code codes} (where the
+     * contract allows either), with a well-formed message.
+     *
+     * @return the exception, for further checks
+     */
+    public static SCardException failureWithOneOf(Call call, HResult... codes) {
+        try {
+            call.run();
+        } catch (SCardException e) {
+            assertThat(e.code()).as("code of \"%s\"", e.getMessage()).isIn((Object[]) codes);
+            assertWellFormedMessage(e);
+            return e;
+        } catch (Exception e) {
+            throw new AssertionError("expected an SCardException with one of " + java.util.List.of(codes)
+                    + " but got " + e, e);
+        }
+        return fail("expected an SCardException with one of %s but the call returned normally",
+                java.util.List.of(codes));
+    }
+
     /** Asserts the message format of the error model: one line, ending "[NAME 0x........]". */
     public static void assertWellFormedMessage(SCardException e) {
         String message = e.getMessage();

@@ -1,7 +1,15 @@
 package dev.scard.itest.support;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -15,7 +23,13 @@ import dev.scard.simulator.control.SimulatorControl;
  * The real PC/SC path for in-framework tests, as {@code PcscConformanceTest} sets it up: pcscd with the vsmartcard
  * vpcd driver, whose readers hold the simulator's cards ("Simulated Reader 0" served to "Virtual PCD 00 00" on
  * port 35963, "Simulated Reader 1" to "Virtual PCD 00 01" on 35964). Without pcscd or the driver a test is skipped
- * with a loud message, except under {@code CI=true}, where that is a failure.
+ * (the first skip in the framework says so in one line on standard error), except under {@code CI=true}, where that
+ * is a failure.
+ *
+ * <p>Tests may stop and restart that pcscd ({@link #stopPcscd()}, {@link #startPcscd()}) only when its starter allows
+ * it with {@code SCARD_PCSCD_RESTARTABLE=true}, as {@code .ci/run} does for the private pcscd it starts in a namespace
+ * of its own: the running pcscd is stopped by the pid in /run/pcscd/pcscd.pid and a replacement
+ * ({@code pcscd -f}) is started that stays running for the tests after.
  */
 public final class VpcdRig {
 
@@ -38,6 +52,14 @@ public final class VpcdRig {
      */
     public static final long SERVE_WAIT_MILLIS = 15_000;
 
+    private static final Path SOCKET = Path.of("/run/pcscd/pcscd.comm");
+    private static final Path PID_FILE = Path.of("/run/pcscd/pcscd.pid");
+    private static final List<String> PCSCD_CANDIDATES = List.of("/usr/sbin/pcscd", "/usr/local/sbin/pcscd",
+            "/sbin/pcscd");
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
+    /** The replacement pcscd {@link #startPcscd()} started last. */
+    private static Process replacement;
+
     private VpcdRig() {
     }
 
@@ -46,8 +68,8 @@ public final class VpcdRig {
         if (!new File("/usr/lib/pcsc/drivers/serial/libifdvpcd.so").exists()) {
             return "the vpcd driver is not installed (apt-get install pcscd vsmartcard-vpcd)";
         }
-        if (!new File("/run/pcscd/pcscd.comm").exists()) {
-            return "pcscd is not running (start it with: pcscd -f)";
+        if (!Files.exists(SOCKET)) {
+            return "pcscd is not running (no " + SOCKET + ")";
         }
         return null;
     }
@@ -76,16 +98,85 @@ public final class VpcdRig {
         }
     }
 
-    private static void skip(String what, String why) {
+    /**
+     * Skips the calling test because the PC/SC rig is missing, or fails it under {@code CI=true}; the first skip in
+     * this framework says so in one line on standard error.
+     *
+     * @param what what cannot be tested, for the message
+     * @param why what is missing
+     */
+    public static void skip(String what, String why) {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError(what + " cannot run (CI=true): " + why);
         }
-        System.err.println();
-        System.err.println("##########################################################################");
-        System.err.println("### SKIPPING " + what + ": " + why);
-        System.err.println("##########################################################################");
-        System.err.println();
-        Assumptions.assumeTrue(false, why);
+        if (ANNOUNCED.compareAndSet(false, true)) {
+            System.err.println("### PC/SC tests SKIPPED: " + why + " (integration-tests, first: " + what + "; start"
+                    + " pcscd with the vsmartcard vpcd driver, or run .ci/run; with CI=true these tests fail) ###");
+        }
+        Assumptions.abort(what + " skipped: " + why);
+    }
+
+    /**
+     * Skips the calling test (fails it under {@code CI=true}) unless the running pcscd may be stopped and restarted:
+     * its starter set {@code SCARD_PCSCD_RESTARTABLE=true} and a pcscd executable is there to start a replacement.
+     *
+     * @param what what cannot be tested, for the message
+     */
+    public static void requireRestartable(String what) {
+        if (!"true".equalsIgnoreCase(System.getenv("SCARD_PCSCD_RESTARTABLE"))) {
+            skip(what, "the running pcscd may not be restarted: start it with SCARD_PCSCD_RESTARTABLE=true, as"
+                    + " .ci/run does with its private pcscd");
+        }
+        if (pcscdExecutable() == null) {
+            skip(what, "no pcscd executable in " + PCSCD_CANDIDATES + " to restart it with");
+        }
+    }
+
+    private static String pcscdExecutable() {
+        return PCSCD_CANDIDATES.stream().filter(p -> new File(p).canExecute()).findFirst().orElse(null);
+    }
+
+    /**
+     * Stops the running pcscd (SIGTERM, then SIGKILL after 10 s): the replacement started last, or the one named in
+     * /run/pcscd/pcscd.pid; waits until its socket is gone. Only after {@link #requireRestartable}.
+     */
+    public static synchronized void stopPcscd() throws IOException, InterruptedException {
+        ProcessHandle running = replacement != null && replacement.isAlive() ? replacement.toHandle()
+                : ProcessHandle.of(Long.parseLong(Files.readString(PID_FILE).trim())).orElseThrow(
+                        () -> new AssertionError("no pcscd runs with the pid in " + PID_FILE));
+        replacement = null;
+        running.destroy();
+        try {
+            try {
+                running.onExit().get(10, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                running.destroyForcibly();
+                running.onExit().get(5, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("pcscd (pid " + running.pid() + ") did not stop", e);
+        }
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (Files.exists(SOCKET) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Starts a replacement pcscd ({@code pcscd -f}, its output appended to {@code pcscd-itest.log} in the working
+     * directory) that outlives the test, and waits up to 10 s for its socket. Only after {@link #requireRestartable}.
+     */
+    public static synchronized void startPcscd() throws IOException, InterruptedException {
+        File log = new File("pcscd-itest.log").getAbsoluteFile();
+        replacement = new ProcessBuilder(pcscdExecutable(), "-f").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!Files.exists(SOCKET)) {
+            if (!replacement.isAlive() || System.currentTimeMillis() > deadline) {
+                throw new AssertionError("pcscd -f did not start (alive: " + replacement.isAlive() + "); see " + log);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /**
