@@ -78,11 +78,12 @@ public final class PcscBackend implements Backend {
     /**
      * How long stop() takes at most, whatever the cards and the library do: the monitor, the helper threads and the
      * contexts get what is left of it; threads still stuck in the library then are abandoned (daemon threads that
-     * release what they hold when the library returns).
+     * release what they hold when the library returns). Well under the 2 s a whole bundle stop may take: SCR
+     * deactivates the backend's other components around it.
      */
-    static final long STOP_WAIT_MILLIS = 1_800;
+    static final long STOP_WAIT_MILLIS = 1_000;
     /** The part of {@link #STOP_WAIT_MILLIS} the event monitor's thread gets to end. */
-    private static final long MONITOR_STOP_MILLIS = 800;
+    private static final long MONITOR_STOP_MILLIS = 500;
 
     /** Loads the PC/SC library; throws {@link UnsatisfiedLinkError} when it cannot. */
     @FunctionalInterface

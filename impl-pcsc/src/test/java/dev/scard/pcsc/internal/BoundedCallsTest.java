@@ -237,10 +237,15 @@ class BoundedCallsTest {
         CompletableFuture<Object> checker = inBackground("checker", () -> {
             while (workers.stream().anyMatch(w -> !w.isDone())) {
                 int owners = 0;
-                for (PcscConnection c : connections) {
-                    if (cardLock.holds(c)) {
-                        owners++;
+                cardLock.lock.lock(); // one snapshot: between two unguarded reads the owner may change hands
+                try {
+                    for (PcscConnection c : connections) {
+                        if (cardLock.holds(c)) {
+                            owners++;
+                        }
                     }
+                } finally {
+                    cardLock.lock.unlock();
                 }
                 if (owners > 1) {
                     overlaps.incrementAndGet();
