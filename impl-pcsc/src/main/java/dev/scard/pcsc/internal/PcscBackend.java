@@ -1288,6 +1288,26 @@ public final class PcscBackend implements Backend {
      * call then are abandoned (daemon threads; each disconnects and releases what it holds when its call returns).
      * Later calls fail with {@link HResult#SCARD_E_SERVICE_STOPPED}. Idempotent.
      */
+    /**
+     * Releases the pool's idle contexts and the control context ({@code library} null: none) on a thread of its own:
+     * pcscd may not answer even SCardReleaseContext while a reader hangs, so the stop waits only until
+     * {@code deadline} and abandons the thread after that.
+     */
+    private static void releaseContexts(ContextPool pool, PcscApi library, long context, long deadline)
+            throws InterruptedException {
+        Thread release = new Thread(() -> {
+            if (pool != null) {
+                pool.close(); // the idle contexts: no call runs on them
+            }
+            if (library != null) {
+                releaseQuietly(library, context);
+            }
+        }, "scard-pcsc-release-contexts");
+        release.setDaemon(true);
+        release.start();
+        release.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+
     void stop() {
         synchronized (this) {
             if (stopped) {
@@ -1325,23 +1345,30 @@ public final class PcscBackend implements Backend {
         } catch (InterruptedException e) {
             interrupted = true;
         }
+        ContextPool pool;
         synchronized (loadLock) {
-            ContextPool pool = contexts;
-            if (pool != null) {
-                pool.close(); // the idle contexts: no call runs on them
-            }
+            pool = contexts;
         }
         try {
             // a control call stuck in the library holds the read lock: its context is abandoned then
             if (controlLock.writeLock().tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                PcscApi library;
+                long context;
                 try {
-                    if (controlValid) {
+                    if (!controlValid) {
+                        library = null;
+                        context = 0;
+                    } else {
                         controlValid = false;
-                        releaseQuietly(controlLibrary, controlContext);
+                        library = controlLibrary;
+                        context = controlContext;
                     }
                 } finally {
                     controlLock.writeLock().unlock();
                 }
+                releaseContexts(pool, library, context, deadline);
+            } else {
+                releaseContexts(pool, null, 0, deadline);
             }
         } catch (InterruptedException e) {
             interrupted = true;

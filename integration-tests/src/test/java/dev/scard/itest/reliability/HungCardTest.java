@@ -253,6 +253,10 @@ public class HungCardTest extends ReliabilityBase {
         Figures.record(what, stopped ? "bundle stop returned after " + took + " ms"
                 : "bundle stop did not return within " + STOP_BOUND.toMillis() + " ms");
         if (!stopped) {
+            System.err.println("RELIABILITY " + what + ": the stop is still in:");
+            for (StackTraceElement frame : stop.thread().getStackTrace()) {
+                System.err.println("    at " + frame);
+            }
             unblock.run(); // lets the stop finish, so the clean-up can start the bundle again
             stop.join(BOUND);
         }
