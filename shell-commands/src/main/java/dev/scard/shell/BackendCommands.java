@@ -37,6 +37,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.shell.text.CommandText;
 
 /**
  * {@code scard:backends} and {@code scard:use}: which backends run, which one is the default, and switching it.
@@ -52,10 +53,9 @@ import dev.scard.api.SCardServiceProperties;
  * better service is registered or the bound one goes away). Consumers that target a backend by filter, and this
  * shell's attachments, stay where they are.
  *
- * <p>Config Admin is optional: its package is imported with optional resolution and the reference is optional
- * and dynamic, so without it {@code scard:backends} works (showing the built-in rankings) and {@code scard:use}
- * fails with a clear message. No field or method signature of this class names the Config Admin API (SCR reflects
- * on them); {@link ConfigAdminCalls} does, and is loaded only when a command needs it.
+ * <p>The Config Admin service is optional: the reference is optional and dynamic, so without it
+ * {@code scard:backends} works (showing the built-in rankings) and {@code scard:use} fails with a clear message.
+ * (Its API package, org.osgi.service.cm, is imported as usual: every Config Admin implementation exports it.)
  */
 @Component(service = BackendCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"backends", "use"})
@@ -77,11 +77,9 @@ public class BackendCommands {
 
     static final String NO_CONFIG_ADMIN = "scard:use needs Config Admin (org.osgi.service.cm), which is not running:"
             + " install and start a Config Admin bundle";
-    static final String NOT_WIRED = "the Config Admin API (org.osgi.service.cm) is not wired to the shell-commands"
-            + " bundle: refresh that bundle";
 
     private final BundleContext context;
-    private final AtomicReference<ServiceReference<?>> configAdmin = new AtomicReference<>();
+    private final AtomicReference<ConfigurationAdmin> configAdmin = new AtomicReference<>();
     /** {@link #SWITCH_WAIT_MILLIS}, shorter in tests. */
     long switchWaitMillis = SWITCH_WAIT_MILLIS;
     /** {@link #LIST_TIMEOUT_MILLIS}, shorter in tests. */
@@ -94,17 +92,16 @@ public class BackendCommands {
         this.context = context;
     }
 
-    /** Config Admin, when there is one (its API is named only by {@link ConfigAdminCalls}). */
-    @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            unbind = "unbindConfigAdmin")
-    void bindConfigAdmin(ServiceReference<?> ref) {
-        configAdmin.set(ref);
+    /** Config Admin, when there is one (greedy: the best-ranked one). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindConfigAdmin")
+    void bindConfigAdmin(ConfigurationAdmin admin) {
+        configAdmin.set(admin);
     }
 
     /** Forgets Config Admin unless another one was bound meanwhile. */
-    void unbindConfigAdmin(ServiceReference<?> ref) {
-        configAdmin.compareAndSet(ref, null);
+    void unbindConfigAdmin(ConfigurationAdmin admin) {
+        configAdmin.compareAndSet(admin, null);
     }
 
     // --------------------------------------------------------------------------------------------- backends
@@ -176,7 +173,7 @@ public class BackendCommands {
         if (rows.size() == 1) {
             return "No backends (no smart-card backend is running)";
         }
-        StringBuilder out = new StringBuilder(Formats.table(rows));
+        StringBuilder out = new StringBuilder(CommandText.table(rows));
         for (String problem : problems) {
             out.append('\n').append(problem);
         }
@@ -216,19 +213,16 @@ public class BackendCommands {
             throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '" + name + "'")
                     + " (known backends: " + String.join(", ", known) + ")");
         }
-        ServiceReference<?> adminRef = configAdminReference();
+        ConfigurationAdmin admin = configAdmin.get();
+        if (admin == null) {
+            throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
+        }
         List<String> removed;
         try {
-            Object admin = context.getService(adminRef);
-            if (admin == null) {
-                throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
-            }
-            removed = ConfigAdminCalls.use(admin, PID_PREFIX, PID_PREFIX + name, DEFAULT_RANKING);
+            removed = BackendConfigurations.use(admin, PID_PREFIX, PID_PREFIX + name, DEFAULT_RANKING);
         } catch (IOException e) {
             throw new IllegalStateException(SCardException.format(HResult.E_FAIL,
                     "Config Admin could not store the configuration " + PID_PREFIX + name + ": " + e.getMessage()));
-        } finally {
-            context.ungetService(adminRef);
         }
         String written = "service.ranking=" + DEFAULT_RANKING + " in " + PID_PREFIX + name
                 + (removed.isEmpty() ? "" : "; removed " + String.join(", ", removed));
@@ -262,39 +256,16 @@ public class BackendCommands {
         }
     }
 
-    /**
-     * The Config Admin service's reference, got once (the caller gets it again and ungets it), or a clear failure
-     * when there is none or its API is not wired to this bundle.
-     */
-    private ServiceReference<?> configAdminReference() {
-        ServiceReference<?> ref = configAdmin.get();
-        Object admin = ref == null ? null : context.getService(ref);
-        if (admin == null) {
-            throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
-        }
-        try {
-            Class.forName("org.osgi.service.cm.ConfigurationAdmin", false, getClass().getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw ShellFailures.unavailable(NOT_WIRED);
-        } finally {
-            context.ungetService(ref);
-        }
-        return ref;
-    }
-
     /** The {@code service.ranking} of each backend configuration by PID; empty without Config Admin. */
     private Map<String, Object> configuredRankings() {
-        ServiceReference<?> ref = configAdmin.get();
-        Object admin = ref == null ? null : context.getService(ref);
+        ConfigurationAdmin admin = configAdmin.get();
         if (admin == null) {
             return Map.of();
         }
         try {
-            return ConfigAdminCalls.rankings(admin, PID_PREFIX);
-        } catch (IOException | RuntimeException | LinkageError e) {
-            return Map.of(); // not wired or not readable: the built-in rankings are all there is to show
-        } finally {
-            context.ungetService(ref);
+            return BackendConfigurations.rankings(admin, PID_PREFIX);
+        } catch (IOException | RuntimeException e) {
+            return Map.of(); // not readable: the built-in rankings are all there is to show
         }
     }
 

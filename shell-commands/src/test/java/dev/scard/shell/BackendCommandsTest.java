@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
@@ -62,7 +61,7 @@ class BackendCommandsTest {
     }
 
     private void withConfigAdmin() {
-        commands.bindConfigAdmin(registry.register(ConfigurationAdmin.class, config.admin, Map.of()));
+        commands.bindConfigAdmin(config.admin);
     }
 
     @Test
@@ -114,7 +113,7 @@ class BackendCommandsTest {
         config.put("dev.scard.service.pcsc", 1000);
         config.put("dev.scard.service.other", 7);
         BackendCommands shown = new BackendCommands(configured.context);
-        shown.bindConfigAdmin(configured.register(ConfigurationAdmin.class, config.admin, Map.of()));
+        shown.bindConfigAdmin(config.admin);
         assertThat(shown.backends()).isEqualTo(String.join("\n",
                 "Backend    State            Ranking            Readers",
                 "pcsc       active, default  1000 (configured)  2",
@@ -185,9 +184,8 @@ class BackendCommandsTest {
     void useWithoutConfigAdminSaysSo() {
         assertThatIllegalStateException().isThrownBy(() -> commands.use("pcsc"))
                 .withMessage(BackendCommands.NO_CONFIG_ADMIN + " [SCARD_E_NO_SERVICE 0x8010001D]");
-        ServiceReference<?> ref = registry.register(ConfigurationAdmin.class, config.admin, Map.of());
-        commands.bindConfigAdmin(ref);
-        commands.unbindConfigAdmin(ref);
+        commands.bindConfigAdmin(config.admin);
+        commands.unbindConfigAdmin(config.admin);
         assertThatIllegalStateException().isThrownBy(() -> commands.use("pcsc"))
                 .withMessageStartingWith("scard:use needs Config Admin");
     }
