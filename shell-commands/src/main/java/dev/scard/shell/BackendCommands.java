@@ -1,5 +1,7 @@
 package dev.scard.shell;
 
+import static dev.scard.api.SCardServiceProperties.SERVICES_PID_PREFIX;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,12 +46,12 @@ import dev.scard.shell.text.CommandText;
  *
  * <p><b>The default backend</b> is the one whose {@link SCardResourceManager} and {@link ISCardManage} rank best;
  * consumers that inject them with dynamic greedy references are bound to it. Each backend's services take the
- * configuration PID {@value #PID_PREFIX}{@code <backend>}: {@code scard:use <backend>} writes
- * {@code service.ranking=}{@value #DEFAULT_RANKING} (an Integer) into the chosen backend's configuration and
+ * configuration PID {@value SCardServiceProperties#SERVICES_PID_PREFIX}{@code <backend>}: {@code scard:use <backend>}
+ * writes {@code service.ranking=}{@value #DEFAULT_RANKING} (an Integer) into the chosen backend's configuration and
  * deletes the other backends' configurations, so they go back to their built-in ranking (simulator 100, pcsc 50).
  * Config Admin persists the choice. The backends then register their services once more while they are the
- * default, marked {@value #DEFAULT_PROPERTY}{@code =<backend>} and without {@code scard.backend}, which is what
- * moves greedy consumers (a ranking changed in place does not: Felix SCR rebinds a greedy reference only when a
+ * default, marked {@value SCardServiceProperties#DEFAULT}{@code =<backend>} and without {@code scard.backend}, which
+ * is what moves greedy consumers (a ranking changed in place does not: Felix SCR rebinds a greedy reference only when a
  * better service is registered or the bound one goes away). Consumers that target a backend by filter, and this
  * shell's attachments, stay where they are.
  *
@@ -63,10 +65,6 @@ public class BackendCommands {
 
     /** The ranking {@code scard:use} gives the chosen backend: above every built-in ranking. */
     static final int DEFAULT_RANKING = 1000;
-    /** Configuration PID prefix of the backends' services (the backends' {@code DefaultRegistration.PID_PREFIX}). */
-    static final String PID_PREFIX = "dev.scard.service.";
-    /** The property of the default backend's extra registrations (the backends' {@code DefaultRegistration}). */
-    static final String DEFAULT_PROPERTY = "scard.default";
     /** How long {@code scard:use} waits for a running backend to become the best-ranked one. */
     static final long SWITCH_WAIT_MILLIS = 5_000;
     /**
@@ -158,14 +156,15 @@ public class BackendCommands {
                     problems.add("Backend '" + name + "': interrupted while listing its readers");
                 }
                 rows.add(new String[] {name, name.equals(defaultBackend) ? "active, default" : "active",
-                    ranking(ref.getProperty(Constants.SERVICE_RANKING), configured.containsKey(PID_PREFIX + name)),
+                    ranking(ref.getProperty(Constants.SERVICE_RANKING),
+                            configured.containsKey(SERVICES_PID_PREFIX + name)),
                     readers});
             }
         } finally {
             listers.shutdownNow(); // a backend still listing is interrupted; its thread ends when the call returns
         }
         for (Map.Entry<String, Object> entry : configured.entrySet()) {
-            String name = entry.getKey().substring(PID_PREFIX.length());
+            String name = entry.getKey().substring(SERVICES_PID_PREFIX.length());
             if (!shown.contains(name)) {
                 rows.add(new String[] {name, "not running", ranking(entry.getValue(), true), "-"});
             }
@@ -219,12 +218,14 @@ public class BackendCommands {
         }
         List<String> removed;
         try {
-            removed = BackendConfigurations.use(admin, PID_PREFIX, PID_PREFIX + name, DEFAULT_RANKING);
+            removed = BackendConfigurations.use(admin, SERVICES_PID_PREFIX, SERVICES_PID_PREFIX + name,
+                    DEFAULT_RANKING);
         } catch (IOException e) {
             throw new IllegalStateException(SCardException.format(HResult.E_FAIL,
-                    "Config Admin could not store the configuration " + PID_PREFIX + name + ": " + e.getMessage()));
+                    "Config Admin could not store the configuration " + SERVICES_PID_PREFIX + name + ": "
+                            + e.getMessage()));
         }
-        String written = "service.ranking=" + DEFAULT_RANKING + " in " + PID_PREFIX + name
+        String written = "service.ranking=" + DEFAULT_RANKING + " in " + SERVICES_PID_PREFIX + name
                 + (removed.isEmpty() ? "" : "; removed " + String.join(", ", removed));
         if (ownResourceManagers(name).isEmpty()) {
             return "Default backend: " + name + " (" + written + "); '" + name + "' is not running: it becomes"
@@ -263,7 +264,7 @@ public class BackendCommands {
             return Map.of();
         }
         try {
-            return BackendConfigurations.rankings(admin, PID_PREFIX);
+            return BackendConfigurations.rankings(admin, SERVICES_PID_PREFIX);
         } catch (IOException | RuntimeException e) {
             return Map.of(); // not readable: the built-in rankings are all there is to show
         }
@@ -277,13 +278,13 @@ public class BackendCommands {
             known.add(backendOf(ref));
         }
         for (String pid : configuredRankings().keySet()) {
-            known.add(pid.substring(PID_PREFIX.length()));
+            known.add(pid.substring(SERVICES_PID_PREFIX.length()));
         }
         return known;
     }
 
     /**
-     * The backend of the best-ranked service of {@code type}: its {@value #DEFAULT_PROPERTY} or
+     * The backend of the best-ranked service of {@code type}: its {@value SCardServiceProperties#DEFAULT} or
      * {@code scard.backend} property; null when there is none.
      */
     private String defaultBackend(Class<?> type) {
@@ -296,7 +297,7 @@ public class BackendCommands {
         if (best == null) {
             return null;
         }
-        Object marked = best.getProperty(DEFAULT_PROPERTY);
+        Object marked = best.getProperty(SCardServiceProperties.DEFAULT);
         return marked != null ? String.valueOf(marked) : backendOf(best);
     }
 

@@ -42,12 +42,12 @@ class BackendCommandsTest {
         config = new FakeConfigAdmin();
         // what the backends' DefaultRegistration does: a configured ranking registers the services once more
         config.onChange = (pid, properties) -> {
-            String backend = pid.substring(BackendCommands.PID_PREFIX.length());
+            String backend = pid.substring(SCardServiceProperties.SERVICES_PID_PREFIX.length());
             FakeBackend owner = backend.equals("pcsc") ? pcsc : backend.equals("simulator") ? simulator : null;
             defaults.getOrDefault(backend, List.of()).forEach(registry::unregister);
             defaults.remove(backend);
             if (owner != null && properties != null) {
-                Map<String, Object> marked = Map.of(BackendCommands.DEFAULT_PROPERTY, backend,
+                Map<String, Object> marked = Map.of(SCardServiceProperties.DEFAULT, backend,
                         Constants.SERVICE_RANKING, (Integer) properties.get(Constants.SERVICE_RANKING) + 1);
                 defaults.put(backend, List.of(registry.register(SCardResourceManager.class, owner, marked),
                         registry.registerPrototype(ISCardManage.class, owner::newManager, marked)));
@@ -109,7 +109,7 @@ class BackendCommandsTest {
         configured.register(SCardResourceManager.class, simulator, own("simulator", 100));
         configured.register(SCardResourceManager.class, pcsc, own("pcsc", 1000));
         configured.register(SCardResourceManager.class, pcsc,
-                Map.of(BackendCommands.DEFAULT_PROPERTY, "pcsc", Constants.SERVICE_RANKING, 1001));
+                Map.of(SCardServiceProperties.DEFAULT, "pcsc", Constants.SERVICE_RANKING, 1001));
         config.put("dev.scard.service.pcsc", 1000);
         config.put("dev.scard.service.other", 7);
         BackendCommands shown = new BackendCommands(configured.context);
