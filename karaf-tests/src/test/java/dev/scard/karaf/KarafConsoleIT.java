@@ -130,6 +130,8 @@ class KarafConsoleIT {
                     "(?m)\\|\\s*Active\\s*\\|.*\\|\\s*" + bundle.replace(".", "\\.") + "\\s*$");
         }
         assertThat(state.step(3)).as("scard:readers").startsWith("Reader ");
+        assertThat(state.step(4)).as("sim:readers (scard-simulator-shell)").startsWith("Reader ")
+                .containsPattern("(?m)^Simulated Reader 0 +present ");
     }
 
     /** The basic card session in one console session, with the output of each command checked. */
@@ -231,7 +233,8 @@ class KarafConsoleIT {
 
     /** Repositories, installed features, bundles and readers, in one session. */
     private static Session installedState() throws Exception {
-        return session("feature:repo-list", "feature:list -i", "bundle:list -s", "echo (scard:readers)");
+        return session("feature:repo-list", "feature:list -i", "bundle:list -s", "echo (scard:readers)",
+                "echo (sim:readers)");
     }
 
     private static boolean allStarted(Session state, String... features) {
