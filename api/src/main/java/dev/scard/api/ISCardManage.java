@@ -184,6 +184,18 @@ public interface ISCardManage {
     boolean isAttached();
 
     /**
+     * Whether this manager holds the lock ({@link #lock()}, {@code SCardLock}) on its card now: from a successful
+     * {@code lock} until {@link #unlock()}, a {@link #reconnect()} (which ends the transaction) or the end of the
+     * attachment. For an interface factory's view (see {@link SCardInterfaceFactory}), whether the manager it belongs
+     * to holds the lock; {@code false} once that attachment has ended. A card service asks it before it would end a
+     * transaction its caller holds (a warm reset that clears a security state ends it). An addition to the contract;
+     * never throws.
+     *
+     * @since 1.1
+     */
+    boolean isLocked();
+
+    /**
      * Exchanges one command APDU with the attached card (an addition to the contract, modelled on the base
      * provider's {@code ISCard::Transaction}). Short and extended APDUs are accepted (ISO 7816-4 cases 1 to 4,
      * at most 65,544 bytes). Under T=0, status words {@code 61xx} (GET RESPONSE, with a class byte derived

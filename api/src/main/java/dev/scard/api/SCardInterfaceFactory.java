@@ -3,8 +3,7 @@ package dev.scard.api;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Whiteboard extension point for {@link ISCardManage#createInterface} and the {@code Create*} methods
- * (DESIGN §4): a bundle registers a factory with {@link SCardServiceProperties#INTERFACE_NAME} and/or
+ * Whiteboard extension point for {@link ISCardManage#createInterface} and the {@code Create*} methods: a bundle registers a factory with {@link SCardServiceProperties#INTERFACE_NAME} and/or
  * {@link SCardServiceProperties#INTERFACE_GUID} (each may have several values), optionally
  * {@link SCardServiceProperties#ATR_PATTERN} and a {@code service.ranking}. The best-ranked factory whose
  * properties match the request and the attached card is used (equal rankings: the longest-registered one). To
@@ -25,7 +24,16 @@ public interface SCardInterfaceFactory {
      * reconnect, and fails every call with {@link HResult#SCARD_E_INVALID_HANDLE} ("the attachment this interface
      * was created from has ended") once the manager detaches or is released, so the created interface dies with
      * the attachment without tracking it. The view cannot attach ({@link HResult#E_FAIL}) and its
-     * {@link ISCardManage#detach()} does nothing; {@link ISCardManage#isAttached()} tells whether it still works.
+     * {@link ISCardManage#detach()} does nothing; {@link ISCardManage#isAttached()} tells whether it still works,
+     * and {@link ISCardManage#isLocked()} whether the manager holds the lock (an interface that would end a
+     * transaction, for example with a warm reset, asks it first).
+     *
+     * <p><b>One view per attachment and card insertion.</b> Every {@code create} call for the same attachment of a
+     * manager and the same card insertion receives the same view object, whichever factory is called and whether the
+     * request came through the manager or through the view; a new attachment, or a card inserted since (seen by a
+     * {@link ISCardManage#reconnect()}), gets a new view. So the interfaces created over one card can coordinate on
+     * that object: for example, synchronize their multi-APDU sequences (select, then read) on it, so that two
+     * interfaces of one attachment never interleave their commands.
      *
      * @param manager the view of the attached manager that asked
      * @param userData the caller's data, unchanged; may be null

@@ -1,7 +1,8 @@
 package dev.scard.api;
 
 /**
- * Service property names and values the backends and extension factories use (DESIGN §3 and §4).
+ * Service property names and values the backends and extension factories use, and the configuration PIDs of the
+ * backends this project ships.
  */
 public final class SCardServiceProperties {
 
@@ -11,6 +12,42 @@ public final class SCardServiceProperties {
     public static final String BACKEND_SIMULATOR = "simulator";
     /** {@link #BACKEND} value of the real PC/SC readers. */
     public static final String BACKEND_PCSC = "pcsc";
+
+    /**
+     * On the default backend's second registration of its {@link ISCardManage} and {@link SCardResourceManager}
+     * (registered while its {@link #SERVICES_PID_PREFIX} configuration sets a {@code service.ranking}, ranked one
+     * above it, without {@link #BACKEND}): the backend's name. Consumers without a backend filter bind these.
+     *
+     * @since 1.1
+     */
+    public static final String DEFAULT = "scard.default";
+    /**
+     * Configuration PID prefix of a backend's services: the PID {@code dev.scard.service.<backend>} (for example
+     * {@code dev.scard.service.simulator}) carries the {@code service.ranking} of that backend's
+     * {@link ISCardManage} and {@link SCardResourceManager}; a ranking there makes the backend the default
+     * ({@link #DEFAULT}). {@code scard:use} writes it.
+     *
+     * @since 1.1
+     */
+    public static final String SERVICES_PID_PREFIX = "dev.scard.service.";
+    /**
+     * Configuration PID of the simulator backend (its readers, inserted cards, call timeout, vpcd links).
+     *
+     * @since 1.1
+     */
+    public static final String SIMULATOR_PID = "dev.scard.simulator";
+    /**
+     * Factory configuration PID of the simulator's configured readers: one reader (and its card) per configuration.
+     *
+     * @since 1.1
+     */
+    public static final String SIMULATOR_READER_FACTORY_PID = "dev.scard.simulator.reader";
+    /**
+     * Configuration PID of the PC/SC backend (its native library, call timeout, reader filters).
+     *
+     * @since 1.1
+     */
+    public static final String PCSC_PID = "dev.scard.pcsc";
 
     /**
      * On an {@link SCardInterfaceFactory}: the interface name it creates, as

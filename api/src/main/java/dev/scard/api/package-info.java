@@ -8,7 +8,10 @@
  *
  * <p>Backends register these services with the {@value dev.scard.api.SCardServiceProperties#BACKEND}
  * property; {@code ISCardManage} is registered with prototype scope (one instance = one attachment).
+ *
+ * <p>1.1.0 adds {@link dev.scard.api.ISCardManage#isLocked()} and the configuration and property names of
+ * {@link dev.scard.api.SCardServiceProperties} ({@code scard.default}, the backends' configuration PIDs).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.scard.api;

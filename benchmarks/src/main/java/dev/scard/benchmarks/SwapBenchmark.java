@@ -1,5 +1,7 @@
 package dev.scard.benchmarks;
 
+import static dev.scard.api.SCardServiceProperties.SERVICES_PID_PREFIX;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -62,7 +64,6 @@ public final class SwapBenchmark {
     /** How long one switch may take before the benchmark gives up. */
     static final long SWITCH_BOUND_MILLIS = 10_000;
     static final String[] BACKENDS = {"simulator", "pcsc"};
-    static final String PID_PREFIX = "dev.scard.service.";
 
     private final Map<String, String> bound = new HashMap<>();
     private final Map<String, Long> boundAt = new HashMap<>();
@@ -210,15 +211,15 @@ public final class SwapBenchmark {
         String api = "org.osgi.service.cm.ConfigurationAdmin";
         Object admin = awaitService(api);
         Object chosen = method(admin, api, "getConfiguration", String.class, String.class)
-                .invoke(admin, PID_PREFIX + backend, "?");
+                .invoke(admin, SERVICES_PID_PREFIX + backend, "?");
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(Constants.SERVICE_RANKING, 1000);
         method(chosen, "org.osgi.service.cm.Configuration", "update", Dictionary.class).invoke(chosen, properties);
         Object[] all = (Object[]) method(admin, api, "listConfigurations", String.class)
-                .invoke(admin, "(service.pid=" + PID_PREFIX + "*)");
+                .invoke(admin, "(service.pid=" + SERVICES_PID_PREFIX + "*)");
         for (Object other : all == null ? new Object[0] : all) {
             Method getPid = method(other, "org.osgi.service.cm.Configuration", "getPid");
-            if (!getPid.invoke(other).equals(PID_PREFIX + backend)) {
+            if (!getPid.invoke(other).equals(SERVICES_PID_PREFIX + backend)) {
                 method(other, "org.osgi.service.cm.Configuration", "delete").invoke(other);
             }
         }

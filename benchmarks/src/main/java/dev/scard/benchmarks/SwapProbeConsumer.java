@@ -5,6 +5,7 @@ import java.util.function.BiConsumer;
 
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
 
 /**
  * The consumer {@link SwapBenchmark} measures, as an application writes one: a DS component with dynamic, greedy
@@ -54,8 +55,8 @@ public final class SwapProbeConsumer {
 
     private void report(String reference, Map<String, Object> properties) {
         long now = System.nanoTime();
-        Object marked = properties.get("scard.default");
-        Object backend = marked != null ? marked : properties.get("scard.backend");
+        Object marked = properties.get(SCardServiceProperties.DEFAULT);
+        Object backend = marked != null ? marked : properties.get(SCardServiceProperties.BACKEND);
         BiConsumer<String, Long> to = reporter;
         if (to != null) {
             to.accept(System.identityHashCode(this) + "|" + reference + "|" + backend, now);

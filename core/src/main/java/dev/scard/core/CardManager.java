@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 import dev.scard.api.CardHandle;
 import dev.scard.api.CardState;
@@ -594,6 +593,12 @@ public class CardManager implements ISCardManage {
     }
 
     @Override
+    public boolean isLocked() {
+        Attachment current = attachment;
+        return disposedReason == null && current != null && current.lockState == LockState.HELD;
+    }
+
+    @Override
     public byte[] transmit(byte[] commandApdu) {
         return transmit(null, commandApdu);
     }
@@ -815,8 +820,9 @@ public class CardManager implements ISCardManage {
     /**
      * What an {@link SCardInterfaceFactory} receives: this manager, limited to the attachment the interface was
      * created from. Every factory call for the same attachment (and card insertion) receives the same view object,
-     * so card services can synchronize their select-then-command sequences on it across interfaces. The view also
-     * is a {@link BooleanSupplier} that tells whether the manager holds the lock. While that attachment lasts (a
+     * so card services can synchronize their select-then-command sequences on it across interfaces (the rule
+     * {@link SCardInterfaceFactory#create} states). Its {@link #isLocked()} tells whether the manager holds the
+     * lock. While that attachment lasts (a
      * {@link #reconnect()} after a reset keeps it; a reconnect that finds the card removed and reaches the card
      * inserted since ends it for the views of the old card), every call behaves as on the
      * manager itself, except that {@code attachBy*} fail with {@link HResult#E_FAIL} (the view is attached already)
@@ -826,7 +832,7 @@ public class CardManager implements ISCardManage {
      * nothing) and {@link #isAttached()} ({@code false}). Interfaces created through the view belong to the same
      * attachment.
      */
-    private static final class AttachmentView implements ISCardManage, BooleanSupplier {
+    private static final class AttachmentView implements ISCardManage {
         private final CardManager manager;
         private final Attachment attachment;
         /** The card insertion of {@link #attachment} this view belongs to. */
@@ -843,7 +849,7 @@ public class CardManager implements ISCardManage {
          * asks before it would end the transaction with a warm reset.
          */
         @Override
-        public boolean getAsBoolean() {
+        public boolean isLocked() {
             return isAttached() && attachment.lockState == LockState.HELD;
         }
 

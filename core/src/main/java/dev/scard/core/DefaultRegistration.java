@@ -22,9 +22,9 @@ import dev.scard.api.SCardServiceProperties;
 
 /**
  * The <i>default registrations</i> of a backend: while the backend's configuration (PID
- * {@code dev.scard.service.<backend>}, written by {@code scard:use} or through Config Admin) sets a
+ * {@value SCardServiceProperties#SERVICES_PID_PREFIX}{@code <backend>}, written by {@code scard:use} or through Config Admin) sets a
  * {@code service.ranking}, its {@link ISCardManage} and {@link SCardResourceManager} are registered a second time,
- * ranked one above that ranking and marked {@value #DEFAULT_PROPERTY}{@code =<backend>} instead of
+ * ranked one above that ranking and marked {@value SCardServiceProperties#DEFAULT}{@code =<backend>} instead of
  * {@link SCardServiceProperties#BACKEND}. This is what makes consumers with dynamic greedy references rebind when
  * the default backend changes.
  *
@@ -64,10 +64,11 @@ import dev.scard.api.SCardServiceProperties;
  */
 public final class DefaultRegistration implements AutoCloseable {
 
-    /** The property that marks the default registrations; its value is the backend's name. */
-    public static final String DEFAULT_PROPERTY = "scard.default";
-    /** The configuration PID of a backend's services: {@code dev.scard.service.} + the backend's name. */
-    public static final String PID_PREFIX = "dev.scard.service.";
+    /**
+     * The configuration PID prefix of a backend's services, the API's
+     * {@link SCardServiceProperties#SERVICES_PID_PREFIX}: the backends' components name their PID with it.
+     */
+    public static final String PID_PREFIX = SCardServiceProperties.SERVICES_PID_PREFIX;
 
     private static final System.Logger LOG = System.getLogger(DefaultRegistration.class.getName());
 
@@ -196,7 +197,7 @@ public final class DefaultRegistration implements AutoCloseable {
     private Dictionary<String, Object> properties(int serviceRanking) {
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(Constants.SERVICE_RANKING, serviceRanking);
-        properties.put(DEFAULT_PROPERTY, backend);
+        properties.put(SCardServiceProperties.DEFAULT, backend);
         return properties;
     }
 

@@ -135,7 +135,7 @@ class DefaultRegistrationTest {
         assertThat(registration.ranking()).isEqualTo(1000);
         assertThat(log).containsExactly("register ISCardManage 1001", "register SCardResourceManager 1001");
         for (Registered r : live()) {
-            assertThat(r.properties.get(DefaultRegistration.DEFAULT_PROPERTY)).isEqualTo("pcsc");
+            assertThat(r.properties.get(dev.scard.api.SCardServiceProperties.DEFAULT)).isEqualTo("pcsc");
             assertThat(r.properties.get(SCardServiceProperties.BACKEND)).isNull();
             assertThat(r.properties.get(Constants.SERVICE_RANKING)).isInstanceOf(Integer.class);
         }

@@ -312,12 +312,24 @@ class InterfaceResolutionTest {
         registerFallbacks();
         manager.attachByIfd("R");
         manager.createFileAccess();
-        java.util.function.BooleanSupplier locked = (java.util.function.BooleanSupplier) views.get(0);
-        assertThat(locked.getAsBoolean()).isFalse();
+        ISCardManage view = views.get(0);
+        assertThat(view.isLocked()).isFalse();
+        assertThat(manager.isLocked()).isFalse();
         manager.lock();
-        assertThat(locked.getAsBoolean()).isTrue();
+        assertThat(view.isLocked()).isTrue();
+        assertThat(manager.isLocked()).isTrue();
         manager.unlock();
-        assertThat(locked.getAsBoolean()).isFalse();
+        assertThat(view.isLocked()).isFalse();
+        assertThat(manager.isLocked()).isFalse();
+        view.lock();
+        assertThat(manager.isLocked()).as("a lock taken through the view is the manager's").isTrue();
+        manager.reconnect();
+        assertThat(view.isLocked()).as("a reconnect ends the transaction").isFalse();
+        assertThat(manager.isLocked()).isFalse();
+        manager.lock();
+        manager.detach();
+        assertThat(view.isLocked()).as("the view of an ended attachment").isFalse();
+        assertThat(manager.isLocked()).isFalse();
     }
 
     @Test

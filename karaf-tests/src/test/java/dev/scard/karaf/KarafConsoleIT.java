@@ -108,7 +108,7 @@ class KarafConsoleIT {
         // Poll until every feature is started and DS has registered the commands (a session that meets a command
         // not registered yet ends with "Command not found").
         String[] features = {"scard-api", "scard-card-services", "scard-simulator", "scard-pcsc", "scard-shell",
-            "scard"};
+            "scard-simulator-shell", "scard"};
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Session state = installedState();
         while (!(state.exitCode() == 0 && allStarted(state, features)) && System.nanoTime() < deadline) {
@@ -124,12 +124,14 @@ class KarafConsoleIT {
                         + VERSION.replace(".", "\\.") + "/xml/features$");
         assertStarted(state.step(1), features);
         for (String bundle : List.of("dev.scard.api", "dev.scard.card-services", "dev.scard.impl-simulator",
-                "dev.scard.impl-pcsc", "dev.scard.shell-commands", "com.sun.jna",
+                "dev.scard.impl-pcsc", "dev.scard.shell-commands", "dev.scard.simulator-shell", "com.sun.jna",
                 "com.fasterxml.jackson.core.jackson-core")) {
             assertThat(state.step(2)).as("bundle:list -s").containsPattern(
                     "(?m)\\|\\s*Active\\s*\\|.*\\|\\s*" + bundle.replace(".", "\\.") + "\\s*$");
         }
         assertThat(state.step(3)).as("scard:readers").startsWith("Reader ");
+        assertThat(state.step(4)).as("sim:readers (scard-simulator-shell)").startsWith("Reader ")
+                .containsPattern("(?m)^Simulated Reader 0 +present ");
     }
 
     /** The basic card session in one console session, with the output of each command checked. */
@@ -231,7 +233,8 @@ class KarafConsoleIT {
 
     /** Repositories, installed features, bundles and readers, in one session. */
     private static Session installedState() throws Exception {
-        return session("feature:repo-list", "feature:list -i", "bundle:list -s", "echo (scard:readers)");
+        return session("feature:repo-list", "feature:list -i", "bundle:list -s", "echo (scard:readers)",
+                "echo (sim:readers)");
     }
 
     private static boolean allStarted(Session state, String... features) {

@@ -1,5 +1,7 @@
 package dev.scard.shell;
 
+import static dev.scard.api.SCardServiceProperties.SERVICES_PID_PREFIX;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,25 +39,25 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.shell.text.CommandText;
 
 /**
  * {@code scard:backends} and {@code scard:use}: which backends run, which one is the default, and switching it.
  *
  * <p><b>The default backend</b> is the one whose {@link SCardResourceManager} and {@link ISCardManage} rank best;
  * consumers that inject them with dynamic greedy references are bound to it. Each backend's services take the
- * configuration PID {@value #PID_PREFIX}{@code <backend>}: {@code scard:use <backend>} writes
- * {@code service.ranking=}{@value #DEFAULT_RANKING} (an Integer) into the chosen backend's configuration and
+ * configuration PID {@value SCardServiceProperties#SERVICES_PID_PREFIX}{@code <backend>}: {@code scard:use <backend>}
+ * writes {@code service.ranking=}{@value #DEFAULT_RANKING} (an Integer) into the chosen backend's configuration and
  * deletes the other backends' configurations, so they go back to their built-in ranking (simulator 100, pcsc 50).
  * Config Admin persists the choice. The backends then register their services once more while they are the
- * default, marked {@value #DEFAULT_PROPERTY}{@code =<backend>} and without {@code scard.backend}, which is what
- * moves greedy consumers (a ranking changed in place does not: Felix SCR rebinds a greedy reference only when a
+ * default, marked {@value SCardServiceProperties#DEFAULT}{@code =<backend>} and without {@code scard.backend}, which
+ * is what moves greedy consumers (a ranking changed in place does not: Felix SCR rebinds a greedy reference only when a
  * better service is registered or the bound one goes away). Consumers that target a backend by filter, and this
  * shell's attachments, stay where they are.
  *
- * <p>Config Admin is optional: its package is imported with optional resolution and the reference is optional
- * and dynamic, so without it {@code scard:backends} works (showing the built-in rankings) and {@code scard:use}
- * fails with a clear message. No field or method signature of this class names the Config Admin API (SCR reflects
- * on them); {@link ConfigAdminCalls} does, and is loaded only when a command needs it.
+ * <p>The Config Admin service is optional: the reference is optional and dynamic, so without it
+ * {@code scard:backends} works (showing the built-in rankings) and {@code scard:use} fails with a clear message.
+ * (Its API package, org.osgi.service.cm, is imported as usual: every Config Admin implementation exports it.)
  */
 @Component(service = BackendCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"backends", "use"})
@@ -63,10 +65,6 @@ public class BackendCommands {
 
     /** The ranking {@code scard:use} gives the chosen backend: above every built-in ranking. */
     static final int DEFAULT_RANKING = 1000;
-    /** Configuration PID prefix of the backends' services (the backends' {@code DefaultRegistration.PID_PREFIX}). */
-    static final String PID_PREFIX = "dev.scard.service.";
-    /** The property of the default backend's extra registrations (the backends' {@code DefaultRegistration}). */
-    static final String DEFAULT_PROPERTY = "scard.default";
     /** How long {@code scard:use} waits for a running backend to become the best-ranked one. */
     static final long SWITCH_WAIT_MILLIS = 5_000;
     /**
@@ -77,11 +75,9 @@ public class BackendCommands {
 
     static final String NO_CONFIG_ADMIN = "scard:use needs Config Admin (org.osgi.service.cm), which is not running:"
             + " install and start a Config Admin bundle";
-    static final String NOT_WIRED = "the Config Admin API (org.osgi.service.cm) is not wired to the shell-commands"
-            + " bundle: refresh that bundle";
 
     private final BundleContext context;
-    private final AtomicReference<ServiceReference<?>> configAdmin = new AtomicReference<>();
+    private final AtomicReference<ConfigurationAdmin> configAdmin = new AtomicReference<>();
     /** {@link #SWITCH_WAIT_MILLIS}, shorter in tests. */
     long switchWaitMillis = SWITCH_WAIT_MILLIS;
     /** {@link #LIST_TIMEOUT_MILLIS}, shorter in tests. */
@@ -94,17 +90,16 @@ public class BackendCommands {
         this.context = context;
     }
 
-    /** Config Admin, when there is one (its API is named only by {@link ConfigAdminCalls}). */
-    @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            unbind = "unbindConfigAdmin")
-    void bindConfigAdmin(ServiceReference<?> ref) {
-        configAdmin.set(ref);
+    /** Config Admin, when there is one (greedy: the best-ranked one). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindConfigAdmin")
+    void bindConfigAdmin(ConfigurationAdmin admin) {
+        configAdmin.set(admin);
     }
 
     /** Forgets Config Admin unless another one was bound meanwhile. */
-    void unbindConfigAdmin(ServiceReference<?> ref) {
-        configAdmin.compareAndSet(ref, null);
+    void unbindConfigAdmin(ConfigurationAdmin admin) {
+        configAdmin.compareAndSet(admin, null);
     }
 
     // --------------------------------------------------------------------------------------------- backends
@@ -161,14 +156,15 @@ public class BackendCommands {
                     problems.add("Backend '" + name + "': interrupted while listing its readers");
                 }
                 rows.add(new String[] {name, name.equals(defaultBackend) ? "active, default" : "active",
-                    ranking(ref.getProperty(Constants.SERVICE_RANKING), configured.containsKey(PID_PREFIX + name)),
+                    ranking(ref.getProperty(Constants.SERVICE_RANKING),
+                            configured.containsKey(SERVICES_PID_PREFIX + name)),
                     readers});
             }
         } finally {
             listers.shutdownNow(); // a backend still listing is interrupted; its thread ends when the call returns
         }
         for (Map.Entry<String, Object> entry : configured.entrySet()) {
-            String name = entry.getKey().substring(PID_PREFIX.length());
+            String name = entry.getKey().substring(SERVICES_PID_PREFIX.length());
             if (!shown.contains(name)) {
                 rows.add(new String[] {name, "not running", ranking(entry.getValue(), true), "-"});
             }
@@ -176,7 +172,7 @@ public class BackendCommands {
         if (rows.size() == 1) {
             return "No backends (no smart-card backend is running)";
         }
-        StringBuilder out = new StringBuilder(Formats.table(rows));
+        StringBuilder out = new StringBuilder(CommandText.table(rows));
         for (String problem : problems) {
             out.append('\n').append(problem);
         }
@@ -216,21 +212,20 @@ public class BackendCommands {
             throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '" + name + "'")
                     + " (known backends: " + String.join(", ", known) + ")");
         }
-        ServiceReference<?> adminRef = configAdminReference();
+        ConfigurationAdmin admin = configAdmin.get();
+        if (admin == null) {
+            throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
+        }
         List<String> removed;
         try {
-            Object admin = context.getService(adminRef);
-            if (admin == null) {
-                throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
-            }
-            removed = ConfigAdminCalls.use(admin, PID_PREFIX, PID_PREFIX + name, DEFAULT_RANKING);
+            removed = BackendConfigurations.use(admin, SERVICES_PID_PREFIX, SERVICES_PID_PREFIX + name,
+                    DEFAULT_RANKING);
         } catch (IOException e) {
             throw new IllegalStateException(SCardException.format(HResult.E_FAIL,
-                    "Config Admin could not store the configuration " + PID_PREFIX + name + ": " + e.getMessage()));
-        } finally {
-            context.ungetService(adminRef);
+                    "Config Admin could not store the configuration " + SERVICES_PID_PREFIX + name + ": "
+                            + e.getMessage()));
         }
-        String written = "service.ranking=" + DEFAULT_RANKING + " in " + PID_PREFIX + name
+        String written = "service.ranking=" + DEFAULT_RANKING + " in " + SERVICES_PID_PREFIX + name
                 + (removed.isEmpty() ? "" : "; removed " + String.join(", ", removed));
         if (ownResourceManagers(name).isEmpty()) {
             return "Default backend: " + name + " (" + written + "); '" + name + "' is not running: it becomes"
@@ -262,39 +257,16 @@ public class BackendCommands {
         }
     }
 
-    /**
-     * The Config Admin service's reference, got once (the caller gets it again and ungets it), or a clear failure
-     * when there is none or its API is not wired to this bundle.
-     */
-    private ServiceReference<?> configAdminReference() {
-        ServiceReference<?> ref = configAdmin.get();
-        Object admin = ref == null ? null : context.getService(ref);
-        if (admin == null) {
-            throw ShellFailures.unavailable(NO_CONFIG_ADMIN);
-        }
-        try {
-            Class.forName("org.osgi.service.cm.ConfigurationAdmin", false, getClass().getClassLoader());
-        } catch (ClassNotFoundException | LinkageError e) {
-            throw ShellFailures.unavailable(NOT_WIRED);
-        } finally {
-            context.ungetService(ref);
-        }
-        return ref;
-    }
-
     /** The {@code service.ranking} of each backend configuration by PID; empty without Config Admin. */
     private Map<String, Object> configuredRankings() {
-        ServiceReference<?> ref = configAdmin.get();
-        Object admin = ref == null ? null : context.getService(ref);
+        ConfigurationAdmin admin = configAdmin.get();
         if (admin == null) {
             return Map.of();
         }
         try {
-            return ConfigAdminCalls.rankings(admin, PID_PREFIX);
-        } catch (IOException | RuntimeException | LinkageError e) {
-            return Map.of(); // not wired or not readable: the built-in rankings are all there is to show
-        } finally {
-            context.ungetService(ref);
+            return BackendConfigurations.rankings(admin, SERVICES_PID_PREFIX);
+        } catch (IOException | RuntimeException e) {
+            return Map.of(); // not readable: the built-in rankings are all there is to show
         }
     }
 
@@ -306,13 +278,13 @@ public class BackendCommands {
             known.add(backendOf(ref));
         }
         for (String pid : configuredRankings().keySet()) {
-            known.add(pid.substring(PID_PREFIX.length()));
+            known.add(pid.substring(SERVICES_PID_PREFIX.length()));
         }
         return known;
     }
 
     /**
-     * The backend of the best-ranked service of {@code type}: its {@value #DEFAULT_PROPERTY} or
+     * The backend of the best-ranked service of {@code type}: its {@value SCardServiceProperties#DEFAULT} or
      * {@code scard.backend} property; null when there is none.
      */
     private String defaultBackend(Class<?> type) {
@@ -325,7 +297,7 @@ public class BackendCommands {
         if (best == null) {
             return null;
         }
-        Object marked = best.getProperty(DEFAULT_PROPERTY);
+        Object marked = best.getProperty(SCardServiceProperties.DEFAULT);
         return marked != null ? String.valueOf(marked) : backendOf(best);
     }
 

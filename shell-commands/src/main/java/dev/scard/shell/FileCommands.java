@@ -26,6 +26,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.api.Tlv;
+import dev.scard.shell.text.CommandText;
 
 /**
  * The file commands of the {@code scard:} scope, as opensc-explorer users know them: {@code ls}, {@code cd},
@@ -95,7 +96,7 @@ public class FileCommands {
                 rows.add(new String[] {id, df ? "DF" : "?", "?", "(" + e.code().name() + ")"});
             }
         }
-        return Formats.table(rows);
+        return CommandText.table(rows);
     }
 
     @Descriptor("change the current directory (ChangeDir) and print the new one")

@@ -11,6 +11,7 @@ import dev.scard.api.ContractValue;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.ShareMode;
+import dev.scard.shell.text.CommandText;
 
 /**
  * Turns API values into the text the commands return. Output is deterministic (no times, no identities), has
@@ -54,36 +55,10 @@ final class Formats {
                 rows.add(new String[] {r.name(), r.backend(), r.cardPresent() ? "present" : "absent",
                     r.exclusive() ? "yes" : "no", hex(r.atr())});
             }
-            out.append(table(rows));
+            out.append(CommandText.table(rows));
         }
         for (String problem : problems) {
             out.append('\n').append(problem);
-        }
-        return out.toString();
-    }
-
-    /** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
-    static String table(List<String[]> rows) {
-        int columns = rows.get(0).length;
-        int[] width = new int[columns];
-        for (String[] row : rows) {
-            for (int c = 0; c < columns; c++) {
-                width[c] = Math.max(width[c], row[c].length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (String[] row : rows) {
-            if (out.length() > 0) {
-                out.append('\n');
-            }
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < columns; c++) {
-                line.append(row[c]);
-                if (c < columns - 1) {
-                    line.append(" ".repeat(width[c] - row[c].length() + 2));
-                }
-            }
-            out.append(line.toString().stripTrailing());
         }
         return out.toString();
     }

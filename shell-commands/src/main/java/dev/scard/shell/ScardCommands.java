@@ -34,6 +34,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
+import dev.scard.shell.text.CommandText;
 
 /**
  * The {@code scard:} commands, over the public API only.
@@ -482,7 +483,7 @@ public class ScardCommands {
      * owner is the best-ranked backend whose resource manager lists the reader.
      */
     private Target target(String[] words, String backend) {
-        String[] parts = ShellArgs.readerAndOption(words, ShellArgs::isShareMode, "scard:readers");
+        String[] parts = CommandText.readerAndOption(words, ShellArgs::isShareMode, "scard:readers");
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
             if (!backend.isEmpty()) {
@@ -507,7 +508,7 @@ public class ScardCommands {
         if (owner == null) {
             if (parts[1] == null && words.length > 1) {
                 String last = words[words.length - 1];
-                String shorter = ShellArgs.readerAndOption(Arrays.copyOf(words, words.length - 1), w -> false,
+                String shorter = CommandText.readerAndOption(Arrays.copyOf(words, words.length - 1), w -> false,
                         "scard:readers")[0];
                 if (owners.containsKey(shorter)) {
                     ShellArgs.shareMode(last); // fails, naming the word

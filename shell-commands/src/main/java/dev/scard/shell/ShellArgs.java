@@ -6,16 +6,15 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Predicate;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
 
 /**
- * Parses the words the commands take: share modes, dispositions, protocol lists, handle numbers and reader
- * names given in several words. Every failure is an {@link IllegalArgumentException} with one line that names
- * the word and what was expected.
+ * Parses the words the commands take: share modes, dispositions, protocol lists and handle numbers (reader names
+ * given in several words: {@link dev.scard.shell.text.CommandText#readerAndOption}). Every failure is an
+ * {@link IllegalArgumentException} with one line that names the word and what was expected.
  */
 final class ShellArgs {
 
@@ -87,66 +86,6 @@ final class ShellArgs {
         } catch (NumberFormatException e) {
             throw ShellFailures.badInput("'" + word + "' is not a handle number");
         }
-    }
-
-    /**
-     * A reader name typed as one quoted argument or as several words ({@code Simulated Reader 0} without
-     * quotes arrives as three), optionally followed by a last word that {@code isOption} accepts (a share mode,
-     * a disposition).
-     *
-     * @param lister the command that lists the readers, for the message when no name is given
-     * @return the reader name and the optional last word (null when absent)
-     */
-    static String[] readerAndOption(String[] words, Predicate<String> isOption, String lister) {
-        List<String> list = new ArrayList<>();
-        if (words != null) {
-            for (String w : words) {
-                list.add(String.valueOf(w));
-            }
-        }
-        String option = null;
-        if (list.size() > 1 && isOption.test(list.get(list.size() - 1))) {
-            option = list.remove(list.size() - 1);
-        }
-        String reader = String.join(" ", list).strip();
-        if (reader.isEmpty()) {
-            throw ShellFailures.badInput("no reader given (" + lister + " lists them)");
-        }
-        return new String[] {reader, option};
-    }
-
-    /** Where vpcd listens, as {@code sim:serve} takes it. */
-    record VpcdAddress(String host, int port) {
-    }
-
-    /**
-     * A vpcd address {@code <host>:<port>}, the host an IPv6 address in brackets ({@code [::1]:35963}); the host
-     * itself is checked by the simulator.
-     */
-    static VpcdAddress vpcdAddress(String word) {
-        String w = word == null ? "" : word.strip();
-        int colon = w.lastIndexOf(':');
-        String host = colon < 0 ? "" : w.substring(0, colon);
-        String port = colon < 0 ? "" : w.substring(colon + 1);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            throw ShellFailures.badInput("'" + w + "': write an IPv6 address in brackets, such as [::1]:35963");
-        }
-        if (host.isEmpty() || port.isEmpty()) {
-            throw ShellFailures.badInput("'" + w + "' is not a vpcd address: use <host>:<port>, such as "
-                    + "127.0.0.1:35963 (vpcd's first slot; 35964 is the second)");
-        }
-        if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
-                || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 0xFFFF) {
-            throw ShellFailures.badInput("'" + port + "' in '" + w + "' is not a port number from 1 to 65535");
-        }
-        return new VpcdAddress(host, Integer.parseInt(port));
-    }
-
-    /** Whether the word is meant as a vpcd address (it has a colon; reader names that do are quoted). */
-    static boolean isVpcdAddress(String word) {
-        return word != null && word.indexOf(':') >= 0;
     }
 
     /** Whether the word names a share mode. */

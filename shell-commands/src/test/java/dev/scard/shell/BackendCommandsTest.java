@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
@@ -43,12 +42,12 @@ class BackendCommandsTest {
         config = new FakeConfigAdmin();
         // what the backends' DefaultRegistration does: a configured ranking registers the services once more
         config.onChange = (pid, properties) -> {
-            String backend = pid.substring(BackendCommands.PID_PREFIX.length());
+            String backend = pid.substring(SCardServiceProperties.SERVICES_PID_PREFIX.length());
             FakeBackend owner = backend.equals("pcsc") ? pcsc : backend.equals("simulator") ? simulator : null;
             defaults.getOrDefault(backend, List.of()).forEach(registry::unregister);
             defaults.remove(backend);
             if (owner != null && properties != null) {
-                Map<String, Object> marked = Map.of(BackendCommands.DEFAULT_PROPERTY, backend,
+                Map<String, Object> marked = Map.of(SCardServiceProperties.DEFAULT, backend,
                         Constants.SERVICE_RANKING, (Integer) properties.get(Constants.SERVICE_RANKING) + 1);
                 defaults.put(backend, List.of(registry.register(SCardResourceManager.class, owner, marked),
                         registry.registerPrototype(ISCardManage.class, owner::newManager, marked)));
@@ -62,7 +61,7 @@ class BackendCommandsTest {
     }
 
     private void withConfigAdmin() {
-        commands.bindConfigAdmin(registry.register(ConfigurationAdmin.class, config.admin, Map.of()));
+        commands.bindConfigAdmin(config.admin);
     }
 
     @Test
@@ -110,11 +109,11 @@ class BackendCommandsTest {
         configured.register(SCardResourceManager.class, simulator, own("simulator", 100));
         configured.register(SCardResourceManager.class, pcsc, own("pcsc", 1000));
         configured.register(SCardResourceManager.class, pcsc,
-                Map.of(BackendCommands.DEFAULT_PROPERTY, "pcsc", Constants.SERVICE_RANKING, 1001));
+                Map.of(SCardServiceProperties.DEFAULT, "pcsc", Constants.SERVICE_RANKING, 1001));
         config.put("dev.scard.service.pcsc", 1000);
         config.put("dev.scard.service.other", 7);
         BackendCommands shown = new BackendCommands(configured.context);
-        shown.bindConfigAdmin(configured.register(ConfigurationAdmin.class, config.admin, Map.of()));
+        shown.bindConfigAdmin(config.admin);
         assertThat(shown.backends()).isEqualTo(String.join("\n",
                 "Backend    State            Ranking            Readers",
                 "pcsc       active, default  1000 (configured)  2",
@@ -185,9 +184,8 @@ class BackendCommandsTest {
     void useWithoutConfigAdminSaysSo() {
         assertThatIllegalStateException().isThrownBy(() -> commands.use("pcsc"))
                 .withMessage(BackendCommands.NO_CONFIG_ADMIN + " [SCARD_E_NO_SERVICE 0x8010001D]");
-        ServiceReference<?> ref = registry.register(ConfigurationAdmin.class, config.admin, Map.of());
-        commands.bindConfigAdmin(ref);
-        commands.unbindConfigAdmin(ref);
+        commands.bindConfigAdmin(config.admin);
+        commands.unbindConfigAdmin(config.admin);
         assertThatIllegalStateException().isThrownBy(() -> commands.use("pcsc"))
                 .withMessageStartingWith("scard:use needs Config Admin");
     }

@@ -33,7 +33,7 @@ class DefaultBackendAttachTest {
         registry.registerPrototype(ISCardManage.class, pcsc::newManager, own("pcsc", pcscRanking));
         if (defaultBackend != null) {
             FakeBackend owner = defaultBackend.equals("pcsc") ? pcsc : simulator;
-            Map<String, Object> marked = Map.of(BackendCommands.DEFAULT_PROPERTY, defaultBackend,
+            Map<String, Object> marked = Map.of(SCardServiceProperties.DEFAULT, defaultBackend,
                     Constants.SERVICE_RANKING, 1001);
             registry.register(SCardResourceManager.class, owner, marked);
             registry.registerPrototype(ISCardManage.class, owner::newManager, marked);

@@ -222,6 +222,11 @@ final class FakeBackend implements SCardResourceManager {
         }
 
         @Override
+        public boolean isLocked() {
+            return reader != null && locked;
+        }
+
+        @Override
         public byte[] transmit(byte[] commandApdu) {
             attached();
             if (!readers.get(reader)) {

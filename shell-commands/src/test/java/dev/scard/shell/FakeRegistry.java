@@ -18,7 +18,7 @@ import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
 
 /**
- * A service registry just big enough for {@link ScardCommands} and {@link SimCommands}: a {@link BundleContext}
+ * A service registry just big enough for {@link ScardCommands} and {@link BackendCommands}: a {@link BundleContext}
  * whose services are registered by the test, singletons or prototypes, with rankings; counts what was got and
  * released.
  */

@@ -12,6 +12,7 @@ import dev.scard.api.CardStatus;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.ShareMode;
+import dev.scard.shell.text.CommandText;
 
 class FormatsTest {
 
@@ -39,7 +40,7 @@ class FormatsTest {
 
     @Test
     void tablesHaveNoTrailingSpaces() {
-        String table = Formats.table(List.of(new String[] {"a", "b"}, new String[] {"long value", ""}));
+        String table = CommandText.table(List.of(new String[] {"a", "b"}, new String[] {"long value", ""}));
         assertThat(table).isEqualTo("a           b\nlong value");
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
+import dev.scard.shell.text.CommandText;
 
 class ShellArgsTest {
 
@@ -58,7 +59,7 @@ class ShellArgsTest {
     }
 
     private static String[] split(String... words) {
-        return ShellArgs.readerAndOption(words, ShellArgs::isShareMode, "scard:readers");
+        return CommandText.readerAndOption(words, ShellArgs::isShareMode, "scard:readers");
     }
 
     @Test
@@ -85,23 +86,7 @@ class ShellArgsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> split((String[]) null))
                 .withMessage("no reader given (scard:readers lists them)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> ShellArgs.readerAndOption(new String[] {" "}, word -> false, "sim:readers"))
+                .isThrownBy(() -> CommandText.readerAndOption(new String[] {" "}, word -> false, "sim:readers"))
                 .withMessage("no reader given (sim:readers lists them)" + " [E_INVALIDARG 0x80070057]");
-    }
-
-    @Test
-    void readsVpcdAddresses() {
-        assertThat(ShellArgs.vpcdAddress("127.0.0.1:35963")).isEqualTo(new ShellArgs.VpcdAddress("127.0.0.1", 35963));
-        assertThat(ShellArgs.vpcdAddress(" [::1]:1 ")).isEqualTo(new ShellArgs.VpcdAddress("::1", 1));
-        assertThat(ShellArgs.vpcdAddress("host:65535")).isEqualTo(new ShellArgs.VpcdAddress("host", 65535));
-        assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.vpcdAddress("35963"))
-                .withMessageStartingWith("'35963' is not a vpcd address: use <host>:<port>");
-        assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.vpcdAddress("[]:1"))
-                .withMessageStartingWith("'[]:1' is not a vpcd address");
-        assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.vpcdAddress("h:65536"))
-                .withMessageStartingWith("'65536' in 'h:65536' is not a port number from 1 to 65535");
-        assertThat(ShellArgs.isVpcdAddress("127.0.0.1:35963")).isTrue();
-        assertThat(ShellArgs.isVpcdAddress("0")).isFalse();
-        assertThat(ShellArgs.isVpcdAddress(null)).isFalse();
     }
 }

@@ -3,8 +3,6 @@ package dev.scard.cardservices.internal;
 import java.util.Arrays;
 import java.util.Set;
 
-import java.util.function.BooleanSupplier;
-
 import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
@@ -205,12 +203,11 @@ final class IsoVerify implements ISCardVerify {
 
     /**
      * The fallback for a card that does not know VERIFY {@code P1=FF}: a warm reset, unless the manager holds the
-     * lock, which the reset would end behind the application's back (the view tells, as a
-     * {@link BooleanSupplier}).
+     * lock, which the reset would end behind the application's back ({@link ISCardManage#isLocked()} of the view).
      */
     private void warmReset(int sw) {
         ISCardManage manager = card.manager();
-        if (manager instanceof BooleanSupplier locked && locked.getAsBoolean()) {
+        if (manager.isLocked()) {
             throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot reset the security state: the card"
                     + " does not reset verifications with VERIFY P1=FF (" + StatusWords.describe(sw) + "), and the"
                     + " warm reset that would do it ends the lock this manager holds; unlock first, or reconnect"

@@ -26,7 +26,7 @@ import dev.scard.api.ShareMode;
  * A scripted {@link ISCardManage} view for unit tests: answers commands from a table (hex command to hex response),
  * falling back to a function, records what was sent, and can be "detached" like an ended attachment.
  */
-final class ScriptedManager implements ISCardManage, java.util.function.BooleanSupplier {
+final class ScriptedManager implements ISCardManage {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     final List<String> sent = new ArrayList<>();
@@ -41,7 +41,7 @@ final class ScriptedManager implements ISCardManage, java.util.function.BooleanS
     boolean locked;
 
     @Override
-    public boolean getAsBoolean() {
+    public boolean isLocked() {
         return locked;
     }
 

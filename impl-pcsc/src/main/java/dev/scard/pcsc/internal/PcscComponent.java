@@ -59,7 +59,7 @@ import dev.scard.core.HandleTable;
 public final class PcscComponent {
 
     /** The configuration PID (and component name). */
-    public static final String PID = "dev.scard.pcsc";
+    public static final String PID = dev.scard.api.SCardServiceProperties.PCSC_PID;
 
     /** Name of the thread that delivers the backend's events. */
     static final String EVENT_THREAD = "scard-pcsc-events";

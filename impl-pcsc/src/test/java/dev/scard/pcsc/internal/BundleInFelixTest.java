@@ -56,7 +56,7 @@ class BundleInFelixTest {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "dev.scard.api;version=\"1.0.0\"");
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "dev.scard.api;version=\"1.1.0\"");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();

@@ -73,10 +73,10 @@ import dev.scard.simulator.control.SimulatorControl;
 public final class SimulatorComponent implements SimulatorControl {
 
     /** The configuration PID (and component name). */
-    public static final String PID = "dev.scard.simulator";
+    public static final String PID = SCardServiceProperties.SIMULATOR_PID;
 
     /** The factory PID of reader configurations, one reader each (and the name of their component). */
-    public static final String READER_FACTORY_PID = "dev.scard.simulator.reader";
+    public static final String READER_FACTORY_PID = SCardServiceProperties.SIMULATOR_READER_FACTORY_PID;
 
     /** Listeners of every backend or of the simulator only. */
     static final String LISTENER_TARGET = "(|(!(" + SCardServiceProperties.BACKEND + "=*))("

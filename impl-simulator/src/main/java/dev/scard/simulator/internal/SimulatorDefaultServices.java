@@ -31,7 +31,7 @@ public final class SimulatorDefaultServices {
      * The configuration PID of the simulator's services ({@link SimulatorCardManager},
      * {@link SimulatorResourceManager} and this component), whose {@code service.ranking} ranks the backend.
      */
-    public static final String PID = DefaultRegistration.PID_PREFIX + SCardServiceProperties.BACKEND_SIMULATOR;
+    public static final String PID = SCardServiceProperties.SERVICES_PID_PREFIX + SCardServiceProperties.BACKEND_SIMULATOR;
 
     private final DefaultRegistration registration;
 

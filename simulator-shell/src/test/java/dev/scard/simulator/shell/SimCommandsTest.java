@@ -1,9 +1,8 @@
-package dev.scard.shell;
+package dev.scard.simulator.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.ServiceReference;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
@@ -24,9 +22,7 @@ import dev.scard.simulator.control.SimulatorControl;
 
 class SimCommandsTest {
 
-    private FakeRegistry registry;
     private FakeControl control;
-    private ServiceReference<SimulatorControl> ref;
     private SimCommands commands;
 
     /** Two readers, the first with a card. */
@@ -124,34 +120,31 @@ class SimCommandsTest {
 
     @BeforeEach
     void setUp() {
-        registry = new FakeRegistry();
         control = new FakeControl();
-        ref = registry.register(SimulatorControl.class, control, Map.of());
-        commands = new SimCommands(registry.context);
+        commands = new SimCommands();
     }
 
     @Test
     void failsClearlyWithoutTheSimulator() {
-        assertThatIllegalStateException().isThrownBy(() -> commands.insert("Simulated Reader 1"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Simulated Reader 1"))
                 .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
-        assertThatIllegalStateException().isThrownBy(() -> commands.readers())
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.readers())
                 .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
     }
 
     @Test
     void insertsRemovesAndResets() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThat(commands.insert("Simulated", "Reader", "1")).isEqualTo("Inserted a card into 'Simulated Reader 1'");
         assertThat(commands.remove("Simulated Reader 0")).isEqualTo("Removed the card from 'Simulated Reader 0'");
         assertThat(commands.reset("Simulated Reader 1")).isEqualTo("Reset the card in 'Simulated Reader 1'");
         assertThat(control.calls).containsExactly("insert Simulated Reader 1", "remove Simulated Reader 0",
                 "reset Simulated Reader 1");
-        assertThat(registry.singletonGets).isEqualTo(3).isEqualTo(registry.singletonUngets);
     }
 
     @Test
     void insertsACardOfAProfileFile() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThat(commands.insert("Simulated", "Reader", "1", "cards/my-card.json"))
                 .isEqualTo("Inserted a card of profile 'cards/my-card.json' into 'Simulated Reader 1'");
         control.readers.put("Simulated Reader 1", false);
@@ -168,7 +161,7 @@ class SimCommandsTest {
 
     @Test
     void aBadProfileFileFailsWithTheParseError() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThatExceptionOfType(SCardException.class)
                 .isThrownBy(() -> commands.insert("Simulated Reader 1", "bad.json"))
                 .withMessage("card profile bad.json: files[0].size: must be 1..65535 [E_INVALIDARG 0x80070057]");
@@ -181,7 +174,7 @@ class SimCommandsTest {
 
     @Test
     void listsTheSimulatedReaders() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThat(commands.readers()).isEqualTo(String.join("\n",
                 "Reader              Card     Served to  vpcd link",
                 "Simulated Reader 0  present  -          -",
@@ -192,7 +185,7 @@ class SimCommandsTest {
 
     @Test
     void servesToVpcdAtTheDefaultOrAGivenAddress() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThat(commands.serve("Simulated", "Reader", "0")).isEqualTo("Serving the card in 'Simulated Reader 0' to"
                 + " vpcd at 127.0.0.1:35963 while a card is in; sim:readers shows whether it is connected");
         assertThat(commands.serve("Simulated Reader 1", "localhost:35964")).isEqualTo("Serving the card in"
@@ -201,12 +194,11 @@ class SimCommandsTest {
         assertThat(commands.serve("Simulated", "Reader", "1", "[::1]:35964")).contains("to vpcd at [::1]:35964");
         assertThat(control.calls).containsExactly("serve Simulated Reader 0 127.0.0.1 35963",
                 "serve Simulated Reader 1 localhost 35964", "serve Simulated Reader 1 ::1 35964");
-        assertThat(registry.singletonGets).isEqualTo(3).isEqualTo(registry.singletonUngets);
     }
 
     @Test
     void listsWhereReadersAreServedAndHowFarTheLinkGot() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         control.served.put("Simulated Reader 0",
                 new ServedReader("Simulated Reader 0", "127.0.0.1", 35963, State.SERVING, ""));
         control.served.put("Simulated Reader 1", new ServedReader("Simulated Reader 1", "127.0.0.1", 35964,
@@ -227,7 +219,7 @@ class SimCommandsTest {
 
     @Test
     void unservesAndSaysSoWhenTheReaderWasNotServed() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         commands.serve("Simulated Reader 0", "127.0.0.1:35964");
         assertThat(commands.unserve("Simulated", "Reader", "0"))
                 .isEqualTo("Stopped serving 'Simulated Reader 0' to vpcd at 127.0.0.1:35964");
@@ -238,20 +230,20 @@ class SimCommandsTest {
 
     @Test
     void badServeArgumentsGetOneLineEndingWithTheCode() {
-        commands.bindSimulator(ref);
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "127.0.0.1:"))
+        commands.bindSimulator(control);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "127.0.0.1:"))
                 .withMessage("'127.0.0.1:' is not a vpcd address: use <host>:<port>, such as 127.0.0.1:35963"
                         + " (vpcd's first slot; 35964 is the second) [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", ":35963"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", ":35963"))
                 .withMessageStartingWith("':35963' is not a vpcd address");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:99999"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "host:99999"))
                 .withMessage("'99999' in 'host:99999' is not a port number from 1 to 65535"
                         + " [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:0"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "host:0"))
                 .withMessageStartingWith("'0' in 'host:0' is not a port number from 1 to 65535");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "host:x"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "host:x"))
                 .withMessageStartingWith("'x' in 'host:x' is not a port number");
-        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve("Simulated Reader 0", "::1:35963"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "::1:35963"))
                 .withMessage("'::1:35963': write an IPv6 address in brackets, such as [::1]:35963"
                         + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.serve())
@@ -267,15 +259,15 @@ class SimCommandsTest {
 
     @Test
     void serveAndUnserveFailClearlyWithoutTheSimulator() {
-        assertThatIllegalStateException().isThrownBy(() -> commands.serve("Simulated Reader 0"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0"))
                 .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
-        assertThatIllegalStateException().isThrownBy(() -> commands.unserve("Simulated Reader 0"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.unserve("Simulated Reader 0"))
                 .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
     }
 
     @Test
     void letsTheSimulatorsErrorsThrough() {
-        commands.bindSimulator(ref);
+        commands.bindSimulator(control);
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.remove("Simulated Reader 1"))
                 .withMessage("no card in reader 'Simulated Reader 1' [SCARD_E_NO_SMARTCARD 0x8010000C]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Nope"))
@@ -286,26 +278,33 @@ class SimCommandsTest {
 
     @Test
     void forgetsTheSimulatorWhenItGoes() {
-        commands.bindSimulator(ref);
-        commands.unbindSimulator(ref);
-        assertThatIllegalStateException().isThrownBy(() -> commands.reset("Simulated Reader 0"))
+        commands.bindSimulator(control);
+        commands.unbindSimulator(control);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.reset("Simulated Reader 0"))
                 .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
     }
 
     @Test
     void keepsTheNewerSimulatorWhenTheOldOneIsUnboundAfterIt() {
-        ServiceReference<SimulatorControl> newer = registry.register(SimulatorControl.class, control, Map.of());
-        commands.bindSimulator(ref);
+        FakeControl newer = new FakeControl();
+        commands.bindSimulator(control);
         commands.bindSimulator(newer); // greedy rebinding binds the better service first ...
-        commands.unbindSimulator(ref); // ... then unbinds the old one
+        commands.unbindSimulator(control); // ... then unbinds the old one
         assertThat(commands.reset("Simulated Reader 0")).isEqualTo("Reset the card in 'Simulated Reader 0'");
+        assertThat(newer.calls).containsExactly("reset Simulated Reader 0");
+        assertThat(control.calls).isEmpty();
     }
 
     @Test
-    void saysSoWhenTheServiceIsGoneBetweenBindAndUse() {
-        commands.bindSimulator(ref);
-        registry.unregister(ref);
-        assertThatIllegalStateException().isThrownBy(() -> commands.reset("Simulated Reader 0"))
-                .withMessage(SimCommands.NO_SIMULATOR + " [SCARD_E_NO_SERVICE 0x8010001D]");
+    void namesTheCodeOfEachFailure() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.readers())
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.SCARD_E_NO_SERVICE));
+        commands.bindSimulator(control);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "h:0"))
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.E_INVALIDARG));
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> commands.insert("Simulated Reader 1", "bad\u0000.json"))
+                .withMessageStartingWith("'bad\u0000.json' is not a file path: ")
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.E_INVALIDARG));
     }
 }

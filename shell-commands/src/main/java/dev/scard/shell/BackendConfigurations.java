@@ -14,24 +14,24 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
- * The only class that names the Config Admin API, so that {@link BackendCommands} loads without it (its package
- * is imported with optional resolution). Each method takes the service as an {@code Object} and casts it.
+ * The backends' configurations in Config Admin, as {@link BackendCommands} reads and writes them: the
+ * {@code service.ranking} of each {@code dev.scard.service.<backend>} configuration.
  */
-final class ConfigAdminCalls {
+final class BackendConfigurations {
 
     /** Any bundle may receive the configurations written here: the backend bundles' SCR does. */
     private static final String ANY_LOCATION = "?";
 
-    private ConfigAdminCalls() {
+    private BackendConfigurations() {
     }
 
     /**
      * The {@code service.ranking} of every configuration whose PID starts with {@code prefix}, by PID; a
      * configuration without one maps to null.
      */
-    static Map<String, Object> rankings(Object configAdmin, String prefix) throws IOException {
+    static Map<String, Object> rankings(ConfigurationAdmin configAdmin, String prefix) throws IOException {
         Map<String, Object> rankings = new TreeMap<>();
-        for (Configuration configuration : list((ConfigurationAdmin) configAdmin, prefix)) {
+        for (Configuration configuration : list(configAdmin, prefix)) {
             try {
                 Dictionary<String, Object> properties = configuration.getProperties();
                 rankings.put(configuration.getPid(), properties == null ? null
@@ -51,8 +51,7 @@ final class ConfigAdminCalls {
      *
      * @return the PIDs of the deleted configurations
      */
-    static List<String> use(Object configAdmin, String prefix, String pid, int ranking) throws IOException {
-        ConfigurationAdmin admin = (ConfigurationAdmin) configAdmin;
+    static List<String> use(ConfigurationAdmin admin, String prefix, String pid, int ranking) throws IOException {
         for (int attempt = 1;; attempt++) {
             try {
                 write(admin.getConfiguration(pid, ANY_LOCATION), ranking);

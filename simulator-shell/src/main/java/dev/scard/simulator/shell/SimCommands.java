@@ -1,0 +1,222 @@
+package dev.scard.simulator.shell;
+
+import java.io.File;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+import dev.scard.api.HResult;
+import dev.scard.api.SCardException;
+import dev.scard.shell.text.CommandText;
+import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.SimulatorControl;
+
+/**
+ * The {@code sim:} commands: insert (the reader's card, or a card of a profile file), remove and reset simulated
+ * cards through the simulator's {@link SimulatorControl} service, and serve them to a real PC/SC daemon through vpcd
+ * ({@code sim:serve}, {@code sim:unserve}).
+ *
+ * <p>This bundle needs the simulator's control API package (the simulator bundle exports it); the service itself
+ * is an optional, dynamic reference, so while the simulator is stopped these commands exist and fail with a clear
+ * message. Failures follow the shell's convention: bad input and a missing simulator are {@link SCardException}s
+ * ({@code E_INVALIDARG}, {@code SCARD_E_NO_SERVICE}) whose message names the problem and ends with the code, as the
+ * simulator's own failures do; the console and Karaf print the message.
+ */
+@Component(service = SimCommands.class, immediate = true)
+@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve"})
+public class SimCommands {
+
+    static final String NO_SIMULATOR =
+            "the simulator is not running (no SimulatorControl service): sim: commands need the simulator backend";
+    private static final String READER = "simulated reader name as sim:readers shows it (quote it, or type its"
+            + " words)";
+    /** vpcd's first slot on this machine, the PC/SC reader "Virtual PCD 00 00". */
+    static final String DEFAULT_VPCD = "127.0.0.1:35963";
+
+    private final AtomicReference<SimulatorControl> simulator = new AtomicReference<>();
+
+    /** Commands without a simulator until one is bound. */
+    public SimCommands() {
+    }
+
+    /** The simulator's control service (greedy: the best-ranked one). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindSimulator")
+    void bindSimulator(SimulatorControl control) {
+        simulator.set(control);
+    }
+
+    /** Forgets the simulator unless another one was bound meanwhile. */
+    void unbindSimulator(SimulatorControl control) {
+        simulator.compareAndSet(control, null);
+    }
+
+    /**
+     * {@code sim:insert <reader> [<profile.json>]}.
+     *
+     * @param words the reader name (one quoted argument or several words), then optionally a card profile file
+     * @return what was inserted where
+     */
+    @Descriptor("insert the reader's card: the one last removed (with its state), or a fresh default card; or,"
+            + " given a card profile file, a fresh card of that profile")
+    public String insert(@Descriptor(READER + ", then optionally a JSON card profile file (a word ending in .json or"
+            + " containing a '/'; relative to the working directory)") String... words) {
+        String[] parts = CommandText.readerAndOption(words, SimCommands::isProfilePath, "sim:readers");
+        String name = parts[0];
+        if (parts[1] == null) {
+            control().insert(name);
+            return "Inserted a card into '" + name + "'";
+        }
+        Path profile;
+        try {
+            profile = Path.of(parts[1]);
+        } catch (InvalidPathException e) {
+            throw new SCardException(HResult.E_INVALIDARG, "'" + parts[1] + "' is not a file path: " + e.getReason());
+        }
+        control().insertProfile(name, profile);
+        return "Inserted a card of profile '" + parts[1] + "' into '" + name + "'";
+    }
+
+    /** Whether the last word of {@code sim:insert} names a profile file rather than ends the reader name. */
+    static boolean isProfilePath(String word) {
+        return word != null && (word.toLowerCase(Locale.ROOT).endsWith(".json") || word.indexOf('/') >= 0
+                || word.indexOf(File.separatorChar) >= 0);
+    }
+
+    /**
+     * {@code sim:remove <reader>}.
+     *
+     * @param reader the reader name, one quoted argument or several words
+     * @return which reader's card was removed
+     */
+    @Descriptor("remove the card from a simulated reader; connections to it see SCARD_W_REMOVED_CARD")
+    public String remove(@Descriptor(READER) String... reader) {
+        String name = readerName(reader);
+        control().remove(name);
+        return "Removed the card from '" + name + "'";
+    }
+
+    /**
+     * {@code sim:reset <reader>}.
+     *
+     * @param reader the reader name, one quoted argument or several words
+     * @return which reader's card was reset
+     */
+    @Descriptor("reset the card in a simulated reader, as another application would; connections to it see"
+            + " SCARD_W_RESET_CARD until they reconnect")
+    public String reset(@Descriptor(READER) String... reader) {
+        String name = readerName(reader);
+        control().reset(name);
+        return "Reset the card in '" + name + "'";
+    }
+
+    /**
+     * {@code sim:serve <reader> [<host>:<port>]}.
+     *
+     * @param words the reader name (one quoted argument or several words), then optionally vpcd's address
+     * @return which reader is served where
+     */
+    @Descriptor("serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver: while a card is in,"
+            + " pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964 'Virtual PCD 00 01')")
+    public String serve(@Descriptor(READER + ", then optionally where vpcd listens, <host>:<port> (default "
+            + DEFAULT_VPCD + "; quote an IPv6 address: '[::1]:35963')") String... words) {
+        String[] parts = CommandText.readerAndOption(words, VpcdAddress::isVpcdAddress, "sim:readers");
+        String name = parts[0];
+        VpcdAddress address = VpcdAddress.parse(parts[1] == null ? DEFAULT_VPCD : parts[1]);
+        control().serve(name, address.host(), address.port());
+        String shown = address.host().indexOf(':') >= 0 ? "[" + address.host() + "]:" + address.port()
+                : address.host() + ":" + address.port();
+        return "Serving the card in '" + name + "' to vpcd at " + shown
+                + " while a card is in; sim:readers shows whether it is connected";
+    }
+
+    /**
+     * {@code sim:unserve <reader>}.
+     *
+     * @param reader the reader name, one quoted argument or several words
+     * @return where the reader was served, or that it was not
+     */
+    @Descriptor("stop serving the reader's card to vpcd: pcscd sees the card removed; it stays in the simulated reader")
+    public String unserve(@Descriptor(READER) String... reader) {
+        String name = readerName(reader);
+        SimulatorControl control = control();
+        String address = null;
+        for (ServedReader served : control.served()) {
+            if (served.readerName().equals(name)) {
+                address = served.address();
+            }
+        }
+        if (!control.unserve(name)) {
+            return "'" + name + "' was not served to vpcd";
+        }
+        return "Stopped serving '" + name + "' to vpcd at " + (address == null ? "vpcd" : address);
+    }
+
+    /**
+     * {@code sim:readers}: one row per simulated reader, its name, {@code present} or {@code absent}, where its card
+     * is served ({@code -} when it is not) and how far that link got.
+     *
+     * @return the table, or that there are no simulated readers
+     */
+    @Descriptor("list the simulated readers, whether a card is in each, and where it is served to vpcd")
+    public String readers() {
+        SimulatorControl control = control();
+        Map<String, ServedReader> served = new HashMap<>();
+        for (ServedReader s : control.served()) {
+            served.put(s.readerName(), s);
+        }
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"Reader", "Card", "Served to", "vpcd link"});
+        for (String reader : control.readers()) {
+            ServedReader link = served.get(reader);
+            table.add(new String[] {reader, control.isCardPresent(reader) ? "present" : "absent",
+                link == null ? "-" : link.address(), link == null ? "-" : linkState(link)});
+        }
+        if (table.size() == 1) {
+            return "No simulated readers";
+        }
+        return CommandText.table(table);
+    }
+
+    /** How far a served reader's link got, in words. */
+    static String linkState(ServedReader link) {
+        switch (link.state()) {
+            case NO_CARD:
+                return "waiting for a card";
+            case CONNECTING:
+                return link.detail().isEmpty() ? "connecting" : "connecting (" + link.detail() + ")";
+            case CONNECTED:
+                return "connected, vpcd has not polled yet";
+            case SERVING:
+                return "serving";
+            default:
+                return link.state().name();
+        }
+    }
+
+    private static String readerName(String[] words) {
+        return CommandText.readerAndOption(words, word -> false, "sim:readers")[0];
+    }
+
+    /** The bound SimulatorControl service, or a clear failure when the simulator is not running. */
+    private SimulatorControl control() {
+        SimulatorControl control = simulator.get();
+        if (control == null) {
+            throw new SCardException(HResult.SCARD_E_NO_SERVICE, NO_SIMULATOR);
+        }
+        return control;
+    }
+}
