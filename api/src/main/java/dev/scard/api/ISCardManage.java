@@ -24,7 +24,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * {@link HResult#E_INVALIDARG}.
  *
  * <p><b>This release.</b> {@link #createFileAccess()}, {@link #createCHVerification()}, {@link #createCardAuth()}
- * and {@link #createInterface} choose an {@link SCardInterfaceFactory} from the service registry (DESIGN §4). The
+ * and {@link #createInterface} choose an {@link SCardInterfaceFactory} from the service registry (docs/decisions.md, "Extension"). The
  * bundle {@code dev.scard.card-services} registers the generic ISO 7816-4 implementations of the three standard
  * interfaces as fallbacks (ranking -1000), so they work on every backend; other bundles may register better ones
  * for their cards, or other interfaces such as {@code CryptoProvider}. Without any matching factory (e.g. when

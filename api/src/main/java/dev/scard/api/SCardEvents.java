@@ -1,7 +1,7 @@
 package dev.scard.api;
 
 /**
- * Event Admin topics and property names of reader and card events (DESIGN §3). Both backends post them;
+ * Event Admin topics and property names of reader and card events (docs/decisions.md, "Services and scopes"). Both backends post them;
  * {@link SCardEventListener} receives the same events on the whiteboard. Events never carry PINs.
  */
 public final class SCardEvents {

@@ -24,7 +24,7 @@ import dev.scard.api.ShareMode;
 
 /**
  * {@link ISCardManage} for every backend: the attachment state machine, lock ownership and argument checks of
- * the contract as DESIGN §5 decides them, over a {@link Backend}'s {@link ReaderConnection}s. Backends register
+ * the contract as docs/decisions.md decides them, over a {@link Backend}'s {@link ReaderConnection}s. Backends register
  * instances with prototype scope and call {@link #dispose(String)} when an instance is released.
  *
  * <p><b>Who owns what.</b> A traffic lock keeps this manager's card exchanges (transmit, reconnect) in order. A

@@ -20,7 +20,7 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardEvents;
 
 /**
- * Delivers a backend's card and reader events (DESIGN §3) on one thread of its own, in the order they were
+ * Delivers a backend's card and reader events (docs/decisions.md, "Services and scopes") on one thread of its own, in the order they were
  * published: first to every {@link SCardEventListener} (in the order they were added), then to Event Admin when one
  * is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers may call it while
  * holding their locks. Each backend owns one dispatcher; its owner component adds the whiteboard listeners and the

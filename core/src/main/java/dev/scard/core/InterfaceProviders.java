@@ -21,7 +21,7 @@ import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 
 /**
- * The {@link SCardInterfaceFactory} services a manager can choose from (DESIGN §4), with their service properties,
+ * The {@link SCardInterfaceFactory} services a manager can choose from (docs/decisions.md, "Extension"), with their service properties,
  * and the rule that picks one for {@link ISCardManage#createInterface} and the {@code Create*} methods.
  *
  * <p><b>What a factory offers</b> comes from its service properties:

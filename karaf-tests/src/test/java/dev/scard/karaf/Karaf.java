@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * {@code bin/karaf server} on a JDK 17, driven through {@code bin/client -b} (commands on standard input, one
  * SSH session per call) and stopped with {@code bin/stop}, then by signals if it does not go.
  *
- * <p>Configuration written before the start (TOOLCHAIN.md, "Karaf"): the console user {@code karaf/karaf} in
+ * <p>Configuration written before the start (docs/building.md, item 9): the console user {@code karaf/karaf} in
  * {@code etc/users.properties}; SSH on 127.0.0.1 and a free port; free RMI ports (JMX), so a Karaf already running
  * on the machine does not clash; pax-url-mvn with {@code localRepository} set to the given Maven repository and no
  * remote repositories, so every {@code mvn:} URL resolves from that repository or Karaf's {@code system/} folder and

@@ -10,7 +10,7 @@ import dev.scard.api.RefType;
 import dev.scard.api.SCardException;
 
 /**
- * The path syntax of {@link dev.scard.api.ISCardFileAccess} (DESIGN §5):
+ * The path syntax of {@link dev.scard.api.ISCardFileAccess} (docs/decisions.md, "Where the contract is silent"):
  * <ul>
  * <li>file identifiers: four hex digits each, separated by {@code /}; absolute when the first is {@code 3F00}
  * (the MF), relative to the current directory otherwise; {@code ..} steps up to the parent. {@code 3F00} may only

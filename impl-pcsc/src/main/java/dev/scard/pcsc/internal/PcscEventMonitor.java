@@ -15,7 +15,7 @@ import dev.scard.api.SCardException;
 import dev.scard.pcsc.internal.PcscApi.ReaderState;
 
 /**
- * Watches the PC/SC readers and publishes what changes as {@link SCardEvent}s (DESIGN §3): one thread
+ * Watches the PC/SC readers and publishes what changes as {@link SCardEvent}s (docs/decisions.md, "Services and scopes"): one thread
  * ({@value #THREAD_NAME}) with a context of its own, blocked in {@code SCardGetStatusChange} over every reader the
  * filter admits plus {@link PcscApi#PNP_NOTIFICATION}, so it costs nothing while nothing happens (no polling loop).
  * Each time the call returns it lists the readers again, reads their states (timeout 0) and publishes the difference

@@ -69,7 +69,7 @@ public final class SimulatorCardManager extends CardManager implements DefaultRe
 
     /**
      * Offers an {@link SCardInterfaceFactory} service, with its properties, to this manager's {@code create*}
-     * methods (DESIGN §4); also called when its properties change.
+     * methods (docs/decisions.md, "Extension"); also called when its properties change.
      */
     @Reference(name = "interfaceFactory", cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "removeInterfaceFactory", updated = "addInterfaceFactory")

@@ -39,7 +39,7 @@ import dev.scard.itest.support.Worker;
 
 /**
  * The behaviour every backend's {@link ISCardManage} and {@link SCardResourceManager} must show (the API's
- * javadoc and DESIGN §5/§6), written once and run against each backend by a subclass that says which
+ * javadoc and docs/decisions.md), written once and run against each backend by a subclass that says which
  * backend, which readers, and how to insert, remove and reset cards there.
  *
  * <p>Each test starts with a card in {@link #cardReader()} and none in {@link #emptyReader()}, and every

@@ -32,7 +32,7 @@ import dev.scard.itest.support.VpcdRig;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**
- * Reader and card events (DESIGN §3, issue 5) as consumers receive them: on Event Admin topics
+ * Reader and card events (docs/decisions.md, "Services and scopes") as consumers receive them: on Event Admin topics
  * ({@code dev/scard/...}, with the reader, backend and ATR properties) and through whiteboard
  * {@link SCardEventListener}s, in the order things happened, from the simulator (its state changes) and from the
  * PC/SC backend (pcscd's view of the vpcd card, within a second of the card program connecting or disconnecting).

@@ -34,7 +34,7 @@ import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**
- * The {@code CreateInterface} extension point (DESIGN §4) with a bundle of its own: {@code
+ * The {@code CreateInterface} extension point (docs/decisions.md, "Extension") with a bundle of its own: {@code
  * dev.scard.integration-tests-provider} registers, while its configuration exists, an {@code ISCardFileAccess}
  * (ranking 10) and a {@code CryptoProvider} for the sample card's ATR only. On the sample card they win over the
  * generic card services (ranking -1000); on a card with another ATR the generic ones stay; unknown names are
