@@ -11,6 +11,7 @@ import dev.scard.api.ContractValue;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.ShareMode;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * Turns API values into the text the commands return. Output is deterministic (no times, no identities), has

@@ -1,4 +1,4 @@
-package dev.scard.shell;
+package dev.scard.iso7816;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
