@@ -66,18 +66,18 @@ class BerTlvTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource({
-        "82, tag 82 has no length",
-        "8205AA, tag 82 claims 5 bytes, 1 are left",
-        "9F, tag 9F at offset 0 is cut short",
-        "9F81, tag 9F81 at offset 0 is cut short",
-        "9F818101, tag at offset 0 has more than 3 bytes",
-        "8280, tag 82 has an indefinite length (80)",
-        "828501020304050607, tag 82 has an invalid length byte 85",
-        "82FF, tag 82 has an invalid length byte FF",
-        "828201, tag 82 has a length field cut short",
-        "8284FFFFFFFF, tag 82 claims 4294967295 bytes, 0 are left",
-        "8301AA 8A, tag 8A has no length",
+    @CsvSource(delimiter = '|', value = {
+        "82| tag 82 has no length",
+        "8205AA| tag 82 claims 5 bytes, 1 are left",
+        "9F| tag 9F at offset 0 is cut short",
+        "9F81| tag 9F81 at offset 0 is cut short",
+        "9F818101| tag at offset 0 has more than 3 bytes",
+        "8280| tag 82 has an indefinite length (80)",
+        "828501020304050607| tag 82 has an invalid length byte 85",
+        "82FF| tag 82 has an invalid length byte FF",
+        "828201| tag 82 has a length field cut short",
+        "8284FFFFFFFF| tag 82 claims 4294967295 bytes, 0 are left",
+        "8301AA 8A| tag 8A has no length",
     })
     void rejectsBrokenEncodingsSayingWhy(String bytes, String why) {
         byte[] data = hex(bytes);

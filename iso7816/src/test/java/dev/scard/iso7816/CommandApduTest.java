@@ -65,19 +65,19 @@ class CommandApduTest {
         assertThat(apdu).hasToString("CASE_4S CLA=84 INS=A4 P1=08 P2=04 Nc=4 Ne=256");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({
-        "'', command APDU has 0 bytes; it needs at least the 4-byte header",
-        "00A400, command APDU has 3 bytes; it needs at least the 4-byte header",
-        "00A40000023F, command APDU has Lc=2 but 1 bytes follow the Lc byte (expected 2 data bytes, optionally plus"
+    @ParameterizedTest(name = "[{index}] {1}")
+    @CsvSource(delimiter = '|', value = {
+        "''| command APDU has 0 bytes; it needs at least the 4-byte header",
+        "00A400| command APDU has 3 bytes; it needs at least the 4-byte header",
+        "00A40000023F| command APDU has Lc=2 but 1 bytes follow the Lc byte (expected 2 data bytes, optionally plus"
                 + " one Le byte)",
-        "00A40000023F000000, command APDU has Lc=2 but 4 bytes follow the Lc byte",
-        "00B0000000 01, command APDU of 6 bytes has an extended-length marker 00 but neither a 2-byte Le nor a 2-byte"
+        "00A40000023F000000| command APDU has Lc=2 but 4 bytes follow the Lc byte",
+        "00B0000000 01| command APDU of 6 bytes has an extended-length marker 00 but neither a 2-byte Le nor a 2-byte"
                 + " Lc",
-        "00D600000000000102, extended command APDU has Lc=0",
-        "00D600000000030102, extended command APDU has Lc=3 but 2 bytes follow the Lc field (expected 3 data bytes,"
+        "00D600000000000102| extended command APDU has Lc=0",
+        "00D600000000030102| extended command APDU has Lc=3 but 2 bytes follow the Lc field (expected 3 data bytes,"
                 + " optionally plus a 2-byte Le)",
-        "00D6000000000301020304, extended command APDU has Lc=3 but 4 bytes follow the Lc field",
+        "00D6000000000301020304| extended command APDU has Lc=3 but 4 bytes follow the Lc field",
     })
     void rejectsMalformedCommandsSayingWhy(String apdu, String why) {
         byte[] raw = hex(apdu);
