@@ -231,6 +231,37 @@ public final class CommandApdu {
         return encode(cla, ins, p1, p2, data, ne, false);
     }
 
+    /**
+     * What a card that offers only the basic logical channel, without secure messaging and command chaining, answers
+     * to a class byte (ISO/IEC 7816-4 §5.4.1): 0 for an interindustry class on channel 0 without those bits;
+     * {@code 6E00} for a proprietary ({@code 8x}..{@code Fx}, and the invalid {@code FF}) or reserved ({@code 001x xxxx})
+     * class; {@code 6881} for another logical channel; {@code 6882} for secure messaging; {@code 6884} for chaining.
+     */
+    public static int basicClassStatus(int cla) {
+        if ((cla & 0x80) != 0) {
+            return StatusWords.CLA_NOT_SUPPORTED;
+        }
+        boolean chaining = (cla & 0x10) != 0;
+        boolean secureMessaging;
+        int channel;
+        if ((cla & 0xE0) == 0x00) { // first interindustry values: 000x xxxx
+            secureMessaging = (cla & 0x0C) != 0;
+            channel = cla & 0x03;
+        } else if ((cla & 0xC0) == 0x40) { // further interindustry values: 01xx xxxx
+            secureMessaging = (cla & 0x20) != 0;
+            channel = 4 + (cla & 0x0F);
+        } else {
+            return StatusWords.CLA_NOT_SUPPORTED; // 001x xxxx is reserved for future use
+        }
+        if (channel != 0) {
+            return StatusWords.LOGICAL_CHANNEL_NOT_SUPPORTED;
+        }
+        if (secureMessaging) {
+            return StatusWords.SECURE_MESSAGING_NOT_SUPPORTED;
+        }
+        return chaining ? StatusWords.CHAINING_NOT_SUPPORTED : 0;
+    }
+
     /** The command's bytes: the caller's array itself, not a copy. */
     public byte[] raw() {
         return raw;

@@ -141,4 +141,14 @@ class CommandApduTest {
         assertThatIllegalArgumentException().isThrownBy(() -> CommandApdu.encode(0, 0xB0, 0, 0, null, -1))
                 .withMessageStartingWith("Nc 0 / Ne -1 out of range");
     }
+
+    @ParameterizedTest(name = "CLA {0}: {1}")
+    @CsvSource({
+        "00, 0000", "01, 6881", "03, 6881", "04, 6882", "08, 6882", "0C, 6882", "10, 6884",
+        "40, 6881", "41, 6881", "4F, 6881", "60, 6881", "50, 6881", // further interindustry: channels 4 to 19
+        "20, 6E00", "3F, 6E00", "80, 6E00", "A0, 6E00", "FF, 6E00",
+    })
+    void answersTheClassAsACardWithTheBasicChannelOnly(String cla, String sw) {
+        assertThat(CommandApdu.basicClassStatus(Integer.parseInt(cla, 16))).isEqualTo(Integer.parseInt(sw, 16));
+    }
 }

@@ -306,7 +306,7 @@ final class IsoCard implements SimulatedCard {
             if (cla == CLA_PROPRIETARY && (command[1] & 0xFF) == INS_LIST_FILES) {
                 return listFiles(command(command));
             }
-            int classError = checkClass(cla);
+            int classError = CommandApdu.basicClassStatus(cla);
             if (classError != 0) {
                 return Sw.only(classError);
             }
@@ -316,32 +316,6 @@ final class IsoCard implements SimulatedCard {
         } catch (RuntimeException e) { // a bug; every change is made after its checks, so the state is whole
             return Sw.only(Sw.TECHNICAL_PROBLEM);
         }
-    }
-
-    /** 0 when the class byte is one this card serves, otherwise the status word to answer with. */
-    static int checkClass(int cla) {
-        if ((cla & 0x80) != 0) {
-            return Sw.CLA_NOT_SUPPORTED; // FF is invalid, 8x..Fx are proprietary
-        }
-        boolean chaining = (cla & 0x10) != 0;
-        boolean secureMessaging;
-        int channel;
-        if ((cla & 0xE0) == 0x00) { // first interindustry values: 000x xxxx
-            secureMessaging = (cla & 0x0C) != 0;
-            channel = cla & 0x03;
-        } else if ((cla & 0xC0) == 0x40) { // further interindustry values: 01xx xxxx
-            secureMessaging = (cla & 0x20) != 0;
-            channel = 4 + (cla & 0x0F);
-        } else {
-            return Sw.CLA_NOT_SUPPORTED; // 001x xxxx is reserved for future use
-        }
-        if (channel != 0) {
-            return Sw.LOGICAL_CHANNEL_NOT_SUPPORTED;
-        }
-        if (secureMessaging) {
-            return Sw.SECURE_MESSAGING_NOT_SUPPORTED;
-        }
-        return chaining ? Sw.CHAINING_NOT_SUPPORTED : 0;
     }
 
     private byte[] dispatch(CommandApdu a, byte[] pending, int pendingAt) throws IsoException {
