@@ -5,8 +5,8 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 
 /**
- * Checks the structure of command APDUs (ISO 7816-4 §5.1, cases 1 to 4, short and extended length) without
- * copying them, and builds the re-sent forms that T=0 needs.
+ * Checks command APDUs before they reach a reader (their structure by {@link dev.scard.iso7816.CommandApdu}, ISO
+ * 7816-4 §5.1, without copying them; the class byte) and builds the re-sent forms that T=0 needs.
  */
 public final class CommandApdu {
 
@@ -24,54 +24,17 @@ public final class CommandApdu {
      * @throws SCardException {@link HResult#E_INVALIDARG} naming what is wrong
      */
     public static boolean check(byte[] apdu) {
-        if (apdu == null) {
-            throw Arguments.invalidArgument("command APDU must not be null");
-        }
-        int length = apdu.length;
-        if (length < 4) {
-            throw Arguments.invalidArgument("command APDU has " + length + " bytes; it needs at least the 4-byte header");
-        }
-        if (length > MAX_LENGTH) {
-            throw Arguments.invalidArgument("command APDU has " + length + " bytes; the longest allowed is " + MAX_LENGTH);
+        dev.scard.iso7816.CommandApdu.Case apduCase;
+        try {
+            apduCase = dev.scard.iso7816.CommandApdu.caseOf(apdu);
+        } catch (IllegalArgumentException e) {
+            throw Arguments.invalidArgument(e.getMessage());
         }
         if ((apdu[0] & 0xFF) == 0xFF) {
             throw Arguments.invalidArgument("class byte FF is invalid (reserved for PPS)");
         }
-        if (length == 4) {
-            return false; // case 1
-        }
-        int b4 = apdu[4] & 0xFF;
-        if (length == 5) {
-            return true; // case 2S
-        }
-        if (b4 != 0) {
-            int lc = b4;
-            if (length == 5 + lc) {
-                return false; // case 3S
-            }
-            if (length == 6 + lc) {
-                return true; // case 4S
-            }
-            throw Arguments.invalidArgument("command APDU has Lc=" + lc + " but " + (length - 5)
-                    + " bytes follow the Lc byte (expected " + lc + " data bytes, optionally plus one Le byte)");
-        }
-        // Extended length: b4 is 00.
-        if (length == 7) {
-            return false; // case 2E
-        }
-        if (length < 7) {
-            throw Arguments.invalidArgument("command APDU of " + length
-                    + " bytes has an extended-length marker 00 but neither a 2-byte Le nor a 2-byte Lc");
-        }
-        int lc = ((apdu[5] & 0xFF) << 8) | (apdu[6] & 0xFF);
-        if (lc == 0) {
-            throw Arguments.invalidArgument("extended command APDU has Lc=0");
-        }
-        if (length == 7 + lc || length == 9 + lc) {
-            return false; // case 3E, 4E
-        }
-        throw Arguments.invalidArgument("extended command APDU has Lc=" + lc + " but " + (length - 7)
-                + " bytes follow the Lc field (expected " + lc + " data bytes, optionally plus a 2-byte Le)");
+        return apduCase == dev.scard.iso7816.CommandApdu.Case.CASE_2S
+                || apduCase == dev.scard.iso7816.CommandApdu.Case.CASE_4S;
     }
 
     /** A copy of a short case 2S/4S APDU with its last byte (Le) replaced. */

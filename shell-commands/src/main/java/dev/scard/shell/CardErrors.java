@@ -3,9 +3,12 @@ package dev.scard.shell;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * Failures of the card services as the file, PIN and authentication commands report them: one line that starts
@@ -48,7 +51,7 @@ final class CardErrors {
      * satisfied) [SCARD_E_NO_ACCESS 0x80100027]"}. Keeps the code and the remaining tries.
      */
     static SCardException failure(String context, SCardException e) {
-        return new SCardException(e.code(), context + ": " + StatusWords.explainIn(detail(e)),
+        return new SCardException(e.code(), context + ": " + explainIn(detail(e)),
                 e.remainingTries().orElse(-1), null);
     }
 
@@ -92,7 +95,7 @@ final class CardErrors {
                 detail = "the card does not accept this " + code + " (wrong length or format)";
                 break;
             default:
-                String text = StatusWords.explainIn(detail(e));
+                String text = explainIn(detail(e));
                 detail = holdsSecret(text, secrets) ? e.code().meaning() : text;
                 break;
         }
@@ -163,5 +166,37 @@ final class CardErrors {
     /** The user stopped the entry of a code: {@link HResult#SCARD_W_CANCELLED_BY_USER}. */
     static SCardException cancelled(String detail) {
         return new SCardException(HResult.SCARD_W_CANCELLED_BY_USER, detail);
+    }
+
+    /**
+     * A status word that a message names, written {@code SW 6982}, {@code SW=6982}, {@code SW: 69 82},
+     * {@code SW1SW2 6982} or {@code status word 6982} (any case).
+     */
+    private static final Pattern IN_TEXT = Pattern.compile(
+            "(?i)\\b(?:SW1?\\s?SW2|SW|status\\s+word)\\s*[=:]?\\s*([0-9A-F]{2})\\s?([0-9A-F]{2})\\b");
+
+    /**
+     * Adds the meaning of the first status word a message names right after it, unless the message already
+     * explains it: {@code "card answered SW 6982"} becomes {@code "card answered SW 6982 (security status not
+     * satisfied)"}. A word followed by more words ({@code "SW 6B00 wrong parameters"}) counts as explained, and so
+     * does a message that holds the meaning. Text without a status word is returned as it is.
+     */
+    static String explainIn(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = IN_TEXT.matcher(text);
+        if (!m.find()) {
+            return text;
+        }
+        int sw = Integer.parseInt(m.group(1) + m.group(2), 16);
+        String meaning = StatusWords.meaning(sw);
+        String rest = text.substring(m.end());
+        boolean explained = rest.matches("\\s+\\p{L}.*")
+                || text.toLowerCase(Locale.ROOT).contains(meaning.toLowerCase(Locale.ROOT));
+        if (explained) {
+            return text;
+        }
+        return text.substring(0, m.end()) + " (" + meaning + ")" + rest;
     }
 }

@@ -206,7 +206,7 @@ public class FileCommands {
         if (fcp.dfName() != null) {
             rows.add(new String[] {"DF name:", fcp.dfName() + printable(fcp.value(0x84))});
         }
-        if (fcp.sfi() >= 0) {
+        if (fcp.sfi() > 0) {
             rows.add(new String[] {"SFI:", String.format(Locale.ROOT, "%02X (sfi:%02X names it)", fcp.sfi(),
                 fcp.sfi())});
         }

@@ -11,6 +11,7 @@ import dev.scard.api.ContractValue;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.ShareMode;
+import dev.scard.iso7816.StatusWords;
 import dev.scard.shell.text.CommandText;
 
 /**

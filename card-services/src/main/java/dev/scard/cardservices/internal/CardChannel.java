@@ -7,6 +7,7 @@ import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * What one card-service object talks to: the attachment-scoped manager a factory received, plus what has been

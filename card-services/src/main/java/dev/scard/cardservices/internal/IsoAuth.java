@@ -2,7 +2,8 @@ package dev.scard.cardservices.internal;
 
 import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardManage;
-import dev.scard.cardservices.internal.StatusWords.Kind;
+import dev.scard.cardservices.internal.StatusWordErrors.Kind;
+import dev.scard.iso7816.CommandApdu;
 
 /**
  * {@link ISCardAuth} over ISO 7816-4 GET CHALLENGE ({@code 84}), EXTERNAL AUTHENTICATE ({@code 82}), INTERNAL
@@ -54,7 +55,7 @@ final class IsoAuth implements ISCardAuth {
         if (data == null || data.length == 0) {
             throw CardChannel.invalid(what + " must not be null or empty");
         }
-        if (data.length > Apdu.MAX_EXTENDED_NC) {
+        if (data.length > CommandApdu.MAX_EXTENDED_NC) {
             throw CardChannel.invalid(what + " has " + data.length + " bytes; at most 65535 fit into an APDU");
         }
         return data;
@@ -67,10 +68,10 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the cryptogram");
-            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data,
+            Apdu.Response response = card.sendWiping(CommandApdu.encode(0x00, INS_EXTERNAL_AUTHENTICATE, p1, p2, data,
                     0));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
+                throw StatusWordErrors.failure(response.sw(), Kind.AUTH, String.format(
                         "the card did not accept the application's authentication with key %02X", p2));
             }
         }
@@ -82,12 +83,12 @@ final class IsoAuth implements ISCardAuth {
             card.requireAlive();
             int p1 = algorithm(algoId);
             int p2 = reference(param);
-            if (length < 1 || length > Apdu.MAX_SHORT_NE) {
+            if (length < 1 || length > CommandApdu.MAX_SHORT_NE) {
                 throw CardChannel.invalid("challenge length " + length + " is out of range 1 to 256");
             }
-            Apdu.Response response = card.send(Apdu.command(0x00, INS_GET_CHALLENGE, p1, p2, null, length));
+            Apdu.Response response = card.send(CommandApdu.encode(0x00, INS_GET_CHALLENGE, p1, p2, null, length));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.OTHER, "cannot get a challenge of " + length + " bytes");
+                throw StatusWordErrors.failure(response.sw(), Kind.OTHER, "cannot get a challenge of " + length + " bytes");
             }
             return response.data();
         }
@@ -100,10 +101,10 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the data to authenticate");
-            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
-                    data.length > Apdu.MAX_SHORT_NC ? Apdu.MAX_EXTENDED_NE : Apdu.MAX_SHORT_NE));
+            Apdu.Response response = card.sendWiping(CommandApdu.encode(0x00, INS_INTERNAL_AUTHENTICATE, p1, p2, data,
+                    data.length > CommandApdu.MAX_SHORT_NC ? CommandApdu.MAX_EXTENDED_NE : CommandApdu.MAX_SHORT_NE));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.AUTH, String.format(
+                throw StatusWordErrors.failure(response.sw(), Kind.AUTH, String.format(
                         "the card cannot authenticate itself with key %02X", p2));
             }
             return response.data();
@@ -124,9 +125,9 @@ final class IsoAuth implements ISCardAuth {
             int p1 = algorithm(algoId);
             int p2 = reference(param);
             data(data, "the user's data");
-            Apdu.Response response = card.sendWiping(Apdu.command(0x00, INS_VERIFY, p1, p2, data, 0));
+            Apdu.Response response = card.sendWiping(CommandApdu.encode(0x00, INS_VERIFY, p1, p2, data, 0));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.PIN, String.format("cannot authenticate the user with"
+                throw StatusWordErrors.failure(response.sw(), Kind.PIN, String.format("cannot authenticate the user with"
                         + " reference %02X", p2));
             }
             return response.data();

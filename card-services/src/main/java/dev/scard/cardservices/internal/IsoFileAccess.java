@@ -20,7 +20,11 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.api.Tlv;
-import dev.scard.cardservices.internal.StatusWords.Kind;
+import dev.scard.cardservices.internal.StatusWordErrors.Kind;
+import dev.scard.iso7816.BerTlv;
+import dev.scard.iso7816.CommandApdu;
+import dev.scard.iso7816.Fcp;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * {@link ISCardFileAccess} over ISO 7816-4 commands sent through {@link ISCardManage#transmit(byte[])}.
@@ -147,7 +151,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             };
             String what = "cannot change to " + CardPath.format(target);
             Selected selected = select(target, true, Kind.DIRECTORY, what);
-            if (!selected.fcp().isDirectory() && !selected.fcp().isEmpty()) {
+            if (!selected.fcp().isDf() && !selected.fcp().isEmpty()) {
                 throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
             }
             if (selected.deactivated()) {
@@ -214,7 +218,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             List<Integer> target = target(spec, what);
             what = "cannot open " + CardPath.format(target);
             Selected selected = select(target, true, Kind.FILE, what);
-            if (selected.fcp().isDirectory()) {
+            if (selected.fcp().isDf()) {
                 throw new SCardException(HResult.SCARD_E_NO_FILE, what + ": it is a directory, not a file");
             }
             if (selected.deactivated()) {
@@ -274,18 +278,18 @@ final class IsoFileAccess implements ISCardFileAccess {
         while (done < wanted) {
             long offset = position + done;
             boolean odd = offset > MAX_EVEN_OFFSET;
-            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? Apdu.MAX_SHORT_NE - 4 : Apdu.MAX_SHORT_NE);
+            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? CommandApdu.MAX_SHORT_NE - 4 : CommandApdu.MAX_SHORT_NE);
             int chunk = (int) Math.min(wanted - done, room);
             Apdu.Response response = readChunk(offset, chunk);
             if (response == null) {
                 continue; // extended APDUs refused: short ones from now on
             }
             int sw = response.sw();
-            if (sw == StatusWords.WRONG_PARAMETERS_OFFSET && done > 0) {
+            if (sw == StatusWords.WRONG_P1_P2 && done > 0) {
                 break; // the end, found where the FCP did not say
             }
-            if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE_BEFORE_LE) {
-                throw StatusWords.failure(sw, Kind.READ, what + " at offset " + offset);
+            if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE) {
+                throw StatusWordErrors.failure(sw, Kind.READ, what + " at offset " + offset);
             }
             int from = 0;
             int got = response.length();
@@ -295,7 +299,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                 got = value[1];
             }
             int take = (int) Math.min(got, wanted - done);
-            if (result == null && (take == wanted || got < chunk || sw == StatusWords.END_OF_FILE_BEFORE_LE)) {
+            if (result == null && (take == wanted || got < chunk || sw == StatusWords.END_OF_FILE)) {
                 result = response.copyOfRange(from, take);
                 done = take;
                 break;
@@ -308,7 +312,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             }
             response.copy(from, result, done, take);
             done += take;
-            if (got < chunk || sw == StatusWords.END_OF_FILE_BEFORE_LE) {
+            if (got < chunk || sw == StatusWords.END_OF_FILE) {
                 break;
             }
         }
@@ -330,14 +334,14 @@ final class IsoFileAccess implements ISCardFileAccess {
         boolean odd = offset > MAX_EVEN_OFFSET;
         int ne = odd ? chunk + 4 : chunk; // B1 wraps the data in DO 53
         byte[] command = readBinaryCommand(offset, ne, odd);
-        return ne > Apdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
+        return ne > CommandApdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
     }
 
     private static byte[] readBinaryCommand(long offset, int ne, boolean odd) {
         if (!odd) {
-            return Apdu.command(CLA, INS_READ_BINARY, (int) (offset >> 8), (int) offset, null, ne);
+            return CommandApdu.encode(CLA, INS_READ_BINARY, (int) (offset >> 8), (int) offset, null, ne);
         }
-        return Apdu.command(CLA, INS_READ_BINARY_ODD, 0x00, 0x00, BerTlv.encode(0x54, BerTlv.unsigned(offset)), ne);
+        return CommandApdu.encode(CLA, INS_READ_BINARY_ODD, 0x00, 0x00, BerTlv.encode(0x54, BerTlv.unsigned(offset)), ne);
     }
 
     /**
@@ -380,16 +384,16 @@ final class IsoFileAccess implements ISCardFileAccess {
             throw endOfFile(what, position, "at most 254 addressable records");
         }
         int recordSize = file.fcp.maxRecordSize();
-        int ne = recordSize > Apdu.MAX_SHORT_NE && card.extendedAllowed() ? recordSize : Apdu.MAX_SHORT_NE;
-        byte[] command = Apdu.command(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null, ne);
-        Apdu.Response response = ne > Apdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
+        int ne = recordSize > CommandApdu.MAX_SHORT_NE && card.extendedAllowed() ? recordSize : CommandApdu.MAX_SHORT_NE;
+        byte[] command = CommandApdu.encode(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null, ne);
+        Apdu.Response response = ne > CommandApdu.MAX_SHORT_NE ? card.sendExtended(command) : card.send(command);
         if (response == null) {
-            response = card.send(Apdu.command(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null,
-                    Apdu.MAX_SHORT_NE));
+            response = card.send(CommandApdu.encode(CLA, INS_READ_RECORD, (int) position + 1, 0x04, null,
+                    CommandApdu.MAX_SHORT_NE));
         }
         int sw = response.sw();
-        if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE_BEFORE_LE) {
-            throw StatusWords.failure(sw, Kind.READ, what + " record " + (position + 1));
+        if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE) {
+            throw StatusWordErrors.failure(sw, Kind.READ, what + " record " + (position + 1));
         }
         byte[] record = response.data();
         file.position = position + 1;
@@ -435,13 +439,13 @@ final class IsoFileAccess implements ISCardFileAccess {
         while (done < data.length) {
             long at = offset + done;
             boolean odd = at > MAX_EVEN_OFFSET;
-            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? Apdu.MAX_SHORT_NC - 10
-                    : Apdu.MAX_SHORT_NC);
+            int room = card.extendedAllowed() ? MAX_EXTENDED_CHUNK : (odd ? CommandApdu.MAX_SHORT_NC - 10
+                    : CommandApdu.MAX_SHORT_NC);
             int chunk = Math.min(data.length - done, room);
             byte[] piece = Arrays.copyOfRange(data, done, done + chunk);
             byte[] command = updateBinaryCommand(at, piece, odd);
             Apdu.Response response;
-            if (command.length > 4 + 1 + Apdu.MAX_SHORT_NC) {
+            if (command.length > 4 + 1 + CommandApdu.MAX_SHORT_NC) {
                 response = card.sendExtended(command);
                 if (response == null) {
                     continue; // short only from now on: the next round sends a smaller piece
@@ -450,7 +454,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                 response = card.send(command);
             }
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.WRITE, what + " at offset " + at);
+                throw StatusWordErrors.failure(response.sw(), Kind.WRITE, what + " at offset " + at);
             }
             done += chunk;
         }
@@ -458,24 +462,24 @@ final class IsoFileAccess implements ISCardFileAccess {
 
     private static byte[] updateBinaryCommand(long offset, byte[] piece, boolean odd) {
         if (!odd) {
-            return Apdu.command(CLA, INS_UPDATE_BINARY, (int) (offset >> 8), (int) offset, piece, 0);
+            return CommandApdu.encode(CLA, INS_UPDATE_BINARY, (int) (offset >> 8), (int) offset, piece, 0);
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream(piece.length + 10);
         BerTlv.write(body, 0x54, BerTlv.unsigned(offset));
         BerTlv.write(body, 0x53, piece);
-        return Apdu.command(CLA, INS_UPDATE_BINARY_ODD, 0x00, 0x00, body.toByteArray(), 0);
+        return CommandApdu.encode(CLA, INS_UPDATE_BINARY_ODD, 0x00, 0x00, body.toByteArray(), 0);
     }
 
     private void writeRecord(OpenFile file, byte[] data, String what) {
-        FileType type = file.fcp.fileType();
+        FileType type = Listing.fileType(file.fcp);
         int recordSize = file.fcp.maxRecordSize();
         if (recordSize >= 0 && data.length > recordSize) {
             throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": its records hold at most "
                     + recordSize + " bytes");
         }
-        if (data.length > Apdu.MAX_EXTENDED_NC) {
+        if (data.length > CommandApdu.MAX_EXTENDED_NC) {
             throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": a record is written with one APDU,"
-                    + " which carries at most " + Apdu.MAX_EXTENDED_NC + " bytes");
+                    + " which carries at most " + CommandApdu.MAX_EXTENDED_NC + " bytes");
         }
         if ((type == FileType.FIXED_EF || type == FileType.CYCLIC_EF) && recordSize >= 0
                 && data.length != recordSize) {
@@ -490,15 +494,15 @@ final class IsoFileAccess implements ISCardFileAccess {
                 throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + ": record " + (position + 1)
                         + " cannot be addressed");
             }
-            command = Apdu.command(CLA, INS_UPDATE_RECORD, (int) position + 1, 0x04, data, 0);
+            command = CommandApdu.encode(CLA, INS_UPDATE_RECORD, (int) position + 1, 0x04, data, 0);
             where = " (record " + (position + 1) + ")";
         } else {
-            command = Apdu.command(CLA, INS_APPEND_RECORD, 0x00, 0x00, data, 0);
+            command = CommandApdu.encode(CLA, INS_APPEND_RECORD, 0x00, 0x00, data, 0);
             where = " (a new record)";
         }
         Apdu.Response response = card.send(command);
         if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.WRITE, what + where);
+            throw StatusWordErrors.failure(response.sw(), Kind.WRITE, what + where);
         }
         if (command[1] == (byte) INS_APPEND_RECORD) {
             if (type == FileType.CYCLIC_EF) {
@@ -595,7 +599,11 @@ final class IsoFileAccess implements ISCardFileAccess {
 
     private static List<Tlv> entries(Fcp fcp, int[] tags, String what) {
         if (tags.length == 0) {
-            return fcp.entries();
+            List<Tlv> all = new ArrayList<>(fcp.count());
+            for (int i = 0; i < fcp.count(); i++) {
+                all.add(Tlv.of(fcp.tagAt(i), fcp.valueAt(i)));
+            }
+            return all;
         }
         List<Tlv> result = new ArrayList<>(tags.length);
         for (int tag : tags) {
@@ -733,7 +741,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             }
             Fcp planned;
             try {
-                planned = Fcp.of(toTlvs(fcp));
+                planned = Fcp.ofObjects(body.toByteArray());
             } catch (IllegalArgumentException e) {
                 throw CardChannel.invalid(what + ": the properties do not make an FCP (" + e.getMessage() + ")");
             }
@@ -741,7 +749,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             what = "cannot create " + CardPath.format(target);
             boolean writeData = preallocate && initialData.length > 0;
             if (writeData) {
-                if (planned.fileType() != FileType.TRANSPARENT_EF) {
+                if (Listing.fileType(planned) != FileType.TRANSPARENT_EF) {
                     throw CardChannel.invalid(what + ": initial data can be written only into a transparent EF");
                 }
                 long size = planned.size() >= 0 ? planned.size() : BerTlv.number(fcp.getOrDefault(Fcp.TAG_TOTAL_SIZE,
@@ -752,22 +760,22 @@ final class IsoFileAccess implements ISCardFileAccess {
                 }
             }
             byte[] template = BerTlv.encode(Fcp.TEMPLATE_FCP, body.toByteArray());
-            if (template.length > Apdu.MAX_EXTENDED_NC) {
+            if (template.length > CommandApdu.MAX_EXTENDED_NC) {
                 throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than one APDU ("
-                        + Apdu.MAX_EXTENDED_NC + " bytes) carries");
+                        + CommandApdu.MAX_EXTENDED_NC + " bytes) carries");
             }
-            if (template.length > Apdu.MAX_SHORT_NC && !card.extendedAllowed()) {
+            if (template.length > CommandApdu.MAX_SHORT_NC && !card.extendedAllowed()) {
                 throw CardChannel.invalid(what + ": the FCP has " + template.length + " bytes, more than a short APDU"
                         + " carries");
             }
             Selected dir = select(parent, true, Kind.DIRECTORY, what);
-            if (!dir.fcp().isDirectory() && !dir.fcp().isEmpty()) {
+            if (!dir.fcp().isDf() && !dir.fcp().isEmpty()) {
                 throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
                         + " is not a directory");
             }
-            Apdu.Response response = card.send(Apdu.command(CLA, INS_CREATE_FILE, 0x00, 0x00, template, 0));
+            Apdu.Response response = card.send(CommandApdu.encode(CLA, INS_CREATE_FILE, 0x00, 0x00, template, 0));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.CREATE, what);
+                throw StatusWordErrors.failure(response.sw(), Kind.CREATE, what);
             }
             if (writeData) {
                 String writing = "created " + CardPath.format(target) + " but cannot write its initial data";
@@ -775,12 +783,6 @@ final class IsoFileAccess implements ISCardFileAccess {
                 updateBinary(0, initialData, writing);
             }
         }
-    }
-
-    private static List<Tlv> toTlvs(Map<Integer, byte[]> entries) {
-        List<Tlv> list = new ArrayList<>();
-        entries.forEach((tag, value) -> list.add(Tlv.of(tag, value)));
-        return list;
     }
 
     @Override
@@ -799,7 +801,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                 throw CardChannel.invalid(what + ": the MF cannot be deleted");
             }
             Selected selected = select(target, true, Kind.FILE, what);
-            if (selected.fcp().isDirectory() && !flags.contains(SCardFlag.RECURSIVE)) {
+            if (selected.fcp().isDf() && !flags.contains(SCardFlag.RECURSIVE)) {
                 boolean children = listing.hasChildren(target, what + " without SCardFlag.RECURSIVE");
                 listing.takeSelectionMoved(); // the target is selected again next, for DELETE FILE
                 if (children) {
@@ -809,9 +811,9 @@ final class IsoFileAccess implements ISCardFileAccess {
                 }
                 select(target, false, Kind.FILE, what);
             }
-            Apdu.Response response = card.send(Apdu.command(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
+            Apdu.Response response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
             if (!response.ok()) {
-                throw StatusWords.failure(response.sw(), Kind.FILE, what);
+                throw StatusWordErrors.failure(response.sw(), Kind.FILE, what);
             }
             if (startsWith(currentDir, target)) {
                 currentDir = CardPath.parent(target);
@@ -851,10 +853,10 @@ final class IsoFileAccess implements ISCardFileAccess {
     /** Selects {@code target} and sends ACTIVATE FILE or DEACTIVATE FILE for it. */
     private void lifeCycle(List<Integer> target, boolean activate, String what) {
         select(target, false, Kind.FILE, what);
-        Apdu.Response response = card.send(Apdu.command(CLA, activate ? INS_ACTIVATE_FILE : INS_DEACTIVATE_FILE,
+        Apdu.Response response = card.send(CommandApdu.encode(CLA, activate ? INS_ACTIVATE_FILE : INS_DEACTIVATE_FILE,
                 0x00, 0x00, null, 0));
         if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), Kind.OTHER, what);
+            throw StatusWordErrors.failure(response.sw(), Kind.OTHER, what);
         }
     }
 
@@ -899,9 +901,9 @@ final class IsoFileAccess implements ISCardFileAccess {
      */
     private List<Integer> resolveName(byte[] name, String what) {
         String hex = HexFormat.of().withUpperCase().formatHex(name);
-        Apdu.Response response = card.send(Apdu.command(CLA, INS_SELECT, 0x04, 0x04, name, Apdu.MAX_SHORT_NE));
+        Apdu.Response response = card.send(CommandApdu.encode(CLA, INS_SELECT, 0x04, 0x04, name, CommandApdu.MAX_SHORT_NE));
         if (response.sw() == StatusWords.FILE_NOT_FOUND) {
-            throw StatusWords.notFound(Kind.DIRECTORY, what + ": no DF is named " + hex + " ("
+            throw StatusWordErrors.notFound(Kind.DIRECTORY, what + ": no DF is named " + hex + " ("
                     + StatusWords.describe(response.sw()) + ")");
         }
         checkSelected(response, Kind.DIRECTORY, what + ": selecting DF name " + hex);
@@ -918,7 +920,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                 throw new SCardException(HResult.SCARD_E_UNEXPECTED, what + ": DF " + hex + " lies deeper than "
                         + CardPath.MAX_DEPTH + " levels");
             }
-            Apdu.Response parent = card.send(Apdu.command(CLA, INS_SELECT, 0x03, 0x04, null, Apdu.MAX_SHORT_NE));
+            Apdu.Response parent = card.send(CommandApdu.encode(CLA, INS_SELECT, 0x03, 0x04, null, CommandApdu.MAX_SHORT_NE));
             if (!parent.ok() && parent.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
                 return nameUnderMf(name, fid, what, hex);
             }
@@ -984,7 +986,7 @@ final class IsoFileAccess implements ISCardFileAccess {
 
     private static void checkSelected(Apdu.Response response, Kind kind, String what) {
         if (!response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
-            throw StatusWords.failure(response.sw(), kind, what);
+            throw StatusWordErrors.failure(response.sw(), kind, what);
         }
     }
 
@@ -1000,16 +1002,16 @@ final class IsoFileAccess implements ISCardFileAccess {
     /** SELECT by path from the MF, or level by level when the card does not select by path. */
     private Apdu.Response rawSelect(List<Integer> path, boolean withFcp) {
         int p2 = withFcp ? 0x04 : 0x0C;
-        int ne = withFcp ? Apdu.MAX_SHORT_NE : 0;
+        int ne = withFcp ? CommandApdu.MAX_SHORT_NE : 0;
         if (path.size() == 1) {
-            return card.send(Apdu.command(CLA, INS_SELECT, 0x00, p2, fid(CardPath.MF), ne));
+            return card.send(CommandApdu.encode(CLA, INS_SELECT, 0x00, p2, fid(CardPath.MF), ne));
         }
         if (!stepwiseSelect) {
             byte[] command;
             if (withFcp && path.equals(lastSelected)) {
                 command = lastSelectCommand; // the same file again: reading or writing an open file
             } else {
-                command = Apdu.command(CLA, INS_SELECT, 0x08, p2, Listing.pathData(path), ne);
+                command = CommandApdu.encode(CLA, INS_SELECT, 0x08, p2, Listing.pathData(path), ne);
                 if (withFcp) {
                     lastSelected = path;
                     lastSelectCommand = command;
@@ -1017,7 +1019,7 @@ final class IsoFileAccess implements ISCardFileAccess {
             }
             Apdu.Response response = card.send(command);
             int sw = response.sw();
-            if (sw != StatusWords.WRONG_P1_P2 && sw != StatusWords.FUNCTION_NOT_SUPPORTED) {
+            if (sw != StatusWords.INCORRECT_P1_P2 && sw != StatusWords.FUNCTION_NOT_SUPPORTED) {
                 return response;
             }
             stepwiseSelect = true;
@@ -1025,7 +1027,7 @@ final class IsoFileAccess implements ISCardFileAccess {
         Apdu.Response response = null;
         for (int i = 0; i < path.size(); i++) {
             boolean last = i == path.size() - 1;
-            response = card.send(Apdu.command(CLA, INS_SELECT, 0x00, last ? p2 : 0x0C, fid(path.get(i)),
+            response = card.send(CommandApdu.encode(CLA, INS_SELECT, 0x00, last ? p2 : 0x0C, fid(path.get(i)),
                     last ? ne : 0));
             if (!last && !response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
                 return response;
@@ -1074,13 +1076,13 @@ final class IsoFileAccess implements ISCardFileAccess {
                 } catch (IllegalArgumentException e) {
                     fcp = Fcp.EMPTY;
                 }
-                if (!fcp.isEmpty() && !fcp.isDirectory()) {
+                if (!fcp.isEmpty() && !fcp.isDf()) {
                     return new SCardException(HResult.SCARD_E_NO_DIR, what + ": " + CardPath.format(parent)
                             + " is a file, not a directory" + sw);
                 }
             }
         }
-        return StatusWords.notFound(directory ? Kind.DIRECTORY : Kind.FILE,
+        return StatusWordErrors.notFound(directory ? Kind.DIRECTORY : Kind.FILE,
                 what + ": " + (directory ? "directory " : "file ") + name + " not found" + sw);
     }
 

@@ -9,7 +9,9 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
-import dev.scard.cardservices.internal.StatusWords.Kind;
+import dev.scard.cardservices.internal.StatusWordErrors.Kind;
+import dev.scard.iso7816.CommandApdu;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * {@link ISCardVerify} over ISO 7816-4 VERIFY ({@code 20}), CHANGE REFERENCE DATA ({@code 24}), RESET RETRY
@@ -88,12 +90,12 @@ final class IsoVerify implements ISCardVerify {
     private void sendSecret(int ins, int p1, int p2, byte[] secret, Kind kind, String what) {
         Apdu.Response response;
         try {
-            response = card.sendWiping(Apdu.command(0x00, ins, p1, p2, secret.length == 0 ? null : secret, 0));
+            response = card.sendWiping(CommandApdu.encode(0x00, ins, p1, p2, secret.length == 0 ? null : secret, 0));
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
         if (!response.ok()) {
-            throw StatusWords.failure(response.sw(), kind, what);
+            throw StatusWordErrors.failure(response.sw(), kind, what);
         }
     }
 
@@ -182,19 +184,19 @@ final class IsoVerify implements ISCardVerify {
                     continue;
                 }
                 for (int ref = 1; ref <= 31; ref++) {
-                    Apdu.Response response = card.send(Apdu.command(0x00, INS_VERIFY, 0xFF, scope | ref, null, 0));
+                    Apdu.Response response = card.send(CommandApdu.encode(0x00, INS_VERIFY, 0xFF, scope | ref, null, 0));
                     int sw = response.sw();
                     if (response.ok() || sw == StatusWords.REFERENCED_DATA_NOT_FOUND
                             || sw == StatusWords.AUTHENTICATION_METHOD_BLOCKED || StatusWords.isCounter(sw)) {
                         first = false;
                         continue;
                     }
-                    if (first && (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED
-                            || sw == StatusWords.WRONG_PARAMETERS_OFFSET || sw == StatusWords.INS_NOT_SUPPORTED)) {
+                    if (first && (sw == StatusWords.INCORRECT_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED
+                            || sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.INS_NOT_SUPPORTED)) {
                         warmReset(sw);
                         return;
                     }
-                    throw StatusWords.failure(sw, Kind.PIN, "cannot reset the verification of "
+                    throw StatusWordErrors.failure(sw, Kind.PIN, "cannot reset the verification of "
                             + name(scope | ref));
                 }
             }

@@ -8,6 +8,9 @@ import java.util.Set;
 import dev.scard.api.FileType;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.iso7816.CommandApdu;
+import dev.scard.iso7816.Fcp;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * The files directly in a DF. ISO 7816-4 has no command that lists them, so this asks the card's own listing
@@ -46,7 +49,7 @@ final class Listing {
 
     /** The answers that mean "this card has no LIST FILES". */
     private static final Set<Integer> NOT_OFFERED = Set.of(StatusWords.INS_NOT_SUPPORTED,
-            StatusWords.CLA_NOT_SUPPORTED, StatusWords.WRONG_P1_P2, StatusWords.FUNCTION_NOT_SUPPORTED,
+            StatusWords.CLA_NOT_SUPPORTED, StatusWords.INCORRECT_P1_P2, StatusWords.FUNCTION_NOT_SUPPORTED,
             StatusWords.LOGICAL_CHANNEL_NOT_SUPPORTED);
 
     /**
@@ -98,7 +101,7 @@ final class Listing {
                     entries = null;
                     break;
                 }
-                entries.add(new Entry(fid, fcp.isDirectory(), fcp.fileType()));
+                entries.add(new Entry(fid, fcp.isDf(), fileType(fcp)));
             }
             if (entries != null) {
                 return entries;
@@ -108,7 +111,7 @@ final class Listing {
         for (int fid = 0; fid <= 0xFFFE; fid++) {
             Fcp fcp = probe(dir, fid, what);
             if (fcp != null) {
-                entries.add(new Entry(fid, fcp.isDirectory(), fcp.fileType()));
+                entries.add(new Entry(fid, fcp.isDf(), fileType(fcp)));
             }
         }
         return entries;
@@ -145,7 +148,7 @@ final class Listing {
             for (int fid = 0; fid <= 0xFFFE; fid++) {
                 if (((fid & 0x1F) == sfi) == (pass == 0)) {
                     Fcp fcp = probe(dir, fid, what);
-                    if (fcp != null && !fcp.isDirectory() && fcp.sfi() == sfi) {
+                    if (fcp != null && !fcp.isDf() && fcp.sfi() == sfi) {
                         return fid;
                     }
                 }
@@ -163,7 +166,7 @@ final class Listing {
                     if (fcp == null) {
                         return -2;
                     }
-                    if (!fcp.isDirectory() && fcp.sfi() == sfi) {
+                    if (!fcp.isDf() && fcp.sfi() == sfi) {
                         return fid;
                     }
                 }
@@ -180,17 +183,17 @@ final class Listing {
         if (!listCommand) {
             return null;
         }
-        Apdu.Response response = card.send(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
-                Apdu.MAX_SHORT_NE));
+        Apdu.Response response = card.send(CommandApdu.encode(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
+                CommandApdu.MAX_SHORT_NE));
         int sw = response.sw();
         if ((sw & 0xFF00) == 0x6C00) { // the exact length, which the card wants as Le
             int ne = sw & 0xFF;
-            response = card.send(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
-                    ne == 0 ? Apdu.MAX_SHORT_NE : ne));
+            response = card.send(CommandApdu.encode(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00, null,
+                    ne == 0 ? CommandApdu.MAX_SHORT_NE : ne));
             sw = response.sw();
         } else if (sw == StatusWords.WRONG_LENGTH && card.extendedAllowed()) { // more than 128 files
-            Apdu.Response extended = card.sendExtended(Apdu.command(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00,
-                    null, Apdu.MAX_EXTENDED_NE, true));
+            Apdu.Response extended = card.sendExtended(CommandApdu.encode(CLA_LIST_FILES, INS_LIST_FILES, 0x00, 0x00,
+                    null, CommandApdu.MAX_EXTENDED_NE, true));
             if (extended == null) {
                 return null; // no extended APDUs on this card or reader: this listing probes
             }
@@ -272,22 +275,43 @@ final class Listing {
         if (sw == StatusWords.FILE_NOT_FOUND) {
             return null;
         }
-        if (sw == StatusWords.WRONG_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED) {
+        if (sw == StatusWords.INCORRECT_P1_P2 || sw == StatusWords.FUNCTION_NOT_SUPPORTED) {
             throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, what + ": the card does not select"
                     + " files by identifier (" + StatusWords.describe(sw) + "), which probing needs");
         }
         selectionMoved = true;
         if (sw != StatusWords.OK && sw != StatusWords.SELECTED_FILE_DEACTIVATED) {
-            throw StatusWords.failure(sw, StatusWords.Kind.DIRECTORY, what + String.format(
+            throw StatusWordErrors.failure(sw, StatusWordErrors.Kind.DIRECTORY, what + String.format(
                     ": probing file identifier %04X", fid));
         }
         return fcpOf(selector.select(path, true), path, what);
     }
 
     /** The FCP in the answer to a SELECT of {@code path} with the FCP; a failure for an error or a bad FCP. */
+    /**
+     * The file's kind as the contract names it, one of the single-kind {@link FileType} values, or null when the FCP
+     * does not tell (an EF of data objects, a proprietary or reserved descriptor).
+     */
+    static FileType fileType(Fcp fcp) {
+        if (fcp.isDf()) {
+            return FileType.DIRECTORY_FILE;
+        }
+        Fcp.Structure structure = fcp.structure();
+        if (structure == null) {
+            return null;
+        }
+        return switch (structure) {
+            case TRANSPARENT -> FileType.TRANSPARENT_EF;
+            case LINEAR_FIXED, LINEAR_FIXED_SIMPLE_TLV -> FileType.FIXED_EF;
+            case LINEAR_VARIABLE, LINEAR_VARIABLE_SIMPLE_TLV -> FileType.VARIABLE_EF;
+            case CYCLIC, CYCLIC_SIMPLE_TLV -> FileType.CYCLIC_EF;
+            default -> null;
+        };
+    }
+
     private static Fcp fcpOf(Apdu.Response response, List<Integer> path, String what) {
         if (!response.ok() && response.sw() != StatusWords.SELECTED_FILE_DEACTIVATED) {
-            throw StatusWords.failure(response.sw(), StatusWords.Kind.FILE, what + ": selecting "
+            throw StatusWordErrors.failure(response.sw(), StatusWordErrors.Kind.FILE, what + ": selecting "
                     + CardPath.format(path));
         }
         try {

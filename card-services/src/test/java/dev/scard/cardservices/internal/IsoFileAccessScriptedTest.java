@@ -17,6 +17,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.api.Tlv;
+import dev.scard.iso7816.BerTlv;
 
 /** {@link IsoFileAccess} against scripted card answers: which APDUs it sends and how it reads the answers. */
 class IsoFileAccessScriptedTest {

@@ -12,9 +12,10 @@ import dev.scard.api.FileType;
 import dev.scard.api.HResult;
 import dev.scard.api.RefType;
 import dev.scard.api.SCardException;
-import dev.scard.api.Tlv;
+import dev.scard.iso7816.Fcp;
+import dev.scard.iso7816.StatusWords;
 
-/** Paths, APDU encoding, BER-TLV, FCPs and the status-word table. */
+/** Paths, responses, the FCP facts the card services use, and status words to HRESULTs. */
 class SyntaxTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
     private static final List<Integer> MF = List.of(0x3F00);
@@ -86,18 +87,7 @@ class SyntaxTest {
     }
 
     @Test
-    void apdusUseTheShortFormWhereItFits() {
-        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 256))).isEqualTo("00B0000000");
-        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 257))).isEqualTo("00B00000000101");
-        assertThat(HEX.formatHex(Apdu.command(0, 0xB0, 0, 0, null, 65536))).isEqualTo("00B00000000000");
-        assertThat(HEX.formatHex(Apdu.command(0, 0x20, 0, 1, new byte[] {1, 2}, 0))).isEqualTo("00200001020102");
-        assertThat(HEX.formatHex(Apdu.command(0, 0x88, 0, 1, new byte[] {1}, 256))).isEqualTo("008800010101" + "00");
-        byte[] big = Apdu.command(0, 0xD6, 0, 0, new byte[256], 0);
-        assertThat(HEX.formatHex(big, 0, 7)).isEqualTo("00D60000000100");
-        assertThat(big).hasSize(7 + 256);
-        byte[] both = Apdu.command(0, 0x88, 0, 0, new byte[300], 300);
-        assertThat(HEX.formatHex(both, both.length - 2, both.length)).isEqualTo("012C");
-        assertThat(HEX.formatHex(Apdu.command(0, 0xA4, 3, 4, null, 0, true))).isEqualTo("00A40304");
+    void responsesSplitIntoDataAndStatusWord() {
         Apdu.Response response = Apdu.Response.of(new byte[] {1, 2, (byte) 0x62, (byte) 0x82});
         assertThat(response.data()).containsExactly(1, 2);
         assertThat(response.sw()).isEqualTo(0x6282);
@@ -105,47 +95,25 @@ class SyntaxTest {
     }
 
     @Test
-    void berTlvParsesAndWrites() {
-        byte[] data = HEX.parseHex("9F7F02AABB" + "8A0105" + "00" + "5381820000");
-        List<Tlv> parsed = BerTlv.parse(data, 0, 9);
-        assertThat(parsed).containsExactly(Tlv.of(0x9F7F, new byte[] {(byte) 0xAA, (byte) 0xBB}),
-                Tlv.of(0x8A, new byte[] {5}));
-        assertThat(BerTlv.encode(0x53, new byte[300])).startsWith(0x53, 0x82, 0x01, 0x2C);
-        assertThat(BerTlv.unsigned(32768)).containsExactly(0x80, 0x00);
-        assertThat(BerTlv.unsigned(0)).containsExactly(0);
-        assertThat(BerTlv.number(new byte[] {1, 0})).isEqualTo(256);
-        assertThat(BerTlv.validTag(0x82)).isTrue();
-        assertThat(BerTlv.validTag(0x9F7F)).isTrue();
-        assertThat(BerTlv.validTag(0x1F)).isFalse();
-        assertThat(BerTlv.validTag(0x8282)).isFalse();
-        assertThat(BerTlv.validTag(0x5F8001)).isTrue();
-        for (String broken : new String[] {"82", "8205AA", "9F", "8284FFFFFFFF", "8280"}) {
-            byte[] bytes = HEX.parseHex(broken);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BerTlv.parse(bytes, 0, bytes.length))
-                    .isInstanceOf(IllegalArgumentException.class);
-        }
-    }
-
-    @Test
     void fcpsTellKindSizeRecordsAndLifeCycle() {
         Fcp transparent = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.transparentFcp("4401", 32768, "")));
-        assertThat(transparent.fileType()).isEqualTo(FileType.TRANSPARENT_EF);
+        assertThat(Listing.fileType(transparent)).isEqualTo(FileType.TRANSPARENT_EF);
         assertThat(transparent.size()).isEqualTo(32768);
         assertThat(transparent.fid()).isEqualTo(0x4401);
         assertThat(transparent.sfi()).isZero();
         assertThat(transparent.isDeactivated()).isFalse();
         Fcp records = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5031", 0x02, 16, 5, "")));
-        assertThat(records.fileType()).isEqualTo(FileType.FIXED_EF);
+        assertThat(Listing.fileType(records)).isEqualTo(FileType.FIXED_EF);
         assertThat(records.maxRecordSize()).isEqualTo(16);
         assertThat(records.recordCount()).isEqualTo(5);
         assertThat(records.sfi()).isEqualTo(11);
-        assertThat(Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5032", 0x06, 8, 3, ""))).fileType())
-                .isEqualTo(FileType.CYCLIC_EF);
-        assertThat(Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5033", 0x04, 32, 2, ""))).fileType())
-                .isEqualTo(FileType.VARIABLE_EF);
+        Fcp cyclic = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5032", 0x06, 8, 3, "")));
+        assertThat(Listing.fileType(cyclic)).isEqualTo(FileType.CYCLIC_EF);
+        Fcp variable = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.recordFcp("5033", 0x04, 32, 2, "")));
+        assertThat(Listing.fileType(variable)).isEqualTo(FileType.VARIABLE_EF);
         Fcp df = Fcp.parse(HEX.parseHex(IsoFileAccessScriptedTest.dfFcp("5015", "")));
-        assertThat(df.isDirectory()).isTrue();
-        assertThat(df.fileType()).isEqualTo(FileType.DIRECTORY_FILE);
+        assertThat(df.isDf()).isTrue();
+        assertThat(Listing.fileType(df)).isEqualTo(FileType.DIRECTORY_FILE);
         assertThat(Fcp.parse(new byte[0])).isSameAs(Fcp.EMPTY);
         assertThat(Fcp.parse(HEX.parseHex("62038A0104")).isDeactivated()).isTrue();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fcp.parse(HEX.parseHex("6F00" + "6F00")))
@@ -156,59 +124,59 @@ class SyntaxTest {
 
     @Test
     void onlyDescriptor38And78AreDirectoriesAsIso7816Table12Says() {
-        assertThat(Fcp.parse(HEX.parseHex("6203820138")).isDirectory()).isTrue();
-        assertThat(Fcp.parse(HEX.parseHex("6203820178")).isDirectory()).isTrue();
+        assertThat(Fcp.parse(HEX.parseHex("6203820138")).isDf()).isTrue();
+        assertThat(Fcp.parse(HEX.parseHex("6203820178")).isDf()).isTrue();
         for (String dataObjectEf : new String[] {"39", "3A", "79", "7A", "3F"}) {
             Fcp fcp = Fcp.parse(HEX.parseHex("62038201" + dataObjectEf));
-            assertThat(fcp.isDirectory()).as(dataObjectEf).isFalse();
-            assertThat(fcp.fileType()).as(dataObjectEf).isNull();
+            assertThat(fcp.isDf()).as(dataObjectEf).isFalse();
+            assertThat(Listing.fileType(fcp)).as(dataObjectEf).isNull();
         }
     }
 
     @Test
     void statusWordsMapToTheContractsCodes() {
         Object[][] table = {
-            {0x6A82, StatusWords.Kind.FILE, HResult.SCARD_E_FILE_NOT_FOUND},
-            {0x6A82, StatusWords.Kind.DIRECTORY, HResult.SCARD_E_DIR_NOT_FOUND},
-            {0x6982, StatusWords.Kind.READ, HResult.SCARD_E_NO_ACCESS},
-            {0x6985, StatusWords.Kind.READ, HResult.SCARD_E_NO_ACCESS},
-            {0x6985, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
-            {0x63C2, StatusWords.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
-            {0x63C2, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
-            {0x6300, StatusWords.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
-            {0x6300, StatusWords.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
-            {0x6983, StatusWords.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
-            {0x6984, StatusWords.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
-            {0x6A84, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
-            {0x6700, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
-            {0x6700, StatusWords.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
-            {0x6700, StatusWords.Kind.OTHER, HResult.E_INVALIDARG},
-            {0x6A80, StatusWords.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
-            {0x6A80, StatusWords.Kind.CREATE, HResult.E_INVALIDARG},
-            {0x6B00, StatusWords.Kind.READ, HResult.SCARD_W_EOF},
-            {0x6A83, StatusWords.Kind.READ, HResult.SCARD_W_EOF},
-            {0x6B00, StatusWords.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
-            {0x6B00, StatusWords.Kind.OTHER, HResult.SCARD_E_BAD_SEEK},
-            {0x6A88, StatusWords.Kind.PIN, HResult.E_INVALIDARG},
-            {0x6A89, StatusWords.Kind.CREATE, HResult.E_INVALIDARG},
-            {0x6A86, StatusWords.Kind.FILE, HResult.E_INVALIDARG},
-            {0x6986, StatusWords.Kind.READ, HResult.SCARD_E_NO_FILE},
-            {0x6981, StatusWords.Kind.READ, HResult.SCARD_E_UNSUPPORTED_FEATURE},
-            {0x6D00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
-            {0x6E00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
-            {0x6882, StatusWords.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
-            {0x6281, StatusWords.Kind.READ, HResult.SCARD_E_COMM_DATA_LOST},
-            {0x6F00, StatusWords.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
-            {0x1234, StatusWords.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
+            {0x6A82, StatusWordErrors.Kind.FILE, HResult.SCARD_E_FILE_NOT_FOUND},
+            {0x6A82, StatusWordErrors.Kind.DIRECTORY, HResult.SCARD_E_DIR_NOT_FOUND},
+            {0x6982, StatusWordErrors.Kind.READ, HResult.SCARD_E_NO_ACCESS},
+            {0x6985, StatusWordErrors.Kind.READ, HResult.SCARD_E_NO_ACCESS},
+            {0x6985, StatusWordErrors.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x63C2, StatusWordErrors.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
+            {0x63C2, StatusWordErrors.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x6300, StatusWordErrors.Kind.AUTH, HResult.SCARD_W_SECURITY_VIOLATION},
+            {0x6300, StatusWordErrors.Kind.PIN, HResult.SCARD_W_WRONG_CHV},
+            {0x6983, StatusWordErrors.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
+            {0x6984, StatusWordErrors.Kind.PIN, HResult.SCARD_W_CHV_BLOCKED},
+            {0x6A84, StatusWordErrors.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6700, StatusWordErrors.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6700, StatusWordErrors.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
+            {0x6700, StatusWordErrors.Kind.OTHER, HResult.E_INVALIDARG},
+            {0x6A80, StatusWordErrors.Kind.PIN, HResult.SCARD_E_INVALID_CHV},
+            {0x6A80, StatusWordErrors.Kind.CREATE, HResult.E_INVALIDARG},
+            {0x6B00, StatusWordErrors.Kind.READ, HResult.SCARD_W_EOF},
+            {0x6A83, StatusWordErrors.Kind.READ, HResult.SCARD_W_EOF},
+            {0x6B00, StatusWordErrors.Kind.WRITE, HResult.SCARD_E_WRITE_TOO_MANY},
+            {0x6B00, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_BAD_SEEK},
+            {0x6A88, StatusWordErrors.Kind.PIN, HResult.E_INVALIDARG},
+            {0x6A89, StatusWordErrors.Kind.CREATE, HResult.E_INVALIDARG},
+            {0x6A86, StatusWordErrors.Kind.FILE, HResult.E_INVALIDARG},
+            {0x6986, StatusWordErrors.Kind.READ, HResult.SCARD_E_NO_FILE},
+            {0x6981, StatusWordErrors.Kind.READ, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6D00, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6E00, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6882, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_UNSUPPORTED_FEATURE},
+            {0x6281, StatusWordErrors.Kind.READ, HResult.SCARD_E_COMM_DATA_LOST},
+            {0x6F00, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
+            {0x1234, StatusWordErrors.Kind.OTHER, HResult.SCARD_E_UNEXPECTED},
         };
         for (Object[] row : table) {
-            SCardException e = StatusWords.failure((Integer) row[0], (StatusWords.Kind) row[1], "doing it");
+            SCardException e = StatusWordErrors.failure((Integer) row[0], (StatusWordErrors.Kind) row[1], "doing it");
             assertThat(e.code()).as("%04X as %s", row[0], row[1]).isEqualTo(row[2]);
             assertThat(e.getMessage()).startsWith(String.format("doing it: SW %04X ", (Integer) row[0]));
         }
         assertThat(StatusWords.describe(0x6A82)).isEqualTo("SW 6A82 file or application not found");
-        assertThat(StatusWords.meaning(0x6110)).isEqualTo("16 more response bytes available");
-        assertThat(StatusWords.meaning(0x6C10)).isEqualTo("wrong Le, the exact length is 16");
-        assertThat(StatusWords.meaning(0x1234)).isEqualTo("unknown status");
+        assertThat(StatusWords.meaning(0x6110)).isEqualTo("16 bytes remaining (GET RESPONSE)");
+        assertThat(StatusWords.meaning(0x6C10)).isEqualTo("wrong Le: 16 bytes available");
+        assertThat(StatusWords.meaning(0x1234)).isEqualTo("not an ISO 7816-4 status word");
     }
 }

@@ -40,8 +40,9 @@ import dev.scard.api.SCardResourceManager;
  * The bundle as it runs: target/classes (with bnd's manifest and descriptors) installed into an embedded Felix with
  * SCR and the JNA bundle. Its imports resolve, its three components register their services with the promised
  * properties (with or without pcscd), and stopping it with an attachment, a lock and a waiting thread open releases
- * everything and leaves no helper thread behind. {@code dev.scard.api} comes from the test's class path (exported by
- * the system bundle), so the test can call the services.
+ * everything and leaves no helper thread behind. {@code dev.scard.api} and {@code dev.scard.iso7816} (the inlined
+ * core's APDU check imports it) come from the test's class path (exported by the system bundle), so the test can
+ * call the services.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BundleInFelixTest {
@@ -56,7 +57,8 @@ class BundleInFelixTest {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "dev.scard.api;version=\"1.1.0\"");
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+                "dev.scard.api;version=\"1.1.0\",dev.scard.iso7816;version=\"1.0.0\"");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();

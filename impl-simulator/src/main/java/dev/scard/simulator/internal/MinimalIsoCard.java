@@ -4,6 +4,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 
 import dev.scard.api.Protocol;
+import dev.scard.iso7816.CommandApdu;
+import dev.scard.iso7816.StatusWords;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
@@ -43,17 +45,6 @@ public final class MinimalIsoCard implements SimulatedCard {
     /** The MF's FCP: file descriptor {@code 38} (DF), file identifier {@code 3F00}, life cycle operational. */
     static final byte[] MF_FCP = {0x62, 0x0A, (byte) 0x82, 0x01, 0x38, (byte) 0x83, 0x02, 0x3F, 0x00,
             (byte) 0x8A, 0x01, 0x05};
-
-    private static final int SW_OK = 0x9000;
-    private static final int SW_WRONG_LENGTH = 0x6700;
-    private static final int SW_LOGICAL_CHANNEL_NOT_SUPPORTED = 0x6881;
-    private static final int SW_SECURE_MESSAGING_NOT_SUPPORTED = 0x6882;
-    private static final int SW_CHAINING_NOT_SUPPORTED = 0x6884;
-    private static final int SW_FILE_NOT_FOUND = 0x6A82;
-    private static final int SW_WRONG_P1_P2 = 0x6A86;
-    private static final int SW_WRONG_LE = 0x6C00;
-    private static final int SW_INS_NOT_SUPPORTED = 0x6D00;
-    private static final int SW_CLA_NOT_SUPPORTED = 0x6E00;
 
     private static final int INS_SELECT = 0xA4;
     private static final int INS_GET_CHALLENGE = 0x84;
@@ -102,63 +93,31 @@ public final class MinimalIsoCard implements SimulatedCard {
     @Override
     public byte[] process(byte[] commandApdu) {
         if (commandApdu == null || commandApdu.length < 4) {
-            return sw(SW_WRONG_LENGTH);
+            return sw(StatusWords.WRONG_LENGTH);
         }
-        int classError = checkClass(commandApdu[0] & 0xFF);
+        int classError = CommandApdu.basicClassStatus(commandApdu[0] & 0xFF);
         if (classError != 0) {
             return sw(classError);
         }
-        // Short APDUs only: header, then nothing (case 1), Le (case 2), Lc + data (case 3) or Lc + data + Le
-        // (case 4). An extended APDU starts its body with 00 and fails the length checks below.
-        int length = commandApdu.length;
-        int dataLength = 0;
-        int ne = NO_LE;
-        if (length == 5) {
-            ne = leToNe(commandApdu[4]);
-        } else if (length > 5) {
-            dataLength = commandApdu[4] & 0xFF;
-            if (dataLength == 0) {
-                return sw(SW_WRONG_LENGTH);
-            }
-            if (length == 6 + dataLength) {
-                ne = leToNe(commandApdu[length - 1]);
-            } else if (length != 5 + dataLength) {
-                return sw(SW_WRONG_LENGTH);
-            }
+        CommandApdu.Case apduCase;
+        try {
+            apduCase = CommandApdu.caseOf(commandApdu);
+        } catch (IllegalArgumentException e) {
+            return sw(StatusWords.WRONG_LENGTH);
         }
+        if (apduCase.extended()) {
+            return sw(StatusWords.WRONG_LENGTH); // short APDUs only
+        }
+        int length = commandApdu.length;
+        int dataLength = apduCase.hasData() ? commandApdu[4] & 0xFF : 0;
+        int ne = apduCase.hasLe() ? leToNe(commandApdu[length - 1]) : NO_LE;
         int p1 = commandApdu[2] & 0xFF;
         int p2 = commandApdu[3] & 0xFF;
         return switch (commandApdu[1] & 0xFF) {
             case INS_SELECT -> select(p1, p2, commandApdu, dataLength, ne);
             case INS_GET_CHALLENGE -> getChallenge(p1, p2, dataLength, ne);
-            default -> sw(SW_INS_NOT_SUPPORTED);
+            default -> sw(StatusWords.INS_NOT_SUPPORTED);
         };
-    }
-
-    /** 0 when the class byte is one this card serves, otherwise the status word to answer with. */
-    private static int checkClass(int cla) {
-        if ((cla & 0x80) != 0) {
-            return SW_CLA_NOT_SUPPORTED; // FF is invalid, 8x..Fx are proprietary
-        }
-        boolean chaining = (cla & 0x10) != 0;
-        boolean secureMessaging;
-        int channel;
-        if ((cla & 0xE0) == 0x00) { // first interindustry values: 000x xxxx
-            secureMessaging = (cla & 0x0C) != 0;
-            channel = cla & 0x03;
-        } else if ((cla & 0xC0) == 0x40) { // further interindustry values: 01xx xxxx
-            secureMessaging = (cla & 0x20) != 0;
-            channel = 4 + (cla & 0x0F);
-        } else {
-            return SW_CLA_NOT_SUPPORTED; // 001x xxxx is reserved for future use
-        }
-        if (channel != 0) {
-            return SW_LOGICAL_CHANNEL_NOT_SUPPORTED;
-        }
-        if (secureMessaging) {
-            return SW_SECURE_MESSAGING_NOT_SUPPORTED;
-        }
-        return chaining ? SW_CHAINING_NOT_SUPPORTED : 0;
     }
 
     private static int leToNe(byte le) {
@@ -172,50 +131,50 @@ public final class MinimalIsoCard implements SimulatedCard {
             case 0x00, 0x04 -> returnFcp = true; // FCI requested or FCP requested: this card returns its FCP
             case 0x0C -> returnFcp = false;
             default -> {
-                return sw(SW_WRONG_P1_P2);
+                return sw(StatusWords.INCORRECT_P1_P2);
             }
         }
         switch (p1) {
             case 0x00 -> { // by file identifier; no data selects the MF
                 if (dataLength != 0 && dataLength != 2) {
-                    return sw(SW_WRONG_LENGTH);
+                    return sw(StatusWords.WRONG_LENGTH);
                 }
                 boolean mf = dataLength == 0 || (apdu[5] == 0x3F && apdu[6] == 0x00);
                 if (!mf) {
-                    return sw(SW_FILE_NOT_FOUND);
+                    return sw(StatusWords.FILE_NOT_FOUND);
                 }
             }
             case 0x01, 0x02 -> { // child DF, EF under the current DF: the MF has no children
-                return sw(dataLength == 2 ? SW_FILE_NOT_FOUND : SW_WRONG_LENGTH);
+                return sw(dataLength == 2 ? StatusWords.FILE_NOT_FOUND : StatusWords.WRONG_LENGTH);
             }
             case 0x03 -> { // parent DF: the MF has none
-                return sw(dataLength == 0 ? SW_FILE_NOT_FOUND : SW_WRONG_LENGTH);
+                return sw(dataLength == 0 ? StatusWords.FILE_NOT_FOUND : StatusWords.WRONG_LENGTH);
             }
             case 0x04 -> { // by DF name (AID): no applications
-                return sw(dataLength >= 1 && dataLength <= 16 ? SW_FILE_NOT_FOUND : SW_WRONG_LENGTH);
+                return sw(dataLength >= 1 && dataLength <= 16 ? StatusWords.FILE_NOT_FOUND : StatusWords.WRONG_LENGTH);
             }
             case 0x08, 0x09 -> { // by path: nothing below the MF
-                return sw(dataLength >= 2 && dataLength % 2 == 0 ? SW_FILE_NOT_FOUND : SW_WRONG_LENGTH);
+                return sw(dataLength >= 2 && dataLength % 2 == 0 ? StatusWords.FILE_NOT_FOUND : StatusWords.WRONG_LENGTH);
             }
             default -> {
-                return sw(SW_WRONG_P1_P2);
+                return sw(StatusWords.INCORRECT_P1_P2);
             }
         }
         if (!returnFcp) {
-            return sw(SW_OK);
+            return sw(StatusWords.OK);
         }
         if (ne != NO_LE && ne < MF_FCP.length) {
-            return sw(SW_WRONG_LE | MF_FCP.length);
+            return sw(StatusWords.WRONG_LE | MF_FCP.length);
         }
-        return withSw(MF_FCP, MF_FCP.length, SW_OK);
+        return withSw(MF_FCP, MF_FCP.length, StatusWords.OK);
     }
 
     private byte[] getChallenge(int p1, int p2, int dataLength, int ne) {
         if (p1 != 0 || p2 != 0) {
-            return sw(SW_WRONG_P1_P2);
+            return sw(StatusWords.INCORRECT_P1_P2);
         }
         if (dataLength != 0 || ne == NO_LE) {
-            return sw(SW_WRONG_LENGTH);
+            return sw(StatusWords.WRONG_LENGTH);
         }
         byte[] response = new byte[ne + 2];
         byte[] challenge = new byte[ne];

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.EnumMap;
 import java.util.List;
 
+import dev.scard.iso7816.BerTlv;
+
 /**
  * File control parameters: the FCP template ({@code 62}) SELECT returns and CREATE FILE takes.
  *
@@ -52,31 +54,31 @@ final class Fcp {
     static byte[] encode(CardFile file) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if (file instanceof DedicatedFile df) {
-            Tlv.append(body, 0x82, new byte[] {DF_DESCRIPTOR});
-            Tlv.append(body, 0x83, u16(df.fid));
+            BerTlv.write(body, 0x82, new byte[] {DF_DESCRIPTOR});
+            BerTlv.write(body, 0x83, u16(df.fid));
             if (df.name != null) {
-                Tlv.append(body, 0x84, df.name);
+                BerTlv.write(body, 0x84, df.name);
             }
         } else {
             ElementaryFile ef = (ElementaryFile) file;
             if (ef.type == EfType.TRANSPARENT) {
-                Tlv.append(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING});
+                BerTlv.write(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING});
             } else {
-                Tlv.append(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING,
+                BerTlv.write(body, 0x82, new byte[] {(byte) ef.type.descriptor, DATA_CODING,
                     (byte) (ef.recordLength >> 8), (byte) ef.recordLength, (byte) ef.records.size()});
             }
-            Tlv.append(body, 0x83, u16(ef.fid));
-            Tlv.append(body, 0x80, u16(ef.dataBytes()));
-            Tlv.append(body, 0x81, u16(ef.capacity()));
-            Tlv.append(body, 0x88, ef.sfi == 0 ? new byte[0] : new byte[] {(byte) (ef.sfi << 3)});
+            BerTlv.write(body, 0x83, u16(ef.fid));
+            BerTlv.write(body, 0x80, u16(ef.dataBytes()));
+            BerTlv.write(body, 0x81, u16(ef.capacity()));
+            BerTlv.write(body, 0x88, ef.sfi == 0 ? new byte[0] : new byte[] {(byte) (ef.sfi << 3)});
         }
         int lifeCycle = file.activated ? CardFile.LCS_ACTIVATED : CardFile.LCS_DEACTIVATED;
-        Tlv.append(body, 0x8A, new byte[] {(byte) lifeCycle});
+        BerTlv.write(body, 0x8A, new byte[] {(byte) lifeCycle});
         ByteArrayOutputStream rules = new ByteArrayOutputStream();
-        file.rules.forEach((op, rule) -> Tlv.append(rules, op.tag, rule.encode()));
-        Tlv.append(body, 0xA1, rules.toByteArray());
+        file.rules.forEach((op, rule) -> BerTlv.write(rules, op.tag, rule.encode()));
+        BerTlv.write(body, 0xA1, rules.toByteArray());
         ByteArrayOutputStream fcp = new ByteArrayOutputStream();
-        Tlv.append(fcp, 0x62, body.toByteArray());
+        BerTlv.write(fcp, 0x62, body.toByteArray());
         return fcp.toByteArray();
     }
 
@@ -91,12 +93,12 @@ final class Fcp {
      * @throws IsoException {@code 6A80} for anything but a well-formed template of the form above
      */
     static CardFile decode(byte[] buffer, int offset, int length) throws IsoException {
-        List<Tlv.Item> outer = Tlv.parse(buffer, offset, length);
+        List<BerTlv.DataObject> outer = dataObjects(buffer, offset, length);
         if (outer.size() != 1 || outer.get(0).tag() != 0x62) {
             throw wrongData();
         }
-        Tlv.Item[] found = new Tlv.Item[9]; // 80 81 82 83 84 88 8A A1
-        for (Tlv.Item item : Tlv.parse(buffer, outer.get(0).offset(), outer.get(0).length())) {
+        BerTlv.DataObject[] found = new BerTlv.DataObject[9]; // 80 81 82 83 84 88 8A A1
+        for (BerTlv.DataObject item : dataObjects(buffer, outer.get(0).offset(), outer.get(0).length())) {
             int slot = switch (item.tag()) {
                 case 0x80 -> 0;
                 case 0x81 -> 1;
@@ -113,12 +115,12 @@ final class Fcp {
             }
             found[slot] = item;
         }
-        Tlv.Item descriptor = found[2];
-        Tlv.Item fidItem = found[3];
+        BerTlv.DataObject descriptor = found[2];
+        BerTlv.DataObject fidItem = found[3];
         if (descriptor == null || descriptor.length() < 1 || fidItem == null || fidItem.length() != 2) {
             throw wrongData();
         }
-        int fid = Tlv.number(buffer, fidItem.offset(), 2);
+        int fid = (int) BerTlv.number(buffer, fidItem.offset(), 2);
         if (fid == 0x3F00 || fid == 0x3FFF || fid == 0xFFFF) {
             throw wrongData();
         }
@@ -161,12 +163,12 @@ final class Fcp {
                 count = buffer[at + 3] & 0xFF;
             }
             case 5 -> {
-                recordLength = Tlv.number(buffer, at + 2, 2);
+                recordLength = (int) BerTlv.number(buffer, at + 2, 2);
                 count = buffer[at + 4] & 0xFF;
             }
             case 6 -> {
-                recordLength = Tlv.number(buffer, at + 2, 2);
-                count = Tlv.number(buffer, at + 4, 2);
+                recordLength = (int) BerTlv.number(buffer, at + 2, 2);
+                count = (int) BerTlv.number(buffer, at + 4, 2);
             }
             default -> throw wrongData();
         }
@@ -182,7 +184,21 @@ final class Fcp {
         return ef;
     }
 
-    private static boolean lifeCycle(byte[] buffer, Tlv.Item item) throws IsoException {
+    /**
+     * The BER-TLV data objects in {@code length} bytes of {@code buffer} from {@code offset} (padding skipped, see
+     * {@link BerTlv}).
+     *
+     * @throws IsoException {@code 6A80} when the encoding is broken
+     */
+    static List<BerTlv.DataObject> dataObjects(byte[] buffer, int offset, int length) throws IsoException {
+        try {
+            return BerTlv.parse(buffer, offset, length);
+        } catch (IllegalArgumentException e) {
+            throw wrongData();
+        }
+    }
+
+    private static boolean lifeCycle(byte[] buffer, BerTlv.DataObject item) throws IsoException {
         if (item == null) {
             return true;
         }
@@ -196,7 +212,7 @@ final class Fcp {
         };
     }
 
-    private static int sfi(byte[] buffer, Tlv.Item item) throws IsoException {
+    private static int sfi(byte[] buffer, BerTlv.DataObject item) throws IsoException {
         if (item == null || item.length() == 0) {
             return 0;
         }
@@ -208,16 +224,16 @@ final class Fcp {
         return sfi;
     }
 
-    private static int size(byte[] buffer, Tlv.Item tag80, Tlv.Item tag81) throws IsoException {
+    private static int size(byte[] buffer, BerTlv.DataObject tag80, BerTlv.DataObject tag81) throws IsoException {
         int size = -1;
-        for (Tlv.Item item : new Tlv.Item[] {tag80, tag81}) {
+        for (BerTlv.DataObject item : new BerTlv.DataObject[] {tag80, tag81}) {
             if (item == null) {
                 continue;
             }
             if (item.length() < 1 || item.length() > 3) {
                 throw wrongData();
             }
-            int value = Tlv.number(buffer, item.offset(), item.length());
+            int value = (int) BerTlv.number(buffer, item.offset(), item.length());
             if (size >= 0 && value != size) {
                 throw wrongData();
             }
@@ -229,13 +245,13 @@ final class Fcp {
         return size;
     }
 
-    private static EnumMap<Operation, AccessRule> rules(byte[] buffer, Tlv.Item template, boolean df)
+    private static EnumMap<Operation, AccessRule> rules(byte[] buffer, BerTlv.DataObject template, boolean df)
             throws IsoException {
         EnumMap<Operation, AccessRule> rules = new EnumMap<>(Operation.class);
         if (template == null) {
             return rules;
         }
-        for (Tlv.Item item : Tlv.parse(buffer, template.offset(), template.length())) {
+        for (BerTlv.DataObject item : dataObjects(buffer, template.offset(), template.length())) {
             Operation op = Operation.byTag(item.tag());
             if (op == null || !op.appliesTo(df) || rules.containsKey(op)) {
                 throw wrongData();

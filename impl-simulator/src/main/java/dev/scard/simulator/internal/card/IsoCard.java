@@ -12,6 +12,8 @@ import java.util.Random;
 import java.util.Set;
 
 import dev.scard.api.Protocol;
+import dev.scard.iso7816.BerTlv;
+import dev.scard.iso7816.CommandApdu;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
@@ -283,6 +285,15 @@ final class IsoCard implements SimulatedCard {
         return answer(command);
     }
 
+    /** The command's fields; {@code 6700} when its length fields do not match its length. */
+    private static CommandApdu command(byte[] command) throws IsoException {
+        try {
+            return CommandApdu.parse(command);
+        } catch (IllegalArgumentException e) {
+            throw new IsoException(Sw.WRONG_LENGTH);
+        }
+    }
+
     private synchronized byte[] answer(byte[] command) {
         byte[] pending = pendingResponse;
         int pendingAt = pendingOffset;
@@ -293,13 +304,13 @@ final class IsoCard implements SimulatedCard {
             }
             int cla = command[0] & 0xFF;
             if (cla == CLA_PROPRIETARY && (command[1] & 0xFF) == INS_LIST_FILES) {
-                return listFiles(Apdu.parse(command));
+                return listFiles(command(command));
             }
-            int classError = checkClass(cla);
+            int classError = CommandApdu.basicClassStatus(cla);
             if (classError != 0) {
                 return Sw.only(classError);
             }
-            return dispatch(Apdu.parse(command), pending, pendingAt);
+            return dispatch(command(command), pending, pendingAt);
         } catch (IsoException e) {
             return Sw.only(e.sw);
         } catch (RuntimeException e) { // a bug; every change is made after its checks, so the state is whole
@@ -307,34 +318,8 @@ final class IsoCard implements SimulatedCard {
         }
     }
 
-    /** 0 when the class byte is one this card serves, otherwise the status word to answer with. */
-    static int checkClass(int cla) {
-        if ((cla & 0x80) != 0) {
-            return Sw.CLA_NOT_SUPPORTED; // FF is invalid, 8x..Fx are proprietary
-        }
-        boolean chaining = (cla & 0x10) != 0;
-        boolean secureMessaging;
-        int channel;
-        if ((cla & 0xE0) == 0x00) { // first interindustry values: 000x xxxx
-            secureMessaging = (cla & 0x0C) != 0;
-            channel = cla & 0x03;
-        } else if ((cla & 0xC0) == 0x40) { // further interindustry values: 01xx xxxx
-            secureMessaging = (cla & 0x20) != 0;
-            channel = 4 + (cla & 0x0F);
-        } else {
-            return Sw.CLA_NOT_SUPPORTED; // 001x xxxx is reserved for future use
-        }
-        if (channel != 0) {
-            return Sw.LOGICAL_CHANNEL_NOT_SUPPORTED;
-        }
-        if (secureMessaging) {
-            return Sw.SECURE_MESSAGING_NOT_SUPPORTED;
-        }
-        return chaining ? Sw.CHAINING_NOT_SUPPORTED : 0;
-    }
-
-    private byte[] dispatch(Apdu a, byte[] pending, int pendingAt) throws IsoException {
-        return switch (a.ins) {
+    private byte[] dispatch(CommandApdu a, byte[] pending, int pendingAt) throws IsoException {
+        return switch (a.ins()) {
             case INS_SELECT -> select(a);
             case INS_READ_BINARY -> readBinary(a);
             case INS_READ_BINARY_ODD -> readBinaryOdd(a);
@@ -364,8 +349,8 @@ final class IsoCard implements SimulatedCard {
 
     // ------------------------------------------------------------------ selection
 
-    private byte[] select(Apdu a) throws IsoException {
-        boolean fcp = switch (a.p2) {
+    private byte[] select(CommandApdu a) throws IsoException {
+        boolean fcp = switch (a.p2()) {
             case 0x00, 0x04 -> true;
             case 0x0C -> false;
             default -> throw new IsoException(Sw.WRONG_P1_P2);
@@ -375,7 +360,7 @@ final class IsoCard implements SimulatedCard {
         byte[] response;
         if (fcp) {
             byte[] template = Fcp.encode(target);
-            if (a.hasLe() && a.ne < template.length) {
+            if (a.hasLe() && a.ne() < template.length) {
                 throw new IsoException(Sw.WRONG_LE | template.length);
             }
             response = respond(a, template, sw);
@@ -390,11 +375,11 @@ final class IsoCard implements SimulatedCard {
      * LIST FILES ({@code 80 16 00 00}): the identifiers of the current DF's files, ascending, 2 bytes each (see the
      * class comment for the status words).
      */
-    private byte[] listFiles(Apdu a) throws IsoException {
+    private byte[] listFiles(CommandApdu a) throws IsoException {
         if (a.p1p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc != 0 || !a.hasLe()) {
+        if (a.nc() != 0 || !a.hasLe()) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         int[] fids = new int[currentDf.children.size()];
@@ -407,7 +392,7 @@ final class IsoCard implements SimulatedCard {
             list[2 * i] = (byte) (fids[i] >> 8);
             list[2 * i + 1] = (byte) fids[i];
         }
-        if (a.ne < list.length) {
+        if (a.ne() < list.length) {
             throw new IsoException(list.length <= MAX_SHORT_NE ? Sw.WRONG_LE | (list.length & 0xFF)
                     : Sw.WRONG_LENGTH);
         }
@@ -419,7 +404,7 @@ final class IsoCard implements SimulatedCard {
      * caller); without Le, the data anyway under T=1, or {@code 61xx} and the data kept for GET RESPONSE under T=0
      * (a warning status goes out with the data even under T=0).
      */
-    private byte[] respond(Apdu a, byte[] data, int sw) {
+    private byte[] respond(CommandApdu a, byte[] data, int sw) {
         if (!a.hasLe() && protocol == Protocol.T0 && sw == Sw.OK) {
             pendingResponse = data;
             pendingOffset = 0;
@@ -434,10 +419,10 @@ final class IsoCard implements SimulatedCard {
      * @param currentWhenNoData for P1 {@code 00} without data: true names the current file (EF, else DF), false
      *        the MF
      */
-    private CardFile resolve(Apdu a, boolean currentWhenNoData) throws IsoException {
-        switch (a.p1) {
+    private CardFile resolve(CommandApdu a, boolean currentWhenNoData) throws IsoException {
+        switch (a.p1()) {
             case 0x00 -> {
-                if (a.nc == 0) {
+                if (a.nc() == 0) {
                     return currentWhenNoData ? (currentEf != null ? currentEf : currentDf) : mf;
                 }
                 requireLength(a, 2);
@@ -446,7 +431,7 @@ final class IsoCard implements SimulatedCard {
             case 0x01, 0x02 -> {
                 requireLength(a, 2);
                 CardFile child = currentDf.child(a.dataU16(0));
-                if (child == null || child.isDf() != (a.p1 == 0x01)) {
+                if (child == null || child.isDf() != (a.p1() == 0x01)) {
                     throw new IsoException(Sw.FILE_NOT_FOUND);
                 }
                 return child;
@@ -459,27 +444,27 @@ final class IsoCard implements SimulatedCard {
                 return currentDf.parent;
             }
             case 0x04 -> {
-                if (a.nc < 1 || a.nc > 16) {
+                if (a.nc() < 1 || a.nc() > 16) {
                     throw new IsoException(Sw.WRONG_LENGTH);
                 }
-                DedicatedFile found = byName(mf, Arrays.copyOfRange(a.raw, a.dataOffset, a.dataOffset + a.nc));
+                DedicatedFile found = byName(mf, Arrays.copyOfRange(a.raw(), a.dataOffset(), a.dataOffset() + a.nc()));
                 if (found == null) {
                     throw new IsoException(Sw.FILE_NOT_FOUND);
                 }
                 return found;
             }
             case 0x08, 0x09 -> {
-                if (a.nc < 2 || a.nc % 2 != 0) {
+                if (a.nc() < 2 || a.nc() % 2 != 0) {
                     throw new IsoException(Sw.WRONG_LENGTH);
                 }
-                return byPath(a, a.p1 == 0x08);
+                return byPath(a, a.p1() == 0x08);
             }
             default -> throw new IsoException(Sw.WRONG_P1_P2);
         }
     }
 
-    private static void requireLength(Apdu a, int nc) throws IsoException {
-        if (a.nc != nc) {
+    private static void requireLength(CommandApdu a, int nc) throws IsoException {
+        if (a.nc() != nc) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
     }
@@ -524,8 +509,8 @@ final class IsoCard implements SimulatedCard {
         return null;
     }
 
-    private CardFile byPath(Apdu a, boolean fromMf) throws IsoException {
-        int count = a.nc / 2;
+    private CardFile byPath(CommandApdu a, boolean fromMf) throws IsoException {
+        int count = a.nc() / 2;
         int i = 0;
         CardFile file = fromMf ? mf : currentDf;
         if (fromMf && a.dataU16(0) == mf.fid) {
@@ -629,16 +614,16 @@ final class IsoCard implements SimulatedCard {
         }
     }
 
-    private byte[] readBinary(Apdu a) throws IsoException {
-        checkSfiP1(a.p1);
-        if (a.nc != 0 || !a.hasLe()) {
+    private byte[] readBinary(CommandApdu a) throws IsoException {
+        checkSfiP1(a.p1());
+        if (a.nc() != 0 || !a.hasLe()) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         ElementaryFile ef;
         int offset;
-        if ((a.p1 & 0x80) != 0) {
-            ef = efBySfi(a.p1 & 0x1F);
-            offset = a.p2;
+        if ((a.p1() & 0x80) != 0) {
+            ef = efBySfi(a.p1() & 0x1F);
+            offset = a.p2();
         } else {
             ef = requireCurrentEf();
             offset = a.p1p2();
@@ -648,15 +633,15 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.WRONG_OFFSET);
         }
         int available = ef.data.length - offset;
-        int n = Math.min(a.ne, available);
-        return Sw.withData(ef.data, offset, n, n < a.ne && !a.leMax ? Sw.END_OF_FILE : Sw.OK);
+        int n = Math.min(a.ne(), available);
+        return Sw.withData(ef.data, offset, n, n < a.ne() && !a.leMax() ? Sw.END_OF_FILE : Sw.OK);
     }
 
-    private byte[] readBinaryOdd(Apdu a) throws IsoException {
-        if (a.nc == 0 || !a.hasLe()) {
+    private byte[] readBinaryOdd(CommandApdu a) throws IsoException {
+        if (a.nc() == 0 || !a.hasLe()) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        List<Tlv.Item> items = Tlv.parse(a.raw, a.dataOffset, a.nc);
+        List<BerTlv.DataObject> items = Fcp.dataObjects(a.raw(), a.dataOffset(), a.nc());
         if (items.size() != 1) {
             throw new IsoException(Sw.WRONG_DATA);
         }
@@ -667,8 +652,8 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.WRONG_OFFSET);
         }
         int available = ef.data.length - offset;
-        int n = Math.min(available, a.ne - 2);
-        while (n > 0 && Tlv.headerLength(n) + n > a.ne) {
+        int n = Math.min(available, a.ne() - 2);
+        while (n > 0 && (1 + BerTlv.lengthFieldSize(n)) + n > a.ne()) {
             n--;
         }
         if (n <= 0) {
@@ -676,29 +661,29 @@ final class IsoCard implements SimulatedCard {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(n + 6);
         out.write(0x53);
-        Tlv.appendLength(out, n);
+        BerTlv.writeLength(out, n);
         out.write(ef.data, offset, n);
         byte[] body = out.toByteArray();
-        boolean short_ = n == available && body.length < a.ne && !a.leMax;
+        boolean short_ = n == available && body.length < a.ne() && !a.leMax();
         return Sw.withData(body, 0, body.length, short_ ? Sw.END_OF_FILE : Sw.OK);
     }
 
     /** The offset DO ({@code 54}, 1 to 3 bytes). */
-    private static int offset(Apdu a, Tlv.Item item) throws IsoException {
+    private static int offset(CommandApdu a, BerTlv.DataObject item) throws IsoException {
         if (item.tag() != 0x54 || item.length() < 1 || item.length() > 3) {
             throw new IsoException(Sw.WRONG_DATA);
         }
-        return Tlv.number(a.raw, item.offset(), item.length());
+        return (int) BerTlv.number(a.raw(), item.offset(), item.length());
     }
 
     /** The EF that P1-P2 of an odd-instruction binary command names; it becomes the current EF. */
-    private ElementaryFile oddTarget(Apdu a) throws IsoException {
+    private ElementaryFile oddTarget(CommandApdu a) throws IsoException {
         int p1p2 = a.p1p2();
         if (p1p2 == 0) {
             return requireCurrentEf();
         }
-        if (a.p1 == 0 && (a.p2 & 0xE0) == 0) {
-            int sfi = a.p2 & 0x1F;
+        if (a.p1() == 0 && (a.p2() & 0xE0) == 0) {
+            int sfi = a.p2() & 0x1F;
             if (sfi == 0x1F) {
                 throw new IsoException(Sw.WRONG_P1_P2);
             }
@@ -714,35 +699,35 @@ final class IsoCard implements SimulatedCard {
         return ef;
     }
 
-    private byte[] updateBinary(Apdu a, boolean or) throws IsoException {
-        checkSfiP1(a.p1);
-        if (a.nc == 0) {
+    private byte[] updateBinary(CommandApdu a, boolean or) throws IsoException {
+        checkSfiP1(a.p1());
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         ElementaryFile ef;
         int offset;
-        if ((a.p1 & 0x80) != 0) {
-            ef = efBySfi(a.p1 & 0x1F);
-            offset = a.p2;
+        if ((a.p1() & 0x80) != 0) {
+            ef = efBySfi(a.p1() & 0x1F);
+            offset = a.p2();
         } else {
             ef = requireCurrentEf();
             offset = a.p1p2();
         }
-        write(ef, offset, a.raw, a.dataOffset, a.nc, or);
+        write(ef, offset, a.raw(), a.dataOffset(), a.nc(), or);
         return Sw.only(Sw.OK);
     }
 
-    private byte[] updateBinaryOdd(Apdu a, boolean or) throws IsoException {
-        if (a.nc == 0) {
+    private byte[] updateBinaryOdd(CommandApdu a, boolean or) throws IsoException {
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        List<Tlv.Item> items = Tlv.parse(a.raw, a.dataOffset, a.nc);
+        List<BerTlv.DataObject> items = Fcp.dataObjects(a.raw(), a.dataOffset(), a.nc());
         if (items.size() != 2 || items.get(1).tag() != 0x53 || items.get(1).length() == 0) {
             throw new IsoException(Sw.WRONG_DATA);
         }
         int offset = offset(a, items.get(0));
         ElementaryFile ef = oddTarget(a);
-        write(ef, offset, a.raw, items.get(1).offset(), items.get(1).length(), or);
+        write(ef, offset, a.raw(), items.get(1).offset(), items.get(1).length(), or);
         return Sw.only(Sw.OK);
     }
 
@@ -767,9 +752,9 @@ final class IsoCard implements SimulatedCard {
     // ------------------------------------------------------------------ record files
 
     /** Checks P1-P2 of READ/UPDATE RECORD: mode 0..4, P1 {@code 00} in modes 0..3, no P1 {@code FF}, SFI not 31. */
-    private static int recordMode(Apdu a) throws IsoException {
-        int mode = a.p2 & 0x07;
-        if (mode > 4 || (mode != 4 && a.p1 != 0) || a.p1 == 0xFF || (a.p2 >> 3) == 0x1F) {
+    private static int recordMode(CommandApdu a) throws IsoException {
+        int mode = a.p2() & 0x07;
+        if (mode > 4 || (mode != 4 && a.p1() != 0) || a.p1() == 0xFF || (a.p2() >> 3) == 0x1F) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
         return mode;
@@ -797,20 +782,20 @@ final class IsoCard implements SimulatedCard {
         return number;
     }
 
-    private byte[] readRecord(Apdu a) throws IsoException {
+    private byte[] readRecord(CommandApdu a) throws IsoException {
         int mode = recordMode(a);
-        if (a.nc != 0 || !a.hasLe()) {
+        if (a.nc() != 0 || !a.hasLe()) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        ElementaryFile ef = recordTarget(a.p2);
+        ElementaryFile ef = recordTarget(a.p2());
         requireEf(ef, Operation.READ, false);
-        int number = pickRecord(ef, a.p1, mode);
+        int number = pickRecord(ef, a.p1(), mode);
         byte[] record = ef.records.get(number - 1);
-        if (a.ne < record.length) {
+        if (a.ne() < record.length) {
             throw new IsoException(Sw.WRONG_LE | record.length);
         }
         currentRecord = number;
-        return Sw.withData(record, 0, record.length, record.length < a.ne && !a.leMax ? Sw.END_OF_FILE : Sw.OK);
+        return Sw.withData(record, 0, record.length, record.length < a.ne() && !a.leMax() ? Sw.END_OF_FILE : Sw.OK);
     }
 
     private static void checkRecordLength(ElementaryFile ef, int length) throws IsoException {
@@ -820,34 +805,34 @@ final class IsoCard implements SimulatedCard {
         }
     }
 
-    private byte[] updateRecord(Apdu a) throws IsoException {
+    private byte[] updateRecord(CommandApdu a) throws IsoException {
         int mode = recordMode(a);
-        if (a.nc == 0) {
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        ElementaryFile ef = recordTarget(a.p2);
+        ElementaryFile ef = recordTarget(a.p2());
         requireEf(ef, Operation.UPDATE, false);
-        checkRecordLength(ef, a.nc);
+        checkRecordLength(ef, a.nc());
         if (ef.type == EfType.CYCLIC && mode == 3) {
             rotateIn(ef, a.dataCopy());
             return Sw.only(Sw.OK);
         }
-        int number = pickRecord(ef, a.p1, mode);
+        int number = pickRecord(ef, a.p1(), mode);
         ef.records.set(number - 1, a.dataCopy());
         currentRecord = number;
         return Sw.only(Sw.OK);
     }
 
-    private byte[] appendRecord(Apdu a) throws IsoException {
-        if (a.p1 != 0 || (a.p2 & 0x07) != 0 || (a.p2 >> 3) == 0x1F) {
+    private byte[] appendRecord(CommandApdu a) throws IsoException {
+        if (a.p1() != 0 || (a.p2() & 0x07) != 0 || (a.p2() >> 3) == 0x1F) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc == 0) {
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        ElementaryFile ef = recordTarget(a.p2);
+        ElementaryFile ef = recordTarget(a.p2());
         requireEf(ef, Operation.UPDATE, false);
-        checkRecordLength(ef, a.nc);
+        checkRecordLength(ef, a.nc());
         switch (ef.type) {
             case LINEAR_VARIABLE -> {
                 if (ef.records.size() >= ef.maxRecords) {
@@ -871,11 +856,11 @@ final class IsoCard implements SimulatedCard {
 
     // ------------------------------------------------------------------ file management
 
-    private byte[] createFile(Apdu a) throws IsoException {
+    private byte[] createFile(CommandApdu a) throws IsoException {
         if (a.p1p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc == 0) {
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         DedicatedFile dir = currentDf;
@@ -883,7 +868,7 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.CONDITIONS_OF_USE_NOT_SATISFIED);
         }
         checkRule(dir, Operation.CREATE);
-        CardFile file = Fcp.decode(a.raw, a.dataOffset, a.nc);
+        CardFile file = Fcp.decode(a.raw(), a.dataOffset(), a.nc());
         for (AccessRule rule : file.rules.values()) {
             boolean found = switch (rule.kind()) {
                 case PIN -> findPin(dir, rule.ref()) != null; // a new DF has no PINs or keys of its own
@@ -912,8 +897,8 @@ final class IsoCard implements SimulatedCard {
         return Sw.only(Sw.OK);
     }
 
-    private byte[] deleteFile(Apdu a) throws IsoException {
-        if (a.p2 != 0) {
+    private byte[] deleteFile(CommandApdu a) throws IsoException {
+        if (a.p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
         CardFile target = resolve(a, true);
@@ -938,8 +923,8 @@ final class IsoCard implements SimulatedCard {
         return Sw.only(Sw.OK);
     }
 
-    private byte[] setLifeCycle(Apdu a, boolean activate) throws IsoException {
-        if (a.p2 != 0) {
+    private byte[] setLifeCycle(CommandApdu a, boolean activate) throws IsoException {
+        if (a.p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
         CardFile target = resolve(a, true);
@@ -979,12 +964,12 @@ final class IsoCard implements SimulatedCard {
         return Sw.only(Sw.TRIES_LEFT | pin.triesLeft);
     }
 
-    private byte[] verify(Apdu a) throws IsoException {
-        if (a.p1 != 0x00 && a.p1 != 0xFF) {
+    private byte[] verify(CommandApdu a) throws IsoException {
+        if (a.p1() != 0x00 && a.p1() != 0xFF) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        Pin pin = pinFor(a.p2);
-        if (a.p1 == 0xFF) {
+        Pin pin = pinFor(a.p2());
+        if (a.p1() == 0xFF) {
             requireLength(a, 0);
             verifiedPins.remove(pin);
             return Sw.only(Sw.OK);
@@ -992,10 +977,10 @@ final class IsoCard implements SimulatedCard {
         if (pin.blocked()) {
             throw new IsoException(Sw.AUTHENTICATION_METHOD_BLOCKED);
         }
-        if (a.nc == 0) {
+        if (a.nc() == 0) {
             return Sw.only(verifiedPins.contains(pin) ? Sw.OK : Sw.TRIES_LEFT | pin.triesLeft);
         }
-        if (!pin.matches(a.raw, a.dataOffset, a.nc)) {
+        if (!pin.matches(a.raw(), a.dataOffset(), a.nc())) {
             return wrongPin(pin);
         }
         pin.triesLeft = pin.maxTries;
@@ -1003,48 +988,48 @@ final class IsoCard implements SimulatedCard {
         return Sw.only(Sw.OK);
     }
 
-    private byte[] changeReferenceData(Apdu a) throws IsoException {
-        if (a.p1 != 0x00 && a.p1 != 0x01) {
+    private byte[] changeReferenceData(CommandApdu a) throws IsoException {
+        if (a.p1() != 0x00 && a.p1() != 0x01) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        Pin pin = pinFor(a.p2);
-        if (a.nc == 0) {
+        Pin pin = pinFor(a.p2());
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         if (pin.blocked()) {
             throw new IsoException(Sw.AUTHENTICATION_METHOD_BLOCKED);
         }
         int length = pin.length();
-        if (a.p1 == 0x01) {
+        if (a.p1() == 0x01) {
             // The security status first: a caller without the PIN must not learn its length from 6700.
             if (!verifiedPins.contains(pin)) {
                 throw new IsoException(Sw.SECURITY_STATUS_NOT_SATISFIED);
             }
             requireLength(a, length);
-            pin.setValue(a.raw, a.dataOffset);
+            pin.setValue(a.raw(), a.dataOffset());
             return Sw.only(Sw.OK);
         }
         // A presented old PIN of the wrong length is a wrong PIN (as in VERIFY): no free probing of the length.
-        if (a.nc < length || !pin.matches(a.raw, a.dataOffset, length)) {
+        if (a.nc() < length || !pin.matches(a.raw(), a.dataOffset(), length)) {
             return wrongPin(pin);
         }
         // The old PIN was right: only now may a new PIN of the wrong length get 6700 (nothing counted or changed).
         requireLength(a, 2 * length);
-        pin.setValue(a.raw, a.dataOffset + length);
+        pin.setValue(a.raw(), a.dataOffset() + length);
         pin.triesLeft = pin.maxTries;
         verifiedPins.add(pin);
         return Sw.only(Sw.OK);
     }
 
-    private byte[] resetRetryCounter(Apdu a) throws IsoException {
-        if (a.p1 != 0x00 && a.p1 != 0x01) {
+    private byte[] resetRetryCounter(CommandApdu a) throws IsoException {
+        if (a.p1() != 0x00 && a.p1() != 0x01) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        Pin pin = pinFor(a.p2);
+        Pin pin = pinFor(a.p2());
         if (!pin.hasPuk()) {
             throw new IsoException(Sw.REFERENCED_DATA_NOT_FOUND);
         }
-        if (a.nc == 0) {
+        if (a.nc() == 0) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         if (pin.pukTriesLeft == 0) {
@@ -1052,17 +1037,17 @@ final class IsoCard implements SimulatedCard {
         }
         int pukLength = pin.pukLength();
         // A presented PUK of the wrong length is a wrong PUK (P1 01: the data is the PUK; P1 00: shorter than it).
-        boolean pukRight = (a.p1 == 0x01 ? a.nc == pukLength : a.nc >= pukLength)
-                && pin.pukMatches(a.raw, a.dataOffset, pukLength);
+        boolean pukRight = (a.p1() == 0x01 ? a.nc() == pukLength : a.nc() >= pukLength)
+                && pin.pukMatches(a.raw(), a.dataOffset(), pukLength);
         if (!pukRight) {
             pin.pukTriesLeft--;
             return Sw.only(Sw.TRIES_LEFT | pin.pukTriesLeft);
         }
         // The PUK was right: only now may a new PIN of the wrong length get 6700 (nothing counted or changed).
-        requireLength(a, pukLength + (a.p1 == 0x00 ? pin.length() : 0));
+        requireLength(a, pukLength + (a.p1() == 0x00 ? pin.length() : 0));
         pin.pukTriesLeft = pin.pukMaxTries;
-        if (a.p1 == 0x00) {
-            pin.setValue(a.raw, a.dataOffset + pukLength);
+        if (a.p1() == 0x00) {
+            pin.setValue(a.raw(), a.dataOffset() + pukLength);
         }
         pin.triesLeft = pin.maxTries;
         verifiedPins.remove(pin);
@@ -1071,50 +1056,50 @@ final class IsoCard implements SimulatedCard {
 
     // ------------------------------------------------------------------ challenge and authentication
 
-    private byte[] getChallenge(Apdu a) throws IsoException {
+    private byte[] getChallenge(CommandApdu a) throws IsoException {
         if (a.p1p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc != 0 || !a.hasLe() || a.ne > 256) {
+        if (a.nc() != 0 || !a.hasLe() || a.ne() > 256) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        byte[] bytes = new byte[a.ne];
+        byte[] bytes = new byte[a.ne()];
         random.nextBytes(bytes);
         challenge = bytes.clone();
         return Sw.withData(bytes, 0, bytes.length, Sw.OK);
     }
 
     /** The key P1-P2 of INTERNAL/EXTERNAL AUTHENTICATE name, with 16 bytes of data. */
-    private CardKey keyFor(Apdu a) throws IsoException {
-        if (a.p1 != 0 || (a.p2 & 0x60) != 0) {
+    private CardKey keyFor(CommandApdu a) throws IsoException {
+        if (a.p1() != 0 || (a.p2() & 0x60) != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc != CardKey.LENGTH) {
+        if (a.nc() != CardKey.LENGTH) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
-        CardKey key = findKey(currentDf, a.p2);
+        CardKey key = findKey(currentDf, a.p2());
         if (key == null) {
             throw new IsoException(Sw.REFERENCED_DATA_NOT_FOUND);
         }
         return key;
     }
 
-    private byte[] internalAuthenticate(Apdu a) throws IsoException {
+    private byte[] internalAuthenticate(CommandApdu a) throws IsoException {
         CardKey key = keyFor(a);
-        if (a.hasLe() && a.ne < CardKey.LENGTH) {
+        if (a.hasLe() && a.ne() < CardKey.LENGTH) {
             throw new IsoException(Sw.WRONG_LE | CardKey.LENGTH);
         }
-        if (challenge != null && challenge.length == a.nc
-                && Arrays.equals(challenge, 0, challenge.length, a.raw, a.dataOffset, a.dataOffset + a.nc)) {
+        if (challenge != null && challenge.length == a.nc()
+                && Arrays.equals(challenge, 0, challenge.length, a.raw(), a.dataOffset(), a.dataOffset() + a.nc())) {
             // The cryptogram of the outstanding challenge is what EXTERNAL AUTHENTICATE wants: answering it and
             // keeping the challenge would let anyone authenticate without the key. The card answers (the data is
             // just bytes to encrypt) but the challenge is used up.
             challenge = null;
         }
-        return respond(a, key.encrypt(a.raw, a.dataOffset), Sw.OK);
+        return respond(a, key.encrypt(a.raw(), a.dataOffset()), Sw.OK);
     }
 
-    private byte[] externalAuthenticate(Apdu a) throws IsoException {
+    private byte[] externalAuthenticate(CommandApdu a) throws IsoException {
         CardKey key = keyFor(a);
         byte[] expectedFrom = challenge;
         challenge = null;
@@ -1134,18 +1119,18 @@ final class IsoCard implements SimulatedCard {
         return Sw.only(Sw.OK);
     }
 
-    private byte[] getResponse(Apdu a, byte[] pending, int at) throws IsoException {
+    private byte[] getResponse(CommandApdu a, byte[] pending, int at) throws IsoException {
         if (a.p1p2() != 0) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
-        if (a.nc != 0 || !a.hasLe()) {
+        if (a.nc() != 0 || !a.hasLe()) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
         if (pending == null) {
             throw new IsoException(Sw.CONDITIONS_OF_USE_NOT_SATISFIED);
         }
         int remaining = pending.length - at;
-        int n = Math.min(a.ne, remaining);
+        int n = Math.min(a.ne(), remaining);
         int left = remaining - n;
         if (left > 0) {
             pendingResponse = pending;

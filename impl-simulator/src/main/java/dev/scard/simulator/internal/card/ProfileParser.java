@@ -19,6 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.scard.api.Protocol;
+import dev.scard.iso7816.BerTlv;
+
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -27,8 +30,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-
-import dev.scard.api.Protocol;
 
 /**
  * Reads a card profile (the format is described in {@code impl-simulator/PROFILES.md} and on {@link CardProfile})
@@ -552,7 +553,7 @@ final class ProfileParser {
             throw error(path, "must be " + expected);
         }
         byte[] bytes = hex(CharBuffer.wrap(text), path);
-        return Tlv.number(bytes, 0, bytes.length);
+        return (int) BerTlv.number(bytes, 0, bytes.length);
     }
 
     /**

@@ -1,42 +1,47 @@
 package dev.scard.simulator.internal.card;
 
-/** The ISO 7816-4 status words the card model answers with. */
+import dev.scard.iso7816.StatusWords;
+
+/**
+ * The ISO 7816-4 status words the card model answers with, under the names the model uses (the values and their
+ * meanings are {@link StatusWords}'s).
+ */
 final class Sw {
-    static final int OK = 0x9000;
+    static final int OK = StatusWords.OK;
     /** {@code 61xx}: xx more bytes to fetch with GET RESPONSE (T=0 only). */
-    static final int BYTES_REMAINING = 0x6100;
+    static final int BYTES_REMAINING = StatusWords.BYTES_REMAINING;
     /** End of file or record reached before reading Ne bytes (the data is returned). */
-    static final int END_OF_FILE = 0x6282;
+    static final int END_OF_FILE = StatusWords.END_OF_FILE;
     /** The selected file is deactivated (the FCP is returned when requested). */
-    static final int FILE_DEACTIVATED = 0x6283;
+    static final int FILE_DEACTIVATED = StatusWords.SELECTED_FILE_DEACTIVATED;
     /** Verification failed (EXTERNAL AUTHENTICATE: wrong cryptogram). */
-    static final int VERIFICATION_FAILED = 0x6300;
+    static final int VERIFICATION_FAILED = StatusWords.NO_INFORMATION_MEMORY_CHANGED;
     /** {@code 63Cx}: wrong PIN or PUK, x tries left. */
-    static final int TRIES_LEFT = 0x63C0;
-    static final int WRONG_LENGTH = 0x6700;
-    static final int LOGICAL_CHANNEL_NOT_SUPPORTED = 0x6881;
-    static final int SECURE_MESSAGING_NOT_SUPPORTED = 0x6882;
-    static final int CHAINING_NOT_SUPPORTED = 0x6884;
-    static final int INCOMPATIBLE_FILE_STRUCTURE = 0x6981;
-    static final int SECURITY_STATUS_NOT_SATISFIED = 0x6982;
-    static final int AUTHENTICATION_METHOD_BLOCKED = 0x6983;
-    static final int CONDITIONS_OF_USE_NOT_SATISFIED = 0x6985;
-    static final int NO_CURRENT_EF = 0x6986;
-    static final int WRONG_DATA = 0x6A80;
-    static final int FILE_NOT_FOUND = 0x6A82;
-    static final int RECORD_NOT_FOUND = 0x6A83;
-    static final int NOT_ENOUGH_MEMORY = 0x6A84;
-    static final int WRONG_P1_P2 = 0x6A86;
-    static final int REFERENCED_DATA_NOT_FOUND = 0x6A88;
-    static final int FILE_EXISTS = 0x6A89;
-    static final int DF_NAME_EXISTS = 0x6A8A;
-    static final int WRONG_OFFSET = 0x6B00;
+    static final int TRIES_LEFT = StatusWords.COUNTER;
+    static final int WRONG_LENGTH = StatusWords.WRONG_LENGTH;
+    static final int LOGICAL_CHANNEL_NOT_SUPPORTED = StatusWords.LOGICAL_CHANNEL_NOT_SUPPORTED;
+    static final int SECURE_MESSAGING_NOT_SUPPORTED = StatusWords.SECURE_MESSAGING_NOT_SUPPORTED;
+    static final int CHAINING_NOT_SUPPORTED = StatusWords.CHAINING_NOT_SUPPORTED;
+    static final int INCOMPATIBLE_FILE_STRUCTURE = StatusWords.INCOMPATIBLE_FILE_STRUCTURE;
+    static final int SECURITY_STATUS_NOT_SATISFIED = StatusWords.SECURITY_STATUS_NOT_SATISFIED;
+    static final int AUTHENTICATION_METHOD_BLOCKED = StatusWords.AUTHENTICATION_METHOD_BLOCKED;
+    static final int CONDITIONS_OF_USE_NOT_SATISFIED = StatusWords.CONDITIONS_OF_USE_NOT_SATISFIED;
+    static final int NO_CURRENT_EF = StatusWords.NO_CURRENT_EF;
+    static final int WRONG_DATA = StatusWords.INCORRECT_DATA;
+    static final int FILE_NOT_FOUND = StatusWords.FILE_NOT_FOUND;
+    static final int RECORD_NOT_FOUND = StatusWords.RECORD_NOT_FOUND;
+    static final int NOT_ENOUGH_MEMORY = StatusWords.NOT_ENOUGH_MEMORY;
+    static final int WRONG_P1_P2 = StatusWords.INCORRECT_P1_P2;
+    static final int REFERENCED_DATA_NOT_FOUND = StatusWords.REFERENCED_DATA_NOT_FOUND;
+    static final int FILE_EXISTS = StatusWords.FILE_EXISTS;
+    static final int DF_NAME_EXISTS = StatusWords.DF_NAME_EXISTS;
+    static final int WRONG_OFFSET = StatusWords.WRONG_P1_P2;
     /** {@code 6Cxx}: wrong Le, xx is the right one. */
-    static final int WRONG_LE = 0x6C00;
-    static final int INS_NOT_SUPPORTED = 0x6D00;
-    static final int CLA_NOT_SUPPORTED = 0x6E00;
+    static final int WRONG_LE = StatusWords.WRONG_LE;
+    static final int INS_NOT_SUPPORTED = StatusWords.INS_NOT_SUPPORTED;
+    static final int CLA_NOT_SUPPORTED = StatusWords.CLA_NOT_SUPPORTED;
     /** No precise diagnosis: answered only if the model has a bug (the randomized tests make sure it does not). */
-    static final int TECHNICAL_PROBLEM = 0x6F00;
+    static final int TECHNICAL_PROBLEM = StatusWords.NO_PRECISE_DIAGNOSIS;
 
     private Sw() {
     }

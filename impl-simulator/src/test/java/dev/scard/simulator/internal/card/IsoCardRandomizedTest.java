@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import dev.scard.iso7816.BerTlv;
+import dev.scard.iso7816.CommandApdu;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -174,10 +177,10 @@ class IsoCardRandomizedTest extends CardTestSupport {
     /** Reads return the file's bytes; plain and odd UPDATE BINARY leave their data in the file. */
     private void checkData(byte[] command, byte[] response, int ins, String label) {
         ElementaryFile ef = card.currentEf();
-        Apdu apdu;
+        CommandApdu apdu;
         try {
-            apdu = Apdu.parse(command);
-        } catch (IsoException e) {
+            apdu = CommandApdu.parse(command);
+        } catch (IllegalArgumentException e) {
             throw new AssertionError("a successful command is well formed: " + label, e);
         }
         if (ins == 0x16) { // only LIST FILES in class 80 succeeds; 00 16 is an unknown instruction
@@ -192,23 +195,23 @@ class IsoCardRandomizedTest extends CardTestSupport {
             assertThat(data).as("the current DF's files: %s", label).isEqualTo(list);
         }
         if (ins == 0xB0 && ef != null) {
-            int offset = (apdu.p1 & 0x80) != 0 ? apdu.p2 : apdu.p1p2();
+            int offset = (apdu.p1() & 0x80) != 0 ? apdu.p2() : apdu.p1p2();
             byte[] data = Arrays.copyOf(response, response.length - 2);
             assertThat(data).as(label).isEqualTo(Arrays.copyOfRange(ef.data, offset, offset + data.length));
         }
         if (ins == 0xD6 && ef != null) {
-            int offset = (apdu.p1 & 0x80) != 0 ? apdu.p2 : apdu.p1p2();
-            assertThat(Arrays.copyOfRange(ef.data, offset, offset + apdu.nc)).as(label).isEqualTo(apdu.dataCopy());
+            int offset = (apdu.p1() & 0x80) != 0 ? apdu.p2() : apdu.p1p2();
+            assertThat(Arrays.copyOfRange(ef.data, offset, offset + apdu.nc())).as(label).isEqualTo(apdu.dataCopy());
         }
         if (ins == 0xD7 && ef != null) {
             byte[] data = apdu.dataCopy();
-            List<Tlv.Item> items;
+            List<BerTlv.DataObject> items;
             try {
-                items = Tlv.parse(data, 0, data.length);
-            } catch (IsoException e) {
+                items = BerTlv.parse(data);
+            } catch (IllegalArgumentException e) {
                 throw new AssertionError("a successful D7 has well-formed data: " + label, e);
             }
-            int offset = Tlv.number(data, items.get(0).offset(), items.get(0).length());
+            int offset = (int) items.get(0).number(data);
             byte[] written = Arrays.copyOfRange(data, items.get(1).offset(), items.get(1).offset()
                     + items.get(1).length());
             assertThat(Arrays.copyOfRange(ef.data, offset, offset + written.length)).as(label).isEqualTo(written);

@@ -546,7 +546,7 @@ class IsoCardTest extends CardTestSupport {
         @CsvSource({
             "raw:6207820101830244068002000A, 6A80", // the 62 length is wrong
             "raw:630B820101830244068002000A, 6A80", // not 62
-            "raw:620B820101830244068002000A00, 6A80", // garbage after the template
+            "raw:620B820101830244068002000A01, 6A80", // garbage after the template (00 and FF would be padding)
             "raw:620B820101830244068002000A6200, 6A80", // a second template
             "raw:6205820101830244, 6A80", // the inner length runs past
             "82010180020010, 6A80", // no 83
@@ -591,6 +591,15 @@ class IsoCardTest extends CardTestSupport {
             String template = body.startsWith("raw:") ? body.substring(4) : fcp(body);
             assertThat(send(apdu("00E00000", template))).isEqualTo(expected);
             assertThat(card.mf().children).hasSize(3);
+        }
+
+        @Test
+        void paddingBetweenDataObjectsIsSkippedAsIso7816Allows() {
+            verify01();
+            // 00 and FF before, between and after data objects carry no meaning (ISO 7816-4 BER-TLV).
+            assertThat(send(apdu("00E00000", "00" + fcp("820101" + "FF" + "83024406" + "0000" + "8002000A" + "FF")
+                    + "FF"))).isEqualTo("9000");
+            assertThat(card.mf().children).hasSize(4);
         }
 
         @Test

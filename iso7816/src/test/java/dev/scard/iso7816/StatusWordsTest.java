@@ -1,4 +1,4 @@
-package dev.scard.shell;
+package dev.scard.iso7816;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+/** The one status-word table: ISO 7816-4 wording, patterns, groups, foreign words. */
 class StatusWordsTest {
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -106,5 +107,21 @@ class StatusWordsTest {
     void rejectsValuesThatAreNotTwoBytes() {
         assertThatIllegalArgumentException().isThrownBy(() -> StatusWords.meaning(0x10000));
         assertThatIllegalArgumentException().isThrownBy(() -> StatusWords.meaning(-1));
+    }
+
+    @Test
+    void readsTheWordAtTheEndOfAResponse() {
+        assertThat(StatusWords.of(new byte[] {1, 2, (byte) 0x90, 0x00}, 4)).isEqualTo(StatusWords.OK);
+        assertThat(StatusWords.of(new byte[] {(byte) 0x6A, (byte) 0x82, 0x55}, 2)).isEqualTo(0x6A82);
+        assertThatIllegalArgumentException().isThrownBy(() -> StatusWords.of(new byte[] {(byte) 0x90}, 1))
+                .withMessage("a response APDU of 1 bytes has no status word");
+    }
+
+    @Test
+    void recognisesCounters() {
+        assertThat(StatusWords.isCounter(0x63C0)).isTrue();
+        assertThat(StatusWords.isCounter(0x63CF)).isTrue();
+        assertThat(StatusWords.isCounter(0x6300)).isFalse();
+        assertThat(StatusWords.isCounter(0x6BC0)).isFalse();
     }
 }

@@ -2,10 +2,12 @@ package dev.scard.cardservices.internal;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.iso7816.StatusWords;
 
 /**
  * The one place where ISO 7816-4 status words become the contract's HRESULTs. Every failure message names what
- * failed (a file path, a PIN reference, a key reference; never a PIN), the status word and its meaning.
+ * failed (a file path, a PIN reference, a key reference; never a PIN), the status word and its meaning (from the
+ * shared table, {@link StatusWords#describe}).
  *
  * <p>The mapping, by what the command was about ({@link Kind}):
  * <table>
@@ -38,28 +40,7 @@ import dev.scard.api.SCardException;
  * <tr><td>anything else</td><td>{@code SCARD_E_UNEXPECTED}</td></tr>
  * </table>
  */
-final class StatusWords {
-
-    static final int OK = 0x9000;
-    static final int END_OF_FILE_BEFORE_LE = 0x6282;
-    static final int SELECTED_FILE_DEACTIVATED = 0x6283;
-    static final int VERIFICATION_FAILED = 0x6300;
-    static final int WRONG_LENGTH = 0x6700;
-    static final int LOGICAL_CHANNEL_NOT_SUPPORTED = 0x6881;
-    static final int INCOMPATIBLE_FILE_STRUCTURE = 0x6981;
-    static final int SECURITY_STATUS_NOT_SATISFIED = 0x6982;
-    static final int AUTHENTICATION_METHOD_BLOCKED = 0x6983;
-    static final int CONDITIONS_OF_USE_NOT_SATISFIED = 0x6985;
-    static final int INCORRECT_DATA = 0x6A80;
-    static final int FUNCTION_NOT_SUPPORTED = 0x6A81;
-    static final int FILE_NOT_FOUND = 0x6A82;
-    static final int RECORD_NOT_FOUND = 0x6A83;
-    static final int NOT_ENOUGH_MEMORY = 0x6A84;
-    static final int WRONG_P1_P2 = 0x6A86;
-    static final int REFERENCED_DATA_NOT_FOUND = 0x6A88;
-    static final int WRONG_PARAMETERS_OFFSET = 0x6B00;
-    static final int INS_NOT_SUPPORTED = 0x6D00;
-    static final int CLA_NOT_SUPPORTED = 0x6E00;
+final class StatusWordErrors {
 
     /** What a command was about, which decides how its status word is reported. */
     enum Kind {
@@ -81,71 +62,7 @@ final class StatusWords {
         OTHER
     }
 
-    private StatusWords() {
-    }
-
-    /** {@code 63Cx}: a counter (tries left) in the low nibble. */
-    static boolean isCounter(int sw) {
-        return (sw & 0xFFF0) == 0x63C0;
-    }
-
-    /** The ISO 7816-4 meaning of a status word, in a few words. */
-    static String meaning(int sw) {
-        if (isCounter(sw)) {
-            return "verification failed, " + (sw & 0x0F) + " tries left";
-        }
-        switch (sw >> 8) {
-            case 0x61:
-                return (sw & 0xFF) + " more response bytes available";
-            case 0x6C:
-                return "wrong Le, the exact length is " + (sw & 0xFF);
-            default:
-                break;
-        }
-        return switch (sw) {
-            case OK -> "success";
-            case 0x6281 -> "part of the returned data may be corrupted";
-            case END_OF_FILE_BEFORE_LE -> "end of file reached before reading Le bytes";
-            case SELECTED_FILE_DEACTIVATED -> "selected file deactivated";
-            case 0x6284 -> "file control information not formatted correctly";
-            case VERIFICATION_FAILED -> "authentication failed";
-            case 0x6400 -> "execution error, state of non-volatile memory unchanged";
-            case 0x6500 -> "execution error, state of non-volatile memory changed";
-            case 0x6581 -> "memory failure";
-            case WRONG_LENGTH -> "wrong length";
-            case LOGICAL_CHANNEL_NOT_SUPPORTED -> "logical channel not supported";
-            case 0x6882 -> "secure messaging not supported";
-            case 0x6884 -> "command chaining not supported";
-            case INCOMPATIBLE_FILE_STRUCTURE -> "command incompatible with file structure";
-            case SECURITY_STATUS_NOT_SATISFIED -> "security status not satisfied";
-            case AUTHENTICATION_METHOD_BLOCKED -> "authentication method blocked";
-            case 0x6984 -> "reference data not usable";
-            case CONDITIONS_OF_USE_NOT_SATISFIED -> "conditions of use not satisfied";
-            case 0x6986 -> "command not allowed (no current EF)";
-            case 0x6987 -> "expected secure messaging data objects missing";
-            case 0x6988 -> "incorrect secure messaging data objects";
-            case INCORRECT_DATA -> "incorrect parameters in the data field";
-            case FUNCTION_NOT_SUPPORTED -> "function not supported";
-            case FILE_NOT_FOUND -> "file or application not found";
-            case RECORD_NOT_FOUND -> "record not found";
-            case NOT_ENOUGH_MEMORY -> "not enough memory space in the file";
-            case 0x6A85 -> "Nc inconsistent with TLV structure";
-            case WRONG_P1_P2 -> "incorrect parameters P1-P2";
-            case 0x6A87 -> "Nc inconsistent with parameters P1-P2";
-            case REFERENCED_DATA_NOT_FOUND -> "referenced data or reference data not found";
-            case 0x6A89 -> "file already exists";
-            case 0x6A8A -> "DF name already exists";
-            case WRONG_PARAMETERS_OFFSET -> "wrong parameters (offset outside the EF)";
-            case INS_NOT_SUPPORTED -> "instruction code not supported or invalid";
-            case CLA_NOT_SUPPORTED -> "class not supported";
-            case 0x6F00 -> "no precise diagnosis";
-            default -> "unknown status";
-        };
-    }
-
-    /** {@code "SW 6A82 file or application not found"}. */
-    static String describe(int sw) {
-        return String.format("SW %04X %s", sw, meaning(sw));
+    private StatusWordErrors() {
     }
 
     /**
@@ -164,8 +81,8 @@ final class StatusWords {
      * @param what what failed, e.g. {@code "cannot read 3F00/5015/4402"}; never a PIN
      */
     static SCardException failure(int sw, Kind kind, String what) {
-        String detail = what + ": " + describe(sw);
-        if (isCounter(sw)) {
+        String detail = what + ": " + StatusWords.describe(sw);
+        if (StatusWords.isCounter(sw)) {
             int tries = sw & 0x0F;
             if (kind == Kind.AUTH) {
                 return new SCardException(HResult.SCARD_W_SECURITY_VIOLATION, detail + "; the card rejected the"
@@ -175,41 +92,41 @@ final class StatusWords {
                     : ""), tries, null);
         }
         return switch (sw) {
-            case FILE_NOT_FOUND -> new SCardException(kind == Kind.DIRECTORY ? HResult.SCARD_E_DIR_NOT_FOUND
+            case StatusWords.FILE_NOT_FOUND -> new SCardException(kind == Kind.DIRECTORY ? HResult.SCARD_E_DIR_NOT_FOUND
                     : HResult.SCARD_E_FILE_NOT_FOUND, detail);
-            case SECURITY_STATUS_NOT_SATISFIED -> new SCardException(HResult.SCARD_E_NO_ACCESS,
+            case StatusWords.SECURITY_STATUS_NOT_SATISFIED -> new SCardException(HResult.SCARD_E_NO_ACCESS,
                     detail + "; verify the PIN or authenticate first");
-            case CONDITIONS_OF_USE_NOT_SATISFIED -> switch (kind) {
+            case StatusWords.CONDITIONS_OF_USE_NOT_SATISFIED -> switch (kind) {
                 case AUTH -> new SCardException(HResult.SCARD_W_SECURITY_VIOLATION,
                         detail + "; ask for a challenge (GetChallenge) first");
                 case FILE, DIRECTORY, READ, WRITE -> new SCardException(HResult.SCARD_E_NO_ACCESS,
                         detail + "; the file is invalidated (rehabilitate it first)");
                 default -> new SCardException(HResult.SCARD_E_NO_ACCESS, detail);
             };
-            case VERIFICATION_FAILED -> kind == Kind.PIN
+            case StatusWords.NO_INFORMATION_MEMORY_CHANGED -> kind == Kind.PIN
                     ? new SCardException(HResult.SCARD_W_WRONG_CHV, detail)
                     : new SCardException(HResult.SCARD_W_SECURITY_VIOLATION, detail);
-            case AUTHENTICATION_METHOD_BLOCKED, 0x6984 -> new SCardException(HResult.SCARD_W_CHV_BLOCKED, detail);
-            case NOT_ENOUGH_MEMORY -> new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, detail);
-            case WRONG_LENGTH -> switch (kind) {
+            case StatusWords.AUTHENTICATION_METHOD_BLOCKED, 0x6984 -> new SCardException(HResult.SCARD_W_CHV_BLOCKED, detail);
+            case StatusWords.NOT_ENOUGH_MEMORY -> new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, detail);
+            case StatusWords.WRONG_LENGTH -> switch (kind) {
                 case PIN -> new SCardException(HResult.SCARD_E_INVALID_CHV, detail
                         + "; the card refused the code's length (no try was used)");
                 case WRITE -> new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, detail);
                 default -> new SCardException(HResult.E_INVALIDARG, detail);
             };
-            case INCORRECT_DATA -> kind == Kind.PIN
+            case StatusWords.INCORRECT_DATA -> kind == Kind.PIN
                     ? new SCardException(HResult.SCARD_E_INVALID_CHV, detail + "; the card refused the code's format")
                     : new SCardException(HResult.E_INVALIDARG, detail);
-            case WRONG_PARAMETERS_OFFSET, RECORD_NOT_FOUND -> switch (kind) {
+            case StatusWords.WRONG_P1_P2, StatusWords.RECORD_NOT_FOUND -> switch (kind) {
                 case READ -> new SCardException(HResult.SCARD_W_EOF, detail);
                 case WRITE -> new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, detail);
                 default -> new SCardException(HResult.SCARD_E_BAD_SEEK, detail);
             };
-            case REFERENCED_DATA_NOT_FOUND, 0x6A89, 0x6A8A, WRONG_P1_P2, 0x6A87, 0x6A85 ->
+            case StatusWords.REFERENCED_DATA_NOT_FOUND, 0x6A89, 0x6A8A, StatusWords.INCORRECT_P1_P2, 0x6A87, 0x6A85 ->
                     new SCardException(HResult.E_INVALIDARG, detail);
             case 0x6986 -> new SCardException(HResult.SCARD_E_NO_FILE, detail);
-            case INCOMPATIBLE_FILE_STRUCTURE, FUNCTION_NOT_SUPPORTED, INS_NOT_SUPPORTED, CLA_NOT_SUPPORTED,
-                    LOGICAL_CHANNEL_NOT_SUPPORTED, 0x6882, 0x6884, 0x6987, 0x6988 ->
+            case StatusWords.INCOMPATIBLE_FILE_STRUCTURE, StatusWords.FUNCTION_NOT_SUPPORTED, StatusWords.INS_NOT_SUPPORTED, StatusWords.CLA_NOT_SUPPORTED,
+                    StatusWords.LOGICAL_CHANNEL_NOT_SUPPORTED, 0x6882, 0x6884, 0x6987, 0x6988 ->
                     new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, detail);
             case 0x6281 -> new SCardException(HResult.SCARD_E_COMM_DATA_LOST, detail);
             default -> new SCardException(HResult.SCARD_E_UNEXPECTED, detail);
