@@ -89,7 +89,7 @@ class AuthCommandsTest {
         assertThatExceptionOfType(SCardException.class).isThrownBy(
                 () -> auth.auth(shell.session, "0", "external", "1", BLOCK))
                 .withMessage("auth external key 1: the card did not accept the application's authentication with key"
-                        + " 01: SW 6300 authentication failed [SCARD_W_SECURITY_VIOLATION 0x8010006A]");
+                        + " 01: SW 6300 warning: no information given, memory changed [SCARD_W_SECURITY_VIOLATION 0x8010006A]");
     }
 
     @Test
