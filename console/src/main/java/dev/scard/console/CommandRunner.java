@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,9 @@ final class CommandRunner {
     private final PrintStream err;
     /** Failed stages of the foreground pipelines that ended since the current statement began, in order. */
     private final List<Throwable> stageFailures = new ArrayList<>();
-    /** The jobs running in the background (nested ones too). */
+    /** The longest the exit waits for the report of a background job Gogo already shows as done. */
+    private static final long REPORT_WAIT_MILLIS = 2_000;
+    /** The jobs running in the background (nested ones too), until their end is reported; notified then. */
     private final Set<Job> background = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean backgroundFailed = new AtomicBoolean();
     private OptionalInt exitRequest = OptionalInt.empty();
@@ -148,13 +151,17 @@ final class CommandRunner {
             return;
         }
         Throwable stageFailure = firstStageFailure(session.get(Closure.PIPE_EXCEPTION));
-        if (background.remove(job)) {
+        if (background.contains(job)) {
             Result result = job.result();
             Throwable failure = stageFailure != null ? stageFailure : result == null ? null : result.exception();
             if (failure != null) {
                 backgroundFailed.set(true);
                 printError(failure);
                 err.flush();
+            }
+            synchronized (background) { // reported: awaitReports may go on
+                background.remove(job);
+                background.notifyAll();
             }
         } else if (stageFailure != null) {
             synchronized (stageFailures) {
@@ -258,6 +265,7 @@ final class CommandRunner {
                     }
                 }
             }
+            awaitReports();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println(Results.errorLine(e));
@@ -265,6 +273,24 @@ final class CommandRunner {
             return false;
         }
         return !backgroundFailed();
+    }
+
+    /**
+     * Waits a little (at most {@link #REPORT_WAIT_MILLIS}) until {@link #jobChanged} has reported the end of every
+     * background job that Gogo says is done: Gogo can show a job as done before its listener ran, and the exit status
+     * must include a failure that listener is about to record.
+     */
+    private void awaitReports() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPORT_WAIT_MILLIS);
+        synchronized (background) {
+            while (background.stream().anyMatch(job -> job.status() == Status.Done)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                background.wait(left);
+            }
+        }
     }
 
     /**
