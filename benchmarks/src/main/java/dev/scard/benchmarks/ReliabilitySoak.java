@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 import dev.scard.api.ISCardManage;
 import dev.scard.api.Protocol;
-import dev.scard.core.Backend;
+import dev.scard.core.spi.Backend;
 import dev.scard.core.CardManager;
 import dev.scard.core.HandleTable;
 import dev.scard.pcsc.internal.PcscBackend;

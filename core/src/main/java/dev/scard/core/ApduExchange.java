@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 
+import dev.scard.core.spi.ReaderConnection;
+
 /**
  * One APDU exchange as every backend does it: checks the command, sends it, and completes T=0-style answers for
  * the caller: {@code 6Cxx} (wrong Le; resent once with Le = xx) and {@code 61xx} (more data; GET RESPONSE until

@@ -13,12 +13,16 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.ShareMode;
 
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.ReaderConnection;
+import dev.scard.core.spi.Arguments;
+
 /**
  * The resource manager of any backend: lists the backend's readers and turns its connections into handles kept
- * in a {@link HandleTable}. Backends register it as a bundle-scoped {@link SCardResourceManager} service: each bundle
- * gets an instance over a view of the backend's table scoped to that bundle ({@link HandleTable#scopedTo}), so the
- * handles it opens are its own: no other bundle can disconnect them or attach to them, and another bundle's handle
- * is to it what an unknown one is.
+ * in a {@link HandleTable}. The core registers it for each backend as a bundle-scoped {@link SCardResourceManager}
+ * service ({@link HostedBackend}): each bundle gets an instance over a view of the backend's table scoped to that
+ * bundle ({@link HandleTable#scopedTo}), so the handles it opens are its own: no other bundle can disconnect them or
+ * attach to them, and another bundle's handle is to it what an unknown one is.
  */
 public class BackendResourceManager implements SCardResourceManager {
     private final Backend backend;
@@ -78,12 +82,10 @@ public class BackendResourceManager implements SCardResourceManager {
     @Override
     public void disconnect(long handle, Disposition disposition) {
         Arguments.require(disposition, "disposition");
-        ReaderConnection connection = handles.remove(handle);
-        if (connection == null) {
+        if (!handles.remove(handle, connection -> connection.disconnect(disposition))) {
             throw Arguments.invalidArgument("handle " + handle + " is not an open handle of the '"
                     + backend.name() + "' resource manager");
         }
-        connection.disconnect(disposition);
     }
 
     /**
@@ -91,12 +93,12 @@ public class BackendResourceManager implements SCardResourceManager {
      * its owner's); backends call it when they stop, or when the owner goes away.
      */
     public void closeAll() {
-        for (ReaderConnection connection : handles.removeAll()) {
+        handles.removeAll(connection -> {
             try {
                 connection.disconnect(Disposition.LEAVE);
             } catch (RuntimeException e) {
                 // The backend is going away; a connection that cannot be closed cleanly is closed anyway.
             }
-        }
+        });
     }
 }

@@ -22,10 +22,15 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.ShareMode;
 
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.ReaderConnection;
+import dev.scard.core.spi.Arguments;
+
 /**
  * {@link ISCardManage} for every backend: the attachment state machine, lock ownership and argument checks of
- * the contract as docs/decisions.md decides them, over a {@link Backend}'s {@link ReaderConnection}s. Backends register
- * instances with prototype scope and call {@link #dispose(String)} when an instance is released.
+ * the contract as docs/decisions.md decides them, over a {@link Backend}'s {@link ReaderConnection}s. The core registers
+ * instances with prototype scope for each backend ({@link HostedBackend}) and calls {@link #dispose(String)} when an
+ * instance is released.
  *
  * <p><b>Who owns what.</b> A traffic lock keeps this manager's card exchanges (transmit, reconnect) in order. A
  * monitor guards the attachment and its lock state; it is never held while a backend call runs, so
@@ -41,7 +46,7 @@ import dev.scard.api.ShareMode;
  * {@link HResult#SCARD_E_TIMEOUT} otherwise), the backend's calls by the backend itself.
  *
  * <p>The {@code create*} methods resolve {@link SCardInterfaceFactory} services from {@link #interfaceProviders()}
- * (the backends' DS components feed it from the service registry) and hand each factory an
+ * (the {@link BackendHost} feeds it from the service registry) and hand each factory an
  * {@linkplain AttachmentView attachment-scoped view} of this manager.
  */
 public class CardManager implements ISCardManage {
@@ -132,7 +137,7 @@ public class CardManager implements ISCardManage {
     }
 
     /**
-     * Adds an interface factory with its service properties (a DS bind or updated method of the backends calls it).
+     * Adds an interface factory with its service properties (tests; in the framework the managers share the {@link BackendHost}'s providers).
      *
      * @see InterfaceProviders#add
      */
@@ -140,7 +145,7 @@ public class CardManager implements ISCardManage {
         providers.add(factory, properties);
     }
 
-    /** Removes an interface factory (a DS unbind method of the backends calls it). */
+    /** Removes an interface factory (tests; see {@link #bindInterfaceFactory}). */
     public void unbindInterfaceFactory(SCardInterfaceFactory factory, Map<String, ?> properties) {
         providers.remove(factory, properties);
     }

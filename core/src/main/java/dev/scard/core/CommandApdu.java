@@ -4,6 +4,8 @@ import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 
+import dev.scard.core.spi.Arguments;
+
 /**
  * Checks command APDUs before they reach a reader (their structure by {@link dev.scard.iso7816.CommandApdu}, ISO
  * 7816-4 §5.1, without copying them; the class byte) and builds the re-sent forms that T=0 needs.

@@ -1,19 +1,14 @@
 package dev.scard.core;
 
 import java.lang.System.Logger.Level;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.PrototypeServiceFactory;
 import org.osgi.framework.ServiceFactory;
-import org.osgi.framework.ServiceObjects;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 
 import dev.scard.api.ISCardManage;
@@ -28,14 +23,14 @@ import dev.scard.api.SCardServiceProperties;
  * {@link SCardServiceProperties#BACKEND}. This is what makes consumers with dynamic greedy references rebind when
  * the default backend changes.
  *
- * <p><b>Why a second registration.</b> The backends' own registrations take the configured ranking too (their
- * components share the PID and have a {@code @Modified} method, so the ranking changes in place and no manager in
- * use is disposed), but a ranking changed in place reaches consumers as a {@code ServiceEvent.MODIFIED}, and Apache
- * Felix SCR (2.2.18 and its current sources, {@code DependencyManager.SingleDynamicCustomizer.modifiedService})
- * then only calls the reference's {@code updated} method: a greedy reference rebinds when a better service is
- * <em>registered</em> or the bound one is <em>unregistered</em>, never on a modification. So a backend that
- * becomes the default registers new services, which greedy consumers rebind to, and a backend that stops being
- * the default unregisters them, which moves the consumers still bound to them to the best service left.
+ * <p><b>Why a second registration.</b> The backend's own registrations take the configured ranking too
+ * ({@link HostedBackend} changes it in place, so no manager in use is disposed), but a ranking changed in place
+ * reaches consumers as a {@code ServiceEvent.MODIFIED}, and Apache Felix SCR (2.2.18 and its current sources,
+ * {@code DependencyManager.SingleDynamicCustomizer.modifiedService}) then only calls the reference's
+ * {@code updated} method: a greedy reference rebinds when a better service is <em>registered</em> or the bound one
+ * is <em>unregistered</em>, never on a modification. So a backend that becomes the default registers new services,
+ * which greedy consumers rebind to, and a backend that stops being the default unregisters them, which moves the
+ * consumers still bound to them to the best service left.
  *
  * <p><b>Ranking.</b> One above the configured ranking (saturating at {@link Integer#MAX_VALUE}): with the same
  * ranking, the OSGi order prefers the older service, so a consumer bound to a stepping-down backend's own
@@ -43,21 +38,14 @@ import dev.scard.api.SCardServiceProperties;
  *
  * <p><b>Who sees them.</b> They carry no {@link SCardServiceProperties#BACKEND} property, so consumers that target
  * a backend by filter never bind them and keep their manager (and its attachment) across a switch; consumers
- * without a filter get the default backend. The manager registration is a prototype: each instance it hands out
- * is a fresh instance of the backend's own {@link ISCardManage} service, got and released through that service,
- * so unregistering (the framework releases every instance handed out) disposes the managers exactly as releasing
- * them would: their calls fail with {@code SCARD_E_SERVICE_STOPPED}, and their connections and locks are released.
- *
- * <p>The resource manager registration is bundle-scoped, like the backend's own: each bundle gets a view of its own
- * that passes every call to a resource manager of the backend whose handles belong to that bundle (same readers; see
- * {@link BackendResourceManager#forOwner}). A consumer's unbind method that clears its field only when handed the
- * object it holds ({@code if (rm == unbound) rm = null}) is not fooled when it moves from the backend's own
- * registration to the default one, which it would be if both registrations carried the same object.
- *
- * <p><b>Handle owners.</b> The managers handed out here are got through the backend bundle's own context, so the
- * backend sees its own bundle as their user; each one that is an {@link OwnedManager} is handed over to the bundle
- * that got it here, so that it attaches to the handles that bundle opened, as a manager from the backend's own
- * registration would.
+ * without a filter get the default backend. Both registrations carry the same service factories as the backend's
+ * own: the manager registration is a prototype handing out a fresh manager per {@code getService}, so unregistering
+ * it (the framework releases every instance handed out) disposes the managers exactly as releasing them would:
+ * their calls fail with {@code SCARD_E_SERVICE_STOPPED}, and their connections and locks are released. The
+ * resource manager registration is bundle-scoped: each bundle gets an object of its own whose handles belong to
+ * that bundle, distinct from the one the backend's own registration gives it, so a consumer's unbind method that
+ * clears its field only when handed the object it holds ({@code if (rm == unbound) rm = null}) is not fooled when
+ * it moves from one registration to the other.
  *
  * <p>A change of the configured ranking registers new default services before unregistering the old ones, so
  * consumers move once, straight to the best service. Thread-safe.
@@ -66,7 +54,7 @@ public final class DefaultRegistration implements AutoCloseable {
 
     /**
      * The configuration PID prefix of a backend's services, the API's
-     * {@link SCardServiceProperties#SERVICES_PID_PREFIX}: the backends' components name their PID with it.
+     * {@link SCardServiceProperties#SERVICES_PID_PREFIX}: the core registers the configuration of each backend under it.
      */
     public static final String PID_PREFIX = SCardServiceProperties.SERVICES_PID_PREFIX;
 
@@ -74,8 +62,8 @@ public final class DefaultRegistration implements AutoCloseable {
 
     private final BundleContext context;
     private final String backend;
-    private final SCardResourceManager resourceManager;
-    private final ServiceReference<ISCardManage> manager;
+    private final ServiceFactory<SCardResourceManager> resourceManagers;
+    private final PrototypeServiceFactory<ISCardManage> managers;
     private Integer ranking;
     private ServiceRegistration<SCardResourceManager> resourceManagerRegistration;
     private ServiceRegistration<?> managerRegistration;
@@ -83,18 +71,20 @@ public final class DefaultRegistration implements AutoCloseable {
     /**
      * Registers the default services when {@code configuration} sets a ranking.
      *
-     * @param context the backend bundle's context, which registers the services and gets the managers
+     * @param context the core bundle's context, which registers the services
      * @param backend the backend's name ({@link SCardServiceProperties#BACKEND} value)
-     * @param resourceManager the backend's resource manager, registered again through a view that calls it
-     * @param manager the backend's own {@link ISCardManage} (prototype) registration, which makes the managers
-     * @param configuration the configuration's properties ({@code service.ranking} Integer, Long or numeric String)
+     * @param resourceManagers what the backend's own resource manager registration hands out, registered again
+     * @param managers what the backend's own {@link ISCardManage} registration hands out, registered again
+     * @param configuration the configuration's properties ({@code service.ranking} Integer, Long or numeric String),
+     *        or null for none
      */
-    public DefaultRegistration(BundleContext context, String backend, SCardResourceManager resourceManager,
-            ServiceReference<ISCardManage> manager, Map<String, ?> configuration) {
+    public DefaultRegistration(BundleContext context, String backend,
+            ServiceFactory<SCardResourceManager> resourceManagers, PrototypeServiceFactory<ISCardManage> managers,
+            Map<String, ?> configuration) {
         this.context = context;
         this.backend = backend;
-        this.resourceManager = resourceManager;
-        this.manager = manager;
+        this.resourceManagers = resourceManagers;
+        this.managers = managers;
         update(configuration);
     }
 
@@ -114,10 +104,10 @@ public final class DefaultRegistration implements AutoCloseable {
         ranking = wanted;
         if (wanted != null) {
             int above = wanted == Integer.MAX_VALUE ? wanted : wanted + 1;
-            managerRegistration = context.registerService(ISCardManage.class.getName(), new Managers(),
+            managerRegistration = context.registerService(ISCardManage.class.getName(), managers,
                     properties(above));
-            resourceManagerRegistration = context.registerService(SCardResourceManager.class,
-                    new ResourceManagers(), properties(above));
+            resourceManagerRegistration = context.registerService(SCardResourceManager.class, resourceManagers,
+                    properties(above));
         }
         unregister(oldManager);
         unregister(oldResourceManager);
@@ -160,40 +150,6 @@ public final class DefaultRegistration implements AutoCloseable {
         }
     }
 
-    /**
-     * A distinct object that passes every {@link SCardResourceManager} call to {@code target} (exceptions as they
-     * are); it is equal only to itself.
-     */
-    static SCardResourceManager view(SCardResourceManager target) {
-        return (SCardResourceManager) Proxy.newProxyInstance(SCardResourceManager.class.getClassLoader(),
-                new Class<?>[] {SCardResourceManager.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "equals":
-                            if (method.getParameterCount() == 1) {
-                                return proxy == args[0];
-                            }
-                            break;
-                        case "hashCode":
-                            if (method.getParameterCount() == 0) {
-                                return System.identityHashCode(proxy);
-                            }
-                            break;
-                        case "toString":
-                            if (method.getParameterCount() == 0) {
-                                return "default registration of " + target;
-                            }
-                            break;
-                        default:
-                            break;
-                    }
-                    try {
-                        return method.invoke(target, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-    }
-
     private Dictionary<String, Object> properties(int serviceRanking) {
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(Constants.SERVICE_RANKING, serviceRanking);
@@ -209,68 +165,6 @@ public final class DefaultRegistration implements AutoCloseable {
             registration.unregister();
         } catch (IllegalStateException e) {
             // unregistered already (the bundle is stopping)
-        }
-    }
-
-    /**
-     * A backend's manager whose handle owner (see {@link HandleTable#scopedTo}) can be handed over: to the bundle
-     * that got it through a default registration.
-     */
-    public interface OwnedManager {
-        /**
-         * Makes {@code consumer} the owner whose handles this manager attaches to.
-         *
-         * @param consumer the bundle that got the manager
-         */
-        void ownedBy(Bundle consumer);
-    }
-
-    /**
-     * Hands each bundle a view ({@link #view}) of the backend's resource manager for that bundle
-     * ({@link BackendResourceManager#forOwner}; another kind of resource manager as it is).
-     */
-    private final class ResourceManagers implements ServiceFactory<SCardResourceManager> {
-        @Override
-        public SCardResourceManager getService(Bundle bundle, ServiceRegistration<SCardResourceManager> registration) {
-            SCardResourceManager target = resourceManager instanceof BackendResourceManager own && bundle != null
-                    ? own.forOwner(bundle) : resourceManager;
-            return view(target);
-        }
-
-        @Override
-        public void ungetService(Bundle bundle, ServiceRegistration<SCardResourceManager> registration,
-                SCardResourceManager service) {
-            // the handles stay open until their owner disconnects them or the backend stops
-        }
-    }
-
-    /**
-     * Hands out instances of the backend's own prototype {@link ISCardManage} service, each handed over to the
-     * bundle that got it ({@link OwnedManager}).
-     */
-    private final class Managers implements PrototypeServiceFactory<ISCardManage> {
-        private final ServiceObjects<ISCardManage> objects = context.getServiceObjects(manager);
-
-        @Override
-        public ISCardManage getService(Bundle bundle, ServiceRegistration<ISCardManage> registration) {
-            if (objects == null) {
-                LOG.log(Level.WARNING, "the " + backend + " backend's ISCardManage service is gone");
-                return null;
-            }
-            ISCardManage instance = objects.getService();
-            if (instance instanceof OwnedManager owned && bundle != null) {
-                owned.ownedBy(bundle);
-            }
-            return instance;
-        }
-
-        @Override
-        public void ungetService(Bundle bundle, ServiceRegistration<ISCardManage> registration, ISCardManage service) {
-            try {
-                objects.ungetService(service);
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                // the backend's own service is gone, which released the instance already
-            }
         }
     }
 }

@@ -18,15 +18,16 @@ import org.osgi.service.event.EventAdmin;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardEvents;
+import dev.scard.core.spi.EventChannel;
 
 /**
  * Delivers a backend's card and reader events (docs/decisions.md, "Services and scopes") on one thread of its own, in the order they were
  * published: first to every {@link SCardEventListener} (in the order they were added), then to Event Admin when one
  * is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers may call it while
- * holding their locks. Each backend owns one dispatcher; its owner component adds the whiteboard listeners and the
- * Event Admin and closes it on deactivation.
+ * holding their locks. It is the {@link EventChannel} a backend opens ({@link BackendHost}): the host adds the
+ * whiteboard listeners and the Event Admin, the backend publishes and closes it when it stops.
  */
-public final class EventDispatcher implements AutoCloseable {
+public final class EventDispatcher implements EventChannel {
 
     private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
     private static final long CLOSE_WAIT_MILLIS = 1000;
@@ -55,6 +56,7 @@ public final class EventDispatcher implements AutoCloseable {
     }
 
     /** Queues an event for delivery; never blocks. After {@link #close()} it is dropped. */
+    @Override
     public void publish(SCardEvent event) {
         Objects.requireNonNull(event, "event");
         try {

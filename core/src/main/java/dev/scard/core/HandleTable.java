@@ -1,18 +1,20 @@
 package dev.scard.core;
 
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
+
+import dev.scard.core.spi.ReaderConnection;
 
 /**
  * The connections a backend's resource manager handed out, by handle value (the contract's {@code HSCARD}).
@@ -242,28 +244,39 @@ public final class HandleTable {
     }
 
     /**
-     * Removes a handle this view sees and wakes the managers waiting for its lock (they fail); returns its
-     * connection, or null when it was unknown or another owner's. The caller disconnects the connection.
+     * Removes a handle this view sees: first {@code closer} runs on its connection (a
+     * {@link ReaderConnection#disconnect}, which does not wait and wakes an exchange running on the handle), then the
+     * managers waiting for the handle's lock wake and fail. Closing the connection first matters: an exchange holds
+     * the handle's lock while it runs, so the handle could not be closed before it ends.
+     *
+     * @return false when the handle is unknown or another owner's (nothing is closed then)
      */
-    public ReaderConnection remove(long handle) {
+    public boolean remove(long handle, Consumer<ReaderConnection> closer) {
         Handle found = handles.get(handle);
         if (found == null || !visible(found) || !handles.remove(handle, found)) {
-            return null;
+            return false;
         }
-        found.close();
-        return found.connection;
+        try {
+            closer.accept(found.connection);
+        } finally {
+            found.close();
+        }
+        return true;
     }
 
-    /** Removes every handle this view sees, as {@link #remove(long)} does, and returns their connections. */
-    public List<ReaderConnection> removeAll() {
-        List<ReaderConnection> all = new ArrayList<>();
+    /**
+     * Removes every handle this view sees, as {@link #remove(long, Consumer)} does.
+     *
+     * @return how many were removed
+     */
+    public int removeAll(Consumer<ReaderConnection> closer) {
+        int removed = 0;
         for (Long handle : List.copyOf(handles.keySet())) {
-            ReaderConnection connection = remove(handle);
-            if (connection != null) {
-                all.add(connection);
+            if (remove(handle, closer)) {
+                removed++;
             }
         }
-        return all;
+        return removed;
     }
 
     /** The number of open handles this view sees. */

@@ -11,6 +11,8 @@ import dev.scard.api.ShareMode;
 
 import org.junit.jupiter.api.Test;
 
+import dev.scard.core.spi.ReaderConnection;
+
 class ApduExchangeTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 

@@ -9,12 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.PrototypeServiceFactory;
 import org.osgi.framework.ServiceFactory;
-import org.osgi.framework.ServiceObjects;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 
 import dev.scard.api.ISCardManage;
@@ -40,31 +39,24 @@ class DefaultRegistrationTest {
 
     private final List<Registered> registered = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
-    private final List<Object> gotFromBackend = new ArrayList<>();
-    private boolean backendGone;
-    private final SCardResourceManager resourceManager = proxy(SCardResourceManager.class);
-    @SuppressWarnings("unchecked")
-    private final ServiceReference<ISCardManage> managerReference = proxy(ServiceReference.class);
-
-    private final ServiceObjects<ISCardManage> objects = new ServiceObjects<>() {
+    private final ServiceFactory<SCardResourceManager> resourceManagers = new ServiceFactory<>() {
         @Override
-        public ISCardManage getService() {
-            ISCardManage manager = proxy(ISCardManage.class);
-            gotFromBackend.add(manager);
-            return manager;
+        public SCardResourceManager getService(Bundle bundle, ServiceRegistration<SCardResourceManager> r) {
+            return proxy(SCardResourceManager.class);
         }
 
         @Override
-        public void ungetService(ISCardManage service) {
-            if (backendGone) {
-                throw new IllegalStateException("unregistered");
-            }
-            gotFromBackend.remove(service);
+        public void ungetService(Bundle bundle, ServiceRegistration<SCardResourceManager> r, SCardResourceManager s) {
+        }
+    };
+    private final PrototypeServiceFactory<ISCardManage> managers = new PrototypeServiceFactory<>() {
+        @Override
+        public ISCardManage getService(Bundle bundle, ServiceRegistration<ISCardManage> r) {
+            return proxy(ISCardManage.class);
         }
 
         @Override
-        public ServiceReference<ISCardManage> getServiceReference() {
-            return managerReference;
+        public void ungetService(Bundle bundle, ServiceRegistration<ISCardManage> r, ISCardManage s) {
         }
     };
 
@@ -78,8 +70,6 @@ class DefaultRegistrationTest {
                         registered.add(r);
                         log.add("register " + simple(type) + " " + r.properties.get(Constants.SERVICE_RANKING));
                         return registration(r);
-                    case "getServiceObjects":
-                        return objects;
                     default:
                         throw new UnsupportedOperationException(method.getName());
                 }
@@ -122,7 +112,7 @@ class DefaultRegistrationTest {
     }
 
     private DefaultRegistration create(Map<String, ?> configuration) {
-        return new DefaultRegistration(context, "pcsc", resourceManager, managerReference, configuration);
+        return new DefaultRegistration(context, "pcsc", resourceManagers, managers, configuration);
     }
 
     private List<Registered> live() {
@@ -139,37 +129,10 @@ class DefaultRegistrationTest {
             assertThat(r.properties.get(SCardServiceProperties.BACKEND)).isNull();
             assertThat(r.properties.get(Constants.SERVICE_RANKING)).isInstanceOf(Integer.class);
         }
-        assertThat(live().get(0).service).isInstanceOf(PrototypeServiceFactory.class);
-        assertThat(live().get(1).service).as("bundle-scoped: a factory of views, not the backend's object")
-                .isInstanceOf(ServiceFactory.class);
-        @SuppressWarnings("unchecked")
-        ServiceFactory<SCardResourceManager> views = (ServiceFactory<SCardResourceManager>) live().get(1).service;
-        SCardResourceManager first = views.getService(null, null);
-        SCardResourceManager second = views.getService(null, null);
-        assertThat(first).as("a view of its own").isNotSameAs(resourceManager).isNotSameAs(second);
-    }
-
-    @Test
-    void theResourceManagerViewPassesEveryCallThroughAndIsEqualOnlyToItself() {
-        List<String> calls = new ArrayList<>();
-        SCardResourceManager backend = (SCardResourceManager) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {SCardResourceManager.class}, (proxy, method, args) -> {
-                    calls.add(method.getName() + (args == null ? "" : java.util.Arrays.toString(args)));
-                    if (method.getName().equals("backend")) {
-                        return "pcsc";
-                    }
-                    if (method.getName().equals("disconnect")) {
-                        throw new dev.scard.api.SCardException(dev.scard.api.HResult.E_INVALIDARG, "unknown handle 7");
-                    }
-                    return null;
-                });
-        SCardResourceManager view = DefaultRegistration.view(backend);
-        assertThat(view.backend()).isEqualTo("pcsc");
-        org.assertj.core.api.Assertions.assertThatExceptionOfType(dev.scard.api.SCardException.class)
-                .isThrownBy(() -> view.disconnect(7, dev.scard.api.Disposition.LEAVE)).withMessageContaining("7");
-        assertThat(calls).containsExactly("backend", "disconnect[7, LEAVE]");
-        assertThat(view).isEqualTo(view).isNotEqualTo(backend);
-        assertThat(view.hashCode()).isEqualTo(System.identityHashCode(view));
+        assertThat(live().get(0).service).as("the backend's own prototype factory: a fresh manager per getService")
+                .isSameAs(managers);
+        assertThat(live().get(1).service).as("the backend's own bundle-scoped factory: an object per bundle")
+                .isSameAs(resourceManagers);
     }
 
     @Test
@@ -179,21 +142,6 @@ class DefaultRegistrationTest {
         assertThat(registered).isEmpty();
         create(null);
         assertThat(registered).isEmpty();
-    }
-
-    @Test
-    void theManagersAreTheBackendsOwnInstancesGotAndReleasedThroughItsService() {
-        create(Map.of(Constants.SERVICE_RANKING, 1000));
-        @SuppressWarnings("unchecked")
-        PrototypeServiceFactory<ISCardManage> factory = (PrototypeServiceFactory<ISCardManage>) live().get(0).service;
-        ISCardManage first = factory.getService(null, null);
-        ISCardManage second = factory.getService(null, null);
-        assertThat(first).isNotSameAs(second);
-        assertThat(gotFromBackend).containsExactly(first, second);
-        factory.ungetService(null, null, first);
-        assertThat(gotFromBackend).containsExactly(second);
-        backendGone = true;
-        factory.ungetService(null, null, second); // the backend released it already: no failure
     }
 
     @Test

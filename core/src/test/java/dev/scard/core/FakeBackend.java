@@ -17,6 +17,9 @@ import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.ReaderConnection;
+
 /** A scripted backend with one reader, "R", to test the core without a real one. */
 final class FakeBackend implements Backend {
     static final byte[] ATR = {0x3B, 0x00};

@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.util.ArrayList;
@@ -75,8 +76,8 @@ class HandleTableTest {
         assertThat(a.lookup(ofA)).as("the owner sees its handle").isNotNull();
         assertThat(table.scopedTo(() -> bundleA).lookup(ofA)).as("through any view of the owner").isNotNull();
         assertThat(b.lookup(ofA)).as("another owner does not").isNull();
-        assertThat(b.remove(ofA)).as("nor removes it").isNull();
-        assertThat(b.removeAll()).isEmpty();
+        assertThat(b.remove(ofA, connection -> fail("closed another owner's handle"))).as("nor removes it").isFalse();
+        assertThat(b.removeAll(connection -> fail("closed another owner's handle"))).isZero();
         assertThat(b.size()).isZero();
         assertThat(a.size()).isEqualTo(1);
         assertThat(a.lookup(ofA)).as("still open").isNotNull();
@@ -88,7 +89,7 @@ class HandleTableTest {
         assertThat(table.lookup(ofB)).isNotNull();
         assertThat(table.size()).isEqualTo(2);
 
-        a.removeAll();
+        a.removeAll(connection -> { });
         assertThat(a.size()).isZero();
         assertThat(table.lookup(ofA)).isNull();
         assertThat(b.lookup(ofB)).as("the other owner's handle stays").isNotNull();

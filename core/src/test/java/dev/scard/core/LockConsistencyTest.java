@@ -27,6 +27,9 @@ import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.ReaderConnection;
+
 /**
  * The manager's lock is exactly the backend's transaction under any interleaving of its threads and of other
  * managers: many threads of several managers lock, unlock, reconnect and transmit at random on one card whose

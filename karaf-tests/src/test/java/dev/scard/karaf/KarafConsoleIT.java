@@ -107,7 +107,7 @@ class KarafConsoleIT {
 
         // Poll until every feature is started and DS has registered the commands (a session that meets a command
         // not registered yet ends with "Command not found").
-        String[] features = {"scard-api", "scard-card-services", "scard-simulator", "scard-pcsc", "scard-shell",
+        String[] features = {"scard-api", "scard-core", "scard-card-services", "scard-simulator", "scard-pcsc", "scard-shell",
             "scard-simulator-shell", "scard"};
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Session state = installedState();

@@ -29,8 +29,8 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
-import dev.scard.core.Arguments;
-import dev.scard.core.Backend;
+import dev.scard.core.spi.Arguments;
+import dev.scard.core.spi.Backend;
 import dev.scard.pcsc.internal.PcscApi.ReaderState;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
 

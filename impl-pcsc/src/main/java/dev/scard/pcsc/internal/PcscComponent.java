@@ -1,31 +1,31 @@
 package dev.scard.pcsc.internal;
 
 import java.lang.System.Logger.Level;
-import java.util.function.BooleanSupplier;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 
-import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 
-import dev.scard.api.SCardEventListener;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardServiceProperties;
-import dev.scard.core.EventDispatcher;
-import dev.scard.core.HandleTable;
+import dev.scard.api.ShareMode;
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.EventChannel;
+import dev.scard.core.spi.EventChannels;
+import dev.scard.core.spi.ReaderConnection;
 
 /**
- * The PC/SC backend's owner: holds the {@link PcscBackend} (the library, the control context, the helper threads)
- * and the handle table of its resource manager. It registers itself (a bundle-private type) for
- * {@link PcscResourceManager} and {@link PcscCardManager}, which reference it statically: so all three share one
- * backend, and stopping it first stops them.
+ * The PC/SC backend's component: holds the {@link PcscBackend} (the library, the control context, the helper
+ * threads) and registers it as the {@link Backend} service {@code scard.backend=pcsc}, which the core bundle turns
+ * into the PC/SC {@code ISCardManage} and {@code SCardResourceManager}. Its events go out through the core's
+ * {@link EventChannels}.
  *
  * <p>It activates whether or not the PC/SC library is installed and the PC/SC service runs: the services are
  * registered all the same and their calls fail with {@code SCARD_E_NO_SERVICE} saying why, until the library and
@@ -42,51 +42,45 @@ import dev.scard.core.HandleTable;
  * default, and a library that does not load makes every call fail with {@code SCARD_E_NO_SERVICE} saying so (each
  * logged as an error).
  *
- * <p><b>Events</b> go to {@link SCardEventListener} services without a {@code scard.backend} property or with
- * {@code scard.backend=pcsc}, and to Event Admin when one is present, on one delivery thread
- * ({@value #EVENT_THREAD}); {@link PcscEventMonitor} says what it sees and cannot see.
+ * <p><b>Events</b> go out through the channel the core opens for {@code pcsc} (delivered on the thread
+ * {@value #EVENT_THREAD}); {@link PcscEventMonitor} says what it sees and cannot see.
  *
- * <p>On deactivation the event monitor stops (publishing {@code READER_REMOVED} for its readers), every connection
+ * <p>On deactivation (its service is unregistered first, so the core has disposed the managers and closed the
+ * handles by then) the event monitor stops (publishing {@code READER_REMOVED} for its readers), every connection
  * is closed (threads waiting for a lock or a connection wake and fail), the helper threads leave the library, every
- * context is released, and the event thread delivers what is queued and ends. When the bundle stops, the first of the
- * three components to be deactivated already stops the backend (see {@link #stopIfBundleStopping()}).
+ * context is released, and the event channel delivers what is queued and closes.
  */
 @Component(name = PcscComponent.PID, configurationPid = PcscComponent.PID, immediate = true,
-        service = PcscComponent.class,
+        service = Backend.class,
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC,
                 "service.ranking:Integer=50"})
 @Designate(ocd = PcscConfig.class)
-public final class PcscComponent {
+public final class PcscComponent implements Backend {
 
     /** The configuration PID (and component name). */
     public static final String PID = dev.scard.api.SCardServiceProperties.PCSC_PID;
 
-    /** Name of the thread that delivers the backend's events. */
+    /** Name of the thread that delivers the backend's events (the core names it after the backend). */
     static final String EVENT_THREAD = "scard-pcsc-events";
-
-    /** Listeners of every backend or of the PC/SC backend only. */
-    static final String LISTENER_TARGET = "(|(!(" + SCardServiceProperties.BACKEND + "=*))("
-            + SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC + "))";
 
     private static final System.Logger LOG = System.getLogger(PcscComponent.class.getName());
 
-    private final EventDispatcher events = new EventDispatcher(EVENT_THREAD);
-    private final HandleTable handles = new HandleTable(HandleTable.PCSC_SPACE); // values apart from the simulator's
+    @Reference
+    private EventChannels eventChannels;
+    private volatile EventChannel events;
     private volatile PcscBackend backend;
-    private volatile BooleanSupplier bundleStopping = () -> false;
 
     /** A component that creates its backend on activation. */
     public PcscComponent() {
     }
 
     @Activate
-    void activate(PcscConfig config, BundleContext context) {
-        Bundle bundle = context.getBundle();
-        activateWith(PcscSettings.from(config), () -> bundle.getState() == Bundle.STOPPING);
+    void activate(PcscConfig config) {
+        activateWith(PcscSettings.from(config), eventChannels.open(SCardServiceProperties.BACKEND_PCSC));
     }
 
-    /** {@link #activate(PcscConfig, BundleContext)} with plain settings and the bundle-state check given (tests). */
-    void activateWith(PcscSettings settings, BooleanSupplier bundleStopping) {
+    /** {@link #activate(PcscConfig)} with plain settings and the event channel given (tests). */
+    void activateWith(PcscSettings settings, EventChannel channel) {
         PcscBackend created;
         try {
             created = new PcscBackend(PcscPlatform.current(), settings);
@@ -96,12 +90,12 @@ public final class PcscComponent {
                 throw new UnsatisfiedLinkError(e.getMessage());
             }, assumed.defaultLibrary());
         }
-        activateWith(created, bundleStopping);
+        activateWith(created, channel);
     }
 
-    /** Activates with a backend built by the caller (tests: on a fake library). */
-    void activateWith(PcscBackend created, BooleanSupplier bundleStopping) {
-        this.bundleStopping = bundleStopping;
+    /** Activates with a backend built by the caller (tests: on a fake library) and the event channel given. */
+    void activateWith(PcscBackend created, EventChannel channel) {
+        this.events = channel;
         PcscSettings settings = created.settings();
         backend = created;
         String line = created.describe();
@@ -157,49 +151,35 @@ public final class PcscComponent {
         events.close();
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = LISTENER_TARGET)
-    void addListener(SCardEventListener listener) {
-        events.addListener(listener);
-    }
-
-    void removeListener(SCardEventListener listener) {
-        events.removeListener(listener);
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void setEventAdmin(EventAdmin eventAdmin) {
-        events.setEventAdmin(eventAdmin);
-    }
-
-    void unsetEventAdmin(EventAdmin eventAdmin) {
-        events.unsetEventAdmin(eventAdmin);
-    }
-
-    /** The event dispatcher (tests add listeners directly). */
-    EventDispatcher events() {
-        return events;
-    }
-
-    /**
-     * Stops the backend at once when the bundle is stopping. The managers and the resource manager call it first
-     * thing on deactivation: SCR deactivates them one by one before this component, and a manager whose thread waits
-     * for another manager's lock could otherwise not be disposed until that other one is.
-     */
-    void stopIfBundleStopping() {
-        if (bundleStopping.getAsBoolean()) {
-            backend.stop();
-        }
-    }
-
-    /** The backend, shared with the sibling components. */
+    /** The backend (tests). */
     PcscBackend backend() {
         return backend;
     }
 
-    /** The handles the resource manager issued, shared with every manager for {@code attachByHandle}. */
-    HandleTable handles() {
-        return handles;
+    // ---------------------------------------------------------------- Backend
+
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return backend.callTimeout();
+    }
+
+    @Override
+    public List<ReaderInfo> listReaders() {
+        return backend.listReaders();
+    }
+
+    @Override
+    public ReaderInfo readerInfo(String readerName) {
+        return backend.readerInfo(readerName);
+    }
+
+    @Override
+    public ReaderConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        return backend.connect(readerName, shareMode, preferredProtocols);
     }
 }

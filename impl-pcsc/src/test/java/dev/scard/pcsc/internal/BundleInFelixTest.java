@@ -38,11 +38,11 @@ import dev.scard.api.SCardResourceManager;
 
 /**
  * The bundle as it runs: target/classes (with bnd's manifest and descriptors) installed into an embedded Felix with
- * SCR and the JNA bundle. Its imports resolve, its three components register their services with the promised
- * properties (with or without pcscd), and stopping it with an attachment, a lock and a waiting thread open releases
- * everything and leaves no helper thread behind. {@code dev.scard.api} and {@code dev.scard.iso7816} (the inlined
- * core's APDU check imports it) come from the test's class path (exported by the system bundle), so the test can
- * call the services.
+ * SCR, Config Admin, the JNA bundle and the core bundle. Its imports resolve, its Backend service makes the core
+ * register the services with the promised properties (with or without pcscd), and stopping it with an attachment, a
+ * lock and a waiting thread open releases everything and leaves no helper thread behind. {@code dev.scard.api} and
+ * {@code dev.scard.iso7816} (the core's APDU check imports it) come from the test's class path (exported by the
+ * system bundle), so the test can call the services.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BundleInFelixTest {
@@ -64,9 +64,11 @@ class BundleInFelixTest {
         context = framework.getBundleContext();
         List<Bundle> bundles = new ArrayList<>();
         for (String jar : new String[] {"org.osgi.util.function-", "org.osgi.util.promise-",
-            "org.osgi.service.component-1", "org.osgi.service.event-", "org.apache.felix.scr-", "jna-5"}) {
+            "org.osgi.service.component-1", "org.osgi.service.event-", "org.apache.felix.configadmin-",
+            "org.apache.felix.scr-", "jna-5"}) {
             bundles.add(context.installBundle(classPathJar(jar).toURI().toString()));
         }
+        bundles.add(context.installBundle(coreBundle()));
         backendBundle = context.installBundle("reference:" + Path.of("target", "classes").toAbsolutePath().toUri());
         bundles.add(backendBundle);
         for (Bundle bundle : bundles) {
@@ -90,6 +92,20 @@ class BundleInFelixTest {
             }
         }
         throw new AssertionError("no " + prefix + "*.jar on the test class path");
+    }
+
+    /** The core bundle, which registers the backend's services: its jar, or its classes in a reactor build. */
+    private static String coreBundle() {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (path.getFileName().toString().matches("core-.*\\.jar")) {
+                return path.toUri().toString();
+            }
+            if (path.endsWith(Path.of("core", "target", "classes"))) {
+                return "reference:" + path.toUri();
+            }
+        }
+        throw new AssertionError("the core bundle is not on the test class path");
     }
 
     private <S> ServiceReference<S> await(Class<S> type) throws Exception {

@@ -14,13 +14,18 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.HResult;
-import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
+import dev.scard.core.BackendResourceManager;
+import dev.scard.core.CardManager;
+import dev.scard.core.EventDispatcher;
+import dev.scard.core.HandleTable;
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.EventChannels;
 
 /**
- * The DS components: they work as services without a PC/SC library (every call says why it fails), stop the backend
- * first when the bundle stops, and are declared with the properties the API promises (checked in the descriptors bnd
- * generated into target/classes).
+ * The DS component: the backend works without a PC/SC library (every call, through the core's manager and resource
+ * manager, says why it fails), and it is declared as the {@code Backend} service with the properties the core
+ * relies on (checked in the descriptors bnd generated into target/classes).
  */
 class PcscComponentTest {
 
@@ -34,9 +39,10 @@ class PcscComponentTest {
     @Test
     void withoutThePcscLibraryTheServicesWorkAndSayWhyTheirCallsFail() {
         PcscComponent owner = new PcscComponent();
-        owner.activateWith(missingLibrary(), () -> false);
-        PcscResourceManager resourceManager = new PcscResourceManager(owner);
-        PcscCardManager manager = new PcscCardManager(owner);
+        owner.activateWith(missingLibrary(), new EventDispatcher("test-events"));
+        HandleTable handles = new HandleTable(HandleTable.PCSC_SPACE);
+        BackendResourceManager resourceManager = new BackendResourceManager(owner, handles);
+        CardManager manager = new CardManager(owner, handles);
         try {
             assertThat(resourceManager.backend()).isEqualTo("pcsc");
             SCardException e = failure(resourceManager::listReaders);
@@ -46,8 +52,9 @@ class PcscComponentTest {
             assertThat(manager.isAttached()).isFalse();
             assertThat(code(() -> resourceManager.connect("Any Reader"))).isEqualTo(HResult.SCARD_E_NO_SERVICE);
         } finally {
-            manager.deactivate();
-            resourceManager.deactivate();
+            // the core's order when the Backend service goes: handles closed, managers disposed; then SCR deactivates
+            resourceManager.closeAll();
+            manager.dispose("released");
             owner.deactivate();
         }
         assertThat(code(manager::status)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
@@ -67,35 +74,14 @@ class PcscComponentTest {
     }
 
     @Test
-    void aStoppingBundleStopsTheBackendBeforeTheFirstComponentGoes() {
-        PcscComponent owner = new PcscComponent();
-        boolean[] stopping = {false};
-        owner.activateWith(missingLibrary(), () -> stopping[0]);
-        PcscCardManager manager = new PcscCardManager(owner);
-        owner.stopIfBundleStopping();
-        assertThat(owner.backend().stopped()).as("a released manager does not stop the backend").isFalse();
-        stopping[0] = true;
-        manager.deactivate();
-        assertThat(owner.backend().stopped()).isTrue();
-        assertThat(code(manager::status)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
-        owner.deactivate(); // idempotent
-    }
-
-    @Test
     void theComponentsAreDeclaredForTheirRoles() throws IOException {
         String owner = Files.readString(OSGI_INF.resolve("dev.scard.pcsc.xml"));
         assertThat(owner).contains("immediate=\"true\"").contains("configuration-pid=\"dev.scard.pcsc\"")
                 .contains("name=\"scard.backend\"").contains("value=\"pcsc\"")
                 .contains("name=\"service.ranking\" type=\"Integer\" value=\"50\"")
-                .contains("dev.scard.pcsc.internal.PcscComponent");
-
-        String resourceManager = Files.readString(OSGI_INF.resolve("dev.scard.pcsc.internal.PcscResourceManager.xml"));
-        assertThat(resourceManager).contains("scope=\"bundle\"").contains("dev.scard.api.SCardResourceManager")
-                .contains("value=\"pcsc\"").contains("name=\"service.ranking\" type=\"Integer\" value=\"50\"");
-
-        String manager = Files.readString(OSGI_INF.resolve("dev.scard.pcsc.internal.PcscCardManager.xml"));
-        assertThat(manager).contains("scope=\"prototype\"").contains(ISCardManage.class.getName())
-                .contains("value=\"pcsc\"").contains("name=\"service.ranking\" type=\"Integer\" value=\"50\"");
+                .contains("dev.scard.pcsc.internal.PcscComponent")
+                .contains("<provide interface=\"" + Backend.class.getName() + "\"/>")
+                .contains("interface=\"" + EventChannels.class.getName() + "\"");
 
         String metatype = Files.readString(OSGI_INF.resolve("metatype").resolve("dev.scard.pcsc.xml"));
         assertThat(metatype).contains("id=\"readerFilter\"").contains("default=\".*\"")

@@ -19,6 +19,7 @@ import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.ShareMode;
+import dev.scard.core.EventDispatcher;
 import dev.scard.pcsc.internal.TestConfigs.LogCatcher;
 
 /**
@@ -50,8 +51,9 @@ class PcscConfigurationTest {
             case OTHER_LIBRARY -> otherApi;
             default -> throw new UnsatisfiedLinkError(path + ": cannot open shared object file: No such file");
         });
-        owner.events().addListener(events::add);
-        owner.activateWith(backend, () -> false);
+        EventDispatcher channel = new EventDispatcher(PcscComponent.EVENT_THREAD);
+        channel.addListener(events::add);
+        owner.activateWith(backend, channel);
         return backend;
     }
 
@@ -175,7 +177,7 @@ class PcscConfigurationTest {
                 Duration.ofMillis(250)), path -> {
                     throw new UnsatisfiedLinkError(path + ": cannot open shared object file");
                 });
-        owner.activateWith(backend, () -> false);
+        owner.activateWith(backend, new EventDispatcher(PcscComponent.EVENT_THREAD));
         assertThat(log.errors()).singleElement().asString().contains(MISSING_LIBRARY).contains("SCARD_E_NO_SERVICE");
         assertThat(PcscdTestBase.failure(backend::listReaders).getMessage()).contains(MISSING_LIBRARY);
     }

@@ -9,8 +9,8 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
-import dev.scard.core.ReaderConnection;
-import dev.scard.core.Arguments;
+import dev.scard.core.spi.ReaderConnection;
+import dev.scard.core.spi.Arguments;
 
 /**
  * One connection to a simulated card (a PC/SC SCARDHANDLE). The state lives here; the rules live in

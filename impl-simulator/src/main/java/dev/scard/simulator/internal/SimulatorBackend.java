@@ -18,11 +18,11 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
-import dev.scard.core.Backend;
+import dev.scard.core.spi.Backend;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
-import dev.scard.core.Arguments;
+import dev.scard.core.spi.Arguments;
 
 /**
  * The simulated readers as a {@link Backend} for the shared core, and their {@link SimulatorControl}. Plain Java:

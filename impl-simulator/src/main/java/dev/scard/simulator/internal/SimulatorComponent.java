@@ -9,36 +9,33 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
-import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 
-import dev.scard.api.SCardEventListener;
+import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
-import dev.scard.core.EventDispatcher;
-import dev.scard.core.HandleTable;
+import dev.scard.api.ShareMode;
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.EventChannel;
+import dev.scard.core.spi.EventChannels;
+import dev.scard.core.spi.ReaderConnection;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**
- * The simulator backend's owner: holds the simulated readers ({@link SimulatorBackend}), the handle table of its
- * resource manager and the event thread. It registers {@link SimulatorControl} for everyone and itself (a
- * bundle-private type) for {@link SimulatorResourceManager} and {@link SimulatorCardManager}, which reference it
- * statically: so all three share one backend, and stopping it first stops them (the resource manager closes its
- * handles, every manager is disposed).
+ * The simulator backend's component: holds the simulated readers ({@link SimulatorBackend}) and registers them as
+ * the {@link Backend} service {@code scard.backend=simulator} (ranked 100), which the core bundle turns into the
+ * simulator's {@code ISCardManage} and {@code SCardResourceManager}, and as {@link SimulatorControl} for the
+ * {@code sim:} commands and tests. Its events go out through the core's {@link EventChannels}.
  *
  * <p>Configuration changes ({@code @Modified}) add and remove readers in place: readers that stay keep their cards
  * and connections, so managers attached to them are not disturbed; new readers named in {@code cardInserted} start
@@ -56,21 +53,19 @@ import dev.scard.simulator.control.SimulatorControl;
  * a reader configuration holds is skipped (logged) and comes back with the next change of this configuration once
  * that reader is gone.
  *
- * <p>On deactivation the cards stay as they are, but every connection is closed, so threads waiting for a
- * transaction wake and fail; then the event thread delivers what is queued and stops. When the bundle stops, the
- * first of the three components to be deactivated already stops the backend (see {@link #stopIfBundleStopping()}).
+ * <p>On deactivation (its services are unregistered first, so the core has disposed the managers and closed the
+ * handles by then) the cards stay as they are, but every connection is closed, so threads waiting for a
+ * transaction wake and fail; then the event channel delivers what is queued and closes.
  *
- * <p>Events go to {@link SCardEventListener} services without a {@code scard.backend} property or with
- * {@code scard.backend=simulator}, and to Event Admin when one is present: {@code READER_ADDED} for every reader
- * when the simulator starts or a reader is configured, {@code READER_REMOVED} when it stops or a reader is dropped,
- * and the card events.
+ * <p>Events: {@code READER_ADDED} for every reader when the simulator starts or a reader is configured,
+ * {@code READER_REMOVED} when it stops or a reader is dropped, and the card events.
  */
 @Component(name = SimulatorComponent.PID, configurationPid = SimulatorComponent.PID, immediate = true,
-        service = {SimulatorControl.class, SimulatorComponent.class},
+        service = {SimulatorControl.class, Backend.class},
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 @Designate(ocd = SimulatorConfig.class)
-public final class SimulatorComponent implements SimulatorControl {
+public final class SimulatorComponent implements SimulatorControl, Backend {
 
     /** The configuration PID (and component name). */
     public static final String PID = SCardServiceProperties.SIMULATOR_PID;
@@ -78,16 +73,24 @@ public final class SimulatorComponent implements SimulatorControl {
     /** The factory PID of reader configurations, one reader each (and the name of their component). */
     public static final String READER_FACTORY_PID = SCardServiceProperties.SIMULATOR_READER_FACTORY_PID;
 
-    /** Listeners of every backend or of the simulator only. */
-    static final String LISTENER_TARGET = "(|(!(" + SCardServiceProperties.BACKEND + "=*))("
-            + SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR + "))";
-
     private static final System.Logger LOG = System.getLogger(SimulatorComponent.class.getName());
 
-    private final EventDispatcher events = new EventDispatcher("scard-simulator-events");
-    private final SimulatorBackend backend = new SimulatorBackend(List.of(), events::publish);
-    private final HandleTable handles = new HandleTable();
-    private volatile BooleanSupplier bundleStopping = () -> false;
+    /** An event channel that drops every event: the simulator's until {@link #activateWith} gives it one. */
+    private static final EventChannel NO_CHANNEL = new EventChannel() {
+        @Override
+        public void publish(SCardEvent event) {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @Reference
+    private EventChannels eventChannels;
+    /** Where the readers' events go; set once at activation, before the first reader exists. */
+    private volatile EventChannel events = NO_CHANNEL;
+    private final SimulatorBackend backend = new SimulatorBackend(List.of(), event -> events.publish(event));
     /** What the configuration serves, by reader; guarded by this. */
     private Map<String, VpcdAddress> configuredVpcd = Map.of();
     /** The readers of this component's configuration that are in the backend, in order; guarded by this. */
@@ -100,18 +103,22 @@ public final class SimulatorComponent implements SimulatorControl {
     }
 
     /**
-     * Creates the configured readers and inserts the default card where the configuration says. SCR has bound the
-     * listeners by now, so they hear these events.
+     * Opens the simulator's event channel, creates the configured readers and inserts the default card where the
+     * configuration says; the listeners hear these events.
      */
     @Activate
-    void activate(SimulatorConfig config, BundleContext context) {
-        Bundle bundle = context.getBundle();
-        activateWith(config, () -> bundle.getState() == Bundle.STOPPING);
+    void activate(SimulatorConfig config) {
+        activateWith(config, eventChannels.open(SCardServiceProperties.BACKEND_SIMULATOR));
     }
 
-    /** {@link #activate(SimulatorConfig, BundleContext)} with the bundle-state check given (for tests). */
-    void activateWith(SimulatorConfig config, BooleanSupplier bundleStopping) {
-        this.bundleStopping = bundleStopping;
+    /** {@link #activate(SimulatorConfig)} with the event channel given (tests). */
+    void activateWith(SimulatorConfig config, EventChannel channel) {
+        this.events = channel;
+        configure(config);
+    }
+
+    /** {@link #activate(SimulatorConfig)} without events (tests). */
+    void activateWith(SimulatorConfig config) {
         configure(config);
     }
 
@@ -468,52 +475,43 @@ public final class SimulatorComponent implements SimulatorControl {
         configuredVpcd = Map.copyOf(wanted);
     }
 
-    /** Closes every connection (waiting threads wake and fail) and stops the event thread; cards stay in. */
+    /** Closes every connection (waiting threads wake and fail) and closes the event channel; cards stay in. */
     @Deactivate
     void deactivate() {
         backend.stop();
         events.close();
     }
 
-    /**
-     * Stops the backend at once when the bundle is stopping. The managers and the resource manager call it first
-     * thing on deactivation: SCR deactivates them one by one before this component, and a manager whose thread waits
-     * for another manager's lock could otherwise not be disposed until that other one is.
-     */
-    void stopIfBundleStopping() {
-        if (bundleStopping.getAsBoolean()) {
-            backend.stop();
-        }
-    }
-
-    /** The simulated readers, shared with the sibling components. */
+    /** The simulated readers (tests). */
     SimulatorBackend backend() {
         return backend;
     }
 
-    /** The handles the resource manager issued, shared with every manager for {@code attachByHandle}. */
-    HandleTable handles() {
-        return handles;
+    // ---------------------------------------------------------------- Backend
+
+    @Override
+    public String name() {
+        return backend.name();
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = LISTENER_TARGET)
-    void addListener(SCardEventListener listener) {
-        events.addListener(listener);
+    @Override
+    public Duration callTimeout() {
+        return backend.callTimeout();
     }
 
-    void removeListener(SCardEventListener listener) {
-        events.removeListener(listener);
+    @Override
+    public List<ReaderInfo> listReaders() {
+        return backend.listReaders();
     }
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void setEventAdmin(EventAdmin eventAdmin) {
-        events.setEventAdmin(eventAdmin);
+    @Override
+    public ReaderInfo readerInfo(String readerName) {
+        return backend.readerInfo(readerName);
     }
 
-    void unsetEventAdmin(EventAdmin eventAdmin) {
-        events.unsetEventAdmin(eventAdmin);
+    @Override
+    public ReaderConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
+        return backend.connect(readerName, shareMode, preferredProtocols);
     }
 
     // ---------------------------------------------------------------- SimulatorControl

@@ -29,6 +29,9 @@ import dev.scard.api.CardState;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
+import dev.scard.core.CardManager;
+import dev.scard.core.EventDispatcher;
+import dev.scard.core.HandleTable;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 
@@ -54,9 +57,9 @@ class ReaderConfigurationsTest {
     @BeforeEach
     void start() {
         simulator = new SimulatorComponent();
-        simulator.addListener(events::add);
-        simulator.activateWith(SimulatorComponentsTest.config(new String[] {R0, R1}, new String[] {R0}),
-                () -> false);
+        EventDispatcher channel = new EventDispatcher("test-events");
+        channel.addListener(events::add);
+        simulator.activateWith(SimulatorComponentsTest.config(new String[] {R0, R1}, new String[] {R0}), channel);
     }
 
     @AfterEach
@@ -117,13 +120,13 @@ class ReaderConfigurationsTest {
         return simulator.backend().readerInfo(reader).atrHex();
     }
 
-    SimulatorCardManager attach(String reader) {
-        SimulatorCardManager manager = new SimulatorCardManager(simulator);
+    CardManager attach(String reader) {
+        CardManager manager = new CardManager(simulator, new HandleTable());
         manager.attachByIfd(reader);
         return manager;
     }
 
-    static String transmit(SimulatorCardManager manager, String command) {
+    static String transmit(CardManager manager, String command) {
         return HEX.formatHex(manager.transmit(HEX.parseHex(command)));
     }
 
@@ -139,7 +142,7 @@ class ReaderConfigurationsTest {
         assertThat(simulator.isCardPresent("Aux")).isFalse();
         assertThat(simulator.served()).isEmpty();
         assertThat(simulator.configuredReaderNames()).containsExactly(entry(PID, LAB), entry(OTHER_PID, "Aux"));
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         assertThat(transmit(manager, SELECT_MF)).isEqualTo("9000");
         manager.detach();
     }
@@ -154,7 +157,7 @@ class ReaderConfigurationsTest {
     @Test
     void deletingRemovesTheReaderAndClosesItsConnections() throws InterruptedException {
         simulator.applyReader(PID, lab());
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         simulator.removeReader(PID);
         assertThat(simulator.readers()).containsExactly(R0, R1);
         assertThat(simulator.configuredReaderNames()).isEmpty();
@@ -172,7 +175,7 @@ class ReaderConfigurationsTest {
     void anUpdateThatLeavesTheCardAloneKeepsItsConnections() {
         simulator.applyReader(PID, lab());
         SimulatedCard card = simulator.configuredCard(PID);
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         manager.lock();
         assertThat(simulator.applyReader(PID, reader(LAB, " ", true, ""))).isNull();
         assertThat(simulator.configuredCard(PID)).isSameAs(card);
@@ -185,7 +188,7 @@ class ReaderConfigurationsTest {
     void cardInsertedRemovesAndPutsBackTheSameCard() {
         simulator.applyReader(PID, lab());
         SimulatedCard card = simulator.configuredCard(PID);
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         assertThat(simulator.applyReader(PID, reader(LAB, "", false, ""))).isNull();
         assertThat(simulator.isCardPresent(LAB)).isFalse();
         assertFails(() -> manager.transmit(HEX.parseHex(SELECT_MF)), HResult.SCARD_W_REMOVED_CARD);
@@ -213,7 +216,7 @@ class ReaderConfigurationsTest {
     void aChangedProfileReplacesTheCard() throws Exception {
         simulator.applyReader(PID, lab());
         SimulatedCard sample = simulator.configuredCard(PID);
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         awaitEvent(SCardEvent.Type.CARD_INSERTED, LAB); // the events before it are delivered too
         events.clear();
         Path other = otherProfile();
@@ -253,7 +256,7 @@ class ReaderConfigurationsTest {
     void aNewNameMovesTheCardToANewReader() {
         simulator.applyReader(PID, lab());
         SimulatedCard card = simulator.configuredCard(PID);
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         assertThat(simulator.applyReader(PID, reader("Renamed", "", true, ""))).isNull();
         assertThat(simulator.readers()).containsExactly(R0, R1, "Renamed");
         assertThat(simulator.backend().reader("Renamed").holds(card)).isTrue();
@@ -331,7 +334,7 @@ class ReaderConfigurationsTest {
             simulator.applyReader(PID, reader(LAB, "", true, address));
             vpcd.accept();
             SimulatedCard card = simulator.configuredCard(PID);
-            SimulatorCardManager manager = attach(LAB);
+            CardManager manager = attach(LAB);
             String stays = "; reader 'Lab Reader' stays as it was";
             assertThat(simulator.applyReader(PID, reader("", "", false, ""))).isEqualTo(PID
                     + ": name: no reader name given (the name must not be blank)" + stays);
@@ -374,7 +377,7 @@ class ReaderConfigurationsTest {
     @Test
     void configuredReadersSurviveChangesOfTheSimulatorsConfiguration() {
         simulator.applyReader(PID, lab());
-        SimulatorCardManager manager = attach(LAB);
+        CardManager manager = attach(LAB);
         simulator.modified(SimulatorComponentsTest.config(new String[0], new String[0]));
         assertThat(simulator.readers()).containsExactly(LAB);
         assertThat(transmit(manager, SELECT_MF)).isEqualTo("9000");

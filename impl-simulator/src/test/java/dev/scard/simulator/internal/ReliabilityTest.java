@@ -391,7 +391,7 @@ class ReliabilityTest {
         void componentDeactivationReturnsWhileACardIsStuck() throws Exception {
             SimulatorComponent component = new SimulatorComponent();
             component.activateWith(SimulatorComponentsTest.config(new String[] {R0}, new String[0], new String[0],
-                    60_000L), () -> false);
+                    60_000L));
             MuteCard mute = new MuteCard();
             component.insert(R0, mute);
             SimulatedConnection connection = component.backend().connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
@@ -433,7 +433,7 @@ class ReliabilityTest {
             SimulatorComponent component = new SimulatorComponent();
             try {
                 component.activateWith(SimulatorComponentsTest.config(new String[] {R0}, new String[0],
-                        new String[0], 1500L), () -> false);
+                        new String[0], 1500L));
                 assertThat(component.backend().callTimeout()).isEqualTo(Duration.ofMillis(1500));
                 component.modified(SimulatorComponentsTest.config(new String[] {R0}, new String[0], new String[0],
                         0L));

@@ -6,11 +6,9 @@ import static dev.scard.simulator.internal.SimulatorBackendTest.R1;
 import static dev.scard.simulator.internal.SimulatorBackendTest.assertFails;
 import static dev.scard.simulator.internal.SimulatorBackendTest.assertFailsWith;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.lang.annotation.Annotation;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,10 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
-import org.osgi.framework.Bundle;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.CardHandle;
@@ -34,14 +30,18 @@ import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardEvent;
-import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.core.BackendResourceManager;
+import dev.scard.core.CardManager;
+import dev.scard.core.EventDispatcher;
+import dev.scard.core.HandleTable;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.internal.card.CardProfile;
 
 /**
- * The three DS components wired by hand as SCR would wire them, and end-to-end runs through the core's
- * {@code CardManager} and {@code BackendResourceManager} on the simulated readers.
+ * The simulator's component activated by hand as SCR would, and end-to-end runs through the core's
+ * {@code CardManager} and {@code BackendResourceManager} on it (what the core registers for the simulator's
+ * {@code Backend} service; the core's own tests cover the registrations and handle owners).
  */
 class SimulatorComponentsTest {
 
@@ -51,6 +51,13 @@ class SimulatorComponentsTest {
 
     final ExecutorService background = Executors.newCachedThreadPool();
     final List<SimulatorComponent> components = new CopyOnWriteArrayList<>();
+    /** The handle table the core keeps for the simulator. */
+    final HandleTable handles = new HandleTable();
+
+    /** A manager over the simulator's Backend service, as the core hands out. */
+    CardManager manager(SimulatorComponent simulator) {
+        return new CardManager(simulator, handles);
+    }
 
     @AfterEach
     void stop() {
@@ -103,13 +110,9 @@ class SimulatorComponentsTest {
     }
 
     SimulatorComponent activate(String[] readers, String[] cardInserted) {
-        return activate(readers, cardInserted, false);
-    }
-
-    SimulatorComponent activate(String[] readers, String[] cardInserted, boolean bundleStopping) {
         SimulatorComponent component = new SimulatorComponent();
         components.add(component);
-        component.activateWith(config(readers, cardInserted), () -> bundleStopping);
+        component.activateWith(config(readers, cardInserted));
         return component;
     }
 
@@ -154,12 +157,12 @@ class SimulatorComponentsTest {
         CountDownLatch three = new CountDownLatch(4);
         SimulatorComponent simulator = new SimulatorComponent();
         components.add(simulator);
-        simulator.addListener(event -> {
+        EventDispatcher channel = new EventDispatcher("test-events");
+        channel.addListener(event -> {
             heard.add(event);
             three.countDown();
         });
-        // SCR binds the dynamic references between construction and activation
-        simulator.activateWith(config(new String[] {R0}, new String[] {R0}), () -> false);
+        simulator.activateWith(config(new String[] {R0}, new String[] {R0}), channel);
         simulator.reset(R0);
         simulator.remove(R0);
         assertThat(three.await(5, TimeUnit.SECONDS)).isTrue();
@@ -170,7 +173,7 @@ class SimulatorComponentsTest {
     @Test
     void attachLockTransmitUnlockDetach() {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager manager = new SimulatorCardManager(simulator);
+        CardManager manager = manager(simulator);
         manager.attachByIfd(R0);
         assertThat(manager.isAttached()).isTrue();
         CardStatus status = manager.status();
@@ -190,8 +193,8 @@ class SimulatorComponentsTest {
     @Test
     void aLockHeldByOneManagerBlocksAnotherUntilUnlockedOrDisposed() throws Exception {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager first = new SimulatorCardManager(simulator);
-        SimulatorCardManager second = new SimulatorCardManager(simulator);
+        CardManager first = manager(simulator);
+        CardManager second = manager(simulator);
         first.attachByIfd(R0);
         second.attachByIfd(R0);
         first.lock();
@@ -201,7 +204,7 @@ class SimulatorComponentsTest {
             return null;
         });
         awaitWaiters(simulator, R0, 1);
-        first.deactivate(); // released with the lock held
+        first.dispose("released"); // released with the lock held
         waiting.get(5, TimeUnit.SECONDS);
         assertFails(first::status, HResult.SCARD_E_SERVICE_STOPPED);
         assertThat(second.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
@@ -212,7 +215,7 @@ class SimulatorComponentsTest {
     @Test
     void readerAttachmentReachesTheCardAfterInsertionAndRecoversFromRemoval() {
         SimulatorComponent simulator = activate();
-        ISCardManage manager = new SimulatorCardManager(simulator);
+        ISCardManage manager = manager(simulator);
         manager.attachByIfd(R1);
         assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
         assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_E_NO_SMARTCARD);
@@ -235,8 +238,8 @@ class SimulatorComponentsTest {
     @Test
     void exclusiveAttachmentKeepsOthersOut() {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager exclusive = new SimulatorCardManager(simulator);
-        SimulatorCardManager other = new SimulatorCardManager(simulator);
+        CardManager exclusive = manager(simulator);
+        CardManager other = manager(simulator);
         exclusive.attachByIfd(R0, ShareMode.EXCLUSIVE);
         assertThat(simulator.backend().readerInfo(R0).exclusive()).isTrue();
         assertFails(() -> other.attachByIfd(R0), HResult.SCARD_E_SHARING_VIOLATION);
@@ -247,84 +250,29 @@ class SimulatorComponentsTest {
     @Test
     void handlesFromTheResourceManagerAttachAndAreClosedWhenItStops() {
         SimulatorComponent simulator = activate();
-        SimulatorResourceManager resourceManager = new SimulatorResourceManager(simulator);
+        BackendResourceManager resourceManager = new BackendResourceManager(simulator, handles);
         assertThat(resourceManager.backend()).isEqualTo("simulator");
         assertThat(resourceManager.listReaders()).hasSize(2);
         CardHandle handle = resourceManager.connect(R0);
         assertThat(handle.protocol()).isEqualTo(Protocol.T1);
-        SimulatorCardManager manager = new SimulatorCardManager(simulator);
+        CardManager manager = manager(simulator);
         manager.attachByHandle(handle);
         assertThat(manager.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
         manager.detach();
         assertThat(simulator.backend().reader(R0).connectionCount()).as("detach only forgets a handle").isEqualTo(1);
 
         manager.attachByHandle(handle.value());
-        resourceManager.deactivate();
+        resourceManager.closeAll();
         assertThat(simulator.backend().reader(R0).connectionCount()).isZero();
         assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_E_INVALID_HANDLE);
-        assertFails(() -> new SimulatorCardManager(simulator).attachByHandle(handle.value()), HResult.E_INVALIDARG);
-    }
-
-    /** A bundle whose state the test sets. */
-    private static Bundle bundle(String name, int[] state) {
-        return (Bundle) Proxy.newProxyInstance(SimulatorComponentsTest.class.getClassLoader(),
-                new Class<?>[] {Bundle.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "getState":
-                            return state[0];
-                        case "hashCode":
-                            return System.identityHashCode(proxy);
-                        case "equals":
-                            return proxy == args[0];
-                        case "toString":
-                            return name;
-                        default:
-                            throw new UnsupportedOperationException(method.getName());
-                    }
-                });
-    }
-
-    @Test
-    void aHandleBelongsToTheBundleThatOpenedItAndClosesWhenThatBundleGoes() {
-        SimulatorComponent simulator = activate();
-        int[] stateOfA = {Bundle.ACTIVE};
-        Bundle a = bundle("A", stateOfA);
-        Bundle b = bundle("B", new int[] {Bundle.ACTIVE});
-        SimulatorResourceManager resourceManagerOfA = new SimulatorResourceManager(simulator, a);
-        SimulatorResourceManager resourceManagerOfB = new SimulatorResourceManager(simulator, b);
-        SimulatorCardManager managerOfA = new SimulatorCardManager(simulator, new AtomicReference<>(a));
-        SimulatorCardManager managerOfB = new SimulatorCardManager(simulator, new AtomicReference<>(b));
-        CardHandle handle = resourceManagerOfA.connect(R0, ShareMode.EXCLUSIVE, Protocol.T0_OR_T1);
-
-        assertThatThrownBy(() -> managerOfB.attachByHandle(handle.value())).as("the same error as an unknown handle")
-                .isInstanceOf(SCardException.class).hasMessage("handle " + handle.value()
-                        + " is not an open handle of the 'simulator' resource manager [E_INVALIDARG 0x80070057]");
-        assertFails(() -> resourceManagerOfB.disconnect(handle.value(), Disposition.LEAVE), HResult.E_INVALIDARG);
-        assertThat(managerOfB.isAttached()).isFalse();
-        assertThat(simulator.backend().reader(R0).connectionCount()).as("B closed nothing").isEqualTo(1);
-
-        managerOfA.attachByHandle(handle);
-        assertThat(managerOfA.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
-        managerOfA.detach();
-
-        resourceManagerOfA.deactivate(); // A released the service but is still active: its handle stays
-        assertThat(simulator.backend().reader(R0).connectionCount()).isEqualTo(1);
-        managerOfB.ownedBy(a); // as a default registration hands a manager over to the bundle that got it
-        managerOfB.attachByHandle(handle.value());
-        managerOfB.detach();
-
-        stateOfA[0] = Bundle.STOPPING;
-        new SimulatorResourceManager(simulator, a).deactivate(); // A stops: its handles close
-        assertThat(simulator.backend().reader(R0).connectionCount()).isZero();
-        assertFails(() -> managerOfA.attachByHandle(handle.value()), HResult.E_INVALIDARG);
-        resourceManagerOfB.deactivate();
+        assertFails(() -> manager(simulator).attachByHandle(handle.value()), HResult.E_INVALIDARG);
     }
 
     @Test
     void stoppingTheBackendWakesThreadsWaitingForALock() throws Exception {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager holder = new SimulatorCardManager(simulator);
-        SimulatorCardManager waiter = new SimulatorCardManager(simulator);
+        CardManager holder = manager(simulator);
+        CardManager waiter = manager(simulator);
         holder.attachByIfd(R0);
         holder.lock();
         waiter.attachByIfd(R0);
@@ -335,20 +283,20 @@ class SimulatorComponentsTest {
         awaitWaiters(simulator, R0, 1);
         simulator.deactivate();
         assertFailsWith(waiting, HResult.SCARD_E_INVALID_HANDLE);
-        holder.deactivate();
-        waiter.deactivate();
+        holder.dispose("released");
+        waiter.dispose("released");
         assertFails(holder::status, HResult.SCARD_E_SERVICE_STOPPED);
         assertFails(() -> waiter.attachByIfd(R0), HResult.SCARD_E_SERVICE_STOPPED);
     }
 
     @Test
     void stoppingTheBundleWithAttachmentsAndLocksReleasesEverything() throws Exception {
-        SimulatorComponent simulator = activate(new String[] {R0, R1}, new String[] {R0, R1}, true);
-        SimulatorResourceManager resourceManager = new SimulatorResourceManager(simulator);
-        SimulatorCardManager waiter = new SimulatorCardManager(simulator);
-        SimulatorCardManager borrowedWaiter = new SimulatorCardManager(simulator);
-        SimulatorCardManager holder = new SimulatorCardManager(simulator);
-        SimulatorCardManager exclusive = new SimulatorCardManager(simulator);
+        SimulatorComponent simulator = activate(new String[] {R0, R1}, new String[] {R0, R1});
+        BackendResourceManager resourceManager = new BackendResourceManager(simulator, handles);
+        CardManager waiter = manager(simulator);
+        CardManager borrowedWaiter = manager(simulator);
+        CardManager holder = manager(simulator);
+        CardManager exclusive = manager(simulator);
         holder.attachByIfd(R0);
         holder.lock();
         waiter.attachByIfd(R0);
@@ -361,14 +309,15 @@ class SimulatorComponentsTest {
         Future<?> borrowedWaiting = background.submit(() -> borrowedWaiter.transmit(select));
         awaitWaiters(simulator, R0, 2);
 
-        // SCR's order when the bundle stops: the dependents one by one (the waiters before the holder), then the
-        // backend. Run it on one thread with a deadline, as SCR would.
+        // The order when the bundle stops: the core sees the Backend service go and closes every handle, then
+        // disposes the managers one by one (the waiters before the holder); then SCR deactivates the simulator.
+        // Run it on one thread with a deadline.
         Future<?> bundleStop = background.submit(() -> {
-            waiter.deactivate();
-            borrowedWaiter.deactivate();
-            holder.deactivate();
-            exclusive.deactivate();
-            resourceManager.deactivate();
+            resourceManager.closeAll();
+            waiter.dispose("released");
+            borrowedWaiter.dispose("released");
+            holder.dispose("released");
+            exclusive.dispose("released");
             simulator.deactivate();
             return null;
         });
@@ -388,15 +337,15 @@ class SimulatorComponentsTest {
     @Test
     void releasingAManagerWhoseThreadWaitsForAnotherLockReturnsAtOnce() throws Exception {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager holder = new SimulatorCardManager(simulator);
-        SimulatorCardManager waiter = new SimulatorCardManager(simulator);
+        CardManager holder = manager(simulator);
+        CardManager waiter = manager(simulator);
         holder.attachByIfd(R0);
         holder.lock();
         waiter.attachByIfd(R0);
         Future<?> waiting = background.submit(() -> waiter.transmit(HEX.parseHex("00A4000C023F00")));
         awaitWaiters(simulator, R0, 1);
         background.submit(() -> {
-            waiter.deactivate();
+            waiter.dispose("released");
             return null;
         }).get(5, TimeUnit.SECONDS);
         assertFailsWith(waiting, HResult.SCARD_E_INVALID_HANDLE);
@@ -408,7 +357,7 @@ class SimulatorComponentsTest {
     @Test
     void reconfigurationKeepsTheReadersThatStayAndTheirAttachments() {
         SimulatorComponent simulator = activate();
-        SimulatorCardManager manager = new SimulatorCardManager(simulator);
+        CardManager manager = manager(simulator);
         manager.attachByIfd(R0);
         manager.lock();
         simulator.modified(config(new String[] {R0, "C"}, new String[] {R0, "C"}));
@@ -427,7 +376,7 @@ class SimulatorComponentsTest {
         // Throughput is measured by ManagerBenchmark in the benchmarks module; here: every one of many commands
         // through the manager is answered, and answered as the card model answers it.
         SimulatorComponent simulator = activate();
-        SimulatorCardManager manager = new SimulatorCardManager(simulator);
+        CardManager manager = manager(simulator);
         manager.attachByIfd(R0);
         byte[] select = HEX.parseHex("00A4000C023F00");
         byte[] selectFcp = HEX.parseHex("00A40000023F0000");

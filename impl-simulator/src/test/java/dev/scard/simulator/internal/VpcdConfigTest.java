@@ -85,8 +85,7 @@ class VpcdConfigTest {
 
     SimulatorComponent activate(String... vpcd) {
         simulator = new SimulatorComponent();
-        simulator.activateWith(SimulatorComponentsTest.config(new String[] {R0, R1}, new String[] {R0}, vpcd),
-                () -> false);
+        simulator.activateWith(SimulatorComponentsTest.config(new String[] {R0, R1}, new String[] {R0}, vpcd));
         return simulator;
     }
 

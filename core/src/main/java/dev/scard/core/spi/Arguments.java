@@ -1,4 +1,4 @@
-package dev.scard.core;
+package dev.scard.core.spi;
 
 import java.util.Set;
 

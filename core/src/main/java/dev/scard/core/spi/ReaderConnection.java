@@ -1,4 +1,4 @@
-package dev.scard.core;
+package dev.scard.core.spi;
 
 import java.util.Set;
 import java.util.function.Supplier;
@@ -26,6 +26,7 @@ import dev.scard.api.ShareMode;
  * what the backend still holds (a native handle, a thread stuck in a native call) is released when that call
  * returns, or abandoned.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface ReaderConnection {
 
     /** The reader this connection is to. */
@@ -39,14 +40,14 @@ public interface ReaderConnection {
 
     /**
      * Sends one APDU as it is and returns the card's answer as it is (SCardTransmit). Waits while another
-     * connection holds a transaction on the card. No T=0 handling: {@link ApduExchange} does that once for
-     * every backend.
+     * connection holds a transaction on the card. No T=0 handling: the core does that once for every backend
+     * ({@code 61xx} answered with GET RESPONSE, {@code 6Cxx} by resending with the right Le).
      */
     byte[] transmit(byte[] commandApdu);
 
     /**
      * Runs {@code exchange}, one complete command exchange of this connection (a command and the GET RESPONSE or
-     * resend that completes it, see {@link ApduExchange}), so that no other connection's command reaches the card
+     * resend that completes it), so that no other connection's command reaches the card
      * between its {@link #transmit} calls: the backend holds off the card's other connections meanwhile. A
      * backend whose cards other programs can reach too (PC/SC) also keeps them off where it can, and documents
      * where it cannot. The default runs {@code exchange} as it is, for a connection that is the card's only one.

@@ -1,0 +1,292 @@
+package dev.scard.core;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+import org.osgi.util.tracker.ServiceTrackerCustomizer;
+
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardInterfaceFactory;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.spi.Backend;
+import dev.scard.core.spi.EventChannel;
+import dev.scard.core.spi.EventChannels;
+
+/**
+ * The core's one component: hosts every {@link Backend} service ({@link HostedBackend}: the contract's services
+ * for it), owns the {@link InterfaceProviders} all managers of all backends choose from, and provides
+ * {@link EventChannels}, delivering each backend's events to the {@link SCardEventListener} services meant for it
+ * and to Event Admin.
+ *
+ * <p><b>Which backend services are hosted.</b> One whose {@link Backend#name()} is lower-case letters, digits and
+ * {@code -} and equals its {@value SCardServiceProperties#BACKEND} property; the first of a name (a second service
+ * with the same name is logged and ignored until the first goes). Backends are tracked with a
+ * {@link ServiceTracker}, so hosting begins while the backend registers its service and ends while it unregisters it
+ * (the backend still works then). A change of the backend service's {@code service.ranking} is applied in place.
+ *
+ * <p><b>Handle spaces.</b> The simulator's handles are in space 0 and PC/SC's in space 1 (as before the core was a
+ * bundle); any other backend gets the next free space from 2, so handle values of different backends differ.
+ *
+ * <p><b>Listeners.</b> A listener without a {@value SCardServiceProperties#BACKEND} property hears every backend, one
+ * with it hears that backend only; a listener that comes hears the events published from then on.
+ *
+ * <p>State: {@link #hosted}, {@link #listeners} and {@link #channels} are guarded by this object's monitor; the
+ * interface providers and the dispatchers are thread-safe themselves.
+ */
+@Component(service = EventChannels.class, immediate = true)
+public final class BackendHost implements EventChannels {
+
+    private static final System.Logger LOG = System.getLogger(BackendHost.class.getName());
+    private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
+
+    private final InterfaceProviders providers = new InterfaceProviders();
+    /** Hosted backends by name. */
+    private final Map<String, HostedBackend> hosted = new HashMap<>();
+    /** Whiteboard listeners, each with the backend it is for (null: every backend), in the order they came. */
+    private final List<Listener> listeners = new ArrayList<>();
+    /** Open channels. */
+    private final List<Channel> channels = new ArrayList<>();
+    private EventAdmin eventAdmin;
+    private ServiceTracker<Backend, HostedBackend> tracker;
+
+    private record Listener(SCardEventListener listener, String backend) {
+        boolean hears(String backendName) {
+            return backend == null || backend.equals(backendName);
+        }
+    }
+
+    /** Starts hosting the backend services registered now and later. */
+    @Activate
+    void activate(BundleContext context) {
+        tracker = new ServiceTracker<>(context, Backend.class, new Customizer(context));
+        tracker.open();
+    }
+
+    /** Withdraws the services of every backend (their managers are disposed, their handles disconnected). */
+    @Deactivate
+    void deactivate() {
+        tracker.close();
+    }
+
+    // ---------------------------------------------------------------- backends
+
+    private final class Customizer implements ServiceTrackerCustomizer<Backend, HostedBackend> {
+        private final BundleContext context;
+
+        Customizer(BundleContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public HostedBackend addingService(ServiceReference<Backend> reference) {
+            Backend backend = context.getService(reference);
+            if (backend == null) {
+                return null;
+            }
+            String problem = check(backend, reference);
+            if (problem != null) {
+                LOG.log(Level.ERROR, "backend service " + reference.getProperty(Constants.SERVICE_ID) + " of bundle "
+                        + reference.getBundle().getSymbolicName() + " not used: " + problem);
+                context.ungetService(reference);
+                return null;
+            }
+            HostedBackend host = new HostedBackend(context, backend, ranking(reference), handleSpace(backend.name()),
+                    providers);
+            synchronized (BackendHost.this) {
+                hosted.put(backend.name(), host);
+            }
+            return host;
+        }
+
+        @Override
+        public void modifiedService(ServiceReference<Backend> reference, HostedBackend host) {
+            host.backendRankingChanged(ranking(reference));
+        }
+
+        @Override
+        public void removedService(ServiceReference<Backend> reference, HostedBackend host) {
+            synchronized (BackendHost.this) {
+                hosted.remove(host.name(), host);
+            }
+            try {
+                host.close();
+            } finally {
+                try {
+                    context.ungetService(reference);
+                } catch (IllegalStateException e) {
+                    // the core bundle is stopping
+                }
+            }
+        }
+    }
+
+    /** Why this backend service cannot be hosted, or null. */
+    private String check(Backend backend, ServiceReference<Backend> reference) {
+        String name;
+        try {
+            name = backend.name();
+        } catch (RuntimeException e) {
+            return "its name() failed: " + e;
+        }
+        if (name == null || !BACKEND_NAME.matcher(name).matches()) {
+            return "its name '" + name + "' is not lower-case letters, digits and '-'";
+        }
+        Object property = reference.getProperty(SCardServiceProperties.BACKEND);
+        if (!name.equals(property)) {
+            return "its " + SCardServiceProperties.BACKEND + " property '" + property + "' is not its name '" + name
+                    + "'";
+        }
+        synchronized (this) {
+            if (hosted.containsKey(name)) {
+                return "a backend named '" + name + "' is registered already";
+            }
+        }
+        return null;
+    }
+
+    private static int ranking(ServiceReference<?> reference) {
+        Object ranking = reference.getProperty(Constants.SERVICE_RANKING);
+        return ranking instanceof Integer value ? value : 0;
+    }
+
+    /** 0 for the simulator, 1 for PC/SC, else the lowest space from 2 that no hosted backend uses. */
+    private synchronized int handleSpace(String name) {
+        if (SCardServiceProperties.BACKEND_SIMULATOR.equals(name)) {
+            return HandleTable.SIMULATOR_SPACE;
+        }
+        if (SCardServiceProperties.BACKEND_PCSC.equals(name)) {
+            return HandleTable.PCSC_SPACE;
+        }
+        int space = HandleTable.PCSC_SPACE + 1;
+        while (space < HandleTable.MAX_SPACE && spaceTaken(space)) {
+            space++;
+        }
+        return space;
+    }
+
+    private boolean spaceTaken(int space) {
+        for (HostedBackend host : hosted.values()) {
+            if (host.handleSpace() == space) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    @Override
+    public synchronized EventChannel open(String backendName) {
+        if (backendName == null || backendName.isBlank()) {
+            throw new IllegalArgumentException("an event channel needs the backend's name, not '" + backendName
+                    + "'");
+        }
+        Channel channel = new Channel(backendName);
+        for (Listener entry : listeners) {
+            if (entry.hears(backendName)) {
+                channel.dispatcher.addListener(entry.listener());
+            }
+        }
+        if (eventAdmin != null) {
+            channel.dispatcher.setEventAdmin(eventAdmin);
+        }
+        channels.add(channel);
+        return channel;
+    }
+
+    /** One backend's channel: its dispatcher, and the backend whose listeners it serves. */
+    private final class Channel implements EventChannel {
+        final String backendName;
+        final EventDispatcher dispatcher;
+
+        Channel(String backendName) {
+            this.backendName = backendName;
+            this.dispatcher = new EventDispatcher("scard-" + backendName + "-events");
+        }
+
+        @Override
+        public void publish(SCardEvent event) {
+            dispatcher.publish(event);
+        }
+
+        @Override
+        public void close() {
+            synchronized (BackendHost.this) {
+                channels.remove(this);
+            }
+            dispatcher.close();
+        }
+    }
+
+    /** Adds a listener to the channels of the backends it is for. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void addListener(SCardEventListener listener, Map<String, Object> properties) {
+        Object backend = properties.get(SCardServiceProperties.BACKEND);
+        Listener entry = new Listener(listener, backend == null ? null : backend.toString());
+        listeners.add(entry);
+        for (Channel channel : channels) {
+            if (entry.hears(channel.backendName)) {
+                channel.dispatcher.addListener(listener);
+            }
+        }
+    }
+
+    synchronized void removeListener(SCardEventListener listener, Map<String, Object> properties) {
+        listeners.removeIf(entry -> entry.listener() == listener);
+        for (Channel channel : channels) {
+            channel.dispatcher.removeListener(listener);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void setEventAdmin(EventAdmin admin) {
+        eventAdmin = admin;
+        for (Channel channel : channels) {
+            channel.dispatcher.setEventAdmin(admin);
+        }
+    }
+
+    synchronized void unsetEventAdmin(EventAdmin admin) {
+        if (eventAdmin == admin) {
+            eventAdmin = null;
+        }
+        for (Channel channel : channels) {
+            channel.dispatcher.unsetEventAdmin(admin);
+        }
+    }
+
+    // ---------------------------------------------------------------- interface factories
+
+    /**
+     * Offers an {@link SCardInterfaceFactory} service, with its properties, to the {@code create*} methods of every
+     * manager of every backend; also called when its properties change.
+     */
+    @Reference(name = "interfaceFactory", cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "removeInterfaceFactory", updated = "addInterfaceFactory")
+    void addInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        providers.add(factory, properties);
+    }
+
+    /** Withdraws an {@link SCardInterfaceFactory} service that went away. */
+    void removeInterfaceFactory(SCardInterfaceFactory factory, Map<String, Object> properties) {
+        providers.remove(factory, properties);
+    }
+}

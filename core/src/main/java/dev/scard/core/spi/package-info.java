@@ -1,0 +1,20 @@
+/**
+ * The backend service-provider interface: what a bundle implements to put readers and cards behind the
+ * {@code ISCardManage} contract.
+ *
+ * <p>A backend registers one {@link dev.scard.core.spi.Backend} service (whiteboard) with the property
+ * {@value dev.scard.api.SCardServiceProperties#BACKEND}{@code =<name>} and its {@code service.ranking}. The core
+ * bundle then registers, for that backend, the prototype-scoped {@link dev.scard.api.ISCardManage}, the bundle-scoped
+ * {@link dev.scard.api.SCardResourceManager}, the default-backend registrations of {@code scard:use} and the
+ * configuration {@value dev.scard.api.SCardServiceProperties#SERVICES_PID_PREFIX}{@code <name>}; it withdraws them
+ * when the service goes. A backend publishes its reader and card events through the channel it opens on the core's
+ * {@link dev.scard.core.spi.EventChannels} service; the core delivers them to listeners and Event Admin.
+ *
+ * <p>Backends implement {@link dev.scard.core.spi.Backend} and {@link dev.scard.core.spi.ReaderConnection}
+ * (consumer types: a new method there is a major change for backends); the core implements
+ * {@link dev.scard.core.spi.EventChannels} and {@link dev.scard.core.spi.EventChannel} (provider types).
+ * {@link dev.scard.core.spi.Arguments} holds the contract's argument checks, so every backend words them alike.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package dev.scard.core.spi;
