@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Enumeration;
@@ -41,7 +42,8 @@ import dev.scard.core.spi.Backend;
  * handles unless it is stopping, in which case they are disconnected.
  *
  * <p><b>Closing</b> (the backend's service is unregistered, or the core stops): every handle is disconnected first
- * (threads waiting on a shared handle wake), then every manager handed out is disposed (its lock released, its
+ * (threads waiting on a shared handle wake), then every manager handed out is disposed, those holding no lock before
+ * those holding one, so that no waiting thread is granted the card of a stopping backend (its lock released, its
  * connection closed, its waiting threads woken; later calls fail with {@code SCARD_E_SERVICE_STOPPED}), then the
  * registrations go. The backend is still working while this happens (its service is being unregistered, its
  * component not yet deactivated), so locks and connections are released cleanly.
@@ -222,18 +224,34 @@ final class HostedBackend {
             }
         }
 
+        /**
+         * Disposes every manager handed out: those without a lock first, so that a thread waiting for another
+         * manager's lock fails before the holder's release could hand the card over to it.
+         */
         void disposeAll(String reason) {
             List<CardManager> left;
             synchronized (open) {
                 left = List.copyOf(open);
                 open.clear();
             }
+            List<CardManager> holders = new ArrayList<>();
             for (CardManager manager : left) {
-                try {
-                    manager.dispose(reason);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.DEBUG, "disposing a manager of the " + name + " backend: " + e);
+                if (manager.isLocked()) {
+                    holders.add(manager);
+                } else {
+                    dispose(manager, reason);
                 }
+            }
+            for (CardManager manager : holders) {
+                dispose(manager, reason);
+            }
+        }
+
+        private void dispose(CardManager manager, String reason) {
+            try {
+                manager.dispose(reason);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "disposing a manager of the " + name + " backend: " + e);
             }
         }
     }

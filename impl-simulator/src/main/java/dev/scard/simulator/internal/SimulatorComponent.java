@@ -35,7 +35,8 @@ import dev.scard.simulator.control.SimulatorControl;
  * The simulator backend's component: holds the simulated readers ({@link SimulatorBackend}) and registers them as
  * the {@link Backend} service {@code scard.backend=simulator} (ranked 100), which the core bundle turns into the
  * simulator's {@code ISCardManage} and {@code SCardResourceManager}, and as {@link SimulatorControl} for the
- * {@code sim:} commands and tests. Its events go out through the core's {@link EventChannels}.
+ * {@code sim:} commands and tests, and as itself (a bundle-private type) for the reader configurations
+ * ({@link SimulatedReaderComponent}). Its events go out through the core's {@link EventChannels}.
  *
  * <p>Configuration changes ({@code @Modified}) add and remove readers in place: readers that stay keep their cards
  * and connections, so managers attached to them are not disturbed; new readers named in {@code cardInserted} start
@@ -61,7 +62,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * {@code READER_REMOVED} when it stops or a reader is dropped, and the card events.
  */
 @Component(name = SimulatorComponent.PID, configurationPid = SimulatorComponent.PID, immediate = true,
-        service = {SimulatorControl.class, Backend.class},
+        service = {SimulatorControl.class, Backend.class, SimulatorComponent.class},
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 @Designate(ocd = SimulatorConfig.class)
