@@ -90,7 +90,7 @@ final class CardLock {
     private Party owner;
     /** True while the owner's claim is not granted yet. Guarded by {@link #lock}. */
     private boolean acquiring;
-    /** The thread that claimed the transaction for {@link #owner} while {@link #acquiring}. Guarded by {@link #lock}. */
+    /** The thread that claimed it for {@link #owner} while {@link #acquiring}. Guarded by {@link #lock}. */
     private Thread acquirer;
     /** Counts grants: tells a check made with the lock released whether the transaction is still the same one. */
     private long grants;

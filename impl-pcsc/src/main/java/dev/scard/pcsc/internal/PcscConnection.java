@@ -147,7 +147,8 @@ final class PcscConnection implements ReaderConnection {
     private TransmitBuffer buffer; // guarded by handleLock
     /**
      * The handle on which the running command exchange began a native transaction against other applications
-     * ({@link #exchangeAtomically}), or null. Used only by the thread inside the exchange ({@link CardLock#inExchange}).
+     * ({@link #exchangeAtomically}), or null. Used only by the thread inside the exchange
+     * ({@link CardLock#inExchange}).
      */
     private NativeConnection exchangeTransaction;
 

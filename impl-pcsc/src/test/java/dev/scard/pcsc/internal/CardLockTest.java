@@ -199,7 +199,8 @@ class CardLockTest {
                 () -> lock.claim(lock.newParty(), longWait(), closed));
         CompletableFuture<Boolean> caller = inBackground("caller",
                 () -> lock.enterCall(lock.newParty(), longWait(), stopped));
-        CompletableFuture<Boolean> other = inBackground("other", () -> lock.enterCall(lock.newParty(), longWait(), patient));
+        CompletableFuture<Boolean> other = inBackground("other",
+                () -> lock.enterCall(lock.newParty(), longWait(), patient));
         closed.awaitWaiting();
         stopped.awaitWaiting();
         patient.awaitWaiting();
