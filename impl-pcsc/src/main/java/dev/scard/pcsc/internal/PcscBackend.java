@@ -3,7 +3,6 @@ package dev.scard.pcsc.internal;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -15,8 +14,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -101,194 +98,6 @@ public final class PcscBackend implements Backend {
     @FunctionalInterface
     interface ContextCall {
         int call(PcscApi api, long context);
-    }
-
-    /**
-     * Which of this backend's connections holds, or is acquiring, the transaction of one reader's card; waiters for
-     * it park on {@link #changed}. Its transaction state (owner, acquiring thread, the owner's insertion) changes only
-     * through its own methods, with {@link #lock} held: {@link #claimStep}, {@link #finishClaim}, {@link #release}
-     * and {@link PcscBackend#releaseIfCardGone}. Only the thread that claimed the card for a connection completes or
-     * abandons that claim, so two threads beginning a transaction on one connection cannot undo each other's.
-     */
-    static final class CardLock {
-        /** {@link #freeSeenAt} when the card was not seen free yet. */
-        static final long NEVER = Long.MIN_VALUE;
-        /** {@link #freeSeenAt} when another application's transaction was seen last. */
-        static final long FOREIGN = Long.MIN_VALUE + 1;
-        /**
-         * How recent a "card free" observation must be for a connection to open on the caller's thread (250 ms): a
-         * loop of attaches and detaches keeps it fresh (every SCardConnect that went through is one), while a
-         * transaction another application began after it can hold up an uninterruptible SCardConnect only within
-         * this window.
-         */
-        static final long INLINE_OPEN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-        final String readerName;
-        final ReentrantLock lock = new ReentrantLock();
-        final Condition changed = lock.newCondition();
-        /**
-         * Held for a whole command exchange ({@link PcscConnection#exchangeAtomically}) by one of this backend's
-         * connections to the reader, so that no other one's command gets between a command and its GET RESPONSE.
-         * Taken only after {@link PcscBackend#enterCall} registered the exchange (never with {@link #lock} held).
-         */
-        final ReentrantLock exchange = new ReentrantLock();
-        /** The connection holding or acquiring the transaction, or null. Guarded by {@link #lock}. */
-        private PcscConnection owner;
-        /** True while the owner's SCardBeginTransaction has not returned. Guarded by {@link #lock}. */
-        private boolean acquiring;
-        /** The thread acquiring the transaction for {@link #owner} while {@link #acquiring}. Guarded by {@link #lock}. */
-        private Thread acquirer;
-        /** Counts grants: tells a check made with the lock released whether the transaction is still the same one. */
-        private long grants;
-        /**
-         * The card insertion the owner's transaction is on: counter (or -1) and ATR (null when unknown). Guarded by
-         * {@link #lock}.
-         */
-        private int ownerCounter = -1;
-        private byte[] ownerAtr = new byte[0];
-        /**
-         * When ({@link System#nanoTime()}) the card was last seen free of any transaction: a probe answered without
-         * {@code SCARD_E_SHARING_VIOLATION}, an SCardConnect went through (pcscd holds it while a transaction is on);
-         * {@link #NEVER} when not seen yet, {@link #FOREIGN} when another application's transaction was seen since
-         * (or a native lock wait had to be given up). Only within
-         * {@link #INLINE_OPEN_WINDOW_NANOS} of it does a connection open on the caller's thread, since pcscd makes
-         * SCardConnect wait for another application's transaction and that wait cannot be interrupted, only
-         * abandoned by the caller of a helper thread.
-         */
-        private volatile long freeSeenAt = NEVER;
-
-        /** Records that the card was seen free of transactions now. */
-        void sawFree() {
-            freeSeenAt = System.nanoTime();
-        }
-
-        /** Records that another application's transaction was seen on the card (or a native wait was given up). */
-        void sawForeignLock() {
-            freeSeenAt = FOREIGN;
-        }
-
-        /** Whether the card was seen free of transactions within the last {@link #INLINE_OPEN_WINDOW_NANOS}. */
-        boolean freeRecently() {
-            long seen = freeSeenAt;
-            if (seen == NEVER || seen == FOREIGN) {
-                return false;
-            }
-            long age = System.nanoTime() - seen;
-            return age >= 0 && age < INLINE_OPEN_WINDOW_NANOS;
-        }
-
-        /** Whether another application's transaction was the last thing seen (no free observation since). */
-        boolean foreignLockSeen() {
-            return freeSeenAt == FOREIGN;
-        }
-        /**
-         * Native calls of this backend's connections on the card now ({@link PcscBackend#enterCall}). A connection
-         * that acquires the transaction waits for the others' calls to finish first: a call that reached pcscd
-         * after the transaction began would wait inside the library, unparked and uninterruptible. Guarded by
-         * {@link #lock}.
-         */
-        int inFlight;
-
-        CardLock(String readerName) {
-            this.readerName = readerName;
-        }
-
-        /** What {@link #claimStep} tells the claiming thread. */
-        enum Claim {
-            /** {@code self} holds the transaction already. */
-            HELD,
-            /** Claimed for {@code self} by this thread, and no other connection's call is in flight: begin it. */
-            READY,
-            /** Another connection (or another thread of {@code self}) holds or acquires it, or calls are in flight. */
-            WAIT
-        }
-
-        /** One step of claiming the transaction for {@code self} on the calling thread. Call with {@link #lock} held. */
-        Claim claimStep(PcscConnection self) {
-            if (owner == null) {
-                owner = self;
-                acquiring = true;
-                acquirer = Thread.currentThread();
-            }
-            if (owner != self) {
-                return Claim.WAIT;
-            }
-            if (!acquiring) {
-                return Claim.HELD;
-            }
-            if (acquirer != Thread.currentThread()) {
-                return Claim.WAIT; // another thread of self is beginning it: its outcome decides
-            }
-            return inFlight - self.callsInFlight == 0 ? Claim.READY : Claim.WAIT;
-        }
-
-        /**
-         * Completes (granted) or gives up the claim the calling thread made for {@code self}; does nothing when the
-         * claim is not this thread's (it was released meanwhile, e.g. by a disconnect, or another thread made it).
-         * Wakes the waiters.
-         */
-        void finishClaim(PcscConnection self, boolean granted, int counter, byte[] atr) {
-            lock.lock();
-            try {
-                if (owner == self && acquiring && acquirer == Thread.currentThread()) {
-                    acquiring = false;
-                    acquirer = null;
-                    if (granted) {
-                        grants++;
-                        ownerCounter = counter;
-                        ownerAtr = atr;
-                    } else {
-                        owner = null;
-                    }
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Whether {@code self} holds the transaction (granted, not acquiring). */
-        boolean holds(PcscConnection self) {
-            lock.lock();
-            try {
-                return owner == self && !acquiring;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Gives up the transaction {@code self} holds or acquires (the acquiring thread then fails); wakes waiters. */
-        void release(PcscConnection self) {
-            lock.lock();
-            try {
-                if (owner == self) {
-                    owner = null;
-                    acquiring = false;
-                    acquirer = null;
-                }
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Whether another connection than {@code self} holds or acquires the transaction (read without the lock). */
-        boolean heldByOther(PcscConnection self) {
-            lock.lock();
-            try {
-                return owner != null && owner != self;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void signalAll() {
-            lock.lock();
-            try {
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
     }
 
     private final PcscPlatform platform;
@@ -830,7 +639,7 @@ public final class PcscBackend implements Backend {
     /**
      * Opens a native connection: SCardConnect in a context from the {@link ContextPool} (a new one when none is idle).
      * On pcsc-lite ({@link PcscPlatform#probesLocks()}) the open runs on the calling thread when the caller allows it
-     * ({@code inline}: a new connection, never a reopen), it may wait as long as it takes ({@code deadline} -1) and
+     * ({@code inline}: a new connection, never a reopen), it may wait as long as it takes ({@link Deadline#NONE}) and
      * the card was seen free of transactions very recently ({@link CardLock#freeRecently()}, e.g. by the previous
      * connect): then no helper thread is handed the call, and the connection costs what SCardConnect costs.
      * Otherwise (pcscd would make SCardConnect wait for another application's transaction, without a way to abort the
@@ -840,27 +649,29 @@ public final class PcscBackend implements Backend {
      * @param inline whether the open may run on the calling thread when the card was seen free recently
      * @param learn whether the card insertion the handle meets must be known at once (one SCardStatus more); it is
      *        learned anyway where locks cannot be probed and after another application's transaction was seen
-     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait as long as it takes
+     * @param deadline when to give up, or {@link Deadline#NONE} to wait as long as it takes; a wait without one, or
+     *        with one after the call timeout, is bounded by the call timeout and then fails
      * @param cancelled the failure to end the wait with (the connection was closed, the backend stopped), or null
      *        while the wait may go on
-     * @return the connection, or null when the deadline passed first
+     * @return the connection, or null when {@code deadline} (not the call timeout) passed first
      * @throws SCardException the open's failure; {@link HResult#SCARD_E_CANCELLED} when the caller is interrupted
-     *         while waiting for a helper; what {@code cancelled} supplies
+     *         while waiting for a helper; what {@code cancelled} supplies; {@link HResult#SCARD_E_TIMEOUT} when the
+     *         call timeout passed first
      */
     NativeConnection openNative(CardLock cardLock, ShareMode shareMode, Set<Protocol> protocols, boolean learn,
-            boolean inline, long deadline, Supplier<SCardException> cancelled) {
+            boolean inline, Deadline deadline, Supplier<SCardException> cancelled) {
         api(); // loaded (with its pool), or the failure saying why not
         ContextPool pool = contexts;
-        String readerName = cardLock.readerName;
-        if (inline && deadline == -1 && platform.probesLocks() && cardLock.freeRecently()) {
+        String readerName = cardLock.readerName();
+        if (inline && !deadline.isBounded() && platform.probesLocks() && cardLock.freeRecently()) {
             NativeConnection opened = openNow(pool, readerName, shareMode, protocols, learn);
             cardLock.sawFree(); // SCardConnect went through: no transaction was on the card
             return opened;
         }
         // a wait as long as it takes, or longer than the call timeout, is bounded by the call timeout
-        long bound = System.nanoTime() + callTimeoutNanos();
-        boolean byCallTimeout = deadline == -1 || deadline - bound > 0;
-        long wait = byCallTimeout ? bound : deadline;
+        Deadline bound = Deadline.after(callTimeoutNanos());
+        boolean byCallTimeout = deadline.isLaterThan(bound);
+        Deadline wait = byCallTimeout ? bound : deadline;
         // after another application's transaction the insertion is read at once: later probes may not tell it
         boolean learnNow = learn || cardLock.foreignLockSeen();
         PendingOpen pending = new PendingOpen();
@@ -1004,13 +815,10 @@ public final class PcscBackend implements Backend {
             }
         }
 
-        NativeConnection await(long deadline, Supplier<SCardException> cancelled, String readerName) {
+        NativeConnection await(Deadline deadline, Supplier<SCardException> cancelled, String readerName) {
             long slice = Math.max(TimeUnit.MILLISECONDS.toNanos(5), settings.cardCheck().toNanos());
             for (;;) {
-                long wait = slice;
-                if (deadline != -1) {
-                    wait = Math.min(wait, deadline - System.nanoTime());
-                }
+                long wait = Math.min(slice, deadline.remainingNanos());
                 try {
                     if (wait > 0 && done.await(wait, TimeUnit.NANOSECONDS)) {
                         return take();
@@ -1026,7 +834,7 @@ public final class PcscBackend implements Backend {
                     giveUp();
                     throw reason;
                 }
-                if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+                if (deadline.isExpired()) {
                     if (state.compareAndSet(RUNNING, ABANDONED)) {
                         return null;
                     }
@@ -1072,144 +880,29 @@ public final class PcscBackend implements Backend {
 
     // ---------------------------------------------------------------- transactions of this backend's connections
 
-    /** The transaction state of one reader's card. */
+    /**
+     * The card of one reader as this backend's connections share it (one per reader name, kept for the backend's
+     * life); its waiters check for a removed card every {@link PcscSettings#cardCheck()}.
+     */
     CardLock cardLock(String readerName) {
-        return cardLocks.computeIfAbsent(readerName, CardLock::new);
+        return cardLocks.computeIfAbsent(readerName, name -> new CardLock(name,
+                () -> settings.cardCheck().toNanos(), (counter, atr) -> insertionGone(name, counter, atr)));
     }
 
     /**
-     * Waits until no other connection of this backend holds or acquires the card's transaction, then registers a
-     * native call of {@code self} on the card (end it with {@link #exitCall}).
-     *
-     * A connection that has a call registered already (it is inside its own command exchange) does not wait: the
-     * transaction's owner waits for that call to end before it is granted (see {@link PcscConnection}).
-     *
-     * @param self the calling connection (it may hold the transaction itself)
-     * @param deadline {@link System#nanoTime()} to give up at, or -1 to wait up to the call timeout
-     * @param cancelled the failure to end the wait with, or null while it may go on
-     * @return false when the deadline passed first (nothing registered)
-     * @throws SCardException {@link HResult#SCARD_E_CANCELLED} when the thread is interrupted; what
-     *         {@code cancelled} supplies; {@link HResult#SCARD_E_TIMEOUT} when {@code deadline} is -1 and the other
-     *         connection's transaction outlasted the call timeout
+     * Whether a card insertion (counter and ATR, the ATR null when unknown) has left the reader: the reader is empty,
+     * holds another card, or went away. A reader that cannot be read now does not count as one without the card.
      */
-    boolean enterCall(CardLock cardLock, PcscConnection self, long deadline, Supplier<SCardException> cancelled) {
-        long checkNanos = settings.cardCheck().toNanos();
-        boolean bounded = deadline == -1;
-        if (bounded) {
-            deadline = System.nanoTime() + callTimeoutNanos();
-            deadline = deadline == -1 ? -2 : deadline;
-        }
-        lockInterruptibly(cardLock);
+    private boolean insertionGone(String readerName, int counter, byte[] atr) {
         try {
-            long nextCheck = System.nanoTime() + checkNanos;
-            while (cardLock.owner != null && cardLock.owner != self && self.callsInFlight == 0) {
-                SCardException reason = cancelled.get();
-                if (reason != null) {
-                    throw reason;
-                }
-                long now = System.nanoTime();
-                if (deadline != -1 && deadline - now <= 0) {
-                    if (bounded) {
-                        throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '"
-                                + cardLock.readerName + "' stayed locked by another connection longer than the call "
-                                + "timeout of " + settings.callTimeout().toMillis() + " ms (callTimeoutMillis)");
-                    }
-                    return false;
-                }
-                if (now - nextCheck >= 0) {
-                    releaseIfCardGone(cardLock);
-                    nextCheck = System.nanoTime() + checkNanos;
-                    continue;
-                }
-                long wait = nextCheck - now;
-                if (deadline != -1) {
-                    wait = Math.min(wait, deadline - now);
-                }
-                try {
-                    cardLock.changed.awaitNanos(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SCardException(HResult.SCARD_E_CANCELLED, "interrupted while waiting for the card in "
-                            + "reader '" + cardLock.readerName + "', which another connection has locked");
-                }
-            }
-            cardLock.inFlight++;
-            self.callsInFlight++;
-            return true;
-        } finally {
-            cardLock.lock.unlock();
-        }
-    }
-
-    /** {@link #enterCall} without waiting: false when another connection holds or acquires the transaction. */
-    boolean tryEnterCall(CardLock cardLock, PcscConnection self) {
-        cardLock.lock.lock();
-        try {
-            if (cardLock.owner != null && cardLock.owner != self && self.callsInFlight == 0) {
-                return false;
-            }
-            cardLock.inFlight++;
-            self.callsInFlight++;
-            return true;
-        } finally {
-            cardLock.lock.unlock();
-        }
-    }
-
-    /** Ends a call registered by {@link #enterCall}. */
-    void exitCall(CardLock cardLock, PcscConnection self) {
-        cardLock.lock.lock();
-        try {
-            cardLock.inFlight--;
-            self.callsInFlight--;
-            cardLock.changed.signalAll();
-        } finally {
-            cardLock.lock.unlock();
-        }
-    }
-
-    /**
-     * Checks, with the card lock held by the caller, whether the owner's card is still in; a removed card ended
-     * its transaction (pcscd drops it), so the lock is given up for the owner. The reader is asked with the lock
-     * released.
-     */
-    void releaseIfCardGone(CardLock cardLock) {
-        PcscConnection owner = cardLock.owner;
-        if (owner == null || cardLock.acquiring) {
-            return;
-        }
-        long grant = cardLock.grants;
-        int counter = cardLock.ownerCounter;
-        byte[] atr = cardLock.ownerAtr;
-        cardLock.lock.unlock();
-        boolean gone;
-        try {
-            ReaderSnapshot snapshot = snapshot(cardLock.readerName);
+            ReaderSnapshot snapshot = snapshot(readerName);
             if (atr == null) { // the insertion is unknown: only an empty reader tells
-                gone = !snapshot.present();
-            } else {
-                gone = !snapshot.present() || (counter >= 0 && snapshot.counter() >= 0
-                        ? snapshot.counter() != counter : !Arrays.equals(atr, snapshot.atr()));
+                return !snapshot.present();
             }
+            return !snapshot.present()
+                    || !PcscConnection.sameInsertion(counter, atr, snapshot.counter(), snapshot.atr());
         } catch (SCardException e) {
-            gone = e.code() == HResult.SCARD_E_UNKNOWN_READER; // the reader went away with its card
-        } finally {
-            cardLock.lock.lock();
-        }
-        // the same transaction only: the owner may have ended it and begun another one while the lock was released
-        if (gone && cardLock.owner == owner && !cardLock.acquiring && cardLock.grants == grant) {
-            cardLock.owner = null;
-            cardLock.changed.signalAll();
-        }
-    }
-
-    private static void lockInterruptibly(CardLock cardLock) {
-        try {
-            cardLock.lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SCardException(HResult.SCARD_E_CANCELLED,
-                    "interrupted while waiting for the card in reader '" + cardLock.readerName + "'");
+            return e.code() == HResult.SCARD_E_UNKNOWN_READER; // the reader went away with its card
         }
     }
 
@@ -1293,7 +986,7 @@ public final class PcscBackend implements Backend {
      * pcscd may not answer even SCardReleaseContext while a reader hangs, so the stop waits only until
      * {@code deadline} and abandons the thread after that.
      */
-    private static void releaseContexts(ContextPool pool, PcscApi library, long context, long deadline)
+    private static void releaseContexts(ContextPool pool, PcscApi library, long context, Deadline deadline)
             throws InterruptedException {
         Thread release = new Thread(() -> {
             if (pool != null) {
@@ -1305,7 +998,7 @@ public final class PcscBackend implements Backend {
         }, "scard-pcsc-release-contexts");
         release.setDaemon(true);
         release.start();
-        release.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        release.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos())));
     }
 
     void stop() {
@@ -1319,7 +1012,7 @@ public final class PcscBackend implements Backend {
         synchronized (this) {
             running = monitor;
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+        Deadline deadline = Deadline.after(TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS));
         if (running != null) {
             running.stop(MONITOR_STOP_MILLIS); // its wait ends (SCardCancel), READER_REMOVED goes out
         }
@@ -1327,15 +1020,14 @@ public final class PcscBackend implements Backend {
             connection.disconnect(Disposition.LEAVE); // never waits for a call stuck on the card
         }
         for (CardLock cardLock : cardLocks.values()) {
-            cardLock.signalAll();
+            cardLock.wakeAll(); // their waiters see the backend stopped
         }
         natives.shutdown();
         workers.shutdown(); // idle workers end as their connections were disposed; stuck ones are abandoned
         boolean interrupted = false;
         try {
-            long left = Math.max(0, deadline - System.nanoTime());
-            if (!natives.awaitTermination(left, TimeUnit.NANOSECONDS)
-                    | !workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (!natives.awaitTermination(deadline.remainingNanos(), TimeUnit.NANOSECONDS)
+                    | !workers.awaitTermination(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
                 LOG.log(Level.WARNING, PcscComponent.PID + ": " + (natives.getActiveCount()
                         + workers.getActiveCount()) + " helper thread(s) are "
                         + "still inside PC/SC calls when the backend stopped (a card or reader that does not answer, "
@@ -1351,7 +1043,7 @@ public final class PcscBackend implements Backend {
         }
         try {
             // a control call stuck in the library holds the read lock: its context is abandoned then
-            if (controlLock.writeLock().tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (controlLock.writeLock().tryLock(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
                 PcscApi library;
                 long context;
                 try {

@@ -18,7 +18,6 @@ import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
 import dev.scard.pcsc.internal.PcscApi.TransmitBuffer;
-import dev.scard.pcsc.internal.PcscBackend.CardLock;
 
 /**
  * One connection to a card in a PC/SC reader (an {@code SCARDHANDLE} in a context of its own, see
@@ -28,7 +27,7 @@ import dev.scard.pcsc.internal.PcscBackend.CardLock;
  * <p><b>Waiting for this backend's transactions.</b> A transmit, status, reconnect or lock while another connection
  * of this backend holds (or is acquiring) the card's transaction waits in Java: parked, interruptible
  * ({@link HResult#SCARD_E_CANCELLED}), ended by closing the connection ({@link HResult#SCARD_E_INVALID_HANDLE}); it
- * goes on as soon as that transaction ends or the card is removed ({@link PcscBackend#enterCall}). Status does not
+ * goes on as soon as that transaction ends or the card is removed ({@link CardLock#enterCall}). Status does not
  * wait: it answers from the reader's state then. A connection that begins a transaction first lets the others'
  * native calls on the card finish, so none of them meets the new transaction inside the library.
  *
@@ -61,7 +60,7 @@ import dev.scard.pcsc.internal.PcscBackend.CardLock;
  * SCardEndTransaction) runs on the handle's worker thread ({@link NativeConnection#call}) while the caller waits at
  * most {@link PcscBackend#callTimeout()}; SCardConnect runs on a helper thread with the same bound
  * ({@link PcscBackend#openNative}, except the inline open right after the card was seen free, see there), and so do
- * the Java waits for this backend's other connections ({@link PcscBackend#enterCall}). A call that does not return in
+ * the Java waits for this backend's other connections ({@link CardLock#enterCall}). A call that does not return in
  * time fails with {@link HResult#SCARD_E_TIMEOUT} naming the reader, the call and the timeout, and the connection is
  * <i>broken</i>: every later call except {@link #reconnect} and {@link #disconnect} fails at once with
  * {@code SCARD_E_TIMEOUT} ("broken ... reconnect or disconnect it"); {@link #reconnect} opens a new handle in a new
@@ -118,6 +117,8 @@ final class PcscConnection implements ReaderConnection {
     private final PcscPlatform platform;
     private final String readerName;
     private final CardLock cardLock;
+    /** This connection as {@link #cardLock} knows it. */
+    private final CardLock.Party party;
 
     private volatile ShareMode shareMode;
     private volatile Set<Protocol> preferred;
@@ -141,15 +142,13 @@ final class PcscConnection implements ReaderConnection {
     private volatile byte[] knownAtr = new byte[0];
     private volatile long knownProtocol;
 
-    /** This connection's native calls registered on {@link #cardLock} (guarded by its lock). */
-    int callsInFlight;
-
     /** Serializes transmits (they share {@link #buffer}) and every replacement of the native handle. */
     private final ReentrantLock handleLock = new ReentrantLock();
     private TransmitBuffer buffer; // guarded by handleLock
     /**
      * The handle on which the running command exchange began a native transaction against other applications
-     * ({@link #exchangeAtomically}), or null. Used only by the thread holding {@link CardLock#exchange}.
+     * ({@link #exchangeAtomically}), or null. Used only by the thread inside the exchange
+     * ({@link CardLock#inExchange}).
      */
     private NativeConnection exchangeTransaction;
 
@@ -159,18 +158,45 @@ final class PcscConnection implements ReaderConnection {
         this.platform = backend.platform();
         this.readerName = readerName;
         this.cardLock = cardLock;
+        this.party = cardLock.newParty();
         this.shareMode = shareMode;
         this.preferred = preferred;
     }
 
     /** Opens the native connection (SCardConnect); waits for this backend's other connections' transactions. */
     void open() {
-        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        enterCall();
         try {
-            install(backend.openNative(cardLock, shareMode, preferred, false, true, -1, this::cancelReason));
+            install(backend.openNative(cardLock, shareMode, preferred, false, true, Deadline.NONE,
+                    this::cancelReason));
         } finally {
-            backend.exitCall(cardLock, this);
+            exitCall();
         }
+    }
+
+    /** This connection as its card's lock knows it. */
+    CardLock.Party party() {
+        return party;
+    }
+
+    /**
+     * Registers a native call of this connection on the card, waiting (at most the call timeout) while another
+     * connection of this backend holds or acquires the card's transaction; end it with {@link #exitCall()}.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when that transaction outlasted the call timeout;
+     *         {@link HResult#SCARD_E_CANCELLED} when interrupted; {@link #cancelReason()} when closed or stopped
+     */
+    private void enterCall() {
+        if (!cardLock.enterCall(party, Deadline.after(backend.callTimeoutNanos()), this::cancelReason)) {
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "the card in reader '" + readerName + "' stayed locked "
+                    + "by another connection longer than the call timeout of " + backend.callTimeout().toMillis()
+                    + " ms (callTimeoutMillis)");
+        }
+    }
+
+    /** Ends a call registered by {@link #enterCall()}. */
+    private void exitCall() {
+        cardLock.exitCall(party);
     }
 
     @Override
@@ -201,7 +227,7 @@ final class PcscConnection implements ReaderConnection {
         requireOpen();
         requireNotBroken();
         NativeConnection n = current;
-        if (n == null || cardChanged || !backend.tryEnterCall(cardLock, this)) {
+        if (n == null || cardChanged || !cardLock.tryEnterCall(party)) {
             return statusFromReader(); // SCardStatus would wait for the other connection's transaction
         }
         StatusResult out = new StatusResult();
@@ -211,7 +237,7 @@ final class PcscConnection implements ReaderConnection {
                 return statusFromReader();
             }
             try {
-                if (!awaitNoForeignLock(n, System.nanoTime())) {
+                if (!awaitNoForeignLock(n, Deadline.PASSED)) {
                     return statusFromReader(); // SCardStatus would wait for another application's transaction
                 }
                 code = call(n, "SCardStatus", (api, handle) -> api.status(handle, out));
@@ -219,7 +245,7 @@ final class PcscConnection implements ReaderConnection {
                 n.exit();
             }
         } finally {
-            backend.exitCall(cardLock, this);
+            exitCall();
         }
         if (code == PcscErrors.SUCCESS) {
             if (!n.insertionKnown) { // SUCCESS: no removal since the handle met the card, so this is its insertion
@@ -365,13 +391,13 @@ final class PcscConnection implements ReaderConnection {
             throw new SCardException(HResult.E_INVALIDARG, "command APDU must not be null");
         }
         for (;;) {
-            backend.enterCall(cardLock, this, -1, this::cancelReason);
+            enterCall();
             NativeConnection n;
             int code;
             try {
-                lockHandle(-1);
+                lockHandle(Deadline.NONE);
                 try {
-                    n = usableNative(-1);
+                    n = usableNative(Deadline.NONE);
                     try {
                         if (cardChanged) {
                             throw removedFailure();
@@ -406,7 +432,7 @@ final class PcscConnection implements ReaderConnection {
                     }
                 }
             } finally {
-                backend.exitCall(cardLock, this);
+                exitCall();
             }
             if (code == PcscErrors.E_SHARING_VIOLATION) {
                 pause(); // the library did not wait for the other application's transaction: try again
@@ -424,9 +450,9 @@ final class PcscConnection implements ReaderConnection {
     /**
      * {@inheritDoc}
      *
-     * <p>In this process, the exchange holds the reader's exchange lock ({@link CardLock#exchange}), which every
+     * <p>In this process, the exchange holds the reader's exchange lock ({@link CardLock#beginExchange}), which every
      * connection of this backend to the reader takes for its exchanges; the exchange is registered as a call on the
-     * card first ({@link PcscBackend#enterCall}), so it waits while another connection holds the card's transaction,
+     * card first ({@link CardLock#enterCall}), so it waits while another connection holds the card's transaction,
      * and a connection beginning one waits for the exchange to end. Against other applications, an exchange on a
      * T=0 connection that holds no transaction wraps its command in SCardBeginTransaction/SCardEndTransaction when
      * the command can draw {@code 61xx}/{@code 6Cxx} (case 2 and case 4 APDUs, see {@link #expectsResponseData});
@@ -440,10 +466,10 @@ final class PcscConnection implements ReaderConnection {
     public <T> T exchangeAtomically(Supplier<T> exchange) {
         Arguments.require(exchange, "exchange");
         requireOpen();
-        if (cardLock.exchange.isHeldByCurrentThread()) {
+        if (cardLock.inExchange()) {
             return exchange.get(); // nested in an exchange of this thread
         }
-        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        enterCall();
         try {
             lockExchange();
             try {
@@ -452,22 +478,16 @@ final class PcscConnection implements ReaderConnection {
                 try {
                     endExchangeTransaction();
                 } finally {
-                    cardLock.exchange.unlock();
+                    cardLock.endExchange();
                 }
             }
         } finally {
-            backend.exitCall(cardLock, this);
+            exitCall();
         }
     }
 
     private void lockExchange() {
-        boolean locked;
-        try {
-            locked = cardLock.exchange.tryLock(backend.callTimeoutNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            throw cancelled();
-        }
-        if (!locked) {
+        if (!cardLock.beginExchange(Deadline.after(backend.callTimeoutNanos()))) {
             throw new SCardException(HResult.SCARD_E_TIMEOUT, "another connection's command exchange with the card "
                     + "in reader '" + readerName + "' did not end within the call timeout of "
                     + backend.callTimeout().toMillis() + " ms (callTimeoutMillis)");
@@ -481,9 +501,9 @@ final class PcscConnection implements ReaderConnection {
      * reset or removed) is not an error here: the transmit reports it.
      */
     private void beginExchangeTransaction(NativeConnection n, byte[] command) {
-        if (exchangeTransaction != null || !cardLock.exchange.isHeldByCurrentThread()
+        if (exchangeTransaction != null || !cardLock.inExchange()
                 || platform.protocol(n.protocol) != Protocol.T0 || !expectsResponseData(command)
-                || cardLock.holds(this)) {
+                || cardLock.holds(party)) {
             return;
         }
         if (call(n, "SCardBeginTransaction", (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
@@ -546,16 +566,22 @@ final class PcscConnection implements ReaderConnection {
      */
     @Override
     public boolean beginTransaction(long timeoutNanos) {
-        boolean unbounded = deadline(timeoutNanos) == -1;
-        long deadline = deadline(unbounded ? backend.callTimeoutNanos() : timeoutNanos);
+        Deadline requested = timeoutNanos < 0 ? Deadline.NONE : Deadline.after(timeoutNanos);
+        boolean unbounded = !requested.isBounded();
+        Deadline deadline = unbounded ? Deadline.after(backend.callTimeoutNanos()) : requested;
         requireOpen();
         requireNotBroken();
         boolean granted = false;
         try {
-            granted = claim(deadline) && beginNative(deadline);
+            // claimed for this connection once no other one holds or acquires it and their calls on the card ended
+            granted = cardLock.claim(party, deadline, () -> closed ? closedFailure() : null)
+                    && beginNative(deadline);
         } finally {
-            boolean known = insertionKnown;
-            cardLock.finishClaim(this, granted, known ? knownCounter : -1, known ? knownAtr : null);
+            if (granted) {
+                cardLock.grant(party, knownCounter, insertionKnown ? knownAtr : null);
+            } else {
+                cardLock.abandon(party);
+            }
         }
         if (granted && (closed || backend.stopped())) {
             // Closed, or the backend began stopping, while the lock was granted: the holder's release on the way
@@ -570,56 +596,9 @@ final class PcscConnection implements ReaderConnection {
         return granted;
     }
 
-    /**
-     * Waits until no other connection of this backend holds or acquires the card's transaction and claims it for
-     * this one, then until the other connections' native calls on the card are over (one that reached pcscd after
-     * the transaction began would wait inside the library); true at once when this one holds it. A false return
-     * may leave the claim, which {@link #beginTransaction} gives up.
-     */
-    private boolean claim(long deadline) {
-        long checkNanos = backend.settings().cardCheck().toNanos();
-        try {
-            cardLock.lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            throw cancelled();
-        }
-        try {
-            long nextCheck = System.nanoTime() + checkNanos;
-            for (;;) {
-                requireOpen();
-                CardLock.Claim step = cardLock.claimStep(this);
-                if (step != CardLock.Claim.WAIT) {
-                    return true;
-                }
-                long now = System.nanoTime();
-                if (deadline != -1 && deadline - now <= 0) {
-                    return false;
-                }
-                if (now - nextCheck >= 0) {
-                    if (cardLock.heldByOther(this)) {
-                        backend.releaseIfCardGone(cardLock);
-                    }
-                    nextCheck = System.nanoTime() + checkNanos;
-                    continue;
-                }
-                long wait = nextCheck - now;
-                if (deadline != -1) {
-                    wait = Math.min(wait, deadline - now);
-                }
-                try {
-                    cardLock.changed.awaitNanos(wait);
-                } catch (InterruptedException e) {
-                    throw cancelled();
-                }
-            }
-        } finally {
-            cardLock.lock.unlock();
-        }
-    }
-
     /** Returns true when the transaction was already held (claim saw it) or SCardBeginTransaction granted it. */
-    private boolean beginNative(long deadline) {
-        if (cardLock.holds(this)) {
+    private boolean beginNative(Deadline deadline) {
+        if (cardLock.holds(party)) {
             return true; // held already: no nesting
         }
         for (;;) {
@@ -657,10 +636,8 @@ final class PcscConnection implements ReaderConnection {
                 return false;
             }
             // the lock's own timeout, at least the time a free card takes, at most the call timeout
-            long wait = backend.callTimeoutNanos();
-            if (deadline != -1) {
-                wait = Math.min(wait, Math.max(deadline - System.nanoTime(), backend.minimumLockWaitNanos()));
-            }
+            long wait = Math.min(backend.callTimeoutNanos(),
+                    Math.max(deadline.remainingNanos(), backend.minimumLockWaitNanos()));
             int code;
             try {
                 code = n.call((api, handle) -> api.beginTransaction(handle), wait, null, true);
@@ -682,7 +659,7 @@ final class PcscConnection implements ReaderConnection {
                 return true;
             }
             if (code == PcscErrors.E_SHARING_VIOLATION) { // a library that does not wait: poll here
-                if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+                if (deadline.isExpired()) {
                     return false;
                 }
                 pause();
@@ -721,7 +698,7 @@ final class PcscConnection implements ReaderConnection {
     public void endTransaction(Disposition disposition) {
         Arguments.require(disposition, "disposition");
         requireOpen();
-        if (!cardLock.holds(this)) {
+        if (!cardLock.holds(party)) {
             throw notTransacted();
         }
         try {
@@ -806,7 +783,7 @@ final class PcscConnection implements ReaderConnection {
     }
 
     private void releaseOwnership() {
-        cardLock.release(this);
+        cardLock.release(party);
     }
 
     // ---------------------------------------------------------------- reconnect
@@ -832,16 +809,16 @@ final class PcscConnection implements ReaderConnection {
                     "reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
         }
         requireOpen();
-        backend.enterCall(cardLock, this, -1, this::cancelReason);
+        enterCall();
         try {
             reconnectNative(newShareMode, protocols, initialization);
         } finally {
-            backend.exitCall(cardLock, this);
+            exitCall();
         }
     }
 
     private void reconnectNative(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
-        lockHandle(-1);
+        lockHandle(Deadline.NONE);
         try {
             endOwnTransaction();
             NativeConnection n = current;
@@ -852,7 +829,7 @@ final class PcscConnection implements ReaderConnection {
             int code = PcscErrors.E_PROTO_MISMATCH;
             long[] active = new long[1];
             try {
-                awaitNoForeignLock(n, -1);
+                awaitNoForeignLock(n, Deadline.NONE);
                 int share = platform.shareMode(newShareMode);
                 int how = platform.disposition(initialization);
                 for (int mask : backend.protocolAttempts(protocols)) {
@@ -895,7 +872,7 @@ final class PcscConnection implements ReaderConnection {
 
     /** Ends this connection's transaction, if it holds one, leaving the card as it is. */
     private void endOwnTransaction() {
-        if (!cardLock.holds(this)) {
+        if (!cardLock.holds(party)) {
             return;
         }
         NativeConnection n = current;
@@ -913,7 +890,7 @@ final class PcscConnection implements ReaderConnection {
 
     /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
     private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
-        NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, false, -1,
+        NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, false, Deadline.NONE,
                 this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
             long[] active = new long[1];
@@ -979,7 +956,7 @@ final class PcscConnection implements ReaderConnection {
         try {
             if (n != null) {
                 int code = platform.disposition(disposition);
-                if (code != 0 && cardLock.heldByOther(this)) {
+                if (code != 0 && cardLock.heldByOther(party)) {
                     code = 0;
                 }
                 if (n.dispose(code) == PcscErrors.SUCCESS && code != 0
@@ -1040,7 +1017,7 @@ final class PcscConnection implements ReaderConnection {
      *
      * @return null when the deadline passed while opening
      */
-    private NativeConnection usableNative(long deadline) {
+    private NativeConnection usableNative(Deadline deadline) {
         for (;;) {
             requireOpen();
             NativeConnection n = current;
@@ -1073,13 +1050,13 @@ final class PcscConnection implements ReaderConnection {
         }
     }
 
-    private boolean lockHandle(long deadline) {
+    private boolean lockHandle(Deadline deadline) {
         try {
-            if (deadline == -1) {
+            if (!deadline.isBounded()) {
                 handleLock.lockInterruptibly();
                 return true;
             }
-            return handleLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return handleLock.tryLock(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             throw cancelled();
         }
@@ -1219,10 +1196,10 @@ final class PcscConnection implements ReaderConnection {
      * may still meet a transaction begun right after it.
      *
      * @param n the handle, entered by the caller
-     * @param deadline {@link System#nanoTime()} to give up at, -1 to wait as long as it takes
+     * @param deadline when to give up ({@link Deadline#PASSED}: probe once), or {@link Deadline#NONE}
      * @return false when the deadline passed with the card still locked
      */
-    private boolean awaitNoForeignLock(NativeConnection n, long deadline) {
+    private boolean awaitNoForeignLock(NativeConnection n, Deadline deadline) {
         return probeForeignLock(n, deadline) != PcscErrors.E_SHARING_VIOLATION;
     }
 
@@ -1232,7 +1209,7 @@ final class PcscConnection implements ReaderConnection {
      * {@code SCARD_S_SUCCESS} where the platform cannot probe). Records on the card's lock whether another
      * application's transaction was seen ({@link CardLock#sawForeignLock()}, {@link CardLock#sawFree()}).
      */
-    private int probeForeignLock(NativeConnection n, long deadline) {
+    private int probeForeignLock(NativeConnection n, Deadline deadline) {
         if (!platform.probesLocks()) {
             return PcscErrors.SUCCESS;
         }
@@ -1243,10 +1220,10 @@ final class PcscConnection implements ReaderConnection {
                 cardLock.sawFree();
                 return probe; // free, or an error the next call reports properly
             }
-            if (!cardLock.heldByOther(this)) {
+            if (!cardLock.heldByOther(party)) {
                 cardLock.sawForeignLock(); // not one of this backend's connections: another application
             }
-            if (deadline != -1 && deadline - System.nanoTime() <= 0) {
+            if (deadline.isExpired()) {
                 return probe;
             }
             pause(round);
@@ -1267,14 +1244,6 @@ final class PcscConnection implements ReaderConnection {
         } catch (InterruptedException e) {
             throw cancelled();
         }
-    }
-
-    private static long deadline(long timeoutNanos) {
-        if (timeoutNanos < 0 || timeoutNanos > TimeUnit.DAYS.toNanos(365L * 100)) {
-            return -1;
-        }
-        long deadline = System.nanoTime() + timeoutNanos;
-        return deadline == -1 ? -2 : deadline;
     }
 
     @Override

@@ -71,7 +71,8 @@ class BoundedCallsTest {
         return backend;
     }
 
-    private static <T> CompletableFuture<T> inBackground(String name, Callable<T> task) {
+    /** Runs {@code task} on a daemon thread of its own (also for {@link CardLockTest}). */
+    static <T> CompletableFuture<T> inBackground(String name, Callable<T> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
@@ -85,7 +86,8 @@ class BoundedCallsTest {
         return result;
     }
 
-    private static SCardException failureOf(CompletableFuture<?> future, long seconds) throws Exception {
+    /** The {@link SCardException} {@code future} fails with within {@code seconds}; an assertion error otherwise. */
+    static SCardException failureOf(CompletableFuture<?> future, long seconds) throws Exception {
         try {
             Object value = future.get(seconds, TimeUnit.SECONDS);
             throw new AssertionError("expected a failure, got " + value);
@@ -95,7 +97,8 @@ class BoundedCallsTest {
         }
     }
 
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
+    /** Waits (at most 10 s, polling) until {@code condition} holds; an assertion error otherwise. */
+    static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() - deadline).as("in time: %s", what).isNegative();
@@ -183,16 +186,16 @@ class BoundedCallsTest {
         assertThat(api.beginTransaction(foreign[0])).isZero();
 
         CompletableFuture<Boolean> first = inBackground("first-lock", () -> connection.beginTransaction(-1));
-        PcscBackend.CardLock cardLock = backend.cardLock(R0);
-        awaitTrue("the first thread claimed the card", () -> cardLock.heldByOther(rival));
+        CardLock cardLock = backend.cardLock(R0);
+        awaitTrue("the first thread claimed the card", () -> cardLock.heldByOther(rival.party()));
         assertThat(connection.beginTransaction(TimeUnit.MILLISECONDS.toNanos(100))).as("the second thread times out")
                 .isFalse();
-        assertThat(cardLock.heldByOther(rival)).as("the first thread's claim stands").isTrue();
+        assertThat(cardLock.heldByOther(rival.party())).as("the first thread's claim stands").isTrue();
         assertThat(rival.beginTransaction(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
 
         assertThat(api.endTransaction(foreign[0], 0)).isZero();
         assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(cardLock.holds(connection)).isTrue();
+        assertThat(cardLock.holds(connection.party())).isTrue();
         assertThat(rival.beginTransaction(TimeUnit.MILLISECONDS.toNanos(50))).as("held by the first thread")
                 .isFalse();
         connection.endTransaction(Disposition.LEAVE);
@@ -208,7 +211,7 @@ class BoundedCallsTest {
         for (int i = 0; i < 3; i++) {
             connections.add(backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
         }
-        PcscBackend.CardLock cardLock = backend.cardLock(R0);
+        CardLock cardLock = backend.cardLock(R0);
         AtomicInteger overlaps = new AtomicInteger();
         AtomicInteger granted = new AtomicInteger();
         List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -237,15 +240,11 @@ class BoundedCallsTest {
         CompletableFuture<Object> checker = inBackground("checker", () -> {
             while (workers.stream().anyMatch(w -> !w.isDone())) {
                 int owners = 0;
-                cardLock.lock.lock(); // one snapshot: between two unguarded reads the owner may change hands
-                try {
-                    for (PcscConnection c : connections) {
-                        if (cardLock.holds(c)) {
-                            owners++;
-                        }
+                CardLock.Party holder = cardLock.holder(); // one look: between two reads the owner may change hands
+                for (PcscConnection c : connections) {
+                    if (c.party() == holder) {
+                        owners++;
                     }
-                } finally {
-                    cardLock.lock.unlock();
                 }
                 if (owners > 1) {
                     overlaps.incrementAndGet();
@@ -259,7 +258,7 @@ class BoundedCallsTest {
         assertThat(overlaps.get()).as("two connections held the card's transaction at once").isZero();
         assertThat(granted.get()).as("locks were granted").isPositive();
         for (PcscConnection c : connections) {
-            assertThat(cardLock.holds(c)).isFalse();
+            assertThat(cardLock.holds(c.party())).isFalse();
             assertThat(c.beginTransaction(TimeUnit.SECONDS.toNanos(5))).as("the card is free again").isTrue();
             c.endTransaction(Disposition.LEAVE);
         }

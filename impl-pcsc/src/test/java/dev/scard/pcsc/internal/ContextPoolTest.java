@@ -239,7 +239,7 @@ class ContextPoolTest {
         FakePcscApi api = withCard();
         PcscBackend backend = backend(api);
         backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1).disconnect(Disposition.LEAVE);
-        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(PcscBackend.CardLock.INLINE_OPEN_WINDOW_NANOS) + 50);
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(CardLock.INLINE_OPEN_WINDOW_NANOS) + 50);
         long[] foreignContext = new long[1];
         assertThat(api.establishContext(foreignContext)).isZero();
         long[] foreign = new long[2];
