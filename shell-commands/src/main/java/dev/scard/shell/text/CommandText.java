@@ -10,9 +10,8 @@ import dev.scard.api.SCardException;
 /**
  * What every SCard command bundle reads and prints the same way: reader names typed in several words, and tables.
  *
- * <p>This package is not exported: a command bundle other than shell-commands (the {@code sim:} commands of
- * simulator-shell) inlines it at build time ({@code -conditionalpackage: dev.scard.shell.text}), as the backends
- * inline the core. So the commands read and print alike without a runtime dependency between the bundles. Errors
+ * <p>This package is exported (1.0.0): a command bundle other than shell-commands (the {@code sim:} commands of
+ * simulator-shell) imports it, so the commands read and print alike from one copy of the code. Errors
  * follow the shell's convention: an exception whose message names the problem and ends with the contract's code
  * ({@link SCardException#format(HResult, String)}).
  */
