@@ -13,6 +13,7 @@ import java.util.Set;
 import dev.scard.api.FileType;
 import dev.scard.api.RefType;
 import dev.scard.api.SCardFlag;
+import dev.scard.iso7816.HexDigits;
 
 /**
  * Parses the words of the file, PIN and authentication commands: file paths, numbers, PIN references and PINs,
@@ -191,43 +192,16 @@ final class CardArgs {
      * that is not hex fails without naming it.
      */
     private static byte[] hexCode(String what, CharSequence text, int from, boolean spacesToo) {
-        int digits = 0;
-        for (int i = from; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == ':' || (spacesToo && c == ' ')) {
-                continue;
-            }
-            if (hexValue(c) < 0) {
-                throw notHex(what);
-            }
-            digits++;
-        }
-        if (digits == 0) {
-            throw ShellFailures.badInput("empty " + what + " after hex:");
-        }
-        if (digits % 2 != 0) {
+        byte[] bytes;
+        try {
+            bytes = HexDigits.decode(text, from, spacesToo ? ": " : ":");
+        } catch (IllegalArgumentException e) {
             throw notHex(what);
         }
-        byte[] bytes = new byte[digits / 2];
-        int high = -1;
-        int n = 0;
-        for (int i = from; i < text.length(); i++) {
-            int value = hexValue(text.charAt(i));
-            if (value < 0) {
-                continue;
-            }
-            if (high < 0) {
-                high = value;
-            } else {
-                bytes[n++] = (byte) (high << 4 | value);
-                high = -1;
-            }
+        if (bytes.length == 0) {
+            throw ShellFailures.badInput("empty " + what + " after hex:");
         }
         return bytes;
-    }
-
-    private static int hexValue(char c) {
-        return c <= 0x7F ? Character.digit(c, 16) : -1;
     }
 
     private static IllegalArgumentException notHex(String what) {

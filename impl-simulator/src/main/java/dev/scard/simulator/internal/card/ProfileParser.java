@@ -21,6 +21,7 @@ import java.util.Set;
 
 import dev.scard.api.Protocol;
 import dev.scard.iso7816.BerTlv;
+import dev.scard.iso7816.HexDigits;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -615,41 +616,14 @@ final class ProfileParser {
      * names the position, not the character.
      */
     private byte[] hex(CharBuffer text, String path) {
-        int digits = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == ' ' || c == ':' || c == '\t') {
-                continue;
+        try {
+            return HexDigits.decode(text, 0, " :\t");
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith("character")) {
+                throw error(path, "not hexadecimal: " + e.getMessage() + " (use {\"text\": \"...\"} for text)");
             }
-            if (hexDigit(c) < 0) {
-                throw error(path, "not hexadecimal: character " + (i + 1) + " is not a hex digit (use "
-                        + "{\"text\": \"...\"} for text)");
-            }
-            digits++;
+            throw error(path, "has " + e.getMessage());
         }
-        if (digits % 2 != 0) {
-            throw error(path, "has an odd number of hex digits");
-        }
-        byte[] bytes = new byte[digits / 2];
-        int n = 0;
-        int high = -1;
-        for (int i = 0; i < text.length(); i++) {
-            int value = hexDigit(text.charAt(i));
-            if (value < 0) {
-                continue;
-            }
-            if (high < 0) {
-                high = value;
-            } else {
-                bytes[n++] = (byte) (high << 4 | value);
-                high = -1;
-            }
-        }
-        return bytes;
-    }
-
-    private static int hexDigit(char c) {
-        return c <= 0x7F ? Character.digit(c, 16) : -1;
     }
 
     private static String at(String path, String field) {
