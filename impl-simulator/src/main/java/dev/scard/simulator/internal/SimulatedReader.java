@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -437,25 +438,11 @@ final class SimulatedReader {
      * timeout.
      */
     byte[] transmit(SimulatedConnection connection, byte[] commandApdu) {
-        long deadline = 0;
-        for (;;) {
-            if (!cardLock.tryLock()) {
-                deadline = lockCard(deadline, connection);
-            }
-            try {
-                CardSession current = session;
-                if (connection.session == current && !connection.closed) {
-                    SimulatedConnection owner = transactionOwner;
-                    if (owner == null || owner == connection) {
-                        current.used = true;
-                        return exchange(current, commandApdu);
-                    }
-                }
-            } finally {
-                cardLock.unlock();
-            }
-            deadline = awaitTurn(connection, deadline);
-        }
+        return whenFree(connection, () -> connection.session == session && !connection.closed, () -> {
+            CardSession current = session;
+            current.used = true;
+            return exchange(current, commandApdu);
+        });
     }
 
     /**
@@ -464,6 +451,16 @@ final class SimulatedReader {
      * connection's transaction begins. Waits at most the call timeout before the exchange starts.
      */
     <T> T exchangeAtomically(SimulatedConnection connection, Supplier<T> exchange) {
+        return whenFree(connection, () -> true, exchange);
+    }
+
+    /**
+     * Runs {@code work} holding the card lock, once no other connection holds the transaction and {@code ready}
+     * (checked under the card lock) lets {@code connection} go on; otherwise waits for a change
+     * ({@link #awaitTurn}, which fails for a closed, reset or removed connection), together at most the call
+     * timeout.
+     */
+    private <T> T whenFree(SimulatedConnection connection, BooleanSupplier ready, Supplier<T> work) {
         long deadline = 0;
         for (;;) {
             if (!cardLock.tryLock()) {
@@ -471,8 +468,8 @@ final class SimulatedReader {
             }
             try {
                 SimulatedConnection owner = transactionOwner;
-                if (owner == null || owner == connection) {
-                    return exchange.get();
+                if ((owner == null || owner == connection) && ready.getAsBoolean()) {
+                    return work.get();
                 }
             } finally {
                 cardLock.unlock();
