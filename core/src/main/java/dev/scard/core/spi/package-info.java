@@ -10,7 +10,8 @@
  * when the service goes. A backend publishes its reader and card events through the channel it opens on the core's
  * {@link dev.scard.core.spi.EventChannels} service; the core delivers them to listeners and Event Admin.
  *
- * <p>Backends implement {@link dev.scard.core.spi.Backend} and {@link dev.scard.core.spi.ReaderConnection}
+ * <p>Backends implement {@link dev.scard.core.spi.Backend} (or {@link dev.scard.core.spi.ForwardingBackend}, when
+ * their component passes the calls to an object of their own) and {@link dev.scard.core.spi.ReaderConnection}
  * (consumer types: a new method there is a major change for backends); the core implements
  * {@link dev.scard.core.spi.EventChannels} and {@link dev.scard.core.spi.EventChannel} (provider types).
  * {@link dev.scard.core.spi.Arguments} holds the contract's argument checks, so every backend words them alike.

@@ -1,9 +1,6 @@
 package dev.scard.pcsc.internal;
 
 import java.lang.System.Logger.Level;
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -12,14 +9,11 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
-import dev.scard.api.Protocol;
-import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardServiceProperties;
-import dev.scard.api.ShareMode;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
-import dev.scard.core.spi.ReaderConnection;
+import dev.scard.core.spi.ForwardingBackend;
 
 /**
  * The PC/SC backend's component: holds the {@link PcscBackend} (the library, the control context, the helper
@@ -55,7 +49,7 @@ import dev.scard.core.spi.ReaderConnection;
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_PCSC,
                 "service.ranking:Integer=50"})
 @Designate(ocd = PcscConfig.class)
-public final class PcscComponent implements Backend {
+public final class PcscComponent implements ForwardingBackend {
 
     /** The configuration PID (and component name). */
     public static final String PID = dev.scard.api.SCardServiceProperties.PCSC_PID;
@@ -158,28 +152,9 @@ public final class PcscComponent implements Backend {
 
     // ---------------------------------------------------------------- Backend
 
+    /** {@inheritDoc} The Backend service's calls go to the backend this component holds. */
     @Override
-    public String name() {
-        return backend.name();
-    }
-
-    @Override
-    public Duration callTimeout() {
-        return backend.callTimeout();
-    }
-
-    @Override
-    public List<ReaderInfo> listReaders() {
-        return backend.listReaders();
-    }
-
-    @Override
-    public ReaderInfo readerInfo(String readerName) {
-        return backend.readerInfo(readerName);
-    }
-
-    @Override
-    public ReaderConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
-        return backend.connect(readerName, shareMode, preferredProtocols);
+    public Backend delegate() {
+        return backend;
     }
 }

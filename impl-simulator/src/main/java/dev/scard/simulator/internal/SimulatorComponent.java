@@ -17,16 +17,13 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
-import dev.scard.api.Protocol;
-import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
-import dev.scard.api.ShareMode;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
-import dev.scard.core.spi.ReaderConnection;
+import dev.scard.core.spi.ForwardingBackend;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
@@ -66,7 +63,7 @@ import dev.scard.simulator.control.SimulatorControl;
         property = {SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR,
                 "service.ranking:Integer=100"})
 @Designate(ocd = SimulatorConfig.class)
-public final class SimulatorComponent implements SimulatorControl, Backend {
+public final class SimulatorComponent implements SimulatorControl, ForwardingBackend {
 
     /** The configuration PID (and component name). */
     public static final String PID = SCardServiceProperties.SIMULATOR_PID;
@@ -490,29 +487,10 @@ public final class SimulatorComponent implements SimulatorControl, Backend {
 
     // ---------------------------------------------------------------- Backend
 
+    /** {@inheritDoc} The Backend service's calls go to the backend this component holds. */
     @Override
-    public String name() {
-        return backend.name();
-    }
-
-    @Override
-    public Duration callTimeout() {
-        return backend.callTimeout();
-    }
-
-    @Override
-    public List<ReaderInfo> listReaders() {
-        return backend.listReaders();
-    }
-
-    @Override
-    public ReaderInfo readerInfo(String readerName) {
-        return backend.readerInfo(readerName);
-    }
-
-    @Override
-    public ReaderConnection connect(String readerName, ShareMode shareMode, Set<Protocol> preferredProtocols) {
-        return backend.connect(readerName, shareMode, preferredProtocols);
+    public Backend delegate() {
+        return backend;
     }
 
     // ---------------------------------------------------------------- SimulatorControl
