@@ -410,8 +410,8 @@ class PcscBackendTest {
         CompletableFuture<Boolean> waiting = inBackground("probing-lock", () -> connection.beginTransaction(-1));
         Thread.sleep(100);
         assertThat(waiting).isNotDone();
-        assertThat(threadState("probing-lock")).as("sleeping between probes, not inside the library")
-                .isEqualTo(Thread.State.TIMED_WAITING);
+        assertThat(awaitThreadState("probing-lock", Thread.State.TIMED_WAITING))
+                .as("sleeping between probes, not inside the library").isEqualTo(Thread.State.TIMED_WAITING);
         assertThat(api.endTransaction(foreign[1], 0)).isZero();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
         connection.endTransaction(Disposition.LEAVE);
@@ -613,6 +613,20 @@ class PcscBackendTest {
 
     private Thread.State threadState(String name) {
         return threads.stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow().getState();
+    }
+
+    /**
+     * The thread's state once it is {@code wanted}, or its last state after 2 s: a busy machine may catch a
+     * probing thread between two sleeps.
+     */
+    private Thread.State awaitThreadState(String name, Thread.State wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        Thread.State state = threadState(name);
+        while (state != wanted && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+            state = threadState(name);
+        }
+        return state;
     }
 
     /** Helper threads leave the pool's active count a moment after their task returned. */
