@@ -23,8 +23,8 @@ import dev.scard.simulator.control.SimulatedCard;
 class CardProfileTest extends CardTestSupport {
 
     /** The MF of a profile without files, PINs or conditions. */
-    static final String MINIMAL_MF_FCP = "6218" + "820138" + "83023F00" + "8A0105" + "A10C" + "820100" + "830100"
-            + "840100" + "850100";
+    static final String MINIMAL_MF_FCP = "6211" + "820138" + "83023F00" + "8A0105" + "AB05" + "80011F"
+            + "9000";
 
     /** A profile with one transparent file around the given file fields. */
     static String oneFile(String fields) {
@@ -165,16 +165,16 @@ class CardProfileTest extends CardTestSupport {
     void underT0ResponseDataComesThroughGetResponse() {
         cardOf("{\"protocol\": \"T=0\", \"keys\": [{\"ref\": \"01\", \"value\": \"" + KEY_01 + "\"}]}");
         assertThat(card.protocol()).isEqualTo(Protocol.T0);
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
-        assertThat(send("00C000001A")).isEqualTo(MINIMAL_MF_FCP + "9000");
-        assertThat(send("00C000001A")).as("nothing left").isEqualTo("6985");
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
-        assertThat(send("00C0000008")).isEqualTo(MINIMAL_MF_FCP.substring(0, 16) + "6112");
-        assertThat(send("00C0000012")).isEqualTo(MINIMAL_MF_FCP.substring(16) + "9000");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
+        assertThat(send("00C0000013")).isEqualTo(MINIMAL_MF_FCP + "9000");
+        assertThat(send("00C0000013")).as("nothing left").isEqualTo("6985");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
+        assertThat(send("00C0000008")).isEqualTo(MINIMAL_MF_FCP.substring(0, 16) + "610B");
+        assertThat(send("00C000000B")).isEqualTo(MINIMAL_MF_FCP.substring(16) + "9000");
         assertThat(send("00A4000C023F00")).as("no data, no 61xx").isEqualTo("9000");
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
         assertThat(send("0084000008")).hasSize(20);
-        assertThat(send("00C000001A")).as("another command dropped it").isEqualTo("6985");
+        assertThat(send("00C0000013")).as("another command dropped it").isEqualTo("6985");
         assertThat(send(apdu("00880001", "00112233445566778899AABBCCDDEEFF"))).isEqualTo("6110");
         assertThat(send("00C0010010")).isEqualTo("6A86");
         assertThat(send(apdu("00880001", "00112233445566778899AABBCCDDEEFF"))).isEqualTo("6110");
