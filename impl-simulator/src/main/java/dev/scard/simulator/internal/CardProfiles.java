@@ -128,14 +128,15 @@ final class CardProfiles {
     }
 
     /**
-     * A failure for a relative path that names no file says which directory it is relative to (and which profiles
-     * the bundle has, which a bare file name may name).
+     * A failure for a relative path that names no file says which directory it is relative to (and, for a bare file
+     * name, which profiles the bundle has: a bare file name may name one of them).
      */
     private static SCardException withDirectory(Path path, SCardException e) {
         if (!path.isAbsolute() && !Files.exists(path)) {
+            String bundled = path.getParent() != null ? "" : "; the profiles in the bundle, named by file name alone: "
+                    + String.join(", ", CardProfile.BUNDLED);
             return new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
-                    + Path.of("").toAbsolutePath() + "; the profiles in the bundle, named by file name alone: "
-                    + String.join(", ", CardProfile.BUNDLED) + ")", e);
+                    + Path.of("").toAbsolutePath() + bundled + ")", e);
         }
         return e;
     }

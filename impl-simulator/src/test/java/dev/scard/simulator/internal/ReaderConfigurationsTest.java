@@ -525,6 +525,9 @@ class ReaderConfigurationsTest {
                 .hasMessageContaining("card profile other-card.json: no such file (relative to ")
                 .hasMessageContaining("; the profiles in the bundle, named by file name alone: sample-card.json,"
                         + " field-card.json, slow-field-card.json)");
+        assertThatThrownBy(() -> simulator.insertProfile(R1, Path.of("cards", "field-card.json")))
+                .as("a path is no bundled name").hasMessageContaining("card profile cards/field-card.json: no such"
+                        + " file (relative to ").hasMessageNotContaining("bundle");
         assertThat(simulator.isCardPresent(R1)).isFalse();
     }
 
