@@ -397,10 +397,22 @@ final class IsoCard implements SimulatedCard {
         return asT0Sends(a, execute(a, pending, pendingAt), pending, pendingAt);
     }
 
-    /** The answer as the card sends it: on a strict T=0 card a case-2 answer needs the exact Le. */
+    /**
+     * The answer as the card sends it. On a strict T=0 card a case-2 answer needs the exact Le, and the answer to a
+     * command without Le (case 1 or 3) has no data: data comes only as {@code 61xx} and GET RESPONSE, which a warning
+     * (a SELECT of a deactivated file, {@code 6283}) cannot announce, so its data is lost.
+     */
     private byte[] asT0Sends(CommandApdu a, byte[] response, byte[] pending, int pendingAt) {
-        return quirks.strictT0() && a.apduCase() == CommandApdu.Case.CASE_2S
-                ? strictT0Case2(a, response, pending, pendingAt) : response;
+        if (!quirks.strictT0()) {
+            return response;
+        }
+        if (a.apduCase() == CommandApdu.Case.CASE_2S) {
+            return strictT0Case2(a, response, pending, pendingAt);
+        }
+        if (!a.apduCase().hasLe() && response.length > 2) {
+            return Arrays.copyOfRange(response, response.length - 2, response.length);
+        }
+        return response;
     }
 
     private byte[] execute(CommandApdu a, byte[] pending, int pendingAt) throws IsoException {

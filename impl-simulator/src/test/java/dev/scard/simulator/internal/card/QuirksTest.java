@@ -182,6 +182,7 @@ class QuirksTest extends CardTestSupport {
             bareCardOf("{\"protocol\": \"T=0\", \"quirks\": {\"strictT0\": true}, \"files\": [{\"fid\":"
                     + " \"0101\", \"type\": \"transparent\", \"size\": 4, \"state\": \"deactivated\"}]}");
             assertThat(send("00A40000020101" + "00")).as("6283: the FCP cannot come").isEqualTo("6283");
+            assertThat(send("00A40000020101")).as("nor in case 3").isEqualTo("6283");
             assertThat(send("00C0000000")).isEqualTo("6985");
             assertThat(send("00B00000" + "000040")).isEqualTo("6700");
             assertThat(send(extended("00A40000", "3F00", "0000"))).isEqualTo("6700");
@@ -195,6 +196,9 @@ class QuirksTest extends CardTestSupport {
             selectPath("2F01");
             assertThat(data("00B0000000", "9000")).hasSize(128);
             assertThat(data("00B0003020", "6282")).hasSize(32);
+            bareCardOf("{\"protocol\": \"T=0\", \"files\": [{\"fid\": \"0101\", \"type\": \"transparent\","
+                    + " \"size\": 4, \"state\": \"deactivated\"}]}");
+            assertThat(send("00A40000020101")).as("a warning comes with its data").startsWith("62").endsWith("6283");
         }
     }
 
