@@ -12,8 +12,8 @@ import java.util.Locale;
  * EF, EF category and structure, maximum record size, number of records), the file identifier ({@code 83}), the
  * DF name ({@code 84}), the data and total sizes ({@code 80}, {@code 81}), the short EF identifier ({@code 88}),
  * the life cycle status ({@code 8A}) and the security attributes as far as ISO defines them (the compact format
- * {@code 8C} decoded; a reference to EF.ARR {@code 8B}, the expanded format {@code AB} and the proprietary
- * {@code 86}/{@code A1} named).
+ * {@code 8C} and the expanded format {@code AB} decoded; a reference to EF.ARR {@code 8B} given; the proprietary
+ * {@code 86}/{@code A1} only named).
  *
  * <p>The top-level objects are located once (see {@link BerTlv}) and read where they lie; nothing is copied until a
  * caller asks for a value. The parsed bytes must not change afterwards.
@@ -375,9 +375,22 @@ public final class Fcp {
 
     /**
      * The security attributes in words, one line per format present, as far as ISO/IEC 7816-4 defines them: the
-     * compact format ({@code 8C}: access mode byte and security condition bytes) per command; a reference to EF.ARR
-     * ({@code 8B}) with its bytes; the expanded format ({@code AB}) and the proprietary ones ({@code 86},
-     * {@code A1}) only named. Empty when the FCP has none.
+     * compact format ({@code 8C}: access mode byte and security condition bytes) and the expanded format
+     * ({@code AB}: access mode data objects, each followed by its security condition data objects) per command; a
+     * reference to EF.ARR ({@code 8B}) with its bytes; the proprietary ones ({@code 86}, {@code A1}) only named.
+     * Empty when the FCP has none.
+     *
+     * <p>Commands are named as the access mode byte names them for the file's kind ({@code READ}, {@code UPDATE},
+     * {@code WRITE}, {@code DEACTIVATE}, {@code ACTIVATE}, {@code TERMINATE}, {@code DELETE} for EFs;
+     * {@code DELETE (child)}, {@code CREATE EF}, {@code CREATE DF}, ... for DFs) or by the command header an access
+     * mode data object {@code 81}..{@code 8F} gives ({@code INS B0}). Conditions of the expanded format:
+     * {@code always} ({@code 90}), {@code never} ({@code 97}), a security condition byte ({@code 9E}, as in the
+     * compact format), an authentication template ({@code A4}) by its usage qualifier and reference
+     * ({@code PIN 01}, {@code external authentication key 01}, {@code biometric 02}), a secure messaging template
+     * ({@code B4}, {@code B6}, {@code B8}) as {@code secure messaging}, and the templates {@code A0} (one of),
+     * {@code AF} (all of) and {@code A7} (not); several conditions after one access mode are alternatives
+     * ({@code or}). Example: {@code AB 10 80 01 01 90 00 80 01 1E A4 06 83 01 01 95 01 08} on an EF reads
+     * {@code READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01}.
      */
     public List<String> accessConditions() {
         List<String> lines = new ArrayList<>();
@@ -389,8 +402,9 @@ public final class Fcp {
         if (arr != null) {
             lines.add("rules in EF.ARR (8B " + SPACED.formatHex(arr) + ")");
         }
-        if (find(TAG_SECURITY_EXPANDED) != null) {
-            lines.add("expanded format (AB), see the raw entries");
+        BerTlv.DataObject expanded = find(TAG_SECURITY_EXPANDED);
+        if (expanded != null) {
+            lines.add(expanded(expanded));
         }
         if (find(TAG_SECURITY_PROPRIETARY) != null) {
             lines.add("proprietary format (86), see the raw entries");
@@ -409,7 +423,7 @@ public final class Fcp {
         if ((am & 0x80) != 0) {
             return "compact format (8C " + SPACED.formatHex(v) + "), proprietary access mode byte";
         }
-        String[] names = isDf() ? DF_COMMANDS : EF_COMMANDS;
+        String[] names = commandNames();
         List<String> rules = new ArrayList<>();
         int sc = 1;
         for (int bit = 6; bit >= 0; bit--) {
@@ -424,6 +438,148 @@ public final class Fcp {
             return "compact format (8C), no command named";
         }
         return String.join(", ", rules);
+    }
+
+    private String[] commandNames() {
+        return isDf() ? DF_COMMANDS : EF_COMMANDS;
+    }
+
+    /** How deep the condition templates of the expanded format are opened (each level a template in a template). */
+    private static final int MAX_CONDITION_DEPTH = 4;
+
+    private String expanded(BerTlv.DataObject template) {
+        List<BerTlv.DataObject> items;
+        try {
+            items = BerTlv.parse(data, template.offset(), template.length());
+        } catch (IllegalArgumentException e) {
+            return "expanded format (AB), broken encoding, see the raw entries";
+        }
+        List<String> rules = new ArrayList<>();
+        List<String> commands = null;
+        List<String> conditions = new ArrayList<>();
+        for (BerTlv.DataObject item : items) {
+            int tag = item.tag();
+            if (tag >= 0x80 && tag <= 0x8F) {
+                addRules(rules, commands, conditions);
+                commands = accessMode(item);
+                conditions = new ArrayList<>();
+            } else if (commands == null) {
+                return "expanded format (AB), a condition before any access mode, see the raw entries";
+            } else {
+                conditions.add(condition(item, 0));
+            }
+        }
+        addRules(rules, commands, conditions);
+        return rules.isEmpty() ? "expanded format (AB), no command named" : String.join(", ", rules);
+    }
+
+    private static void addRules(List<String> rules, List<String> commands, List<String> conditions) {
+        if (commands == null) {
+            return;
+        }
+        String condition = conditions.isEmpty() ? "?" : String.join(" or ", conditions);
+        for (String command : commands) {
+            rules.add(command + " " + condition);
+        }
+    }
+
+    /** The commands an access mode data object names: by the access mode byte ({@code 80}) or a command header. */
+    private List<String> accessMode(BerTlv.DataObject item) {
+        byte[] v = item.value(data);
+        List<String> commands = new ArrayList<>();
+        if (item.tag() == 0x80) {
+            if (v.length != 1 || (v[0] & 0x80) != 0) {
+                commands.add("access mode " + (v.length == 0 ? "(empty)" : SPACED.formatHex(v)));
+                return commands;
+            }
+            for (int bit = 0; bit <= 6; bit++) {
+                if ((v[0] & (1 << bit)) != 0) {
+                    commands.add(commandNames()[bit]);
+                }
+            }
+            return commands;
+        }
+        // 81..8F: bits 4-1 of the tag say which of CLA, INS, P1, P2 the value holds, in this order
+        String[] fields = {"CLA", "INS", "P1", "P2"};
+        List<String> header = new ArrayList<>();
+        int at = 0;
+        for (int i = 0; i < 4; i++) {
+            if ((item.tag() & (0x08 >> i)) != 0) {
+                header.add(fields[i] + " " + (at < v.length ? String.format(Locale.ROOT, "%02X", v[at]) : "?"));
+                at++;
+            }
+        }
+        commands.add(at == v.length ? String.join(" ", header) : "command " + SPACED.formatHex(v));
+        return commands;
+    }
+
+    /** A security condition data object of the expanded format in words (see {@link #accessConditions()}). */
+    private String condition(BerTlv.DataObject item, int depth) {
+        byte[] v = item.value(data);
+        switch (item.tag()) {
+            case 0x90:
+                return v.length == 0 ? "always" : "always (90 " + SPACED.formatHex(v) + ")";
+            case 0x97:
+                return v.length == 0 ? "never" : "never (97 " + SPACED.formatHex(v) + ")";
+            case 0x9E:
+                return v.length == 1 ? conditionWords(v[0] & 0xFF) : "condition (9E " + SPACED.formatHex(v) + ")";
+            case 0xA4:
+                return authentication(item);
+            case 0xB4, 0xB6, 0xB8:
+                return "secure messaging";
+            case 0xA0, 0xAF, 0xA7:
+                if (depth >= MAX_CONDITION_DEPTH) {
+                    return "?";
+                }
+                List<String> inner = new ArrayList<>();
+                try {
+                    for (BerTlv.DataObject child : BerTlv.parse(data, item.offset(), item.length())) {
+                        inner.add(condition(child, depth + 1));
+                    }
+                } catch (IllegalArgumentException e) {
+                    return "?";
+                }
+                if (item.tag() == 0xA7) {
+                    return "not (" + String.join(" or ", inner) + ")";
+                }
+                return "(" + String.join(item.tag() == 0xA0 ? " or " : " and ", inner) + ")";
+            default:
+                return String.format(Locale.ROOT, "condition %X", item.tag());
+        }
+    }
+
+    /** An authentication template ({@code A4}): what its usage qualifier ({@code 95}) asks, with its reference. */
+    private String authentication(BerTlv.DataObject template) {
+        List<BerTlv.DataObject> inner;
+        try {
+            inner = BerTlv.parse(data, template.offset(), template.length());
+        } catch (IllegalArgumentException e) {
+            return "authentication (A4), broken encoding";
+        }
+        String reference = "";
+        int qualifier = -1;
+        for (BerTlv.DataObject object : inner) {
+            byte[] v = object.value(data);
+            if ((object.tag() == 0x83 || object.tag() == 0x84) && v.length > 0) {
+                reference = " " + HexFormat.of().withUpperCase().formatHex(v);
+            } else if (object.tag() == 0x95 && v.length == 1) {
+                qualifier = v[0] & 0xFF;
+            }
+        }
+        List<String> kinds = new ArrayList<>();
+        if (qualifier >= 0 && (qualifier & 0x08) != 0) {
+            kinds.add("PIN");
+        }
+        if (qualifier >= 0 && (qualifier & 0x04) != 0) {
+            kinds.add("biometric");
+        }
+        if (qualifier >= 0 && (qualifier & 0x80) != 0) {
+            kinds.add("external authentication key");
+        }
+        if (qualifier >= 0 && (qualifier & 0x40) != 0) {
+            kinds.add("internal authentication key");
+        }
+        return (kinds.isEmpty() ? "authentication" : String.join(" or ", kinds)) + reference;
     }
 
     /** A security condition byte of the compact format in words: {@code always}, {@code PIN (SE 1)}, ... */

@@ -14,24 +14,26 @@ class FcpTest {
 
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
-    /** The sample card's FCPs, as SELECT ... P2=04 returns them. */
-    static final String MF = "621C 820138 83023F00 8A0105 A110 82020101 83020101 84020101 85020101";
-    static final String DF_5015 = "622A 820138 83025015 840CA000000063504B43532D3135 8A0105"
-            + " A110 82020101 83020101 84020101 85020101";
-    static final String EF_2F00 = "6226 820504410020 01 83022F00 80020010 81020080 8800 8A0105 A10C 800100 8101FF"
-            + " 8401FF 8501FF";
-    static final String EF_2F01 = "6226 82020141 83022F01 80020040 81020040 8800 8A0105 A10F 800100 81020101"
-            + " 84020101 85020101";
-    static final String EF_4401 = "6226 82020141 83024401 80028000 81028000 8800 8A0105 A10F 800100 81020101"
-            + " 84020101 85020101";
-    static final String EF_4402 = "6227 82020141 83024402 80020020 81020020 8800 8A0105 A110 80020101 81020101"
-            + " 84020101 85020101";
-    static final String EF_5031 = "622A 8205024100100 5 83025031 80020050 81020050 880188 8A0105 A10F 800100"
-            + " 81020101 84020101 85020101";
-    static final String EF_5032 = "6226 82050641000803 83025032 80020018 81020018 8800 8A0105 A10C 800100 810100"
-            + " 840100 850100";
-    static final String EF_5033 = "6226 82050441002002 83025033 80020016 81020100 8800 8A0105 A10C 800100 810100"
-            + " 840100 850100";
+    /** The sample card's FCPs, as SELECT ... P2=04 returns them (access rules in the expanded format, AB). */
+    static final String PIN_01 = "A406830101950108";
+    static final String MF = "6217 820138 83023F00 8A0105 AB0B 80011F " + PIN_01;
+    static final String DF_5015 = "6225 820138 83025015 840CA000000063504B43532D3135 8A0105 AB0B 80011F " + PIN_01;
+    static final String EF_2F00 = "6224 820504410020 01 83022F00 80020010 81020080 8800 8A0105 AB0A 800101 9000"
+            + " 80011E 9700";
+    static final String EF_2F01 = "6227 82020141 83022F01 80020040 81020040 8800 8A0105 AB10 800101 9000 80011E "
+            + PIN_01;
+    static final String EF_4401 = "6227 82020141 83024401 80028000 81028000 8800 8A0105 AB10 800101 9000 80011E "
+            + PIN_01;
+    static final String EF_4402 = "6222 82020141 83024402 80020020 81020020 8800 8A0105 AB0B 80011F " + PIN_01;
+    static final String EF_5031 = "622B 8205024100100 5 83025031 80020050 81020050 880188 8A0105 AB10 800101 9000"
+            + " 80011E " + PIN_01;
+    static final String EF_5032 = "621F 82050641000803 83025032 80020018 81020018 8800 8A0105 AB05 80011F 9000";
+    static final String EF_5033 = "621F 82050441002002 83025033 80020016 81020100 8800 8A0105 AB05 80011F 9000";
+
+    static final String DF_PIN_01 = "DELETE (child) PIN 01, CREATE EF PIN 01, CREATE DF PIN 01, DEACTIVATE PIN 01,"
+            + " ACTIVATE PIN 01";
+    static final String READ_ALWAYS_REST_PIN_01 = "READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01,"
+            + " ACTIVATE PIN 01";
 
     private static Fcp fcp(String hex) {
         return Fcp.parse(HEX.parseHex(hex.replace(" ", "")));
@@ -39,19 +41,26 @@ class FcpTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        // name | FCP | category | structure | FID | data size | total size | max record | records | SFI
-        "MF   | " + MF + "      | DF         |                 | 3F00 | -1    | -1    | -1 | -1 | -1",
-        "5015 | " + DF_5015 + " | DF         |                 | 5015 | -1    | -1    | -1 | -1 | -1",
-        "2F00 | " + EF_2F00 + " | WORKING_EF | LINEAR_VARIABLE | 2F00 | 16    | 128   | 32 | 1  | 0",
-        "2F01 | " + EF_2F01 + " | WORKING_EF | TRANSPARENT     | 2F01 | 64    | 64    | -1 | -1 | 0",
-        "4401 | " + EF_4401 + " | WORKING_EF | TRANSPARENT     | 4401 | 32768 | 32768 | -1 | -1 | 0",
-        "4402 | " + EF_4402 + " | WORKING_EF | TRANSPARENT     | 4402 | 32    | 32    | -1 | -1 | 0",
-        "5031 | " + EF_5031 + " | WORKING_EF | LINEAR_FIXED    | 5031 | 80    | 80    | 16 | 5  | 17",
-        "5032 | " + EF_5032 + " | WORKING_EF | CYCLIC          | 5032 | 24    | 24    | 8  | 3  | 0",
-        "5033 | " + EF_5033 + " | WORKING_EF | LINEAR_VARIABLE | 5033 | 22    | 256   | 32 | 2  | 0",
+        // name | FCP | category | structure | FID | data size | total size | max record | records | SFI | access
+        "MF   | " + MF + "      | DF         |                 | 3F00 | -1    | -1    | -1 | -1 | -1 | " + DF_PIN_01,
+        "5015 | " + DF_5015 + " | DF         |                 | 5015 | -1    | -1    | -1 | -1 | -1 | " + DF_PIN_01,
+        "2F00 | " + EF_2F00 + " | WORKING_EF | LINEAR_VARIABLE | 2F00 | 16    | 128   | 32 | 1  | 0  | READ always,"
+                + " UPDATE never, WRITE never, DEACTIVATE never, ACTIVATE never",
+        "2F01 | " + EF_2F01 + " | WORKING_EF | TRANSPARENT     | 2F01 | 64    | 64    | -1 | -1 | 0  | "
+                + READ_ALWAYS_REST_PIN_01,
+        "4401 | " + EF_4401 + " | WORKING_EF | TRANSPARENT     | 4401 | 32768 | 32768 | -1 | -1 | 0  | "
+                + READ_ALWAYS_REST_PIN_01,
+        "4402 | " + EF_4402 + " | WORKING_EF | TRANSPARENT     | 4402 | 32    | 32    | -1 | -1 | 0  | READ PIN 01,"
+                + " UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
+        "5031 | " + EF_5031 + " | WORKING_EF | LINEAR_FIXED    | 5031 | 80    | 80    | 16 | 5  | 17 | "
+                + READ_ALWAYS_REST_PIN_01,
+        "5032 | " + EF_5032 + " | WORKING_EF | CYCLIC          | 5032 | 24    | 24    | 8  | 3  | 0  | READ always,"
+                + " UPDATE always, WRITE always, DEACTIVATE always, ACTIVATE always",
+        "5033 | " + EF_5033 + " | WORKING_EF | LINEAR_VARIABLE | 5033 | 22    | 256   | 32 | 2  | 0  | READ always,"
+                + " UPDATE always, WRITE always, DEACTIVATE always, ACTIVATE always",
     })
     void decodesTheSampleCardsFcps(String name, String hex, Fcp.Category category, Fcp.Structure structure,
-            String fid, long size, long total, int maxRecord, int records, int sfi) {
+            String fid, long size, long total, int maxRecord, int records, int sfi, String access) {
         Fcp fcp = fcp(hex);
         assertThat(fcp.category()).as(name).isEqualTo(category);
         assertThat(fcp.isDf()).as(name).isEqualTo(category == Fcp.Category.DF);
@@ -65,7 +74,7 @@ class FcpTest {
         assertThat(fcp.sfi()).as(name).isEqualTo(sfi);
         assertThat(fcp.lifeCycle()).as(name).isEqualTo(0x05);
         assertThat(fcp.isDeactivated()).as(name).isFalse();
-        assertThat(fcp.accessConditions()).as(name).containsExactly("proprietary template (A1), see the raw entries");
+        assertThat(fcp.accessConditions()).as(name).containsExactly(access);
     }
 
     @Test
@@ -74,13 +83,13 @@ class FcpTest {
         assertThat(df.dfName()).isEqualTo(HEX.parseHex("A000000063504B43532D3135"));
         assertThat(df.count()).isEqualTo(5);
         assertThat(df.tagAt(0)).isEqualTo(0x82);
-        assertThat(df.tagAt(4)).isEqualTo(0xA1);
+        assertThat(df.tagAt(4)).isEqualTo(0xAB);
         assertThat(df.valueAt(1)).containsExactly(0x50, 0x15);
         assertThat(df.value(0x8A)).containsExactly(0x05);
         assertThat(df.value(0x80)).isNull();
         assertThat(fcp(EF_2F01).dfName()).isNull();
         assertThat(fcp(EF_2F01)).hasToString("FCP 82=0141 83=2f01 80=0040 81=0040 88= 8A=05"
-                + " A1=800100810201018402010185020101");
+                + " AB=800101900080011ea406830101950108");
     }
 
     @Test
@@ -196,13 +205,48 @@ class FcpTest {
                 .containsExactly("compact format (8C 80), proprietary access mode byte");
         assertThat(fcp("6206 820101 8C0100").accessConditions())
                 .containsExactly("compact format (8C), no command named");
-        assertThat(fcp("620E 8B032F0601 AB05800101A000 8600").accessConditions()).containsExactly(
-                "rules in EF.ARR (8B 2F 06 01)", "expanded format (AB), see the raw entries",
-                "proprietary format (86), see the raw entries");
+        assertThat(fcp("6210 8B032F0601 AB05800101A000 8600 A100").accessConditions()).containsExactly(
+                "rules in EF.ARR (8B 2F 06 01)", "READ ()", "proprietary format (86), see the raw entries",
+                "proprietary template (A1), see the raw entries");
         assertThat(fcp("6203 820101").accessConditions()).isEmpty();
         assertThat(Fcp.conditionWords(0x90)).isEqualTo("PIN");
         assertThat(Fcp.conditionWords(0x01)).isEqualTo("condition (SE 1)");
         assertThat(Fcp.conditionWords(0x70)).isEqualTo("secure messaging or external authentication or PIN");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        // descriptor | content of AB | access conditions in words
+        "01 | 800103 9000 | READ always, UPDATE always",
+        "38 | 800146 9700 | CREATE EF never, CREATE DF never, DELETE (self) never",
+        "01 | 800101 9000 800102 9E0111 | READ always, UPDATE PIN (SE 1)",
+        "01 | 800102 A406830181950108 9000 | UPDATE PIN 81 or always",
+        "01 | 800102 A406830101950180 B400 | UPDATE external authentication key 01 or secure messaging",
+        "01 | 800101 A403830102 | READ authentication 02",
+        "01 | 800101 A40683010295010C 9700 | READ PIN or biometric 02 or never",
+        "01 | 800101 A406950140830103 | READ internal authentication key 03",
+        "01 | 800101 AF0A 9000 A406830101950108 | READ (always and PIN 01)",
+        "01 | 800101 A006 B600 A700 B800 | READ (secure messaging or not () or secure messaging)",
+        "01 | 8401B0 9000 800101 | INS B0 always, READ ?",
+        "01 | 8F0400A40000 9000 | CLA 00 INS A4 P1 00 P2 00 always",
+        "01 | 8301B0 9000 | command B0 always",
+        "01 | 800181 9000 | access mode 81 always",
+        "01 | 8000 9000 | access mode (empty) always",
+        "01 | 800101 900100 | READ always (90 00)",
+        "01 | 800101 970100 | READ never (97 00)",
+        "01 | 800101 9E00 | READ condition (9E )",
+        "01 | 800101 9900 | READ condition 99",
+        "01 | 800101 A401 | expanded format (AB), broken encoding, see the raw entries",
+        "01 | 800101 A40183 | READ authentication (A4), broken encoding",
+        "01 | 800101 A00183 | READ ?",
+        "01 | 9000 | expanded format (AB), a condition before any access mode, see the raw entries",
+        "01 |  | expanded format (AB), no command named",
+        "01 | 800101 A00C A00A A008 A006 A004 A002 9000 | READ ((((?))))",
+    })
+    void decodesTheExpandedSecurityAttributes(String descriptor, String content, String words) {
+        String ab = content == null ? "" : content.replace(" ", "");
+        String body = "8201" + descriptor + String.format("AB%02X", ab.length() / 2) + ab;
+        assertThat(fcp(String.format("62%02X", body.length() / 2) + body).accessConditions()).containsExactly(words);
     }
 
     @Test

@@ -13,8 +13,9 @@ import dev.scard.iso7816.BerTlv;
  * A file's control parameters as {@link dev.scard.api.ISCardFileAccess#getProperties} returns them, put into words
  * for {@code scard:ls} and {@code scard:info}. The facts (type, structure, sizes, records, FID, SFI, DF name, life
  * cycle, security attributes) come from {@link dev.scard.iso7816.Fcp}; this class only words and lays them out, and
- * lists every entry raw, constructed ones opened. The shell knows no card's proprietary formats: a proprietary
- * security template ({@code A1}, as the SCard simulator writes) is shown as its raw bytes.
+ * lists every entry raw, constructed ones opened. The shell knows no card's proprietary formats: security attributes
+ * in ISO/IEC 7816-4's compact ({@code 8C}) and expanded ({@code AB}) formats are put into words, a proprietary
+ * security template ({@code A1}, {@code 86}) is shown as its raw bytes.
  */
 final class Fcp {
 

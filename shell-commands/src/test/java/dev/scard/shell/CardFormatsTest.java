@@ -189,8 +189,9 @@ class CardFormatsTest {
                         + " READ never");
         assertThat(Fcp.of(List.of(tlv(0x82, "38"), tlv(0x8C, "0610"))).accessConditions())
                 .containsExactly("CREATE DF PIN, CREATE EF ?");
-        assertThat(Fcp.of(List.of(tlv(0x8B, "2F0601"), tlv(0xAB, "800101A000"))).accessConditions())
-                .containsExactly("rules in EF.ARR (8B 2F 06 01)", "expanded format (AB), see the raw entries");
+        assertThat(Fcp.of(List.of(tlv(0x8B, "2F0601"), tlv(0x82, "01"), tlv(0xAB, "800101900080011EA406830101950108")))
+                .accessConditions()).containsExactly("rules in EF.ARR (8B 2F 06 01)",
+                        "READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01");
         assertThat(Fcp.of(List.of(tlv(0xA1, "8C020100"))).rawLines()).containsExactly(
                 "  A1 04  security attributes (proprietary template)",
                 "    8C 02 01 00");

@@ -202,7 +202,7 @@ class FileCommandsTest {
                 "Total size: 80 bytes",
                 "SFI:        11 (sfi:11 names it)",
                 "Life cycle: operational, activated (05)",
-                "Access:     proprietary template (A1), see the raw entries",
+                "Access:     READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
                 "FCP entries:",
                 "  82 05 02 41 00 10 05  file descriptor",
                 "  83 02 50 31  file identifier",
@@ -210,11 +210,13 @@ class FileCommandsTest {
                 "  81 02 00 50  total size",
                 "  88 01 88  short EF identifier",
                 "  8A 01 05  life cycle status",
-                "  A1 0F  security attributes (proprietary template)",
-                "    80 01 00",
-                "    81 02 01 01",
-                "    84 02 01 01",
-                "    85 02 01 01"));
+                "  AB 10  security attributes (expanded)",
+                "    80 01 01",
+                "    90 00",
+                "    80 01 1E",
+                "    A4 06",
+                "      83 01 01",
+                "      95 01 08"));
     }
 
     @Test
@@ -226,17 +228,18 @@ class FileCommandsTest {
                 "Type:       DF (dedicated file)",
                 "DF name:    A000000063504B43532D3135",
                 "Life cycle: operational, activated (05)",
-                "Access:     proprietary template (A1), see the raw entries",
+                "Access:     DELETE (child) PIN 01, CREATE EF PIN 01, CREATE DF PIN 01, DEACTIVATE PIN 01,"
+                        + " ACTIVATE PIN 01",
                 "FCP entries:",
                 "  82 01 38  file descriptor",
                 "  83 02 50 15  file identifier",
                 "  84 0C A0 00 00 00 63 50 4B 43 53 2D 31 35  DF name",
                 "  8A 01 05  life cycle status",
-                "  A1 10  security attributes (proprietary template)",
-                "    82 02 01 01",
-                "    83 02 01 01",
-                "    84 02 01 01",
-                "    85 02 01 01"));
+                "  AB 0B  security attributes (expanded)",
+                "    80 01 1F",
+                "    A4 06",
+                "      83 01 01",
+                "      95 01 08"));
     }
 
     @Test

@@ -350,7 +350,7 @@ class FileAccessOnSampleCardTest {
     @Test
     void propertiesAreTheFcpEntries() {
         List<Tlv> all = files.getProperties(RefType.BY_ID, "3F00/5015/4401", SCardFlag.NONE);
-        assertThat(all).extracting(Tlv::tag).containsExactly(0x82, 0x83, 0x80, 0x81, 0x88, 0x8A, 0xA1);
+        assertThat(all).extracting(Tlv::tag).containsExactly(0x82, 0x83, 0x80, 0x81, 0x88, 0x8A, 0xAB);
         assertThat(files.getProperties(RefType.BY_ID, "3F00/5015/4401", SCardFlag.NONE, 0x80, 0x84, 0x83))
                 .containsExactly(Tlv.of(0x80, new byte[] {(byte) 0x80, 0}), Tlv.missing(0x84),
                         Tlv.of(0x83, new byte[] {0x44, 0x01}));

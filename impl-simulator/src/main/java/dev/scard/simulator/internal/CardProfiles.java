@@ -100,10 +100,14 @@ final class CardProfiles {
         // The file is read once: the profile is parsed from these bytes and their digest is what sameAs compares, so
         // a file changed between two reads cannot give a card of one content remembered as the other.
         byte[] bytes;
-        try {
-            bytes = CardProfile.read(path);
-        } catch (SCardException e) {
-            throw withDirectory(path, e);
+        if (isBundled(path)) {
+            bytes = CardProfile.bundledBytes(path.toString());
+        } else {
+            try {
+                bytes = CardProfile.read(path);
+            } catch (SCardException e) {
+                throw withDirectory(path, e);
+            }
         }
         try {
             CardProfile profile = CardProfile.parse(bytes, path.toString());
@@ -115,11 +119,24 @@ final class CardProfiles {
         }
     }
 
-    /** A failure for a relative path that names no file says which directory it is relative to. */
+    /**
+     * Whether {@code path} names a profile shipped in the bundle ({@link CardProfile#BUNDLED}): a bare file name such
+     * as {@code field-card.json} for which the working directory has no file.
+     */
+    static boolean isBundled(Path path) {
+        return path.getParent() == null && CardProfile.BUNDLED.contains(path.toString()) && !Files.exists(path);
+    }
+
+    /**
+     * A failure for a relative path that names no file says which directory it is relative to (and, for a bare file
+     * name, which profiles the bundle has: a bare file name may name one of them).
+     */
     private static SCardException withDirectory(Path path, SCardException e) {
         if (!path.isAbsolute() && !Files.exists(path)) {
+            String bundled = path.getParent() != null ? "" : "; the profiles in the bundle, named by file name alone: "
+                    + String.join(", ", CardProfile.BUNDLED);
             return new SCardException(HResult.E_INVALIDARG, detail(e) + " (relative to "
-                    + Path.of("").toAbsolutePath() + ")", e);
+                    + Path.of("").toAbsolutePath() + bundled + ")", e);
         }
         return e;
     }

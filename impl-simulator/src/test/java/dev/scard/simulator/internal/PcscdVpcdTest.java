@@ -310,6 +310,39 @@ class PcscdVpcdTest {
         }
     }
 
+    @Test
+    @Order(5)
+    void theFieldCardSpeaksStrictT0ThroughPcscd() throws Exception {
+        awaitPresence(true, 10_000);
+        backend.remove(SimulatorBackendTest.R0);
+        awaitPresence(false, 10_000);
+        backend.insertProfile(SimulatorBackendTest.R0, Paths.get("field-card.json"));
+        try {
+            awaitPresence(true, 10_000);
+            Card card = terminal.connect("*");
+            try {
+                assertThat(HEX.formatHex(card.getATR().getBytes())).isEqualTo("3B084649454C4453494D");
+                assertThat(card.getProtocol()).as("the ATR offers T=0 only").isEqualTo("T=0");
+                CardChannel channel = card.getBasicChannel();
+                // javax.smartcardio follows 61xx with GET RESPONSE and resends on 6Cxx, as a T=0 client must
+                assertThat(transmit(channel, "00A40000023F0000")).startsWith("6F17").endsWith("9000");
+                assertThat(transmit(channel, "00A4080C022F01")).isEqualTo("9000");
+                assertThat(transmit(channel, "00B0000000")).as("6C40, then Le 40").hasSize(2 * 64 + 4)
+                        .endsWith("9000");
+                assertThat(transmit(channel, "8016000000")).isEqualTo("6D00");
+                assertThat(transmit(channel, "00200001")).as("an empty VERIFY counts").isEqualTo("6300");
+                assertThat(transmit(channel, "0020000104" + "31323334")).isEqualTo("9000");
+            } finally {
+                card.disconnect(true);
+            }
+        } finally {
+            backend.remove(SimulatorBackendTest.R0);
+            awaitPresence(false, 10_000);
+            backend.insert(SimulatorBackendTest.R0, new MinimalIsoCard());
+            awaitPresence(true, 10_000);
+        }
+    }
+
     /** Runs last: javax.smartcardio's context in this JVM does not survive pcscd's restart. */
     @Test
     @Order(100)

@@ -513,6 +513,28 @@ class ReaderConfigurationsTest {
     }
 
     @Test
+    void aBareFileNameOfABundledProfileInsertsItsCard() {
+        simulator.insertProfile(R1, Path.of("field-card.json"));
+        assertThat(atr(R1)).isEqualTo("3B084649454C4453494D");
+        simulator.remove(R1);
+        simulator.insertProfile(R1, Path.of("slow-field-card.json"));
+        assertThat(atr(R1)).isEqualTo("3B8801534C4F57434152449A");
+        simulator.remove(R1);
+        assertThat(CardProfiles.isBundled(Path.of("field-card.json"))).isTrue();
+        assertThat(CardProfiles.isBundled(Path.of("sample-card.json"))).isTrue();
+        assertThat(CardProfiles.isBundled(tmp.resolve("field-card.json"))).as("a path is a file").isFalse();
+        assertThat(CardProfiles.isBundled(Path.of("other-card.json"))).isFalse();
+        assertThatThrownBy(() -> simulator.insertProfile(R1, Path.of("other-card.json")))
+                .hasMessageContaining("card profile other-card.json: no such file (relative to ")
+                .hasMessageContaining("; the profiles in the bundle, named by file name alone: sample-card.json,"
+                        + " field-card.json, slow-field-card.json)");
+        assertThatThrownBy(() -> simulator.insertProfile(R1, Path.of("cards", "field-card.json")))
+                .as("a path is no bundled name").hasMessageContaining("card profile cards/field-card.json: no such"
+                        + " file (relative to ").hasMessageNotContaining("bundle");
+        assertThat(simulator.isCardPresent(R1)).isFalse();
+    }
+
+    @Test
     void insertProfileRefusesBadFilesWithTheParseError() throws IOException {
         Path invalid = Files.writeString(tmp.resolve("bad.json"), "{\"atr\": \"3B\", \"protocol\": \"T=2\"}");
         assertThatThrownBy(() -> simulator.insertProfile(R1, invalid)).isInstanceOfSatisfying(SCardException.class,

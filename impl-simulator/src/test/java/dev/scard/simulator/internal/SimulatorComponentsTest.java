@@ -46,8 +46,8 @@ import dev.scard.simulator.internal.card.CardProfile;
 class SimulatorComponentsTest {
 
     static final String FCP = "620A82013883023F008A0105";
-    /** The MF's FCP on the default card (the sample profile): with its access conditions (A1). */
-    static final String SAMPLE_MF_FCP = "621C82013883023F008A0105A11082020101830201018402010185020101";
+    /** The MF's FCP on the default card (the sample profile): with its access conditions (AB, expanded format). */
+    static final String SAMPLE_MF_FCP = "621782013883023F008A0105AB0B80011FA406830101950108";
 
     final ExecutorService background = Executors.newCachedThreadPool();
     final List<SimulatorComponent> components = new CopyOnWriteArrayList<>();
@@ -181,7 +181,7 @@ class SimulatorComponentsTest {
         assertThat(status.protocol()).isEqualTo(Protocol.T1);
         manager.lock();
         assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0000")))).isEqualTo(SAMPLE_MF_FCP + "9000");
-        // 6C1E from the card: the manager resends with Le=1E
+        // 6C19 from the card: the manager resends with Le=19
         assertThat(HEX.formatHex(manager.transmit(HEX.parseHex("00A40000023F0002")))).isEqualTo(SAMPLE_MF_FCP + "9000");
         assertThat(manager.transmit(HEX.parseHex("0084000008"))).hasSize(10);
         manager.unlock();

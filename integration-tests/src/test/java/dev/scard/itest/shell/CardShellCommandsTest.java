@@ -195,9 +195,13 @@ public class CardShellCommandsTest extends OsgiTestSupport {
         shell.run("scard:cd 5015");
         String info = shell.run("scard:info 5031");
         assertThat(info).contains("File ID:    5031", "Type:       working EF, linear fixed",
-                "Records:    5 records of 16 bytes", "SFI:        11 (sfi:11 names it)", "FCP entries:", "82 ");
+                "Records:    5 records of 16 bytes", "SFI:        11 (sfi:11 names it)",
+                "Access:     READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
+                "FCP entries:", "82 ", "AB 10  security attributes (expanded)");
         String df = shell.run("scard:info");
-        assertThat(df).contains("File:       3F00/5015", "DF (dedicated file)", "DF name:    " + DF_NAME);
+        assertThat(df).contains("File:       3F00/5015", "DF (dedicated file)", "DF name:    " + DF_NAME,
+                "Access:     DELETE (child) PIN 01, CREATE EF PIN 01, CREATE DF PIN 01, DEACTIVATE PIN 01,"
+                        + " ACTIVATE PIN 01");
     }
 
     // ------------------------------------------------------------------------------------------------ PINs

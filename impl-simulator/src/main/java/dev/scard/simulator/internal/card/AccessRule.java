@@ -6,8 +6,12 @@ import java.util.Locale;
  * One access condition: {@code always}, {@code never}, {@code pin:XX} (PIN reference XX verified) or {@code auth:XX}
  * (EXTERNAL AUTHENTICATE with key reference XX done), XX being two hex digits.
  *
- * <p>In the FCP's proprietary security template ({@code A1}) a condition is encoded as {@code 00} (always),
- * {@code FF} (never), {@code 01 XX} (PIN XX) or {@code 02 XX} (key XX); see {@link Fcp}.
+ * <p>In the FCP that SELECT returns a condition is an ISO/IEC 7816-4 security condition data object of the expanded
+ * format: {@code 90 00} (always), {@code 97 00} (never), or an authentication control reference template
+ * {@code A4 06 83 01 XX 95 01 UQ} naming the reference XX, with the usage qualifier {@code 08} (user
+ * authentication, knowledge-based: PIN XX) or {@code 80} (external authentication: key XX). In the proprietary
+ * template ({@code A1}) that CREATE FILE also takes it is {@code 00} (always), {@code FF} (never), {@code 01 XX}
+ * (PIN XX) or {@code 02 XX} (key XX); see {@link Fcp}.
  */
 record AccessRule(Kind kind, int ref) {
 
@@ -24,14 +28,46 @@ record AccessRule(Kind kind, int ref) {
         return ref >= 0 && ref <= 0xFF && (ref & 0x60) == 0 && (ref & 0x1F) != 0;
     }
 
-    /** The condition's encoding in the FCP's {@code A1} template. */
-    byte[] encode() {
+    /** Usage qualifier of an authentication template: user authentication, knowledge-based (a PIN). */
+    static final int QUALIFIER_PIN = 0x08;
+    /** Usage qualifier of an authentication template: external authentication (a key). */
+    static final int QUALIFIER_EXTERNAL = 0x80;
+
+    /** The condition as a security condition data object of ISO/IEC 7816-4's expanded format (see above). */
+    byte[] encodeExpanded() {
         return switch (kind) {
-            case ALWAYS -> new byte[] {0x00};
-            case NEVER -> new byte[] {(byte) 0xFF};
-            case PIN -> new byte[] {0x01, (byte) ref};
-            case AUTH -> new byte[] {0x02, (byte) ref};
+            case ALWAYS -> new byte[] {(byte) 0x90, 0x00};
+            case NEVER -> new byte[] {(byte) 0x97, 0x00};
+            case PIN, AUTH -> new byte[] {(byte) 0xA4, 0x06, (byte) 0x83, 0x01, (byte) ref, (byte) 0x95, 0x01,
+                (byte) (kind == Kind.PIN ? QUALIFIER_PIN : QUALIFIER_EXTERNAL)};
         };
+    }
+
+    /**
+     * Decodes a security condition data object of the expanded format, as {@link #encodeExpanded()} writes it
+     * (tag and value; the objects inside {@code A4} in the order {@code 83}, {@code 95}).
+     *
+     * @throws IsoException {@code 6A80} for anything else
+     */
+    static AccessRule decodeExpanded(int tag, byte[] bytes, int offset, int length) throws IsoException {
+        if (tag == 0x90 && length == 0) {
+            return ALWAYS;
+        }
+        if (tag == 0x97 && length == 0) {
+            return NEVER;
+        }
+        if (tag == 0xA4 && length == 6 && bytes[offset] == (byte) 0x83 && bytes[offset + 1] == 0x01
+                && bytes[offset + 3] == (byte) 0x95 && bytes[offset + 4] == 0x01
+                && validReference(bytes[offset + 2] & 0xFF)) {
+            int qualifier = bytes[offset + 5] & 0xFF;
+            if (qualifier == QUALIFIER_PIN) {
+                return new AccessRule(Kind.PIN, bytes[offset + 2] & 0xFF);
+            }
+            if (qualifier == QUALIFIER_EXTERNAL) {
+                return new AccessRule(Kind.AUTH, bytes[offset + 2] & 0xFF);
+            }
+        }
+        throw new IsoException(Sw.WRONG_DATA);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import dev.scard.api.Protocol;
@@ -49,6 +50,15 @@ public final class CardProfile {
     /** The class-path resource of the sample profile, the simulator's default card. */
     public static final String SAMPLE_RESOURCE = "/dev/scard/simulator/profiles/sample-card.json";
 
+    /** Where the profiles shipped in the bundle are, as class-path resources. */
+    private static final String BUNDLED_FOLDER = "/dev/scard/simulator/profiles/";
+
+    /**
+     * The file names of the profiles shipped in the bundle (see {@code PROFILES.md}): the sample card, and cards with
+     * behaviours found in the field.
+     */
+    public static final List<String> BUNDLED = List.of("sample-card.json", "field-card.json", "slow-field-card.json");
+
     /** The longest profile file {@link #load} reads. */
     static final long MAX_FILE_SIZE = 16L * 1024 * 1024;
 
@@ -62,10 +72,12 @@ public final class CardProfile {
     /** The initial tree; never handed out, only copied. */
     private final DedicatedFile prototype;
     private final long responseDelayMillis;
+    private final Quirks quirks;
 
     CardProfile(String source, String name, byte[] atr, Protocol protocol, int memory, DedicatedFile prototype,
-            long responseDelayMillis) {
+            long responseDelayMillis, Quirks quirks) {
         this.responseDelayMillis = responseDelayMillis;
+        this.quirks = quirks;
         this.source = source;
         this.name = name;
         this.atr = atr.clone();
@@ -165,14 +177,38 @@ public final class CardProfile {
     }
 
     private static CardProfile readSample() {
-        try (InputStream in = CardProfile.class.getResourceAsStream(SAMPLE_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " is missing");
-            }
-            return parse(in.readAllBytes(), "sample-card.json");
-        } catch (IOException | CardProfileException e) {
+        byte[] bytes = bundledBytes("sample-card.json");
+        try {
+            return parse(bytes, "sample-card.json");
+        } catch (CardProfileException e) {
             throw new IllegalStateException("the sample card profile " + SAMPLE_RESOURCE + " cannot be read: "
                     + e.getMessage(), e);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /**
+     * The bytes of a profile shipped in the bundle, for {@link #parse(byte[], String)} (the caller clears them).
+     *
+     * @param fileName one of {@link #BUNDLED}
+     * @throws IllegalArgumentException for a name not in {@link #BUNDLED}
+     * @throws IllegalStateException if the resource is missing or unreadable (a build defect; the tests catch it)
+     */
+    public static byte[] bundledBytes(String fileName) {
+        if (!BUNDLED.contains(fileName)) {
+            throw new IllegalArgumentException("no bundled card profile is called " + fileName + "; there are "
+                    + String.join(", ", BUNDLED));
+        }
+        try (InputStream in = CardProfile.class.getResourceAsStream(BUNDLED_FOLDER + fileName)) {
+            if (in == null) {
+                throw new IllegalStateException("the bundled card profile " + BUNDLED_FOLDER + fileName
+                        + " is missing");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("the bundled card profile " + BUNDLED_FOLDER + fileName
+                    + " cannot be read", e);
         }
     }
 
@@ -197,7 +233,7 @@ public final class CardProfile {
 
     /** A fresh card whose challenges come from {@code random} (for reproducible tests). */
     IsoCard newIsoCard(Random random) {
-        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random, responseDelayMillis);
+        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random, responseDelayMillis, quirks);
     }
 
     /**
@@ -211,6 +247,11 @@ public final class CardProfile {
     /** How long the profile's cards wait before each answer, in milliseconds ({@code responseDelayMillis}). */
     public long responseDelayMillis() {
         return responseDelayMillis;
+    }
+
+    /** The field behaviours the profile turns on ({@code "quirks"}; {@link Quirks#NONE} without). */
+    Quirks quirks() {
+        return quirks;
     }
 
     /** The profile's {@code name}, or its source when it has none. */

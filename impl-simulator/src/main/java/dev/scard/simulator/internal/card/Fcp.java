@@ -2,7 +2,9 @@ package dev.scard.simulator.internal.card;
 
 import java.io.ByteArrayOutputStream;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.scard.iso7816.BerTlv;
 
@@ -22,12 +24,18 @@ import dev.scard.iso7816.BerTlv;
  * {@code 81} the file's room (2 bytes: the size, or maximum records times record length).</li>
  * <li>EFs: {@code 88} short EF identifier: {@code 88 01 <SFI << 3>}, or {@code 88 00} when the EF has none.</li>
  * <li>{@code 8A} life-cycle status: {@code 05} operational activated, {@code 04} operational deactivated.</li>
- * <li>{@code A1} security attributes in proprietary format: one data object per operation, its tag naming the
- * operation ({@code 80} read, {@code 81} update, {@code 82} create, {@code 83} delete, {@code 84} deactivate,
- * {@code 85} activate; EFs list 80, 81, 84, 85, DFs 82, 83, 84, 85) and its value the condition: {@code 00} always,
- * {@code FF} never, {@code 01 XX} PIN XX verified, {@code 02 XX} EXTERNAL AUTHENTICATE with key XX done. Example:
- * {@code A1 0B 80 01 00 81 02 01 01 84 02 01 01 85 02 01 01} (read always; update, deactivate, activate after
- * PIN 01).</li>
+ * <li>{@code AB} security attributes in ISO/IEC 7816-4's expanded format: for each distinct condition, in the order
+ * of the operations ({@link Operation}), an access mode data object {@code 80 01 <access mode byte>} with the bits
+ * of every operation that has this condition, followed by the condition's security condition data object
+ * ({@link AccessRule#encodeExpanded()}: {@code 90 00} always, {@code 97 00} never, {@code A4 06 83 01 XX 95 01 08}
+ * PIN XX verified, {@code A4 06 83 01 XX 95 01 80} EXTERNAL AUTHENTICATE with key XX done). The access mode bits
+ * (ISO/IEC 7816-4 tables 17 and 18): an EF's read is b1 (read), its update b2 and b3 (update, write: UPDATE and
+ * WRITE BINARY, UPDATE and APPEND RECORD), its deactivate b4, its activate b5; a DF's delete is b1 (DELETE FILE of
+ * a child), its create b2 and b3 (create EF, create DF), its deactivate b4, its activate b5. Example:
+ * {@code AB 10 80 01 01 90 00 80 01 1E A4 06 83 01 01 95 01 08} (read always; update, write, deactivate, activate
+ * after PIN 01). The expanded format and not the compact one ({@code 8C}): a compact security condition byte names
+ * a security environment and the kind of check, not which PIN or key, so "PIN 01" and "PIN 81" could not be told
+ * apart.</li>
  * </ul>
  *
  * <p><b>What CREATE FILE takes</b>: one {@code 62} template with, in any order, {@code 82} (required: DF
@@ -37,15 +45,23 @@ import dev.scard.iso7816.BerTlv;
  * variable file may hold)), {@code 83} (required, 2 bytes, not {@code 3F00}, {@code 3FFF} or {@code FFFF}),
  * {@code 80} or {@code 81} (transparent EFs: required, 1..65535; ignored for other files), {@code 84} (DFs, 1 to
  * 16 bytes), {@code 88} (EFs: empty or one byte {@code SFI << 3}, SFI 1..30), {@code 8A} ({@code 05}/{@code 07}
- * activated, {@code 04}/{@code 06} deactivated; default activated), {@code A1} (as above; missing operations get
- * the defaults of {@link CardFile#withDefaults}). Each tag at most once; any other tag, or anything malformed:
- * {@code 6A80}.
+ * activated, {@code 04}/{@code 06} deactivated; default activated), the access conditions either as {@code AB} (as
+ * above; an access mode byte must give an operation all of its bits or none, and no bit the file kind does not
+ * have) or in this card's earlier proprietary template {@code A1}: one data object per operation, its tag naming
+ * the operation ({@code 80} read, {@code 81} update, {@code 82} create, {@code 83} delete, {@code 84} deactivate,
+ * {@code 85} activate) and its value the condition ({@code 00} always, {@code FF} never, {@code 01 XX} PIN XX,
+ * {@code 02 XX} key XX). Operations left out get the defaults of {@link CardFile#withDefaults}. Each tag at most
+ * once, not both {@code A1} and {@code AB}; any other tag, or anything malformed: {@code 6A80}.
  */
 final class Fcp {
 
     /** The data coding byte of EFs: WRITE BINARY is a logical OR, the data unit is one byte. */
     static final int DATA_CODING = 0x41;
     static final int DF_DESCRIPTOR = 0x38;
+    /** Security attributes in ISO/IEC 7816-4's expanded format. */
+    static final int TAG_EXPANDED = 0xAB;
+    /** The access mode byte in the expanded format. */
+    static final int TAG_ACCESS_MODE = 0x80;
 
     private Fcp() {
     }
@@ -74,12 +90,22 @@ final class Fcp {
         }
         int lifeCycle = file.activated ? CardFile.LCS_ACTIVATED : CardFile.LCS_DEACTIVATED;
         BerTlv.write(body, 0x8A, new byte[] {(byte) lifeCycle});
-        ByteArrayOutputStream rules = new ByteArrayOutputStream();
-        file.rules.forEach((op, rule) -> BerTlv.write(rules, op.tag, rule.encode()));
-        BerTlv.write(body, 0xA1, rules.toByteArray());
+        BerTlv.write(body, TAG_EXPANDED, expanded(file.rules));
         ByteArrayOutputStream fcp = new ByteArrayOutputStream();
         BerTlv.write(fcp, 0x62, body.toByteArray());
         return fcp.toByteArray();
+    }
+
+    /** The expanded security attributes: one access mode data object per distinct condition (see above). */
+    private static byte[] expanded(EnumMap<Operation, AccessRule> rules) {
+        Map<AccessRule, Integer> modes = new LinkedHashMap<>();
+        rules.forEach((op, rule) -> modes.merge(rule, op.accessMode, (a, b) -> a | b));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        modes.forEach((rule, mode) -> {
+            BerTlv.write(out, TAG_ACCESS_MODE, new byte[] {(byte) (int) mode});
+            out.writeBytes(rule.encodeExpanded());
+        });
+        return out.toByteArray();
     }
 
     private static byte[] u16(int value) {
@@ -97,7 +123,7 @@ final class Fcp {
         if (outer.size() != 1 || outer.get(0).tag() != 0x62) {
             throw wrongData();
         }
-        BerTlv.DataObject[] found = new BerTlv.DataObject[9]; // 80 81 82 83 84 88 8A A1
+        BerTlv.DataObject[] found = new BerTlv.DataObject[9]; // 80 81 82 83 84 88 8A A1 AB
         for (BerTlv.DataObject item : dataObjects(buffer, outer.get(0).offset(), outer.get(0).length())) {
             int slot = switch (item.tag()) {
                 case 0x80 -> 0;
@@ -108,6 +134,7 @@ final class Fcp {
                 case 0x88 -> 5;
                 case 0x8A -> 6;
                 case 0xA1 -> 7;
+                case TAG_EXPANDED -> 8;
                 default -> throw wrongData();
             };
             if (found[slot] != null) {
@@ -127,7 +154,11 @@ final class Fcp {
         boolean activated = lifeCycle(buffer, found[6]);
         int descriptorByte = buffer[descriptor.offset()] & 0xFF;
         boolean df = (descriptorByte & ~0x40) == DF_DESCRIPTOR;
-        EnumMap<Operation, AccessRule> rules = rules(buffer, found[7], df);
+        if (found[7] != null && found[8] != null) {
+            throw wrongData();
+        }
+        EnumMap<Operation, AccessRule> rules = found[8] != null ? expandedRules(buffer, found[8], df)
+                : rules(buffer, found[7], df);
         if (df) {
             if (descriptor.length() != 1 || found[5] != null) {
                 throw wrongData();
@@ -257,6 +288,39 @@ final class Fcp {
                 throw wrongData();
             }
             rules.put(op, AccessRule.decode(buffer, item.offset(), item.length()));
+        }
+        return rules;
+    }
+
+    private static EnumMap<Operation, AccessRule> expandedRules(byte[] buffer, BerTlv.DataObject template, boolean df)
+            throws IsoException {
+        EnumMap<Operation, AccessRule> rules = new EnumMap<>(Operation.class);
+        List<BerTlv.DataObject> items = dataObjects(buffer, template.offset(), template.length());
+        if (items.size() % 2 != 0) {
+            throw wrongData();
+        }
+        for (int i = 0; i < items.size(); i += 2) {
+            BerTlv.DataObject mode = items.get(i);
+            BerTlv.DataObject condition = items.get(i + 1);
+            if (mode.tag() != TAG_ACCESS_MODE || mode.length() != 1) {
+                throw wrongData();
+            }
+            AccessRule rule = AccessRule.decodeExpanded(condition.tag(), buffer, condition.offset(),
+                    condition.length());
+            int bits = buffer[mode.offset()] & 0xFF;
+            for (Operation op : Operation.values()) {
+                if (!op.appliesTo(df) || (bits & op.accessMode) == 0) {
+                    continue;
+                }
+                if ((bits & op.accessMode) != op.accessMode || rules.containsKey(op)) {
+                    throw wrongData();
+                }
+                rules.put(op, rule);
+                bits &= ~op.accessMode;
+            }
+            if (bits != 0 || buffer[mode.offset()] == 0) {
+                throw wrongData(); // a bit no operation of this kind of file has, or no bit at all
+            }
         }
         return rules;
     }

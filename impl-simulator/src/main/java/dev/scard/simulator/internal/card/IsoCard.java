@@ -118,6 +118,14 @@ import dev.scard.simulator.control.SimulatedCard;
  * {@code 61xx} ({@code 6985} if there is none).</li>
  * </ul>
  *
+ * <p><b>Field behaviours.</b> The above is the card without quirks ({@link Quirks#NONE}). A profile's
+ * {@code "quirks"} change it where cards in the field differ: no LIST FILES ({@code 6D00}); an empty VERIFY that
+ * counts a try ({@code 6300}) or is refused ({@code 6700}); {@code 6300} instead of {@code 63Cx}; strict T=0
+ * (case 4 answered with {@code 61xx} whatever Le says, case 2 with {@code 6Cxx} unless Le is the exact length, no
+ * extended APDUs); no extended APDUs ({@code 6700}); DELETE FILE without data refused ({@code 6A86}); CREATE FILE
+ * of record EFs refused ({@code 6A81}); SELECT answering an FCI ({@code 6F}) or only the status word; global PINs
+ * kept verified across resets. See {@link Quirks} and {@code PROFILES.md}.
+ *
  * <p><b>Security state</b> (volatile: forgotten by {@link #reset()}): verified PINs and authenticated keys. A local
  * PIN or key (reference with b8 set) stays verified only while the current DF is its DF or below it: selecting
  * anything outside that DF ends it. Conditions on a file find their PINs and keys from the file's DF upwards.
@@ -166,6 +174,8 @@ final class IsoCard implements SimulatedCard {
     private final DedicatedFile mf;
     /** How long the card thinks before each answer (the profile's {@code responseDelayMillis}); 0: at once. */
     private final long responseDelayMillis;
+    /** The field behaviours the profile turned on ({@link Quirks#NONE}: none). */
+    private final Quirks quirks;
 
     // Persistent bookkeeping, kept equal to what the tree holds.
     private int usedMemory;
@@ -189,17 +199,19 @@ final class IsoCard implements SimulatedCard {
      * @param random the source of challenges
      */
     IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random) {
-        this(label, atr, protocol, memory, mf, random, 0);
+        this(label, atr, protocol, memory, mf, random, 0, Quirks.NONE);
     }
 
     /**
-     * A card with the tree {@code mf} that waits {@code responseDelayMillis} before each answer.
+     * A card with the tree {@code mf} that waits {@code responseDelayMillis} before each answer and shows the field
+     * behaviours {@code quirks}.
      *
      * @param random the source of challenges
      */
     IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random,
-            long responseDelayMillis) {
+            long responseDelayMillis, Quirks quirks) {
         this.responseDelayMillis = responseDelayMillis;
+        this.quirks = quirks;
         this.label = label;
         this.atr = atr.clone();
         this.protocol = protocol;
@@ -245,7 +257,8 @@ final class IsoCard implements SimulatedCard {
     }
 
     /**
-     * Forgets the volatile state: the MF becomes the current DF, no current EF or record, no verified PIN, no
+     * Forgets the volatile state: the MF becomes the current DF, no current EF or record, no verified PIN (with the
+     * quirk {@code "pinsAfterReset": "kept"}: no verified local PIN, the global ones stay verified), no
      * authenticated key, no challenge, no pending GET RESPONSE data. Files, PINs and counters stay.
      */
     @Override
@@ -253,7 +266,11 @@ final class IsoCard implements SimulatedCard {
         currentDf = mf;
         currentEf = null;
         currentRecord = 0;
-        verifiedPins.clear();
+        if (quirks.pinsAfterReset() == Quirks.PinsAfterReset.KEPT) {
+            verifiedPins.removeIf(pin -> pin.owner != mf); // the MF is the current DF: local PINs end
+        } else {
+            verifiedPins.clear();
+        }
         authenticatedKeys.clear();
         challenge = null;
         pendingResponse = null;
@@ -285,13 +302,63 @@ final class IsoCard implements SimulatedCard {
         return answer(command);
     }
 
-    /** The command's fields; {@code 6700} when its length fields do not match its length. */
-    private static CommandApdu command(byte[] command) throws IsoException {
+    /**
+     * The command's fields; {@code 6700} when its length fields do not match its length, or when it is extended and
+     * the card takes no extended APDUs (quirk {@code "extendedLength": false}).
+     */
+    private CommandApdu command(byte[] command) throws IsoException {
+        CommandApdu a;
         try {
-            return CommandApdu.parse(command);
+            a = CommandApdu.parse(command);
         } catch (IllegalArgumentException e) {
             throw new IsoException(Sw.WRONG_LENGTH);
         }
+        if (!quirks.extendedLength() && a.apduCase().extended()) {
+            throw new IsoException(Sw.WRONG_LENGTH);
+        }
+        return a;
+    }
+
+    /**
+     * A short case-4 command on a strict T=0 card (quirk {@code "strictT0"}): T=0 carries it as a case-3 command
+     * without Le, so the card carries it out as if Le were {@code 00} and hands data out only through
+     * {@code 61xx} and GET RESPONSE; a warning with data (a SELECT of a deactivated file) loses the data.
+     */
+    private byte[] strictT0Case4(byte[] command, byte[] pending, int pendingAt) throws IsoException {
+        byte[] asSent = command.clone();
+        try {
+            asSent[asSent.length - 1] = 0;
+            byte[] response = dispatch(command(asSent), pending, pendingAt);
+            int n = response.length - 2;
+            if (n == 0) {
+                return response;
+            }
+            int sw = ((response[n] & 0xFF) << 8) | (response[n + 1] & 0xFF);
+            if (sw != Sw.OK) {
+                return Sw.only(sw);
+            }
+            pendingResponse = Arrays.copyOf(response, n);
+            pendingOffset = 0;
+            return Sw.only(Sw.BYTES_REMAINING | (n & 0xFF));
+        } finally {
+            Arrays.fill(asSent, (byte) 0); // it may hold a PIN
+        }
+    }
+
+    /**
+     * A case-2 answer on a strict T=0 card: data of another length than Le asked for is not sent; {@code 6Cxx} says
+     * the length to ask for (a GET RESPONSE keeps what it had to hand out).
+     */
+    private byte[] strictT0Case2(CommandApdu a, byte[] response, byte[] pending, int pendingAt) {
+        int n = response.length - 2;
+        if (n == 0 || n == a.ne()) {
+            return response;
+        }
+        if (a.ins() == INS_GET_RESPONSE) {
+            pendingResponse = pending;
+            pendingOffset = pendingAt;
+        }
+        return Sw.only(Sw.WRONG_LE | (n & 0xFF));
     }
 
     private synchronized byte[] answer(byte[] command) {
@@ -304,13 +371,21 @@ final class IsoCard implements SimulatedCard {
             }
             int cla = command[0] & 0xFF;
             if (cla == CLA_PROPRIETARY && (command[1] & 0xFF) == INS_LIST_FILES) {
-                return listFiles(command(command));
+                if (!quirks.listFiles()) {
+                    return Sw.only(Sw.INS_NOT_SUPPORTED);
+                }
+                CommandApdu a = command(command);
+                return asT0Sends(a, listFiles(a), pending, pendingAt);
             }
             int classError = CommandApdu.basicClassStatus(cla);
             if (classError != 0) {
                 return Sw.only(classError);
             }
-            return dispatch(command(command), pending, pendingAt);
+            CommandApdu a = command(command);
+            if (!quirks.strictT0() || a.apduCase() != CommandApdu.Case.CASE_4S) {
+                return dispatch(a, pending, pendingAt);
+            }
+            return strictT0Case4(command, pending, pendingAt);
         } catch (IsoException e) {
             return Sw.only(e.sw);
         } catch (RuntimeException e) { // a bug; every change is made after its checks, so the state is whole
@@ -319,6 +394,28 @@ final class IsoCard implements SimulatedCard {
     }
 
     private byte[] dispatch(CommandApdu a, byte[] pending, int pendingAt) throws IsoException {
+        return asT0Sends(a, execute(a, pending, pendingAt), pending, pendingAt);
+    }
+
+    /**
+     * The answer as the card sends it. On a strict T=0 card a case-2 answer needs the exact Le, and the answer to a
+     * command without Le (case 1 or 3) has no data: data comes only as {@code 61xx} and GET RESPONSE, which a warning
+     * (a SELECT of a deactivated file, {@code 6283}) cannot announce, so its data is lost.
+     */
+    private byte[] asT0Sends(CommandApdu a, byte[] response, byte[] pending, int pendingAt) {
+        if (!quirks.strictT0()) {
+            return response;
+        }
+        if (a.apduCase() == CommandApdu.Case.CASE_2S) {
+            return strictT0Case2(a, response, pending, pendingAt);
+        }
+        if (!a.apduCase().hasLe() && response.length > 2) {
+            return Arrays.copyOfRange(response, response.length - 2, response.length);
+        }
+        return response;
+    }
+
+    private byte[] execute(CommandApdu a, byte[] pending, int pendingAt) throws IsoException {
         return switch (a.ins()) {
             case INS_SELECT -> select(a);
             case INS_READ_BINARY -> readBinary(a);
@@ -358,8 +455,11 @@ final class IsoCard implements SimulatedCard {
         CardFile target = resolve(a, false);
         int sw = target.usable() ? Sw.OK : Sw.FILE_DEACTIVATED;
         byte[] response;
-        if (fcp) {
+        if (fcp && quirks.selectAnswer() != Quirks.SelectAnswer.NONE) {
             byte[] template = Fcp.encode(target);
+            if (quirks.selectAnswer() == Quirks.SelectAnswer.FCI) {
+                template[0] = (byte) dev.scard.iso7816.Fcp.TEMPLATE_FCI;
+            }
             if (a.hasLe() && a.ne() < template.length) {
                 throw new IsoException(Sw.WRONG_LE | template.length);
             }
@@ -869,6 +969,9 @@ final class IsoCard implements SimulatedCard {
         }
         checkRule(dir, Operation.CREATE);
         CardFile file = Fcp.decode(a.raw(), a.dataOffset(), a.nc());
+        if (!quirks.createRecordFiles() && file instanceof ElementaryFile ef && ef.type != EfType.TRANSPARENT) {
+            throw new IsoException(Sw.FUNCTION_NOT_SUPPORTED);
+        }
         for (AccessRule rule : file.rules.values()) {
             boolean found = switch (rule.kind()) {
                 case PIN -> findPin(dir, rule.ref()) != null; // a new DF has no PINs or keys of its own
@@ -898,7 +1001,7 @@ final class IsoCard implements SimulatedCard {
     }
 
     private byte[] deleteFile(CommandApdu a) throws IsoException {
-        if (a.p2() != 0) {
+        if (a.p2() != 0 || (a.nc() == 0 && !quirks.deleteCurrentFile())) {
             throw new IsoException(Sw.WRONG_P1_P2);
         }
         CardFile target = resolve(a, true);
@@ -961,7 +1064,12 @@ final class IsoCard implements SimulatedCard {
     private byte[] wrongPin(Pin pin) {
         pin.triesLeft--;
         verifiedPins.remove(pin);
-        return Sw.only(Sw.TRIES_LEFT | pin.triesLeft);
+        return Sw.only(triesLeft(pin.triesLeft));
+    }
+
+    /** {@code 63Cx} with x tries left, or {@code 6300} on a card that never says (quirk triesInStatusWord). */
+    private int triesLeft(int tries) {
+        return quirks.triesInStatusWord() ? Sw.TRIES_LEFT | tries : Sw.VERIFICATION_FAILED;
     }
 
     private byte[] verify(CommandApdu a) throws IsoException {
@@ -978,7 +1086,15 @@ final class IsoCard implements SimulatedCard {
             throw new IsoException(Sw.AUTHENTICATION_METHOD_BLOCKED);
         }
         if (a.nc() == 0) {
-            return Sw.only(verifiedPins.contains(pin) ? Sw.OK : Sw.TRIES_LEFT | pin.triesLeft);
+            return switch (quirks.emptyVerify()) {
+                case STATUS -> Sw.only(verifiedPins.contains(pin) ? Sw.OK : triesLeft(pin.triesLeft));
+                case COUNTS -> {
+                    pin.triesLeft--;
+                    verifiedPins.remove(pin);
+                    yield Sw.only(Sw.VERIFICATION_FAILED);
+                }
+                case REFUSED -> Sw.only(Sw.WRONG_LENGTH);
+            };
         }
         if (!pin.matches(a.raw(), a.dataOffset(), a.nc())) {
             return wrongPin(pin);
@@ -1041,7 +1157,7 @@ final class IsoCard implements SimulatedCard {
                 && pin.pukMatches(a.raw(), a.dataOffset(), pukLength);
         if (!pukRight) {
             pin.pukTriesLeft--;
-            return Sw.only(Sw.TRIES_LEFT | pin.pukTriesLeft);
+            return Sw.only(triesLeft(pin.pukTriesLeft));
         }
         // The PUK was right: only now may a new PIN of the wrong length get 6700 (nothing counted or changed).
         requireLength(a, pukLength + (a.p1() == 0x00 ? pin.length() : 0));

@@ -62,7 +62,10 @@ final class ProfileParser {
             .build();
 
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "comment", "atr", "protocol",
-            "memory", "aid", "access", "pins", "keys", "files", "responseDelayMillis");
+            "memory", "aid", "access", "pins", "keys", "files", "responseDelayMillis", "quirks");
+    private static final Set<String> QUIRK_FIELDS = Set.of("comment", "listFiles", "emptyVerify",
+            "triesInStatusWord", "strictT0", "extendedLength", "deleteCurrentFile", "createRecordFiles", "selectAnswer",
+            "pinsAfterReset");
     private static final Set<String> DF_FIELDS = Set.of("fid", "type", "comment", "state", "access", "aid", "pins",
             "keys", "files");
     private static final Set<String> TRANSPARENT_FIELDS = Set.of("fid", "type", "comment", "state", "access", "sfi",
@@ -152,7 +155,66 @@ final class ProfileParser {
         }
         long responseDelayMillis = root.has("responseDelayMillis")
                 ? integer(root.get("responseDelayMillis"), "responseDelayMillis", 0, Integer.MAX_VALUE) : 0;
-        return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis);
+        Quirks quirks = root.has("quirks") ? quirks(root.get("quirks"), protocol) : Quirks.NONE;
+        return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis, quirks);
+    }
+
+    /** The {@code quirks} object: the field behaviours the card shows (see {@link Quirks}). */
+    private Quirks quirks(Node node, Protocol protocol) {
+        requireObject(node, "quirks", QUIRK_FIELDS);
+        Quirks iso = Quirks.NONE;
+        boolean strictT0 = flag(node, "strictT0", iso.strictT0());
+        if (strictT0 && protocol != Protocol.T0) {
+            throw error("quirks.strictT0", "needs \"protocol\": \"T=0\" (the card's only protocol)");
+        }
+        if (strictT0 && node.has("extendedLength") && flag(node, "extendedLength", false)) {
+            throw error("quirks.extendedLength", "a strict T=0 card takes no extended APDUs (T=0 cannot carry them);"
+                    + " leave it out or set false");
+        }
+        return new Quirks(flag(node, "listFiles", iso.listFiles()),
+                choice(node, "emptyVerify", Quirks.EmptyVerify.class, iso.emptyVerify()),
+                flag(node, "triesInStatusWord", iso.triesInStatusWord()), strictT0,
+                !strictT0 && flag(node, "extendedLength", iso.extendedLength()),
+                flag(node, "deleteCurrentFile", iso.deleteCurrentFile()),
+                flag(node, "createRecordFiles", iso.createRecordFiles()),
+                choice(node, "selectAnswer", Quirks.SelectAnswer.class, iso.selectAnswer()),
+                choice(node, "pinsAfterReset", Quirks.PinsAfterReset.class, iso.pinsAfterReset()));
+    }
+
+    /** A quirk that is on or off: JSON {@code true} or {@code false}. */
+    private boolean flag(Node quirks, String field, boolean absent) {
+        if (!quirks.has(field)) {
+            return absent;
+        }
+        Node value = quirks.get(field);
+        if (value instanceof Node.LiteralNode literal && literal.token() == JsonToken.VALUE_TRUE) {
+            return true;
+        }
+        if (value instanceof Node.LiteralNode literal && literal.token() == JsonToken.VALUE_FALSE) {
+            return false;
+        }
+        throw error("quirks." + field, "must be true or false (JSON, without quotes)");
+    }
+
+    /** A quirk with named values: one of the enum's names in lower case. */
+    private <E extends Enum<E>> E choice(Node quirks, String field, Class<E> type, E absent) {
+        if (!quirks.has(field)) {
+            return absent;
+        }
+        List<String> names = new ArrayList<>();
+        for (E value : type.getEnumConstants()) {
+            names.add("\"" + Quirks.jsonName(value) + "\"");
+        }
+        String expected = "must be one of " + String.join(", ", names);
+        Node value = quirks.get(field);
+        if (!value.isTextual()) {
+            throw error("quirks." + field, expected);
+        }
+        E chosen = Quirks.byJsonName(type, value.asText().trim().toLowerCase(Locale.ROOT));
+        if (chosen == null) {
+            throw error("quirks." + field, expected);
+        }
+        return chosen;
     }
 
     /** Opens a Jackson parser on the profile's text. */

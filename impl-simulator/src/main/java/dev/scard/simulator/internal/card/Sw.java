@@ -29,6 +29,8 @@ final class Sw {
     static final int NO_CURRENT_EF = StatusWords.NO_CURRENT_EF;
     static final int WRONG_DATA = StatusWords.INCORRECT_DATA;
     static final int FILE_NOT_FOUND = StatusWords.FILE_NOT_FOUND;
+    /** CREATE FILE of a kind of file the card does not make (quirk {@code "createRecordFiles": false}). */
+    static final int FUNCTION_NOT_SUPPORTED = StatusWords.FUNCTION_NOT_SUPPORTED;
     static final int RECORD_NOT_FOUND = StatusWords.RECORD_NOT_FOUND;
     static final int NOT_ENOUGH_MEMORY = StatusWords.NOT_ENOUGH_MEMORY;
     static final int WRONG_P1_P2 = StatusWords.INCORRECT_P1_P2;

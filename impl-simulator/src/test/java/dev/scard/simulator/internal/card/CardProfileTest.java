@@ -23,8 +23,8 @@ import dev.scard.simulator.control.SimulatedCard;
 class CardProfileTest extends CardTestSupport {
 
     /** The MF of a profile without files, PINs or conditions. */
-    static final String MINIMAL_MF_FCP = "6218" + "820138" + "83023F00" + "8A0105" + "A10C" + "820100" + "830100"
-            + "840100" + "850100";
+    static final String MINIMAL_MF_FCP = "6211" + "820138" + "83023F00" + "8A0105" + "AB05" + "80011F"
+            + "9000";
 
     /** A profile with one transparent file around the given file fields. */
     static String oneFile(String fields) {
@@ -165,16 +165,16 @@ class CardProfileTest extends CardTestSupport {
     void underT0ResponseDataComesThroughGetResponse() {
         cardOf("{\"protocol\": \"T=0\", \"keys\": [{\"ref\": \"01\", \"value\": \"" + KEY_01 + "\"}]}");
         assertThat(card.protocol()).isEqualTo(Protocol.T0);
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
-        assertThat(send("00C000001A")).isEqualTo(MINIMAL_MF_FCP + "9000");
-        assertThat(send("00C000001A")).as("nothing left").isEqualTo("6985");
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
-        assertThat(send("00C0000008")).isEqualTo(MINIMAL_MF_FCP.substring(0, 16) + "6112");
-        assertThat(send("00C0000012")).isEqualTo(MINIMAL_MF_FCP.substring(16) + "9000");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
+        assertThat(send("00C0000013")).isEqualTo(MINIMAL_MF_FCP + "9000");
+        assertThat(send("00C0000013")).as("nothing left").isEqualTo("6985");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
+        assertThat(send("00C0000008")).isEqualTo(MINIMAL_MF_FCP.substring(0, 16) + "610B");
+        assertThat(send("00C000000B")).isEqualTo(MINIMAL_MF_FCP.substring(16) + "9000");
         assertThat(send("00A4000C023F00")).as("no data, no 61xx").isEqualTo("9000");
-        assertThat(send("00A40000023F00")).isEqualTo("611A");
+        assertThat(send("00A40000023F00")).isEqualTo("6113");
         assertThat(send("0084000008")).hasSize(20);
-        assertThat(send("00C000001A")).as("another command dropped it").isEqualTo("6985");
+        assertThat(send("00C0000013")).as("another command dropped it").isEqualTo("6985");
         assertThat(send(apdu("00880001", "00112233445566778899AABBCCDDEEFF"))).isEqualTo("6110");
         assertThat(send("00C0010010")).isEqualTo("6A86");
         assertThat(send(apdu("00880001", "00112233445566778899AABBCCDDEEFF"))).isEqualTo("6110");
@@ -237,7 +237,21 @@ class CardProfileTest extends CardTestSupport {
         "{\"memory\": 10, \"files\": [{\"fid\": \"0101\", \"type\": \"transparent\", \"size\": 11}]} |memory | the files need 11 bytes, more than the card's memory of 10 bytes",
         "{\"files\": [{\"fid\": \"0101\", \"type\": \"transparent\", \"size\": 65535}, {\"fid\": \"0102\", \"type\": \"transparent\", \"size\": 65535}, {\"fid\": \"0103\", \"type\": \"transparent\", \"size\": 3}]} |files | the files need 131073 bytes, more than the card's memory of 131072 bytes (the default; set \"memory\")",
         "{\"name\": \" \"}             |name       | must not be blank",
-        "{\"nmae\": \"x\"}             |nmae       | unknown field; expected one of access, aid, atr, comment, description, files, keys, memory, name, pins, protocol, responseDelayMillis",
+        "{\"nmae\": \"x\"}             |nmae       | unknown field; expected one of access, aid, atr, comment, description, files, keys, memory, name, pins, protocol, quirks, responseDelayMillis",
+        "{\"quirks\": 3}               |quirks     | must be a JSON object",
+        "{\"quirks\": {\"listfiles\": false}} |quirks.listfiles | unknown field; expected one of comment, createRecordFiles, deleteCurrentFile, emptyVerify, extendedLength, listFiles, pinsAfterReset, selectAnswer, strictT0, triesInStatusWord",
+        "{\"quirks\": {\"listFiles\": \"no\"}} |quirks.listFiles | must be true or false (JSON, without quotes)",
+        "{\"quirks\": {\"triesInStatusWord\": null}} |quirks.triesInStatusWord | must be true or false (JSON, without quotes)",
+        "{\"quirks\": {\"extendedLength\": 0}} |quirks.extendedLength | must be true or false (JSON, without quotes)",
+        "{\"quirks\": {\"deleteCurrentFile\": \"false\"}} |quirks.deleteCurrentFile | must be true or false (JSON, without quotes)",
+        "{\"quirks\": {\"createRecordFiles\": []}} |quirks.createRecordFiles | must be true or false (JSON, without quotes)",
+        "{\"quirks\": {\"emptyVerify\": \"count\"}} |quirks.emptyVerify | must be one of \"status\", \"counts\", \"refused\"",
+        "{\"quirks\": {\"selectAnswer\": 1}} |quirks.selectAnswer | must be one of \"fcp\", \"fci\", \"none\"",
+        "{\"quirks\": {\"pinsAfterReset\": \"forever\"}} |quirks.pinsAfterReset | must be one of \"lost\", \"kept\"",
+        "{\"quirks\": {\"strictT0\": true}} |quirks.strictT0 | needs \"protocol\": \"T=0\" (the card's only protocol)",
+        "{\"protocol\": \"T=1\", \"quirks\": {\"strictT0\": true}} |quirks.strictT0 | needs \"protocol\": \"T=0\" (the card's only protocol)",
+        "{\"protocol\": \"T=0\", \"quirks\": {\"strictT0\": true, \"extendedLength\": true}} |quirks.extendedLength | a strict T=0 card takes no extended APDUs (T=0 cannot carry them); leave it out or set false",
+        "{\"quirks\": {\"comment\": 5}} |quirks.comment | must be a string",
         "{\"responseDelayMillis\": -1} |responseDelayMillis | must be a whole number 0..2147483647",
         "{\"responseDelayMillis\": \"5\"} |responseDelayMillis | must be a whole number 0..2147483647",
         "{\"aid\": \"\"}               |aid        | must be 1..16 bytes, not 0",

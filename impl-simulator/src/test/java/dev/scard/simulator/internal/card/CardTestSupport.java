@@ -94,6 +94,6 @@ abstract class CardTestSupport {
     }
 
     /** The sample card's FCP of the MF. */
-    static final String MF_FCP = "621C" + "820138" + "83023F00" + "8A0105"
-            + "A110" + "82020101" + "83020101" + "84020101" + "85020101";
+    static final String MF_FCP = "6217" + "820138" + "83023F00" + "8A0105"
+            + "AB0B" + "80011F" + "A406830101950108";
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Seeded randomized commands against the sample card: random bytes, mutations of real commands, and valid-looking
+ * Seeded randomized commands against the sample card (under T=1 and T=0) and the bundled field card (strict T=0 and
+ * every other field behaviour of {@code field-card.json}): random bytes, mutations of real commands, and valid-looking
  * commands built around every instruction (with right and wrong PINs, right and wrong cryptograms, random FCPs,
  * and the proprietary LIST FILES, {@code 80 16}, in its class and out of it).
  * After each command: the card did not throw, answered at least a status word from the ISO set (never
@@ -39,7 +40,8 @@ class IsoCardRandomizedTest extends CardTestSupport {
             0x44);
     private static final Set<Integer> PIN_CHANGERS = Set.of(0x20, 0x24, 0x2C);
     private static final Set<Integer> ERRORS = Set.of(0x6300, 0x6700, 0x6881, 0x6882, 0x6884, 0x6981, 0x6982, 0x6983,
-            0x6985, 0x6986, 0x6A80, 0x6A82, 0x6A83, 0x6A84, 0x6A86, 0x6A88, 0x6A89, 0x6A8A, 0x6B00, 0x6D00, 0x6E00);
+            0x6985, 0x6986, 0x6A80, 0x6A81, 0x6A82, 0x6A83, 0x6A84, 0x6A86, 0x6A88, 0x6A89, 0x6A8A, 0x6B00, 0x6D00,
+            0x6E00);
 
     /** The instructions that succeeded in any run. */
     private static final Set<Integer> SUCCEEDED = new HashSet<>();
@@ -49,7 +51,7 @@ class IsoCardRandomizedTest extends CardTestSupport {
     private final Map<Integer, Integer> swCounts = new HashMap<>();
 
     @ParameterizedTest(name = "seed {0}, {1}")
-    @CsvSource({"20261121, T=1", "7, T=1", "424242, T=1", "99, T=0"})
+    @CsvSource({"20261121, T=1", "7, T=1", "424242, T=1", "99, T=0", "31337, field"})
     void everyAnswerIsAStatusWordAndTheStateStaysConsistent(long seed, String protocol) throws IOException {
         random = new Random(seed);
         CardProfile profile = profile(protocol);
@@ -62,10 +64,23 @@ class IsoCardRandomizedTest extends CardTestSupport {
             }
             byte[] command = generator.next();
             String label = "command #" + i + " (seed " + seed + "): " + HEX.formatHex(command);
-            exchange(command, label, protocol.equals("T=0"));
+            exchange(command, label, !protocol.equals("T=1"));
         }
         // The generator reaches deep: a good share of commands succeed, and many kinds of error were seen.
-        assertThat(swCounts.get(0x9000)).as("successful commands of %d", COMMANDS).isGreaterThan(COMMANDS / 12);
+        int announced = swCounts.entrySet().stream().filter(e -> (e.getKey() & 0xFF00) == 0x6100)
+                .mapToInt(Map.Entry::getValue).sum();
+        assertThat(swCounts.get(0x9000) + announced).as("successful commands (9000, 61xx) of %d", COMMANDS)
+                .isGreaterThan(COMMANDS / 12);
+        if (protocol.equals("field")) {
+            // the field card (bundled field-card.json): no 63Cx, no 6282 (6Cxx instead), no LIST FILES, 6A81
+            assertThat(swCounts.keySet()).contains(0x6300, 0x6700, 0x6981, 0x6982, 0x6983, 0x6985, 0x6A82, 0x6A86,
+                    0x6D00, 0x6E00).doesNotContain(0x6282, 0x63C2, 0x63C1);
+            assertThat(swCounts.keySet()).anyMatch(sw -> (sw & 0xFF00) == 0x6C00);
+            assertThat(swCounts.keySet()).anyMatch(sw -> (sw & 0xFF00) == 0x6100);
+            assertThat(generator.succeeded).contains(0xA4, 0xB0, 0xB1, 0xD6, 0x20, 0x84, 0x88, 0xC0, 0xE0)
+                    .doesNotContain(0x16);
+            return;
+        }
         assertThat(swCounts.keySet()).contains(0x6282, 0x6283, 0x63C2, 0x6700, 0x6981, 0x6982, 0x6983, 0x6985,
                 0x6986, 0x6A82, 0x6A86, 0x6A88, 0x6B00, 0x6D00, 0x6E00);
         assertThat(generator.succeeded).contains(0xA4, 0xB0, 0xB1, 0xB2, 0xE0, 0x20, 0x84, 0x88, 0x16);
@@ -82,6 +97,9 @@ class IsoCardRandomizedTest extends CardTestSupport {
     private static CardProfile profile(String protocol) throws IOException {
         if (protocol.equals("T=1")) {
             return CardProfile.sample();
+        }
+        if (protocol.equals("field")) {
+            return CardProfile.parse(CardProfile.bundledBytes("field-card.json"), "field-card.json");
         }
         try (InputStream in = CardProfile.class.getResourceAsStream(CardProfile.SAMPLE_RESOURCE)) {
             String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);

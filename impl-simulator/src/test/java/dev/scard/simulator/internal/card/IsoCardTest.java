@@ -15,14 +15,14 @@ import dev.scard.api.Protocol;
 /** Every instruction of the sample card, normal and error paths, with exact status words and data. */
 class IsoCardTest extends CardTestSupport {
 
-    static final String FCP_2F01 = "6226" + "82020141" + "83022F01" + "80020040" + "81020040" + "8800" + "8A0105"
-            + "A10F" + "800100" + "81020101" + "84020101" + "85020101";
-    static final String FCP_5015 = "622A" + "820138" + "83025015" + "840C" + AID_5015 + "8A0105"
-            + "A110" + "82020101" + "83020101" + "84020101" + "85020101";
-    static final String FCP_5031 = "622A" + "82050241001005" + "83025031" + "80020050"
-            + "81020050" + "880188" + "8A0105" + "A10F" + "800100" + "81020101" + "84020101" + "85020101";
-    static final String FCP_5033 = "6226" + "82050441002002" + "83025033" + "80020016" + "81020100" + "8800"
-            + "8A0105" + "A10C" + "800100" + "810100" + "840100" + "850100";
+    static final String FCP_2F01 = "6227" + "82020141" + "83022F01" + "80020040" + "81020040" + "8800" + "8A0105"
+            + "AB10" + "800101" + "9000" + "80011E" + "A406830101950108";
+    static final String FCP_5015 = "6225" + "820138" + "83025015" + "840C" + AID_5015 + "8A0105"
+            + "AB0B" + "80011F" + "A406830101950108";
+    static final String FCP_5031 = "622B" + "82050241001005" + "83025031" + "80020050"
+            + "81020050" + "880188" + "8A0105" + "AB10" + "800101" + "9000" + "80011E" + "A406830101950108";
+    static final String FCP_5033 = "621F" + "82050441002002" + "83025033" + "80020016" + "81020100" + "8800"
+            + "8A0105" + "AB05" + "80011F" + "9000";
     static final String TEXT_2F01 = padded("SCard simulator sample card", 64);
 
     @AfterEach
@@ -92,12 +92,12 @@ class IsoCardTest extends CardTestSupport {
             "00A40000023F00,   " + MF_FCP + "9000",
             "00A40004023F00,   " + MF_FCP + "9000",
             "00A40000023F0000, " + MF_FCP + "9000",
-            "00A40000023F001E, " + MF_FCP + "9000", // Le exactly the FCP's length
+            "00A40000023F0019, " + MF_FCP + "9000", // Le exactly the FCP's length
             "00A40000,         " + MF_FCP + "9000", // no data: the MF
             "00A4000000,       " + MF_FCP + "9000",
             "00A4000C023F00,   9000",
             "00A4000C023F0000, 9000",
-            "00A40000023F0005, 6C1E", // Le too short: the right one
+            "00A40000023F0005, 6C19", // Le too short: the right one
             "00A40000022F01,   " + FCP_2F01 + "9000",
             "00A40000025015,   " + FCP_5015 + "9000",
             "00A40100025015,   " + FCP_5015 + "9000", // child DF
@@ -122,7 +122,7 @@ class IsoCardTest extends CardTestSupport {
             "00A40500023F00, 6A86",
             "00A40002023F00, 6A86",
             "00A40008023F00, 6A86",
-            "00A4000002, 6C1E", // five bytes: Le=2
+            "00A4000002, 6C19", // five bytes: Le=2
         })
         void fromTheMf(String command, String expected) {
             assertThat(send(command.replace(" ", ""))).isEqualTo(expected);
@@ -149,7 +149,7 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void anLeTooShortSelectsNothing() {
-            assertThat(send("00A40000025015" + "10")).isEqualTo("6C2C");
+            assertThat(send("00A40000025015" + "10")).isEqualTo("6C27");
             assertThat(card.currentDf().path()).isEqualTo("3F00");
         }
 
@@ -508,8 +508,8 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send(apdu("00E00000", TRANSPARENT_4405))).isEqualTo("9000");
             assertThat(card.currentEf().path()).as("the new file is selected").isEqualTo("3F00/5015/4405");
             assertThat(data("00B0000000", "9000")).isEqualTo("00".repeat(10));
-            assertThat(send("00A40000024405")).isEqualTo("6223" + "82020141" + "83024405" + "8002000A" + "8102000A"
-                    + "8800" + "8A0105" + "A10C" + "800100" + "810100" + "840100" + "850100" + "9000");
+            assertThat(send("00A40000024405")).isEqualTo("621C" + "82020141" + "83024405" + "8002000A" + "8102000A"
+                    + "8800" + "8A0105" + "AB05" + "80011F" + "9000" + "9000");
             selectPath("5015");
             assertThat(send(apdu("00E00000", TRANSPARENT_4405))).isEqualTo("6A89");
         }
@@ -584,6 +584,16 @@ class IsoCardTest extends CardTestSupport {
             "82010183024406 8002000A A108800201028102 0101, 6A88", // PIN 02 does not exist
             "82010183024406 8002000A A10480020181, 6A88", // no local PIN 81 in the MF
             "82010183024406 8002000A A10480020202, 6A88", // no key 02
+            "82010183024406 8002000A AB0580010190 00 A103800100, 6A80", // both AB and A1
+            "82010183024406 8002000A AB03800101, 6A80", // an access mode without a condition
+            "82010183024406 8002000A AB0580010290 00, 6A80", // update without write (b2 without b3)
+            "82010183024406 8002000A AB0580012090 00, 6A80", // b6 (terminate): no such operation here
+            "82010183024406 8002000A AB0580010090 00, 6A80", // an access mode naming nothing
+            "82010183024406 8002000A AB0A80010190 0080010197 00, 6A80", // read twice
+            "82010183024406 8002000A AB0580010190 01 00, 6A80", // 90 with a value
+            "82010183024406 8002000A AB0B800101A40683010195 0104, 6A80", // biometric: not this card's
+            "82010183024406 8002000A AB0B800101A40695010883 0101, 6A80", // 95 before 83
+            "82010183024406 8002000A AB0B800101A40683010295 0108, 6A88", // PIN 02 does not exist
         })
         void malformedOrUnresolvableFcps(String fcp, String expected) {
             verify01();
@@ -611,6 +621,29 @@ class IsoCardTest extends CardTestSupport {
             assertThat(sw("00B0000000")).isEqualTo("6982");
             verify81();
             assertThat(sw("00B0000000")).isEqualTo("9000");
+        }
+
+        @Test
+        void createTakesTheExpandedSecurityAttributesSelectReturns() {
+            verify01();
+            selectPath("5015");
+            // read after local PIN 81, update (and so deactivate, activate) after EXTERNAL AUTHENTICATE with key 01
+            String rules = "AB16" + "800101" + "A406830181950108" + "80011E" + "A406830101950180";
+            assertThat(send(apdu("00E00000", fcp("820101" + "83024406" + "8002000A" + rules)))).isEqualTo("9000");
+            assertThat(send("00A40000024406")).isEqualTo("622D" + "82020141" + "83024406" + "8002000A" + "8102000A"
+                    + "8800" + "8A0105" + rules + "9000");
+            assertThat(sw("00B0000000")).isEqualTo("6982");
+            verify81();
+            assertThat(sw("00B0000000")).isEqualTo("9000");
+            assertThat(sw("00D6000001AA")).isEqualTo("6982");
+            assertThat(externalAuthenticate01()).isEqualTo("9000");
+            selectPath("50154406");
+            assertThat(sw("00D6000001AA")).isEqualTo("9000");
+            selectPath("5015");
+            assertThat(send(apdu("00E00000", fcp("820138" + "83026000" + "AB05" + "800106" + "9700")))).isEqualTo("9000");
+            assertThat(send("00A40000026000")).as("never create, the rest as by default")
+                    .isEqualTo("6216" + "820138" + "83026000" + "8A0105" + "AB0A" + "800106" + "9700" + "800119"
+                            + "9000" + "9000");
         }
 
         @Test
