@@ -1,12 +1,8 @@
 package dev.scard.itest.clients;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +12,7 @@ import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.itest.support.ExternalProgram;
 import dev.scard.itest.support.OsgiTestSupport;
+import dev.scard.itest.support.SampleProfile;
 import dev.scard.itest.support.VpcdRig;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -31,8 +28,6 @@ abstract class ClientTestBase extends OsgiTestSupport {
     static final String READER_0 = "Simulated Reader 0";
     static final String READER_1 = "Simulated Reader 1";
     static final HexFormat HEX = HexFormat.of().withUpperCase();
-    /** The sample card's profile inside the simulator bundle. */
-    private static final String SAMPLE = "dev/scard/simulator/profiles/sample-card.json";
 
     @TempDir
     Path dir;
@@ -46,14 +41,12 @@ abstract class ClientTestBase extends OsgiTestSupport {
     /** What the test checks, for the messages of skips and failures. */
     abstract String what();
 
-    /** The programs the test runs and how to install them: {@code {install hint, executable...}}. */
-    abstract String[] programs();
+    /** Skips the test (fails it under {@code CI=true}) unless the programs it runs are installed. */
+    abstract void requirePrograms() throws Exception;
 
     @BeforeEach
     void serveAFreshSampleCard() throws Exception {
-        String[] programs = programs();
-        ExternalProgram.require(what(), programs[0], List.of(programs).subList(1, programs.length)
-                .toArray(String[]::new));
+        requirePrograms();
         VpcdRig.require(what());
         control = awaitService(SimulatorControl.class, null);
         pcsc = awaitService(SCardResourceManager.class, "(scard.backend=pcsc)");
@@ -62,22 +55,9 @@ abstract class ClientTestBase extends OsgiTestSupport {
             control.remove(READER_0);
             VpcdRig.awaitPcscd(pcsc, VpcdRig.CARD_READER, false);
         }
-        sample = sampleProfile();
+        sample = SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE));
         control.insertProfile(READER_0, sample);
         VpcdRig.requireServing(what(), control, pcsc);
-    }
-
-    /** A copy of the sample card's profile, taken from the simulator bundle. */
-    private Path sampleProfile() throws IOException {
-        URL entry = bundle("dev.scard.impl-simulator").getEntry(SAMPLE);
-        if (entry == null) {
-            throw new AssertionError("the simulator bundle has no " + SAMPLE);
-        }
-        Path file = dir.resolve("sample-card.json");
-        try (InputStream in = entry.openStream()) {
-            Files.copy(in, file);
-        }
-        return file;
     }
 
     /**

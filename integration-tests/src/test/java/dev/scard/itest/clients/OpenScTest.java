@@ -2,6 +2,7 @@ package dev.scard.itest.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,9 +46,9 @@ public class OpenScTest extends ClientTestBase {
     }
 
     @Override
-    String[] programs() {
-        return new String[] {"apt-get install opensc opensc-pkcs11", "opensc-tool", "opensc-explorer", "pkcs15-tool",
-            "pkcs11-tool"};
+    void requirePrograms() {
+        ExternalProgram.require(what(), "apt-get install opensc", "opensc-tool", "opensc-explorer", "pkcs15-tool",
+                "pkcs11-tool");
     }
 
     @BeforeEach
@@ -96,7 +97,7 @@ public class OpenScTest extends ClientTestBase {
     }
 
     private static String ascii(String text) {
-        return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return HEX.formatHex(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test

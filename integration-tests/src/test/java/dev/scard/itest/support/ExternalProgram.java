@@ -21,6 +21,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExternalProgram {
 
+    /**
+     * The Python of the distribution, where its package python3-pyscard installs pyscard (a {@code python3} earlier
+     * on the {@code PATH}, pyenv's say, may not have it).
+     */
+    public static final String PYTHON = "/usr/bin/python3";
+
     /** The longest a program may run before it is killed and the test fails. */
     public static final Duration TIME_LIMIT = Duration.ofSeconds(60);
 
@@ -78,6 +84,19 @@ public final class ExternalProgram {
         List<String> missing = Arrays.stream(executables).filter(e -> find(e) == null).toList();
         if (!missing.isEmpty()) {
             VpcdRig.skip(what, missing + " not found on the PATH (" + install + ")");
+        }
+    }
+
+    /**
+     * Skips the calling test (fails it under {@code CI=true}, see {@link VpcdRig#skip}) unless {@link #PYTHON} can
+     * import pyscard.
+     *
+     * @param what what cannot be tested, for the message
+     */
+    public static void requirePyscard(String what) throws IOException, InterruptedException {
+        if (!Files.isExecutable(Path.of(PYTHON))
+                || run(Map.of(), null, PYTHON, "-c", "import smartcard.scard").exitCode() != 0) {
+            VpcdRig.skip(what, PYTHON + " cannot import pyscard (apt-get install python3-pyscard)");
         }
     }
 
