@@ -28,6 +28,15 @@ abstract class ClientTestBase extends OsgiTestSupport {
     static final String READER_0 = "Simulated Reader 0";
     static final String READER_1 = "Simulated Reader 1";
     static final HexFormat HEX = HexFormat.of().withUpperCase();
+    /**
+     * A T=0 card for {@link #insertIntoReader1}: its ATR has no interface bytes (T=0 implied), its profile says T=0;
+     * an MF and a linear fixed file 0101 whose record 1 is "record 1".
+     */
+    static final String T0_CARD = """
+            {"name": "t0-card", "atr": "3B 08 53 43 41 52 44 53 49 4D", "protocol": "T=0",
+             "files": [{"fid": "0101", "type": "linear-fixed", "recordLength": 8, "maxRecords": 2,
+                        "records": [{"text": "record 1"}]}]}
+            """;
 
     @TempDir
     Path dir;

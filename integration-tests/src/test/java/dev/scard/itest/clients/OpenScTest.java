@@ -67,7 +67,7 @@ public class OpenScTest extends ClientTestBase {
 
     /**
      * The exchanges in the output of {@code opensc-tool -s ...}: "Sending: 00 A4 ...", "Received (SW1=0x90,
-     * SW2=0x00):", then the data 16 bytes a line (48 characters of hex, then the bytes as text).
+     * SW2=0x00):", then the data, 16 bytes a line ({@link #dumpedBytes}).
      */
     static List<Exchange> exchanges(String output) {
         List<Exchange> exchanges = new ArrayList<>();
@@ -87,13 +87,24 @@ public class OpenScTest extends ClientTestBase {
             } else if (received.matches()) {
                 sw = received.group(1) + received.group(2);
             } else if (sw != null && !line.isBlank()) {
-                data.append(line.substring(0, Math.min(48, line.length())).replace(" ", ""));
+                data.append(dumpedBytes(line));
             }
         }
         if (command != null) {
             exchanges.add(new Exchange(command, sw, data.toString()));
         }
         return exchanges;
+    }
+
+    /**
+     * The bytes of one line of OpenSC's hex dump, in hex: k bytes as "XX XX ... XX", one space, the k bytes as text
+     * (which may hold spaces); the hex is padded to 48 characters (16 bytes) when the dump has more than one line.
+     */
+    static String dumpedBytes(String line) {
+        int length = line.length();
+        int padded = length - 48;
+        int count = padded >= 1 && padded <= 16 && line.substring(3 * padded - 1, 48).isBlank() ? padded : length / 4;
+        return line.substring(0, 3 * count - 1).replace(" ", "");
     }
 
     private static String ascii(String text) {
@@ -133,6 +144,23 @@ public class OpenScTest extends ClientTestBase {
         assertThat(exchanges.get(10).data()).isEqualTo(ascii("fixed record 2") + "0000");
         assertThat(exchanges.get(11).data()).isEqualTo(
                 "4401" + "4402" + "4403" + "4404" + "4421" + "4422" + "5031" + "5032" + "5131" + "5132" + "5133");
+    }
+
+    /**
+     * opensc-tool with a T=0 card: a case-3 SELECT gets {@code 611A} from the card, which OpenSC turns into
+     * {@code 9000} itself (no data was asked for); a case-2 SELECT gets the FCP at once; a READ RECORD with too
+     * short an Le gets {@code 6C08}, and OpenSC sends it again with Le 08.
+     */
+    @Test
+    void openscToolHandlesTheT0AnswersOfAT0Card() throws Exception {
+        insertIntoReader1(T0_CARD);
+        List<Exchange> exchanges = exchanges(run(opensc, "opensc-tool", "--reader", VpcdRig.EMPTY_READER,
+                "-s", "00A40000023F00", "-s", "00A4000000", "-s", "00A4020C020101", "-s", "00B2010404")
+                .succeeded().output());
+        assertThat(exchanges).extracting(Exchange::sw).containsExactly("9000", "9000", "9000", "9000");
+        assertThat(exchanges.get(0).data()).isEmpty();
+        assertThat(exchanges.get(1).data()).isEqualTo("621882013883023F008A0105A10C8201" + "00830100840100850100");
+        assertThat(exchanges.get(3).data()).isEqualTo(ascii("record 1"));
     }
 
     /**

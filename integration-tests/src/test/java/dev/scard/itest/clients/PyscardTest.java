@@ -21,12 +21,6 @@ import dev.scard.itest.support.VpcdRig;
  */
 public class PyscardTest extends ClientTestBase {
 
-    /** A T=0 card: its ATR has no interface bytes (T=0 implied), and its profile says T=0. */
-    private static final String T0_CARD = """
-            {"name": "t0-card", "atr": "3B 08 53 43 41 52 44 53 49 4D", "protocol": "T=0",
-             "files": [{"fid": "0101", "type": "linear-fixed", "recordLength": 8, "maxRecords": 2,
-                        "records": [{"text": "record 1"}]}]}
-            """;
     /** The FCP of that card's MF (26 bytes): SELECT announces it with 611A. */
     private static final String T0_MF_FCP = "621882013883023F008A0105A10C8201" + "00830100840100850100";
 
