@@ -92,7 +92,7 @@ class CardCommandsGogoTest {
         assertThat(run("scard:cd 5015")).isEqualTo("3F00/5015");
         assertThat(run("scard:cd ..")).isEqualTo("3F00");
         assertThat(run("scard:cd aid:A000000063504B43532D3135")).isEqualTo("3F00/5015");
-        assertThat(run("scard:cat 5031 2")).asString().startsWith("Record 2 (16 bytes)\n");
+        assertThat(run("scard:cat 5131 2")).asString().startsWith("Record 2 (16 bytes)\n");
         assertThat(run("scard:verify 0x81 0000")).isEqualTo("PIN 0x81 (local) verified");
         assertThat(run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
         assertThat(run("scard:verify 1 1234")).isEqualTo("PIN 1 verified");
@@ -100,8 +100,8 @@ class CardCommandsGogoTest {
                 "Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");
         assertThat(run("scard:create 5100 df 0")).asString().startsWith("Created 5100 in 3F00/5015 (DF");
         assertThat(run("scard:rm -r 5100")).isEqualTo("Deleted 5100");
-        assertThat(run("scard:update 5031 1 00 11 2233 44:55 66778899AABBCCDDEEFF")).isEqualTo(
-                "Wrote record 1 of 5031 (16 bytes)");
+        assertThat(run("scard:update 5131 1 00 11 2233 44:55 66778899AABBCCDDEEFF")).isEqualTo(
+                "Wrote record 1 of 5131 (16 bytes)");
         assertThat(run("scard:cd ..")).isEqualTo("3F00");
         assertThat(run("scard:update 2F01 0x10 41 42")).isEqualTo("Wrote 2 bytes to 2F01 at offset 16");
         assertThat(run("scard:challenge")).asString().matches("Challenge \\(8 bytes\\): [0-9A-F]{16}");

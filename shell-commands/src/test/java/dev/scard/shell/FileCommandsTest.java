@@ -55,9 +55,13 @@ class FileCommandsTest {
                 "4402    wEF   32     transparent",
                 "4403    wEF   16     transparent",
                 "4404    wEF   16     transparent",
-                "5031    wEF   80     linear fixed, 5 records of 16 bytes",
-                "5032    wEF   24     cyclic, 3 records of 8 bytes",
-                "5033    wEF   22     linear variable, 2 records (max 32 bytes)"));
+                "4421    wEF   110    transparent",
+                "4422    wEF   91     transparent",
+                "5031    wEF   16     transparent",
+                "5032    wEF   53     transparent",
+                "5131    wEF   80     linear fixed, 5 records of 16 bytes",
+                "5132    wEF   24     cyclic, 3 records of 8 bytes",
+                "5133    wEF   22     linear variable, 2 records (max 32 bytes)"));
     }
 
     @Test
@@ -74,8 +78,8 @@ class FileCommandsTest {
     @Test
     void showsDeactivatedFilesInTheListing() {
         files.cd(shell.session, "5015");
-        files.invalidate(shell.session, "5032"); // deactivated as it is updated: always
-        assertThat(files.ls(shell.session)).contains("\n5032    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
+        files.invalidate(shell.session, "5132"); // deactivated as it is updated: always
+        assertThat(files.ls(shell.session)).contains("\n5132    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
     }
 
     @Test
@@ -135,10 +139,10 @@ class FileCommandsTest {
                 "Record 1 (16 bytes)",
                 "0000  61 0E 4F 0C A0 00 00 00  63 50 4B 43 53 2D 31 35  |a.O.....cPKCS-15|"));
         files.cd(shell.session, "5015");
-        String all = files.cat(shell.session, "5031");
+        String all = files.cat(shell.session, "5131");
         assertThat(all.split("\n")).hasSize(10).contains("Record 5 (16 bytes)",
                 "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 35 00 00  |fixed record 5..|");
-        assertThat(files.cat(shell.session, "5031", "2")).isEqualTo(String.join("\n",
+        assertThat(files.cat(shell.session, "5131", "2")).isEqualTo(String.join("\n",
                 "Record 2 (16 bytes)",
                 "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 32 00 00  |fixed record 2..|"));
         assertThat(shell.card.calls).containsSubsequence("seek 3 FROM_BEGINNING 1", "read 3 0", "close 3");
@@ -155,15 +159,15 @@ class FileCommandsTest {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4499"))
                 .withMessage("cat 4499: cannot get the properties of 3F00/5015/4499: file 3F00/5015/4499 not found"
                         + " (SW 6A82 file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5031", "6"))
-                .withMessage("cat 5031 record 6: cannot read 3F00/5015/5031: the position 5 is at the end of the file"
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5131", "6"))
+                .withMessage("cat 5131 record 6: cannot read 3F00/5015/5131: the position 5 is at the end of the file"
                         + " (5 records) [SCARD_W_EOF 0x8010006D]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "4401", "1"))
                 .withMessage("cat 4401 record 1: 4401 is not a record file (scard:cat 4401 without a record number"
                         + " prints it) [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5031", "0"))
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5131", "0"))
                 .withMessage("the record number 0 is out of range (1 to 254) [E_INVALIDARG 0x80070057]");
-        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5031", "two"))
+        assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "5131", "two"))
                 .withMessageStartingWith("'two' is not a number (the record number;");
         files.cd(shell.session, "..");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5015"))
@@ -193,9 +197,9 @@ class FileCommandsTest {
     @Test
     void decodesTheControlParametersOfAnEf() {
         files.cd(shell.session, "5015");
-        assertThat(files.info(shell.session, "5031")).isEqualTo(String.join("\n",
-                "File:       5031",
-                "File ID:    5031",
+        assertThat(files.info(shell.session, "5131")).isEqualTo(String.join("\n",
+                "File:       5131",
+                "File ID:    5131",
                 "Type:       working EF, linear fixed",
                 "Records:    5 records of 16 bytes",
                 "Size:       80 bytes",
@@ -205,7 +209,7 @@ class FileCommandsTest {
                 "Access:     READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
                 "FCP entries:",
                 "  82 05 02 41 00 10 05  file descriptor",
-                "  83 02 50 31  file identifier",
+                "  83 02 51 31  file identifier",
                 "  80 02 00 50  data size",
                 "  81 02 00 50  total size",
                 "  88 01 88  short EF identifier",
@@ -267,9 +271,9 @@ class FileCommandsTest {
     void updatesARecord() {
         verifyPin1();
         files.cd(shell.session, "5015");
-        assertThat(files.update(shell.session, "5031", "2", "00112233445566778899AABBCCDDEEFF"))
-                .isEqualTo("Wrote record 2 of 5031 (16 bytes)");
-        assertThat(files.cat(shell.session, "5031", "2")).endsWith("00 11 22 33 44 55 66 77  88 99 AA BB CC DD EE FF"
+        assertThat(files.update(shell.session, "5131", "2", "00112233445566778899AABBCCDDEEFF"))
+                .isEqualTo("Wrote record 2 of 5131 (16 bytes)");
+        assertThat(files.cat(shell.session, "5131", "2")).endsWith("00 11 22 33 44 55 66 77  88 99 AA BB CC DD EE FF"
                 + "  |..\"3DUfw........|");
     }
 
@@ -368,15 +372,15 @@ class FileCommandsTest {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.invalidate(shell.session, "4404"))
                 .withMessage("invalidate 4404: cannot invalidate 3F00/5015/4404: SW 6982 security status not"
                         + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
-        assertThat(files.invalidate(shell.session, "5032")).isEqualTo("Invalidated 5032");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5032"))
-                .withMessage("cat 5032: cannot open 3F00/5015/5032: 3F00/5015/5032 is invalidated (deactivated);"
+        assertThat(files.invalidate(shell.session, "5132")).isEqualTo("Invalidated 5132");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5132"))
+                .withMessage("cat 5132: cannot open 3F00/5015/5132: 3F00/5015/5132 is invalidated (deactivated);"
                         + " rehabilitate it first [SCARD_E_NO_ACCESS 0x80100027]");
-        assertThat(files.info(shell.session, "5032")).contains("Life cycle: operational, deactivated (04)");
-        assertThat(files.rehabilitate(shell.session, "5032")).isEqualTo("Rehabilitated 5032");
-        assertThat(files.cat(shell.session, "5032", "1")).isEqualTo(String.join("\n", "Record 1 (8 bytes)",
+        assertThat(files.info(shell.session, "5132")).contains("Life cycle: operational, deactivated (04)");
+        assertThat(files.rehabilitate(shell.session, "5132")).isEqualTo("Rehabilitated 5132");
+        assertThat(files.cat(shell.session, "5132", "1")).isEqualTo(String.join("\n", "Record 1 (8 bytes)",
                 "0000  63 79 63 6C 69 63 20 31                           |cyclic 1|"));
-        assertThat(shell.card.calls).contains("invalidate 5032", "rehabilitate 5032");
+        assertThat(shell.card.calls).contains("invalidate 5132", "rehabilitate 5132");
     }
 
     // --------------------------------------------------------------------------------------- attachments

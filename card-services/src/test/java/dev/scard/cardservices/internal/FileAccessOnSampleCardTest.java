@@ -88,10 +88,12 @@ class FileAccessOnSampleCardTest {
         assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("2F00");
         files.changeDir(RefType.BY_ANY, "5015");
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
-        assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("4401", "4402", "4403", "4404");
-        assertThat(files.directory(FileType.FIXED_EF)).containsExactly("5031");
-        assertThat(files.directory(FileType.CYCLIC_EF)).containsExactly("5032");
+                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5131", "5132",
+                        "5133");
+        assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("4401", "4402", "4403", "4404", "4421",
+                "4422", "5031", "5032");
+        assertThat(files.directory(FileType.FIXED_EF)).containsExactly("5131");
+        assertThat(files.directory(FileType.CYCLIC_EF)).containsExactly("5132");
         assertThat(files.directory(FileType.DIRECTORY_FILE)).isEmpty();
     }
 
@@ -134,7 +136,7 @@ class FileAccessOnSampleCardTest {
 
     @Test
     void recordFilesReadRecordByRecordAndSeekInRecords() {
-        long fixed = files.open(RefType.BY_ID, "3F00/5015/5031");
+        long fixed = files.open(RefType.BY_ID, "3F00/5015/5131");
         assertThat(files.read(fixed, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record 1", 16));
         assertThat(files.read(fixed, 5, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("fixed"));
         assertThat(files.seek(fixed, SeekOrigin.FROM_END, -1)).isEqualTo(4);
@@ -142,9 +144,9 @@ class FileAccessOnSampleCardTest {
         failure(HResult.SCARD_W_EOF, () -> files.read(fixed, 0, SCardFlag.NONE));
         failure(HResult.SCARD_E_BAD_SEEK, () -> files.seek(fixed, SeekOrigin.FROM_BEGINNING, 6));
 
-        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5032");
+        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5132");
         assertThat(files.read(cyclic, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("cyclic 1"));
-        long variable = files.open(RefType.BY_ID, "3F00/5015/5033");
+        long variable = files.open(RefType.BY_ID, "3F00/5015/5133");
         assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("variable record one"));
         assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("two"));
         failure(HResult.SCARD_W_EOF, () -> files.read(variable, 0, SCardFlag.NONE));
@@ -152,7 +154,7 @@ class FileAccessOnSampleCardTest {
 
     @Test
     void recordFilesAreWrittenAndAppended() {
-        long variable = files.open(RefType.BY_ID, "3F00/5015/5033");
+        long variable = files.open(RefType.BY_ID, "3F00/5015/5133");
         files.write(variable, SampleCard.ascii("ONE"), SCardFlag.NONE); // updates record 1
         assertThat(files.seek(variable, SeekOrigin.FROM_END, 0)).isEqualTo(2);
         files.write(variable, SampleCard.ascii("three"), SCardFlag.NONE); // appends record 3
@@ -166,9 +168,9 @@ class FileAccessOnSampleCardTest {
         }
         SCardException full = failure(HResult.SCARD_E_WRITE_TOO_MANY,
                 () -> files.write(variable, new byte[] {9}, SCardFlag.NONE));
-        assertThat(full.getMessage()).contains("3F00/5015/5033 (a new record)").contains("6A84");
+        assertThat(full.getMessage()).contains("3F00/5015/5133 (a new record)").contains("6A84");
 
-        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5032");
+        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5132");
         files.seek(cyclic, SeekOrigin.FROM_END, 0);
         files.write(cyclic, SampleCard.ascii("cyclic 4"), SCardFlag.NONE); // a new record 1, the oldest goes
         files.seek(cyclic, SeekOrigin.FROM_BEGINNING, 0);
@@ -179,7 +181,7 @@ class FileAccessOnSampleCardTest {
 
     @Test
     void appendingTwiceFromTheEndKeepsBothRecords() {
-        long variable = files.open(RefType.BY_ID, "3F00/5015/5033");
+        long variable = files.open(RefType.BY_ID, "3F00/5015/5133");
         assertThat(files.seek(variable, SeekOrigin.FROM_END, 0)).isEqualTo(2);
         files.write(variable, SampleCard.ascii("three"), SCardFlag.NONE);
         assertThat(files.seek(variable, SeekOrigin.FROM_END, 0)).as("the count follows the append").isEqualTo(3);
@@ -188,7 +190,7 @@ class FileAccessOnSampleCardTest {
         assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("three"));
         assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(SampleCard.ascii("four"));
 
-        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5032");
+        long cyclic = files.open(RefType.BY_ID, "3F00/5015/5132");
         files.seek(cyclic, SeekOrigin.FROM_END, 0);
         files.write(cyclic, SampleCard.ascii("cyclic 4"), SCardFlag.NONE);
         assertThat(files.seek(cyclic, SeekOrigin.RELATIVE, 0)).as("after the new record 1").isEqualTo(1);
@@ -214,7 +216,7 @@ class FileAccessOnSampleCardTest {
         long handle = files.open(RefType.BY_SHORT_ID, "sfi:11");
         assertThat(files.read(handle, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record 1", 16));
         assertThat(files.getFileCapabilities(List.of(Tlv.missing(0x83)), SCardFlag.NONE))
-                .containsExactly(Tlv.of(0x83, new byte[] {0x50, 0x31}));
+                .containsExactly(Tlv.of(0x83, new byte[] {0x51, 0x31}));
         failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ANY, "sfi:12"));
     }
 
@@ -367,7 +369,7 @@ class FileAccessOnSampleCardTest {
                 .containsExactly(Tlv.of(0x83, new byte[] {0x3F, 0x00}));
         files.changeDir(RefType.BY_ANY, "5015");
         assertThat(files.getFileCapabilities(List.of(), SCardFlag.NONE)).extracting(Tlv::tag).contains(0x84);
-        files.open(RefType.BY_ANY, "5031");
+        files.open(RefType.BY_ANY, "5131");
         assertThat(files.getFileCapabilities(List.of(Tlv.missing(0x82)), SCardFlag.NONE))
                 .containsExactly(Tlv.of(0x82, new byte[] {0x02, 0x41, 0x00, 0x10, 0x05}));
     }

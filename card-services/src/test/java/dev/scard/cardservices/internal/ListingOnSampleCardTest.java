@@ -86,22 +86,24 @@ class ListingOnSampleCardTest {
     }
 
     @Test
-    void directoryOfTheMfIsFiveApdusAndOf5015Nine() {
+    void directoryOfTheMfIsFiveApdusAndOf5015Fourteen() {
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
         assertThat(recorder.sent).containsExactly("00A40004023F0000", LIST, "00A40804022F0000", "00A40804022F0100",
                 "00A4080402501500", "00A4000C023F00");
         files.changeDir(RefType.BY_ID, "3F00/5015");
         recorder.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
-        assertThat(recorder.sent).hasSize(2 + 7 + 1).startsWith("00A4080402501500", LIST);
+                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5131", "5132",
+                        "5133");
+        assertThat(recorder.sent).hasSize(2 + 11 + 1).startsWith("00A4080402501500", LIST);
         recorder.sent.clear();
-        assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("4401", "4402", "4403", "4404");
-        assertThat(files.directory(FileType.FIXED_EF)).containsExactly("5031");
-        assertThat(files.directory(FileType.CYCLIC_EF)).containsExactly("5032");
-        assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("5033");
+        assertThat(files.directory(FileType.TRANSPARENT_EF)).containsExactly("4401", "4402", "4403", "4404", "4421",
+                "4422", "5031", "5032");
+        assertThat(files.directory(FileType.FIXED_EF)).containsExactly("5131");
+        assertThat(files.directory(FileType.CYCLIC_EF)).containsExactly("5132");
+        assertThat(files.directory(FileType.VARIABLE_EF)).containsExactly("5133");
         assertThat(files.directory(FileType.DIRECTORIES)).isEmpty();
-        assertThat(recorder.sent).hasSize(5 * 10);
+        assertThat(recorder.sent).hasSize(5 * 14);
         assertThat(recorder.count(LIST)).isEqualTo(5);
     }
 
@@ -116,9 +118,10 @@ class ListingOnSampleCardTest {
         assertThat(recorder.sent).containsExactly("00A40804045015600000", LIST);
         files.changeDir(RefType.BY_ANY, "..");
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("6000");
-        files.delete(RefType.BY_ID, "5031", SCardFlag.NONE);
+        files.delete(RefType.BY_ID, "5131", SCardFlag.NONE);
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "5032", "5033", "6000");
+                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5132", "5133",
+                        "6000");
     }
 
     @Test
@@ -140,11 +143,13 @@ class ListingOnSampleCardTest {
         recorder.sent.clear();
         long handle = files.open(RefType.BY_SHORT_ID, "sfi:11");
         assertThat(files.read(handle, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record 1", 16));
-        assertThat(recorder.sent.subList(0, 5)).containsExactly("00A4080402501500", LIST,
-                "00A40804045015503100", "00A4080C025015", "00A40804045015503100");
+        assertThat(recorder.sent.subList(0, 6)).as("the low five bits of 5031 and 5131 are 11: 5031 (no SFI), then 5131")
+                .containsExactly("00A4080402501500", LIST, "00A40804045015503100", "00A40804045015513100",
+                        "00A4080C025015", "00A40804045015513100");
         recorder.sent.clear();
         failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ANY, "sfi:12"));
-        assertThat(recorder.sent).as("the DF, LIST FILES, each of its 7 files once, the DF again").hasSize(2 + 7 + 1);
+        assertThat(recorder.sent).as("the DF, LIST FILES, each of its 11 files once, the DF again")
+                .hasSize(2 + 11 + 1);
     }
 
     @ParameterizedTest
@@ -157,8 +162,9 @@ class ListingOnSampleCardTest {
         files.changeDir(RefType.BY_ID, "3F00/5015");
         recorder.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
-        assertThat(recorder.sent).as("not asked again").hasSize(1 + PROBES + 7 + 1).doesNotContain(LIST);
+                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5131", "5132",
+                        "5133");
+        assertThat(recorder.sent).as("not asked again").hasSize(1 + PROBES + 11 + 1).doesNotContain(LIST);
     }
 
     @Test

@@ -32,8 +32,8 @@ import dev.scard.api.Tlv;
  */
 class RandomizedCallsTest {
     private static final int CALLS = 6000;
-    private static final String[] KNOWN = {"3F00", "5015", "4401", "4402", "4403", "4404", "2F00", "2F01", "5031",
-        "5032", "5033", "..", "FFFF", "3FFF", "0000", "6000", "4410"};
+    private static final String[] KNOWN = {"3F00", "5015", "4401", "4402", "4403", "4404", "2F00", "2F01", "5131",
+        "5132", "5133", "..", "FFFF", "3FFF", "0000", "6000", "4410"};
     private static final char[] JUNK = "0123456789ABCDEFabcdefxyz/:.. \t\n\u0000\u00e9\u4e2d-_*aidsf".toCharArray();
 
     private final Random random = new Random(Long.getLong("cardservices.seed", 20261121L));
@@ -218,7 +218,8 @@ class RandomizedCallsTest {
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
         files.changeDir(RefType.BY_NAME, "aid:" + SampleCard.AID);
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "5031", "5032", "5033");
+                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5131", "5132",
+                        "5133");
         long big = files.open(RefType.BY_ANY, "4401");
         byte[] all = files.read(big, 0, SCardFlag.NONE);
         for (int i = 0; i < all.length; i++) {
@@ -228,24 +229,24 @@ class RandomizedCallsTest {
                 .isEqualTo(SampleCard.padded("SCard simulator sample card", 64));
         assertThat(files.read(files.open(RefType.BY_ANY, "4404"), 0, SCardFlag.NONE))
                 .isEqualTo(SampleCard.ascii("auth key 01 data"));
-        long fixed = files.open(RefType.BY_ANY, "5031");
+        long fixed = files.open(RefType.BY_ANY, "5131");
         for (int record = 1; record <= 5; record++) {
             assertThat(files.read(fixed, 0, SCardFlag.NONE)).isEqualTo(SampleCard.padded("fixed record " + record, 16));
         }
-        for (String fid : new String[] {"5032", "5033"}) {
+        for (String fid : new String[] {"5132", "5133"}) {
             List<Tlv> fcp = files.getProperties(RefType.BY_ANY, fid, SCardFlag.NONE, 0x82, 0x8A);
             byte[] descriptor = fcp.get(0).value();
             int count = descriptor[4] & 0xFF;
-            assertThat(count).as(fid + " records").isBetween(fid.equals("5032") ? 3 : 0, fid.equals("5032") ? 3 : 8);
+            assertThat(count).as(fid + " records").isBetween(fid.equals("5132") ? 3 : 0, fid.equals("5132") ? 3 : 8);
             if (fcp.get(1).value()[0] == 0x05) {
                 long handle = files.open(RefType.BY_ANY, fid);
                 for (int record = 0; record < count; record++) {
-                    assertThat(files.read(handle, 0, SCardFlag.NONE).length).isBetween(1, fid.equals("5032") ? 8 : 32);
+                    assertThat(files.read(handle, 0, SCardFlag.NONE).length).isBetween(1, fid.equals("5132") ? 8 : 32);
                 }
             }
         }
         for (String path : new String[] {"3F00/2F00", "3F00/2F01", "3F00/5015", "3F00/5015/4401", "3F00/5015/4402",
-            "3F00/5015/4403", "3F00/5015/4404", "3F00/5015/5031"}) {
+            "3F00/5015/4403", "3F00/5015/4404", "3F00/5015/5131"}) {
             assertThat(files.getProperties(RefType.BY_ID, path, SCardFlag.NONE, 0x8A))
                     .as(path + " is active").containsExactly(Tlv.of(0x8A, new byte[] {5}));
         }

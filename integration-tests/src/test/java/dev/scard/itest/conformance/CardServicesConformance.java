@@ -191,12 +191,12 @@ public abstract class CardServicesConformance extends OsgiTestSupport {
     @Test
     void recordFilesReadRecordByRecord() throws Exception {
         ISCardFileAccess files = attachedToCard(ShareMode.SHARED).createFileAccess();
-        long fixed = files.open(RefType.BY_ID, "3F00/5015/5031");
+        long fixed = files.open(RefType.BY_ID, "3F00/5015/5131");
         for (int i = 1; i <= 5; i++) {
             assertThat(files.read(fixed, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record " + i, 16));
         }
         failure(HResult.SCARD_W_EOF, () -> files.read(fixed, 0, SCardFlag.NONE));
-        long variable = files.open(RefType.BY_ID, "3F00/5015/5033");
+        long variable = files.open(RefType.BY_ID, "3F00/5015/5133");
         assertThat(files.read(variable, 0, SCardFlag.NONE)).isEqualTo(ascii("variable record one"));
         failure(HResult.SCARD_E_WRITE_TOO_MANY, () -> files.write(variable, new byte[33], SCardFlag.NONE));
     }

@@ -3,16 +3,13 @@ package dev.scard.itest.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -26,7 +23,9 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.itest.support.ExternalProgram;
 import dev.scard.itest.support.OsgiTestSupport;
+import dev.scard.itest.support.SampleProfile;
 import dev.scard.itest.support.VpcdRig;
 import dev.scard.itest.support.Worker;
 import dev.scard.simulator.control.SimulatedCard;
@@ -50,8 +49,6 @@ abstract class ReliabilityBase extends OsgiTestSupport {
     static final String CALL_TIMEOUT = "callTimeoutMillis";
     /** The backends' configuration PIDs that take {@value #CALL_TIMEOUT}. */
     static final List<String> TIMEOUT_PIDS = List.of("dev.scard.pcsc", "dev.scard.simulator");
-    static final String SAMPLE_PROFILE = "/dev/scard/simulator/profiles/sample-card.json";
-    static final String PYTHON = "/usr/bin/python3";
 
     protected SimulatorControl control;
 
@@ -165,14 +162,7 @@ abstract class ReliabilityBase extends OsgiTestSupport {
     }
 
     private Path sampleProfile() throws IOException {
-        URL entry = bundle(SIM_BUNDLE).getEntry(SAMPLE_PROFILE);
-        assertThat(entry).as("the sample profile in the simulator bundle").isNotNull();
-        Path file = Files.createTempFile("scard-sample", ".json");
-        try (InputStream in = entry.openStream()) {
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        file.toFile().deleteOnExit();
-        return file;
+        return SampleProfile.copy(bundle(SIM_BUNDLE));
     }
 
     /**
@@ -246,20 +236,8 @@ abstract class ReliabilityBase extends OsgiTestSupport {
      * @return what the script printed (stdout and stderr), trimmed
      */
     static String pyscard(String what, String script) throws Exception {
-        if (!Files.isExecutable(Path.of(PYTHON)) || new ProcessBuilder(PYTHON, "-c", "import smartcard.scard")
-                .redirectErrorStream(true).start().waitFor() != 0) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(what + " cannot run (CI=true): pyscard is not installed"
-                        + " (apt-get install python3-pyscard)");
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "pyscard is not installed (python3-pyscard)");
-        }
-        Process process = new ProcessBuilder(PYTHON, "-c", script).redirectErrorStream(true).start();
-        if (!process.waitFor(BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(what + ": pyscard did not finish within " + BOUND);
-        }
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        ExternalProgram.requirePyscard(what);
+        return ExternalProgram.run(Map.of(), null, ExternalProgram.PYTHON, "-c", script).output().trim();
     }
 
     /** The Python prologue of the pyscard scripts: a context, {@code reader} and the protocols. */

@@ -153,9 +153,9 @@ public class CardShellCommandsTest extends OsgiTestSupport {
         String app = shell.run("scard:ls");
         assertThat(line(app, "4401")).contains("32768", "transparent");
         assertThat(line(app, "4402")).contains("32", "transparent");
-        assertThat(line(app, "5031")).contains("linear fixed", "5 records of 16 bytes");
-        assertThat(line(app, "5032")).contains("cyclic", "3 records of 8 bytes");
-        assertThat(line(app, "5033")).contains("linear variable");
+        assertThat(line(app, "5131")).contains("linear fixed", "5 records of 16 bytes");
+        assertThat(line(app, "5132")).contains("cyclic", "3 records of 8 bytes");
+        assertThat(line(app, "5133")).contains("linear variable");
         assertThat(shell.run("scard:pwd")).isEqualTo("3F00/5015"); // listing did not move
         assertThat(shell.run("scard:cd ..")).isEqualTo("3F00");
         assertThat(shell.run("scard:cd aid:" + DF_NAME)).isEqualTo("3F00/5015");
@@ -175,16 +175,16 @@ public class CardShellCommandsTest extends OsgiTestSupport {
                 + "0000  61 0E 4F 0C A0 00 00 00  63 50 4B 43 53 2D 31 35  |a.O.....cPKCS-15|");
 
         shell.run("scard:cd 5015");
-        String record = shell.run("scard:cat 5031 2");
+        String record = shell.run("scard:cat 5131 2");
         assertThat(record.split("\n")).hasSize(2);
         assertThat(record).startsWith("Record 2 (16 bytes)\n0000  ");
         assertThat(shell.run("scard:cat sfi:11 2")).isEqualTo(record);
-        assertThat(shell.run("scard:cat 5031").split("\n")).hasSize(10).contains("Record 5 (16 bytes)");
+        assertThat(shell.run("scard:cat 5131").split("\n")).hasSize(10).contains("Record 5 (16 bytes)");
         String big = shell.run("scard:cat 4401");
         assertThat(big.split("\n")).hasSize(2048);
         assertThat(big).endsWith("7FF0  F0 F1 F2 F3 F4 F5 F6 F7  F8 F9 FA FB FC FD FE FF  |................|");
 
-        assertThat(shell.fails("scard:cat 5031 9")).contains("cat 5031 record 9");
+        assertThat(shell.fails("scard:cat 5131 9")).contains("cat 5131 record 9");
         assertThat(shell.fails("scard:cat 4499")).contains("cat 4499", "SCARD_E_FILE_NOT_FOUND");
         assertThat(shell.fails("scard:cat 4401 1")).contains("not a record file", "E_INVALIDARG");
     }
@@ -193,8 +193,8 @@ public class CardShellCommandsTest extends OsgiTestSupport {
     void infoDecodesTheControlParameters() throws Exception {
         Shell shell = new Shell();
         shell.run("scard:cd 5015");
-        String info = shell.run("scard:info 5031");
-        assertThat(info).contains("File ID:    5031", "Type:       working EF, linear fixed",
+        String info = shell.run("scard:info 5131");
+        assertThat(info).contains("File ID:    5131", "Type:       working EF, linear fixed",
                 "Records:    5 records of 16 bytes", "SFI:        11 (sfi:11 names it)",
                 "Access:     READ always, UPDATE PIN 01, WRITE PIN 01, DEACTIVATE PIN 01, ACTIVATE PIN 01",
                 "FCP entries:", "82 ", "AB 10  security attributes (expanded)");
@@ -355,22 +355,22 @@ public class CardShellCommandsTest extends OsgiTestSupport {
             Shell restore = new Shell();
             restore.run("scard:verify 1 1234");
             restore.run("scard:cd 5015");
-            if (line(restore.run("scard:ls"), "5031").contains("deactivated")) {
-                restore.run("scard:rehabilitate 5031");
+            if (line(restore.run("scard:ls"), "5131").contains("deactivated")) {
+                restore.run("scard:rehabilitate 5131");
             }
         });
         shell.run("scard:cd 5015");
-        // 5031 may be deactivated and activated after PIN 1 (its update rule)
-        assertThat(shell.fails("scard:invalidate 5031")).contains("invalidate 5031", "6982",
+        // 5131 may be deactivated and activated after PIN 1 (its update rule)
+        assertThat(shell.fails("scard:invalidate 5131")).contains("invalidate 5131", "6982",
                 "security status not satisfied", "SCARD_E_NO_ACCESS");
         shell.run("scard:verify 1 1234");
-        assertThat(shell.run("scard:invalidate 5031")).isEqualTo("Invalidated 5031");
-        assertThat(shell.fails("scard:cat 5031 2")).contains("cat 5031 record 2", "deactivated", "SCARD_E_NO_ACCESS");
-        assertThat(line(shell.run("scard:ls"), "5031")).contains("linear fixed", "deactivated");
-        assertThat(shell.run("scard:info 5031")).contains("Life cycle: operational, deactivated (04)");
-        assertThat(shell.run("scard:rehabilitate 5031")).isEqualTo("Rehabilitated 5031");
-        assertThat(shell.run("scard:cat 5031 2")).startsWith("Record 2 (16 bytes)\n");
-        assertThat(line(shell.run("scard:ls"), "5031")).doesNotContain("deactivated");
+        assertThat(shell.run("scard:invalidate 5131")).isEqualTo("Invalidated 5131");
+        assertThat(shell.fails("scard:cat 5131 2")).contains("cat 5131 record 2", "deactivated", "SCARD_E_NO_ACCESS");
+        assertThat(line(shell.run("scard:ls"), "5131")).contains("linear fixed", "deactivated");
+        assertThat(shell.run("scard:info 5131")).contains("Life cycle: operational, deactivated (04)");
+        assertThat(shell.run("scard:rehabilitate 5131")).isEqualTo("Rehabilitated 5131");
+        assertThat(shell.run("scard:cat 5131 2")).startsWith("Record 2 (16 bytes)\n");
+        assertThat(line(shell.run("scard:ls"), "5131")).doesNotContain("deactivated");
     }
 
     // --------------------------------------------------------------------------------------------- sessions

@@ -47,8 +47,9 @@ class CardProfileTest extends CardTestSupport {
         assertThat(sample.protocol()).isEqualTo(Protocol.T1);
         assertThat(sample.memory()).isEqualTo(131072);
         assertThat(card.fileFingerprints()).containsOnlyKeys("3F00", "3F00/2F00", "3F00/2F01", "3F00/5015",
-                "3F00/5015/4401", "3F00/5015/4402", "3F00/5015/4403", "3F00/5015/4404", "3F00/5015/5031",
-                "3F00/5015/5032", "3F00/5015/5033");
+                "3F00/5015/4401", "3F00/5015/4402", "3F00/5015/4403", "3F00/5015/4404", "3F00/5015/4421",
+                "3F00/5015/4422", "3F00/5015/5031", "3F00/5015/5032", "3F00/5015/5131", "3F00/5015/5132",
+                "3F00/5015/5133");
         assertThat(card.pinFingerprints()).containsOnlyKeys("3F00:01", "3F00/5015:81");
         assertThat(data(apdu("00A4080C", "2F00"), "9000")).isEmpty();
         assertThat(data("00B2010400", "9000")).isEqualTo("610E4F0C" + AID_5015);

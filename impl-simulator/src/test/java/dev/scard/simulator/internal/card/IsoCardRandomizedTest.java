@@ -238,15 +238,15 @@ class IsoCardRandomizedTest extends CardTestSupport {
 
     /** Builds commands: random, mutated, and valid-looking ones around every instruction of the card. */
     static final class Generator {
-        private static final int[] FIDS = {0x3F00, 0x2F00, 0x2F01, 0x5015, 0x4401, 0x4402, 0x4403, 0x4404, 0x5031,
-            0x5032, 0x5033, 0x6000, 0x6001, 0x6002, 0x4405, 0x0000, 0xFFFF};
+        private static final int[] FIDS = {0x3F00, 0x2F00, 0x2F01, 0x5015, 0x4401, 0x4402, 0x4403, 0x4404, 0x5131,
+            0x5132, 0x5133, 0x6000, 0x6001, 0x6002, 0x4405, 0x0000, 0xFFFF};
         /** The instructions, some more than once (SELECT and VERIFY often: they open the way to the others). */
         private static final int[] INS = {0xA4, 0xA4, 0xA4, 0xA4, 0xA4, 0xA4, 0xB0, 0xB0, 0xB0, 0xB1, 0xB1, 0xD6,
             0xD6, 0xD6, 0xD7, 0xD7, 0xD0, 0xD1, 0xB2, 0xB2, 0xB2, 0xDC, 0xDC, 0xE2, 0xE2, 0xE0, 0xE0, 0xE4, 0x04,
             0x44, 0x20, 0x20, 0x20, 0x24, 0x2C, 0x84, 0x84, 0x88, 0x82, 0x82, 0xC0, 0x70, 0xCA, 0x16};
         /** Paths from the MF of the sample's files and of files the generator creates. */
         private static final String[] PATHS = {"2F00", "2F01", "5015", "50154401", "50154402", "50154403",
-            "50154404", "50155031", "50155032", "50155033", "6000", "50156000", "50156001", "501560006001"};
+            "50154404", "50155131", "50155132", "50155133", "6000", "50156000", "50156001", "501560006001"};
         private static final List<String> PINS = List.of("31323334", "30303030", "39393939", "3132333435");
         private static final List<String> PUKS = List.of("3132333435363738", "3030303030303030", "3131313131313131");
 

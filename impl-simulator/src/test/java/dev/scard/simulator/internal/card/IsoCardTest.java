@@ -19,9 +19,9 @@ class IsoCardTest extends CardTestSupport {
             + "AB10" + "800101" + "9000" + "80011E" + "A406830101950108";
     static final String FCP_5015 = "6225" + "820138" + "83025015" + "840C" + AID_5015 + "8A0105"
             + "AB0B" + "80011F" + "A406830101950108";
-    static final String FCP_5031 = "622B" + "82050241001005" + "83025031" + "80020050"
+    static final String FCP_5131 = "622B" + "82050241001005" + "83025131" + "80020050"
             + "81020050" + "880188" + "8A0105" + "AB10" + "800101" + "9000" + "80011E" + "A406830101950108";
-    static final String FCP_5033 = "621F" + "82050441002002" + "83025033" + "80020016" + "81020100" + "8800"
+    static final String FCP_5133 = "621F" + "82050441002002" + "83025133" + "80020016" + "81020100" + "8800"
             + "8A0105" + "AB05" + "80011F" + "9000";
     static final String TEXT_2F01 = padded("SCard simulator sample card", 64);
 
@@ -108,14 +108,14 @@ class IsoCardTest extends CardTestSupport {
             "00A40400" + "0C" + AID_5015 + ", " + FCP_5015 + "9000",
             "00A4040C0BA000000063504B43532D31, 6A82", // a prefix of the name is not the name
             "00A4040C11000102030405060708090A0B0C0D0E0F10, 6700",
-            "00A40800045015503100, " + FCP_5031 + "9000",
-            "00A408000650155033500000, 6A82",
-            "00A4080C063F0050155031, 9000", // a leading 3F00 is allowed
+            "00A40800045015513100, " + FCP_5131 + "9000",
+            "00A408000650155133500000, 6A82",
+            "00A4080C063F0050155131, 9000", // a leading 3F00 is allowed
             "00A40800025333, 6A82",
             "00A40800023F00, " + MF_FCP + "9000",
             "00A4080C06501544010000, 6A82", // through an EF
             "00A4080C035015, 6700",
-            "00A4090C0450155033, 9000", // path from the current DF (the MF)
+            "00A4090C0450155133, 9000", // path from the current DF (the MF)
             "00A40000033F0000, 6700",
             "00A4010C, 6700",
             "00A40300023F00, 6700",
@@ -142,9 +142,9 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send("00A40000025015")).as("the current DF").isEqualTo(FCP_5015 + "9000");
             assertThat(send("00A40300")).as("the parent").isEqualTo(MF_FCP + "9000");
             selectPath("5015");
-            assertThat(sw("00A4090C025031")).isEqualTo("9000");
+            assertThat(sw("00A4090C025131")).isEqualTo("9000");
             assertThat(sw("00A4000C024499")).isEqualTo("6A82");
-            assertThat(card.currentEf().path()).as("a failed SELECT leaves the selection").isEqualTo("3F00/5015/5031");
+            assertThat(card.currentEf().path()).as("a failed SELECT leaves the selection").isEqualTo("3F00/5015/5131");
         }
 
         @Test
@@ -155,8 +155,8 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void recordFileFcps() {
-            assertThat(send("00A40800045015503100")).isEqualTo(FCP_5031 + "9000");
-            assertThat(send("00A40800045015503300")).isEqualTo(FCP_5033 + "9000");
+            assertThat(send("00A40800045015513100")).isEqualTo(FCP_5131 + "9000");
+            assertThat(send("00A40800045015513300")).isEqualTo(FCP_5133 + "9000");
         }
     }
 
@@ -198,8 +198,8 @@ class IsoCardTest extends CardTestSupport {
             selectPath("2F00");
             assertThat(send("00B0000000")).isEqualTo("6981");
             selectPath("5015");
-            assertThat(send("00B0910000")).as("SFI 11 is the record file 5031").isEqualTo("6981");
-            assertThat(card.currentEf().path()).as("the SFI selected it").isEqualTo("3F00/5015/5031");
+            assertThat(send("00B0910000")).as("SFI 11 is the record file 5131").isEqualTo("6981");
+            assertThat(card.currentEf().path()).as("the SFI selected it").isEqualTo("3F00/5015/5131");
         }
 
         @Test
@@ -320,9 +320,9 @@ class IsoCardTest extends CardTestSupport {
         @Test
         void recordFilesAndMissingEfs() {
             assertThat(send("00D6000001AA")).isEqualTo("6986");
-            assertThat(sw(apdu("00A4080C", "5033"))).as("5033 is not in the MF").isEqualTo("6A82");
+            assertThat(sw(apdu("00A4080C", "5133"))).as("5133 is not in the MF").isEqualTo("6A82");
             assertThat(send("00D6000001AA")).isEqualTo("6986");
-            selectPath("50155033");
+            selectPath("50155133");
             assertThat(send("00D6000001AA")).isEqualTo("6981");
         }
 
@@ -368,21 +368,21 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void readByNumberAndBySfi() {
-            selectPath("50155031");
+            selectPath("50155131");
             assertThat(data("00B2010400", "9000")).isEqualTo(padded("fixed record 1", 16));
             assertThat(data("00B2050410", "9000")).isEqualTo(padded("fixed record 5", 16));
             assertThat(data("00B2000400", "9000")).as("P1 00: the current record")
                     .isEqualTo(padded("fixed record 5", 16));
             selectPath("5015");
             assertThat(data("00B2028C00", "9000")).as("SFI 11").isEqualTo(padded("fixed record 2", 16));
-            assertThat(card.currentEf().path()).isEqualTo("3F00/5015/5031");
+            assertThat(card.currentEf().path()).isEqualTo("3F00/5015/5131");
             selectPath("2F01");
             assertThat(send("00B2018C00")).isEqualTo("6A82");
         }
 
         @Test
         void firstLastNextPrevious() {
-            selectPath("50155031");
+            selectPath("50155131");
             assertThat(sw("00B2000400")).as("no current record yet").isEqualTo("6A83");
             assertThat(data("00B2000200", "9000")).as("next from none: the first").startsWith(ascii("fixed record 1"));
             assertThat(data("00B2000200", "9000")).startsWith(ascii("fixed record 2"));
@@ -391,14 +391,14 @@ class IsoCardTest extends CardTestSupport {
             assertThat(data("00B2000100", "9000")).startsWith(ascii("fixed record 5"));
             assertThat(sw("00B2000200")).as("no record after the last").isEqualTo("6A83");
             assertThat(data("00B2000000", "9000")).startsWith(ascii("fixed record 1"));
-            selectPath("50155031");
+            selectPath("50155131");
             assertThat(data("00B2000300", "9000")).as("previous from none: the last")
                     .startsWith(ascii("fixed record 5"));
         }
 
         @Test
         void cyclicNextAndPreviousWrap() {
-            selectPath("50155032");
+            selectPath("50155132");
             assertThat(data("00B2000100", "9000")).isEqualTo(ascii("cyclic 3"));
             assertThat(data("00B2000200", "9000")).isEqualTo(ascii("cyclic 1"));
             assertThat(data("00B2000300", "9000")).isEqualTo(ascii("cyclic 3"));
@@ -417,7 +417,7 @@ class IsoCardTest extends CardTestSupport {
             "00B20104010000, 6700",
         })
         void readRejects(String command, String expected) {
-            selectPath("50155031");
+            selectPath("50155131");
             assertThat(sw(command)).isEqualTo(expected);
         }
 
@@ -433,7 +433,7 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void updateLinearFixed() {
-            selectPath("50155031");
+            selectPath("50155131");
             String record = "00112233445566778899AABBCCDDEEFF";
             assertThat(send(apdu("00DC0204", record))).isEqualTo("6982");
             verify01();
@@ -450,7 +450,7 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void linearVariableUpdateAndAppend() {
-            selectPath("50155033");
+            selectPath("50155133");
             assertThat(send(apdu("00DC0204", "0102030405"))).isEqualTo("9000");
             assertThat(data("00B2020400", "9000")).isEqualTo("0102030405");
             assertThat(send(apdu("00DC0204", "AA".repeat(33)))).isEqualTo("6700");
@@ -460,12 +460,12 @@ class IsoCardTest extends CardTestSupport {
             }
             assertThat(send(apdu("00E20000", "09"))).as("eight records: full").isEqualTo("6A84");
             assertThat(data("00B2080400", "9000")).isEqualTo("08");
-            assertThat(send("00A40000025033")).contains("82050441002008");
+            assertThat(send("00A40000025133")).contains("82050441002008");
         }
 
         @Test
         void cyclicAppendAndPreviousUpdateRotate() {
-            selectPath("50155032");
+            selectPath("50155132");
             assertThat(send(apdu("00E20000", ascii("newest!!")))).isEqualTo("9000");
             assertThat(data("00B2010400", "9000")).isEqualTo(ascii("newest!!"));
             assertThat(data("00B2020400", "9000")).isEqualTo(ascii("cyclic 1"));
@@ -480,7 +480,7 @@ class IsoCardTest extends CardTestSupport {
 
         @Test
         void appendRejects() {
-            selectPath("50155033");
+            selectPath("50155133");
             assertThat(send("00E2010001AA")).isEqualTo("6A86");
             assertThat(send("00E2000401AA")).isEqualTo("6A86");
             assertThat(send("00E200F801AA")).isEqualTo("6A86");
@@ -658,7 +658,7 @@ class IsoCardTest extends CardTestSupport {
         void memoryAndFileCountLimits() {
             verify01();
             selectPath("5015");
-            assertThat(card.usedMemory()).isEqualTo(128 + 64 + 32768 + 32 + 16 + 16 + 80 + 24 + 256);
+            assertThat(card.usedMemory()).isEqualTo(128 + 64 + 32768 + 32 + 16 + 16 + 110 + 91 + 16 + 53 + 80 + 24 + 256);
             String big = "620C" + "820101" + "83024501" + "8003 00FFFF".replace(" ", "");
             assertThat(send(apdu("00E00000", big))).isEqualTo("9000");
             selectPath("5015");
@@ -674,17 +674,17 @@ class IsoCardTest extends CardTestSupport {
                 created++;
                 selectPath("5015");
             }
-            assertThat(created).isEqualTo(IsoCard.MAX_FILES - 11);
+            assertThat(created).isEqualTo(IsoCard.MAX_FILES - 15);
         }
 
         @Test
         void deleteEfsAndDfs() {
             selectPath("5015");
-            assertThat(send("00E40000025031")).isEqualTo("6982");
+            assertThat(send("00E40000025131")).isEqualTo("6982");
             verify01();
-            assertThat(send("00E40000025031")).isEqualTo("9000");
-            assertThat(send("00A4000C025031")).isEqualTo("6A82");
-            selectPath("50155032");
+            assertThat(send("00E40000025131")).isEqualTo("9000");
+            assertThat(send("00A4000C025131")).isEqualTo("6A82");
+            selectPath("50155132");
             assertThat(send("00E40000")).as("the current EF").isEqualTo("9000");
             assertThat(card.currentEf()).isNull();
             assertThat(card.currentDf().path()).isEqualTo("3F00/5015");
@@ -716,18 +716,18 @@ class IsoCardTest extends CardTestSupport {
         @Test
         void deactivateAndActivateAnEf() {
             selectPath("5015");
-            assertThat(send("00040000025032")).isEqualTo("9000");
-            assertThat(card.currentEf().path()).as("the file is selected").isEqualTo("3F00/5015/5032");
+            assertThat(send("00040000025132")).isEqualTo("9000");
+            assertThat(card.currentEf().path()).as("the file is selected").isEqualTo("3F00/5015/5132");
             assertThat(send("00B2010400")).isEqualTo("6985");
             assertThat(send(apdu("00E20000", ascii("12345678")))).isEqualTo("6985");
-            String fcp = send("00A40000025032");
+            String fcp = send("00A40000025132");
             assertThat(fcp).contains("8A0104").endsWith("6283");
-            assertThat(send("00A4000C025032")).isEqualTo("6283");
+            assertThat(send("00A4000C025132")).isEqualTo("6283");
             assertThat(send("00040000")).as("twice").isEqualTo("9000");
             card.reset();
             selectPath("5015");
-            assertThat(send("00A4000C025032")).as("persistent").isEqualTo("6283");
-            assertThat(send("00440000025032")).isEqualTo("9000");
+            assertThat(send("00A4000C025132")).as("persistent").isEqualTo("6283");
+            assertThat(send("00440000025132")).isEqualTo("9000");
             assertThat(data("00B2010400", "9000")).isEqualTo(ascii("cyclic 1"));
         }
 
@@ -752,8 +752,8 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send("00B0000001")).isEqualTo("6985");
             assertThat(send(apdu("00A4080C", "5015"))).isEqualTo("6283");
             assertThat(send(apdu("00E00000", CreateAndDelete.TRANSPARENT_4405))).isEqualTo("6985");
-            assertThat(send("00040000025032")).isEqualTo("6985");
-            assertThat(send("00E40000025032")).isEqualTo("6985");
+            assertThat(send("00040000025132")).isEqualTo("6985");
+            assertThat(send("00E40000025132")).isEqualTo("6985");
             assertThat(send("00A4040C0C" + AID_5015)).isEqualTo("6283");
             assertThat(send("00440000")).isEqualTo("9000");
             selectPath("50154401");
@@ -763,10 +763,10 @@ class IsoCardTest extends CardTestSupport {
         @Test
         void rejects() {
             selectPath("5015");
-            assertThat(send("00040001025032")).isEqualTo("6A86");
+            assertThat(send("00040001025132")).isEqualTo("6A86");
             assertThat(send("00440000024499")).isEqualTo("6A82");
             assertThat(send("000400000150")).isEqualTo("6700");
-            assertThat(send("00040500025032")).isEqualTo("6A86");
+            assertThat(send("00040500025132")).isEqualTo("6A86");
         }
     }
 
@@ -1017,7 +1017,8 @@ class IsoCardTest extends CardTestSupport {
     class ListFiles {
 
         static final String LIST_MF = "2F00" + "2F01" + "5015";
-        static final String LIST_5015 = "4401" + "4402" + "4403" + "4404" + "5031" + "5032" + "5033";
+        static final String LIST_5015 = "4401" + "4402" + "4403" + "4404" + "4421" + "4422" + "5031" + "5032" + "5131"
+                + "5132" + "5133";
 
         @ParameterizedTest
         @CsvSource({
@@ -1055,15 +1056,15 @@ class IsoCardTest extends CardTestSupport {
         void listsTheCurrentDfInIdentifierOrderAndChangesNothing() {
             selectPath("5015");
             assertThat(send("8016000000")).isEqualTo(LIST_5015 + "9000");
-            selectPath("50155032");
+            selectPath("50155132");
             data("00B2010400", "9000");
             assertThat(send("8016000000")).as("the DF of the current EF").isEqualTo(LIST_5015 + "9000");
             assertThat(card.currentDf().path()).isEqualTo("3F00/5015");
-            assertThat(card.currentEf().path()).as("the selection stays").isEqualTo("3F00/5015/5032");
+            assertThat(card.currentEf().path()).as("the selection stays").isEqualTo("3F00/5015/5132");
             assertThat(card.currentRecord()).as("and the current record").isEqualTo(1);
             assertThat(send("00B2000400")).as("record 0: the current one").isEqualTo(ascii("cyclic 1") + "9000");
-            assertThat(send("8016000000000E")).isEqualTo(LIST_5015 + "9000");
-            assertThat(send("801600000D")).isEqualTo("6C0E");
+            assertThat(send("80160000000016")).isEqualTo(LIST_5015 + "9000");
+            assertThat(send("8016000015")).isEqualTo("6C16");
             selectPath("3F00");
             assertThat(send("8016000000")).isEqualTo(LIST_MF + "9000");
         }
@@ -1088,7 +1089,7 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send("80160000000000")).isEqualTo("9000");
             assertThat(send("8016000001")).as("any Le fits nothing").isEqualTo("9000");
             selectPath("5015");
-            assertThat(send("8016000000")).isEqualTo(LIST_5015.replace("5033", "5033" + "6000") + "9000");
+            assertThat(send("8016000000")).isEqualTo(LIST_5015.replace("5133", "5133" + "6000") + "9000");
         }
 
         @Test
@@ -1100,12 +1101,12 @@ class IsoCardTest extends CardTestSupport {
             assertThat(send(apdu("00E00000", CreateAndDelete.fcp("820101" + "83020001" + "80020001"))))
                     .isEqualTo("9000");
             assertThat(send("8016000000")).as("created last, listed first: identifier order")
-                    .isEqualTo("0001" + "4401" + "4402" + "4403" + "4404" + "4405" + "5031" + "5032" + "5033"
-                            + "9000");
-            assertThat(send("00E40000025031")).isEqualTo("9000");
+                    .isEqualTo("0001" + "4401" + "4402" + "4403" + "4404" + "4405" + "4421" + "4422" + "5031" + "5032"
+                            + "5131" + "5132" + "5133" + "9000");
+            assertThat(send("00E40000025131")).isEqualTo("9000");
             assertThat(send("00E40000024401")).isEqualTo("9000");
-            assertThat(send("8016000000")).isEqualTo("0001" + "4402" + "4403" + "4404" + "4405" + "5032" + "5033"
-                    + "9000");
+            assertThat(send("8016000000")).isEqualTo("0001" + "4402" + "4403" + "4404" + "4405" + "4421" + "4422" + "5031"
+                    + "5032" + "5132" + "5133" + "9000");
             selectPath("3F00");
             assertThat(send("00E40000025015")).isEqualTo("9000");
             assertThat(send("8016000000")).as("a deleted DF is gone").isEqualTo("2F00" + "2F01" + "9000");
@@ -1134,13 +1135,13 @@ class IsoCardTest extends CardTestSupport {
                 selectPath("5015");
             }
             expected.append(LIST_5015);
-            int length = 2 * (130 + 7);
-            assertThat(length).isEqualTo(0x112);
-            assertThat(send("8016000000")).as("274 bytes do not fit a short answer").isEqualTo("6700");
+            int length = 2 * (130 + 11);
+            assertThat(length).isEqualTo(0x11A);
+            assertThat(send("8016000000")).as("282 bytes do not fit a short answer").isEqualTo("6700");
             assertThat(send("80160000FF")).isEqualTo("6700");
-            assertThat(send("80160000000111")).as("6Cxx cannot name 274").isEqualTo("6700");
+            assertThat(send("80160000000119")).as("6Cxx cannot name 282").isEqualTo("6700");
             assertThat(send("80160000000000")).isEqualTo(expected + "9000");
-            assertThat(send("80160000000112")).isEqualTo(expected + "9000");
+            assertThat(send("8016000000011A")).isEqualTo(expected + "9000");
         }
 
         @Test
@@ -1162,7 +1163,7 @@ class IsoCardTest extends CardTestSupport {
         @Test
         void forgetsTheVolatileStateOnly() {
             verify01();
-            selectPath("50155031");
+            selectPath("50155131");
             data("00B2020400", "9000");
             data("0084000010", "9000");
             selectPath("2F01");

@@ -169,12 +169,12 @@ class QuirksTest extends CardTestSupport {
             assertThat(send("00B0003020")).isEqualTo("6C10");
             assertThat(send("00B0004001")).as("errors as before").isEqualTo("6B00");
             assertThat(send("00B2010400")).as("a transparent file").isEqualTo("6981");
-            selectPath("50155033");
+            selectPath("50155133");
             assertThat(send("00B2020400")).isEqualTo("6C03");
             assertThat(data("00B2020403", "9000")).isEqualTo(ascii("two"));
             assertThat(data("0084000008", "9000")).hasSize(16);
-            assertThat(send("8016000000")).as("LIST FILES too").isEqualTo("6C0E");
-            assertThat(data("801600000E", "9000")).isEqualTo("4401440244034404503150325033");
+            assertThat(send("8016000000")).as("LIST FILES too").isEqualTo("6C16");
+            assertThat(data("8016000016", "9000")).isEqualTo("4401440244034404442144225031503251315132" + "5133");
         }
 
         @Test
