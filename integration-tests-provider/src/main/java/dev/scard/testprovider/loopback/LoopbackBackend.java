@@ -96,11 +96,6 @@ public final class LoopbackBackend implements Backend {
 
     // ---------------------------------------------------------------- control, for tests
 
-    /** Inserts a new built-in card into an empty reader ({@code CARD_INSERTED}). */
-    public void insert(String readerName) {
-        insert(readerName, LoopbackCard.simple());
-    }
-
     /** Inserts {@code card} into an empty reader ({@code CARD_INSERTED}); {@code E_FAIL} if it holds one. */
     public void insert(String readerName, LoopbackCard card) {
         reader(readerName).insert(card);

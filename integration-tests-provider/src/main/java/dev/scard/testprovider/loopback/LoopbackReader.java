@@ -181,23 +181,31 @@ final class LoopbackReader {
         }
     }
 
-    /** Whether no other connection holds the transaction. */
-    private boolean mayUse(Connection connection) {
-        return transactionOwner == null || transactionOwner == connection;
-    }
-
-    /** Waits (monitor held) for a change until {@code deadline}; false once it has passed. */
-    private boolean awaitChange(long deadline) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            return false;
-        }
-        try {
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw error(HResult.SCARD_E_CANCELLED, "interrupted while waiting for the card");
+    /**
+     * Waits (monitor held) until no other connection holds the transaction and no other thread uses the card,
+     * checking the connection first and after every change; false once {@code deadline} has passed.
+     */
+    private boolean awaitTurn(Connection connection, long deadline, boolean usable) {
+        while (true) {
+            if (usable) {
+                requireUsable(connection);
+            } else {
+                requireOpen(connection);
+            }
+            if ((transactionOwner == null || transactionOwner == connection)
+                    && (user == null || user == Thread.currentThread())) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw error(HResult.SCARD_E_CANCELLED, "interrupted while waiting for the card");
+            }
         }
     }
 
@@ -208,18 +216,15 @@ final class LoopbackReader {
 
     /**
      * Runs {@code work} with the card for {@code connection}, once no other connection holds the transaction and no
-     * other thread uses the card; a pending reset reaches the card first.
+     * other thread uses the card; a pending reset reaches the card first. A card that throws fails the call with
+     * {@code SCARD_F_COMM_ERROR}.
      */
     private <T> T useCard(Connection connection, Supplier<T> work) {
         boolean reset;
         LoopbackCard used;
         synchronized (this) {
-            long deadline = System.nanoTime() + CALL_TIMEOUT_NANOS;
-            for (requireUsable(connection); !mayUse(connection) || (user != null && user != Thread.currentThread());
-                    requireUsable(connection)) {
-                if (!awaitChange(deadline)) {
-                    throw timedOut();
-                }
+            if (!awaitTurn(connection, System.nanoTime() + CALL_TIMEOUT_NANOS, true)) {
+                throw timedOut();
             }
             user = Thread.currentThread();
             uses++;
@@ -232,6 +237,10 @@ final class LoopbackReader {
                 used.reset();
             }
             return work.get();
+        } catch (SCardException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw error(HResult.SCARD_F_COMM_ERROR, "the card failed: " + e);
         } finally {
             synchronized (this) {
                 if (--uses == 0) {
@@ -281,15 +290,7 @@ final class LoopbackReader {
         @Override
         public byte[] transmit(byte[] commandApdu) {
             byte[] command = Arguments.require(commandApdu, "command APDU").clone();
-            byte[] answer;
-            try {
-                answer = useCard(this, () -> card().process(command));
-            } catch (RuntimeException e) {
-                if (e instanceof SCardException failure) {
-                    throw failure;
-                }
-                throw error(HResult.SCARD_F_COMM_ERROR, "the card failed: " + e);
-            }
+            byte[] answer = useCard(this, () -> card().process(command));
             if (answer == null || answer.length < 2) {
                 throw error(HResult.SCARD_F_COMM_ERROR, "the card answered no status word");
             }
@@ -301,7 +302,7 @@ final class LoopbackReader {
             return useCard(this, Arguments.require(exchange, "exchange"));
         }
 
-        /** Waits (bounded) while another connection holds the transaction; ends this one's. */
+        /** Waits (bounded) while another connection holds the transaction or uses the card; ends this one's. */
         @Override
         public void reconnect(ShareMode mode, Set<Protocol> preferredProtocols, Disposition initialization) {
             Arguments.require(mode, "share mode");
@@ -310,11 +311,8 @@ final class LoopbackReader {
                 throw Arguments.invalidArgument("reconnect cannot EJECT the card; use LEAVE, RESET or UNPOWER");
             }
             synchronized (LoopbackReader.this) {
-                long deadline = System.nanoTime() + CALL_TIMEOUT_NANOS;
-                for (requireOpen(this); !mayUse(this); requireOpen(this)) {
-                    if (!awaitChange(deadline)) {
-                        throw timedOut();
-                    }
+                if (!awaitTurn(this, System.nanoTime() + CALL_TIMEOUT_NANOS, false)) {
+                    throw timedOut();
                 }
                 requireCard();
                 share(this, mode, protocols);
@@ -332,17 +330,14 @@ final class LoopbackReader {
             long deadline = System.nanoTime() + (timeoutNanos < 0 ? CALL_TIMEOUT_NANOS
                     : Math.min(timeoutNanos, Long.MAX_VALUE / 4));
             synchronized (LoopbackReader.this) {
-                for (requireUsable(this); !mayUse(this) || (user != null && user != Thread.currentThread());
-                        requireUsable(this)) {
-                    if (!awaitChange(deadline)) {
-                        if (timeoutNanos < 0) {
-                            throw timedOut();
-                        }
-                        return false;
-                    }
+                if (awaitTurn(this, deadline, true)) {
+                    transactionOwner = this;
+                    return true;
                 }
-                transactionOwner = this;
-                return true;
+                if (timeoutNanos < 0) {
+                    throw timedOut();
+                }
+                return false;
             }
         }
 

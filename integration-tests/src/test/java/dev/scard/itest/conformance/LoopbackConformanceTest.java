@@ -173,7 +173,7 @@ public class LoopbackConformanceTest extends ISCardManageConformance {
         if (reader.equals(READER_WITH_CARD)) {
             loopback().insert(reader, sampleCard);
         } else {
-            loopback().insert(reader);
+            loopback().insert(reader, LoopbackCard.simple());
         }
     }
 
@@ -210,7 +210,7 @@ public class LoopbackConformanceTest extends ISCardManageConformance {
     @Test
     void theBuiltInCardAnswersSelectMfAndGetChallengeAndTheControlRejectsImpossibleChanges() throws Exception {
         LoopbackBackend loopback = loopback();
-        loopback.insert(EMPTY_READER);
+        loopback.insert(EMPTY_READER, LoopbackCard.simple());
         ISCardManage manager = newManager();
         manager.attachByIfd(EMPTY_READER, ShareMode.EXCLUSIVE);
         assertThat(manager.status().atrHex()).isEqualTo("3B8880014C4F4F504241434B1E");
@@ -220,7 +220,7 @@ public class LoopbackConformanceTest extends ISCardManageConformance {
         assertThat(assertSuccess(manager.transmit(getChallenge()))).hasSize(10);
         assertThat(sw(manager.transmit(new byte[] {0x00, 0x5E, 0x00, 0x00}))).isEqualTo("6D00");
 
-        failure(HResult.E_FAIL, () -> loopback.insert(EMPTY_READER));
+        failure(HResult.E_FAIL, () -> loopback.insert(EMPTY_READER, LoopbackCard.simple()));
         failure(HResult.E_INVALIDARG, () -> loopback.insert(EMPTY_READER, null));
         failure(HResult.SCARD_E_UNKNOWN_READER, () -> loopback.reset("No Such Reader 42"));
         loopback.remove(EMPTY_READER);
