@@ -5,6 +5,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.scard.api.CardState;
@@ -22,14 +23,14 @@ import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.ReaderConnection;
 
 /**
- * One loopback reader with the PC/SC sharing rules for its card. All state is guarded by this object's monitor,
- * which is never held while the card's code runs. A connection remembers the insertion and the power-up it reached:
- * after a removal its calls fail with {@code SCARD_W_REMOVED_CARD}, after someone else's reset with
- * {@code SCARD_W_RESET_CARD}, until it reconnects. One thread at a time uses the card (a command, or an exchange with
- * its commands); a transaction owner keeps the other connections' commands and transactions waiting. Every wait is
- * bounded (the call timeout or the caller's), fails with {@code SCARD_E_CANCELLED} when interrupted and with
- * {@code SCARD_E_INVALID_HANDLE} when the connection is closed meanwhile. Insert, remove, reset and disconnect never
- * wait: a reset reaches the card before its next command.
+ * One loopback reader with the PC/SC sharing rules for its card. All state is guarded by this object's monitor, which
+ * is never held while the card's code runs. A connection remembers the insertion and the power-up it reached: after a
+ * removal its calls fail with {@code SCARD_W_REMOVED_CARD}, after someone else's reset with {@code SCARD_W_RESET_CARD},
+ * until it reconnects. One thread at a time uses the card (a command, or an exchange with its commands); a transaction
+ * owner keeps the other connections' commands and transactions waiting, until it ends the transaction, reconnects or
+ * disconnects, or the card is reset or removed. Every wait is bounded (the call timeout or the caller's), fails with
+ * {@code SCARD_E_CANCELLED} when interrupted and with {@code SCARD_E_INVALID_HANDLE} when the connection is closed
+ * meanwhile. Insert, remove, reset and disconnect never wait: a reset reaches the card before its next command.
  */
 final class LoopbackReader {
 
@@ -101,11 +102,12 @@ final class LoopbackReader {
         resetFor(null);
     }
 
-    /** Resets the card: every connection but {@code initiator} (null: all) sees {@code SCARD_W_RESET_CARD}. */
+    /** Resets the card: every connection but {@code initiator} (null: all) sees it; a transaction ends. */
     private synchronized void resetFor(Connection initiator) {
         requireCard();
         powerUp++;
         resetPending = true;
+        transactionOwner = null;
         if (initiator != null) {
             initiator.powerUp = powerUp;
         }
@@ -219,7 +221,7 @@ final class LoopbackReader {
      * other thread uses the card; a pending reset reaches the card first. A card that throws fails the call with
      * {@code SCARD_F_COMM_ERROR}.
      */
-    private <T> T useCard(Connection connection, Supplier<T> work) {
+    private <T> T useCard(Connection connection, Function<LoopbackCard, T> work) {
         boolean reset;
         LoopbackCard used;
         synchronized (this) {
@@ -236,11 +238,12 @@ final class LoopbackReader {
             if (reset) {
                 used.reset();
             }
-            return work.get();
+            return work.apply(used);
         } catch (SCardException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw error(HResult.SCARD_F_COMM_ERROR, "the card failed: " + e);
+            // The class only: a message might echo command data such as a PIN.
+            throw error(HResult.SCARD_F_COMM_ERROR, "the card failed with " + e.getClass().getName());
         } finally {
             synchronized (this) {
                 if (--uses == 0) {
@@ -290,7 +293,7 @@ final class LoopbackReader {
         @Override
         public byte[] transmit(byte[] commandApdu) {
             byte[] command = Arguments.require(commandApdu, "command APDU").clone();
-            byte[] answer = useCard(this, () -> card().process(command));
+            byte[] answer = useCard(this, used -> used.process(command));
             if (answer == null || answer.length < 2) {
                 throw error(HResult.SCARD_F_COMM_ERROR, "the card answered no status word");
             }
@@ -299,7 +302,8 @@ final class LoopbackReader {
 
         @Override
         public <T> T exchangeAtomically(Supplier<T> exchange) {
-            return useCard(this, Arguments.require(exchange, "exchange"));
+            Arguments.require(exchange, "exchange");
+            return useCard(this, used -> exchange.get());
         }
 
         /** Waits (bounded) while another connection holds the transaction or uses the card; ends this one's. */

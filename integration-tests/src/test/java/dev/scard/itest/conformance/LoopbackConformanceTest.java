@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,12 +24,16 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
+import dev.scard.api.CardState;
 import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
+import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
+import dev.scard.core.spi.ReaderConnection;
+import dev.scard.itest.support.Worker;
 import dev.scard.testprovider.loopback.LoopbackBackend;
 import dev.scard.testprovider.loopback.LoopbackCard;
 
@@ -205,7 +211,7 @@ public class LoopbackConformanceTest extends ISCardManageConformance {
         }
     }
 
-    // ---- the loopback backend's own card and control --------------------------------------------------------------
+    // ---- the loopback backend's own card, control and connections --------------------------------------------------------------
 
     @Test
     void theBuiltInCardAnswersSelectMfAndGetChallengeAndTheControlRejectsImpossibleChanges() throws Exception {
@@ -228,5 +234,50 @@ public class LoopbackConformanceTest extends ISCardManageConformance {
         failure(HResult.SCARD_E_NO_SMARTCARD, () -> loopback.reset(EMPTY_READER));
         failure(HResult.SCARD_W_REMOVED_CARD, () -> manager.transmit(selectMf()));
         assertThat(loopback.card(EMPTY_READER)).isNull();
+    }
+
+    @Test
+    void transactionWaitsAreBoundedInterruptibleAndEndWhenTheConnectionCloses() throws Exception {
+        LoopbackBackend loopback = loopback();
+        loopback.insert(EMPTY_READER, LoopbackCard.simple());
+        ReaderConnection holder = loopback.connect(EMPTY_READER, ShareMode.SHARED, Protocol.T0_OR_T1);
+        ReaderConnection other = loopback.connect(EMPTY_READER, ShareMode.SHARED, Protocol.T0_OR_T1);
+        ReaderConnection third = loopback.connect(EMPTY_READER, ShareMode.SHARED, Protocol.T0_OR_T1);
+        onCleanup(() -> List.of(holder, other, third).forEach(c -> c.disconnect(Disposition.LEAVE)));
+        assertThat(holder.beginTransaction(0)).isTrue();
+        assertThat(other.beginTransaction(TimeUnit.MILLISECONDS.toNanos(50))).as("a bounded wait").isFalse();
+
+        Worker<Boolean> interrupted = inBackground("interrupted begin", () -> other.beginTransaction(-1));
+        interrupted.awaitParked(BOUND).thread().interrupt();
+        assertThat(code(interrupted.failure(BOUND))).isEqualTo(HResult.SCARD_E_CANCELLED);
+
+        Worker<byte[]> traffic = inBackground("waiting transmit", () -> other.transmit(selectMf()));
+        Worker<Boolean> begin = inBackground("waiting begin", () -> other.beginTransaction(-1));
+        traffic.awaitParked(BOUND);
+        begin.awaitParked(BOUND);
+        other.disconnect(Disposition.LEAVE);
+        assertThat(code(traffic.failure(BOUND))).as("a disconnect wakes its waiting calls")
+                .isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+        assertThat(code(begin.failure(BOUND))).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+
+        // the holder's reset ends its transaction and reaches the others until they reconnect, not the holder
+        holder.endTransaction(Disposition.RESET);
+        assertSuccess(holder.transmit(selectMf()));
+        failure(HResult.SCARD_W_RESET_CARD, () -> third.transmit(selectMf()));
+        failure(HResult.SCARD_W_RESET_CARD, () -> third.beginTransaction(0));
+        third.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(third.beginTransaction(0)).isTrue();
+        loopback.reset(EMPTY_READER);
+        assertThat(holder.status().state()).as("status never fails for a reset").isEqualTo(CardState.SPECIFIC_MODE);
+        failure(HResult.SCARD_W_RESET_CARD, () -> holder.transmit(selectMf()));
+        holder.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(holder.beginTransaction(0)).as("a reset from outside ended the transaction").isTrue();
+        holder.endTransaction(Disposition.LEAVE);
+        failure(HResult.SCARD_E_NOT_TRANSACTED, () -> holder.endTransaction(Disposition.LEAVE));
+    }
+
+    private static HResult code(Throwable failure) {
+        assertThat(failure).isInstanceOf(SCardException.class);
+        return ((SCardException) failure).code();
     }
 }
