@@ -139,16 +139,22 @@ abstract class ReliabilityBase extends OsgiTestSupport {
         awaitPcscdIfServed(reader, true);
     }
 
-    /** Puts a fresh sample card into {@code reader} (or empties it), waiting for pcscd where it watches. */
+    /**
+     * Puts a fresh sample card into {@code reader} (or empties it), waiting for pcscd where it watches. An emptied
+     * reader is left remembering a sample card, as a reader that never held a card does: otherwise the test's model
+     * would come back with the next {@code insert(reader)} of another test (the conformance suite's, say).
+     */
     void restoreReader(String reader, boolean withCard) throws Exception {
         SimulatorControl now = awaitService(SimulatorControl.class, null);
         if (now.isCardPresent(reader)) {
             now.remove(reader);
             awaitPcscdIfServed(reader, false);
         }
-        if (withCard) {
-            now.insertProfile(reader, sampleProfile());
-            awaitPcscdIfServed(reader, true);
+        now.insertProfile(reader, sampleProfile());
+        awaitPcscdIfServed(reader, true);
+        if (!withCard) {
+            now.remove(reader);
+            awaitPcscdIfServed(reader, false);
         }
     }
 
