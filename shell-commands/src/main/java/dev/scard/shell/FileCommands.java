@@ -125,20 +125,18 @@ public class FileCommands {
         String path = CardArgs.path(file, "file");
         String context = "cat " + path;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        if (fcp != null && fcp.isDf()) {
-            throw new SCardException(HResult.SCARD_E_NO_FILE, context + ": is a DF; scard:cd " + path
-                    + " enters it, scard:ls lists it");
-        }
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            if (fcp != null && fcp.isRecordFile()) {
-                return records(files, handle, context);
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                if (fcp != null && fcp.isRecordFile()) {
+                    return records(files, handle, context);
+                }
+                return HexDump.dump(transparent(files, handle, context, fcp == null ? -1 : fcp.size()), 0);
+            } finally {
+                close(files, handle);
             }
-            return HexDump.dump(transparent(files, handle, context, fcp == null ? -1 : fcp.size()), 0);
-        } finally {
-            close(files, handle);
-        }
+        });
     }
 
     @Descriptor("print one record of a record file as a hex dump with offsets and ASCII")
@@ -150,20 +148,21 @@ public class FileCommands {
         int number = (int) CardArgs.number(record, "record number", 1, MAX_RECORDS);
         String context = "cat " + path + " record " + number;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        if (fcp != null && !fcp.isRecordFile()) {
-            throw ShellFailures.badInput(context + ": " + path + " is " + (fcp.isDf() ? "a DF" : "not a record file")
-                    + " (scard:cat " + path + " without a record number prints " + (fcp.isDf() ? "nothing" : "it")
-                    + ")");
-        }
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
-            byte[] data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
-            return recordHeading(number, data) + "\n" + HexDump.dump(data, 0);
-        } finally {
-            close(files, handle);
-        }
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                if (fcp != null && !fcp.isRecordFile()) {
+                    throw ShellFailures.badInput(context + ": " + path + " is not a record file (scard:cat " + path
+                            + " without a record number prints it)");
+                }
+                CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
+                byte[] data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
+                return recordHeading(number, data) + "\n" + HexDump.dump(data, 0);
+            } finally {
+                close(files, handle);
+            }
+        });
     }
 
     @Descriptor("show what the card says of the current directory: its decoded control parameters (FCP)")
@@ -255,20 +254,22 @@ public class FileCommands {
         byte[] data = HexInput.parse("data", hex);
         String context = "update " + path;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        boolean records = fcp != null && fcp.isRecordFile();
-        long position = records ? CardArgs.number(offset, "record number", 1, MAX_RECORDS) - 1
-                : CardArgs.number(offset, "offset", 0, Integer.MAX_VALUE);
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, position));
-            CardErrors.run(context, () -> files.write(handle, data, SCardFlag.NONE));
-        } finally {
-            close(files, handle);
-        }
-        String bytes = data.length + (data.length == 1 ? " byte" : " bytes");
-        return records ? "Wrote record " + (position + 1) + " of " + path + " (" + bytes + ")"
-                : "Wrote " + bytes + " to " + path + " at offset " + position;
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                boolean records = fcp != null && fcp.isRecordFile();
+                long position = records ? CardArgs.number(offset, "record number", 1, MAX_RECORDS) - 1
+                        : CardArgs.number(offset, "offset", 0, Integer.MAX_VALUE);
+                CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, position));
+                CardErrors.run(context, () -> files.write(handle, data, SCardFlag.NONE));
+                String bytes = data.length + (data.length == 1 ? " byte" : " bytes");
+                return records ? "Wrote record " + (position + 1) + " of " + path + " (" + bytes + ")"
+                        : "Wrote " + bytes + " to " + path + " at offset " + position;
+            } finally {
+                close(files, handle);
+            }
+        });
     }
 
     @Descriptor("create a file in the current directory (Create): a transparent EF of <size> bytes, a record EF"
@@ -386,12 +387,35 @@ public class FileCommands {
     // ------------------------------------------------------------------------------------------- internals
 
     /**
-     * The file's FCP, to tell records from bytes; null when the provider does not implement GetProperties (the
-     * file is then read as transparent).
+     * Opens a file for cat or update; a DF fails with a hint to cd or ls instead (the FCP is asked only then).
      */
-    private static Fcp fcp(ISCardFileAccess files, String context, String path) {
+    private static long open(ISCardFileAccess files, String context, String path) {
         try {
-            return Fcp.of(files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE));
+            return files.open(CardArgs.refType(path), path);
+        } catch (SCardException e) {
+            if (e.code() == HResult.SCARD_E_NO_FILE && isDf(files, path)) {
+                throw new SCardException(HResult.SCARD_E_NO_FILE, context + ": is a DF; scard:cd " + path
+                        + " enters it, scard:ls lists it");
+            }
+            throw CardErrors.failure(context, e);
+        }
+    }
+
+    private static boolean isDf(ISCardFileAccess files, String path) {
+        try {
+            return Fcp.of(files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE)).isDf();
+        } catch (SCardException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The FCP of the file just opened (GetFileCapabilities), to tell records from bytes; null when the provider does
+     * not implement it (the file is then read as transparent).
+     */
+    private static Fcp openedFcp(ISCardFileAccess files, String context) {
+        try {
+            return Fcp.of(files.getFileCapabilities(List.of(), SCardFlag.NONE));
         } catch (SCardException e) {
             if (e.code() == HResult.E_NOTIMPL) {
                 return null;

@@ -153,7 +153,7 @@ class FileCommandsTest {
                         + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
         assertThat(shell.card.calls).endsWith("close 1"); // the handle is closed after a failure too
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4499"))
-                .withMessage("cat 4499: cannot get the properties of 3F00/5015/4499: file 3F00/5015/4499 not found"
+                .withMessage("cat 4499: cannot open 3F00/5015/4499: file 3F00/5015/4499 not found"
                         + " (SW 6A82 file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5031", "6"))
                 .withMessage("cat 5031 record 6: cannot read 3F00/5015/5031: the position 5 is at the end of the file"

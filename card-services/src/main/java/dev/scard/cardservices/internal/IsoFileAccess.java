@@ -31,10 +31,22 @@ import dev.scard.iso7816.StatusWords;
  *
  * <p><b>Selection.</b> The current directory is kept here, as an absolute path, not on the card: every operation
  * selects what it works on by its absolute path (SELECT with {@code P1=08}, path from the MF; file by file with
- * {@code P1=00} on cards that refuse path selection), so other interfaces, other applications and raw APDUs
- * that select other files in between do no harm. The SELECT asks for the FCP, so every operation sees the
- * file's current size, record count and life cycle. A caller that needs several calls to be atomic with respect
- * to other applications holds the manager's lock around them, as for any shared PC/SC card.
+ * {@code P1=00} on cards that refuse path selection), asking for the FCP, so that it sees the file's current size,
+ * record count and life cycle. It selects at most once per operation, and not at all when the file is selected
+ * already: what is selected is recorded per attachment ({@link CardChannel}), and the record is trusted
+ * <ul>
+ * <li>within one call (every call runs synchronized on the attachment view);</li>
+ * <li>across calls only while the manager holds the lock (then no other application can send a SELECT), only by
+ * the object that selected, and only for a file it has open: opening a file, getting its capabilities, reading,
+ * seeking and writing it form one operation, which ends when the file is closed. Another {@code ISCardFileAccess},
+ * a command of the card services that may change the selection, or a failed transmission forgets the record; a
+ * reconnect ends the lock.</li>
+ * </ul>
+ * So, under the lock, opening a file and reading it costs one SELECT: the shell's {@code scard:cat} of a small file
+ * is 2 APDUs. Without the lock every call selects once, as other applications may select other files in between.
+ * {@link #changeDir} always selects. An application that keeps a file open while it releases the lock (or
+ * reconnects) and takes it again, or that sends its own SELECT through {@link ISCardManage#transmit(byte[])} while a
+ * file is open, closes and opens the file again afterwards.
  *
  * <p><b>Large files.</b> READ BINARY and UPDATE BINARY move up to 32,768 bytes per APDU with extended lengths
  * (falling back to short APDUs of 256/255 bytes for good once the card answers {@code 6700} or the reader refuses
@@ -83,6 +95,8 @@ final class IsoFileAccess implements ISCardFileAccess {
     private static final int INS_ACTIVATE_FILE = 0x44;
 
     private final CardChannel card;
+    /** Who made a selection recorded in {@link #card}: this object (a token, so the record does not hold it). */
+    private final Object token = new Object();
     private final Listing listing;
     /** The current directory, absolute: starts at the MF. */
     private List<Integer> currentDir = List.of(CardPath.MF);
@@ -141,7 +155,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void changeDir(RefType refType, String newDir) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, newDir);
             List<Integer> target = switch (spec.form()) {
                 case IDS -> CardPath.resolve(currentDir, spec);
@@ -150,6 +164,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                         + ": a short identifier names an EF, not a directory");
             };
             String what = "cannot change to " + CardPath.format(target);
+            card.forgetSelection(); // ChangeDir always selects: the way to be sure of the card's current DF
             Selected selected = select(target, true, Kind.DIRECTORY, what);
             if (!selected.fcp().isDf() && !selected.fcp().isEmpty()) {
                 throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
@@ -165,7 +180,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public String getCurrentDir() {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             return CardPath.format(currentDir);
         }
     }
@@ -173,7 +188,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public List<String> directory(FileType fileType) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             if (fileType == null) {
                 throw CardChannel.invalid("file type must not be null");
             }
@@ -212,7 +227,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public long open(RefType refType, String pathSpec) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             String what = "cannot open " + CardPath.quote(pathSpec);
             List<Integer> target = target(spec, what);
@@ -238,7 +253,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void close(long fileHandle) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             file(fileHandle);
             files.remove(fileHandle);
         }
@@ -247,7 +262,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public byte[] read(long fileHandle, int bytesToRead, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             CardChannel.checkFlags(flags);
             if (bytesToRead < 0) {
@@ -408,7 +423,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void write(long fileHandle, byte[] data, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             CardChannel.checkFlags(flags);
             if (data == null) {
@@ -523,7 +538,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public long seek(long fileHandle, SeekOrigin origin, long offset) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             if (origin == null) {
                 throw CardChannel.invalid("cannot seek in " + file.name + ": origin must not be null");
@@ -562,7 +577,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public List<Tlv> getFileCapabilities(List<Tlv> query, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardChannel.checkFlags(flags);
             if (query == null) {
                 throw CardChannel.invalid("query must not be null (an empty list asks for every property)");
@@ -584,7 +599,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public List<Tlv> getProperties(RefType refType, String pathSpec, Set<SCardFlag> flags,
             int... tags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             if (tags == null) {
@@ -620,7 +635,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public void setProperties(RefType refType, String pathSpec, List<Tlv> properties,
             Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             if (properties == null) {
@@ -664,7 +679,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public void create(RefType refType, String pathSpec, List<Tlv> properties, Set<SCardFlag> flags,
             byte[] initialData) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             String what = "cannot create " + CardPath.quote(pathSpec);
@@ -788,7 +803,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void delete(RefType refType, String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             String what = "cannot delete " + CardPath.quote(pathSpec);
@@ -831,7 +846,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void invalidate(String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
             CardChannel.checkFlags(flags);
             List<Integer> target = target(spec, "cannot invalidate " + CardPath.quote(pathSpec));
@@ -842,7 +857,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void rehabilitate(String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
             CardChannel.checkFlags(flags);
             List<Integer> target = target(spec, "cannot rehabilitate " + CardPath.quote(pathSpec));
@@ -861,6 +876,23 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     // ---- handles, paths, selection ---------------------------------------------------------------------------
+
+    /**
+     * Starts a call: the recorded selection is kept across calls only when this object made it, the manager holds
+     * the lock and the selected file is open here (see the class description).
+     */
+    private void begin() {
+        card.begin(token, this::isOpen);
+    }
+
+    private boolean isOpen(List<Integer> path) {
+        for (OpenFile file : files.values()) {
+            if (file.path.equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private OpenFile file(long handle) {
         OpenFile file = files.get(handle);
@@ -975,7 +1007,13 @@ final class IsoFileAccess implements ISCardFileAccess {
      * path is missing.
      */
     private Selected select(List<Integer> path, boolean withFcp, Kind kind, String what) {
-        Apdu.Response response = rawSelect(path, withFcp);
+        Apdu.Response response = card.selectedWithFcp(path);
+        if (response == null && !withFcp && card.isSelected(path)) {
+            return new Selected(path, Fcp.EMPTY, false);
+        }
+        if (response == null) {
+            response = rawSelect(path, withFcp);
+        }
         if (response.sw() == StatusWords.FILE_NOT_FOUND) {
             throw notFound(path, kind == Kind.DIRECTORY, what);
         }
@@ -999,8 +1037,19 @@ final class IsoFileAccess implements ISCardFileAccess {
         }
     }
 
-    /** SELECT by path from the MF, or level by level when the card does not select by path. */
+    /**
+     * SELECT by path from the MF, or level by level when the card does not select by path; a selection that
+     * succeeded is recorded in the channel (with its answer when it carries the FCP).
+     */
     private Apdu.Response rawSelect(List<Integer> path, boolean withFcp) {
+        Apdu.Response response = sendSelect(path, withFcp);
+        if (response.ok() || response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED) {
+            card.selected(path, withFcp ? response : null, token);
+        }
+        return response;
+    }
+
+    private Apdu.Response sendSelect(List<Integer> path, boolean withFcp) {
         int p2 = withFcp ? 0x04 : 0x0C;
         int ne = withFcp ? CommandApdu.MAX_SHORT_NE : 0;
         if (path.size() == 1) {
@@ -1042,7 +1091,7 @@ final class IsoFileAccess implements ISCardFileAccess {
      * operation's own result counts, and the next operation selects what it needs anyway.
      */
     private void restoreCurrentDir() {
-        if (listing.takeSelectionMoved()) {
+        if (listing.takeSelectionMoved() && !card.isSelected(currentDir)) {
             try {
                 rawSelect(currentDir, false);
             } catch (SCardException e) {

@@ -215,6 +215,7 @@ final class IsoVerify implements ISCardVerify {
                     + " warm reset that would do it ends the lock this manager holds; unlock first, or reconnect"
                     + " with Disposition.RESET");
         }
+        card.forgetSelection(); // the reset selects the MF
         manager.reconnect(Disposition.RESET);
     }
 

@@ -192,7 +192,8 @@ class ListingScriptedTest {
         listFiles = command -> "9000";
         card.on("00E40000", "9000");
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
-        assertThat(card.sent).containsExactly(selectPath("6000"), LIST, "00A4080C026000", "00E40000");
+        assertThat(card.sent).as("the DF is still selected for DELETE FILE").containsExactly(selectPath("6000"), LIST,
+                "00E40000");
     }
 
     @Test
