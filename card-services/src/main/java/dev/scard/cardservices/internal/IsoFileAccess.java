@@ -93,6 +93,10 @@ final class IsoFileAccess implements ISCardFileAccess {
     private static final int INS_DELETE_FILE = 0xE4;
     private static final int INS_DEACTIVATE_FILE = 0x04;
     private static final int INS_ACTIVATE_FILE = 0x44;
+    /** The answers to DELETE FILE with a file identifier that mean "not this form" (see {@link #deleteFile}). */
+    private static final Set<Integer> DELETE_FORM_REFUSED = Set.of(StatusWords.WRONG_LENGTH,
+            StatusWords.INCORRECT_DATA, StatusWords.FUNCTION_NOT_SUPPORTED, StatusWords.INCORRECT_P1_P2,
+            StatusWords.WRONG_P1_P2, StatusWords.INS_NOT_SUPPORTED);
 
     private final CardChannel card;
     /** Who made a selection recorded in {@link #card}: this object (a token, so the record does not hold it). */
@@ -109,6 +113,8 @@ final class IsoFileAccess implements ISCardFileAccess {
     /** The path of the last SELECT by path with the FCP, and its command (never changed once built). */
     private List<Integer> lastSelected = List.of();
     private byte[] lastSelectCommand;
+    /** Set once the card refused DELETE FILE with the file identifier in the data: the no-data form from then on. */
+    private boolean deleteCurrentFileOnly;
 
     /** An open file: where it is and where its position stands, and what its last SELECT said about it. */
     private static final class OpenFile {
@@ -816,26 +822,54 @@ final class IsoFileAccess implements ISCardFileAccess {
                 throw CardChannel.invalid(what + ": the MF cannot be deleted");
             }
             Selected selected = select(target, true, Kind.FILE, what);
-            if (selected.fcp().isDf() && !flags.contains(SCardFlag.RECURSIVE)) {
+            boolean df = selected.fcp().isDf();
+            if (df && !flags.contains(SCardFlag.RECURSIVE)) {
                 boolean children = listing.hasChildren(target, what + " without SCardFlag.RECURSIVE");
-                listing.takeSelectionMoved(); // the target is selected again next, for DELETE FILE
+                listing.takeSelectionMoved(); // what is selected next is chosen below
                 if (children) {
                     rawSelect(currentDir, false); // not deleted: the current DF is the card's current DF again
                     throw CardChannel.invalid(what + ": the directory is not empty; delete it with"
                             + " SCardFlag.RECURSIVE");
                 }
-                select(target, false, Kind.FILE, what);
             }
-            Apdu.Response response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
-            if (!response.ok()) {
-                throw StatusWordErrors.failure(response.sw(), Kind.FILE, what);
-            }
+            deleteFile(target, df, what);
             if (startsWith(currentDir, target)) {
                 currentDir = CardPath.parent(target);
             }
             if (startsWith(currentFile, target)) {
                 currentFile = currentDir;
             }
+        }
+    }
+
+    /**
+     * DELETE FILE naming the file by its identifier in the data ({@code 00 E4 00 00 02 <fid>}, ISO 7816-4), sent with
+     * the file's DF as the card's current DF: an EF is selected already (selecting it made its DF the current one),
+     * a DF's parent is selected first. The form without data ("the current file") is used only on a card that
+     * refused the named form ({@code 6700}, {@code 6A80}, {@code 6A81}, {@code 6A86}, {@code 6B00}, {@code 6D00}):
+     * it is remembered, and the file itself is selected before it. Naming the file keeps a card that reads the
+     * no-data form otherwise (one took it for "delete the MF") from deleting the wrong file.
+     */
+    private void deleteFile(List<Integer> target, boolean df, String what) {
+        int fid = target.get(target.size() - 1);
+        Apdu.Response response = null;
+        if (!deleteCurrentFileOnly) {
+            List<Integer> parent = CardPath.parent(target);
+            if (df || !card.isSelected(target)) {
+                select(df ? parent : target, false, Kind.FILE, what);
+            }
+            response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, fid(fid), 0));
+            if (DELETE_FORM_REFUSED.contains(response.sw())) {
+                deleteCurrentFileOnly = true;
+                response = null;
+            }
+        }
+        if (response == null) {
+            select(target, false, Kind.FILE, what);
+            response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
+        }
+        if (!response.ok()) {
+            throw StatusWordErrors.failure(response.sw(), Kind.FILE, what);
         }
     }
 

@@ -130,7 +130,7 @@ class ListingOnSampleCardTest {
         assertThat(recorder.sent).containsExactly("00A4080402501500", LIST, "00A4000C023F00");
         recorder.sent.clear();
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
-        assertThat(recorder.sent).containsExactly("00A4080402600000", LIST, "00E40000");
+        assertThat(recorder.sent).containsExactly("00A4080402600000", LIST, "00A4000C023F00", "00E40000026000");
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
     }
 

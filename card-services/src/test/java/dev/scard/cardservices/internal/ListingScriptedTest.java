@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
@@ -190,10 +191,33 @@ class ListingScriptedTest {
                 RESELECT_MF);
         card.sent.clear();
         listFiles = command -> "9000";
-        card.on("00E40000", "9000");
+        card.on("00E40000026000", "9000");
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
-        assertThat(card.sent).as("the DF is still selected for DELETE FILE").containsExactly(selectPath("6000"), LIST,
+        assertThat(card.sent).as("DELETE FILE names the DF, from its parent").containsExactly(selectPath("6000"), LIST,
+                RESELECT_MF, "00E40000026000");
+    }
+
+    @Test
+    void deleteFileNamesItsFileAndFallsBackToTheCurrentFileFormOnlyWhenTheCardRefusesIt() {
+        sampleLikeCard();
+        card.on("00E40000022F01", "9000");
+        files.delete(RefType.BY_ID, "2F01", Set.of(SCardFlag.RECURSIVE));
+        assertThat(card.sent).as("the selected EF's DF is the current DF: no second SELECT")
+                .containsExactly(selectPath("2F01"), "00E40000022F01");
+        card.sent.clear();
+        card.on("00E40000022F00", "6A86"); // this card wants the no-data form
+        card.on("00E40000", "9000");
+        files.delete(RefType.BY_ID, "2F00", SCardFlag.NONE);
+        assertThat(card.sent).containsExactly(selectPath("2F00"), "00E40000022F00", "00A4080C022F00", "00E40000");
+        card.sent.clear();
+        files.delete(RefType.BY_ID, "2F00", SCardFlag.NONE);
+        assertThat(card.sent).as("remembered: the no-data form at once").containsExactly(selectPath("2F00"),
                 "00E40000");
+        card.sent.clear();
+        card.on("00E40000022F01", "6982");
+        card.on("00E40000", "6982");
+        assertFails(() -> files.delete(RefType.BY_ID, "2F01", SCardFlag.NONE), HResult.SCARD_E_NO_ACCESS,
+                "cannot delete 3F00/2F01");
     }
 
     @Test
