@@ -51,7 +51,8 @@ public final class ApduCountBenchmark {
 
     /**
      * The counts measured at {@code f3d4275} with this program (then the shell asked for the FCP by path before
-     * opening, and did not lock: the same counts, as every call selected).
+     * opening, and did not lock: the same counts, as every call selected; its {@code ls} listed twice, all files and
+     * then the DFs, and a listing without LIST FILES selected every identifier 0000 to FFFE).
      */
     static final Map<String, Integer> BEFORE = Map.ofEntries(
             Map.entry("cat 2F01", 4),
@@ -62,7 +63,9 @@ public final class ApduCountBenchmark {
             Map.entry("info 2F01", 1),
             Map.entry("info 3F00/5015", 1),
             Map.entry("ls (3F00)", 15),
-            Map.entry("ls (3F00/5015)", 27));
+            Map.entry("ls (3F00/5015)", 27),
+            Map.entry("ls (3F00), card without LIST FILES", 131_080),
+            Map.entry("ls (3F00/5015), card without LIST FILES", 131_092));
 
     private ApduCountBenchmark() {
     }
@@ -81,7 +84,8 @@ public final class ApduCountBenchmark {
                 .append(" `ISCardFileAccess` calls of the shell's `FileCommands` (open, the open file's FCP, read or")
                 .append(" write in 256-byte pieces, close; `ls`: listing, DFs, each file's FCP) through a fresh file access,")
                 .append(" the current directory given in brackets. \"Before\" is the same program at commit")
-                .append(" `f3d4275`, when every call selected its file again.\n\n")
+                .append(" `f3d4275`, when every call selected its file again and a listing without LIST FILES")
+                .append(" selected every file identifier (its `ls` listed twice: all files, then the DFs).\n\n")
                 .append("| command | before | after |\n|---|---:|---:|\n");
         for (Map.Entry<String, Integer> entry : counts.entrySet()) {
             Integer before = BEFORE.get(entry.getKey());
@@ -112,6 +116,9 @@ public final class ApduCountBenchmark {
             count(counts, manager, "info 3F00/5015", null, files -> info(files, "3F00/5015"));
             count(counts, manager, "ls (3F00)", null, ApduCountBenchmark::ls);
             count(counts, manager, "ls (3F00/5015)", "3F00/5015", ApduCountBenchmark::ls);
+            count(counts, manager, "ls (3F00), card without LIST FILES", null, NO_LIST_FILES, ApduCountBenchmark::ls);
+            count(counts, manager, "ls (3F00/5015), card without LIST FILES", "3F00/5015", NO_LIST_FILES,
+                    ApduCountBenchmark::ls);
         } finally {
             manager.dispose("benchmark finished");
             backend.close();
@@ -119,10 +126,22 @@ public final class ApduCountBenchmark {
         return counts;
     }
 
-    /** Runs one command through a fresh, counting file access (after {@code cd} when given) under the lock. */
+    /** The card plays one without LIST FILES: {@code 80 16} is answered {@code 6D00}. */
+    private static final boolean NO_LIST_FILES = true;
+
     private static void count(Map<String, Integer> counts, CardManager manager, String name, String cd,
             Consumer<ISCardFileAccess> command) {
-        Counting counting = new Counting(manager);
+        count(counts, manager, name, cd, false, command);
+    }
+
+    /**
+     * Runs one command through a fresh, counting file access (after {@code cd} when given) under the lock; with
+     * {@code noListFiles} the card answers LIST FILES {@code 6D00}.
+     */
+    private static void count(Map<String, Integer> counts, CardManager manager, String name, String cd,
+            boolean noListFiles, Consumer<ISCardFileAccess> command) {
+        Counting counting = new Counting(manager, noListFiles);
+        current = counting;
         ISCardFileAccess files = (ISCardFileAccess) new FileAccessFactory().create(counting, null);
         if (cd != null) {
             files.changeDir(RefType.BY_ID, cd);
@@ -218,14 +237,14 @@ public final class ApduCountBenchmark {
         files.getProperties(RefType.BY_ANY, path, SCardFlag.NONE);
     }
 
-    /** {@code scard:ls}: the listing, the DFs, each file's FCP. */
+    /**
+     * {@code scard:ls}: the listing, whether the card has LIST FILES (asked through the manager, as the shell does, to
+     * say whether the listing may be incomplete), each file's FCP.
+     */
     static void ls(ISCardFileAccess files) {
         List<String> names = files.directory(FileType.ALL_FILES);
         files.getCurrentDir();
-        if (names.isEmpty()) {
-            return;
-        }
-        files.directory(FileType.DIRECTORIES);
+        current.transmit(new byte[] {(byte) 0x80, 0x16, 0x00, 0x00, 0x00});
         for (String name : names) {
             try {
                 files.getProperties(RefType.BY_ANY, name, SCardFlag.NONE);
@@ -235,18 +254,29 @@ public final class ApduCountBenchmark {
         }
     }
 
-    /** A manager that counts the APDUs it passes on to the card (the one the services are created over). */
+    /** The counting manager of the command being counted (the shell's manager, for its own APDUs). */
+    private static Counting current;
+
+    /**
+     * A manager that counts the APDUs it passes on to the card (the one the services are created over); it can play a
+     * card without LIST FILES.
+     */
     static final class Counting implements ISCardManage {
         private final ISCardManage manager;
+        private final boolean noListFiles;
         int apdus;
 
-        Counting(ISCardManage manager) {
+        Counting(ISCardManage manager, boolean noListFiles) {
             this.manager = manager;
+            this.noListFiles = noListFiles;
         }
 
         @Override
         public byte[] transmit(byte[] commandApdu) {
             apdus++;
+            if (noListFiles && commandApdu.length >= 2 && commandApdu[0] == (byte) 0x80 && commandApdu[1] == 0x16) {
+                return new byte[] {0x6D, 0x00};
+            }
             return manager.transmit(commandApdu);
         }
 

@@ -380,6 +380,11 @@ public class ScardCommands {
         }
     }
 
+    /** Sends a command APDU to the card this session is attached to (for the file commands' own questions). */
+    byte[] transmit(CommandSession session, byte[] command) {
+        return attached(session).manager.transmit(command);
+    }
+
     /** How long a file command waits for the card's lock ({@link #underLock}) before it goes on without it. */
     static final Duration COMMAND_LOCK_WAIT = Duration.ofSeconds(1);
 

@@ -49,6 +49,8 @@ final class CardServiceCalls {
     HResult createFailure;
     /** When set, {@code getProperties} and {@code getFileCapabilities} fail with this code. */
     HResult propertiesFailure;
+    /** When set, the card services reach the card through this model (see {@link ObservedCard}). */
+    ObservedCard observed;
     /** When set, a failing verify/change/unblock fails with a message holding the code it was given, in hex. */
     boolean secretInFailures;
 
@@ -65,7 +67,7 @@ final class CardServiceCalls {
                 throw new SCardException(createFailure, "no provider for this card");
             }
             made.add("create " + type.getSimpleName());
-            return wrap(type, factory.create(owner, userData));
+            return wrap(type, factory.create(observed == null ? owner : observed.wrap(owner), userData));
         };
         manager.bindInterfaceFactory(recorded, Map.of("service.id", id, "service.ranking", -1000,
                 "scard.interface.name", type.getSimpleName(), "scard.interface.guid", guid));

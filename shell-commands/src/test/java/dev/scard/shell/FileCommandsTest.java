@@ -43,13 +43,13 @@ class FileCommandsTest {
 
     @Test
     void listsTheCurrentDirectoryLikeOpensc() {
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
                 "2F00    wEF   16    linear variable, 1 record (max 32 bytes)",
                 "2F01    wEF   64    transparent",
                 "[5015]  DF    -     name A000000063504B43532D3135"));
         files.cd(shell.session, "5015");
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size   Structure",
                 "4401    wEF   32768  transparent",
                 "4402    wEF   32     transparent",
@@ -64,7 +64,7 @@ class FileCommandsTest {
     void listsAFileWhosePropertiesFailWithTheCode() {
         // injected: the card services give the properties of every file of the sample card
         shell.card.propertiesFailure = HResult.SCARD_E_NO_ACCESS;
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
                 "2F00    ?     ?     (SCARD_E_NO_ACCESS)",
                 "2F01    ?     ?     (SCARD_E_NO_ACCESS)",
@@ -75,7 +75,7 @@ class FileCommandsTest {
     void showsDeactivatedFilesInTheListing() {
         files.cd(shell.session, "5015");
         files.invalidate(shell.session, "5032"); // deactivated as it is updated: always
-        assertThat(files.ls(shell.session)).contains("\n5032    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
+        assertThat(files.ls(shell.session, "")).contains("\n5032    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
     }
 
     @Test
@@ -303,7 +303,7 @@ class FileCommandsTest {
                 .isEqualTo("Created 4405 in 3F00/5015 (transparent, 32 bytes)");
         assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x01}),
                 Tlv.of(0x80, new byte[] {0x00, 0x20}));
-        assertThat(files.ls(shell.session)).contains("\n4405    wEF   32     transparent\n");
+        assertThat(files.ls(shell.session, "")).contains("\n4405    wEF   32     transparent\n");
 
         assertThat(files.create(shell.session, "4", "7", "", "4406", "linear-fixed", "10"))
                 .isEqualTo("Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");
@@ -381,7 +381,7 @@ class FileCommandsTest {
     @Test
     void needsAnAttachment() {
         shell.commands.detach(shell.session);
-        assertThatIllegalStateException().isThrownBy(() -> files.ls(shell.session))
+        assertThatIllegalStateException().isThrownBy(() -> files.ls(shell.session, ""))
                 .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
         assertThatIllegalStateException().isThrownBy(() -> files.pwd(shell.session))
                 .withMessageEndingWith("[SCARD_E_INVALID_HANDLE 0x80100003]");
@@ -390,7 +390,7 @@ class FileCommandsTest {
     @Test
     void keepsOneFileAccessPerAttachmentAndANewOneAfterReattaching() {
         files.cd(shell.session, "5015");
-        files.ls(shell.session);
+        files.ls(shell.session, "");
         shell.commands.reconnect(shell.session);
         assertThat(files.pwd(shell.session)).isEqualTo("3F00/5015"); // the same instance: its directory is kept
         assertThat(shell.card.made).containsExactly(
@@ -407,7 +407,7 @@ class FileCommandsTest {
     void reportsAProviderThatCannotBeMadeAndTriesAgainNextTime() {
         // injected: no provider serves the card (the card services serve every card)
         shell.card.createFailure = HResult.E_NOINTERFACE;
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session, ""))
                 .withMessage("ls: no provider for this card [E_NOINTERFACE 0x80004002]");
         shell.card.createFailure = null;
         assertThat(files.pwd(shell.session)).isEqualTo("3F00");

@@ -56,10 +56,11 @@ import dev.scard.iso7816.StatusWords;
  * <p><b>Listing.</b> ISO 7816-4 has no command to list a DF. {@link #directory} (and the non-recursive
  * {@link #delete} of a DF, and opening by short identifier, {@code sfi:}) select the DF and ask the card's own
  * listing command, LIST FILES ({@code 80 16 00 00}, CardOS-style, as the simulated card offers it), then select each
- * listed file once for its FCP: {@code directory} of a DF with n files costs 2 + n APDUs. A card without that
- * command ({@code 6D00}, {@code 6E00}, {@code 6A86}, {@code 6A81}, {@code 6881}) gets probed instead, every file
- * identifier with a SELECT (65,533 APDUs, seconds through PC/SC), and this interface remembers not to ask it again
- * ({@link Listing}).
+ * listed file once for its FCP: {@code directory} of a DF with n files costs 2 + n APDUs. On a card without that
+ * command ({@code 6D00}, {@code 6E00}, {@code 6A86}, {@code 6A81}, {@code 6881}) a listing tries a bounded set of
+ * well-known file identifiers (and, in the MF, the applications EF.DIR names) instead: about 35 APDUs, and the
+ * listing may be incomplete; this interface remembers not to ask LIST FILES again ({@link Listing}). A listing
+ * ends between two APDUs when the calling thread is interrupted ({@code SCARD_E_CANCELLED}).
  *
  * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
  * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
@@ -1142,7 +1143,9 @@ final class IsoFileAccess implements ISCardFileAccess {
     private SCardException notFound(List<Integer> path, boolean directory, String what) {
         String name = CardPath.format(path);
         String sw = " (" + StatusWords.describe(StatusWords.FILE_NOT_FOUND) + ")";
-        if (path.size() > 1) {
+        // A file of the current directory: no second SELECT to find out whether the directory is there (it was when
+        // it became the current one), so that trying identifiers one by one (scard:find) costs one APDU each.
+        if (path.size() > 1 && !CardPath.parent(path).equals(currentDir)) {
             List<Integer> parent = CardPath.parent(path);
             Apdu.Response response = rawSelect(parent, true);
             if (response.sw() == StatusWords.FILE_NOT_FOUND) {
