@@ -36,7 +36,7 @@ class FileCommandsTest {
     }
 
     private String verifyPin1() {
-        return shell.pins.verify(shell.session, false, "1", "1234");
+        return shell.pins.verify(shell.session, false, false, "1", "1234");
     }
 
     // ------------------------------------------------------------------------------------ ls, cd, pwd

@@ -8,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.scard.api.CardStatus;
 import dev.scard.api.ISCardManage;
 
 /**
@@ -20,6 +21,8 @@ final class ObservedCard {
 
     /** Every command that reached the card, in hex, in order. */
     final List<String> apdus = new ArrayList<>();
+    /** The ATR the card reports (upper-case hex) instead of the sample card's, to be another card model; or null. */
+    volatile String atr;
     /** How long the card takes per APDU, in milliseconds (a slow card); 0 by default. */
     volatile long delayMillis;
     /** Whether the card answers LIST FILES; false plays a card without it. */
@@ -46,6 +49,10 @@ final class ObservedCard {
                         if (!listFiles && hex.startsWith("8016")) {
                             return new byte[] {0x6D, 0x00};
                         }
+                    }
+                    if (method.getName().equals("status") && atr != null) {
+                        CardStatus real = (CardStatus) method.invoke(t, args);
+                        return new CardStatus(real.state(), real.protocol(), real.readerName(), HEX.parseHex(atr));
                     }
                     if (method.getName().equals("equals")) {
                         return proxy == args[0];

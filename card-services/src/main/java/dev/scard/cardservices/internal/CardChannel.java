@@ -44,6 +44,8 @@ final class CardChannel {
     /** The state the services of one attachment view share; guarded by the view's monitor. */
     private static final class Shared {
         Selection selection;
+        /** The retry counter each PIN reference (P2) showed last ({@code 63Cx}), while nothing may have changed it. */
+        final Map<Integer, Integer> pinTries = new java.util.HashMap<>();
     }
 
     /** Transmit failures that mean "this reader or driver cannot carry an extended APDU". */
@@ -117,6 +119,24 @@ final class CardChannel {
         shared.selection = new Selection(path, answer, owner, manager.isLocked());
     }
 
+    /**
+     * The retry counter the PIN with reference {@code p2} showed last over this attachment ({@code 63Cx} to a VERIFY),
+     * or -1 when it has not, or something may have changed it since (a correct PIN, a change, an unblock; for a local
+     * PIN, another selection).
+     */
+    int lastTries(int p2) {
+        return shared.pinTries.getOrDefault(p2, -1);
+    }
+
+    /** Records the retry counter a PIN showed ({@code tries}), or forgets it ({@code -1}). */
+    void sawTries(int p2, int tries) {
+        if (tries < 0) {
+            shared.pinTries.remove(p2);
+        } else {
+            shared.pinTries.put(p2, tries);
+        }
+    }
+
     /** Forgets the selection: something (a reset, say) may have changed it. */
     void forgetSelection() {
         shared.selection = null;
@@ -134,6 +154,7 @@ final class CardChannel {
         }
         if (!keeps) {
             shared.selection = null;
+            shared.pinTries.keySet().removeIf(p2 -> (p2 & 0x80) != 0); // a local PIN is the current DF's
         }
         return Apdu.Response.of(response);
     }
