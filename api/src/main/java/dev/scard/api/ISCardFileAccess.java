@@ -38,8 +38,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p><b>The generic provider</b> ({@code dev.scard.card-services}) reads and writes up to 32,768 bytes per APDU
  * with extended lengths where the card takes them (short APDUs otherwise), and uses the odd-instruction
  * READ/UPDATE BINARY beyond offset 32,767. ISO 7816-4 has no command that lists a directory: its
- * {@link #directory} probes every file identifier (fast on the in-process simulator, some seconds through a PC/SC
- * reader).
+ * {@link #directory} uses the card's LIST FILES ({@code 80 16}) where the card has it, and otherwise tries a bounded
+ * set of well-known file identifiers (and the applications EF.DIR names), so that listing may be incomplete.
  */
 @ProviderType
 public interface ISCardFileAccess {

@@ -61,7 +61,11 @@ public interface ISCardVerify {
     /**
      * Models {@code Verify}: presents a PIN. With {@link SCardFlag#IHV_CHECKONLY} and an empty code it only
      * asks the card for the state of the PIN: it returns normally when the PIN is verified and fails with
-     * {@link HResult#SCARD_W_WRONG_CHV} (with remaining tries) when it is not.
+     * {@link HResult#SCARD_W_WRONG_CHV} (with remaining tries) when it is not. It never spends a try silently: where
+     * the card cannot be asked without risking one (some cards count ISO 7816-4's status query, an empty VERIFY, as
+     * a wrong PIN), it fails with {@link HResult#SCARD_E_UNSUPPORTED_FEATURE} and sends nothing. The generic provider
+     * asks only cards that have shown they do not count the query, unless it was created through
+     * {@link ISCardManage#createInterface} with the user data {@code "IHV_CHECKONLY:force"}.
      */
     void verify(byte[] code, Set<SCardFlag> flags, int ref);
 }

@@ -1,7 +1,9 @@
 package dev.scard.shell;
 
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -44,7 +46,7 @@ import dev.scard.shell.text.CommandText;
  * typed in hex is never echoed.
  */
 @Component(service = FileCommands.class, immediate = true)
-@GogoCommand(scope = "scard", function = {"ls", "cd", "pwd", "cat", "info", "update", "create", "rm", "invalidate",
+@GogoCommand(scope = "scard", function = {"ls", "find", "cd", "pwd", "cat", "info", "update", "create", "rm", "invalidate",
     "rehabilitate"})
 public class FileCommands {
 
@@ -52,6 +54,17 @@ public class FileCommands {
     static final int READ_CHUNK = 256;
     /** The most records {@code cat} reads from one file (ISO 7816-4 record numbers end at 254). */
     static final int MAX_RECORDS = 254;
+
+    /** {@code scard:ls}'s time limit: the well-known identifiers take seconds even on a slow card. */
+    static final Duration LS_LIMIT = Duration.ofSeconds(60);
+    private static final String LS_LIMIT_TEXT = "60s";
+    /** {@code scard:find}'s time limit: a whole range is 65,533 APDUs, about an hour at 20 APDUs a second. */
+    static final Duration FIND_LIMIT = Duration.ofMinutes(10);
+    private static final String FIND_LIMIT_TEXT = "10m";
+    /** How many identifiers {@code scard:find} tries between two progress lines. */
+    static final int FIND_PROGRESS = 256;
+    /** LIST FILES, Le 00: the card's own listing command, asked to tell whether a listing is complete. */
+    private static final byte[] LIST_FILES = {(byte) 0x80, 0x16, 0x00, 0x00, 0x00};
 
     private static final String PATH = "the file: its identifier (2F01), a path (3F00/5015/4401, .. for the"
             + " parent), aid:<hex> or sfi:<n>";
@@ -73,30 +86,183 @@ public class FileCommands {
     // -------------------------------------------------------------------------------------------- browsing
 
     @Descriptor("list the current directory (Directory): file ID ([DF] in brackets), type (DF, wEF working EF, iEF"
-            + " internal EF), size in bytes and structure of each file, like opensc-explorer's ls")
-    public String ls(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+            + " internal EF), size in bytes and structure of each file, like opensc-explorer's ls. On a card without"
+            + " LIST FILES (80 16) only well-known file identifiers are tried and the listing says it may be"
+            + " incomplete (scard:find scans a range). Ctrl-C stops it; it stops by itself after the time limit")
+    public String ls(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("the time limit: " + Durations.FORMS + "; default " + LS_LIMIT_TEXT)
+            @Parameter(names = {"-t", "--time-limit"}, absentValue = "") String limit) {
+        Duration time = limit.isEmpty() ? LS_LIMIT : Durations.parse(limit);
         ISCardFileAccess files = files(session, "ls");
-        List<String> names = CardErrors.call("ls", () -> files.directory(FileType.ALL_FILES));
-        String dir = CardErrors.call("ls", files::getCurrentDir);
-        if (names.isEmpty()) {
-            return "No files in " + dir;
-        }
-        Set<String> dfs = new HashSet<>(CardErrors.call("ls", () -> files.directory(FileType.DIRECTORIES)));
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"FileID", "Type", "Size", "Structure"});
-        for (String name : names) {
-            boolean df = dfs.contains(name);
-            String id = df ? "[" + name + "]" : name;
-            try {
-                Fcp fcp = Fcp.of(files.getProperties(CardArgs.refType(name), name, SCardFlag.NONE));
-                String kind = fcp.descriptor() < 0 && df ? "DF" : fcp.kind();
-                rows.add(new String[] {fcp.isDf() ? "[" + name + "]" : id, kind, fcp.isDf() ? "-" : fcp.sizeText(),
-                    fcp.lsDescription()});
-            } catch (SCardException e) {
-                rows.add(new String[] {id, df ? "DF" : "?", "?", "(" + e.code().name() + ")"});
+        return commands.underLock(session, () -> {
+            List<String> names;
+            try (TimeLimit watch = new TimeLimit(time)) {
+                try {
+                    names = files.directory(FileType.ALL_FILES);
+                } catch (SCardException e) {
+                    throw stopped("ls", e, watch, time);
+                }
             }
+            String dir = CardErrors.call("ls", files::getCurrentDir);
+            String note = listsFiles(session) ? ""
+                    : "\nThe card has no LIST FILES (80 16): only well-known file identifiers"
+                            + (dir.equals("3F00") ? " and the applications of EF.DIR" : "") + " were tried, so the"
+                            + " listing may be incomplete; scard:find <from> <to> scans a range";
+            if (names.isEmpty()) {
+                return "No files in " + dir + (note.isEmpty() ? "" : " found" + note);
+            }
+            Set<String> dfs = null; // asked only when an FCP does not tell
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"FileID", "Type", "Size", "Structure"});
+            for (String name : names) {
+                Fcp fcp;
+                try {
+                    fcp = Fcp.of(files.getProperties(CardArgs.refType(name), name, SCardFlag.NONE));
+                } catch (SCardException e) {
+                    fcp = null;
+                    if (dfs == null) {
+                        dfs = new HashSet<>(CardErrors.call("ls", () -> files.directory(FileType.DIRECTORIES)));
+                    }
+                    boolean df = dfs.contains(name);
+                    rows.add(new String[] {df ? "[" + name + "]" : name, df ? "DF" : "?", "?",
+                        "(" + e.code().name() + ")"});
+                }
+                if (fcp != null) {
+                    boolean df = fcp.isDf();
+                    String kind = fcp.kind();
+                    if (fcp.descriptor() < 0) {
+                        if (dfs == null) {
+                            dfs = new HashSet<>(CardErrors.call("ls", () -> files.directory(FileType.DIRECTORIES)));
+                        }
+                        df = dfs.contains(name);
+                        kind = df ? "DF" : kind;
+                    }
+                    rows.add(new String[] {df ? "[" + name + "]" : name, kind, df ? "-" : fcp.sizeText(),
+                        fcp.lsDescription()});
+                }
+            }
+            return CommandText.table(rows) + note;
+        });
+    }
+
+    /**
+     * Whether the card lists files itself: LIST FILES ({@code 80 16 00 00 00}) in the current DF answered with
+     * {@code 9000}. Otherwise the card services tried well-known identifiers only (and so may have missed files).
+     */
+    private boolean listsFiles(CommandSession session) {
+        try {
+            byte[] answer = commands.transmit(session, LIST_FILES.clone());
+            return answer.length >= 2 && (answer[answer.length - 2] & 0xFF) == 0x90 && answer[answer.length - 1] == 0;
+        } catch (SCardException e) {
+            return false;
         }
-        return CommandText.table(rows);
+    }
+
+    /** A listing or scan stopped by Ctrl-C or the time limit, said as such; other failures with their context. */
+    private static SCardException stopped(String context, SCardException e, TimeLimit watch, Duration limit) {
+        if (e.code() == HResult.SCARD_E_CANCELLED && watch.expired()) {
+            return new SCardException(HResult.SCARD_E_TIMEOUT, context + ": stopped after the time limit of "
+                    + WatchCommand.describe(limit) + " (the card answers slowly; -t sets a longer limit)");
+        }
+        if (e.code() == HResult.SCARD_E_CANCELLED) {
+            return new SCardException(HResult.SCARD_E_CANCELLED, context + ": interrupted");
+        }
+        return CardErrors.failure(context, e);
+    }
+
+    @Descriptor("look for files in the current directory by trying every file identifier of a range (SELECT each,"
+            + " one APDU per identifier): for cards without LIST FILES, where scard:ls may be incomplete. Shows"
+            + " progress every 256 identifiers; Ctrl-C or the time limit stops it and it prints what it found")
+    public String find(
+            @Descriptor("the shell session, whose attachment this is") CommandSession session,
+            @Descriptor("the time limit: " + Durations.FORMS + "; default " + FIND_LIMIT_TEXT)
+            @Parameter(names = {"-t", "--time-limit"}, absentValue = "") String limit,
+            @Descriptor("the first and last file identifier, four hex digits each (default 0000 FFFE; one"
+                    + " identifier: up to FFFE)") String... range) {
+        if (range.length > 2) {
+            throw ShellFailures.badInput("scard:find takes at most two file identifiers (from and to), not "
+                    + range.length);
+        }
+        int from = range.length > 0 ? fidNumber(range[0], "from") : 0x0000;
+        int to = range.length > 1 ? fidNumber(range[1], "to") : 0xFFFE;
+        if (to < from) {
+            throw ShellFailures.badInput(String.format(Locale.ROOT, "the range %04X-%04X is empty: 'to' is below"
+                    + " 'from'", from, to));
+        }
+        Duration time = limit.isEmpty() ? FIND_LIMIT : Durations.parse(limit);
+        ISCardFileAccess files = files(session, "find");
+        PrintStream console = console(session);
+        return commands.underLock(session, () -> {
+            String dir = CardErrors.call("find", files::getCurrentDir);
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"FileID", "Type", "Size", "Structure"});
+            int tried = 0;
+            String stop = null;
+            try (TimeLimit watch = new TimeLimit(time)) {
+                for (int fid = from; fid <= to && stop == null; fid++) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        stop = watch.expired() ? "the time limit of " + WatchCommand.describe(time) + " passed"
+                                : "interrupted";
+                        break;
+                    }
+                    if (fid == 0x3F00 || fid == 0x3FFF || fid == 0xFFFF) {
+                        continue;
+                    }
+                    String name = String.format(Locale.ROOT, "%04X", fid);
+                    tried++;
+                    try {
+                        Fcp fcp = Fcp.of(files.getProperties(RefType.BY_ID, name, SCardFlag.NONE));
+                        rows.add(new String[] {fcp.isDf() ? "[" + name + "]" : name, fcp.kind(),
+                            fcp.isDf() ? "-" : fcp.sizeText(), fcp.lsDescription()});
+                    } catch (SCardException e) {
+                        if (e.code() == HResult.SCARD_E_CANCELLED) {
+                            stop = watch.expired() ? "the time limit of " + WatchCommand.describe(time) + " passed"
+                                    : "interrupted";
+                            tried--;
+                        } else if (e.code() != HResult.SCARD_E_FILE_NOT_FOUND
+                                && e.code() != HResult.SCARD_E_DIR_NOT_FOUND) {
+                            if (e.code() == HResult.SCARD_E_INVALID_HANDLE || e.code() == HResult.SCARD_W_REMOVED_CARD
+                                    || e.code() == HResult.SCARD_E_NO_SMARTCARD) {
+                                throw CardErrors.failure("find " + name, e);
+                            }
+                            rows.add(new String[] {name, "?", "?", "(" + e.code().name() + ")"});
+                        }
+                    }
+                    if (console != null && tried > 0 && tried % FIND_PROGRESS == 0) {
+                        console.println(String.format(Locale.ROOT, "find: up to %s, %d tried, %d found", name, tried,
+                                rows.size() - 1));
+                        console.flush();
+                    }
+                }
+            }
+            String scanned = String.format(Locale.ROOT, "%04X-%04X", from, to);
+            String summary = (rows.size() - 1) + (rows.size() == 2 ? " file" : " files") + " found in " + dir
+                    + " among " + tried + " identifiers of " + scanned;
+            if (stop != null) {
+                summary += " (" + stop + "; the rest of the range was not tried)";
+            }
+            return (rows.size() > 1 ? CommandText.table(rows) + "\n" : "") + summary;
+        });
+    }
+
+    private static int fidNumber(String text, String what) {
+        byte[] fid = CardArgs.fid(text);
+        int value = ((fid[0] & 0xFF) << 8) | (fid[1] & 0xFF);
+        if (value == 0xFFFF) {
+            throw ShellFailures.badInput("'" + text.strip() + "' (" + what + ") is reserved; the last file identifier"
+                    + " is FFFE");
+        }
+        return value;
+    }
+
+    /** The session's console for progress lines, or null where the session has none. */
+    private static PrintStream console(CommandSession session) {
+        try {
+            return session.getConsole();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     @Descriptor("change the current directory (ChangeDir) and print the new one")
@@ -125,20 +291,18 @@ public class FileCommands {
         String path = CardArgs.path(file, "file");
         String context = "cat " + path;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        if (fcp != null && fcp.isDf()) {
-            throw new SCardException(HResult.SCARD_E_NO_FILE, context + ": is a DF; scard:cd " + path
-                    + " enters it, scard:ls lists it");
-        }
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            if (fcp != null && fcp.isRecordFile()) {
-                return records(files, handle, context);
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                if (fcp != null && fcp.isRecordFile()) {
+                    return records(files, handle, context);
+                }
+                return HexDump.dump(transparent(files, handle, context, fcp == null ? -1 : fcp.size()), 0);
+            } finally {
+                close(files, handle);
             }
-            return HexDump.dump(transparent(files, handle, context, fcp == null ? -1 : fcp.size()), 0);
-        } finally {
-            close(files, handle);
-        }
+        });
     }
 
     @Descriptor("print one record of a record file as a hex dump with offsets and ASCII")
@@ -150,20 +314,21 @@ public class FileCommands {
         int number = (int) CardArgs.number(record, "record number", 1, MAX_RECORDS);
         String context = "cat " + path + " record " + number;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        if (fcp != null && !fcp.isRecordFile()) {
-            throw ShellFailures.badInput(context + ": " + path + " is " + (fcp.isDf() ? "a DF" : "not a record file")
-                    + " (scard:cat " + path + " without a record number prints " + (fcp.isDf() ? "nothing" : "it")
-                    + ")");
-        }
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
-            byte[] data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
-            return recordHeading(number, data) + "\n" + HexDump.dump(data, 0);
-        } finally {
-            close(files, handle);
-        }
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                if (fcp != null && !fcp.isRecordFile()) {
+                    throw ShellFailures.badInput(context + ": " + path + " is not a record file (scard:cat " + path
+                            + " without a record number prints it)");
+                }
+                CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
+                byte[] data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
+                return recordHeading(number, data) + "\n" + HexDump.dump(data, 0);
+            } finally {
+                close(files, handle);
+            }
+        });
     }
 
     @Descriptor("show what the card says of the current directory: its decoded control parameters (FCP)")
@@ -255,20 +420,22 @@ public class FileCommands {
         byte[] data = HexInput.parse("data", hex);
         String context = "update " + path;
         ISCardFileAccess files = files(session, context);
-        Fcp fcp = fcp(files, context, path);
-        boolean records = fcp != null && fcp.isRecordFile();
-        long position = records ? CardArgs.number(offset, "record number", 1, MAX_RECORDS) - 1
-                : CardArgs.number(offset, "offset", 0, Integer.MAX_VALUE);
-        long handle = CardErrors.call(context, () -> files.open(CardArgs.refType(path), path));
-        try {
-            CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, position));
-            CardErrors.run(context, () -> files.write(handle, data, SCardFlag.NONE));
-        } finally {
-            close(files, handle);
-        }
-        String bytes = data.length + (data.length == 1 ? " byte" : " bytes");
-        return records ? "Wrote record " + (position + 1) + " of " + path + " (" + bytes + ")"
-                : "Wrote " + bytes + " to " + path + " at offset " + position;
+        return commands.underLock(session, () -> {
+            long handle = open(files, context, path);
+            try {
+                Fcp fcp = openedFcp(files, context);
+                boolean records = fcp != null && fcp.isRecordFile();
+                long position = records ? CardArgs.number(offset, "record number", 1, MAX_RECORDS) - 1
+                        : CardArgs.number(offset, "offset", 0, Integer.MAX_VALUE);
+                CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, position));
+                CardErrors.run(context, () -> files.write(handle, data, SCardFlag.NONE));
+                String bytes = data.length + (data.length == 1 ? " byte" : " bytes");
+                return records ? "Wrote record " + (position + 1) + " of " + path + " (" + bytes + ")"
+                        : "Wrote " + bytes + " to " + path + " at offset " + position;
+            } finally {
+                close(files, handle);
+            }
+        });
     }
 
     @Descriptor("create a file in the current directory (Create): a transparent EF of <size> bytes, a record EF"
@@ -386,12 +553,35 @@ public class FileCommands {
     // ------------------------------------------------------------------------------------------- internals
 
     /**
-     * The file's FCP, to tell records from bytes; null when the provider does not implement GetProperties (the
-     * file is then read as transparent).
+     * Opens a file for cat or update; a DF fails with a hint to cd or ls instead (the FCP is asked only then).
      */
-    private static Fcp fcp(ISCardFileAccess files, String context, String path) {
+    private static long open(ISCardFileAccess files, String context, String path) {
         try {
-            return Fcp.of(files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE));
+            return files.open(CardArgs.refType(path), path);
+        } catch (SCardException e) {
+            if (e.code() == HResult.SCARD_E_NO_FILE && isDf(files, path)) {
+                throw new SCardException(HResult.SCARD_E_NO_FILE, context + ": is a DF; scard:cd " + path
+                        + " enters it, scard:ls lists it");
+            }
+            throw CardErrors.failure(context, e);
+        }
+    }
+
+    private static boolean isDf(ISCardFileAccess files, String path) {
+        try {
+            return Fcp.of(files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE)).isDf();
+        } catch (SCardException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The FCP of the file just opened (GetFileCapabilities), to tell records from bytes; null when the provider does
+     * not implement it (the file is then read as transparent).
+     */
+    private static Fcp openedFcp(ISCardFileAccess files, String context) {
+        try {
+            return Fcp.of(files.getFileCapabilities(List.of(), SCardFlag.NONE));
         } catch (SCardException e) {
             if (e.code() == HResult.E_NOTIMPL) {
                 return null;

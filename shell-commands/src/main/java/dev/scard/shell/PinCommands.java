@@ -43,6 +43,12 @@ import dev.scard.api.SCardFlag;
 @GogoCommand(scope = "scard", function = {"verify", "change", "unblock"})
 public class PinCommands {
 
+    /**
+     * The {@code userData} of {@link ISCardManage#createInterface} with which the card services' {@code ISCardVerify}
+     * asks a PIN's state (IHV_CHECKONLY) even where that may cost a try.
+     */
+    static final String FORCE_STATUS_QUERY = "IHV_CHECKONLY:force";
+
     private static final String REF = "the PIN reference: 1 to 31 (global), 0x81 to 0x9F for a local PIN of the"
             + " current DF; CHV1 is accepted too";
     private static final String CODE = "text (1234) or hex (hex:31323334 or 31:32:33:34); left out, it is asked"
@@ -71,15 +77,24 @@ public class PinCommands {
     // ------------------------------------------------------------------------------------------------ verify
 
     @Descriptor("present a PIN to the card (Verify), asking for it without echo; with -c only show whether the PIN"
-            + " is verified and how many tries are left")
+            + " is verified and how many tries are left. -c asks the card only where that cannot cost a try: ISO"
+            + " 7816-4's status query (an empty VERIFY) is sent only to a card that has shown it does not count it (it"
+            + " answered 'verified', or the same count of tries twice: after a wrong PIN, or two forced checks);"
+            + " elsewhere -c says the state cannot be asked without risking a try. -c --force asks anyway: on a card"
+            + " that counts the query (cards in the field do) it costs a try")
     public String verify(
             @Descriptor("the shell session, whose attachment this is") CommandSession session,
             @Descriptor("only show the PIN's state; send no PIN")
             @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
+            @Descriptor("with -c: ask the card even where the query may cost a try")
+            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor(REF) String ref) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         if (check) {
-            return check(session, pin);
+            return check(session, pin, force);
+        }
+        if (force) {
+            throw ShellFailures.badInput("--force goes with -c (scard:verify -c --force " + pin.word() + ")");
         }
         return verify(session, pin, null);
     }
@@ -89,10 +104,12 @@ public class PinCommands {
             @Descriptor("the shell session, whose attachment this is") CommandSession session,
             @Descriptor("only show the PIN's state; send no PIN")
             @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
+            @Descriptor("with -c: ask the card even where the query may cost a try")
+            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
             @Descriptor(REF) String ref,
             @Descriptor("the PIN: " + CODE) String code) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
-        if (check) {
+        if (check || force) {
             throw ShellFailures.badInput("-c only asks the card for the state of " + pin.label()
                     + "; give no PIN with it");
         }
@@ -118,9 +135,19 @@ public class PinCommands {
         return pin.label() + " verified";
     }
 
-    private String check(CommandSession session, CardArgs.PinRef pin) {
-        String context = "verify -c " + pin.word();
-        ISCardVerify verifier = verifier(session, context);
+    /** The card services' verification interface that asks a PIN's state even where that may cost a try. */
+    private record ForcedVerifier(ISCardVerify verifier) {
+    }
+
+    private ISCardVerify forcedVerifier(CommandSession session, String context) {
+        return commands.perAttachment(session, ForcedVerifier.class, manager -> new ForcedVerifier(CardErrors.call(
+                context, () -> (ISCardVerify) manager.createInterface(ISCardVerify.IID, null, FORCE_STATUS_QUERY))))
+                .verifier();
+    }
+
+    private String check(CommandSession session, CardArgs.PinRef pin, boolean force) {
+        String context = "verify -c " + (force ? "--force " : "") + pin.word();
+        ISCardVerify verifier = force ? forcedVerifier(session, context) : verifier(session, context);
         Set<SCardFlag> flags = EnumSet.copyOf(pin.flags());
         flags.add(SCardFlag.IHV_CHECKONLY);
         try {
@@ -128,8 +155,16 @@ public class PinCommands {
             return pin.label() + " is verified";
         } catch (SCardException e) {
             int tries = e.remainingTries().orElse(-1);
+            if (e.code() == HResult.SCARD_E_UNSUPPORTED_FEATURE && !force) {
+                throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, context + ": the state of "
+                        + pin.label() + " cannot be asked without risking a try: this card has not shown that it"
+                        + " answers the status query (an empty VERIFY) without counting it as a wrong PIN."
+                        + " scard:verify -c --force " + pin.word() + " asks anyway (on a card that counts it, that"
+                        + " costs a try)");
+            }
             if (e.code() == HResult.SCARD_W_WRONG_CHV && tries != 0) {
-                return pin.label() + " is not verified" + (tries < 0 ? ""
+                return pin.label() + " is not verified" + (tries < 0 ? " (the card gave no retry counter; it may"
+                        + " have counted this query as a wrong PIN)"
                         : " (" + tries + (tries == 1 ? " try" : " tries") + " left)");
             }
             if (e.code() == HResult.SCARD_W_CHV_BLOCKED || e.code() == HResult.SCARD_W_WRONG_CHV) {

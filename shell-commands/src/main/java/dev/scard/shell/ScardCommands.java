@@ -380,6 +380,45 @@ public class ScardCommands {
         }
     }
 
+    /** Sends a command APDU to the card this session is attached to (for the file commands' own questions). */
+    byte[] transmit(CommandSession session, byte[] command) {
+        return attached(session).manager.transmit(command);
+    }
+
+    /** How long a file command waits for the card's lock ({@link #underLock}) before it goes on without it. */
+    static final Duration COMMAND_LOCK_WAIT = Duration.ofSeconds(1);
+
+    /**
+     * Runs one file command under the card's lock, so that the card services may keep their selection from one call
+     * to the next (no other application can select another file meanwhile): takes the lock when the session does
+     * not hold it (waiting at most {@link #COMMAND_LOCK_WAIT}; when it cannot be had, the command runs without it,
+     * selecting once per call), and releases it afterwards, leaving the card as it is. A lock the session holds
+     * (scard:lock) is left alone.
+     */
+    <T> T underLock(CommandSession session, java.util.function.Supplier<T> command) {
+        ISCardManage manager = attached(session).manager;
+        boolean taken = false;
+        if (!manager.isLocked()) {
+            try {
+                manager.lock(COMMAND_LOCK_WAIT);
+                taken = true;
+            } catch (SCardException e) {
+                // busy or gone: the command itself says what is wrong, or runs unlocked
+            }
+        }
+        try {
+            return command.get();
+        } finally {
+            if (taken) {
+                try {
+                    manager.unlock();
+                } catch (SCardException e) {
+                    // the attachment ended meanwhile, which ended the lock
+                }
+            }
+        }
+    }
+
     /** The session's attachment; fails when the session is not attached or its backend went away. */
     private Attachment attached(CommandSession session) {
         String stopped = dropIfStopped(session);

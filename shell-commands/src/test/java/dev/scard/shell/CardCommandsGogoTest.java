@@ -94,7 +94,7 @@ class CardCommandsGogoTest {
         assertThat(run("scard:cd aid:A000000063504B43532D3135")).isEqualTo("3F00/5015");
         assertThat(run("scard:cat 5131 2")).asString().startsWith("Record 2 (16 bytes)\n");
         assertThat(run("scard:verify 0x81 0000")).isEqualTo("PIN 0x81 (local) verified");
-        assertThat(run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
+        assertThat(run("scard:verify -c --force 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
         assertThat(run("scard:verify 1 1234")).isEqualTo("PIN 1 verified");
         assertThat(run("scard:create -n 4 -s 7 4406 linear-fixed 10")).isEqualTo(
                 "Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");

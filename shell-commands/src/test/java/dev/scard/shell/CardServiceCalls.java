@@ -29,8 +29,8 @@ import dev.scard.core.CardManager;
  * card's own behaviour):
  * <ul>
  * <li>{@link #createFailure}: no provider serves the card (the services cannot be made);</li>
- * <li>{@link #propertiesFailure}: a provider whose {@code getProperties} fails (the card services implement it for
- * every file of the sample card);</li>
+ * <li>{@link #propertiesFailure}: a provider whose {@code getProperties} and {@code getFileCapabilities} fail (the
+ * card services implement them for every file of the sample card);</li>
  * <li>{@link #secretInFailures}: a provider whose PIN failures carry the PIN in their message (the card services
  * never do), to prove that the shell never shows a service's text that holds the secret.</li>
  * </ul>
@@ -47,8 +47,10 @@ final class CardServiceCalls {
     List<Tlv> created = List.of();
     /** When set, making a service fails with this code (as when no provider serves the card). */
     HResult createFailure;
-    /** When set, {@code getProperties} fails with this code. */
+    /** When set, {@code getProperties} and {@code getFileCapabilities} fail with this code. */
     HResult propertiesFailure;
+    /** When set, the card services reach the card through this model (see {@link ObservedCard}). */
+    ObservedCard observed;
     /** When set, a failing verify/change/unblock fails with a message holding the code it was given, in hex. */
     boolean secretInFailures;
 
@@ -65,7 +67,7 @@ final class CardServiceCalls {
                 throw new SCardException(createFailure, "no provider for this card");
             }
             made.add("create " + type.getSimpleName());
-            return wrap(type, factory.create(owner, userData));
+            return wrap(type, factory.create(observed == null ? owner : observed.wrap(owner), userData));
         };
         manager.bindInterfaceFactory(recorded, Map.of("service.id", id, "service.ranking", -1000,
                 "scard.interface.name", type.getSimpleName(), "scard.interface.guid", guid));
@@ -83,7 +85,8 @@ final class CardServiceCalls {
                         List<Tlv> properties = (List<Tlv>) args[2];
                         created = List.copyOf(properties);
                     }
-                    if (method.getName().equals("getProperties") && propertiesFailure != null) {
+                    if ((method.getName().equals("getProperties") || method.getName().equals("getFileCapabilities"))
+                            && propertiesFailure != null) {
                         throw new SCardException(propertiesFailure, "properties not available");
                     }
                     try {

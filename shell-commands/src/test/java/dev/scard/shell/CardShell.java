@@ -30,6 +30,8 @@ import dev.scard.simulator.internal.SimulatorBackend;
 final class CardShell implements AutoCloseable {
 
     static final String READER = "Simulated Reader 0";
+    /** The session variable a test puts a PrintStream under to be the session's console. */
+    static final String CONSOLE = "test.console";
 
     final FakeRegistry registry = new FakeRegistry();
     final SimulatorBackend simulator = SimulatorBackend.standalone(List.of(READER));
@@ -45,10 +47,20 @@ final class CardShell implements AutoCloseable {
     final Map<String, Object> variables = new HashMap<>();
 
     CardShell() {
+        this(null);
+    }
+
+    /**
+     * @param observed a card model every APDU goes through (from the shell's manager and the card services' views),
+     *        or null for the sample card as it is
+     */
+    CardShell(ObservedCard observed) {
+        card.observed = observed;
         simulator.insert(READER); // the sample card
         Map<String, Object> props = Map.of(SCardServiceProperties.BACKEND, "simulator", Constants.SERVICE_RANKING, 0);
         registry.register(SCardResourceManager.class, new BackendResourceManager(simulator, handles), props);
-        registry.registerPrototype(ISCardManage.class, this::newManager, props);
+        registry.registerPrototype(ISCardManage.class,
+                observed == null ? this::newManager : () -> observed.wrap(newManager()), props);
         commands = new ScardCommands(registry.context);
         files = new FileCommands(commands);
         pins = new PinCommands(commands);
@@ -88,6 +100,11 @@ final class CardShell implements AutoCloseable {
                             return proxy == args[0];
                         case "toString":
                             return "session";
+                        case "getConsole":
+                            if (variables.get(CONSOLE) instanceof java.io.PrintStream console) {
+                                return console;
+                            }
+                            throw new UnsupportedOperationException(method.getName());
                         default:
                             throw new UnsupportedOperationException(method.getName());
                     }

@@ -36,20 +36,20 @@ class FileCommandsTest {
     }
 
     private String verifyPin1() {
-        return shell.pins.verify(shell.session, false, "1", "1234");
+        return shell.pins.verify(shell.session, false, false, "1", "1234");
     }
 
     // ------------------------------------------------------------------------------------ ls, cd, pwd
 
     @Test
     void listsTheCurrentDirectoryLikeOpensc() {
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
                 "2F00    wEF   16    linear variable, 1 record (max 32 bytes)",
                 "2F01    wEF   64    transparent",
                 "[5015]  DF    -     name A000000063504B43532D3135"));
         files.cd(shell.session, "5015");
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size   Structure",
                 "4401    wEF   32768  transparent",
                 "4402    wEF   32     transparent",
@@ -68,7 +68,7 @@ class FileCommandsTest {
     void listsAFileWhosePropertiesFailWithTheCode() {
         // injected: the card services give the properties of every file of the sample card
         shell.card.propertiesFailure = HResult.SCARD_E_NO_ACCESS;
-        assertThat(files.ls(shell.session)).isEqualTo(String.join("\n",
+        assertThat(files.ls(shell.session, "")).isEqualTo(String.join("\n",
                 "FileID  Type  Size  Structure",
                 "2F00    ?     ?     (SCARD_E_NO_ACCESS)",
                 "2F01    ?     ?     (SCARD_E_NO_ACCESS)",
@@ -79,7 +79,7 @@ class FileCommandsTest {
     void showsDeactivatedFilesInTheListing() {
         files.cd(shell.session, "5015");
         files.invalidate(shell.session, "5132"); // deactivated as it is updated: always
-        assertThat(files.ls(shell.session)).contains("\n5132    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
+        assertThat(files.ls(shell.session, "")).contains("\n5132    wEF   24     cyclic, 3 records of 8 bytes, deactivated\n");
     }
 
     @Test
@@ -157,7 +157,7 @@ class FileCommandsTest {
                         + " satisfied; verify the PIN or authenticate first [SCARD_E_NO_ACCESS 0x80100027]");
         assertThat(shell.card.calls).endsWith("close 1"); // the handle is closed after a failure too
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "4499"))
-                .withMessage("cat 4499: cannot get the properties of 3F00/5015/4499: file 3F00/5015/4499 not found"
+                .withMessage("cat 4499: cannot open 3F00/5015/4499: file 3F00/5015/4499 not found"
                         + " (SW 6A82 file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5131", "6"))
                 .withMessage("cat 5131 record 6: cannot read 3F00/5015/5131: the position 5 is at the end of the file"
@@ -310,7 +310,7 @@ class FileCommandsTest {
                 .isEqualTo("Created 4405 in 3F00/5015 (transparent, 32 bytes)");
         assertThat(shell.card.created).containsExactly(Tlv.of(0x82, new byte[] {0x01}),
                 Tlv.of(0x80, new byte[] {0x00, 0x20}));
-        assertThat(files.ls(shell.session)).contains("\n4405    wEF   32     transparent\n");
+        assertThat(files.ls(shell.session, "")).contains("\n4405    wEF   32     transparent\n");
 
         assertThat(files.create(shell.session, "4", "7", "", "4406", "linear-fixed", "10"))
                 .isEqualTo("Created 4406 in 3F00/5015 (linear fixed, 4 records of 10 bytes, SFI 07)");
@@ -388,7 +388,7 @@ class FileCommandsTest {
     @Test
     void needsAnAttachment() {
         shell.commands.detach(shell.session);
-        assertThatIllegalStateException().isThrownBy(() -> files.ls(shell.session))
+        assertThatIllegalStateException().isThrownBy(() -> files.ls(shell.session, ""))
                 .withMessage(ScardCommands.NOT_ATTACHED + " [SCARD_E_INVALID_HANDLE 0x80100003]");
         assertThatIllegalStateException().isThrownBy(() -> files.pwd(shell.session))
                 .withMessageEndingWith("[SCARD_E_INVALID_HANDLE 0x80100003]");
@@ -397,7 +397,7 @@ class FileCommandsTest {
     @Test
     void keepsOneFileAccessPerAttachmentAndANewOneAfterReattaching() {
         files.cd(shell.session, "5015");
-        files.ls(shell.session);
+        files.ls(shell.session, "");
         shell.commands.reconnect(shell.session);
         assertThat(files.pwd(shell.session)).isEqualTo("3F00/5015"); // the same instance: its directory is kept
         assertThat(shell.card.made).containsExactly(
@@ -414,7 +414,7 @@ class FileCommandsTest {
     void reportsAProviderThatCannotBeMadeAndTriesAgainNextTime() {
         // injected: no provider serves the card (the card services serve every card)
         shell.card.createFailure = HResult.E_NOINTERFACE;
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.ls(shell.session, ""))
                 .withMessage("ls: no provider for this card [E_NOINTERFACE 0x80004002]");
         shell.card.createFailure = null;
         assertThat(files.pwd(shell.session)).isEqualTo("3F00");

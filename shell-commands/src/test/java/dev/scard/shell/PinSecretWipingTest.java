@@ -70,7 +70,7 @@ class PinSecretWipingTest {
     @Test
     void aVerifiedPinTypedAtThePromptIsClearedEverywhere() {
         keyboard.answers.add(PIN);
-        assertThat(pins.verify(session, false, "1")).isEqualTo("PIN 1 verified").doesNotContain(PIN);
+        assertThat(pins.verify(session, false, false, "1")).isEqualTo("PIN 1 verified").doesNotContain(PIN);
         assertThat(keyboard.prompts).containsExactly("Enter PIN 1: ");
         assertThat(card.received).hasSize(1);
         assertAllZero();
@@ -79,11 +79,11 @@ class PinSecretWipingTest {
     @Test
     void aWrongPinTypedAtThePromptIsClearedAndNotInTheMessage() {
         keyboard.answers.add("9999");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, "1"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, false, "1"))
                 .withMessage("verify PIN 1: wrong PIN, 2 tries left (SW 63C2) [SCARD_W_WRONG_CHV 0x8010006B]");
         card.failure = HResult.SCARD_E_COMM_DATA_LOST; // a failure whose service text holds the PIN in hex
         keyboard.answers.add("9999");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, "1"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, false, "1"))
                 .satisfies(e -> assertThat(e.toString()).doesNotContain("9999", "39393939", "39 39 39 39"))
                 .withMessageStartingWith("verify PIN 1: ");
         assertThat(card.received).hasSize(2);
@@ -110,10 +110,10 @@ class PinSecretWipingTest {
                         + " [E_INVALIDARG 0x80070057]")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(NEW_PIN, "8643"));
         keyboard.answers.add("hex:47Z1");
-        assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(session, false, "1"))
+        assertThatIllegalArgumentException().isThrownBy(() -> pins.verify(session, false, false, "1"))
                 .withMessageNotContaining("47Z1").withMessageContaining("not valid hex");
         keyboard.answers.add("");
-        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, "1"))
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> pins.verify(session, false, false, "1"))
                 .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_CANCELLED_BY_USER));
         assertThat(keyboard.handedOut).hasSize(5);
         assertThat(card.received).isEmpty();
@@ -122,7 +122,7 @@ class PinSecretWipingTest {
 
     @Test
     void codesGivenAsArgumentsAreClearedAfterTheCall() {
-        assertThat(pins.verify(session, false, "1", "hex:34373131")).isEqualTo("PIN 1 verified");
+        assertThat(pins.verify(session, false, false, "1", "hex:34373131")).isEqualTo("PIN 1 verified");
         assertThat(pins.change(session, "1", PIN, "38:36:34:32")).isEqualTo("PIN 1 changed");
         assertThat(pins.unblock(session, "1", PUK)).isEqualTo("PIN 1 unblocked");
         assertThat(card.calls).containsExactly("verify 34373131", "change 34373131 38363432",

@@ -31,10 +31,22 @@ import dev.scard.iso7816.StatusWords;
  *
  * <p><b>Selection.</b> The current directory is kept here, as an absolute path, not on the card: every operation
  * selects what it works on by its absolute path (SELECT with {@code P1=08}, path from the MF; file by file with
- * {@code P1=00} on cards that refuse path selection), so other interfaces, other applications and raw APDUs
- * that select other files in between do no harm. The SELECT asks for the FCP, so every operation sees the
- * file's current size, record count and life cycle. A caller that needs several calls to be atomic with respect
- * to other applications holds the manager's lock around them, as for any shared PC/SC card.
+ * {@code P1=00} on cards that refuse path selection), asking for the FCP, so that it sees the file's current size,
+ * record count and life cycle. It selects at most once per operation, and not at all when the file is selected
+ * already: what is selected is recorded per attachment ({@link CardChannel}), and the record is trusted
+ * <ul>
+ * <li>within one call (every call runs synchronized on the attachment view);</li>
+ * <li>across calls only while the manager holds the lock (then no other application can send a SELECT), only by
+ * the object that selected, and only for a file it has open: opening a file, getting its capabilities, reading,
+ * seeking and writing it form one operation, which ends when the file is closed. Another {@code ISCardFileAccess},
+ * a command of the card services that may change the selection, or a failed transmission forgets the record; a
+ * reconnect ends the lock.</li>
+ * </ul>
+ * So, under the lock, opening a file and reading it costs one SELECT: the shell's {@code scard:cat} of a small file
+ * is 2 APDUs. Without the lock every call selects once, as other applications may select other files in between.
+ * {@link #changeDir} always selects. An application that keeps a file open while it releases the lock (or
+ * reconnects) and takes it again, or that sends its own SELECT through {@link ISCardManage#transmit(byte[])} while a
+ * file is open, closes and opens the file again afterwards.
  *
  * <p><b>Large files.</b> READ BINARY and UPDATE BINARY move up to 32,768 bytes per APDU with extended lengths
  * (falling back to short APDUs of 256/255 bytes for good once the card answers {@code 6700} or the reader refuses
@@ -44,10 +56,11 @@ import dev.scard.iso7816.StatusWords;
  * <p><b>Listing.</b> ISO 7816-4 has no command to list a DF. {@link #directory} (and the non-recursive
  * {@link #delete} of a DF, and opening by short identifier, {@code sfi:}) select the DF and ask the card's own
  * listing command, LIST FILES ({@code 80 16 00 00}, CardOS-style, as the simulated card offers it), then select each
- * listed file once for its FCP: {@code directory} of a DF with n files costs 2 + n APDUs. A card without that
- * command ({@code 6D00}, {@code 6E00}, {@code 6A86}, {@code 6A81}, {@code 6881}) gets probed instead, every file
- * identifier with a SELECT (65,533 APDUs, seconds through PC/SC), and this interface remembers not to ask it again
- * ({@link Listing}).
+ * listed file once for its FCP: {@code directory} of a DF with n files costs 2 + n APDUs. On a card without that
+ * command ({@code 6D00}, {@code 6E00}, {@code 6A86}, {@code 6A81}, {@code 6881}) a listing tries a bounded set of
+ * well-known file identifiers (and, in the MF, the applications EF.DIR names) instead: about 35 APDUs, and the
+ * listing may be incomplete; this interface remembers not to ask LIST FILES again ({@link Listing}). A listing
+ * ends between two APDUs when the calling thread is interrupted ({@code SCARD_E_CANCELLED}).
  *
  * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
  * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
@@ -81,8 +94,14 @@ final class IsoFileAccess implements ISCardFileAccess {
     private static final int INS_DELETE_FILE = 0xE4;
     private static final int INS_DEACTIVATE_FILE = 0x04;
     private static final int INS_ACTIVATE_FILE = 0x44;
+    /** The answers to DELETE FILE with a file identifier that mean "not this form" (see {@link #deleteFile}). */
+    private static final Set<Integer> DELETE_FORM_REFUSED = Set.of(StatusWords.WRONG_LENGTH,
+            StatusWords.INCORRECT_DATA, StatusWords.FUNCTION_NOT_SUPPORTED, StatusWords.INCORRECT_P1_P2,
+            StatusWords.WRONG_P1_P2, StatusWords.INS_NOT_SUPPORTED);
 
     private final CardChannel card;
+    /** Who made a selection recorded in {@link #card}: this object (a token, so the record does not hold it). */
+    private final Object token = new Object();
     private final Listing listing;
     /** The current directory, absolute: starts at the MF. */
     private List<Integer> currentDir = List.of(CardPath.MF);
@@ -95,6 +114,8 @@ final class IsoFileAccess implements ISCardFileAccess {
     /** The path of the last SELECT by path with the FCP, and its command (never changed once built). */
     private List<Integer> lastSelected = List.of();
     private byte[] lastSelectCommand;
+    /** Set once the card refused DELETE FILE with the file identifier in the data: the no-data form from then on. */
+    private boolean deleteCurrentFileOnly;
 
     /** An open file: where it is and where its position stands, and what its last SELECT said about it. */
     private static final class OpenFile {
@@ -141,7 +162,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void changeDir(RefType refType, String newDir) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, newDir);
             List<Integer> target = switch (spec.form()) {
                 case IDS -> CardPath.resolve(currentDir, spec);
@@ -150,6 +171,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                         + ": a short identifier names an EF, not a directory");
             };
             String what = "cannot change to " + CardPath.format(target);
+            card.forgetSelection(); // ChangeDir always selects: the way to be sure of the card's current DF
             Selected selected = select(target, true, Kind.DIRECTORY, what);
             if (!selected.fcp().isDf() && !selected.fcp().isEmpty()) {
                 throw new SCardException(HResult.SCARD_E_NO_DIR, what + ": it is a file, not a directory");
@@ -165,7 +187,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public String getCurrentDir() {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             return CardPath.format(currentDir);
         }
     }
@@ -173,7 +195,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public List<String> directory(FileType fileType) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             if (fileType == null) {
                 throw CardChannel.invalid("file type must not be null");
             }
@@ -212,7 +234,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public long open(RefType refType, String pathSpec) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             String what = "cannot open " + CardPath.quote(pathSpec);
             List<Integer> target = target(spec, what);
@@ -238,7 +260,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void close(long fileHandle) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             file(fileHandle);
             files.remove(fileHandle);
         }
@@ -247,7 +269,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public byte[] read(long fileHandle, int bytesToRead, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             CardChannel.checkFlags(flags);
             if (bytesToRead < 0) {
@@ -408,7 +430,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void write(long fileHandle, byte[] data, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             CardChannel.checkFlags(flags);
             if (data == null) {
@@ -523,7 +545,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public long seek(long fileHandle, SeekOrigin origin, long offset) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             OpenFile file = file(fileHandle);
             if (origin == null) {
                 throw CardChannel.invalid("cannot seek in " + file.name + ": origin must not be null");
@@ -562,7 +584,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public List<Tlv> getFileCapabilities(List<Tlv> query, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardChannel.checkFlags(flags);
             if (query == null) {
                 throw CardChannel.invalid("query must not be null (an empty list asks for every property)");
@@ -584,7 +606,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public List<Tlv> getProperties(RefType refType, String pathSpec, Set<SCardFlag> flags,
             int... tags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             if (tags == null) {
@@ -620,7 +642,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public void setProperties(RefType refType, String pathSpec, List<Tlv> properties,
             Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             if (properties == null) {
@@ -664,7 +686,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     public void create(RefType refType, String pathSpec, List<Tlv> properties, Set<SCardFlag> flags,
             byte[] initialData) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             String what = "cannot create " + CardPath.quote(pathSpec);
@@ -788,7 +810,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void delete(RefType refType, String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(refType, pathSpec);
             CardChannel.checkFlags(flags);
             String what = "cannot delete " + CardPath.quote(pathSpec);
@@ -801,26 +823,54 @@ final class IsoFileAccess implements ISCardFileAccess {
                 throw CardChannel.invalid(what + ": the MF cannot be deleted");
             }
             Selected selected = select(target, true, Kind.FILE, what);
-            if (selected.fcp().isDf() && !flags.contains(SCardFlag.RECURSIVE)) {
+            boolean df = selected.fcp().isDf();
+            if (df && !flags.contains(SCardFlag.RECURSIVE)) {
                 boolean children = listing.hasChildren(target, what + " without SCardFlag.RECURSIVE");
-                listing.takeSelectionMoved(); // the target is selected again next, for DELETE FILE
+                listing.takeSelectionMoved(); // what is selected next is chosen below
                 if (children) {
                     rawSelect(currentDir, false); // not deleted: the current DF is the card's current DF again
                     throw CardChannel.invalid(what + ": the directory is not empty; delete it with"
                             + " SCardFlag.RECURSIVE");
                 }
-                select(target, false, Kind.FILE, what);
             }
-            Apdu.Response response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
-            if (!response.ok()) {
-                throw StatusWordErrors.failure(response.sw(), Kind.FILE, what);
-            }
+            deleteFile(target, df, what);
             if (startsWith(currentDir, target)) {
                 currentDir = CardPath.parent(target);
             }
             if (startsWith(currentFile, target)) {
                 currentFile = currentDir;
             }
+        }
+    }
+
+    /**
+     * DELETE FILE naming the file by its identifier in the data ({@code 00 E4 00 00 02 <fid>}, ISO 7816-4), sent with
+     * the file's DF as the card's current DF: an EF is selected already (selecting it made its DF the current one),
+     * a DF's parent is selected first. The form without data ("the current file") is used only on a card that
+     * refused the named form ({@code 6700}, {@code 6A80}, {@code 6A81}, {@code 6A86}, {@code 6B00}, {@code 6D00}):
+     * it is remembered, and the file itself is selected before it. Naming the file keeps a card that reads the
+     * no-data form otherwise (one took it for "delete the MF") from deleting the wrong file.
+     */
+    private void deleteFile(List<Integer> target, boolean df, String what) {
+        int fid = target.get(target.size() - 1);
+        Apdu.Response response = null;
+        if (!deleteCurrentFileOnly) {
+            List<Integer> parent = CardPath.parent(target);
+            if (df || !card.isSelected(target)) {
+                select(df ? parent : target, false, Kind.FILE, what);
+            }
+            response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, fid(fid), 0));
+            if (DELETE_FORM_REFUSED.contains(response.sw())) {
+                deleteCurrentFileOnly = true;
+                response = null;
+            }
+        }
+        if (response == null) {
+            select(target, false, Kind.FILE, what);
+            response = card.send(CommandApdu.encode(CLA, INS_DELETE_FILE, 0x00, 0x00, null, 0));
+        }
+        if (!response.ok()) {
+            throw StatusWordErrors.failure(response.sw(), Kind.FILE, what);
         }
     }
 
@@ -831,7 +881,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void invalidate(String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
             CardChannel.checkFlags(flags);
             List<Integer> target = target(spec, "cannot invalidate " + CardPath.quote(pathSpec));
@@ -842,7 +892,7 @@ final class IsoFileAccess implements ISCardFileAccess {
     @Override
     public void rehabilitate(String pathSpec, Set<SCardFlag> flags) {
         synchronized (card.manager()) {
-            card.requireAlive();
+            begin();
             CardPath.Spec spec = CardPath.parse(RefType.BY_ANY, pathSpec);
             CardChannel.checkFlags(flags);
             List<Integer> target = target(spec, "cannot rehabilitate " + CardPath.quote(pathSpec));
@@ -861,6 +911,23 @@ final class IsoFileAccess implements ISCardFileAccess {
     }
 
     // ---- handles, paths, selection ---------------------------------------------------------------------------
+
+    /**
+     * Starts a call: the recorded selection is kept across calls only when this object made it, the manager holds
+     * the lock and the selected file is open here (see the class description).
+     */
+    private void begin() {
+        card.begin(token, this::isOpen);
+    }
+
+    private boolean isOpen(List<Integer> path) {
+        for (OpenFile file : files.values()) {
+            if (file.path.equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private OpenFile file(long handle) {
         OpenFile file = files.get(handle);
@@ -975,7 +1042,13 @@ final class IsoFileAccess implements ISCardFileAccess {
      * path is missing.
      */
     private Selected select(List<Integer> path, boolean withFcp, Kind kind, String what) {
-        Apdu.Response response = rawSelect(path, withFcp);
+        Apdu.Response response = card.selectedWithFcp(path);
+        if (response == null && !withFcp && card.isSelected(path)) {
+            return new Selected(path, Fcp.EMPTY, false);
+        }
+        if (response == null) {
+            response = rawSelect(path, withFcp);
+        }
         if (response.sw() == StatusWords.FILE_NOT_FOUND) {
             throw notFound(path, kind == Kind.DIRECTORY, what);
         }
@@ -999,8 +1072,19 @@ final class IsoFileAccess implements ISCardFileAccess {
         }
     }
 
-    /** SELECT by path from the MF, or level by level when the card does not select by path. */
+    /**
+     * SELECT by path from the MF, or level by level when the card does not select by path; a selection that
+     * succeeded is recorded in the channel (with its answer when it carries the FCP).
+     */
     private Apdu.Response rawSelect(List<Integer> path, boolean withFcp) {
+        Apdu.Response response = sendSelect(path, withFcp);
+        if (response.ok() || response.sw() == StatusWords.SELECTED_FILE_DEACTIVATED) {
+            card.selected(path, withFcp ? response : null, token);
+        }
+        return response;
+    }
+
+    private Apdu.Response sendSelect(List<Integer> path, boolean withFcp) {
         int p2 = withFcp ? 0x04 : 0x0C;
         int ne = withFcp ? CommandApdu.MAX_SHORT_NE : 0;
         if (path.size() == 1) {
@@ -1042,7 +1126,7 @@ final class IsoFileAccess implements ISCardFileAccess {
      * operation's own result counts, and the next operation selects what it needs anyway.
      */
     private void restoreCurrentDir() {
-        if (listing.takeSelectionMoved()) {
+        if (listing.takeSelectionMoved() && !card.isSelected(currentDir)) {
             try {
                 rawSelect(currentDir, false);
             } catch (SCardException e) {
@@ -1059,7 +1143,9 @@ final class IsoFileAccess implements ISCardFileAccess {
     private SCardException notFound(List<Integer> path, boolean directory, String what) {
         String name = CardPath.format(path);
         String sw = " (" + StatusWords.describe(StatusWords.FILE_NOT_FOUND) + ")";
-        if (path.size() > 1) {
+        // A file of the current directory: no second SELECT to find out whether the directory is there (it was when
+        // it became the current one), so that trying identifiers one by one (scard:find) costs one APDU each.
+        if (path.size() > 1 && !CardPath.parent(path).equals(currentDir)) {
             List<Integer> parent = CardPath.parent(path);
             Apdu.Response response = rawSelect(parent, true);
             if (response.sw() == StatusWords.FILE_NOT_FOUND) {

@@ -21,6 +21,23 @@ import dev.scard.iso7816.StatusWords;
  * an {@code ISCardFileAccess} worked on (ChangeDir, or the DF of the file last opened, read or written). PINs are
  * copied into the command and the copies are wiped; they never appear in a message.
  *
+ * <p><b>The PIN's state without risking a try.</b> {@link SCardFlag#IHV_CHECKONLY} asks for a PIN's state with the
+ * empty VERIFY ({@code 00 20 00 P2}, no data), which ISO 7816-4 defines as a status query that counts nothing. Cards
+ * in the field do not all follow that: some count it as a wrong PIN (one answered {@code 6300}, without a counter, and
+ * three checks blocked the PIN). So the empty VERIFY is sent only to a card that has shown that it answers it without
+ * counting, per card model (ATR) and PIN reference ({@link PinStatusQueries}): a card that answered it with
+ * {@code 9000}, or with {@code 63Cx} giving the same count as the answer just before (to a wrong PIN or to an earlier
+ * query, over the same attachment, with nothing in between that changes the counter). Elsewhere the check fails with
+ * {@code SCARD_E_UNSUPPORTED_FEATURE} ("the state cannot be asked without risking a try") and sends nothing, unless
+ * the caller forces the query: with {@link #FORCE_STATUS_QUERY} as the {@code userData} of
+ * {@link ISCardManage#createInterface} (the contract's caller-specific data for the creation; the contract's flags
+ * have no room for it). A forced query teaches the rule: {@code 6300} or a lower count than before marks the card as
+ * counting, for good; the same count twice, or {@code 9000}, as answering. A blocked PIN ({@code 6983}) is reported
+ * as such and teaches nothing. The retry counter is not looked for elsewhere: ISO 7816-4 keeps a PIN as reference
+ * data, not a file with an FCP, and the data objects that carry retry counters (GET DATA) are each application's
+ * own (OpenPGP's {@code C4}, for one); reading them generically could misread another card's data, so a
+ * card-specific {@code ISCardVerify} provider (registered for the card's ATR) does that where a card has them.
+ *
  * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
  * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
  * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
@@ -31,6 +48,12 @@ import dev.scard.iso7816.StatusWords;
  */
 final class IsoVerify implements ISCardVerify {
 
+    /**
+     * The {@code userData} that makes {@code IHV_CHECKONLY} send the status query even to a card not known to answer
+     * it without counting (see the class description).
+     */
+    static final String FORCE_STATUS_QUERY = "IHV_CHECKONLY:force";
+
     private static final int INS_VERIFY = 0x20;
     private static final int INS_CHANGE_REFERENCE_DATA = 0x24;
     private static final int INS_RESET_RETRY_COUNTER = 0x2C;
@@ -38,9 +61,17 @@ final class IsoVerify implements ISCardVerify {
     private static final int INS_DISABLE_VERIFICATION = 0x26;
 
     private final CardChannel card;
+    /** Whether IHV_CHECKONLY sends the status query to any card. */
+    private final boolean forceStatusQuery;
 
     IsoVerify(ISCardManage manager) {
+        this(manager, false);
+    }
+
+    /** @param forceStatusQuery whether IHV_CHECKONLY asks any card (see {@link #FORCE_STATUS_QUERY}) */
+    IsoVerify(ISCardManage manager, boolean forceStatusQuery) {
         this.card = new CardChannel(manager);
+        this.forceStatusQuery = forceStatusQuery;
     }
 
     /** P2 for a PIN reference and the scope flags. */
@@ -94,8 +125,69 @@ final class IsoVerify implements ISCardVerify {
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
+        int sw = response.sw();
+        if (ins == INS_VERIFY || ins == INS_CHANGE_REFERENCE_DATA) {
+            // The PIN's own counter: what a later status query is compared with.
+            card.sawTries(p2, StatusWords.isCounter(sw) ? sw & 0x0F : -1);
+        } else if (response.ok()) {
+            card.sawTries(p2, -1); // unblocked, enabled or disabled: the counter may be another one now
+        }
         if (!response.ok()) {
-            throw StatusWordErrors.failure(response.sw(), kind, what);
+            throw StatusWordErrors.failure(sw, kind, what);
+        }
+    }
+
+    /**
+     * IHV_CHECKONLY: the empty VERIFY, sent only where it is known not to cost a try or when forced; learns from the
+     * answer (see the class description).
+     */
+    private void checkState(int p2) {
+        String atr = atr();
+        PinStatusQueries.Behaviour known = atr == null ? null : PinStatusQueries.known(atr, p2);
+        if (known != PinStatusQueries.Behaviour.ANSWERS && !forceStatusQuery) {
+            throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, "the state of " + name(p2) + " cannot be"
+                    + " asked without risking a try: " + (known == PinStatusQueries.Behaviour.COUNTS
+                            ? "this card answered the status query (an empty VERIFY) as if it counted it as a wrong PIN"
+                            : "this card has not shown that it answers the status query (an empty VERIFY) without"
+                                    + " counting it as a wrong PIN")
+                    + "; verify the PIN, or force the query");
+        }
+        Apdu.Response response = card.send(CommandApdu.encode(0x00, INS_VERIFY, 0x00, p2, null, 0));
+        int sw = response.sw();
+        int before = card.lastTries(p2);
+        PinStatusQueries.Behaviour learned = null;
+        if (response.ok()) {
+            learned = PinStatusQueries.Behaviour.ANSWERS;
+        } else if (StatusWords.isCounter(sw)) {
+            int tries = sw & 0x0F;
+            if (before >= 0 && tries == before) {
+                learned = PinStatusQueries.Behaviour.ANSWERS;
+            } else if (before >= 0 && tries < before) {
+                learned = PinStatusQueries.Behaviour.COUNTS;
+            }
+            card.sawTries(p2, tries);
+        } else if (sw == StatusWords.NO_INFORMATION_MEMORY_CHANGED) {
+            learned = PinStatusQueries.Behaviour.COUNTS;
+        }
+        if (learned != null && atr != null) {
+            PinStatusQueries.learned(atr, p2, learned);
+        }
+        if (!response.ok()) {
+            String what = name(p2) + " is not verified";
+            if (sw == StatusWords.NO_INFORMATION_MEMORY_CHANGED) {
+                what += " (the card gave no retry counter and may have counted the query as a wrong PIN)";
+            }
+            throw StatusWordErrors.failure(sw, Kind.PIN, what);
+        }
+    }
+
+    /** The card's ATR in upper-case hex, the card model's name for {@link PinStatusQueries}; null when unknown. */
+    private String atr() {
+        try {
+            String atr = card.manager().status().atrHex();
+            return atr == null || atr.isEmpty() ? null : atr.toUpperCase(java.util.Locale.ROOT);
+        } catch (SCardException e) {
+            return null;
         }
     }
 
@@ -112,7 +204,7 @@ final class IsoVerify implements ISCardVerify {
                     throw CardChannel.invalid("IHV_CHECKONLY asks for the state of " + name(p2)
                             + " and takes an empty code");
                 }
-                sendSecret(INS_VERIFY, 0x00, p2, new byte[0], Kind.PIN, name(p2) + " is not verified");
+                checkState(p2);
                 return;
             }
             sendSecret(INS_VERIFY, 0x00, p2, code.clone(), Kind.PIN, "cannot verify " + name(p2));
@@ -215,6 +307,7 @@ final class IsoVerify implements ISCardVerify {
                     + " warm reset that would do it ends the lock this manager holds; unlock first, or reconnect"
                     + " with Disposition.RESET");
         }
+        card.forgetSelection(); // the reset selects the MF
         manager.reconnect(Disposition.RESET);
     }
 

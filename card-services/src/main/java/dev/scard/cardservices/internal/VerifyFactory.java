@@ -19,9 +19,14 @@ public final class VerifyFactory implements SCardInterfaceFactory {
     public VerifyFactory() {
     }
 
-    /** A new {@link IsoVerify} over {@code manager}; {@code userData} is not used. */
+    /**
+     * A new {@link IsoVerify} over {@code manager}; {@code userData} {@code "IHV_CHECKONLY:force"}
+     * ({@link IsoVerify#FORCE_STATUS_QUERY}, given through {@link ISCardManage#createInterface}) makes its
+     * {@code IHV_CHECKONLY} ask the PIN's state even on a card not known to answer that without counting a try;
+     * anything else is not used.
+     */
     @Override
     public Object create(ISCardManage manager, Object userData) {
-        return new IsoVerify(manager);
+        return new IsoVerify(manager, IsoVerify.FORCE_STATUS_QUERY.equals(userData));
     }
 }

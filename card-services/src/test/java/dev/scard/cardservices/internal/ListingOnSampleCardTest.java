@@ -36,7 +36,7 @@ import dev.scard.api.Tlv;
 class ListingOnSampleCardTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
     private static final String LIST = "8016000000";
-    private static final int PROBES = 65_533;
+    private static final int TRIED = Listing.WELL_KNOWN.length;
 
     private final SampleCard card = new SampleCard();
     private final Recorder recorder = new Recorder(card.manager());
@@ -133,7 +133,7 @@ class ListingOnSampleCardTest {
         assertThat(recorder.sent).containsExactly("00A4080402501500", LIST, "00A4000C023F00");
         recorder.sent.clear();
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
-        assertThat(recorder.sent).containsExactly("00A4080402600000", LIST, "00A4080C026000", "00E40000");
+        assertThat(recorder.sent).containsExactly("00A4080402600000", LIST, "00A4000C023F00", "00E40000026000");
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
     }
 
@@ -154,17 +154,20 @@ class ListingOnSampleCardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"6D00", "6E00", "6A86", "6A81", "6881"})
-    void aCardWithoutListFilesIsProbedOnceItSaidSo(String refusal) {
+    void aCardWithoutListFilesGetsTheWellKnownIdentifiersOnceItSaidSo(String refusal) {
         recorder.listFilesAnswer = refusal;
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(recorder.sent).hasSize(1 + 1 + PROBES + 3 + 1);
+        assertThat(recorder.sent).as("the MF, LIST FILES, the identifiers, EF.DIR's record and its application"
+                + " (by name, then by path), the MF again").hasSize(1 + 1 + TRIED + 1 + 2 + 1);
+        assertThat(recorder.sent).contains("00B2010400", "00A404040CA000000063504B43532D313500");
         assertThat(recorder.count(LIST)).isEqualTo(1);
         files.changeDir(RefType.BY_ID, "3F00/5015");
         recorder.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES))
-                .containsExactly("4401", "4402", "4403", "4404", "4421", "4422", "5031", "5032", "5131", "5132",
-                        "5133");
-        assertThat(recorder.sent).as("not asked again").hasSize(1 + PROBES + 11 + 1).doesNotContain(LIST);
+                .as("only well-known identifiers: not the AODF/DODF (4421, 4422) nor the record files 5131-5133")
+                .containsExactly("4401", "4402", "4403", "4404", "5031", "5032");
+        assertThat(recorder.sent).as("not asked again; 5015 itself not tried").hasSize(1 + TRIED - 1 + 1)
+                .doesNotContain(LIST);
     }
 
     @Test
@@ -172,11 +175,15 @@ class ListingOnSampleCardTest {
         recorder.listFilesAnswer = "6D00";
         pins.verify(SampleCard.PIN, SCardFlag.NONE, 1);
         files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x38})), SCardFlag.NONE, null);
-        files.delete(RefType.BY_ID, "3F00/6000", Set.of(SCardFlag.NON_RECURSIVE));
-        assertThat(recorder.sent).as("an empty DF: every identifier probed").hasSizeGreaterThan(PROBES);
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, () -> files.delete(RefType.BY_ID, "3F00/6000",
+                Set.of(SCardFlag.NON_RECURSIVE)));
+        assertThat(recorder.sent).as("an empty DF cannot be told from one with unknown files").hasSizeLessThan(60);
+        files.delete(RefType.BY_ID, "3F00/6000", Set.of(SCardFlag.RECURSIVE));
         failure(HResult.E_INVALIDARG, () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
         files.changeDir(RefType.BY_ID, "3F00/5015");
-        long handle = files.open(RefType.BY_SHORT_ID, "sfi:11");
+        // The EF with SFI 11 is 5131, which is no well-known identifier: without LIST FILES it cannot be found.
+        failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_SHORT_ID, "sfi:11"));
+        long handle = files.open(RefType.BY_ID, "5131");
         assertThat(files.read(handle, 0, SCardFlag.NONE)).isEqualTo(padded("fixed record 1", 16));
         assertThat(recorder.count(LIST)).isEqualTo(1);
     }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,10 @@ class ListingScriptedTest {
     private static final String RESELECT_MF = "00A4000C023F00";
     private static final String LIST_EXTENDED = "80160000000000";
     /** Commands a listing of the MF by probing sends: its SELECT, 65,533 probes, and one FCP SELECT per file. */
-    private static final int PROBES = 65_533;
+    /** The well-known identifiers a listing without LIST FILES tries, each with one SELECT. */
+    private static final int TRIED = Listing.WELL_KNOWN.length;
+    /** Reading EF.DIR ({@code 2F00}, one record) in the MF for the applications it names. */
+    private static final String READ_EF_DIR = "00B2010400";
 
     private final ScriptedManager card = new ScriptedManager();
     private final IsoFileAccess files = new IsoFileAccess(card);
@@ -96,17 +100,45 @@ class ListingScriptedTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"6D00", "6E00", "6A86", "6A81", "6881"})
-    void aCardWithoutListFilesIsProbedAndNotAskedAgain(String refusal) {
+    void aCardWithoutListFilesGetsTheWellKnownIdentifiersTriedAndIsNotAskedAgain(String refusal) {
         sampleLikeCard();
         listFiles = command -> refusal;
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3 + 1);
-        assertThat(card.sent.subList(0, 4)).containsExactly(SELECT_MF, LIST, "00A4080C020000", "00A4080C020001");
-        assertThat(card.sent).contains(selectPath("2F00"), selectPath("2F01"), selectPath("5015"))
-                .doesNotContain("00A4080C023F00", "00A4080C023FFF", "00A4080C02FFFF");
+        assertThat(card.sent).as("bounded: the DF, LIST FILES, %d identifiers, EF.DIR, the DF again", TRIED)
+                .hasSize(1 + 1 + TRIED + 1 + 1);
+        assertThat(card.sent.subList(0, 5)).containsExactly(SELECT_MF, LIST, selectPath("2F00"), READ_EF_DIR,
+                selectPath("2F01"));
+        assertThat(card.sent).contains(selectPath("5015"), selectPath("5031"), selectPath("7F20"))
+                .doesNotContain("00A4080C020000", selectPath("3F00"), selectPath("3FFF"));
         card.sent.clear();
         assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015");
-        assertThat(card.sent).as("LIST FILES is not asked again").hasSize(1 + PROBES + 3 + 1).doesNotContain(LIST);
+        assertThat(card.sent).as("LIST FILES is not asked again").hasSize(1 + TRIED + 1 + 1).doesNotContain(LIST);
+    }
+
+    @Test
+    void theApplicationsOfEfDirAreListedToo() {
+        sampleLikeCard();
+        listFiles = command -> "6D00";
+        fcps.put("ABCD", "620F" + "820138" + "8302ABCD" + "8403A0B0C0" + "8A0105" + "9000"); // DF named A0B0C0
+        card.on(READ_EF_DIR, "61054F03A0B0C0" + "9000");
+        card.on("00A4040403A0B0C000", fcps.get("ABCD"));
+        assertThat(files.directory(FileType.DIRECTORIES)).containsExactly("5015", "ABCD");
+        assertThat(card.sent).containsSubsequence(selectPath("2F00"), READ_EF_DIR, "00A4040403A0B0C000",
+                selectPath("ABCD"), selectPath("2F01"));
+    }
+
+    @Test
+    void aListingWithoutListFilesEndsWhenTheThreadIsInterrupted() {
+        sampleLikeCard();
+        listFiles = command -> "6D00";
+        Thread.currentThread().interrupt();
+        try {
+            assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_CANCELLED,
+                    "cannot list 3F00: interrupted");
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(card.sent).as("not one identifier tried").containsExactly(SELECT_MF, LIST);
     }
 
     @Test
@@ -114,7 +146,7 @@ class ListingScriptedTest {
         sampleLikeCard();
         listFiles = command -> "6982";
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 1 + PROBES + 3 + 1);
+        assertThat(card.sent).hasSize(1 + 1 + TRIED + 1 + 1);
         card.sent.clear();
         listFiles = command -> "2F00" + "2F01" + "5015" + "9000";
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
@@ -133,10 +165,10 @@ class ListingScriptedTest {
         sampleLikeCard();
         listFiles = command -> answer + "9000";
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).contains(LIST, "00A4080C020000", "00A4080C02FFFE");
+        assertThat(card.sent).contains(LIST, selectPath("6F00"));
         card.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + PROBES + 3 + 1).doesNotContain(LIST);
+        assertThat(card.sent).hasSize(1 + TRIED + 1 + 1).doesNotContain(LIST);
     }
 
     @Test
@@ -162,10 +194,10 @@ class ListingScriptedTest {
         card.on(LIST, "6700");
         card.on(LIST_EXTENDED, "6700"); // the card takes no extended APDUs
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).hasSize(1 + 2 + PROBES + 3 + 1);
+        assertThat(card.sent).hasSize(1 + 2 + TRIED + 1 + 1);
         card.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES)).containsExactly("2F00", "2F01", "5015");
-        assertThat(card.sent).as("short LIST FILES again, no extended one").hasSize(1 + 1 + PROBES + 3 + 1)
+        assertThat(card.sent).as("short LIST FILES again, no extended one").hasSize(1 + 1 + TRIED + 1 + 1)
                 .contains(LIST).doesNotContain(LIST_EXTENDED);
     }
 
@@ -190,19 +222,51 @@ class ListingScriptedTest {
                 RESELECT_MF);
         card.sent.clear();
         listFiles = command -> "9000";
-        card.on("00E40000", "9000");
+        card.on("00E40000026000", "9000");
         files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE);
-        assertThat(card.sent).containsExactly(selectPath("6000"), LIST, "00A4080C026000", "00E40000");
+        assertThat(card.sent).as("DELETE FILE names the DF, from its parent").containsExactly(selectPath("6000"), LIST,
+                RESELECT_MF, "00E40000026000");
     }
 
     @Test
-    void aNonRecursiveDeleteOnACardWithoutListFilesStopsProbingAtTheFirstFile() {
+    void deleteFileNamesItsFileAndFallsBackToTheCurrentFileFormOnlyWhenTheCardRefusesIt() {
         sampleLikeCard();
-        fcps.put("50150003", transparentFcp("0003", 1, "9000"));
+        card.on("00E40000022F01", "9000");
+        files.delete(RefType.BY_ID, "2F01", Set.of(SCardFlag.RECURSIVE));
+        assertThat(card.sent).as("the selected EF's DF is the current DF: no second SELECT")
+                .containsExactly(selectPath("2F01"), "00E40000022F01");
+        card.sent.clear();
+        card.on("00E40000022F00", "6A86"); // this card wants the no-data form
+        card.on("00E40000", "9000");
+        files.delete(RefType.BY_ID, "2F00", SCardFlag.NONE);
+        assertThat(card.sent).containsExactly(selectPath("2F00"), "00E40000022F00", "00A4080C022F00", "00E40000");
+        card.sent.clear();
+        files.delete(RefType.BY_ID, "2F00", SCardFlag.NONE);
+        assertThat(card.sent).as("remembered: the no-data form at once").containsExactly(selectPath("2F00"),
+                "00E40000");
+        card.sent.clear();
+        card.on("00E40000022F01", "6982");
+        card.on("00E40000", "6982");
+        assertFails(() -> files.delete(RefType.BY_ID, "2F01", SCardFlag.NONE), HResult.SCARD_E_NO_ACCESS,
+                "cannot delete 3F00/2F01");
+    }
+
+    @Test
+    void aNonRecursiveDeleteOnACardWithoutListFilesStopsAtTheFirstFileAndRefusesToGuessEmptiness() {
+        sampleLikeCard();
+        fcps.put("50155031", transparentFcp("5031", 1, "9000"));
         assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
                 "the directory is not empty");
-        assertThat(card.sent).containsExactly(selectPath("5015"), LIST, "00A4080C0450150000", "00A4080C0450150001",
-                "00A4080C0450150002", "00A4080C0450150003", selectPath("50150003"), RESELECT_MF);
+        assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50152F00"),
+                selectPath("50152F01"), selectPath("50152F02"), selectPath("50152F03"), selectPath("50152F04"),
+                selectPath("50152F05"), selectPath("50152F06"), selectPath("50152FE2"), selectPath("50155031"),
+                RESELECT_MF);
+        fcps.put("6000", dfFcp("6000", "9000"));
+        card.sent.clear();
+        assertFails(() -> files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE),
+                HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot delete 3F00/6000 without SCardFlag.RECURSIVE: the card"
+                        + " has no LIST FILES, so whether 3F00/6000 is empty cannot be told");
+        assertThat(card.sent).as("bounded").hasSize(1 + TRIED).doesNotContain("00E40000026000");
     }
 
     @Test
@@ -239,14 +303,14 @@ class ListingScriptedTest {
         card.on("00A4000C022F01", "9000");
         card.on("00A4000C025015", "9000");
         card.otherwise = command -> command.startsWith("00A408") ? "6A86"
-                : command.startsWith("00A4000C02") ? "6A82" : "6D00";
+                : command.startsWith("00A4000C02") || command.startsWith("00A4000402") ? "6A82" : "6D00";
         card.sent.clear();
         assertThat(files.directory(FileType.ALL_FILES)).as("probed with the same level-by-level selection")
                 .containsExactly("2F01", "5015");
-        assertThat(card.sent).contains("00A4000C020000", "00A4000C02FFFE").doesNotContain("00A4080C020000");
+        assertThat(card.sent).contains("00A40004022F0000", "00A40004026F0000").doesNotContain(selectPath("2F00"));
         card.otherwise = command -> command.startsWith("00A408") ? "6A86" : "6D00";
         assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_UNSUPPORTED_FEATURE,
-                "cannot list 3F00: probing file identifier 0000: SW 6D00");
+                "cannot list 3F00: trying file identifier 2F00: SW 6D00");
     }
 
     @Test

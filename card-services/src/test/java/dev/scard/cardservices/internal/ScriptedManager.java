@@ -141,9 +141,13 @@ final class ScriptedManager implements ISCardManage {
         calls.add("unlock " + disposition);
     }
 
+    /** The ATR {@link #status()} reports (upper-case hex): the card model's name for what card services learn. */
+    String atr = "3B00";
+
     @Override
     public CardStatus status() {
-        throw new UnsupportedOperationException();
+        return new CardStatus(dev.scard.api.CardState.SPECIFIC_MODE, dev.scard.api.Protocol.T1, "Scripted Reader",
+                HEX.parseHex(atr));
     }
 
     @Override

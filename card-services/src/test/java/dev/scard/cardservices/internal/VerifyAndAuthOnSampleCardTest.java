@@ -113,11 +113,19 @@ class VerifyAndAuthOnSampleCardTest {
     }
 
     @Test
-    void checkOnlyAsksForThePinsState() {
-        SCardException state = fails(HResult.SCARD_W_WRONG_CHV,
-                () -> pins.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY), 1));
-        assertThat(state.remainingTries()).hasValue(3);
-        assertThat(state.getMessage()).startsWith("global PIN 01 is not verified");
+    void checkOnlyAsksForThePinsStateOnceTheCardShowedItDoesNotCountTheQuery() {
+        PinStatusQueries.clear();
+        fails(HResult.SCARD_E_UNSUPPORTED_FEATURE, () -> pins.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY), 1));
+        ISCardVerify forced = (ISCardVerify) card.manager().createInterface(ISCardVerify.IID, null,
+                IsoVerify.FORCE_STATUS_QUERY);
+        for (int i = 0; i < 2; i++) { // the same count twice: the sample card does not count the query
+            SCardException state = fails(HResult.SCARD_W_WRONG_CHV,
+                    () -> forced.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY), 1));
+            assertThat(state.remainingTries()).hasValue(3);
+            assertThat(state.getMessage()).startsWith("global PIN 01 is not verified");
+        }
+        assertThat(fails(HResult.SCARD_W_WRONG_CHV, () -> pins.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY),
+                1)).remainingTries()).as("now asked without forcing").hasValue(3);
         pins.verify(SampleCard.PIN, SCardFlag.NONE, 1);
         pins.verify(new byte[0], Set.of(SCardFlag.IHV_CHECKONLY), 1);
     }
@@ -173,7 +181,9 @@ class VerifyAndAuthOnSampleCardTest {
         files.changeDir(RefType.BY_ID, "3F00/5015");
         pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1);
         pins.resetSecurityState(Set.of(SCardFlag.IHV_LOCAL));
-        fails(HResult.SCARD_W_WRONG_CHV, () -> pins.verify(new byte[0], EnumSet.of(SCardFlag.IHV_LOCAL,
+        ISCardVerify forced = (ISCardVerify) card.manager().createInterface(ISCardVerify.IID, null,
+                IsoVerify.FORCE_STATUS_QUERY);
+        fails(HResult.SCARD_W_WRONG_CHV, () -> forced.verify(new byte[0], EnumSet.of(SCardFlag.IHV_LOCAL,
                 SCardFlag.IHV_CHECKONLY), 1));
     }
 

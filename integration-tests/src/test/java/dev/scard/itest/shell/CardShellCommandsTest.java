@@ -212,7 +212,8 @@ public class CardShellCommandsTest extends OsgiTestSupport {
         String wrong = shell.fails("scard:verify 1 9999");
         assertThat(wrong).contains("verify PIN 1", "wrong PIN", "2 tries left", "63C2", "SCARD_W_WRONG_CHV")
                 .doesNotContain("9999", "39393939", "39 39 39 39");
-        assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (2 tries left)");
+        // The forced check gives the count the wrong PIN gave: the card does not count the query, -c asks it now.
+        assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is not verified (2 tries left)");
         assertThat(shell.fails("scard:verify 1 hex:39G9")).contains("not valid hex").doesNotContain("39G9", "G9");
         assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (2 tries left)");
         assertThat(shell.out.toString(StandardCharsets.UTF_8)).doesNotContain("9999");
@@ -222,12 +223,12 @@ public class CardShellCommandsTest extends OsgiTestSupport {
     @Test
     void anOmittedPinWithoutATerminalAsksForItAsAnArgumentAndSendsNothing() throws Exception {
         Shell shell = shellRestoringPin1();
-        assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
+        assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
         assertThat(shell.fails("scard:verify 1")).contains("not interactive", "scard:verify 1 <PIN>",
                 "E_INVALIDARG");
         assertThat(shell.fails("scard:change 1")).contains("scard:change 1 <current PIN> <new PIN>");
         assertThat(shell.fails("scard:unblock 1")).contains("scard:unblock 1 <PUK> [<new PIN>]");
-        assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
+        assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is not verified (3 tries left)");
     }
 
     @Test
@@ -237,7 +238,7 @@ public class CardShellCommandsTest extends OsgiTestSupport {
         assertThat(shell.fails("scard:cat 4402")).contains("cat 4402", "6982", "security status not satisfied",
                 "SCARD_E_NO_ACCESS");
         assertThat(shell.run("scard:verify 1 1234")).isEqualTo("PIN 1 verified");
-        assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is verified");
+        assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is verified");
         assertThat(shell.run("scard:cat 4402").split("\n")).hasSize(2);
         assertThat(shell.run("scard:cat 3F00/5015/4402")).startsWith("0000  ");
     }
@@ -257,7 +258,7 @@ public class CardShellCommandsTest extends OsgiTestSupport {
             assertThat(shell.fails("scard:verify 0x81 1111")).contains(left).doesNotContain("1111");
         }
         assertThat(shell.fails("scard:verify 0x81 0000")).contains("blocked", "6983", "SCARD_W_CHV_BLOCKED");
-        assertThat(shell.run("scard:verify -c 0x81")).contains("is blocked");
+        assertThat(shell.run("scard:verify -c --force 0x81")).contains("is blocked");
         assertThat(shell.fails("scard:unblock 0x81 99999999")).contains("wrong PUK").doesNotContain("99999999");
         assertThat(shell.run("scard:unblock 0x81 00000000")).isEqualTo("PIN 0x81 (local) unblocked");
         assertThat(shell.run("scard:verify 0x81 0000")).isEqualTo("PIN 0x81 (local) verified");
