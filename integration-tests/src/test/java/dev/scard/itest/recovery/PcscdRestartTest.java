@@ -41,7 +41,7 @@ public class PcscdRestartTest extends OsgiTestSupport {
             if (VpcdRig.missing() != null) { // the test failed while pcscd was away
                 VpcdRig.startPcscd();
             }
-            VpcdRig.serve(control, pcsc);
+            VpcdRig.settle(control, pcsc);
         });
         VpcdRig.requireServing(WHAT, control, pcsc);
         ServiceReference<ISCardManage> reference = awaitReference(ISCardManage.class, "(scard.backend=pcsc)");

@@ -3,7 +3,6 @@ package dev.scard.itest.reliability;
 import static dev.scard.itest.support.Apdus.selectMf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +27,7 @@ import dev.scard.api.SCardException;
 import dev.scard.itest.support.Apdus;
 import dev.scard.itest.support.VpcdRig;
 import dev.scard.itest.support.Worker;
+import dev.scard.simulator.control.SimulatorControl;
 
 /**
  * pcscd killed and started again while several threads exchange APDUs through the PC/SC backend: every call either
@@ -38,7 +38,6 @@ import dev.scard.itest.support.Worker;
 public class PcscdRestartTest extends ReliabilityBase {
 
     static final Path PID_FILE = Path.of("/run/pcscd/pcscd.pid");
-    static final Path SOCKET = Path.of("/run/pcscd/pcscd.comm");
     static final int THREADS = 4;
     /** The failures a call may give while pcscd is gone or the card is being served again. */
     static final Set<HResult> ALLOWED = EnumSet.of(HResult.SCARD_E_NO_SERVICE, HResult.SCARD_E_SERVICE_STOPPED,
@@ -58,6 +57,7 @@ public class PcscdRestartTest extends ReliabilityBase {
         requirePcsc("the pcscd restart");
         Assumptions.assumeTrue(restartable(), "pcscd may not be restarted here (SCARD_PCSCD_RESTARTABLE=true and"
                 + " root needed)");
+        onCleanup(() -> VpcdRig.settle(awaitService(SimulatorControl.class, null), resourceManager(PCSC)));
         byte[] expected = attached(PCSC, VpcdRig.CARD_READER).transmit(selectMf());
         Apdus.assertSuccess(expected);
 
@@ -106,10 +106,10 @@ public class PcscdRestartTest extends ReliabilityBase {
         Thread.sleep(1000);
         long successesBefore = successes.get();
         killedAt = System.nanoTime();
-        stopPcscd();
+        VpcdRig.killPcscd();
         Thread.sleep(1000);
         long restarted = System.nanoTime();
-        startPcscd();
+        VpcdRig.startPcscd();
         startedAt = System.nanoTime();
         long recovered = -1;
         while (millisSince(restarted) < RECOVERY_BOUND_MILLIS) {
@@ -174,49 +174,5 @@ public class PcscdRestartTest extends ReliabilityBase {
     static boolean restartable() {
         return "true".equalsIgnoreCase(System.getenv("SCARD_PCSCD_RESTARTABLE"))
                 && "root".equals(System.getProperty("user.name")) && Files.exists(PID_FILE);
-    }
-
-    /** Stops the pcscd named in its pid file (TERM, then KILL) and waits until it is gone. */
-    static void stopPcscd() throws Exception {
-        long pid = Long.parseLong(Files.readString(PID_FILE).trim());
-        ProcessHandle pcscd = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no pcscd " + pid));
-        pcscd.destroyForcibly();
-        // Gone, or a zombie its parent has not reaped yet (it no longer serves anything).
-        long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pcscd.isAlive() && !zombie(pid)) {
-            if (System.nanoTime() > gone) {
-                throw new AssertionError("pcscd " + pid + " did not end within 10 s of SIGKILL");
-            }
-            Thread.sleep(20);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (Files.exists(SOCKET) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Files.deleteIfExists(SOCKET);
-    }
-
-    /** Whether process {@code pid} has ended but was not reaped (state Z in {@code /proc/<pid>/stat}). */
-    private static boolean zombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 1).trim().startsWith("Z");
-        } catch (IOException | RuntimeException e) {
-            return true; // no such process any more
-        }
-    }
-
-    /** Starts a pcscd that outlives the tests and waits for its socket. */
-    static void startPcscd() throws IOException, InterruptedException {
-        Path log = Path.of(System.getProperty("java.io.tmpdir"), "scard-reliability-pcscd.log");
-        new ProcessBuilder("pcscd", "-f").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!Files.exists(SOCKET)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("pcscd did not start within 15 s; see " + log);
-            }
-            Thread.sleep(50);
-        }
     }
 }

@@ -6,9 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Assumptions;
@@ -57,6 +54,9 @@ public final class VpcdRig {
     private static final List<String> PCSCD_CANDIDATES = List.of("/usr/sbin/pcscd", "/usr/local/sbin/pcscd",
             "/sbin/pcscd");
     private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
+    private static final long SETTLE_QUIET_MILLIS = 5_000;
+    private static final long SETTLE_MAX_MILLIS = 30_000;
+
     /** The replacement pcscd {@link #startPcscd()} started last. */
     private static Process replacement;
 
@@ -141,23 +141,79 @@ public final class VpcdRig {
      * /run/pcscd/pcscd.pid; waits until its socket is gone. Only after {@link #requireRestartable}.
      */
     public static synchronized void stopPcscd() throws IOException, InterruptedException {
+        end(runningPcscd(), false);
+    }
+
+    /** Kills the running pcscd at once (SIGKILL), as a crash would, and waits until it is gone. */
+    public static synchronized void killPcscd() throws IOException, InterruptedException {
+        end(runningPcscd(), true);
+    }
+
+    private static ProcessHandle runningPcscd() throws IOException {
         ProcessHandle running = replacement != null && replacement.isAlive() ? replacement.toHandle()
                 : ProcessHandle.of(Long.parseLong(Files.readString(PID_FILE).trim())).orElseThrow(
                         () -> new AssertionError("no pcscd runs with the pid in " + PID_FILE));
         replacement = null;
-        running.destroy();
-        try {
-            try {
-                running.onExit().get(10, TimeUnit.SECONDS);
-            } catch (TimeoutException e) {
-                running.destroyForcibly();
-                running.onExit().get(5, TimeUnit.SECONDS);
+        return running;
+    }
+
+    /**
+     * Ends pcscd and waits until it is gone, or a zombie its parent has not reaped yet (it no longer serves
+     * anything), and its socket with it.
+     */
+    private static void end(ProcessHandle pcscd, boolean kill) throws InterruptedException, IOException {
+        if (kill) {
+            pcscd.destroyForcibly();
+        } else {
+            pcscd.destroy();
+        }
+        long forceAt = System.currentTimeMillis() + 10_000;
+        long giveUpAt = forceAt + 5_000;
+        while (pcscd.isAlive() && !zombie(pcscd.pid())) {
+            if (System.currentTimeMillis() > giveUpAt) {
+                throw new AssertionError("pcscd (pid " + pcscd.pid() + ") did not stop");
             }
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("pcscd (pid " + running.pid() + ") did not stop", e);
+            if (System.currentTimeMillis() > forceAt) {
+                pcscd.destroyForcibly();
+            }
+            Thread.sleep(20);
         }
         long deadline = System.currentTimeMillis() + 5_000;
         while (Files.exists(SOCKET) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        Files.deleteIfExists(SOCKET);
+    }
+
+    /** Whether process {@code pid} has ended but was not reaped (state Z in {@code /proc/<pid>/stat}). */
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 1).trim().startsWith("Z");
+        } catch (IOException | RuntimeException e) {
+            return true; // no such process any more
+        }
+    }
+
+    /**
+     * After a pcscd restart: serves both readers again ({@link #serve}) and waits until their vpcd links have
+     * stayed up for {@value #SETTLE_QUIET_MILLIS} ms at a stretch (at most {@value #SETTLE_MAX_MILLIS} ms). A new
+     * pcscd connects to vpcd's ports more than once while it sets its readers up, and each new connection powers the
+     * card up again, which other connections to the simulated card see as a reset: the tests after a restart must
+     * not start in the middle of that.
+     */
+    public static void settle(SimulatorControl control, SCardResourceManager pcsc) throws InterruptedException {
+        serve(control, pcsc);
+        long deadline = System.currentTimeMillis() + SETTLE_MAX_MILLIS;
+        long quietSince = System.currentTimeMillis();
+        while (System.currentTimeMillis() < deadline) {
+            boolean settled = control.served().stream().filter(s -> SERVED.containsKey(s.readerName()))
+                    .allMatch(s -> s.state() == ServedReader.State.SERVING || s.state() == ServedReader.State.NO_CARD);
+            if (!settled) {
+                quietSince = System.currentTimeMillis();
+            } else if (System.currentTimeMillis() - quietSince >= SETTLE_QUIET_MILLIS) {
+                return;
+            }
             Thread.sleep(20);
         }
     }
