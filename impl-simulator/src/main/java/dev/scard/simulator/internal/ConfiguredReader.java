@@ -1,6 +1,7 @@
 package dev.scard.simulator.internal;
 
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * The checked values of one reader configuration ({@value SimulatorComponent#READER_FACTORY_PID}) and the card model

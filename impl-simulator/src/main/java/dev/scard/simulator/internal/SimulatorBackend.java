@@ -18,11 +18,12 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
+import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.Backend;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
-import dev.scard.core.spi.Arguments;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * The simulated readers as a {@link Backend} for the shared core, and their {@link SimulatorControl}. Plain Java:

@@ -27,6 +27,7 @@ import dev.scard.core.spi.ForwardingBackend;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * The simulator backend's component: holds the simulated readers ({@link SimulatorBackend}) and registers them as

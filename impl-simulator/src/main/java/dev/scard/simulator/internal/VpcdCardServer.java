@@ -6,10 +6,11 @@ import java.util.Objects;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
-import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.ServedReader.State;
+import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * A simulated card served to a PC/SC daemon through vpcd, for plain Java outside OSGi (the PC/SC backend's tests

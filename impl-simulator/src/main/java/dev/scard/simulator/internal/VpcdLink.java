@@ -12,8 +12,9 @@ import java.util.Objects;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
-import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.ServedReader.State;
+import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * Serves the card of one simulated reader to a PC/SC daemon through the vsmartcard {@code vpcd} driver: the card

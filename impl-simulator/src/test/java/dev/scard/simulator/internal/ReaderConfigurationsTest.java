@@ -300,8 +300,8 @@ class ReaderConfigurationsTest {
         assertBad(reader(LAB, invalid.toString(), true, ""), "profile: card profile " + invalid + ": ");
         assertBad(reader(LAB, tmp.toString(), true, ""), "profile: card profile " + tmp + ": is a directory");
         assertBad(reader(LAB, "", true, "35963"), "vpcd: '35963' is not a vpcd address: use <host>:<port>, such as"
-                + " 127.0.0.1:35963; no reader added");
-        assertBad(reader(LAB, "", true, "host:0"), "vpcd: vpcd port 0 is out of range");
+                + " 127.0.0.1:35963 (vpcd's first slot; 35964 is the second); no reader added");
+        assertBad(reader(LAB, "", true, "host:0"), "vpcd: '0' in 'host:0' is not a port number from 1 to 65535");
         assertThat(simulator.readers()).containsExactly(R0, R1);
         assertThat(simulator.configuredReaderNames()).isEmpty();
     }

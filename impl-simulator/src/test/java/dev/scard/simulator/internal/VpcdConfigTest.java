@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
-import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.ServedReader.State;
+import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.VpcdAddress;
 
 /** The vpcd address format and the {@code vpcd} configuration entries, applied live by the component. */
 class VpcdConfigTest {
@@ -48,9 +49,9 @@ class VpcdConfigTest {
         assertBad(null, "'' is not a vpcd address");
         assertBad("host:x1", "'x1' in 'host:x1' is not a port number");
         assertBad("host:+1", "'+1' in 'host:+1' is not a port number");
-        assertBad("host:0", "vpcd port 0 is out of range (1 to 65535");
-        assertBad("host:65536", "vpcd port 65536 is out of range");
-        assertBad("host:99999999999", "vpcd port 99999999999 is out of range");
+        assertBad("host:0", "'0' in 'host:0' is not a port number from 1 to 65535");
+        assertBad("host:65536", "'65536' in 'host:65536' is not a port number from 1 to 65535");
+        assertBad("host:99999999999", "'99999999999' in 'host:99999999999' is not a port number from 1 to 65535");
         assertBad("::1:35963", "'::1:35963': write an IPv6 address in brackets, such as [::1]:35963");
         assertBad("ho st:1", "'ho st' is not a host name or IP address");
         assertBad("a/b:1", "'a/b' is not a host name or IP address");

@@ -23,6 +23,7 @@ import dev.scard.api.SCardException;
 import dev.scard.shell.text.CommandText;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.simulator.control.VpcdAddress;
 
 /**
  * The {@code sim:} commands: insert (the reader's card, or a card of a profile file), remove and reset simulated

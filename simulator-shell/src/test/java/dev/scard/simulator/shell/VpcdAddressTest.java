@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.SCardException;
+import dev.scard.simulator.control.VpcdAddress;
 
 class VpcdAddressTest {
 
@@ -17,7 +18,7 @@ class VpcdAddressTest {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> VpcdAddress.parse("35963"))
                 .withMessageStartingWith("'35963' is not a vpcd address: use <host>:<port>");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> VpcdAddress.parse("[]:1"))
-                .withMessageStartingWith("'[]:1' is not a vpcd address");
+                .withMessageStartingWith("'[]' is not a host name or IP address");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> VpcdAddress.parse("h:65536"))
                 .withMessageStartingWith("'65536' in 'h:65536' is not a port number from 1 to 65535");
         assertThat(VpcdAddress.isVpcdAddress("127.0.0.1:35963")).isTrue();
