@@ -21,7 +21,8 @@ public final class Configs {
      * @param <A> the configuration type
      * @param type the configuration annotation
      * @param namesAndValues element names and their values, alternately (for example
-     *        {@code "readerFilter", ".*", "callTimeoutMillis", 1500})
+     *        {@code "readerFilter", ".*", "callTimeoutMillis", 1500}); {@code null} is allowed where the element
+     *        is not primitive, for tests of what a component does with a missing value
      * @return the configuration
      * @throws IllegalArgumentException when a name is not an element of {@code type}, a value does not fit its
      *         element, or an element without a default is not given
@@ -46,7 +47,9 @@ public final class Configs {
                 throw new IllegalArgumentException(type.getSimpleName() + " has no element '" + name + "'", e);
             }
             Object value = namesAndValues[i + 1];
-            if (value == null || !wrapper(element.getReturnType()).isInstance(value)) {
+            boolean fits = value == null ? !element.getReturnType().isPrimitive()
+                    : wrapper(element.getReturnType()).isInstance(value);
+            if (!fits) {
                 throw new IllegalArgumentException("element '" + name + "' of " + type.getSimpleName() + " is a "
                         + element.getReturnType().getSimpleName() + ", not " + value);
             }

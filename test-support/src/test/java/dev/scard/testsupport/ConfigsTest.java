@@ -28,6 +28,7 @@ class ConfigsTest {
         assertThat(sample.annotationType()).isEqualTo(Sample.class);
         assertThat(sample.toString()).contains("name=x");
         assertThat(Configs.of(Sample.class, "name", "y", "count", 7).count()).isEqualTo(7);
+        assertThat(Configs.of(Sample.class, "name", null).name()).isNull();
     }
 
     @Test
@@ -38,6 +39,8 @@ class ConfigsTest {
                 .withMessage("Sample has no element 'size'");
         assertThatIllegalArgumentException().isThrownBy(() -> Configs.of(Sample.class, "name", 5))
                 .withMessage("element 'name' of Sample is a String, not 5");
+        assertThatIllegalArgumentException().isThrownBy(() -> Configs.of(Sample.class, "name", "x", "count", null))
+                .withMessage("element 'count' of Sample is a int, not null");
         assertThatIllegalArgumentException().isThrownBy(() -> Configs.of(Sample.class, "name"))
                 .withMessage("names and values must alternate: 1 arguments given");
     }

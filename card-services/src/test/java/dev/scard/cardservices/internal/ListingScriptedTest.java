@@ -1,10 +1,10 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.dfFcp;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.recordFcp;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.selectPath;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.transparentFcp;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Collections;
@@ -184,8 +184,9 @@ class ListingScriptedTest {
         sampleLikeCard();
         fcps.put("6000", dfFcp("6000", "9000"));
         listFiles = command -> "4401" + "9000";
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
-                "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE");
+        failure(HResult.E_INVALIDARG,
+                "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE",
+                () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
         assertThat(card.sent).as("no listed file is selected").containsExactly(selectPath("5015"), LIST,
                 RESELECT_MF);
         card.sent.clear();
@@ -199,8 +200,8 @@ class ListingScriptedTest {
     void aNonRecursiveDeleteOnACardWithoutListFilesStopsProbingAtTheFirstFile() {
         sampleLikeCard();
         fcps.put("50150003", transparentFcp("0003", 1, "9000"));
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
-                "the directory is not empty");
+        failure(HResult.E_INVALIDARG, "the directory is not empty",
+                () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, "00A4080C0450150000", "00A4080C0450150001",
                 "00A4080C0450150002", "00A4080C0450150003", selectPath("50150003"), RESELECT_MF);
     }
@@ -219,8 +220,8 @@ class ListingScriptedTest {
         assertThat(card.sent).as("5031 first: its low five bits are 11").containsExactly(selectPath("5015"), LIST,
                 selectPath("50155031"), "00A4080C025015", selectPath("50155031"));
         card.sent.clear();
-        assertFails(() -> files.open(RefType.BY_SHORT_ID, "sfi:12"), HResult.SCARD_E_FILE_NOT_FOUND,
-                "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12");
+        failure(HResult.SCARD_E_FILE_NOT_FOUND, "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12",
+                () -> files.open(RefType.BY_SHORT_ID, "sfi:12"));
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50155032"),
                 selectPath("50154401"), selectPath("50155031"), "00A4080C025015");
     }
@@ -245,8 +246,8 @@ class ListingScriptedTest {
                 .containsExactly("2F01", "5015");
         assertThat(card.sent).contains("00A4000C020000", "00A4000C02FFFE").doesNotContain("00A4080C020000");
         card.otherwise = command -> command.startsWith("00A408") ? "6A86" : "6D00";
-        assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_UNSUPPORTED_FEATURE,
-                "cannot list 3F00: probing file identifier 0000: SW 6D00");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot list 3F00: probing file identifier 0000: SW 6D00",
+                () -> files.directory(FileType.ALL_FILES));
     }
 
     @Test
