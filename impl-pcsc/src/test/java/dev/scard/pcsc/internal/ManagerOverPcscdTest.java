@@ -2,6 +2,8 @@ package dev.scard.pcsc.internal;
 
 import static dev.scard.pcsc.internal.PcscdRig.READER_0;
 import static dev.scard.pcsc.internal.PcscdRig.READER_1;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -144,11 +146,11 @@ class ManagerOverPcscdTest extends PcscdTestBase {
         CardManager a = attached(ShareMode.SHARED);
         CardManager b = attached(ShareMode.SHARED);
         a.lock();
-        CompletableFuture<Boolean> waiter = inBackground("b-lock", () -> {
+        CompletableFuture<Boolean> waiter = background.inBackground("b-lock", () -> {
             b.lock();
             return true;
         });
-        assertParkedAndWaiting(waiter, "b-lock");
+        background.named("b-lock").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         a.unlock();
         assertThat(waiter.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
         ok(b.transmit(SELECT_MF));
@@ -180,10 +182,10 @@ class ManagerOverPcscdTest extends PcscdTestBase {
         CardManager a = attached(ShareMode.SHARED);
         CardManager b = attached(ShareMode.SHARED);
         a.lock();
-        CompletableFuture<byte[]> own = inBackground("a-transmit", () -> a.transmit(GET_CHALLENGE));
+        CompletableFuture<byte[]> own = background.inBackground("a-transmit", () -> a.transmit(GET_CHALLENGE));
         assertThat(ok(own.get(BOUND.toSeconds(), TimeUnit.SECONDS))).hasSize(10);
-        CompletableFuture<byte[]> other = inBackground("b-transmit", () -> b.transmit(SELECT_MF));
-        assertParkedAndWaiting(other, "b-transmit");
+        CompletableFuture<byte[]> other = background.inBackground("b-transmit", () -> b.transmit(SELECT_MF));
+        background.named("b-transmit").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         assertThat(b.status().state()).as("status answers meanwhile").isEqualTo(CardState.SPECIFIC_MODE);
         a.unlock();
         ok(other.get(BOUND.toSeconds(), TimeUnit.SECONDS));
@@ -309,18 +311,19 @@ class ManagerOverPcscdTest extends PcscdTestBase {
         CardManager holder = attached(ShareMode.SHARED);
         CardManager waiting = attached(ShareMode.SHARED);
         holder.lock();
-        CompletableFuture<Boolean> waiter = inBackground("waiting-lock", () -> {
+        CompletableFuture<Boolean> waiter = background.inBackground("waiting-lock", () -> {
             waiting.lock();
             return true;
         });
-        assertParkedAndWaiting(waiter, "waiting-lock");
+        background.named("waiting-lock").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
 
         // what the components do when the bundle stops: the backend first, then the resource manager and managers
         backend.stop();
         rm.closeAll();
         holder.dispose("stopped");
         waiting.dispose("stopped");
-        assertThat(causeCode(waiter)).isIn(HResult.SCARD_E_SERVICE_STOPPED, HResult.SCARD_E_INVALID_HANDLE);
+        assertThat(failureOf(waiter, Duration.ofSeconds(5)).code())
+                .isIn(HResult.SCARD_E_SERVICE_STOPPED, HResult.SCARD_E_INVALID_HANDLE);
         assertThat(code(holder::status)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
 
         PcscBackend restarted = newBackend();
