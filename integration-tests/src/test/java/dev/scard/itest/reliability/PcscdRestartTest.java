@@ -27,7 +27,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.itest.support.Apdus;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
+import dev.scard.testsupport.Worker;
 
 /**
  * pcscd killed and started again while several threads exchange APDUs through the PC/SC backend: every call either

@@ -20,8 +20,8 @@ import dev.scard.itest.support.BackendConfig;
 import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.testsupport.Worker;
 
 /**
  * {@code scard:backends}, {@code scard:use} and {@code scard:watch} in real Gogo sessions, and what a shell attachment
