@@ -21,6 +21,7 @@ import org.osgi.test.common.service.ServiceConfiguration;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
 
+import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
 import dev.scard.testsupport.Workers;
 
@@ -98,6 +99,20 @@ public abstract class OsgiTestSupport {
                 new String[0], 1, BOUND.toMillis()).init(context)) {
             return services.getServiceReference();
         }
+    }
+
+    /**
+     * Waits at most {@link #BOUND} until some service matching {@code filter} is registered, whatever its class
+     * (the Gogo commands, for example, which are registered under their own classes).
+     */
+    protected void awaitServiceMatching(String filter) throws InterruptedException {
+        Await.until("a service matching " + filter, BOUND, () -> {
+            try {
+                return context.getAllServiceReferences(null, filter) != null;
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException(filter, e);
+            }
+        });
     }
 
     /** The service references of {@code type} matching {@code filter} at this moment. */
