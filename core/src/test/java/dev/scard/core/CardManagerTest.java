@@ -1,5 +1,6 @@
 package dev.scard.core;
 
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +17,9 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.testsupport.Workers;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class CardManagerTest {
@@ -25,22 +27,23 @@ class CardManagerTest {
     private final HandleTable handles = new HandleTable();
     private final BackendResourceManager resourceManager = new BackendResourceManager(backend, handles);
     private final CardManager manager = new CardManager(backend, handles);
+    private final Workers workers = new Workers();
 
-    private static void assertFails(ThrowingCallable call, HResult code, String messagePart) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(SCardException.class, e -> assertThat(e.code()).isEqualTo(code))
-                .hasMessageContaining(messagePart);
+    @AfterEach
+    void threadsEnded() throws InterruptedException {
+        workers.assertAllEnded(Duration.ofSeconds(10));
     }
 
     @Test
     void everyCardOperationNeedsAnAttachment() {
         assertThat(manager.isAttached()).isFalse();
-        assertFails(manager::status, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::lock, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::unlock, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::reconnect, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::createFileAccess, HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::status);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached",
+                () -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::lock);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::unlock);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::reconnect);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::createFileAccess);
     }
 
     @Test
@@ -72,42 +75,42 @@ class CardManagerTest {
     @Test
     void attachWhileAttachedFailsAndKeepsTheAttachment() {
         manager.attachByIfd("R");
-        assertFails(() -> manager.attachByIfd("R"), HResult.E_FAIL, "already attached to 'R'; detach first");
-        assertFails(() -> manager.attachByHandle(4711), HResult.E_FAIL, "already attached");
+        failure(HResult.E_FAIL, "already attached to 'R'; detach first", () -> manager.attachByIfd("R"));
+        failure(HResult.E_FAIL, "already attached", () -> manager.attachByHandle(4711));
         assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
         assertThat(backend.connections).hasSize(1);
     }
 
     @Test
     void badArgumentsAreRejectedByName() {
-        assertFails(() -> manager.attachByIfd(null), HResult.E_INVALIDARG, "reader name");
-        assertFails(() -> manager.attachByIfd("nope"), HResult.E_INVALIDARG, "unknown reader 'nope'");
-        assertFails(() -> manager.attachByIfd("R", null), HResult.E_INVALIDARG, "share mode");
-        assertFails(() -> manager.attachByIfd("R", ShareMode.SHARED, Set.of()), HResult.E_INVALIDARG, "at least one");
-        assertFails(() -> manager.attachByIfd("R", ShareMode.SHARED, Set.of(Protocol.UNDEFINED)),
-                HResult.E_INVALIDARG, "only T0, T1 and RAW");
+        failure(HResult.E_INVALIDARG, "reader name", () -> manager.attachByIfd(null));
+        failure(HResult.E_INVALIDARG, "unknown reader 'nope'", () -> manager.attachByIfd("nope"));
+        failure(HResult.E_INVALIDARG, "share mode", () -> manager.attachByIfd("R", null));
+        failure(HResult.E_INVALIDARG, "at least one", () -> manager.attachByIfd("R", ShareMode.SHARED, Set.of()));
+        failure(HResult.E_INVALIDARG, "only T0, T1 and RAW",
+                () -> manager.attachByIfd("R", ShareMode.SHARED, Set.of(Protocol.UNDEFINED)));
         assertThat(manager.isAttached()).isFalse();
         manager.attachByIfd("R");
-        assertFails(() -> manager.lock(null), HResult.E_INVALIDARG, "timeout");
-        assertFails(() -> manager.lock(Duration.ofMillis(-1)), HResult.E_INVALIDARG, "negative");
-        assertFails(() -> manager.unlock(null), HResult.E_INVALIDARG, "disposition");
-        assertFails(() -> manager.reconnect(Disposition.EJECT), HResult.E_INVALIDARG, "EJECT");
-        assertFails(() -> manager.transmit(null), HResult.E_INVALIDARG, "must not be null");
-        assertFails(() -> manager.createInterface(null, null, null), HResult.E_INVALIDARG, "GUID or a name");
+        failure(HResult.E_INVALIDARG, "timeout", () -> manager.lock(null));
+        failure(HResult.E_INVALIDARG, "negative", () -> manager.lock(Duration.ofMillis(-1)));
+        failure(HResult.E_INVALIDARG, "disposition", () -> manager.unlock(null));
+        failure(HResult.E_INVALIDARG, "EJECT", () -> manager.reconnect(Disposition.EJECT));
+        failure(HResult.E_INVALIDARG, "must not be null", () -> manager.transmit(null));
+        failure(HResult.E_INVALIDARG, "GUID or a name", () -> manager.createInterface(null, null, null));
     }
 
     @Test
     void unlockWithoutALockIsNotTransacted() {
         manager.attachByIfd("R");
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "holds no lock on 'R'");
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "holds no lock on 'R'", manager::unlock);
     }
 
     @Test
     void lockThatCannotBeTakenInTimeFailsWithEFail() {
         manager.attachByIfd("R");
         backend.lockedElsewhere = true;
-        assertFails(() -> manager.lock(Duration.ofMillis(5)), HResult.E_FAIL, "locked by another connection");
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "holds no lock");
+        failure(HResult.E_FAIL, "locked by another connection", () -> manager.lock(Duration.ofMillis(5)));
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "holds no lock", manager::unlock);
     }
 
     @Test
@@ -116,10 +119,10 @@ class CardManagerTest {
         manager.attachByIfd("R");
         assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
         assertThat(manager.status().protocol()).isEqualTo(Protocol.UNDEFINED);
-        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_NO_SMARTCARD,
-                "no card in reader 'R'");
-        assertFails(manager::lock, HResult.SCARD_E_NO_SMARTCARD, "no card");
-        assertFails(manager::reconnect, HResult.SCARD_E_NO_SMARTCARD, "no card");
+        failure(HResult.SCARD_E_NO_SMARTCARD, "no card in reader 'R'",
+                () -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
+        failure(HResult.SCARD_E_NO_SMARTCARD, "no card", manager::lock);
+        failure(HResult.SCARD_E_NO_SMARTCARD, "no card", manager::reconnect);
         backend.cardPresent = true;
         assertThat(manager.status().state()).isEqualTo(CardState.PRESENT);
         manager.reconnect();
@@ -133,12 +136,12 @@ class CardManagerTest {
         manager.lock();
         FakeBackend.FakeConnection first = backend.connections.get(0);
         first.removed = true;
-        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_W_REMOVED_CARD, "removed");
+        failure(HResult.SCARD_W_REMOVED_CARD, "removed", () -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
         assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
         manager.reconnect();
         assertThat(first.closed).isTrue();
         assertThat(backend.connections).hasSize(2);
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock"); // the lock did not survive
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "no lock", manager::unlock); // the lock did not survive
         assertThat(manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0})).containsExactly(0x90, 0x00);
     }
 
@@ -161,20 +164,20 @@ class CardManagerTest {
 
         manager.attachByHandle(handle.value());
         resourceManager.disconnect(handle.value(), Disposition.LEAVE);
-        assertFails(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}), HResult.SCARD_E_INVALID_HANDLE,
-                "the handle to 'R' was disconnected by its owner");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "the handle to 'R' was disconnected by its owner",
+                () -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
         manager.detach();
-        assertFails(() -> manager.attachByHandle(handle.value()), HResult.E_INVALIDARG,
-                "is not an open handle of the 'fake' resource manager");
+        failure(HResult.E_INVALIDARG, "is not an open handle of the 'fake' resource manager",
+                () -> manager.attachByHandle(handle.value()));
     }
 
     @Test
     void handlesOfOtherBackendsAreRejected() {
         CardHandle foreign = new CardHandle(0x1001, "pcsc", "R", ShareMode.SHARED, Protocol.T1);
-        assertFails(() -> manager.attachByHandle(foreign), HResult.E_INVALIDARG, "belongs to backend 'pcsc'");
-        assertFails(() -> manager.attachByHandle((CardHandle) null), HResult.E_INVALIDARG, "handle");
-        assertFails(() -> manager.attachByHandle(99), HResult.E_INVALIDARG, "handle 99");
-        assertFails(() -> resourceManager.disconnect(99, Disposition.LEAVE), HResult.E_INVALIDARG, "handle 99");
+        failure(HResult.E_INVALIDARG, "belongs to backend 'pcsc'", () -> manager.attachByHandle(foreign));
+        failure(HResult.E_INVALIDARG, "handle", () -> manager.attachByHandle((CardHandle) null));
+        failure(HResult.E_INVALIDARG, "handle 99", () -> manager.attachByHandle(99));
+        failure(HResult.E_INVALIDARG, "handle 99", () -> resourceManager.disconnect(99, Disposition.LEAVE));
     }
 
     @Test
@@ -188,12 +191,12 @@ class CardManagerTest {
         CardHandle handle = rmOfA.connect("R", ShareMode.EXCLUSIVE, Protocol.T0_OR_T1);
 
         String unknown = "is not an open handle of the 'fake' resource manager";
-        assertFails(() -> managerOfB.attachByHandle(handle.value()), HResult.E_INVALIDARG,
-                "handle " + handle.value() + " " + unknown);
-        assertFails(() -> managerOfB.attachByHandle(handle), HResult.E_INVALIDARG, unknown);
+        failure(HResult.E_INVALIDARG, "handle " + handle.value() + " " + unknown,
+                () -> managerOfB.attachByHandle(handle.value()));
+        failure(HResult.E_INVALIDARG, unknown, () -> managerOfB.attachByHandle(handle));
         assertThat(managerOfB.isAttached()).isFalse();
-        assertFails(() -> rmOfB.disconnect(handle.value(), Disposition.LEAVE), HResult.E_INVALIDARG,
-                "handle " + handle.value() + " " + unknown);
+        failure(HResult.E_INVALIDARG, "handle " + handle.value() + " " + unknown,
+                () -> rmOfB.disconnect(handle.value(), Disposition.LEAVE));
         assertThat(backend.connections.get(0).closed).as("B did not close A's handle").isFalse();
 
         managerOfA.attachByHandle(handle.value());
@@ -210,8 +213,8 @@ class CardManagerTest {
         manager.dispose("the fake backend stopped");
         assertThat(backend.connections.get(0).calls).containsExactly("begin", "end LEAVE", "disconnect LEAVE");
         assertThat(manager.isAttached()).isFalse();
-        assertFails(() -> manager.attachByIfd("R"), HResult.SCARD_E_SERVICE_STOPPED, "the fake backend stopped");
-        assertFails(manager::status, HResult.SCARD_E_SERVICE_STOPPED, "released");
+        failure(HResult.SCARD_E_SERVICE_STOPPED, "the fake backend stopped", () -> manager.attachByIfd("R"));
+        failure(HResult.SCARD_E_SERVICE_STOPPED, "released", manager::status);
         manager.detach(); // still a no-op
     }
 
@@ -234,16 +237,18 @@ class CardManagerTest {
             }
             throw new SCardException(HResult.SCARD_E_INVALID_HANDLE, "closed while waiting");
         };
-        CompletableFuture<byte[]> transmit = CompletableFuture
-                .supplyAsync(() -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
+        CompletableFuture<byte[]> transmit = workers.inBackground("closed-transmit",
+                () -> manager.transmit(new byte[] {0, (byte) 0xA4, 0, 0}));
         assertThat(waiting.await(5, TimeUnit.SECONDS)).isTrue();
         backend.onDisconnect = () -> {
             synchronized (connection) {
                 connection.notifyAll();
             }
         };
-        CompletableFuture<Void> dispose = CompletableFuture
-                .runAsync(() -> manager.dispose("stopped"));
+        CompletableFuture<Void> dispose = workers.inBackground("dispose", () -> {
+            manager.dispose("stopped");
+            return null;
+        });
         dispose.get(5, TimeUnit.SECONDS);
         assertThatThrownBy(() -> transmit.get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(SCardException.class).hasMessageContaining("closed while waiting");
@@ -258,8 +263,8 @@ class CardManagerTest {
         manager.attachByHandle(handle);
         other.attachByHandle(handle);
         manager.lock();
-        assertFails(() -> other.lock(Duration.ofMillis(20)), HResult.E_FAIL, "locked by another connection");
-        CompletableFuture<byte[]> blocked = CompletableFuture.supplyAsync(() -> other.transmit(SELECT));
+        failure(HResult.E_FAIL, "locked by another connection", () -> other.lock(Duration.ofMillis(20)));
+        CompletableFuture<byte[]> blocked = workers.inBackground("blocked-transmit", () -> other.transmit(SELECT));
         Thread.sleep(50);
         assertThat(blocked).isNotDone(); // the other manager's traffic waits for the lock
         assertThat(manager.transmit(SELECT)).containsExactly(0x90, 0x00); // the holder's own traffic does not
@@ -267,7 +272,7 @@ class CardManagerTest {
         manager.unlock();
         assertThat(blocked.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
         other.lock(Duration.ofMillis(20));
-        assertFails(() -> manager.lock(Duration.ofMillis(20)), HResult.E_FAIL, "locked");
+        failure(HResult.E_FAIL, "locked", () -> manager.lock(Duration.ofMillis(20)));
         other.detach(); // releases the lock
         manager.lock(Duration.ofMillis(20));
         manager.unlock();
@@ -280,7 +285,10 @@ class CardManagerTest {
         manager.attachByHandle(handle);
         other.attachByHandle(handle);
         manager.lock();
-        CompletableFuture<Void> waiting = CompletableFuture.runAsync(other::lock);
+        CompletableFuture<Void> waiting = workers.inBackground("waiting-lock", () -> {
+            other.lock();
+            return null;
+        });
         Thread.sleep(50);
         assertThat(waiting).isNotDone();
         resourceManager.disconnect(handle.value(), Disposition.LEAVE);
@@ -310,13 +318,16 @@ class CardManagerTest {
                 Thread.currentThread().interrupt();
             }
         };
-        CompletableFuture<Void> locking = CompletableFuture.runAsync(manager::lock);
+        CompletableFuture<Void> locking = workers.inBackground("locking", () -> {
+            manager.lock();
+            return null;
+        });
         assertThat(inBegin.await(5, TimeUnit.SECONDS)).isTrue();
         manager.reconnect(); // does not wait for the lock()
         reconnected.countDown();
         assertThatThrownBy(() -> locking.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(SCardException.class)
                 .hasMessageContaining("reconnected while waiting for the lock");
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "no lock", manager::unlock);
         assertThat(connection.inTransaction).isFalse();
     }
 
@@ -344,12 +355,15 @@ class CardManagerTest {
             }
             return new byte[] {(byte) 0x90, 0};
         };
-        CompletableFuture<byte[]> transmit = CompletableFuture.supplyAsync(() -> manager.transmit(SELECT));
+        CompletableFuture<byte[]> transmit = workers.inBackground("stuck-transmit", () -> manager.transmit(SELECT));
         assertThat(stuck.await(5, TimeUnit.SECONDS)).isTrue();
         try {
-            assertThat(CompletableFuture.supplyAsync(manager::status).get(2, TimeUnit.SECONDS).readerName())
+            assertThat(workers.inBackground("status", manager::status).get(2, TimeUnit.SECONDS).readerName())
                     .isEqualTo("R");
-            CompletableFuture.runAsync(manager::detach).get(2, TimeUnit.SECONDS);
+            workers.inBackground("detach", () -> {
+                manager.detach();
+                return null;
+            }).get(2, TimeUnit.SECONDS);
             assertThat(manager.isAttached()).isFalse();
             // The disconnect ends the transaction; an end of its own could wait for the stuck transmit.
             assertThat(backend.connections.get(0).calls).containsExactly("begin", "disconnect LEAVE");
@@ -376,11 +390,11 @@ class CardManagerTest {
             }
             return new byte[] {(byte) 0x90, 0};
         };
-        CompletableFuture<byte[]> first = CompletableFuture.supplyAsync(() -> manager.transmit(SELECT));
+        CompletableFuture<byte[]> first = workers.inBackground("first-transmit", () -> manager.transmit(SELECT));
         assertThat(stuck.await(5, TimeUnit.SECONDS)).isTrue();
         try {
-            assertFails(() -> manager.transmit(SELECT), HResult.SCARD_E_TIMEOUT, "longer than the call timeout");
-            assertFails(manager::reconnect, HResult.SCARD_E_TIMEOUT, "longer than the call timeout");
+            failure(HResult.SCARD_E_TIMEOUT, "longer than the call timeout", () -> manager.transmit(SELECT));
+            failure(HResult.SCARD_E_TIMEOUT, "longer than the call timeout", manager::reconnect);
         } finally {
             release.countDown();
         }
@@ -392,8 +406,8 @@ class CardManagerTest {
         backend.callTimeout = Duration.ofMillis(50);
         backend.lockedElsewhere = true;
         manager.attachByIfd("R");
-        assertFails(manager::lock, HResult.E_FAIL, "gave up after PT0.05S");
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        failure(HResult.E_FAIL, "gave up after PT0.05S", manager::lock);
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "no lock", manager::unlock);
     }
 
     @Test
@@ -410,11 +424,17 @@ class CardManagerTest {
                 Thread.currentThread().interrupt();
             }
         };
-        CompletableFuture<Void> first = CompletableFuture.runAsync(manager::lock);
+        CompletableFuture<Void> first = workers.inBackground("first-lock", () -> {
+            manager.lock();
+            return null;
+        });
         assertThat(inBegin.await(5, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<Void> second = CompletableFuture.runAsync(manager::lock); // waits for the first's outcome
+        CompletableFuture<Void> second = workers.inBackground("second-lock", () -> {
+            manager.lock();
+            return null;
+        }); // waits for the first's outcome
         // An unlock while the lock is being taken finds none: it must not end the transaction being begun.
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "no lock", manager::unlock);
         proceed.countDown();
         first.get(5, TimeUnit.SECONDS);
         second.get(5, TimeUnit.SECONDS);
@@ -422,6 +442,6 @@ class CardManagerTest {
         manager.unlock();
         assertThat(connection.calls).containsExactly("begin", "end LEAVE");
         assertThat(connection.inTransaction).isFalse();
-        assertFails(manager::unlock, HResult.SCARD_E_NOT_TRANSACTED, "no lock");
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "no lock", manager::unlock);
     }
 }

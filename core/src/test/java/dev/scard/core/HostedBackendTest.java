@@ -1,5 +1,6 @@
 package dev.scard.core;
 
+import static dev.scard.testsupport.Expect.code;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -125,15 +126,6 @@ class HostedBackendTest {
             configuration.put(Constants.SERVICE_RANKING, ranking);
         }
         ((ManagedService) live(ManagedService.class).get(0).service).updated(configuration);
-    }
-
-    private static HResult code(Runnable call) {
-        try {
-            call.run();
-        } catch (SCardException e) {
-            return e.code();
-        }
-        throw new AssertionError("no SCardException");
     }
 
     @Test

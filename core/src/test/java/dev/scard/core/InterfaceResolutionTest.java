@@ -1,5 +1,6 @@
 package dev.scard.core;
 
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.CardState;
@@ -38,12 +38,6 @@ class InterfaceResolutionTest {
     /** The views and user data the factories got. */
     private final List<ISCardManage> views = new ArrayList<>();
     private final List<Object> userData = new ArrayList<>();
-
-    private static void assertFails(ThrowingCallable call, HResult code, String messagePart) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(SCardException.class, e -> assertThat(e.code()).isEqualTo(code))
-                .hasMessageContaining(messagePart);
-    }
 
     /** Registers a factory whose created object implements {@code type} and records what it was given. */
     private <T> void register(Class<T> type, String label, Object... keyValues) {
@@ -81,14 +75,14 @@ class InterfaceResolutionTest {
     @Test
     void everyCreateNeedsAnAttachmentAndACard() {
         registerFallbacks();
-        assertFails(manager::createFileAccess, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::createCHVerification, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(manager::createCardAuth, HResult.SCARD_E_INVALID_HANDLE, "not attached");
-        assertFails(() -> manager.createInterface(CRYPTO, null, null), HResult.SCARD_E_INVALID_HANDLE, "not attached");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::createFileAccess);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::createCHVerification);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", manager::createCardAuth);
+        failure(HResult.SCARD_E_INVALID_HANDLE, "not attached", () -> manager.createInterface(CRYPTO, null, null));
         backend.cardPresent = false;
         manager.attachByIfd("R");
-        assertFails(manager::createFileAccess, HResult.SCARD_E_NO_SMARTCARD, "no card in reader 'R'");
-        assertFails(() -> manager.createInterface(null, "CryptoProvider", null), HResult.SCARD_E_NO_SMARTCARD, "no card");
+        failure(HResult.SCARD_E_NO_SMARTCARD, "no card in reader 'R'", manager::createFileAccess);
+        failure(HResult.SCARD_E_NO_SMARTCARD, "no card", () -> manager.createInterface(null, "CryptoProvider", null));
         assertThat(views).isEmpty();
     }
 
@@ -97,7 +91,7 @@ class InterfaceResolutionTest {
         registerFallbacks();
         manager.attachByIfd("R");
         backend.connections.get(0).removed = true;
-        assertFails(manager::createCardAuth, HResult.SCARD_W_REMOVED_CARD, "was removed");
+        failure(HResult.SCARD_W_REMOVED_CARD, "was removed", manager::createCardAuth);
     }
 
     @Test
@@ -127,26 +121,25 @@ class InterfaceResolutionTest {
     @Test
     void nothingRegisteredIsNoInterfaceNamingWhatWasAsked() {
         manager.attachByIfd("R");
-        assertFails(manager::createFileAccess, HResult.E_NOINTERFACE,
-                "no interface factory provides 'ISCardFileAccess' {" + ISCardFileAccess.IID + "} for the card in 'R'"
-                        + " (ATR 3B00); the generic ISO 7816-4 ISCardFileAccess comes from the dev.scard.card-services"
-                        + " bundle");
-        assertFails(manager::createCHVerification, HResult.E_NOINTERFACE, "'ISCardVerify'");
-        assertFails(manager::createCardAuth, HResult.E_NOINTERFACE, "'ISCardAuth'");
-        SCardException crypto = catchSCard(() -> manager.createInterface(null, "CryptoProvider", null));
+        failure(HResult.E_NOINTERFACE,
+                "no interface factory provides 'ISCardFileAccess' {" + ISCardFileAccess.IID + "} for the card in 'R'" + " (ATR 3B00); the generic ISO 7816-4 ISCardFileAccess comes from the dev.scard.card-services" + " bundle",
+                manager::createFileAccess);
+        failure(HResult.E_NOINTERFACE, "'ISCardVerify'", manager::createCHVerification);
+        failure(HResult.E_NOINTERFACE, "'ISCardAuth'", manager::createCardAuth);
+        SCardException crypto = failure(() -> manager.createInterface(null, "CryptoProvider", null));
         assertThat(crypto.code()).isEqualTo(HResult.E_NOINTERFACE);
         assertThat(crypto.getMessage()).contains("'CryptoProvider'").doesNotContain("card-services");
-        assertFails(() -> manager.createInterface(CRYPTO, null, null), HResult.E_NOINTERFACE, "{" + CRYPTO + "}");
+        failure(HResult.E_NOINTERFACE, "{" + CRYPTO + "}", () -> manager.createInterface(CRYPTO, null, null));
         register(Object.class, "wrong-card", "scard.interface.name", "CryptoProvider", "scard.atr", "3B88.*");
-        assertFails(() -> manager.createInterface(null, "CryptoProvider", null), HResult.E_NOINTERFACE,
-                "serves only ATRs matching 3B88.*");
+        failure(HResult.E_NOINTERFACE, "serves only ATRs matching 3B88.*",
+                () -> manager.createInterface(null, "CryptoProvider", null));
     }
 
     @Test
     void createInterfaceChecksItsArguments() {
         manager.attachByIfd("R");
-        assertFails(() -> manager.createInterface(null, null, null), HResult.E_INVALIDARG, "GUID or a name");
-        assertFails(() -> manager.createInterface(null, " ", null), HResult.E_INVALIDARG, "non-blank name");
+        failure(HResult.E_INVALIDARG, "GUID or a name", () -> manager.createInterface(null, null, null));
+        failure(HResult.E_INVALIDARG, "non-blank name", () -> manager.createInterface(null, " ", null));
     }
 
     @Test
@@ -174,13 +167,14 @@ class InterfaceResolutionTest {
         }, "scard.interface.name", "ThrowsOwn");
         registerFactory((view, data) -> null, "scard.interface.name", "Null");
         registerFactory((view, data) -> "a string", "scard.interface.name", "ISCardFileAccess");
-        assertFails(() -> manager.createInterface(null, "Throws", null), HResult.E_FAIL,
-                "failed to create 'Throws': java.lang.IllegalStateException: no keys on this card");
+        failure(HResult.E_FAIL, "failed to create 'Throws': java.lang.IllegalStateException: no keys on this card",
+                () -> manager.createInterface(null, "Throws", null));
         assertThatThrownBy(() -> manager.createInterface(null, "ThrowsOwn", null)).isSameAs(own);
-        assertFails(() -> manager.createInterface(null, "Null", null), HResult.E_FAIL, "returned null for 'Null'");
-        assertFails(manager::createFileAccess, HResult.E_FAIL, "returned a java.lang.String, which is not an ISCardFileAccess");
-        assertFails(() -> manager.createInterface(ISCardFileAccess.IID, null, null), HResult.E_FAIL,
-                "not an ISCardFileAccess");
+        failure(HResult.E_FAIL, "returned null for 'Null'", () -> manager.createInterface(null, "Null", null));
+        failure(HResult.E_FAIL, "returned a java.lang.String, which is not an ISCardFileAccess",
+                manager::createFileAccess);
+        failure(HResult.E_FAIL, "not an ISCardFileAccess",
+                () -> manager.createInterface(ISCardFileAccess.IID, null, null));
     }
 
     @Test
@@ -198,7 +192,7 @@ class InterfaceResolutionTest {
         assertThat(scoped.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
         scoped.lock(Duration.ofMillis(10));
         scoped.unlock(Disposition.LEAVE);
-        assertFails(scoped::unlock, HResult.SCARD_E_NOT_TRANSACTED, "holds no lock");
+        failure(HResult.SCARD_E_NOT_TRANSACTED, "holds no lock", scoped::unlock);
         scoped.reconnect();
         manager.reconnect(Disposition.RESET);
         assertThat(scoped.transmit(SELECT)).as("reconnect keeps the attachment").containsExactly(0x90, 0x00);
@@ -207,8 +201,8 @@ class InterfaceResolutionTest {
 
         scoped.detach(); // an interface cannot detach its creator
         assertThat(manager.isAttached()).isTrue();
-        assertFails(() -> scoped.attachByIfd("R"), HResult.E_FAIL, "cannot attach anew");
-        assertFails(() -> scoped.attachByHandle(1), HResult.E_FAIL, "cannot attach anew");
+        failure(HResult.E_FAIL, "cannot attach anew", () -> scoped.attachByIfd("R"));
+        failure(HResult.E_FAIL, "cannot attach anew", () -> scoped.attachByHandle(1));
         assertThat(backend.connections.get(0).sent).hasSize(2);
     }
 
@@ -226,18 +220,18 @@ class InterfaceResolutionTest {
         manager.attachByIfd("R"); // a new attachment does not revive the old view
         String ended = "the attachment this interface was created from has ended";
         assertThat(scoped.isAttached()).isFalse();
-        assertFails(() -> scoped.transmit(SELECT), HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::status, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::lock, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(() -> scoped.lock(Duration.ZERO), HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::unlock, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::reconnect, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(() -> scoped.reconnect(Disposition.RESET), HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::createFileAccess, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::createCHVerification, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(scoped::createCardAuth, HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(() -> scoped.createInterface(null, "X", null), HResult.SCARD_E_INVALID_HANDLE, ended);
-        assertFails(() -> scoped.attachByIfd("R"), HResult.SCARD_E_INVALID_HANDLE, ended);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, () -> scoped.transmit(SELECT));
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::status);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::lock);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, () -> scoped.lock(Duration.ZERO));
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::unlock);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::reconnect);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, () -> scoped.reconnect(Disposition.RESET));
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::createFileAccess);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::createCHVerification);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, scoped::createCardAuth);
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, () -> scoped.createInterface(null, "X", null));
+        failure(HResult.SCARD_E_INVALID_HANDLE, ended, () -> scoped.attachByIfd("R"));
         scoped.detach(); // still nothing
         assertThat(scoped.toString()).endsWith("(ended)");
         assertThat(manager.transmit(SELECT)).as("the manager's new attachment is unaffected").containsExactly(0x90, 0x00);
@@ -254,7 +248,7 @@ class InterfaceResolutionTest {
         manager.attachByIfd("R");
         manager.createInterface(null, "X", null);
         manager.dispose("the fake backend stopped");
-        assertFails(() -> view.get().transmit(SELECT), HResult.SCARD_E_INVALID_HANDLE, "has ended");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "has ended", () -> view.get().transmit(SELECT));
         assertThat(view.get().isAttached()).isFalse();
     }
 
@@ -266,7 +260,7 @@ class InterfaceResolutionTest {
         manager.attachByIfd("R");
         assertThat(manager.createInterface(null, "X", null)).isEqualTo("x");
         manager.unbindInterfaceFactory(factory, properties);
-        assertFails(() -> manager.createInterface(null, "X", null), HResult.E_NOINTERFACE, "'X'");
+        failure(HResult.E_NOINTERFACE, "'X'", () -> manager.createInterface(null, "X", null));
         assertThat(manager.interfaceProviders().providers()).isEmpty();
     }
 
@@ -278,17 +272,6 @@ class InterfaceResolutionTest {
         other.attachByIfd("R");
         assertThat(other.createInterface(null, "X", null)).isEqualTo("shared");
         assertThat(other.interfaceProviders()).isSameAs(shared);
-    }
-
-    private static SCardException catchSCard(ThrowingCallable call) {
-        try {
-            call.call();
-        } catch (SCardException e) {
-            return e;
-        } catch (Throwable e) {
-            throw new AssertionError("expected an SCardException, got " + e, e);
-        }
-        throw new AssertionError("expected an SCardException");
     }
 
     @Test
@@ -344,7 +327,7 @@ class InterfaceResolutionTest {
         manager.reconnect();
         assertThat(manager.isAttached()).isTrue();
         assertThat(old.isAttached()).isFalse();
-        assertFails(() -> old.transmit(SELECT), HResult.SCARD_E_INVALID_HANDLE, "has ended");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "has ended", () -> old.transmit(SELECT));
         manager.createFileAccess();
         ISCardManage fresh = views.get(1);
         assertThat(fresh).isNotSameAs(old);

@@ -29,6 +29,7 @@ import dev.scard.api.ShareMode;
 
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.ReaderConnection;
+import dev.scard.testsupport.Workers;
 
 /**
  * The manager's lock is exactly the backend's transaction under any interleaving of its threads and of other
@@ -55,12 +56,12 @@ class LockConsistencyTest {
             clients.add(new Client(id, manager));
         }
         ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
-        List<Thread> threads = new ArrayList<>();
+        Workers workers = new Workers();
         long end = System.nanoTime() + RUN_NANOS;
         for (Client client : clients) {
             for (int t = 0; t < THREADS_PER_MANAGER; t++) {
                 Random random = new Random(client.id * 31L + t);
-                Thread thread = new Thread(() -> {
+                workers.start("client-" + client.id + "-" + t, () -> {
                     try {
                         while (System.nanoTime() < end) {
                             client.step(random);
@@ -71,16 +72,12 @@ class LockConsistencyTest {
                     } catch (Throwable e) {
                         unexpected.add(e);
                     }
-                }, "client-" + client.id + "-" + t);
-                threads.add(thread);
-                thread.start();
+                    return null;
+                });
             }
         }
-        for (Thread thread : threads) {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        }
+        workers.assertAllEnded(Duration.ofSeconds(30));
         assertThat(unexpected).isEmpty();
-        assertThat(threads).noneMatch(Thread::isAlive);
         assertThat(backend.violations).as("exclusivity violations seen by the card").isEmpty();
         assertThat(clients.stream().mapToLong(c -> c.locks.get()).sum()).as("locks taken").isPositive();
         assertThat(clients.stream().mapToLong(c -> c.claims.get()).sum()).as("locks checked by the card").isPositive();

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.SCardException;
+import dev.scard.testsupport.Worker;
 
 /**
  * The file, PIN and authentication commands as Gogo's runtime calls them: words that look like numbers stay the
@@ -143,7 +144,10 @@ class CardCommandsGogoTest {
      */
     private static Terminal terminal(ByteArrayOutputStream screen, String... lines) throws IOException {
         Keyboard keyboard = new Keyboard();
-        Thread typist = new Thread(() -> {
+        Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
+                .streams(keyboard, screen).size(new Size(80, 24)).build();
+        KEYBOARDS.add(keyboard);
+        Worker.start("typist", () -> {
             try {
                 for (int i = 0; i < lines.length; i++) {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -155,12 +159,8 @@ class CardCommandsGogoTest {
             } catch (InterruptedException e) {
                 // the test ended first
             }
-        }, "typist");
-        typist.setDaemon(true);
-        Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
-                .streams(keyboard, screen).size(new Size(80, 24)).build();
-        KEYBOARDS.add(keyboard);
-        typist.start();
+            return null;
+        });
         return terminal;
     }
 

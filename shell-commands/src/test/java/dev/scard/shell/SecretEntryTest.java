@@ -3,16 +3,14 @@ package dev.scard.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.testsupport.Worker;
 
 /**
  * Entering a code without Strings: {@link JLineSecretReader} reads keys into a {@code char[]} (editing keys work,
@@ -41,7 +40,7 @@ class SecretEntryTest {
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         Keyboard keyboard = new Keyboard();
         // typed once the prompt shows, as a person would: the terminal itself echoes what is typed ahead
-        Thread typist = new Thread(() -> {
+        Worker.start("typist", () -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!screen.toString(StandardCharsets.UTF_8).contains("Enter PIN 1: ")
                     && System.nanoTime() < deadline) {
@@ -51,9 +50,8 @@ class SecretEntryTest {
             if (end) {
                 keyboard.close();
             }
-        }, "typist");
-        typist.setDaemon(true);
-        typist.start();
+            return null;
+        });
         char[] chars;
         try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
                 .streams(keyboard, screen).size(new Size(80, 24)).build()) {
@@ -146,19 +144,16 @@ class SecretEntryTest {
         try (Terminal terminal = TerminalBuilder.builder().system(false).type("xterm").encoding(StandardCharsets.UTF_8)
                 .streams(keyboard, screen).size(new Size(80, 24)).build()) {
             LineReader console = LineReaderBuilder.builder().terminal(terminal).build();
-            FutureTask<char[]> entry = new FutureTask<>(() -> JLineSecretReader.read(console, "Enter PIN 1: "));
-            Thread command = new Thread(entry, "command");
-            command.start();
+            Worker<char[]> command = Worker.start("command", () -> JLineSecretReader.read(console, "Enter PIN 1: "));
             keyboard.type("12");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!screen.toString(StandardCharsets.UTF_8).contains("Enter PIN 1: ")
                     && System.nanoTime() < deadline) {
                 sleep();
             }
-            command.interrupt(); // what the console does on Ctrl-C while a command runs
-            assertThatThrownBy(() -> entry.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOfSatisfying(SCardException.class,
-                            e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_CANCELLED_BY_USER))
+            command.thread().interrupt(); // what the console does on Ctrl-C while a command runs
+            assertThat(command.failure(Duration.ofSeconds(10))).isInstanceOfSatisfying(SCardException.class,
+                    e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_CANCELLED_BY_USER))
                     .hasMessageNotContaining("12");
         } finally {
             keyboard.close();

@@ -29,6 +29,8 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
 
 /** What scard:watch accepts and prints (the command itself runs in-framework: integration-tests). */
 class WatchCommandTest {
@@ -120,10 +122,7 @@ class WatchCommandTest {
     }
 
     private void awaitListener() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (listeners.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until("the watch registered its listener", Duration.ofSeconds(10), () -> !listeners.isEmpty());
         assertThat(listeners).hasSize(1);
     }
 
@@ -132,23 +131,13 @@ class WatchCommandTest {
         WatchCommand watch = new WatchCommand(context);
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(screen, true);
-        CompletableFuture<String> result = new CompletableFuture<>();
-        Thread shell = new Thread(() -> {
-            try {
-                result.complete(watch.watch(session(console), ""));
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, "shell");
-        shell.setDaemon(true);
-        shell.start();
+        Worker<String> shell = Worker.start("shell", () -> watch.watch(session(console), ""));
         awaitListener();
         listeners.get(0).cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "simulator", "3B00"));
         watch.deactivate();
-        assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)")
+        assertThat(shell.get(Duration.ofSeconds(5))).startsWith("Stopped watching (the shell commands stopped)")
                 .endsWith(": 1 event");
-        shell.join(5000);
-        assertThat(shell.isAlive()).isFalse();
+        assertThat(shell.join(Duration.ofSeconds(5))).isTrue();
         assertThat(listeners).isEmpty();
         assertThat(watch.running()).isZero();
         assertThatIllegalStateException().isThrownBy(() -> watch.watch(session(console), ""));
@@ -167,7 +156,7 @@ class WatchCommandTest {
             }
         };
         PrintStream console = new PrintStream(connection, true);
-        CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> watch.watch(session(console), ""));
+        CompletableFuture<String> result = Worker.start("watch", () -> watch.watch(session(console), "")).future();
         awaitListener();
         closed.set(true);
         listeners.get(0).cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "simulator", ""));
@@ -180,8 +169,8 @@ class WatchCommandTest {
     void aLongDurationIsNoOverflow() throws Exception {
         WatchCommand watch = new WatchCommand(context);
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
-        CompletableFuture<String> result = CompletableFuture.supplyAsync(
-                () -> watch.watch(session(console), "", "PT2562047H")); // more than Long.MAX_VALUE ns
+        CompletableFuture<String> result = Worker.start("watch",
+                () -> watch.watch(session(console), "", "PT2562047H")).future(); // more than Long.MAX_VALUE ns
         awaitListener();
         Thread.sleep(50);
         assertThat(result).isNotDone(); // no overflow into a past deadline
@@ -216,8 +205,8 @@ class WatchCommandTest {
     void anInteractiveSessionMayWatchUntilInterrupted() throws Exception {
         WatchCommand watch = new WatchCommand(context);
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
-        CompletableFuture<String> result = CompletableFuture.supplyAsync(
-                () -> watch.watch(session(console, Boolean.TRUE), ""));
+        CompletableFuture<String> result = Worker.start("watch",
+                () -> watch.watch(session(console, Boolean.TRUE), "")).future();
         awaitListener();
         watch.deactivate();
         assertThat(result.get(5, TimeUnit.SECONDS)).startsWith("Stopped watching (the shell commands stopped)");

@@ -1,23 +1,24 @@
 package dev.scard.cardservices.internal;
 
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 import dev.scard.api.FileType;
 import dev.scard.api.HResult;
 import dev.scard.api.RefType;
-import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.api.Tlv;
 import dev.scard.iso7816.BerTlv;
+import dev.scard.testsupport.Expect;
+import dev.scard.testsupport.Worker;
 
 /** {@link IsoFileAccess} against scripted card answers: which APDUs it sends and how it reads the answers. */
 class IsoFileAccessScriptedTest {
@@ -25,12 +26,6 @@ class IsoFileAccessScriptedTest {
 
     private final ScriptedManager card = new ScriptedManager();
     private final IsoFileAccess files = new IsoFileAccess(card);
-
-    static void assertFails(ThrowingCallable call, HResult code, String messagePart) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(SCardException.class, e -> assertThat(e.code()).isEqualTo(code))
-                .hasMessageContaining(messagePart);
-    }
 
     /** A transparent EF's FCP (as the simulated card writes it) followed by {@code sw}. */
     static String transparentFcp(String fid, int size, String sw) {
@@ -73,8 +68,9 @@ class IsoFileAccessScriptedTest {
         assertThat(read).hasSize(32768);
         assertThat(read[300]).isEqualTo((byte) 300);
         assertThat(card.sent).containsExactly(selectPath("50154401"), selectPath("50154401"), "00B00000008000");
-        assertFails(() -> files.read(handle, 1, SCardFlag.NONE), HResult.SCARD_W_EOF,
-                "cannot read 3F00/5015/4401: the position 32768 is at the end of the file (32768 bytes)");
+        failure(HResult.SCARD_W_EOF,
+                "cannot read 3F00/5015/4401: the position 32768 is at the end of the file (32768 bytes)",
+                () -> files.read(handle, 1, SCardFlag.NONE));
     }
 
     @Test
@@ -126,7 +122,7 @@ class IsoFileAccessScriptedTest {
         long handle = files.open(RefType.BY_ID, "3F00/2F01");
         files.seek(handle, SeekOrigin.FROM_END, -4);
         assertThat(files.read(handle, 100, SCardFlag.NONE)).hasSize(4);
-        assertFails(() -> files.read(handle, 100, SCardFlag.NONE), HResult.SCARD_W_EOF, "position 64");
+        failure(HResult.SCARD_W_EOF, "position 64", () -> files.read(handle, 100, SCardFlag.NONE));
     }
 
     @Test
@@ -135,8 +131,9 @@ class IsoFileAccessScriptedTest {
         long handle = files.open(RefType.BY_ID, "3F00/2F01");
         files.seek(handle, SeekOrigin.FROM_BEGINNING, 60);
         card.sent.clear();
-        assertFails(() -> files.write(handle, new byte[5], SCardFlag.NONE), HResult.SCARD_E_WRITE_TOO_MANY,
-                "cannot write 5 bytes to 3F00/2F01 at position 60: the file has 64 bytes, room for 4");
+        failure(HResult.SCARD_E_WRITE_TOO_MANY,
+                "cannot write 5 bytes to 3F00/2F01 at position 60: the file has 64 bytes, room for 4",
+                () -> files.write(handle, new byte[5], SCardFlag.NONE));
         assertThat(card.sent).containsExactly(selectPath("2F01"));
         card.on("00D6003C0401020304", "9000");
         files.write(handle, new byte[] {1, 2, 3, 4}, SCardFlag.NONE);
@@ -154,19 +151,19 @@ class IsoFileAccessScriptedTest {
         assertThat(files.read(handle, 0, SCardFlag.NONE)).hasSize(16);
         assertThat(files.seek(handle, SeekOrigin.FROM_END, -1)).isEqualTo(4);
         assertThat(files.read(handle, 4, SCardFlag.NONE)).as("bounded by bytesToRead").hasSize(4);
-        assertFails(() -> files.read(handle, 0, SCardFlag.NONE), HResult.SCARD_W_EOF,
-                "the position 5 is at the end of the file (5 records)");
+        failure(HResult.SCARD_W_EOF, "the position 5 is at the end of the file (5 records)",
+                () -> files.read(handle, 0, SCardFlag.NONE));
         card.on("00E2000010" + data(0, 16), "6A84");
-        assertFails(() -> files.write(handle, HEX.parseHex(data(0, 16)), SCardFlag.NONE),
-                HResult.SCARD_E_WRITE_TOO_MANY, "cannot write 16 bytes to 3F00/5015/5031 (a new record): SW 6A84");
+        failure(HResult.SCARD_E_WRITE_TOO_MANY, "cannot write 16 bytes to 3F00/5015/5031 (a new record): SW 6A84",
+                () -> files.write(handle, HEX.parseHex(data(0, 16)), SCardFlag.NONE));
         files.seek(handle, SeekOrigin.FROM_BEGINNING, 1);
         card.on("00DC020410" + data(1, 16), "9000");
         files.write(handle, HEX.parseHex(data(1, 16)), SCardFlag.NONE);
         assertThat(files.seek(handle, SeekOrigin.RELATIVE, 0)).isEqualTo(2);
-        assertFails(() -> files.write(handle, new byte[17], SCardFlag.NONE), HResult.SCARD_E_WRITE_TOO_MANY,
-                "its records hold at most 16 bytes");
-        assertFails(() -> files.write(handle, new byte[3], SCardFlag.NONE), HResult.E_INVALIDARG,
-                "its records have exactly 16 bytes");
+        failure(HResult.SCARD_E_WRITE_TOO_MANY, "its records hold at most 16 bytes",
+                () -> files.write(handle, new byte[17], SCardFlag.NONE));
+        failure(HResult.E_INVALIDARG, "its records have exactly 16 bytes",
+                () -> files.write(handle, new byte[3], SCardFlag.NONE));
         assertThat(card.sent).contains("00B2010400", "00B2050400", "00DC020410" + data(1, 16));
     }
 
@@ -175,22 +172,23 @@ class IsoFileAccessScriptedTest {
         card.on(selectPath("99994401"), "6A82");
         card.on(selectPath("9999"), "6A82");
         card.on("00A40004023F0000", dfFcp("3F00", "9000"));
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/9999/4401"), HResult.SCARD_E_DIR_NOT_FOUND,
-                "cannot open 3F00/9999/4401: directory 3F00/9999 not found (SW 6A82 file or application not found)");
+        failure(HResult.SCARD_E_DIR_NOT_FOUND,
+                "cannot open 3F00/9999/4401: directory 3F00/9999 not found (SW 6A82 file or application not found)",
+                () -> files.open(RefType.BY_ID, "3F00/9999/4401"));
         card.on(selectPath("2F001234"), "6A82");
         card.on(selectPath("2F00"), transparentFcp("2F00", 20, "9000"));
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/2F00/1234"), HResult.SCARD_E_NO_DIR,
-                "3F00/2F00 is a file, not a directory");
+        failure(HResult.SCARD_E_NO_DIR, "3F00/2F00 is a file, not a directory",
+                () -> files.open(RefType.BY_ID, "3F00/2F00/1234"));
         card.on(selectPath("50159999"), "6A82");
         card.on(selectPath("5015"), dfFcp("5015", "9000"));
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/5015/9999"), HResult.SCARD_E_FILE_NOT_FOUND,
-                "file 3F00/5015/9999 not found");
-        assertFails(() -> files.changeDir(RefType.BY_ID, "3F00/5015/9999"), HResult.SCARD_E_DIR_NOT_FOUND,
-                "cannot change to 3F00/5015/9999: directory 3F00/5015/9999 not found");
-        assertFails(() -> files.changeDir(RefType.BY_ID, "3F00/2F00"), HResult.SCARD_E_NO_DIR,
-                "cannot change to 3F00/2F00: it is a file, not a directory");
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/5015"), HResult.SCARD_E_NO_FILE,
-                "cannot open 3F00/5015: it is a directory, not a file");
+        failure(HResult.SCARD_E_FILE_NOT_FOUND, "file 3F00/5015/9999 not found",
+                () -> files.open(RefType.BY_ID, "3F00/5015/9999"));
+        failure(HResult.SCARD_E_DIR_NOT_FOUND, "cannot change to 3F00/5015/9999: directory 3F00/5015/9999 not found",
+                () -> files.changeDir(RefType.BY_ID, "3F00/5015/9999"));
+        failure(HResult.SCARD_E_NO_DIR, "cannot change to 3F00/2F00: it is a file, not a directory",
+                () -> files.changeDir(RefType.BY_ID, "3F00/2F00"));
+        failure(HResult.SCARD_E_NO_FILE, "cannot open 3F00/5015: it is a directory, not a file",
+                () -> files.open(RefType.BY_ID, "3F00/5015"));
         assertThat(files.getCurrentDir()).isEqualTo("3F00");
     }
 
@@ -220,15 +218,16 @@ class IsoFileAccessScriptedTest {
         files.changeDir(RefType.BY_NAME, aid.toLowerCase());
         assertThat(files.getCurrentDir()).isEqualTo("3F00/5015");
         card.on("00A4040402A00100", "6A82");
-        assertFails(() -> files.changeDir(RefType.BY_ANY, "aid:A001"), HResult.SCARD_E_DIR_NOT_FOUND,
-                "no DF is named A001");
+        failure(HResult.SCARD_E_DIR_NOT_FOUND, "no DF is named A001",
+                () -> files.changeDir(RefType.BY_ANY, "aid:A001"));
     }
 
     @Test
     void invalidatedFilesCannotBeOpened() {
         card.on(selectPath("4402"), transparentFcp("4402", 32, "6283").replace("8A0105", "8A0104"));
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/4402"), HResult.SCARD_E_NO_ACCESS,
-                "cannot open 3F00/4402: 3F00/4402 is invalidated (deactivated); rehabilitate it first");
+        failure(HResult.SCARD_E_NO_ACCESS,
+                "cannot open 3F00/4402: 3F00/4402 is invalidated (deactivated); rehabilitate it first",
+                () -> files.open(RefType.BY_ID, "3F00/4402"));
         card.on("00A4080C024402", "6283");
         card.on("0044000000".substring(0, 8), "9000");
         files.rehabilitate("3F00/4402", SCardFlag.NONE);
@@ -240,12 +239,13 @@ class IsoFileAccessScriptedTest {
         card.on(selectPath("4402"), transparentFcp("4402", 32, "9000"));
         card.on("00B0000020", "6982");
         long handle = files.open(RefType.BY_ID, "3F00/4402");
-        assertFails(() -> files.read(handle, 0, SCardFlag.NONE), HResult.SCARD_E_NO_ACCESS,
+        failure(HResult.SCARD_E_NO_ACCESS,
                 "cannot read 3F00/4402 at offset 0: SW 6982 security status not satisfied; verify the PIN or"
-                        + " authenticate first");
+                        + " authenticate first",
+                () -> files.read(handle, 0, SCardFlag.NONE));
         card.on("00D6000001FF", "6985");
-        assertFails(() -> files.write(handle, new byte[] {(byte) 0xFF}, SCardFlag.NONE), HResult.SCARD_E_NO_ACCESS,
-                "the file is invalidated");
+        failure(HResult.SCARD_E_NO_ACCESS, "the file is invalidated",
+                () -> files.write(handle, new byte[] {(byte) 0xFF}, SCardFlag.NONE));
     }
 
     @Test
@@ -255,10 +255,10 @@ class IsoFileAccessScriptedTest {
         long second = files.open(RefType.BY_ID, "3F00/2F01");
         assertThat(second).isEqualTo(first + 1);
         files.close(first);
-        assertFails(() -> files.close(first), HResult.SCARD_E_INVALID_HANDLE, "file handle 1 is not open");
-        assertFails(() -> files.read(first, 1, SCardFlag.NONE), HResult.SCARD_E_INVALID_HANDLE, "file handle 1");
-        assertFails(() -> files.seek(77, SeekOrigin.RELATIVE, 0), HResult.SCARD_E_INVALID_HANDLE, "file handle 77");
-        assertFails(() -> files.write(-1, new byte[1], SCardFlag.NONE), HResult.SCARD_E_INVALID_HANDLE, "-1");
+        failure(HResult.SCARD_E_INVALID_HANDLE, "file handle 1 is not open", () -> files.close(first));
+        failure(HResult.SCARD_E_INVALID_HANDLE, "file handle 1", () -> files.read(first, 1, SCardFlag.NONE));
+        failure(HResult.SCARD_E_INVALID_HANDLE, "file handle 77", () -> files.seek(77, SeekOrigin.RELATIVE, 0));
+        failure(HResult.SCARD_E_INVALID_HANDLE, "-1", () -> files.write(-1, new byte[1], SCardFlag.NONE));
         assertThat(files.openHandles()).containsExactly(second);
     }
 
@@ -268,11 +268,12 @@ class IsoFileAccessScriptedTest {
         long handle = files.open(RefType.BY_ID, "3F00/2F01");
         assertThat(files.seek(handle, SeekOrigin.FROM_END, 0)).isEqualTo(64);
         assertThat(files.seek(handle, SeekOrigin.RELATIVE, -14)).isEqualTo(50);
-        assertFails(() -> files.seek(handle, SeekOrigin.RELATIVE, 15), HResult.SCARD_E_BAD_SEEK,
-                "cannot seek in 3F00/2F01 to RELATIVE 15: the position must stay within 0 to 64 bytes");
-        assertFails(() -> files.seek(handle, SeekOrigin.FROM_BEGINNING, -1), HResult.SCARD_E_BAD_SEEK, "0 to 64");
-        assertFails(() -> files.seek(handle, SeekOrigin.RELATIVE, Long.MAX_VALUE), HResult.SCARD_E_BAD_SEEK, "0 to 64");
-        assertFails(() -> files.seek(handle, null, 0), HResult.E_INVALIDARG, "origin must not be null");
+        failure(HResult.SCARD_E_BAD_SEEK,
+                "cannot seek in 3F00/2F01 to RELATIVE 15: the position must stay within 0 to 64 bytes",
+                () -> files.seek(handle, SeekOrigin.RELATIVE, 15));
+        failure(HResult.SCARD_E_BAD_SEEK, "0 to 64", () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, -1));
+        failure(HResult.SCARD_E_BAD_SEEK, "0 to 64", () -> files.seek(handle, SeekOrigin.RELATIVE, Long.MAX_VALUE));
+        failure(HResult.E_INVALIDARG, "origin must not be null", () -> files.seek(handle, null, 0));
         assertThat(files.seek(handle, SeekOrigin.RELATIVE, 0)).as("failed seeks do not move").isEqualTo(50);
     }
 
@@ -280,24 +281,26 @@ class IsoFileAccessScriptedTest {
     void flagsAndArgumentsAreChecked() {
         card.on(selectPath("2F01"), transparentFcp("2F01", 64, "9000"));
         long handle = files.open(RefType.BY_ID, "3F00/2F01");
-        assertFails(() -> files.read(handle, 1, Set.of(SCardFlag.SECURE_MESSAGING)),
-                HResult.SCARD_E_UNSUPPORTED_FEATURE, "secure messaging");
-        assertFails(() -> files.read(handle, 1, null), HResult.E_INVALIDARG, "flags must not be null");
-        assertFails(() -> files.read(handle, -1, SCardFlag.NONE), HResult.E_INVALIDARG,
-                "bytes to read must not be negative, was -1");
-        assertFails(() -> files.write(handle, null, SCardFlag.NONE), HResult.E_INVALIDARG, "data must not be null");
-        assertFails(() -> files.directory(null), HResult.E_INVALIDARG, "file type must not be null");
-        assertFails(() -> files.getFileCapabilities(null, SCardFlag.NONE), HResult.E_INVALIDARG, "query");
-        assertFails(() -> files.getProperties(RefType.BY_ID, "3F00", SCardFlag.NONE, (int[]) null),
-                HResult.E_INVALIDARG, "tags must not be null");
-        assertFails(() -> files.create(RefType.BY_ID, "4410", List.of(Tlv.of(0x80, new byte[] {0, 16})),
-                SCardFlag.NONE, null), HResult.E_INVALIDARG, "properties need a file descriptor (tag 82)");
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00", SCardFlag.NONE), HResult.E_INVALIDARG,
-                "the MF cannot be deleted");
-        assertFails(() -> files.setProperties(RefType.BY_ID, "3F00/2F01", List.of(Tlv.of(0x80, new byte[] {1})),
-                SCardFlag.NONE), HResult.SCARD_E_UNSUPPORTED_FEATURE, "no command to change FCP tag 80");
-        assertFails(() -> files.open(RefType.BY_SHORT_ID, "sfi:1F"), HResult.E_INVALIDARG, "01 to 1E");
-        assertFails(() -> files.changeDir(RefType.BY_SHORT_ID, "sfi:01"), HResult.SCARD_E_NO_DIR, "names an EF");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "secure messaging",
+                () -> files.read(handle, 1, Set.of(SCardFlag.SECURE_MESSAGING)));
+        failure(HResult.E_INVALIDARG, "flags must not be null", () -> files.read(handle, 1, null));
+        failure(HResult.E_INVALIDARG, "bytes to read must not be negative, was -1",
+                () -> files.read(handle, -1, SCardFlag.NONE));
+        failure(HResult.E_INVALIDARG, "data must not be null", () -> files.write(handle, null, SCardFlag.NONE));
+        failure(HResult.E_INVALIDARG, "file type must not be null", () -> files.directory(null));
+        failure(HResult.E_INVALIDARG, "query", () -> files.getFileCapabilities(null, SCardFlag.NONE));
+        failure(HResult.E_INVALIDARG, "tags must not be null",
+                () -> files.getProperties(RefType.BY_ID, "3F00", SCardFlag.NONE, (int[]) null));
+        failure(HResult.E_INVALIDARG, "properties need a file descriptor (tag 82)",
+                () -> files.create(RefType.BY_ID, "4410", List.of(Tlv.of(0x80, new byte[] {0, 16})), SCardFlag.NONE,
+                        null));
+        failure(HResult.E_INVALIDARG, "the MF cannot be deleted",
+                () -> files.delete(RefType.BY_ID, "3F00", SCardFlag.NONE));
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "no command to change FCP tag 80",
+                () -> files.setProperties(RefType.BY_ID, "3F00/2F01", List.of(Tlv.of(0x80, new byte[] {1})),
+                        SCardFlag.NONE));
+        failure(HResult.E_INVALIDARG, "01 to 1E", () -> files.open(RefType.BY_SHORT_ID, "sfi:1F"));
+        failure(HResult.SCARD_E_NO_DIR, "names an EF", () -> files.changeDir(RefType.BY_SHORT_ID, "sfi:01"));
     }
 
     @Test
@@ -327,7 +330,7 @@ class IsoFileAccessScriptedTest {
         long handle = files.open(RefType.BY_ID, "3F00/2F01");
         card.attached = false;
         String ended = "the attachment this interface was created from has ended";
-        List<ThrowingCallable> calls = List.of(
+        List<Expect.Call> calls = List.of(
                 () -> files.changeDir(RefType.BY_ID, "3F00"),
                 () -> files.close(handle),
                 () -> files.create(RefType.BY_ID, "4410", List.of(), SCardFlag.NONE, null),
@@ -343,8 +346,8 @@ class IsoFileAccessScriptedTest {
                 () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, 0),
                 () -> files.setProperties(RefType.BY_ID, "2F01", List.of(), SCardFlag.NONE),
                 () -> files.write(handle, new byte[1], SCardFlag.NONE));
-        for (ThrowingCallable call : calls) {
-            assertFails(call, HResult.SCARD_E_INVALID_HANDLE, ended);
+        for (Expect.Call call : calls) {
+            failure(HResult.SCARD_E_INVALID_HANDLE, ended, call);
         }
         assertThat(calls).hasSize(15);
     }
@@ -377,15 +380,16 @@ class IsoFileAccessScriptedTest {
         long handle = files.open(RefType.BY_ID, "3F00/5015/4401");
         card.sent.clear();
         writing.set(true);
-        Thread a = new Thread(() -> files.write(handle, new byte[] {1}, SCardFlag.NONE));
-        a.start();
+        Worker<Void> a = Worker.start("write-4401", () -> {
+            files.write(handle, new byte[] {1}, SCardFlag.NONE);
+            return null;
+        });
         assertThat(inSelect.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        Thread b = new Thread(() -> other.open(RefType.BY_ID, "3F00/5015/4402"));
-        b.start();
+        Worker<Long> b = Worker.start("open-4402", () -> other.open(RefType.BY_ID, "3F00/5015/4402"));
         Thread.sleep(200); // without the shared lock, b's SELECT would get in here
         release.countDown();
-        a.join(5000);
-        b.join(5000);
+        a.get(Duration.ofSeconds(5));
+        b.get(Duration.ofSeconds(5));
         assertThat(card.sent).containsExactly(selectPath("50154401"), "00D600000101", selectPath("50154402"));
     }
 
@@ -407,19 +411,21 @@ class IsoFileAccessScriptedTest {
     @Test
     void tooLongCommandsAreArgumentErrorsNotIllegalArgumentExceptions() {
         card.on("00A40004023F0000", dfFcp("3F00", "9000"));
-        assertFails(() -> files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x01}),
-                Tlv.of(0xC0, new byte[70000])), SCardFlag.NONE, null), HResult.E_INVALIDARG, "more than one APDU");
-        assertFails(() -> files.create(RefType.BY_ID, "3F00/6000", List.of(Tlv.of(0x82, new byte[] {0x01}),
-                Tlv.of(0xFF01, new byte[] {1})), SCardFlag.NONE, null), HResult.E_INVALIDARG,
-                "FF01 is not an FCP entry tag");
+        failure(HResult.E_INVALIDARG, "more than one APDU",
+                () -> files.create(RefType.BY_ID, "3F00/6000",
+                        List.of(Tlv.of(0x82, new byte[] {0x01}), Tlv.of(0xC0, new byte[70000])), SCardFlag.NONE, null));
+        failure(HResult.E_INVALIDARG, "FF01 is not an FCP entry tag",
+                () -> files.create(RefType.BY_ID, "3F00/6000",
+                        List.of(Tlv.of(0x82, new byte[] {0x01}), Tlv.of(0xFF01, new byte[] {1})), SCardFlag.NONE,
+                        null));
         assertThat(BerTlv.validTag(0xFF01)).isFalse();
         assertThat(BerTlv.validTag(0x5F20)).isTrue();
 
         String body = "82020441" + "83024401" + "8A0105"; // a variable record EF that does not tell its sizes
         card.on(selectPath("4401"), String.format("62%02X", body.length() / 2) + body + "9000");
         long handle = files.open(RefType.BY_ID, "3F00/4401");
-        assertFails(() -> files.write(handle, new byte[70000], SCardFlag.NONE), HResult.SCARD_E_WRITE_TOO_MANY,
-                "at most 65535 bytes");
+        failure(HResult.SCARD_E_WRITE_TOO_MANY, "at most 65535 bytes",
+                () -> files.write(handle, new byte[70000], SCardFlag.NONE));
     }
 
     @Test
@@ -427,18 +433,19 @@ class IsoFileAccessScriptedTest {
         card.on("00A40004023F0000", dfFcp("3F00", "9000"));
         for (String fid : List.of("3F00", "3FFF", "FFFF")) {
             card.sent.clear();
-            assertFails(() -> files.create(RefType.BY_NAME, "A000000063", List.of(Tlv.of(0x82, new byte[] {0x38}),
-                    Tlv.of(0x83, HEX.parseHex(fid))), SCardFlag.NONE, null), HResult.E_INVALIDARG,
-                    "reserved file identifier " + fid);
+            failure(HResult.E_INVALIDARG, "reserved file identifier " + fid,
+                    () -> files.create(RefType.BY_NAME, "A000000063",
+                            List.of(Tlv.of(0x82, new byte[] {0x38}), Tlv.of(0x83, HEX.parseHex(fid))),
+                            SCardFlag.NONE, null));
             assertThat(card.sent).isEmpty();
         }
     }
 
     @Test
     void unicodeDigitsInAPathAreNoHexDigits() {
-        assertFails(() -> files.open(RefType.BY_ID, "3F00/\u0665\u0660\u0661\u0665"), HResult.E_INVALIDARG,
-                "which is not a hex digit");
-        assertFails(() -> files.open(RefType.BY_NAME, "aid:A0000000\uFF16\uFF13"), HResult.E_INVALIDARG,
-                "which is not a hex digit");
+        failure(HResult.E_INVALIDARG, "which is not a hex digit",
+                () -> files.open(RefType.BY_ID, "3F00/\u0665\u0660\u0661\u0665"));
+        failure(HResult.E_INVALIDARG, "which is not a hex digit",
+                () -> files.open(RefType.BY_NAME, "aid:A0000000\uFF16\uFF13"));
     }
 }

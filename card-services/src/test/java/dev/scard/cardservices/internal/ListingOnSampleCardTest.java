@@ -1,7 +1,7 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.SampleCard.failure;
 import static dev.scard.cardservices.internal.SampleCard.padded;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.InvocationHandler;

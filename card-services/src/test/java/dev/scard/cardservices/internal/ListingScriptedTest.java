@@ -1,10 +1,10 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.dfFcp;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.recordFcp;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.selectPath;
 import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.transparentFcp;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Collections;
@@ -133,8 +133,8 @@ class ListingScriptedTest {
         listFiles = command -> "6D00";
         Thread.currentThread().interrupt();
         try {
-            assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_CANCELLED,
-                    "cannot list 3F00: interrupted");
+            failure(HResult.SCARD_E_CANCELLED, "cannot list 3F00: interrupted",
+                    () -> files.directory(FileType.ALL_FILES));
         } finally {
             Thread.interrupted();
         }
@@ -216,8 +216,9 @@ class ListingScriptedTest {
         sampleLikeCard();
         fcps.put("6000", dfFcp("6000", "9000"));
         listFiles = command -> "4401" + "9000";
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
-                "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE");
+        failure(HResult.E_INVALIDARG,
+                "cannot delete 3F00/5015: the directory is not empty; delete it with SCardFlag.RECURSIVE",
+                () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
         assertThat(card.sent).as("no listed file is selected").containsExactly(selectPath("5015"), LIST,
                 RESELECT_MF);
         card.sent.clear();
@@ -247,25 +248,25 @@ class ListingScriptedTest {
         card.sent.clear();
         card.on("00E40000022F01", "6982");
         card.on("00E40000", "6982");
-        assertFails(() -> files.delete(RefType.BY_ID, "2F01", SCardFlag.NONE), HResult.SCARD_E_NO_ACCESS,
-                "cannot delete 3F00/2F01");
+        failure(HResult.SCARD_E_NO_ACCESS, "cannot delete 3F00/2F01",
+                () -> files.delete(RefType.BY_ID, "2F01", SCardFlag.NONE));
     }
 
     @Test
     void aNonRecursiveDeleteOnACardWithoutListFilesStopsAtTheFirstFileAndRefusesToGuessEmptiness() {
         sampleLikeCard();
         fcps.put("50155031", transparentFcp("5031", 1, "9000"));
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE), HResult.E_INVALIDARG,
-                "the directory is not empty");
+        failure(HResult.E_INVALIDARG, "the directory is not empty",
+                () -> files.delete(RefType.BY_ID, "3F00/5015", SCardFlag.NONE));
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50152F00"),
                 selectPath("50152F01"), selectPath("50152F02"), selectPath("50152F03"), selectPath("50152F04"),
                 selectPath("50152F05"), selectPath("50152F06"), selectPath("50152FE2"), selectPath("50155031"),
                 RESELECT_MF);
         fcps.put("6000", dfFcp("6000", "9000"));
         card.sent.clear();
-        assertFails(() -> files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE),
-                HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot delete 3F00/6000 without SCardFlag.RECURSIVE: the card"
-                        + " has no LIST FILES, so whether 3F00/6000 is empty cannot be told");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot delete 3F00/6000 without SCardFlag.RECURSIVE: the card"
+                        + " has no LIST FILES, so whether 3F00/6000 is empty cannot be told",
+                () -> files.delete(RefType.BY_ID, "3F00/6000", SCardFlag.NONE));
         assertThat(card.sent).as("bounded").hasSize(1 + TRIED).doesNotContain("00E40000026000");
     }
 
@@ -283,8 +284,8 @@ class ListingScriptedTest {
         assertThat(card.sent).as("5031 first: its low five bits are 11").containsExactly(selectPath("5015"), LIST,
                 selectPath("50155031"), "00A4080C025015", selectPath("50155031"));
         card.sent.clear();
-        assertFails(() -> files.open(RefType.BY_SHORT_ID, "sfi:12"), HResult.SCARD_E_FILE_NOT_FOUND,
-                "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12");
+        failure(HResult.SCARD_E_FILE_NOT_FOUND, "cannot open 'sfi:12': no EF of 3F00/5015 has the short identifier 12",
+                () -> files.open(RefType.BY_SHORT_ID, "sfi:12"));
         assertThat(card.sent).containsExactly(selectPath("5015"), LIST, selectPath("50155032"),
                 selectPath("50154401"), selectPath("50155031"), "00A4080C025015");
     }
@@ -309,8 +310,8 @@ class ListingScriptedTest {
                 .containsExactly("2F01", "5015");
         assertThat(card.sent).contains("00A40004022F0000", "00A40004026F0000").doesNotContain(selectPath("2F00"));
         card.otherwise = command -> command.startsWith("00A408") ? "6A86" : "6D00";
-        assertFails(() -> files.directory(FileType.ALL_FILES), HResult.SCARD_E_UNSUPPORTED_FEATURE,
-                "cannot list 3F00: trying file identifier 2F00: SW 6D00");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot list 3F00: trying file identifier 2F00: SW 6D00",
+                () -> files.directory(FileType.ALL_FILES));
     }
 
     @Test

@@ -1,18 +1,13 @@
 package dev.scard.cardservices.internal;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
-import dev.scard.api.HResult;
 import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardFileAccess;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
-import dev.scard.api.SCardException;
 import dev.scard.core.CardManager;
 import dev.scard.core.HandleTable;
 import dev.scard.simulator.internal.SimulatorBackend;
@@ -64,18 +59,6 @@ final class SampleCard implements AutoCloseable {
         byte[] ascii = ascii(text);
         System.arraycopy(ascii, 0, bytes, 0, ascii.length);
         return bytes;
-    }
-
-    /** Runs {@code call}, which must fail with {@code code}, and returns the failure. */
-    static SCardException failure(HResult code, Runnable call) {
-        try {
-            call.run();
-        } catch (SCardException e) {
-            assertThat(e.code()).as("code of \"%s\"", e.getMessage()).isEqualTo(code);
-            assertThat(e.getMessage()).doesNotContain("\n").endsWith("[" + code.name() + " " + code.hex() + "]");
-            return e;
-        }
-        return fail("expected %s, but the call returned normally", code);
     }
 
     @Override

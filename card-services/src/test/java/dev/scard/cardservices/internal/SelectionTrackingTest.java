@@ -13,6 +13,7 @@ import dev.scard.api.RefType;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.cardservices.internal.ListingOnSampleCardTest.Recorder;
+import dev.scard.testsupport.Expect;
 
 /**
  * How many APDUs reach the sample card per file operation (a recording wrapper around the manager observes them):
@@ -56,7 +57,7 @@ class SelectionTrackingTest {
         for (int i = 0; i < 3; i++) {
             assertThat(files.read(handle, 0, SCardFlag.NONE)).hasSize(8);
         }
-        SampleCard.failure(dev.scard.api.HResult.SCARD_W_EOF, () -> files.read(handle, 0, SCardFlag.NONE));
+        Expect.failure(dev.scard.api.HResult.SCARD_W_EOF, () -> files.read(handle, 0, SCardFlag.NONE));
         files.seek(handle, SeekOrigin.FROM_BEGINNING, 0);
         files.write(handle, "cyclic 9".getBytes(StandardCharsets.US_ASCII), SCardFlag.NONE);
         files.close(handle);

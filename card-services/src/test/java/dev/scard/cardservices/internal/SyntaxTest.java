@@ -1,6 +1,6 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HexFormat;
@@ -67,14 +67,14 @@ class SyntaxTest {
         assertBad(RefType.BY_NAME, "3F00/501", "'/' in its DF name");
         assertBad(RefType.BY_ANY, "x".repeat(600), "longer than 512 characters");
         assertBad(RefType.BY_ANY, "3F00/\n", "'3F00/\\u000A' ends with '/'");
-        assertFails(() -> resolve(MF, ".."), HResult.E_INVALIDARG, "path '..' leads above the MF 3F00");
-        assertFails(() -> resolve(MF, "3F00" + "/1234".repeat(32)), HResult.E_INVALIDARG, "deeper than 32");
+        failure(HResult.E_INVALIDARG, "path '..' leads above the MF 3F00", () -> resolve(MF, ".."));
+        failure(HResult.E_INVALIDARG, "deeper than 32", () -> resolve(MF, "3F00" + "/1234".repeat(32)));
         SCardException control = catchBad("3F00/\u0007\u0007\u0007\u0007");
         assertThat(control.getMessage()).doesNotContain("\u0007").contains("\\u0007");
     }
 
     private static void assertBad(RefType type, String path, String part) {
-        assertFails(() -> CardPath.parse(type, path), HResult.E_INVALIDARG, part);
+        failure(HResult.E_INVALIDARG, part, () -> CardPath.parse(type, path));
     }
 
     private static SCardException catchBad(String path) {

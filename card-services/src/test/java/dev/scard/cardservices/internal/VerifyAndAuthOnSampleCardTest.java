@@ -1,6 +1,6 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.SampleCard.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -23,6 +23,7 @@ import dev.scard.api.RefType;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
+import dev.scard.testsupport.Expect;
 
 /** Every {@link ISCardVerify} and {@link ISCardAuth} method on the simulator's sample card. */
 class VerifyAndAuthOnSampleCardTest {
@@ -44,7 +45,7 @@ class VerifyAndAuthOnSampleCardTest {
         }
     }
 
-    private SCardException fails(HResult code, Runnable call) {
+    private SCardException fails(HResult code, Expect.Call call) {
         SCardException e = failure(code, call);
         seen.add(e);
         return e;
@@ -134,7 +135,7 @@ class VerifyAndAuthOnSampleCardTest {
     void listingAndNotFoundProbingLeaveTheCurrentDirectorySelected() {
         assertThat(files.directory(FileType.ALL_FILES)).contains("5015"); // selects 5015 on the way
         fails(HResult.E_INVALIDARG, () -> pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1));
-        SampleCard.failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ID, "3F00/5015/7777")); // probes 5015
+        failure(HResult.SCARD_E_FILE_NOT_FOUND, () -> files.open(RefType.BY_ID, "3F00/5015/7777")); // probes 5015
         fails(HResult.E_INVALIDARG, () -> pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1));
     }
 

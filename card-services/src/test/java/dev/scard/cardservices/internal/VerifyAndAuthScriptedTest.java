@@ -1,6 +1,6 @@
 package dev.scard.cardservices.internal;
 
-import static dev.scard.cardservices.internal.IsoFileAccessScriptedTest.assertFails;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,8 +39,8 @@ class VerifyAndAuthScriptedTest {
         assertThat(last.remainingTries()).hasValue(0);
         assertThat(last.getMessage()).contains("it is blocked now");
         card.on("002000010439393939", "6983");
-        assertFails(() -> verify.verify(WRONG, SCardFlag.NONE, 1), HResult.SCARD_W_CHV_BLOCKED,
-                "cannot verify global PIN 01: SW 6983 authentication method blocked");
+        failure(HResult.SCARD_W_CHV_BLOCKED, "cannot verify global PIN 01: SW 6983 authentication method blocked",
+                () -> verify.verify(WRONG, SCardFlag.NONE, 1));
     }
 
     @Test
@@ -59,17 +59,17 @@ class VerifyAndAuthScriptedTest {
 
     @Test
     void verifyArgumentsAreChecked() {
-        assertFails(() -> verify.verify(null, SCardFlag.NONE, 1), HResult.E_INVALIDARG, "the PIN must not be null");
-        assertFails(() -> verify.verify(new byte[0], SCardFlag.NONE, 1), HResult.E_INVALIDARG, "must not be empty");
-        assertFails(() -> verify.verify(PIN, Set.of(SCardFlag.IHV_CHECKONLY), 1), HResult.E_INVALIDARG,
-                "takes an empty code");
-        assertFails(() -> verify.verify(PIN, EnumSet.of(SCardFlag.IHV_GLOBAL, SCardFlag.IHV_LOCAL), 1),
-                HResult.E_INVALIDARG, "exclude each other");
-        assertFails(() -> verify.verify(PIN, SCardFlag.NONE, 0), HResult.E_INVALIDARG, "out of range 1 to 31");
-        assertFails(() -> verify.verify(PIN, SCardFlag.NONE, 0x81), HResult.E_INVALIDARG, "ref 1 with IHV_LOCAL");
-        assertFails(() -> verify.verify(PIN, Set.of(SCardFlag.SECURE_MESSAGING), 1),
-                HResult.SCARD_E_UNSUPPORTED_FEATURE, "secure messaging");
-        assertFails(() -> verify.verify(new byte[128], SCardFlag.NONE, 1), HResult.E_INVALIDARG, "at most 127");
+        failure(HResult.E_INVALIDARG, "the PIN must not be null", () -> verify.verify(null, SCardFlag.NONE, 1));
+        failure(HResult.E_INVALIDARG, "must not be empty", () -> verify.verify(new byte[0], SCardFlag.NONE, 1));
+        failure(HResult.E_INVALIDARG, "takes an empty code",
+                () -> verify.verify(PIN, Set.of(SCardFlag.IHV_CHECKONLY), 1));
+        failure(HResult.E_INVALIDARG, "exclude each other",
+                () -> verify.verify(PIN, EnumSet.of(SCardFlag.IHV_GLOBAL, SCardFlag.IHV_LOCAL), 1));
+        failure(HResult.E_INVALIDARG, "out of range 1 to 31", () -> verify.verify(PIN, SCardFlag.NONE, 0));
+        failure(HResult.E_INVALIDARG, "ref 1 with IHV_LOCAL", () -> verify.verify(PIN, SCardFlag.NONE, 0x81));
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "secure messaging",
+                () -> verify.verify(PIN, Set.of(SCardFlag.SECURE_MESSAGING), 1));
+        failure(HResult.E_INVALIDARG, "at most 127", () -> verify.verify(new byte[128], SCardFlag.NONE, 1));
         assertThat(card.sent).isEmpty();
     }
 
@@ -86,11 +86,11 @@ class VerifyAndAuthScriptedTest {
         card.on("002C010108" + "3132333435363738", "9000");
         verify.unblock("12345678".getBytes(StandardCharsets.US_ASCII), null, SCardFlag.NONE, 1);
         card.on("00240001053132333435", "6700");
-        assertFails(() -> verify.changeCode(PIN, new byte[] {'5'}, SCardFlag.NONE, 1), HResult.SCARD_E_INVALID_CHV,
-                "refused the code's length (no try was used)");
-        assertFails(() -> verify.changeCode(PIN, null, SCardFlag.NONE, 1), HResult.E_INVALIDARG, "the new PIN");
-        assertFails(() -> verify.unblock(new byte[0], PIN, SCardFlag.NONE, 1), HResult.E_INVALIDARG,
-                "the unblocking code must not be empty");
+        failure(HResult.SCARD_E_INVALID_CHV, "refused the code's length (no try was used)",
+                () -> verify.changeCode(PIN, new byte[] {'5'}, SCardFlag.NONE, 1));
+        failure(HResult.E_INVALIDARG, "the new PIN", () -> verify.changeCode(PIN, null, SCardFlag.NONE, 1));
+        failure(HResult.E_INVALIDARG, "the unblocking code must not be empty",
+                () -> verify.unblock(new byte[0], PIN, SCardFlag.NONE, 1));
     }
 
     @Test
@@ -107,13 +107,13 @@ class VerifyAndAuthScriptedTest {
         card.on("00280101", "9000");
         verify.changeCode(PIN, null, Set.of(SCardFlag.IHV_DISABLE), 1);
         verify.changeCode(new byte[0], new byte[0], Set.of(SCardFlag.IHV_ENABLE), 1);
-        assertFails(() -> verify.changeCode(PIN, PIN, Set.of(SCardFlag.IHV_ENABLE), 1), HResult.E_INVALIDARG,
-                "give no new code");
-        assertFails(() -> verify.changeCode(PIN, null, EnumSet.of(SCardFlag.IHV_ENABLE, SCardFlag.IHV_DISABLE), 1),
-                HResult.E_INVALIDARG, "exclude each other");
+        failure(HResult.E_INVALIDARG, "give no new code",
+                () -> verify.changeCode(PIN, PIN, Set.of(SCardFlag.IHV_ENABLE), 1));
+        failure(HResult.E_INVALIDARG, "exclude each other",
+                () -> verify.changeCode(PIN, null, EnumSet.of(SCardFlag.IHV_ENABLE, SCardFlag.IHV_DISABLE), 1));
         card.on("002600010439393939", "6D00");
-        assertFails(() -> verify.changeCode(WRONG, null, Set.of(SCardFlag.IHV_DISABLE), 1),
-                HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot disable global PIN 01: SW 6D00");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "cannot disable global PIN 01: SW 6D00",
+                () -> verify.changeCode(WRONG, null, Set.of(SCardFlag.IHV_DISABLE), 1));
     }
 
     @Test
@@ -139,14 +139,14 @@ class VerifyAndAuthScriptedTest {
         ScriptedManager later = new ScriptedManager();
         later.otherwise = command -> command.startsWith("0020FF") ? "6A88" : "6D00";
         later.on("0020FF05", "6A86"); // the card knows P1=FF: a refusal for one reference is no reason to reset
-        assertFails(() -> new IsoVerify(later).resetSecurityState(), HResult.E_INVALIDARG, "global PIN 05");
+        failure(HResult.E_INVALIDARG, "global PIN 05", () -> new IsoVerify(later).resetSecurityState());
         assertThat(later.calls).as("no warm reset").isEmpty();
 
         ScriptedManager locked = new ScriptedManager();
         locked.on("0020FF01", "6A86");
         locked.locked = true;
-        assertFails(() -> new IsoVerify(locked).resetSecurityState(), HResult.SCARD_E_UNSUPPORTED_FEATURE,
-                "ends the lock this manager holds; unlock first");
+        failure(HResult.SCARD_E_UNSUPPORTED_FEATURE, "ends the lock this manager holds; unlock first",
+                () -> new IsoVerify(locked).resetSecurityState());
         assertThat(locked.calls).as("the lock is kept").isEmpty();
     }
 
@@ -158,13 +158,14 @@ class VerifyAndAuthScriptedTest {
         card.on("0082000110" + "00".repeat(16), "9000");
         auth.appAuth(0, new byte[] {1}, cryptogram);
         card.on("0082000110" + "00".repeat(16), "6300");
-        assertFails(() -> auth.appAuth(0, new byte[] {1}, cryptogram), HResult.SCARD_W_SECURITY_VIOLATION,
-                "the card did not accept the application's authentication with key 01: SW 6300");
+        failure(HResult.SCARD_W_SECURITY_VIOLATION,
+                "the card did not accept the application's authentication with key 01: SW 6300",
+                () -> auth.appAuth(0, new byte[] {1}, cryptogram));
         card.on("0082000110" + "00".repeat(16), "6985");
-        assertFails(() -> auth.appAuth(0, new byte[] {1}, cryptogram), HResult.SCARD_W_SECURITY_VIOLATION,
-                "ask for a challenge (GetChallenge) first");
+        failure(HResult.SCARD_W_SECURITY_VIOLATION, "ask for a challenge (GetChallenge) first",
+                () -> auth.appAuth(0, new byte[] {1}, cryptogram));
         card.on("0082000210" + "00".repeat(16), "6A88");
-        assertFails(() -> auth.appAuth(0, new byte[] {2}, cryptogram), HResult.E_INVALIDARG, "key 02: SW 6A88");
+        failure(HResult.E_INVALIDARG, "key 02: SW 6A88", () -> auth.appAuth(0, new byte[] {2}, cryptogram));
         card.on("0088000110" + "11".repeat(16) + "00", "22".repeat(16) + "9000");
         assertThat(auth.iccAuth(0, new byte[] {1}, HexFormat.of().parseHex("11".repeat(16))))
                 .isEqualTo(HexFormat.of().parseHex("22".repeat(16)));
@@ -179,13 +180,13 @@ class VerifyAndAuthScriptedTest {
 
     @Test
     void authArgumentsAreChecked() {
-        assertFails(() -> auth.getChallenge(0, 0, null), HResult.E_INVALIDARG, "challenge length 0 is out of range");
-        assertFails(() -> auth.getChallenge(0, 257, null), HResult.E_INVALIDARG, "1 to 256");
-        assertFails(() -> auth.getChallenge(256, 8, null), HResult.E_INVALIDARG, "algorithm 256");
-        assertFails(() -> auth.appAuth(0, new byte[2], new byte[16]), HResult.E_INVALIDARG, "param has 2 bytes");
-        assertFails(() -> auth.appAuth(0, null, null), HResult.E_INVALIDARG, "the cryptogram must not be null");
-        assertFails(() -> auth.iccAuth(-1, null, new byte[16]), HResult.E_INVALIDARG, "algorithm -1");
-        assertFails(() -> auth.userAuth(0, null, new byte[0]), HResult.E_INVALIDARG, "the user's data");
+        failure(HResult.E_INVALIDARG, "challenge length 0 is out of range", () -> auth.getChallenge(0, 0, null));
+        failure(HResult.E_INVALIDARG, "1 to 256", () -> auth.getChallenge(0, 257, null));
+        failure(HResult.E_INVALIDARG, "algorithm 256", () -> auth.getChallenge(256, 8, null));
+        failure(HResult.E_INVALIDARG, "param has 2 bytes", () -> auth.appAuth(0, new byte[2], new byte[16]));
+        failure(HResult.E_INVALIDARG, "the cryptogram must not be null", () -> auth.appAuth(0, null, null));
+        failure(HResult.E_INVALIDARG, "algorithm -1", () -> auth.iccAuth(-1, null, new byte[16]));
+        failure(HResult.E_INVALIDARG, "the user's data", () -> auth.userAuth(0, null, new byte[0]));
         assertThat(card.sent).isEmpty();
     }
 
@@ -202,7 +203,7 @@ class VerifyAndAuthScriptedTest {
             () -> auth.getChallenge(0, 8, null),
             () -> auth.iccAuth(0, null, new byte[16]),
             () -> auth.userAuth(0, null, PIN)}) {
-            assertFails(call::run, HResult.SCARD_E_INVALID_HANDLE, "has ended");
+            failure(HResult.SCARD_E_INVALID_HANDLE, "has ended", call::run);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.PcscdTestBase.failure;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -8,9 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -25,6 +24,8 @@ import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.core.ApduExchange;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Workers;
 
 /**
  * Calls bounded by the call timeout, disconnect and stop that do not wait for a stuck card, atomic exchanges and
@@ -43,15 +44,17 @@ class BoundedCallsTest {
 
     private final List<PcscBackend> backends = new ArrayList<>();
     private final List<FakePcscApi> apis = new ArrayList<>();
+    private final Workers background = new Workers();
 
     @AfterEach
-    void stopEverything() {
+    void stopEverything() throws InterruptedException {
         for (FakePcscApi api : apis) {
             api.hangRelease.countDown();
         }
         for (PcscBackend backend : backends) {
             backend.stop();
         }
+        background.assertAllEnded(Duration.ofSeconds(10));
     }
 
     private FakePcscApi fake() {
@@ -71,41 +74,6 @@ class BoundedCallsTest {
         return backend;
     }
 
-    /** Runs {@code task} on a daemon thread of its own (also for {@link CardLockTest}). */
-    static <T> CompletableFuture<T> inBackground(String name, Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
-        thread.setDaemon(true);
-        thread.start();
-        return result;
-    }
-
-    /** The {@link SCardException} {@code future} fails with within {@code seconds}; an assertion error otherwise. */
-    static SCardException failureOf(CompletableFuture<?> future, long seconds) throws Exception {
-        try {
-            Object value = future.get(seconds, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(SCardException.class);
-            return (SCardException) e.getCause();
-        }
-    }
-
-    /** Waits (at most 10 s, polling) until {@code condition} holds; an assertion error otherwise. */
-    static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("in time: %s", what).isNegative();
-            Thread.sleep(5);
-        }
-    }
-
     @Test
     void aTransmitTheCardNeverAnswersTimesOutBreaksTheConnectionAndAbandonsItsContext() throws Exception {
         FakePcscApi api = fake();
@@ -113,7 +81,8 @@ class BoundedCallsTest {
         PcscConnection stuck = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection other = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
 
-        SCardException timedOut = failureOf(inBackground("stuck-transmit", () -> stuck.transmit(HANG)), 20);
+        SCardException timedOut = failureOf(background.inBackground("stuck-transmit", () -> stuck.transmit(HANG)),
+                Duration.ofSeconds(20));
         assertThat(timedOut.code()).isEqualTo(HResult.SCARD_E_TIMEOUT);
         assertThat(timedOut.getMessage()).contains("SCardTransmit").contains(R0).contains("300 ms");
         assertThat(api.hanging.get()).as("the native call is still inside the library").isEqualTo(1);
@@ -135,7 +104,7 @@ class BoundedCallsTest {
         int contexts = api.openContexts();
         int idle = backend.idleContexts();
         api.hangRelease.countDown();
-        awaitTrue("the abandoned context is released once its call returned",
+        Await.until("the abandoned context is released once its call returned", Duration.ofSeconds(10),
                 () -> api.openContexts() == contexts - 1 && api.hanging.get() == 0);
         assertThat(backend.idleContexts()).as("it never went back to the pool").isEqualTo(idle);
         stuck.disconnect(Disposition.LEAVE);
@@ -148,13 +117,17 @@ class BoundedCallsTest {
         PcscBackend backend = backend(api, Duration.ofMinutes(10));
         PcscConnection stuck = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection other = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
-        CompletableFuture<byte[]> transmit = inBackground("stuck-transmit", () -> stuck.transmit(HANG));
-        awaitTrue("the transmit hangs", () -> api.hanging.get() == 1);
+        CompletableFuture<byte[]> transmit = background.inBackground("stuck-transmit", () -> stuck.transmit(HANG));
+        Await.until("the transmit hangs", Duration.ofSeconds(10), () -> api.hanging.get() == 1);
         int contexts = api.openContexts();
 
-        CompletableFuture<Void> disconnect = CompletableFuture.runAsync(() -> stuck.disconnect(Disposition.LEAVE));
+        CompletableFuture<Void> disconnect = background.inBackground("disconnect", () -> {
+            stuck.disconnect(Disposition.LEAVE);
+            return null;
+        });
         disconnect.get(5, TimeUnit.SECONDS);
-        assertThat(failureOf(transmit, 5).code()).as("the waiting caller is woken: the connection is closed")
+        assertThat(failureOf(transmit, Duration.ofSeconds(5)).code())
+                .as("the waiting caller is woken: the connection is closed")
                 .isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
         assertThat(failure(() -> stuck.transmit(SELECT_MF)).code()).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
         assertThat(other.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
@@ -162,14 +135,19 @@ class BoundedCallsTest {
 
         // a second stuck call, on a connection stop() has to close
         PcscConnection again = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
-        CompletableFuture<byte[]> second = inBackground("second-stuck-transmit", () -> again.transmit(HANG));
-        awaitTrue("the second transmit hangs", () -> api.hanging.get() == 2);
-        CompletableFuture<Void> stop = CompletableFuture.runAsync(backend::stop);
+        CompletableFuture<byte[]> second = background.inBackground("second-stuck-transmit", () -> again.transmit(HANG));
+        Await.until("the second transmit hangs", Duration.ofSeconds(10), () -> api.hanging.get() == 2);
+        CompletableFuture<Void> stop = background.inBackground("stop", () -> {
+            backend.stop();
+            return null;
+        });
         stop.get(5, TimeUnit.SECONDS);
-        assertThat(failureOf(second, 5).code()).isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
+        assertThat(failureOf(second, Duration.ofSeconds(5)).code())
+                .isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
 
         api.hangRelease.countDown();
-        awaitTrue("every context is released once the stuck calls returned", () -> api.openContexts() == 0);
+        Await.until("every context is released once the stuck calls returned", Duration.ofSeconds(10),
+                () -> api.openContexts() == 0);
         assertThat(api.openHandles()).isZero();
     }
 
@@ -185,9 +163,10 @@ class BoundedCallsTest {
         assertThat(api.connect(foreignContext[0], R0, PcscPlatform.SHARE_SHARED, 3, foreign)).isZero();
         assertThat(api.beginTransaction(foreign[0])).isZero();
 
-        CompletableFuture<Boolean> first = inBackground("first-lock", () -> connection.beginTransaction(-1));
+        CompletableFuture<Boolean> first = background.inBackground("first-lock", () -> connection.beginTransaction(-1));
         CardLock cardLock = backend.cardLock(R0);
-        awaitTrue("the first thread claimed the card", () -> cardLock.heldByOther(rival.party()));
+        Await.until("the first thread claimed the card", Duration.ofSeconds(10),
+                () -> cardLock.heldByOther(rival.party()));
         assertThat(connection.beginTransaction(TimeUnit.MILLISECONDS.toNanos(100))).as("the second thread times out")
                 .isFalse();
         assertThat(cardLock.heldByOther(rival.party())).as("the first thread's claim stands").isTrue();
@@ -217,7 +196,7 @@ class BoundedCallsTest {
         List<CompletableFuture<Void>> workers = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
             PcscConnection connection = connections.get(t % 3);
-            workers.add(inBackground("locker-" + t, () -> {
+            workers.add(background.inBackground("locker-" + t, () -> {
                 for (int i = 0; i < 40; i++) {
                     try {
                         if (!connection.beginTransaction(TimeUnit.MILLISECONDS.toNanos(20))) {
@@ -237,7 +216,7 @@ class BoundedCallsTest {
                 return null;
             }).thenRun(() -> { }));
         }
-        CompletableFuture<Object> checker = inBackground("checker", () -> {
+        CompletableFuture<Object> checker = background.inBackground("checker", () -> {
             while (workers.stream().anyMatch(w -> !w.isDone())) {
                 int owners = 0;
                 CardLock.Party holder = cardLock.holder(); // one look: between two reads the owner may change hands
@@ -282,7 +261,7 @@ class BoundedCallsTest {
         for (int t = 0; t < 4; t++) {
             PcscConnection connection = connections.get(t);
             int thread = t;
-            runs.add(inBackground("exchanger-" + t, () -> {
+            runs.add(background.inBackground("exchanger-" + t, () -> {
                 for (int i = 0; i < 300; i++) {
                     byte[] command = T0Card.command(thread, i);
                     if (!Arrays.equals(ApduExchange.exchange(connection, command), T0Card.expected(command))) {
@@ -307,7 +286,7 @@ class BoundedCallsTest {
         PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection waiter = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<byte[]> waiting = inBackground("waiting-exchange",
+        CompletableFuture<byte[]> waiting = background.inBackground("waiting-exchange",
                 () -> ApduExchange.exchange(waiter, SELECT_MF));
         Thread.sleep(100);
         assertThat(waiting).as("held off by the transaction").isNotDone();
@@ -324,8 +303,10 @@ class BoundedCallsTest {
         PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection waiter = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        SCardException inProcess = failureOf(inBackground("unbounded-lock", () -> waiter.beginTransaction(-1)), 20);
-        assertThat(inProcess.code()).as("another connection of this backend holds it").isEqualTo(HResult.SCARD_E_TIMEOUT);
+        SCardException inProcess = failureOf(
+                background.inBackground("unbounded-lock", () -> waiter.beginTransaction(-1)), Duration.ofSeconds(20));
+        assertThat(inProcess.code()).as("another connection of this backend holds it")
+                .isEqualTo(HResult.SCARD_E_TIMEOUT);
         assertThat(inProcess.getMessage()).contains("300 ms");
         holder.endTransaction(Disposition.LEAVE);
 
@@ -334,8 +315,8 @@ class BoundedCallsTest {
         long[] foreign = new long[2];
         assertThat(api.connect(foreignContext[0], R0, PcscPlatform.SHARE_SHARED, 3, foreign)).isZero();
         assertThat(api.beginTransaction(foreign[0])).isZero();
-        SCardException foreignHeld = failureOf(inBackground("unbounded-lock-2", () -> waiter.beginTransaction(-1)),
-                20);
+        SCardException foreignHeld = failureOf(
+                background.inBackground("unbounded-lock-2", () -> waiter.beginTransaction(-1)), Duration.ofSeconds(20));
         assertThat(foreignHeld.code()).as("another application holds it").isEqualTo(HResult.SCARD_E_TIMEOUT);
         assertThat(api.endTransaction(foreign[0], 0)).isZero();
         assertThat(waiter.beginTransaction(-1)).as("free again").isTrue();

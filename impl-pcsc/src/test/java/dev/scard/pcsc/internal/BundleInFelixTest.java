@@ -1,7 +1,7 @@
 package dev.scard.pcsc.internal;
 
 import static dev.scard.pcsc.internal.PcscdRig.READER_0;
-import static dev.scard.pcsc.internal.PcscdTestBase.code;
+import static dev.scard.testsupport.Expect.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.framework.FrameworkFactory;
@@ -35,6 +33,8 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
+import dev.scard.testsupport.Expect;
+import dev.scard.testsupport.Worker;
 
 /**
  * The bundle as it runs: target/classes (with bnd's manifest and descriptors) installed into an embedded Felix with
@@ -174,29 +174,17 @@ class BundleInFelixTest {
             holder.attachByIfd(READER_0);
             waiting.attachByIfd(READER_0);
             holder.lock();
-            CompletableFuture<Void> waiter = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    waiting.lock();
-                    waiter.complete(null);
-                } catch (Throwable t) {
-                    waiter.completeExceptionally(t);
-                }
-            }, "waiting-lock");
-            thread.start();
+            Worker<Void> waiter = Worker.start("waiting-lock", () -> {
+                waiting.lock();
+                return null;
+            });
             Thread.sleep(300);
-            assertThat(waiter).isNotDone();
+            assertThat(waiter.future()).isNotDone();
 
             backendBundle.stop();
-            thread.join(10_000);
-            assertThat(thread.isAlive()).isFalse();
-            try {
-                waiter.get();
-                throw new AssertionError("the waiting lock() was granted on a stopping backend");
-            } catch (ExecutionException e) {
-                assertThat(((SCardException) e.getCause()).code()).isIn(HResult.SCARD_E_SERVICE_STOPPED,
-                        HResult.SCARD_E_INVALID_HANDLE);
-            }
+            assertThat(waiter.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(Expect.failureOf(waiter.future(), Duration.ofSeconds(10)).code()).as("the waiting lock()")
+                    .isIn(HResult.SCARD_E_SERVICE_STOPPED, HResult.SCARD_E_INVALID_HANDLE);
             assertThat(code(holder::status)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
             assertThat(context.getServiceReferences(ISCardManage.class, "(scard.backend=pcsc)")).isEmpty();
             long helpers = Thread.getAllStackTraces().keySet().stream()

@@ -1,11 +1,10 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.BoundedCallsTest.awaitTrue;
-import static dev.scard.pcsc.internal.BoundedCallsTest.failureOf;
-import static dev.scard.pcsc.internal.BoundedCallsTest.inBackground;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -17,11 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Workers;
 
 /**
  * {@link CardLock} on its own: one owner of the card's transaction at a time among many threads, calls in flight
@@ -38,11 +40,17 @@ class CardLockTest {
     private final AtomicBoolean cardGone = new AtomicBoolean();
     private final AtomicInteger askedCounter = new AtomicInteger(Integer.MIN_VALUE);
     private final AtomicReference<byte[]> askedAtr = new AtomicReference<>();
+    private final Workers background = new Workers();
     private final CardLock lock = new CardLock(READER, () -> TimeUnit.MILLISECONDS.toNanos(5), (counter, atr) -> {
         askedCounter.set(counter);
         askedAtr.set(atr);
         return cardGone.get();
     });
+
+    @AfterEach
+    void threadsEnded() throws InterruptedException {
+        background.assertAllEnded(Duration.ofSeconds(10));
+    }
 
     /** A cancellation for one waiter: counts how often it was asked, fails with {@link #reason} once set. */
     private static final class Cancel implements Supplier<SCardException> {
@@ -57,7 +65,7 @@ class CardLockTest {
 
         /** Once asked, the waiter has failed a step with the lock held: it sees every change made after this. */
         void awaitWaiting() throws Exception {
-            awaitTrue("the waiter waits", () -> asked.get() > 0);
+            Await.until("the waiter waits", Duration.ofSeconds(10), () -> asked.get() > 0);
         }
     }
 
@@ -91,7 +99,7 @@ class CardLockTest {
         List<CompletableFuture<Void>> workers = new ArrayList<>();
         for (int t = 0; t < 6; t++) {
             CardLock.Party party = lock.newParty();
-            workers.add(inBackground("locker-" + t, () -> {
+            workers.add(background.inBackground("locker-" + t, () -> {
                 start.await();
                 for (int i = 0; i < 200; i++) {
                     boolean claimed = false;
@@ -119,7 +127,7 @@ class CardLockTest {
         }
         for (int t = 0; t < 3; t++) {
             CardLock.Party party = lock.newParty();
-            workers.add(inBackground("caller-" + t, () -> {
+            workers.add(background.inBackground("caller-" + t, () -> {
                 start.await();
                 for (int i = 0; i < 300; i++) {
                     assertThat(lock.enterCall(party, longWait(), never())).as("entered within 30 s").isTrue();
@@ -153,7 +161,7 @@ class CardLockTest {
         assertThat(lock.heldByOther(second)).isTrue();
 
         Cancel cancel = new Cancel();
-        CompletableFuture<Boolean> waiter = inBackground("second", () -> {
+        CompletableFuture<Boolean> waiter = background.inBackground("second", () -> {
             boolean claimed = lock.claim(second, longWait(), cancel);
             lock.grant(second, 1, ATR);
             return claimed;
@@ -176,7 +184,8 @@ class CardLockTest {
         assertThat(lock.tryEnterCall(caller)).as("no call while another connection holds the card").isFalse();
 
         Cancel cancel = new Cancel();
-        CompletableFuture<Boolean> call = inBackground("caller", () -> lock.enterCall(caller, longWait(), cancel));
+        CompletableFuture<Boolean> call = background.inBackground("caller",
+                () -> lock.enterCall(caller, longWait(), cancel));
         cancel.awaitWaiting();
         assertThat(call).isNotDone();
 
@@ -195,11 +204,11 @@ class CardLockTest {
         Cancel closed = new Cancel();
         Cancel stopped = new Cancel();
         Cancel patient = new Cancel();
-        CompletableFuture<Boolean> claimant = inBackground("claimant",
+        CompletableFuture<Boolean> claimant = background.inBackground("claimant",
                 () -> lock.claim(lock.newParty(), longWait(), closed));
-        CompletableFuture<Boolean> caller = inBackground("caller",
+        CompletableFuture<Boolean> caller = background.inBackground("caller",
                 () -> lock.enterCall(lock.newParty(), longWait(), stopped));
-        CompletableFuture<Boolean> other = inBackground("other",
+        CompletableFuture<Boolean> other = background.inBackground("other",
                 () -> lock.enterCall(lock.newParty(), longWait(), patient));
         closed.awaitWaiting();
         stopped.awaitWaiting();
@@ -211,10 +220,10 @@ class CardLockTest {
         stopped.reason = stoppedFailure;
         lock.wakeAll();
 
-        assertThat(failureOf(claimant, 10)).isSameAs(closedFailure);
-        assertThat(failureOf(caller, 10)).isSameAs(stoppedFailure);
+        assertThat(failureOf(claimant, Duration.ofSeconds(10))).isSameAs(closedFailure);
+        assertThat(failureOf(caller, Duration.ofSeconds(10))).isSameAs(stoppedFailure);
         int asked = patient.asked.get();
-        awaitTrue("the patient waiter looked again", () -> patient.asked.get() > asked);
+        Await.until("the patient waiter looked again", Duration.ofSeconds(10), () -> patient.asked.get() > asked);
         assertThat(other).as("a waiter whose wait may go on waits on").isNotDone();
         assertThat(lock.holds(owner)).as("waking changes no owner").isTrue();
 
@@ -228,13 +237,14 @@ class CardLockTest {
         CardLock.Party closing = lock.newParty();
         take(owner);
         Cancel cancel = new Cancel();
-        CompletableFuture<Boolean> call = inBackground("closing", () -> lock.enterCall(closing, longWait(), cancel));
+        CompletableFuture<Boolean> call = background.inBackground("closing",
+                () -> lock.enterCall(closing, longWait(), cancel));
         cancel.awaitWaiting();
 
         SCardException closedFailure = new SCardException(HResult.SCARD_E_INVALID_HANDLE, "the connection is closed");
         cancel.reason = closedFailure;
         lock.release(closing); // a disconnect: it owns nothing, but its waiters wake
-        assertThat(failureOf(call, 10)).isSameAs(closedFailure);
+        assertThat(failureOf(call, Duration.ofSeconds(10))).isSameAs(closedFailure);
         assertThat(lock.holds(owner)).isTrue();
     }
 
@@ -265,7 +275,7 @@ class CardLockTest {
         Cancel cancel = new Cancel();
         AtomicReference<Thread> waiterThread = new AtomicReference<>();
         AtomicBoolean stillInterrupted = new AtomicBoolean();
-        CompletableFuture<Boolean> waiter = inBackground("interrupted", () -> {
+        CompletableFuture<Boolean> waiter = background.inBackground("interrupted", () -> {
             waiterThread.set(Thread.currentThread());
             try {
                 return lock.claim(lock.newParty(), longWait(), cancel);
@@ -276,17 +286,17 @@ class CardLockTest {
         cancel.awaitWaiting();
         waiterThread.get().interrupt();
 
-        SCardException failure = failureOf(waiter, 10);
+        SCardException failure = failureOf(waiter, Duration.ofSeconds(10));
         assertThat(failure.code()).isEqualTo(HResult.SCARD_E_CANCELLED);
         assertThat(failure.getMessage()).contains("interrupted").contains(READER);
         assertThat(stillInterrupted).isTrue();
         assertThat(lock.holds(owner)).isTrue();
 
-        CompletableFuture<Boolean> before = inBackground("interrupted-before", () -> {
+        CompletableFuture<Boolean> before = background.inBackground("interrupted-before", () -> {
             Thread.currentThread().interrupt();
             return lock.enterCall(lock.newParty(), longWait(), never());
         });
-        assertThat(failureOf(before, 10).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
+        assertThat(failureOf(before, Duration.ofSeconds(10)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
     }
 
     @Test
@@ -294,8 +304,9 @@ class CardLockTest {
         CardLock.Party owner = lock.newParty();
         CardLock.Party caller = lock.newParty();
         take(owner); // insertion 7, ATR
-        CompletableFuture<Boolean> call = inBackground("caller", () -> lock.enterCall(caller, longWait(), never()));
-        awaitTrue("the removal check was asked", () -> askedCounter.get() == 7);
+        CompletableFuture<Boolean> call = background.inBackground("caller",
+                () -> lock.enterCall(caller, longWait(), never()));
+        Await.until("the removal check was asked", Duration.ofSeconds(10), () -> askedCounter.get() == 7);
         assertThat(askedAtr.get()).isEqualTo(ATR);
         assertThat(call).as("the card is still in").isNotDone();
 
@@ -331,7 +342,8 @@ class CardLockTest {
         assertThat(lock.enterCall(busy, Deadline.PASSED, never())).isTrue();
 
         Cancel cancel = new Cancel();
-        CompletableFuture<Boolean> claim = inBackground("claimant", () -> lock.claim(claimant, longWait(), cancel));
+        CompletableFuture<Boolean> claim = background.inBackground("claimant",
+                () -> lock.claim(claimant, longWait(), cancel));
         cancel.awaitWaiting();
         assertThat(lock.heldByOther(busy)).as("claimed, waiting for the call").isTrue();
         assertThat(lock.tryEnterCall(idle)).as("no new call of another connection").isFalse();
@@ -351,7 +363,7 @@ class CardLockTest {
         CardLock.Party other = lock.newParty();
         assertThat(lock.claim(connection, Deadline.PASSED, never())).isTrue();
 
-        CompletableFuture<Boolean> secondThread = inBackground("second-thread", () -> {
+        CompletableFuture<Boolean> secondThread = background.inBackground("second-thread", () -> {
             boolean claimed = lock.claim(connection, millis(50), never());
             lock.abandon(connection); // not this thread's claim: nothing happens
             lock.grant(connection, 1, ATR); // neither
@@ -374,7 +386,7 @@ class CardLockTest {
         assertThat(lock.beginExchange(Deadline.PASSED)).isTrue();
         assertThat(lock.inExchange()).isTrue();
         CountDownLatch triedOnce = new CountDownLatch(1);
-        CompletableFuture<Boolean> other = inBackground("other-exchange", () -> {
+        CompletableFuture<Boolean> other = background.inBackground("other-exchange", () -> {
             boolean first = lock.beginExchange(millis(30));
             boolean inside = lock.inExchange();
             triedOnce.countDown();

@@ -1,13 +1,14 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.PcscdTestBase.code;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +22,8 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.testsupport.Expect;
+import dev.scard.testsupport.Workers;
 
 /**
  * How connections get their contexts and learn their card ({@link ContextPool}, {@link PcscBackend#openNative}):
@@ -38,17 +41,14 @@ class ContextPoolTest {
     private static final byte[] SELECT_MF = {0x00, (byte) 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
 
     private final List<PcscBackend> backends = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final Workers background = new Workers();
 
     @AfterEach
     void stopEverything() throws InterruptedException {
         for (PcscBackend backend : backends) {
             backend.stop();
         }
-        for (Thread thread : threads) {
-            thread.join(5000);
-            assertThat(thread.isAlive()).as("%s ended", thread.getName()).isFalse();
-        }
+        background.assertAllEnded(Duration.ofSeconds(5));
     }
 
     private PcscBackend backend(FakePcscApi api) {
@@ -120,7 +120,7 @@ class ContextPoolTest {
         assertThat(backend.idleContexts()).isEqualTo(3);
 
         api.stopService();
-        SCardException down = PcscdTestBase.failure(() -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
+        SCardException down = Expect.failure(() -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
         assertThat(down.code()).isEqualTo(HResult.SCARD_E_NO_SERVICE);
         assertThat(down.getMessage()).contains("pcscd is not running");
         assertThat(backend.idleContexts()).as("the dead contexts were dropped").isZero();
@@ -188,12 +188,13 @@ class ContextPoolTest {
         PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection waiter = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<Boolean> waiting = inBackground("waiting-lock", () -> waiter.beginTransaction(-1));
+        CompletableFuture<Boolean> waiting = background.inBackground("waiting-lock", () -> waiter.beginTransaction(-1));
         Thread.sleep(150);
         assertThat(waiting).isNotDone();
         api.remove(R0);
         api.insert(R0, ATR);
-        assertThat(causeCode(waiting)).as("the waiter saw the holder's card go and met the removal itself")
+        assertThat(failureOf(waiting, Duration.ofSeconds(5)).code())
+                .as("the waiter saw the holder's card go and met the removal itself")
                 .isEqualTo(HResult.SCARD_W_REMOVED_CARD);
     }
 
@@ -211,7 +212,7 @@ class ContextPoolTest {
                 .isFalse();
 
         Thread[] worker = new Thread[1];
-        CompletableFuture<PcscConnection> connecting = inBackground("connecting", () -> {
+        CompletableFuture<PcscConnection> connecting = background.inBackground("connecting", () -> {
             worker[0] = Thread.currentThread();
             return backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         });
@@ -219,7 +220,7 @@ class ContextPoolTest {
         assertThat(connecting).as("pcscd holds SCardConnect while the card is in a transaction").isNotDone();
         assertThat(api.connectThreads.get(api.connectThreads.size() - 1)).startsWith("scard-pcsc-native-");
         worker[0].interrupt();
-        assertThat(causeCode(connecting)).isEqualTo(HResult.SCARD_E_CANCELLED);
+        assertThat(failureOf(connecting, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
 
         assertThat(api.endTransaction(foreign[0], 0)).isZero();
         PcscBackendTest.awaitNoBusyHelpers(backend);
@@ -247,14 +248,14 @@ class ContextPoolTest {
         assertThat(api.beginTransaction(foreign[0])).isZero();
         int before = api.connectThreads.size();
 
-        CompletableFuture<PcscConnection> connecting = inBackground("connecting",
+        CompletableFuture<PcscConnection> connecting = background.inBackground("connecting",
                 () -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
         Thread.sleep(150);
         assertThat(connecting).as("pcscd holds SCardConnect while the card is in a transaction").isNotDone();
         assertThat(api.connectThreads.get(before)).as("the last free observation is too old: on a helper")
                 .startsWith("scard-pcsc-native-");
         backend.stop();
-        assertThat(causeCode(connecting)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
+        assertThat(failureOf(connecting, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
 
         assertThat(api.endTransaction(foreign[0], 0)).isZero();
         PcscBackendTest.awaitNoBusyHelpers(backend);
@@ -274,28 +275,4 @@ class ContextPoolTest {
         assertThat(backend.idleContexts()).isEqualTo(1);
     }
 
-    private <T> CompletableFuture<T> inBackground(String name, java.util.concurrent.Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
-        thread.setDaemon(true);
-        threads.add(thread);
-        thread.start();
-        return result;
-    }
-
-    private static HResult causeCode(CompletableFuture<?> future) throws Exception {
-        try {
-            Object value = future.get(5, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(SCardException.class);
-            return ((SCardException) e.getCause()).code();
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.BoundedCallsTest.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +8,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+
+import dev.scard.testsupport.Await;
 
 /** {@link Deadline}: no deadline, passed ones, bounded ones, their order and their limits. */
 class DeadlineTest {
@@ -45,7 +46,7 @@ class DeadlineTest {
         assertThat(hour.toString()).startsWith("Deadline[in ").endsWith(" ms]");
 
         Deadline soon = Deadline.after(Duration.ofMillis(20));
-        awaitTrue("20 ms passed", soon::isExpired);
+        Await.until("20 ms passed", Duration.ofSeconds(10), soon::isExpired);
         assertThat(soon.remainingNanos()).isZero();
         assertThat(soon.isExpired()).as("stays expired").isTrue();
     }

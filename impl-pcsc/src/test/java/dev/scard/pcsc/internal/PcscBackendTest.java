@@ -1,18 +1,17 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.PcscdTestBase.code;
-import static dev.scard.pcsc.internal.PcscdTestBase.failure;
+import static dev.scard.pcsc.internal.TestConfigs.config;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.annotation.Annotation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -28,6 +27,8 @@ import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Workers;
 
 /**
  * The backend's logic against {@link FakePcscApi}: library and service failures, recovery, reader listing, protocol
@@ -44,17 +45,14 @@ class PcscBackendTest {
     private static final byte[] SELECT_MF = {0x00, (byte) 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
 
     private final List<PcscBackend> backends = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final Workers background = new Workers();
 
     @AfterEach
     void stopEverything() throws InterruptedException {
         for (PcscBackend backend : backends) {
             backend.stop();
         }
-        for (Thread thread : threads) {
-            thread.join(5000);
-            assertThat(thread.isAlive()).as("%s ended", thread.getName()).isFalse();
-        }
+        background.assertAllEnded(Duration.ofSeconds(5));
     }
 
     private PcscBackend backend(FakePcscApi api) {
@@ -349,7 +347,7 @@ class PcscBackendTest {
         PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection leaving = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<Void> disconnect = inBackground("disconnect-reset", () -> {
+        CompletableFuture<Void> disconnect = background.inBackground("disconnect-reset", () -> {
             leaving.disconnect(Disposition.RESET);
             return null;
         });
@@ -366,27 +364,30 @@ class PcscBackendTest {
         PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         long[] foreign = foreignLock(api, R0);
 
-        CompletableFuture<byte[]> transmit = inBackground("retrying-transmit", () -> connection.transmit(SELECT_MF));
+        CompletableFuture<byte[]> transmit = background.inBackground("retrying-transmit",
+                () -> connection.transmit(SELECT_MF));
         Thread.sleep(200);
         assertThat(transmit).isNotDone();
-        assertThat(threadState("retrying-transmit")).isIn(Thread.State.TIMED_WAITING, Thread.State.RUNNABLE);
+        assertThat(background.named("retrying-transmit").thread().getState())
+                .isIn(Thread.State.TIMED_WAITING, Thread.State.RUNNABLE);
         assertThat(api.endTransaction(foreign[1], 0)).isZero();
         assertThat(transmit.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
 
         assertThat(api.beginTransaction(foreign[1])).isZero();
         Thread[] worker = new Thread[1];
-        CompletableFuture<byte[]> interrupted = inBackground("interrupted-transmit", () -> {
+        CompletableFuture<byte[]> interrupted = background.inBackground("interrupted-transmit", () -> {
             worker[0] = Thread.currentThread();
             return connection.transmit(SELECT_MF);
         });
         Thread.sleep(100);
         worker[0].interrupt();
-        assertThat(causeCode(interrupted)).isEqualTo(HResult.SCARD_E_CANCELLED);
+        assertThat(failureOf(interrupted, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
 
-        CompletableFuture<byte[]> closed = inBackground("closed-transmit", () -> connection.transmit(SELECT_MF));
+        CompletableFuture<byte[]> closed = background.inBackground("closed-transmit",
+                () -> connection.transmit(SELECT_MF));
         Thread.sleep(100);
         connection.disconnect(Disposition.LEAVE);
-        assertThat(causeCode(closed)).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+        assertThat(failureOf(closed, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
         assertThat(api.endTransaction(foreign[1], 0)).isZero();
     }
 
@@ -407,11 +408,14 @@ class PcscBackendTest {
         assertThat(connection.status().state()).as("status does not wait either")
                 .isEqualTo(CardState.SPECIFIC_MODE);
 
-        CompletableFuture<Boolean> waiting = inBackground("probing-lock", () -> connection.beginTransaction(-1));
+        CompletableFuture<Boolean> waiting = background.inBackground("probing-lock",
+                () -> connection.beginTransaction(-1));
         Thread.sleep(100);
         assertThat(waiting).isNotDone();
-        assertThat(awaitThreadState("probing-lock", Thread.State.TIMED_WAITING))
-                .as("sleeping between probes, not inside the library").isEqualTo(Thread.State.TIMED_WAITING);
+        Thread probing = background.named("probing-lock").thread();
+        // a busy machine may catch the probing thread between two sleeps: wait up to 2 s for it to sleep
+        Await.until("the probing thread sleeping between probes, not inside the library", Duration.ofSeconds(2),
+                () -> probing.getState() == Thread.State.TIMED_WAITING);
         assertThat(api.endTransaction(foreign[1], 0)).isZero();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
         connection.endTransaction(Disposition.LEAVE);
@@ -437,7 +441,7 @@ class PcscBackendTest {
                     .isEqualTo(CardState.SPECIFIC_MODE);
 
             // the next use opens a new handle (pcscd lets it connect once the other transaction is over)
-            CompletableFuture<byte[]> transmit = inBackground("reopening-transmit-" + platform,
+            CompletableFuture<byte[]> transmit = background.inBackground("reopening-transmit-" + platform,
                     () -> connection.transmit(SELECT_MF));
             Thread.sleep(150);
             assertThat(transmit).isNotDone();
@@ -449,23 +453,23 @@ class PcscBackendTest {
             // an interrupt and a close end a native lock wait too, without a thread left behind
             assertThat(api.beginTransaction(foreign[1])).isZero();
             Thread[] worker = new Thread[1];
-            CompletableFuture<Boolean> interrupted = inBackground("interrupted-lock-" + platform, () -> {
+            CompletableFuture<Boolean> interrupted = background.inBackground("interrupted-lock-" + platform, () -> {
                 worker[0] = Thread.currentThread();
                 return connection.beginTransaction(-1);
             });
             Thread.sleep(100);
             worker[0].interrupt();
-            assertThat(causeCode(interrupted)).isEqualTo(HResult.SCARD_E_CANCELLED);
+            assertThat(failureOf(interrupted, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
             assertThat(api.callsRunning()).isZero();
             assertThat(api.endTransaction(foreign[1], 0)).isZero();
             assertThat(connection.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
 
             assertThat(api.beginTransaction(foreign[1])).isZero();
-            CompletableFuture<Boolean> closed = inBackground("closed-lock-" + platform,
+            CompletableFuture<Boolean> closed = background.inBackground("closed-lock-" + platform,
                     () -> connection.beginTransaction(-1));
             Thread.sleep(100);
             connection.disconnect(Disposition.LEAVE);
-            assertThat(causeCode(closed)).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+            assertThat(failureOf(closed, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
             awaitNoCalls(api);
             assertThat(api.endTransaction(foreign[1], 0)).isZero();
         }
@@ -496,21 +500,25 @@ class PcscBackendTest {
         PcscConnection b = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(a.beginTransaction(-1)).isTrue();
 
-        CompletableFuture<byte[]> transmit = inBackground("parked-transmit", () -> b.transmit(SELECT_MF));
-        CompletableFuture<Boolean> lock = inBackground("parked-lock", () -> b.beginTransaction(-1));
+        CompletableFuture<byte[]> transmit = background.inBackground("parked-transmit", () -> b.transmit(SELECT_MF));
+        CompletableFuture<Boolean> lock = background.inBackground("parked-lock", () -> b.beginTransaction(-1));
         Thread.sleep(150);
-        assertThat(threadState("parked-transmit")).isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
-        assertThat(threadState("parked-lock")).isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
+        assertThat(background.named("parked-transmit").thread().getState())
+                .isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
+        assertThat(background.named("parked-lock").thread().getState())
+                .isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
         assertThat(api.callsRunning()).as("nobody waits inside the library").isZero();
         a.endTransaction(Disposition.LEAVE);
         assertThat(transmit.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
         assertThat(lock.get(5, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<byte[]> afterRemoval = inBackground("removal-transmit", () -> a.transmit(SELECT_MF));
+        CompletableFuture<byte[]> afterRemoval = background.inBackground("removal-transmit",
+                () -> a.transmit(SELECT_MF));
         Thread.sleep(100);
         assertThat(afterRemoval).isNotDone();
         api.remove(R0);
-        assertThat(causeCode(afterRemoval)).as("the removal ended b's lock").isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(failureOf(afterRemoval, Duration.ofSeconds(5)).code()).as("the removal ended b's lock")
+                .isEqualTo(HResult.SCARD_W_REMOVED_CARD);
     }
 
     // ---------------------------------------------------------------- recovery and stop
@@ -550,15 +558,18 @@ class PcscBackendTest {
         PcscConnection waiter = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection nativeWaiter = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<Boolean> inJava = inBackground("java-waiter", () -> waiter.beginTransaction(-1));
+        CompletableFuture<Boolean> inJava = background.inBackground("java-waiter", () -> waiter.beginTransaction(-1));
         long[] foreign = foreignLock(api, R1);
-        CompletableFuture<byte[]> inLibrary = inBackground("library-waiter", () -> nativeWaiter.transmit(SELECT_MF));
+        CompletableFuture<byte[]> inLibrary = background.inBackground("library-waiter",
+                () -> nativeWaiter.transmit(SELECT_MF));
         Thread.sleep(150);
         assertThat(api.callsRunning()).as("the transmit waits inside the library").isEqualTo(1);
 
         backend.stop();
-        assertThat(causeCode(inJava)).isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
-        assertThat(causeCode(inLibrary)).isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
+        assertThat(failureOf(inJava, Duration.ofSeconds(5)).code())
+                .isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
+        assertThat(failureOf(inLibrary, Duration.ofSeconds(5)).code())
+                .isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
         assertThat(backend.openConnections()).isZero();
         awaitNoBusyHelpers(backend);
         awaitNoCalls(api);
@@ -596,102 +607,13 @@ class PcscBackendTest {
         return new long[] {context[0], out[0]};
     }
 
-    private <T> CompletableFuture<T> inBackground(String name, Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
-        thread.setDaemon(true);
-        threads.add(thread);
-        thread.start();
-        return result;
-    }
-
-    private Thread.State threadState(String name) {
-        return threads.stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow().getState();
-    }
-
-    /**
-     * The thread's state once it is {@code wanted}, or its last state after 2 s: a busy machine may catch a
-     * probing thread between two sleeps.
-     */
-    private Thread.State awaitThreadState(String name, Thread.State wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        Thread.State state = threadState(name);
-        while (state != wanted && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-            state = threadState(name);
-        }
-        return state;
-    }
-
     /** Helper threads leave the pool's active count a moment after their task returned. */
     static void awaitNoBusyHelpers(PcscBackend backend) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (backend.busyHelperThreads() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(backend.busyHelperThreads()).as("helper threads still busy").isZero();
+        Await.until("no helper thread busy", Duration.ofSeconds(2), () -> backend.busyHelperThreads() == 0);
     }
 
     private static void awaitNoCalls(FakePcscApi api) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (api.callsRunning() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(api.callsRunning()).isZero();
+        Await.until("no library call running", Duration.ofSeconds(2), () -> api.callsRunning() == 0);
     }
 
-    private static HResult causeCode(CompletableFuture<?> future) throws Exception {
-        try {
-            Object value = future.get(5, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(SCardException.class);
-            return ((SCardException) e.getCause()).code();
-        }
-    }
-
-    private static PcscConfig config(String filter, String library) {
-        return new PcscConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return PcscConfig.class;
-            }
-
-            @Override
-            public String readerFilter() {
-                return filter;
-            }
-
-            @Override
-            public String libraryPath() {
-                return library;
-            }
-
-            @Override
-            public int transactionPollMillis() {
-                return 2;
-            }
-
-            @Override
-            public int cardCheckMillis() {
-                return 100;
-            }
-
-            @Override
-            public int minimumLockWaitMillis() {
-                return 250;
-            }
-
-            @Override
-            public int callTimeoutMillis() {
-                return 120_000;
-            }
-        };
-    }
 }

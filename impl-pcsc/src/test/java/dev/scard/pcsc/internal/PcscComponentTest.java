@@ -1,7 +1,7 @@
 package dev.scard.pcsc.internal;
 
-import static dev.scard.pcsc.internal.PcscdTestBase.code;
-import static dev.scard.pcsc.internal.PcscdTestBase.failure;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

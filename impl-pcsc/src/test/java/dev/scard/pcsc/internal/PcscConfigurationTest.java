@@ -21,6 +21,8 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.ShareMode;
 import dev.scard.core.EventDispatcher;
 import dev.scard.pcsc.internal.TestConfigs.LogCatcher;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Expect;
 
 /**
  * The configuration PID dev.scard.pcsc on the owner component, over fake libraries: a change is applied in place
@@ -130,7 +132,7 @@ class PcscConfigurationTest {
         assertThat(owner.apply(config("Reader 1", "", 5, 50, 500))).isNull();
         assertThat(log.errors()).isEmpty();
         assertThat(backend.listReaders()).extracting(ReaderInfo::name).containsExactly(R1);
-        assertThat(PcscdTestBase.code(() -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1)))
+        assertThat(Expect.code(() -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1)))
                 .as("hidden now").isEqualTo(HResult.SCARD_E_UNKNOWN_READER);
         assertThat(backend.settings().transactionPoll()).isEqualTo(Duration.ofMillis(5));
         assertThat(backend.settings().cardCheck()).isEqualTo(Duration.ofMillis(50));
@@ -179,7 +181,7 @@ class PcscConfigurationTest {
                 });
         owner.activateWith(backend, new EventDispatcher(PcscComponent.EVENT_THREAD));
         assertThat(log.errors()).singleElement().asString().contains(MISSING_LIBRARY).contains("SCARD_E_NO_SERVICE");
-        assertThat(PcscdTestBase.failure(backend::listReaders).getMessage()).contains(MISSING_LIBRARY);
+        assertThat(Expect.failure(backend::listReaders).getMessage()).contains(MISSING_LIBRARY);
     }
 
     private java.util.List<SCardEvent> awaitEvents(int count) throws InterruptedException {
@@ -193,10 +195,6 @@ class PcscConfigurationTest {
     }
 
     private static void awaitNoContexts(FakePcscApi api, String why) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (api.openContexts() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(api.openContexts()).as(why).isZero();
+        Await.until("no open context: " + why, Duration.ofSeconds(5), () -> api.openContexts() == 0);
     }
 }

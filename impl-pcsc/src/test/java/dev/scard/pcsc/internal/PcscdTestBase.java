@@ -7,19 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 
-import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.testsupport.Workers;
 
 /**
  * What the tests against a real pcscd share (see {@link PcscdRig}: skipped loudly without one, failed when
@@ -40,7 +36,7 @@ abstract class PcscdTestBase {
     VpcdTestCard card0;
     VpcdTestCard card1;
     JnaPcscApi raw;
-    final List<Thread> threads = new ArrayList<>();
+    final Workers background = new Workers();
     final List<long[]> foreignContexts = new ArrayList<>();
 
     @BeforeEach
@@ -61,10 +57,7 @@ abstract class PcscdTestBase {
         for (long[] context : foreignContexts) {
             raw.releaseContext(context[0]);
         }
-        for (Thread thread : threads) {
-            thread.join(10_000);
-            assertThat(thread.isAlive()).as("test thread %s ended", thread.getName()).isFalse();
-        }
+        background.assertAllEnded(Duration.ofSeconds(10));
         if (card0 != null) {
             card0.remove();
         }
@@ -116,68 +109,8 @@ abstract class PcscdTestBase {
         return new long[] {context[0], out[0], out[1]};
     }
 
-    <T> CompletableFuture<T> inBackground(String name, Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
-        thread.setDaemon(true);
-        threads.add(thread);
-        thread.start();
-        return result;
-    }
-
-    /** Waits until the named thread waits (parked, not merely slow) and is still waiting a while later. */
-    void assertParkedAndWaiting(CompletableFuture<?> future, String name) throws InterruptedException {
-        Thread thread = threads.stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(future).as("%s finished instead of waiting", name).isNotDone();
-            Thread.State state = thread.getState();
-            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
-                Thread.sleep(STILL_WAITING.toMillis());
-                assertThat(future).as("%s still waits", name).isNotDone();
-                return;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError(name + " did not start waiting (state " + thread.getState() + ")");
-    }
-
     void awaitNoBusyHelpers() throws InterruptedException {
         PcscBackendTest.awaitNoBusyHelpers(backend);
     }
 
-    static HResult causeCode(CompletableFuture<?> future) throws InterruptedException, TimeoutException {
-        try {
-            Object value = future.get(5, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(SCardException.class);
-            return ((SCardException) e.getCause()).code();
-        }
-    }
-
-    /** The code an action fails with, or null when it succeeds. */
-    static HResult code(Runnable action) {
-        try {
-            action.run();
-            return null;
-        } catch (SCardException e) {
-            return e.code();
-        }
-    }
-
-    static SCardException failure(Runnable action) {
-        try {
-            action.run();
-        } catch (SCardException e) {
-            return e;
-        }
-        throw new AssertionError("expected an SCardException");
-    }
 }

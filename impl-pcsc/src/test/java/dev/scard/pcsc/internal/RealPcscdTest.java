@@ -2,6 +2,9 @@ package dev.scard.pcsc.internal;
 
 import static dev.scard.pcsc.internal.PcscdRig.READER_0;
 import static dev.scard.pcsc.internal.PcscdRig.READER_1;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -177,8 +180,8 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(a.beginTransaction(-1)).isTrue();
         assertThat(a.beginTransaction(0)).as("no nesting: held already").isTrue();
 
-        CompletableFuture<byte[]> other = inBackground("b-transmit", () -> b.transmit(SELECT_MF));
-        assertParkedAndWaiting(other, "b-transmit");
+        CompletableFuture<byte[]> other = background.inBackground("b-transmit", () -> b.transmit(SELECT_MF));
+        background.named("b-transmit").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         assertThat(a.transmit(SELECT_MF)).as("the holder's own traffic goes on").containsExactly(0x90, 0x00);
         CardStatus statusWhileLocked = b.status();
         assertThat(statusWhileLocked.state()).as("status answers while another holds the lock")
@@ -193,8 +196,8 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(code(() -> a.endTransaction(Disposition.LEAVE))).isEqualTo(HResult.SCARD_E_NOT_TRANSACTED);
 
         assertThat(b.beginTransaction(0)).isTrue();
-        CompletableFuture<Boolean> waitingLock = inBackground("a-lock", () -> a.beginTransaction(-1));
-        assertParkedAndWaiting(waitingLock, "a-lock");
+        CompletableFuture<Boolean> waitingLock = background.inBackground("a-lock", () -> a.beginTransaction(-1));
+        background.named("a-lock").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         b.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE); // ends b's transaction
         assertThat(waitingLock.get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(code(() -> b.endTransaction(Disposition.LEAVE))).isEqualTo(HResult.SCARD_E_NOT_TRANSACTED);
@@ -210,18 +213,18 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(a.beginTransaction(-1)).isTrue();
 
         Thread[] worker = new Thread[1];
-        CompletableFuture<byte[]> interrupted = inBackground("b-interrupted", () -> {
+        CompletableFuture<byte[]> interrupted = background.inBackground("b-interrupted", () -> {
             worker[0] = Thread.currentThread();
             return b.transmit(SELECT_MF);
         });
-        assertParkedAndWaiting(interrupted, "b-interrupted");
+        background.named("b-interrupted").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         worker[0].interrupt();
-        assertThat(causeCode(interrupted)).isEqualTo(HResult.SCARD_E_CANCELLED);
+        assertThat(failureOf(interrupted, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
 
-        CompletableFuture<Boolean> closed = inBackground("b-lock-closed", () -> b.beginTransaction(-1));
-        assertParkedAndWaiting(closed, "b-lock-closed");
+        CompletableFuture<Boolean> closed = background.inBackground("b-lock-closed", () -> b.beginTransaction(-1));
+        background.named("b-lock-closed").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         b.disconnect(Disposition.LEAVE);
-        assertThat(causeCode(closed)).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+        assertThat(failureOf(closed, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
         a.endTransaction(Disposition.LEAVE);
     }
 
@@ -243,14 +246,14 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(connection.status().state()).as("status answers from the reader state meanwhile")
                 .isEqualTo(CardState.SPECIFIC_MODE);
 
-        CompletableFuture<byte[]> held = inBackground("held-transmit", () -> connection.transmit(SELECT_MF));
+        CompletableFuture<byte[]> held = background.inBackground("held-transmit", () -> connection.transmit(SELECT_MF));
         Thread.sleep(STILL_WAITING.toMillis());
         assertThat(held).as("traffic waits for the other application's transaction").isNotDone();
         assertThat(raw.endTransaction(foreign[1], 0)).isZero();
         assertThat(held.get(5, TimeUnit.SECONDS)).containsExactly(0x90, 0x00);
 
         assertThat(connection.beginTransaction(TimeUnit.SECONDS.toNanos(2))).isTrue();
-        CompletableFuture<Integer> foreignTransmit = inBackground("foreign-transmit",
+        CompletableFuture<Integer> foreignTransmit = background.inBackground("foreign-transmit",
                 () -> raw.transmit(foreign[1], (int) foreign[2], SELECT_MF, raw.newTransmitBuffer()));
         Thread.sleep(STILL_WAITING.toMillis());
         assertThat(foreignTransmit).as("our lock holds up the other application").isNotDone();
@@ -265,19 +268,20 @@ class RealPcscdTest extends PcscdTestBase {
         assertThat(raw.beginTransaction(foreign[1])).isZero();
 
         Thread[] worker = new Thread[1];
-        CompletableFuture<Boolean> interrupted = inBackground("lock-interrupted", () -> {
+        CompletableFuture<Boolean> interrupted = background.inBackground("lock-interrupted", () -> {
             worker[0] = Thread.currentThread();
             return connection.beginTransaction(-1);
         });
-        assertParkedAndWaiting(interrupted, "lock-interrupted");
+        background.named("lock-interrupted").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         worker[0].interrupt();
-        assertThat(causeCode(interrupted)).isEqualTo(HResult.SCARD_E_CANCELLED);
+        assertThat(failureOf(interrupted, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_CANCELLED);
         PcscBackendTest.awaitNoBusyHelpers(backend);
 
-        CompletableFuture<Boolean> closed = inBackground("lock-closed", () -> connection.beginTransaction(-1));
-        assertParkedAndWaiting(closed, "lock-closed");
+        CompletableFuture<Boolean> closed = background.inBackground("lock-closed",
+                () -> connection.beginTransaction(-1));
+        background.named("lock-closed").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         connection.disconnect(Disposition.LEAVE);
-        assertThat(causeCode(closed)).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
+        assertThat(failureOf(closed, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_E_INVALID_HANDLE);
         awaitNoBusyHelpers();
         assertThat(raw.endTransaction(foreign[1], 0)).isZero();
     }
@@ -341,10 +345,11 @@ class RealPcscdTest extends PcscdTestBase {
         PcscConnection holder = backend.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
         PcscConnection waiter = backend.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<byte[]> waiting = inBackground("waiting-transmit", () -> waiter.transmit(SELECT_MF));
-        assertParkedAndWaiting(waiting, "waiting-transmit");
+        CompletableFuture<byte[]> waiting = background.inBackground("waiting-transmit",
+                () -> waiter.transmit(SELECT_MF));
+        background.named("waiting-transmit").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
         card0.remove();
-        assertThat(causeCode(waiting)).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(failureOf(waiting, Duration.ofSeconds(5)).code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
         assertThat(code(() -> holder.endTransaction(Disposition.LEAVE))).as("the removal comes first, as in the "
                 + "simulator").isEqualTo(HResult.SCARD_W_REMOVED_CARD);
     }
@@ -410,15 +415,18 @@ class RealPcscdTest extends PcscdTestBase {
         PcscBackend second = newBackend();
         PcscConnection blocked = second.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(holder.beginTransaction(0)).isTrue();
-        CompletableFuture<Boolean> waitingLock = inBackground("waiting-lock", () -> waiter.beginTransaction(-1));
-        assertParkedAndWaiting(waitingLock, "waiting-lock");
+        CompletableFuture<Boolean> waitingLock = background.inBackground("waiting-lock",
+                () -> waiter.beginTransaction(-1));
+        background.named("waiting-lock").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
 
         // the second backend is "another application" for the first: its lock wait runs natively
-        CompletableFuture<Boolean> nativeWait = inBackground("native-lock", () -> blocked.beginTransaction(-1));
-        assertParkedAndWaiting(nativeWait, "native-lock");
+        CompletableFuture<Boolean> nativeWait = background.inBackground("native-lock",
+                () -> blocked.beginTransaction(-1));
+        background.named("native-lock").awaitParked(Duration.ofSeconds(5)).assertStillRunningAfter(STILL_WAITING);
 
         backend.stop();
-        assertThat(causeCode(waitingLock)).isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
+        assertThat(failureOf(waitingLock, Duration.ofSeconds(5)).code())
+                .isIn(HResult.SCARD_E_INVALID_HANDLE, HResult.SCARD_E_SERVICE_STOPPED);
         assertThat(backend.openConnections()).isZero();
         PcscBackendTest.awaitNoBusyHelpers(backend);
         assertThat(code(backend::listReaders)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);

@@ -1,11 +1,12 @@
 package dev.scard.pcsc.internal;
 
-import java.lang.annotation.Annotation;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+
+import dev.scard.testsupport.Configs;
 
 /** {@link PcscConfig} values as Config Admin would hand them over, and a catcher of log records, for tests. */
 final class TestConfigs {
@@ -20,42 +21,9 @@ final class TestConfigs {
 
     /** A configuration with every value given. */
     static PcscConfig config(String filter, String library, int poll, int check, int lockWait, int callTimeout) {
-        return new PcscConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return PcscConfig.class;
-            }
-
-            @Override
-            public String readerFilter() {
-                return filter;
-            }
-
-            @Override
-            public String libraryPath() {
-                return library;
-            }
-
-            @Override
-            public int transactionPollMillis() {
-                return poll;
-            }
-
-            @Override
-            public int cardCheckMillis() {
-                return check;
-            }
-
-            @Override
-            public int minimumLockWaitMillis() {
-                return lockWait;
-            }
-
-            @Override
-            public int callTimeoutMillis() {
-                return callTimeout;
-            }
-        };
+        return Configs.of(PcscConfig.class, "readerFilter", filter, "libraryPath", library,
+                "transactionPollMillis", poll, "cardCheckMillis", check, "minimumLockWaitMillis", lockWait,
+                "callTimeoutMillis", callTimeout);
     }
 
     /** A configuration with the default numbers. */

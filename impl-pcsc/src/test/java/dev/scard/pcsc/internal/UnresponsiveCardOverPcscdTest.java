@@ -2,6 +2,8 @@ package dev.scard.pcsc.internal;
 
 import static dev.scard.pcsc.internal.PcscdRig.READER_0;
 import static dev.scard.pcsc.internal.PcscdRig.READER_1;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -11,7 +13,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -83,16 +84,6 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         };
     }
 
-    private static SCardException failureWithin(CompletableFuture<?> future, long seconds) throws Exception {
-        try {
-            Object value = future.get(seconds, TimeUnit.SECONDS);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(SCardException.class);
-            return (SCardException) e.getCause();
-        }
-    }
-
     @Test
     void aCardThatNeverAnswersCostsItsCallerTheCallTimeoutAndWedgesNothingElse() throws Exception {
         insertCard0(VpcdTestCard.ATR_T1, hangingOn(HANG));
@@ -102,13 +93,14 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         PcscConnection stuck = bounded.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
         assertThat(stuck.transmit(SELECT_MF)).as("the card answers other commands").containsExactly(0x90, 0x00);
 
-        SCardException timedOut = failureWithin(inBackground("stuck-transmit", () -> stuck.transmit(HANG)), 30);
+        SCardException timedOut = failureOf(background.inBackground("stuck-transmit", () -> stuck.transmit(HANG)),
+                Duration.ofSeconds(30));
         assertThat(timedOut.code()).isEqualTo(HResult.SCARD_E_TIMEOUT);
         assertThat(timedOut.getMessage()).contains("SCardTransmit").contains(READER_0).contains("1500 ms");
         assertThat(failure(() -> stuck.transmit(SELECT_MF)).code()).as("broken until reconnected")
                 .isEqualTo(HResult.SCARD_E_TIMEOUT);
 
-        inBackground("disconnect", () -> {
+        background.inBackground("disconnect", () -> {
             stuck.disconnect(Disposition.LEAVE);
             return null;
         }).get(10, TimeUnit.SECONDS);
@@ -117,11 +109,12 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         // transmit holds up the other slot too. Calls there are bounded as well, and work again once the card answers.
         PcscBackend other = backendWithCallTimeout(Duration.ofMillis(1500));
         for (String reader : List.of(READER_0, READER_1)) {
-            CompletableFuture<HResult> attach = inBackground("attach-" + reader, () -> attachAndSelect(other, reader));
+            CompletableFuture<HResult> attach = background.inBackground("attach-" + reader,
+                    () -> attachAndSelect(other, reader));
             assertThat(attach.get(30, TimeUnit.SECONDS)).as("an attach to %s returns", reader)
                     .isIn(HResult.SCARD_S_SUCCESS, HResult.SCARD_E_TIMEOUT);
         }
-        inBackground("stop", () -> {
+        background.inBackground("stop", () -> {
             bounded.stop();
             return null;
         }).get(10, TimeUnit.SECONDS);
@@ -135,7 +128,7 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         } while (again != HResult.SCARD_S_SUCCESS && System.nanoTime() < deadline);
         assertThat(again).isEqualTo(HResult.SCARD_S_SUCCESS);
         assertThat(attachAndSelect(other, READER_0)).isEqualTo(HResult.SCARD_S_SUCCESS);
-        inBackground("stop-other", () -> {
+        background.inBackground("stop-other", () -> {
             other.stop();
             return null;
         }).get(10, TimeUnit.SECONDS);
@@ -161,14 +154,14 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         insertCard0(VpcdTestCard.ATR_T1, hangingOn(HANG));
         PcscBackend patient = backendWithCallTimeout(Duration.ofMinutes(10));
         PcscConnection stuck = patient.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
-        CompletableFuture<byte[]> transmit = inBackground("stuck-transmit", () -> stuck.transmit(HANG));
+        CompletableFuture<byte[]> transmit = background.inBackground("stuck-transmit", () -> stuck.transmit(HANG));
         Thread.sleep(300);
         assertThat(transmit).as("the card does not answer").isNotDone();
-        inBackground("stop", () -> {
+        background.inBackground("stop", () -> {
             patient.stop();
             return null;
         }).get(10, TimeUnit.SECONDS);
-        assertThat(failureWithin(transmit, 10).code()).isIn(HResult.SCARD_E_INVALID_HANDLE,
+        assertThat(failureOf(transmit, Duration.ofSeconds(10)).code()).isIn(HResult.SCARD_E_INVALID_HANDLE,
                 HResult.SCARD_E_SERVICE_STOPPED);
     }
 
@@ -189,11 +182,12 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         });
         PcscBackend slow = backendWithCallTimeout(Duration.ofSeconds(20));
         PcscConnection connection = slow.connect(READER_0, ShareMode.SHARED, Protocol.T0_OR_T1);
-        assertThat(inBackground("slow-transmit", () -> connection.transmit(HANG)).get(30, TimeUnit.SECONDS))
+        assertThat(background.inBackground("slow-transmit", () -> connection.transmit(HANG)).get(30, TimeUnit.SECONDS))
                 .containsExactly(0x12, 0x34, 0x90, 0x00);
 
         slow.reconfigure(settings(Duration.ofMillis(500)));
-        SCardException timedOut = failureWithin(inBackground("late-transmit", () -> connection.transmit(HANG)), 30);
+        SCardException timedOut = failureOf(background.inBackground("late-transmit", () -> connection.transmit(HANG)),
+                Duration.ofSeconds(30));
         assertThat(timedOut.code()).isEqualTo(HResult.SCARD_E_TIMEOUT);
         assertThat(timedOut.getMessage()).contains("500 ms");
 
@@ -203,7 +197,7 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
             Thread.sleep(20);
         }
         assertThat(answered.get()).as("the card answered the abandoned command").isEqualTo(2);
-        CompletableFuture<byte[]> afterReconnect = inBackground("reconnected-transmit", () -> {
+        CompletableFuture<byte[]> afterReconnect = background.inBackground("reconnected-transmit", () -> {
             connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
             return connection.transmit(HANG);
         });
@@ -229,7 +223,7 @@ class UnresponsiveCardOverPcscdTest extends PcscdTestBase {
         for (int t = 0; t < connections.size(); t++) {
             PcscConnection connection = connections.get(t);
             int thread = t;
-            runs.add(inBackground("t0-exchanger-" + t, () -> {
+            runs.add(background.inBackground("t0-exchanger-" + t, () -> {
                 for (int i = 0; i < rounds; i++) {
                     byte[] command = BoundedCallsTest.T0Card.command(thread, i);
                     if (!Arrays.equals(ApduExchange.exchange(connection, command),

@@ -8,12 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -38,6 +36,7 @@ import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
 import dev.scard.simulator.control.ServedReader.State;
+import dev.scard.testsupport.Worker;
 
 /**
  * The simulator's default card served to a real pcscd through the vsmartcard vpcd driver, seen through
@@ -270,26 +269,19 @@ class PcscdVpcdTest {
     void aPcscCommandWaitsForAnInProcessTransaction() throws Exception {
         awaitPresence(true, 10_000);
         Card card = terminal.connect("*");
-        ExecutorService background = Executors.newSingleThreadExecutor();
         SimulatedConnection inProcess = backend.connect(SimulatorBackendTest.R0, ShareMode.SHARED,
                 Protocol.T0_OR_T1);
         try {
             CardChannel channel = card.getBasicChannel();
             assertThat(transmit(channel, "00A4000C023F00")).isEqualTo("9000");
             assertThat(inProcess.beginTransaction(-1)).isTrue();
-            Future<String> waiting = background.submit(() -> transmit(channel, "00A4000C023F00"));
-            try {
-                waiting.get(300, TimeUnit.MILLISECONDS);
-                throw new AssertionError("the PC/SC command did not wait for the in-process transaction");
-            } catch (TimeoutException expected) {
-                // waiting, as it should
-            }
+            Worker<String> waiting = Worker.start("pcsc-transmit", () -> transmit(channel, "00A4000C023F00"));
+            waiting.assertStillRunningAfter(Duration.ofMillis(300)); // the PC/SC command waits for the transaction
             inProcess.endTransaction(Disposition.LEAVE);
-            assertThat(waiting.get(2, TimeUnit.SECONDS)).isEqualTo("9000");
+            assertThat(waiting.get(Duration.ofSeconds(2))).isEqualTo("9000");
         } finally {
             inProcess.disconnect(Disposition.LEAVE);
             card.disconnect(false);
-            background.shutdownNow();
         }
     }
 

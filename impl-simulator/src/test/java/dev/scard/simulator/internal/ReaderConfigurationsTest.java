@@ -4,21 +4,19 @@ import static dev.scard.simulator.internal.SimulatorBackendTest.ATR;
 import static dev.scard.simulator.internal.SimulatorBackendTest.HEX;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R0;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R1;
-import static dev.scard.simulator.internal.SimulatorBackendTest.assertFails;
+import static dev.scard.simulator.internal.SimulatorBackendTest.WAIT;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
-import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +32,9 @@ import dev.scard.core.EventDispatcher;
 import dev.scard.core.HandleTable;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Configs;
+import dev.scard.testsupport.Worker;
 
 /**
  * Reader configurations (factory PID {@value SimulatorComponent#READER_FACTORY_PID}) applied to the simulator as
@@ -68,32 +69,8 @@ class ReaderConfigurationsTest {
     }
 
     static SimulatedReaderConfig reader(String name, String profile, boolean cardInserted, String vpcd) {
-        return new SimulatedReaderConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return SimulatedReaderConfig.class;
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String profile() {
-                return profile;
-            }
-
-            @Override
-            public boolean cardInserted() {
-                return cardInserted;
-            }
-
-            @Override
-            public String vpcd() {
-                return vpcd;
-            }
-        };
+        return Configs.of(SimulatedReaderConfig.class, "name", name, "profile", profile, "cardInserted", cardInserted,
+                "vpcd", vpcd);
     }
 
     static SimulatedReaderConfig lab() {
@@ -107,13 +84,8 @@ class ReaderConfigurationsTest {
 
     /** Waits (bounded) until the event thread delivered an event of this type for this reader. */
     void awaitEvent(SCardEvent.Type type, String reader) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (events.stream().noneMatch(e -> e.type() == type && e.readerName().equals(reader))) {
-            if (System.nanoTime() > deadline) {
-                fail("no " + type + " event for " + reader + " in " + events);
-            }
-            Thread.sleep(1);
-        }
+        Await.until("a " + type + " event for " + reader, WAIT,
+                () -> events.stream().anyMatch(e -> e.type() == type && e.readerName().equals(reader)));
     }
 
     String atr(String reader) {
@@ -161,8 +133,8 @@ class ReaderConfigurationsTest {
         simulator.removeReader(PID);
         assertThat(simulator.readers()).containsExactly(R0, R1);
         assertThat(simulator.configuredReaderNames()).isEmpty();
-        assertFails(() -> manager.transmit(HEX.parseHex(SELECT_MF)), HResult.SCARD_E_INVALID_HANDLE);
-        assertFails(() -> simulator.isCardPresent(LAB), HResult.E_INVALIDARG);
+        failure(HResult.SCARD_E_INVALID_HANDLE, () -> manager.transmit(HEX.parseHex(SELECT_MF)));
+        failure(HResult.E_INVALIDARG, () -> simulator.isCardPresent(LAB));
         awaitEvent(SCardEvent.Type.READER_REMOVED, LAB);
         simulator.removeReader(PID); // again, or a refused configuration: nothing happens
         simulator.removeReader("never.applied");
@@ -191,7 +163,7 @@ class ReaderConfigurationsTest {
         CardManager manager = attach(LAB);
         assertThat(simulator.applyReader(PID, reader(LAB, "", false, ""))).isNull();
         assertThat(simulator.isCardPresent(LAB)).isFalse();
-        assertFails(() -> manager.transmit(HEX.parseHex(SELECT_MF)), HResult.SCARD_W_REMOVED_CARD);
+        failure(HResult.SCARD_W_REMOVED_CARD, () -> manager.transmit(HEX.parseHex(SELECT_MF)));
         assertThat(simulator.applyReader(PID, lab())).isNull();
         assertThat(simulator.isCardPresent(LAB)).isTrue();
         assertThat(simulator.backend().reader(LAB).holds(card)).isTrue();
@@ -227,7 +199,7 @@ class ReaderConfigurationsTest {
                 tuple(SCardEvent.Type.CARD_REMOVED, LAB, ""),
                 tuple(SCardEvent.Type.CARD_INSERTED, LAB, OTHER_ATR));
         assertThat(simulator.configuredCard(PID)).isNotSameAs(sample);
-        assertFails(() -> manager.transmit(HEX.parseHex(SELECT_MF)), HResult.SCARD_W_REMOVED_CARD);
+        failure(HResult.SCARD_W_REMOVED_CARD, () -> manager.transmit(HEX.parseHex(SELECT_MF)));
         manager.reconnect();
         assertThat(HEX.formatHex(manager.status().atr())).isEqualTo(OTHER_ATR);
         manager.detach();
@@ -260,7 +232,7 @@ class ReaderConfigurationsTest {
         assertThat(simulator.applyReader(PID, reader("Renamed", "", true, ""))).isNull();
         assertThat(simulator.readers()).containsExactly(R0, R1, "Renamed");
         assertThat(simulator.backend().reader("Renamed").holds(card)).isTrue();
-        assertFails(() -> manager.transmit(HEX.parseHex(SELECT_MF)), HResult.SCARD_E_INVALID_HANDLE);
+        failure(HResult.SCARD_E_INVALID_HANDLE, () -> manager.transmit(HEX.parseHex(SELECT_MF)));
     }
 
     @Test
@@ -415,7 +387,7 @@ class ReaderConfigurationsTest {
         Path other = otherProfile();
         simulator.applyReader(PID, lab());
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread hand = new Thread(() -> {
+        Worker<Void> hand = Worker.start("inserting-by-hand", () -> {
             while (!done.get()) {
                 try {
                     simulator.insert(LAB);
@@ -428,8 +400,8 @@ class ReaderConfigurationsTest {
                     // no card: fine
                 }
             }
+            return null;
         });
-        hand.start();
         try {
             for (int i = 0; i < 400; i++) {
                 String profile = i % 2 == 0 ? other.toString() : "";
@@ -437,7 +409,7 @@ class ReaderConfigurationsTest {
             }
         } finally {
             done.set(true);
-            hand.join(5000);
+            hand.join(WAIT);
         }
         assertThat(simulator.configuredReaderNames()).containsExactly(entry(PID, LAB));
     }
@@ -454,35 +426,16 @@ class ReaderConfigurationsTest {
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed");
         // A pipe gives its content once: a second read of the file would wait for a writer that never comes.
-        Thread writer = new Thread(() -> {
-            try {
-                Files.writeString(fifo, "{\"atr\": \"3B 02 14 50\", \"protocol\": \"T=0\"}");
-            } catch (IOException e) {
-                // the test fails on its own
-            }
-        });
-        writer.setDaemon(true);
-        writer.start();
-        CardProfiles.Profile[] loaded = new CardProfiles.Profile[1];
-        Thread loader = new Thread(() -> loaded[0] = CardProfiles.load(fifo));
-        loader.setDaemon(true);
-        loader.start();
-        loader.join(5000);
-        boolean finished = !loader.isAlive();
+        Worker.start("fifo-writer",
+                () -> Files.writeString(fifo, "{\"atr\": \"3B 02 14 50\", \"protocol\": \"T=0\"}"));
+        Worker<CardProfiles.Profile> loader = Worker.start("profile-loader", () -> CardProfiles.load(fifo));
+        boolean finished = loader.join(WAIT);
         if (!finished) {
             // unblock the second read so the thread ends
-            Thread unblock = new Thread(() -> {
-                try {
-                    Files.writeString(fifo, "");
-                } catch (IOException e) {
-                    // nothing to do
-                }
-            });
-            unblock.setDaemon(true);
-            unblock.start();
+            Worker.start("fifo-unblocker", () -> Files.writeString(fifo, ""));
         }
         assertThat(finished).as("the profile file was read once").isTrue();
-        assertThat(HEX.formatHex(loaded[0].newCard().atr())).isEqualTo(OTHER_ATR);
+        assertThat(HEX.formatHex(loader.get(WAIT).newCard().atr())).isEqualTo(OTHER_ATR);
     }
 
     // ---------------------------------------------------------------- the component SCR makes per configuration
@@ -506,7 +459,7 @@ class ReaderConfigurationsTest {
         Path other = otherProfile();
         simulator.insertProfile(R1, other);
         assertThat(atr(R1)).isEqualTo(OTHER_ATR);
-        assertFails(() -> simulator.insertProfile(R1, other), HResult.E_FAIL);
+        failure(HResult.E_FAIL, () -> simulator.insertProfile(R1, other));
         simulator.remove(R1);
         simulator.insert(R1);
         assertThat(atr(R1)).as("the profile's card is the reader's card now").isEqualTo(OTHER_ATR);
@@ -543,12 +496,12 @@ class ReaderConfigurationsTest {
                     assertThat(e.getMessage()).startsWith("card profile " + invalid + ": ")
                             .endsWith(" [E_INVALIDARG 0x80070057]");
                 });
-        assertFails(() -> simulator.insertProfile(R1, tmp.resolve("missing.json")), HResult.E_INVALIDARG);
-        assertFails(() -> simulator.insertProfile(R1, null), HResult.E_INVALIDARG);
-        assertFails(() -> simulator.insertProfile("Nope", invalid), HResult.E_INVALIDARG);
+        failure(HResult.E_INVALIDARG, () -> simulator.insertProfile(R1, tmp.resolve("missing.json")));
+        failure(HResult.E_INVALIDARG, () -> simulator.insertProfile(R1, null));
+        failure(HResult.E_INVALIDARG, () -> simulator.insertProfile("Nope", invalid));
         assertThat(simulator.isCardPresent(R1)).isFalse();
         // a reader holding a card: the file is checked first
-        assertFails(() -> simulator.insertProfile(R0, invalid), HResult.E_INVALIDARG);
+        failure(HResult.E_INVALIDARG, () -> simulator.insertProfile(R0, invalid));
         assertThat(atr(R0)).isEqualTo(ATR);
     }
 }

@@ -4,9 +4,10 @@ import static dev.scard.simulator.internal.SimulatorBackendTest.HEX;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R0;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R1;
 import static dev.scard.simulator.internal.SimulatorBackendTest.SELECT_MF;
-import static dev.scard.simulator.internal.SimulatorBackendTest.assertFails;
-import static dev.scard.simulator.internal.SimulatorBackendTest.assertFailsWith;
+import static dev.scard.simulator.internal.SimulatorBackendTest.WAIT;
 import static dev.scard.simulator.internal.SimulatorBackendTest.transmitHex;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,11 +16,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +34,7 @@ import dev.scard.api.ShareMode;
 import dev.scard.core.ApduExchange;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.internal.card.CardProfile;
+import dev.scard.testsupport.Workers;
 
 /**
  * The simulator under the reliability rules: exchanges are atomic, a transaction is one consistent owner, every wait
@@ -47,16 +46,12 @@ class ReliabilityTest {
     static final long BOUND_SECONDS = 20;
 
     final SimulatorBackend backend = new SimulatorBackend(List.of(R0, R1), EventSink.NONE);
-    final ExecutorService background = Executors.newCachedThreadPool();
+    final Workers background = new Workers();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         backend.stop();
-        background.shutdownNow();
-    }
-
-    <T> Future<T> inBackground(Callable<T> task) {
-        return background.submit(task);
+        background.assertAllEnded(Duration.ofSeconds(10));
     }
 
     SimulatedConnection connect(String reader) {
@@ -153,7 +148,7 @@ class ReliabilityTest {
             for (int c = 0; c < connections; c++) {
                 byte tag = (byte) (c + 1);
                 SimulatedConnection connection = connect(R0);
-                workers.add(inBackground(() -> {
+                workers.add(background.inBackground("Arrays.fill", () -> {
                     byte[] command = {(byte) 0x80, 0x10, 0x00, 0x00, 0x01, tag};
                     byte[] expected = new byte[18];
                     Arrays.fill(expected, 0, 16, tag);
@@ -179,11 +174,11 @@ class ReliabilityTest {
             SimulatedConnection holder = connect(R0);
             SimulatedConnection other = connect(R0);
             assertThat(holder.beginTransaction(0)).isTrue();
-            Future<byte[]> exchange = inBackground(
+            Future<byte[]> exchange = background.inBackground("ApduExchange.exchange", 
                     () -> ApduExchange.exchange(other, HEX.parseHex("801000000107")));
-            assertFailsWith(exchange, HResult.SCARD_E_TIMEOUT);
-            assertFails(() -> other.transmit(SELECT_MF), HResult.SCARD_E_TIMEOUT);
-            assertFails(() -> other.beginTransaction(-1), HResult.SCARD_E_TIMEOUT);
+            failureOf(HResult.SCARD_E_TIMEOUT, exchange, WAIT);
+            failure(HResult.SCARD_E_TIMEOUT, () -> other.transmit(SELECT_MF));
+            failure(HResult.SCARD_E_TIMEOUT, () -> other.beginTransaction(-1));
             assertThat(other.beginTransaction(TimeUnit.MILLISECONDS.toNanos(20))).isFalse();
             holder.endTransaction(Disposition.LEAVE);
             assertThat(HEX.formatHex(ApduExchange.exchange(other, HEX.parseHex("801000000107"))))
@@ -235,12 +230,14 @@ class ReliabilityTest {
             backend.insert(R0, new GetResponseCard());
             SimulatedConnection shared = connect(R0);
             SimulatedConnection other = connect(R0);
-            assertThat(inBackground(() -> shared.beginTransaction(0)).get(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
-            assertThat(inBackground(() -> shared.beginTransaction(0)).get(BOUND_SECONDS, TimeUnit.SECONDS))
+            assertThat(background.inBackground("shared.beginTransaction",
+                    () -> shared.beginTransaction(0)).get(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(background.inBackground("shared.beginTransaction",
+                    () -> shared.beginTransaction(0)).get(BOUND_SECONDS, TimeUnit.SECONDS))
                     .as("another thread of the same connection").isTrue();
             assertThat(other.beginTransaction(0)).isFalse();
             shared.endTransaction(Disposition.LEAVE);
-            assertFails(() -> shared.endTransaction(Disposition.LEAVE), HResult.SCARD_E_NOT_TRANSACTED);
+            failure(HResult.SCARD_E_NOT_TRANSACTED, () -> shared.endTransaction(Disposition.LEAVE));
             assertThat(other.beginTransaction(0)).as("no nesting: one end ended it").isTrue();
         }
 
@@ -262,7 +259,7 @@ class ReliabilityTest {
                 byte[] command = {0x00, (byte) 0xCA, (byte) c, 0x00};
                 for (int t = 0; t < threadsPerConnection; t++) {
                     boolean transacted = t > 0; // one thread per connection sends without a transaction
-                    workers.add(inBackground(() -> {
+                    workers.add(background.inBackground("connection.beginTransaction", () -> {
                         for (int i = 0; i < rounds; i++) {
                             if (transacted) {
                                 assertThat(connection.beginTransaction(-1)).isTrue();
@@ -309,7 +306,7 @@ class ReliabilityTest {
             assertThat(other.beginTransaction(0)).isTrue();
             backend.remove(R0);
             assertThat(backend.reader(R0).transactionOwner()).isNull();
-            assertFails(() -> other.endTransaction(Disposition.LEAVE), HResult.SCARD_W_REMOVED_CARD);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> other.endTransaction(Disposition.LEAVE));
         }
     }
 
@@ -323,10 +320,10 @@ class ReliabilityTest {
             card.blockOn = new CountDownLatch(1); // never released: INS EE never answers
             backend.insert(R0, card);
             SimulatedConnection connection = connect(R0);
-            Future<byte[]> stuck = inBackground(() -> connection.transmit(SimulatorBackendTest.BLOCKING_COMMAND));
-            assertFailsWith(stuck, HResult.SCARD_E_TIMEOUT);
-            assertThatMessage(stuck).contains(R0).contains("300 ms");
-            assertFails(() -> connection.transmit(SELECT_MF), HResult.SCARD_E_TIMEOUT); // mute, fails at once
+            Future<byte[]> stuck = background.inBackground("connection.transmit",
+                    () -> connection.transmit(SimulatorBackendTest.BLOCKING_COMMAND));
+            assertThat(failureOf(HResult.SCARD_E_TIMEOUT, stuck, WAIT).getMessage()).contains(R0).contains("300 ms");
+            failure(HResult.SCARD_E_TIMEOUT, () -> connection.transmit(SELECT_MF)); // mute, fails at once
             assertThat(card.commands).as("the mute card got no further command").hasValue(1);
 
             connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.RESET);
@@ -342,22 +339,24 @@ class ReliabilityTest {
             backend.insert(R1, new MinimalIsoCard());
             SimulatedConnection stuckConnection = connect(R0);
             SimulatedConnection other = connect(R0);
-            Future<byte[]> stuck = inBackground(() -> stuckConnection.transmit(SELECT_MF));
+            Future<byte[]> stuck = background.inBackground("stuckConnection.transmit",
+                    () -> stuckConnection.transmit(SELECT_MF));
             assertThat(mute.entered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
 
             SimulatedConnection elsewhere = connect(R1);
-            assertThat(inBackground(() -> transmitHex(elsewhere, SELECT_MF)).get(BOUND_SECONDS, TimeUnit.SECONDS))
+            assertThat(background.inBackground("background-task",
+                    () -> transmitHex(elsewhere, SELECT_MF)).get(BOUND_SECONDS, TimeUnit.SECONDS))
                     .isEqualTo("9000");
-            inBackground(() -> {
+            background.inBackground("backend.reset", () -> {
                 backend.reset(R0);
                 other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
                 other.disconnect(Disposition.RESET);
                 stuckConnection.disconnect(Disposition.LEAVE);
                 return null;
             }).get(BOUND_SECONDS, TimeUnit.SECONDS);
-            assertFails(() -> stuckConnection.transmit(SELECT_MF), HResult.SCARD_E_INVALID_HANDLE);
+            failure(HResult.SCARD_E_INVALID_HANDLE, () -> stuckConnection.transmit(SELECT_MF));
             assertThat(stuck.isDone()).as("the stuck command still waits for its answer").isFalse();
-            inBackground(() -> {
+            background.inBackground("backend.remove", () -> {
                 backend.remove(R0);
                 return null;
             }).get(BOUND_SECONDS, TimeUnit.SECONDS);
@@ -371,18 +370,20 @@ class ReliabilityTest {
             backend.insert(R0, mute);
             SimulatedConnection stuckConnection = connect(R0);
             SimulatedConnection queued = connect(R0);
-            Future<byte[]> stuck = inBackground(() -> stuckConnection.transmit(SELECT_MF));
+            Future<byte[]> stuck = background.inBackground("stuckConnection.transmit",
+                    () -> stuckConnection.transmit(SELECT_MF));
             assertThat(mute.entered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
-            Future<byte[]> behind = inBackground(() -> queued.transmit(SELECT_MF));
-            Future<Boolean> begin = inBackground(() -> queued.beginTransaction(-1));
+            Future<byte[]> behind = background.inBackground("queued.transmit", () -> queued.transmit(SELECT_MF));
+            Future<Boolean> begin = background.inBackground("queued.beginTransaction",
+                    () -> queued.beginTransaction(-1));
 
-            inBackground(() -> {
+            background.inBackground("backend.stop", () -> {
                 backend.stop();
                 return null;
             }).get(BOUND_SECONDS, TimeUnit.SECONDS);
-            assertFailsWith(stuck, HResult.SCARD_E_SERVICE_STOPPED);
-            assertFailsWith(behind, HResult.SCARD_E_INVALID_HANDLE);
-            assertFailsWith(begin, HResult.SCARD_E_INVALID_HANDLE);
+            failureOf(HResult.SCARD_E_SERVICE_STOPPED, stuck, WAIT);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, behind, WAIT);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, begin, WAIT);
             assertThat(mute.interrupted.await(BOUND_SECONDS, TimeUnit.SECONDS)).as("the model's thread is interrupted")
                     .isTrue();
         }
@@ -395,13 +396,13 @@ class ReliabilityTest {
             MuteCard mute = new MuteCard();
             component.insert(R0, mute);
             SimulatedConnection connection = component.backend().connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
-            Future<byte[]> stuck = inBackground(() -> connection.transmit(SELECT_MF));
+            Future<byte[]> stuck = background.inBackground("connection.transmit", () -> connection.transmit(SELECT_MF));
             assertThat(mute.entered.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
-            inBackground(() -> {
+            background.inBackground("component.deactivate", () -> {
                 component.deactivate();
                 return null;
             }).get(BOUND_SECONDS, TimeUnit.SECONDS);
-            assertFailsWith(stuck, HResult.SCARD_E_SERVICE_STOPPED);
+            failureOf(HResult.SCARD_E_SERVICE_STOPPED, stuck, WAIT);
         }
 
         @Test
@@ -416,11 +417,13 @@ class ReliabilityTest {
             backend.setCallTimeout(Duration.ofSeconds(30));
             backend.insert(R0, slow);
             SimulatedConnection connection = connect(R0);
-            assertThat(inBackground(() -> transmitHex(connection, SELECT_MF)).get(BOUND_SECONDS, TimeUnit.SECONDS))
+            assertThat(background.inBackground("background-task",
+                    () -> transmitHex(connection, SELECT_MF)).get(BOUND_SECONDS, TimeUnit.SECONDS))
                     .isEqualTo("9000");
 
             backend.setCallTimeout(Duration.ofMillis(100));
-            assertFailsWith(inBackground(() -> connection.transmit(SELECT_MF)), HResult.SCARD_E_TIMEOUT);
+            failureOf(HResult.SCARD_E_TIMEOUT, background.inBackground("connection.transmit",
+                    () -> connection.transmit(SELECT_MF)), WAIT);
         }
     }
 
@@ -452,14 +455,5 @@ class ReliabilityTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 2592000000 ms");
             assertThat(backend.callTimeout()).isEqualTo(Duration.ofMinutes(2));
         }
-    }
-
-    static org.assertj.core.api.AbstractStringAssert<?> assertThatMessage(Future<?> failed) {
-        try {
-            failed.get(BOUND_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return assertThat(e.getCause().getMessage());
-        }
-        throw new AssertionError("expected a failure");
     }
 }

@@ -1,25 +1,21 @@
 package dev.scard.simulator.internal;
 
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -35,6 +31,9 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
+import dev.scard.testsupport.Workers;
 
 class SimulatorBackendTest {
 
@@ -43,12 +42,14 @@ class SimulatorBackendTest {
     static final HexFormat HEX = HexFormat.of().withUpperCase();
     static final byte[] SELECT_MF = HEX.parseHex("00A4000C023F00");
     static final byte[] BLOCKING_COMMAND = HEX.parseHex("00EE0000");
+    /** How long a test waits at most for a background call to end. */
+    static final Duration WAIT = Duration.ofSeconds(5);
     static final String ATR = "3B880153434152445349 4D99".replace(" ", "");
 
     final List<SCardEvent> events = new CopyOnWriteArrayList<>();
     final SimulatorBackend backend = new SimulatorBackend(List.of(R0, R1), events::add);
     final TestCard card = new TestCard();
-    final ExecutorService background = Executors.newCachedThreadPool();
+    final Workers background = new Workers();
 
     @BeforeEach
     void insertCard() {
@@ -59,9 +60,9 @@ class SimulatorBackendTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         backend.stop();
-        background.shutdownNow();
+        background.assertAllEnded(Duration.ofSeconds(10));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -70,36 +71,14 @@ class SimulatorBackendTest {
         return backend.connect(R0, mode, Protocol.T0_OR_T1);
     }
 
-    static void assertFails(ThrowingCallable call, HResult code) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(SCardException.class,
-                e -> assertThat(e.code()).as(e.getMessage()).isEqualTo(code));
-    }
-
     static String transmitHex(SimulatedConnection connection, byte[] command) {
         return HEX.formatHex(connection.transmit(command));
-    }
-
-    <T> Future<T> inBackground(Callable<T> task) {
-        return background.submit(task);
     }
 
     /** Waits until {@code count} threads wait for reader {@code R0}. */
     void awaitWaiters(int count) throws InterruptedException {
         SimulatedReader reader = backend.reader(R0);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (reader.waitingThreads() < count) {
-            if (System.nanoTime() > deadline) {
-                fail("expected " + count + " waiting thread(s), saw " + reader.waitingThreads());
-            }
-            Thread.sleep(1);
-        }
-    }
-
-    static void assertFailsWith(Future<?> future, HResult code) {
-        assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .extracting(Throwable::getCause)
-                .isInstanceOfSatisfying(SCardException.class,
-                        e -> assertThat(e.code()).as(e.getMessage()).isEqualTo(code));
+        Await.until(count + " waiting thread(s)", WAIT, () -> reader.waitingThreads() >= count);
     }
 
     // ---------------------------------------------------------------- tests
@@ -122,28 +101,25 @@ class SimulatorBackendTest {
 
         @Test
         void unknownReaderAndEmptyReaderFail() {
-            assertFails(() -> backend.readerInfo("nope"), HResult.SCARD_E_UNKNOWN_READER);
-            assertFails(() -> backend.connect("nope", ShareMode.SHARED, Protocol.T0_OR_T1),
-                    HResult.SCARD_E_UNKNOWN_READER);
-            assertFails(() -> backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1),
-                    HResult.SCARD_E_NO_SMARTCARD);
+            failure(HResult.SCARD_E_UNKNOWN_READER, () -> backend.readerInfo("nope"));
+            failure(HResult.SCARD_E_UNKNOWN_READER, () -> backend.connect("nope", ShareMode.SHARED, Protocol.T0_OR_T1));
+            failure(HResult.SCARD_E_NO_SMARTCARD, () -> backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1));
             assertThatThrownBy(() -> backend.readerInfo("nope")).hasMessageContaining("'nope'");
         }
 
         @Test
         void nullArgumentsAreInvalid() {
-            assertFails(() -> backend.readerInfo(null), HResult.E_INVALIDARG);
-            assertFails(() -> backend.connect(R0, null, Protocol.T0_OR_T1), HResult.E_INVALIDARG);
-            assertFails(() -> backend.connect(R0, ShareMode.SHARED, null), HResult.E_INVALIDARG);
-            assertFails(() -> backend.connect(R0, ShareMode.SHARED, Set.of()), HResult.E_INVALIDARG);
-            assertFails(() -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.UNDEFINED)),
-                    HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG, () -> backend.readerInfo(null));
+            failure(HResult.E_INVALIDARG, () -> backend.connect(R0, null, Protocol.T0_OR_T1));
+            failure(HResult.E_INVALIDARG, () -> backend.connect(R0, ShareMode.SHARED, null));
+            failure(HResult.E_INVALIDARG, () -> backend.connect(R0, ShareMode.SHARED, Set.of()));
+            failure(HResult.E_INVALIDARG, () -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.UNDEFINED)));
             SimulatedConnection connection = connect(ShareMode.SHARED);
-            assertFails(() -> connection.transmit(null), HResult.E_INVALIDARG);
-            assertFails(() -> connection.endTransaction(null), HResult.E_INVALIDARG);
-            assertFails(() -> connection.disconnect(null), HResult.E_INVALIDARG);
-            assertFails(() -> connection.reconnect(null, Protocol.T0_OR_T1, Disposition.LEAVE), HResult.E_INVALIDARG);
-            assertFails(() -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, null), HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG, () -> connection.transmit(null));
+            failure(HResult.E_INVALIDARG, () -> connection.endTransaction(null));
+            failure(HResult.E_INVALIDARG, () -> connection.disconnect(null));
+            failure(HResult.E_INVALIDARG, () -> connection.reconnect(null, Protocol.T0_OR_T1, Disposition.LEAVE));
+            failure(HResult.E_INVALIDARG, () -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, null));
         }
 
         @Test
@@ -161,7 +137,7 @@ class SimulatorBackendTest {
         @Test
         void exclusiveFailsWhileAnotherConnectionIsOpen() {
             SimulatedConnection shared = connect(ShareMode.SHARED);
-            assertFails(() -> connect(ShareMode.EXCLUSIVE), HResult.SCARD_E_SHARING_VIOLATION);
+            failure(HResult.SCARD_E_SHARING_VIOLATION, () -> connect(ShareMode.EXCLUSIVE));
             connect(ShareMode.SHARED).disconnect(Disposition.LEAVE);
             shared.disconnect(Disposition.LEAVE);
             SimulatedConnection exclusive = connect(ShareMode.EXCLUSIVE);
@@ -172,8 +148,8 @@ class SimulatorBackendTest {
         @Test
         void nothingConnectsWhileAnExclusiveConnectionIsOpen() {
             SimulatedConnection exclusive = connect(ShareMode.EXCLUSIVE);
-            assertFails(() -> connect(ShareMode.SHARED), HResult.SCARD_E_SHARING_VIOLATION);
-            assertFails(() -> connect(ShareMode.EXCLUSIVE), HResult.SCARD_E_SHARING_VIOLATION);
+            failure(HResult.SCARD_E_SHARING_VIOLATION, () -> connect(ShareMode.SHARED));
+            failure(HResult.SCARD_E_SHARING_VIOLATION, () -> connect(ShareMode.EXCLUSIVE));
             assertThatThrownBy(() -> connect(ShareMode.SHARED)).hasMessageContaining("exclusive");
             exclusive.disconnect(Disposition.LEAVE);
             assertThat(backend.readerInfo(R0).exclusive()).isFalse();
@@ -184,14 +160,14 @@ class SimulatorBackendTest {
         void reconnectChangesTheShareModeByTheSameRules() {
             SimulatedConnection first = connect(ShareMode.SHARED);
             SimulatedConnection second = connect(ShareMode.SHARED);
-            assertFails(() -> first.reconnect(ShareMode.EXCLUSIVE, Protocol.T0_OR_T1, Disposition.LEAVE),
-                    HResult.SCARD_E_SHARING_VIOLATION);
+            failure(HResult.SCARD_E_SHARING_VIOLATION,
+                    () -> first.reconnect(ShareMode.EXCLUSIVE, Protocol.T0_OR_T1, Disposition.LEAVE));
             assertThat(first.shareMode()).isEqualTo(ShareMode.SHARED);
             second.disconnect(Disposition.LEAVE);
             first.reconnect(ShareMode.EXCLUSIVE, Protocol.T0_OR_T1, Disposition.LEAVE);
             assertThat(first.shareMode()).isEqualTo(ShareMode.EXCLUSIVE);
             assertThat(backend.readerInfo(R0).exclusive()).isTrue();
-            assertFails(() -> connect(ShareMode.SHARED), HResult.SCARD_E_SHARING_VIOLATION);
+            failure(HResult.SCARD_E_SHARING_VIOLATION, () -> connect(ShareMode.SHARED));
             first.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
             assertThat(backend.readerInfo(R0).exclusive()).isFalse();
             connect(ShareMode.SHARED);
@@ -202,7 +178,7 @@ class SimulatorBackendTest {
             SimulatedConnection exclusive = connect(ShareMode.EXCLUSIVE);
             backend.remove(R0);
             backend.insert(R0);
-            assertFails(() -> connect(ShareMode.SHARED), HResult.SCARD_E_SHARING_VIOLATION);
+            failure(HResult.SCARD_E_SHARING_VIOLATION, () -> connect(ShareMode.SHARED));
             exclusive.disconnect(Disposition.LEAVE);
             connect(ShareMode.SHARED);
         }
@@ -218,12 +194,14 @@ class SimulatorBackendTest {
             assertThat(holder.beginTransaction(0)).isTrue();
             assertThat(holder.beginTransaction(0)).as("the holder may begin again").isTrue();
             assertThat(other.beginTransaction(0)).isFalse();
-            Future<Boolean> timed = inBackground(() -> other.beginTransaction(TimeUnit.MILLISECONDS.toNanos(1000)));
+            Future<Boolean> timed = background.inBackground("other.beginTransaction",
+                    () -> other.beginTransaction(TimeUnit.MILLISECONDS.toNanos(1000)));
             awaitWaiters(1); // it waits for the holder rather than failing at once
             assertThat(timed.get(5, TimeUnit.SECONDS)).as("and gives up after its timeout").isFalse();
             assertThat(backend.reader(R0).waitingThreads()).as("no longer waiting").isZero();
 
-            Future<Boolean> waiting = inBackground(() -> other.beginTransaction(-1));
+            Future<Boolean> waiting = background.inBackground("other.beginTransaction",
+                    () -> other.beginTransaction(-1));
             awaitWaiters(1);
             assertThat(waiting).isNotDone();
             holder.endTransaction(Disposition.LEAVE);
@@ -236,11 +214,11 @@ class SimulatorBackendTest {
         void endWithoutATransactionIsNotTransacted() {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
-            assertFails(() -> other.endTransaction(Disposition.LEAVE), HResult.SCARD_E_NOT_TRANSACTED);
+            failure(HResult.SCARD_E_NOT_TRANSACTED, () -> other.endTransaction(Disposition.LEAVE));
             holder.beginTransaction(0);
-            assertFails(() -> other.endTransaction(Disposition.LEAVE), HResult.SCARD_E_NOT_TRANSACTED);
+            failure(HResult.SCARD_E_NOT_TRANSACTED, () -> other.endTransaction(Disposition.LEAVE));
             holder.endTransaction(Disposition.LEAVE);
-            assertFails(() -> holder.endTransaction(Disposition.LEAVE), HResult.SCARD_E_NOT_TRANSACTED);
+            failure(HResult.SCARD_E_NOT_TRANSACTED, () -> holder.endTransaction(Disposition.LEAVE));
         }
 
         @Test
@@ -248,7 +226,7 @@ class SimulatorBackendTest {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
-            Future<String> waiting = inBackground(() -> transmitHex(other, SELECT_MF));
+            Future<String> waiting = background.inBackground("background-task", () -> transmitHex(other, SELECT_MF));
             awaitWaiters(1);
             assertThat(transmitHex(holder, SELECT_MF)).as("the holder goes on").isEqualTo("9000");
             assertThat(waiting).isNotDone();
@@ -263,20 +241,19 @@ class SimulatorBackendTest {
             holder.beginTransaction(-1);
             AtomicBoolean interruptKept = new AtomicBoolean();
             CountDownLatch started = new CountDownLatch(1);
-            Thread waiter = new Thread(() -> {
+            Worker<Void> waiter = background.start("interrupted-waiter", () -> {
                 started.countDown();
                 try {
                     other.beginTransaction(-1);
                 } catch (SCardException e) {
                     interruptKept.set(e.code() == HResult.SCARD_E_CANCELLED && Thread.currentThread().isInterrupted());
                 }
+                return null;
             });
-            waiter.start();
             started.await();
             awaitWaiters(1);
-            waiter.interrupt();
-            waiter.join(5000);
-            assertThat(waiter.isAlive()).isFalse();
+            waiter.thread().interrupt();
+            assertThat(waiter.join(WAIT)).isTrue();
             assertThat(interruptKept).isTrue();
             assertThat(holder.beginTransaction(0)).as("the holder still holds it").isTrue();
         }
@@ -286,13 +263,13 @@ class SimulatorBackendTest {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
-            Future<Boolean> begin = inBackground(() -> other.beginTransaction(-1));
-            Future<byte[]> transmit = inBackground(() -> other.transmit(SELECT_MF));
+            Future<Boolean> begin = background.inBackground("other.beginTransaction", () -> other.beginTransaction(-1));
+            Future<byte[]> transmit = background.inBackground("other.transmit", () -> other.transmit(SELECT_MF));
             awaitWaiters(2);
             backend.remove(R0);
-            assertFailsWith(begin, HResult.SCARD_W_REMOVED_CARD);
-            assertFailsWith(transmit, HResult.SCARD_W_REMOVED_CARD);
-            assertFails(() -> holder.endTransaction(Disposition.LEAVE), HResult.SCARD_W_REMOVED_CARD);
+            failureOf(HResult.SCARD_W_REMOVED_CARD, begin, WAIT);
+            failureOf(HResult.SCARD_W_REMOVED_CARD, transmit, WAIT);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> holder.endTransaction(Disposition.LEAVE));
         }
 
         @Test
@@ -300,10 +277,10 @@ class SimulatorBackendTest {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
-            Future<Boolean> begin = inBackground(() -> other.beginTransaction(-1));
+            Future<Boolean> begin = background.inBackground("other.beginTransaction", () -> other.beginTransaction(-1));
             awaitWaiters(1);
             other.disconnect(Disposition.LEAVE);
-            assertFailsWith(begin, HResult.SCARD_E_INVALID_HANDLE);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, begin, WAIT);
         }
 
         @Test
@@ -311,7 +288,7 @@ class SimulatorBackendTest {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
-            Future<Boolean> begin = inBackground(() -> other.beginTransaction(-1));
+            Future<Boolean> begin = background.inBackground("other.beginTransaction", () -> other.beginTransaction(-1));
             awaitWaiters(1);
             holder.disconnect(Disposition.LEAVE);
             assertThat(begin.get(5, TimeUnit.SECONDS)).isTrue();
@@ -323,10 +300,10 @@ class SimulatorBackendTest {
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
             holder.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
-            assertFails(() -> holder.endTransaction(Disposition.LEAVE), HResult.SCARD_E_NOT_TRANSACTED);
+            failure(HResult.SCARD_E_NOT_TRANSACTED, () -> holder.endTransaction(Disposition.LEAVE));
 
             other.beginTransaction(-1);
-            Future<?> reconnect = inBackground(() -> {
+            Future<?> reconnect = background.inBackground("holder.reconnect", () -> {
                 holder.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.RESET);
                 return null;
             });
@@ -345,7 +322,7 @@ class SimulatorBackendTest {
             for (int t = 0; t < threads; t++) {
                 int id = t + 1;
                 SimulatedConnection connection = connect(ShareMode.SHARED);
-                workers.add(inBackground(() -> {
+                workers.add(background.inBackground("HEX.parseHex", () -> {
                     byte[] command = HEX.parseHex("00B00000");
                     command[2] = (byte) id;
                     for (int i = 0; i < rounds; i++) {
@@ -379,16 +356,16 @@ class SimulatorBackendTest {
             backend.reset(R0);
             assertThat(card.resets).hasValue(2);
             for (int i = 0; i < 3; i++) {
-                assertFails(() -> first.transmit(SELECT_MF), HResult.SCARD_W_RESET_CARD);
+                failure(HResult.SCARD_W_RESET_CARD, () -> first.transmit(SELECT_MF));
             }
-            assertFails(() -> first.beginTransaction(0), HResult.SCARD_W_RESET_CARD);
-            assertFails(() -> first.endTransaction(Disposition.LEAVE), HResult.SCARD_W_RESET_CARD);
+            failure(HResult.SCARD_W_RESET_CARD, () -> first.beginTransaction(0));
+            failure(HResult.SCARD_W_RESET_CARD, () -> first.endTransaction(Disposition.LEAVE));
             CardStatus status = first.status();
             assertThat(status.state()).isEqualTo(CardState.SPECIFIC_MODE);
             assertThat(status.protocol()).isEqualTo(Protocol.T1);
             first.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
             assertThat(transmitHex(first, SELECT_MF)).isEqualTo("9000");
-            assertFails(() -> second.transmit(SELECT_MF), HResult.SCARD_W_RESET_CARD);
+            failure(HResult.SCARD_W_RESET_CARD, () -> second.transmit(SELECT_MF));
             assertThat(card.resets).as("a LEAVE reconnect does not reset").hasValue(2);
         }
 
@@ -402,7 +379,7 @@ class SimulatorBackendTest {
                 resetter.endTransaction(disposition);
                 assertThat(card.resets).hasValue(resets + 1);
                 assertThat(transmitHex(resetter, SELECT_MF)).isEqualTo("9000");
-                assertFails(() -> other.transmit(SELECT_MF), HResult.SCARD_W_RESET_CARD);
+                failure(HResult.SCARD_W_RESET_CARD, () -> other.transmit(SELECT_MF));
 
                 resetter.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, disposition);
                 assertThat(card.resets).hasValue(resets + 2);
@@ -411,7 +388,7 @@ class SimulatorBackendTest {
 
                 resetter.disconnect(disposition);
                 assertThat(card.resets).hasValue(resets + 3);
-                assertFails(() -> other.transmit(SELECT_MF), HResult.SCARD_W_RESET_CARD);
+                failure(HResult.SCARD_W_RESET_CARD, () -> other.transmit(SELECT_MF));
                 other.disconnect(Disposition.LEAVE);
             }
         }
@@ -436,8 +413,8 @@ class SimulatorBackendTest {
             ejecter.endTransaction(Disposition.EJECT);
             assertThat(backend.isCardPresent(R0)).isFalse();
             assertThat(backend.readerInfo(R0).state()).isEqualTo(CardState.ABSENT);
-            assertFails(() -> ejecter.transmit(SELECT_MF), HResult.SCARD_W_REMOVED_CARD);
-            assertFails(() -> other.transmit(SELECT_MF), HResult.SCARD_W_REMOVED_CARD);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> ejecter.transmit(SELECT_MF));
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> other.transmit(SELECT_MF));
             backend.insert(R0);
             assertThat(backend.reader(R0).holds(card)).isTrue();
             ejecter.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
@@ -445,20 +422,20 @@ class SimulatorBackendTest {
 
             ejecter.disconnect(Disposition.EJECT);
             assertThat(backend.isCardPresent(R0)).isFalse();
-            assertFails(() -> ejecter.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.EJECT),
-                    HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG,
+                    () -> ejecter.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.EJECT));
         }
 
         @Test
         void removalIsStickyUntilReconnectAfterReinsertion() {
             SimulatedConnection connection = connect(ShareMode.SHARED);
             backend.remove(R0);
-            assertFails(() -> connection.transmit(SELECT_MF), HResult.SCARD_W_REMOVED_CARD);
-            assertFails(() -> connection.beginTransaction(0), HResult.SCARD_W_REMOVED_CARD);
-            assertFails(() -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE),
-                    HResult.SCARD_E_NO_SMARTCARD);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> connection.transmit(SELECT_MF));
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> connection.beginTransaction(0));
+            failure(HResult.SCARD_E_NO_SMARTCARD,
+                    () -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE));
             backend.insert(R0);
-            assertFails(() -> connection.transmit(SELECT_MF), HResult.SCARD_W_REMOVED_CARD);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> connection.transmit(SELECT_MF));
             connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
             assertThat(transmitHex(connection, SELECT_MF)).isEqualTo("9000");
         }
@@ -485,12 +462,12 @@ class SimulatorBackendTest {
             assertThat(status.atrHex()).isEqualTo(ATR);
 
             connection.disconnect(Disposition.LEAVE);
-            assertFails(connection::status, HResult.SCARD_E_INVALID_HANDLE);
-            assertFails(() -> connection.transmit(SELECT_MF), HResult.SCARD_E_INVALID_HANDLE);
-            assertFails(() -> connection.beginTransaction(0), HResult.SCARD_E_INVALID_HANDLE);
-            assertFails(() -> connection.endTransaction(Disposition.LEAVE), HResult.SCARD_E_INVALID_HANDLE);
-            assertFails(() -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE),
-                    HResult.SCARD_E_INVALID_HANDLE);
+            failure(HResult.SCARD_E_INVALID_HANDLE, connection::status);
+            failure(HResult.SCARD_E_INVALID_HANDLE, () -> connection.transmit(SELECT_MF));
+            failure(HResult.SCARD_E_INVALID_HANDLE, () -> connection.beginTransaction(0));
+            failure(HResult.SCARD_E_INVALID_HANDLE, () -> connection.endTransaction(Disposition.LEAVE));
+            failure(HResult.SCARD_E_INVALID_HANDLE,
+                    () -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE));
             connection.disconnect(Disposition.LEAVE);
         }
     }
@@ -510,8 +487,8 @@ class SimulatorBackendTest {
             assertThat(raw.protocol()).isEqualTo(Protocol.RAW);
             assertThat(raw.status().protocol()).isEqualTo(Protocol.RAW);
             assertThat(transmitHex(raw, SELECT_MF)).isEqualTo("9000");
-            assertFails(() -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0)),
-                    HResult.SCARD_E_PROTO_MISMATCH);
+            failure(HResult.SCARD_E_PROTO_MISMATCH,
+                    () -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0)));
             assertThatThrownBy(() -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0)))
                     .hasMessageContaining("T1").hasMessageContaining("[T0]");
         }
@@ -519,8 +496,8 @@ class SimulatorBackendTest {
         @Test
         void reconnectNegotiatesAgainAndKeepsTheConnectionOnMismatch() {
             SimulatedConnection connection = connect(ShareMode.SHARED);
-            assertFails(() -> connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.T0), Disposition.LEAVE),
-                    HResult.SCARD_E_PROTO_MISMATCH);
+            failure(HResult.SCARD_E_PROTO_MISMATCH,
+                    () -> connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.T0), Disposition.LEAVE));
             assertThat(connection.protocol()).isEqualTo(Protocol.T1);
             connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.RAW), Disposition.LEAVE);
             assertThat(connection.protocol()).isEqualTo(Protocol.RAW);
@@ -529,8 +506,8 @@ class SimulatorBackendTest {
         @Test
         void aT0CardRejectsT1Only() {
             backend.insert(R1, new TestCard(Protocol.T0));
-            assertFails(() -> backend.connect(R1, ShareMode.SHARED, EnumSet.of(Protocol.T1)),
-                    HResult.SCARD_E_PROTO_MISMATCH);
+            failure(HResult.SCARD_E_PROTO_MISMATCH,
+                    () -> backend.connect(R1, ShareMode.SHARED, EnumSet.of(Protocol.T1)));
             assertThat(backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1).protocol()).isEqualTo(Protocol.T0);
         }
     }
@@ -540,22 +517,22 @@ class SimulatorBackendTest {
 
         @Test
         void unknownReadersAreInvalidArguments() {
-            assertFails(() -> backend.insert("X"), HResult.E_INVALIDARG);
-            assertFails(() -> backend.insert("X", new TestCard()), HResult.E_INVALIDARG);
-            assertFails(() -> backend.remove("X"), HResult.E_INVALIDARG);
-            assertFails(() -> backend.reset("X"), HResult.E_INVALIDARG);
-            assertFails(() -> backend.isCardPresent("X"), HResult.E_INVALIDARG);
-            assertFails(() -> backend.isCardPresent(null), HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG, () -> backend.insert("X"));
+            failure(HResult.E_INVALIDARG, () -> backend.insert("X", new TestCard()));
+            failure(HResult.E_INVALIDARG, () -> backend.remove("X"));
+            failure(HResult.E_INVALIDARG, () -> backend.reset("X"));
+            failure(HResult.E_INVALIDARG, () -> backend.isCardPresent("X"));
+            failure(HResult.E_INVALIDARG, () -> backend.isCardPresent(null));
             assertThatThrownBy(() -> backend.remove("X")).hasMessageContaining("unknown simulated reader 'X'");
-            assertFails(() -> backend.insert(R1, null), HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG, () -> backend.insert(R1, null));
         }
 
         @Test
         void insertIntoAFullReaderFailsAndEmptyReadersCannotBeRemovedOrReset() {
-            assertFails(() -> backend.insert(R0), HResult.E_FAIL);
-            assertFails(() -> backend.insert(R0, new TestCard()), HResult.E_FAIL);
-            assertFails(() -> backend.remove(R1), HResult.SCARD_E_NO_SMARTCARD);
-            assertFails(() -> backend.reset(R1), HResult.SCARD_E_NO_SMARTCARD);
+            failure(HResult.E_FAIL, () -> backend.insert(R0));
+            failure(HResult.E_FAIL, () -> backend.insert(R0, new TestCard()));
+            failure(HResult.SCARD_E_NO_SMARTCARD, () -> backend.remove(R1));
+            failure(HResult.SCARD_E_NO_SMARTCARD, () -> backend.reset(R1));
             assertThat(backend.reader(R0).holds(card)).isTrue();
         }
 
@@ -578,7 +555,7 @@ class SimulatorBackendTest {
 
         @Test
         void aCardModelIsInOneReaderAtATime() {
-            assertFails(() -> backend.insert(R1, card), HResult.E_INVALIDARG);
+            failure(HResult.E_INVALIDARG, () -> backend.insert(R1, card));
             assertThat(backend.isCardPresent(R1)).isFalse();
         }
 
@@ -608,7 +585,7 @@ class SimulatorBackendTest {
             };
             SimulatedCard raw = new TestCard(Protocol.RAW);
             for (SimulatedCard broken : List.of(throwing, shortAtr, raw)) {
-                assertFails(() -> backend.insert(R1, broken), HResult.E_INVALIDARG);
+                failure(HResult.E_INVALIDARG, () -> backend.insert(R1, broken));
                 assertThat(backend.isCardPresent(R1)).isFalse();
             }
             backend.insert(R1);
@@ -631,8 +608,8 @@ class SimulatorBackendTest {
             };
             backend.insert(R1, mute);
             SimulatedConnection connection = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
-            assertFails(() -> connection.transmit(HEX.parseHex("00000000")), HResult.SCARD_F_COMM_ERROR);
-            assertFails(() -> connection.transmit(SELECT_MF), HResult.SCARD_F_COMM_ERROR);
+            failure(HResult.SCARD_F_COMM_ERROR, () -> connection.transmit(HEX.parseHex("00000000")));
+            failure(HResult.SCARD_F_COMM_ERROR, () -> connection.transmit(SELECT_MF));
             connection.disconnect(Disposition.EJECT);
             backend.insert(R1, throwing);
             SimulatedConnection second = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
@@ -673,8 +650,8 @@ class SimulatorBackendTest {
         @Test
         void failedOperationsPublishNothing() {
             events.clear();
-            assertFails(() -> backend.insert(R0), HResult.E_FAIL);
-            assertFails(() -> backend.remove(R1), HResult.SCARD_E_NO_SMARTCARD);
+            failure(HResult.E_FAIL, () -> backend.insert(R0));
+            failure(HResult.SCARD_E_NO_SMARTCARD, () -> backend.remove(R1));
             assertThat(events).isEmpty();
         }
     }
@@ -694,8 +671,8 @@ class SimulatorBackendTest {
                     .containsExactly("READER_ADDED New", "READER_REMOVED " + R1);
             assertThat(transmitHex(connection, SELECT_MF)).as("the reader that stays is untouched").isEqualTo("9000");
             connection.endTransaction(Disposition.LEAVE);
-            assertFails(() -> backend.readerInfo(R1), HResult.SCARD_E_UNKNOWN_READER);
-            assertFails(() -> backend.insert(R1), HResult.E_INVALIDARG);
+            failure(HResult.SCARD_E_UNKNOWN_READER, () -> backend.readerInfo(R1));
+            failure(HResult.E_INVALIDARG, () -> backend.insert(R1));
             assertThat(backend.isCardPresent("New")).isFalse();
             assertThatThrownBy(() -> backend.configureReaders(List.of("A", "A")))
                     .isInstanceOf(IllegalArgumentException.class);
@@ -709,13 +686,14 @@ class SimulatorBackendTest {
             SimulatedConnection waiter = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
             holder.beginTransaction(-1);
             SimulatedReader removed = backend.reader(R1);
-            Future<Boolean> begin = inBackground(() -> waiter.beginTransaction(-1));
+            Future<Boolean> begin = background.inBackground("waiter.beginTransaction",
+                    () -> waiter.beginTransaction(-1));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (removed.waitingThreads() < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
             backend.configureReaders(List.of(R0));
-            assertFailsWith(begin, HResult.SCARD_E_INVALID_HANDLE);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, begin, WAIT);
             assertThatThrownBy(() -> holder.transmit(SELECT_MF)).hasMessageContaining("was removed");
             assertThat(removed.waitingThreads()).isZero();
             assertThat(transmitHex(connect(ShareMode.SHARED), SELECT_MF)).isEqualTo("9000");
@@ -728,7 +706,7 @@ class SimulatorBackendTest {
             backend.stop();
             assertThat(events).extracting(event -> event.type() + " " + event.readerName())
                     .containsExactly("READER_REMOVED " + R0, "READER_REMOVED " + R1);
-            assertFails(() -> backend.configureReaders(List.of(R0)), HResult.SCARD_E_SERVICE_STOPPED);
+            failure(HResult.SCARD_E_SERVICE_STOPPED, () -> backend.configureReaders(List.of(R0)));
         }
     }
 
@@ -742,10 +720,11 @@ class SimulatorBackendTest {
             backend.insert(R1, slow);
             SimulatedConnection slowConnection = backend.connect(R1, ShareMode.SHARED, Protocol.T0_OR_T1);
             SimulatedConnection fastConnection = connect(ShareMode.SHARED);
-            Future<byte[]> running = inBackground(() -> slowConnection.transmit(BLOCKING_COMMAND));
+            Future<byte[]> running = background.inBackground("slowConnection.transmit",
+                    () -> slowConnection.transmit(BLOCKING_COMMAND));
             assertThat(slow.entered.await(5, TimeUnit.SECONDS)).isTrue();
 
-            Future<?> others = inBackground(() -> {
+            Future<?> others = background.inBackground("slowConnection.status", () -> {
                 assertThat(slowConnection.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
                 assertThat(backend.readerInfo(R1).state()).isEqualTo(CardState.SPECIFIC_MODE);
                 assertThat(backend.listReaders()).hasSize(2);
@@ -756,7 +735,7 @@ class SimulatorBackendTest {
             others.get(5, TimeUnit.SECONDS);
             slow.blockOn.countDown();
             assertThat(HEX.formatHex(running.get(5, TimeUnit.SECONDS))).isEqualTo("9000");
-            assertFails(() -> slowConnection.transmit(SELECT_MF), HResult.SCARD_W_REMOVED_CARD);
+            failure(HResult.SCARD_W_REMOVED_CARD, () -> slowConnection.transmit(SELECT_MF));
         }
 
         @Test
@@ -764,7 +743,7 @@ class SimulatorBackendTest {
             List<Future<?>> workers = new CopyOnWriteArrayList<>();
             for (int t = 0; t < 4; t++) {
                 SimulatedConnection connection = connect(ShareMode.SHARED);
-                workers.add(inBackground(() -> {
+                workers.add(background.inBackground("connection.transmit", () -> {
                     for (int i = 0; i < 2000; i++) {
                         connection.transmit(SELECT_MF);
                     }
@@ -787,19 +766,19 @@ class SimulatorBackendTest {
             SimulatedConnection holder = connect(ShareMode.SHARED);
             SimulatedConnection other = connect(ShareMode.SHARED);
             holder.beginTransaction(-1);
-            Future<Boolean> begin = inBackground(() -> other.beginTransaction(-1));
-            Future<byte[]> transmit = inBackground(() -> other.transmit(SELECT_MF));
+            Future<Boolean> begin = background.inBackground("other.beginTransaction", () -> other.beginTransaction(-1));
+            Future<byte[]> transmit = background.inBackground("other.transmit", () -> other.transmit(SELECT_MF));
             awaitWaiters(2);
             backend.stop();
-            assertFailsWith(begin, HResult.SCARD_E_INVALID_HANDLE);
-            assertFailsWith(transmit, HResult.SCARD_E_INVALID_HANDLE);
-            assertFails(() -> holder.transmit(SELECT_MF), HResult.SCARD_E_INVALID_HANDLE);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, begin, WAIT);
+            failureOf(HResult.SCARD_E_INVALID_HANDLE, transmit, WAIT);
+            failure(HResult.SCARD_E_INVALID_HANDLE, () -> holder.transmit(SELECT_MF));
             holder.disconnect(Disposition.RESET);
             assertThat(card.resets).as("cards stay as they are").hasValue(1);
-            assertFails(() -> connect(ShareMode.SHARED), HResult.SCARD_E_SERVICE_STOPPED);
-            assertFails(backend::listReaders, HResult.SCARD_E_SERVICE_STOPPED);
-            assertFails(() -> backend.insert(R1), HResult.SCARD_E_SERVICE_STOPPED);
-            assertFails(() -> backend.remove(R0), HResult.SCARD_E_SERVICE_STOPPED);
+            failure(HResult.SCARD_E_SERVICE_STOPPED, () -> connect(ShareMode.SHARED));
+            failure(HResult.SCARD_E_SERVICE_STOPPED, backend::listReaders);
+            failure(HResult.SCARD_E_SERVICE_STOPPED, () -> backend.insert(R1));
+            failure(HResult.SCARD_E_SERVICE_STOPPED, () -> backend.remove(R0));
             assertThat(backend.reader(R0).connectionCount()).isZero();
             assertThat(backend.reader(R0).waitingThreads()).isZero();
         }

@@ -3,19 +3,15 @@ package dev.scard.simulator.internal;
 import static dev.scard.simulator.internal.SimulatorBackendTest.HEX;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R0;
 import static dev.scard.simulator.internal.SimulatorBackendTest.R1;
-import static dev.scard.simulator.internal.SimulatorBackendTest.assertFails;
-import static dev.scard.simulator.internal.SimulatorBackendTest.assertFailsWith;
+import static dev.scard.simulator.internal.SimulatorBackendTest.WAIT;
+import static dev.scard.testsupport.Expect.failure;
+import static dev.scard.testsupport.Expect.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.lang.annotation.Annotation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +33,9 @@ import dev.scard.core.EventDispatcher;
 import dev.scard.core.HandleTable;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.internal.card.CardProfile;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Configs;
+import dev.scard.testsupport.Workers;
 
 /**
  * The simulator's component activated by hand as SCR would, and end-to-end runs through the core's
@@ -49,7 +48,7 @@ class SimulatorComponentsTest {
     /** The MF's FCP on the default card (the sample profile): with its access conditions (AB, expanded format). */
     static final String SAMPLE_MF_FCP = "621782013883023F008A0105AB0B80011FA406830101950108";
 
-    final ExecutorService background = Executors.newCachedThreadPool();
+    final Workers background = new Workers();
     final List<SimulatorComponent> components = new CopyOnWriteArrayList<>();
     /** The handle table the core keeps for the simulator. */
     final HandleTable handles = new HandleTable();
@@ -60,11 +59,11 @@ class SimulatorComponentsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         for (SimulatorComponent component : components) {
             component.deactivate();
         }
-        background.shutdownNow();
+        background.assertAllEnded(Duration.ofSeconds(10));
     }
 
     static SimulatorConfig config(String[] readers, String[] cardInserted) {
@@ -76,32 +75,8 @@ class SimulatorComponentsTest {
     }
 
     static SimulatorConfig config(String[] readers, String[] cardInserted, String[] vpcd, long callTimeoutMillis) {
-        return new SimulatorConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return SimulatorConfig.class;
-            }
-
-            @Override
-            public String[] readers() {
-                return readers;
-            }
-
-            @Override
-            public String[] cardInserted() {
-                return cardInserted;
-            }
-
-            @Override
-            public String[] vpcd() {
-                return vpcd;
-            }
-
-            @Override
-            public long callTimeoutMillis() {
-                return callTimeoutMillis;
-            }
-        };
+        return Configs.of(SimulatorConfig.class, "readers", readers, "cardInserted", cardInserted, "vpcd", vpcd,
+                "callTimeoutMillis", callTimeoutMillis);
     }
 
     /** The component with the OCD's defaults. */
@@ -117,13 +92,8 @@ class SimulatorComponentsTest {
     }
 
     static void awaitWaiters(SimulatorComponent component, String reader, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (component.backend().reader(reader).waitingThreads() < count) {
-            if (System.nanoTime() > deadline) {
-                fail("no thread waits for " + reader);
-            }
-            Thread.sleep(1);
-        }
+        Await.until(count + " thread(s) waiting for " + reader, WAIT,
+                () -> component.backend().reader(reader).waitingThreads() >= count);
     }
 
     @Test
@@ -138,7 +108,7 @@ class SimulatorComponentsTest {
         simulator.remove(R1);
         simulator.insert(R1, new TestCard());
         assertThat(simulator.isCardPresent(R1)).isTrue();
-        assertFails(() -> simulator.remove("nope"), HResult.E_INVALIDARG);
+        failure(HResult.E_INVALIDARG, () -> simulator.remove("nope"));
     }
 
     @Test
@@ -198,15 +168,15 @@ class SimulatorComponentsTest {
         first.attachByIfd(R0);
         second.attachByIfd(R0);
         first.lock();
-        assertFails(() -> second.lock(Duration.ofMillis(20)), HResult.E_FAIL);
-        Future<?> waiting = background.submit(() -> {
+        failure(HResult.E_FAIL, () -> second.lock(Duration.ofMillis(20)));
+        Future<?> waiting = background.inBackground("second.lock", () -> {
             second.lock();
             return null;
         });
         awaitWaiters(simulator, R0, 1);
         first.dispose("released"); // released with the lock held
         waiting.get(5, TimeUnit.SECONDS);
-        assertFails(first::status, HResult.SCARD_E_SERVICE_STOPPED);
+        failure(HResult.SCARD_E_SERVICE_STOPPED, first::status);
         assertThat(second.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
         second.unlock(Disposition.RESET);
         second.detach();
@@ -218,19 +188,19 @@ class SimulatorComponentsTest {
         ISCardManage manager = manager(simulator);
         manager.attachByIfd(R1);
         assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
-        assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_E_NO_SMARTCARD);
+        failure(HResult.SCARD_E_NO_SMARTCARD, () -> manager.transmit(HEX.parseHex("00A4000C023F00")));
         simulator.insert(R1);
         manager.reconnect();
         assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
         simulator.remove(R1);
-        assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_W_REMOVED_CARD);
+        failure(HResult.SCARD_W_REMOVED_CARD, () -> manager.transmit(HEX.parseHex("00A4000C023F00")));
         assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
-        assertFails(manager::reconnect, HResult.SCARD_E_NO_SMARTCARD);
+        failure(HResult.SCARD_E_NO_SMARTCARD, manager::reconnect);
         simulator.insert(R1);
         manager.reconnect();
         assertThat(manager.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
         simulator.reset(R1);
-        assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_W_RESET_CARD);
+        failure(HResult.SCARD_W_RESET_CARD, () -> manager.transmit(HEX.parseHex("00A4000C023F00")));
         manager.reconnect();
         assertThat(manager.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
     }
@@ -242,7 +212,7 @@ class SimulatorComponentsTest {
         CardManager other = manager(simulator);
         exclusive.attachByIfd(R0, ShareMode.EXCLUSIVE);
         assertThat(simulator.backend().readerInfo(R0).exclusive()).isTrue();
-        assertFails(() -> other.attachByIfd(R0), HResult.SCARD_E_SHARING_VIOLATION);
+        failure(HResult.SCARD_E_SHARING_VIOLATION, () -> other.attachByIfd(R0));
         exclusive.detach();
         other.attachByIfd(R0);
     }
@@ -264,8 +234,8 @@ class SimulatorComponentsTest {
         manager.attachByHandle(handle.value());
         resourceManager.closeAll();
         assertThat(simulator.backend().reader(R0).connectionCount()).isZero();
-        assertFails(() -> manager.transmit(HEX.parseHex("00A4000C023F00")), HResult.SCARD_E_INVALID_HANDLE);
-        assertFails(() -> manager(simulator).attachByHandle(handle.value()), HResult.E_INVALIDARG);
+        failure(HResult.SCARD_E_INVALID_HANDLE, () -> manager.transmit(HEX.parseHex("00A4000C023F00")));
+        failure(HResult.E_INVALIDARG, () -> manager(simulator).attachByHandle(handle.value()));
     }
 
     @Test
@@ -276,17 +246,17 @@ class SimulatorComponentsTest {
         holder.attachByIfd(R0);
         holder.lock();
         waiter.attachByIfd(R0);
-        Future<?> waiting = background.submit(() -> {
+        Future<?> waiting = background.inBackground("waiter.lock", () -> {
             waiter.lock();
             return null;
         });
         awaitWaiters(simulator, R0, 1);
         simulator.deactivate();
-        assertFailsWith(waiting, HResult.SCARD_E_INVALID_HANDLE);
+        failureOf(HResult.SCARD_E_INVALID_HANDLE, waiting, WAIT);
         holder.dispose("released");
         waiter.dispose("released");
-        assertFails(holder::status, HResult.SCARD_E_SERVICE_STOPPED);
-        assertFails(() -> waiter.attachByIfd(R0), HResult.SCARD_E_SERVICE_STOPPED);
+        failure(HResult.SCARD_E_SERVICE_STOPPED, holder::status);
+        failure(HResult.SCARD_E_SERVICE_STOPPED, () -> waiter.attachByIfd(R0));
     }
 
     @Test
@@ -305,14 +275,15 @@ class SimulatorComponentsTest {
         exclusive.lock();
         byte[] select = HEX.parseHex("00A4000C023F00");
         // Each waits for the holder's lock inside its own monitor, which disposing it needs.
-        Future<?> waiting = background.submit(() -> waiter.transmit(select));
-        Future<?> borrowedWaiting = background.submit(() -> borrowedWaiter.transmit(select));
+        Future<?> waiting = background.inBackground("waiter.transmit", () -> waiter.transmit(select));
+        Future<?> borrowedWaiting = background.inBackground("borrowedWaiter.transmit",
+                () -> borrowedWaiter.transmit(select));
         awaitWaiters(simulator, R0, 2);
 
         // The order when the bundle stops: the core sees the Backend service go and closes every handle, then
         // disposes the managers one by one (the waiters before the holder); then SCR deactivates the simulator.
         // Run it on one thread with a deadline.
-        Future<?> bundleStop = background.submit(() -> {
+        Future<?> bundleStop = background.inBackground("resourceManager.closeAll", () -> {
             resourceManager.closeAll();
             waiter.dispose("released");
             borrowedWaiter.dispose("released");
@@ -324,14 +295,14 @@ class SimulatorComponentsTest {
         bundleStop.get(5, TimeUnit.SECONDS);
         components.remove(simulator);
 
-        assertFailsWith(waiting, HResult.SCARD_E_INVALID_HANDLE);
-        assertFailsWith(borrowedWaiting, HResult.SCARD_E_INVALID_HANDLE);
+        failureOf(HResult.SCARD_E_INVALID_HANDLE, waiting, WAIT);
+        failureOf(HResult.SCARD_E_INVALID_HANDLE, borrowedWaiting, WAIT);
         for (String reader : List.of(R0, R1)) {
             assertThat(simulator.backend().reader(reader).waitingThreads()).isZero();
             assertThat(simulator.backend().reader(reader).connectionCount()).isZero();
         }
-        assertFails(holder::status, HResult.SCARD_E_SERVICE_STOPPED);
-        assertFails(() -> simulator.isCardPresent(R0), HResult.SCARD_E_SERVICE_STOPPED);
+        failure(HResult.SCARD_E_SERVICE_STOPPED, holder::status);
+        failure(HResult.SCARD_E_SERVICE_STOPPED, () -> simulator.isCardPresent(R0));
     }
 
     @Test
@@ -342,13 +313,14 @@ class SimulatorComponentsTest {
         holder.attachByIfd(R0);
         holder.lock();
         waiter.attachByIfd(R0);
-        Future<?> waiting = background.submit(() -> waiter.transmit(HEX.parseHex("00A4000C023F00")));
+        Future<?> waiting = background.inBackground("waiter.transmit",
+                () -> waiter.transmit(HEX.parseHex("00A4000C023F00")));
         awaitWaiters(simulator, R0, 1);
-        background.submit(() -> {
+        background.inBackground("waiter.dispose", () -> {
             waiter.dispose("released");
             return null;
         }).get(5, TimeUnit.SECONDS);
-        assertFailsWith(waiting, HResult.SCARD_E_INVALID_HANDLE);
+        failureOf(HResult.SCARD_E_INVALID_HANDLE, waiting, WAIT);
         assertThat(simulator.backend().reader(R0).connectionCount()).isOne(); // only the holder's
         assertThat(holder.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
         holder.unlock();
@@ -365,7 +337,7 @@ class SimulatorComponentsTest {
         assertThat(simulator.isCardPresent("C")).isTrue();
         assertThat(manager.transmit(HEX.parseHex("00A4000C023F00"))).containsExactly(0x90, 0x00);
         manager.unlock();
-        assertFails(() -> simulator.isCardPresent(R1), HResult.E_INVALIDARG);
+        failure(HResult.E_INVALIDARG, () -> simulator.isCardPresent(R1));
         simulator.modified(config(new String[] {R0}, new String[0]));
         assertThat(simulator.readers()).containsExactly(R0);
         assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);

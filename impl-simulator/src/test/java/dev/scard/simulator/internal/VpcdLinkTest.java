@@ -8,10 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +27,7 @@ import dev.scard.api.ShareMode;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.ServedReader.State;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.testsupport.Await;
 
 /** The vpcd card side against a fake vpcd (a server socket in the test): protocol, lifecycle, bad input. */
 class VpcdLinkTest {
@@ -55,16 +56,6 @@ class VpcdLinkTest {
     VpcdLink serve() {
         backend.serve(R0, HOST, vpcd.port());
         return backend.link(R0);
-    }
-
-    static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
     }
 
     @Nested
@@ -107,7 +98,8 @@ class VpcdLinkTest {
             assertThatThrownBy(() -> inProcess.transmit(SimulatorBackendTest.SELECT_MF))
                     .isInstanceOfSatisfying(SCardException.class,
                             e -> assertThat(e.code()).isEqualTo(HResult.SCARD_W_RESET_CARD));
-            await(() -> events.stream().anyMatch(e -> e.type() == SCardEvent.Type.CARD_RESET), 1000, "CARD_RESET");
+            Await.until("CARD_RESET", Duration.ofMillis(1000),
+                    () -> events.stream().anyMatch(e -> e.type() == SCardEvent.Type.CARD_RESET));
 
             vpcd.reset(); // nothing used since: skipped
             assertThat(vpcd.atr()).isEqualTo(ATR);
@@ -289,7 +281,8 @@ class VpcdLinkTest {
             vpcd.close(); // pcscd not running: connection refused
             VpcdLink link = serve();
             assertThat(link.awaitState(State.CONNECTING, 1000)).isTrue();
-            await(() -> link.status().detail().contains("refused"), 1000, "a refused connection");
+            Await.until("a refused connection", Duration.ofMillis(1000),
+                    () -> link.status().detail().contains("refused"));
 
             // vpcd back, but accepting and hanging up at once: the pause grows (no busy loop)
             List<Long> accepted = new ArrayList<>();

@@ -1,7 +1,6 @@
 package dev.scard.itest.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +8,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -25,6 +23,7 @@ import dev.scard.api.SCardServiceProperties;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.testsupport.Await;
 
 /**
  * Simulated readers as factory configurations ({@value #FACTORY_PID}) through the real Config Admin and SCR:
@@ -93,16 +92,6 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
         return values;
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within %s: %s", BOUND, what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     private Optional<ReaderInfo> reader(String name) {
         return resourceManager.listReaders().stream().filter(info -> info.name().equals(name)).findFirst();
     }
@@ -115,27 +104,26 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
     void createUpdateAndDeleteAReader() throws Exception {
         Configuration configuration = configuration("itest");
         configuration.update(values(READER, "", true, ""));
-        await("the configured reader with the sample card", () -> SAMPLE_ATR.equals(atr(READER)));
+        Await.until("the configured reader with the sample card", BOUND, () -> SAMPLE_ATR.equals(atr(READER)));
         assertThat(control.readers()).startsWith("Simulated Reader 0", "Simulated Reader 1").contains(READER);
         assertThat(control.served()).extracting(ServedReader::readerName).doesNotContain(READER);
 
         configuration.update(values(READER, "", false, ""));
-        await("the card removed", () -> reader(READER).isPresent() && !control.isCardPresent(READER));
+        Await.until("the card removed", BOUND, () -> reader(READER).isPresent() && !control.isCardPresent(READER));
 
         Path profile = Files.createTempFile("itest-card", ".json");
         onCleanup(() -> Files.deleteIfExists(profile));
         Files.writeString(profile, "{\"name\": \"other\", \"atr\": \"3B 02 14 50\", \"protocol\": \"T=0\"}");
         configuration.update(values(READER, profile.toString(), true, ""));
-        await("a card of the profile", () -> OTHER_ATR.equals(atr(READER)));
+        Await.until("a card of the profile", BOUND, () -> OTHER_ATR.equals(atr(READER)));
 
         configuration.update(values(READER, "", true, "127.0.0.1:35999"));
         // One update changes both; the simulator serves the new address before it swaps the card, so wait for both.
-        await("served to vpcd with the sample card instead of the profile's", () -> SAMPLE_ATR.equals(atr(READER))
-                && control.served().stream().anyMatch(
-                        served -> served.readerName().equals(READER) && served.port() == 35999));
+        Await.until("served to vpcd with the sample card instead of the profile's", BOUND,
+                () -> SAMPLE_ATR.equals(atr(READER)) && control.served().stream().anyMatch( served -> served.readerName().equals(READER) && served.port() == 35999));
 
         configuration.delete();
-        await("the reader gone", () -> reader(READER).isEmpty() && !control.readers().contains(READER));
+        Await.until("the reader gone", BOUND, () -> reader(READER).isEmpty() && !control.readers().contains(READER));
         assertThat(control.served()).extracting(ServedReader::readerName).doesNotContain(READER);
         assertThat(control.readers()).contains("Simulated Reader 0", "Simulated Reader 1");
     }
@@ -144,21 +132,21 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
     void aBadValueIsLoggedAndTheReaderStaysAsItWas() throws Exception {
         Configuration configuration = configuration("itest-bad");
         configuration.update(values(READER, "", true, ""));
-        await("the configured reader", () -> SAMPLE_ATR.equals(atr(READER)));
+        Await.until("the configured reader", BOUND, () -> SAMPLE_ATR.equals(atr(READER)));
         String pid = configuration.getPid();
 
         configuration.update(values("Simulated Reader 0", "", false, ""));
         String expected = pid + ": name: 'Simulated Reader 0' is already a reader of dev.scard.simulator (its"
                 + " readers list); reader '" + READER + "' stays as it was";
-        await("the error logged", () -> logged.contains(expected));
+        Await.until("the error logged", BOUND, () -> logged.contains(expected));
 
         configuration.update(values(READER, "/no/such/card.json", false, ""));
-        await("the profile error logged", () -> logged.stream().anyMatch(message -> message.startsWith(
-                pid + ": profile: card profile /no/such/card.json: ")));
+        Await.until("the profile error logged", BOUND,
+                () -> logged.stream().anyMatch(message -> message.startsWith( pid + ": profile: card profile /no/such/card.json: ")));
 
         configuration.update(values(READER, "", false, "127.0.0.1"));
-        await("the vpcd error logged", () -> logged.contains(pid + ": vpcd: '127.0.0.1' is not a vpcd address: use"
-                + " <host>:<port>, such as 127.0.0.1:35963; reader '" + READER + "' stays as it was"));
+        Await.until("the vpcd error logged", BOUND,
+                () -> logged.contains(pid + ": vpcd: '127.0.0.1' is not a vpcd address: use" + " <host>:<port>, such as 127.0.0.1:35963; reader '" + READER + "' stays as it was"));
 
         assertThat(control.readers()).contains(READER);
         assertThat(control.isCardPresent(READER)).isTrue();
@@ -167,10 +155,10 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
 
         Configuration clash = configuration("itest-clash");
         clash.update(values(READER, "", true, ""));
-        await("the clash logged", () -> logged.contains(clash.getPid() + ": name: '" + READER + "' is already the"
-                + " reader of the configuration " + pid + "; no reader added"));
+        Await.until("the clash logged", BOUND,
+                () -> logged.contains(clash.getPid() + ": name: '" + READER + "' is already the" + " reader of the configuration " + pid + "; no reader added"));
         clash.delete();
         configuration.delete();
-        await("the reader gone", () -> !control.readers().contains(READER));
+        Await.until("the reader gone", BOUND, () -> !control.readers().contains(READER));
     }
 }

@@ -1,6 +1,6 @@
 package dev.scard.itest.conformance;
 
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import static dev.scard.itest.support.Apdus.hex;
 import static dev.scard.itest.support.Apdus.selectMf;
 import static dev.scard.itest.support.Apdus.selectMfNoData;
 import static dev.scard.itest.support.Apdus.sw;
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -35,7 +35,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
-import dev.scard.itest.support.Worker;
+import dev.scard.testsupport.Worker;
 
 /**
  * The behaviour every backend's {@link ISCardManage} and {@link SCardResourceManager} must show (the API's

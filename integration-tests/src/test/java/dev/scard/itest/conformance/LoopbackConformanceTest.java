@@ -6,7 +6,7 @@ import static dev.scard.itest.support.Apdus.hex;
 import static dev.scard.itest.support.Apdus.selectMf;
 import static dev.scard.itest.support.Apdus.selectMfNoData;
 import static dev.scard.itest.support.Apdus.sw;
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Dictionary;
@@ -33,9 +33,9 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.core.spi.ReaderConnection;
-import dev.scard.itest.support.Worker;
 import dev.scard.testprovider.loopback.LoopbackBackend;
 import dev.scard.testprovider.loopback.LoopbackCard;
+import dev.scard.testsupport.Worker;
 
 /**
  * The conformance suite, unchanged, against the loopback backend of {@code dev.scard.integration-tests-provider}: a

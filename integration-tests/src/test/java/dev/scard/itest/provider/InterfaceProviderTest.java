@@ -1,6 +1,6 @@
 package dev.scard.itest.provider;
 
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
-import java.util.HexFormat;
 import java.util.Hashtable;
+import java.util.HexFormat;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 

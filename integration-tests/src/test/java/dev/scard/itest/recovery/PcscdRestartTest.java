@@ -2,7 +2,7 @@ package dev.scard.itest.recovery;
 
 import static dev.scard.itest.support.Apdus.assertSuccess;
 import static dev.scard.itest.support.Apdus.selectMfNoData;
-import static dev.scard.itest.support.Expect.failureWithOneOf;
+import static dev.scard.testsupport.Expect.failureWithOneOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,8 @@ package dev.scard.itest.reliability;
 
 import static dev.scard.itest.support.Apdus.assertSuccess;
 import static dev.scard.itest.support.Apdus.selectMf;
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
-
 
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +11,7 @@ import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
+import dev.scard.testsupport.Worker;
 
 /**
  * A card that goes away or is reset under a transaction: the lock holder gets {@code SCARD_W_REMOVED_CARD} (or

@@ -18,8 +18,8 @@ import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
-import dev.scard.itest.support.Expect;
 import dev.scard.itest.support.GogoShell;
+import dev.scard.testsupport.Expect;
 
 /**
  * Seeded, bounded fuzzing. Shell lines: random and mutated {@code scard:} command lines through a real Gogo session;

@@ -16,9 +16,9 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.itest.support.Apdus;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.testprovider.witness.WitnessCard;
+import dev.scard.testsupport.Worker;
 
 /**
  * A card that never answers (or answers late) wedges nothing: with {@code callTimeoutMillis} set, a transmit fails

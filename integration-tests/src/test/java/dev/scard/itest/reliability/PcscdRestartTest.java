@@ -26,7 +26,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardException;
 import dev.scard.itest.support.Apdus;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
+import dev.scard.testsupport.Worker;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**

@@ -27,9 +27,9 @@ import dev.scard.itest.support.ExternalProgram;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.SampleProfile;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.testsupport.Worker;
 
 /**
  * What the reliability tests share: managers of either backend that are detached (with a bound: a detach that hangs

@@ -20,8 +20,9 @@ import dev.scard.itest.support.BackendConfig;
 import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.VpcdRig;
-import dev.scard.itest.support.Worker;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
 
 /**
  * {@code scard:backends}, {@code scard:use} and {@code scard:watch} in real Gogo sessions, and what a shell attachment
@@ -41,8 +42,8 @@ public class BackendCommandsTest extends OsgiTestSupport {
     void builtInDefaultBeforeAndAfter() throws Exception {
         cm = awaitService(ConfigurationAdmin.class, null);
         awaitService(CommandProcessor.class, null);
-        awaitCommand("use");
-        awaitCommand("watch");
+        awaitServiceMatching("(&(osgi.command.scope=scard)(osgi.command.function=use))");
+        awaitServiceMatching("(&(osgi.command.scope=scard)(osgi.command.function=watch))");
         onCleanup(() -> {
             for (String name : new String[] {"dev.scard.impl-simulator", "dev.scard.impl-pcsc"}) {
                 Bundle bundle = bundle(name);
@@ -68,17 +69,6 @@ public class BackendCommandsTest extends OsgiTestSupport {
         GogoShell shell = new GogoShell(awaitService(CommandProcessor.class, null));
         onCleanup(shell::close);
         return shell;
-    }
-
-    private void awaitCommand(String function) throws Exception {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        String filter = "(&(osgi.command.scope=scard)(osgi.command.function=" + function + "))";
-        while (context.getAllServiceReferences(null, filter) == null) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no command scard:" + function + " within " + BOUND);
-            }
-            Thread.sleep(10);
-        }
     }
 
     /** The line of {@code output} that starts with {@code word}. */
@@ -254,13 +244,8 @@ public class BackendCommandsTest extends OsgiTestSupport {
      * enough: another thread can see it there before the backends were told.
      */
     private void awaitWatching(GogoShell shell) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!shell.console().startsWith("Watching reader and card events")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("scard:watch did not start within " + BOUND + ": " + shell.console());
-            }
-            Thread.sleep(5);
-        }
+        Await.until("scard:watch started", BOUND,
+                () -> shell.console().startsWith("Watching reader and card events"));
         assertThat(shellListeners()).hasSize(1);
     }
 }

@@ -18,8 +18,6 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.test.common.annotation.InjectService;
 
 import dev.scard.itest.support.OsgiTestSupport;
@@ -102,21 +100,7 @@ public class CardShellCommandsTest extends OsgiTestSupport {
     @BeforeEach
     void waitForTheCommands() throws Exception {
         for (String function : new String[] {"ls", "verify", "challenge", "attach"}) {
-            awaitCommand("(&(osgi.command.scope=scard)(osgi.command.function=" + function + "))");
-        }
-    }
-
-    private void awaitCommand(String filter) throws InterruptedException, InvalidSyntaxException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (true) {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
-            if (refs != null && refs.length > 0) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("no Gogo command service %s within %s", filter, BOUND);
-            }
-            Thread.sleep(10);
+            awaitServiceMatching("(&(osgi.command.scope=scard)(osgi.command.function=" + function + "))");
         }
     }
 

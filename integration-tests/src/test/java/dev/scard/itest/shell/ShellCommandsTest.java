@@ -16,8 +16,6 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.test.common.annotation.InjectService;
 
 import dev.scard.api.HResult;
@@ -118,7 +116,7 @@ public class ShellCommandsTest extends OsgiTestSupport {
         for (String command : new String[] {"(osgi.command.scope=scard)(osgi.command.function=apdu)",
             "(osgi.command.scope=scard)(osgi.command.function=attach-handle)",
             "(osgi.command.scope=sim)(osgi.command.function=insert)"}) {
-            awaitCommand("(&" + command + ")");
+            awaitServiceMatching("(&" + command + ")");
         }
         awaitService(SimulatorControl.class, null);
         onCleanup(() -> {
@@ -130,20 +128,6 @@ public class ShellCommandsTest extends OsgiTestSupport {
                 control.remove(READER_1);
             }
         });
-    }
-
-    private void awaitCommand(String filter) throws InterruptedException, InvalidSyntaxException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (true) {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
-            if (refs != null && refs.length > 0) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                fail("no Gogo command service %s within %s", filter, BOUND);
-            }
-            Thread.sleep(10);
-        }
     }
 
     // ---- the happy path ----------------------------------------------------------------------------------

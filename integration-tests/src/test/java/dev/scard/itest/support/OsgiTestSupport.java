@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.junit.jupiter.api.AfterEach;
@@ -19,8 +16,14 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.service.ServiceAware;
+import org.osgi.test.common.service.ServiceConfiguration;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
+
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
+import dev.scard.testsupport.Workers;
 
 /**
  * The base of every in-framework test: bounded waits for services, and clean-up of everything a test took
@@ -38,7 +41,7 @@ public abstract class OsgiTestSupport {
     protected BundleContext context;
 
     private final Deque<Cleanup> cleanups = new ArrayDeque<>();
-    private final List<Worker<?>> workers = new ArrayList<>();
+    private final Workers workers = new Workers();
 
     /** One clean-up step; it may throw, the others still run. */
     @FunctionalInterface
@@ -65,18 +68,17 @@ public abstract class OsgiTestSupport {
                 }
             }
         }
-        List<String> stuck = new ArrayList<>();
-        for (Worker<?> worker : workers) {
-            if (!worker.join(BOUND)) {
-                stuck.add(worker.thread().getName() + " (" + worker.thread().getState() + ")");
-                worker.thread().interrupt();
+        try {
+            workers.assertAllEnded(BOUND);
+        } catch (AssertionError stuck) {
+            if (first == null) {
+                throw stuck;
             }
+            first.addSuppressed(stuck);
         }
-        workers.clear();
         if (first != null) {
             throw first;
         }
-        assertThat(stuck).as("test threads still running after everything was released").isEmpty();
     }
 
     /**
@@ -84,24 +86,33 @@ public abstract class OsgiTestSupport {
      * test fails: a caller left waiting is a leak.
      */
     protected <T> Worker<T> inBackground(String name, Callable<T> task) {
-        Worker<T> worker = Worker.start(name, task);
-        workers.add(worker);
-        return worker;
+        return workers.start(name, task);
     }
 
-    /** The best-ranked service reference of {@code type} matching {@code filter}, waiting at most {@link #BOUND}. */
+    /**
+     * The best-ranked service reference of {@code type} matching {@code filter} (none: any), waiting at most
+     * {@link #BOUND} for one through osgi-test's {@link ServiceAware} (what {@code @InjectService} uses), for the
+     * services a test waits for after it changed the framework (backends restarted, configurations applied).
+     */
     protected <S> ServiceReference<S> awaitReference(Class<S> type, String filter) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (true) {
-            Collection<ServiceReference<S>> references = references(type, filter);
-            if (!references.isEmpty()) {
-                return Collections.max(references);
-            }
-            if (System.nanoTime() > deadline) {
-                return fail("no %s service matching %s within %s", type.getName(), filter, BOUND);
-            }
-            Thread.sleep(10);
+        try (ServiceConfiguration<S> services = new ServiceConfiguration<>(type, filter == null ? "" : filter,
+                new String[0], 1, BOUND.toMillis()).init(context)) {
+            return services.getServiceReference();
         }
+    }
+
+    /**
+     * Waits at most {@link #BOUND} until some service matching {@code filter} is registered, whatever its class
+     * (the Gogo commands, for example, which are registered under their own classes).
+     */
+    protected void awaitServiceMatching(String filter) throws InterruptedException {
+        Await.until("a service matching " + filter, BOUND, () -> {
+            try {
+                return context.getAllServiceReferences(null, filter) != null;
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException(filter, e);
+            }
+        });
     }
 
     /** The service references of {@code type} matching {@code filter} at this moment. */

@@ -2,7 +2,7 @@ package dev.scard.itest.swap;
 
 import static dev.scard.itest.support.Apdus.assertSuccess;
 import static dev.scard.itest.support.Apdus.selectMf;
-import static dev.scard.itest.support.Expect.failure;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -35,6 +35,7 @@ import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.VpcdRig;
 import dev.scard.simulator.control.SimulatorControl;
+import dev.scard.testsupport.Await;
 
 /**
  * The runtime swap between the simulator and the PC/SC backend (issue 5), in a real framework with real pcscd:
@@ -338,13 +339,8 @@ public class SwapTest extends OsgiTestSupport {
     }
 
     private static void awaitRanking(ServiceReference<?> ref, int ranking) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!Integer.valueOf(ranking).equals(ref.getProperty(Constants.SERVICE_RANKING))) {
-            if (System.nanoTime() > deadline) {
-                fail("%s not ranked %d within %s", ref, ranking, BOUND);
-            }
-            Thread.sleep(5);
-        }
+        Await.until(ref + " ranked " + ranking, BOUND,
+                () -> Integer.valueOf(ranking).equals(ref.getProperty(Constants.SERVICE_RANKING)));
     }
 
     /** The backends the consumer's reference was bound to, in order. */

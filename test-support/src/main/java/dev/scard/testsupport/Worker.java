@@ -1,4 +1,4 @@
-package dev.scard.itest.support;
+package dev.scard.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -12,8 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A task on its own thread, for tests that need a second caller: it can tell whether the task is parked in a
- * wait, and every wait for it is bounded.
+ * A task on a daemon thread of its own with a name, for tests that need a second caller: it can tell whether the
+ * task is parked in a wait, and every wait for it is bounded. {@link Workers} keeps the workers of one test and
+ * checks after it that they all ended.
+ *
+ * @param <T> what the task returns
  */
 public final class Worker<T> {
     private final Thread thread;
@@ -32,24 +35,56 @@ public final class Worker<T> {
         thread.setDaemon(true);
     }
 
-    /** Starts {@code task} on a new daemon thread called {@code name}. */
+    /**
+     * Starts {@code task} on a new daemon thread called {@code name}.
+     *
+     * @param <T> what the task returns
+     * @param name the thread's name
+     * @param task the task
+     * @return the running worker
+     */
     public static <T> Worker<T> start(String name, Callable<T> task) {
         Worker<T> worker = new Worker<>(name, task);
         worker.thread.start();
         return worker;
     }
 
+    /**
+     * The worker's thread.
+     *
+     * @return the thread
+     */
     public Thread thread() {
         return thread;
     }
 
+    /**
+     * The task's outcome, for tests that wait with {@link java.util.concurrent.Future#get(long, TimeUnit)} or
+     * check {@link CompletableFuture#isDone()} themselves.
+     *
+     * @return the outcome, completed when the task returns or throws
+     */
+    public CompletableFuture<T> future() {
+        return result;
+    }
+
+    /**
+     * Whether the task has ended.
+     *
+     * @return true when it returned or threw
+     */
     public boolean isDone() {
         return result.isDone();
     }
 
     /**
      * Waits until the task has started and its thread is parked (WAITING or TIMED_WAITING) without having
-     * finished: it is blocked in a wait, not merely slow.
+     * finished: it is blocked in a wait, not merely slow. Fails the test when the task ends first or does not
+     * park within {@code bound}.
+     *
+     * @param bound how long to wait at most
+     * @return this worker
+     * @throws InterruptedException when the test thread is interrupted while waiting
      */
     public Worker<T> awaitParked(Duration bound) throws InterruptedException {
         assertThat(started.await(bound.toMillis(), TimeUnit.MILLISECONDS)).as("%s started", thread.getName()).isTrue();
@@ -67,7 +102,13 @@ public final class Worker<T> {
         return fail("%s did not start waiting within %s (state %s)", thread.getName(), bound, thread.getState());
     }
 
-    /** Asserts that the task is still running after {@code grace}. */
+    /**
+     * Asserts that the task is still running after {@code grace}.
+     *
+     * @param grace how long to watch it
+     * @return this worker
+     * @throws InterruptedException when the test thread is interrupted while waiting
+     */
     public Worker<T> assertStillRunningAfter(Duration grace) throws InterruptedException {
         try {
             result.get(grace.toMillis(), TimeUnit.MILLISECONDS);
@@ -80,7 +121,13 @@ public final class Worker<T> {
         return this;
     }
 
-    /** The task's result; fails the test when it does not finish within {@code bound} or threw. */
+    /**
+     * The task's result; fails the test when it does not finish within {@code bound} or threw.
+     *
+     * @param bound how long to wait at most
+     * @return what the task returned
+     * @throws InterruptedException when the test thread is interrupted while waiting
+     */
     public T get(Duration bound) throws InterruptedException {
         try {
             return result.get(bound.toMillis(), TimeUnit.MILLISECONDS);
@@ -91,7 +138,15 @@ public final class Worker<T> {
         }
     }
 
-    /** What the task threw; fails the test when it does not finish within {@code bound} or returned normally. */
+    /**
+     * What the task threw; fails the test when it does not finish within {@code bound} or returned normally.
+     * {@link Expect#failureOf(java.util.concurrent.Future, Duration)} does the same for an
+     * {@link dev.scard.api.SCardException}.
+     *
+     * @param bound how long to wait at most
+     * @return what the task threw
+     * @throws InterruptedException when the test thread is interrupted while waiting
+     */
     public Throwable failure(Duration bound) throws InterruptedException {
         try {
             T value = result.get(bound.toMillis(), TimeUnit.MILLISECONDS);
@@ -103,7 +158,13 @@ public final class Worker<T> {
         }
     }
 
-    /** Waits for the thread to end; true when it did within {@code bound}. */
+    /**
+     * Waits for the thread to end.
+     *
+     * @param bound how long to wait at most
+     * @return true when it ended within {@code bound}
+     * @throws InterruptedException when the test thread is interrupted while waiting
+     */
     public boolean join(Duration bound) throws InterruptedException {
         thread.join(Math.max(1, bound.toMillis()));
         return !thread.isAlive();
