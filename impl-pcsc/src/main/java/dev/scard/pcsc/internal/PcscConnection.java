@@ -18,6 +18,7 @@ import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
 import dev.scard.pcsc.internal.PcscApi.TransmitBuffer;
+import dev.scard.pcsc.internal.PcscErrors.Call;
 
 /**
  * One connection to a card in a PC/SC reader (an {@code SCARDHANDLE} in a context of its own, see
@@ -102,6 +103,8 @@ final class PcscConnection implements ReaderConnection {
     private static final System.Logger LOG = System.getLogger(PcscConnection.class.getName());
     /** How long an aborted native lock call may take to notice that its handle is gone (pcsc-lite polls at 100 ms). */
     private static final long ABORT_WAIT_MILLIS = 2_000;
+    /** {@link #cardLost} when the card was removed (or replaced): the plain "was removed" failure. */
+    private static final String REMOVED = new String("removed");
 
     /** Why the connection has no native handle while it is open. */
     private enum Lost {
@@ -129,8 +132,14 @@ final class PcscConnection implements ReaderConnection {
     /** The call that broke the connection ({@link Lost#BROKEN}), for the message of every later call. */
     private volatile String brokenBy;
     private volatile boolean closed;
-    /** The handle reaches another card insertion than the one this connection knew: REMOVED until reconnect. */
-    private volatile boolean cardChanged;
+    /**
+     * Why the card this connection reached is gone for it, or null: the handle reaches another card insertion than
+     * the one this connection knew, or the reader or its driver failed an exchange with the card
+     * ({@link PcscErrors.Meaning#CARD_LOST}). Every call but {@link #status()} then fails with
+     * {@link HResult#SCARD_W_REMOVED_CARD} and this detail, and {@link #status()} never reports
+     * {@link CardState#SPECIFIC_MODE}, until {@link #reconnect} reaches the card in the reader.
+     */
+    private volatile String cardLost;
     /**
      * Whether {@link #knownCounter} and {@link #knownAtr} are known. On pcsc-lite a connection is opened with
      * SCardConnect alone (SCardStatus would cost two more round trips); the insertion is learned when it matters,
@@ -216,7 +225,9 @@ final class PcscConnection implements ReaderConnection {
      * connection is in {@link CardState#SPECIFIC_MODE}). Never throws for a removed or reset card: after a reset,
      * {@code SPECIFIC_MODE} with this connection's protocol and the ATR; after the card was replaced by another one,
      * {@code PRESENT} with the new ATR and {@link Protocol#UNDEFINED}; while the reader is empty, {@code ABSENT} and
-     * {@code UNDEFINED}. Those answers come from the reader's state ({@code SCardGetStatusChange}), which is also
+     * {@code UNDEFINED}. After the card was lost to this connection ({@link #cardLost}: removed, or an exchange with
+     * it failed), never {@code SPECIFIC_MODE}: {@code ABSENT} while the reader is empty, else {@code PRESENT} (the
+     * card pcscd still sees, or the next one) until {@link #reconnect}. Those answers come from the reader's state ({@code SCardGetStatusChange}), which is also
      * asked while another connection of this backend holds the card's transaction (SCardStatus would wait for it).
      *
      * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} after {@link #disconnect};
@@ -227,7 +238,7 @@ final class PcscConnection implements ReaderConnection {
         requireOpen();
         requireNotBroken();
         NativeConnection n = current;
-        if (n == null || cardChanged || !cardLock.tryEnterCall(party)) {
+        if (n == null || cardLost != null || !cardLock.tryEnterCall(party)) {
             return statusFromReader(); // SCardStatus would wait for the other connection's transaction
         }
         StatusResult out = new StatusResult();
@@ -240,7 +251,7 @@ final class PcscConnection implements ReaderConnection {
                 if (!awaitNoForeignLock(n, Deadline.PASSED)) {
                     return statusFromReader(); // SCardStatus would wait for another application's transaction
                 }
-                code = call(n, "SCardStatus", (api, handle) -> api.status(handle, out));
+                code = call(n, Call.STATUS, (api, handle) -> api.status(handle, out));
             } finally {
                 n.exit();
             }
@@ -265,6 +276,10 @@ final class PcscConnection implements ReaderConnection {
             loseHandle(n, Lost.SERVICE);
             return statusFromReader();
         }
+        if (PcscErrors.meaning(code, Call.STATUS) == PcscErrors.Meaning.CARD_LOST) {
+            cardLost(backend.failure(code, Call.STATUS, readerName)); // the other calls report it from now on
+            return statusFromReader();
+        }
         HResult result = platform.hresult(code);
         if (result == HResult.SCARD_W_REMOVED_CARD || result == HResult.SCARD_W_RESET_CARD
                 || result == HResult.SCARD_E_NO_SMARTCARD || result == HResult.SCARD_E_READER_UNAVAILABLE
@@ -272,7 +287,7 @@ final class PcscConnection implements ReaderConnection {
                 || result == HResult.SCARD_W_UNRESPONSIVE_CARD) {
             return statusFromReader();
         }
-        throw backend.failure(code, "SCardStatus", readerName);
+        throw backend.failure(code, Call.STATUS, readerName);
     }
 
     /** The status as the reader's state and this connection's knowledge tell it. */
@@ -291,7 +306,7 @@ final class PcscConnection implements ReaderConnection {
             return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
         }
         boolean same;
-        if (cardChanged || lost == Lost.SERVICE) {
+        if (cardLost != null || lost == Lost.SERVICE) {
             same = false;
         } else if (insertionKnown) {
             same = sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
@@ -399,7 +414,7 @@ final class PcscConnection implements ReaderConnection {
                 try {
                     n = usableNative(Deadline.NONE);
                     try {
-                        if (cardChanged) {
+                        if (cardLost != null) {
                             throw removedFailure();
                         }
                         if (buffer == null) {
@@ -413,9 +428,14 @@ final class PcscConnection implements ReaderConnection {
                         if (code == NativeConnection.TIMED_OUT || code == NativeConnection.CLOSED) {
                             buffer = null; // the abandoned call may still write into it: freed when it returns
                         }
-                        code = checked(n, code, "SCardTransmit");
+                        code = checked(n, code, Call.TRANSMIT);
                         if (code == PcscErrors.SUCCESS) {
-                            return out.response();
+                            byte[] response = out.response();
+                            if (response.length == 0 && platform.protocol(protocol) != Protocol.RAW) {
+                                // a card always answers with a status word: the driver lost the card mid-exchange
+                                throw cardLost(PcscErrors.noStatusWord(readerName));
+                            }
+                            return response;
                         }
                     } finally {
                         n.exit();
@@ -441,7 +461,7 @@ final class PcscConnection implements ReaderConnection {
             if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
                 continue; // the handle was given up meanwhile (an aborted lock wait): go on with a new one
             }
-            throw callFailure(n, code, "SCardTransmit");
+            throw callFailure(n, code, Call.TRANSMIT);
         }
     }
 
@@ -506,7 +526,7 @@ final class PcscConnection implements ReaderConnection {
                 || cardLock.holds(party)) {
             return;
         }
-        if (call(n, "SCardBeginTransaction", (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
+        if (call(n, Call.BEGIN_TRANSACTION, (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
             exchangeTransaction = n;
         }
     }
@@ -522,7 +542,7 @@ final class PcscConnection implements ReaderConnection {
             return; // disposed: the transaction ended with the handle
         }
         try {
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
         } catch (SCardException e) {
             LOG.log(Level.DEBUG, "reader '" + readerName + "': ending an exchange's transaction failed: "
                     + e.getMessage());
@@ -614,7 +634,7 @@ final class PcscConnection implements ReaderConnection {
             if (n == null) {
                 return false;
             }
-            if (cardChanged) {
+            if (cardLost != null) {
                 n.exit();
                 throw removedFailure();
             }
@@ -668,7 +688,7 @@ final class PcscConnection implements ReaderConnection {
             if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
                 continue;
             }
-            throw callFailure(n, code, "SCardBeginTransaction");
+            throw callFailure(n, code, Call.BEGIN_TRANSACTION);
         }
     }
 
@@ -708,6 +728,10 @@ final class PcscConnection implements ReaderConnection {
                 throw removedFailure(); // the handle, and its transaction, went with the PC/SC service
             }
             try {
+                if (cardLost != null) { // the card is gone for this connection, and the lock with it
+                    call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
+                    throw removedFailure();
+                }
                 endNative(n, disposition);
             } finally {
                 n.exit();
@@ -722,15 +746,15 @@ final class PcscConnection implements ReaderConnection {
      * (as the simulator reports them), which SCardEndTransaction with LEAVE tells without touching the card.
      */
     private SCardException notTransacted() {
-        if (cardChanged) {
+        if (cardLost != null) {
             return removedFailure();
         }
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+                int code = call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
                 if (code == PcscErrors.W_REMOVED_CARD || code == PcscErrors.W_RESET_CARD) {
-                    return callFailure(n, code, "SCardEndTransaction");
+                    return callFailure(n, code, Call.END_TRANSACTION);
                 }
             } finally {
                 n.exit();
@@ -742,7 +766,7 @@ final class PcscConnection implements ReaderConnection {
 
     private void endNative(NativeConnection n, Disposition disposition) {
         int how = platform.disposition(disposition);
-        int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, how));
+        int code = call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, how));
         if (code == PcscErrors.SUCCESS) {
             if (disposition == Disposition.RESET || disposition == Disposition.UNPOWER) {
                 acknowledgeOwnReset(n);
@@ -753,7 +777,7 @@ final class PcscConnection implements ReaderConnection {
         HResult result = platform.hresult(code);
         if (disposition == Disposition.EJECT && (result == HResult.SCARD_E_UNSUPPORTED_FEATURE
                 || result == HResult.SCARD_E_CANT_DISPOSE)) {
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0)); // make sure it ended
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0)); // make sure it ended
             throw new SCardException(HResult.SCARD_E_CANT_DISPOSE, "reader '" + readerName + "' cannot eject the "
                     + "card (SCardEndTransaction: " + (result == null ? PcscErrors.hex(code) : result.name())
                     + "); the lock ended and the card stays in");
@@ -762,9 +786,9 @@ final class PcscConnection implements ReaderConnection {
                 && result != HResult.SCARD_E_NOT_TRANSACTED && code != PcscErrors.E_INVALID_HANDLE
                 && !PcscErrors.serviceGone(code)) {
             // the disposition failed: end the transaction all the same
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
         }
-        throw callFailure(n, code, "SCardEndTransaction");
+        throw callFailure(n, code, Call.END_TRANSACTION);
     }
 
     /** After this connection reset the card, SCardReconnect(LEAVE) clears pcsc-lite's reset notice for it. */
@@ -772,7 +796,7 @@ final class PcscConnection implements ReaderConnection {
         long[] active = new long[1];
         int mask = n.protocol != 0 ? (int) n.protocol : backend.protocolAttempts(preferred)[0];
         int share = platform.shareMode(shareMode);
-        int code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, 0, active));
+        int code = call(n, Call.RECONNECT, (api, handle) -> api.reconnect(handle, share, mask, 0, active));
         if (code == PcscErrors.SUCCESS) {
             n.protocol = active[0];
             knownProtocol = active[0];
@@ -833,7 +857,7 @@ final class PcscConnection implements ReaderConnection {
                 int share = platform.shareMode(newShareMode);
                 int how = platform.disposition(initialization);
                 for (int mask : backend.protocolAttempts(protocols)) {
-                    code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, how, active));
+                    code = call(n, Call.RECONNECT, (api, handle) -> api.reconnect(handle, share, mask, how, active));
                     if (code != PcscErrors.E_PROTO_MISMATCH) {
                         break;
                     }
@@ -843,7 +867,7 @@ final class PcscConnection implements ReaderConnection {
                     learnInsertion(n);
                     shareMode = newShareMode;
                     preferred = protocols;
-                    cardChanged = false;
+                    cardLost = null;
                     if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
                         backend.cardReset(readerName);
                     }
@@ -864,7 +888,7 @@ final class PcscConnection implements ReaderConnection {
                 reopen(newShareMode, protocols, initialization);
                 return;
             }
-            throw backend.failure(code, "SCardReconnect", readerName);
+            throw backend.failure(code, Call.RECONNECT, readerName);
         } finally {
             handleLock.unlock();
         }
@@ -878,7 +902,7 @@ final class PcscConnection implements ReaderConnection {
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+                call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
             } finally {
                 n.exit();
                 releaseOwnership(); // also when the call failed or timed out: the handle is gone then
@@ -902,24 +926,24 @@ final class PcscConnection implements ReaderConnection {
             if (code != PcscErrors.SUCCESS) {
                 fresh.dispose(0);
                 if (code == NativeConnection.TIMED_OUT) {
-                    throw backend.timeoutFailure("SCardReconnect", readerName);
+                    throw backend.timeoutFailure(Call.RECONNECT, readerName);
                 }
                 throw backend.failure(code == NativeConnection.CLOSED ? PcscErrors.E_INVALID_HANDLE : code,
-                        "SCardReconnect", readerName);
+                        Call.RECONNECT, readerName);
             }
             fresh.protocol = active[0];
             backend.cardReset(readerName);
         }
         shareMode = newShareMode;
         preferred = protocols;
-        cardChanged = false;
+        cardLost = null;
         install(fresh);
     }
 
     /** Reads the insertion counter and ATR the handle now sees (after a reconnect). */
     private void learnInsertion(NativeConnection n) {
         StatusResult out = new StatusResult();
-        if (call(n, "SCardStatus", (api, handle) -> api.status(handle, out)) == PcscErrors.SUCCESS) {
+        if (call(n, Call.STATUS, (api, handle) -> api.status(handle, out)) == PcscErrors.SUCCESS) {
             n.learn(platform.eventCounter(out.state), out.atr);
         } else {
             n.insertionKnown = false; // learned when it matters
@@ -1044,7 +1068,7 @@ final class PcscConnection implements ReaderConnection {
             }
             // (an insertion never learned was not seen to change: the new handle's is taken as it)
             if (known && fresh.insertionKnown && !sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
-                cardChanged = true; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
+                cardLost = REMOVED; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
             }
             install(fresh);
         }
@@ -1082,12 +1106,12 @@ final class PcscConnection implements ReaderConnection {
      * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when it did not return in time: the connection is
      *         broken from now on ({@link #markBroken})
      */
-    private int call(NativeConnection n, String operation, NativeConnection.Call call) {
+    private int call(NativeConnection n, Call operation, NativeConnection.Call call) {
         return checked(n, n.call(call, backend.callTimeoutNanos(), null), operation);
     }
 
     /** {@link #call}'s handling of {@link NativeConnection#TIMED_OUT} and {@link NativeConnection#CLOSED}. */
-    private int checked(NativeConnection n, int code, String operation) {
+    private int checked(NativeConnection n, int code, Call operation) {
         if (code == NativeConnection.TIMED_OUT) {
             markBroken(n, operation);
             throw backend.timeoutFailure(operation, readerName);
@@ -1100,15 +1124,15 @@ final class PcscConnection implements ReaderConnection {
      * context is released, not pooled), and every later call on this connection fails at once with
      * {@link HResult#SCARD_E_TIMEOUT} until {@link #reconnect} opens a new handle or {@link #disconnect}.
      */
-    private void markBroken(NativeConnection n, String operation) {
+    private void markBroken(NativeConnection n, Call operation) {
         synchronized (this) {
             if (current == n) {
                 current = null;
                 lost = Lost.BROKEN;
-                brokenBy = operation;
+                brokenBy = operation.function();
             }
         }
-        LOG.log(Level.WARNING, operation + " on reader '" + readerName + "' did not return within the call timeout of "
+        LOG.log(Level.WARNING, operation.function() + " on reader '" + readerName + "' did not return within the call timeout of "
                 + backend.callTimeout().toMillis() + " ms; the connection is broken until it is reconnected");
         n.dispose(0); // does not wait for the stuck call
     }
@@ -1124,40 +1148,56 @@ final class PcscConnection implements ReaderConnection {
 
     /** SCardGetAttrib of the ATR: pcscd answers it at once, with a sharing violation while another handle locks. */
     private int probe(NativeConnection n) {
-        return call(n, "SCardGetAttrib", (api, handle) -> api.getAttrib(handle, PcscPlatform.ATTR_ATR_STRING,
+        return call(n, Call.GET_ATTRIB, (api, handle) -> api.getAttrib(handle, PcscPlatform.ATTR_ATR_STRING,
                 new byte[1][]));
     }
 
     // ---------------------------------------------------------------- failures
 
-    /** The failure for a code of a call on the handle; a handle the service dropped is given up. */
-    private SCardException callFailure(NativeConnection n, int code, String operation) {
+    /**
+     * The failure for a code of a call on the handle ({@link PcscErrors#meaning}): a handle the service dropped is
+     * given up; a card lost to this connection is reported by every later call as well ({@link #cardLost}).
+     */
+    private SCardException callFailure(NativeConnection n, int code, Call operation) {
         if (code == PcscErrors.E_INVALID_HANDLE && closed) {
             return closedFailure();
         }
-        if (code == PcscErrors.E_INVALID_HANDLE || PcscErrors.serviceGone(code)) {
+        PcscErrors.Meaning meaning = PcscErrors.meaning(code, operation);
+        if (meaning == PcscErrors.Meaning.SERVICE_LOST || meaning == PcscErrors.Meaning.HANDLE_INVALID) {
             loseHandle(n, Lost.SERVICE);
             try {
                 backend.requireService();
             } catch (SCardException down) {
                 return down;
             }
-            return new SCardException(HResult.SCARD_W_REMOVED_CARD, operation + " on reader '" + readerName
-                    + "' failed: the PC/SC service restarted and dropped the connection; reconnect to go on");
+            return new SCardException(HResult.SCARD_W_REMOVED_CARD, operation.function() + " on reader '"
+                    + readerName + "' failed: the PC/SC service restarted and dropped the connection; reconnect to "
+                    + "go on");
         }
-        if (code == PcscErrors.W_REMOVED_CARD) {
-            return removedFailure();
-        }
-        if (code == PcscErrors.W_RESET_CARD) {
-            return new SCardException(HResult.SCARD_W_RESET_CARD, "the card in reader '" + readerName
-                    + "' was reset by another connection; reconnect to go on");
+        if (meaning == PcscErrors.Meaning.CARD_LOST) {
+            return cardLost(backend.failure(code, operation, readerName));
         }
         return backend.failure(code, operation, readerName);
     }
 
+    /**
+     * Records that the card is gone for this connection, for the reason {@code failure} gives (the first reason
+     * stays), and returns the failure every call reports from now on until a reconnect.
+     */
+    private SCardException cardLost(SCardException failure) {
+        synchronized (this) {
+            if (cardLost == null && !closed) {
+                cardLost = PcscErrors.detail(failure);
+            }
+        }
+        return removedFailure();
+    }
+
+    /** The failure of every call (but status) while the card is gone for this connection ({@link #cardLost}). */
     private SCardException removedFailure() {
-        return new SCardException(HResult.SCARD_W_REMOVED_CARD,
-                "the card in reader '" + readerName + "' was removed; reconnect once a card is in");
+        String why = cardLost;
+        return new SCardException(HResult.SCARD_W_REMOVED_CARD, why == null || why == REMOVED
+                ? "the card in reader '" + readerName + "' was removed; reconnect once a card is in" : why);
     }
 
     private SCardException closedFailure() {

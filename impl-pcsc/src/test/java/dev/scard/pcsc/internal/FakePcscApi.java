@@ -55,6 +55,12 @@ final class FakePcscApi implements PcscApi {
     final List<String> connectThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile UnaryOperator<byte[]> card = VpcdTestCard::defaultAnswer;
     /**
+     * Not 0: every SCardTransmit that reaches the card returns this code instead of an answer (pcsc-lite returns
+     * {@code SCARD_E_NOT_TRANSACTED} when the driver failed the exchange, e.g. because the card program behind vpcd
+     * died), while the reader still shows the card.
+     */
+    volatile int transmitFails;
+    /**
      * Set: an SCardTransmit whose command this accepts does not return until {@link #hangRelease} counts down (a card
      * that never answers), outside the fake's lock; meanwhile every other call on the same context waits for it, as
      * pcsc-lite serializes the calls on a context.
@@ -690,6 +696,11 @@ final class FakePcscApi implements PcscApi {
                 }
                 if (activeProtocol != h.protocol) {
                     return PcscErrors.E_PROTO_MISMATCH;
+                }
+                int fails = transmitFails;
+                if (fails != 0) {
+                    ((FakeBuffer) buffer).answer = new byte[0];
+                    return fails;
                 }
                 ((FakeBuffer) buffer).answer = card.apply(command.clone());
                 return 0;
