@@ -140,6 +140,8 @@ final class PcscConnection implements ReaderConnection {
      * {@link CardState#SPECIFIC_MODE}, until {@link #reconnect} reaches the card in the reader.
      */
     private volatile String cardLost;
+    /** {@link CardLock#exchangeFailures()} when this connection last reached the card (opened or reconnected). */
+    private volatile long exchangeFailuresSeen;
     /**
      * Whether {@link #knownCounter} and {@link #knownAtr} are known. On pcsc-lite a connection is opened with
      * SCardConnect alone (SCardStatus would cost two more round trips); the insertion is learned when it matters,
@@ -176,8 +178,10 @@ final class PcscConnection implements ReaderConnection {
     void open() {
         enterCall();
         try {
+            long failures = cardLock.exchangeFailures();
             install(backend.openNative(cardLock, shareMode, preferred, false, true, Deadline.NONE,
                     this::cancelReason));
+            exchangeFailuresSeen = failures;
         } finally {
             exitCall();
         }
@@ -238,7 +242,7 @@ final class PcscConnection implements ReaderConnection {
         requireOpen();
         requireNotBroken();
         NativeConnection n = current;
-        if (n == null || cardLost != null || !cardLock.tryEnterCall(party)) {
+        if (n == null || lostDetail() != null || !cardLock.tryEnterCall(party)) {
             return statusFromReader(); // SCardStatus would wait for the other connection's transaction
         }
         StatusResult out = new StatusResult();
@@ -306,7 +310,7 @@ final class PcscConnection implements ReaderConnection {
             return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
         }
         boolean same;
-        if (cardLost != null || lost == Lost.SERVICE) {
+        if (lostDetail() != null || lost == Lost.SERVICE) {
             same = false;
         } else if (insertionKnown) {
             same = sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
@@ -414,7 +418,7 @@ final class PcscConnection implements ReaderConnection {
                 try {
                     n = usableNative(Deadline.NONE);
                     try {
-                        if (cardLost != null) {
+                        if (lostDetail() != null) {
                             throw removedFailure();
                         }
                         if (buffer == null) {
@@ -433,7 +437,9 @@ final class PcscConnection implements ReaderConnection {
                             byte[] response = out.response();
                             if (response.length == 0 && platform.protocol(protocol) != Protocol.RAW) {
                                 // a card always answers with a status word: the driver lost the card mid-exchange
-                                throw cardLost(PcscErrors.noStatusWord(readerName));
+                                SCardException failure = PcscErrors.noStatusWord(readerName);
+                                cardLock.exchangeFailed(PcscErrors.detail(failure));
+                                throw cardLost(failure);
                             }
                             return response;
                         }
@@ -634,7 +640,7 @@ final class PcscConnection implements ReaderConnection {
             if (n == null) {
                 return false;
             }
-            if (cardLost != null) {
+            if (lostDetail() != null) {
                 n.exit();
                 throw removedFailure();
             }
@@ -728,7 +734,7 @@ final class PcscConnection implements ReaderConnection {
                 throw removedFailure(); // the handle, and its transaction, went with the PC/SC service
             }
             try {
-                if (cardLost != null) { // the card is gone for this connection, and the lock with it
+                if (lostDetail() != null) { // the card is gone for this connection, and the lock with it
                     call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
                     throw removedFailure();
                 }
@@ -746,7 +752,7 @@ final class PcscConnection implements ReaderConnection {
      * (as the simulator reports them), which SCardEndTransaction with LEAVE tells without touching the card.
      */
     private SCardException notTransacted() {
-        if (cardLost != null) {
+        if (lostDetail() != null) {
             return removedFailure();
         }
         NativeConnection n = current;
@@ -842,6 +848,7 @@ final class PcscConnection implements ReaderConnection {
     }
 
     private void reconnectNative(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        long failures = cardLock.exchangeFailures(); // those before the reconnect: it reaches the card after them
         lockHandle(Deadline.NONE);
         try {
             endOwnTransaction();
@@ -867,7 +874,7 @@ final class PcscConnection implements ReaderConnection {
                     learnInsertion(n);
                     shareMode = newShareMode;
                     preferred = protocols;
-                    cardLost = null;
+                    reachedCard(failures);
                     if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
                         backend.cardReset(readerName);
                     }
@@ -914,6 +921,7 @@ final class PcscConnection implements ReaderConnection {
 
     /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
     private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        long failures = cardLock.exchangeFailures();
         NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, false, Deadline.NONE,
                 this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
@@ -936,8 +944,8 @@ final class PcscConnection implements ReaderConnection {
         }
         shareMode = newShareMode;
         preferred = protocols;
-        cardLost = null;
         install(fresh);
+        reachedCard(failures);
     }
 
     /** Reads the insertion counter and ATR the handle now sees (after a reconnect). */
@@ -1174,6 +1182,11 @@ final class PcscConnection implements ReaderConnection {
                     + readerName + "' failed: the PC/SC service restarted and dropped the connection; reconnect to "
                     + "go on");
         }
+        if (meaning == PcscErrors.Meaning.EXCHANGE_FAILED) {
+            SCardException failure = backend.failure(code, operation, readerName);
+            cardLock.exchangeFailed(PcscErrors.detail(failure));
+            return cardLost(failure);
+        }
         if (meaning == PcscErrors.Meaning.CARD_LOST) {
             return cardLost(backend.failure(code, operation, readerName));
         }
@@ -1193,9 +1206,38 @@ final class PcscConnection implements ReaderConnection {
         return removedFailure();
     }
 
+    /**
+     * Why the card is gone for this connection ({@link #cardLost}), or null; adopts an exchange with the card that
+     * another connection of this backend saw fail since this one reached the card ({@link CardLock#exchangeFailed}).
+     */
+    private String lostDetail() {
+        String why = cardLost;
+        if (why != null) {
+            return why;
+        }
+        String shared = cardLock.exchangeFailedSince(exchangeFailuresSeen);
+        if (shared == null) {
+            return null;
+        }
+        synchronized (this) {
+            if (cardLost == null && !closed && cardLock.exchangeFailedSince(exchangeFailuresSeen) != null) {
+                cardLost = shared;
+            }
+            return cardLost == null ? shared : cardLost;
+        }
+    }
+
+    /** The card was reached again (a reconnect): nothing is lost, failed exchanges up to {@code failures} are past. */
+    private void reachedCard(long failures) {
+        synchronized (this) {
+            cardLost = null;
+            exchangeFailuresSeen = failures;
+        }
+    }
+
     /** The failure of every call (but status) while the card is gone for this connection ({@link #cardLost}). */
     private SCardException removedFailure() {
-        String why = cardLost;
+        String why = lostDetail();
         return new SCardException(HResult.SCARD_W_REMOVED_CARD, why == null || why == REMOVED
                 ? "the card in reader '" + readerName + "' was removed; reconnect once a card is in" : why);
     }

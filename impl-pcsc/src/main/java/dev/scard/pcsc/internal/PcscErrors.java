@@ -83,6 +83,13 @@ final class PcscErrors {
          * connection reports the same until a reconnect reaches the card in the reader.
          */
         CARD_LOST,
+        /**
+         * The reader or its driver failed an exchange with the card (pcsc-lite's ifdwrapper returns
+         * {@code SCARD_E_NOT_TRANSACTED} from SCardTransmit for any driver error but "no such device" and "ICC not
+         * present"): the card, or the link to it, stopped answering, and what it did with the command is unknown.
+         * {@link #CARD_LOST} for every connection of this backend that reached the card before.
+         */
+        EXCHANGE_FAILED,
         /** Another connection or application reset the card: reported until this connection reconnects. */
         CARD_RESET
     }
@@ -106,9 +113,7 @@ final class PcscErrors {
             case W_RESET_CARD -> Meaning.CARD_RESET;
             // from a call that reaches the card through the driver: the driver said the card is not there
             case E_NO_SMARTCARD -> call == Call.RECONNECT ? Meaning.FAILED : Meaning.CARD_LOST;
-            // from an exchange: the reader or its driver failed it (pcsc-lite's ifdwrapper for any IFD error but
-            // "no such device" and "ICC not present"); the card's state is unknown from here on
-            case E_NOT_TRANSACTED -> call == Call.TRANSMIT ? Meaning.CARD_LOST : Meaning.FAILED;
+            case E_NOT_TRANSACTED -> call == Call.TRANSMIT ? Meaning.EXCHANGE_FAILED : Meaning.FAILED;
             default -> Meaning.FAILED;
         };
     }

@@ -541,7 +541,13 @@ class PcscBackendTest {
                 .isEqualTo(CardState.PRESENT);
         assertThat(status.protocol()).isEqualTo(Protocol.UNDEFINED);
         assertThat(status.atr()).isEqualTo(ATR);
-        assertThat(other.transmit(SELECT_MF)).as("a connection that met no failure goes on").containsExactly(0x90, 0x00);
+        assertThat(other.status().state()).as("the card is lost to every connection that reached it")
+                .isEqualTo(CardState.PRESENT);
+        assertThat(failure(() -> other.transmit(SELECT_MF)).getMessage()).isEqualTo(failed.getMessage());
+        PcscConnection later = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        assertThat(later.transmit(SELECT_MF)).as("a connection opened after the failure reaches the card")
+                .containsExactly(0x90, 0x00);
+        assertThat(later.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
 
         api.remove(R0);
         assertThat(connection.status().state()).isEqualTo(CardState.ABSENT);
@@ -556,6 +562,10 @@ class PcscBackendTest {
         assertThat(connection.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
         assertThat(connection.beginTransaction(0)).isTrue();
         connection.endTransaction(Disposition.LEAVE);
+        assertThat(code(() -> other.transmit(SELECT_MF))).as("until it reconnects too")
+                .isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(other.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
     }
 
     @Test
@@ -571,6 +581,7 @@ class PcscBackendTest {
         SCardException unlock = failure(() -> holder.endTransaction(Disposition.LEAVE));
         assertThat(unlock.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
         assertThat(unlock.getMessage()).contains("failed the exchange");
+        other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
         assertThat(other.beginTransaction(TimeUnit.SECONDS.toNanos(1))).as("the lock ended with the card").isTrue();
         other.endTransaction(Disposition.LEAVE);
         assertThat(code(() -> holder.endTransaction(Disposition.LEAVE))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);

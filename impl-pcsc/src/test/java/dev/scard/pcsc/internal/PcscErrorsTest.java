@@ -93,7 +93,7 @@ class PcscErrorsTest {
                         + "(SCARD_E_NOT_TRANSACTED from SCardTransmit): the card, or the link to it, stopped "
                         + "answering; reconnect once it answers again")
                 .doesNotContain("no transaction to end");
-        assertThat(PcscErrors.meaning(PcscErrors.E_NOT_TRANSACTED, Call.TRANSMIT)).isEqualTo(Meaning.CARD_LOST);
+        assertThat(PcscErrors.meaning(PcscErrors.E_NOT_TRANSACTED, Call.TRANSMIT)).isEqualTo(Meaning.EXCHANGE_FAILED);
     }
 
     @Test
