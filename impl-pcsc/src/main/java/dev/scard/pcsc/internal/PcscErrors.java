@@ -31,6 +31,7 @@ final class PcscErrors {
     static final int E_NO_SERVICE = 0x8010001D;
     static final int E_SERVICE_STOPPED = 0x8010001E;
     static final int E_NO_READERS_AVAILABLE = 0x8010002E;
+    static final int E_COMM_DATA_LOST = 0x8010002F;
     static final int W_UNRESPONSIVE_CARD = 0x80100066;
     static final int W_UNPOWERED_CARD = 0x80100067;
     static final int W_RESET_CARD = 0x80100068;
@@ -113,7 +114,7 @@ final class PcscErrors {
             case W_RESET_CARD -> Meaning.CARD_RESET;
             // from a call that reaches the card through the driver: the driver said the card is not there
             case E_NO_SMARTCARD -> call == Call.RECONNECT ? Meaning.FAILED : Meaning.CARD_LOST;
-            case E_NOT_TRANSACTED -> call == Call.TRANSMIT ? Meaning.EXCHANGE_FAILED : Meaning.FAILED;
+            case E_NOT_TRANSACTED, E_COMM_DATA_LOST -> call == Call.TRANSMIT ? Meaning.EXCHANGE_FAILED : Meaning.FAILED;
             default -> Meaning.FAILED;
         };
     }
@@ -138,13 +139,13 @@ final class PcscErrors {
                     where + " failed with a return code the contract does not know: " + hex(code));
         }
         switch (code) {
-            case E_NOT_TRANSACTED:
+            case E_NOT_TRANSACTED, E_COMM_DATA_LOST: // the second is WinSCard's word for a failed exchange
                 if (call == Call.TRANSMIT) {
                     return new SCardException(HResult.SCARD_W_REMOVED_CARD, "the reader or its driver failed the "
                             + "exchange with " + card + source + ": the card, or the link to it, stopped answering; "
                             + "reconnect once it answers again");
                 }
-                if (call == Call.END_TRANSACTION || call == Call.BEGIN_TRANSACTION) {
+                if (code == E_NOT_TRANSACTED && (call == Call.END_TRANSACTION || call == Call.BEGIN_TRANSACTION)) {
                     return new SCardException(HResult.SCARD_E_NOT_TRANSACTED, "the connection to " + reader
                             + " holds no transaction to end" + source);
                 }

@@ -97,6 +97,17 @@ class PcscErrorsTest {
     }
 
     @Test
+    void winScardsCommDataLostFromTransmitIsAFailedExchangeToo() {
+        SCardException e = PcscErrors.failure(WINDOWS, PcscErrors.E_COMM_DATA_LOST, Call.TRANSMIT, READER);
+        assertThat(e.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(e.getMessage()).startsWith("the reader or its driver failed the exchange with the card in reader '"
+                + READER + "' (SCARD_E_COMM_DATA_LOST from SCardTransmit)");
+        assertThat(PcscErrors.meaning(PcscErrors.E_COMM_DATA_LOST, Call.TRANSMIT)).isEqualTo(Meaning.EXCHANGE_FAILED);
+        assertThat(PcscErrors.failure(WINDOWS, PcscErrors.E_COMM_DATA_LOST, Call.END_TRANSACTION, READER).code())
+                .isEqualTo(HResult.SCARD_F_COMM_ERROR);
+    }
+
+    @Test
     void notTransactedFromEndTransactionMeansNoTransactionAndFromOtherCallsADriverFailure() {
         SCardException end = PcscErrors.failure(LINUX, PcscErrors.E_NOT_TRANSACTED, Call.END_TRANSACTION, READER);
         assertThat(end.code()).isEqualTo(HResult.SCARD_E_NOT_TRANSACTED);
