@@ -93,8 +93,14 @@ import dev.scard.pcsc.internal.PcscErrors.Call;
  * one). It protects this backend's exchanges; another application's own T=0 exchanges are protected only when that
  * application uses transactions too.
  *
- * <p><b>Removal, reset, service restarts.</b> {@code SCARD_W_REMOVED_CARD} and {@code SCARD_W_RESET_CARD} pass
- * through until {@link #reconnect}; {@link #status()} never throws for them (see there). When pcscd stops, calls fail
+ * <p><b>Removal, failed exchanges, reset, service restarts.</b> Return codes are read with their call
+ * ({@link PcscErrors}). A removal, or an exchange the reader or its driver failed (pcsc-lite's
+ * {@code SCARD_E_NOT_TRANSACTED} from SCardTransmit, or an answer without a status word), loses the card for this
+ * connection (and, for a failed exchange, for every connection of this backend that reached the card before it): every
+ * call but {@link #status()} fails with {@code SCARD_W_REMOVED_CARD} and the same message, and {@link #status()}
+ * answers from the reader's state, never {@code SPECIFIC_MODE}, until {@link #reconnect} reaches the card in the
+ * reader. {@code SCARD_W_RESET_CARD} passes through until {@link #reconnect}; {@link #status()} never throws for
+ * either (see there). When pcscd stops, calls fail
  * with {@code SCARD_E_NO_SERVICE}; once it is back they fail with {@code SCARD_W_REMOVED_CARD} (pcscd powered the
  * card up anew and invalidated every handle) until {@link #reconnect} opens a new handle.
  */

@@ -123,36 +123,48 @@ class LinkFailureOverPcscdTest extends PcscdTestBase {
     }
 
     @Test
-    void theCardProgramDyingBetweenExchangesFailsTheNextOneAndTheManagerAgrees() throws Exception {
+    void theCardProgramDyingBetweenExchangesFailsTheNextOneAndTheManagersAgree() throws Exception {
         HandleTable handles = new HandleTable();
         ISCardManage manager = new CardManager(backend, handles);
+        ISCardManage holder = new CardManager(backend, handles);
         manager.attachByIfd(READER_0);
+        holder.attachByIfd(READER_0);
         assertThat(manager.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
-        manager.lock(Duration.ofSeconds(1));
+        holder.lock(Duration.ofSeconds(1));
+        assertThat(holder.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
 
         card0.crash(); // reset, as when its process is killed
-        SCardException died = failure(() -> manager.transmit(SELECT_MF));
-        // before pcscd polled the reader, vpcd fails the send (SCARD_E_NOT_TRANSACTED); after, pcscd reports the removal
+        SCardException died = failure(() -> holder.transmit(SELECT_MF));
+        // before pcscd polled the reader, vpcd fails the send (SCARD_E_NOT_TRANSACTED); after, pcscd reports a removal
         assertThat(died.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
         assertThat(died.getMessage()).doesNotContain("no transaction to end").doesNotContain("reset by another");
-        assertThat(manager.status().state()).isIn(CardState.PRESENT, CardState.ABSENT);
-        assertThat(code(() -> manager.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(holder.status().state()).isIn(CardState.PRESENT, CardState.ABSENT);
+        assertThat(code(() -> holder.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(code(holder::unlock)).as("the lock ended with the card").isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(holder.isLocked()).isFalse();
 
         awaitCard(READER_0, false);
-        assertThat(manager.status().state()).isEqualTo(CardState.ABSENT);
-        assertThat(code(() -> manager.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
-        assertThat(code(() -> manager.lock(Duration.ofMillis(100)))).isIn(HResult.SCARD_W_REMOVED_CARD, null);
-        assertThat(code(manager::reconnect)).isEqualTo(HResult.SCARD_E_NO_SMARTCARD);
+        for (ISCardManage m : new ISCardManage[] {manager, holder}) {
+            assertThat(m.status().state()).isEqualTo(CardState.ABSENT);
+            assertThat(code(() -> m.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+            assertThat(code(() -> m.lock(Duration.ofMillis(100)))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+            assertThat(code(m::reconnect)).isEqualTo(HResult.SCARD_E_NO_SMARTCARD);
+        }
 
         card0 = VpcdTestCard.insert(VpcdTestCard.SLOT0);
         awaitCard(READER_0, true);
-        manager.reconnect();
-        assertThat(manager.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
-        assertThat(manager.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
-        manager.lock(Duration.ofSeconds(1));
-        assertThat(manager.transmit(GET_CHALLENGE)).hasSize(10);
-        manager.unlock();
+        for (ISCardManage m : new ISCardManage[] {manager, holder}) {
+            assertThat(m.status().state()).isEqualTo(CardState.PRESENT);
+            assertThat(code(() -> m.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+            m.reconnect();
+            assertThat(m.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
+            assertThat(m.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+            m.lock(Duration.ofSeconds(1));
+            assertThat(m.transmit(GET_CHALLENGE)).hasSize(10);
+            m.unlock();
+        }
         ((CardManager) manager).dispose("test");
+        ((CardManager) holder).dispose("test");
         assertThat(backend.openConnections()).isZero();
     }
 }
