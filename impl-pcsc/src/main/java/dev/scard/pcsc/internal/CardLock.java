@@ -477,7 +477,8 @@ final class CardLock {
     // ---------------------------------------------------------------- failed exchanges
 
     /**
-     * Records that the reader or its driver failed an exchange with the card ({@link PcscErrors.Meaning#EXCHANGE_FAILED}):
+     * Records that the reader or its driver failed an exchange with the card
+     * ({@link PcscErrors.Meaning#EXCHANGE_FAILED}):
      * the card is lost to every connection that reached it before, not only to the one whose exchange failed (the
      * card, or the program behind a virtual card, stopped answering; pcscd sees that only at its next poll, if at all).
      *

@@ -109,8 +109,6 @@ final class PcscConnection implements ReaderConnection {
     private static final System.Logger LOG = System.getLogger(PcscConnection.class.getName());
     /** How long an aborted native lock call may take to notice that its handle is gone (pcsc-lite polls at 100 ms). */
     private static final long ABORT_WAIT_MILLIS = 2_000;
-    /** {@link #cardLost} when the card was removed (or replaced): the plain "was removed" failure. */
-    private static final String REMOVED = new String("removed");
 
     /** Why the connection has no native handle while it is open. */
     private enum Lost {
@@ -237,8 +235,9 @@ final class PcscConnection implements ReaderConnection {
      * {@code PRESENT} with the new ATR and {@link Protocol#UNDEFINED}; while the reader is empty, {@code ABSENT} and
      * {@code UNDEFINED}. After the card was lost to this connection ({@link #cardLost}: removed, or an exchange with
      * it failed), never {@code SPECIFIC_MODE}: {@code ABSENT} while the reader is empty, else {@code PRESENT} (the
-     * card pcscd still sees, or the next one) until {@link #reconnect}. Those answers come from the reader's state ({@code SCardGetStatusChange}), which is also
-     * asked while another connection of this backend holds the card's transaction (SCardStatus would wait for it).
+     * card pcscd still sees, or the next one) until {@link #reconnect}. Those answers come from the reader's state
+     * ({@code SCardGetStatusChange}), which is also asked while another connection of this backend holds the card's
+     * transaction (SCardStatus would wait for it).
      *
      * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} after {@link #disconnect};
      *         {@link HResult#SCARD_E_NO_SERVICE} while the PC/SC service is away
@@ -1082,7 +1081,7 @@ final class PcscConnection implements ReaderConnection {
             }
             // (an insertion never learned was not seen to change: the new handle's is taken as it)
             if (known && fresh.insertionKnown && !sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
-                cardLost = REMOVED; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
+                cardLost = removedDetail(); // removed meanwhile: REMOVED until reconnect, as with the old handle
             }
             install(fresh);
         }
@@ -1146,8 +1145,9 @@ final class PcscConnection implements ReaderConnection {
                 brokenBy = operation.function();
             }
         }
-        LOG.log(Level.WARNING, operation.function() + " on reader '" + readerName + "' did not return within the call timeout of "
-                + backend.callTimeout().toMillis() + " ms; the connection is broken until it is reconnected");
+        LOG.log(Level.WARNING, operation.function() + " on reader '" + readerName + "' did not return within the "
+                + "call timeout of " + backend.callTimeout().toMillis() + " ms; the connection is broken until it is "
+                + "reconnected");
         n.dispose(0); // does not wait for the stuck call
     }
 
@@ -1244,8 +1244,11 @@ final class PcscConnection implements ReaderConnection {
     /** The failure of every call (but status) while the card is gone for this connection ({@link #cardLost}). */
     private SCardException removedFailure() {
         String why = lostDetail();
-        return new SCardException(HResult.SCARD_W_REMOVED_CARD, why == null || why == REMOVED
-                ? "the card in reader '" + readerName + "' was removed; reconnect once a card is in" : why);
+        return new SCardException(HResult.SCARD_W_REMOVED_CARD, why == null ? removedDetail() : why);
+    }
+
+    private String removedDetail() {
+        return "the card in reader '" + readerName + "' was removed; reconnect once a card is in";
     }
 
     private SCardException closedFailure() {
