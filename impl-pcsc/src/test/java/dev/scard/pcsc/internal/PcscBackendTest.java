@@ -138,6 +138,25 @@ class PcscBackendTest {
     }
 
     @Test
+    void aSocketThePcscServiceResetIsAServiceRestartNotASecurityViolation() {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        assertThat(backend.listReaders()).hasSize(2);
+        int established = (int) api.log().stream().filter("SCardEstablishContext"::equals).count();
+
+        api.socketResets.set(1); // pcscd restarted under the control context
+        assertThat(backend.listReaders()).as("tried once more in a new context").hasSize(2);
+        assertThat(api.log().stream().filter("SCardEstablishContext"::equals).count()).isEqualTo(established + 1);
+
+        api.socketResets.set(2); // and the new context's socket is reset too: the service is away
+        SCardException away = failure(backend::listReaders);
+        assertThat(away.code()).isEqualTo(HResult.SCARD_E_NO_SERVICE);
+        assertThat(away.getMessage()).startsWith("SCardListReaders failed: the PC/SC service reset the connection: it "
+                + "stopped or restarted (SCARD_W_SECURITY_VIOLATION from SCardListReaders)");
+        assertThat(backend.listReaders()).as("the next call after it is back").hasSize(2);
+    }
+
+    @Test
     void aContextTheLibraryNoLongerKnowsIsReplacedBeforeUse() {
         FakePcscApi api = withCard(PcscPlatform.linux(8));
         PcscBackend backend = backend(api);
