@@ -145,7 +145,7 @@ final class PcscErrors {
                             + "exchange with " + card + source + ": the card, or the link to it, stopped answering; "
                             + "reconnect once it answers again");
                 }
-                if (code == E_NOT_TRANSACTED && (call == Call.END_TRANSACTION || call == Call.BEGIN_TRANSACTION)) {
+                if (code == E_NOT_TRANSACTED && call == Call.END_TRANSACTION) {
                     return new SCardException(HResult.SCARD_E_NOT_TRANSACTED, "the connection to " + reader
                             + " holds no transaction to end" + source);
                 }
