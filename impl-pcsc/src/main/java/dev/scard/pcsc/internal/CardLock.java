@@ -1,6 +1,7 @@
 package dev.scard.pcsc.internal;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -78,6 +79,12 @@ final class CardLock {
     }
 
     private final String readerName;
+    /** The exchanges with the card that the reader or its driver failed so far, and the last one's detail. */
+    private final AtomicReference<ExchangeFailure> exchangeFailure = new AtomicReference<>(ExchangeFailure.NONE);
+
+    private record ExchangeFailure(long count, String detail) {
+        static final ExchangeFailure NONE = new ExchangeFailure(0, null);
+    }
     private final LongSupplier checkIntervalNanos;
     private final RemovalCheck removal;
 
@@ -465,5 +472,30 @@ final class CardLock {
     @Override
     public String toString() {
         return "CardLock[" + readerName + "]";
+    }
+
+    // ---------------------------------------------------------------- failed exchanges
+
+    /**
+     * Records that the reader or its driver failed an exchange with the card
+     * ({@link PcscErrors.Meaning#EXCHANGE_FAILED}):
+     * the card is lost to every connection that reached it before, not only to the one whose exchange failed (the
+     * card, or the program behind a virtual card, stopped answering; pcscd sees that only at its next poll, if at all).
+     *
+     * @param detail what happened, reported by those connections until they reconnect
+     */
+    void exchangeFailed(String detail) {
+        exchangeFailure.updateAndGet(f -> new ExchangeFailure(f.count() + 1, detail));
+    }
+
+    /** How many exchanges failed so far: a connection keeps the count of when it reached the card. */
+    long exchangeFailures() {
+        return exchangeFailure.get().count();
+    }
+
+    /** The detail of the last failed exchange when one failed after the count {@code seen}, else null. */
+    String exchangeFailedSince(long seen) {
+        ExchangeFailure f = exchangeFailure.get();
+        return f.count() != seen ? f.detail() : null;
     }
 }

@@ -30,6 +30,7 @@ import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.Backend;
 import dev.scard.pcsc.internal.PcscApi.ReaderState;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
+import dev.scard.pcsc.internal.PcscErrors.Call;
 
 /**
  * The PC/SC readers as a {@link Backend} for the shared core. Plain Java: the DS components wrap it.
@@ -311,8 +312,8 @@ public final class PcscBackend implements Backend {
     }
 
     /** The failure of a call that did not return within the call timeout. */
-    SCardException timeoutFailure(String operation, String readerName) {
-        return new SCardException(HResult.SCARD_E_TIMEOUT, operation + " on reader '" + readerName
+    SCardException timeoutFailure(Call call, String readerName) {
+        return new SCardException(HResult.SCARD_E_TIMEOUT, call.function() + " on reader '" + readerName
                 + "' did not return within the call timeout of " + settings.callTimeout().toMillis()
                 + " ms (callTimeoutMillis)");
     }
@@ -396,7 +397,7 @@ public final class PcscBackend implements Backend {
             return List.of();
         }
         if (code != PcscErrors.SUCCESS) {
-            throw failure(code, "SCardListReaders", null);
+            throw failure(code, Call.LIST_READERS, null);
         }
         names.removeIf(name -> !settings.admits(name));
         return names;
@@ -426,7 +427,7 @@ public final class PcscBackend implements Backend {
             }
             int code = callControl((library, context) -> library.getStatusChange(context, 0, states));
             if (code != PcscErrors.SUCCESS) {
-                throw failure(code, "SCardGetStatusChange", part.size() == 1 ? part.get(0) : null);
+                throw failure(code, Call.GET_STATUS_CHANGE, part.size() == 1 ? part.get(0) : null);
             }
             for (ReaderState state : states) {
                 snapshots.add(new ReaderSnapshot(state.readerName, state.eventState, state.atr,
@@ -581,7 +582,7 @@ public final class PcscBackend implements Backend {
         long[] out = new long[1];
         int code = library.establishContext(out);
         if (code != PcscErrors.SUCCESS) {
-            throw failure(code, "SCardEstablishContext", readerName);
+            throw failure(code, Call.ESTABLISH_CONTEXT, readerName);
         }
         return out[0];
     }
@@ -595,21 +596,15 @@ public final class PcscBackend implements Backend {
     }
 
     /**
-     * The failure for a return code; codes that mean the service is gone say so in the platform's terms
-     * ({@link #serviceDown()}).
+     * The failure for a return code of a call, as {@link PcscErrors#failure} reads it; {@code SCARD_E_NO_SERVICE}
+     * says why the service is away in the platform's terms ({@link #serviceDown()}).
      */
-    SCardException failure(int code, String operation, String readerName) {
-        SCardException mapped = PcscErrors.failure(platform, code, operation, readerName);
-        if (PcscErrors.serviceGone(code)) {
-            String why = switch (code) {
-                case PcscErrors.E_NO_SERVICE -> serviceDown();
-                case PcscErrors.E_SERVICE_STOPPED -> "the PC/SC service stopped";
-                default -> "the connection to the PC/SC service broke";
-            };
-            return new SCardException(mapped.code(), (readerName == null ? operation : operation + " on reader '"
-                    + readerName + "'") + " failed: " + why);
+    SCardException failure(int code, Call call, String readerName) {
+        if (code == PcscErrors.E_NO_SERVICE) {
+            return new SCardException(HResult.SCARD_E_NO_SERVICE, (readerName == null ? call.function()
+                    : call.function() + " on reader '" + readerName + "'") + " failed: " + serviceDown());
         }
-        return mapped;
+        return PcscErrors.failure(platform, code, call, readerName);
     }
 
     /**
@@ -618,7 +613,7 @@ public final class PcscBackend implements Backend {
     void requireService() {
         int code = callControl((library, context) -> library.listReaders(context, new ArrayList<>()));
         if (code != PcscErrors.SUCCESS && code != PcscErrors.E_NO_READERS_AVAILABLE) {
-            throw failure(code, "SCardListReaders", null);
+            throw failure(code, Call.LIST_READERS, null);
         }
     }
 
@@ -686,7 +681,7 @@ public final class PcscBackend implements Backend {
         }
         NativeConnection opened = pending.await(wait, cancelled, readerName);
         if (opened == null && byCallTimeout) {
-            throw timeoutFailure("SCardConnect", readerName);
+            throw timeoutFailure(Call.CONNECT, readerName);
         }
         return opened;
     }
@@ -766,7 +761,7 @@ public final class PcscBackend implements Backend {
                     + "' failed: another connection uses the card exclusively, or an exclusive connection was asked "
                     + "for while others are open");
         }
-        return failure(code, "SCardConnect", readerName);
+        return failure(code, Call.CONNECT, readerName);
     }
 
     /** Runs a native call on a helper thread; the caller waits on the returned latch. */

@@ -18,6 +18,7 @@ import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
 import dev.scard.pcsc.internal.PcscApi.TransmitBuffer;
+import dev.scard.pcsc.internal.PcscErrors.Call;
 
 /**
  * One connection to a card in a PC/SC reader (an {@code SCARDHANDLE} in a context of its own, see
@@ -92,8 +93,14 @@ import dev.scard.pcsc.internal.PcscApi.TransmitBuffer;
  * one). It protects this backend's exchanges; another application's own T=0 exchanges are protected only when that
  * application uses transactions too.
  *
- * <p><b>Removal, reset, service restarts.</b> {@code SCARD_W_REMOVED_CARD} and {@code SCARD_W_RESET_CARD} pass
- * through until {@link #reconnect}; {@link #status()} never throws for them (see there). When pcscd stops, calls fail
+ * <p><b>Removal, failed exchanges, reset, service restarts.</b> Return codes are read with their call
+ * ({@link PcscErrors}). A removal, or an exchange the reader or its driver failed (pcsc-lite's
+ * {@code SCARD_E_NOT_TRANSACTED} from SCardTransmit, or an answer without a status word), loses the card for this
+ * connection (and, for a failed exchange, for every connection of this backend that reached the card before it): every
+ * call but {@link #status()} fails with {@code SCARD_W_REMOVED_CARD} and the same message, and {@link #status()}
+ * answers from the reader's state, never {@code SPECIFIC_MODE}, until {@link #reconnect} reaches the card in the
+ * reader. {@code SCARD_W_RESET_CARD} passes through until {@link #reconnect}; {@link #status()} never throws for
+ * either (see there). When pcscd stops, calls fail
  * with {@code SCARD_E_NO_SERVICE}; once it is back they fail with {@code SCARD_W_REMOVED_CARD} (pcscd powered the
  * card up anew and invalidated every handle) until {@link #reconnect} opens a new handle.
  */
@@ -129,8 +136,16 @@ final class PcscConnection implements ReaderConnection {
     /** The call that broke the connection ({@link Lost#BROKEN}), for the message of every later call. */
     private volatile String brokenBy;
     private volatile boolean closed;
-    /** The handle reaches another card insertion than the one this connection knew: REMOVED until reconnect. */
-    private volatile boolean cardChanged;
+    /**
+     * Why the card this connection reached is gone for it, or null: the handle reaches another card insertion than
+     * the one this connection knew, or the reader or its driver failed an exchange with the card
+     * ({@link PcscErrors.Meaning#CARD_LOST}). Every call but {@link #status()} then fails with
+     * {@link HResult#SCARD_W_REMOVED_CARD} and this detail, and {@link #status()} never reports
+     * {@link CardState#SPECIFIC_MODE}, until {@link #reconnect} reaches the card in the reader.
+     */
+    private volatile String cardLost;
+    /** {@link CardLock#exchangeFailures()} when this connection last reached the card (opened or reconnected). */
+    private volatile long exchangeFailuresSeen;
     /**
      * Whether {@link #knownCounter} and {@link #knownAtr} are known. On pcsc-lite a connection is opened with
      * SCardConnect alone (SCardStatus would cost two more round trips); the insertion is learned when it matters,
@@ -167,8 +182,10 @@ final class PcscConnection implements ReaderConnection {
     void open() {
         enterCall();
         try {
+            long failures = cardLock.exchangeFailures();
             install(backend.openNative(cardLock, shareMode, preferred, false, true, Deadline.NONE,
                     this::cancelReason));
+            exchangeFailuresSeen = failures;
         } finally {
             exitCall();
         }
@@ -216,8 +233,11 @@ final class PcscConnection implements ReaderConnection {
      * connection is in {@link CardState#SPECIFIC_MODE}). Never throws for a removed or reset card: after a reset,
      * {@code SPECIFIC_MODE} with this connection's protocol and the ATR; after the card was replaced by another one,
      * {@code PRESENT} with the new ATR and {@link Protocol#UNDEFINED}; while the reader is empty, {@code ABSENT} and
-     * {@code UNDEFINED}. Those answers come from the reader's state ({@code SCardGetStatusChange}), which is also
-     * asked while another connection of this backend holds the card's transaction (SCardStatus would wait for it).
+     * {@code UNDEFINED}. After the card was lost to this connection ({@link #cardLost}: removed, or an exchange with
+     * it failed), never {@code SPECIFIC_MODE}: {@code ABSENT} while the reader is empty, else {@code PRESENT} (the
+     * card pcscd still sees, or the next one) until {@link #reconnect}. Those answers come from the reader's state
+     * ({@code SCardGetStatusChange}), which is also asked while another connection of this backend holds the card's
+     * transaction (SCardStatus would wait for it).
      *
      * @throws SCardException {@link HResult#SCARD_E_INVALID_HANDLE} after {@link #disconnect};
      *         {@link HResult#SCARD_E_NO_SERVICE} while the PC/SC service is away
@@ -227,7 +247,7 @@ final class PcscConnection implements ReaderConnection {
         requireOpen();
         requireNotBroken();
         NativeConnection n = current;
-        if (n == null || cardChanged || !cardLock.tryEnterCall(party)) {
+        if (n == null || lostDetail() != null || !cardLock.tryEnterCall(party)) {
             return statusFromReader(); // SCardStatus would wait for the other connection's transaction
         }
         StatusResult out = new StatusResult();
@@ -240,7 +260,7 @@ final class PcscConnection implements ReaderConnection {
                 if (!awaitNoForeignLock(n, Deadline.PASSED)) {
                     return statusFromReader(); // SCardStatus would wait for another application's transaction
                 }
-                code = call(n, "SCardStatus", (api, handle) -> api.status(handle, out));
+                code = call(n, Call.STATUS, (api, handle) -> api.status(handle, out));
             } finally {
                 n.exit();
             }
@@ -265,6 +285,10 @@ final class PcscConnection implements ReaderConnection {
             loseHandle(n, Lost.SERVICE);
             return statusFromReader();
         }
+        if (PcscErrors.meaning(code, Call.STATUS) == PcscErrors.Meaning.CARD_LOST) {
+            cardLost(backend.failure(code, Call.STATUS, readerName)); // the other calls report it from now on
+            return statusFromReader();
+        }
         HResult result = platform.hresult(code);
         if (result == HResult.SCARD_W_REMOVED_CARD || result == HResult.SCARD_W_RESET_CARD
                 || result == HResult.SCARD_E_NO_SMARTCARD || result == HResult.SCARD_E_READER_UNAVAILABLE
@@ -272,7 +296,7 @@ final class PcscConnection implements ReaderConnection {
                 || result == HResult.SCARD_W_UNRESPONSIVE_CARD) {
             return statusFromReader();
         }
-        throw backend.failure(code, "SCardStatus", readerName);
+        throw backend.failure(code, Call.STATUS, readerName);
     }
 
     /** The status as the reader's state and this connection's knowledge tell it. */
@@ -291,7 +315,7 @@ final class PcscConnection implements ReaderConnection {
             return new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, readerName, null);
         }
         boolean same;
-        if (cardChanged || lost == Lost.SERVICE) {
+        if (lostDetail() != null || lost == Lost.SERVICE) {
             same = false;
         } else if (insertionKnown) {
             same = sameInsertion(knownCounter, knownAtr, snapshot.counter(), snapshot.atr());
@@ -399,7 +423,7 @@ final class PcscConnection implements ReaderConnection {
                 try {
                     n = usableNative(Deadline.NONE);
                     try {
-                        if (cardChanged) {
+                        if (lostDetail() != null) {
                             throw removedFailure();
                         }
                         if (buffer == null) {
@@ -413,9 +437,16 @@ final class PcscConnection implements ReaderConnection {
                         if (code == NativeConnection.TIMED_OUT || code == NativeConnection.CLOSED) {
                             buffer = null; // the abandoned call may still write into it: freed when it returns
                         }
-                        code = checked(n, code, "SCardTransmit");
+                        code = checked(n, code, Call.TRANSMIT);
                         if (code == PcscErrors.SUCCESS) {
-                            return out.response();
+                            byte[] response = out.response();
+                            if (response.length == 0 && platform.protocol(protocol) != Protocol.RAW) {
+                                // a card always answers with a status word: the driver lost the card mid-exchange
+                                SCardException failure = PcscErrors.noStatusWord(readerName);
+                                cardLock.exchangeFailed(PcscErrors.detail(failure));
+                                throw cardLost(failure);
+                            }
+                            return response;
                         }
                     } finally {
                         n.exit();
@@ -441,7 +472,7 @@ final class PcscConnection implements ReaderConnection {
             if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
                 continue; // the handle was given up meanwhile (an aborted lock wait): go on with a new one
             }
-            throw callFailure(n, code, "SCardTransmit");
+            throw callFailure(n, code, Call.TRANSMIT);
         }
     }
 
@@ -506,7 +537,7 @@ final class PcscConnection implements ReaderConnection {
                 || cardLock.holds(party)) {
             return;
         }
-        if (call(n, "SCardBeginTransaction", (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
+        if (call(n, Call.BEGIN_TRANSACTION, (api, handle) -> api.beginTransaction(handle)) == PcscErrors.SUCCESS) {
             exchangeTransaction = n;
         }
     }
@@ -522,7 +553,7 @@ final class PcscConnection implements ReaderConnection {
             return; // disposed: the transaction ended with the handle
         }
         try {
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
         } catch (SCardException e) {
             LOG.log(Level.DEBUG, "reader '" + readerName + "': ending an exchange's transaction failed: "
                     + e.getMessage());
@@ -614,7 +645,7 @@ final class PcscConnection implements ReaderConnection {
             if (n == null) {
                 return false;
             }
-            if (cardChanged) {
+            if (lostDetail() != null) {
                 n.exit();
                 throw removedFailure();
             }
@@ -668,7 +699,7 @@ final class PcscConnection implements ReaderConnection {
             if (code == PcscErrors.E_INVALID_HANDLE && !closed && n.disposed()) {
                 continue;
             }
-            throw callFailure(n, code, "SCardBeginTransaction");
+            throw callFailure(n, code, Call.BEGIN_TRANSACTION);
         }
     }
 
@@ -708,6 +739,10 @@ final class PcscConnection implements ReaderConnection {
                 throw removedFailure(); // the handle, and its transaction, went with the PC/SC service
             }
             try {
+                if (lostDetail() != null) { // the card is gone for this connection, and the lock with it
+                    call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
+                    throw removedFailure();
+                }
                 endNative(n, disposition);
             } finally {
                 n.exit();
@@ -722,15 +757,15 @@ final class PcscConnection implements ReaderConnection {
      * (as the simulator reports them), which SCardEndTransaction with LEAVE tells without touching the card.
      */
     private SCardException notTransacted() {
-        if (cardChanged) {
+        if (lostDetail() != null) {
             return removedFailure();
         }
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+                int code = call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
                 if (code == PcscErrors.W_REMOVED_CARD || code == PcscErrors.W_RESET_CARD) {
-                    return callFailure(n, code, "SCardEndTransaction");
+                    return callFailure(n, code, Call.END_TRANSACTION);
                 }
             } finally {
                 n.exit();
@@ -742,7 +777,7 @@ final class PcscConnection implements ReaderConnection {
 
     private void endNative(NativeConnection n, Disposition disposition) {
         int how = platform.disposition(disposition);
-        int code = call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, how));
+        int code = call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, how));
         if (code == PcscErrors.SUCCESS) {
             if (disposition == Disposition.RESET || disposition == Disposition.UNPOWER) {
                 acknowledgeOwnReset(n);
@@ -753,7 +788,7 @@ final class PcscConnection implements ReaderConnection {
         HResult result = platform.hresult(code);
         if (disposition == Disposition.EJECT && (result == HResult.SCARD_E_UNSUPPORTED_FEATURE
                 || result == HResult.SCARD_E_CANT_DISPOSE)) {
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0)); // make sure it ended
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0)); // make sure it ended
             throw new SCardException(HResult.SCARD_E_CANT_DISPOSE, "reader '" + readerName + "' cannot eject the "
                     + "card (SCardEndTransaction: " + (result == null ? PcscErrors.hex(code) : result.name())
                     + "); the lock ended and the card stays in");
@@ -762,9 +797,9 @@ final class PcscConnection implements ReaderConnection {
                 && result != HResult.SCARD_E_NOT_TRANSACTED && code != PcscErrors.E_INVALID_HANDLE
                 && !PcscErrors.serviceGone(code)) {
             // the disposition failed: end the transaction all the same
-            call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+            call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
         }
-        throw callFailure(n, code, "SCardEndTransaction");
+        throw callFailure(n, code, Call.END_TRANSACTION);
     }
 
     /** After this connection reset the card, SCardReconnect(LEAVE) clears pcsc-lite's reset notice for it. */
@@ -772,7 +807,7 @@ final class PcscConnection implements ReaderConnection {
         long[] active = new long[1];
         int mask = n.protocol != 0 ? (int) n.protocol : backend.protocolAttempts(preferred)[0];
         int share = platform.shareMode(shareMode);
-        int code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, 0, active));
+        int code = call(n, Call.RECONNECT, (api, handle) -> api.reconnect(handle, share, mask, 0, active));
         if (code == PcscErrors.SUCCESS) {
             n.protocol = active[0];
             knownProtocol = active[0];
@@ -818,6 +853,7 @@ final class PcscConnection implements ReaderConnection {
     }
 
     private void reconnectNative(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        long failures = cardLock.exchangeFailures(); // those before the reconnect: it reaches the card after them
         lockHandle(Deadline.NONE);
         try {
             endOwnTransaction();
@@ -833,7 +869,7 @@ final class PcscConnection implements ReaderConnection {
                 int share = platform.shareMode(newShareMode);
                 int how = platform.disposition(initialization);
                 for (int mask : backend.protocolAttempts(protocols)) {
-                    code = call(n, "SCardReconnect", (api, handle) -> api.reconnect(handle, share, mask, how, active));
+                    code = call(n, Call.RECONNECT, (api, handle) -> api.reconnect(handle, share, mask, how, active));
                     if (code != PcscErrors.E_PROTO_MISMATCH) {
                         break;
                     }
@@ -843,7 +879,7 @@ final class PcscConnection implements ReaderConnection {
                     learnInsertion(n);
                     shareMode = newShareMode;
                     preferred = protocols;
-                    cardChanged = false;
+                    reachedCard(failures);
                     if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
                         backend.cardReset(readerName);
                     }
@@ -864,7 +900,7 @@ final class PcscConnection implements ReaderConnection {
                 reopen(newShareMode, protocols, initialization);
                 return;
             }
-            throw backend.failure(code, "SCardReconnect", readerName);
+            throw backend.failure(code, Call.RECONNECT, readerName);
         } finally {
             handleLock.unlock();
         }
@@ -878,7 +914,7 @@ final class PcscConnection implements ReaderConnection {
         NativeConnection n = current;
         if (n != null && n.enter()) {
             try {
-                call(n, "SCardEndTransaction", (api, handle) -> api.endTransaction(handle, 0));
+                call(n, Call.END_TRANSACTION, (api, handle) -> api.endTransaction(handle, 0));
             } finally {
                 n.exit();
                 releaseOwnership(); // also when the call failed or timed out: the handle is gone then
@@ -890,6 +926,7 @@ final class PcscConnection implements ReaderConnection {
 
     /** Opens a new handle (the old one is gone), treating the card as {@code initialization} says. */
     private void reopen(ShareMode newShareMode, Set<Protocol> protocols, Disposition initialization) {
+        long failures = cardLock.exchangeFailures();
         NativeConnection fresh = backend.openNative(cardLock, newShareMode, protocols, false, false, Deadline.NONE,
                 this::cancelReason);
         if (initialization == Disposition.RESET || initialization == Disposition.UNPOWER) {
@@ -902,24 +939,24 @@ final class PcscConnection implements ReaderConnection {
             if (code != PcscErrors.SUCCESS) {
                 fresh.dispose(0);
                 if (code == NativeConnection.TIMED_OUT) {
-                    throw backend.timeoutFailure("SCardReconnect", readerName);
+                    throw backend.timeoutFailure(Call.RECONNECT, readerName);
                 }
                 throw backend.failure(code == NativeConnection.CLOSED ? PcscErrors.E_INVALID_HANDLE : code,
-                        "SCardReconnect", readerName);
+                        Call.RECONNECT, readerName);
             }
             fresh.protocol = active[0];
             backend.cardReset(readerName);
         }
         shareMode = newShareMode;
         preferred = protocols;
-        cardChanged = false;
         install(fresh);
+        reachedCard(failures);
     }
 
     /** Reads the insertion counter and ATR the handle now sees (after a reconnect). */
     private void learnInsertion(NativeConnection n) {
         StatusResult out = new StatusResult();
-        if (call(n, "SCardStatus", (api, handle) -> api.status(handle, out)) == PcscErrors.SUCCESS) {
+        if (call(n, Call.STATUS, (api, handle) -> api.status(handle, out)) == PcscErrors.SUCCESS) {
             n.learn(platform.eventCounter(out.state), out.atr);
         } else {
             n.insertionKnown = false; // learned when it matters
@@ -1044,7 +1081,7 @@ final class PcscConnection implements ReaderConnection {
             }
             // (an insertion never learned was not seen to change: the new handle's is taken as it)
             if (known && fresh.insertionKnown && !sameInsertion(counter, atr, fresh.counter, fresh.atr)) {
-                cardChanged = true; // the card was removed meanwhile: REMOVED until reconnect, as with the old handle
+                cardLost = removedDetail(); // removed meanwhile: REMOVED until reconnect, as with the old handle
             }
             install(fresh);
         }
@@ -1082,12 +1119,12 @@ final class PcscConnection implements ReaderConnection {
      * @throws SCardException {@link HResult#SCARD_E_TIMEOUT} when it did not return in time: the connection is
      *         broken from now on ({@link #markBroken})
      */
-    private int call(NativeConnection n, String operation, NativeConnection.Call call) {
+    private int call(NativeConnection n, Call operation, NativeConnection.Call call) {
         return checked(n, n.call(call, backend.callTimeoutNanos(), null), operation);
     }
 
     /** {@link #call}'s handling of {@link NativeConnection#TIMED_OUT} and {@link NativeConnection#CLOSED}. */
-    private int checked(NativeConnection n, int code, String operation) {
+    private int checked(NativeConnection n, int code, Call operation) {
         if (code == NativeConnection.TIMED_OUT) {
             markBroken(n, operation);
             throw backend.timeoutFailure(operation, readerName);
@@ -1100,16 +1137,17 @@ final class PcscConnection implements ReaderConnection {
      * context is released, not pooled), and every later call on this connection fails at once with
      * {@link HResult#SCARD_E_TIMEOUT} until {@link #reconnect} opens a new handle or {@link #disconnect}.
      */
-    private void markBroken(NativeConnection n, String operation) {
+    private void markBroken(NativeConnection n, Call operation) {
         synchronized (this) {
             if (current == n) {
                 current = null;
                 lost = Lost.BROKEN;
-                brokenBy = operation;
+                brokenBy = operation.function();
             }
         }
-        LOG.log(Level.WARNING, operation + " on reader '" + readerName + "' did not return within the call timeout of "
-                + backend.callTimeout().toMillis() + " ms; the connection is broken until it is reconnected");
+        LOG.log(Level.WARNING, operation.function() + " on reader '" + readerName + "' did not return within the "
+                + "call timeout of " + backend.callTimeout().toMillis() + " ms; the connection is broken until it is "
+                + "reconnected");
         n.dispose(0); // does not wait for the stuck call
     }
 
@@ -1124,40 +1162,93 @@ final class PcscConnection implements ReaderConnection {
 
     /** SCardGetAttrib of the ATR: pcscd answers it at once, with a sharing violation while another handle locks. */
     private int probe(NativeConnection n) {
-        return call(n, "SCardGetAttrib", (api, handle) -> api.getAttrib(handle, PcscPlatform.ATTR_ATR_STRING,
+        return call(n, Call.GET_ATTRIB, (api, handle) -> api.getAttrib(handle, PcscPlatform.ATTR_ATR_STRING,
                 new byte[1][]));
     }
 
     // ---------------------------------------------------------------- failures
 
-    /** The failure for a code of a call on the handle; a handle the service dropped is given up. */
-    private SCardException callFailure(NativeConnection n, int code, String operation) {
+    /**
+     * The failure for a code of a call on the handle ({@link PcscErrors#meaning}): a handle the service dropped is
+     * given up; a card lost to this connection is reported by every later call as well ({@link #cardLost}).
+     */
+    private SCardException callFailure(NativeConnection n, int code, Call operation) {
         if (code == PcscErrors.E_INVALID_HANDLE && closed) {
             return closedFailure();
         }
-        if (code == PcscErrors.E_INVALID_HANDLE || PcscErrors.serviceGone(code)) {
+        PcscErrors.Meaning meaning = PcscErrors.meaning(code, operation);
+        if (meaning == PcscErrors.Meaning.SERVICE_LOST || meaning == PcscErrors.Meaning.HANDLE_INVALID) {
             loseHandle(n, Lost.SERVICE);
             try {
                 backend.requireService();
             } catch (SCardException down) {
                 return down;
             }
-            return new SCardException(HResult.SCARD_W_REMOVED_CARD, operation + " on reader '" + readerName
-                    + "' failed: the PC/SC service restarted and dropped the connection; reconnect to go on");
+            return new SCardException(HResult.SCARD_W_REMOVED_CARD, operation.function() + " on reader '"
+                    + readerName + "' failed: the PC/SC service restarted and dropped the connection; reconnect to "
+                    + "go on");
         }
-        if (code == PcscErrors.W_REMOVED_CARD) {
-            return removedFailure();
+        if (meaning == PcscErrors.Meaning.EXCHANGE_FAILED) {
+            SCardException failure = backend.failure(code, operation, readerName);
+            cardLock.exchangeFailed(PcscErrors.detail(failure));
+            return cardLost(failure);
         }
-        if (code == PcscErrors.W_RESET_CARD) {
-            return new SCardException(HResult.SCARD_W_RESET_CARD, "the card in reader '" + readerName
-                    + "' was reset by another connection; reconnect to go on");
+        if (meaning == PcscErrors.Meaning.CARD_LOST) {
+            return cardLost(backend.failure(code, operation, readerName));
         }
         return backend.failure(code, operation, readerName);
     }
 
+    /**
+     * Records that the card is gone for this connection, for the reason {@code failure} gives (the first reason
+     * stays), and returns the failure every call reports from now on until a reconnect.
+     */
+    private SCardException cardLost(SCardException failure) {
+        synchronized (this) {
+            if (cardLost == null && !closed) {
+                cardLost = PcscErrors.detail(failure);
+            }
+        }
+        return removedFailure();
+    }
+
+    /**
+     * Why the card is gone for this connection ({@link #cardLost}), or null; adopts an exchange with the card that
+     * another connection of this backend saw fail since this one reached the card ({@link CardLock#exchangeFailed}).
+     */
+    private String lostDetail() {
+        String why = cardLost;
+        if (why != null) {
+            return why;
+        }
+        String shared = cardLock.exchangeFailedSince(exchangeFailuresSeen);
+        if (shared == null) {
+            return null;
+        }
+        synchronized (this) {
+            if (cardLost == null && !closed && cardLock.exchangeFailedSince(exchangeFailuresSeen) != null) {
+                cardLost = shared;
+            }
+            return cardLost == null ? shared : cardLost;
+        }
+    }
+
+    /** The card was reached again (a reconnect): nothing is lost, failed exchanges up to {@code failures} are past. */
+    private void reachedCard(long failures) {
+        synchronized (this) {
+            cardLost = null;
+            exchangeFailuresSeen = failures;
+        }
+    }
+
+    /** The failure of every call (but status) while the card is gone for this connection ({@link #cardLost}). */
     private SCardException removedFailure() {
-        return new SCardException(HResult.SCARD_W_REMOVED_CARD,
-                "the card in reader '" + readerName + "' was removed; reconnect once a card is in");
+        String why = lostDetail();
+        return new SCardException(HResult.SCARD_W_REMOVED_CARD, why == null ? removedDetail() : why);
+    }
+
+    private String removedDetail() {
+        return "the card in reader '" + readerName + "' was removed; reconnect once a card is in";
     }
 
     private SCardException closedFailure() {

@@ -416,4 +416,19 @@ class CardLockTest {
         assertThat(lock.freeRecently()).as("the observation is too old").isFalse();
         assertThat(lock.foreignLockSeen()).isFalse();
     }
+
+    @Test
+    void failedExchangesAreCountedSoThatEachConnectionSeesThoseAfterItReachedTheCard() {
+        long before = lock.exchangeFailures();
+        assertThat(before).isZero();
+        assertThat(lock.exchangeFailedSince(before)).isNull();
+        lock.exchangeFailed("first");
+        long afterFirst = lock.exchangeFailures();
+        assertThat(afterFirst).isEqualTo(1);
+        assertThat(lock.exchangeFailedSince(before)).isEqualTo("first");
+        assertThat(lock.exchangeFailedSince(afterFirst)).as("reached the card after it").isNull();
+        lock.exchangeFailed("second");
+        assertThat(lock.exchangeFailedSince(before)).isEqualTo("second");
+        assertThat(lock.exchangeFailedSince(afterFirst)).isEqualTo("second");
+    }
 }

@@ -55,6 +55,18 @@ final class FakePcscApi implements PcscApi {
     final List<String> connectThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile UnaryOperator<byte[]> card = VpcdTestCard::defaultAnswer;
     /**
+     * Not 0: every SCardTransmit that reaches the card returns this code instead of an answer (pcsc-lite returns
+     * {@code SCARD_E_NOT_TRANSACTED} when the driver failed the exchange, e.g. because the card program behind vpcd
+     * died), while the reader still shows the card.
+     */
+    volatile int transmitFails;
+    /**
+     * How many of the next SCardListReaders calls return pcsc-lite's {@code SCARD_W_SECURITY_VIOLATION} (its client
+     * library's answer when pcscd reset the socket, as a stopping or restarting pcscd does); each one also makes the
+     * context it was called in unusable, as such a socket is.
+     */
+    final AtomicInteger socketResets = new AtomicInteger();
+    /**
      * Set: an SCardTransmit whose command this accepts does not return until {@link #hangRelease} counts down (a card
      * that never answers), outside the fake's lock; meanwhile every other call on the same context waits for it, as
      * pcsc-lite serializes the calls on a context.
@@ -288,6 +300,10 @@ final class FakePcscApi implements PcscApi {
             int check = checkContext(context);
             if (check != 0) {
                 return check;
+            }
+            if (socketResets.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                contexts.put(context, generation - 1); // this context's socket is gone
+                return PcscErrors.W_SECURITY_VIOLATION;
             }
             if (readers.isEmpty()) {
                 return PcscErrors.E_NO_READERS_AVAILABLE;
@@ -690,6 +706,11 @@ final class FakePcscApi implements PcscApi {
                 }
                 if (activeProtocol != h.protocol) {
                     return PcscErrors.E_PROTO_MISMATCH;
+                }
+                int fails = transmitFails;
+                if (fails != 0) {
+                    ((FakeBuffer) buffer).answer = new byte[0];
+                    return fails;
                 }
                 ((FakeBuffer) buffer).answer = card.apply(command.clone());
                 return 0;

@@ -136,6 +136,25 @@ class PcscBackendTest {
     }
 
     @Test
+    void aSocketThePcscServiceResetIsAServiceRestartNotASecurityViolation() {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        assertThat(backend.listReaders()).hasSize(2);
+        int established = (int) api.log().stream().filter("SCardEstablishContext"::equals).count();
+
+        api.socketResets.set(1); // pcscd restarted under the control context
+        assertThat(backend.listReaders()).as("tried once more in a new context").hasSize(2);
+        assertThat(api.log().stream().filter("SCardEstablishContext"::equals).count()).isEqualTo(established + 1);
+
+        api.socketResets.set(2); // and the new context's socket is reset too: the service is away
+        SCardException away = failure(backend::listReaders);
+        assertThat(away.code()).isEqualTo(HResult.SCARD_E_NO_SERVICE);
+        assertThat(away.getMessage()).startsWith("SCardListReaders failed: the PC/SC service reset the connection: it "
+                + "stopped or restarted (SCARD_W_SECURITY_VIOLATION from SCardListReaders)");
+        assertThat(backend.listReaders()).as("the next call after it is back").hasSize(2);
+    }
+
+    @Test
     void aContextTheLibraryNoLongerKnowsIsReplacedBeforeUse() {
         FakePcscApi api = withCard(PcscPlatform.linux(8));
         PcscBackend backend = backend(api);
@@ -522,6 +541,108 @@ class PcscBackendTest {
     }
 
     // ---------------------------------------------------------------- recovery and stop
+
+    @Test
+    void aFailedExchangeLosesTheCardForEveryCallOfTheConnectionUntilAReconnectReachesItAgain() {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        PcscConnection other = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        assertThat(connection.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
+
+        api.transmitFails = PcscErrors.E_NOT_TRANSACTED; // the driver failed the exchange; pcscd still sees a card
+        SCardException failed = failure(() -> connection.transmit(SELECT_MF));
+        assertThat(failed.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        String detail = "the reader or its driver failed the exchange with the card in reader '" + R0
+                + "' (SCARD_E_NOT_TRANSACTED from SCardTransmit): the card, or the link to it, stopped answering; "
+                + "reconnect once it answers again";
+        assertThat(failed.getMessage()).isEqualTo(detail + " [SCARD_W_REMOVED_CARD 0x80100069]");
+
+        api.transmitFails = 0; // even where the card answers again, the connection's card is gone until a reconnect
+        assertThat(failure(() -> connection.transmit(SELECT_MF)).getMessage()).isEqualTo(failed.getMessage());
+        assertThat(failure(() -> connection.beginTransaction(0)).getMessage()).isEqualTo(failed.getMessage());
+        assertThat(failure(() -> connection.endTransaction(Disposition.LEAVE)).getMessage())
+                .isEqualTo(failed.getMessage());
+        CardStatus status = connection.status();
+        assertThat(status.state()).as("the reader still shows a card, but not this connection's")
+                .isEqualTo(CardState.PRESENT);
+        assertThat(status.protocol()).isEqualTo(Protocol.UNDEFINED);
+        assertThat(status.atr()).isEqualTo(ATR);
+        assertThat(other.status().state()).as("the card is lost to every connection that reached it")
+                .isEqualTo(CardState.PRESENT);
+        assertThat(failure(() -> other.transmit(SELECT_MF)).getMessage()).isEqualTo(failed.getMessage());
+        PcscConnection later = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        assertThat(later.transmit(SELECT_MF)).as("a connection opened after the failure reaches the card")
+                .containsExactly(0x90, 0x00);
+        assertThat(later.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+
+        api.remove(R0);
+        assertThat(connection.status().state()).isEqualTo(CardState.ABSENT);
+        assertThat(failure(() -> connection.transmit(SELECT_MF)).getMessage()).isEqualTo(failed.getMessage());
+        assertThat(code(() -> connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE)))
+                .isEqualTo(HResult.SCARD_E_NO_SMARTCARD);
+
+        api.insert(R0, ATR);
+        assertThat(connection.status().state()).isEqualTo(CardState.PRESENT);
+        connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(connection.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
+        assertThat(connection.status().state()).isEqualTo(CardState.SPECIFIC_MODE);
+        assertThat(connection.beginTransaction(0)).isTrue();
+        connection.endTransaction(Disposition.LEAVE);
+        assertThat(code(() -> other.transmit(SELECT_MF))).as("until it reconnects too")
+                .isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(other.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
+    }
+
+    @Test
+    void aFailedExchangeEndsTheLockItsConnectionHeld() throws Exception {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        PcscConnection holder = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        PcscConnection other = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        assertThat(holder.beginTransaction(0)).isTrue();
+        api.transmitFails = PcscErrors.E_NOT_TRANSACTED;
+        assertThat(code(() -> holder.transmit(SELECT_MF))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        api.transmitFails = 0;
+        SCardException unlock = failure(() -> holder.endTransaction(Disposition.LEAVE));
+        assertThat(unlock.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(unlock.getMessage()).contains("failed the exchange");
+        other.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+        assertThat(other.beginTransaction(TimeUnit.SECONDS.toNanos(1))).as("the lock ended with the card").isTrue();
+        other.endTransaction(Disposition.LEAVE);
+        assertThat(code(() -> holder.endTransaction(Disposition.LEAVE))).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+    }
+
+    @Test
+    void anExchangeAnsweredWithoutAStatusWordLosesTheCardToo() {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        api.card = command -> new byte[0]; // vpcd when the card program closed its connection mid-exchange
+        SCardException empty = failure(() -> connection.transmit(SELECT_MF));
+        assertThat(empty.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(empty.getMessage()).startsWith("the reader or its driver ended the exchange with the card in "
+                + "reader '" + R0 + "' without a status word");
+        api.card = VpcdTestCard::defaultAnswer;
+        assertThat(failure(() -> connection.transmit(SELECT_MF)).getMessage()).isEqualTo(empty.getMessage());
+        assertThat(connection.status().state()).isEqualTo(CardState.PRESENT);
+        connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.RESET);
+        assertThat(connection.transmit(SELECT_MF)).containsExactly(0x90, 0x00);
+    }
+
+    @Test
+    void aRemovalThatStatusSeesFirstIsWhatEveryOtherCallReports() {
+        FakePcscApi api = withCard(PcscPlatform.linux(8));
+        PcscBackend backend = backend(api);
+        PcscConnection connection = backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1);
+        api.remove(R0);
+        api.insert(R0, ATR);
+        assertThat(connection.status().state()).isEqualTo(CardState.PRESENT);
+        SCardException transmit = failure(() -> connection.transmit(SELECT_MF));
+        assertThat(transmit.code()).isEqualTo(HResult.SCARD_W_REMOVED_CARD);
+        assertThat(failure(() -> connection.beginTransaction(0)).getMessage()).isEqualTo(transmit.getMessage());
+    }
 
     @Test
     void aConnectionSurvivesAServiceRestartThroughReconnect() {

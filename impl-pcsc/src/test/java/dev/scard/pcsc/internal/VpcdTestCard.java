@@ -210,6 +210,21 @@ final class VpcdTestCard implements AutoCloseable {
         thread.join(5000);
     }
 
+    /**
+     * Kills the card program: resets its connection to vpcd (SO_LINGER 0, so vpcd gets a TCP RST, not an orderly
+     * close), as when the process behind the card dies. May be called from the card's own responder, in the middle of
+     * an exchange: the command then gets no answer.
+     */
+    void crash() {
+        removing = true;
+        try {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        } catch (IOException e) {
+            // closed already
+        }
+    }
+
     @Override
     public void close() {
         try {
