@@ -147,7 +147,7 @@ public class OpenScTest extends ClientTestBase {
     }
 
     /**
-     * opensc-tool with a T=0 card: a case-3 SELECT gets {@code 611A} from the card, which OpenSC turns into
+     * opensc-tool with a T=0 card: a case-3 SELECT gets {@code 6113} from the card, which OpenSC turns into
      * {@code 9000} itself (no data was asked for); a case-2 SELECT gets the FCP at once; a READ RECORD with too
      * short an Le gets {@code 6C08}, and OpenSC sends it again with Le 08.
      */
@@ -159,7 +159,8 @@ public class OpenScTest extends ClientTestBase {
                 .succeeded().output());
         assertThat(exchanges).extracting(Exchange::sw).containsExactly("9000", "9000", "9000", "9000");
         assertThat(exchanges.get(0).data()).isEmpty();
-        assertThat(exchanges.get(1).data()).isEqualTo("621882013883023F008A0105A10C8201" + "00830100840100850100");
+        assertThat(exchanges.get(1).data()).as("the MF's FCP, its access rules in ISO's expanded format (AB)")
+                .isEqualTo("621182013883023F008A0105" + "AB0580011F9000");
         assertThat(exchanges.get(3).data()).isEqualTo(ascii("record 1"));
     }
 

@@ -22,7 +22,9 @@ import dev.scard.itest.support.VpcdRig;
 public class PyscardTest extends ClientTestBase {
 
     /** The FCP of that card's MF (26 bytes): SELECT announces it with 611A. */
-    private static final String T0_MF_FCP = "621882013883023F008A0105A10C8201" + "00830100840100850100";
+    /** The MF's FCP on the T=0 copy of the sample card (its access rules in ISO's expanded format, tag AB). */
+    private static final String T0_MF_FCP = "621182013883023F008A0105" + "AB0580011F9000";
+    private static final int T0_MF_FCP_LENGTH = T0_MF_FCP.length() / 2;
 
     @Override
     String what() {
@@ -83,9 +85,10 @@ public class PyscardTest extends ClientTestBase {
                 // T=0
                 "T=0 connect: T0",
                 "T=0 select with FCP: 611A",
-                "T=0 get response 16: " + T0_MF_FCP.substring(0, 32) + " 610A",
+                "T=0 get response 16: " + T0_MF_FCP.substring(0, 32) + String.format(" 61%02X",
+                        T0_MF_FCP_LENGTH - 16),
                 "T=0 get response rest: " + T0_MF_FCP.substring(32) + " 9000",
-                "T=0 FCP: 62 26 bytes, announced 611A",
+                String.format("T=0 FCP: 62 %d bytes, announced 61%02X", T0_MF_FCP_LENGTH, T0_MF_FCP_LENGTH),
                 "T=0 nothing pending: 6985",
                 "T=0 select record file: 9000",
                 "T=0 read record short Le: 6C08",
