@@ -21,8 +21,10 @@ import dev.scard.itest.support.VpcdRig;
  */
 public class PyscardTest extends ClientTestBase {
 
-    /** The FCP of that card's MF (26 bytes): SELECT announces it with 611A. */
-    /** The MF's FCP on the T=0 copy of the sample card (its access rules in ISO's expanded format, tag AB). */
+    /**
+     * The MF's FCP on the T=0 copy of the sample card (its access rules in ISO's expanded format, tag AB): SELECT
+     * announces its length with {@code 61xx}.
+     */
     private static final String T0_MF_FCP = "621182013883023F008A0105" + "AB0580011F9000";
     private static final int T0_MF_FCP_LENGTH = T0_MF_FCP.length() / 2;
 
@@ -84,7 +86,7 @@ public class PyscardTest extends ClientTestBase {
                 "disconnect reset again: SCARD_S_SUCCESS",
                 // T=0
                 "T=0 connect: T0",
-                "T=0 select with FCP: 611A",
+                String.format("T=0 select with FCP: 61%02X", T0_MF_FCP_LENGTH),
                 "T=0 get response 16: " + T0_MF_FCP.substring(0, 32) + String.format(" 61%02X",
                         T0_MF_FCP_LENGTH - 16),
                 "T=0 get response rest: " + T0_MF_FCP.substring(32) + " 9000",
