@@ -1,6 +1,8 @@
 package dev.scard.pcsc.internal;
 
 import static dev.scard.pcsc.internal.PcscdRig.READER_0;
+import static dev.scard.testsupport.Expect.code;
+import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
