@@ -63,20 +63,21 @@ public class FieldCardsTest extends OsgiTestSupport {
      * @param quirks the {@code quirks} object's fields (JSON) for a card made from the sample profile, or null for a
      *        bundled profile
      * @param listFiles whether the card has LIST FILES
-     * @param emptyVerifyCounts whether the card counts an empty VERIFY as a wrong PIN
+     * @param emptyVerify what the card makes of an empty VERIFY: {@code status}, {@code counts} or {@code refused}
      * @param triesInStatusWord whether a wrong PIN is answered {@code 63Cx}
      * @param recordFiles whether the card creates record files
      * @param pinsKept whether a verified global PIN stays verified across a reset
      * @param fcp whether SELECT answers the file's control parameters (FCP or FCI), so listings show type and size
      * @param delayMillis the card's delay per APDU
      */
-    record Card(String name, String quirks, boolean listFiles, boolean emptyVerifyCounts, boolean triesInStatusWord,
+    record Card(String name, String quirks, boolean listFiles, String emptyVerify, boolean triesInStatusWord,
             boolean recordFiles, boolean pinsKept, boolean fcp, int delayMillis) {
 
         /** The sample card with the one behaviour {@code quirk} ({@code "listFiles": false}). */
         static Card sampleWith(String quirk) {
             String name = quirk.replace("\"", "").replace(": ", "=");
-            return new Card(name, quirk, !quirk.contains("listFiles"), quirk.contains("\"counts\""),
+            return new Card(name, quirk, !quirk.contains("listFiles"),
+                    quirk.contains("\"counts\"") ? "counts" : quirk.contains("\"refused\"") ? "refused" : "status",
                     !quirk.contains("triesInStatusWord"), !quirk.contains("createRecordFiles"),
                     quirk.contains("\"kept\""), !quirk.contains("\"none\""),
                     quirk.contains("responseDelayMillis") ? 50 : 0);
@@ -98,8 +99,8 @@ public class FieldCardsTest extends OsgiTestSupport {
             "\"responseDelayMillis\": 50"}) {
             cards.add(Card.sampleWith(quirk));
         }
-        cards.add(new Card("field-card.json", null, false, true, false, false, false, true, 0));
-        cards.add(new Card("slow-field-card.json", null, false, true, true, true, true, false, 50));
+        cards.add(new Card("field-card.json", null, false, "counts", false, false, false, true, 0));
+        cards.add(new Card("slow-field-card.json", null, false, "counts", true, true, true, false, 50));
         return cards;
     }
 
@@ -289,6 +290,35 @@ public class FieldCardsTest extends OsgiTestSupport {
             assertThat(shell.run("scard:verify 1 4321")).isEqualTo("PIN 1 verified");
             assertThat(shell.run("scard:cat 3F00/5015/4402")).startsWith("0000  72 65 61 64");
         }
+
+        // ---- the forced check asks the card whatever it costs: a card that counts the query loses a try to it
+        switch (card.emptyVerify()) {
+            case "status" -> {
+                assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is verified");
+                // the card answered the query as ISO 7816-4 says: -c asks it from now on
+                assertThat(shell.run("scard:verify -c 1")).isEqualTo("PIN 1 is verified");
+                assertThat(shell.run("scard:cat 3F00/5015/4402")).startsWith("0000  72 65 61 64");
+            }
+            case "counts" -> {
+                assertThat(shell.run("scard:verify -c --force 1")).isEqualTo("PIN 1 is not verified (the card gave"
+                        + " no retry counter; it may have counted this query as a wrong PIN)");
+                assertThat(shell.fails("scard:verify -c 1")).contains("cannot be asked without risking a try");
+                // it did: the PIN is no longer verified, and a try is gone
+                assertThat(shell.fails("scard:cat 3F00/5015/4402")).contains("6982", "SCARD_E_NO_ACCESS");
+                String wrongAgain = shell.fails("scard:verify 1 9999");
+                assertThat(wrongAgain).contains("wrong PIN", "SCARD_W_WRONG_CHV");
+                if (card.triesInStatusWord()) {
+                    assertThat(wrongAgain).contains("1 try left", "63C1");
+                }
+                assertThat(shell.run("scard:verify 1 4321")).isEqualTo("PIN 1 verified");
+            }
+            default -> {
+                assertThat(shell.fails("scard:verify -c --force 1")).contains("verify -c --force 1",
+                        "the card does not answer the status query", "SW 6700", "SCARD_E_UNSUPPORTED_FEATURE");
+                assertThat(shell.run("scard:cat 3F00/5015/4402")).as("a refused query counts nothing")
+                        .startsWith("0000  72 65 61 64");
+            }
+        }
     }
 
     /**
@@ -303,7 +333,7 @@ public class FieldCardsTest extends OsgiTestSupport {
             pcsc = awaitService(SCardResourceManager.class, "(scard.backend=pcsc)");
             VpcdRig.requireServing("the field cards through pcscd", control, pcsc);
         }
-        Path profile = profile(card);
+        Path profile = profile(card, backend);
         Path sample = SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE));
         // pcscd powers up (resets) a card inserted into a served reader, whichever backend the test uses: with the
         // reader served, each change is awaited until pcscd shows it, so that no reset comes in the test's midst
@@ -342,7 +372,7 @@ public class FieldCardsTest extends OsgiTestSupport {
     }
 
     /** The card's profile as a file: a bundled one, or the sample profile with the card's one behaviour. */
-    private Path profile(Card card) throws IOException {
+    private Path profile(Card card, String backend) throws IOException {
         Path file = dir.resolve(card.name().replaceAll("[^A-Za-z0-9.=-]", "_") + (card.quirks() == null ? ""
                 : ".json"));
         if (card.quirks() == null) {
@@ -358,8 +388,9 @@ public class FieldCardsTest extends OsgiTestSupport {
         } else {
             behaviour = "\"quirks\": {" + card.quirks() + "},";
         }
-        // each card its own ATR ("QUIRK" and a number), so nothing known of one card is taken for another
-        int number = cards().indexOf(card);
+        // each card and backend its own ATR ("QUIRK" and a number): what the card services learn of a card model
+        // (its ATR), such as whether it answers the PIN status query, is not carried from one run to the next
+        int number = 2 * cards().indexOf(card) + (backend.equals("pcsc") ? 1 : 0);
         boolean t0 = card.quirks().contains("strictT0");
         String atr = atr(t0, "QUIRK-" + String.format(Locale.ROOT, "%02d", number));
         String head = "\"atr\": \"" + atr + "\",\n  \"protocol\": \"" + (t0 ? "T=0" : "T=1") + "\",\n  " + behaviour;
