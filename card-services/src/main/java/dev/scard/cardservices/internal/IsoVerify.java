@@ -33,7 +33,8 @@ import dev.scard.iso7816.StatusWords;
  * {@link ISCardManage#createInterface} (the contract's caller-specific data for the creation; the contract's flags
  * have no room for it). A forced query teaches the rule: {@code 6300} or a lower count than before marks the card as
  * counting, for good; the same count twice, or {@code 9000}, as answering. A blocked PIN ({@code 6983}) is reported
- * as such and teaches nothing. The retry counter is not looked for elsewhere: ISO 7816-4 keeps a PIN as reference
+ * as such and teaches nothing; a card that refuses the query's form ({@code 6700}) fails it with
+ * {@code SCARD_E_UNSUPPORTED_FEATURE} (not {@code SCARD_E_INVALID_CHV}: no code was sent) and teaches nothing. The retry counter is not looked for elsewhere: ISO 7816-4 keeps a PIN as reference
  * data, not a file with an FCP, and the data objects that carry retry counters (GET DATA) are each application's
  * own (OpenPGP's {@code C4}, for one); reading them generically could misread another card's data, so a
  * card-specific {@code ISCardVerify} provider (registered for the card's ATR) does that where a card has them.
@@ -171,6 +172,12 @@ final class IsoVerify implements ISCardVerify {
         }
         if (learned != null && atr != null) {
             PinStatusQueries.learned(atr, p2, learned);
+        }
+        if (sw == StatusWords.WRONG_LENGTH) {
+            // no PIN was sent: the card refuses the query's form (no data), it does not find a code malformed
+            throw new SCardException(HResult.SCARD_E_UNSUPPORTED_FEATURE, "the card does not answer the status"
+                    + " query (an empty VERIFY: " + StatusWords.describe(sw) + "), so the state of " + name(p2)
+                    + " cannot be asked on this card; verify the PIN instead");
         }
         if (!response.ok()) {
             String what = name(p2) + " is not verified";

@@ -30,6 +30,9 @@ class PinStatusQueryTest {
         int tries = 3;
         boolean verified;
 
+        /** Whether the card refuses the status query's form ({@code 6700}), as some cards in the field do. */
+        boolean refusing;
+
         PinCard(boolean counting, String atr) {
             manager.atr = atr;
             manager.otherwise = command -> {
@@ -40,6 +43,9 @@ class PinStatusQueryTest {
                     return "6983";
                 }
                 if (command.equals("00200001")) { // the status query
+                    if (refusing) {
+                        return "6700";
+                    }
                     if (counting) {
                         tries--;
                         verified = false;
@@ -89,6 +95,24 @@ class PinStatusQueryTest {
             assertThat(card.manager.sent).as("nothing sent").isEmpty();
             assertThat(card.tries).as("the try counter is unchanged").isEqualTo(3);
         }
+    }
+
+    @Test
+    void aCardThatRefusesTheQuerysFormSaysSoNotThatThePinIsMalformedAndCountsNothing() {
+        PinCard card = new PinCard(false, "3B05");
+        card.refusing = true;
+        IsoVerify forced = new IsoVerify(card.manager, true);
+        for (int i = 0; i < 2; i++) {
+            SCardException refused = failure(HResult.SCARD_E_UNSUPPORTED_FEATURE,
+                    () -> forced.verify(new byte[0], CHECK, 1));
+            assertThat(refused.getMessage()).startsWith("the card does not answer the status query (an empty VERIFY:"
+                    + " SW 6700 wrong length), so the state of global PIN 01 cannot be asked on this card; verify the"
+                    + " PIN instead");
+        }
+        assertThat(card.tries).isEqualTo(3);
+        assertThat(PinStatusQueries.known("3B05", 1)).as("nothing learned").isNull();
+        forced.verify(PIN, Set.of(), 1);
+        assertThat(card.verified).isTrue();
     }
 
     @Test
