@@ -15,13 +15,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -123,7 +121,7 @@ public final class DistributionCache {
                     }
                 }
             } finally {
-                deleteTree(fresh);
+                FrameworkStorage.deleteTree(fresh);
             }
             removeUnused(folder);
             return folder;
@@ -225,15 +223,18 @@ public final class DistributionCache {
             Files.move(folder, aside.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             if (Files.exists(folder)) {
-                deleteTree(aside);
+                FrameworkStorage.deleteTree(aside);
                 throw e;
             }
             // another start moved it first
         }
-        deleteTree(aside);
+        FrameworkStorage.deleteTree(aside);
     }
 
-    /** Removes the folders of other jars whose last use is older than {@link #UNUSED_LIMIT}, and stale leftovers. */
+    /**
+     * Removes the folders of other jars whose last use is older than {@link #UNUSED_LIMIT} (with their kept framework
+     * storage, {@link FrameworkStorage}), and leftovers of interrupted unpackings.
+     */
     private void removeUnused(Path keep) {
         long limit = System.currentTimeMillis() - UNUSED_LIMIT.toMillis();
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(root)) {
@@ -246,7 +247,12 @@ public final class DistributionCache {
                 Path marker = name.startsWith(PREFIX) ? folder.resolve(COMPLETE) : folder;
                 try {
                     if (Files.getLastModifiedTime(marker).toMillis() < limit) {
-                        deleteTree(folder);
+                        FrameworkStorage.deleteTree(folder);
+                        if (name.startsWith(PREFIX)) {
+                            String storage = FrameworkStorage.PREFIX + name.substring(PREFIX.length());
+                            FrameworkStorage.deleteTree(root.resolve(storage));
+                            Files.deleteIfExists(root.resolve(storage + ".lock"));
+                        }
                     }
                 } catch (IOException e) {
                     // no marker (being unpacked right now) or gone already
@@ -254,23 +260,6 @@ public final class DistributionCache {
             }
         } catch (IOException e) {
             // nothing to tidy
-        }
-    }
-
-    private static void deleteTree(Path folder) {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException e) {
-            // best effort
         }
     }
 }

@@ -15,6 +15,7 @@ import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.jar.Manifest;
 
 /**
@@ -24,8 +25,8 @@ import java.util.jar.Manifest;
  * bnd's own {@code EmbeddedLauncher} copies the framework and the launcher into two new temporary files on every
  * start, and its launcher then copies every bundle out of the jar into the framework's storage. From the unpacked
  * folder, the launcher's class loader finds the bundles as plain files, so the launcher installs them by reference
- * ({@code reference:file:...}): nothing is copied at all. The framework's storage stays a fresh temporary folder per
- * start (removed at exit), so distributions started at once share nothing writable.
+ * ({@code reference:file:...}): nothing is copied at all. The framework's storage is kept from one start to the next
+ * by one start at a time ({@link FrameworkStorage}); a start that finds it in use gets a fresh temporary storage.
  * <p>
  * The system property {@value #CACHE_PROPERTY}{@code =false} turns the cache off; when the cache cannot be used
  * (no home folder, a read-only or full disk, a jar that cannot be read), the start goes on as bnd's
@@ -37,6 +38,8 @@ public final class ScardLauncher {
     public static final String CACHE_PROPERTY = "scard.cache";
 
     private static final String EMBEDDED_RUNPATH = "Embedded-Runpath";
+    private static final String LAUNCHER_PROPERTIES = "launcher.properties";
+    private static final String LAUNCH_BUNDLES = "launch.bundles";
     private static final String LAUNCHER = "aQute.launcher.Launcher";
     private static final String EMBEDDED_LAUNCHER = "aQute.launcher.pre.EmbeddedLauncher";
 
@@ -55,6 +58,7 @@ public final class ScardLauncher {
         if (folder.isPresent()) {
             ClassLoader loader = launcherLoader(folder.get());
             if (loader != null) {
+                keepStorage(folder.get());
                 invokeMain(loader, LAUNCHER, args);
                 return;
             }
@@ -82,6 +86,31 @@ public final class ScardLauncher {
             trace("cache not used: %s", e);
             return Optional.empty();
         }
+    }
+
+    /**
+     * Points bnd's launcher at the kept framework storage of the unpacked folder ({@link FrameworkStorage}) when this
+     * start gets it; otherwise the launcher uses a fresh temporary storage, as by default.
+     */
+    private static void keepStorage(Path folder) {
+        int bundles;
+        try (InputStream in = Files.newInputStream(folder.resolve(LAUNCHER_PROPERTIES))) {
+            Properties properties = new Properties();
+            properties.load(in);
+            String list = properties.getProperty(LAUNCH_BUNDLES, "").strip();
+            bundles = list.isEmpty() ? 0 : list.split("\\s*,\\s*").length;
+        } catch (IOException e) {
+            trace("fresh framework storage: %s", e);
+            return;
+        }
+        Optional<Path> storage = FrameworkStorage.acquire(folder, bundles);
+        if (storage.isEmpty()) {
+            trace("fresh framework storage: the kept one is in use or cannot be used");
+            return;
+        }
+        trace("framework storage %s", storage.get());
+        System.setProperty("launch.keep", "true");
+        System.setProperty("launch.storage.dir", storage.get().toString());
     }
 
     private static Optional<Path> runningJar() {
