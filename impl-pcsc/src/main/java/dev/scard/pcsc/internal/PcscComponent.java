@@ -4,6 +4,11 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,9 +34,11 @@ import dev.scard.core.spi.ForwardingBackend;
  *
  * <p>With the platform's library (no {@code libraryPath} configured) the activation loads nothing: JNA and the
  * PC/SC library are loaded by the first call that needs them (listing, looking at or connecting to a reader), which
- * also writes that log line and starts the event monitor; so a distribution that never uses PC/SC never loads them,
- * and PC/SC events are published from the first use of the backend on. A configured library is loaded at
- * activation, so that a wrong path is an error in the log at once.
+ * also writes that log line and starts the event monitor; so a distribution that never uses PC/SC never loads them.
+ * An event listener for PC/SC ({@code SCardEventListener} for every backend or for {@code pcsc}, or an Event Admin
+ * handler for the {@code dev/scard} topics) registered before that first call starts the backend as well, on a thread
+ * of its own: the monitor's first look then publishes the readers and cards that are there, so the listener misses
+ * nothing. A configured library is loaded at activation, so that a wrong path is an error in the log at once.
  *
  * <p>Ranked 50 ({@code scard.backend=pcsc}), below the simulator's 100, so the simulator stays the default for
  * consumers that do not choose a backend.
@@ -73,14 +80,77 @@ public final class PcscComponent implements ForwardingBackend {
     private volatile PcscBackend backend;
     /** Whether the backend has been started (log line, event monitor): at activation, or by the first call. */
     private final AtomicBoolean started = new AtomicBoolean();
+    private volatile BundleContext listenerContext;
+    private volatile ServiceListener listenerWatch;
+
+    /**
+     * The event listeners that start a backend left to its first use: {@code SCardEventListener} services for every
+     * backend or for {@code pcsc}, and Event Admin handlers whose topics may include the {@code dev/scard} ones.
+     */
+    static final String EVENT_LISTENERS = "(|(&(objectClass=dev.scard.api.SCardEventListener)"
+            + "(|(!(" + SCardServiceProperties.BACKEND + "=*))(" + SCardServiceProperties.BACKEND + "="
+            + SCardServiceProperties.BACKEND_PCSC + ")))"
+            + "(&(objectClass=org.osgi.service.event.EventHandler)"
+            + "(|(event.topics=dev/scard*)(event.topics=dev/\\*)(event.topics=\\*))))";
 
     /** A component that creates its backend on activation. */
     public PcscComponent() {
     }
 
     @Activate
-    void activate(PcscConfig config) {
+    void activate(PcscConfig config, BundleContext context) {
         activateWith(PcscSettings.from(config), eventChannels.open(SCardServiceProperties.BACKEND_PCSC));
+        if (!started.get()) {
+            startWithFirstListener(context);
+        }
+    }
+
+    /**
+     * Starts the backend (on a thread of its own, so that nobody waits for the library) as soon as an event listener
+     * for PC/SC is registered: an {@code SCardEventListener} for every backend or for {@code pcsc}, or an Event Admin
+     * {@code EventHandler} for the {@code dev/scard} topics; such a listener may want events before any call.
+     */
+    private void startWithFirstListener(BundleContext context) {
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                startInBackground();
+            }
+        };
+        try {
+            context.addServiceListener(listener, EVENT_LISTENERS);
+            listenerContext = context;
+            listenerWatch = listener;
+            ServiceReference<?>[] present = context.getServiceReferences((String) null, EVENT_LISTENERS);
+            if (present != null && present.length > 0) {
+                startInBackground();
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("the listener filter is valid", e);
+        }
+    }
+
+    private void startInBackground() {
+        if (started.get()) {
+            return;
+        }
+        PcscBackend current = backend;
+        Thread thread = new Thread(() -> start(current), "scard-pcsc-start");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void stopWatchingListeners() {
+        BundleContext context = listenerContext;
+        ServiceListener listener = listenerWatch;
+        listenerContext = null;
+        listenerWatch = null;
+        if (context != null && listener != null) {
+            try {
+                context.removeServiceListener(listener);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping: the listener is gone already
+            }
+        }
     }
 
     /**
@@ -126,6 +196,7 @@ public final class PcscComponent implements ForwardingBackend {
         if (!started.compareAndSet(false, true)) {
             return;
         }
+        stopWatchingListeners();
         PcscSettings settings = created.settings();
         String line = created.describe();
         Level level;
@@ -177,6 +248,7 @@ public final class PcscComponent implements ForwardingBackend {
     @Deactivate
     void deactivate() {
         started.set(true); // a call that comes too late starts nothing
+        stopWatchingListeners();
         backend.stop();
         events.close();
     }

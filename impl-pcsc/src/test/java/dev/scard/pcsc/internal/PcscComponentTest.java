@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
 
 import dev.scard.api.HResult;
 import dev.scard.api.ReaderInfo;
@@ -94,6 +97,25 @@ class PcscComponentTest {
             owner.deactivate();
         }
         assertThat(code(owner::listReaders)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
+    }
+
+    @Test
+    void theListenersThatStartTheBackendAreThoseThatMayWantItsEvents() throws Exception {
+        Filter filter = FrameworkUtil.createFilter(PcscComponent.EVENT_LISTENERS);
+        String listener = "dev.scard.api.SCardEventListener";
+        String handler = "org.osgi.service.event.EventHandler";
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}))).as("every backend").isTrue();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}, "scard.backend", "pcsc"))).isTrue();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}, "scard.backend", "simulator")))
+                .as("the simulator's only").isFalse();
+        for (Object topics : new Object[] {"dev/scard/card/*", "dev/scard/reader/ADDED", "*", "dev/*",
+            new String[] {"org/osgi/framework/*", "dev/scard/*"}}) {
+            assertThat(filter.matches(Map.of("objectClass", new String[] {handler}, "event.topics", topics)))
+                    .as("handler for %s", topics).isTrue();
+        }
+        assertThat(filter.matches(Map.of("objectClass", new String[] {handler}, "event.topics",
+                "org/osgi/framework/*"))).as("another topic").isFalse();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {"java.lang.Runnable"}))).isFalse();
     }
 
     @Test
