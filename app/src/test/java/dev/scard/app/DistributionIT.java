@@ -434,6 +434,32 @@ class DistributionIT {
     }
 
     @Test
+    void pcscIsLoadedOnlyWhenUsedOrListenedTo() {
+        Run simulatorOnly = command("-c", "sim:readers");
+        assertThat(simulatorOnly.exitCode()).as(simulatorOnly.err()).isZero();
+        assertThat(simulatorOnly.err()).as("the PC/SC backend's line, written when it starts").doesNotContain(
+            "dev.scard.pcsc:");
+
+        Run used = command("-c", "scard:readers");
+        assertThat(used.exitCode()).as(used.err()).isZero();
+        assumeNoPcscd();
+        assertThat(used.out()).contains("Backend 'pcsc'").contains("SCARD_E_NO_SERVICE");
+        assertThat(used.err()).contains("dev.scard.pcsc: PC/SC backend registered, but its calls fail");
+
+        Run listened = command("-c", "scard:watch 1");
+        assertThat(listened.exitCode()).as(listened.err()).isZero();
+        assertThat(listened.err()).as("a listener for every backend starts PC/SC's event monitor")
+            .contains("dev.scard.pcsc: PC/SC backend registered, but its calls fail");
+    }
+
+    /** Skips the rest of a test that expects no pcscd where one runs (its line is then a debug line, not shown). */
+    private static void assumeNoPcscd() {
+        if (Files.exists(Paths.get("/run/pcscd/pcscd.comm"))) {
+            abort("pcscd runs here");
+        }
+    }
+
+    @Test
     void theSimulatedReaderIsListed() throws IOException {
         assertThat(contains("jar/shell-commands")).as("shell-commands in the distribution").isTrue();
         assertThat(contains("jar/impl-simulator")).as("impl-simulator in the distribution").isTrue();
