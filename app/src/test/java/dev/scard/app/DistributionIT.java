@@ -38,6 +38,10 @@ class DistributionIT {
     private static Path jar;
     private static String java;
 
+    /** The cache home ({@code XDG_CACHE_HOME}) of every start here, so the tests leave the user's cache alone. */
+    @TempDir
+    static Path cacheHome;
+
     @TempDir
     Path tmp;
 
@@ -83,6 +87,12 @@ class DistributionIT {
 
     /** {@code java JVM_OPTIONS -jar JAR ARGS}, with its own temporary folder. */
     private Run launch(String javaExecutable, List<String> jvmOptions, Path jarFile, String stdin, String... args) {
+        return launchCached(javaExecutable, jvmOptions, jarFile, cacheHome, stdin, args);
+    }
+
+    /** {@code java JVM_OPTIONS -jar JAR ARGS} with the cache home given, with its own temporary folder. */
+    private Run launchCached(String javaExecutable, List<String> jvmOptions, Path jarFile, Path cache, String stdin,
+        String... args) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable);
         command.add("-Djava.io.tmpdir=" + tmp);
@@ -93,6 +103,7 @@ class DistributionIT {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("JAVA_TOOL_OPTIONS");
         builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().put("XDG_CACHE_HOME", cache.toString());
         Process process;
         try {
             process = builder.start();
@@ -317,6 +328,137 @@ class DistributionIT {
         }
     }
 
+    // ---------------------------------------------------------------- start-up: the cache folder
+
+    /** The folders in {@code <cache>/scard} whose names start with {@code prefix}. */
+    private static List<Path> cacheEntries(Path cache, String prefix) throws IOException {
+        Path root = cache.resolve("scard");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted()
+                .collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void laterStartsReuseTheUnpackedJarAndTheFrameworkStorage() throws IOException {
+        Path cache = tmp.resolve("cache-reuse");
+        Run first = launchCached(java, List.of(), jar, cache, null, "-c", "lb -l");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        List<Path> unpacked = cacheEntries(cache, "dist-");
+        assertThat(unpacked).as("one unpacked folder").hasSize(1);
+        assertThat(cacheEntries(cache, "storage-")).as("the kept storage and its lock file").hasSize(2);
+        assertThat(first.out()).as("bundles installed by reference from the unpacked folder")
+            .contains("reference:file:" + unpacked.get(0) + "/jar/");
+        Path marker = unpacked.get(0).resolve(".complete");
+        long unpackedAt = Files.getLastModifiedTime(unpacked.get(0).resolve("launcher.properties")).toMillis();
+
+        Run stop = launchCached(java, List.of(), jar, cache, null, "-c", "stop org.apache.felix.eventadmin");
+        assertThat(stop.exitCode()).as(stop.err()).isZero();
+        Run second = launchCached(java, List.of(), jar, cache, null, "-c", "lb -s");
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.outLines()).as("a bundle stopped in one start is started again in the next")
+            .anySatisfy(line -> assertThat(line).contains("Active").contains("org.apache.felix.eventadmin"));
+        assertThat(second.outLines().stream().filter(line -> line.matches("\\s*\\d+\\|.*"))).as("bundles")
+            .hasSize(first.outLines().stream().filter(line -> line.matches("\\s*\\d+\\|.*")).toList().size());
+        assertThat(cacheEntries(cache, "dist-")).as("still one unpacked folder").isEqualTo(unpacked);
+        assertThat(Files.getLastModifiedTime(unpacked.get(0).resolve("launcher.properties")).toMillis())
+            .as("not unpacked again").isEqualTo(unpackedAt);
+        assertThat(marker).isRegularFile();
+        try (Stream<Path> storage = Files.list(cacheEntries(cache, "storage-").get(0))) {
+            assertThat(storage.map(p -> p.getFileName().toString())).as("no running marker after a clean exit")
+                .doesNotContain("scard.running");
+        }
+    }
+
+    @Test
+    void distributionsStartingAtOnceAllRunAndShareOneUnpackedFolder() throws Exception {
+        Path cache = tmp.resolve("cache-concurrent");
+        List<CompletableFuture<Run>> runs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> launchCached(java, List.of(), jar, cache, null, "-c",
+                "scard:readers")));
+        }
+        for (CompletableFuture<Run> future : runs) {
+            Run run = future.get(2 * TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("Simulated Reader 0");
+        }
+        assertThat(cacheEntries(cache, "dist-")).hasSize(1);
+        assertThat(cacheEntries(cache, ".unpacking-")).as("no half-written folder left").isEmpty();
+    }
+
+    @Test
+    void aDamagedCacheOrAStorageLeftByAKilledStartIsBuiltAgain() throws IOException {
+        Path cache = tmp.resolve("cache-damaged");
+        assertThat(launchCached(java, List.of(), jar, cache, null, "-c", "lb").exitCode()).isZero();
+        Path unpacked = cacheEntries(cache, "dist-").get(0);
+        Path bundle;
+        try (Stream<Path> jars = Files.list(unpacked.resolve("jar"))) {
+            bundle = jars.filter(p -> p.getFileName().toString().startsWith("impl-simulator")).findFirst()
+                .orElseThrow();
+        }
+        Files.write(bundle, new byte[] {1, 2, 3});
+        Path storage = cacheEntries(cache, "storage-").stream().filter(Files::isDirectory).findFirst().orElseThrow();
+        Files.writeString(storage.resolve("scard.running"), "4711\n");
+
+        Run run = launchCached(java, List.of(), jar, cache, null, "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Simulated Reader 0");
+        assertThat(Files.size(bundle)).as("the damaged bundle unpacked again").isGreaterThan(3);
+        assertThat(storage.resolve("scard.running")).doesNotExist();
+    }
+
+    @Test
+    void aConfigurationDoesNotOutliveItsStart() throws IOException {
+        Path cache = tmp.resolve("cache-config");
+        Path file = labConfiguration("lab.json");
+        Run configured = launchCached(java, List.of(), jar, cache, null, "--config", file.toString(), "-c",
+            "scard:readers");
+        assertThat(configured.exitCode()).as(configured.err()).isZero();
+        assertThat(configured.out()).contains("Lab Reader");
+        Run next = launchCached(java, List.of(), jar, cache, null, "-c", "scard:readers");
+        assertThat(next.exitCode()).as(next.err()).isZero();
+        assertThat(next.out()).contains("Simulated Reader 0").doesNotContain("Lab Reader");
+    }
+
+    @Test
+    void withTheCacheOffNothingIsWrittenThere() throws IOException {
+        Path cache = tmp.resolve("cache-off");
+        Run run = launchCached(java, List.of("-Dscard.cache=false"), jar, cache, null, "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Simulated Reader 0");
+        assertThat(cache.resolve("scard")).as("(JNA keeps its own folder in the cache home)").doesNotExist();
+    }
+
+    @Test
+    void pcscIsLoadedOnlyWhenUsedOrListenedTo() {
+        Run simulatorOnly = command("-c", "sim:readers");
+        assertThat(simulatorOnly.exitCode()).as(simulatorOnly.err()).isZero();
+        assertThat(simulatorOnly.err()).as("the PC/SC backend's line, written when it starts").doesNotContain(
+            "dev.scard.pcsc:");
+
+        Run used = command("-c", "scard:readers");
+        assertThat(used.exitCode()).as(used.err()).isZero();
+        assumeNoPcscd();
+        assertThat(used.out()).contains("Backend 'pcsc'").contains("SCARD_E_NO_SERVICE");
+        assertThat(used.err()).contains("dev.scard.pcsc: PC/SC backend registered, but its calls fail");
+
+        Run listened = command("-c", "scard:watch 1");
+        assertThat(listened.exitCode()).as(listened.err()).isZero();
+        assertThat(listened.err()).as("a listener for every backend starts PC/SC's event monitor")
+            .contains("dev.scard.pcsc: PC/SC backend registered, but its calls fail");
+    }
+
+    /** Skips the rest of a test that expects no pcscd where one runs (its line is then a debug line, not shown). */
+    private static void assumeNoPcscd() {
+        if (Files.exists(Paths.get("/run/pcscd/pcscd.comm"))) {
+            abort("pcscd runs here");
+        }
+    }
+
     @Test
     void theSimulatedReaderIsListed() throws IOException {
         assertThat(contains("jar/shell-commands")).as("shell-commands in the distribution").isTrue();
@@ -437,6 +579,12 @@ class DistributionIT {
             Run ok = launch(other, null, "-c", "lb -s");
             assertThat(ok.exitCode()).as(other + ": " + ok.err()).isZero();
             assertThat(ok.out()).as(other).contains("dev.scard.console");
+
+            // JNA loads native code when PC/SC is used: the jar's Enable-Native-Access allows it without a warning.
+            Run readers = launch(other, null, "-c", "scard:readers");
+            assertThat(readers.exitCode()).as(other + ": " + readers.err()).isZero();
+            assertThat(readers.err()).as(other).doesNotContain("restricted method").doesNotContain("native access")
+                .doesNotContain("enable-native-access");
 
             Run failing = launch(other, "nosuchcommand\n");
             assertThat(failing.exitCode()).as(other).isEqualTo(1);

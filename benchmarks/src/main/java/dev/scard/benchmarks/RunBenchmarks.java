@@ -55,13 +55,15 @@ public final class RunBenchmarks {
             scores.put(name.substring(name.lastIndexOf('.') + 1), new double[] {
                 run.getPrimaryResult().getScore(), run.getPrimaryResult().getScoreError()});
         }
-        List<Long> startup = StartupTimer.measureMillis(java, jar, 5);
-        String summary = summary(scores, startup);
+        StartupTimer.Result startup = StartupTimer.measure(java, List.of(jar), StartupTimer.RUNS);
+        String summary = summary(scores, startup.javaVersion(), startup.firstStartMillis().get(jar),
+                startup.jars().get(jar));
         Files.writeString(results.resolve("summary.md"), summary, StandardCharsets.UTF_8);
         System.out.println(summary);
     }
 
-    private static String summary(Map<String, double[]> scores, List<Long> startup) {
+    private static String summary(Map<String, double[]> scores, StartupTimer.Series javaVersion, long firstStart,
+            StartupTimer.Series startup) {
         StringBuilder text = new StringBuilder();
         text.append("# Benchmark results\n\n")
                 .append("Run ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -78,8 +80,17 @@ public final class RunBenchmarks {
                 .append("| AttachByIFD (shared) + Detach | ").append(format(scores.get("attachDetach"))).append(" |\n");
         text.append("\n## Distribution start-up\n\n")
                 .append("Wall time from `java -jar scard.jar -c '").append(StartupTimer.COMMAND)
-                .append("'` to its first output line, 5 runs after one warm-up run, sorted (ms): ")
-                .append(startup).append("; median ").append(startup.get(startup.size() / 2)).append(" ms.\n");
+                .append("'` to its first output line, and of a bare `java -version` to its end, ")
+                .append(startup.millis().size()).append(" runs each taking turns, after the distribution's first ")
+                .append("start (which unpacks the jar into its cache folder); peak memory is the largest maximum ")
+                .append("resident set size of the runs (`/usr/bin/time`).\n\n")
+                .append("| command | median | runs, sorted (ms) | max RSS |\n|---|---:|---|---:|\n")
+                .append("| `java -jar scard.jar -c '").append(StartupTimer.COMMAND).append("'` | ")
+                .append(startup.median()).append(" ms | ").append(startup.millis()).append(" | ")
+                .append(startup.maxRss()).append(" |\n")
+                .append("| `java -version` | ").append(javaVersion.median()).append(" ms | ")
+                .append(javaVersion.millis()).append(" | ").append(javaVersion.maxRss()).append(" |\n\n")
+                .append("First start after a build (unpacking included): ").append(firstStart).append(" ms.\n");
         return text.toString();
     }
 

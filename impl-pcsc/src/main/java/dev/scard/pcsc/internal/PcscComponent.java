@@ -1,7 +1,14 @@
 package dev.scard.pcsc.internal;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,7 +30,15 @@ import dev.scard.core.spi.ForwardingBackend;
  *
  * <p>It activates whether or not the PC/SC library is installed and the PC/SC service runs: the services are
  * registered all the same and their calls fail with {@code SCARD_E_NO_SERVICE} saying why, until the library and
- * the service are there (nothing has to be restarted then). One log line at activation tells which it is.
+ * the service are there (nothing has to be restarted then). One log line tells which it is.
+ *
+ * <p>With the platform's library (no {@code libraryPath} configured) the activation loads nothing: JNA and the
+ * PC/SC library are loaded by the first call that needs them (listing, looking at or connecting to a reader), which
+ * also writes that log line and starts the event monitor; so a distribution that never uses PC/SC never loads them.
+ * An event listener for PC/SC ({@code SCardEventListener} for every backend or for {@code pcsc}, or an Event Admin
+ * handler for the {@code dev/scard} topics) registered before that first call starts the backend as well, on a thread
+ * of its own: the monitor's first look then publishes the readers and cards that are there, so the listener misses
+ * nothing. A configured library is loaded at activation, so that a wrong path is an error in the log at once.
  *
  * <p>Ranked 50 ({@code scard.backend=pcsc}), below the simulator's 100, so the simulator stays the default for
  * consumers that do not choose a backend.
@@ -63,17 +78,86 @@ public final class PcscComponent implements ForwardingBackend {
     private EventChannels eventChannels;
     private volatile EventChannel events;
     private volatile PcscBackend backend;
+    /** Whether the backend has been started (log line, event monitor): at activation, or by the first call. */
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile BundleContext listenerContext;
+    private volatile ServiceListener listenerWatch;
+
+    /**
+     * The event listeners that start a backend left to its first use: {@code SCardEventListener} services for every
+     * backend or for {@code pcsc}, and Event Admin handlers whose topics may include the {@code dev/scard} ones.
+     */
+    static final String EVENT_LISTENERS = "(|(&(objectClass=dev.scard.api.SCardEventListener)"
+            + "(|(!(" + SCardServiceProperties.BACKEND + "=*))(" + SCardServiceProperties.BACKEND + "="
+            + SCardServiceProperties.BACKEND_PCSC + ")))"
+            + "(&(objectClass=org.osgi.service.event.EventHandler)"
+            + "(|(event.topics=dev/scard*)(event.topics=dev/\\*)(event.topics=\\*))))";
 
     /** A component that creates its backend on activation. */
     public PcscComponent() {
     }
 
     @Activate
-    void activate(PcscConfig config) {
+    void activate(PcscConfig config, BundleContext context) {
         activateWith(PcscSettings.from(config), eventChannels.open(SCardServiceProperties.BACKEND_PCSC));
+        if (!started.get()) {
+            startWithFirstListener(context);
+        }
     }
 
-    /** {@link #activate(PcscConfig)} with plain settings and the event channel given (tests). */
+    /**
+     * Starts the backend (on a thread of its own, so that nobody waits for the library) as soon as an event listener
+     * for PC/SC is registered: an {@code SCardEventListener} for every backend or for {@code pcsc}, or an Event Admin
+     * {@code EventHandler} for the {@code dev/scard} topics; such a listener may want events before any call.
+     */
+    private void startWithFirstListener(BundleContext context) {
+        ServiceListener listener = event -> {
+            if (event.getType() == ServiceEvent.REGISTERED) {
+                startInBackground();
+            }
+        };
+        try {
+            context.addServiceListener(listener, EVENT_LISTENERS);
+            listenerContext = context;
+            listenerWatch = listener;
+            ServiceReference<?>[] present = context.getServiceReferences((String) null, EVENT_LISTENERS);
+            if (present != null && present.length > 0) {
+                startInBackground();
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("the listener filter is valid", e);
+        }
+    }
+
+    private void startInBackground() {
+        if (started.get()) {
+            return;
+        }
+        PcscBackend current = backend;
+        Thread thread = new Thread(() -> start(current), "scard-pcsc-start");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void stopWatchingListeners() {
+        BundleContext context = listenerContext;
+        ServiceListener listener = listenerWatch;
+        listenerContext = null;
+        listenerWatch = null;
+        if (context != null && listener != null) {
+            try {
+                context.removeServiceListener(listener);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping: the listener is gone already
+            }
+        }
+    }
+
+    /**
+     * {@link #activate(PcscConfig)} with plain settings and the event channel given (tests). With the platform's
+     * library (no {@code libraryPath}) nothing is loaded yet: see {@link #activateWith(PcscBackend, EventChannel,
+     * boolean)}; a configured library is loaded now, so that a wrong path is an error in the log at once.
+     */
     void activateWith(PcscSettings settings, EventChannel channel) {
         PcscBackend created;
         try {
@@ -84,14 +168,36 @@ public final class PcscComponent implements ForwardingBackend {
                 throw new UnsatisfiedLinkError(e.getMessage());
             }, assumed.defaultLibrary());
         }
-        activateWith(created, channel);
+        activateWith(created, channel, settings.libraryPath().isBlank());
     }
 
     /** Activates with a backend built by the caller (tests: on a fake library) and the event channel given. */
     void activateWith(PcscBackend created, EventChannel channel) {
+        activateWith(created, channel, false);
+    }
+
+    /**
+     * Activates with {@code created} and the event channel given. {@code lazy}: the library (JNA and the PC/SC
+     * library) is left alone until the first call that needs it ({@link #delegate()}), so a start that never uses
+     * PC/SC never loads it; that first call then writes the log line and starts the event monitor. Otherwise both
+     * happen now.
+     */
+    void activateWith(PcscBackend created, EventChannel channel, boolean lazy) {
         this.events = channel;
-        PcscSettings settings = created.settings();
         backend = created;
+        started.set(false);
+        if (!lazy) {
+            start(created);
+        }
+    }
+
+    /** Says in the log how the backend stands and starts the event monitor, once. */
+    private void start(PcscBackend created) {
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        stopWatchingListeners();
+        PcscSettings settings = created.settings();
         String line = created.describe();
         Level level;
         if (line.startsWith("PC/SC backend ready")) {
@@ -141,6 +247,8 @@ public final class PcscComponent implements ForwardingBackend {
      */
     @Deactivate
     void deactivate() {
+        started.set(true); // a call that comes too late starts nothing
+        stopWatchingListeners();
         backend.stop();
         events.close();
     }
@@ -152,9 +260,28 @@ public final class PcscComponent implements ForwardingBackend {
 
     // ---------------------------------------------------------------- Backend
 
-    /** {@inheritDoc} The Backend service's calls go to the backend this component holds. */
+    /**
+     * {@inheritDoc} The Backend service's calls go to the backend this component holds; the first one starts it
+     * (the log line and the event monitor) when the activation left that to the first use.
+     */
     @Override
     public Backend delegate() {
-        return backend;
+        PcscBackend current = backend;
+        if (!started.get()) {
+            start(current);
+        }
+        return current;
+    }
+
+    /** {@inheritDoc} Needs no library: the core asks for it when it takes up the service. */
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    /** {@inheritDoc} The configured call timeout; needs no library. */
+    @Override
+    public Duration callTimeout() {
+        return backend.callTimeout();
     }
 }

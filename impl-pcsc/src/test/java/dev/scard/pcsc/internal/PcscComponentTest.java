@@ -9,11 +9,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
 
 import dev.scard.api.HResult;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.core.BackendResourceManager;
 import dev.scard.core.CardManager;
@@ -59,6 +68,54 @@ class PcscComponentTest {
         }
         assertThat(code(manager::status)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
         assertThat(code(resourceManager::listReaders)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
+    }
+
+    @Test
+    void withThePlatformLibraryNothingIsLoadedBeforeTheFirstCallThatNeedsIt() throws InterruptedException {
+        FakePcscApi api = new FakePcscApi(PcscPlatform.linux(8), "Reader 0", "Reader 1");
+        AtomicInteger loads = new AtomicInteger();
+        PcscBackend backend = new PcscBackend(api.platform(), PcscSettings.defaults(), path -> {
+            loads.incrementAndGet();
+            return api;
+        });
+        BlockingQueue<SCardEvent> events = new LinkedBlockingQueue<>();
+        EventDispatcher channel = new EventDispatcher("test-events");
+        channel.addListener(events::add);
+        PcscComponent owner = new PcscComponent();
+        owner.activateWith(backend, channel, true);
+        try {
+            assertThat(owner.name()).isEqualTo("pcsc");
+            assertThat(owner.callTimeout()).isEqualTo(PcscSettings.defaults().callTimeout());
+            assertThat(loads).as("library loads before the first call").hasValue(0);
+            assertThat(backend.monitor()).as("event monitor before the first call").isNull();
+
+            assertThat(owner.listReaders()).extracting(ReaderInfo::name).containsExactly("Reader 0", "Reader 1");
+            assertThat(loads).as("library loads after the first call").hasValue(1);
+            assertThat(backend.monitor()).as("event monitor after the first call").isNotNull();
+            assertThat(events.poll(5, TimeUnit.SECONDS)).as("an event from the monitor").isNotNull();
+        } finally {
+            owner.deactivate();
+        }
+        assertThat(code(owner::listReaders)).isEqualTo(HResult.SCARD_E_SERVICE_STOPPED);
+    }
+
+    @Test
+    void theListenersThatStartTheBackendAreThoseThatMayWantItsEvents() throws Exception {
+        Filter filter = FrameworkUtil.createFilter(PcscComponent.EVENT_LISTENERS);
+        String listener = "dev.scard.api.SCardEventListener";
+        String handler = "org.osgi.service.event.EventHandler";
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}))).as("every backend").isTrue();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}, "scard.backend", "pcsc"))).isTrue();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {listener}, "scard.backend", "simulator")))
+                .as("the simulator's only").isFalse();
+        for (Object topics : new Object[] {"dev/scard/card/*", "dev/scard/reader/ADDED", "*", "dev/*",
+            new String[] {"org/osgi/framework/*", "dev/scard/*"}}) {
+            assertThat(filter.matches(Map.of("objectClass", new String[] {handler}, "event.topics", topics)))
+                    .as("handler for %s", topics).isTrue();
+        }
+        assertThat(filter.matches(Map.of("objectClass", new String[] {handler}, "event.topics",
+                "org/osgi/framework/*"))).as("another topic").isFalse();
+        assertThat(filter.matches(Map.of("objectClass", new String[] {"java.lang.Runnable"}))).isFalse();
     }
 
     @Test
