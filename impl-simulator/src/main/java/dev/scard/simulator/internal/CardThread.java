@@ -30,6 +30,8 @@ final class CardThread {
     private final String readerName;
     // Guarded by this.
     private Worker worker;
+    /** The thread given up last, which may still be inside the model; guarded by this. */
+    private Worker lastAbandoned;
     private boolean retired;
 
     CardThread(String readerName) {
@@ -48,7 +50,7 @@ final class CardThread {
                         "the card in reader '" + readerName + "' was removed");
             }
             if (worker == null) {
-                worker = new Worker();
+                worker = new Worker(lastAbandoned);
             }
             Call<T> call = new Call<>(task, worker);
             worker.outstanding.add(call);
@@ -75,8 +77,9 @@ final class CardThread {
 
     /**
      * Gives up {@code call}'s thread (its call overran the timeout): the thread is interrupted and left to end by
-     * itself, every call on it fails; the next call starts a new thread. Nothing happens when that thread was given
-     * up already.
+     * itself, every call on it fails; the next call starts a new thread, which lets the model be called only once the
+     * given-up thread has left it (a model never sees two calls at once): until then the next calls wait, bounded by
+     * their callers' timeouts. Nothing happens when that thread was given up already.
      */
     void abandon(Call<?> call) {
         Worker abandoned;
@@ -86,6 +89,10 @@ final class CardThread {
             } else {
                 abandoned = worker;
                 worker = null;
+                // a worker still waiting for its predecessor never reached the model: the predecessor is the one
+                // that may still be inside it
+                Worker before = abandoned.predecessor;
+                lastAbandoned = before != null && !before.executor.isTerminated() ? before : abandoned;
             }
         }
         abandoned.abandon();
@@ -135,15 +142,35 @@ final class CardThread {
     private final class Worker {
         final Set<Call<?>> outstanding = ConcurrentHashMap.newKeySet();
         final ThreadPoolExecutor executor;
+        /** The given-up worker whose thread this one waits for before it calls the model, or null. */
+        final Worker predecessor;
 
-        Worker() {
+        /** A worker whose thread first waits until {@code predecessor}'s thread (null: none) has ended. */
+        Worker(Worker predecessor) {
+            this.predecessor = predecessor;
             executor = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                     task -> {
-                        Thread thread = new Thread(task, "scard-simulator-card " + readerName);
+                        Thread thread = new Thread(() -> {
+                            if (predecessor == null || awaitEnd(predecessor)) {
+                                task.run();
+                            }
+                        }, "scard-simulator-card " + readerName);
                         thread.setDaemon(true);
                         return thread;
                     });
             executor.allowCoreThreadTimeOut(true);
+        }
+
+        /** Waits until a given-up worker's thread has left the model; false when this thread was given up first. */
+        private boolean awaitEnd(Worker predecessor) {
+            try {
+                while (!predecessor.executor.awaitTermination(1, TimeUnit.SECONDS)) {
+                    // a model stuck beyond the interrupt: the calls waiting here time out and are given up in turn
+                }
+                return true;
+            } catch (InterruptedException e) {
+                return false; // given up: the calls queued here are cancelled
+            }
         }
 
         void abandon() {
