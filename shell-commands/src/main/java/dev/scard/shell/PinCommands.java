@@ -7,7 +7,6 @@ import java.util.Set;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -18,6 +17,7 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * The PIN commands of the {@code scard:} scope: {@code verify}, {@code change} and {@code unblock}, as in
@@ -76,19 +76,93 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------------ verify
 
-    @Descriptor("present a PIN to the card (Verify), asking for it without echo; with -c only show whether the PIN"
-            + " is verified and how many tries are left. -c asks the card only where that cannot cost a try: ISO"
-            + " 7816-4's status query (an empty VERIFY) is sent only to a card that has shown it does not count it (it"
-            + " answered 'verified', or the same count of tries twice: after a wrong PIN, or two forced checks);"
-            + " elsewhere -c says the state cannot be asked without risking a try. -c --force asks anyway: on a card"
-            + " that counts the query (cards in the field do) it costs a try")
-    public String verify(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("only show the PIN's state; send no PIN")
-            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
-            @Descriptor("with -c: ask the card even where the query may cost a try")
-            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
-            @Descriptor(REF) String ref) {
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    static final String VERIFY_USAGE = "present a PIN to the card (Verify), asking for it without echo when it is left"
+            + " out; with -c only show whether the PIN is verified and how many tries are left. -c asks the card only"
+            + " where that cannot cost a try: ISO 7816-4's status query (an empty VERIFY) is sent only to a card that"
+            + " has shown it does not count it (it answered 'verified', or the same count of tries twice: after a"
+            + " wrong PIN, or two forced checks); elsewhere -c says the state cannot be asked without risking a try."
+            + " -c --force asks anyway: on a card that counts the query (cards in the field do) it costs a try\n"
+            + "Usage: scard:verify [options] [--] <reference> [<pin>]\n"
+            + "Options:\n"
+            + "  -c, --check  only show the PIN's state; send no PIN\n"
+            + "  -f, --force  with -c: ask the card even where the query may cost a try\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<pin>]  the PIN: " + CODE + "\n";
+
+    static final CommandUsage VERIFY = CommandUsage.of("scard:verify", VERIFY_USAGE);
+
+    /**
+     * {@code scard:verify}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #VERIFY_USAGE} says
+     * @return what the card said, or null after {@code --help}
+     */
+    @Descriptor(VERIFY_USAGE)
+    public Object verify(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return VERIFY.run(session, words, w -> w.count() == 1
+            ? verify(session, w.flag("--check"), w.flag("--force"), w.argument(0))
+            : verify(session, w.flag("--check"), w.flag("--force"), w.argument(0), w.argument(1)));
+    }
+
+    static final String CHANGE_USAGE = "change a PIN (ChangeCode); the codes left out are asked for without echo (the"
+            + " new one twice)\n"
+            + "Usage: scard:change [--] <reference> [<current>] [<new>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<current>]  the current PIN: " + CODE + "\n"
+            + "  [<new>]  the new PIN: text or hex, as the current one\n";
+
+    static final CommandUsage CHANGE = CommandUsage.of("scard:change", CHANGE_USAGE);
+
+    /**
+     * {@code scard:change}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CHANGE_USAGE} says
+     * @return what was changed, or null after {@code --help}
+     */
+    @Descriptor(CHANGE_USAGE)
+    public Object change(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return CHANGE.run(session, words, w -> w.count() == 1 ? change(session, w.argument(0))
+            : w.count() == 2 ? change(session, w.argument(0), w.argument(1))
+            : change(session, w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    static final String UNBLOCK_USAGE = "unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current"
+            + " PIN or setting a new one; the codes left out are asked for without echo (an empty new PIN keeps the"
+            + " current one)\n"
+            + "Usage: scard:unblock [--] <reference> [<puk>] [<new>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<puk>]  the PUK (unblocking code): " + CODE + "\n"
+            + "  [<new>]  the new PIN: text or hex\n";
+
+    static final CommandUsage UNBLOCK = CommandUsage.of("scard:unblock", UNBLOCK_USAGE);
+
+    /**
+     * {@code scard:unblock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #UNBLOCK_USAGE} says
+     * @return what was unblocked, or null after {@code --help}
+     */
+    @Descriptor(UNBLOCK_USAGE)
+    public Object unblock(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return UNBLOCK.run(session, words, w -> w.count() == 1 ? unblock(session, w.argument(0))
+            : w.count() == 2 ? unblock(session, w.argument(0), w.argument(1))
+            : unblock(session, w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    String verify(CommandSession session, boolean check, boolean force, String ref) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         if (check) {
             return check(session, pin, force);
@@ -99,15 +173,7 @@ public class PinCommands {
         return verify(session, pin, null);
     }
 
-    @Descriptor("present a PIN to the card (Verify)")
-    public String verify(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("only show the PIN's state; send no PIN")
-            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
-            @Descriptor("with -c: ask the card even where the query may cost a try")
-            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PIN: " + CODE) String code) {
+    String verify(CommandSession session, boolean check, boolean force, String ref, String code) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         if (check || force) {
             throw ShellFailures.badInput("-c only asks the card for the state of " + pin.label()
@@ -176,28 +242,16 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------------ change
 
-    @Descriptor("change a PIN (ChangeCode): asks for the current PIN and the new one (twice) without echo")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref) {
+    String change(CommandSession session, String ref) {
         return change(session, CardArgs.pinRef(ref), null, null);
     }
 
-    @Descriptor("change a PIN (ChangeCode): asks for the new one (twice) without echo")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the current PIN: " + CODE) String oldCode) {
+    String change(CommandSession session, String ref, String oldCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         return change(session, pin, CardArgs.code("current PIN", oldCode), null);
     }
 
-    @Descriptor("change a PIN (ChangeCode)")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the current PIN: " + CODE) String oldCode,
-            @Descriptor("the new PIN: text or hex, as the current one") String newCode) {
+    String change(CommandSession session, String ref, String oldCode, String newCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] old = CardArgs.code("current PIN", oldCode);
         byte[] fresh;
@@ -229,7 +283,10 @@ public class PinCommands {
             try {
                 verifier.changeCode(old, fresh, pin.flags(), pin.ref());
             } catch (SCardException e) {
-                throw CardErrors.pinFailure(context, "current PIN", e, old, fresh);
+                // the card checks the new PIN's length or format only after the current PIN was right (a wrong one
+                // is counted, SCARD_W_WRONG_CHV): a refused format is the new PIN's
+                throw CardErrors.pinFailure(context,
+                        e.code() == HResult.SCARD_E_INVALID_CHV ? "new PIN" : "current PIN", e, old, fresh);
             }
         } finally {
             wipe(old, fresh, oldGiven, newGiven);
@@ -239,11 +296,7 @@ public class PinCommands {
 
     // ----------------------------------------------------------------------------------------------- unblock
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER): asks for the PUK and a new PIN (empty"
-            + " keeps the current PIN) without echo")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref) {
+    String unblock(CommandSession session, String ref) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         String context = "unblock " + pin.label();
         String usage = "scard:unblock " + pin.word() + " <PUK> [<new PIN>]";
@@ -259,11 +312,7 @@ public class PinCommands {
         }
     }
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current PIN")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PUK (unblocking code): " + CODE) String pukCode) {
+    String unblock(CommandSession session, String ref, String pukCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] puk = CardArgs.code("PUK", pukCode);
         try {
@@ -274,12 +323,7 @@ public class PinCommands {
         }
     }
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER) and set a new PIN")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PUK (unblocking code): text or hex") String pukCode,
-            @Descriptor("the new PIN: text or hex") String newCode) {
+    String unblock(CommandSession session, String ref, String pukCode, String newCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] puk = CardArgs.code("PUK", pukCode);
         byte[] fresh = null;
@@ -297,7 +341,8 @@ public class PinCommands {
         try {
             verifier.unblock(puk, fresh, pin.flags(), pin.ref());
         } catch (SCardException e) {
-            throw CardErrors.pinFailure(context, "PUK", e, puk, fresh);
+            throw CardErrors.pinFailure(context,
+                    e.code() == HResult.SCARD_E_INVALID_CHV && fresh != null ? "new PIN" : "PUK", e, puk, fresh);
         }
         return pin.label() + " unblocked" + (fresh == null ? "" : " with a new PIN");
     }

@@ -13,7 +13,6 @@ import java.util.TreeSet;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -35,6 +34,7 @@ import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * The {@code scard:} commands, over the public API only.
@@ -60,13 +60,6 @@ public class ScardCommands {
 
     static final String NOT_ATTACHED =
             "not attached: run scard:attach <reader> or scard:attach-handle <handle> first";
-    private static final String READER_WORDS = "reader name as scard:readers shows it (quote it, or type its words),"
-            + " optionally followed by shared (the default) or exclusive";
-    private static final String BACKEND_OPTION = "backend (scard.backend) to use when several have a reader by that"
-            + " name";
-    private static final String PROTOCOLS_OPTION =
-            "preferred protocols, comma-separated: t0, t1, raw or any (default t0,t1)";
-
     private final BundleContext context;
     private final SessionRegistry<Attachment> sessions = new SessionRegistry<>();
     /**
@@ -107,12 +100,253 @@ public class ScardCommands {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What Gogo's help shows for the one parameter of every command: the words the usage above describes. */
+    static final String WORDS = "the options and arguments, as the usage says";
+    /** The reader argument of attach and connect, and its share mode. */
+    static final String READER_LINE = "  <reader>...  the reader name as scard:readers shows it (quote a name with"
+            + " spaces, or type its words), optionally followed by shared (the default) or exclusive\n";
+    /** The -b option of the commands that name a reader. */
+    static final String BACKEND_LINE = "  -b, --backend <backend>  the backend (scard.backend) to use when several have"
+            + " a reader by that name\n";
+    /** The -p option of attach and connect. */
+    static final String PROTOCOLS_LINE = "  -p, --protocols <protocols>  preferred protocols, comma-separated: t0, t1,"
+            + " raw or any (default t0,t1)\n";
+    /** The -b option of the commands that take a handle. */
+    static final String HANDLE_BACKEND_LINE = "  -b, --backend <backend>  the backend that issued the handle, when"
+            + " several could have\n";
+
+    static final String READERS_USAGE = "list the readers of every backend: name, backend, card present or absent,"
+            + " exclusive use, ATR\n"
+            + "Usage: scard:readers [options]\n"
+            + "Options:\n"
+            + "  -b, --backend <backend>  only the readers of this backend (scard.backend, e.g. simulator or pcsc)\n"
+            + CommandUsage.HELP_LINE;
+    static final CommandUsage READERS = CommandUsage.of("scard:readers", READERS_USAGE);
+
+    /**
+     * {@code scard:readers}.
+     *
+     * @param session the Gogo session
+     * @param words the options, as {@link #READERS_USAGE} says
+     * @return the reader table, or null after {@code --help}
+     */
+    @Descriptor(READERS_USAGE)
+    public Object readers(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return READERS.run(session, words, w -> readers(w.option("--backend", "")));
+    }
+
+    static final String ATTACH_USAGE = "attach this shell session to a reader and the card in it (AttachByIFD); a"
+            + " reader without card gives a reader attachment\n"
+            + "Usage: scard:attach [options] [--] <reader>...\n"
+            + "Options:\n"
+            + BACKEND_LINE
+            + PROTOCOLS_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final CommandUsage ATTACH = CommandUsage.of("scard:attach", ATTACH_USAGE);
+
+    /**
+     * {@code scard:attach}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and the reader, as {@link #ATTACH_USAGE} says
+     * @return what the session is attached to, or null after {@code --help}
+     */
+    @Descriptor(ATTACH_USAGE)
+    public Object attach(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return ATTACH.run(session, words,
+            w -> attach(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
+    }
+
+    static final String ATTACH_HANDLE_USAGE = "attach this shell session to the card behind a handle it opened with"
+            + " scard:connect (AttachByHandle); the handle stays open after scard:detach\n"
+            + "Usage: scard:attach-handle [options] [--] <handle>\n"
+            + "Options:\n"
+            + HANDLE_BACKEND_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <handle>  the handle number as scard:connect printed it (or $handle)\n";
+    static final CommandUsage ATTACH_HANDLE = CommandUsage.of("scard:attach-handle", ATTACH_HANDLE_USAGE);
+
+    static final String DETACH_USAGE = "detach this shell session (Detach): leaves the card as it is and releases a"
+            + " lock; a handle from scard:connect stays open\n"
+            + "Usage: scard:detach\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final CommandUsage DETACH = CommandUsage.of("scard:detach", DETACH_USAGE);
+
+    /**
+     * {@code scard:detach}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words nothing but {@code --help}
+     * @return what the session was attached to, or null after {@code --help}
+     */
+    @Descriptor(DETACH_USAGE)
+    public Object detach(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return DETACH.run(session, words, w -> detach(session));
+    }
+
+    static final String CONNECT_USAGE = "connect to the card in a reader through the resource manager and print the"
+            + " handle; the handle belongs to this session, is put into $handle, and stays open until"
+            + " scard:disconnect <handle>\n"
+            + "Usage: scard:connect [options] [--] <reader>...\n"
+            + "Options:\n"
+            + BACKEND_LINE
+            + PROTOCOLS_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final CommandUsage CONNECT = CommandUsage.of("scard:connect", CONNECT_USAGE);
+
+    /**
+     * {@code scard:connect}.
+     *
+     * @param session the Gogo session, which the handle belongs to
+     * @param words the options and the reader, as {@link #CONNECT_USAGE} says
+     * @return the handle, or null after {@code --help}
+     */
+    @Descriptor(CONNECT_USAGE)
+    public Object connect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return CONNECT.run(session, words,
+            w -> connect(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
+    }
+
+    static final String DISCONNECT_USAGE = "close a handle this session opened with scard:connect and treat the card"
+            + " as the disposition says\n"
+            + "Usage: scard:disconnect [options] [--] <handle> [<disposition>]\n"
+            + "Options:\n"
+            + HANDLE_BACKEND_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <handle>  the handle number as scard:connect printed it (or $handle)\n"
+            + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final CommandUsage DISCONNECT = CommandUsage.of("scard:disconnect", DISCONNECT_USAGE);
+
+    /**
+     * {@code scard:disconnect}.
+     *
+     * @param session the Gogo session, which the handle belongs to
+     * @param words the options, the handle and the disposition, as {@link #DISCONNECT_USAGE} says
+     * @return what was disconnected, or null after {@code --help}
+     */
+    @Descriptor(DISCONNECT_USAGE)
+    public Object disconnect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return DISCONNECT.run(session, words, w -> disconnect(session, w.option("--backend", ""), w.argument(0),
+            w.count() > 1 ? w.argument(1) : "leave"));
+    }
+
+    static final String RECONNECT_USAGE = "re-establish this session's link to the card (Reconnect) after treating"
+            + " the card as the initialization says; after a reset, a removal and re-insertion, or to reach a card"
+            + " inserted after a reader attachment\n"
+            + "Usage: scard:reconnect [--] [<initialization>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<initialization>]  leave (the default), reset (warm reset) or unpower (cold reset)\n";
+    static final CommandUsage RECONNECT = CommandUsage.of("scard:reconnect", RECONNECT_USAGE);
+
+    /**
+     * {@code scard:reconnect}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the initialization, as {@link #RECONNECT_USAGE} says
+     * @return the card's state after reconnecting, or null after {@code --help}
+     */
+    @Descriptor(RECONNECT_USAGE)
+    public Object reconnect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return RECONNECT.run(session, words, w -> reconnect(session, w.count() > 0 ? w.argument(0) : "leave"));
+    }
+
+    static final String LOCK_USAGE = "lock the card for this session (SCardLock): without a timeout, waiting as long"
+            + " as another connection holds it; with one, at most that long (E_FAIL when it expires)\n"
+            + "Usage: scard:lock [--] [<timeout>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<timeout>]  how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once\n";
+    static final CommandUsage LOCK = CommandUsage.of("scard:lock", LOCK_USAGE);
+
+    /**
+     * {@code scard:lock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the timeout, as {@link #LOCK_USAGE} says
+     * @return what was locked, or null after {@code --help}
+     */
+    @Descriptor(LOCK_USAGE)
+    public Object lock(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return LOCK.run(session, words, w -> w.count() == 0 ? lock(session) : lock(session, w.argument(0)));
+    }
+
+    static final String UNLOCK_USAGE = "release this session's lock (SCardUnlock) and treat the card as the"
+            + " disposition says\n"
+            + "Usage: scard:unlock [--] [<disposition>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final CommandUsage UNLOCK = CommandUsage.of("scard:unlock", UNLOCK_USAGE);
+
+    /**
+     * {@code scard:unlock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the disposition, as {@link #UNLOCK_USAGE} says
+     * @return what was unlocked, or null after {@code --help}
+     */
+    @Descriptor(UNLOCK_USAGE)
+    public Object unlock(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return UNLOCK.run(session, words, w -> unlock(session, w.count() > 0 ? w.argument(0) : "leave"));
+    }
+
+    static final String STATUS_USAGE = "show this session's attachment (Status): reader, backend, card state and"
+            + " protocol with their numbers, ATR\n"
+            + "Usage: scard:status\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final CommandUsage STATUS = CommandUsage.of("scard:status", STATUS_USAGE);
+
+    /**
+     * {@code scard:status}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words nothing but {@code --help}
+     * @return the status, or null after {@code --help}
+     */
+    @Descriptor(STATUS_USAGE)
+    public Object status(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return STATUS.run(session, words, w -> status(session));
+    }
+
+    static final String APDU_USAGE = "send a command APDU to the attached card and show the response data and the"
+            + " status word\n"
+            + "Usage: scard:apdu [--] <hex>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <hex>...  the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
+            + " 00A40400)\n";
+    static final CommandUsage APDU = CommandUsage.of("scard:apdu", APDU_USAGE);
+
+    /**
+     * {@code scard:apdu}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the command APDU, as {@link #APDU_USAGE} says
+     * @return the response, or null after {@code --help}
+     */
+    @Descriptor(APDU_USAGE)
+    public Object apdu(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return APDU.run(session, words, w -> apdu(session, w.from(0)));
+    }
+
     // ---------------------------------------------------------------------------------------------- readers
 
-    @Descriptor("list the readers of every backend: name, backend, card present or absent, exclusive use, ATR")
-    public String readers(
-            @Descriptor("only the readers of this backend (scard.backend, e.g. simulator or pcsc)")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend) {
+    String readers(String backend) {
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
             if (!backend.isEmpty()) {
@@ -134,14 +368,7 @@ public class ScardCommands {
 
     // ----------------------------------------------------------------------------------------------- attach
 
-    @Descriptor("attach this shell session to a reader and the card in it (AttachByIFD); a reader without card"
-            + " gives a reader attachment")
-    public String attach(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
-            String protocols,
-            @Descriptor(READER_WORDS) String... reader) {
+    String attach(CommandSession session, String backend, String protocols, String... reader) {
         Set<Protocol> preferred = ShellArgs.protocols(protocols);
         Target target = target(reader, backend);
         Attachment attachment = attachmentFor(session, target.backend());
@@ -177,9 +404,7 @@ public class ScardCommands {
         return attachedMessage(attachment, "handle " + value);
     }
 
-    @Descriptor("detach this shell session (Detach): leaves the card as it is and releases a lock; a handle"
-            + " from scard:connect stays open")
-    public String detach(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String detach(CommandSession session) {
         dropIfStopped(session);
         Attachment attachment = sessions.remove(session);
         if (attachment == null) {
@@ -203,14 +428,7 @@ public class ScardCommands {
      * ({@code scard:attach-handle}) and disconnects it; it is disconnected when the session is forgotten. Handle
      * values are random, so the handle also goes into the session variable {@value #HANDLE_VARIABLE}.
      */
-    @Descriptor("connect to the card in a reader through the resource manager and print the handle; the handle"
-            + " belongs to this session, is put into $handle, and stays open until scard:disconnect <handle>")
-    public String connect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
-            String protocols,
-            @Descriptor(READER_WORDS) String... reader) {
+    String connect(CommandSession session, String backend, String protocols, String... reader) {
         Set<Protocol> preferred = ShellArgs.protocols(protocols);
         Target target = target(reader, backend);
         opened.expunge().forEach(this::disconnectAll);
@@ -239,12 +457,7 @@ public class ScardCommands {
      *
      * @throws IllegalArgumentException for a handle this session did not open ({@code E_INVALIDARG})
      */
-    @Descriptor("close a handle this session opened with scard:connect, leaving the card as it is")
-    public String disconnect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor("backend that issued the handle, when several could have")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("handle number as scard:connect printed it") String handle) {
+    String disconnect(CommandSession session, String backend, String handle) {
         return disconnect(session, backend, handle, "leave");
     }
 
@@ -254,13 +467,7 @@ public class ScardCommands {
      * @throws IllegalArgumentException for a handle this session did not open, or a bad disposition
      *         ({@code E_INVALIDARG})
      */
-    @Descriptor("close a handle this session opened with scard:connect and treat the card as the disposition says")
-    public String disconnect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor("backend that issued the handle, when several could have")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("handle number as scard:connect printed it") String handle,
-            @Descriptor("leave, reset, unpower or eject") String disposition) {
+    String disconnect(CommandSession session, String backend, String handle, String disposition) {
         long value = ShellArgs.handle(handle);
         Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
         CardHandle own = sessionHandle(session, value, backend);
@@ -281,17 +488,11 @@ public class ScardCommands {
 
     // ------------------------------------------------------------------------------------ attached commands
 
-    @Descriptor("re-establish this session's link to the card (Reconnect), leaving the card as it is; after a"
-            + " reset, a removal and re-insertion, or to reach a card inserted after a reader attachment")
-    public String reconnect(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String reconnect(CommandSession session) {
         return reconnect(session, "leave");
     }
 
-    @Descriptor("re-establish this session's link to the card (Reconnect) after treating the card as the"
-            + " initialization says")
-    public String reconnect(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("leave, reset (warm reset) or unpower (cold reset)") String initialization) {
+    String reconnect(CommandSession session, String initialization) {
         Disposition how = ShellArgs.disposition(initialization,
                 ShellArgs.of(Disposition.LEAVE, Disposition.RESET, Disposition.UNPOWER));
         Attachment attachment = attached(session);
@@ -301,52 +502,36 @@ public class ScardCommands {
                 + Formats.protocol(status.protocol()) + ", ATR " + Formats.hex(status.atr()) + ")";
     }
 
-    @Descriptor("lock the card for this session (SCardLock), waiting as long as another connection holds it")
-    public String lock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String lock(CommandSession session) {
         Attachment attachment = attached(session);
         attachment.manager.lock();
         return "Locked '" + attachment.readerName() + "'";
     }
 
-    @Descriptor("lock the card for this session (SCardLock), waiting at most the timeout; fails with E_FAIL when"
-            + " it expires")
-    public String lock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once")
-            String timeout) {
+    String lock(CommandSession session, String timeout) {
         Duration wait = Durations.parse(timeout);
         Attachment attachment = attached(session);
         attachment.manager.lock(wait);
         return "Locked '" + attachment.readerName() + "'";
     }
 
-    @Descriptor("release this session's lock (SCardUnlock), leaving the card as it is")
-    public String unlock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String unlock(CommandSession session) {
         return unlock(session, "leave");
     }
 
-    @Descriptor("release this session's lock (SCardUnlock) and treat the card as the disposition says")
-    public String unlock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("leave, reset, unpower or eject") String disposition) {
+    String unlock(CommandSession session, String disposition) {
         Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
         Attachment attachment = attached(session);
         attachment.manager.unlock(how);
         return "Unlocked '" + attachment.readerName() + "' (" + Formats.word(how) + ")";
     }
 
-    @Descriptor("show this session's attachment (Status): reader, backend, card state and protocol with their"
-            + " numbers, ATR")
-    public String status(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String status(CommandSession session) {
         Attachment attachment = attached(session);
         return Formats.status(attachment.manager.status(), attachment.backend, attachment.handle);
     }
 
-    @Descriptor("send a command APDU to the attached card and show the response data and the status word")
-    public String apdu(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
-                    + " 00A40400)") String... hex) {
+    String apdu(CommandSession session, String... hex) {
         byte[] command = HexInput.apdu(hex);
         try {
             Attachment attachment = attached(session);
@@ -662,7 +847,7 @@ public class ScardCommands {
 
     private String unknownBackend(String backend) {
         Set<String> running = runningBackends();
-        return "unknown backend '" + backend + "'" + (running.isEmpty() ? " (no backend is running)"
+        return "unknown backend '" + CommandUsage.shown(backend) + "'" + (running.isEmpty() ? " (no backend is running)"
                 : " (running: " + String.join(", ", running) + ")");
     }
 

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Component;
@@ -21,6 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -41,8 +43,6 @@ public class SimCommands {
 
     static final String NO_SIMULATOR =
             "the simulator is not running (no SimulatorControl service): sim: commands need the simulator backend";
-    private static final String READER = "simulated reader name as sim:readers shows it (quote it, or type its"
-            + " words)";
     /** vpcd's first slot on this machine, the PC/SC reader "Virtual PCD 00 00". */
     static final String DEFAULT_VPCD = "127.0.0.1:35963";
 
@@ -64,16 +64,155 @@ public class SimCommands {
         simulator.compareAndSet(control, null);
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What Gogo's help shows for the one parameter of every command: the words the usage above describes. */
+    static final String WORDS = "the options and arguments, as the usage says";
+    private static final String READER_LINE = "  <reader>...  the simulated reader name as sim:readers shows it (quote a"
+            + " name with spaces, or type its words)\n";
+
+    static final String INSERT_USAGE = "insert the reader's card: the one last removed (with its state), or a fresh"
+            + " default card; or, given a card profile file, a fresh card of that profile\n"
+            + "Usage: sim:insert [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
+            + " words), then optionally a JSON card profile file (a word ending in .json or containing a '/'; relative"
+            + " to the working directory)\n";
+
+    static final CommandUsage INSERT = CommandUsage.of("sim:insert", INSERT_USAGE);
+
+    /**
+     * {@code sim:insert}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #INSERT_USAGE} says
+     * @return what was inserted where, or null after {@code --help}
+     */
+    @Descriptor(INSERT_USAGE)
+    public Object insert(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return INSERT.run(session, words, w -> insert(w.from(0)));
+    }
+
+    static final String REMOVE_USAGE = "remove the card from a simulated reader; connections to it see"
+            + " SCARD_W_REMOVED_CARD\n"
+            + "Usage: sim:remove [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+
+    static final CommandUsage REMOVE = CommandUsage.of("sim:remove", REMOVE_USAGE);
+
+    /**
+     * {@code sim:remove}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #REMOVE_USAGE} says
+     * @return which reader's card was removed, or null after {@code --help}
+     */
+    @Descriptor(REMOVE_USAGE)
+    public Object remove(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return REMOVE.run(session, words, w -> remove(w.from(0)));
+    }
+
+    static final String RESET_USAGE = "reset the card in a simulated reader, as another application would;"
+            + " connections to it see SCARD_W_RESET_CARD until they reconnect\n"
+            + "Usage: sim:reset [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+
+    static final CommandUsage RESET = CommandUsage.of("sim:reset", RESET_USAGE);
+
+    /**
+     * {@code sim:reset}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #RESET_USAGE} says
+     * @return which reader's card was reset, or null after {@code --help}
+     */
+    @Descriptor(RESET_USAGE)
+    public Object reset(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return RESET.run(session, words, w -> reset(w.from(0)));
+    }
+
+    static final String SERVE_USAGE = "serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver:"
+            + " while a card is in, pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964"
+            + " 'Virtual PCD 00 01')\n"
+            + "Usage: sim:serve [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
+            + " words), then optionally where vpcd listens, <host>:<port> (default " + DEFAULT_VPCD + "; quote an"
+            + " IPv6 address: '[::1]:35963')\n";
+
+    static final CommandUsage SERVE = CommandUsage.of("sim:serve", SERVE_USAGE);
+
+    /**
+     * {@code sim:serve}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #SERVE_USAGE} says
+     * @return which reader is served where, or null after {@code --help}
+     */
+    @Descriptor(SERVE_USAGE)
+    public Object serve(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return SERVE.run(session, words, w -> serve(w.from(0)));
+    }
+
+    static final String UNSERVE_USAGE = "stop serving the reader's card to vpcd: pcscd sees the card removed; it stays"
+            + " in the simulated reader\n"
+            + "Usage: sim:unserve [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+
+    static final CommandUsage UNSERVE = CommandUsage.of("sim:unserve", UNSERVE_USAGE);
+
+    /**
+     * {@code sim:unserve}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #UNSERVE_USAGE} says
+     * @return where the reader was served, or that it was not, or null after {@code --help}
+     */
+    @Descriptor(UNSERVE_USAGE)
+    public Object unserve(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return UNSERVE.run(session, words, w -> unserve(w.from(0)));
+    }
+
+    static final String READERS_USAGE = "list the simulated readers, whether a card is in each, and where it is served"
+            + " to vpcd\n"
+            + "Usage: sim:readers\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+
+    static final CommandUsage READERS = CommandUsage.of("sim:readers", READERS_USAGE);
+
+    /**
+     * {@code sim:readers}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #READERS_USAGE} says
+     * @return the table, or that there are no simulated readers, or null after {@code --help}
+     */
+    @Descriptor(READERS_USAGE)
+    public Object readers(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return READERS.run(session, words, w -> readers());
+    }
+
     /**
      * {@code sim:insert <reader> [<profile.json>]}.
      *
      * @param words the reader name (one quoted argument or several words), then optionally a card profile file
      * @return what was inserted where
      */
-    @Descriptor("insert the reader's card: the one last removed (with its state), or a fresh default card; or,"
-            + " given a card profile file, a fresh card of that profile")
-    public String insert(@Descriptor(READER + ", then optionally a JSON card profile file (a word ending in .json or"
-            + " containing a '/'; relative to the working directory)") String... words) {
+    String insert(String... words) {
         String[] parts = CommandText.readerAndOption(words, SimCommands::isProfilePath, "sim:readers");
         String name = parts[0];
         if (parts[1] == null) {
@@ -102,8 +241,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return which reader's card was removed
      */
-    @Descriptor("remove the card from a simulated reader; connections to it see SCARD_W_REMOVED_CARD")
-    public String remove(@Descriptor(READER) String... reader) {
+    String remove(String... reader) {
         String name = readerName(reader);
         control().remove(name);
         return "Removed the card from '" + name + "'";
@@ -115,9 +253,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return which reader's card was reset
      */
-    @Descriptor("reset the card in a simulated reader, as another application would; connections to it see"
-            + " SCARD_W_RESET_CARD until they reconnect")
-    public String reset(@Descriptor(READER) String... reader) {
+    String reset(String... reader) {
         String name = readerName(reader);
         control().reset(name);
         return "Reset the card in '" + name + "'";
@@ -129,10 +265,7 @@ public class SimCommands {
      * @param words the reader name (one quoted argument or several words), then optionally vpcd's address
      * @return which reader is served where
      */
-    @Descriptor("serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver: while a card is in,"
-            + " pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964 'Virtual PCD 00 01')")
-    public String serve(@Descriptor(READER + ", then optionally where vpcd listens, <host>:<port> (default "
-            + DEFAULT_VPCD + "; quote an IPv6 address: '[::1]:35963')") String... words) {
+    String serve(String... words) {
         String[] parts = CommandText.readerAndOption(words, VpcdAddress::isVpcdAddress, "sim:readers");
         String name = parts[0];
         VpcdAddress address = VpcdAddress.parse(parts[1] == null ? DEFAULT_VPCD : parts[1]);
@@ -149,8 +282,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return where the reader was served, or that it was not
      */
-    @Descriptor("stop serving the reader's card to vpcd: pcscd sees the card removed; it stays in the simulated reader")
-    public String unserve(@Descriptor(READER) String... reader) {
+    String unserve(String... reader) {
         String name = readerName(reader);
         SimulatorControl control = control();
         String address = null;
@@ -171,8 +303,7 @@ public class SimCommands {
      *
      * @return the table, or that there are no simulated readers
      */
-    @Descriptor("list the simulated readers, whether a card is in each, and where it is served to vpcd")
-    public String readers() {
+    String readers() {
         SimulatorControl control = control();
         Map<String, ServedReader> served = new HashMap<>();
         for (ServedReader s : control.served()) {

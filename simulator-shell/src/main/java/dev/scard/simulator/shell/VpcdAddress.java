@@ -2,6 +2,7 @@ package dev.scard.simulator.shell;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * Where vpcd listens, as {@code sim:serve} takes it: {@code <host>:<port>}, the host an IPv6 address in brackets
@@ -25,15 +26,15 @@ record VpcdAddress(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.indexOf(':') >= 0) {
-            throw badInput("'" + w + "': write an IPv6 address in brackets, such as [::1]:35963");
+            throw badInput("'" + CommandUsage.shown(w) + "': write an IPv6 address in brackets, such as [::1]:35963");
         }
         if (host.isEmpty() || port.isEmpty()) {
-            throw badInput("'" + w + "' is not a vpcd address: use <host>:<port>, such as "
+            throw badInput("'" + CommandUsage.shown(w) + "' is not a vpcd address: use <host>:<port>, such as "
                     + "127.0.0.1:35963 (vpcd's first slot; 35964 is the second)");
         }
         if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 0xFFFF) {
-            throw badInput("'" + port + "' in '" + w + "' is not a port number from 1 to 65535");
+            throw badInput("'" + CommandUsage.shown(port) + "' in '" + CommandUsage.shown(w) + "' is not a port number from 1 to 65535");
         }
         return new VpcdAddress(host, Integer.parseInt(port));
     }
