@@ -47,7 +47,7 @@ import dev.scard.shell.text.CommandUsage;
  */
 @Component(service = FileCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"ls", "find", "cd", "pwd", "cat", "info", "update", "create", "rm", "invalidate",
-    "rehabilitate"})
+    "rehabilitate", "capabilities", "setprop"})
 public class FileCommands {
 
     /** Bytes asked for per read of a transparent file: what one short READ BINARY returns. */
@@ -343,6 +343,54 @@ public class FileCommands {
         return REHABILITATE.run(session, words, w -> rehabilitate(session, w.argument(0)));
     }
 
+    static final String CAPABILITIES_USAGE = "show the FCP entries of the current file (GetFileCapabilities): the file"
+            + " last opened, or the directory last changed to, whichever came later; decoded as scard:info shows them,"
+            + " or only the tags asked for\n"
+            + "Usage: scard:capabilities [--] [<tag>...]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<tag>...]  FCP tags in hex (82, 83, 8A, ...); none for every entry\n";
+
+    static final CommandUsage CAPABILITIES = CommandUsage.of("scard:capabilities", CAPABILITIES_USAGE);
+
+    /**
+     * {@code scard:capabilities}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CAPABILITIES_USAGE} says
+     * @return the current file's FCP entries, or null after {@code --help}
+     */
+    @Descriptor(CAPABILITIES_USAGE)
+    public Object capabilities(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return CAPABILITIES.run(session, words, w -> capabilities(session, w.from(0)));
+    }
+
+    static final String SETPROP_USAGE = "write an FCP entry of a file where the card allows it (SetProperties): ISO"
+            + " 7816-4 has a command for the life cycle status (8A) only: activated (05, ACTIVATE FILE) or"
+            + " deactivated (04, DEACTIVATE FILE)\n"
+            + "Usage: scard:setprop [--] <file> <tag> <value>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n"
+            + "  <tag>  the FCP tag in hex, or lifecycle (8A)\n"
+            + "  <value>...  the value in hex; for the life cycle also activated or deactivated\n";
+
+    static final CommandUsage SETPROP = CommandUsage.of("scard:setprop", SETPROP_USAGE);
+
+    /**
+     * {@code scard:setprop}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #SETPROP_USAGE} says
+     * @return what was set, or null after {@code --help}
+     */
+    @Descriptor(SETPROP_USAGE)
+    public Object setprop(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return SETPROP.run(session, words, w -> setprop(session, w.argument(0), w.argument(1), w.from(2)));
+    }
+
     // -------------------------------------------------------------------------------------------- browsing
 
     String ls(CommandSession session, String limit) {
@@ -590,8 +638,13 @@ public class FileCommands {
         String context = "info " + path;
         Fcp fcp = Fcp.of(CardErrors.call(context,
                 () -> files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE)));
+        return describe(path, fcp);
+    }
+
+    /** What {@code scard:info} and {@code scard:capabilities} show of a file's FCP. */
+    private static String describe(String file, Fcp fcp) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"File:", path});
+        rows.add(new String[] {"File:", file});
         if (fcp.fid() != null) {
             rows.add(new String[] {"File ID:", fcp.fid()});
         }
@@ -642,6 +695,57 @@ public class FileCommands {
             }
         }
         return " (\"" + new String(bytes, StandardCharsets.US_ASCII) + "\")";
+    }
+
+    /**
+     * {@code scard:capabilities}: the FCP entries of the current file (GetFileCapabilities), decoded as
+     * {@code scard:info} shows them.
+     */
+    String capabilities(CommandSession session, String... tags) {
+        List<Tlv> query = new ArrayList<>();
+        for (String tag : tags) {
+            query.add(Tlv.missing((int) CardArgs.number(tag.startsWith("0x") ? tag : "0x" + tag, "FCP tag", 0x80,
+                    0xBF)));
+        }
+        ISCardFileAccess files = files(session, "capabilities");
+        List<Tlv> entries = CardErrors.call("capabilities", () -> files.getFileCapabilities(query, SCardFlag.NONE));
+        if (!query.isEmpty()) {
+            StringBuilder out = new StringBuilder();
+            for (Tlv entry : entries) {
+                out.append(out.length() == 0 ? "" : "\n").append(String.format(Locale.ROOT, "%02X: ", entry.tag()))
+                        .append(entry.valid() ? Formats.hex(entry.value()) : "not in the FCP");
+            }
+            return out.toString();
+        }
+        return describe("the current file (the last opened, or the current directory)", Fcp.of(entries));
+    }
+
+    /**
+     * {@code scard:setprop}: writes a file's FCP entry where the card allows it (SetProperties); ISO 7816-4 has a
+     * command for the life cycle status ({@code 8A}) only.
+     */
+    String setprop(CommandSession session, String file, String tag, String... value) {
+        String path = CardArgs.path(file, "file");
+        String t = tag.strip().toLowerCase(Locale.ROOT);
+        int number = t.equals("lifecycle") || t.equals("life-cycle") ? 0x8A
+                : (int) CardArgs.number(t.startsWith("0x") ? t : "0x" + t, "FCP tag", 0x80, 0xBF);
+        byte[] bytes;
+        String joined = String.join(" ", value).strip().toLowerCase(Locale.ROOT);
+        if (number == 0x8A && (joined.equals("activated") || joined.equals("active"))) {
+            bytes = new byte[] {0x05};
+        } else if (number == 0x8A && (joined.equals("deactivated") || joined.equals("inactive"))) {
+            bytes = new byte[] {0x04};
+        } else {
+            bytes = HexInput.parse("value", value);
+        }
+        String context = String.format(Locale.ROOT, "setprop %s %02X", path, number);
+        ISCardFileAccess files = files(session, context);
+        CardErrors.run(context, () -> files.setProperties(CardArgs.refType(path), path,
+                List.of(Tlv.of(number, bytes)), SCardFlag.NONE));
+        if (number == 0x8A && bytes.length == 1) {
+            return "Set the life cycle (8A) of " + path + ": " + Fcp.lifeCycleWords(bytes[0] & 0xFF);
+        }
+        return String.format(Locale.ROOT, "Set %02X of %s to %s", number, path, Formats.hex(bytes));
     }
 
     // ------------------------------------------------------------------------------------------- changing

@@ -3,6 +3,7 @@ package dev.scard.shell;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 import org.apache.felix.service.command.CommandSession;
@@ -13,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.scard.api.HResult;
+import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
 import dev.scard.api.SCardException;
@@ -40,7 +42,7 @@ import dev.scard.shell.text.CommandUsage;
  * String stays in memory until it is collected. Leave the code out to be asked for it.
  */
 @Component(service = PinCommands.class, immediate = true)
-@GogoCommand(scope = "scard", function = {"verify", "change", "unblock"})
+@GogoCommand(scope = "scard", function = {"verify", "change", "unblock", "userauth", "logout"})
 public class PinCommands {
 
     /**
@@ -160,6 +162,54 @@ public class PinCommands {
         return UNBLOCK.run(session, words, w -> w.count() == 1 ? unblock(session, w.argument(0))
             : w.count() == 2 ? unblock(session, w.argument(0), w.argument(1))
             : unblock(session, w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    static final String USERAUTH_USAGE = "authenticate the user with data the user supplies (User_Auth): VERIFY with"
+            + " P1 the algorithm reference and P2 the reference; the data is a secret, asked for without echo when it"
+            + " is left out\n"
+            + "Usage: scard:userauth [options] [--] <reference> [<data>]\n"
+            + "Options:\n"
+            + "  -a, --algorithm <algorithm>  the algorithm reference (P1), decimal or 0x hex; default 0\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  the reference (P2), decimal or 0x hex, 0 to 255\n"
+            + "  [<data>]  the data: " + CODE + "\n";
+
+    static final CommandUsage USERAUTH = CommandUsage.of("scard:userauth", USERAUTH_USAGE);
+
+    /**
+     * {@code scard:userauth}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #USERAUTH_USAGE} says
+     * @return what the card said, or null after {@code --help}
+     */
+    @Descriptor(USERAUTH_USAGE)
+    public Object userauth(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return USERAUTH.run(session, words,
+            w -> userauth(session, w.option("--algorithm", "0"), w.argument(0), w.argument(1)));
+    }
+
+    static final String LOGOUT_USAGE = "forget verifications (ResetSecurityState): every PIN verified so far, or only"
+            + " the global or the local ones; a card that cannot forget them gets a warm reset\n"
+            + "Usage: scard:logout [options]\n"
+            + "Options:\n"
+            + "  -g, --global  only the global verifications (PINs of the MF)\n"
+            + "  -l, --local  only the local verifications (PINs of DFs)\n"
+            + CommandUsage.HELP_LINE;
+
+    static final CommandUsage LOGOUT = CommandUsage.of("scard:logout", LOGOUT_USAGE);
+
+    /**
+     * {@code scard:logout}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options, as {@link #LOGOUT_USAGE} says
+     * @return what was forgotten, or null after {@code --help}
+     */
+    @Descriptor(LOGOUT_USAGE)
+    public Object logout(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+        return LOGOUT.run(session, words, w -> logout(session, w.flag("--global"), w.flag("--local")));
     }
 
     String verify(CommandSession session, boolean check, boolean force, String ref) {
@@ -345,6 +395,57 @@ public class PinCommands {
                     e.code() == HResult.SCARD_E_INVALID_CHV && fresh != null ? "new PIN" : "PUK", e, puk, fresh);
         }
         return pin.label() + " unblocked" + (fresh == null ? "" : " with a new PIN");
+    }
+
+    /**
+     * {@code scard:userauth}: user authentication with data the user supplies (User_Auth: VERIFY with P1 the
+     * algorithm and P2 the reference); the data is asked for without echo when it is left out.
+     */
+    String userauth(CommandSession session, String algorithm, String reference, String code) {
+        int p1 = (int) CardArgs.number(algorithm, "algorithm reference (P1)", 0, 255);
+        int p2 = (int) CardArgs.number(reference, "reference (P2)", 0, 255);
+        String label = String.format(Locale.ROOT, "reference %02X", p2);
+        String context = "userauth " + label;
+        byte[] data = code == null ? null : CardArgs.code("user data", code);
+        try {
+            ISCardAuth auth;
+            try {
+                auth = commands.perAttachment(session, ISCardAuth.class,
+                        manager -> CardErrors.call(context, manager::createCardAuth));
+            } catch (RuntimeException e) {
+                wipe(data);
+                throw e;
+            }
+            if (data == null) {
+                data = ask(session, "Enter the data for " + label + ": ", "user data",
+                        "scard:userauth " + reference + " <data>");
+            }
+            byte[] sent = data;
+            byte[] answer;
+            try {
+                answer = auth.userAuth(p1, new byte[] {(byte) p2}, sent);
+            } catch (SCardException e) {
+                throw CardErrors.pinFailure(context, "user data", e, sent);
+            }
+            return "User authenticated with " + label + (p1 == 0 ? "" : String.format(Locale.ROOT, " (P1 %02X)", p1))
+                    + (answer.length == 0 ? "" : "; the card answered " + Formats.hex(answer));
+        } finally {
+            wipe(data);
+        }
+    }
+
+    /**
+     * {@code scard:logout}: forgets verifications (ResetSecurityState): the global ones, the local ones, or both.
+     */
+    String logout(CommandSession session, boolean global, boolean local) {
+        ISCardVerify verifier = verifier(session, "logout");
+        if (global == local) {
+            CardErrors.run("logout", () -> verifier.resetSecurityState());
+            return "Security state reset: every verification (global and local) is forgotten";
+        }
+        CardErrors.run("logout", () -> verifier.resetSecurityState(
+                EnumSet.of(global ? SCardFlag.IHV_GLOBAL : SCardFlag.IHV_LOCAL)));
+        return "Security state reset: the " + (global ? "global" : "local") + " verifications are forgotten";
     }
 
     // ------------------------------------------------------------------------------------------- internals

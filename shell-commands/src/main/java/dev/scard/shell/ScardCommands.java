@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -55,7 +56,7 @@ import dev.scard.shell.text.CommandUsage;
  */
 @Component(service = ScardCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"readers", "attach", "connect", "disconnect", "detach", "reconnect",
-    "lock", "unlock", "status", "apdu"})
+    "lock", "unlock", "status", "apdu", "interface"})
 public class ScardCommands {
 
     static final String NOT_ATTACHED =
@@ -344,6 +345,30 @@ public class ScardCommands {
         return APDU.run(session, words, w -> apdu(session, w.from(0)));
     }
 
+    static final String INTERFACE_USAGE = "create an interface for the attached card (CreateInterface) by its GUID or"
+            + " its name, and say which factory answered; ISCardFileAccess, ISCardVerify and ISCardAuth (or their"
+            + " IIDs) are the card services' own, other names and GUIDs come from SCardInterfaceFactory services\n"
+            + "Usage: scard:interface [options] [--] <interface>\n"
+            + "Options:\n"
+            + "  -n, --name <name>  with a GUID: the name to fall back on when no factory has that GUID\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <interface>  the interface's GUID (8-4-4-4-12 hex digits, braces allowed) or name (CryptoProvider,"
+            + " ISCardAuth)\n";
+    static final CommandUsage INTERFACE = CommandUsage.of("scard:interface", INTERFACE_USAGE);
+
+    /**
+     * {@code scard:interface}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and the interface, as {@link #INTERFACE_USAGE} says
+     * @return what was created and by which factory, or null after {@code --help}
+     */
+    @Descriptor(INTERFACE_USAGE)
+    public Object _interface(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+        return INTERFACE.run(session, words, w -> createInterface(session, w.argument(0), w.option("--name", "")));
+    }
+
     // ---------------------------------------------------------------------------------------------- readers
 
     String readers(String backend) {
@@ -539,6 +564,76 @@ public class ScardCommands {
         } finally {
             Arrays.fill(command, (byte) 0); // it may be a VERIFY with a PIN
         }
+    }
+
+    /**
+     * {@code scard:interface}: CreateInterface by GUID or name, saying what answered: the interfaces the created
+     * object implements, the factory service that made it (found by the bundle of the object's class among the
+     * factories registered for that GUID or name) and the object's own description.
+     */
+    String createInterface(CommandSession session, String interfaceWord, String fallbackName) {
+        String word = interfaceWord.strip();
+        UUID guid = null;
+        String name = fallbackName.isEmpty() ? null : fallbackName;
+        try {
+            guid = UUID.fromString(word.startsWith("{") && word.endsWith("}") ? word.substring(1, word.length() - 1)
+                    : word);
+        } catch (IllegalArgumentException e) {
+            if (name != null) {
+                throw ShellFailures.badInput("'" + CommandUsage.shown(word) + "' is not a GUID; -n gives the name"
+                        + " to fall back on when a GUID is given");
+            }
+            name = word;
+        }
+        Attachment attachment = attached(session);
+        Object created = attachment.manager.createInterface(guid, name, null);
+        List<String> apis = new ArrayList<>();
+        for (Class<?> type : allInterfaces(created.getClass())) {
+            if (type.getName().startsWith("dev.scard.api.")) {
+                apis.add(type.getSimpleName());
+            }
+        }
+        String asked = guid == null ? "name '" + name + "'" : "GUID " + guid + (name == null ? "" : " or name '"
+                + name + "'");
+        return "Created " + (apis.isEmpty() ? created.getClass().getSimpleName() : String.join(", ", apis))
+                + " for " + asked + "; answered by " + factoryOf(created, guid, name) + ": " + created;
+    }
+
+    /** The factory service that made {@code created}, as well as the registry tells: its bundle and properties. */
+    private String factoryOf(Object created, UUID guid, String name) {
+        org.osgi.framework.Bundle bundle = org.osgi.framework.FrameworkUtil.getBundle(created.getClass());
+        if (bundle == null) {
+            return "a factory outside any bundle (" + created.getClass().getName() + ")";
+        }
+        String where = "bundle " + bundle.getSymbolicName() + " " + bundle.getVersion();
+        for (ServiceReference<dev.scard.api.SCardInterfaceFactory> ref
+                : references(dev.scard.api.SCardInterfaceFactory.class, null)) {
+            if (ref.getBundle() == null || ref.getBundle().getBundleId() != bundle.getBundleId()) {
+                continue;
+            }
+            Object g = ref.getProperty(SCardServiceProperties.INTERFACE_GUID);
+            Object n = ref.getProperty(SCardServiceProperties.INTERFACE_NAME);
+            if ((guid != null && guid.toString().equalsIgnoreCase(String.valueOf(g)))
+                    || (name != null && name.equals(n))) {
+                Object atr = ref.getProperty(SCardServiceProperties.ATR_PATTERN);
+                return "the factory service " + ref.getProperty(org.osgi.framework.Constants.SERVICE_ID) + " of "
+                        + where + " (" + SCardServiceProperties.INTERFACE_NAME + "=" + n + ", ranking "
+                        + ref.getProperty(org.osgi.framework.Constants.SERVICE_RANKING)
+                        + (atr == null ? "" : ", ATR " + atr) + ")";
+            }
+        }
+        return "a factory of " + where;
+    }
+
+    private static Set<Class<?>> allInterfaces(Class<?> type) {
+        Set<Class<?>> all = new java.util.LinkedHashSet<>();
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                all.add(i);
+                all.addAll(allInterfaces(i));
+            }
+        }
+        return all;
     }
 
     // ------------------------------------------------------------------------------------------- internals
