@@ -748,6 +748,26 @@ public class FileCommands {
         return String.format(Locale.ROOT, "Set %02X of %s to %s", number, path, Formats.hex(bytes));
     }
 
+    /** How long completion may ask the card for the current directory's files. */
+    static final Duration COMPLETION_LIMIT = Duration.ofSeconds(2);
+
+    /**
+     * The file identifiers of the session's current directory, for completion: empty when the session is not
+     * attached, the card fails, or it takes longer than {@link #COMPLETION_LIMIT}.
+     */
+    List<String> fileIds(CommandSession session) {
+        try {
+            ISCardFileAccess files = files(session, "complete");
+            return commands.underLock(session, () -> {
+                try (TimeLimit watch = new TimeLimit(COMPLETION_LIMIT)) {
+                    return files.directory(FileType.ALL_FILES);
+                }
+            });
+        } catch (RuntimeException e) {
+            return List.of(); // completion offers nothing rather than fail
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- changing
 
     String update(CommandSession session, String file, String offset, String... hex) {

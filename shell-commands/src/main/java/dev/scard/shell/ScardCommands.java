@@ -636,6 +636,26 @@ public class ScardCommands {
         return all;
     }
 
+    /** The reader names of every running backend (or of one), for completion; empty when none answers. */
+    List<String> readerNames(String backend) {
+        List<String> names = new ArrayList<>();
+        for (ServiceReference<SCardResourceManager> ref : resourceManagers(backend)) {
+            try {
+                for (ReaderInfo reader : use(ref, SCardResourceManager::listReaders)) {
+                    names.add(reader.name());
+                }
+            } catch (RuntimeException e) {
+                // a backend that cannot list its readers offers none
+            }
+        }
+        return names;
+    }
+
+    /** The names of the running backends, for completion. */
+    Set<String> backendNames() {
+        return runningBackends();
+    }
+
     // ------------------------------------------------------------------------------------------- internals
 
     /**

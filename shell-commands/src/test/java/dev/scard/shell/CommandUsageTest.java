@@ -64,6 +64,8 @@ class CommandUsageTest {
         assertThat(inline.arguments()).containsExactly("-", "x");
         assertThat(DEMO.parse(new Object[] {"x", "-h", "--bogus"}).help()).isTrue();
         assertThat(DEMO.parse(new Object[] {"x", 12L}).arguments()).containsExactly("x", "12");
+        // a negative number is an argument (the command says what is wrong with it), not an option
+        assertThat(DEMO.parse(new Object[] {"-5", "-0.5"}).arguments()).containsExactly("-5", "-0.5");
     }
 
     @Test

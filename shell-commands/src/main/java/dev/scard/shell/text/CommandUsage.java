@@ -40,8 +40,9 @@ import dev.scard.api.SCardException;
  * left out, followed by {@code ...} when it takes the rest of the words. The {@code Usage:} line must be what
  * {@link #synopsis()} derives from the sections (a unit test checks every command).
  *
- * <p>Parsing: a word that starts with {@code -} (other than {@code -} itself) is an option wherever it stands, until
- * {@code --}, after which every word is an argument; {@code --name=value} gives a value in the same word. Errors are
+ * <p>Parsing: a word that starts with {@code -} (other than {@code -} itself and a negative number such as
+ * {@code -5}, which the command judges) is an option wherever it stands, until {@code --}, after which every word is
+ * an argument; {@code --name=value} gives a value in the same word. Errors are
  * {@link IllegalArgumentException}s with one line: the command, what was wrong, the synopsis, and
  * {@code [E_INVALIDARG 0x80070057]}. Words echoed in messages are cut to {@link #ECHO_LIMIT} characters
  * ({@link #shown(Object)}).
@@ -197,7 +198,7 @@ public final class CommandUsage {
                 options = false;
                 continue;
             }
-            if (!options || w.length() < 2 || w.charAt(0) != '-') {
+            if (!options || w.length() < 2 || w.charAt(0) != '-' || Character.isDigit(w.charAt(1))) {
                 args.add(w);
                 continue;
             }
@@ -298,6 +299,58 @@ public final class CommandUsage {
             return s;
         }
         return s.substring(0, ECHO_LIMIT) + "… (" + s.length() + " characters)";
+    }
+
+    /**
+     * What the word being typed is, for completion: the words before it are read as {@link #parse} reads them.
+     *
+     * @param before the words typed before the one being completed (not the command's name)
+     * @param current the start of the word being completed (may be empty)
+     * @return {@link #OPTIONS} when an option name is being typed, else the bare name of the option value or of the
+     *         argument being typed (such as {@code backend} or {@code reader}), or null when the command takes
+     *         nothing there
+     */
+    public String completing(List<String> before, String current) {
+        boolean options = true;
+        int position = 0;
+        for (int i = 0; i < before.size(); i++) {
+            String w = before.get(i);
+            if (options && w.equals("--")) {
+                options = false;
+            } else if (options && w.length() > 1 && w.charAt(0) == '-' && !Character.isDigit(w.charAt(1))) {
+                Option o = option(w);
+                if (o != null && o.value != null && w.indexOf('=') < 0) {
+                    if (i == before.size() - 1) {
+                        return o.valueName();
+                    }
+                    i++; // its value
+                }
+            } else {
+                position++;
+            }
+        }
+        if (options && current.startsWith("-")) {
+            return OPTIONS;
+        }
+        for (int i = 0; i < arguments.size(); i++) {
+            Argument a = arguments.get(i);
+            if (position == i || (a.rest && position >= i)) {
+                return a.bareName();
+            }
+        }
+        return null;
+    }
+
+    /** What {@link #completing} returns while an option's name is typed. */
+    public static final String OPTIONS = "--";
+
+    /** @return every name of every option, for completion */
+    public List<String> optionNames() {
+        List<String> names = new ArrayList<>();
+        for (Option o : options) {
+            names.addAll(o.names);
+        }
+        return names;
     }
 
     private Option option(String name) {

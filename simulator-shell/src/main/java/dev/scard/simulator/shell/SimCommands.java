@@ -38,7 +38,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * simulator's own failures do; the console and Karaf print the message.
  */
 @Component(service = SimCommands.class, immediate = true)
-@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve"})
+@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve", "__complete"})
 public class SimCommands {
 
     static final String NO_SIMULATOR =
@@ -320,6 +320,47 @@ public class SimCommands {
             return "No simulated readers";
         }
         return CommandText.table(table);
+    }
+
+    /**
+     * {@code sim:__complete}: the candidates for the word being typed in a {@code sim:} command, for the console's
+     * completion: option names, and the simulated readers' names where a reader is typed.
+     *
+     * @param session the Gogo session
+     * @param words the command's name (with or without {@code sim:}), the words before the one being typed, and the
+     *        start of that word (maybe empty)
+     * @return the candidates that start with what was typed
+     */
+    @Descriptor("the candidates for the last word of a sim: command line, for the console's completion")
+    public List<String> __complete(CommandSession session, @Descriptor("the command, its words, the word being typed")
+            String... words) {
+        List<String> matching = new ArrayList<>();
+        if (words.length < 2) {
+            return matching;
+        }
+        String name = words[0].startsWith("sim:") ? words[0] : "sim:" + words[0];
+        String current = words[words.length - 1];
+        for (CommandUsage usage : List.of(INSERT, REMOVE, RESET, SERVE, UNSERVE, READERS)) {
+            if (!usage.command().equals(name)) {
+                continue;
+            }
+            String kind = usage.completing(List.of(words).subList(1, words.length - 1), current);
+            List<String> all = new ArrayList<>();
+            if (CommandUsage.OPTIONS.equals(kind)) {
+                all.addAll(usage.optionNames());
+            } else if ("reader".equals(kind)) {
+                SimulatorControl control = simulator.get();
+                if (control != null) {
+                    all.addAll(control.readers());
+                }
+            }
+            for (String candidate : all) {
+                if (candidate.startsWith(current)) {
+                    matching.add(candidate);
+                }
+            }
+        }
+        return matching;
     }
 
     /** How far a served reader's link got, in words. */
