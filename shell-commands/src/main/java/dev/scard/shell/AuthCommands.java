@@ -109,7 +109,8 @@ public class AuthCommands {
     String auth(CommandSession session, String algorithm, String mode, String keyRef, String... hex) {
         String how = mode == null ? "" : mode.strip().toLowerCase(Locale.ROOT);
         if (!how.equals("internal") && !how.equals("external")) {
-            throw ShellFailures.badInput("unknown authentication '" + CommandUsage.shown(mode) + "' (use internal or external)");
+            throw ShellFailures.badInput("unknown authentication '" + CommandUsage.shown(mode)
+                    + "' (use internal or external)");
         }
         int key = (int) CardArgs.number(keyRef, "key reference", 0, 0xFF);
         int algo = (int) CardArgs.number(algorithm, "algorithm reference", 0, 0xFF);

@@ -251,7 +251,8 @@ public class BackendCommands {
         String name = backend == null ? "" : backend.strip();
         Set<String> known = knownBackends();
         if (!known.contains(name)) {
-            throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '" + CommandUsage.shown(name) + "'")
+            throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '"
+                    + CommandUsage.shown(name) + "'")
                     + " (known backends: " + String.join(", ", known) + ")");
         }
         ConfigurationAdmin admin = configAdmin.get();

@@ -64,7 +64,8 @@ final class CardArgs {
                 value = Long.parseLong(w);
             }
         } catch (NumberFormatException e) {
-            throw ShellFailures.badInput("'" + CommandUsage.shown(w) + "' is not a number (the " + what + "; decimal, or hex with 0x)");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(w) + "' is not a number (the " + what
+                    + "; decimal, or hex with 0x)");
         }
         if (value < min || value > max) {
             throw ShellFailures.badInput("the " + what + " " + w + " is out of range (" + min + " to " + max + ")");
@@ -262,7 +263,8 @@ final class CardArgs {
                 }
             }
         }
-        throw ShellFailures.badInput("unknown file type '" + CommandUsage.shown(word) + "' (use transparent, linear-fixed,"
+        throw ShellFailures.badInput("unknown file type '" + CommandUsage.shown(word)
+                + "' (use transparent, linear-fixed,"
                 + " linear-variable, cyclic or df)");
     }
 
@@ -270,7 +272,8 @@ final class CardArgs {
     static byte[] fid(String word) {
         String w = word == null ? "" : word.strip();
         if (!w.matches("[0-9A-Fa-f]{4}")) {
-            throw ShellFailures.badInput("'" + CommandUsage.shown(w) + "' is not a file identifier (four hex digits, such as 4405)");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(w)
+                    + "' is not a file identifier (four hex digits, such as 4405)");
         }
         int value = Integer.parseInt(w, 16);
         if (value == 0x3F00 || value == 0x3FFF || value == 0xFFFF) {

@@ -56,7 +56,7 @@ import dev.scard.shell.text.CommandUsage;
  */
 @Component(service = ScardCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"readers", "attach", "connect", "disconnect", "detach", "reconnect",
-    "lock", "unlock", "status", "apdu", "interface"})
+    "lock", "unlock", "status", "apdu", "iface"})
 public class ScardCommands {
 
     static final String NOT_ATTACHED =
@@ -348,24 +348,24 @@ public class ScardCommands {
     static final String INTERFACE_USAGE = "create an interface for the attached card (CreateInterface) by its GUID or"
             + " its name, and say which factory answered; ISCardFileAccess, ISCardVerify and ISCardAuth (or their"
             + " IIDs) are the card services' own, other names and GUIDs come from SCardInterfaceFactory services\n"
-            + "Usage: scard:interface [options] [--] <interface>\n"
+            + "Usage: scard:iface [options] [--] <interface>\n"
             + "Options:\n"
             + "  -n, --name <name>  with a GUID: the name to fall back on when no factory has that GUID\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <interface>  the interface's GUID (8-4-4-4-12 hex digits, braces allowed) or name (CryptoProvider,"
             + " ISCardAuth)\n";
-    static final CommandUsage INTERFACE = CommandUsage.of("scard:interface", INTERFACE_USAGE);
+    static final CommandUsage INTERFACE = CommandUsage.of("scard:iface", INTERFACE_USAGE);
 
     /**
-     * {@code scard:interface}.
+     * {@code scard:iface}.
      *
      * @param session the Gogo session, whose attachment this is
      * @param words the options and the interface, as {@link #INTERFACE_USAGE} says
      * @return what was created and by which factory, or null after {@code --help}
      */
     @Descriptor(INTERFACE_USAGE)
-    public Object _interface(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    public Object iface(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
         return INTERFACE.run(session, words, w -> createInterface(session, w.argument(0), w.option("--name", "")));
     }
 
@@ -567,7 +567,7 @@ public class ScardCommands {
     }
 
     /**
-     * {@code scard:interface}: CreateInterface by GUID or name, saying what answered: the interfaces the created
+     * {@code scard:iface}: CreateInterface by GUID or name, saying what answered: the interfaces the created
      * object implements, the factory service that made it (found by the bundle of the object's class among the
      * factories registered for that GUID or name) and the object's own description.
      */

@@ -77,7 +77,8 @@ final class ShellArgs {
                     break;
                 default:
                     throw ShellFailures.badInput(
-                            "unknown protocol '" + CommandUsage.shown(item.strip()) + "' in '" + CommandUsage.shown(list) + "' (use t0, t1, raw or any)");
+                            "unknown protocol '" + CommandUsage.shown(item.strip()) + "' in '"
+                                    + CommandUsage.shown(list) + "' (use t0, t1, raw or any)");
             }
         }
         return result;

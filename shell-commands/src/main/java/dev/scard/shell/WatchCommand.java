@@ -177,7 +177,8 @@ public class WatchCommand {
             duration = Durations.parse(trimmed);
         }
         if (duration.isZero()) {
-            throw ShellFailures.badInput("watch duration '" + CommandUsage.shown(trimmed) + "' is zero; give seconds (5, 0.5) or omit"
+            throw ShellFailures.badInput("watch duration '" + CommandUsage.shown(trimmed)
+                    + "' is zero; give seconds (5, 0.5) or omit"
                     + " it to watch until Ctrl-C");
         }
         return duration;
@@ -235,7 +236,8 @@ public class WatchCommand {
             throw new IllegalStateException(e); // the filter is a constant
         }
         if (!known.contains(only)) {
-            throw ShellFailures.badInput("unknown backend '" + CommandUsage.shown(only) + "' (known backends: " + String.join(", ", known)
+            throw ShellFailures.badInput("unknown backend '" + CommandUsage.shown(only)
+                    + "' (known backends: " + String.join(", ", known)
                     + ")");
         }
     }

@@ -12,7 +12,7 @@ import dev.scard.api.ISCardVerify;
 import dev.scard.api.SCardException;
 
 /**
- * The commands for the rest of the contract, over the sample card: CreateInterface ({@code scard:interface}),
+ * The commands for the rest of the contract, over the sample card: CreateInterface ({@code scard:iface}),
  * User_Auth ({@code scard:userauth}), ResetSecurityState ({@code scard:logout}), GetFileCapabilities
  * ({@code scard:capabilities}) and SetProperties ({@code scard:setprop}).
  */

@@ -122,8 +122,7 @@ class UsageGogoTest {
                 if (function.contains("-")) {
                     continue; // attach-handle: _main, below
                 }
-                // Gogo calls a command named by a Java keyword by the method "_" + name
-                String method = function.equals("interface") ? "_interface" : function;
+                String method = function;
                 List<Method> publicMethods = new ArrayList<>();
                 for (Method m : target.getClass().getMethods()) {
                     if (m.getName().equals(method)) {

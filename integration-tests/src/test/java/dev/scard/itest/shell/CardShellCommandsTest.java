@@ -179,7 +179,7 @@ public class CardShellCommandsTest extends OsgiTestSupport {
         Shell shell = new Shell();
         awaitCommand("(&(osgi.command.scope=sim)(osgi.command.function=__complete))");
         // the card services' factory, or the test provider's for the sample card's ATR: a bundle says which
-        assertThat(shell.run("scard:interface ISCardAuth")).startsWith("Created ISCardAuth for name 'ISCardAuth';"
+        assertThat(shell.run("scard:iface ISCardAuth")).startsWith("Created ISCardAuth for name 'ISCardAuth';"
                 + " answered by ").contains("bundle dev.scard.");
         assertThat(shell.run("scard:capabilities 82 8A")).startsWith("82: ").contains("\n8A: ");
         assertThat(shell.session.execute("scard:__complete scard:cat 2F")).isEqualTo(List.of("2F00", "2F01"));

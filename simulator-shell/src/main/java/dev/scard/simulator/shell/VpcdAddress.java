@@ -34,7 +34,8 @@ record VpcdAddress(String host, int port) {
         }
         if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 0xFFFF) {
-            throw badInput("'" + CommandUsage.shown(port) + "' in '" + CommandUsage.shown(w) + "' is not a port number from 1 to 65535");
+            throw badInput("'" + CommandUsage.shown(port) + "' in '" + CommandUsage.shown(w)
+                    + "' is not a port number from 1 to 65535");
         }
         return new VpcdAddress(host, Integer.parseInt(port));
     }
