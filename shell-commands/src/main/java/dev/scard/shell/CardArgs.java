@@ -41,12 +41,20 @@ final class CardArgs {
         return RefType.BY_ID;
     }
 
-    /** A path as typed, which must not be empty. */
+    /** The longest path the shell takes: far more than any card's file tree needs. */
+    static final int MAX_PATH = 256;
+
+    /** A path as typed, which must not be empty, nor longer than {@link #MAX_PATH}. */
     static String path(String word, String what) {
         if (word == null || word.isBlank()) {
             throw ShellFailures.badInput("no " + what + " given");
         }
-        return word.strip();
+        String w = word.strip();
+        if (w.length() > MAX_PATH) {
+            throw ShellFailures.badInput("the " + what + " '" + CommandUsage.shown(w) + "' is too long (at most "
+                    + MAX_PATH + " characters)");
+        }
+        return w;
     }
 
     /**

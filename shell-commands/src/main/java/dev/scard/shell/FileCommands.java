@@ -543,7 +543,7 @@ public class FileCommands {
         byte[] fid = CardArgs.fid(text);
         int value = ((fid[0] & 0xFF) << 8) | (fid[1] & 0xFF);
         if (value == 0xFFFF) {
-            throw ShellFailures.badInput("'" + text.strip() + "' (" + what + ") is reserved; the last file identifier"
+            throw ShellFailures.badInput("'" + CommandUsage.shown(text.strip()) + "' (" + what + ") is reserved; the last file identifier"
                     + " is FFFE");
         }
         return value;

@@ -853,7 +853,7 @@ public class ScardCommands {
                     ShellArgs.shareMode(last); // fails, naming the word
                 }
             }
-            throw ShellFailures.badInput("unknown reader '" + parts[0] + "'"
+            throw ShellFailures.badInput("unknown reader '" + CommandUsage.shown(parts[0]) + "'"
                     + (problem == null ? " (scard:readers lists the readers)" : " (" + problem + ")"));
         }
         return new Target(parts[0], parts[1] == null ? ShareMode.SHARED : ShellArgs.shareMode(parts[1]), owner);

@@ -81,5 +81,16 @@ class IssueMessagesTest {
                 "transparent", "10")).satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
         assertThatIllegalArgumentException().isThrownBy(() -> shell.commands.attach(shell.session, "", huge,
                 "x")).satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
+        assertThatIllegalArgumentException().isThrownBy(() -> shell.commands.attach(shell.session, "", "t0,t1",
+                huge)).withMessage("the reader name '" + "z".repeat(80) + "… (100000 characters)' is too long (at"
+                        + " most 256 characters; scard:readers lists the readers) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> shell.commands.attach(shell.session, "", "t0,t1",
+                "y".repeat(200))).withMessage("unknown reader '" + "y".repeat(80) + "… (200 characters)'"
+                        + " (scard:readers lists the readers) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> shell.files.cat(shell.session, huge))
+                .withMessage("the file '" + "z".repeat(80) + "… (100000 characters)' is too long (at most 256"
+                        + " characters) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> shell.files.cd(shell.session, huge))
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
     }
 }
