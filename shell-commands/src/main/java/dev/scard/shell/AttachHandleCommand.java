@@ -37,8 +37,9 @@ public class AttachHandleCommand {
      *        {@link ScardCommands#ATTACH_HANDLE_USAGE} says
      * @return what the session is attached to, or null after {@code --help}
      */
-    @Descriptor(ScardCommands.ATTACH_HANDLE_USAGE)
-    public Object _main(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(ScardCommands.ATTACH_HANDLE_SUMMARY)
+    public Object _main(CommandSession session,
+            @Descriptor(ScardCommands.ATTACH_HANDLE_DETAILS) CharSequence... words) {
         CharSequence[] rest = words.length == 0 ? words : java.util.Arrays.copyOfRange(words, 1, words.length);
         return ScardCommands.ATTACH_HANDLE.run(session, rest,
             w -> commands.attachHandle(session, w.option("--backend", ""), w.argument(0)));

@@ -45,13 +45,16 @@ public class AuthCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    static final String CHALLENGE_USAGE = "ask the card for random bytes (GetChallenge, GET CHALLENGE); an EXTERNAL"
-            + " AUTHENTICATE answers the last challenge\n"
-            + "Usage: scard:challenge [--] [<length>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CHALLENGE_SUMMARY = "ask the card for random bytes (GetChallenge, GET CHALLENGE); an EXTERNAL"
+            + " AUTHENTICATE answers the last challenge";
+    /** The command's usage line, options and arguments. */
+    static final String CHALLENGE_DETAILS = "Usage: scard:challenge [--] [<length>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<length>]  how many bytes, 1 to 256 (default " + DEFAULT_CHALLENGE + ")\n";
+    static final String CHALLENGE_USAGE = CHALLENGE_SUMMARY + "\n" + CHALLENGE_DETAILS;
 
     static final CommandUsage CHALLENGE = CommandUsage.of("scard:challenge", CHALLENGE_USAGE);
 
@@ -62,15 +65,17 @@ public class AuthCommands {
      * @param words the options and arguments, as {@link #CHALLENGE_USAGE} says
      * @return the challenge, or null after {@code --help}
      */
-    @Descriptor(CHALLENGE_USAGE)
-    public Object challenge(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CHALLENGE_SUMMARY)
+    public Object challenge(CommandSession session, @Descriptor(CHALLENGE_DETAILS) CharSequence... words) {
         return CHALLENGE.run(session, words, w -> w.count() == 0 ? challenge(session) : challenge(session, w.argument(0)));
     }
 
-    static final String AUTH_USAGE = "authenticate with a key on the card: 'internal' has the card transform the data"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String AUTH_SUMMARY = "authenticate with a key on the card: 'internal' has the card transform the data"
             + " (ICC_Auth, INTERNAL AUTHENTICATE) and prints its cryptogram; 'external' proves to the card that the data"
-            + " was made with the key (APP_Auth, EXTERNAL AUTHENTICATE), typically the last challenge encrypted\n"
-            + "Usage: scard:auth [options] [--] <mode> <key> <hex>...\n"
+            + " was made with the key (APP_Auth, EXTERNAL AUTHENTICATE), typically the last challenge encrypted";
+    /** The command's usage line, options and arguments. */
+    static final String AUTH_DETAILS = "Usage: scard:auth [options] [--] <mode> <key> <hex>...\n"
             + "Options:\n"
             + "  -a, --algorithm <algorithm>  the algorithm reference (P1), decimal or 0x hex; 0 (default): the key's"
             + " own\n"
@@ -79,6 +84,7 @@ public class AuthCommands {
             + "  <mode>  internal or external\n"
             + "  <key>  the key reference (P2), decimal or 0x hex, 0 to 255\n"
             + "  <hex>...  the data in hex; bytes may be separated by spaces or ':'\n";
+    static final String AUTH_USAGE = AUTH_SUMMARY + "\n" + AUTH_DETAILS;
 
     static final CommandUsage AUTH = CommandUsage.of("scard:auth", AUTH_USAGE);
 
@@ -89,8 +95,8 @@ public class AuthCommands {
      * @param words the options and arguments, as {@link #AUTH_USAGE} says
      * @return what the card answered, or null after {@code --help}
      */
-    @Descriptor(AUTH_USAGE)
-    public Object auth(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(AUTH_SUMMARY)
+    public Object auth(CommandSession session, @Descriptor(AUTH_DETAILS) CharSequence... words) {
         return AUTH.run(session, words, w -> auth(session, w.option("--algorithm", "0"), w.argument(0), w.argument(1), w.from(2)));
     }
 

@@ -108,11 +108,14 @@ public class BackendCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    static final String BACKENDS_USAGE = "list the backends: state (active, and which one is the default that consumers"
-            + " without a backend filter get), service ranking (configured by scard:use or built in) and reader count\n"
-            + "Usage: scard:backends\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String BACKENDS_SUMMARY = "list the backends: state (active, and which one is the default that consumers"
+            + " without a backend filter get), service ranking (configured by scard:use or built in) and reader count";
+    /** The command's usage line, options and arguments. */
+    static final String BACKENDS_DETAILS = "Usage: scard:backends\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE;
+    static final String BACKENDS_USAGE = BACKENDS_SUMMARY + "\n" + BACKENDS_DETAILS;
 
     static final CommandUsage BACKENDS = CommandUsage.of("scard:backends", BACKENDS_USAGE);
 
@@ -123,19 +126,22 @@ public class BackendCommands {
      * @param words the options and arguments, as {@link #BACKENDS_USAGE} says
      * @return the backend table, or null after {@code --help}
      */
-    @Descriptor(BACKENDS_USAGE)
-    public Object backends(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(BACKENDS_SUMMARY)
+    public Object backends(CommandSession session, @Descriptor(BACKENDS_DETAILS) CharSequence... words) {
         return BACKENDS.run(session, words, w -> backends());
     }
 
-    static final String USE_USAGE = "make a backend the default for consumers that do not choose one (persisted"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String USE_SUMMARY = "make a backend the default for consumers that do not choose one (persisted"
             + " through Config Admin: service.ranking=1000 in dev.scard.service.<backend>, the other backends back to"
-            + " their built-in ranking); attachments that are open stay on their backend\n"
-            + "Usage: scard:use [--] <backend>\n"
+            + " their built-in ranking); attachments that are open stay on their backend";
+    /** The command's usage line, options and arguments. */
+    static final String USE_DETAILS = "Usage: scard:use [--] <backend>\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <backend>  the backend, as scard:backends lists it (simulator, pcsc)\n";
+    static final String USE_USAGE = USE_SUMMARY + "\n" + USE_DETAILS;
 
     static final CommandUsage USE = CommandUsage.of("scard:use", USE_USAGE);
 
@@ -146,8 +152,8 @@ public class BackendCommands {
      * @param words the options and arguments, as {@link #USE_USAGE} says
      * @return what changed, or null after {@code --help}
      */
-    @Descriptor(USE_USAGE)
-    public Object use(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(USE_SUMMARY)
+    public Object use(CommandSession session, @Descriptor(USE_DETAILS) CharSequence... words) {
         return USE.run(session, words, w -> use(w.argument(0)));
     }
 

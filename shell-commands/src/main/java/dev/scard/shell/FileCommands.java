@@ -85,14 +85,17 @@ public class FileCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    static final String LS_USAGE = "list the current directory (Directory): file ID ([DF] in brackets), type (DF, wEF"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LS_SUMMARY = "list the current directory (Directory): file ID ([DF] in brackets), type (DF, wEF"
             + " working EF, iEF internal EF), size in bytes and structure of each file, like opensc-explorer's ls. On a"
             + " card without LIST FILES (80 16) only well-known file identifiers are tried and the listing says it may"
-            + " be incomplete (scard:find scans a range). Ctrl-C stops it; it stops by itself after the time limit\n"
-            + "Usage: scard:ls [options]\n"
+            + " be incomplete (scard:find scans a range). Ctrl-C stops it; it stops by itself after the time limit";
+    /** The command's usage line, options and arguments. */
+    static final String LS_DETAILS = "Usage: scard:ls [options]\n"
             + "Options:\n"
             + "  -t, --time-limit <duration>  the time limit: " + Durations.FORMS + "; default " + LS_LIMIT_TEXT + "\n"
             + CommandUsage.HELP_LINE;
+    static final String LS_USAGE = LS_SUMMARY + "\n" + LS_DETAILS;
 
     static final CommandUsage LS = CommandUsage.of("scard:ls", LS_USAGE);
 
@@ -103,16 +106,18 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #LS_USAGE} says
      * @return the listing, or null after {@code --help}
      */
-    @Descriptor(LS_USAGE)
-    public Object ls(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(LS_SUMMARY)
+    public Object ls(CommandSession session, @Descriptor(LS_DETAILS) CharSequence... words) {
         return LS.run(session, words, w -> ls(session, w.option("--time-limit", "")));
     }
 
-    static final String FIND_USAGE = "look for files in the current directory by trying every file identifier of a"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String FIND_SUMMARY = "look for files in the current directory by trying every file identifier of a"
             + " range (SELECT each, one APDU per identifier): for cards without LIST FILES, where scard:ls may be"
             + " incomplete. Shows progress every 256 identifiers; Ctrl-C or the time limit stops it and it prints what"
-            + " it found\n"
-            + "Usage: scard:find [options] [--] [<first>] [<last>]\n"
+            + " it found";
+    /** The command's usage line, options and arguments. */
+    static final String FIND_DETAILS = "Usage: scard:find [options] [--] [<first>] [<last>]\n"
             + "Options:\n"
             + "  -t, --time-limit <duration>  the time limit: " + Durations.FORMS + "; default " + FIND_LIMIT_TEXT
             + "\n"
@@ -120,6 +125,7 @@ public class FileCommands {
             + "Arguments:\n"
             + "  [<first>]  the first file identifier, four hex digits (default 0000)\n"
             + "  [<last>]  the last file identifier, four hex digits (default FFFE)\n";
+    static final String FIND_USAGE = FIND_SUMMARY + "\n" + FIND_DETAILS;
 
     static final CommandUsage FIND = CommandUsage.of("scard:find", FIND_USAGE);
 
@@ -130,18 +136,21 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #FIND_USAGE} says
      * @return what was found, or null after {@code --help}
      */
-    @Descriptor(FIND_USAGE)
-    public Object find(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(FIND_SUMMARY)
+    public Object find(CommandSession session, @Descriptor(FIND_DETAILS) CharSequence... words) {
         return FIND.run(session, words, w -> find(session, w.option("--time-limit", ""), w.from(0)));
     }
 
-    static final String CD_USAGE = "change the current directory (ChangeDir) and print the new one\n"
-            + "Usage: scard:cd [--] <dir>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CD_SUMMARY = "change the current directory (ChangeDir) and print the new one";
+    /** The command's usage line, options and arguments. */
+    static final String CD_DETAILS = "Usage: scard:cd [--] <dir>\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <dir>  the directory: its identifier (5015), a path (3F00/5015), .. for the parent, or aid:<hex> to"
             + " select a DF by name\n";
+    static final String CD_USAGE = CD_SUMMARY + "\n" + CD_DETAILS;
 
     static final CommandUsage CD = CommandUsage.of("scard:cd", CD_USAGE);
 
@@ -152,15 +161,18 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #CD_USAGE} says
      * @return the new current directory, or null after {@code --help}
      */
-    @Descriptor(CD_USAGE)
-    public Object cd(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CD_SUMMARY)
+    public Object cd(CommandSession session, @Descriptor(CD_DETAILS) CharSequence... words) {
         return CD.run(session, words, w -> cd(session, w.argument(0)));
     }
 
-    static final String PWD_USAGE = "print the current directory (GetCurrentDir), e.g. 3F00/5015\n"
-            + "Usage: scard:pwd\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String PWD_SUMMARY = "print the current directory (GetCurrentDir), e.g. 3F00/5015";
+    /** The command's usage line, options and arguments. */
+    static final String PWD_DETAILS = "Usage: scard:pwd\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE;
+    static final String PWD_USAGE = PWD_SUMMARY + "\n" + PWD_DETAILS;
 
     static final CommandUsage PWD = CommandUsage.of("scard:pwd", PWD_USAGE);
 
@@ -171,19 +183,22 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #PWD_USAGE} says
      * @return the current directory, or null after {@code --help}
      */
-    @Descriptor(PWD_USAGE)
-    public Object pwd(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(PWD_SUMMARY)
+    public Object pwd(CommandSession session, @Descriptor(PWD_DETAILS) CharSequence... words) {
         return PWD.run(session, words, w -> pwd(session));
     }
 
-    static final String CAT_USAGE = "print a file as a hex dump with offsets and ASCII: a transparent file whole, a"
-            + " record file record by record, or one record\n"
-            + "Usage: scard:cat [--] <file> [<record>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CAT_SUMMARY = "print a file as a hex dump with offsets and ASCII: a transparent file whole, a"
+            + " record file record by record, or one record";
+    /** The command's usage line, options and arguments. */
+    static final String CAT_DETAILS = "Usage: scard:cat [--] <file> [<record>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <file>  " + PATH + "\n"
             + "  [<record>]  the record number, from 1 (default: every record)\n";
+    static final String CAT_USAGE = CAT_SUMMARY + "\n" + CAT_DETAILS;
 
     static final CommandUsage CAT = CommandUsage.of("scard:cat", CAT_USAGE);
 
@@ -194,19 +209,22 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #CAT_USAGE} says
      * @return the hex dump, or null after {@code --help}
      */
-    @Descriptor(CAT_USAGE)
-    public Object cat(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CAT_SUMMARY)
+    public Object cat(CommandSession session, @Descriptor(CAT_DETAILS) CharSequence... words) {
         return CAT.run(session, words, w -> w.count() == 1 ? cat(session, w.argument(0)) : cat(session, w.argument(0), w.argument(1)));
     }
 
-    static final String INFO_USAGE = "show what the card says of a file (GetProperties), or of the current directory:"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INFO_SUMMARY = "show what the card says of a file (GetProperties), or of the current directory:"
             + " type, structure, size, file ID, SFI, DF name, life cycle, access conditions as far as they can be"
-            + " decoded, and the raw FCP entries\n"
-            + "Usage: scard:info [--] [<file>]\n"
+            + " decoded, and the raw FCP entries";
+    /** The command's usage line, options and arguments. */
+    static final String INFO_DETAILS = "Usage: scard:info [--] [<file>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<file>]  " + PATH + " (default: the current directory)\n";
+    static final String INFO_USAGE = INFO_SUMMARY + "\n" + INFO_DETAILS;
 
     static final CommandUsage INFO = CommandUsage.of("scard:info", INFO_USAGE);
 
@@ -217,14 +235,16 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #INFO_USAGE} says
      * @return the file's properties, or null after {@code --help}
      */
-    @Descriptor(INFO_USAGE)
-    public Object info(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(INFO_SUMMARY)
+    public Object info(CommandSession session, @Descriptor(INFO_DETAILS) CharSequence... words) {
         return INFO.run(session, words, w -> w.count() == 0 ? info(session) : info(session, w.argument(0)));
     }
 
-    static final String UPDATE_USAGE = "write bytes into a file (Write): into a transparent file at a byte offset, or"
-            + " replace a record of a record file (the record after the last one appends a record)\n"
-            + "Usage: scard:update [--] <file> <offset> <hex>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UPDATE_SUMMARY = "write bytes into a file (Write): into a transparent file at a byte offset, or"
+            + " replace a record of a record file (the record after the last one appends a record)";
+    /** The command's usage line, options and arguments. */
+    static final String UPDATE_DETAILS = "Usage: scard:update [--] <file> <offset> <hex>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
@@ -232,6 +252,7 @@ public class FileCommands {
             + "  <offset>  transparent file: the byte offset (decimal, or hex with 0x); record file: the record"
             + " number, from 1\n"
             + "  <hex>...  the bytes in hex; they may be separated by spaces or ':' (01 02, 01:02, 0102)\n";
+    static final String UPDATE_USAGE = UPDATE_SUMMARY + "\n" + UPDATE_DETAILS;
 
     static final CommandUsage UPDATE = CommandUsage.of("scard:update", UPDATE_USAGE);
 
@@ -242,14 +263,16 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #UPDATE_USAGE} says
      * @return what was written, or null after {@code --help}
      */
-    @Descriptor(UPDATE_USAGE)
-    public Object update(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(UPDATE_SUMMARY)
+    public Object update(CommandSession session, @Descriptor(UPDATE_DETAILS) CharSequence... words) {
         return UPDATE.run(session, words, w -> update(session, w.argument(0), w.argument(1), w.from(2)));
     }
 
-    static final String CREATE_USAGE = "create a file in the current directory (Create): a transparent EF of <size>"
-            + " bytes, a record EF of -n records of <size> bytes each (for linear-variable: at most), or a DF\n"
-            + "Usage: scard:create [options] [--] <fid> <type> <size>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CREATE_SUMMARY = "create a file in the current directory (Create): a transparent EF of <size>"
+            + " bytes, a record EF of -n records of <size> bytes each (for linear-variable: at most), or a DF";
+    /** The command's usage line, options and arguments. */
+    static final String CREATE_DETAILS = "Usage: scard:create [options] [--] <fid> <type> <size>\n"
             + "Options:\n"
             + "  -n, --records <count>  record files: the number of records (linear-variable: the most it may hold);"
             + " default 1\n"
@@ -261,6 +284,7 @@ public class FileCommands {
             + "  <type>  transparent, linear-fixed, linear-variable, cyclic or df\n"
             + "  <size>  transparent: the size in bytes; record files: the record size in bytes; df: the space it"
             + " gets in bytes (0: as the card decides)\n";
+    static final String CREATE_USAGE = CREATE_SUMMARY + "\n" + CREATE_DETAILS;
 
     static final CommandUsage CREATE = CommandUsage.of("scard:create", CREATE_USAGE);
 
@@ -271,19 +295,22 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #CREATE_USAGE} says
      * @return what was created, or null after {@code --help}
      */
-    @Descriptor(CREATE_USAGE)
-    public Object create(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CREATE_SUMMARY)
+    public Object create(CommandSession session, @Descriptor(CREATE_DETAILS) CharSequence... words) {
         return CREATE.run(session, words, w -> create(session, w.option("--records", "1"), w.option("--sfi", ""),
             w.option("--aid", ""), w.argument(0), w.argument(1), w.argument(2)));
     }
 
-    static final String RM_USAGE = "delete a file (Delete); a DF must be empty unless -r is given\n"
-            + "Usage: scard:rm [options] [--] <file>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RM_SUMMARY = "delete a file (Delete); a DF must be empty unless -r is given";
+    /** The command's usage line, options and arguments. */
+    static final String RM_DETAILS = "Usage: scard:rm [options] [--] <file>\n"
             + "Options:\n"
             + "  -r, --recursive  delete a DF with everything in it\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <file>  " + PATH + "\n";
+    static final String RM_USAGE = RM_SUMMARY + "\n" + RM_DETAILS;
 
     static final CommandUsage RM = CommandUsage.of("scard:rm", RM_USAGE);
 
@@ -294,18 +321,21 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #RM_USAGE} says
      * @return what was deleted, or null after {@code --help}
      */
-    @Descriptor(RM_USAGE)
-    public Object rm(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(RM_SUMMARY)
+    public Object rm(CommandSession session, @Descriptor(RM_DETAILS) CharSequence... words) {
         return RM.run(session, words, w -> rm(session, w.flag("--recursive"), w.argument(0)));
     }
 
-    static final String INVALIDATE_USAGE = "deactivate a file (Invalidate, DEACTIVATE FILE): it cannot be read or"
-            + " written until scard:rehabilitate\n"
-            + "Usage: scard:invalidate [--] <file>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INVALIDATE_SUMMARY = "deactivate a file (Invalidate, DEACTIVATE FILE): it cannot be read or"
+            + " written until scard:rehabilitate";
+    /** The command's usage line, options and arguments. */
+    static final String INVALIDATE_DETAILS = "Usage: scard:invalidate [--] <file>\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <file>  " + PATH + "\n";
+    static final String INVALIDATE_USAGE = INVALIDATE_SUMMARY + "\n" + INVALIDATE_DETAILS;
 
     static final CommandUsage INVALIDATE = CommandUsage.of("scard:invalidate", INVALIDATE_USAGE);
 
@@ -316,18 +346,21 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #INVALIDATE_USAGE} says
      * @return what was deactivated, or null after {@code --help}
      */
-    @Descriptor(INVALIDATE_USAGE)
-    public Object invalidate(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(INVALIDATE_SUMMARY)
+    public Object invalidate(CommandSession session, @Descriptor(INVALIDATE_DETAILS) CharSequence... words) {
         return INVALIDATE.run(session, words, w -> invalidate(session, w.argument(0)));
     }
 
-    static final String REHABILITATE_USAGE = "reactivate a file deactivated by scard:invalidate (Rehabilitate,"
-            + " ACTIVATE FILE)\n"
-            + "Usage: scard:rehabilitate [--] <file>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String REHABILITATE_SUMMARY = "reactivate a file deactivated by scard:invalidate (Rehabilitate,"
+            + " ACTIVATE FILE)";
+    /** The command's usage line, options and arguments. */
+    static final String REHABILITATE_DETAILS = "Usage: scard:rehabilitate [--] <file>\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <file>  " + PATH + "\n";
+    static final String REHABILITATE_USAGE = REHABILITATE_SUMMARY + "\n" + REHABILITATE_DETAILS;
 
     static final CommandUsage REHABILITATE = CommandUsage.of("scard:rehabilitate", REHABILITATE_USAGE);
 
@@ -338,19 +371,22 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #REHABILITATE_USAGE} says
      * @return what was reactivated, or null after {@code --help}
      */
-    @Descriptor(REHABILITATE_USAGE)
-    public Object rehabilitate(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(REHABILITATE_SUMMARY)
+    public Object rehabilitate(CommandSession session, @Descriptor(REHABILITATE_DETAILS) CharSequence... words) {
         return REHABILITATE.run(session, words, w -> rehabilitate(session, w.argument(0)));
     }
 
-    static final String CAPABILITIES_USAGE = "show the FCP entries of the current file (GetFileCapabilities): the file"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CAPABILITIES_SUMMARY = "show the FCP entries of the current file (GetFileCapabilities): the file"
             + " last opened, or the directory last changed to, whichever came later; decoded as scard:info shows them,"
-            + " or only the tags asked for\n"
-            + "Usage: scard:capabilities [--] [<tag>...]\n"
+            + " or only the tags asked for";
+    /** The command's usage line, options and arguments. */
+    static final String CAPABILITIES_DETAILS = "Usage: scard:capabilities [--] [<tag>...]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<tag>...]  FCP tags in hex (82, 83, 8A, ...); none for every entry\n";
+    static final String CAPABILITIES_USAGE = CAPABILITIES_SUMMARY + "\n" + CAPABILITIES_DETAILS;
 
     static final CommandUsage CAPABILITIES = CommandUsage.of("scard:capabilities", CAPABILITIES_USAGE);
 
@@ -361,21 +397,24 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #CAPABILITIES_USAGE} says
      * @return the current file's FCP entries, or null after {@code --help}
      */
-    @Descriptor(CAPABILITIES_USAGE)
-    public Object capabilities(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CAPABILITIES_SUMMARY)
+    public Object capabilities(CommandSession session, @Descriptor(CAPABILITIES_DETAILS) CharSequence... words) {
         return CAPABILITIES.run(session, words, w -> capabilities(session, w.from(0)));
     }
 
-    static final String SETPROP_USAGE = "write an FCP entry of a file where the card allows it (SetProperties): ISO"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String SETPROP_SUMMARY = "write an FCP entry of a file where the card allows it (SetProperties): ISO"
             + " 7816-4 has a command for the life cycle status (8A) only: activated (05, ACTIVATE FILE) or"
-            + " deactivated (04, DEACTIVATE FILE)\n"
-            + "Usage: scard:setprop [--] <file> <tag> <value>...\n"
+            + " deactivated (04, DEACTIVATE FILE)";
+    /** The command's usage line, options and arguments. */
+    static final String SETPROP_DETAILS = "Usage: scard:setprop [--] <file> <tag> <value>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <file>  " + PATH + "\n"
             + "  <tag>  the FCP tag in hex, or lifecycle (8A)\n"
             + "  <value>...  the value in hex; for the life cycle also activated or deactivated\n";
+    static final String SETPROP_USAGE = SETPROP_SUMMARY + "\n" + SETPROP_DETAILS;
 
     static final CommandUsage SETPROP = CommandUsage.of("scard:setprop", SETPROP_USAGE);
 
@@ -386,8 +425,8 @@ public class FileCommands {
      * @param words the options and arguments, as {@link #SETPROP_USAGE} says
      * @return what was set, or null after {@code --help}
      */
-    @Descriptor(SETPROP_USAGE)
-    public Object setprop(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(SETPROP_SUMMARY)
+    public Object setprop(CommandSession session, @Descriptor(SETPROP_DETAILS) CharSequence... words) {
         return SETPROP.run(session, words, w -> setprop(session, w.argument(0), w.argument(1), w.from(2)));
     }
 

@@ -80,13 +80,15 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    static final String VERIFY_USAGE = "present a PIN to the card (Verify), asking for it without echo when it is left"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String VERIFY_SUMMARY = "present a PIN to the card (Verify), asking for it without echo when it is left"
             + " out; with -c only show whether the PIN is verified and how many tries are left. -c asks the card only"
             + " where that cannot cost a try: ISO 7816-4's status query (an empty VERIFY) is sent only to a card that"
             + " has shown it does not count it (it answered 'verified', or the same count of tries twice: after a"
             + " wrong PIN, or two forced checks); elsewhere -c says the state cannot be asked without risking a try."
-            + " -c --force asks anyway: on a card that counts the query (cards in the field do) it costs a try\n"
-            + "Usage: scard:verify [options] [--] <reference> [<pin>]\n"
+            + " -c --force asks anyway: on a card that counts the query (cards in the field do) it costs a try";
+    /** The command's usage line, options and arguments. */
+    static final String VERIFY_DETAILS = "Usage: scard:verify [options] [--] <reference> [<pin>]\n"
             + "Options:\n"
             + "  -c, --check  only show the PIN's state; send no PIN\n"
             + "  -f, --force  with -c: ask the card even where the query may cost a try\n"
@@ -94,6 +96,7 @@ public class PinCommands {
             + "Arguments:\n"
             + "  <reference>  " + REF + "\n"
             + "  [<pin>]  the PIN: " + CODE + "\n";
+    static final String VERIFY_USAGE = VERIFY_SUMMARY + "\n" + VERIFY_DETAILS;
 
     static final CommandUsage VERIFY = CommandUsage.of("scard:verify", VERIFY_USAGE);
 
@@ -104,22 +107,25 @@ public class PinCommands {
      * @param words the options and arguments, as {@link #VERIFY_USAGE} says
      * @return what the card said, or null after {@code --help}
      */
-    @Descriptor(VERIFY_USAGE)
-    public Object verify(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(VERIFY_SUMMARY)
+    public Object verify(CommandSession session, @Descriptor(VERIFY_DETAILS) CharSequence... words) {
         return VERIFY.run(session, words, w -> w.count() == 1
             ? verify(session, w.flag("--check"), w.flag("--force"), w.argument(0))
             : verify(session, w.flag("--check"), w.flag("--force"), w.argument(0), w.argument(1)));
     }
 
-    static final String CHANGE_USAGE = "change a PIN (ChangeCode); the codes left out are asked for without echo (the"
-            + " new one twice)\n"
-            + "Usage: scard:change [--] <reference> [<current>] [<new>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CHANGE_SUMMARY = "change a PIN (ChangeCode); the codes left out are asked for without echo (the"
+            + " new one twice)";
+    /** The command's usage line, options and arguments. */
+    static final String CHANGE_DETAILS = "Usage: scard:change [--] <reference> [<current>] [<new>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reference>  " + REF + "\n"
             + "  [<current>]  the current PIN: " + CODE + "\n"
             + "  [<new>]  the new PIN: text or hex, as the current one\n";
+    static final String CHANGE_USAGE = CHANGE_SUMMARY + "\n" + CHANGE_DETAILS;
 
     static final CommandUsage CHANGE = CommandUsage.of("scard:change", CHANGE_USAGE);
 
@@ -130,23 +136,26 @@ public class PinCommands {
      * @param words the options and arguments, as {@link #CHANGE_USAGE} says
      * @return what was changed, or null after {@code --help}
      */
-    @Descriptor(CHANGE_USAGE)
-    public Object change(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(CHANGE_SUMMARY)
+    public Object change(CommandSession session, @Descriptor(CHANGE_DETAILS) CharSequence... words) {
         return CHANGE.run(session, words, w -> w.count() == 1 ? change(session, w.argument(0))
             : w.count() == 2 ? change(session, w.argument(0), w.argument(1))
             : change(session, w.argument(0), w.argument(1), w.argument(2)));
     }
 
-    static final String UNBLOCK_USAGE = "unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNBLOCK_SUMMARY = "unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current"
             + " PIN or setting a new one; the codes left out are asked for without echo (an empty new PIN keeps the"
-            + " current one)\n"
-            + "Usage: scard:unblock [--] <reference> [<puk>] [<new>]\n"
+            + " current one)";
+    /** The command's usage line, options and arguments. */
+    static final String UNBLOCK_DETAILS = "Usage: scard:unblock [--] <reference> [<puk>] [<new>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reference>  " + REF + "\n"
             + "  [<puk>]  the PUK (unblocking code): " + CODE + "\n"
             + "  [<new>]  the new PIN: text or hex\n";
+    static final String UNBLOCK_USAGE = UNBLOCK_SUMMARY + "\n" + UNBLOCK_DETAILS;
 
     static final CommandUsage UNBLOCK = CommandUsage.of("scard:unblock", UNBLOCK_USAGE);
 
@@ -157,23 +166,26 @@ public class PinCommands {
      * @param words the options and arguments, as {@link #UNBLOCK_USAGE} says
      * @return what was unblocked, or null after {@code --help}
      */
-    @Descriptor(UNBLOCK_USAGE)
-    public Object unblock(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(UNBLOCK_SUMMARY)
+    public Object unblock(CommandSession session, @Descriptor(UNBLOCK_DETAILS) CharSequence... words) {
         return UNBLOCK.run(session, words, w -> w.count() == 1 ? unblock(session, w.argument(0))
             : w.count() == 2 ? unblock(session, w.argument(0), w.argument(1))
             : unblock(session, w.argument(0), w.argument(1), w.argument(2)));
     }
 
-    static final String USERAUTH_USAGE = "authenticate the user with data the user supplies (User_Auth): VERIFY with"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String USERAUTH_SUMMARY = "authenticate the user with data the user supplies (User_Auth): VERIFY with"
             + " P1 the algorithm reference and P2 the reference; the data is a secret, asked for without echo when it"
-            + " is left out\n"
-            + "Usage: scard:userauth [options] [--] <reference> [<data>]\n"
+            + " is left out";
+    /** The command's usage line, options and arguments. */
+    static final String USERAUTH_DETAILS = "Usage: scard:userauth [options] [--] <reference> [<data>]\n"
             + "Options:\n"
             + "  -a, --algorithm <algorithm>  the algorithm reference (P1), decimal or 0x hex; default 0\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reference>  the reference (P2), decimal or 0x hex, 0 to 255\n"
             + "  [<data>]  the data: " + CODE + "\n";
+    static final String USERAUTH_USAGE = USERAUTH_SUMMARY + "\n" + USERAUTH_DETAILS;
 
     static final CommandUsage USERAUTH = CommandUsage.of("scard:userauth", USERAUTH_USAGE);
 
@@ -184,19 +196,22 @@ public class PinCommands {
      * @param words the options and arguments, as {@link #USERAUTH_USAGE} says
      * @return what the card said, or null after {@code --help}
      */
-    @Descriptor(USERAUTH_USAGE)
-    public Object userauth(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(USERAUTH_SUMMARY)
+    public Object userauth(CommandSession session, @Descriptor(USERAUTH_DETAILS) CharSequence... words) {
         return USERAUTH.run(session, words,
             w -> userauth(session, w.option("--algorithm", "0"), w.argument(0), w.argument(1)));
     }
 
-    static final String LOGOUT_USAGE = "forget verifications (ResetSecurityState): every PIN verified so far, or only"
-            + " the global or the local ones; a card that cannot forget them gets a warm reset\n"
-            + "Usage: scard:logout [options]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LOGOUT_SUMMARY = "forget verifications (ResetSecurityState): every PIN verified so far, or only"
+            + " the global or the local ones; a card that cannot forget them gets a warm reset";
+    /** The command's usage line, options and arguments. */
+    static final String LOGOUT_DETAILS = "Usage: scard:logout [options]\n"
             + "Options:\n"
             + "  -g, --global  only the global verifications (PINs of the MF)\n"
             + "  -l, --local  only the local verifications (PINs of DFs)\n"
             + CommandUsage.HELP_LINE;
+    static final String LOGOUT_USAGE = LOGOUT_SUMMARY + "\n" + LOGOUT_DETAILS;
 
     static final CommandUsage LOGOUT = CommandUsage.of("scard:logout", LOGOUT_USAGE);
 
@@ -207,8 +222,8 @@ public class PinCommands {
      * @param words the options, as {@link #LOGOUT_USAGE} says
      * @return what was forgotten, or null after {@code --help}
      */
-    @Descriptor(LOGOUT_USAGE)
-    public Object logout(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(LOGOUT_SUMMARY)
+    public Object logout(CommandSession session, @Descriptor(LOGOUT_DETAILS) CharSequence... words) {
         return LOGOUT.run(session, words, w -> logout(session, w.flag("--global"), w.flag("--local")));
     }
 

@@ -103,8 +103,6 @@ public class ScardCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    /** What Gogo's help shows for the one parameter of every command: the words the usage above describes. */
-    static final String WORDS = "the options and arguments, as the usage says";
     /** The reader argument of attach and connect, and its share mode. */
     static final String READER_LINE = "  <reader>...  the reader name as scard:readers shows it (quote a name with"
             + " spaces, or type its words), optionally followed by shared (the default) or exclusive\n";
@@ -118,12 +116,15 @@ public class ScardCommands {
     static final String HANDLE_BACKEND_LINE = "  -b, --backend <backend>  the backend that issued the handle, when"
             + " several could have\n";
 
-    static final String READERS_USAGE = "list the readers of every backend: name, backend, card present or absent,"
-            + " exclusive use, ATR\n"
-            + "Usage: scard:readers [options]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String READERS_SUMMARY = "list the readers of every backend: name, backend, card present or absent,"
+            + " exclusive use, ATR";
+    /** The command's usage line, options and arguments. */
+    static final String READERS_DETAILS = "Usage: scard:readers [options]\n"
             + "Options:\n"
             + "  -b, --backend <backend>  only the readers of this backend (scard.backend, e.g. simulator or pcsc)\n"
             + CommandUsage.HELP_LINE;
+    static final String READERS_USAGE = READERS_SUMMARY + "\n" + READERS_DETAILS;
     static final CommandUsage READERS = CommandUsage.of("scard:readers", READERS_USAGE);
 
     /**
@@ -133,20 +134,23 @@ public class ScardCommands {
      * @param words the options, as {@link #READERS_USAGE} says
      * @return the reader table, or null after {@code --help}
      */
-    @Descriptor(READERS_USAGE)
-    public Object readers(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(READERS_SUMMARY)
+    public Object readers(CommandSession session, @Descriptor(READERS_DETAILS) CharSequence... words) {
         return READERS.run(session, words, w -> readers(w.option("--backend", "")));
     }
 
-    static final String ATTACH_USAGE = "attach this shell session to a reader and the card in it (AttachByIFD); a"
-            + " reader without card gives a reader attachment\n"
-            + "Usage: scard:attach [options] [--] <reader>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String ATTACH_SUMMARY = "attach this shell session to a reader and the card in it (AttachByIFD); a"
+            + " reader without card gives a reader attachment";
+    /** The command's usage line, options and arguments. */
+    static final String ATTACH_DETAILS = "Usage: scard:attach [options] [--] <reader>...\n"
             + "Options:\n"
             + BACKEND_LINE
             + PROTOCOLS_LINE
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + READER_LINE;
+    static final String ATTACH_USAGE = ATTACH_SUMMARY + "\n" + ATTACH_DETAILS;
     static final CommandUsage ATTACH = CommandUsage.of("scard:attach", ATTACH_USAGE);
 
     /**
@@ -156,27 +160,33 @@ public class ScardCommands {
      * @param words the options and the reader, as {@link #ATTACH_USAGE} says
      * @return what the session is attached to, or null after {@code --help}
      */
-    @Descriptor(ATTACH_USAGE)
-    public Object attach(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(ATTACH_SUMMARY)
+    public Object attach(CommandSession session, @Descriptor(ATTACH_DETAILS) CharSequence... words) {
         return ATTACH.run(session, words,
             w -> attach(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
     }
 
-    static final String ATTACH_HANDLE_USAGE = "attach this shell session to the card behind a handle it opened with"
-            + " scard:connect (AttachByHandle); the handle stays open after scard:detach\n"
-            + "Usage: scard:attach-handle [options] [--] <handle>\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String ATTACH_HANDLE_SUMMARY = "attach this shell session to the card behind a handle it opened with"
+            + " scard:connect (AttachByHandle); the handle stays open after scard:detach";
+    /** The command's usage line, options and arguments. */
+    static final String ATTACH_HANDLE_DETAILS = "Usage: scard:attach-handle [options] [--] <handle>\n"
             + "Options:\n"
             + HANDLE_BACKEND_LINE
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <handle>  the handle number as scard:connect printed it (or $handle)\n";
+    static final String ATTACH_HANDLE_USAGE = ATTACH_HANDLE_SUMMARY + "\n" + ATTACH_HANDLE_DETAILS;
     static final CommandUsage ATTACH_HANDLE = CommandUsage.of("scard:attach-handle", ATTACH_HANDLE_USAGE);
 
-    static final String DETACH_USAGE = "detach this shell session (Detach): leaves the card as it is and releases a"
-            + " lock; a handle from scard:connect stays open\n"
-            + "Usage: scard:detach\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String DETACH_SUMMARY = "detach this shell session (Detach): leaves the card as it is and releases a"
+            + " lock; a handle from scard:connect stays open";
+    /** The command's usage line, options and arguments. */
+    static final String DETACH_DETAILS = "Usage: scard:detach\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE;
+    static final String DETACH_USAGE = DETACH_SUMMARY + "\n" + DETACH_DETAILS;
     static final CommandUsage DETACH = CommandUsage.of("scard:detach", DETACH_USAGE);
 
     /**
@@ -186,21 +196,24 @@ public class ScardCommands {
      * @param words nothing but {@code --help}
      * @return what the session was attached to, or null after {@code --help}
      */
-    @Descriptor(DETACH_USAGE)
-    public Object detach(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(DETACH_SUMMARY)
+    public Object detach(CommandSession session, @Descriptor(DETACH_DETAILS) CharSequence... words) {
         return DETACH.run(session, words, w -> detach(session));
     }
 
-    static final String CONNECT_USAGE = "connect to the card in a reader through the resource manager and print the"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CONNECT_SUMMARY = "connect to the card in a reader through the resource manager and print the"
             + " handle; the handle belongs to this session, is put into $handle, and stays open until"
-            + " scard:disconnect <handle>\n"
-            + "Usage: scard:connect [options] [--] <reader>...\n"
+            + " scard:disconnect <handle>";
+    /** The command's usage line, options and arguments. */
+    static final String CONNECT_DETAILS = "Usage: scard:connect [options] [--] <reader>...\n"
             + "Options:\n"
             + BACKEND_LINE
             + PROTOCOLS_LINE
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + READER_LINE;
+    static final String CONNECT_USAGE = CONNECT_SUMMARY + "\n" + CONNECT_DETAILS;
     static final CommandUsage CONNECT = CommandUsage.of("scard:connect", CONNECT_USAGE);
 
     /**
@@ -210,21 +223,24 @@ public class ScardCommands {
      * @param words the options and the reader, as {@link #CONNECT_USAGE} says
      * @return the handle, or null after {@code --help}
      */
-    @Descriptor(CONNECT_USAGE)
-    public Object connect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(CONNECT_SUMMARY)
+    public Object connect(CommandSession session, @Descriptor(CONNECT_DETAILS) CharSequence... words) {
         return CONNECT.run(session, words,
             w -> connect(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
     }
 
-    static final String DISCONNECT_USAGE = "close a handle this session opened with scard:connect and treat the card"
-            + " as the disposition says\n"
-            + "Usage: scard:disconnect [options] [--] <handle> [<disposition>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String DISCONNECT_SUMMARY = "close a handle this session opened with scard:connect and treat the card"
+            + " as the disposition says";
+    /** The command's usage line, options and arguments. */
+    static final String DISCONNECT_DETAILS = "Usage: scard:disconnect [options] [--] <handle> [<disposition>]\n"
             + "Options:\n"
             + HANDLE_BACKEND_LINE
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <handle>  the handle number as scard:connect printed it (or $handle)\n"
             + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final String DISCONNECT_USAGE = DISCONNECT_SUMMARY + "\n" + DISCONNECT_DETAILS;
     static final CommandUsage DISCONNECT = CommandUsage.of("scard:disconnect", DISCONNECT_USAGE);
 
     /**
@@ -234,20 +250,23 @@ public class ScardCommands {
      * @param words the options, the handle and the disposition, as {@link #DISCONNECT_USAGE} says
      * @return what was disconnected, or null after {@code --help}
      */
-    @Descriptor(DISCONNECT_USAGE)
-    public Object disconnect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(DISCONNECT_SUMMARY)
+    public Object disconnect(CommandSession session, @Descriptor(DISCONNECT_DETAILS) CharSequence... words) {
         return DISCONNECT.run(session, words, w -> disconnect(session, w.option("--backend", ""), w.argument(0),
             w.count() > 1 ? w.argument(1) : "leave"));
     }
 
-    static final String RECONNECT_USAGE = "re-establish this session's link to the card (Reconnect) after treating"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RECONNECT_SUMMARY = "re-establish this session's link to the card (Reconnect) after treating"
             + " the card as the initialization says; after a reset, a removal and re-insertion, or to reach a card"
-            + " inserted after a reader attachment\n"
-            + "Usage: scard:reconnect [--] [<initialization>]\n"
+            + " inserted after a reader attachment";
+    /** The command's usage line, options and arguments. */
+    static final String RECONNECT_DETAILS = "Usage: scard:reconnect [--] [<initialization>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<initialization>]  leave (the default), reset (warm reset) or unpower (cold reset)\n";
+    static final String RECONNECT_USAGE = RECONNECT_SUMMARY + "\n" + RECONNECT_DETAILS;
     static final CommandUsage RECONNECT = CommandUsage.of("scard:reconnect", RECONNECT_USAGE);
 
     /**
@@ -257,18 +276,21 @@ public class ScardCommands {
      * @param words the initialization, as {@link #RECONNECT_USAGE} says
      * @return the card's state after reconnecting, or null after {@code --help}
      */
-    @Descriptor(RECONNECT_USAGE)
-    public Object reconnect(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(RECONNECT_SUMMARY)
+    public Object reconnect(CommandSession session, @Descriptor(RECONNECT_DETAILS) CharSequence... words) {
         return RECONNECT.run(session, words, w -> reconnect(session, w.count() > 0 ? w.argument(0) : "leave"));
     }
 
-    static final String LOCK_USAGE = "lock the card for this session (SCardLock): without a timeout, waiting as long"
-            + " as another connection holds it; with one, at most that long (E_FAIL when it expires)\n"
-            + "Usage: scard:lock [--] [<timeout>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LOCK_SUMMARY = "lock the card for this session (SCardLock): without a timeout, waiting as long"
+            + " as another connection holds it; with one, at most that long (E_FAIL when it expires)";
+    /** The command's usage line, options and arguments. */
+    static final String LOCK_DETAILS = "Usage: scard:lock [--] [<timeout>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<timeout>]  how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once\n";
+    static final String LOCK_USAGE = LOCK_SUMMARY + "\n" + LOCK_DETAILS;
     static final CommandUsage LOCK = CommandUsage.of("scard:lock", LOCK_USAGE);
 
     /**
@@ -278,18 +300,21 @@ public class ScardCommands {
      * @param words the timeout, as {@link #LOCK_USAGE} says
      * @return what was locked, or null after {@code --help}
      */
-    @Descriptor(LOCK_USAGE)
-    public Object lock(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(LOCK_SUMMARY)
+    public Object lock(CommandSession session, @Descriptor(LOCK_DETAILS) CharSequence... words) {
         return LOCK.run(session, words, w -> w.count() == 0 ? lock(session) : lock(session, w.argument(0)));
     }
 
-    static final String UNLOCK_USAGE = "release this session's lock (SCardUnlock) and treat the card as the"
-            + " disposition says\n"
-            + "Usage: scard:unlock [--] [<disposition>]\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNLOCK_SUMMARY = "release this session's lock (SCardUnlock) and treat the card as the"
+            + " disposition says";
+    /** The command's usage line, options and arguments. */
+    static final String UNLOCK_DETAILS = "Usage: scard:unlock [--] [<disposition>]\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final String UNLOCK_USAGE = UNLOCK_SUMMARY + "\n" + UNLOCK_DETAILS;
     static final CommandUsage UNLOCK = CommandUsage.of("scard:unlock", UNLOCK_USAGE);
 
     /**
@@ -299,16 +324,19 @@ public class ScardCommands {
      * @param words the disposition, as {@link #UNLOCK_USAGE} says
      * @return what was unlocked, or null after {@code --help}
      */
-    @Descriptor(UNLOCK_USAGE)
-    public Object unlock(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(UNLOCK_SUMMARY)
+    public Object unlock(CommandSession session, @Descriptor(UNLOCK_DETAILS) CharSequence... words) {
         return UNLOCK.run(session, words, w -> unlock(session, w.count() > 0 ? w.argument(0) : "leave"));
     }
 
-    static final String STATUS_USAGE = "show this session's attachment (Status): reader, backend, card state and"
-            + " protocol with their numbers, ATR\n"
-            + "Usage: scard:status\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String STATUS_SUMMARY = "show this session's attachment (Status): reader, backend, card state and"
+            + " protocol with their numbers, ATR";
+    /** The command's usage line, options and arguments. */
+    static final String STATUS_DETAILS = "Usage: scard:status\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE;
+    static final String STATUS_USAGE = STATUS_SUMMARY + "\n" + STATUS_DETAILS;
     static final CommandUsage STATUS = CommandUsage.of("scard:status", STATUS_USAGE);
 
     /**
@@ -318,19 +346,22 @@ public class ScardCommands {
      * @param words nothing but {@code --help}
      * @return the status, or null after {@code --help}
      */
-    @Descriptor(STATUS_USAGE)
-    public Object status(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(STATUS_SUMMARY)
+    public Object status(CommandSession session, @Descriptor(STATUS_DETAILS) CharSequence... words) {
         return STATUS.run(session, words, w -> status(session));
     }
 
-    static final String APDU_USAGE = "send a command APDU to the attached card and show the response data and the"
-            + " status word\n"
-            + "Usage: scard:apdu [--] <hex>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String APDU_SUMMARY = "send a command APDU to the attached card and show the response data and the"
+            + " status word";
+    /** The command's usage line, options and arguments. */
+    static final String APDU_DETAILS = "Usage: scard:apdu [--] <hex>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <hex>...  the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
             + " 00A40400)\n";
+    static final String APDU_USAGE = APDU_SUMMARY + "\n" + APDU_DETAILS;
     static final CommandUsage APDU = CommandUsage.of("scard:apdu", APDU_USAGE);
 
     /**
@@ -340,21 +371,24 @@ public class ScardCommands {
      * @param words the command APDU, as {@link #APDU_USAGE} says
      * @return the response, or null after {@code --help}
      */
-    @Descriptor(APDU_USAGE)
-    public Object apdu(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(APDU_SUMMARY)
+    public Object apdu(CommandSession session, @Descriptor(APDU_DETAILS) CharSequence... words) {
         return APDU.run(session, words, w -> apdu(session, w.from(0)));
     }
 
-    static final String INTERFACE_USAGE = "create an interface for the attached card (CreateInterface) by its GUID or"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INTERFACE_SUMMARY = "create an interface for the attached card (CreateInterface) by its GUID or"
             + " its name, and say which factory answered; ISCardFileAccess, ISCardVerify and ISCardAuth (or their"
-            + " IIDs) are the card services' own, other names and GUIDs come from SCardInterfaceFactory services\n"
-            + "Usage: scard:iface [options] [--] <interface>\n"
+            + " IIDs) are the card services' own, other names and GUIDs come from SCardInterfaceFactory services";
+    /** The command's usage line, options and arguments. */
+    static final String INTERFACE_DETAILS = "Usage: scard:iface [options] [--] <interface>\n"
             + "Options:\n"
             + "  -n, --name <name>  with a GUID: the name to fall back on when no factory has that GUID\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <interface>  the interface's GUID (8-4-4-4-12 hex digits, braces allowed) or name (CryptoProvider,"
             + " ISCardAuth)\n";
+    static final String INTERFACE_USAGE = INTERFACE_SUMMARY + "\n" + INTERFACE_DETAILS;
     static final CommandUsage INTERFACE = CommandUsage.of("scard:iface", INTERFACE_USAGE);
 
     /**
@@ -364,8 +398,8 @@ public class ScardCommands {
      * @param words the options and the interface, as {@link #INTERFACE_USAGE} says
      * @return what was created and by which factory, or null after {@code --help}
      */
-    @Descriptor(INTERFACE_USAGE)
-    public Object iface(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(INTERFACE_SUMMARY)
+    public Object iface(CommandSession session, @Descriptor(INTERFACE_DETAILS) CharSequence... words) {
         return INTERFACE.run(session, words, w -> createInterface(session, w.argument(0), w.option("--name", "")));
     }
 

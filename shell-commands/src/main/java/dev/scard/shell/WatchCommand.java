@@ -118,15 +118,18 @@ public class WatchCommand {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    static final String WATCH_USAGE = "print reader and card events live (reader added/removed, card"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String WATCH_SUMMARY = "print reader and card events live (reader added/removed, card"
             + " inserted/removed/reset) for a while, or until interrupted with Ctrl-C; in a non-interactive session (-c,"
-            + " commands from standard input) give a duration\n"
-            + "Usage: scard:watch [options] [--] [<duration>]\n"
+            + " commands from standard input) give a duration";
+    /** The command's usage line, options and arguments. */
+    static final String WATCH_DETAILS = "Usage: scard:watch [options] [--] [<duration>]\n"
             + "Options:\n"
             + "  -b, --backend <backend>  only the events of this backend (scard.backend, e.g. simulator or pcsc)\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  [<duration>]  how long: seconds (5, 0.5) or with a unit (500ms, 2s, 1m)\n";
+    static final String WATCH_USAGE = WATCH_SUMMARY + "\n" + WATCH_DETAILS;
 
     static final CommandUsage WATCH = CommandUsage.of("scard:watch", WATCH_USAGE);
 
@@ -137,8 +140,8 @@ public class WatchCommand {
      * @param words the options and arguments, as {@link #WATCH_USAGE} says
      * @return the summary, or null after {@code --help}
      */
-    @Descriptor(WATCH_USAGE)
-    public Object watch(CommandSession session, @Descriptor(ScardCommands.WORDS) CharSequence... words) {
+    @Descriptor(WATCH_SUMMARY)
+    public Object watch(CommandSession session, @Descriptor(WATCH_DETAILS) CharSequence... words) {
         return WATCH.run(session, words, w -> w.count() == 0 ? watch(session, w.option("--backend", ""))
             : watch(session, w.option("--backend", ""), w.argument(0)));
     }

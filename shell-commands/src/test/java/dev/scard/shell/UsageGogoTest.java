@@ -130,11 +130,27 @@ class UsageGogoTest {
                     }
                 }
                 assertThat(publicMethods).as(function).hasSize(1);
-                assertThat(publicMethods.get(0).getAnnotation(Descriptor.class).value()).isEqualTo(usage.text() + "\n");
+                assertThat(describedBy(publicMethods.get(0))).as(function).isEqualTo(usage.text());
+                assertThat(publicMethods.get(0).getAnnotation(Descriptor.class).value()).as(function)
+                        .isEqualTo(usage.description()).doesNotContain("\n");
             }
         }
         Method main = AttachHandleCommand.class.getMethod("_main", CommandSession.class, CharSequence[].class);
-        assertThat(main.getAnnotation(Descriptor.class).value()).isEqualTo(ScardCommands.ATTACH_HANDLE_USAGE);
+        assertThat(describedBy(main)).isEqualTo(ScardCommands.ATTACH_HANDLE.text());
+    }
+
+    /**
+     * What Gogo's help prints of a command method: the method's description (one line, which Gogo's and Karaf's
+     * command lists show), then the description of its parameter (the usage line, options and arguments).
+     */
+    private static String describedBy(Method method) {
+        Descriptor words = null;
+        for (java.lang.annotation.Annotation a : method.getParameterAnnotations()[1]) {
+            if (a instanceof Descriptor d) {
+                words = d;
+            }
+        }
+        return (method.getAnnotation(Descriptor.class).value() + "\n" + words.value()).strip();
     }
 
     @Test

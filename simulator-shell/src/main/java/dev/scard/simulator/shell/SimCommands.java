@@ -66,20 +66,21 @@ public class SimCommands {
 
     // ------------------------------------------------------------------------------------------ Gogo entries
 
-    /** What Gogo's help shows for the one parameter of every command: the words the usage above describes. */
-    static final String WORDS = "the options and arguments, as the usage says";
     private static final String READER_LINE = "  <reader>...  the simulated reader name as sim:readers shows it (quote a"
             + " name with spaces, or type its words)\n";
 
-    static final String INSERT_USAGE = "insert the reader's card: the one last removed (with its state), or a fresh"
-            + " default card; or, given a card profile file, a fresh card of that profile\n"
-            + "Usage: sim:insert [--] <reader>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INSERT_SUMMARY = "insert the reader's card: the one last removed (with its state), or a fresh"
+            + " default card; or, given a card profile file, a fresh card of that profile";
+    /** The command's usage line, options and arguments. */
+    static final String INSERT_DETAILS = "Usage: sim:insert [--] <reader>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
             + " words), then optionally a JSON card profile file (a word ending in .json or containing a '/'; relative"
             + " to the working directory)\n";
+    static final String INSERT_USAGE = INSERT_SUMMARY + "\n" + INSERT_DETAILS;
 
     static final CommandUsage INSERT = CommandUsage.of("sim:insert", INSERT_USAGE);
 
@@ -90,18 +91,21 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #INSERT_USAGE} says
      * @return what was inserted where, or null after {@code --help}
      */
-    @Descriptor(INSERT_USAGE)
-    public Object insert(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(INSERT_SUMMARY)
+    public Object insert(CommandSession session, @Descriptor(INSERT_DETAILS) CharSequence... words) {
         return INSERT.run(session, words, w -> insert(w.from(0)));
     }
 
-    static final String REMOVE_USAGE = "remove the card from a simulated reader; connections to it see"
-            + " SCARD_W_REMOVED_CARD\n"
-            + "Usage: sim:remove [--] <reader>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String REMOVE_SUMMARY = "remove the card from a simulated reader; connections to it see"
+            + " SCARD_W_REMOVED_CARD";
+    /** The command's usage line, options and arguments. */
+    static final String REMOVE_DETAILS = "Usage: sim:remove [--] <reader>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + READER_LINE;
+    static final String REMOVE_USAGE = REMOVE_SUMMARY + "\n" + REMOVE_DETAILS;
 
     static final CommandUsage REMOVE = CommandUsage.of("sim:remove", REMOVE_USAGE);
 
@@ -112,18 +116,21 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #REMOVE_USAGE} says
      * @return which reader's card was removed, or null after {@code --help}
      */
-    @Descriptor(REMOVE_USAGE)
-    public Object remove(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(REMOVE_SUMMARY)
+    public Object remove(CommandSession session, @Descriptor(REMOVE_DETAILS) CharSequence... words) {
         return REMOVE.run(session, words, w -> remove(w.from(0)));
     }
 
-    static final String RESET_USAGE = "reset the card in a simulated reader, as another application would;"
-            + " connections to it see SCARD_W_RESET_CARD until they reconnect\n"
-            + "Usage: sim:reset [--] <reader>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RESET_SUMMARY = "reset the card in a simulated reader, as another application would;"
+            + " connections to it see SCARD_W_RESET_CARD until they reconnect";
+    /** The command's usage line, options and arguments. */
+    static final String RESET_DETAILS = "Usage: sim:reset [--] <reader>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + READER_LINE;
+    static final String RESET_USAGE = RESET_SUMMARY + "\n" + RESET_DETAILS;
 
     static final CommandUsage RESET = CommandUsage.of("sim:reset", RESET_USAGE);
 
@@ -134,21 +141,24 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #RESET_USAGE} says
      * @return which reader's card was reset, or null after {@code --help}
      */
-    @Descriptor(RESET_USAGE)
-    public Object reset(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(RESET_SUMMARY)
+    public Object reset(CommandSession session, @Descriptor(RESET_DETAILS) CharSequence... words) {
         return RESET.run(session, words, w -> reset(w.from(0)));
     }
 
-    static final String SERVE_USAGE = "serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver:"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String SERVE_SUMMARY = "serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver:"
             + " while a card is in, pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964"
-            + " 'Virtual PCD 00 01')\n"
-            + "Usage: sim:serve [--] <reader>...\n"
+            + " 'Virtual PCD 00 01')";
+    /** The command's usage line, options and arguments. */
+    static final String SERVE_DETAILS = "Usage: sim:serve [--] <reader>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
             + " words), then optionally where vpcd listens, <host>:<port> (default " + DEFAULT_VPCD + "; quote an"
             + " IPv6 address: '[::1]:35963')\n";
+    static final String SERVE_USAGE = SERVE_SUMMARY + "\n" + SERVE_DETAILS;
 
     static final CommandUsage SERVE = CommandUsage.of("sim:serve", SERVE_USAGE);
 
@@ -159,18 +169,21 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #SERVE_USAGE} says
      * @return which reader is served where, or null after {@code --help}
      */
-    @Descriptor(SERVE_USAGE)
-    public Object serve(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(SERVE_SUMMARY)
+    public Object serve(CommandSession session, @Descriptor(SERVE_DETAILS) CharSequence... words) {
         return SERVE.run(session, words, w -> serve(w.from(0)));
     }
 
-    static final String UNSERVE_USAGE = "stop serving the reader's card to vpcd: pcscd sees the card removed; it stays"
-            + " in the simulated reader\n"
-            + "Usage: sim:unserve [--] <reader>...\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNSERVE_SUMMARY = "stop serving the reader's card to vpcd: pcscd sees the card removed; it stays"
+            + " in the simulated reader";
+    /** The command's usage line, options and arguments. */
+    static final String UNSERVE_DETAILS = "Usage: sim:unserve [--] <reader>...\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + READER_LINE;
+    static final String UNSERVE_USAGE = UNSERVE_SUMMARY + "\n" + UNSERVE_DETAILS;
 
     static final CommandUsage UNSERVE = CommandUsage.of("sim:unserve", UNSERVE_USAGE);
 
@@ -181,16 +194,19 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #UNSERVE_USAGE} says
      * @return where the reader was served, or that it was not, or null after {@code --help}
      */
-    @Descriptor(UNSERVE_USAGE)
-    public Object unserve(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(UNSERVE_SUMMARY)
+    public Object unserve(CommandSession session, @Descriptor(UNSERVE_DETAILS) CharSequence... words) {
         return UNSERVE.run(session, words, w -> unserve(w.from(0)));
     }
 
-    static final String READERS_USAGE = "list the simulated readers, whether a card is in each, and where it is served"
-            + " to vpcd\n"
-            + "Usage: sim:readers\n"
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String READERS_SUMMARY = "list the simulated readers, whether a card is in each, and where it is served"
+            + " to vpcd";
+    /** The command's usage line, options and arguments. */
+    static final String READERS_DETAILS = "Usage: sim:readers\n"
             + "Options:\n"
             + CommandUsage.HELP_LINE;
+    static final String READERS_USAGE = READERS_SUMMARY + "\n" + READERS_DETAILS;
 
     static final CommandUsage READERS = CommandUsage.of("sim:readers", READERS_USAGE);
 
@@ -201,8 +217,8 @@ public class SimCommands {
      * @param words the options and arguments, as {@link #READERS_USAGE} says
      * @return the table, or that there are no simulated readers, or null after {@code --help}
      */
-    @Descriptor(READERS_USAGE)
-    public Object readers(CommandSession session, @Descriptor(WORDS) CharSequence... words) {
+    @Descriptor(READERS_SUMMARY)
+    public Object readers(CommandSession session, @Descriptor(READERS_DETAILS) CharSequence... words) {
         return READERS.run(session, words, w -> readers());
     }
 
