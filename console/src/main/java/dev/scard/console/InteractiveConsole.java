@@ -2,6 +2,7 @@ package dev.scard.console;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -9,6 +10,7 @@ import java.util.TreeSet;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Function;
 import org.apache.felix.service.command.Job;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
@@ -156,7 +158,12 @@ final class InteractiveConsole {
         }
     }
 
-    /** Completes the first word of a statement with the command names Gogo knows right now. */
+    /**
+     * Completes the first word of a statement with the command names Gogo knows right now, and the later words
+     * with what the command's scope offers: a command {@code <scope>:__complete}, called with the command's name,
+     * the words before the one being typed and its start, answers the candidates (the {@code scard:} and
+     * {@code sim:} commands have one). Names starting with {@code __} are not offered as commands.
+     */
     static final class CommandNameCompleter implements Completer {
 
         private final CommandSession session;
@@ -168,10 +175,14 @@ final class InteractiveConsole {
         @Override
         public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
             if (line.wordIndex() != 0) {
+                completeArgument(line, candidates);
                 return;
             }
             Set<String> values = new TreeSet<>();
             for (String name : commandNames(session.get(".commands"))) {
+                if (name.substring(name.indexOf(':') + 1).startsWith("__")) {
+                    continue;
+                }
                 int colon = name.indexOf(':');
                 String group = colon > 0 ? name.substring(0, colon) : null;
                 if (values.add(name)) {
@@ -181,6 +192,43 @@ final class InteractiveConsole {
                 if (colon > 0 && values.add(function)) {
                     candidates.add(new Candidate(function, function, group, null, null, null, true));
                 }
+            }
+        }
+
+        /** Asks the command's scope for the candidates of the word being typed; nothing when it has no answer. */
+        private void completeArgument(ParsedLine line, List<Candidate> candidates) {
+            List<String> words = line.words();
+            if (words.isEmpty() || line.wordIndex() >= words.size()) {
+                return;
+            }
+            String command = words.get(0);
+            String scope = null;
+            for (String name : commandNames(session.get(".commands"))) {
+                if (name.equals(command) || name.endsWith(":" + command)) {
+                    scope = name.substring(0, Math.max(0, name.indexOf(':')));
+                    break;
+                }
+            }
+            if (scope == null || scope.isEmpty()) {
+                return;
+            }
+            List<Object> arguments = new ArrayList<>(words.subList(0, line.wordIndex()));
+            String typed = line.word().substring(0, Math.min(line.wordCursor(), line.word().length()));
+            arguments.add(typed);
+            try {
+                Object complete = session.get(scope + ":__complete");
+                if (!(complete instanceof Function function)) {
+                    return;
+                }
+                Object answer = function.execute(session, arguments);
+                if (answer instanceof Collection<?> values) {
+                    for (Object value : values) {
+                        String v = String.valueOf(value);
+                        candidates.add(new Candidate(v, v, null, null, null, null, true));
+                    }
+                }
+            } catch (Exception e) {
+                // completion offers nothing rather than disturb the prompt
             }
         }
 

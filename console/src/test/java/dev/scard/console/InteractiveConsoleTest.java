@@ -65,6 +65,47 @@ class InteractiveConsoleTest {
         }
     }
 
+    /** A scope's {@code __complete} command answers for the later words; it is not offered as a command itself. */
+    @Test
+    void completesArgumentsThroughTheScopesCompleteCommand() {
+        CommandProcessorImpl processor = new CommandProcessorImpl(new ThreadIOImpl());
+        Object commands = new Object() {
+            @SuppressWarnings("unused")
+            public String attach(String... words) {
+                return "";
+            }
+
+            @SuppressWarnings("unused")
+            public List<String> __complete(String... words) {
+                return List.of(String.join("|", words), "Simulated Reader 0");
+            }
+        };
+        processor.addCommand("scard", commands, "attach");
+        processor.addCommand("scard", commands, "__complete");
+        CommandSession session = processor.createSession(java.io.InputStream.nullInputStream(), System.out,
+            System.err);
+        try {
+            List<Candidate> candidates = new ArrayList<>();
+            new InteractiveConsole.CommandNameCompleter(session)
+                .complete(null, parser.parse("attach -b x Sim", 15, ParseContext.COMPLETE), candidates);
+            assertThat(candidates).extracting(Candidate::value)
+                .containsExactly("attach|-b|x|Sim", "Simulated Reader 0");
+
+            List<Candidate> names = new ArrayList<>();
+            new InteractiveConsole.CommandNameCompleter(session)
+                .complete(null, parser.parse("", 0, ParseContext.COMPLETE), names);
+            assertThat(names).extracting(Candidate::value).contains("scard:attach").doesNotContain(
+                "scard:__complete", "__complete");
+
+            List<Candidate> unknown = new ArrayList<>();
+            new InteractiveConsole.CommandNameCompleter(session)
+                .complete(null, parser.parse("nosuch x", 8, ParseContext.COMPLETE), unknown);
+            assertThat(unknown).isEmpty();
+        } finally {
+            session.close();
+        }
+    }
+
     @Test
     void commandNamesOfAnyShape() {
         assertThat(InteractiveConsole.CommandNameCompleter.commandNames(Set.of("b:x", "a:y")))

@@ -2,7 +2,6 @@ package dev.scard.shell;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -30,14 +29,19 @@ public class AttachHandleCommand {
         this.commands = commands;
     }
 
-    @Descriptor("attach this shell session to the card behind a handle it opened with scard:connect"
-            + " (AttachByHandle); the handle stays open after scard:detach")
-    public String _main(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("backend that issued the handle, when several could have")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("the command's name, attach-handle, which Gogo passes first") String command,
-            @Descriptor("handle number as scard:connect printed it") String handle) {
-        return commands.attachHandle(session, backend, handle);
+    /**
+     * {@code scard:attach-handle}, as Gogo calls it.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the command's name, which Gogo passes first, then the options and the handle as
+     *        {@link ScardCommands#ATTACH_HANDLE_USAGE} says
+     * @return what the session is attached to, or null after {@code --help}
+     */
+    @Descriptor(ScardCommands.ATTACH_HANDLE_SUMMARY)
+    public Object _main(CommandSession session,
+            @Descriptor(ScardCommands.ATTACH_HANDLE_DETAILS) CharSequence... words) {
+        CharSequence[] rest = words.length == 0 ? words : java.util.Arrays.copyOfRange(words, 1, words.length);
+        return ScardCommands.ATTACH_HANDLE.run(session, rest,
+            w -> commands.attachHandle(session, w.option("--backend", ""), w.argument(0)));
     }
 }

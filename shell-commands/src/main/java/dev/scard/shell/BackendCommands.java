@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
@@ -40,6 +41,7 @@ import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * {@code scard:backends} and {@code scard:use}: which backends run, which one is the default, and switching it.
@@ -104,6 +106,57 @@ public class BackendCommands {
 
     // --------------------------------------------------------------------------------------------- backends
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String BACKENDS_SUMMARY = "list the backends: state (active, and which one is the default that consumers"
+            + " without a backend filter get), service ranking (configured by scard:use or built in) and reader count";
+    /** The command's usage line, options and arguments. */
+    static final String BACKENDS_DETAILS = "Usage: scard:backends\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final String BACKENDS_USAGE = BACKENDS_SUMMARY + "\n" + BACKENDS_DETAILS;
+
+    static final CommandUsage BACKENDS = CommandUsage.of("scard:backends", BACKENDS_USAGE);
+
+    /**
+     * {@code scard:backends}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #BACKENDS_USAGE} says
+     * @return the backend table, or null after {@code --help}
+     */
+    @Descriptor(BACKENDS_SUMMARY)
+    public Object backends(CommandSession session, @Descriptor(BACKENDS_DETAILS) CharSequence... words) {
+        return BACKENDS.run(session, words, w -> backends());
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String USE_SUMMARY = "make a backend the default for consumers that do not choose one (persisted"
+            + " through Config Admin: service.ranking=1000 in dev.scard.service.<backend>, the other backends back to"
+            + " their built-in ranking); attachments that are open stay on their backend";
+    /** The command's usage line, options and arguments. */
+    static final String USE_DETAILS = "Usage: scard:use [--] <backend>\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <backend>  the backend, as scard:backends lists it (simulator, pcsc)\n";
+    static final String USE_USAGE = USE_SUMMARY + "\n" + USE_DETAILS;
+
+    static final CommandUsage USE = CommandUsage.of("scard:use", USE_USAGE);
+
+    /**
+     * {@code scard:use}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #USE_USAGE} says
+     * @return what changed, or null after {@code --help}
+     */
+    @Descriptor(USE_SUMMARY)
+    public Object use(CommandSession session, @Descriptor(USE_DETAILS) CharSequence... words) {
+        return USE.run(session, words, w -> use(w.argument(0)));
+    }
+
     /**
      * {@code scard:backends}: one row per running backend (its own resource manager, {@code scard.backend}) with
      * its state ({@code active}, {@code active, default} for the backend of the best-ranked resource manager), its
@@ -113,9 +166,7 @@ public class BackendCommands {
      * {@value #LIST_TIMEOUT_MILLIS} ms ({@code timed out}), listed on a thread of its own so that an unresponsive
      * backend cannot hang the console.
      */
-    @Descriptor("list the backends: state (active, and which one is the default that consumers without a backend"
-            + " filter get), service ranking (configured by scard:use or built in) and reader count")
-    public String backends() {
+    String backends() {
         List<ServiceReference<SCardResourceManager>> running = ownResourceManagers("");
         Map<String, Object> configured = configuredRankings();
         String defaultBackend = defaultBackend(SCardResourceManager.class);
@@ -202,14 +253,12 @@ public class BackendCommands {
      * @throws IllegalStateException without Config Admin ({@code SCARD_E_NO_SERVICE}), or when the configuration
      *         could not be stored or did not take effect in time ({@code E_FAIL})
      */
-    @Descriptor("make a backend the default for consumers that do not choose one (persisted through Config Admin:"
-            + " service.ranking=1000 in dev.scard.service.<backend>, the other backends back to their built-in"
-            + " ranking); attachments that are open stay on their backend")
-    public String use(@Descriptor("the backend, as scard:backends lists it (simulator, pcsc)") String backend) {
+    String use(String backend) {
         String name = backend == null ? "" : backend.strip();
         Set<String> known = knownBackends();
         if (!known.contains(name)) {
-            throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '" + name + "'")
+            throw ShellFailures.badInput((name.isEmpty() ? "no backend named" : "unknown backend '"
+                    + CommandUsage.shown(name) + "'")
                     + " (known backends: " + String.join(", ", known) + ")");
         }
         ConfigurationAdmin admin = configAdmin.get();

@@ -14,6 +14,7 @@ import dev.scard.api.FileType;
 import dev.scard.api.RefType;
 import dev.scard.api.SCardFlag;
 import dev.scard.iso7816.HexDigits;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * Parses the words of the file, PIN and authentication commands: file paths, numbers, PIN references and PINs,
@@ -40,12 +41,20 @@ final class CardArgs {
         return RefType.BY_ID;
     }
 
-    /** A path as typed, which must not be empty. */
+    /** The longest path the shell takes: far more than any card's file tree needs. */
+    static final int MAX_PATH = 256;
+
+    /** A path as typed, which must not be empty, nor longer than {@link #MAX_PATH}. */
     static String path(String word, String what) {
         if (word == null || word.isBlank()) {
             throw ShellFailures.badInput("no " + what + " given");
         }
-        return word.strip();
+        String w = word.strip();
+        if (w.length() > MAX_PATH) {
+            throw ShellFailures.badInput("the " + what + " '" + CommandUsage.shown(w) + "' is too long (at most "
+                    + MAX_PATH + " characters)");
+        }
+        return w;
     }
 
     /**
@@ -63,7 +72,8 @@ final class CardArgs {
                 value = Long.parseLong(w);
             }
         } catch (NumberFormatException e) {
-            throw ShellFailures.badInput("'" + w + "' is not a number (the " + what + "; decimal, or hex with 0x)");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(w) + "' is not a number (the " + what
+                    + "; decimal, or hex with 0x)");
         }
         if (value < min || value > max) {
             throw ShellFailures.badInput("the " + what + " " + w + " is out of range (" + min + " to " + max + ")");
@@ -80,7 +90,7 @@ final class CardArgs {
         String digits = w.startsWith("0x") || w.startsWith("0X") ? w.substring(2) : w;
         int value = digits.matches("[0-9A-Fa-f]{1,2}") ? Integer.parseInt(digits, 16) : -1;
         if (value < 1 || value > 30) {
-            throw ShellFailures.badInput("'" + w + "' is not a short EF identifier (hex 01 to 1E)");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(w) + "' is not a short EF identifier (hex 01 to 1E)");
         }
         return value;
     }
@@ -261,7 +271,8 @@ final class CardArgs {
                 }
             }
         }
-        throw ShellFailures.badInput("unknown file type '" + word + "' (use transparent, linear-fixed,"
+        throw ShellFailures.badInput("unknown file type '" + CommandUsage.shown(word)
+                + "' (use transparent, linear-fixed,"
                 + " linear-variable, cyclic or df)");
     }
 
@@ -269,7 +280,8 @@ final class CardArgs {
     static byte[] fid(String word) {
         String w = word == null ? "" : word.strip();
         if (!w.matches("[0-9A-Fa-f]{4}")) {
-            throw ShellFailures.badInput("'" + w + "' is not a file identifier (four hex digits, such as 4405)");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(w)
+                    + "' is not a file identifier (four hex digits, such as 4405)");
         }
         int value = Integer.parseInt(w, 16);
         if (value == 0x3F00 || value == 0x3FFF || value == 0xFFFF) {

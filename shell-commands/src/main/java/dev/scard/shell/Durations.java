@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.scard.shell.text.CommandUsage;
+
 /**
  * Parses the timeouts typed in the shell: a number with a unit ({@code 500ms}, {@code 2s}, {@code 1.5s},
  * {@code 1m}, {@code 1h}), a plain number of milliseconds ({@code 250}) or an ISO-8601 duration
@@ -34,14 +36,14 @@ final class Durations {
         String trimmed = text.strip();
         String lower = trimmed.toLowerCase(Locale.ROOT);
         if (lower.startsWith("-")) {
-            throw ShellFailures.badInput("timeout '" + trimmed + "' is negative");
+            throw ShellFailures.badInput("timeout '" + CommandUsage.shown(trimmed) + "' is negative");
         }
         if (lower.startsWith("p")) {
             return iso(trimmed);
         }
         Matcher m = WITH_UNIT.matcher(lower);
         if (!m.matches()) {
-            throw ShellFailures.badInput("'" + trimmed + "' is not a timeout (" + FORMS + ")");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(trimmed) + "' is not a timeout (" + FORMS + ")");
         }
         String unit = m.group(2) == null ? "ms" : m.group(2);
         long nanosPerUnit;
@@ -64,7 +66,7 @@ final class Durations {
         try {
             return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
         } catch (ArithmeticException e) {
-            throw ShellFailures.badInput("timeout '" + trimmed + "' is too long");
+            throw ShellFailures.badInput("timeout '" + CommandUsage.shown(trimmed) + "' is too long");
         }
     }
 
@@ -73,10 +75,10 @@ final class Durations {
         try {
             duration = Duration.parse(text);
         } catch (DateTimeParseException e) {
-            throw ShellFailures.badInput("'" + text + "' is not a timeout (" + FORMS + ")");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(text) + "' is not a timeout (" + FORMS + ")");
         }
         if (duration.isNegative()) {
-            throw ShellFailures.badInput("timeout '" + text + "' is negative");
+            throw ShellFailures.badInput("timeout '" + CommandUsage.shown(text) + "' is negative");
         }
         return duration;
     }

@@ -13,7 +13,6 @@ import java.util.Set;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -29,6 +28,7 @@ import dev.scard.api.SCardFlag;
 import dev.scard.api.SeekOrigin;
 import dev.scard.api.Tlv;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * The file commands of the {@code scard:} scope, as opensc-explorer users know them: {@code ls}, {@code cd},
@@ -47,7 +47,7 @@ import dev.scard.shell.text.CommandText;
  */
 @Component(service = FileCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"ls", "find", "cd", "pwd", "cat", "info", "update", "create", "rm", "invalidate",
-    "rehabilitate"})
+    "rehabilitate", "capabilities", "setprop"})
 public class FileCommands {
 
     /** Bytes asked for per read of a transparent file: what one short READ BINARY returns. */
@@ -83,16 +83,356 @@ public class FileCommands {
                 manager -> CardErrors.call(context, manager::createFileAccess));
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LS_SUMMARY = "list the current directory (Directory): file ID ([DF] in brackets), type (DF, wEF"
+            + " working EF, iEF internal EF), size in bytes and structure of each file, like opensc-explorer's ls. On a"
+            + " card without LIST FILES (80 16) only well-known file identifiers are tried and the listing says it may"
+            + " be incomplete (scard:find scans a range). Ctrl-C stops it; it stops by itself after the time limit";
+    /** The command's usage line, options and arguments. */
+    static final String LS_DETAILS = "Usage: scard:ls [options]\n"
+            + "Options:\n"
+            + "  -t, --time-limit <duration>  the time limit: " + Durations.FORMS + "; default " + LS_LIMIT_TEXT + "\n"
+            + CommandUsage.HELP_LINE;
+    static final String LS_USAGE = LS_SUMMARY + "\n" + LS_DETAILS;
+
+    static final CommandUsage LS = CommandUsage.of("scard:ls", LS_USAGE);
+
+    /**
+     * {@code scard:ls}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #LS_USAGE} says
+     * @return the listing, or null after {@code --help}
+     */
+    @Descriptor(LS_SUMMARY)
+    public Object ls(CommandSession session, @Descriptor(LS_DETAILS) CharSequence... words) {
+        return LS.run(session, words, w -> ls(session, w.option("--time-limit", "")));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String FIND_SUMMARY = "look for files in the current directory by trying every file identifier of a"
+            + " range (SELECT each, one APDU per identifier): for cards without LIST FILES, where scard:ls may be"
+            + " incomplete. Shows progress every 256 identifiers; Ctrl-C or the time limit stops it and it prints what"
+            + " it found";
+    /** The command's usage line, options and arguments. */
+    static final String FIND_DETAILS = "Usage: scard:find [options] [--] [<first>] [<last>]\n"
+            + "Options:\n"
+            + "  -t, --time-limit <duration>  the time limit: " + Durations.FORMS + "; default " + FIND_LIMIT_TEXT
+            + "\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<first>]  the first file identifier, four hex digits (default 0000)\n"
+            + "  [<last>]  the last file identifier, four hex digits (default FFFE)\n";
+    static final String FIND_USAGE = FIND_SUMMARY + "\n" + FIND_DETAILS;
+
+    static final CommandUsage FIND = CommandUsage.of("scard:find", FIND_USAGE);
+
+    /**
+     * {@code scard:find}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #FIND_USAGE} says
+     * @return what was found, or null after {@code --help}
+     */
+    @Descriptor(FIND_SUMMARY)
+    public Object find(CommandSession session, @Descriptor(FIND_DETAILS) CharSequence... words) {
+        return FIND.run(session, words, w -> find(session, w.option("--time-limit", ""), w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CD_SUMMARY = "change the current directory (ChangeDir) and print the new one";
+    /** The command's usage line, options and arguments. */
+    static final String CD_DETAILS = "Usage: scard:cd [--] <dir>\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <dir>  the directory: its identifier (5015), a path (3F00/5015), .. for the parent, or aid:<hex> to"
+            + " select a DF by name\n";
+    static final String CD_USAGE = CD_SUMMARY + "\n" + CD_DETAILS;
+
+    static final CommandUsage CD = CommandUsage.of("scard:cd", CD_USAGE);
+
+    /**
+     * {@code scard:cd}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CD_USAGE} says
+     * @return the new current directory, or null after {@code --help}
+     */
+    @Descriptor(CD_SUMMARY)
+    public Object cd(CommandSession session, @Descriptor(CD_DETAILS) CharSequence... words) {
+        return CD.run(session, words, w -> cd(session, w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String PWD_SUMMARY = "print the current directory (GetCurrentDir), e.g. 3F00/5015";
+    /** The command's usage line, options and arguments. */
+    static final String PWD_DETAILS = "Usage: scard:pwd\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final String PWD_USAGE = PWD_SUMMARY + "\n" + PWD_DETAILS;
+
+    static final CommandUsage PWD = CommandUsage.of("scard:pwd", PWD_USAGE);
+
+    /**
+     * {@code scard:pwd}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #PWD_USAGE} says
+     * @return the current directory, or null after {@code --help}
+     */
+    @Descriptor(PWD_SUMMARY)
+    public Object pwd(CommandSession session, @Descriptor(PWD_DETAILS) CharSequence... words) {
+        return PWD.run(session, words, w -> pwd(session));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CAT_SUMMARY = "print a file as a hex dump with offsets and ASCII: a transparent file whole, a"
+            + " record file record by record, or one record";
+    /** The command's usage line, options and arguments. */
+    static final String CAT_DETAILS = "Usage: scard:cat [--] <file> [<record>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n"
+            + "  [<record>]  the record number, from 1 (default: every record)\n";
+    static final String CAT_USAGE = CAT_SUMMARY + "\n" + CAT_DETAILS;
+
+    static final CommandUsage CAT = CommandUsage.of("scard:cat", CAT_USAGE);
+
+    /**
+     * {@code scard:cat}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CAT_USAGE} says
+     * @return the hex dump, or null after {@code --help}
+     */
+    @Descriptor(CAT_SUMMARY)
+    public Object cat(CommandSession session, @Descriptor(CAT_DETAILS) CharSequence... words) {
+        return CAT.run(session, words, w -> w.count() == 1 ? cat(session, w.argument(0)) : cat(session, w.argument(0), w.argument(1)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INFO_SUMMARY = "show what the card says of a file (GetProperties), or of the current directory:"
+            + " type, structure, size, file ID, SFI, DF name, life cycle, access conditions as far as they can be"
+            + " decoded, and the raw FCP entries";
+    /** The command's usage line, options and arguments. */
+    static final String INFO_DETAILS = "Usage: scard:info [--] [<file>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<file>]  " + PATH + " (default: the current directory)\n";
+    static final String INFO_USAGE = INFO_SUMMARY + "\n" + INFO_DETAILS;
+
+    static final CommandUsage INFO = CommandUsage.of("scard:info", INFO_USAGE);
+
+    /**
+     * {@code scard:info}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #INFO_USAGE} says
+     * @return the file's properties, or null after {@code --help}
+     */
+    @Descriptor(INFO_SUMMARY)
+    public Object info(CommandSession session, @Descriptor(INFO_DETAILS) CharSequence... words) {
+        return INFO.run(session, words, w -> w.count() == 0 ? info(session) : info(session, w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UPDATE_SUMMARY = "write bytes into a file (Write): into a transparent file at a byte offset, or"
+            + " replace a record of a record file (the record after the last one appends a record)";
+    /** The command's usage line, options and arguments. */
+    static final String UPDATE_DETAILS = "Usage: scard:update [--] <file> <offset> <hex>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n"
+            + "  <offset>  transparent file: the byte offset (decimal, or hex with 0x); record file: the record"
+            + " number, from 1\n"
+            + "  <hex>...  the bytes in hex; they may be separated by spaces or ':' (01 02, 01:02, 0102)\n";
+    static final String UPDATE_USAGE = UPDATE_SUMMARY + "\n" + UPDATE_DETAILS;
+
+    static final CommandUsage UPDATE = CommandUsage.of("scard:update", UPDATE_USAGE);
+
+    /**
+     * {@code scard:update}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #UPDATE_USAGE} says
+     * @return what was written, or null after {@code --help}
+     */
+    @Descriptor(UPDATE_SUMMARY)
+    public Object update(CommandSession session, @Descriptor(UPDATE_DETAILS) CharSequence... words) {
+        return UPDATE.run(session, words, w -> update(session, w.argument(0), w.argument(1), w.from(2)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CREATE_SUMMARY = "create a file in the current directory (Create): a transparent EF of <size>"
+            + " bytes, a record EF of -n records of <size> bytes each (for linear-variable: at most), or a DF";
+    /** The command's usage line, options and arguments. */
+    static final String CREATE_DETAILS = "Usage: scard:create [options] [--] <fid> <type> <size>\n"
+            + "Options:\n"
+            + "  -n, --records <count>  record files: the number of records (linear-variable: the most it may hold);"
+            + " default 1\n"
+            + "  -s, --sfi <sfi>  a short EF identifier in hex, 01 to 1E, as sfi:<hex> paths write it\n"
+            + "  -a, --aid <aid>  a DF's name (AID) in hex\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <fid>  the new file's identifier: four hex digits, such as 4405\n"
+            + "  <type>  transparent, linear-fixed, linear-variable, cyclic or df\n"
+            + "  <size>  transparent: the size in bytes; record files: the record size in bytes; df: the space it"
+            + " gets in bytes (0: as the card decides)\n";
+    static final String CREATE_USAGE = CREATE_SUMMARY + "\n" + CREATE_DETAILS;
+
+    static final CommandUsage CREATE = CommandUsage.of("scard:create", CREATE_USAGE);
+
+    /**
+     * {@code scard:create}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CREATE_USAGE} says
+     * @return what was created, or null after {@code --help}
+     */
+    @Descriptor(CREATE_SUMMARY)
+    public Object create(CommandSession session, @Descriptor(CREATE_DETAILS) CharSequence... words) {
+        return CREATE.run(session, words, w -> create(session, w.option("--records", "1"), w.option("--sfi", ""),
+            w.option("--aid", ""), w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RM_SUMMARY = "delete a file (Delete); a DF must be empty unless -r is given";
+    /** The command's usage line, options and arguments. */
+    static final String RM_DETAILS = "Usage: scard:rm [options] [--] <file>\n"
+            + "Options:\n"
+            + "  -r, --recursive  delete a DF with everything in it\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n";
+    static final String RM_USAGE = RM_SUMMARY + "\n" + RM_DETAILS;
+
+    static final CommandUsage RM = CommandUsage.of("scard:rm", RM_USAGE);
+
+    /**
+     * {@code scard:rm}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #RM_USAGE} says
+     * @return what was deleted, or null after {@code --help}
+     */
+    @Descriptor(RM_SUMMARY)
+    public Object rm(CommandSession session, @Descriptor(RM_DETAILS) CharSequence... words) {
+        return RM.run(session, words, w -> rm(session, w.flag("--recursive"), w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INVALIDATE_SUMMARY = "deactivate a file (Invalidate, DEACTIVATE FILE): it cannot be read or"
+            + " written until scard:rehabilitate";
+    /** The command's usage line, options and arguments. */
+    static final String INVALIDATE_DETAILS = "Usage: scard:invalidate [--] <file>\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n";
+    static final String INVALIDATE_USAGE = INVALIDATE_SUMMARY + "\n" + INVALIDATE_DETAILS;
+
+    static final CommandUsage INVALIDATE = CommandUsage.of("scard:invalidate", INVALIDATE_USAGE);
+
+    /**
+     * {@code scard:invalidate}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #INVALIDATE_USAGE} says
+     * @return what was deactivated, or null after {@code --help}
+     */
+    @Descriptor(INVALIDATE_SUMMARY)
+    public Object invalidate(CommandSession session, @Descriptor(INVALIDATE_DETAILS) CharSequence... words) {
+        return INVALIDATE.run(session, words, w -> invalidate(session, w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String REHABILITATE_SUMMARY = "reactivate a file deactivated by scard:invalidate (Rehabilitate,"
+            + " ACTIVATE FILE)";
+    /** The command's usage line, options and arguments. */
+    static final String REHABILITATE_DETAILS = "Usage: scard:rehabilitate [--] <file>\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n";
+    static final String REHABILITATE_USAGE = REHABILITATE_SUMMARY + "\n" + REHABILITATE_DETAILS;
+
+    static final CommandUsage REHABILITATE = CommandUsage.of("scard:rehabilitate", REHABILITATE_USAGE);
+
+    /**
+     * {@code scard:rehabilitate}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #REHABILITATE_USAGE} says
+     * @return what was reactivated, or null after {@code --help}
+     */
+    @Descriptor(REHABILITATE_SUMMARY)
+    public Object rehabilitate(CommandSession session, @Descriptor(REHABILITATE_DETAILS) CharSequence... words) {
+        return REHABILITATE.run(session, words, w -> rehabilitate(session, w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CAPABILITIES_SUMMARY = "show the FCP entries of the current file (GetFileCapabilities): the file"
+            + " last opened, or the directory last changed to, whichever came later; decoded as scard:info shows them,"
+            + " or only the tags asked for";
+    /** The command's usage line, options and arguments. */
+    static final String CAPABILITIES_DETAILS = "Usage: scard:capabilities [--] [<tag>...]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<tag>...]  FCP tags in hex (82, 83, 8A, ...); none for every entry\n";
+    static final String CAPABILITIES_USAGE = CAPABILITIES_SUMMARY + "\n" + CAPABILITIES_DETAILS;
+
+    static final CommandUsage CAPABILITIES = CommandUsage.of("scard:capabilities", CAPABILITIES_USAGE);
+
+    /**
+     * {@code scard:capabilities}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CAPABILITIES_USAGE} says
+     * @return the current file's FCP entries, or null after {@code --help}
+     */
+    @Descriptor(CAPABILITIES_SUMMARY)
+    public Object capabilities(CommandSession session, @Descriptor(CAPABILITIES_DETAILS) CharSequence... words) {
+        return CAPABILITIES.run(session, words, w -> capabilities(session, w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String SETPROP_SUMMARY = "write an FCP entry of a file where the card allows it (SetProperties): ISO"
+            + " 7816-4 has a command for the life cycle status (8A) only: activated (05, ACTIVATE FILE) or"
+            + " deactivated (04, DEACTIVATE FILE)";
+    /** The command's usage line, options and arguments. */
+    static final String SETPROP_DETAILS = "Usage: scard:setprop [--] <file> <tag> <value>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <file>  " + PATH + "\n"
+            + "  <tag>  the FCP tag in hex, or lifecycle (8A)\n"
+            + "  <value>...  the value in hex; for the life cycle also activated or deactivated\n";
+    static final String SETPROP_USAGE = SETPROP_SUMMARY + "\n" + SETPROP_DETAILS;
+
+    static final CommandUsage SETPROP = CommandUsage.of("scard:setprop", SETPROP_USAGE);
+
+    /**
+     * {@code scard:setprop}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #SETPROP_USAGE} says
+     * @return what was set, or null after {@code --help}
+     */
+    @Descriptor(SETPROP_SUMMARY)
+    public Object setprop(CommandSession session, @Descriptor(SETPROP_DETAILS) CharSequence... words) {
+        return SETPROP.run(session, words, w -> setprop(session, w.argument(0), w.argument(1), w.from(2)));
+    }
+
     // -------------------------------------------------------------------------------------------- browsing
 
-    @Descriptor("list the current directory (Directory): file ID ([DF] in brackets), type (DF, wEF working EF, iEF"
-            + " internal EF), size in bytes and structure of each file, like opensc-explorer's ls. On a card without"
-            + " LIST FILES (80 16) only well-known file identifiers are tried and the listing says it may be"
-            + " incomplete (scard:find scans a range). Ctrl-C stops it; it stops by itself after the time limit")
-    public String ls(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("the time limit: " + Durations.FORMS + "; default " + LS_LIMIT_TEXT)
-            @Parameter(names = {"-t", "--time-limit"}, absentValue = "") String limit) {
+    String ls(CommandSession session, String limit) {
         Duration time = limit.isEmpty() ? LS_LIMIT : Durations.parse(limit);
         ISCardFileAccess files = files(session, "ls");
         return commands.underLock(session, () -> {
@@ -171,15 +511,7 @@ public class FileCommands {
         return CardErrors.failure(context, e);
     }
 
-    @Descriptor("look for files in the current directory by trying every file identifier of a range (SELECT each,"
-            + " one APDU per identifier): for cards without LIST FILES, where scard:ls may be incomplete. Shows"
-            + " progress every 256 identifiers; Ctrl-C or the time limit stops it and it prints what it found")
-    public String find(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("the time limit: " + Durations.FORMS + "; default " + FIND_LIMIT_TEXT)
-            @Parameter(names = {"-t", "--time-limit"}, absentValue = "") String limit,
-            @Descriptor("the first and last file identifier, four hex digits each (default 0000 FFFE; one"
-                    + " identifier: up to FFFE)") String... range) {
+    String find(CommandSession session, String limit, String... range) {
         if (range.length > 2) {
             throw ShellFailures.badInput("scard:find takes at most two file identifiers (from and to), not "
                     + range.length);
@@ -250,7 +582,7 @@ public class FileCommands {
         byte[] fid = CardArgs.fid(text);
         int value = ((fid[0] & 0xFF) << 8) | (fid[1] & 0xFF);
         if (value == 0xFFFF) {
-            throw ShellFailures.badInput("'" + text.strip() + "' (" + what + ") is reserved; the last file identifier"
+            throw ShellFailures.badInput("'" + CommandUsage.shown(text.strip()) + "' (" + what + ") is reserved; the last file identifier"
                     + " is FFFE");
         }
         return value;
@@ -265,11 +597,7 @@ public class FileCommands {
         }
     }
 
-    @Descriptor("change the current directory (ChangeDir) and print the new one")
-    public String cd(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("the directory: its identifier (5015), a path (3F00/5015), .. for the parent, or aid:<hex>"
-                    + " to select a DF by name") String path) {
+    String cd(CommandSession session, String path) {
         String dir = CardArgs.path(path, "directory");
         String context = "cd " + dir;
         ISCardFileAccess files = files(session, context);
@@ -277,17 +605,12 @@ public class FileCommands {
         return CardErrors.call(context, files::getCurrentDir);
     }
 
-    @Descriptor("print the current directory (GetCurrentDir), e.g. 3F00/5015")
-    public String pwd(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String pwd(CommandSession session) {
         ISCardFileAccess files = files(session, "pwd");
         return CardErrors.call("pwd", files::getCurrentDir);
     }
 
-    @Descriptor("print a file as a hex dump with offsets and ASCII: a transparent file whole, a record file record"
-            + " by record")
-    public String cat(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file) {
+    String cat(CommandSession session, String file) {
         String path = CardArgs.path(file, "file");
         String context = "cat " + path;
         ISCardFileAccess files = files(session, context);
@@ -305,11 +628,7 @@ public class FileCommands {
         });
     }
 
-    @Descriptor("print one record of a record file as a hex dump with offsets and ASCII")
-    public String cat(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file,
-            @Descriptor("the record number, from 1") String record) {
+    String cat(CommandSession session, String file, String record) {
         String path = CardArgs.path(file, "file");
         int number = (int) CardArgs.number(record, "record number", 1, MAX_RECORDS);
         String context = "cat " + path + " record " + number;
@@ -322,8 +641,20 @@ public class FileCommands {
                     throw ShellFailures.badInput(context + ": " + path + " is not a record file (scard:cat " + path
                             + " without a record number prints it)");
                 }
-                CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
-                byte[] data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
+                byte[] data;
+                try {
+                    CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, number - 1L));
+                    data = CardErrors.call(context, () -> files.read(handle, 0, SCardFlag.NONE));
+                } catch (SCardException e) {
+                    if (e.code() != HResult.SCARD_W_EOF) {
+                        throw e;
+                    }
+                    // the service counts positions from 0; the shell's record numbers start at 1
+                    int count = fcp == null ? -1 : fcp.recordCount();
+                    throw new SCardException(HResult.SCARD_W_EOF, context + ": there is no record " + number + " ("
+                            + path + (count < 0 ? " has fewer records" : count == 1 ? " has 1 record"
+                            : " has " + count + " records") + ", numbered from 1)");
+                }
                 return recordHeading(number, data) + "\n" + HexDump.dump(data, 0);
             } finally {
                 close(files, handle);
@@ -331,18 +662,13 @@ public class FileCommands {
         });
     }
 
-    @Descriptor("show what the card says of the current directory: its decoded control parameters (FCP)")
-    public String info(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String info(CommandSession session) {
         ISCardFileAccess files = files(session, "info");
         String dir = CardErrors.call("info", files::getCurrentDir);
         return info(files, dir);
     }
 
-    @Descriptor("show what the card says of a file: type, structure, size, file ID, SFI, DF name, life cycle,"
-            + " access conditions as far as they can be decoded, and the raw FCP entries (GetProperties)")
-    public String info(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file) {
+    String info(CommandSession session, String file) {
         String path = CardArgs.path(file, "file");
         return info(files(session, "info " + path), path);
     }
@@ -351,8 +677,13 @@ public class FileCommands {
         String context = "info " + path;
         Fcp fcp = Fcp.of(CardErrors.call(context,
                 () -> files.getProperties(CardArgs.refType(path), path, SCardFlag.NONE)));
+        return describe(path, fcp);
+    }
+
+    /** What {@code scard:info} and {@code scard:capabilities} show of a file's FCP. */
+    private static String describe(String file, Fcp fcp) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"File:", path});
+        rows.add(new String[] {"File:", file});
         if (fcp.fid() != null) {
             rows.add(new String[] {"File ID:", fcp.fid()});
         }
@@ -405,17 +736,80 @@ public class FileCommands {
         return " (\"" + new String(bytes, StandardCharsets.US_ASCII) + "\")";
     }
 
+    /**
+     * {@code scard:capabilities}: the FCP entries of the current file (GetFileCapabilities), decoded as
+     * {@code scard:info} shows them.
+     */
+    String capabilities(CommandSession session, String... tags) {
+        List<Tlv> query = new ArrayList<>();
+        for (String tag : tags) {
+            query.add(Tlv.missing((int) CardArgs.number(tag.startsWith("0x") ? tag : "0x" + tag, "FCP tag", 0x80,
+                    0xBF)));
+        }
+        ISCardFileAccess files = files(session, "capabilities");
+        List<Tlv> entries = CardErrors.call("capabilities", () -> files.getFileCapabilities(query, SCardFlag.NONE));
+        if (!query.isEmpty()) {
+            StringBuilder out = new StringBuilder();
+            for (Tlv entry : entries) {
+                out.append(out.length() == 0 ? "" : "\n").append(String.format(Locale.ROOT, "%02X: ", entry.tag()))
+                        .append(entry.valid() ? Formats.hex(entry.value()) : "not in the FCP");
+            }
+            return out.toString();
+        }
+        return describe("the current file (the last opened, or the current directory)", Fcp.of(entries));
+    }
+
+    /**
+     * {@code scard:setprop}: writes a file's FCP entry where the card allows it (SetProperties); ISO 7816-4 has a
+     * command for the life cycle status ({@code 8A}) only.
+     */
+    String setprop(CommandSession session, String file, String tag, String... value) {
+        String path = CardArgs.path(file, "file");
+        String t = tag.strip().toLowerCase(Locale.ROOT);
+        int number = t.equals("lifecycle") || t.equals("life-cycle") ? 0x8A
+                : (int) CardArgs.number(t.startsWith("0x") ? t : "0x" + t, "FCP tag", 0x80, 0xBF);
+        byte[] bytes;
+        String joined = String.join(" ", value).strip().toLowerCase(Locale.ROOT);
+        if (number == 0x8A && (joined.equals("activated") || joined.equals("active"))) {
+            bytes = new byte[] {0x05};
+        } else if (number == 0x8A && (joined.equals("deactivated") || joined.equals("inactive"))) {
+            bytes = new byte[] {0x04};
+        } else {
+            bytes = HexInput.parse("value", value);
+        }
+        String context = String.format(Locale.ROOT, "setprop %s %02X", path, number);
+        ISCardFileAccess files = files(session, context);
+        CardErrors.run(context, () -> files.setProperties(CardArgs.refType(path), path,
+                List.of(Tlv.of(number, bytes)), SCardFlag.NONE));
+        if (number == 0x8A && bytes.length == 1) {
+            return "Set the life cycle (8A) of " + path + ": " + Fcp.lifeCycleWords(bytes[0] & 0xFF);
+        }
+        return String.format(Locale.ROOT, "Set %02X of %s to %s", number, path, Formats.hex(bytes));
+    }
+
+    /** How long completion may ask the card for the current directory's files. */
+    static final Duration COMPLETION_LIMIT = Duration.ofSeconds(2);
+
+    /**
+     * The file identifiers of the session's current directory, for completion: empty when the session is not
+     * attached, the card fails, or it takes longer than {@link #COMPLETION_LIMIT}.
+     */
+    List<String> fileIds(CommandSession session) {
+        try {
+            ISCardFileAccess files = files(session, "complete");
+            return commands.underLock(session, () -> {
+                try (TimeLimit watch = new TimeLimit(COMPLETION_LIMIT)) {
+                    return files.directory(FileType.ALL_FILES);
+                }
+            });
+        } catch (RuntimeException e) {
+            return List.of(); // completion offers nothing rather than fail
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- changing
 
-    @Descriptor("write bytes into a file (Write): into a transparent file at a byte offset, or replace a record of"
-            + " a record file (the record after the last one appends a record)")
-    public String update(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file,
-            @Descriptor("transparent file: the byte offset (decimal, or hex with 0x); record file: the record number,"
-                    + " from 1") String offset,
-            @Descriptor("the bytes in hex; they may be separated by spaces or ':' (01 02, 01:02, 0102)")
-            String... hex) {
+    String update(CommandSession session, String file, String offset, String... hex) {
         String path = CardArgs.path(file, "file");
         byte[] data = HexInput.parse("data", hex);
         String context = "update " + path;
@@ -438,20 +832,7 @@ public class FileCommands {
         });
     }
 
-    @Descriptor("create a file in the current directory (Create): a transparent EF of <size> bytes, a record EF"
-            + " of -n records of <size> bytes each (for linear-variable: at most), or a DF")
-    public String create(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("record files: the number of records (linear-variable: the most it may hold); default 1")
-            @Parameter(names = {"-n", "--records"}, absentValue = "1") String records,
-            @Descriptor("a short EF identifier in hex, 01 to 1E, as sfi:<hex> paths write it")
-            @Parameter(names = {"-s", "--sfi"}, absentValue = "") String sfi,
-            @Descriptor("a DF's name (AID) in hex")
-            @Parameter(names = {"-a", "--aid"}, absentValue = "") String aid,
-            @Descriptor("the new file's identifier: four hex digits, such as 4405") String fid,
-            @Descriptor("transparent, linear-fixed, linear-variable, cyclic or df") String type,
-            @Descriptor("transparent: the size in bytes; record files: the record size in bytes; df: the space it"
-                    + " gets in bytes (0: as the card decides)") String size) {
+    String create(CommandSession session, String records, String sfi, String aid, String fid, String type, String size) {
         byte[] id = CardArgs.fid(fid);
         String name = fid.strip().toUpperCase(Locale.ROOT);
         CardArgs.NewFile kind = CardArgs.newFile(type);
@@ -512,26 +893,25 @@ public class FileCommands {
         return kind.words[0].replace('-', ' ');
     }
 
-    @Descriptor("delete a file (Delete); a DF must be empty unless -r is given")
-    public String rm(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("delete a DF with everything in it")
-            @Parameter(names = {"-r", "--recursive"}, presentValue = "true", absentValue = "false")
-            boolean recursive,
-            @Descriptor(PATH) String file) {
+    String rm(CommandSession session, boolean recursive, String file) {
         String path = CardArgs.path(file, "file");
         String context = "rm " + path;
         ISCardFileAccess files = files(session, context);
-        CardErrors.run(context, () -> files.delete(CardArgs.refType(path), path,
-                recursive ? EnumSet.of(SCardFlag.RECURSIVE) : SCardFlag.NONE));
+        try {
+            CardErrors.run(context, () -> files.delete(CardArgs.refType(path), path,
+                    recursive ? EnumSet.of(SCardFlag.RECURSIVE) : SCardFlag.NONE));
+        } catch (SCardException e) {
+            // the service says which flag deletes it; the shell user needs the option
+            if (!recursive && e.code() == HResult.E_INVALIDARG && e.getMessage().contains("not empty")) {
+                throw new SCardException(HResult.E_INVALIDARG, context + ": the directory is not empty; scard:rm -r "
+                        + path + " deletes it with everything in it");
+            }
+            throw e;
+        }
         return "Deleted " + path;
     }
 
-    @Descriptor("deactivate a file (Invalidate, DEACTIVATE FILE): it cannot be read or written until"
-            + " scard:rehabilitate")
-    public String invalidate(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file) {
+    String invalidate(CommandSession session, String file) {
         String path = CardArgs.path(file, "file");
         String context = "invalidate " + path;
         ISCardFileAccess files = files(session, context);
@@ -539,10 +919,7 @@ public class FileCommands {
         return "Invalidated " + path;
     }
 
-    @Descriptor("reactivate a file deactivated by scard:invalidate (Rehabilitate, ACTIVATE FILE)")
-    public String rehabilitate(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(PATH) String file) {
+    String rehabilitate(CommandSession session, String file) {
         String path = CardArgs.path(file, "file");
         String context = "rehabilitate " + path;
         ISCardFileAccess files = files(session, context);

@@ -3,21 +3,23 @@ package dev.scard.shell;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.scard.api.HResult;
+import dev.scard.api.ISCardAuth;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ISCardVerify;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * The PIN commands of the {@code scard:} scope: {@code verify}, {@code change} and {@code unblock}, as in
@@ -40,7 +42,7 @@ import dev.scard.api.SCardFlag;
  * String stays in memory until it is collected. Leave the code out to be asked for it.
  */
 @Component(service = PinCommands.class, immediate = true)
-@GogoCommand(scope = "scard", function = {"verify", "change", "unblock"})
+@GogoCommand(scope = "scard", function = {"verify", "change", "unblock", "userauth", "logout"})
 public class PinCommands {
 
     /**
@@ -76,19 +78,156 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------------ verify
 
-    @Descriptor("present a PIN to the card (Verify), asking for it without echo; with -c only show whether the PIN"
-            + " is verified and how many tries are left. -c asks the card only where that cannot cost a try: ISO"
-            + " 7816-4's status query (an empty VERIFY) is sent only to a card that has shown it does not count it (it"
-            + " answered 'verified', or the same count of tries twice: after a wrong PIN, or two forced checks);"
-            + " elsewhere -c says the state cannot be asked without risking a try. -c --force asks anyway: on a card"
-            + " that counts the query (cards in the field do) it costs a try")
-    public String verify(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("only show the PIN's state; send no PIN")
-            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
-            @Descriptor("with -c: ask the card even where the query may cost a try")
-            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
-            @Descriptor(REF) String ref) {
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String VERIFY_SUMMARY = "present a PIN to the card (Verify), asking for it without echo when it is left"
+            + " out; with -c only show whether the PIN is verified and how many tries are left. -c asks the card only"
+            + " where that cannot cost a try: ISO 7816-4's status query (an empty VERIFY) is sent only to a card that"
+            + " has shown it does not count it (it answered 'verified', or the same count of tries twice: after a"
+            + " wrong PIN, or two forced checks); elsewhere -c says the state cannot be asked without risking a try."
+            + " -c --force asks anyway: on a card that counts the query (cards in the field do) it costs a try";
+    /** The command's usage line, options and arguments. */
+    static final String VERIFY_DETAILS = "Usage: scard:verify [options] [--] <reference> [<pin>]\n"
+            + "Options:\n"
+            + "  -c, --check  only show the PIN's state; send no PIN\n"
+            + "  -f, --force  with -c: ask the card even where the query may cost a try\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<pin>]  the PIN: " + CODE + "\n";
+    static final String VERIFY_USAGE = VERIFY_SUMMARY + "\n" + VERIFY_DETAILS;
+
+    static final CommandUsage VERIFY = CommandUsage.of("scard:verify", VERIFY_USAGE);
+
+    /**
+     * {@code scard:verify}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #VERIFY_USAGE} says
+     * @return what the card said, or null after {@code --help}
+     */
+    @Descriptor(VERIFY_SUMMARY)
+    public Object verify(CommandSession session, @Descriptor(VERIFY_DETAILS) CharSequence... words) {
+        return VERIFY.run(session, words, w -> w.count() == 1
+            ? verify(session, w.flag("--check"), w.flag("--force"), w.argument(0))
+            : verify(session, w.flag("--check"), w.flag("--force"), w.argument(0), w.argument(1)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CHANGE_SUMMARY = "change a PIN (ChangeCode); the codes left out are asked for without echo (the"
+            + " new one twice)";
+    /** The command's usage line, options and arguments. */
+    static final String CHANGE_DETAILS = "Usage: scard:change [--] <reference> [<current>] [<new>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<current>]  the current PIN: " + CODE + "\n"
+            + "  [<new>]  the new PIN: text or hex, as the current one\n";
+    static final String CHANGE_USAGE = CHANGE_SUMMARY + "\n" + CHANGE_DETAILS;
+
+    static final CommandUsage CHANGE = CommandUsage.of("scard:change", CHANGE_USAGE);
+
+    /**
+     * {@code scard:change}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #CHANGE_USAGE} says
+     * @return what was changed, or null after {@code --help}
+     */
+    @Descriptor(CHANGE_SUMMARY)
+    public Object change(CommandSession session, @Descriptor(CHANGE_DETAILS) CharSequence... words) {
+        return CHANGE.run(session, words, w -> w.count() == 1 ? change(session, w.argument(0))
+            : w.count() == 2 ? change(session, w.argument(0), w.argument(1))
+            : change(session, w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNBLOCK_SUMMARY = "unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current"
+            + " PIN or setting a new one; the codes left out are asked for without echo (an empty new PIN keeps the"
+            + " current one)";
+    /** The command's usage line, options and arguments. */
+    static final String UNBLOCK_DETAILS = "Usage: scard:unblock [--] <reference> [<puk>] [<new>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  " + REF + "\n"
+            + "  [<puk>]  the PUK (unblocking code): " + CODE + "\n"
+            + "  [<new>]  the new PIN: text or hex\n";
+    static final String UNBLOCK_USAGE = UNBLOCK_SUMMARY + "\n" + UNBLOCK_DETAILS;
+
+    static final CommandUsage UNBLOCK = CommandUsage.of("scard:unblock", UNBLOCK_USAGE);
+
+    /**
+     * {@code scard:unblock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #UNBLOCK_USAGE} says
+     * @return what was unblocked, or null after {@code --help}
+     */
+    @Descriptor(UNBLOCK_SUMMARY)
+    public Object unblock(CommandSession session, @Descriptor(UNBLOCK_DETAILS) CharSequence... words) {
+        return UNBLOCK.run(session, words, w -> w.count() == 1 ? unblock(session, w.argument(0))
+            : w.count() == 2 ? unblock(session, w.argument(0), w.argument(1))
+            : unblock(session, w.argument(0), w.argument(1), w.argument(2)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String USERAUTH_SUMMARY = "authenticate the user with data the user supplies (User_Auth): VERIFY with"
+            + " P1 the algorithm reference and P2 the reference; the data is a secret, asked for without echo when it"
+            + " is left out";
+    /** The command's usage line, options and arguments. */
+    static final String USERAUTH_DETAILS = "Usage: scard:userauth [options] [--] <reference> [<data>]\n"
+            + "Options:\n"
+            + "  -a, --algorithm <algorithm>  the algorithm reference (P1), decimal or 0x hex; default 0\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reference>  the reference (P2), decimal or 0x hex, 0 to 255\n"
+            + "  [<data>]  the data: " + CODE + "\n";
+    static final String USERAUTH_USAGE = USERAUTH_SUMMARY + "\n" + USERAUTH_DETAILS;
+
+    static final CommandUsage USERAUTH = CommandUsage.of("scard:userauth", USERAUTH_USAGE);
+
+    /**
+     * {@code scard:userauth}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and arguments, as {@link #USERAUTH_USAGE} says
+     * @return what the card said, or null after {@code --help}
+     */
+    @Descriptor(USERAUTH_SUMMARY)
+    public Object userauth(CommandSession session, @Descriptor(USERAUTH_DETAILS) CharSequence... words) {
+        return USERAUTH.run(session, words,
+            w -> userauth(session, w.option("--algorithm", "0"), w.argument(0), w.argument(1)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LOGOUT_SUMMARY = "forget verifications (ResetSecurityState): every PIN verified so far, or only"
+            + " the global or the local ones; a card that cannot forget them gets a warm reset";
+    /** The command's usage line, options and arguments. */
+    static final String LOGOUT_DETAILS = "Usage: scard:logout [options]\n"
+            + "Options:\n"
+            + "  -g, --global  only the global verifications (PINs of the MF)\n"
+            + "  -l, --local  only the local verifications (PINs of DFs)\n"
+            + CommandUsage.HELP_LINE;
+    static final String LOGOUT_USAGE = LOGOUT_SUMMARY + "\n" + LOGOUT_DETAILS;
+
+    static final CommandUsage LOGOUT = CommandUsage.of("scard:logout", LOGOUT_USAGE);
+
+    /**
+     * {@code scard:logout}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options, as {@link #LOGOUT_USAGE} says
+     * @return what was forgotten, or null after {@code --help}
+     */
+    @Descriptor(LOGOUT_SUMMARY)
+    public Object logout(CommandSession session, @Descriptor(LOGOUT_DETAILS) CharSequence... words) {
+        return LOGOUT.run(session, words, w -> logout(session, w.flag("--global"), w.flag("--local")));
+    }
+
+    String verify(CommandSession session, boolean check, boolean force, String ref) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         if (check) {
             return check(session, pin, force);
@@ -99,15 +238,7 @@ public class PinCommands {
         return verify(session, pin, null);
     }
 
-    @Descriptor("present a PIN to the card (Verify)")
-    public String verify(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("only show the PIN's state; send no PIN")
-            @Parameter(names = {"-c", "--check"}, presentValue = "true", absentValue = "false") boolean check,
-            @Descriptor("with -c: ask the card even where the query may cost a try")
-            @Parameter(names = {"-f", "--force"}, presentValue = "true", absentValue = "false") boolean force,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PIN: " + CODE) String code) {
+    String verify(CommandSession session, boolean check, boolean force, String ref, String code) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         if (check || force) {
             throw ShellFailures.badInput("-c only asks the card for the state of " + pin.label()
@@ -176,28 +307,16 @@ public class PinCommands {
 
     // ------------------------------------------------------------------------------------------------ change
 
-    @Descriptor("change a PIN (ChangeCode): asks for the current PIN and the new one (twice) without echo")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref) {
+    String change(CommandSession session, String ref) {
         return change(session, CardArgs.pinRef(ref), null, null);
     }
 
-    @Descriptor("change a PIN (ChangeCode): asks for the new one (twice) without echo")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the current PIN: " + CODE) String oldCode) {
+    String change(CommandSession session, String ref, String oldCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         return change(session, pin, CardArgs.code("current PIN", oldCode), null);
     }
 
-    @Descriptor("change a PIN (ChangeCode)")
-    public String change(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the current PIN: " + CODE) String oldCode,
-            @Descriptor("the new PIN: text or hex, as the current one") String newCode) {
+    String change(CommandSession session, String ref, String oldCode, String newCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] old = CardArgs.code("current PIN", oldCode);
         byte[] fresh;
@@ -229,7 +348,10 @@ public class PinCommands {
             try {
                 verifier.changeCode(old, fresh, pin.flags(), pin.ref());
             } catch (SCardException e) {
-                throw CardErrors.pinFailure(context, "current PIN", e, old, fresh);
+                // the card checks the new PIN's length or format only after the current PIN was right (a wrong one
+                // is counted, SCARD_W_WRONG_CHV): a refused format is the new PIN's
+                throw CardErrors.pinFailure(context,
+                        e.code() == HResult.SCARD_E_INVALID_CHV ? "new PIN" : "current PIN", e, old, fresh);
             }
         } finally {
             wipe(old, fresh, oldGiven, newGiven);
@@ -239,11 +361,7 @@ public class PinCommands {
 
     // ----------------------------------------------------------------------------------------------- unblock
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER): asks for the PUK and a new PIN (empty"
-            + " keeps the current PIN) without echo")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref) {
+    String unblock(CommandSession session, String ref) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         String context = "unblock " + pin.label();
         String usage = "scard:unblock " + pin.word() + " <PUK> [<new PIN>]";
@@ -259,11 +377,7 @@ public class PinCommands {
         }
     }
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER), keeping the current PIN")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PUK (unblocking code): " + CODE) String pukCode) {
+    String unblock(CommandSession session, String ref, String pukCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] puk = CardArgs.code("PUK", pukCode);
         try {
@@ -274,12 +388,7 @@ public class PinCommands {
         }
     }
 
-    @Descriptor("unblock a PIN with its PUK (Unblock, RESET RETRY COUNTER) and set a new PIN")
-    public String unblock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(REF) String ref,
-            @Descriptor("the PUK (unblocking code): text or hex") String pukCode,
-            @Descriptor("the new PIN: text or hex") String newCode) {
+    String unblock(CommandSession session, String ref, String pukCode, String newCode) {
         CardArgs.PinRef pin = CardArgs.pinRef(ref);
         byte[] puk = CardArgs.code("PUK", pukCode);
         byte[] fresh = null;
@@ -297,9 +406,61 @@ public class PinCommands {
         try {
             verifier.unblock(puk, fresh, pin.flags(), pin.ref());
         } catch (SCardException e) {
-            throw CardErrors.pinFailure(context, "PUK", e, puk, fresh);
+            throw CardErrors.pinFailure(context,
+                    e.code() == HResult.SCARD_E_INVALID_CHV && fresh != null ? "new PIN" : "PUK", e, puk, fresh);
         }
         return pin.label() + " unblocked" + (fresh == null ? "" : " with a new PIN");
+    }
+
+    /**
+     * {@code scard:userauth}: user authentication with data the user supplies (User_Auth: VERIFY with P1 the
+     * algorithm and P2 the reference); the data is asked for without echo when it is left out.
+     */
+    String userauth(CommandSession session, String algorithm, String reference, String code) {
+        int p1 = (int) CardArgs.number(algorithm, "algorithm reference (P1)", 0, 255);
+        int p2 = (int) CardArgs.number(reference, "reference (P2)", 0, 255);
+        String label = String.format(Locale.ROOT, "reference %02X", p2);
+        String context = "userauth " + label;
+        byte[] data = code == null ? null : CardArgs.code("user data", code);
+        try {
+            ISCardAuth auth;
+            try {
+                auth = commands.perAttachment(session, ISCardAuth.class,
+                        manager -> CardErrors.call(context, manager::createCardAuth));
+            } catch (RuntimeException e) {
+                wipe(data);
+                throw e;
+            }
+            if (data == null) {
+                data = ask(session, "Enter the data for " + label + ": ", "user data",
+                        "scard:userauth " + reference + " <data>");
+            }
+            byte[] sent = data;
+            byte[] answer;
+            try {
+                answer = auth.userAuth(p1, new byte[] {(byte) p2}, sent);
+            } catch (SCardException e) {
+                throw CardErrors.pinFailure(context, "user data", e, sent);
+            }
+            return "User authenticated with " + label + (p1 == 0 ? "" : String.format(Locale.ROOT, " (P1 %02X)", p1))
+                    + (answer.length == 0 ? "" : "; the card answered " + Formats.hex(answer));
+        } finally {
+            wipe(data);
+        }
+    }
+
+    /**
+     * {@code scard:logout}: forgets verifications (ResetSecurityState): the global ones, the local ones, or both.
+     */
+    String logout(CommandSession session, boolean global, boolean local) {
+        ISCardVerify verifier = verifier(session, "logout");
+        if (global == local) {
+            CardErrors.run("logout", () -> verifier.resetSecurityState());
+            return "Security state reset: every verification (global and local) is forgotten";
+        }
+        CardErrors.run("logout", () -> verifier.resetSecurityState(
+                EnumSet.of(global ? SCardFlag.IHV_GLOBAL : SCardFlag.IHV_LOCAL)));
+        return "Security state reset: the " + (global ? "global" : "local") + " verifications are forgotten";
     }
 
     // ------------------------------------------------------------------------------------------- internals

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -35,6 +35,7 @@ import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * The {@code scard:} commands, over the public API only.
@@ -55,18 +56,11 @@ import dev.scard.shell.text.CommandText;
  */
 @Component(service = ScardCommands.class, immediate = true)
 @GogoCommand(scope = "scard", function = {"readers", "attach", "connect", "disconnect", "detach", "reconnect",
-    "lock", "unlock", "status", "apdu"})
+    "lock", "unlock", "status", "apdu", "iface"})
 public class ScardCommands {
 
     static final String NOT_ATTACHED =
             "not attached: run scard:attach <reader> or scard:attach-handle <handle> first";
-    private static final String READER_WORDS = "reader name as scard:readers shows it (quote it, or type its words),"
-            + " optionally followed by shared (the default) or exclusive";
-    private static final String BACKEND_OPTION = "backend (scard.backend) to use when several have a reader by that"
-            + " name";
-    private static final String PROTOCOLS_OPTION =
-            "preferred protocols, comma-separated: t0, t1, raw or any (default t0,t1)";
-
     private final BundleContext context;
     private final SessionRegistry<Attachment> sessions = new SessionRegistry<>();
     /**
@@ -107,12 +101,311 @@ public class ScardCommands {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** The reader argument of attach and connect, and its share mode. */
+    static final String READER_LINE = "  <reader>...  the reader name as scard:readers shows it (quote a name with"
+            + " spaces, or type its words), optionally followed by shared (the default) or exclusive\n";
+    /** The -b option of the commands that name a reader. */
+    static final String BACKEND_LINE = "  -b, --backend <backend>  the backend (scard.backend) to use when several have"
+            + " a reader by that name\n";
+    /** The -p option of attach and connect. */
+    static final String PROTOCOLS_LINE = "  -p, --protocols <protocols>  preferred protocols, comma-separated: t0, t1,"
+            + " raw or any (default t0,t1)\n";
+    /** The -b option of the commands that take a handle. */
+    static final String HANDLE_BACKEND_LINE = "  -b, --backend <backend>  the backend that issued the handle, when"
+            + " several could have\n";
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String READERS_SUMMARY = "list the readers of every backend: name, backend, card present or absent,"
+            + " exclusive use, ATR";
+    /** The command's usage line, options and arguments. */
+    static final String READERS_DETAILS = "Usage: scard:readers [options]\n"
+            + "Options:\n"
+            + "  -b, --backend <backend>  only the readers of this backend (scard.backend, e.g. simulator or pcsc)\n"
+            + CommandUsage.HELP_LINE;
+    static final String READERS_USAGE = READERS_SUMMARY + "\n" + READERS_DETAILS;
+    static final CommandUsage READERS = CommandUsage.of("scard:readers", READERS_USAGE);
+
+    /**
+     * {@code scard:readers}.
+     *
+     * @param session the Gogo session
+     * @param words the options, as {@link #READERS_USAGE} says
+     * @return the reader table, or null after {@code --help}
+     */
+    @Descriptor(READERS_SUMMARY)
+    public Object readers(CommandSession session, @Descriptor(READERS_DETAILS) CharSequence... words) {
+        return READERS.run(session, words, w -> readers(w.option("--backend", "")));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String ATTACH_SUMMARY = "attach this shell session to a reader and the card in it (AttachByIFD); a"
+            + " reader without card gives a reader attachment";
+    /** The command's usage line, options and arguments. */
+    static final String ATTACH_DETAILS = "Usage: scard:attach [options] [--] <reader>...\n"
+            + "Options:\n"
+            + BACKEND_LINE
+            + PROTOCOLS_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final String ATTACH_USAGE = ATTACH_SUMMARY + "\n" + ATTACH_DETAILS;
+    static final CommandUsage ATTACH = CommandUsage.of("scard:attach", ATTACH_USAGE);
+
+    /**
+     * {@code scard:attach}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and the reader, as {@link #ATTACH_USAGE} says
+     * @return what the session is attached to, or null after {@code --help}
+     */
+    @Descriptor(ATTACH_SUMMARY)
+    public Object attach(CommandSession session, @Descriptor(ATTACH_DETAILS) CharSequence... words) {
+        return ATTACH.run(session, words,
+            w -> attach(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String ATTACH_HANDLE_SUMMARY = "attach this shell session to the card behind a handle it opened with"
+            + " scard:connect (AttachByHandle); the handle stays open after scard:detach";
+    /** The command's usage line, options and arguments. */
+    static final String ATTACH_HANDLE_DETAILS = "Usage: scard:attach-handle [options] [--] <handle>\n"
+            + "Options:\n"
+            + HANDLE_BACKEND_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <handle>  the handle number as scard:connect printed it (or $handle)\n";
+    static final String ATTACH_HANDLE_USAGE = ATTACH_HANDLE_SUMMARY + "\n" + ATTACH_HANDLE_DETAILS;
+    static final CommandUsage ATTACH_HANDLE = CommandUsage.of("scard:attach-handle", ATTACH_HANDLE_USAGE);
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String DETACH_SUMMARY = "detach this shell session (Detach): leaves the card as it is and releases a"
+            + " lock; a handle from scard:connect stays open";
+    /** The command's usage line, options and arguments. */
+    static final String DETACH_DETAILS = "Usage: scard:detach\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final String DETACH_USAGE = DETACH_SUMMARY + "\n" + DETACH_DETAILS;
+    static final CommandUsage DETACH = CommandUsage.of("scard:detach", DETACH_USAGE);
+
+    /**
+     * {@code scard:detach}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words nothing but {@code --help}
+     * @return what the session was attached to, or null after {@code --help}
+     */
+    @Descriptor(DETACH_SUMMARY)
+    public Object detach(CommandSession session, @Descriptor(DETACH_DETAILS) CharSequence... words) {
+        return DETACH.run(session, words, w -> detach(session));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String CONNECT_SUMMARY = "connect to the card in a reader through the resource manager and print the"
+            + " handle; the handle belongs to this session, is put into $handle, and stays open until"
+            + " scard:disconnect <handle>";
+    /** The command's usage line, options and arguments. */
+    static final String CONNECT_DETAILS = "Usage: scard:connect [options] [--] <reader>...\n"
+            + "Options:\n"
+            + BACKEND_LINE
+            + PROTOCOLS_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final String CONNECT_USAGE = CONNECT_SUMMARY + "\n" + CONNECT_DETAILS;
+    static final CommandUsage CONNECT = CommandUsage.of("scard:connect", CONNECT_USAGE);
+
+    /**
+     * {@code scard:connect}.
+     *
+     * @param session the Gogo session, which the handle belongs to
+     * @param words the options and the reader, as {@link #CONNECT_USAGE} says
+     * @return the handle, or null after {@code --help}
+     */
+    @Descriptor(CONNECT_SUMMARY)
+    public Object connect(CommandSession session, @Descriptor(CONNECT_DETAILS) CharSequence... words) {
+        return CONNECT.run(session, words,
+            w -> connect(session, w.option("--backend", ""), w.option("--protocols", "t0,t1"), w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String DISCONNECT_SUMMARY = "close a handle this session opened with scard:connect and treat the card"
+            + " as the disposition says";
+    /** The command's usage line, options and arguments. */
+    static final String DISCONNECT_DETAILS = "Usage: scard:disconnect [options] [--] <handle> [<disposition>]\n"
+            + "Options:\n"
+            + HANDLE_BACKEND_LINE
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <handle>  the handle number as scard:connect printed it (or $handle)\n"
+            + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final String DISCONNECT_USAGE = DISCONNECT_SUMMARY + "\n" + DISCONNECT_DETAILS;
+    static final CommandUsage DISCONNECT = CommandUsage.of("scard:disconnect", DISCONNECT_USAGE);
+
+    /**
+     * {@code scard:disconnect}.
+     *
+     * @param session the Gogo session, which the handle belongs to
+     * @param words the options, the handle and the disposition, as {@link #DISCONNECT_USAGE} says
+     * @return what was disconnected, or null after {@code --help}
+     */
+    @Descriptor(DISCONNECT_SUMMARY)
+    public Object disconnect(CommandSession session, @Descriptor(DISCONNECT_DETAILS) CharSequence... words) {
+        return DISCONNECT.run(session, words, w -> disconnect(session, w.option("--backend", ""), w.argument(0),
+            w.count() > 1 ? w.argument(1) : "leave"));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RECONNECT_SUMMARY = "re-establish this session's link to the card (Reconnect) after treating"
+            + " the card as the initialization says; after a reset, a removal and re-insertion, or to reach a card"
+            + " inserted after a reader attachment";
+    /** The command's usage line, options and arguments. */
+    static final String RECONNECT_DETAILS = "Usage: scard:reconnect [--] [<initialization>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<initialization>]  leave (the default), reset (warm reset) or unpower (cold reset)\n";
+    static final String RECONNECT_USAGE = RECONNECT_SUMMARY + "\n" + RECONNECT_DETAILS;
+    static final CommandUsage RECONNECT = CommandUsage.of("scard:reconnect", RECONNECT_USAGE);
+
+    /**
+     * {@code scard:reconnect}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the initialization, as {@link #RECONNECT_USAGE} says
+     * @return the card's state after reconnecting, or null after {@code --help}
+     */
+    @Descriptor(RECONNECT_SUMMARY)
+    public Object reconnect(CommandSession session, @Descriptor(RECONNECT_DETAILS) CharSequence... words) {
+        return RECONNECT.run(session, words, w -> reconnect(session, w.count() > 0 ? w.argument(0) : "leave"));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String LOCK_SUMMARY = "lock the card for this session (SCardLock): without a timeout, waiting as long"
+            + " as another connection holds it; with one, at most that long (E_FAIL when it expires)";
+    /** The command's usage line, options and arguments. */
+    static final String LOCK_DETAILS = "Usage: scard:lock [--] [<timeout>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<timeout>]  how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once\n";
+    static final String LOCK_USAGE = LOCK_SUMMARY + "\n" + LOCK_DETAILS;
+    static final CommandUsage LOCK = CommandUsage.of("scard:lock", LOCK_USAGE);
+
+    /**
+     * {@code scard:lock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the timeout, as {@link #LOCK_USAGE} says
+     * @return what was locked, or null after {@code --help}
+     */
+    @Descriptor(LOCK_SUMMARY)
+    public Object lock(CommandSession session, @Descriptor(LOCK_DETAILS) CharSequence... words) {
+        return LOCK.run(session, words, w -> w.count() == 0 ? lock(session) : lock(session, w.argument(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNLOCK_SUMMARY = "release this session's lock (SCardUnlock) and treat the card as the"
+            + " disposition says";
+    /** The command's usage line, options and arguments. */
+    static final String UNLOCK_DETAILS = "Usage: scard:unlock [--] [<disposition>]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<disposition>]  leave (the default), reset, unpower or eject\n";
+    static final String UNLOCK_USAGE = UNLOCK_SUMMARY + "\n" + UNLOCK_DETAILS;
+    static final CommandUsage UNLOCK = CommandUsage.of("scard:unlock", UNLOCK_USAGE);
+
+    /**
+     * {@code scard:unlock}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the disposition, as {@link #UNLOCK_USAGE} says
+     * @return what was unlocked, or null after {@code --help}
+     */
+    @Descriptor(UNLOCK_SUMMARY)
+    public Object unlock(CommandSession session, @Descriptor(UNLOCK_DETAILS) CharSequence... words) {
+        return UNLOCK.run(session, words, w -> unlock(session, w.count() > 0 ? w.argument(0) : "leave"));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String STATUS_SUMMARY = "show this session's attachment (Status): reader, backend, card state and"
+            + " protocol with their numbers, ATR";
+    /** The command's usage line, options and arguments. */
+    static final String STATUS_DETAILS = "Usage: scard:status\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final String STATUS_USAGE = STATUS_SUMMARY + "\n" + STATUS_DETAILS;
+    static final CommandUsage STATUS = CommandUsage.of("scard:status", STATUS_USAGE);
+
+    /**
+     * {@code scard:status}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words nothing but {@code --help}
+     * @return the status, or null after {@code --help}
+     */
+    @Descriptor(STATUS_SUMMARY)
+    public Object status(CommandSession session, @Descriptor(STATUS_DETAILS) CharSequence... words) {
+        return STATUS.run(session, words, w -> status(session));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String APDU_SUMMARY = "send a command APDU to the attached card and show the response data and the"
+            + " status word";
+    /** The command's usage line, options and arguments. */
+    static final String APDU_DETAILS = "Usage: scard:apdu [--] <hex>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <hex>...  the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
+            + " 00A40400)\n";
+    static final String APDU_USAGE = APDU_SUMMARY + "\n" + APDU_DETAILS;
+    static final CommandUsage APDU = CommandUsage.of("scard:apdu", APDU_USAGE);
+
+    /**
+     * {@code scard:apdu}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the command APDU, as {@link #APDU_USAGE} says
+     * @return the response, or null after {@code --help}
+     */
+    @Descriptor(APDU_SUMMARY)
+    public Object apdu(CommandSession session, @Descriptor(APDU_DETAILS) CharSequence... words) {
+        return APDU.run(session, words, w -> apdu(session, w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INTERFACE_SUMMARY = "create an interface for the attached card (CreateInterface) by its GUID or"
+            + " its name, and say which factory answered; ISCardFileAccess, ISCardVerify and ISCardAuth (or their"
+            + " IIDs) are the card services' own, other names and GUIDs come from SCardInterfaceFactory services";
+    /** The command's usage line, options and arguments. */
+    static final String INTERFACE_DETAILS = "Usage: scard:iface [options] [--] <interface>\n"
+            + "Options:\n"
+            + "  -n, --name <name>  with a GUID: the name to fall back on when no factory has that GUID\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <interface>  the interface's GUID (8-4-4-4-12 hex digits, braces allowed) or name (CryptoProvider,"
+            + " ISCardAuth)\n";
+    static final String INTERFACE_USAGE = INTERFACE_SUMMARY + "\n" + INTERFACE_DETAILS;
+    static final CommandUsage INTERFACE = CommandUsage.of("scard:iface", INTERFACE_USAGE);
+
+    /**
+     * {@code scard:iface}.
+     *
+     * @param session the Gogo session, whose attachment this is
+     * @param words the options and the interface, as {@link #INTERFACE_USAGE} says
+     * @return what was created and by which factory, or null after {@code --help}
+     */
+    @Descriptor(INTERFACE_SUMMARY)
+    public Object iface(CommandSession session, @Descriptor(INTERFACE_DETAILS) CharSequence... words) {
+        return INTERFACE.run(session, words, w -> createInterface(session, w.argument(0), w.option("--name", "")));
+    }
+
     // ---------------------------------------------------------------------------------------------- readers
 
-    @Descriptor("list the readers of every backend: name, backend, card present or absent, exclusive use, ATR")
-    public String readers(
-            @Descriptor("only the readers of this backend (scard.backend, e.g. simulator or pcsc)")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend) {
+    String readers(String backend) {
         List<ServiceReference<SCardResourceManager>> refs = resourceManagers(backend);
         if (refs.isEmpty()) {
             if (!backend.isEmpty()) {
@@ -134,14 +427,7 @@ public class ScardCommands {
 
     // ----------------------------------------------------------------------------------------------- attach
 
-    @Descriptor("attach this shell session to a reader and the card in it (AttachByIFD); a reader without card"
-            + " gives a reader attachment")
-    public String attach(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
-            String protocols,
-            @Descriptor(READER_WORDS) String... reader) {
+    String attach(CommandSession session, String backend, String protocols, String... reader) {
         Set<Protocol> preferred = ShellArgs.protocols(protocols);
         Target target = target(reader, backend);
         Attachment attachment = attachmentFor(session, target.backend());
@@ -177,9 +463,7 @@ public class ScardCommands {
         return attachedMessage(attachment, "handle " + value);
     }
 
-    @Descriptor("detach this shell session (Detach): leaves the card as it is and releases a lock; a handle"
-            + " from scard:connect stays open")
-    public String detach(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String detach(CommandSession session) {
         dropIfStopped(session);
         Attachment attachment = sessions.remove(session);
         if (attachment == null) {
@@ -203,14 +487,7 @@ public class ScardCommands {
      * ({@code scard:attach-handle}) and disconnects it; it is disconnected when the session is forgotten. Handle
      * values are random, so the handle also goes into the session variable {@value #HANDLE_VARIABLE}.
      */
-    @Descriptor("connect to the card in a reader through the resource manager and print the handle; the handle"
-            + " belongs to this session, is put into $handle, and stays open until scard:disconnect <handle>")
-    public String connect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor(BACKEND_OPTION) @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor(PROTOCOLS_OPTION) @Parameter(names = {"-p", "--protocols"}, absentValue = "t0,t1")
-            String protocols,
-            @Descriptor(READER_WORDS) String... reader) {
+    String connect(CommandSession session, String backend, String protocols, String... reader) {
         Set<Protocol> preferred = ShellArgs.protocols(protocols);
         Target target = target(reader, backend);
         opened.expunge().forEach(this::disconnectAll);
@@ -239,12 +516,7 @@ public class ScardCommands {
      *
      * @throws IllegalArgumentException for a handle this session did not open ({@code E_INVALIDARG})
      */
-    @Descriptor("close a handle this session opened with scard:connect, leaving the card as it is")
-    public String disconnect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor("backend that issued the handle, when several could have")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("handle number as scard:connect printed it") String handle) {
+    String disconnect(CommandSession session, String backend, String handle) {
         return disconnect(session, backend, handle, "leave");
     }
 
@@ -254,13 +526,7 @@ public class ScardCommands {
      * @throws IllegalArgumentException for a handle this session did not open, or a bad disposition
      *         ({@code E_INVALIDARG})
      */
-    @Descriptor("close a handle this session opened with scard:connect and treat the card as the disposition says")
-    public String disconnect(
-            @Descriptor("the shell session, which the handle belongs to") CommandSession session,
-            @Descriptor("backend that issued the handle, when several could have")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("handle number as scard:connect printed it") String handle,
-            @Descriptor("leave, reset, unpower or eject") String disposition) {
+    String disconnect(CommandSession session, String backend, String handle, String disposition) {
         long value = ShellArgs.handle(handle);
         Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
         CardHandle own = sessionHandle(session, value, backend);
@@ -281,17 +547,11 @@ public class ScardCommands {
 
     // ------------------------------------------------------------------------------------ attached commands
 
-    @Descriptor("re-establish this session's link to the card (Reconnect), leaving the card as it is; after a"
-            + " reset, a removal and re-insertion, or to reach a card inserted after a reader attachment")
-    public String reconnect(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String reconnect(CommandSession session) {
         return reconnect(session, "leave");
     }
 
-    @Descriptor("re-establish this session's link to the card (Reconnect) after treating the card as the"
-            + " initialization says")
-    public String reconnect(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("leave, reset (warm reset) or unpower (cold reset)") String initialization) {
+    String reconnect(CommandSession session, String initialization) {
         Disposition how = ShellArgs.disposition(initialization,
                 ShellArgs.of(Disposition.LEAVE, Disposition.RESET, Disposition.UNPOWER));
         Attachment attachment = attached(session);
@@ -301,52 +561,36 @@ public class ScardCommands {
                 + Formats.protocol(status.protocol()) + ", ATR " + Formats.hex(status.atr()) + ")";
     }
 
-    @Descriptor("lock the card for this session (SCardLock), waiting as long as another connection holds it")
-    public String lock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String lock(CommandSession session) {
         Attachment attachment = attached(session);
         attachment.manager.lock();
         return "Locked '" + attachment.readerName() + "'";
     }
 
-    @Descriptor("lock the card for this session (SCardLock), waiting at most the timeout; fails with E_FAIL when"
-            + " it expires")
-    public String lock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("how long to wait: 500ms, 2s, 1.5s, 1m, or plain milliseconds (250); 0 tries once")
-            String timeout) {
+    String lock(CommandSession session, String timeout) {
         Duration wait = Durations.parse(timeout);
         Attachment attachment = attached(session);
         attachment.manager.lock(wait);
         return "Locked '" + attachment.readerName() + "'";
     }
 
-    @Descriptor("release this session's lock (SCardUnlock), leaving the card as it is")
-    public String unlock(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String unlock(CommandSession session) {
         return unlock(session, "leave");
     }
 
-    @Descriptor("release this session's lock (SCardUnlock) and treat the card as the disposition says")
-    public String unlock(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("leave, reset, unpower or eject") String disposition) {
+    String unlock(CommandSession session, String disposition) {
         Disposition how = ShellArgs.disposition(disposition, ShellArgs.of(Disposition.values()));
         Attachment attachment = attached(session);
         attachment.manager.unlock(how);
         return "Unlocked '" + attachment.readerName() + "' (" + Formats.word(how) + ")";
     }
 
-    @Descriptor("show this session's attachment (Status): reader, backend, card state and protocol with their"
-            + " numbers, ATR")
-    public String status(@Descriptor("the shell session, whose attachment this is") CommandSession session) {
+    String status(CommandSession session) {
         Attachment attachment = attached(session);
         return Formats.status(attachment.manager.status(), attachment.backend, attachment.handle);
     }
 
-    @Descriptor("send a command APDU to the attached card and show the response data and the status word")
-    public String apdu(
-            @Descriptor("the shell session, whose attachment this is") CommandSession session,
-            @Descriptor("the command in hex; bytes may be separated by spaces or ':' (00 A4 04 00, 00:A4:04:00,"
-                    + " 00A40400)") String... hex) {
+    String apdu(CommandSession session, String... hex) {
         byte[] command = HexInput.apdu(hex);
         try {
             Attachment attachment = attached(session);
@@ -354,6 +598,96 @@ public class ScardCommands {
         } finally {
             Arrays.fill(command, (byte) 0); // it may be a VERIFY with a PIN
         }
+    }
+
+    /**
+     * {@code scard:iface}: CreateInterface by GUID or name, saying what answered: the interfaces the created
+     * object implements, the factory service that made it (found by the bundle of the object's class among the
+     * factories registered for that GUID or name) and the object's own description.
+     */
+    String createInterface(CommandSession session, String interfaceWord, String fallbackName) {
+        String word = interfaceWord.strip();
+        UUID guid = null;
+        String name = fallbackName.isEmpty() ? null : fallbackName;
+        try {
+            guid = UUID.fromString(word.startsWith("{") && word.endsWith("}") ? word.substring(1, word.length() - 1)
+                    : word);
+        } catch (IllegalArgumentException e) {
+            if (name != null) {
+                throw ShellFailures.badInput("'" + CommandUsage.shown(word) + "' is not a GUID; -n gives the name"
+                        + " to fall back on when a GUID is given");
+            }
+            name = word;
+        }
+        Attachment attachment = attached(session);
+        Object created = attachment.manager.createInterface(guid, name, null);
+        List<String> apis = new ArrayList<>();
+        for (Class<?> type : allInterfaces(created.getClass())) {
+            if (type.getName().startsWith("dev.scard.api.")) {
+                apis.add(type.getSimpleName());
+            }
+        }
+        String asked = guid == null ? "name '" + name + "'" : "GUID " + guid + (name == null ? "" : " or name '"
+                + name + "'");
+        return "Created " + (apis.isEmpty() ? created.getClass().getSimpleName() : String.join(", ", apis))
+                + " for " + asked + "; answered by " + factoryOf(created, guid, name) + ": " + created;
+    }
+
+    /** The factory service that made {@code created}, as well as the registry tells: its bundle and properties. */
+    private String factoryOf(Object created, UUID guid, String name) {
+        org.osgi.framework.Bundle bundle = org.osgi.framework.FrameworkUtil.getBundle(created.getClass());
+        if (bundle == null) {
+            return "a factory outside any bundle (" + created.getClass().getName() + ")";
+        }
+        String where = "bundle " + bundle.getSymbolicName() + " " + bundle.getVersion();
+        for (ServiceReference<dev.scard.api.SCardInterfaceFactory> ref
+                : references(dev.scard.api.SCardInterfaceFactory.class, null)) {
+            if (ref.getBundle() == null || ref.getBundle().getBundleId() != bundle.getBundleId()) {
+                continue;
+            }
+            Object g = ref.getProperty(SCardServiceProperties.INTERFACE_GUID);
+            Object n = ref.getProperty(SCardServiceProperties.INTERFACE_NAME);
+            if ((guid != null && guid.toString().equalsIgnoreCase(String.valueOf(g)))
+                    || (name != null && name.equals(n))) {
+                Object atr = ref.getProperty(SCardServiceProperties.ATR_PATTERN);
+                return "the factory service " + ref.getProperty(org.osgi.framework.Constants.SERVICE_ID) + " of "
+                        + where + " (" + SCardServiceProperties.INTERFACE_NAME + "=" + n + ", ranking "
+                        + ref.getProperty(org.osgi.framework.Constants.SERVICE_RANKING)
+                        + (atr == null ? "" : ", ATR " + atr) + ")";
+            }
+        }
+        return "a factory of " + where;
+    }
+
+    private static Set<Class<?>> allInterfaces(Class<?> type) {
+        Set<Class<?>> all = new java.util.LinkedHashSet<>();
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                all.add(i);
+                all.addAll(allInterfaces(i));
+            }
+        }
+        return all;
+    }
+
+    /** The reader names of every running backend (or of one), for completion; empty when none answers. */
+    List<String> readerNames(String backend) {
+        List<String> names = new ArrayList<>();
+        for (ServiceReference<SCardResourceManager> ref : resourceManagers(backend)) {
+            try {
+                for (ReaderInfo reader : use(ref, SCardResourceManager::listReaders)) {
+                    names.add(reader.name());
+                }
+            } catch (RuntimeException e) {
+                // a backend that cannot list its readers offers none
+            }
+        }
+        return names;
+    }
+
+    /** The names of the running backends, for completion. */
+    Set<String> backendNames() {
+        return runningBackends();
     }
 
     // ------------------------------------------------------------------------------------------- internals
@@ -553,7 +887,7 @@ public class ScardCommands {
                     ShellArgs.shareMode(last); // fails, naming the word
                 }
             }
-            throw ShellFailures.badInput("unknown reader '" + parts[0] + "'"
+            throw ShellFailures.badInput("unknown reader '" + CommandUsage.shown(parts[0]) + "'"
                     + (problem == null ? " (scard:readers lists the readers)" : " (" + problem + ")"));
         }
         return new Target(parts[0], parts[1] == null ? ShareMode.SHARED : ShellArgs.shareMode(parts[1]), owner);
@@ -662,7 +996,7 @@ public class ScardCommands {
 
     private String unknownBackend(String backend) {
         Set<String> running = runningBackends();
-        return "unknown backend '" + backend + "'" + (running.isEmpty() ? " (no backend is running)"
+        return "unknown backend '" + CommandUsage.shown(backend) + "'" + (running.isEmpty() ? " (no backend is running)"
                 : " (running: " + String.join(", ", running) + ")");
     }
 

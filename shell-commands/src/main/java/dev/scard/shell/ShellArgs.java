@@ -10,6 +10,7 @@ import java.util.Set;
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * Parses the words the commands take: share modes, dispositions, protocol lists and handle numbers (reader names
@@ -30,7 +31,7 @@ final class ShellArgs {
         if (w.equals("exclusive")) {
             return ShareMode.EXCLUSIVE;
         }
-        throw ShellFailures.badInput("unknown share mode '" + word + "' (use shared or exclusive)");
+        throw ShellFailures.badInput("unknown share mode '" + CommandUsage.shown(word) + "' (use shared or exclusive)");
     }
 
     /**
@@ -44,7 +45,14 @@ final class ShellArgs {
                 return d;
             }
         }
-        throw ShellFailures.badInput("unknown disposition '" + word + "' (use " + names(allowed) + ")");
+        for (Disposition d : Disposition.values()) {
+            if (d.name().toLowerCase(Locale.ROOT).equals(w)) {
+                throw ShellFailures.badInput("the disposition '" + w + "' is not allowed here (use " + names(allowed)
+                        + ")");
+            }
+        }
+        throw ShellFailures.badInput("unknown disposition '" + CommandUsage.shown(word) + "' (use " + names(allowed)
+                + ")");
     }
 
     /**
@@ -69,7 +77,8 @@ final class ShellArgs {
                     break;
                 default:
                     throw ShellFailures.badInput(
-                            "unknown protocol '" + item.strip() + "' in '" + list + "' (use t0, t1, raw or any)");
+                            "unknown protocol '" + CommandUsage.shown(item.strip()) + "' in '"
+                                    + CommandUsage.shown(list) + "' (use t0, t1, raw or any)");
             }
         }
         return result;
@@ -84,7 +93,7 @@ final class ShellArgs {
             }
             return Long.parseLong(w);
         } catch (NumberFormatException e) {
-            throw ShellFailures.badInput("'" + word + "' is not a handle number");
+            throw ShellFailures.badInput("'" + CommandUsage.shown(word) + "' is not a handle number");
         }
     }
 

@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -33,6 +32,7 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.shell.text.CommandUsage;
 
 /**
  * {@code scard:watch [seconds]}: prints reader and card events live, as the backends publish them, until the
@@ -116,19 +116,43 @@ public class WatchCommand {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String WATCH_SUMMARY = "print reader and card events live (reader added/removed, card"
+            + " inserted/removed/reset) for a while, or until interrupted with Ctrl-C; in a non-interactive session (-c,"
+            + " commands from standard input) give a duration";
+    /** The command's usage line, options and arguments. */
+    static final String WATCH_DETAILS = "Usage: scard:watch [options] [--] [<duration>]\n"
+            + "Options:\n"
+            + "  -b, --backend <backend>  only the events of this backend (scard.backend, e.g. simulator or pcsc)\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<duration>]  how long: seconds (5, 0.5) or with a unit (500ms, 2s, 1m)\n";
+    static final String WATCH_USAGE = WATCH_SUMMARY + "\n" + WATCH_DETAILS;
+
+    static final CommandUsage WATCH = CommandUsage.of("scard:watch", WATCH_USAGE);
+
+    /**
+     * {@code scard:watch}.
+     *
+     * @param session the Gogo session, whose console shows the events
+     * @param words the options and arguments, as {@link #WATCH_USAGE} says
+     * @return the summary, or null after {@code --help}
+     */
+    @Descriptor(WATCH_SUMMARY)
+    public Object watch(CommandSession session, @Descriptor(WATCH_DETAILS) CharSequence... words) {
+        return WATCH.run(session, words, w -> w.count() == 0 ? watch(session, w.option("--backend", ""))
+            : watch(session, w.option("--backend", ""), w.argument(0)));
+    }
+
     /**
      * {@code scard:watch}: prints events until the command is interrupted (Ctrl-C); returns the summary.
      *
      * @throws IllegalArgumentException in a non-interactive session (no Ctrl-C there: give a duration), or for an
      *         unknown backend ({@code E_INVALIDARG})
      */
-    @Descriptor("print reader and card events live (reader added/removed, card inserted/removed/reset) until"
-            + " interrupted with Ctrl-C; in a non-interactive session (-c, commands from standard input) give a"
-            + " duration instead")
-    public String watch(
-            @Descriptor("the shell session, whose console shows the events") CommandSession session,
-            @Descriptor("only the events of this backend (scard.backend, e.g. simulator or pcsc)")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend) {
+    String watch(CommandSession session, String backend) {
         return run(session, backend, null);
     }
 
@@ -139,12 +163,7 @@ public class WatchCommand {
      * @throws IllegalArgumentException for a duration that is zero, negative or not one, or an unknown backend
      *         ({@code E_INVALIDARG})
      */
-    @Descriptor("print reader and card events live for a while (or until interrupted with Ctrl-C)")
-    public String watch(
-            @Descriptor("the shell session, whose console shows the events") CommandSession session,
-            @Descriptor("only the events of this backend (scard.backend, e.g. simulator or pcsc)")
-            @Parameter(names = {"-b", "--backend"}, absentValue = "") String backend,
-            @Descriptor("how long: seconds (5, 0.5) or with a unit (500ms, 2s, 1m)") String duration) {
+    String watch(CommandSession session, String backend, String duration) {
         return run(session, backend, parseDuration(duration));
     }
 
@@ -161,7 +180,8 @@ public class WatchCommand {
             duration = Durations.parse(trimmed);
         }
         if (duration.isZero()) {
-            throw ShellFailures.badInput("watch duration '" + trimmed + "' is zero; give seconds (5, 0.5) or omit"
+            throw ShellFailures.badInput("watch duration '" + CommandUsage.shown(trimmed)
+                    + "' is zero; give seconds (5, 0.5) or omit"
                     + " it to watch until Ctrl-C");
         }
         return duration;
@@ -219,7 +239,8 @@ public class WatchCommand {
             throw new IllegalStateException(e); // the filter is a constant
         }
         if (!known.contains(only)) {
-            throw ShellFailures.badInput("unknown backend '" + only + "' (known backends: " + String.join(", ", known)
+            throw ShellFailures.badInput("unknown backend '" + CommandUsage.shown(only)
+                    + "' (known backends: " + String.join(", ", known)
                     + ")");
         }
     }

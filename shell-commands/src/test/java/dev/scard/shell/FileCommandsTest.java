@@ -160,8 +160,8 @@ class FileCommandsTest {
                 .withMessage("cat 4499: cannot open 3F00/5015/4499: file 3F00/5015/4499 not found"
                         + " (SW 6A82 file or application not found) [SCARD_E_FILE_NOT_FOUND 0x80100024]");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> files.cat(shell.session, "5131", "6"))
-                .withMessage("cat 5131 record 6: cannot read 3F00/5015/5131: the position 5 is at the end of the file"
-                        + " (5 records) [SCARD_W_EOF 0x8010006D]");
+                .withMessage("cat 5131 record 6: there is no record 6 (5131 has 5 records, numbered from 1)"
+                        + " [SCARD_W_EOF 0x8010006D]");
         assertThatIllegalArgumentException().isThrownBy(() -> files.cat(shell.session, "4401", "1"))
                 .withMessage("cat 4401 record 1: 4401 is not a record file (scard:cat 4401 without a record number"
                         + " prints it) [E_INVALIDARG 0x80070057]");

@@ -242,7 +242,7 @@ class ScardCommandsTest {
     void rejectsBadWordsForReconnectLockAndUnlock() {
         commands.attach(session, "", "t0,t1", words("Simulated Reader 0"));
         assertThatIllegalArgumentException().isThrownBy(() -> commands.reconnect(session, "eject"))
-                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("the disposition 'eject' is not allowed here (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.unlock(session, "later"))
                 .withMessage("unknown disposition 'later' (use leave, reset, unpower or eject)" + " [E_INVALIDARG 0x80070057]");
         assertThatIllegalArgumentException().isThrownBy(() -> commands.lock(session, "2x"))

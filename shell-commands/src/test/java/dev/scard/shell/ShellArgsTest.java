@@ -27,7 +27,7 @@ class ShellArgsTest {
         var reconnect = ShellArgs.of(Disposition.LEAVE, Disposition.RESET, Disposition.UNPOWER);
         assertThat(ShellArgs.disposition("Reset", reconnect)).isEqualTo(Disposition.RESET);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.disposition("eject", reconnect))
-                .withMessage("unknown disposition 'eject' (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
+                .withMessage("the disposition 'eject' is not allowed here (use leave, reset or unpower)" + " [E_INVALIDARG 0x80070057]");
         var all = ShellArgs.of(Disposition.values());
         assertThat(ShellArgs.disposition("eject", all)).isEqualTo(Disposition.EJECT);
         assertThatIllegalArgumentException().isThrownBy(() -> ShellArgs.disposition("drop", all))

@@ -18,6 +18,8 @@ public record VpcdAddress(String host, int port) {
 
     /** Letters, digits, dots, hyphens and underscores (names, IPv4), colons and a zone (IPv6). */
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:%-]{1,253}");
+    /** The longest {@code host:port}: a 253-character host in brackets, a colon and 5 digits. */
+    private static final int MAX_LENGTH = 253 + 2 + 1 + 5;
     private static final String SLOTS = "vpcd's first slot; 35964 is the second";
 
     /**
@@ -50,6 +52,10 @@ public record VpcdAddress(String host, int port) {
      */
     public static VpcdAddress parse(String text) {
         String address = text == null ? "" : text.strip();
+        if (address.length() > MAX_LENGTH) {
+            throw invalid("a vpcd address of " + address.length() + " characters is too long (a host name has at most"
+                    + " 253, a port 5 digits)");
+        }
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw invalid("'" + address + "' is not a vpcd address: use <host>:<port>, such as 127.0.0.1:35963 ("

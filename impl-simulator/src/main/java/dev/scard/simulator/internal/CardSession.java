@@ -38,6 +38,12 @@ final class CardSession {
      * only: a reset asked by vpcd is skipped while it is false (it would change nothing).
      */
     boolean used;
+    /**
+     * The protocol the first connection since the card was powered up (inserted, reset or unpowered) chose, as
+     * pcsc-lite keeps it for the reader: later connections must prefer it (RAW included) until the card is reset;
+     * null before the first connection. Read and written under the reader's state lock only.
+     */
+    Protocol negotiated;
 
     private CardSession(long insertion, SimulatedCard card, byte[] atr, Protocol protocol, CardThread thread) {
         this.insertion = insertion;

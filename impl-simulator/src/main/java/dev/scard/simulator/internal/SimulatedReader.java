@@ -420,7 +420,7 @@ final class SimulatedReader {
                 throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + name + "'");
             }
             checkSharing(null, shareMode);
-            Protocol protocol = negotiate(current, preferredProtocols);
+            Protocol protocol = negotiate(current, preferredProtocols, false);
             SimulatedConnection connection = new SimulatedConnection(this, shareMode, protocol, current);
             connections.add(connection);
             if (shareMode == ShareMode.EXCLUSIVE) {
@@ -692,7 +692,7 @@ final class SimulatedReader {
                         throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card in reader '" + name + "'");
                     }
                     checkSharing(connection, shareMode);
-                    Protocol protocol = negotiate(current, preferredProtocols);
+                    Protocol protocol = negotiate(current, preferredProtocols, resets);
                     if (owner == connection) {
                         transactionOwner = null;
                         changed.signalAll();
@@ -708,6 +708,7 @@ final class SimulatedReader {
                     connection.session = current;
                     if (resets) {
                         reset = resetLocked(connection);
+                        reset.negotiated = protocol;
                     }
                 } finally {
                     stateLock.unlock();
@@ -1156,16 +1157,37 @@ final class SimulatedReader {
         }
     }
 
-    /** The card's protocol when preferred, else RAW when preferred (raw access always works), else a mismatch. */
-    private Protocol negotiate(CardSession current, Set<Protocol> preferredProtocols) {
+    /**
+     * The protocol of a new connection, as pcsc-lite negotiates it: the first connection since the card was powered
+     * up chooses (the card's protocol when preferred, else RAW when preferred) and the card keeps that protocol until
+     * it is reset or unpowered, so a later connection must prefer it (RAW included), else a mismatch.
+     *
+     * @param fresh whether the card is reset or unpowered before the connection uses it (a reconnect that resets):
+     *        then the connection chooses again
+     */
+    private Protocol negotiate(CardSession current, Set<Protocol> preferredProtocols, boolean fresh) {
+        Protocol kept = fresh ? null : current.negotiated;
+        if (kept != null) {
+            if (preferredProtocols.contains(kept)) {
+                return kept;
+            }
+            throw new SCardException(HResult.SCARD_E_PROTO_MISMATCH, "the card in reader '" + name + "' was connected"
+                    + " with " + kept + " since it was last reset, which is not among the preferred protocols "
+                    + preferredProtocols + " (PC/SC keeps the protocol until the card is reset or unpowered)");
+        }
+        Protocol chosen;
         if (preferredProtocols.contains(current.protocol)) {
-            return current.protocol;
+            chosen = current.protocol;
+        } else if (preferredProtocols.contains(Protocol.RAW)) {
+            chosen = Protocol.RAW;
+        } else {
+            throw new SCardException(HResult.SCARD_E_PROTO_MISMATCH, "the card in reader '" + name + "' speaks "
+                    + current.protocol + ", which is not among the preferred protocols " + preferredProtocols);
         }
-        if (preferredProtocols.contains(Protocol.RAW)) {
-            return Protocol.RAW;
+        if (!fresh) {
+            current.negotiated = chosen;
         }
-        throw new SCardException(HResult.SCARD_E_PROTO_MISMATCH, "the card in reader '" + name + "' speaks "
-                + current.protocol + ", which is not among the preferred protocols " + preferredProtocols);
+        return chosen;
     }
 
     private void requireRunning() {

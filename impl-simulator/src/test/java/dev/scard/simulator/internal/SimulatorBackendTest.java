@@ -481,16 +481,39 @@ class SimulatorBackendTest {
                     .isEqualTo(Protocol.T1);
             assertThat(backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0, Protocol.T1, Protocol.RAW))
                     .protocol()).isEqualTo(Protocol.T1);
-            assertThat(backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.RAW)).protocol())
-                    .isEqualTo(Protocol.RAW);
-            SimulatedConnection raw = backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0, Protocol.RAW));
-            assertThat(raw.protocol()).isEqualTo(Protocol.RAW);
-            assertThat(raw.status().protocol()).isEqualTo(Protocol.RAW);
-            assertThat(transmitHex(raw, SELECT_MF)).isEqualTo("9000");
             failure(HResult.SCARD_E_PROTO_MISMATCH,
                     () -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0)));
             assertThatThrownBy(() -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.T0)))
                     .hasMessageContaining("T1").hasMessageContaining("[T0]");
+            // a fresh card (inserted, reset or unpowered): RAW is chosen where the card's protocol is not preferred
+            backend.insert(R1, new TestCard(Protocol.T1));
+            SimulatedConnection raw = backend.connect(R1, ShareMode.SHARED, EnumSet.of(Protocol.T0, Protocol.RAW));
+            assertThat(raw.protocol()).isEqualTo(Protocol.RAW);
+            assertThat(raw.status().protocol()).isEqualTo(Protocol.RAW);
+        }
+
+        /**
+         * As pcsc-lite does: the first connection since the card was powered up sets the protocol (RAW too), and the
+         * card keeps it until it is reset or unpowered; a connection that does not prefer it gets a mismatch, also
+         * after the first one is closed. So the simulator and the PC/SC backend agree after a RAW attachment.
+         */
+        @Test
+        void theProtocolTheFirstConnectionChoseStaysUntilTheCardIsReset() {
+            SimulatedConnection raw = backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.RAW));
+            assertThat(raw.protocol()).isEqualTo(Protocol.RAW);
+            assertThat(transmitHex(raw, SELECT_MF)).isEqualTo("9000");
+            raw.disconnect(Disposition.LEAVE);
+            failure(HResult.SCARD_E_PROTO_MISMATCH, () -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1));
+            assertThatThrownBy(() -> backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1))
+                    .hasMessageContaining("was connected with RAW");
+            SimulatedConnection again = backend.connect(R0, ShareMode.SHARED,
+                    EnumSet.of(Protocol.T1, Protocol.RAW));
+            assertThat(again.protocol()).isEqualTo(Protocol.RAW);
+            again.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.RESET);
+            assertThat(again.protocol()).isEqualTo(Protocol.T1);
+            assertThat(backend.connect(R0, ShareMode.SHARED, Protocol.T0_OR_T1).protocol()).isEqualTo(Protocol.T1);
+            failure(HResult.SCARD_E_PROTO_MISMATCH,
+                    () -> backend.connect(R0, ShareMode.SHARED, EnumSet.of(Protocol.RAW)));
         }
 
         @Test
@@ -499,7 +522,9 @@ class SimulatorBackendTest {
             failure(HResult.SCARD_E_PROTO_MISMATCH,
                     () -> connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.T0), Disposition.LEAVE));
             assertThat(connection.protocol()).isEqualTo(Protocol.T1);
-            connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.RAW), Disposition.LEAVE);
+            failure(HResult.SCARD_E_PROTO_MISMATCH,
+                    () -> connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.RAW), Disposition.LEAVE));
+            connection.reconnect(ShareMode.SHARED, EnumSet.of(Protocol.RAW), Disposition.RESET);
             assertThat(connection.protocol()).isEqualTo(Protocol.RAW);
         }
 

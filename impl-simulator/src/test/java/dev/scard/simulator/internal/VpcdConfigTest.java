@@ -49,6 +49,7 @@ class VpcdConfigTest {
         assertBad(null, "'' is not a vpcd address");
         assertBad("host:x1", "'x1' in 'host:x1' is not a port number");
         assertBad("host:+1", "'+1' in 'host:+1' is not a port number");
+        assertBad("h".repeat(100_000) + ":1", "a vpcd address of 100002 characters is too long");
         assertBad("host:0", "'0' in 'host:0' is not a port number from 1 to 65535");
         assertBad("host:65536", "'65536' in 'host:65536' is not a port number from 1 to 65535");
         assertBad("host:99999999999", "'99999999999' in 'host:99999999999' is not a port number from 1 to 65535");

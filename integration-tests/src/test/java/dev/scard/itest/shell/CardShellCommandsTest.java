@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -122,6 +123,60 @@ public class CardShellCommandsTest extends OsgiTestSupport {
     }
 
     // -------------------------------------------------------------------------------------------- browsing
+
+    /** Every command explains itself with --help, on the session's output, in the framework as in the console. */
+    @Test
+    void helpPrintsTheUsageAndWrongWordsGiveOurOneLineError() throws Exception {
+        awaitServiceMatching("(&(osgi.command.scope=sim)(osgi.command.function=insert))");
+        Shell shell = new Shell();
+        assertThat(shell.session.execute("scard:attach --help")).isNull();
+        assertThat(shell.out.toString(StandardCharsets.UTF_8)).startsWith("attach this shell session to a reader")
+                .contains("Usage: scard:attach [options] [--] <reader>...")
+                .contains("  -b, --backend <backend>").contains("  -h, --help  show this help");
+        shell.out.reset();
+        assertThat(shell.session.execute("scard:verify -h")).isNull();
+        assertThat(shell.out.toString(StandardCharsets.UTF_8)).contains("Usage: scard:verify [options] [--]"
+                + " <reference> [<pin>]");
+        shell.out.reset();
+        assertThat(shell.session.execute("sim:insert --help")).isNull();
+        assertThat(shell.out.toString(StandardCharsets.UTF_8)).contains("Usage: sim:insert [--] <reader>...");
+        shell.out.reset();
+        for (String[] wrong : new String[][] {
+            {"scard:verify -z 1 1234", "scard:verify: unknown option '-z'"},
+            {"scard:ls --bogus", "scard:ls: unknown option '--bogus'"},
+            {"scard:rm -x 2F01", "scard:rm: unknown option '-x'"},
+            {"scard:lock 1s 2s", "scard:lock: too many arguments: '2s' is one more than it takes"},
+            {"scard:attach-handle", "scard:attach-handle: missing argument <handle>"},
+            {"scard:cat", "scard:cat: missing argument <file>"},
+            {"scard:attach --nope '" + READER_0 + "'", "scard:attach: unknown option '--nope'"},
+            {"scard:readers --bogus", "scard:readers: unknown option '--bogus'"}}) {
+            assertThat(shell.fails(wrong[0])).as(wrong[0]).startsWith(wrong[1] + " (usage: ")
+                    .doesNotContain("Cannot coerce").endsWith("[E_INVALIDARG 0x80070057]");
+        }
+        assertThat(shell.fails("scard:cat 2F00 2")).isEqualTo("cat 2F00 record 2: there is no record 2 (2F00 has 1"
+                + " record, numbered from 1) [SCARD_W_EOF 0x8010006D]");
+    }
+
+    /** CreateInterface, GetFileCapabilities, User_Auth and ResetSecurityState from the shell; completion data. */
+    @Test
+    void theRestOfTheContractAndCompletion() throws Exception {
+        Shell shell = new Shell();
+        awaitServiceMatching("(&(osgi.command.scope=sim)(osgi.command.function=__complete))");
+        // the card services' factory, or the test provider's for the sample card's ATR: a bundle says which
+        assertThat(shell.run("scard:iface ISCardAuth")).startsWith("Created ISCardAuth for name 'ISCardAuth';"
+                + " answered by ").contains("bundle dev.scard.");
+        assertThat(shell.run("scard:capabilities 82 8A")).startsWith("82: ").contains("\n8A: ");
+        assertThat(shell.session.execute("scard:__complete scard:cat 2F")).isEqualTo(List.of("2F00", "2F01"));
+        assertThat(shell.session.execute("scard:__complete scard:attach -b ''")).asList().contains("simulator");
+        assertThat(shell.session.execute("sim:__complete sim:remove Sim")).asList().contains(READER_0);
+        shell.run("scard:cd 5015");
+        assertThat(shell.fails("scard:cat 4402")).endsWith("[SCARD_E_NO_ACCESS 0x80100027]");
+        assertThat(shell.run("scard:userauth 1 1234")).isEqualTo("User authenticated with reference 01");
+        assertThat(shell.run("scard:cat 4402")).contains("|read and update |");
+        assertThat(shell.run("scard:logout")).isEqualTo(
+                "Security state reset: every verification (global and local) is forgotten");
+        assertThat(shell.fails("scard:cat 4402")).endsWith("[SCARD_E_NO_ACCESS 0x80100027]");
+    }
 
     @Test
     void listsTheMfAndTheApplicationDf() throws Exception {

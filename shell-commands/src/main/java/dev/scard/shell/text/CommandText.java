@@ -17,6 +17,9 @@ import dev.scard.api.SCardException;
  */
 public final class CommandText {
 
+    /** The longest reader name the commands take (PC/SC's own limit is lower). */
+    public static final int MAX_READER_NAME = 256;
+
     private CommandText() {
     }
 
@@ -29,7 +32,8 @@ public final class CommandText {
      * @param isOption whether a last word (after at least one other) is the option rather than part of the name
      * @param lister the command that lists the readers, for the message when no name is given
      * @return the reader name and the optional last word (null when absent)
-     * @throws IllegalArgumentException when no reader is given ({@code E_INVALIDARG})
+     * @throws IllegalArgumentException when no reader is given, or a name longer than {@link #MAX_READER_NAME}
+     *         ({@code E_INVALIDARG})
      */
     public static String[] readerAndOption(String[] words, Predicate<String> isOption, String lister) {
         List<String> list = new ArrayList<>();
@@ -46,6 +50,11 @@ public final class CommandText {
         if (reader.isEmpty()) {
             throw new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG,
                     "no reader given (" + lister + " lists them)"));
+        }
+        if (reader.length() > MAX_READER_NAME) {
+            throw new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG, "the reader name '"
+                    + CommandUsage.shown(reader) + "' is too long (at most " + MAX_READER_NAME + " characters; "
+                    + lister + " lists the readers)"));
         }
         return new String[] {reader, option};
     }

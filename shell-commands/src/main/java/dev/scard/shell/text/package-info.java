@@ -4,5 +4,5 @@
  * {@code sim:} commands of simulator-shell) import it instead of carrying a copy.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.scard.shell.text;

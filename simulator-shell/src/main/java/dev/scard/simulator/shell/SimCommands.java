@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Component;
@@ -21,6 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.shell.text.CommandText;
+import dev.scard.shell.text.CommandUsage;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.simulator.control.VpcdAddress;
@@ -37,13 +39,11 @@ import dev.scard.simulator.control.VpcdAddress;
  * simulator's own failures do; the console and Karaf print the message.
  */
 @Component(service = SimCommands.class, immediate = true)
-@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve"})
+@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve", "__complete"})
 public class SimCommands {
 
     static final String NO_SIMULATOR =
             "the simulator is not running (no SimulatorControl service): sim: commands need the simulator backend";
-    private static final String READER = "simulated reader name as sim:readers shows it (quote it, or type its"
-            + " words)";
     /** vpcd's first slot on this machine, the PC/SC reader "Virtual PCD 00 00". */
     static final String DEFAULT_VPCD = "127.0.0.1:35963";
 
@@ -65,16 +65,171 @@ public class SimCommands {
         simulator.compareAndSet(control, null);
     }
 
+    // ------------------------------------------------------------------------------------------ Gogo entries
+
+    private static final String READER_LINE = "  <reader>...  the simulated reader name as sim:readers shows it (quote a"
+            + " name with spaces, or type its words)\n";
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String INSERT_SUMMARY = "insert the reader's card: the one last removed (with its state), or a fresh"
+            + " default card; or, given a card profile file, a fresh card of that profile";
+    /** The command's usage line, options and arguments. */
+    static final String INSERT_DETAILS = "Usage: sim:insert [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
+            + " words), then optionally a JSON card profile file (a word ending in .json or containing a '/'; relative"
+            + " to the working directory)\n";
+    static final String INSERT_USAGE = INSERT_SUMMARY + "\n" + INSERT_DETAILS;
+
+    static final CommandUsage INSERT = CommandUsage.of("sim:insert", INSERT_USAGE);
+
+    /**
+     * {@code sim:insert}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #INSERT_USAGE} says
+     * @return what was inserted where, or null after {@code --help}
+     */
+    @Descriptor(INSERT_SUMMARY)
+    public Object insert(CommandSession session, @Descriptor(INSERT_DETAILS) CharSequence... words) {
+        return INSERT.run(session, words, w -> insert(w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String REMOVE_SUMMARY = "remove the card from a simulated reader; connections to it see"
+            + " SCARD_W_REMOVED_CARD";
+    /** The command's usage line, options and arguments. */
+    static final String REMOVE_DETAILS = "Usage: sim:remove [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final String REMOVE_USAGE = REMOVE_SUMMARY + "\n" + REMOVE_DETAILS;
+
+    static final CommandUsage REMOVE = CommandUsage.of("sim:remove", REMOVE_USAGE);
+
+    /**
+     * {@code sim:remove}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #REMOVE_USAGE} says
+     * @return which reader's card was removed, or null after {@code --help}
+     */
+    @Descriptor(REMOVE_SUMMARY)
+    public Object remove(CommandSession session, @Descriptor(REMOVE_DETAILS) CharSequence... words) {
+        return REMOVE.run(session, words, w -> remove(w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String RESET_SUMMARY = "reset the card in a simulated reader, as another application would;"
+            + " connections to it see SCARD_W_RESET_CARD until they reconnect";
+    /** The command's usage line, options and arguments. */
+    static final String RESET_DETAILS = "Usage: sim:reset [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final String RESET_USAGE = RESET_SUMMARY + "\n" + RESET_DETAILS;
+
+    static final CommandUsage RESET = CommandUsage.of("sim:reset", RESET_USAGE);
+
+    /**
+     * {@code sim:reset}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #RESET_USAGE} says
+     * @return which reader's card was reset, or null after {@code --help}
+     */
+    @Descriptor(RESET_SUMMARY)
+    public Object reset(CommandSession session, @Descriptor(RESET_DETAILS) CharSequence... words) {
+        return RESET.run(session, words, w -> reset(w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String SERVE_SUMMARY = "serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver:"
+            + " while a card is in, pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964"
+            + " 'Virtual PCD 00 01')";
+    /** The command's usage line, options and arguments. */
+    static final String SERVE_DETAILS = "Usage: sim:serve [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
+            + " words), then optionally where vpcd listens, <host>:<port> (default " + DEFAULT_VPCD + "; quote an"
+            + " IPv6 address: '[::1]:35963')\n";
+    static final String SERVE_USAGE = SERVE_SUMMARY + "\n" + SERVE_DETAILS;
+
+    static final CommandUsage SERVE = CommandUsage.of("sim:serve", SERVE_USAGE);
+
+    /**
+     * {@code sim:serve}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #SERVE_USAGE} says
+     * @return which reader is served where, or null after {@code --help}
+     */
+    @Descriptor(SERVE_SUMMARY)
+    public Object serve(CommandSession session, @Descriptor(SERVE_DETAILS) CharSequence... words) {
+        return SERVE.run(session, words, w -> serve(w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String UNSERVE_SUMMARY = "stop serving the reader's card to vpcd: pcscd sees the card removed; it stays"
+            + " in the simulated reader";
+    /** The command's usage line, options and arguments. */
+    static final String UNSERVE_DETAILS = "Usage: sim:unserve [--] <reader>...\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + READER_LINE;
+    static final String UNSERVE_USAGE = UNSERVE_SUMMARY + "\n" + UNSERVE_DETAILS;
+
+    static final CommandUsage UNSERVE = CommandUsage.of("sim:unserve", UNSERVE_USAGE);
+
+    /**
+     * {@code sim:unserve}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #UNSERVE_USAGE} says
+     * @return where the reader was served, or that it was not, or null after {@code --help}
+     */
+    @Descriptor(UNSERVE_SUMMARY)
+    public Object unserve(CommandSession session, @Descriptor(UNSERVE_DETAILS) CharSequence... words) {
+        return UNSERVE.run(session, words, w -> unserve(w.from(0)));
+    }
+
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String READERS_SUMMARY = "list the simulated readers, whether a card is in each, and where it is served"
+            + " to vpcd";
+    /** The command's usage line, options and arguments. */
+    static final String READERS_DETAILS = "Usage: sim:readers\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE;
+    static final String READERS_USAGE = READERS_SUMMARY + "\n" + READERS_DETAILS;
+
+    static final CommandUsage READERS = CommandUsage.of("sim:readers", READERS_USAGE);
+
+    /**
+     * {@code sim:readers}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #READERS_USAGE} says
+     * @return the table, or that there are no simulated readers, or null after {@code --help}
+     */
+    @Descriptor(READERS_SUMMARY)
+    public Object readers(CommandSession session, @Descriptor(READERS_DETAILS) CharSequence... words) {
+        return READERS.run(session, words, w -> readers());
+    }
+
     /**
      * {@code sim:insert <reader> [<profile.json>]}.
      *
      * @param words the reader name (one quoted argument or several words), then optionally a card profile file
      * @return what was inserted where
      */
-    @Descriptor("insert the reader's card: the one last removed (with its state), or a fresh default card; or,"
-            + " given a card profile file, a fresh card of that profile")
-    public String insert(@Descriptor(READER + ", then optionally a JSON card profile file (a word ending in .json or"
-            + " containing a '/'; relative to the working directory)") String... words) {
+    String insert(String... words) {
         String[] parts = CommandText.readerAndOption(words, SimCommands::isProfilePath, "sim:readers");
         String name = parts[0];
         if (parts[1] == null) {
@@ -103,8 +258,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return which reader's card was removed
      */
-    @Descriptor("remove the card from a simulated reader; connections to it see SCARD_W_REMOVED_CARD")
-    public String remove(@Descriptor(READER) String... reader) {
+    String remove(String... reader) {
         String name = readerName(reader);
         control().remove(name);
         return "Removed the card from '" + name + "'";
@@ -116,9 +270,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return which reader's card was reset
      */
-    @Descriptor("reset the card in a simulated reader, as another application would; connections to it see"
-            + " SCARD_W_RESET_CARD until they reconnect")
-    public String reset(@Descriptor(READER) String... reader) {
+    String reset(String... reader) {
         String name = readerName(reader);
         control().reset(name);
         return "Reset the card in '" + name + "'";
@@ -130,10 +282,7 @@ public class SimCommands {
      * @param words the reader name (one quoted argument or several words), then optionally vpcd's address
      * @return which reader is served where
      */
-    @Descriptor("serve the reader's card to a PC/SC daemon through the vsmartcard vpcd driver: while a card is in,"
-            + " pcscd sees it in vpcd's reader (127.0.0.1:35963 is 'Virtual PCD 00 00', :35964 'Virtual PCD 00 01')")
-    public String serve(@Descriptor(READER + ", then optionally where vpcd listens, <host>:<port> (default "
-            + DEFAULT_VPCD + "; quote an IPv6 address: '[::1]:35963')") String... words) {
+    String serve(String... words) {
         String[] parts = CommandText.readerAndOption(words, VpcdAddress::isVpcdAddress, "sim:readers");
         String name = parts[0];
         VpcdAddress address = VpcdAddress.parse(parts[1] == null ? DEFAULT_VPCD : parts[1]);
@@ -150,8 +299,7 @@ public class SimCommands {
      * @param reader the reader name, one quoted argument or several words
      * @return where the reader was served, or that it was not
      */
-    @Descriptor("stop serving the reader's card to vpcd: pcscd sees the card removed; it stays in the simulated reader")
-    public String unserve(@Descriptor(READER) String... reader) {
+    String unserve(String... reader) {
         String name = readerName(reader);
         SimulatorControl control = control();
         String address = null;
@@ -172,8 +320,7 @@ public class SimCommands {
      *
      * @return the table, or that there are no simulated readers
      */
-    @Descriptor("list the simulated readers, whether a card is in each, and where it is served to vpcd")
-    public String readers() {
+    String readers() {
         SimulatorControl control = control();
         Map<String, ServedReader> served = new HashMap<>();
         for (ServedReader s : control.served()) {
@@ -190,6 +337,47 @@ public class SimCommands {
             return "No simulated readers";
         }
         return CommandText.table(table);
+    }
+
+    /**
+     * {@code sim:__complete}: the candidates for the word being typed in a {@code sim:} command, for the console's
+     * completion: option names, and the simulated readers' names where a reader is typed.
+     *
+     * @param session the Gogo session
+     * @param words the command's name (with or without {@code sim:}), the words before the one being typed, and the
+     *        start of that word (maybe empty)
+     * @return the candidates that start with what was typed
+     */
+    @Descriptor("the candidates for the last word of a sim: command line, for the console's completion")
+    public List<String> __complete(CommandSession session, @Descriptor("the command, its words, the word being typed")
+            String... words) {
+        List<String> matching = new ArrayList<>();
+        if (words.length < 2) {
+            return matching;
+        }
+        String name = words[0].startsWith("sim:") ? words[0] : "sim:" + words[0];
+        String current = words[words.length - 1];
+        for (CommandUsage usage : List.of(INSERT, REMOVE, RESET, SERVE, UNSERVE, READERS)) {
+            if (!usage.command().equals(name)) {
+                continue;
+            }
+            String kind = usage.completing(List.of(words).subList(1, words.length - 1), current);
+            List<String> all = new ArrayList<>();
+            if (CommandUsage.OPTIONS.equals(kind)) {
+                all.addAll(usage.optionNames());
+            } else if ("reader".equals(kind)) {
+                SimulatorControl control = simulator.get();
+                if (control != null) {
+                    all.addAll(control.readers());
+                }
+            }
+            for (String candidate : all) {
+                if (candidate.startsWith(current)) {
+                    matching.add(candidate);
+                }
+            }
+        }
+        return matching;
     }
 
     /** How far a served reader's link got, in words. */

@@ -307,4 +307,52 @@ class SimCommandsTest {
                 .withMessageStartingWith("'bad\u0000.json' is not a file path: ")
                 .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.E_INVALIDARG));
     }
+
+    /** Every sim: command as Gogo calls it: --help prints its usage; wrong words give our one-line error. */
+    @Test
+    void everyCommandHasHelpAndRefusesWrongWordsWithItsUsage() throws Exception {
+        commands.bindSimulator(control);
+        org.apache.felix.gogo.runtime.threadio.ThreadIOImpl threadIO =
+                new org.apache.felix.gogo.runtime.threadio.ThreadIOImpl();
+        threadIO.start();
+        org.apache.felix.gogo.runtime.CommandProcessorImpl processor =
+                new org.apache.felix.gogo.runtime.CommandProcessorImpl(threadIO);
+        try {
+            List<dev.scard.shell.text.CommandUsage> usages = new ArrayList<>();
+            for (java.lang.reflect.Field field : SimCommands.class.getDeclaredFields()) {
+                if (field.getType() == dev.scard.shell.text.CommandUsage.class) {
+                    field.setAccessible(true);
+                    usages.add((dev.scard.shell.text.CommandUsage) field.get(null));
+                }
+            }
+            assertThat(usages).hasSize(6);
+            for (dev.scard.shell.text.CommandUsage usage : usages) {
+                processor.addCommand("sim", commands, usage.command().substring("sim:".length()));
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            org.apache.felix.service.command.CommandSession session = processor.createSession(
+                    new java.io.ByteArrayInputStream(new byte[0]), out, new java.io.ByteArrayOutputStream());
+            for (dev.scard.shell.text.CommandUsage usage : usages) {
+                assertThat(usage.usageLine()).isEqualTo(usage.synopsis());
+                assertThat(session.execute(usage.command() + " --help")).isNull();
+                assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).as(usage.command())
+                        .isEqualTo(usage.text() + System.lineSeparator());
+                out.reset();
+            }
+            assertThatIllegalArgumentException().isThrownBy(() -> session.execute("sim:insert --bogus Simulated"))
+                    .withMessage("sim:insert: unknown option '--bogus' (usage: sim:insert [--] <reader>...;"
+                            + " sim:insert --help explains) [E_INVALIDARG 0x80070057]");
+            assertThatIllegalArgumentException().isThrownBy(() -> session.execute("sim:remove"))
+                    .withMessageStartingWith("sim:remove: missing argument <reader> (usage: ");
+            assertThatIllegalArgumentException().isThrownBy(() -> session.execute("sim:readers now"))
+                    .withMessageStartingWith("sim:readers: takes no arguments, got 'now' (usage: ");
+            assertThat(session.execute("sim:insert Simulated Reader 1")).isEqualTo(
+                    "Inserted a card into 'Simulated Reader 1'");
+            assertThat(session.execute("sim:remove -- Simulated Reader 1")).isEqualTo(
+                    "Removed the card from 'Simulated Reader 1'");
+        } finally {
+            processor.stop();
+            threadIO.stop();
+        }
+    }
 }
