@@ -149,7 +149,7 @@ public class ScardCommands {
             attachment.manager.attachByIfd(target.reader(), target.mode(), preferred);
         } catch (RuntimeException e) {
             forgetIfUnused(session, attachment);
-            throw e;
+            throw UserErrors.userError(e);
         }
         attachment.attached(target.reader(), target.mode(), null);
         sessions.put(session, attachment);
@@ -170,7 +170,7 @@ public class ScardCommands {
             attachment.manager.attachByHandle(value);
         } catch (RuntimeException e) {
             forgetIfUnused(session, attachment);
-            throw e;
+            throw UserErrors.userError(e);
         }
         attachment.attached(own.readerName(), own.shareMode(), value);
         sessions.put(session, attachment);
