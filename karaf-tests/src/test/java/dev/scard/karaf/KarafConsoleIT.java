@@ -284,6 +284,31 @@ class KarafConsoleIT {
         assertThat(stillThere.step(0)).containsPattern("(?m)^" + READER + " +present ");
     }
 
+    /**
+     * Our bundles log through System.Logger; in Karaf the records reach karaf.log through Pax Logging, one line each
+     * with Karaf's format: serving a simulated card to a vpcd address where nothing listens logs an INFO line.
+     */
+    @Test
+    @Order(7)
+    void ourLogRecordsReachKarafLogThroughPaxLogging() throws Exception {
+        long before = Files.size(karaf.log());
+        Session serve = session("echo (sim:serve '" + READER + "' 127.0.0.1:1)");
+        assertThat(serve.step(0)).startsWith("Serving the card in '" + READER + "' to vpcd at 127.0.0.1:1");
+        try {
+            String expected = "(?m)^.*\\|\\s*INFO\\s*\\|.*\\|\\s*VpcdLink\\s*\\|.*\\| reader '" + READER
+                    + "' served to vpcd at 127\\.0\\.0\\.1:1: cannot reach vpcd .*$";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!java.util.regex.Pattern.compile(expected).matcher(newLogLines(before)).find()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(newLogLines(before)).containsPattern(expected);
+        } finally {
+            Session unserve = session("echo (sim:unserve '" + READER + "')");
+            assertThat(unserve.step(0)).startsWith("Stopped serving '" + READER + "'");
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
 
     /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
