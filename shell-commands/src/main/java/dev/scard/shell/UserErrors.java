@@ -1,6 +1,10 @@
 package dev.scard.shell;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 import dev.scard.api.HResult;
@@ -71,6 +75,29 @@ public final class UserErrors {
             return failure;
         }
         return new Card.CommandException(e.code(), CardErrors.detail(e), e.remainingTries().orElse(-1), e);
+    }
+
+    /**
+     * {@code target} seen through {@code type}, with every {@link SCardException} its methods throw turned into a
+     * user error by {@link #userError}: for a service the commands call in many places (a session's
+     * {@code ISCardManage}), so that no call site needs its own conversion.
+     *
+     * @param type the interface the commands use
+     * @param target the service object
+     * @param <T> the interface
+     * @return a proxy that forwards every call to {@code target}
+     */
+    static <T> T reporting(Class<T> type, T target) {
+        Objects.requireNonNull(target, "target");
+        InvocationHandler forward = (proxy, method, args) -> {
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof RuntimeException runtime ? userError(runtime) : cause;
+            }
+        };
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, forward));
     }
 
     /**
