@@ -1,6 +1,7 @@
 package dev.scard.console;
 
 import java.util.Objects;
+import java.util.logging.Level;
 
 /**
  * The console's command line, as the bnd launcher hands it over ({@code launcher.arguments}).
@@ -9,6 +10,7 @@ import java.util.Objects;
  * java -jar scard.jar                 interactive prompt on a terminal, else commands from stdin
  * java -jar scard.jar -c 'COMMANDS'   run COMMANDS and exit
  * java -jar scard.jar --config FILE   apply the initial configuration FILE first (with either mode)
+ * java -jar scard.jar -v              log lines down to INFO (--log-level LEVEL; --log-file FILE)
  * java -jar scard.jar --help          print the usage and exit
  * </pre>
  *
@@ -17,8 +19,12 @@ import java.util.Objects;
  * @param error why the command line was rejected ({@link Mode#USAGE_ERROR}), or {@code null}
  * @param config the initial configuration file of {@code --config} (empty: none at all), or {@code null} when
  *        the option was not given (see {@link InitialConfiguration#locate})
+ * @param logLevel the lowest level of the log lines ({@link ConsoleLog}): {@code -v} INFO, {@code --log-level},
+ *        else {@link ConsoleLog#DEFAULT_LEVEL}
+ * @param logFile the file of {@code --log-file} the log lines are appended to, or {@code null}: standard error
+ *        (above the prompt when interactive)
  */
-record ConsoleArguments(Mode mode, String command, String error, String config) {
+record ConsoleArguments(Mode mode, String command, String error, String config, Level logLevel, String logFile) {
 
     /** What the console does, decided from the arguments alone. */
     enum Mode {
@@ -33,7 +39,8 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
     }
 
     static final String USAGE = String.join(System.lineSeparator(),
-        "Usage: java -jar scard.jar [--config FILE] [-c COMMANDS | -h]",
+        "Usage: java -jar scard.jar [--config FILE] [-v | --log-level LEVEL] [--log-file FILE]",
+        "                           [-c COMMANDS | -h]",
         "",
         "  (no option)         on a terminal: an interactive Gogo prompt ('help' lists the",
         "                      commands, 'exit' or Ctrl-D leaves); otherwise run the commands",
@@ -45,6 +52,11 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
         "                      before the commands run; --config '' applies none. Without",
         "                      it: the file of -Dscard.config=FILE, else scard.json beside",
         "                      scard.jar when there is one",
+        "  -v, --verbose       log lines down to INFO (the default is WARNING)",
+        "  --log-level LEVEL   log lines down to LEVEL: OFF, ERROR, WARNING, INFO, DEBUG,",
+        "                      TRACE or ALL",
+        "  --log-file FILE     append the log lines to FILE instead of standard error (at the",
+        "                      prompt they are printed above the prompt)",
         "  -h, --help          print this help and exit",
         "",
         "Exit status: 0 when every command succeeded, 1 when a command failed, 2 for a",
@@ -52,11 +64,17 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
 
     ConsoleArguments {
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(logLevel, "logLevel");
     }
 
-    /** Arguments without a {@code --config} option. */
+    /** Arguments without a {@code --config} option and the default logging. */
     ConsoleArguments(Mode mode, String command, String error) {
         this(mode, command, error, null);
+    }
+
+    /** Arguments with the default logging: {@link ConsoleLog#DEFAULT_LEVEL} to standard error. */
+    ConsoleArguments(Mode mode, String command, String error, String config) {
+        this(mode, command, error, config, ConsoleLog.DEFAULT_LEVEL, null);
     }
 
     /**
@@ -71,6 +89,8 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
         }
         String command = null;
         String config = null;
+        Level logLevel = null;
+        String logFile = null;
         boolean commandGiven = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -90,6 +110,34 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
                     }
                     command = args[++i];
                     commandGiven = true;
+                }
+                case "-v", "--verbose" -> {
+                    if (logLevel != null) {
+                        return usageError("option " + arg + " given with another -v or --log-level");
+                    }
+                    logLevel = Level.INFO;
+                }
+                case "--log-level" -> {
+                    if (logLevel != null) {
+                        return usageError("option --log-level given with another -v or --log-level");
+                    }
+                    if (i + 1 >= args.length) {
+                        return usageError("option --log-level needs a level, e.g. --log-level INFO");
+                    }
+                    logLevel = ConsoleLog.parseLevel(args[++i]);
+                    if (logLevel == null) {
+                        return usageError("unknown log level '" + args[i] + "' (OFF, ERROR, WARNING, INFO, DEBUG,"
+                                + " TRACE or ALL)");
+                    }
+                }
+                case "--log-file" -> {
+                    if (logFile != null) {
+                        return usageError("option --log-file given more than once");
+                    }
+                    if (i + 1 >= args.length || args[i + 1].isEmpty()) {
+                        return usageError("option --log-file needs a file, e.g. --log-file scard.log");
+                    }
+                    logFile = args[++i];
                 }
                 case "--config" -> {
                     if (config != null) {
@@ -120,7 +168,8 @@ record ConsoleArguments(Mode mode, String command, String error, String config) 
                 }
             }
         }
-        return new ConsoleArguments(commandGiven ? Mode.COMMAND : Mode.STDIN, command, null, config);
+        return new ConsoleArguments(commandGiven ? Mode.COMMAND : Mode.STDIN, command, null, config,
+                logLevel != null ? logLevel : ConsoleLog.DEFAULT_LEVEL, logFile);
     }
 
     private static ConsoleArguments usageError(String error) {

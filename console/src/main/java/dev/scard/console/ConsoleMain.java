@@ -57,6 +57,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * or in a background job ({@code &}), is one {@code Error:} line on standard error and makes the exit status 1;
  * {@code exit N} exits with N. In the {@code -c} and standard-input modes the console waits for the background
  * jobs before it exits.
+ * <p>
+ * Before the first command it makes {@link ConsoleLog} the handler of every bundle's log records (one line each,
+ * WARNING and above unless {@code -v} or {@code --log-level}; above the prompt when interactive, or into the file of
+ * {@code --log-file}).
  */
 @Capability(namespace = "org.apache.felix.gogo", name = "shell.implementation", version = "1.0.0")
 @Component(service = Callable.class, immediate = true, property = "main.thread=true")
@@ -144,7 +148,17 @@ public final class ConsoleMain implements Callable<Integer> {
         PrintStream out = rootStream(System.out, FileDescriptor.out);
         PrintStream err = rootStream(System.err, FileDescriptor.err);
         ConsoleArguments args = ConsoleArguments.parse(arguments);
+        ConsoleLog log = null;
         try {
+            if (args.mode() == ConsoleArguments.Mode.COMMAND || args.mode() == ConsoleArguments.Mode.STDIN) {
+                try {
+                    log = ConsoleLog.install(args.logLevel(), args.logFile() == null ? null : Path.of(args.logFile()),
+                            err);
+                } catch (IOException | RuntimeException e) {
+                    err.println("scard: cannot write the log file " + args.logFile() + ": " + e.getMessage());
+                    return CommandRunner.USAGE;
+                }
+            }
             switch (args.mode()) {
                 case HELP:
                     out.println(ConsoleArguments.USAGE);
@@ -162,7 +176,7 @@ public final class ConsoleMain implements Callable<Integer> {
                     applyInitialConfiguration(args, err);
                     awaitSettled();
                     if (isInteractiveTerminal()) {
-                        return new InteractiveConsole(processor).run();
+                        return new InteractiveConsole(processor, log).run();
                     }
                     return runStandardInput(out, err);
             }
@@ -171,6 +185,9 @@ public final class ConsoleMain implements Callable<Integer> {
             err.println(Results.errorLine(e));
             return CommandRunner.FAILED;
         } finally {
+            if (log != null) {
+                log.flush();
+            }
             out.flush();
             err.flush();
         }

@@ -33,7 +33,7 @@ import org.jline.terminal.TerminalBuilder;
  * {@code exit} leaves with status 0 when every command succeeded, else 1 ({@code exit N} with N), as in the
  * other modes. A background job ({@code &}) runs while the prompt takes the next commands; when it fails, its
  * {@code Error:} line appears as it ends. Leaving the prompt does not wait for background jobs: closing the
- * session interrupts them.
+ * session interrupts them. Log lines of the bundles ({@link ConsoleLog}) are printed above the prompt.
  */
 final class InteractiveConsole {
 
@@ -50,9 +50,15 @@ final class InteractiveConsole {
     private static final String DEFAULT_PROVIDERS = "exec,jni";
 
     private final CommandProcessor processor;
+    private final ConsoleLog log;
 
-    InteractiveConsole(CommandProcessor processor) {
+    /**
+     * @param processor the Gogo command processor
+     * @param log the handler of the log records, which prints above the prompt while it is open; {@code null}: none
+     */
+    InteractiveConsole(CommandProcessor processor, ConsoleLog log) {
         this.processor = processor;
+        this.log = log;
     }
 
     /**
@@ -67,8 +73,11 @@ final class InteractiveConsole {
             CommandSession session = CommandRunner.createSession(processor, terminal.input(), out, out);
             session.put(ConsoleMain.INTERACTIVE, Boolean.TRUE);
             try {
-                return prompt(terminal, session, out);
+                return prompt(terminal, session, out, log);
             } finally {
+                if (log != null) {
+                    log.printAbove(null);
+                }
                 session.close();
                 out.flush();
             }
@@ -95,7 +104,7 @@ final class InteractiveConsole {
         }
     }
 
-    private static int prompt(Terminal terminal, CommandSession session, PrintStream out) {
+    private static int prompt(Terminal terminal, CommandSession session, PrintStream out, ConsoleLog log) {
         CommandRunner runner = new CommandRunner(session, out, out);
         LineReader reader = LineReaderBuilder.builder()
             .terminal(terminal)
@@ -108,6 +117,10 @@ final class InteractiveConsole {
         // gogo-jline's convention: commands that must read from the terminal themselves (a PIN without echo)
         // find the console's line reader under ".reader".
         session.put(".reader", reader);
+        // Log lines are printed above the prompt and what is being typed, never into them.
+        if (log != null) {
+            log.printAbove(reader::printAbove);
+        }
 
         // While a command runs the terminal is not in raw mode: Ctrl-C raises SIGINT, which must stop the
         // command, not the JVM. While the reader waits for a line it installs its own handler.

@@ -51,9 +51,9 @@ class ConsoleArgumentsTest {
 
     @Test
     void unknownOptionsAndStrayWordsAreUsageErrors() {
-        ConsoleArguments unknown = ConsoleArguments.parse(new String[] {"--verbose"});
+        ConsoleArguments unknown = ConsoleArguments.parse(new String[] {"--loud"});
         assertThat(unknown.mode()).isEqualTo(Mode.USAGE_ERROR);
-        assertThat(unknown.error()).isEqualTo("unknown option: --verbose");
+        assertThat(unknown.error()).isEqualTo("unknown option: --loud");
 
         ConsoleArguments stray = ConsoleArguments.parse(new String[] {"lb"});
         assertThat(stray.mode()).isEqualTo(Mode.USAGE_ERROR);
@@ -110,5 +110,32 @@ class ConsoleArgumentsTest {
         assertThat(ConsoleMain.toStrings(java.util.List.of("-c", "lb"))).containsExactly("-c", "lb");
         assertThat(ConsoleMain.toStrings("--help")).containsExactly("--help");
         assertThat(ConsoleMain.toStrings(null)).isEmpty();
+    }
+    @Test
+    void logLevelAndFileOptions() {
+        ConsoleArguments plain = ConsoleArguments.parse(new String[] {"-c", "lb"});
+        assertThat(plain.logLevel()).isEqualTo(java.util.logging.Level.WARNING);
+        assertThat(plain.logFile()).isNull();
+
+        ConsoleArguments verbose = ConsoleArguments.parse(new String[] {"-v", "--log-file", "scard.log", "-c", "lb"});
+        assertThat(verbose.mode()).isEqualTo(Mode.COMMAND);
+        assertThat(verbose.logLevel()).isEqualTo(java.util.logging.Level.INFO);
+        assertThat(verbose.logFile()).isEqualTo("scard.log");
+
+        assertThat(ConsoleArguments.parse(new String[] {"--log-level", "debug"}).logLevel())
+                .isEqualTo(java.util.logging.Level.FINE);
+    }
+
+    @Test
+    void badLogOptionsAreUsageErrors() {
+        ConsoleArguments unknown = ConsoleArguments.parse(new String[] {"--log-level", "loud"});
+        assertThat(unknown.mode()).isEqualTo(Mode.USAGE_ERROR);
+        assertThat(unknown.error()).isEqualTo("unknown log level 'loud' (OFF, ERROR, WARNING, INFO, DEBUG, TRACE or ALL)");
+        assertThat(ConsoleArguments.parse(new String[] {"-v", "--log-level", "INFO"}).error())
+                .isEqualTo("option --log-level given with another -v or --log-level");
+        assertThat(ConsoleArguments.parse(new String[] {"--log-file"}).error())
+                .isEqualTo("option --log-file needs a file, e.g. --log-file scard.log");
+        assertThat(ConsoleArguments.USAGE).contains("-v, --verbose").contains("--log-level LEVEL")
+                .contains("--log-file FILE");
     }
 }

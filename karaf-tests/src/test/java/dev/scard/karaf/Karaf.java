@@ -26,12 +26,13 @@ import java.util.stream.Stream;
  * {@code bin/karaf server} on a JDK 17, driven through {@code bin/client -b} (commands on standard input, one
  * SSH session per call) and stopped with {@code bin/stop}, then by signals if it does not go.
  *
- * <p>Configuration written before the start (docs/building.md, item 9): the console user {@code karaf/karaf} in
- * {@code etc/users.properties}; SSH on 127.0.0.1 and a free port; free RMI ports (JMX), so a Karaf already running
+ * <p>Configuration written before the start (docs/building.md, item 9): the console user {@code karaf/karaf} (the
+ * admin group) and the user {@code viewer/viewer} with the roles {@code viewer} and {@code ssh} only (for the command
+ * ACLs) in {@code etc/users.properties}; SSH on 127.0.0.1 and a free port; free RMI ports (JMX), so a Karaf already running
  * on the machine does not clash; pax-url-mvn with {@code localRepository} set to the given Maven repository and no
  * remote repositories, so every {@code mvn:} URL resolves from that repository or Karaf's {@code system/} folder and
- * nothing is downloaded. The {@code data/} folder (bundle cache, Config Admin store, logs) is deleted first: every
- * run starts from the distribution as shipped.
+ * nothing is downloaded. The {@code data/} folder (bundle cache, Config Admin store, logs) and the command ACL files
+ * our features write to {@code etc/} are deleted first: every run starts from the distribution as shipped.
  *
  * <p>Every console session is appended to {@code karaf-console.txt} next to the distribution (in {@code target/}).
  */
@@ -41,6 +42,10 @@ final class Karaf {
     record ClientResult(int exitCode, String output) {
     }
 
+    /** The console user with only the viewer (and ssh) roles; its password is its name. */
+    static final String VIEWER = "viewer";
+    /** The command scopes whose ACL files ({@code etc/org.apache.karaf.command.acl.<scope>.cfg}) our features ship. */
+    static final List<String> ACL_SCOPES = List.of("scard", "sim");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
     private static final long CLIENT_TIMEOUT_SECONDS = 120;
     /**
@@ -79,11 +84,16 @@ final class Karaf {
         deleteRecursively(home.resolve("data"));
         Files.deleteIfExists(home.resolve("karaf.pid"));
         Files.deleteIfExists(home.resolveSibling("karaf-console.txt"));
+        for (String scope : ACL_SCOPES) {
+            Files.deleteIfExists(home.resolve("etc/org.apache.karaf.command.acl." + scope + ".cfg"));
+        }
 
         int ssh = freePort();
         setProperty(home.resolve("etc/users.properties"), "karaf", "karaf,_g_:admingroup");
         setProperty(home.resolve("etc/users.properties"), "_g_\\:admingroup",
                 "group,admin,manager,viewer,systembundles,ssh");
+        setProperty(home.resolve("etc/users.properties"), VIEWER, VIEWER + ",_g_:viewergroup");
+        setProperty(home.resolve("etc/users.properties"), "_g_\\:viewergroup", "group,viewer,ssh");
         setProperty(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshHost", "127.0.0.1");
         setProperty(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", String.valueOf(ssh));
         setProperty(home.resolve("etc/org.apache.karaf.management.cfg"), "rmiRegistryPort",
@@ -153,14 +163,27 @@ final class Karaf {
         }
     }
 
-    /** Runs {@code commands} in one console session ({@code bin/client -b}, commands on standard input). */
+    /**
+     * Runs {@code commands} in one console session of the admin user {@code karaf} ({@code bin/client -b}, commands
+     * on standard input).
+     */
     ClientResult client(List<String> commands) throws IOException, InterruptedException {
-        return client(commands, 0);
+        return client("karaf", commands, 0);
+    }
+
+    /** Runs {@code commands} in one console session of {@code user} (whose password is its name). */
+    ClientResult client(String user, List<String> commands) throws IOException, InterruptedException {
+        return client(user, commands, 0);
     }
 
     private ClientResult client(List<String> commands, int retries) throws IOException, InterruptedException {
+        return client("karaf", commands, retries);
+    }
+
+    private ClientResult client(String user, List<String> commands, int retries)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/client").toString(),
-                "-u", "karaf", "-p", "karaf", "-h", "127.0.0.1", "-a", String.valueOf(sshPort)));
+                "-u", user, "-p", user, "-h", "127.0.0.1", "-a", String.valueOf(sshPort)));
         if (retries > 0) {
             command.addAll(List.of("-r", String.valueOf(retries), "-d", "1"));
         }
@@ -186,7 +209,7 @@ final class Karaf {
             }
             ClientResult result = new ClientResult(client.exitValue(),
                     clean(Files.readString(out, StandardCharsets.UTF_8)));
-            Files.writeString(transcript, "$ bin/client -b <<EOF\n" + String.join("\n", commands) + "\nEOF\n"
+            Files.writeString(transcript, "$ bin/client -u " + user + " -b <<EOF\n" + String.join("\n", commands) + "\nEOF\n"
                     + result.output() + (result.output().endsWith("\n") ? "" : "\n") + "(exit code "
                     + result.exitCode() + ")\n\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
@@ -241,6 +264,16 @@ final class Karaf {
             }
         }
         return !alive(all);
+    }
+
+    /** Karaf's log, {@code data/log/karaf.log}. */
+    Path log() {
+        return home.resolve("data/log/karaf.log");
+    }
+
+    /** A file of the distribution, relative to its home: {@code etc/users.properties}. */
+    Path file(String relative) {
+        return home.resolve(relative);
     }
 
     /** The last {@code lines} lines of Karaf's log and of its server output, for failure reports. */

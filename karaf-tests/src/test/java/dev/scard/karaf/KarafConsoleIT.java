@@ -2,6 +2,8 @@ package dev.scard.karaf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -221,7 +223,100 @@ class KarafConsoleIT {
         assertThat(after.step(0)).isEqualTo("Not attached");
     }
 
+    /**
+     * User errors (an unknown reader, a command that needs an attachment, bad hex) are not logged in karaf.log as
+     * ERROR "Exception caught while executing command" with a stack trace; Karaf still prints our one line.
+     */
+    @Test
+    @Order(5)
+    void userErrorsAreNotLoggedAsErrorsInKarafLog() throws Exception {
+        long before = Files.size(karaf.log());
+        Session unknownReader = session("echo (scard:attach 'No Such Reader')");
+        Session notAttached = session("echo (scard:status)");
+        Session badHex = session("echo (scard:attach '" + READER + "')", "echo (scard:apdu 00A4zz)");
+
+        assertThat(unknownReader.step(0)).startsWith("Error executing command: unknown reader 'No Such Reader'")
+                .endsWith("[E_INVALIDARG 0x80070057]");
+        assertThat(notAttached.step(0)).startsWith("Error executing command: ").endsWith("[SCARD_E_INVALID_HANDLE"
+                + " 0x80100003]");
+        assertThat(badHex.step(1)).startsWith("Error executing command: ").endsWith("[E_INVALIDARG 0x80070057]");
+        String logged = newLogLines(before);
+        assertThat(logged).as("karaf.log after the three errors")
+                .doesNotContain("Exception caught while executing command")
+                .doesNotContain("CommandException")
+                .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
+    }
+
+    /**
+     * The command ACLs of the features: etc/org.apache.karaf.command.acl.scard.cfg and .sim.cfg are written, a
+     * viewer may list readers, backends and simulated readers but does not get the PIN, APDU and sim: card
+     * commands (Karaf answers "Command not found"), which the admin runs.
+     */
+    @Test
+    @Order(6)
+    void aViewerMayReadButIsRefusedPinAndCardCommands() throws Exception {
+        for (String scope : Karaf.ACL_SCOPES) {
+            Path acl = karaf.file("etc/org.apache.karaf.command.acl." + scope + ".cfg");
+            assertThat(acl).as("the %s ACL the feature ships", scope).exists();
+            assertThat(Files.readString(acl)).containsPattern("(?m)^\\s*readers\\s*=\\s*viewer\\s*$")
+                    .containsPattern("(?m)^\\s*\\*\\s*=\\s*admin\\s*$");
+        }
+
+        Session read = sessionAs(Karaf.VIEWER, "echo (scard:readers)", "echo (scard:backends)", "echo (sim:readers)");
+        assertThat(read.exitCode()).as("exit code of the viewer's\n%s", read.output()).isZero();
+        assertThat(read.step(0)).containsPattern("(?m)^" + READER + "\\s+simulator\\s+present\\s");
+        assertThat(read.step(1)).containsPattern("(?m)^simulator\\s+active");
+        assertThat(read.step(2)).containsPattern("(?m)^" + READER + " +present ");
+
+        for (String refused : List.of("scard:verify 1 1234", "scard:apdu 00A4000C023F00", "scard:use pcsc",
+                "sim:remove '" + READER + "'")) {
+            Session denied = sessionAs(Karaf.VIEWER, refused, "echo not-reached");
+            String name = refused.substring(0, refused.indexOf(' '));
+            assertThat(denied.exitCode()).as("exit code of the viewer's %s", refused).isNotZero();
+            assertThat(denied.step(0)).as("the viewer's %s", refused).isEqualTo("Command not found: " + name);
+            assertThat(denied.output()).doesNotContain("not-reached");
+        }
+
+        // The admin has the command (the PIN reference is checked by the command, not refused by the ACL).
+        Session admin = session("echo (scard:verify x 1234)");
+        assertThat(admin.step(0)).startsWith("Error executing command: ").doesNotContain("Command not found");
+        Session stillThere = session("echo (sim:readers)");
+        assertThat(stillThere.step(0)).containsPattern("(?m)^" + READER + " +present ");
+    }
+
+    /**
+     * Our bundles log through System.Logger; in Karaf the records reach karaf.log through Pax Logging, one line each
+     * with Karaf's format: serving a simulated card to a vpcd address where nothing listens logs an INFO line.
+     */
+    @Test
+    @Order(7)
+    void ourLogRecordsReachKarafLogThroughPaxLogging() throws Exception {
+        long before = Files.size(karaf.log());
+        Session serve = session("echo (sim:serve '" + READER + "' 127.0.0.1:1)");
+        assertThat(serve.step(0)).startsWith("Serving the card in '" + READER + "' to vpcd at 127.0.0.1:1");
+        try {
+            String expected = "(?m)^.*\\|\\s*INFO\\s*\\|.*\\|\\s*VpcdLink\\s*\\|.*\\| reader '" + READER
+                    + "' served to vpcd at 127\\.0\\.0\\.1:1: cannot reach vpcd .*$";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!java.util.regex.Pattern.compile(expected).matcher(newLogLines(before)).find()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(newLogLines(before)).containsPattern(expected);
+        } finally {
+            Session unserve = session("echo (sim:unserve '" + READER + "')");
+            assertThat(unserve.step(0)).startsWith("Stopped serving '" + READER + "'");
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
+
+    /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
+    private static String newLogLines(long offset) throws Exception {
+        byte[] all = Files.readAllBytes(karaf.log());
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                StandardCharsets.UTF_8);
+    }
 
     /** Asserts that {@code featureList} (the output of feature:list -i) shows each feature started. */
     private static void assertStarted(String featureList, String... features) {
@@ -264,13 +359,18 @@ class KarafConsoleIT {
 
     /** Runs {@code commands} in one console session, with a marker line before each so its output can be split. */
     private static Session session(String... commands) throws Exception {
+        return sessionAs("karaf", commands);
+    }
+
+    /** {@link #session(String...)} as {@code user}. */
+    private static Session sessionAs(String user, String... commands) throws Exception {
         List<String> script = new ArrayList<>();
         for (int i = 0; i < commands.length; i++) {
             script.add("echo " + STEP + i);
             script.add(commands[i]);
         }
         script.add("echo " + STEP + "end");
-        Karaf.ClientResult result = karaf.client(script);
+        Karaf.ClientResult result = karaf.client(user, script);
 
         List<String> steps = new ArrayList<>();
         StringBuilder current = null;

@@ -14,7 +14,8 @@ import dev.scard.iso7816.StatusWords;
  * Failures of the card services as the file, PIN and authentication commands report them: one line that starts
  * with what was being done to which file ({@code cat 4402: ...}), keeps the service's detail with the meaning of
  * the status word it names, and ends with the contract's code, like every other shell error. The service's
- * exception is not kept as the cause, so nothing but that line can reach the console.
+ * exception is not kept as the cause, so nothing but that line can reach the console. The failures are
+ * {@link UserErrors} (Karaf logs them at DEBUG) unless their code is a fault.
  *
  * <p>The PIN commands never pass a service's text on when it could hold a secret: their messages are made here
  * from the error code and the remaining tries alone ({@link #pinFailure}).
@@ -51,8 +52,7 @@ final class CardErrors {
      * satisfied) [SCARD_E_NO_ACCESS 0x80100027]"}. Keeps the code and the remaining tries.
      */
     static SCardException failure(String context, SCardException e) {
-        return new SCardException(e.code(), context + ": " + explainIn(detail(e)),
-                e.remainingTries().orElse(-1), null);
+        return UserErrors.card(e.code(), context + ": " + explainIn(detail(e)), e.remainingTries().orElse(-1));
     }
 
     /** An exception's message without the {@code [NAME 0x...]} that ends it. */
@@ -99,7 +99,7 @@ final class CardErrors {
                 detail = holdsSecret(text, secrets) ? e.code().meaning() : text;
                 break;
         }
-        return new SCardException(e.code(), context + ": " + detail, tries, null);
+        return UserErrors.card(e.code(), context + ": " + detail, tries);
     }
 
     /**

@@ -435,7 +435,7 @@ public class ScardCommands {
             attachment.manager.attachByIfd(target.reader(), target.mode(), preferred);
         } catch (RuntimeException e) {
             forgetIfUnused(session, attachment);
-            throw e;
+            throw UserErrors.userError(e);
         }
         attachment.attached(target.reader(), target.mode(), null);
         sessions.put(session, attachment);
@@ -456,7 +456,7 @@ public class ScardCommands {
             attachment.manager.attachByHandle(value);
         } catch (RuntimeException e) {
             forgetIfUnused(session, attachment);
-            throw e;
+            throw UserErrors.userError(e);
         }
         attachment.attached(own.readerName(), own.shareMode(), value);
         sessions.put(session, attachment);
@@ -831,7 +831,7 @@ public class ScardCommands {
             // released or stopped already: ungetService below is all that is left
         }
         try {
-            attachment.objects.ungetService(attachment.manager);
+            attachment.objects.ungetService(attachment.service);
         } catch (RuntimeException e) {
             // the service was unregistered, which released the instance already
         }
@@ -968,6 +968,8 @@ public class ScardCommands {
         }
         try {
             return call.apply(service);
+        } catch (RuntimeException e) {
+            throw UserErrors.userError(e);
         } finally {
             context.ungetService(ref);
         }
@@ -1032,6 +1034,9 @@ public class ScardCommands {
         final String backend;
         final ServiceReference<ISCardManage> ref;
         final ServiceObjects<ISCardManage> objects;
+        /** The service object, as {@link #objects} gave it (to give back). */
+        final ISCardManage service;
+        /** {@link #service} with its failures as the shell's {@link UserErrors}: what the commands call. */
         final ISCardManage manager;
         volatile String reader;
         volatile ShareMode mode;
@@ -1044,7 +1049,8 @@ public class ScardCommands {
             this.backend = backend;
             this.ref = ref;
             this.objects = objects;
-            this.manager = manager;
+            this.service = manager;
+            this.manager = UserErrors.reporting(ISCardManage.class, manager);
         }
 
         void attached(String readerName, ShareMode shareMode, Long handleValue) {

@@ -6,7 +6,8 @@ import dev.scard.api.SCardException;
 /**
  * The shell's own errors, as Gogo and Karaf expect them (IllegalArgumentException for bad input,
  * IllegalStateException otherwise), each one line that names the problem and ends with the contract's error
- * code, like the API's {@link SCardException} messages do.
+ * code, like the API's {@link SCardException} messages do. They are {@link UserErrors}: Karaf logs them at DEBUG,
+ * not as ERROR with a stack trace.
  */
 final class ShellFailures {
 
@@ -15,16 +16,16 @@ final class ShellFailures {
 
     /** Bad input typed in the shell: {@link HResult#E_INVALIDARG}. */
     static IllegalArgumentException badInput(String detail) {
-        return new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG, detail));
+        return UserErrors.input(SCardException.format(HResult.E_INVALIDARG, detail));
     }
 
     /** A command that needs an attachment, in a session that has none: {@link HResult#SCARD_E_INVALID_HANDLE}. */
     static IllegalStateException notAttached(String detail) {
-        return new IllegalStateException(SCardException.format(HResult.SCARD_E_INVALID_HANDLE, detail));
+        return UserErrors.state(SCardException.format(HResult.SCARD_E_INVALID_HANDLE, detail));
     }
 
     /** A backend or service the command needs is not running: {@link HResult#SCARD_E_NO_SERVICE}. */
     static IllegalStateException unavailable(String detail) {
-        return new IllegalStateException(SCardException.format(HResult.SCARD_E_NO_SERVICE, detail));
+        return UserErrors.state(SCardException.format(HResult.SCARD_E_NO_SERVICE, detail));
     }
 }
