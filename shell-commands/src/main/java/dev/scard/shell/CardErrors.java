@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.iso7816.StatusWords;
+import dev.scard.shell.text.UserErrors;
 
 /**
  * Failures of the card services as the file, PIN and authentication commands report them: one line that starts
@@ -57,12 +58,7 @@ final class CardErrors {
 
     /** An exception's message without the {@code [NAME 0x...]} that ends it. */
     static String detail(SCardException e) {
-        String message = e.getMessage() == null ? "" : e.getMessage();
-        String suffix = " [" + e.code().name() + " " + e.code().hex() + "]";
-        if (message.endsWith(suffix)) {
-            message = message.substring(0, message.length() - suffix.length());
-        }
-        return message.isBlank() ? e.code().meaning() : message;
+        return UserErrors.detail(e);
     }
 
     /**

@@ -36,6 +36,7 @@ import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.shell.text.CommandText;
 import dev.scard.shell.text.CommandUsage;
+import dev.scard.shell.text.UserErrors;
 
 /**
  * The {@code scard:} commands, over the public API only.

@@ -2,6 +2,7 @@ package dev.scard.shell;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.shell.text.UserErrors;
 
 /**
  * The shell's own errors, as Gogo and Karaf expect them (IllegalArgumentException for bad input,

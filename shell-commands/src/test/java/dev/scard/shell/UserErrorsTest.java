@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.shell.text.UserErrors;
 
 /**
  * User errors carry the simple class name Karaf's console logs at DEBUG ({@code CommandException}) and a public
@@ -66,30 +67,28 @@ class UserErrorsTest {
         assertThat(UserErrors.card(HResult.SCARD_E_FILE_NOT_FOUND, "cat 4402: no such file", -1).getClass()
                 .getSimpleName()).isEqualTo("CommandException");
     }
-    /** The interface the proxy test reports through. */
-    interface Service {
-        String call(String what);
-    }
 
     @Test
     void aReportingProxyForwardsAndTurnsContractErrorsIntoUserErrors() throws Exception {
-        Service target = what -> switch (what) {
+        java.util.function.Function<String, String> target = what -> switch (what) {
             case "ok" -> "done";
             case "user" -> throw new SCardException(HResult.SCARD_E_NO_SMARTCARD, "no card");
             case "fault" -> throw new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "broken");
             default -> throw new NullPointerException("bug");
         };
-        Service reporting = UserErrors.reporting(Service.class, target);
+        @SuppressWarnings("unchecked")
+        java.util.function.Function<String, String> reporting = UserErrors.reporting(java.util.function.Function.class,
+                target);
 
-        assertThat(reporting.call("ok")).isEqualTo("done");
-        SCardException user = org.assertj.core.api.Assertions.catchThrowableOfType(() -> reporting.call("user"),
+        assertThat(reporting.apply("ok")).isEqualTo("done");
+        SCardException user = org.assertj.core.api.Assertions.catchThrowableOfType(() -> reporting.apply("user"),
                 SCardException.class);
         assertThat(user.code()).isEqualTo(HResult.SCARD_E_NO_SMARTCARD);
         assertThat(user).hasMessage("no card [SCARD_E_NO_SMARTCARD 0x8010000C]");
         assertThat(karafNiceHelp(user)).isEqualTo("Error executing command: no card [SCARD_E_NO_SMARTCARD 0x8010000C]");
-        Throwable fault = org.assertj.core.api.Assertions.catchThrowable(() -> reporting.call("fault"));
+        Throwable fault = org.assertj.core.api.Assertions.catchThrowable(() -> reporting.apply("fault"));
         assertThat(fault.getClass()).isEqualTo(SCardException.class);
-        Throwable bug = org.assertj.core.api.Assertions.catchThrowable(() -> reporting.call("bug"));
+        Throwable bug = org.assertj.core.api.Assertions.catchThrowable(() -> reporting.apply("bug"));
         assertThat(bug).isInstanceOf(NullPointerException.class).hasMessage("bug");
     }
 }

@@ -282,7 +282,7 @@ public final class CommandUsage {
      * @return the exception to throw ({@code E_INVALIDARG})
      */
     public IllegalArgumentException fail(String problem) {
-        return new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG,
+        return UserErrors.input(SCardException.format(HResult.E_INVALIDARG,
                 command + ": " + problem + " (usage: " + usageLine + "; " + command + " --help explains)"));
     }
 

@@ -1,4 +1,4 @@
-package dev.scard.shell;
+package dev.scard.shell.text;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -45,7 +45,7 @@ public final class UserErrors {
      * @param code the contract's code
      * @return {@code true} for a fault
      */
-    static boolean isFault(HResult code) {
+    public static boolean isFault(HResult code) {
         return FAULTS.contains(code);
     }
 
@@ -57,7 +57,7 @@ public final class UserErrors {
      * @param remainingTries tries left of a PIN, or -1
      * @return the exception to throw
      */
-    static SCardException card(HResult code, String detail, int remainingTries) {
+    public static SCardException card(HResult code, String detail, int remainingTries) {
         return isFault(code) ? new SCardException(code, detail, remainingTries, null)
                 : new Card.CommandException(code, detail, remainingTries, null);
     }
@@ -70,11 +70,21 @@ public final class UserErrors {
      * @param failure what the API or the command threw
      * @return the exception to throw
      */
-    static RuntimeException userError(RuntimeException failure) {
+    public static RuntimeException userError(RuntimeException failure) {
         if (failure instanceof Card.CommandException || !(failure instanceof SCardException e) || isFault(e.code())) {
             return failure;
         }
-        return new Card.CommandException(e.code(), CardErrors.detail(e), e.remainingTries().orElse(-1), e);
+        return new Card.CommandException(e.code(), detail(e), e.remainingTries().orElse(-1), e);
+    }
+
+    /** An exception's message without its trailing {@code [CODE 0x...]}, or the code's meaning when it has none. */
+    public static String detail(SCardException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String suffix = " [" + e.code().name() + " " + e.code().hex() + "]";
+        if (message.endsWith(suffix)) {
+            message = message.substring(0, message.length() - suffix.length());
+        }
+        return message.isBlank() ? e.code().meaning() : message;
     }
 
     /**
@@ -87,7 +97,7 @@ public final class UserErrors {
      * @param <T> the interface
      * @return a proxy that forwards every call to {@code target}
      */
-    static <T> T reporting(Class<T> type, T target) {
+    public static <T> T reporting(Class<T> type, T target) {
         Objects.requireNonNull(target, "target");
         InvocationHandler forward = (proxy, method, args) -> {
             try {
@@ -106,7 +116,7 @@ public final class UserErrors {
      * @param message the whole message, code included
      * @return the exception to throw
      */
-    static IllegalArgumentException input(String message) {
+    public static IllegalArgumentException input(String message) {
         return new Input.CommandException(message);
     }
 
@@ -116,7 +126,7 @@ public final class UserErrors {
      * @param message the whole message, code included
      * @return the exception to throw
      */
-    static IllegalStateException state(String message) {
+    public static IllegalStateException state(String message) {
         return new State.CommandException(message);
     }
 
