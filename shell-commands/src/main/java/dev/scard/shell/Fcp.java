@@ -86,6 +86,11 @@ final class Fcp {
         return facts.isRecordFile();
     }
 
+    /** Whether the FCP does not tell the file's structure: no file descriptor, and not a DF (no DF name). */
+    boolean structureUnknown() {
+        return facts.descriptor() < 0 && !facts.isDf();
+    }
+
     /** Whether the file is a transparent EF. */
     boolean isTransparent() {
         return facts.structure() == dev.scard.iso7816.Fcp.Structure.TRANSPARENT;

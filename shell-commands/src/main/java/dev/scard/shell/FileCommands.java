@@ -618,7 +618,8 @@ public class FileCommands {
             long handle = open(files, context, path);
             try {
                 Fcp fcp = openedFcp(files, context);
-                if (fcp != null && fcp.isRecordFile()) {
+                if (fcp != null && (fcp.isRecordFile()
+                        || fcp.structureUnknown() && holdsRecords(files, handle, context))) {
                     return records(files, handle, context);
                 }
                 return HexDump.dump(transparent(files, handle, context, fcp == null ? -1 : fcp.size()), 0);
@@ -637,7 +638,8 @@ public class FileCommands {
             long handle = open(files, context, path);
             try {
                 Fcp fcp = openedFcp(files, context);
-                if (fcp != null && !fcp.isRecordFile()) {
+                if (fcp != null && !fcp.isRecordFile()
+                        && !(fcp.structureUnknown() && holdsRecords(files, handle, context))) {
                     throw ShellFailures.badInput(context + ": " + path + " is not a record file (scard:cat " + path
                             + " without a record number prints it)");
                 }
@@ -818,7 +820,8 @@ public class FileCommands {
             long handle = open(files, context, path);
             try {
                 Fcp fcp = openedFcp(files, context);
-                boolean records = fcp != null && fcp.isRecordFile();
+                boolean records = fcp != null && (fcp.isRecordFile() || fcp.structureUnknown()
+                        && holdsRecords(files, handle, context));
                 long position = records ? CardArgs.number(offset, "record number", 1, MAX_RECORDS) - 1
                         : CardArgs.number(offset, "offset", 0, Integer.MAX_VALUE);
                 CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, position));
@@ -965,6 +968,27 @@ public class FileCommands {
             }
             throw CardErrors.failure(context, e);
         }
+    }
+
+    /**
+     * Whether an open file whose FCP gives no structure (a card that answers SELECT with the status word alone)
+     * holds records: one read at its start shows the card services (READ BINARY, READ RECORD on {@code 6981}), which
+     * then report a transparent file with its file descriptor, and a record file still without one. The position
+     * goes back to the start. An empty file counts as transparent; a file that cannot be read (no right to) fails
+     * here, as whether a number is a record or an offset cannot be told.
+     */
+    private static boolean holdsRecords(ISCardFileAccess files, long handle, String context) {
+        try {
+            files.read(handle, 1, SCardFlag.NONE);
+        } catch (SCardException e) {
+            if (e.code() == HResult.SCARD_W_EOF) {
+                return false;
+            }
+            throw CardErrors.failure(context, e);
+        }
+        CardErrors.call(context, () -> files.seek(handle, SeekOrigin.FROM_BEGINNING, 0));
+        Fcp learned = openedFcp(files, context);
+        return learned != null && !learned.isTransparent();
     }
 
     /** The whole content of a transparent file: reads until the size the FCP gives, or the end of the file. */

@@ -53,6 +53,15 @@ import dev.scard.iso7816.StatusWords;
  * an extended APDU), and use the odd instructions {@code B1}/{@code D7} (offset data object {@code 54}) beyond
  * offset 32,767.
  *
+ * <p><b>Cards without an FCP.</b> Many cards answer SELECT with the status word alone. The structure of such an EF
+ * is unknown (not transparent): a read or write of it sends READ BINARY or UPDATE BINARY at the position, and when
+ * the card answers {@code 6981} (command incompatible with file structure) the same position is a record index and
+ * READ RECORD or UPDATE RECORD follows (record position + 1, "the card decides"). What the card showed is kept for
+ * the open handle (no second try), and {@link #getFileCapabilities} of that open file reports a transparent one
+ * with the file descriptor {@code 82 01 01}; a record file, whose kind of records the card did not tell, and a file
+ * not yet read or written get no descriptor: nothing is made up. A listing tells DFs from EFs with one SELECT more
+ * per such file (see {@link Listing}).
+ *
  * <p><b>Listing.</b> ISO 7816-4 has no command to list a DF. {@link #directory} (and the non-recursive
  * {@link #delete} of a DF, and opening by short identifier, {@code sfi:}) select the DF and ask the card's own
  * listing command, LIST FILES ({@code 80 16 00 00}, CardOS-style, as the simulated card offers it), then select each
@@ -94,6 +103,8 @@ final class IsoFileAccess implements ISCardFileAccess {
     private static final int INS_DELETE_FILE = 0xE4;
     private static final int INS_DEACTIVATE_FILE = 0x04;
     private static final int INS_ACTIVATE_FILE = 0x44;
+    /** The file descriptor byte of a working transparent EF (ISO 7816-4 table 12). */
+    private static final byte TRANSPARENT_DESCRIPTOR = 0x01;
     /** The answers to DELETE FILE with a file identifier that mean "not this form" (see {@link #deleteFile}). */
     private static final Set<Integer> DELETE_FORM_REFUSED = Set.of(StatusWords.WRONG_LENGTH,
             StatusWords.INCORRECT_DATA, StatusWords.FUNCTION_NOT_SUPPORTED, StatusWords.INCORRECT_P1_P2,
@@ -125,6 +136,12 @@ final class IsoFileAccess implements ISCardFileAccess {
         /** The record count: the FCP's, or what this interface appended since (the FCP is not selected again). */
         long recordCount;
         long position;
+        /**
+         * What the card's answers showed of a file whose FCP gives no structure (see {@link #structureUnknown}):
+         * true when it refused READ/UPDATE BINARY with {@code 6981} (records), false when one of them worked
+         * (transparent), null before.
+         */
+        Boolean recordsLearned;
 
         OpenFile(List<Integer> path, Fcp fcp) {
             this.path = path;
@@ -139,7 +156,16 @@ final class IsoFileAccess implements ISCardFileAccess {
         }
 
         boolean records() {
-            return fcp.isRecordFile();
+            return fcp.descriptor() >= 0 ? fcp.isRecordFile() : Boolean.TRUE.equals(recordsLearned);
+        }
+
+        /**
+         * Whether neither the FCP (none, as cards that answer SELECT with the status word alone give, or one without
+         * a file descriptor) nor the card's answers so far tell the EF's structure: then a read or write tries the
+         * transparent form first and the record form on {@code 6981} (command incompatible with file structure).
+         */
+        boolean structureUnknown() {
+            return fcp.descriptor() < 0 && !fcp.isDf() && recordsLearned == null;
         }
 
         /** The end of the file in its units (bytes or records), or -1 when the FCP does not tell. */
@@ -310,6 +336,10 @@ final class IsoFileAccess implements ISCardFileAccess {
             if (sw == StatusWords.WRONG_P1_P2 && done > 0) {
                 break; // the end, found where the FCP did not say
             }
+            if (sw == StatusWords.INCOMPATIBLE_FILE_STRUCTURE && done == 0 && file.structureUnknown()) {
+                file.recordsLearned = Boolean.TRUE; // no FCP told it: a record file, the position a record index
+                return readRecord(file, bytesToRead, what);
+            }
             if (sw != StatusWords.OK && sw != StatusWords.END_OF_FILE) {
                 throw StatusWordErrors.failure(sw, Kind.READ, what + " at offset " + offset);
             }
@@ -343,6 +373,9 @@ final class IsoFileAccess implements ISCardFileAccess {
         }
         if (done < result.length) {
             result = Arrays.copyOf(result, done);
+        }
+        if (file.structureUnknown()) {
+            file.recordsLearned = Boolean.FALSE; // READ BINARY worked: transparent
         }
         file.position = position + done;
         return result;
@@ -449,7 +482,15 @@ final class IsoFileAccess implements ISCardFileAccess {
                     throw new SCardException(HResult.SCARD_E_WRITE_TOO_MANY, what + " at position " + file.position
                             + ": the file has " + size + " bytes, room for " + Math.max(0, size - file.position));
                 }
-                updateBinary(file.position, data, what);
+                boolean unknown = file.structureUnknown();
+                if (!updateBinary(file.position, data, what, unknown)) {
+                    file.recordsLearned = Boolean.TRUE; // the card refused UPDATE BINARY with 6981: records
+                    writeRecord(file, data, what);
+                    return;
+                }
+                if (unknown) {
+                    file.recordsLearned = Boolean.FALSE;
+                }
                 file.position += data.length;
             }
         }
@@ -457,6 +498,14 @@ final class IsoFileAccess implements ISCardFileAccess {
 
     /** UPDATE BINARY of {@code data} at {@code offset} into the selected EF, in as few APDUs as the card takes. */
     private void updateBinary(long offset, byte[] data, String what) {
+        updateBinary(offset, data, what, false);
+    }
+
+    /**
+     * {@link #updateBinary(long, byte[], String)}; with {@code structureUnknown}, false (nothing written) when the
+     * card answers the first APDU with {@code 6981} (command incompatible with file structure): a record file.
+     */
+    private boolean updateBinary(long offset, byte[] data, String what, boolean structureUnknown) {
         int done = 0;
         while (done < data.length) {
             long at = offset + done;
@@ -475,11 +524,15 @@ final class IsoFileAccess implements ISCardFileAccess {
             } else {
                 response = card.send(command);
             }
+            if (structureUnknown && done == 0 && response.sw() == StatusWords.INCOMPATIBLE_FILE_STRUCTURE) {
+                return false;
+            }
             if (!response.ok()) {
                 throw StatusWordErrors.failure(response.sw(), Kind.WRITE, what + " at offset " + at);
             }
             done += chunk;
         }
+        return true;
     }
 
     private static byte[] updateBinaryCommand(long offset, byte[] piece, boolean odd) {
@@ -598,7 +651,7 @@ final class IsoFileAccess implements ISCardFileAccess {
                 tags[i] = entry.tag();
             }
             String what = "cannot get the properties of " + CardPath.format(currentFile);
-            return entries(select(currentFile, true, Kind.FILE, what).fcp(), tags, what);
+            return entries(learnedStructure(select(currentFile, true, Kind.FILE, what).fcp()), tags, what);
         }
     }
 
@@ -617,6 +670,30 @@ final class IsoFileAccess implements ISCardFileAccess {
             what = "cannot get the properties of " + CardPath.format(target);
             return entries(select(target, true, Kind.FILE, what).fcp(), tags, what);
         }
+    }
+
+    /**
+     * The current file's FCP as the card gave it, with one addition: when the card gave no file descriptor
+     * ({@code 82}) and the file is open here and READ BINARY or UPDATE BINARY worked on it, the descriptor
+     * {@code 82 01 01} (a transparent EF) goes first, as the card's answer proved it. A file the card showed to
+     * hold records ({@code 6981} to READ/UPDATE BINARY) gets none: which record structure (linear fixed, linear
+     * variable, cyclic) it has, its answers do not tell. Nothing tried yet: nothing added, the structure is unknown.
+     */
+    private Fcp learnedStructure(Fcp fcp) {
+        if (fcp.descriptor() >= 0 || fcp.isDf()) {
+            return fcp;
+        }
+        for (OpenFile file : files.values()) {
+            if (file.path.equals(currentFile) && Boolean.FALSE.equals(file.recordsLearned)) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                BerTlv.write(body, Fcp.TAG_DESCRIPTOR, new byte[] {TRANSPARENT_DESCRIPTOR});
+                for (int i = 0; i < fcp.count(); i++) {
+                    BerTlv.write(body, fcp.tagAt(i), fcp.valueAt(i));
+                }
+                return Fcp.ofObjects(body.toByteArray());
+            }
+        }
+        return fcp;
     }
 
     private static List<Tlv> entries(Fcp fcp, int[] tags, String what) {

@@ -41,6 +41,8 @@ import dev.scard.iso7816.StatusWords;
  * DF where none of the set is found fails with {@code SCARD_E_UNSUPPORTED_FEATURE} instead of guessing. The
  * thread's interrupt (Ctrl-C in the shell) ends a listing between two APDUs with {@code SCARD_E_CANCELLED}.</li>
  * </ol>
+ * A file whose SELECT answer tells nothing (no FCP) costs one SELECT {@code P1=02} more, to tell a DF from an EF
+ * (see {@link #entry}).
  * A card has no LIST FILES when it answers {@code 6D00} (instruction), {@code 6E00} (class), {@code 6A86} (P1-P2),
  * {@code 6A81} (function) or {@code 6881} (logical channel) not supported, or when its answer is no list of
  * identifiers (an odd length, a reserved identifier {@code 3F00}/{@code 3FFF}/{@code FFFF}, an identifier twice,
@@ -130,7 +132,7 @@ final class Listing {
                     entries = null;
                     break;
                 }
-                entries.add(new Entry(fid, fcp.isDf(), fileType(fcp)));
+                entries.add(entry(fid, fcp));
             }
             if (entries != null) {
                 return entries;
@@ -151,7 +153,7 @@ final class Listing {
             }
             Fcp fcp = probe(dir, fid, what);
             if (fcp != null) {
-                found.put(fid, new Entry(fid, fcp.isDf(), fileType(fcp)));
+                found.put(fid, entry(fid, fcp));
                 if (firstOnly) {
                     break;
                 }
@@ -163,6 +165,25 @@ final class Listing {
             }
         }
         return new ArrayList<>(found.values());
+    }
+
+    /**
+     * The entry of the file {@code fid} just selected by its path (so the card's current DF is the file's DF when
+     * it is an EF, the file itself when it is a DF). When its FCP does not tell a DF from an EF (the card answered
+     * SELECT with the status word alone, or with no file descriptor nor DF name), one more APDU asks the card:
+     * SELECT {@code P1=02} ("EF under the current DF", no response data) with the identifier. {@code 9000} (or
+     * {@code 6283}, deactivated) says an EF; {@code 6A82} says a DF, which is not an EF of the DF it made the current
+     * one; any other answer (a card that does not take {@code P1=02}) tells nothing, and the file is taken for an EF
+     * of unknown kind. So a listing costs at most one APDU more per such file, and a card with an FCP none.
+     */
+    private Entry entry(int fid, Fcp fcp) {
+        if (fcp.category() != Fcp.Category.UNKNOWN) {
+            return new Entry(fid, fcp.isDf(), fileType(fcp));
+        }
+        Apdu.Response response = card.send(CommandApdu.encode(0x00, INS_SELECT, 0x02, 0x0C,
+                new byte[] {(byte) (fid >> 8), (byte) fid}, 0));
+        boolean df = response.sw() == StatusWords.FILE_NOT_FOUND;
+        return new Entry(fid, df, df ? FileType.DIRECTORY_FILE : null);
     }
 
     /**

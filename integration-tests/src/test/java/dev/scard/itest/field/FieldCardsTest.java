@@ -149,7 +149,8 @@ public class FieldCardsTest extends OsgiTestSupport {
         assertThat(mf).startsWith("FileID  Type  Size  Structure\n");
         assertThat(line(mf, "2F00")).contains(card.fcp() ? "linear variable" : "");
         assertThat(line(mf, "2F01")).contains(card.fcp() ? "transparent" : "");
-        assertThat(line(mf, card.fcp() ? "[5015]" : "5015")).contains(card.fcp() ? "DF" : "");
+        // without an FCP, one SELECT P1=02 per file tells the DF from the EFs
+        assertThat(line(mf, "[5015]")).contains("DF");
         if (card.listFiles()) {
             assertThat(mf).doesNotContain(INCOMPLETE);
         } else {
@@ -165,15 +166,9 @@ public class FieldCardsTest extends OsgiTestSupport {
         assertThat(shell.run("scard:cat 2F01")).startsWith(
                 "0000  53 43 61 72 64 20 73 69  6D 75 6C 61 74 6F 72 20  |SCard simulator |\n"
                         + "0010  73 61 6D 70 6C 65 20 63  61 72 64 00 00 00 00 00  |sample card.....|");
-        if (card.fcp()) {
-            assertThat(shell.run("scard:cat 2F00")).startsWith("Record 1 (16 bytes)\n"
-                    + "0000  61 0E 4F 0C A0 00 00 00  63 50 4B 43 53 2D 31 35  |a.O.....cPKCS-15|");
-        } else {
-            // KNOWN BUG (reported, not fixed): where SELECT tells nothing of the file, the card services take every
-            // EF for a transparent one, so a record file cannot be read; this fails once that is fixed
-            assertThat(shell.fails("scard:cat 2F00")).contains("cat 2F00", "6981",
-                    "command incompatible with file structure");
-        }
+        // without an FCP the structure is unknown: READ BINARY, then READ RECORD on 6981
+        assertThat(shell.run("scard:cat 2F00")).startsWith("Record 1 (16 bytes)\n"
+                + "0000  61 0E 4F 0C A0 00 00 00  63 50 4B 43 53 2D 31 35  |a.O.....cPKCS-15|");
 
         assertThat(shell.run("scard:cd 5015")).isEqualTo("3F00/5015");
         start = System.nanoTime();
@@ -191,19 +186,15 @@ public class FieldCardsTest extends OsgiTestSupport {
             assertThat(lsMillis).as("scard:ls of DF 5015 on a card of %d ms per APDU", card.delayMillis())
                     .isLessThan(SLOW_LS_SECONDS * 1000);
         }
-        if (card.fcp()) {
-            assertThat(shell.run("scard:cat 5131 2")).isEqualTo("Record 2 (16 bytes)\n"
-                    + "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 32 00 00  |fixed record 2..|");
-            assertThat(shell.run("scard:cat 5133")).startsWith("Record 1 (19 bytes)\n"
-                    + "0000  76 61 72 69 61 62 6C 65  20 72 65 63 6F 72 64 20  |variable record |").contains(
-                    "Record 2 (3 bytes)\n0000  74 77 6F ");
-            assertThat(shell.fails("scard:cat 5131 9")).contains("cat 5131 record 9");
-            assertThat(shell.fails("scard:update 5131 2 " + hex("updated record 2"))).contains("update 5131",
-                    "6982");
-        } else {
-            assertThat(shell.fails("scard:cat 5131 2")).as("KNOWN BUG, as above").contains("cat 5131 record 2",
-                    "not a record file");
-        }
+        assertThat(shell.run("scard:cat 5131 2")).isEqualTo("Record 2 (16 bytes)\n"
+                + "0000  66 69 78 65 64 20 72 65  63 6F 72 64 20 32 00 00  |fixed record 2..|");
+        assertThat(shell.run("scard:cat 5133")).startsWith("Record 1 (19 bytes)\n"
+                + "0000  76 61 72 69 61 62 6C 65  20 72 65 63 6F 72 64 20  |variable record |").contains(
+                "Record 2 (3 bytes)\n0000  74 77 6F ");
+        assertThat(shell.fails("scard:cat 5131 9")).contains("cat 5131 record 9");
+        assertThat(shell.fails("scard:cat 4402 2")).as("a transparent file, found out without an FCP too")
+                .contains("cat 4402 record 2", card.fcp() ? "not a record file" : "6982");
+        assertThat(shell.fails("scard:update 5131 2 " + hex("updated record 2"))).contains("update 5131", "6982");
         if (card.delayMillis() == 0) { // 128 or more APDUs: the time of a slow card is spent on the ls above
             String big = shell.run("scard:cat 4401");
             assertThat(big.split("\n")).hasSize(2048);
@@ -240,11 +231,11 @@ public class FieldCardsTest extends OsgiTestSupport {
         assertThat(shell.run("scard:update 4402 0x1C 4F:4B")).isEqualTo("Wrote 2 bytes to 4402 at offset 28");
         assertThat(shell.run("scard:cat 4402")).endsWith(
                 "0010  61 66 74 65 72 20 50 49  4E 20 30 31 4F 4B 00 00  |after PIN 01OK..|");
-        if (card.fcp()) { // records: see the known bug above
-            assertThat(shell.run("scard:update 5131 2 " + hex("updated record 2"))).isEqualTo(
-                    "Wrote record 2 of 5131 (16 bytes)");
-            assertThat(shell.run("scard:cat 5131 2")).endsWith("|updated record 2|");
-        }
+        assertThat(shell.run("scard:update 5131 2 " + hex("updated record 2"))).isEqualTo(
+                "Wrote record 2 of 5131 (16 bytes)");
+        assertThat(shell.run("scard:cat 5131 2")).endsWith("|updated record 2|");
+        assertThat(shell.fails("scard:cat 4402 2")).as("a transparent file, found out without an FCP too")
+                .contains("cat 4402 record 2", "not a record file");
         assertThat(shell.fails("scard:update 4402 31 0102")).contains("update 4402", "SCARD_E_WRITE_TOO_MANY");
 
         // ---- create and remove: DELETE FILE names its file (a card that wants it so deletes nothing else)
@@ -255,12 +246,9 @@ public class FieldCardsTest extends OsgiTestSupport {
         if (card.recordFiles()) {
             assertThat(shell.run("scard:create -n 3 4406 linear-fixed 4")).isEqualTo(
                     "Created 4406 in 3F00/5015 (linear fixed, 3 records of 4 bytes)");
-            if (card.fcp()) { // records: see the known bug above
-                assertThat(shell.run("scard:update 4406 2 01020304")).isEqualTo(
-                        "Wrote record 2 of 4406 (4 bytes)");
-                assertThat(shell.run("scard:cat 4406 2")).isEqualTo("Record 2 (4 bytes)\n"
-                        + "0000  01 02 03 04                                       |....|");
-            }
+            assertThat(shell.run("scard:update 4406 2 01020304")).isEqualTo("Wrote record 2 of 4406 (4 bytes)");
+            assertThat(shell.run("scard:cat 4406 2")).isEqualTo("Record 2 (4 bytes)\n"
+                    + "0000  01 02 03 04                                       |....|");
             assertThat(shell.run("scard:rm 4406")).isEqualTo("Deleted 4406");
         } else {
             assertThat(shell.fails("scard:create -n 3 4406 linear-fixed 4")).contains("create 4406", "6A81");
