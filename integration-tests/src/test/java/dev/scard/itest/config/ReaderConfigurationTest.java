@@ -142,11 +142,14 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
 
         configuration.update(values(READER, "/no/such/card.json", false, ""));
         Await.until("the profile error logged", BOUND,
-                () -> logged.stream().anyMatch(message -> message.startsWith( pid + ": profile: card profile /no/such/card.json: ")));
+                () -> logged.stream().anyMatch(
+                        message -> message.startsWith(pid + ": profile: card profile /no/such/card.json: ")));
 
         configuration.update(values(READER, "", false, "127.0.0.1"));
         Await.until("the vpcd error logged", BOUND,
-                () -> logged.contains(pid + ": vpcd: '127.0.0.1' is not a vpcd address: use" + " <host>:<port>, such as 127.0.0.1:35963; reader '" + READER + "' stays as it was"));
+                () -> logged.contains(pid + ": vpcd: '127.0.0.1' is not a vpcd address: use <host>:<port>, such as"
+                        + " 127.0.0.1:35963 (vpcd's first slot; 35964 is the second); reader '" + READER
+                        + "' stays as it was"));
 
         assertThat(control.readers()).contains(READER);
         assertThat(control.isCardPresent(READER)).isTrue();
@@ -156,7 +159,8 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
         Configuration clash = configuration("itest-clash");
         clash.update(values(READER, "", true, ""));
         Await.until("the clash logged", BOUND,
-                () -> logged.contains(clash.getPid() + ": name: '" + READER + "' is already the" + " reader of the configuration " + pid + "; no reader added"));
+                () -> logged.contains(clash.getPid() + ": name: '" + READER + "' is already the reader of the"
+                        + " configuration " + pid + "; no reader added"));
         clash.delete();
         configuration.delete();
         Await.until("the reader gone", BOUND, () -> !control.readers().contains(READER));
