@@ -3,8 +3,10 @@ package dev.scard.core;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.osgi.framework.BundleContext;
@@ -47,8 +49,8 @@ import dev.scard.core.spi.EventChannels;
  * <p><b>Listeners.</b> A listener without a {@value SCardServiceProperties#BACKEND} property hears every backend, one
  * with it hears that backend only; a listener that comes hears the events published from then on.
  *
- * <p>State: {@link #hosted}, {@link #listeners} and {@link #channels} are guarded by this object's monitor; the
- * interface providers and the dispatchers are thread-safe themselves.
+ * <p>State: {@link #hosted}, {@link #reserved}, {@link #listeners} and {@link #channels} are guarded by this
+ * object's monitor; the interface providers and the dispatchers are thread-safe themselves.
  */
 @Component(service = EventChannels.class, immediate = true)
 public final class BackendHost implements EventChannels {
@@ -59,6 +61,8 @@ public final class BackendHost implements EventChannels {
     private final InterfaceProviders providers = new InterfaceProviders();
     /** Hosted backends by name. */
     private final Map<String, HostedBackend> hosted = new HashMap<>();
+    /** Names of backends being hosted right now (their services being registered). */
+    private final Set<String> reserved = new HashSet<>();
     /** Whiteboard listeners, each with the backend it is for (null: every backend), in the order they came. */
     private final List<Listener> listeners = new ArrayList<>();
     /** Open channels. */
@@ -107,8 +111,15 @@ public final class BackendHost implements EventChannels {
                 context.ungetService(reference);
                 return null;
             }
-            HostedBackend host = new HostedBackend(context, backend, ranking(reference), handleSpace(backend.name()),
-                    providers);
+            HostedBackend host;
+            try {
+                host = new HostedBackend(context, backend, ranking(reference), handleSpace(backend.name()),
+                        providers);
+            } finally {
+                synchronized (BackendHost.this) {
+                    reserved.remove(backend.name());
+                }
+            }
             synchronized (BackendHost.this) {
                 hosted.put(backend.name(), host);
             }
@@ -154,11 +165,11 @@ public final class BackendHost implements EventChannels {
                     + "'";
         }
         synchronized (this) {
-            if (hosted.containsKey(name)) {
+            if (hosted.containsKey(name) || !reserved.add(name)) {
                 return "a backend named '" + name + "' is registered already";
             }
         }
-        return null;
+        return null; // the name stays reserved until the backend is hosted
     }
 
     private static int ranking(ServiceReference<?> reference) {

@@ -136,6 +136,11 @@ final class HostedBackend {
             reRank();
         }
         defaults.update(values);
+        synchronized (this) {
+            if (closed) {
+                defaults.close(); // closed meanwhile: what the update registered goes again
+            }
+        }
     }
 
     private int ranking() {
