@@ -16,6 +16,8 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
 import dev.scard.itest.support.BackendConfig;
 import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
@@ -132,7 +134,21 @@ public class BackendCommandsTest extends OsgiTestSupport {
         assertThat(line(backends, "pcsc")).matches("pcsc +not running +1000 \\(configured\\) +-");
         pcsc.start();
         BackendConfig.awaitDefault(context, "pcsc", BOUND);
+        loadPcsc();
         assertThat(line(shell.run("scard:backends"), "pcsc")).startsWith("pcsc").contains("active, default");
+    }
+
+    /**
+     * Has the PC/SC backend load its library before a command that lists its readers: it loads at its first use,
+     * and without pcscd it then logs one notice, which would otherwise land on the error stream of the shell session
+     * whose command happened to be first (Gogo gives each command's thread its session's streams).
+     */
+    private void loadPcsc() throws InterruptedException {
+        try {
+            awaitService(SCardResourceManager.class, "(scard.backend=pcsc)").listReaders();
+        } catch (SCardException e) {
+            // no pcscd here: the notice is logged, outside any shell session
+        }
     }
 
     // ---- attachments across a switch ------------------------------------------------------------------------
