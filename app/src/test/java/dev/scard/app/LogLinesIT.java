@@ -53,9 +53,15 @@ class LogLinesIT {
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).containsExactly("hi");
-        // With a pcscd reachable (a developer's machine) there is no notice; without it, exactly this one line.
-        if (!run.err().isEmpty() || !pcscdSocketExists()) {
-            assertThat(run.err()).containsExactly(NO_PCSCD);
+        assertThat(run.err()).as("PC/SC is not loaded by a command that does not use it: no notice").isEmpty();
+
+        // A command that lists PC/SC's readers loads it: with a pcscd reachable (a developer's machine) there is
+        // no notice; without it, exactly this one line.
+        Run readers = run("-c", "scard:readers -b pcsc");
+        if (!readers.err().isEmpty() || !pcscdSocketExists()) {
+            assertThat(readers.err()).contains(NO_PCSCD);
+            assertThat(readers.err()).filteredOn(line -> line.startsWith("WARNING:") || line.startsWith("INFO:")
+                    || line.contains(" PM ") || line.contains(" AM ")).containsExactly(NO_PCSCD);
         }
     }
 
