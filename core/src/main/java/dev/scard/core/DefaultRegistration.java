@@ -52,12 +52,6 @@ import dev.scard.api.SCardServiceProperties;
  */
 public final class DefaultRegistration implements AutoCloseable {
 
-    /**
-     * The configuration PID prefix of a backend's services, the API's
-     * {@link SCardServiceProperties#SERVICES_PID_PREFIX}: the core registers the configuration of each backend under it.
-     */
-    public static final String PID_PREFIX = SCardServiceProperties.SERVICES_PID_PREFIX;
-
     private static final System.Logger LOG = System.getLogger(DefaultRegistration.class.getName());
 
     private final BundleContext context;

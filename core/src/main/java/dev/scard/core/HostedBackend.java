@@ -113,11 +113,6 @@ final class HostedBackend {
         return handleSpace;
     }
 
-    /** The backend this hosts. */
-    Backend backend() {
-        return backend;
-    }
-
     /** The backend's service ranking changed: applied unless the configuration sets one. */
     synchronized void backendRankingChanged(int ranking) {
         backendRanking = ranking;

@@ -27,9 +27,9 @@ import dev.scard.api.SCardServiceProperties;
 public final class BackendConfig {
 
     /** The PID prefix of the backends' services. */
-    public static final String PID_PREFIX = "dev.scard.service.";
+    public static final String PID_PREFIX = SCardServiceProperties.SERVICES_PID_PREFIX;
     /** The property of the default backend's extra registrations; its value is the backend. */
-    public static final String DEFAULT_PROPERTY = "scard.default";
+    public static final String DEFAULT_PROPERTY = SCardServiceProperties.DEFAULT;
     /** The ranking scard:use writes. */
     public static final int DEFAULT_RANKING = 1000;
 
