@@ -9,7 +9,8 @@
  * {@link dev.scard.trace.TraceWriter} (entry by entry, a size limit, a valid file after {@code close}) and read by
  * {@link dev.scard.trace.TraceReader}, whose errors ({@link dev.scard.trace.TraceFormatException}) name the JSON
  * path of the problem, such as {@code $.entries[3].command: not hexadecimal}.</li>
- * <li>Secrets: {@link dev.scard.trace.SecretCommands} tells which commands carry a PIN or other secret, and
+ * <li>Secrets: {@link dev.scard.iso7816.SecretCommands} (the ISO 7816-4 bundle's one rule) tells which commands
+ * carry a PIN or other secret, and
  * {@link dev.scard.trace.TraceEntry#redactedApdu} keeps only their header and Lc.</li>
  * </ul>
  *
