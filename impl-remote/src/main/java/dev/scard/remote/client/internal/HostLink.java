@@ -128,6 +128,14 @@ final class HostLink {
         return calls.call(name, bound, () -> call.apply(service), onAbandoned);
     }
 
+    /** Calls the host, waiting at most {@code boundNanos} (and never longer than the call timeout). */
+    <T> T callWithin(long boundNanos, Function<RemoteCardHost, T> call) {
+        if (gone) {
+            throw goneFailure();
+        }
+        return calls.call(name, Math.min(boundNanos, callTimeoutNanos), () -> call.apply(service));
+    }
+
     /** The failure of a call to a host that is gone. */
     SCardException goneFailure() {
         return new SCardException(HResult.SCARD_E_NO_SERVICE, "host '" + name

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
@@ -133,14 +135,35 @@ final class RemoteBackend implements Backend {
         }
     }
 
-    /** Closes every connection (its session on the host too), stops following the hosts and the threads. */
+    /**
+     * Closes every connection (its session on the host too, all at once, waiting at most a few seconds for the
+     * hosts), stops following the hosts and the threads.
+     */
     void stop() {
         List<HostLink> stopping;
         synchronized (this) {
             stopped = true;
             stopping = links;
         }
-        new ArrayList<>(connections).forEach(connection -> connection.disconnect(dev.scard.api.Disposition.LEAVE));
+        List<RemoteConnection> open = new ArrayList<>(connections);
+        CountDownLatch closed = new CountDownLatch(open.size());
+        for (RemoteConnection connection : open) {
+            Runnable close = () -> {
+                try {
+                    connection.disconnect(Disposition.LEAVE);
+                } finally {
+                    closed.countDown();
+                }
+            };
+            if (!calls.submit(close)) {
+                close.run();
+            }
+        }
+        try {
+            closed.await(RemoteConnection.CLOSE_WAIT_MILLIS + 1_000L, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         renewer.interrupt();
         stopping.forEach(link -> removeHost(link.serviceId()));
         calls.close();
@@ -213,7 +236,7 @@ final class RemoteBackend implements Backend {
                         opened);
                 connections.add(connection);
                 if (stopped) {
-                    connection.disconnect(dev.scard.api.Disposition.LEAVE);
+                    connection.disconnect(Disposition.LEAVE);
                     throw new SCardException(HResult.SCARD_E_SERVICE_STOPPED, "the remote backend stopped");
                 }
                 return connection;

@@ -41,6 +41,9 @@ import dev.scard.remote.api.SessionToken;
  */
 final class RemoteConnection implements ReaderConnection {
 
+    /** The longest a disconnect waits for the host to close the session. */
+    static final long CLOSE_WAIT_MILLIS = 5_000L;
+
     private final RemoteBackend backend;
     private final String localName;
     private final String hostName;
@@ -209,6 +212,10 @@ final class RemoteConnection implements ReaderConnection {
         }
     }
 
+    /**
+     * Closes the connection for every later call at once, then asks the host to close the session with the
+     * disposition, waiting at most {@value #CLOSE_WAIT_MILLIS} ms for its answer; never throws.
+     */
     @Override
     public void disconnect(Disposition disposition) {
         Session current;
@@ -281,12 +288,17 @@ final class RemoteConnection implements ReaderConnection {
         }
     }
 
+    /**
+     * Ends a session on its host, waiting at most {@value #CLOSE_WAIT_MILLIS} ms (a host that does not answer ends it
+     * when the lease expires); never throws.
+     */
     private static void closeQuietly(Session current, Disposition disposition) {
         if (current.link().gone()) {
             return;
         }
         try {
-            current.link().call(host -> host.close(current.token(), disposition));
+            current.link().callWithin(TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS),
+                    host -> host.close(current.token(), disposition));
         } catch (SCardException e) {
             // The host is out of reach: its lease ends the session.
         }
