@@ -1,5 +1,6 @@
 package dev.scard.trace;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -54,10 +56,16 @@ public final class TraceFiles {
      * @throws IOException when the file cannot be read
      */
     public static Kind kind(Path file) throws IOException {
-        byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(SNIFF_BYTES);
+            return kind(in.readNBytes(SNIFF_BYTES));
         }
+    }
+
+    /**
+     * What a file's content is (only its first {@value #SNIFF_BYTES} bytes are looked at), as {@link #kind(Path)}.
+     */
+    public static Kind kind(byte[] content) {
+        byte[] head = content.length <= SNIFF_BYTES ? content : Arrays.copyOf(content, SNIFF_BYTES);
         String text = new String(head, StandardCharsets.UTF_8);
         if (text.stripLeading().startsWith("{")) {
             return hasFormatField(head) ? Kind.SCARD_TRACE : Kind.OTHER;
@@ -99,23 +107,51 @@ public final class TraceFiles {
      */
     public static Trace read(Path file) throws IOException {
         if (Files.size(file) > TraceReader.DEFAULT_MAX_BYTES) {
-            throw TraceFormatException.atPath("$", "the trace is longer than the limit of "
-                    + TraceReader.DEFAULT_MAX_BYTES + " bytes");
+            throw tooLong();
         }
-        Kind kind = kind(file);
-        if (kind == Kind.SCARD_TRACE) {
-            return TraceReader.read(file);
+        return read(Files.readAllBytes(file), Files.getLastModifiedTime(file).toInstant());
+    }
+
+    /**
+     * Reads a trace of any kind {@link #kind} knows from a file's content.
+     *
+     * @param content the file's bytes
+     * @param recordedAt the start time of an imported log (a {@value TraceHeader#FORMAT} trace has its own)
+     * @throws TraceFormatException when the content is of no known kind, longer than
+     *         {@link TraceReader#DEFAULT_MAX_BYTES}, or not valid for its kind
+     */
+    public static Trace read(byte[] content, Instant recordedAt) throws TraceFormatException {
+        if (content.length > TraceReader.DEFAULT_MAX_BYTES) {
+            throw tooLong();
         }
-        if (kind == Kind.OTHER) {
-            throw TraceFormatException.atLine(1, "not a trace: neither " + TraceHeader.FORMAT
-                    + " JSON, nor an OpenSC debug log, nor an apdu4j or GlobalPlatformPro log");
+        Kind kind = kind(content);
+        try {
+            switch (kind) {
+                case SCARD_TRACE:
+                    return TraceReader.read(new ByteArrayInputStream(content), TraceReader.DEFAULT_MAX_BYTES);
+                case OPENSC_LOG:
+                    return OpenScLogImporter.read(text(content), recordedAt);
+                case APDU4J_LOG:
+                    return Apdu4jLogImporter.read(text(content), recordedAt);
+                default:
+                    throw TraceFormatException.atLine(1, "not a trace: neither " + TraceHeader.FORMAT
+                            + " JSON, nor an OpenSC debug log, nor an apdu4j or GlobalPlatformPro log");
+            }
+        } catch (TraceFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading from memory failed", e); // a ByteArrayInputStream does not fail
         }
-        Instant modified = Files.getLastModifiedTime(file).toInstant();
-        // Logs may hold bytes that are not UTF-8 (a reader's or program's name): such bytes become U+FFFD.
-        try (Reader log = new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE))) {
-            return kind == Kind.OPENSC_LOG ? OpenScLogImporter.read(log, modified)
-                    : Apdu4jLogImporter.read(log, modified);
-        }
+    }
+
+    /** A log's text; bytes that are not UTF-8 (a reader's or program's name) become U+FFFD. */
+    private static Reader text(byte[] content) {
+        return new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
+    }
+
+    private static TraceFormatException tooLong() {
+        return TraceFormatException.atPath("$", "the trace is longer than the limit of "
+                + TraceReader.DEFAULT_MAX_BYTES + " bytes");
     }
 }

@@ -22,6 +22,8 @@ import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.Backend;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.simulator.control.ReplayMatch;
+import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.simulator.control.VpcdAddress;
 
@@ -307,6 +309,28 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
     public void insertProfile(String readerName, Path profile) {
         controlledReader(readerName);
         insert(readerName, CardProfiles.load(profile).newCard());
+    }
+
+    /**
+     * {@inheritDoc} The file is read and checked as a whole first ({@link CardProfiles}); a {@link ReplayCard} of it
+     * is then inserted as {@link #insert(String, SimulatedCard)} inserts a model.
+     */
+    @Override
+    public void insertTrace(String readerName, Path trace, ReplayMatch match, int unansweredStatusWord) {
+        controlledReader(readerName);
+        insert(readerName, CardProfiles.load(trace, match, unansweredStatusWord).newCard());
+    }
+
+    @Override
+    public List<ReplayStatus> replays() {
+        List<ReplayStatus> replays = new ArrayList<>();
+        for (String readerName : readerNames) {
+            SimulatedReader reader = readers.get(readerName);
+            if (reader != null && reader.card() instanceof ReplayCard replay) {
+                replays.add(replay.status(readerName, reader.holds(replay)));
+            }
+        }
+        return replays;
     }
 
     @Override
