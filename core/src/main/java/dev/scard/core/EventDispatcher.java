@@ -18,6 +18,7 @@ import org.osgi.service.event.EventAdmin;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardEvents;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.EventChannel;
 
 /**
@@ -29,7 +30,7 @@ import dev.scard.core.spi.EventChannel;
  */
 public final class EventDispatcher implements EventChannel {
 
-    private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(EventDispatcher.class);
     private static final long CLOSE_WAIT_MILLIS = 1000;
 
     private final String threadName;
