@@ -39,6 +39,12 @@ import dev.scard.iso7816.StatusWords;
  * own (OpenPGP's {@code C4}, for one); reading them generically could misread another card's data, so a
  * card-specific {@code ISCardVerify} provider (registered for the card's ATR) does that where a card has them.
  *
+ * <p><b>Codes too long for the card.</b> A PIN, new PIN or unblocking code longer than the card takes fails with
+ * {@code SCARD_E_INVALID_CHV} before anything is sent, so that it costs no try (many cards count a code of the wrong
+ * length as a wrong PIN): longer than the configured maximum ({@link VerifyFactory}, default
+ * {@value #DEFAULT_MAX_CODE_LENGTH} bytes), or, for a PIN, longer than the card's PKCS#15 AODF gives for its reference
+ * ({@link PinLengths}, read once per attachment before the first code is presented).
+ *
  * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
  * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
  * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
