@@ -120,7 +120,9 @@ class EventDispatcherTest {
 
     @Test
     void aListenerAddedLaterFirstHearsTheReadersAndCardsThatAreThereThenTheChanges() throws Exception {
-        // what a backend announced before the listener came: PC/SC loaded at its first use, the simulator at start
+        List<SCardEvent> early = new CopyOnWriteArrayList<>();
+        dispatcher.addListener(early::add); // there from the start: it hears the events themselves
+        // what a backend announced before the late listener came: PC/SC loaded at its first use, the simulator at start
         dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "A", ""));
         dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "A", "3B01"));
         dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "B", ""));
@@ -130,8 +132,6 @@ class EventDispatcherTest {
         dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "B", "3B02"));
         dispatcher.publish(event(SCardEvent.Type.CARD_REMOVED, "B", ""));
         dispatcher.publish(event(SCardEvent.Type.READER_REMOVED, "A", ""));
-        List<SCardEvent> early = new CopyOnWriteArrayList<>();
-        dispatcher.addListener(early::add); // added before the first delivery: it hears the events themselves
         await(early, 9);
         List<SCardEvent> late = new CopyOnWriteArrayList<>();
         dispatcher.addListener(late::add);
@@ -146,12 +146,24 @@ class EventDispatcherTest {
     }
 
     @Test
-    void aListenerRemovedBeforeItJoinedHearsNothing() {
+    void aListenerRemovedBeforeItJoinedHearsNothing() throws Exception {
+        CountDownLatch delivering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        dispatcher.addListener(e -> { // holds the delivery thread, so that the next listener cannot join yet
+            delivering.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "A", ""));
+        assertThat(delivering.await(5, TimeUnit.SECONDS)).isTrue();
         List<SCardEvent> gone = new CopyOnWriteArrayList<>();
         SCardEventListener leaving = gone::add;
-        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "A", ""));
         dispatcher.addListener(leaving);
         dispatcher.removeListener(leaving);
+        release.countDown();
         dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "A", "3B01"));
         dispatcher.close();
         assertThat(gone).isEmpty();
