@@ -20,8 +20,10 @@ import dev.scard.recorder.Recording;
  * reader) and writes them through a {@link TraceSink}. A failure to write ends the recording, is kept for
  * {@link #failure()} and logged once; it is never thrown to the caller of {@link #accept}, which is the card's
  * thread. Thread-safe (events come from the card's thread and from the backend's event thread).
+ *
+ * <p>Public for the benchmarks alone (they record outside OSGi); its package stays private to the bundle.
  */
-final class SessionFile implements Recording {
+public final class SessionFile implements Recording {
 
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
 
@@ -68,6 +70,19 @@ final class SessionFile implements Recording {
         return over(file, out, header);
     }
 
+    /**
+     * Creates {@code file} (which must not exist) and writes the header: the recording of a session on
+     * {@code reader} of {@code backend} that started at {@code recordedAt}.
+     *
+     * @param atrHex the card's ATR, upper-case hex, empty when none
+     * @param protocol the protocol, or null when not known
+     * @throws IOException naming the file and why it cannot be created
+     */
+    public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
+            dev.scard.api.Protocol protocol) throws IOException {
+        return create(file, new TraceSink.Header(reader, backend, recordedAt, atrHex, protocol));
+    }
+
     /** A recording into {@code out} (which it closes), named {@code file} in its messages. */
     static SessionFile over(Path file, OutputStream out, TraceSink.Header header) throws IOException {
         try {
@@ -78,7 +93,7 @@ final class SessionFile implements Recording {
     }
 
     /** Writes one event of the session; after a failure or {@link #stop()}, nothing. Never throws. */
-    synchronized void accept(CardTraceEvent event) {
+    public synchronized void accept(CardTraceEvent event) {
         if (sink == null) {
             return;
         }
