@@ -21,12 +21,12 @@ public interface SessionRecorder {
      * @param attachment the attachment's trace id
      * @param reader the reader it is attached to
      * @param backend the reader's backend
-     * @param atrHex the card's ATR (upper-case hex), empty when there is no card
-     * @param protocol the active protocol, or null when not known
+     * @param atrHex the card's ATR (hex)
+     * @param protocol the active protocol, T0 or T1
      * @param file the file to create; it must not exist, its directory must
      * @return the recording, running
      * @throws IOException when the file cannot be created, with a message naming the file and why (it exists, its
-     *         directory does not, no permission)
+     *         directory does not, no permission, no card: no ATR)
      */
     Recording record(String attachment, String reader, String backend, String atrHex, Protocol protocol, Path file)
             throws IOException;

@@ -199,12 +199,12 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
 
         String text = Files.readString(file, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain(PurseCard.PIN_HEX).doesNotContain(PurseCard.PIN)
-                .contains("\"format\" : \"scard-trace/1\"", "\"reader\" : \"" + READER + "\"",
-                        "\"backend\" : \"simulator\"", "\"atr\" : \"3B055055525345\"", "\"protocol\" : \"T0\"",
-                        "\"command\" : \"0020000106\"", "\"redacted\" : 6",
-                        "\"command\" : \"00C000000B\"", "\"by\" : \"core\"", "\"response\" : \"000003E89000\"",
-                        "\"type\" : \"lock\"", "\"type\" : \"unlock\"", "\"disposition\" : \"RESET\"",
-                        "\"type\" : \"reset\"", "\"type\" : \"removed\"");
+                .contains("\"format\": \"scard-trace/1\"", "\"reader\": \"" + READER + "\"",
+                        "\"backend\": \"simulator\"", "\"atr\": \"3B055055525345\"", "\"protocol\": \"T0\"",
+                        "\"command\": \"0020000106\"", "\"redacted\": 6",
+                        "\"command\": \"00C000000B\"", "\"by\": \"core\"", "\"response\": \"000003E89000\"",
+                        "\"type\": \"lock\"", "\"type\": \"unlock\"", "\"disposition\": \"RESET\"",
+                        "\"type\": \"reset\"", "\"type\": \"removed\"");
         assertThat(text.strip()).endsWith("]\n}");
         assertThat(shellListeners()).isEmpty();
     }
@@ -247,7 +247,7 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         Path file = dir.resolve("Simulated_Reader_1.json");
         Await.until("the session's file", BOUND, () -> Files.exists(file));
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        assertThat(text).doesNotContain(PurseCard.PIN_HEX).contains("\"redacted\" : 6", "\"by\" : \"core\"");
+        assertThat(text).doesNotContain(PurseCard.PIN_HEX).contains("\"redacted\": 6", "\"by\": \"core\"");
         assertThat(text.strip()).endsWith("]\n}");
     }
 }

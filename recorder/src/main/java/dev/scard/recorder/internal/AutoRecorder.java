@@ -26,7 +26,8 @@ import dev.scard.api.trace.CardTraceListener;
  * configuration of {@value #FACTORY_PID}): a {@link CardTraceListener} of every reader that opens a
  * {@link SessionFile} when a manager attaches to a matching reader, writes that attachment's events and its reader's
  * insertions, removals and resets into it, and completes it when the manager detaches (or the configuration goes).
- * Sessions already running when the configuration comes are not recorded. A file that cannot be created or written
+ * Sessions already running when the configuration comes, and attachments to a reader without a card, are not
+ * recorded. A file that cannot be created or written
  * is logged (a warning naming it and why); the card session is never affected.
  */
 @Component(service = CardTraceListener.class, configurationPid = AutoRecorder.FACTORY_PID,
@@ -119,7 +120,7 @@ public final class AutoRecorder implements CardTraceListener {
         }
         switch (event.type()) {
             case ATTACHED -> {
-                if (chosen(event.reader())) {
+                if (chosen(event.reader()) && !event.atrHex().isEmpty()) {
                     start(event);
                 }
             }
@@ -141,8 +142,8 @@ public final class AutoRecorder implements CardTraceListener {
     private void start(CardTraceEvent attached) {
         Path file = directory.resolve(fileName(attached));
         try {
-            SessionFile session = SessionFile.create(file, new TraceSink.Header(attached.reader(), attached.backend(),
-                    attached.time(), attached.atrHex(), attached.protocol()));
+            SessionFile session = SessionFile.create(file, attached.reader(), attached.backend(), attached.time(),
+                    attached.atrHex(), attached.protocol());
             Session previous = sessions.put(attached.attachment(), new Session(attached.reader(), session));
             if (previous != null) {
                 previous.file().stop();

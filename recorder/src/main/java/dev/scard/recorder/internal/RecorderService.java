@@ -53,8 +53,7 @@ public final class RecorderService implements SessionRecorder {
         if (attachment == null || attachment.isBlank()) {
             throw new IllegalArgumentException("an attachment's trace id is needed, not '" + attachment + "'");
         }
-        SessionFile session = SessionFile.create(file, new TraceSink.Header(reader, backend, Instant.now(),
-                atrHex == null ? "" : atrHex, protocol));
+        SessionFile session = SessionFile.create(file, reader, backend, Instant.now(), atrHex, protocol);
         Active recording = new Active(session);
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(CardTraceProperties.ATTACHMENT, attachment);

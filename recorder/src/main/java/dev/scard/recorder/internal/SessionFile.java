@@ -5,57 +5,64 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 
+import dev.scard.api.Disposition;
+import dev.scard.api.Protocol;
 import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.recorder.Recording;
+import dev.scard.trace.TraceEntry;
+import dev.scard.trace.TraceHeader;
+import dev.scard.trace.TraceWriter;
 
 /**
  * One session being written into one trace file: takes the card trace's events of one attachment (and of its
- * reader) and writes them through a {@link TraceSink}. A failure to write ends the recording, is kept for
- * {@link #failure()} and logged once; it is never thrown to the caller of {@link #accept}, which is the card's
- * thread. Thread-safe (events come from the card's thread and from the backend's event thread).
+ * reader) and writes them as {@link TraceEntry}s through a {@link TraceWriter}. The command of an APDU event comes
+ * with its secret data withheld already (the core's tap does that); it is stored as it is, with the count of withheld
+ * bytes. A failure to write (a full disk, the file's size limit) ends the recording, is kept for {@link #failure()}
+ * and logged once; it is never thrown to the caller of {@link #accept}, which is the card's thread. An event the
+ * format cannot hold (a reconnect that found no card, so no ATR) is left out. Thread-safe (events come from the
+ * card's thread and from the backend's event thread).
  *
  * <p>Public for the benchmarks alone (they record outside OSGi); its package stays private to the bundle.
  */
 public final class SessionFile implements Recording {
 
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
+    private static final HexFormat HEX = HexFormat.of();
 
     private final Path file;
     private final Instant recordedAt;
-    private TraceSink sink;
+    private TraceWriter writer;
     private long apdus;
     private long events;
     private double lastMillis;
     private String failure;
 
-    private SessionFile(Path file, TraceSink sink, TraceSink.Header header) throws IOException {
+    private SessionFile(Path file, TraceWriter writer, Instant recordedAt) {
         this.file = file;
-        this.sink = sink;
-        this.recordedAt = header.recordedAt();
-        try {
-            sink.begin(header);
-        } catch (IOException e) {
-            closeQuietly(sink);
-            throw e;
-        }
+        this.writer = writer;
+        this.recordedAt = recordedAt;
     }
 
     /**
-     * Creates {@code file} (which must not exist) and writes the header.
+     * Creates {@code file} (which must not exist) and writes the header: the recording of a session on
+     * {@code reader} of {@code backend} that started at {@code recordedAt}.
      *
-     * @throws IOException naming the file and why it cannot be created
+     * @param atrHex the card's ATR, hex
+     * @param protocol the protocol, T0 or T1
+     * @throws IOException naming the file and why it cannot be created: it exists, its directory does not, no
+     *         permission, or there is no card to record (no ATR, no T0/T1 protocol); nothing is created then
      */
-    static SessionFile create(Path file, TraceSink.Header header) throws IOException {
-        OutputStream out;
+    public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
+            Protocol protocol) throws IOException {
+        TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         try {
-            out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return new SessionFile(file, TraceWriter.open(file, header), recordedAt);
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot record into '" + file + "': the file exists (choose another name)", e);
         } catch (NoSuchFileException e) {
@@ -67,74 +74,99 @@ public final class SessionFile implements Recording {
         } catch (IOException e) {
             throw new IOException("cannot record into '" + file + "': " + reason(e), e);
         }
-        return over(file, out, header);
     }
 
-    /**
-     * Creates {@code file} (which must not exist) and writes the header: the recording of a session on
-     * {@code reader} of {@code backend} that started at {@code recordedAt}.
-     *
-     * @param atrHex the card's ATR, upper-case hex, empty when none
-     * @param protocol the protocol, or null when not known
-     * @throws IOException naming the file and why it cannot be created
-     */
-    public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
-            dev.scard.api.Protocol protocol) throws IOException {
-        return create(file, new TraceSink.Header(reader, backend, recordedAt, atrHex, protocol));
+    /** A recording into {@code out} (which it closes), named {@code file} in its messages (tests). */
+    static SessionFile over(Path file, OutputStream out, String reader, String backend, Instant recordedAt,
+            String atrHex, Protocol protocol) throws IOException {
+        TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
+        return new SessionFile(file, TraceWriter.open(out, header, TraceWriter.DEFAULT_MAX_BYTES), recordedAt);
     }
 
-    /** A recording into {@code out} (which it closes), named {@code file} in its messages. */
-    static SessionFile over(Path file, OutputStream out, TraceSink.Header header) throws IOException {
+    private static TraceHeader header(Path file, String reader, String backend, Instant recordedAt, String atrHex,
+            Protocol protocol) throws IOException {
+        if (atrHex == null || atrHex.isEmpty()) {
+            throw new IOException("cannot record into '" + file + "': there is no card in '" + reader
+                    + "' (no ATR); insert one and reconnect first");
+        }
         try {
-            return new SessionFile(file, new JsonTraceSink(out), header);
-        } catch (IOException e) {
-            throw new IOException("cannot record into '" + file + "': " + reason(e), e);
+            return TraceHeader.of(reader, backend, recordedAt, HEX.parseHex(atrHex), protocol);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot record into '" + file + "': " + e.getMessage() + " (the card in '"
+                    + reader + "' has ATR " + atrHex + ", protocol " + protocol + ")", e);
         }
     }
 
     /** Writes one event of the session; after a failure or {@link #stop()}, nothing. Never throws. */
     public synchronized void accept(CardTraceEvent event) {
-        if (sink == null) {
+        if (writer == null) {
             return;
         }
         double millis = Duration.between(recordedAt, event.time()).toNanos() / 1_000_000.0;
         lastMillis = Math.max(lastMillis, millis);
+        TraceEntry entry;
         try {
-            sink.entry(event, lastMillis);
+            entry = entry(event, lastMillis);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.DEBUG, "not recorded in '" + file + "': " + event + ": " + e.getMessage());
+            return;
+        }
+        if (entry == null) {
+            return;
+        }
+        try {
+            writer.write(entry);
         } catch (IOException | RuntimeException e) {
             fail(e);
             return;
         }
-        if (event.type() == CardTraceEvent.Type.APDU) {
+        if (entry.type() == TraceEntry.Type.APDU) {
             apdus++;
-        } else if (event.type() != CardTraceEvent.Type.ATTACHED && event.type() != CardTraceEvent.Type.DETACHED) {
+        } else {
             events++;
         }
+    }
+
+    /**
+     * The entry for a trace event at {@code millis}, or null for the events that are the session's start and end.
+     *
+     * @throws IllegalArgumentException for an event the format cannot hold (no ATR where it needs one)
+     */
+    static TraceEntry entry(CardTraceEvent event, double millis) {
+        return switch (event.type()) {
+            case APDU -> TraceEntry.storedApdu(millis, event.command(), event.withheld(), event.response(),
+                    event.byCore());
+            case RESET -> TraceEntry.reset(millis, event.disposition() == null ? Disposition.RESET
+                    : event.disposition());
+            case RECONNECT -> TraceEntry.reconnect(millis, event.disposition(), event.shareMode(), event.protocol(),
+                    HEX.parseHex(event.atrHex()));
+            case LOCK -> TraceEntry.lock(millis);
+            case UNLOCK -> TraceEntry.unlock(millis, event.disposition());
+            case REMOVED -> TraceEntry.removed(millis);
+            case INSERTED -> TraceEntry.inserted(millis, HEX.parseHex(event.atrHex()));
+            case ATTACHED, DETACHED -> null;
+        };
     }
 
     private void fail(Exception e) {
         failure = "writing '" + file + "' failed: " + reason(e) + "; the recording stopped (the file holds what was"
                 + " written before)";
         LOG.log(Level.WARNING, failure);
-        TraceSink broken = sink;
-        sink = null;
-        closeQuietly(broken);
+        TraceWriter broken = writer;
+        writer = null;
+        try {
+            broken.close();
+        } catch (IOException | RuntimeException closing) {
+            // the failure is reported already
+        }
     }
 
     private static String reason(Exception e) {
-        String message = e.getMessage();
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
         }
+        String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
-    }
-
-    private static void closeQuietly(TraceSink sink) {
-        try {
-            sink.close();
-        } catch (IOException | RuntimeException e) {
-            // the failure is reported already
-        }
     }
 
     @Override
@@ -154,7 +186,7 @@ public final class SessionFile implements Recording {
 
     @Override
     public synchronized boolean isRecording() {
-        return sink != null;
+        return writer != null;
     }
 
     @Override
@@ -164,15 +196,14 @@ public final class SessionFile implements Recording {
 
     @Override
     public synchronized void stop() {
-        if (sink == null) {
+        if (writer == null) {
             return;
         }
-        TraceSink open = sink;
+        TraceWriter open = writer;
+        writer = null;
         try {
             open.close();
-            sink = null;
         } catch (IOException | RuntimeException e) {
-            sink = null;
             failure = "completing '" + file + "' failed: " + reason(e);
             LOG.log(Level.WARNING, failure);
         }

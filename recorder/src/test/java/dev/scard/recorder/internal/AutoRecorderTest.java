@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -20,6 +18,9 @@ import dev.scard.api.ShareMode;
 import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceEvent.Type;
 import dev.scard.testsupport.Configs;
+import dev.scard.trace.Trace;
+import dev.scard.trace.TraceEntry;
+import dev.scard.trace.TraceReader;
 
 class AutoRecorderTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -68,12 +69,14 @@ class AutoRecorderTest {
         List<Path> files = files();
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .containsExactly("Virtual_PCD_00_00-pcsc_1-20261206-210000-123.json");
-        List<Map<String, String>> entries = new ArrayList<>();
-        Map<String, String> top = SessionFileTest.read(files.get(0), entries);
-        assertThat(top).containsEntry("reader", "Virtual PCD 00 00").containsEntry("backend", "pcsc")
-                .containsEntry("recordedAt", "2026-12-06T21:00:00.123Z").containsEntry("atr", "3B00");
-        assertThat(entries).extracting(e -> e.get("type"), e -> e.get("t")).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("apdu", "5"), org.assertj.core.groups.Tuple.tuple("removed", "9"));
+        Trace trace = TraceReader.read(files.get(0));
+        assertThat(trace.header().reader()).isEqualTo("Virtual PCD 00 00");
+        assertThat(trace.header().backend()).isEqualTo("pcsc");
+        assertThat(trace.header().recordedAt()).isEqualTo(AT);
+        assertThat(trace.header().atr()).containsExactly(0x3B, 0x00);
+        assertThat(trace.entries()).extracting(TraceEntry::type, TraceEntry::time).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(TraceEntry.Type.APDU, 5.0),
+                org.assertj.core.groups.Tuple.tuple(TraceEntry.Type.REMOVED, 9.0));
     }
 
     @Test
