@@ -24,7 +24,6 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-import dev.scard.api.Protocol;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.core.CardManager;
 import dev.scard.core.CardTap;
@@ -73,8 +72,8 @@ public class TraceBenchmark {
             case "recording" -> {
                 file = Files.createTempFile("scard-trace-bench", ".json");
                 Files.delete(file);
-                recording = SessionFile.create(file, ManagerBenchmark.READER, "simulator", Instant.now(), "",
-                        Protocol.T1);
+                recording = SessionFile.create(file, ManagerBenchmark.READER, "simulator", Instant.now(),
+                        manager.status().atrHex(), manager.status().protocol());
                 tap.add((CardTraceListener) recording::accept, Map.of());
             }
             default -> {

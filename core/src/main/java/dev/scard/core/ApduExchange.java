@@ -39,16 +39,17 @@ public final class ApduExchange {
      * {@code probe} (none when null).
      */
     static byte[] exchange(ReaderConnection connection, byte[] command, CardTap.Probe probe) {
-        boolean shortWithLe = CommandApdu.check(command);
-        return connection.exchangeAtomically(() -> exchangeChecked(connection, command, shortWithLe, probe));
+        CommandApdu.check(command);
+        // three captures, as many as before the trace: the case is asked again only after a 6Cxx
+        return connection.exchangeAtomically(() -> exchangeChecked(connection, command, probe));
     }
 
-    private static byte[] exchangeChecked(ReaderConnection connection, byte[] command, boolean shortWithLe,
-            CardTap.Probe probe) {
+    /** The exchange of a checked command. */
+    private static byte[] exchangeChecked(ReaderConnection connection, byte[] command, CardTap.Probe probe) {
         byte[] response = send(connection, command, probe, false);
         int length = checkedLength(response);
         int sw1 = response[length - 2] & 0xFF;
-        if (sw1 == 0x6C && shortWithLe) {
+        if (sw1 == 0x6C && CommandApdu.check(command)) {
             response = send(connection, CommandApdu.withLe(command, response[length - 1] & 0xFF), probe, true);
             length = checkedLength(response);
             sw1 = response[length - 2] & 0xFF;
