@@ -28,6 +28,7 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.trace.CardTraceListener;
 import dev.scard.core.log.BundleLog;
 import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
@@ -52,6 +53,10 @@ import dev.scard.core.spi.EventChannels;
  * <p><b>Listeners.</b> A listener without a {@value SCardServiceProperties#BACKEND} property hears every backend, one
  * with it hears that backend only; a listener that comes hears the events published from then on.
  *
+ * <p><b>Card trace.</b> {@link CardTraceListener} services (whiteboard) are added to the one {@link CardTap} that
+ * every manager of every backend reports to; the backends' card insertions, removals and resets reach it from their
+ * channels.
+ *
  * <p>State: {@link #hosted}, {@link #reserved}, {@link #listeners} and {@link #channels} are guarded by this
  * object's monitor; the interface providers and the dispatchers are thread-safe themselves.
  */
@@ -68,6 +73,8 @@ public final class BackendHost implements EventChannels {
     private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
     private final InterfaceProviders providers = new InterfaceProviders();
+    /** The card trace of every manager of every backend. */
+    private final CardTap tap = new CardTap();
     /** Hosted backends by name. */
     private final Map<String, HostedBackend> hosted = new HashMap<>();
     /** Names of backends being hosted right now (their services being registered). */
@@ -144,7 +151,7 @@ public final class BackendHost implements EventChannels {
             HostedBackend host;
             try {
                 host = new HostedBackend(context, backend, ranking(reference), handleSpace(backend.name()),
-                        providers);
+                        providers, tap);
             } finally {
                 synchronized (BackendHost.this) {
                     reserved.remove(backend.name());
@@ -264,6 +271,7 @@ public final class BackendHost implements EventChannels {
 
         @Override
         public void publish(SCardEvent event) {
+            tap.cardEvent(event);
             dispatcher.publish(event);
         }
 
@@ -312,6 +320,26 @@ public final class BackendHost implements EventChannels {
         for (Channel channel : channels) {
             channel.dispatcher.unsetEventAdmin(admin);
         }
+    }
+
+    // ---------------------------------------------------------------- card trace
+
+    /** Adds a card trace listener (whiteboard), with the properties that choose what it hears ({@link CardTap#add}). */
+    @Reference(name = "traceListener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeTraceListener", updated = "updateTraceListener")
+    void addTraceListener(CardTraceListener listener, Map<String, Object> properties) {
+        tap.add(listener, properties);
+    }
+
+    /** Applies a card trace listener's changed properties. */
+    void updateTraceListener(CardTraceListener listener, Map<String, Object> properties) {
+        tap.remove(listener);
+        tap.add(listener, properties);
+    }
+
+    /** Withdraws a card trace listener that went away. */
+    void removeTraceListener(CardTraceListener listener) {
+        tap.remove(listener);
     }
 
     // ---------------------------------------------------------------- interface factories

@@ -205,9 +205,17 @@ public class WatchCommand {
      * Refuses a watch that could not end: no duration in a session marked non-interactive.
      */
     static void checkCanEnd(CommandSession session, Duration duration) {
+        checkCanEnd(session, duration, "scard:watch");
+    }
+
+    /**
+     * Refuses a live command ({@code command}, such as {@code scard:trace}) that could not end: no duration in a
+     * session marked non-interactive.
+     */
+    static void checkCanEnd(CommandSession session, Duration duration, String command) {
         if (duration == null && Boolean.FALSE.equals(interactive(session))) {
-            throw ShellFailures.badInput("scard:watch needs a duration in a non-interactive session (-c or commands"
-                    + " from standard input), where Ctrl-C cannot stop it: e.g. scard:watch 10");
+            throw ShellFailures.badInput(command + " needs a duration in a non-interactive session (-c or commands"
+                    + " from standard input), where Ctrl-C cannot stop it: e.g. " + command + " 10");
         }
     }
 
