@@ -385,11 +385,12 @@ public class SimCommands {
                 replay.answered() + " of " + replay.apdus(), String.valueOf(replay.unanswered()), entry});
             ReplayStatus.Divergence d = replay.divergence();
             if (d != null) {
-                String where = d.entry() < 0 ? "no recorded command matches"
-                        : d.expected() == null ? "after the end of the trace (entry " + d.entry() + ")"
-                        : "at entry " + d.entry() + ": expected " + d.expected();
-                divergences.add(replay.readerName() + ": diverged " + where + ", received " + d.received()
-                        + " (answered " + String.format("%04X", replay.unansweredStatusWord()) + ")");
+                String what = d.entry() < 0 ? ": no recorded command matches " + d.received()
+                        : d.expected() == null ? " at entry " + d.entry() + ", the end of the trace: received "
+                                + d.received()
+                        : " at entry " + d.entry() + ": expected " + d.expected() + ", received " + d.received();
+                divergences.add(replay.readerName() + ": diverged" + what + " (answered "
+                        + String.format("%04X", replay.unansweredStatusWord()) + ")");
             }
         }
         if (table.size() == 1) {

@@ -454,14 +454,14 @@ class SimCommandsTest {
                 "Simulated Reader 0  gp.log        command  absent   6 of 6    1           -",
                 "Simulated Reader 1: diverged at entry 2: expected 0020008104 (+4 data bytes), received 0020008105"
                         + " (+5 data bytes not shown) (answered 6D00)",
-                "Simulated Reader 0: diverged no recorded command matches, received 00B0000000 (answered 6A82)"));
+                "Simulated Reader 0: diverged: no recorded command matches 00B0000000 (answered 6A82)"));
         assertThat(commands.replay("Simulated", "Reader", "0")).startsWith("Reader ")
                 .doesNotContain("session.json");
         control.replays.clear();
         control.replays.add(new ReplayStatus("Simulated Reader 1", Path.of("s.json"), ReplayMatch.ORDER, 0x6D00,
                 true, 3, 3, 2, 2, 1, new ReplayStatus.Divergence(3, null, "00A4040000")));
         assertThat(commands.replay("Simulated Reader 1")).endsWith("2 of 2    1           3 of 3 (end)\n"
-                + "Simulated Reader 1: diverged after the end of the trace (entry 3), received 00A4040000 (answered"
+                + "Simulated Reader 1: diverged at entry 3, the end of the trace: received 00A4040000 (answered"
                 + " 6D00)");
         assertThat(commands.replay("Simulated Reader 0")).isEqualTo("No trace is replayed in 'Simulated Reader 0'");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.replay("Nope"))
