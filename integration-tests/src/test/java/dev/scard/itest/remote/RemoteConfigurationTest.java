@@ -83,7 +83,7 @@ public class RemoteConfigurationTest extends OsgiTestSupport {
                 () -> activeWith(scr, RemoteCardHost.HOST_PID, "hostName", "no-secret"));
         assertThat(references(RemoteCardHost.class, null)).as("no host without a secret").isEmpty();
 
-        configure(RemoteCardHost.HOST_PID, "secret", SECRET, "hostName", "accepted");
+        configure(RemoteCardHost.HOST_PID, "secret", SECRET, "hostName", "accepted", "export", false);
         assertThat(awaitReference(RemoteCardHost.class, null).getProperty(RemoteCardHost.HOST_NAME_PROPERTY))
                 .isEqualTo("accepted");
     }
