@@ -240,27 +240,7 @@ public final class TunedJvm {
         for (String option : options) {
             identity.append(option).append('\n');
         }
-        return ARCHIVE_PREFIX + hex(fnv1a64(identity)) + ARCHIVE_SUFFIX;
-    }
-
-    /** The 64-bit FNV-1a hash of the text's characters (no message digest: its providers take time to load). */
-    private static long fnv1a64(CharSequence text) {
-        long hash = 0xcbf29ce484222325L;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            hash = (hash ^ (c & 0xff)) * 0x100000001b3L;
-            hash = (hash ^ (c >>> 8)) * 0x100000001b3L;
-        }
-        return hash;
-    }
-
-    private static String hex(long value) {
-        String digits = Long.toHexString(value);
-        StringBuilder padded = new StringBuilder(16);
-        for (int i = digits.length(); i < 16; i++) {
-            padded.append('0');
-        }
-        return padded.append(digits).toString();
+        return ARCHIVE_PREFIX + DistributionCache.fingerprint(identity) + ARCHIVE_SUFFIX;
     }
 
     private static void ignoreInterrupts() {
