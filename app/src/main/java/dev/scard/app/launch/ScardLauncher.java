@@ -29,7 +29,10 @@ import java.util.jar.Manifest;
  * ({@code reference:file:...}): nothing is copied at all. The framework's storage is kept from one start to the next
  * by one start at a time ({@link FrameworkStorage}); a start that finds it in use gets a fresh temporary storage.
  * <p>
- * The system property {@value #CACHE_PROPERTY}{@code =false} turns the cache off; when the cache cannot be used
+ * Before all that, the distribution moves into a second JVM tuned for a short start when it can ({@link TunedJvm}); this
+ * one then only waits for it.
+ * <p>
+ * The system property {@value #CACHE_PROPERTY}{@code =false} turns the cache (and the second JVM) off; when the cache cannot be used
  * (no home folder, a read-only or full disk, a jar that cannot be read), the start goes on as bnd's
  * {@code EmbeddedLauncher} does it, and {@code -Dlaunch.trace=true} says why.
  */
