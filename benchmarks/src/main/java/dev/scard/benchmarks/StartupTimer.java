@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * The distribution gets a cache folder of its own ({@code XDG_CACHE_HOME} set to a new temporary folder): its first
  * start unpacks the jar there (as the first start after a build does) and is reported apart; the measured starts
  * come after it. The peak memory of a start is the sum of the peak resident set sizes ({@code VmHWM} in
- * {@code /proc/<pid>/status}) of its processes: the distribution starts a second JVM and waits for it, so both count.
+ * {@code /proc/<pid>/status}) of its JVMs: the distribution starts a second JVM and waits for it, so both count.
  * The figures are read every {@value #MEMORY_POLL_MILLIS} ms while the start runs (a peak, once reached, stays in
  * {@code VmHWM}), so what grows in the last milliseconds before a process ends can be missed; where there is no
  * {@code /proc}, the memory is "n/a".
@@ -252,19 +252,27 @@ final class StartupTimer {
         }
     }
 
-    /** {@code VmHWM} of {@code /proc/<pid>/status} in KiB, or -1 (the process has ended, or there is no such file). */
+    /**
+     * {@code VmHWM} of {@code /proc/<pid>/status} in KiB, or -1: the process has ended, there is no such file, or it
+     * has one thread only. A JVM has many threads; a process with one is a helper ({@code ldconfig}, which JNA runs) or a
+     * child between its fork and its exec, whose figures are still its parent's, so it would be counted twice.
+     */
     static long vmHwmKib(long pid) {
+        long kib = -1;
+        int threads = 0;
         try {
             for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"),
                 StandardCharsets.US_ASCII)) {
                 if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").strip());
+                    kib = Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").strip());
+                } else if (line.startsWith("Threads:")) {
+                    threads = Integer.parseInt(line.substring("Threads:".length()).strip());
                 }
             }
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
-        return -1;
+        return threads > 1 ? kib : -1;
     }
 
     private static void awaitSuccess(Process process, String what) throws IOException, InterruptedException {
