@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * The first JVM only waits: both share standard input, output and error, the second's exit status is the first's, a
  * Ctrl-C reaches the second (the terminal sends it to both; the first ignores it), and ending the first ends the
  * second. The second JVM gets the first's JVM options. Nothing of this happens, and the distribution runs in the first
- * JVM as before, with {@code -D}{@value #PROPERTY}{@code =false}, with the cache off, when the JVM is not HotSpot, when
+ * JVM as before, with {@code -D}{@value #PROPERTY}{@code =false}, with the cache off, when no archive exists and the
+ * cache folder cannot take one (not writable, or less than 256 MiB free: a JVM that fails to write its archive ends
+ * with exit status 1), when the JVM is not HotSpot, when
  * the command line was not {@code java ... -jar JAR ...}, when {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or
  * {@code _JAVA_OPTIONS} is set (the second JVM would apply them again), with a debugger or agent option (it would run
  * twice), with class data sharing options of the user's own, or when the second JVM cannot be started.
@@ -52,6 +54,8 @@ public final class TunedJvm {
     /** The suffix of every archive's name. */
     public static final String ARCHIVE_SUFFIX = ".jsa";
 
+    /** The free space an archive needs, with room to spare (an archive takes about 11 MB). */
+    private static final long MIN_FREE_BYTES = 256L << 20;
     /** How long the first JVM, asked to end, waits for the second to end. */
     private static final long STOP_WAIT_SECONDS = 10;
     /** How old a use mark may get before a start refreshes it. */
@@ -94,6 +98,9 @@ public final class TunedJvm {
         }
         boolean reuse = Files.isRegularFile(archive);
         Path written = root.resolve(archive.getFileName().toString() + "." + ProcessHandle.current().pid() + ".tmp");
+        if (!reuse && !canWrite(root, written)) {
+            return OptionalInt.empty();
+        }
         List<String> command = command(java, options.get(), reuse ? archive : null, reuse ? null : written, jar, args);
         ScardLauncher.trace("second JVM: %s", command);
         Process child;
@@ -209,6 +216,26 @@ public final class TunedJvm {
         command.add(jar.toString());
         command.addAll(Arrays.asList(args));
         return command;
+    }
+
+    /**
+     * Whether the second JVM can write its archive to {@code written}: the file is created here (empty, the JVM
+     * overwrites it) and the file system has room. A JVM that cannot write its archive ends with exit status 1, so
+     * without that certainty the distribution runs in this JVM.
+     */
+    private static boolean canWrite(Path root, Path written) {
+        try {
+            if (Files.getFileStore(root).getUsableSpace() < MIN_FREE_BYTES) {
+                ScardLauncher.trace("one JVM: less than %d MiB free in %s", MIN_FREE_BYTES >> 20, root);
+                return false;
+            }
+            Files.deleteIfExists(written);
+            Files.createFile(written);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            ScardLauncher.trace("one JVM: cannot write %s: %s", written, e);
+            return false;
+        }
     }
 
     private static boolean choosesCollector(List<String> options) {
