@@ -468,6 +468,13 @@ class DistributionIT {
         assertThat(run.err()).contains("one JVM (-Dscard.relaunch=false)").doesNotContain("second JVM:");
         assertThat(cacheEntries(cache, "cds-")).isEmpty();
         assertThat(cacheEntries(cache, "dist-")).as("the cache itself is still used").hasSize(1);
+
+        Run ownSharing = launchCached(java, List.of("-Xshare:auto", "-Dlaunch.trace=true"), jar, cache, null,
+            "-c", "scard:readers");
+        assertThat(ownSharing.exitCode()).as(ownSharing.err()).isZero();
+        assertThat(ownSharing.err()).as("class data sharing options of the user's own keep one JVM")
+            .contains("one JVM: -Xshare:auto").doesNotContain("second JVM:");
+        assertThat(cacheEntries(cache, "cds-")).isEmpty();
     }
 
     @Test
