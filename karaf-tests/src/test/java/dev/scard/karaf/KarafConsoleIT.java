@@ -285,8 +285,9 @@ class KarafConsoleIT {
     }
 
     /**
-     * Our bundles log through System.Logger; in Karaf the records reach karaf.log through Pax Logging, one line each
-     * with Karaf's format: serving a simulated card to a vpcd address where nothing listens logs an INFO line.
+     * Our bundles log through the OSGi Log Service; in Karaf, Pax Logging provides it and writes the records to
+     * karaf.log, one line each with Karaf's format: serving a simulated card to a vpcd address where nothing listens
+     * logs an INFO line.
      */
     @Test
     @Order(7)

@@ -40,7 +40,7 @@ import dev.scard.iso7816.CommandApdu;
  * <li>every other line is skipped (the tools print much more).</li>
  * </ul>
  * Times: the log gives how long each exchange took, so an entry's time is the sum of the exchanges before it. Commands
- * that carry a secret (see {@link SecretCommands}) are imported redacted. The backend of an imported trace is
+ * that carry a secret (see {@link dev.scard.iso7816.SecretCommands}) are imported redacted. The backend of an imported trace is
  * {@value #BACKEND}.
  *
  * <p>Errors name the line: {@code line 7: the response line says 18 data bytes but has 16}.

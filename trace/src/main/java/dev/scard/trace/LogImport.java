@@ -11,6 +11,7 @@ import java.util.List;
 
 import dev.scard.api.Protocol;
 import dev.scard.iso7816.HexDigits;
+import dev.scard.iso7816.SecretCommands;
 
 /**
  * What the log importers share: reading lines with their numbers, the header values a log may or may not give, and
@@ -110,7 +111,7 @@ final class LogImport {
             throw error("a response of " + response.length + " bytes; a response has at least the status word");
         }
         double t = Math.max(lastTime, time);
-        boolean secret = SecretCommands.isSecret(command);
+        boolean secret = SecretCommands.secretLength(command) > 0;
         try {
             entries.add(secret ? TraceEntry.redactedApdu(t, command, response, false)
                     : TraceEntry.apdu(t, command, response, false));

@@ -31,8 +31,8 @@ import dev.scard.api.Protocol;
  * {@code ATR     : 3b:...} line (debug level 7 and up) gives the ATR (otherwise {@code 3B 00}), an
  * {@code Initial protocol: T=0}/{@code Final protocol: T=1} line the protocol (otherwise T=1). Entry times count
  * from the first exchange, from the log's time of day (a day is added where it goes back, past midnight). A command
- * without a response (the driver failed to transmit) is left out.
- * Commands that carry a secret (see {@link SecretCommands}) are imported redacted: the PIN in the log does not reach
+ * without a response (the driver failed to transmit) is left out. Commands that carry a secret (see
+ * {@link dev.scard.iso7816.SecretCommands}) are imported redacted: the PIN in the log does not reach
  * the trace. The backend of an imported trace is {@value #BACKEND}.
  *
  * <p>Errors name the line: {@code line 12: the Incoming APDU (4 bytes) ends after 2 bytes}.

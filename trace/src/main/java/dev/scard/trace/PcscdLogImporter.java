@@ -27,8 +27,8 @@ import dev.scard.api.Protocol;
  * exchange fills the header (otherwise no reader, the ATR {@code 3B 00} and T=1), and a removal or insertion in the
  * header's reader after it becomes a {@code removed} or {@code inserted} entry. Terminal colour codes are ignored;
  * every other line is skipped. A command without a response (the transmit failed) is left out. Times are the sum of
- * the microseconds, counted from the first command. Commands that carry a secret (see {@link SecretCommands}) are
- * imported redacted. The backend of an imported trace is {@value #BACKEND}.
+ * the microseconds, counted from the first command. Commands that carry a secret (see
+ * {@link dev.scard.iso7816.SecretCommands}) are imported redacted. The backend of an imported trace is {@value #BACKEND}.
  *
  * <p>pcscd does not say which reader an {@code APDU:} line went to: the log should hold the session of one card
  * (sessions on several readers at once would be imported as one). Errors name the line:

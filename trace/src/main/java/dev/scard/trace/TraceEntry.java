@@ -29,7 +29,7 @@ import dev.scard.iso7816.CommandApdu;
  * The accessors of fields an entry does not have return null (0 and false for {@link #redacted()} and
  * {@link #byCore()}).
  *
- * <p><b>Redacted commands.</b> A command that carried a secret (see {@link SecretCommands}) is kept as its header and
+ * <p><b>Redacted commands.</b> A command that carried a secret (see {@link dev.scard.iso7816.SecretCommands}) is kept as its header and
  * Lc only (CLA INS P1 P2 Lc, or {@code 00} and a two-byte Lc), with {@link #redacted()} the number of data bytes left
  * out; its response is kept. {@link #answers(byte[])} then compares the header and Lc only.
  */

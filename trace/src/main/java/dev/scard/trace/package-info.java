@@ -15,7 +15,8 @@
  * {@code A>>} / {@code A<<} lines of apdu4j and GlobalPlatformPro) and {@link dev.scard.trace.PcscdLogImporter}
  * (pcscd's {@code --apdu} log); {@link dev.scard.trace.TraceFiles} tells the
  * kinds of file apart and reads any of them.</li>
- * <li>Secrets: {@link dev.scard.trace.SecretCommands} tells which commands carry a PIN or other secret, and
+ * <li>Secrets: {@link dev.scard.iso7816.SecretCommands} (the ISO 7816-4 bundle's one rule) tells which commands
+ * carry a PIN or other secret, and
  * {@link dev.scard.trace.TraceEntry#redactedApdu} keeps only their header and Lc.</li>
  * </ul>
  *

@@ -101,19 +101,4 @@ class TraceEntryTest {
         assertThat(reconnect.command()).isNull();
         assertThat(reconnect.statusWord()).isEqualTo(-1);
     }
-
-    @Test
-    void secretCommandsAreThoseThatCarryAPinInTheirData() {
-        assertThat(SecretCommands.isSecret(HEX.parseHex("002000810431323334"))).isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("00240001083132333435363738"))).isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("002C000108AABBCCDDEEFF0011"))).isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("0028000104AABBCCDD"))).isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("0026000104AABBCCDD"))).isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("802000810431323334"))).as("proprietary class").isTrue();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("00200081"))).as("status query, no data").isFalse();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("0020008100"))).as("case 2").isFalse();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("00A4000C023F00"))).isFalse();
-        assertThat(SecretCommands.isSecret(HEX.parseHex("0020008104313233"))).as("malformed").isTrue();
-        assertThat(SecretCommands.isSecret(null)).isFalse();
-    }
 }

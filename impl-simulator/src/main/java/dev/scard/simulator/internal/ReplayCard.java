@@ -1,16 +1,14 @@
 package dev.scard.simulator.internal;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
 import dev.scard.api.Protocol;
-import dev.scard.iso7816.CommandApdu;
 import dev.scard.simulator.control.ReplayMatch;
 import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.SimulatedCard;
-import dev.scard.trace.SecretCommands;
+import dev.scard.iso7816.SecretCommands;
 import dev.scard.trace.Trace;
 import dev.scard.trace.TraceEntry;
 
@@ -159,14 +157,9 @@ final class ReplayCard implements SimulatedCard {
 
     /** A received command in hex: header and Lc only when it carries a secret, at most {@link #SHOWN_BYTES} bytes. */
     static String shownReceived(byte[] command) {
-        if (SecretCommands.isSecret(command)) {
-            try {
-                CommandApdu parsed = CommandApdu.parse(command);
-                return shown(Arrays.copyOf(command, parsed.dataOffset())) + " (+" + parsed.nc()
-                        + " data bytes not shown)";
-            } catch (IllegalArgumentException malformed) {
-                return shown(Arrays.copyOf(command, 4)) + " (+" + (command.length - 4) + " bytes not shown)";
-            }
+        int secret = SecretCommands.secretLength(command);
+        if (secret > 0) {
+            return shown(SecretCommands.withheld(command)) + " (+" + secret + " data bytes not shown)";
         }
         return shown(command);
     }

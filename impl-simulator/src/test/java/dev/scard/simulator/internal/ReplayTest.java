@@ -150,7 +150,7 @@ class ReplayTest {
             assertThat(card.status(R0, true).divergence().received())
                     .isEqualTo("0020008108 (+8 data bytes not shown)").doesNotContain("3132");
             assertThat(ReplayCard.shownReceived(HEX.parseHex("00240001083132"))).as("malformed")
-                    .isEqualTo("00240001 (+3 bytes not shown)");
+                    .isEqualTo("00240001 (+3 data bytes not shown)");
         }
 
         @Test

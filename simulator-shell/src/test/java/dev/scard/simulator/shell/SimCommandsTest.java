@@ -275,6 +275,37 @@ class SimCommandsTest {
         assertThat(control.calls).isEmpty();
     }
 
+    /** Karaf logs a failed command as ERROR with a stack trace unless its exception's class is named so. */
+    private static void isUserError(Throwable failure) {
+        assertThat(failure.getClass().getSimpleName()).as(failure.getMessage()).isEqualTo("CommandException");
+    }
+
+    @Test
+    void theSimulatorsErrorsAndBadInputAreUserErrorsNotFaults() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Simulated Reader 1"))
+                .satisfies(SimCommandsTest::isUserError); // no simulator
+        commands.bindSimulator(control);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Nope"))
+                .withMessage("unknown reader 'Nope' [E_INVALIDARG 0x80070057]").satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Simulated Reader 0"))
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.E_FAIL)).satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.remove("Nope"))
+                .satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "host:x"))
+                .satisfies(SimCommandsTest::isUserError);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve())
+                .satisfies(SimCommandsTest::isUserError);
+
+        // a fault stays a fault: Karaf logs it with its stack trace
+        SimulatorControl broken = (SimulatorControl) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {SimulatorControl.class}, (proxy, method, args) -> {
+                    throw new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "the card model broke");
+                });
+        commands.bindSimulator(broken);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.reset("Simulated Reader 0"))
+                .satisfies(e -> assertThat(e.getClass()).isEqualTo(SCardException.class));
+    }
+
     @Test
     void serveAndUnserveFailClearlyWithoutTheSimulator() {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0"))
