@@ -72,22 +72,30 @@ final class LogImport {
         }
     }
 
+    /** The reader: the last one the log names before the first exchange, else the first one after it. */
     void readerName(String name) {
-        if (reader == null) {
+        if (reader == null || entries.isEmpty()) {
             reader = name;
         }
     }
 
+    /** The ATR (2 to 33 bytes, others are ignored), chosen as {@link #readerName} is. */
     void atr(byte[] value) {
-        if (atr == null && value.length >= 2 && value.length <= 33) {
+        if ((atr == null || entries.isEmpty()) && value.length >= 2 && value.length <= 33) {
             atr = value;
         }
     }
 
+    /** The protocol, chosen as {@link #readerName} is. */
     void protocol(Protocol value) {
-        if (protocol == null) {
+        if (protocol == null || entries.isEmpty()) {
             protocol = value;
         }
+    }
+
+    /** The reader chosen so far, or null. */
+    String readerName() {
+        return reader;
     }
 
     boolean hasEntries() {

@@ -324,7 +324,7 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
         if (!replay.isTrace()) {
             throw new SCardException(HResult.E_INVALIDARG, "trace " + trace + ": not a trace: neither "
                     + TraceHeader.FORMAT + " JSON (an object with a \"format\" field), nor an OpenSC debug log,"
-                    + " nor an apdu4j or GlobalPlatformPro log");
+                    + " nor an apdu4j or GlobalPlatformPro log, nor a pcscd --apdu log");
         }
         insert(readerName, replay.newCard());
     }

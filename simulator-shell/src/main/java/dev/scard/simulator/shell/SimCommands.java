@@ -92,7 +92,8 @@ public class SimCommands {
             + "Arguments:\n"
             + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
             + " words), then optionally a JSON card profile file or a trace to replay: a JSON file with \"format\":"
-            + " \"scard-trace/1\" (what scard:record writes), an OpenSC debug log or an apdu4j/GlobalPlatformPro log (a"
+            + " \"scard-trace/1\" (what scard:record writes), an OpenSC debug log, an apdu4j/GlobalPlatformPro log or"
+            + " a pcscd --apdu log (a"
             + " word ending in .json, .log or .txt or containing a '/'; relative to the working directory)\n";
     static final String INSERT_USAGE = INSERT_SUMMARY + "\n" + INSERT_DETAILS;
 
