@@ -26,6 +26,7 @@ import dev.scard.api.trace.CardTraceListener;
 import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.PurseCard;
+import dev.scard.itest.support.SampleProfile;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
@@ -64,9 +65,12 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         control.insert(READER, new PurseCard());
         dir = Files.createTempDirectory("scard-trace-test");
         onCleanup(() -> {
+            // leave the reader empty, its own card (what a later insert puts back) a sample card, not the purse
             if (control.isCardPresent(READER)) {
                 control.remove(READER);
             }
+            control.insertProfile(READER, SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE)));
+            control.remove(READER);
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : files.toList()) {
                     Files.delete(file);
