@@ -20,6 +20,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.util.tracker.ServiceTracker;
 import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
@@ -28,6 +29,8 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.trace.CardTraceListener;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
@@ -60,7 +63,13 @@ import dev.scard.core.spi.EventChannels;
 @Component(service = EventChannels.class, immediate = true)
 public final class BackendHost implements EventChannels {
 
-    private static final System.Logger LOG = System.getLogger(BackendHost.class.getName());
+    /**
+     * The log of the core bundle: its {@code LoggerFactory} service, bound by this component; every class
+     * of the bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(BackendHost.class);
+
     private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
     private final InterfaceProviders providers = new InterfaceProviders();
@@ -81,6 +90,27 @@ public final class BackendHost implements EventChannels {
         boolean hears(String backendName) {
             return backend == null || backend.equals(backendName);
         }
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /** Starts hosting the backend services registered now and later. */

@@ -23,6 +23,7 @@ import org.osgi.service.cm.ManagedService;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 
 /**
@@ -53,7 +54,7 @@ import dev.scard.core.spi.Backend;
  */
 final class HostedBackend {
 
-    private static final System.Logger LOG = System.getLogger(HostedBackend.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(HostedBackend.class);
 
     private final BundleContext context;
     private final Backend backend;

@@ -285,8 +285,9 @@ class KarafConsoleIT {
     }
 
     /**
-     * Our bundles log through System.Logger; in Karaf the records reach karaf.log through Pax Logging, one line each
-     * with Karaf's format: serving a simulated card to a vpcd address where nothing listens logs an INFO line.
+     * Our bundles log through the OSGi Log Service; in Karaf, Pax Logging provides it and writes the records to
+     * karaf.log, one line each with Karaf's format: serving a simulated card to a vpcd address where nothing listens
+     * logs an INFO line.
      */
     @Test
     @Order(7)
@@ -307,6 +308,71 @@ class KarafConsoleIT {
             Session unserve = session("echo (sim:unserve '" + READER + "')");
             assertThat(unserve.step(0)).startsWith("Stopped serving '" + READER + "'");
         }
+    }
+
+    /**
+     * Help and argument errors in Karaf's own console: {@code scard:attach --help} shows our usage with its options,
+     * and an unknown option is our one line with the usage and the contract's code, not logged as an ERROR.
+     *
+     * <p>{@code help scard:attach} is what Karaf's help makes of the same text: for a Gogo command its help provider
+     * ({@code SingleCommandHelpProvider}) runs {@code <command> --help} in a session of its own and keeps what it
+     * printed. Its {@code help} command then writes to the terminal, which {@code bin/client -b} has not: there
+     * {@code help} prints nothing for any command, Karaf's own {@code help shell:echo} included (checked here, so that
+     * a Karaf that starts printing it makes this test say so).
+     */
+    @Test
+    @Order(8)
+    void helpShowsTheUsageWithOptionsAndAnArgumentErrorIsOurOneLine() throws Exception {
+        long before = Files.size(karaf.log());
+        Session dashHelp = session("scard:attach --help", "scard:attach -h");
+        Session unknownOption = session("echo (scard:attach --nope '" + READER + "')");
+        Session help = session("help shell:echo", "help scard:attach");
+
+        for (int step = 0; step < 2; step++) {
+            assertThat(dashHelp.step(step)).as(dashHelp.output())
+                    .startsWith("attach this shell session to a reader and the card in it (AttachByIFD)")
+                    .contains("\nUsage: scard:attach [options] [--] <reader>...\n")
+                    .contains("\n  -b, --backend <backend>  the backend (scard.backend) to use when several have a"
+                            + " reader by that name\n")
+                    .contains("\n  -p, --protocols <protocols>  preferred protocols")
+                    .contains("\n  -h, --help  show this help\n")
+                    .contains("\n  <reader>...  the reader name as scard:readers shows it");
+        }
+        assertThat(unknownOption.step(0))
+                .startsWith("Error executing command: scard:attach: unknown option '--nope' (usage: scard:attach"
+                        + " [options] [--] <reader>...")
+                .endsWith("[E_INVALIDARG 0x80070057]")
+                .hasLineCount(1);
+        assertThat(help.step(0)).as("Karaf's help of its own command in bin/client -b (see above)").isEmpty();
+        assertThat(help.step(1)).as("help scard:attach in bin/client -b, as help shell:echo").isEmpty();
+        assertThat(newLogLines(before)).as("karaf.log after the argument error")
+                .doesNotContain("Exception caught while executing command")
+                .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
+    }
+
+    /**
+     * The simulator's errors raised through sim: commands (an unknown reader, a bad vpcd address, no reader given) are
+     * user errors as the scard: commands' are: Karaf prints our line and karaf.log gets no ERROR with a stack trace.
+     */
+    @Test
+    @Order(9)
+    void simulatorErrorsAreUserErrorsNotLoggedAsErrors() throws Exception {
+        long before = Files.size(karaf.log());
+        Session unknownReader = session("echo (sim:insert 'No Such Reader')");
+        Session badAddress = session("echo (sim:serve '" + READER + "' host:x)");
+        Session noReader = session("echo (sim:remove)");
+
+        assertThat(unknownReader.step(0)).startsWith("Error executing command: ").contains("'No Such Reader'")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        assertThat(badAddress.step(0)).startsWith("Error executing command: ").contains("host:x")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        assertThat(noReader.step(0)).startsWith("Error executing command: ")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        String logged = newLogLines(before);
+        assertThat(logged).as("karaf.log after the three sim: errors")
+                .doesNotContain("Exception caught while executing command")
+                .doesNotContain("CommandException")
+                .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
     }
 
     // ----------------------------------------------------------------------------------------------- helpers

@@ -36,7 +36,8 @@ import dev.scard.shell.text.CommandUsage;
 
 /**
  * {@code scard:watch [seconds]}: prints reader and card events live, as the backends publish them, until the
- * command is interrupted (Ctrl-C) or, with a duration, until it has elapsed.
+ * command is interrupted (Ctrl-C) or, with a duration, until it has elapsed. Like every event listener it first hears
+ * the readers and cards that are there ({@code READER_ADDED}, {@code CARD_INSERTED}), so it starts with them.
  *
  * <p>For as long as it runs, the command registers an {@link SCardEventListener} of its own (with
  * {@code scard.backend} when {@code -b} names one backend, else without, so that every backend delivers to it)

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -102,11 +103,16 @@ final class LogImport {
             throw error("a response of " + response.length + " bytes; a response has at least the status word");
         }
         double t = Math.max(lastTime, time);
+        boolean secret = SecretCommands.secretLength(command) > 0;
         try {
-            entries.add(SecretCommands.secretLength(command) > 0 ? TraceEntry.redactedApdu(t, command, response, false)
+            entries.add(secret ? TraceEntry.redactedApdu(t, command, response, false)
                     : TraceEntry.apdu(t, command, response, false));
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
+        } finally {
+            if (secret) {
+                Arrays.fill(command, (byte) 0); // the PIN stays in the log's text, not in this import's bytes
+            }
         }
         lastTime = t;
     }

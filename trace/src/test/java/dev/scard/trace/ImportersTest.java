@@ -53,6 +53,24 @@ class ImportersTest {
                 apdu(114, "00A4000C024F01", "6A82"));
     }
 
+    /**
+     * An excerpt of a real log, unchanged: OpenSC 0.23.0 (Debian 12), {@code OPENSC_DEBUG=3 opensc-tool -r 'Virtual PCD
+     * 00 00' -s 00A4040C0CA000000063504B43532D3135 -s 002000010431323334 -s 0084000008} against the simulator's sample
+     * card served through vpcd: the header lines, the ATR OpenSC dumps while matching drivers, the first of its
+     * drivers' probes and the three commands.
+     */
+    @Test
+    void aRealOpenSc023LogIsRead() throws IOException {
+        Trace trace = OpenScLogImporter.read(new StringReader(resource("opensc-0.23-excerpt.log")), AT);
+        assertThat(trace.header()).isEqualTo(TraceHeader.of("Virtual PCD 00 00", "opensc", AT,
+                HEX.parseHex("3B8801534341524453494D99"), Protocol.T1));
+        assertThat(trace.entries()).containsExactly(
+                apdu(0, "00A4040007627601FF000000", "6A82"),
+                apdu(40, "00A4040C0CA000000063504B43532D3135", "9000"),
+                TraceEntry.storedApdu(41, HEX.parseHex("0020000104"), 4, HEX.parseHex("9000"), false),
+                apdu(41, "0084000008", "9E0A7427549C5D829000"));
+    }
+
     @Test
     void thePinInAnOpenScLogDoesNotReachTheTraceFile(@TempDir Path dir) throws IOException {
         String log = resource("opensc-tool-debug.log");

@@ -38,9 +38,10 @@ import dev.scard.testsupport.Worker;
 
 /**
  * The bundle as it runs: target/classes (with bnd's manifest and descriptors) installed into an embedded Felix with
- * SCR, Config Admin, the JNA bundle and the core bundle. Its imports resolve, its Backend service makes the core
- * register the services with the promised properties (with or without pcscd), and stopping it with an attachment, a
- * lock and a waiting thread open releases everything and leaves no helper thread behind. {@code dev.scard.api} and
+ * SCR, Config Admin, Felix Log (the Log Service the bundles log through), the JNA bundle and the core bundle. Its
+ * imports resolve, its Backend service makes the core register the services with the promised properties (with or
+ * without pcscd), and stopping it with an attachment, a lock and a waiting thread open releases everything and
+ * leaves no helper thread behind. {@code dev.scard.api} and
  * {@code dev.scard.iso7816} (the core's APDU check imports it) come from the test's class path (exported by the
  * system bundle), so the test can call the services.
  */
@@ -65,7 +66,7 @@ class BundleInFelixTest {
         List<Bundle> bundles = new ArrayList<>();
         for (String jar : new String[] {"org.osgi.util.function-", "org.osgi.util.promise-",
             "org.osgi.service.component-1", "org.osgi.service.event-", "org.apache.felix.configadmin-",
-            "org.apache.felix.scr-", "jna-5"}) {
+            "org.apache.felix.log-", "org.apache.felix.scr-", "jna-5"}) {
             bundles.add(context.installBundle(classPathJar(jar).toURI().toString()));
         }
         bundles.add(context.installBundle(coreBundle()));
