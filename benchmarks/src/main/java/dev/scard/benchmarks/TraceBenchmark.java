@@ -39,8 +39,8 @@ import dev.scard.simulator.internal.SimulatorBackend;
  * only counts the events ({@code listener}), and while the session is recorded into a trace file
  * ({@code recording}), side by side in one run. Single-threaded throughput.
  *
- * <p>{@link #main} runs it short (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement per case) with JMH's allocation
- * profiler.
+ * <p>{@link #main} runs it short (1 fork, 5 x 200 ms warm-up, 5 x 200 ms measurement per case; a recording writes a
+ * new file each iteration) with JMH's allocation profiler.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -54,14 +54,15 @@ public class TraceBenchmark {
     private SimulatorBackend backend;
     private CardManager manager;
     private CardTap tap;
-    private SessionFile recording;
     private Path file;
     /** What the counting listener counted (read so that the listener is not optimized away). */
     public long events;
+    /** The iteration's recording when {@link #trace} is {@code recording}. */
+    private volatile SessionFile recording;
 
     /** An attached manager over a simulated reader with the minimal card, and the chosen listener. */
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
+    public void setUp() {
         backend = SimulatorBackend.standalone(List.of(ManagerBenchmark.READER));
         backend.insert(ManagerBenchmark.READER, new MinimalIsoCard());
         tap = new CardTap();
@@ -69,30 +70,45 @@ public class TraceBenchmark {
         manager.attachByIfd(ManagerBenchmark.READER);
         switch (trace) {
             case "listener" -> tap.add((CardTraceListener) event -> events++, Map.of());
-            case "recording" -> {
-                file = Files.createTempFile("scard-trace-bench", ".json");
-                Files.delete(file);
-                recording = SessionFile.create(file, ManagerBenchmark.READER, "simulator", Instant.now(),
-                        manager.status().atrHex(), manager.status().protocol());
-                tap.add((CardTraceListener) recording::accept, Map.of());
-            }
+            case "recording" -> tap.add((CardTraceListener) event -> recording.accept(event), Map.of());
             default -> {
                 // nobody listens
             }
         }
     }
 
-    /** Completes the file (and deletes it) and releases the manager. */
-    @TearDown(Level.Trial)
-    public void tearDown() throws IOException {
-        manager.dispose("benchmark finished");
-        if (recording != null) {
-            recording.stop();
-            if (recording.failure() != null) {
-                throw new UncheckedIOException(new IOException(recording.failure()));
-            }
-            Files.deleteIfExists(file);
+    /**
+     * A new trace file for each iteration when recording: a file holds at most 64 MiB (the trace writer's limit),
+     * which a second of this loop would pass.
+     */
+    @Setup(Level.Iteration)
+    public void newFile() throws IOException {
+        if (!trace.equals("recording")) {
+            return;
         }
+        file = Files.createTempFile("scard-trace-bench", ".json");
+        Files.delete(file);
+        recording = SessionFile.create(file, ManagerBenchmark.READER, "simulator", Instant.now(),
+                manager.status().atrHex(), manager.status().protocol());
+    }
+
+    /** Completes the iteration's file (a failure to write it fails the benchmark) and deletes it. */
+    @TearDown(Level.Iteration)
+    public void completeFile() throws IOException {
+        if (recording == null) {
+            return;
+        }
+        recording.stop();
+        Files.deleteIfExists(file);
+        if (recording.failure() != null) {
+            throw new UncheckedIOException(new IOException(recording.failure()));
+        }
+    }
+
+    /** Releases the manager. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        manager.dispose("benchmark finished");
     }
 
     /** SELECT MF (no FCI) through the manager. */
@@ -112,8 +128,8 @@ public class TraceBenchmark {
         new Runner(new OptionsBuilder()
                 .include(TraceBenchmark.class.getName())
                 .forks(1)
-                .warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+                .warmupIterations(5).warmupTime(TimeValue.milliseconds(200))
+                .measurementIterations(5).measurementTime(TimeValue.milliseconds(200))
                 .addProfiler("gc")
                 .build()).run();
     }

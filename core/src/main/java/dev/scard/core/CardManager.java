@@ -183,11 +183,22 @@ public class CardManager implements ISCardManage, TraceableManager {
                 protocol = card.protocol();
                 atr = card.atrHex();
             } catch (SCardException e) {
-                // the card is gone or reset: the event says what is known
+                // the card was reset by another connection meanwhile (or is gone): the reader still knows its ATR
+                atr = readerAtr(reader);
             }
         }
         tap.emit(CardTraceEvent.of(type, Instant.now(), backendName, reader, traceId, disposition, mode, protocol,
                 atr));
+    }
+
+    /** The ATR the backend reports for {@code reader}, or empty when it reports none or fails. */
+    private String readerAtr(String reader) {
+        try {
+            ReaderInfo info = backend.readerInfo(reader);
+            return info.cardPresent() ? info.atrHex() : "";
+        } catch (SCardException e) {
+            return "";
+        }
     }
 
     /** Records a new attachment in the tap and reports it. */

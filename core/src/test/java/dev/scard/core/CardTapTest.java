@@ -166,6 +166,22 @@ class CardTapTest {
     }
 
     @Test
+    void anAttachmentByHandleIsTracedAsTheManagersOwn() {
+        HandleTable handles = new HandleTable();
+        CardManager borrower = new CardManager(backend, handles, new InterfaceProviders(), tap);
+        dev.scard.api.CardHandle handle = new BackendResourceManager(backend, handles).connect("R");
+        tap.add(listener, Map.of(CardTraceProperties.ATTACHMENT, borrower.traceId()));
+        borrower.attachByHandle(handle);
+        borrower.transmit(HEX.parseHex("00A4000C023F00"));
+        borrower.detach();
+        assertThat(heard).extracting(CardTraceEvent::type, CardTraceEvent::attachment, e -> hex(e.command()))
+                .containsExactly(tuple(Type.ATTACHED, borrower.traceId(), null),
+                        tuple(Type.APDU, borrower.traceId(), "00A4000C023F00"),
+                        tuple(Type.DETACHED, borrower.traceId(), null));
+        assertThat(heard.get(0).atrHex()).isEqualTo("3B00");
+    }
+
+    @Test
     void eachManagerHasItsOwnTraceId() {
         CardManager other = new CardManager(backend, new HandleTable());
         assertThat(other.traceId()).isNotEqualTo(manager.traceId());

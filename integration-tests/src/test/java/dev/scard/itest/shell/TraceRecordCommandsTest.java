@@ -26,6 +26,8 @@ import dev.scard.api.trace.CardTraceListener;
 import dev.scard.itest.support.GogoShell;
 import dev.scard.itest.support.OsgiTestSupport;
 import dev.scard.itest.support.PurseCard;
+import dev.scard.itest.support.SampleProfile;
+import dev.scard.itest.support.VpcdRig;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
@@ -62,10 +64,22 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
             control.remove(READER);
         }
         control.insert(READER, new PurseCard());
+        if (VpcdRig.served(control)) {
+            // pcscd powers a card served to it up (a reset the session would see): let it be done first
+            VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
+                    VpcdRig.VPCD_READER.get(READER), true);
+        }
         dir = Files.createTempDirectory("scard-trace-test");
         onCleanup(() -> {
+            // leave the reader empty, its own card (what a later insert puts back) a sample card, not the purse
             if (control.isCardPresent(READER)) {
                 control.remove(READER);
+            }
+            control.insertProfile(READER, SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE)));
+            control.remove(READER);
+            if (VpcdRig.served(control)) {
+                VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
+                        VpcdRig.VPCD_READER.get(READER), false);
             }
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : files.toList()) {
