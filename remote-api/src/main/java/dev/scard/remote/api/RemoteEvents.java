@@ -30,7 +30,7 @@ public final class RemoteEvents implements Serializable {
      * @throws IllegalArgumentException when {@code events} is or holds null, or {@code lastSequence} is negative
      */
     public RemoteEvents(long incarnation, long lastSequence, boolean complete, List<RemoteEvent> events) {
-        if (events == null || events.contains(null)) {
+        if (events == null || events.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("an event batch must not be or hold null");
         }
         if (lastSequence < 0) {

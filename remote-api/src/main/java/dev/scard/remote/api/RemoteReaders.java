@@ -27,7 +27,7 @@ public final class RemoteReaders implements Serializable {
      * @throws IllegalArgumentException when {@code readers} is or holds null, or {@code eventSequence} is negative
      */
     public RemoteReaders(long incarnation, long eventSequence, List<RemoteReader> readers) {
-        if (readers == null || readers.contains(null)) {
+        if (readers == null || readers.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("a reader listing must not be or hold null");
         }
         if (eventSequence < 0) {

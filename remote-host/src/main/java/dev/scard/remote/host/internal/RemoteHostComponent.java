@@ -1,0 +1,314 @@
+package dev.scard.remote.host.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceObjects;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.util.tracker.ServiceTracker;
+
+import dev.scard.api.HResult;
+import dev.scard.api.ISCardManage;
+import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.remote.api.RemoteCardHost;
+
+/**
+ * The export side: while its configuration ({@value RemoteCardHost#HOST_PID}, {@link HostConfig}) exists and has a
+ * secret, registers a {@link RemoteCardHost} ({@link CardHost}) over this machine's public services and an
+ * {@link SCardEventListener} that feeds the host's {@link EventLog}; closes expired sessions on a thread of its own.
+ *
+ * <p><b>Which readers.</b> Those of the configured {@code backend}, or else of the default backend: the best-ranked
+ * {@link ISCardManage} with {@value SCardServiceProperties#BACKEND} or {@value SCardServiceProperties#DEFAULT} (so
+ * {@code scard:use} counts), never the {@value RemoteCardHost#BACKEND} backend itself (a host does not serve readers
+ * it imports). Each session gets a fresh prototype {@link ISCardManage} of that backend; the readers come from its
+ * {@link SCardResourceManager}. When the backend goes, the host's calls fail with {@link HResult#SCARD_E_NO_SERVICE}
+ * (and its sessions' managers with {@code SCARD_E_SERVICE_STOPPED}) until it is back.
+ *
+ * <p><b>Registration.</b> With {@code export} (the default) the service carries the Remote Services properties for
+ * Apache Aries RSA's TCP provider: {@code service.exported.interfaces=dev.scard.remote.api.RemoteCardHost},
+ * {@code service.exported.configs=aries.tcp}, {@code aries.rsa.port}, {@code aries.rsa.hostname} (the configured
+ * address, 127.0.0.1 by default), {@code aries.rsa.numThreads} and {@code osgi.basic.timeout} (the longest lock wait
+ * plus two and a half minutes); and {@value RemoteCardHost#HOST_NAME_PROPERTY} when a host name is configured. The
+ * secret is never a service property, and never logged. A configuration change restarts the host (its sessions end).
+ *
+ * <p><b>Leases.</b> The sweeper thread ({@code scard-remote-host-leases}) looks every quarter lease (at most every
+ * second) for sessions whose lease expired and closes them (lock released, transaction ended, connection closed with
+ * LEAVE), so a session outlives its last call by at most 1.25 leases. It stops when the component deactivates, which
+ * also closes every session.
+ */
+@Component(name = RemoteCardHost.HOST_PID, configurationPid = RemoteCardHost.HOST_PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true, service = {})
+@Designate(ocd = HostConfig.class)
+public final class RemoteHostComponent {
+
+    /** The Remote Services config type of Aries RSA's TCP provider. */
+    static final String ARIES_TCP = "aries.tcp";
+
+    private static final System.Logger LOG = System.getLogger(RemoteHostComponent.class.getName());
+    private static final long MAX_SWEEP_MILLIS = 1_000L;
+
+    private BundleContext context;
+    private ServiceTracker<ISCardManage, ServiceReference<ISCardManage>> managers;
+    private ServiceTracker<SCardResourceManager, SCardResourceManager> resources;
+    private EventLog events;
+    private CardHost host;
+    private Thread sweeper;
+    private ServiceRegistration<SCardEventListener> listenerRegistration;
+    private ServiceRegistration<RemoteCardHost> hostRegistration;
+
+    /** DS creates it. */
+    public RemoteHostComponent() {
+    }
+
+    /** Checks the configuration and, when it is usable, starts the host (see the class comment). */
+    @Activate
+    void activate(BundleContext bundleContext, HostConfig config) {
+        context = bundleContext;
+        HostSecret secret;
+        try {
+            secret = HostSecret.of(config.secret());
+            check(config);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, RemoteCardHost.HOST_PID + ": " + e.getMessage() + "; the remote host does not start");
+            return;
+        }
+        String backend = config.backend() == null ? "" : config.backend().trim();
+        managers = new ServiceTracker<>(context, filter(ISCardManage.class, backend), new ReferenceOnly<>());
+        resources = new ServiceTracker<>(context, filter(SCardResourceManager.class, backend), null);
+        managers.open();
+        resources.open();
+        events = new EventLog(1024);
+        host = new CardHost(secret, new TrackedCards(), new SessionTable(config.leaseMillis(), config.maxSessions(),
+                System::nanoTime), events, config.maxLockWaitMillis());
+        listenerRegistration = context.registerService(SCardEventListener.class, this::cardEvent, null);
+        sweeper = new Thread(() -> sweep(config.leaseMillis()), "scard-remote-host-leases");
+        sweeper.setDaemon(true);
+        sweeper.start();
+        hostRegistration = context.registerService(RemoteCardHost.class, host, properties(config));
+        LOG.log(Level.INFO, RemoteCardHost.HOST_PID + ": serving the readers of "
+                + (backend.isEmpty() ? "the default backend" : "backend '" + backend + "'")
+                + (config.export() ? " at " + config.bindAddress() + ":" + config.port() + " (aries.tcp)"
+                        : " in this framework only") + ", lease " + config.leaseMillis() + " ms");
+    }
+
+    /** Withdraws the services, stops the sweeper and closes every session. */
+    @Deactivate
+    void deactivate() {
+        if (host == null) {
+            return;
+        }
+        unregister(hostRegistration);
+        unregister(listenerRegistration);
+        sweeper.interrupt();
+        try {
+            sweeper.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        host.closeAll();
+        events.close();
+        managers.close();
+        resources.close();
+        host = null;
+    }
+
+    private static void check(HostConfig config) {
+        if (config.leaseMillis() < 100 || config.leaseMillis() > 600_000) {
+            throw new IllegalArgumentException("leaseMillis must be 100 to 600000, not " + config.leaseMillis());
+        }
+        if (config.port() < 0 || config.port() > 65535) {
+            throw new IllegalArgumentException("port must be 0 to 65535, not " + config.port());
+        }
+        if (config.bindAddress() == null || config.bindAddress().isBlank()) {
+            throw new IllegalArgumentException("bindAddress must not be blank");
+        }
+        if (config.maxSessions() < 1) {
+            throw new IllegalArgumentException("maxSessions must be positive, not " + config.maxSessions());
+        }
+        if (config.maxLockWaitMillis() < 0 || config.maxLockWaitMillis() > 600_000) {
+            throw new IllegalArgumentException("maxLockWaitMillis must be 0 to 600000, not "
+                    + config.maxLockWaitMillis());
+        }
+        if (config.serverThreads() < 1 || config.serverThreads() > 1024) {
+            throw new IllegalArgumentException("serverThreads must be 1 to 1024, not " + config.serverThreads());
+        }
+        String backend = config.backend() == null ? "" : config.backend().trim();
+        if (backend.equals(RemoteCardHost.BACKEND) || !backend.matches("[a-z0-9-]*")) {
+            throw new IllegalArgumentException("backend must be the name of a local backend (lower-case letters, digits"
+                    + " and '-', not '" + RemoteCardHost.BACKEND + "'), not '" + backend + "'");
+        }
+    }
+
+    /** The service properties of the host (never the secret). */
+    private static Hashtable<String, Object> properties(HostConfig config) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        if (config.export()) {
+            properties.put("service.exported.interfaces", RemoteCardHost.class.getName());
+            properties.put("service.exported.configs", ARIES_TCP);
+            properties.put("aries.rsa.port", config.port());
+            properties.put("aries.rsa.hostname", config.bindAddress().trim());
+            properties.put("aries.rsa.numThreads", config.serverThreads());
+            properties.put("osgi.basic.timeout",
+                    config.maxLockWaitMillis() + TimeUnit.SECONDS.toMillis(150));
+        }
+        String hostName = config.hostName() == null ? "" : config.hostName().trim();
+        if (!hostName.isEmpty()) {
+            properties.put(RemoteCardHost.HOST_NAME_PROPERTY, hostName);
+        }
+        return properties;
+    }
+
+    /**
+     * The services of the configured backend, or of every backend but the remote one (the tracker's best is the
+     * default: the {@code scard.default} registrations rank above their backend's).
+     */
+    private Filter filter(Class<?> type, String backend) {
+        String objectClass = "(objectClass=" + type.getName() + ")";
+        String which = backend.isEmpty()
+                ? "(|(" + SCardServiceProperties.BACKEND + "=*)(" + SCardServiceProperties.DEFAULT + "=*))"
+                        + "(!(" + SCardServiceProperties.BACKEND + "=" + RemoteCardHost.BACKEND + "))"
+                        + "(!(" + SCardServiceProperties.DEFAULT + "=" + RemoteCardHost.BACKEND + "))"
+                : "(" + SCardServiceProperties.BACKEND + "=" + backend + ")";
+        try {
+            return FrameworkUtil.createFilter("(&" + objectClass + which + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("the backend name was checked", e);
+        }
+    }
+
+    /** The served backend now: the name of the best-ranked tracked manager's backend, or null. */
+    private String servedBackend() {
+        ServiceReference<ISCardManage> best = managers.getServiceReference();
+        if (best == null) {
+            return null;
+        }
+        Object name = best.getProperty(SCardServiceProperties.BACKEND);
+        if (name == null) {
+            name = best.getProperty(SCardServiceProperties.DEFAULT);
+        }
+        return name == null ? null : name.toString();
+    }
+
+    /** Keeps the served backend's events for the clients' polls. */
+    private void cardEvent(SCardEvent event) {
+        EventLog log = events;
+        if (log != null && event.backend().equals(servedBackend())) {
+            log.append(event);
+        }
+    }
+
+    private void sweep(long leaseMillis) {
+        long interval = Math.max(10L, Math.min(leaseMillis / 4, MAX_SWEEP_MILLIS));
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                int closed = host.closeExpired();
+                if (closed > 0) {
+                    LOG.log(Level.INFO, RemoteCardHost.HOST_PID + ": closed " + closed
+                            + " session(s) whose lease of " + leaseMillis + " ms expired");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, RemoteCardHost.HOST_PID + ": closing expired sessions failed ("
+                        + e.getClass().getName() + ")");
+            }
+        }
+    }
+
+    private static void unregister(ServiceRegistration<?> registration) {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException e) {
+            // Unregistered already (the bundle is stopping).
+        }
+    }
+
+    /** The served backend's services as {@link CardHost} uses them. */
+    private final class TrackedCards implements LocalCards {
+
+        @Override
+        public List<ReaderInfo> listReaders() {
+            String backend = requireBackend();
+            ServiceReference<SCardResourceManager>[] references = resources.getServiceReferences();
+            if (references != null) {
+                for (ServiceReference<SCardResourceManager> reference : references) {
+                    if (backend.equals(reference.getProperty(SCardServiceProperties.BACKEND))) {
+                        SCardResourceManager resourceManager = resources.getService(reference);
+                        if (resourceManager != null) {
+                            return resourceManager.listReaders();
+                        }
+                    }
+                }
+            }
+            throw noService(backend);
+        }
+
+        @Override
+        public Manager newManager() {
+            String backend = requireBackend();
+            ServiceReference<ISCardManage>[] references = managers.getServiceReferences();
+            if (references != null) {
+                for (ServiceReference<ISCardManage> reference : references) {
+                    if (backend.equals(reference.getProperty(SCardServiceProperties.BACKEND))) {
+                        ServiceObjects<ISCardManage> objects = context.getServiceObjects(reference);
+                        ISCardManage manage = objects == null ? null : objects.getService();
+                        if (manage != null) {
+                            return new Manager(manage, () -> objects.ungetService(manage));
+                        }
+                    }
+                }
+            }
+            throw noService(backend);
+        }
+
+        private String requireBackend() {
+            String backend = servedBackend();
+            if (backend == null) {
+                throw new SCardException(HResult.SCARD_E_NO_SERVICE, "the host has no backend to serve");
+            }
+            return backend;
+        }
+
+        private SCardException noService(String backend) {
+            return new SCardException(HResult.SCARD_E_NO_SERVICE, "backend '" + backend + "' is not there on the host");
+        }
+    }
+
+    /** A tracker customizer that keeps the reference only: a prototype service is got per session instead. */
+    private static final class ReferenceOnly<S> implements org.osgi.util.tracker.ServiceTrackerCustomizer<S,
+            ServiceReference<S>> {
+
+        @Override
+        public ServiceReference<S> addingService(ServiceReference<S> reference) {
+            return reference;
+        }
+
+        @Override
+        public void modifiedService(ServiceReference<S> reference, ServiceReference<S> service) {
+        }
+
+        @Override
+        public void removedService(ServiceReference<S> reference, ServiceReference<S> service) {
+        }
+    }
+}
