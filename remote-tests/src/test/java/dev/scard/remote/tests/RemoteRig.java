@@ -31,6 +31,7 @@ final class RemoteRig implements AutoCloseable {
 
     private final Path work;
     private final List<ScardProcess> processes = new ArrayList<>();
+    private ScardProcess lastHost;
 
     /**
      * @param test the test's name: its folder under {@code target/remote}
@@ -63,7 +64,13 @@ final class RemoteRig implements AutoCloseable {
             + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\" }\n"
             + extra
             + "}\n";
-        return start(name, config);
+        lastHost = start(name, config);
+        return lastHost;
+    }
+
+    /** @return the host started last */
+    ScardProcess hostProcess() {
+        return lastHost;
     }
 
     /**
