@@ -4,9 +4,10 @@ import java.lang.System.Logger.Level;
 
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.hooks.weaving.WeavingHook;
 
 /**
- * Installs the {@link TcpStreamFilter} when the bundle starts: synchronously, so that a distribution that starts this
+ * Registers the {@link TcpPatch} weaving hook and installs the {@link TcpStreamFilter} when the bundle starts: synchronously, so that a distribution that starts this
  * bundle before Aries RSA's TCP provider has the allow-list in force before the first remote call. Stopping the bundle
  * cannot remove it (the JDK sets the JVM-wide filter once).
  *
@@ -28,12 +29,13 @@ public final class Activator implements BundleActivator {
     }
 
     /**
-     * Installs the filter and logs a warning when another JVM-wide filter is in force instead; quiets Aries's INFO.
+     * Registers the weaving hook, installs the filter and logs a warning when another JVM-wide filter is in force instead; quiets Aries's INFO.
      *
-     * @param context the bundle's context (not used)
+     * @param context the bundle's context
      */
     @Override
     public void start(BundleContext context) {
+        context.registerService(WeavingHook.class, TcpPatch.load(context.getBundle()), null);
         if (ARIES.getLevel() == null) {
             ARIES.setLevel(java.util.logging.Level.WARNING);
         }
@@ -44,7 +46,7 @@ public final class Activator implements BundleActivator {
     }
 
     /**
-     * Does nothing: the filter stays until the JVM ends.
+     * Does nothing more than the framework does (it unregisters the hook): the filter stays until the JVM ends.
      *
      * @param context the bundle's context (not used)
      */
