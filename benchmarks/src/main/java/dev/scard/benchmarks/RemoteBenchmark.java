@@ -1,6 +1,8 @@
 package dev.scard.benchmarks;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -38,8 +40,8 @@ import dev.scard.simulator.internal.card.CardProfile;
  *
  * <p>Remote: a host, {@code java -jar scard.jar} in its own JVM configured as an exporting host
  * ({@code dev.scard.remote.host}) with {@value #READERS} simulated readers each holding the sample card, called from
- * this JVM through Aries RSA's own TCP client (the transport the {@code remote} backend uses: one TCP connection and
- * one Java-serialized call per operation). Local: the same sample card in {@value #READERS} simulated readers of this
+ * this JVM through Aries RSA's own TCP client with the distribution's patch ({@link #patchedClient}; the transport
+ * the {@code remote} backend uses: one TCP connection and one Java-serialized call per operation). Local: the same sample card in {@value #READERS} simulated readers of this
  * JVM, through the core's {@link CardManager} (what {@code ISCardManage} is in the framework). Measured, each for the
  * given seconds after a warm-up of the same length, local and remote in turns: SELECT MF round trips on one thread,
  * on {@value #READERS} threads each with its own reader, and attach + detach cycles (remote: open + close of a
@@ -76,8 +78,7 @@ public final class RemoteBenchmark {
         Process host = startHost(jar, work, port);
         try {
             RemoteCardHost remote = (RemoteCardHost) Proxy.newProxyInstance(RemoteBenchmark.class.getClassLoader(),
-                new Class<?>[] {RemoteCardHost.class}, new TcpInvocationHandler(RemoteBenchmark.class.getClassLoader(),
-                    "127.0.0.1", port, 30_000));
+                new Class<?>[] {RemoteCardHost.class}, patchedClient("127.0.0.1", port, 30_000));
             awaitHost(remote, host);
             String report = measure(remote, seconds);
             Files.writeString(results.resolve("remote.md"), report, StandardCharsets.UTF_8);
@@ -120,6 +121,39 @@ public final class RemoteBenchmark {
         }
     }
 
+    /**
+     * Aries RSA's TCP client as the distribution runs it: the patched classes its bundle gets woven in
+     * ({@code dev.scard.remote-rsa}'s {@code aries-tcp-patch/*.bytes}: TCP_NODELAY, a bounded connect) are defined by
+     * a class loader of their own in front of this one; the rest of Aries comes from here.
+     */
+    static InvocationHandler patchedClient(String host, int port, int timeoutMillis) throws Exception {
+        ClassLoader parent = RemoteBenchmark.class.getClassLoader();
+        ClassLoader patched = new ClassLoader(parent) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                synchronized (getClassLoadingLock(name)) {
+                    String prefix = "org.apache.aries.rsa.provider.tcp.";
+                    Class<?> loaded = findLoadedClass(name);
+                    if (loaded == null && name.startsWith(prefix) && name.indexOf('.', prefix.length()) < 0) {
+                        try (InputStream in = parent.getResourceAsStream(
+                            "aries-tcp-patch/" + name.substring(prefix.length()) + ".bytes")) {
+                            if (in != null) {
+                                byte[] bytes = in.readAllBytes();
+                                loaded = defineClass(name, bytes, 0, bytes.length);
+                            }
+                        } catch (IOException e) {
+                            throw new ClassNotFoundException(name, e);
+                        }
+                    }
+                    return loaded != null ? loaded : super.loadClass(name, resolve);
+                }
+            }
+        };
+        Class<?> handler = patched.loadClass(TcpInvocationHandler.class.getName());
+        return (InvocationHandler) handler.getConstructor(ClassLoader.class, String.class, int.class, int.class)
+            .newInstance(parent, host, port, timeoutMillis);
+    }
+
     static String reader(int i) {
         return "Bench Reader " + i;
     }
@@ -158,7 +192,8 @@ public final class RemoteBenchmark {
             .append("the same length; local and remote in turns in one run.\n\n")
             .append("Remote: a host JVM (`java -jar scard.jar` with `dev.scard.remote.host`, ").append(READERS)
             .append(" simulated readers with the sample card) over loopback, called through Aries RSA 1.16.1's TCP ")
-            .append("client (one TCP connection and one serialized call per operation). Local: the same sample card ")
+            .append("client as the distribution patches it (one TCP connection and one serialized call per operation, ")
+            .append("TCP_NODELAY). Local: the same sample card ")
             .append("in simulated readers of this JVM through the core's `CardManager`.\n\n")
             .append("| measurement | local | remote | remote / local | target |\n|---|---:|---:|---:|---|\n")
             .append(row("SELECT MF round trips/s, 1 thread", local1, remote1, "remote ≥ 5,000/s: "
