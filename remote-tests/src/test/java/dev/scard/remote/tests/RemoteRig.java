@@ -26,8 +26,28 @@ final class RemoteRig implements AutoCloseable {
     static final String READER_0 = "Simulated Reader 0";
     /** A host's second simulated reader, empty. */
     static final String READER_1 = "Simulated Reader 1";
+    /**
+     * The tests' hosts' lease: 8 s, so that a session is released within 10 s (the host sweeps every quarter lease).
+     */
+    static final long LEASE_MILLIS = 8000;
     /** The exported interface. */
     static final String INTERFACE = "dev.scard.remote.api.RemoteCardHost";
+
+    /**
+     * A host as a client's configuration names it.
+     *
+     * @param name the name shown after " @ "
+     * @param port its port on 127.0.0.1
+     */
+    record Host(String name, int port) {
+        /**
+         * @param reader a reader's name on the host
+         * @return its name on the client
+         */
+        String reader(String reader) {
+            return reader + " @ " + name;
+        }
+    }
 
     private final Path work;
     private final List<ScardProcess> processes = new ArrayList<>();
@@ -61,7 +81,7 @@ final class RemoteRig implements AutoCloseable {
             + "  \"dev.scard.simulator\": { \"readers\": [\"" + READER_0 + "\", \"" + READER_1 + "\"],"
             + " \"cardInserted\": [\"" + READER_0 + "\"], \"vpcd\": [] },\n"
             + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\", \"port:Integer\": " + port + ","
-            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\" }\n"
+            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\", \"leaseMillis\": " + LEASE_MILLIS + " }\n"
             + extra
             + "}\n";
         lastHost = start(name, config);
@@ -79,12 +99,12 @@ final class RemoteRig implements AutoCloseable {
      *
      * @param name its name (file names)
      * @param secret the secret it sends
-     * @param hostPorts the ports of the hosts it imports (on 127.0.0.1)
+     * @param hosts the hosts it imports (on 127.0.0.1): their names and ports
      */
-    ScardProcess client(String name, String secret, int... hostPorts) throws IOException {
+    ScardProcess client(String name, String secret, Host... hosts) throws IOException {
         StringBuilder endpoints = new StringBuilder();
-        for (int port : hostPorts) {
-            endpoints.append(",\n  ").append(endpoint(port));
+        for (Host host : hosts) {
+            endpoints.append(",\n  ").append(endpoint(host.port(), host.name()));
         }
         return clientWith(name, secret, endpoints.toString());
     }
@@ -100,7 +120,7 @@ final class RemoteRig implements AutoCloseable {
         String config = "{\n"
             + "  \":configurator:resource-version\": 1,\n"
             + "  \"dev.scard.simulator\": { \"readers\": [], \"cardInserted\": [], \"vpcd\": [] },\n"
-            + "  \"dev.scard.remote.client\": { \"secret\": \"" + secret + "\" }"
+            + "  \"dev.scard.remote.client\": { \"secret\": \"" + secret + "\", \"callTimeoutMillis\": 20000 }"
             + extra
             + "\n}\n";
         return start(name, config);
@@ -110,16 +130,18 @@ final class RemoteRig implements AutoCloseable {
      * The static endpoint description of a host on loopback (Aries RSA's config discovery).
      *
      * @param port the host's port
+     * @param hostName its name after " @ ", or null for the endpoint's host and port
      * @return one JSON member
      */
-    static String endpoint(int port) {
+    static String endpoint(int port, String hostName) {
         return "\"org.apache.aries.rsa.discovery.config~host" + port + "\": {"
             + " \"endpoint.id\": \"tcp://127.0.0.1:" + port + "\","
             + " \"service.imported\": true,"
             + " \"service.imported.configs\": \"aries.tcp\","
             + " \"objectClass\": [\"" + INTERFACE + "\"],"
             + " \"endpoint.package.version.dev.scard.remote.api\": \"1.0.0\","
-            + " \"osgi.basic.timeout\": \"15000\" }";
+            + (hostName == null ? "" : " \"remote.host.name\": \"" + hostName + "\",")
+            + " \"osgi.basic.timeout\": \"60000\" }";
     }
 
     private ScardProcess start(String name, String config) throws IOException {
