@@ -9,7 +9,7 @@ import org.osgi.framework.hooks.weaving.WeavingHook;
 import org.apache.aries.rsa.spi.EndpointDescriptionParser;
 
 /**
- * Registers the {@link TcpPatch} weaving hook and the {@link EndpointXml} parser, and installs the {@link TcpStreamFilter} when the bundle starts: synchronously, so that a distribution that starts this
+ * Registers the {@link BundlePatch} weaving hooks and the {@link EndpointXml} parser, and installs the {@link TcpStreamFilter} when the bundle starts: synchronously, so that a distribution that starts this
  * bundle before Aries RSA's TCP provider has the allow-list in force before the first remote call. Stopping the bundle
  * cannot remove it (the JDK sets the JVM-wide filter once).
  *
@@ -37,7 +37,8 @@ public final class Activator implements BundleActivator {
      */
     @Override
     public void start(BundleContext context) {
-        context.registerService(WeavingHook.class, TcpPatch.load(context.getBundle()), null);
+        context.registerService(WeavingHook.class, BundlePatch.ariesTcp(context.getBundle()), null);
+        context.registerService(WeavingHook.class, BundlePatch.zookeeperClient(context.getBundle()), null);
         // For Aries RSA's ZooKeeper discovery, which needs a parser and whose own needs JAXB (see EndpointXml).
         context.registerService(EndpointDescriptionParser.class, new EndpointXml(), null);
         if (ARIES.getLevel() == null) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The patched server and client of Aries RSA's TCP provider (the copies {@link TcpPatch} weaves in; here they come
+ * The patched server and client of Aries RSA's TCP provider (the copies {@link BundlePatch#ariesTcp} weaves in; here they come
  * first on the class path): the server listens on the published address only, and a client's broken connection does
  * not cost it a thread.
  */

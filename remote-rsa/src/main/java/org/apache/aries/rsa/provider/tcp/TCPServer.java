@@ -19,7 +19,7 @@
 /*
  * SCard: a patched copy of Apache Aries RSA 1.16.1's class of the same name (its sources jar, Apache License 2.0, as
  * above). The bundle dev.scard.remote-rsa puts the compiled class in place of the original inside the bundle
- * org.apache.aries.rsa.provider.tcp 1.16.1 through an OSGi weaving hook (dev.scard.remote.rsa.TcpPatch); it is never
+ * org.apache.aries.rsa.provider.tcp 1.16.1 through an OSGi weaving hook (dev.scard.remote.rsa.BundlePatch); it is never
  * a class of dev.scard.remote-rsa itself. What changed is marked "SCard:".
  */
 package org.apache.aries.rsa.provider.tcp;
