@@ -80,7 +80,10 @@ public final class RemoteBenchmark {
             RemoteCardHost remote = (RemoteCardHost) Proxy.newProxyInstance(RemoteBenchmark.class.getClassLoader(),
                 new Class<?>[] {RemoteCardHost.class}, patchedClient("127.0.0.1", port, 30_000));
             awaitHost(remote, host);
-            String report = measure(remote, seconds);
+            RemoteCardHost unpatched = (RemoteCardHost) Proxy.newProxyInstance(
+                RemoteBenchmark.class.getClassLoader(), new Class<?>[] {RemoteCardHost.class},
+                new TcpInvocationHandler(RemoteBenchmark.class.getClassLoader(), "127.0.0.1", port, 30_000));
+            String report = measure(remote, unpatched, seconds);
             Files.writeString(results.resolve("remote.md"), report, StandardCharsets.UTF_8);
             System.out.println(report);
         } finally {
@@ -158,7 +161,7 @@ public final class RemoteBenchmark {
         return "Bench Reader " + i;
     }
 
-    private static String measure(RemoteCardHost remote, double seconds) throws Exception {
+    private static String measure(RemoteCardHost remote, RemoteCardHost unpatched, double seconds) throws Exception {
         byte[] secret = SECRET.getBytes(StandardCharsets.UTF_8);
         SimulatorBackend backend = SimulatorBackend.standalone(readerNames());
         for (int i = 0; i < READERS; i++) {
@@ -182,6 +185,7 @@ public final class RemoteBenchmark {
             SessionToken token = remote.open(secret, reader(i), ShareMode.SHARED, PROTOCOLS).token();
             remote.close(token, Disposition.LEAVE);
         });
+        double unpatched1 = roundTrips(1, seconds, i -> remoteSelect(unpatched, secret, i));
 
         String when = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         StringBuilder out = new StringBuilder();
@@ -201,6 +205,8 @@ public final class RemoteBenchmark {
             .append(row("SELECT MF round trips/s, " + READERS + " threads × " + READERS + " readers", local8, remote8,
                 "remote ≥ 4 × 1 thread (" + fmt(4 * remote1) + "/s): " + (remote8 >= 4 * remote1 ? "met" : "not met")))
             .append(row("attach + detach/s, 1 thread (remote: open + close)", localCycles, remoteCycles, "—"))
+            .append(row("SELECT MF round trips/s, 1 thread, Aries's client without the patch (no TCP_NODELAY)", local1,
+                unpatched1, "—"))
             .append("\nOverhead per APDU on one thread: ")
             .append(fmt(1e6 / remote1 - 1e6 / local1)).append(" µs (remote ").append(fmt(1e6 / remote1))
             .append(" µs, local ").append(String.format(Locale.ROOT, "%.2f", 1e6 / local1)).append(" µs).\n");
