@@ -174,7 +174,8 @@ public final class ScardTcpProvider implements DistributionProvider {
         };
     }
 
-    private synchronized TcpServer server() {
+    /** The server, opened at the first call. */
+    synchronized TcpServer server() {
         if (server == null) {
             try {
                 server = new TcpServer(address(config.bindAddress()), config.port(), tls, config.maxConnections(),

@@ -168,7 +168,7 @@ final class TcpClient implements Closeable {
         try {
             value = Wire.deserialize(payload, loader);
         } catch (IOException | ClassNotFoundException e) {
-            throw new ServiceException("the answer of " + address + " to " + method.getName() + " was refused: it "
+            throw new ServiceException("the answer of " + address + " to " + method.getName() + " was refused: "
                     + Wire.refusal(e), ServiceException.REMOTE, e);
         }
         if (status == Wire.OK) {

@@ -216,8 +216,8 @@ final class TcpServer implements Closeable {
             args = (Object[]) Wire.deserialize(in, exported.loader());
         } catch (IOException | ClassNotFoundException | ClassCastException e) {
             String why = Wire.refusal(e);
-            LOG.log(Level.WARNING, "refused a call of {0}: its arguments {1}", method.getName(), why);
-            return Wire.failure("the call of " + method.getName() + " was refused: its arguments " + why);
+            LOG.log(Level.WARNING, "refused a call of {0}: {1}", method.getName(), why);
+            return Wire.failure("the call of " + method.getName() + " was refused: " + why);
         }
         if (args.length != method.getParameterCount()) {
             return Wire.failure("the call of " + methodKey + " has " + args.length + " arguments");
@@ -251,6 +251,18 @@ final class TcpServer implements Closeable {
             LOG.log(Level.WARNING, "{0} failed with {1}; the caller is told the class only", method.getName(),
                     failure.getClass().getName());
             return Wire.failure("the service failed in " + method.getName() + " with " + failure.getClass().getName());
+        }
+    }
+
+    /** How many connections are open now. */
+    int connectionCount() {
+        return connections.size();
+    }
+
+    /** Closes every open connection (as a network failure would) and goes on listening. */
+    void closeConnections() {
+        for (Socket socket : connections) {
+            closeQuietly(socket);
         }
     }
 

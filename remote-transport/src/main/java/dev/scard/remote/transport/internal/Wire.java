@@ -49,8 +49,11 @@ final class Wire {
      * and the parts of an exception (stack trace, the empty suppressed list); with limits on depth, references,
      * bytes and array length per message. Everything else is refused.
      */
-    static final String ALLOW_LIST = String.join(";",
-            "maxdepth=20", "maxrefs=10000", "maxbytes=" + MAX_FRAME_BYTES, "maxarray=" + (MAX_FRAME_BYTES / 4),
+    static final String LIMITS = String.join(";",
+            "maxdepth=20", "maxrefs=10000", "maxbytes=" + MAX_FRAME_BYTES, "maxarray=" + (MAX_FRAME_BYTES / 4));
+
+    /** The classes of the {@link #ALLOW_LIST}. */
+    static final String CLASSES = String.join(";",
             "dev.scard.api.*", "dev.scard.remote.api.*",
             "java.lang.Object", "java.lang.String", "java.lang.Enum", "java.lang.Number", "java.lang.Boolean",
             "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long", "java.lang.Character",
@@ -59,6 +62,15 @@ final class Wire {
             "java.util.Collections$EmptyList",
             "!*");
 
+    /**
+     * What may be deserialized, on both ends, in the JDK's filter syntax: the contract's API and the remote API
+     * (values, enums, {@code SCardException}), strings, boxed primitives, enums, arrays of these and of primitives,
+     * and the parts of an exception (stack trace, the empty suppressed list); with limits on depth, references,
+     * bytes and array length per message. Everything else is refused.
+     */
+    static final String ALLOW_LIST = LIMITS + ";" + CLASSES;
+
+    private static final ObjectInputFilter CLASS_FILTER = ObjectInputFilter.Config.createFilter(CLASSES);
     private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(ALLOW_LIST);
 
     private Wire() {
@@ -108,12 +120,12 @@ final class Wire {
     /**
      * Deserializes one object from {@code in} with the {@link #ALLOW_LIST}, resolving classes through {@code loader}.
      *
-     * @throws InvalidClassException naming the class (or the limit) the allow-list refused
+     * @throws InvalidClassException naming the class (or the limit) the allow-list refused ({@link #refusal})
      * @throws ClassNotFoundException for a class {@code loader} does not see
      */
     static Object deserialize(InputStream in, ClassLoader loader) throws IOException, ClassNotFoundException {
         try (FilteredInput objects = new FilteredInput(in, loader)) {
-            return objects.readObject();
+            return objects.readChecked();
         }
     }
 
@@ -158,25 +170,71 @@ final class Wire {
         objects.flush();
     }
 
-    /** Why a deserialization failed, in words, naming only classes (never values). */
+    /** Why a deserialization failed, in words, naming only classes and limits (never values). */
     static String refusal(Exception e) {
+        if (e instanceof Refused) {
+            return e.getMessage();
+        }
         if (e instanceof InvalidClassException invalid) {
             return "refused by the allow-list of remote calls (" + invalid.getMessage() + ")";
         }
         if (e instanceof ClassNotFoundException) {
-            return "holds a class that is not visible here (" + e.getMessage() + ")";
+            return "class " + e.getMessage() + " is not visible here";
         }
-        return "could not be read (" + e.getClass().getName() + ")";
+        return "unreadable (" + e.getClass().getName() + ")";
+    }
+
+    /** What the allow-list refused, in words. */
+    private static String refused(ObjectInputFilter.FilterInfo info) {
+        Class<?> type = info.serialClass();
+        if (type != null && CLASS_FILTER.checkInput(info) == ObjectInputFilter.Status.REJECTED) {
+            while (type.isArray()) {
+                type = type.getComponentType();
+            }
+            return type.getName() + " is not in the allow-list of remote calls";
+        }
+        return "beyond the limits of the allow-list of remote calls (" + LIMITS + "): depth " + info.depth()
+                + ", references " + info.references() + ", bytes " + info.streamBytes() + ", array length "
+                + info.arrayLength();
+    }
+
+    /** A refusal of the allow-list, its message naming what was refused. */
+    private static final class Refused extends InvalidClassException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String reason) {
+            super(reason);
+        }
     }
 
     /** An object stream with the allow-list and a class loader of its own; no proxy classes. */
     private static final class FilteredInput extends ObjectInputStream {
         private final ClassLoader loader;
+        private String reason;
 
         FilteredInput(InputStream in, ClassLoader loader) throws IOException {
             super(in);
             this.loader = loader;
-            setObjectInputFilter(FILTER);
+            setObjectInputFilter(info -> {
+                ObjectInputFilter.Status status = FILTER.checkInput(info);
+                if (status == ObjectInputFilter.Status.REJECTED && reason == null) {
+                    reason = refused(info);
+                }
+                return status;
+            });
+        }
+
+        Object readChecked() throws IOException, ClassNotFoundException {
+            try {
+                return readObject();
+            } catch (InvalidClassException e) {
+                if (reason != null) {
+                    Refused refused = new Refused(reason);
+                    refused.initCause(e);
+                    throw refused;
+                }
+                throw e;
+            }
         }
 
         @Override
