@@ -185,7 +185,7 @@ public final class ScardTcpProvider implements DistributionProvider {
                         + config.port() + " (" + e.getMessage() + ")", e);
             }
             LOG.log(Level.INFO, "{0} serves on {1}:{2}{3}", CONFIG_TYPE, server.address().getHostAddress(),
-                    server.port(), tls == null ? "" : " (mutual TLS)");
+                    String.valueOf(server.port()), tls == null ? "" : " (mutual TLS)");
         }
         return server;
     }

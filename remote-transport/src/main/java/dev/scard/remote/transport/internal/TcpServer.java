@@ -145,7 +145,7 @@ final class TcpServer implements Closeable {
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(Level.WARNING, "the server socket on port {0} failed; it serves no more connections ({1})",
-                            port(), e.getClass().getName());
+                            String.valueOf(port()), e.getClass().getName());
                 }
                 return;
             }
@@ -153,7 +153,7 @@ final class TcpServer implements Closeable {
                 workers.execute(() -> serve(socket));
             } catch (RejectedExecutionException e) {
                 LOG.log(Level.WARNING, "refused a connection from {0}: {1} connections are served already",
-                        socket.getRemoteSocketAddress(), maxConnections);
+                        socket.getRemoteSocketAddress(), String.valueOf(maxConnections));
                 closeQuietly(socket);
             }
         }

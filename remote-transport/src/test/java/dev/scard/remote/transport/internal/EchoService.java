@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 
-/** The tests' {@link Echo}; counts its calls. */
-final class EchoService implements Echo {
+/** The tests' {@link Echo}; counts its calls (public: Aries RSA's TCP provider, timed side by side, calls only public classes). */
+public final class EchoService implements Echo {
 
+    /** How many calls it had. */
     final AtomicInteger calls = new AtomicInteger();
 
     @Override
