@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +37,11 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  *
  * <p><b>Export.</b> One {@link TcpServer} per configuration ({@value #PID}, {@link TransportConfig}), opened at the
  * first export on the configured address and port (127.0.0.1:8201 by default), serves every service exported through
- * this provider; each endpoint gets a random key, and its id is {@code scard.tcp://address:port/key}. Arguments are
- * read through the exporting bundle's class loader. Only the intent {@code osgi.basic} is supported; a service asking
+ * this provider. Each endpoint has a key, and its id is {@code scard.tcp://address:port/key}: the key is the
+ * service's {@value #KEY_PROPERTY} or else the name of its first exported interface (with {@code -2}, {@code -3}, ...
+ * appended when that key is served already), so that the id of a host's endpoint is known in advance and a static
+ * endpoint description (Aries RSA's config discovery) can name it. Arguments are read through the exporting
+ * bundle's class loader. Only the intent {@code osgi.basic} is supported; a service asking
  * for another is not exported by this provider.
  *
  * <p><b>Import.</b> A proxy over {@link TcpClient}'s pooled connections; answers are read through the class loader the
@@ -62,6 +68,11 @@ public final class ScardTcpProvider implements DistributionProvider {
     public static final String CONFIG_TYPE = "scard.tcp";
     /** Endpoint property: whether the endpoint needs TLS (a Boolean). */
     public static final String TLS_PROPERTY = "scard.tcp.tls";
+    /**
+     * Service property of an exported service: the key of its endpoint (the last part of its endpoint id); without
+     * it, the name of its first exported interface.
+     */
+    public static final String KEY_PROPERTY = "scard.tcp.key";
     /** The one intent supported. */
     static final String BASIC_INTENT = "osgi.basic";
     /** The standard property of {@code osgi.basic}: a call's longest time, in milliseconds. */
@@ -99,6 +110,58 @@ public final class ScardTcpProvider implements DistributionProvider {
         this.config = config;
         this.tls = Tls.context(config);
         this.client = new TcpClient(tls, config.maxConnections(), config.connectTimeoutMillis());
+    }
+
+    /**
+     * A provider outside a framework (tools, benchmarks, tests of other modules), configured as {@value #PID} would be
+     * with {@code configuration} (the metatype's names: {@code bindAddress}, {@code port}, {@code tls}, ...; values as
+     * Strings, Numbers or Booleans) and the defaults for the rest. {@link #close()} ends it.
+     *
+     * @param configuration the configuration values
+     * @return the provider, its server not yet open
+     * @throws IllegalArgumentException for an unknown name, a value that does not fit, or a configuration the
+     *         component would refuse
+     */
+    public static ScardTcpProvider standalone(Map<String, ?> configuration) {
+        ScardTcpProvider provider = new ScardTcpProvider();
+        provider.activate(config(configuration));
+        return provider;
+    }
+
+    /** Ends a {@link #standalone} provider as deactivation ends the component. */
+    public void close() {
+        deactivate();
+    }
+
+    private static TransportConfig config(Map<String, ?> configuration) {
+        Map<String, Object> values = new HashMap<>();
+        for (Method element : TransportConfig.class.getDeclaredMethods()) {
+            values.put(element.getName(), element.getDefaultValue());
+        }
+        configuration.forEach((name, value) -> {
+            Method element;
+            try {
+                element = TransportConfig.class.getDeclaredMethod(name);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalArgumentException(PID + " has no property '" + name + "'", e);
+            }
+            String text = String.valueOf(value).trim();
+            try {
+                values.put(name, element.getReturnType() == int.class ? Integer.valueOf(text)
+                        : element.getReturnType() == long.class ? Long.valueOf(text)
+                        : element.getReturnType() == boolean.class ? Boolean.valueOf(text) : text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(PID + ": '" + name + "' must be a number", e);
+            }
+        });
+        return (TransportConfig) Proxy.newProxyInstance(TransportConfig.class.getClassLoader(),
+                new Class<?>[] {TransportConfig.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "annotationType" -> TransportConfig.class;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "@" + TransportConfig.class.getName();
+                    default -> values.get(method.getName());
+                });
     }
 
     /** Closes the server (its endpoints end) and the client's connections. */
@@ -148,7 +211,9 @@ public final class ScardTcpProvider implements DistributionProvider {
         }
         ClassLoader loader = loader(serviceContext, exportedInterfaces);
         TcpServer current = server();
-        String key = current.add(service, exportedInterfaces, loader);
+        Object named = effectiveProperties.get(KEY_PROPERTY);
+        String key = current.add(named instanceof String name && !name.isBlank() ? name.trim()
+                : exportedInterfaces[0].getName(), service, exportedInterfaces, loader);
         String id = CONFIG_TYPE + "://" + publishedHost(current) + ":" + current.port() + "/" + key;
         effectiveProperties.put(RemoteConstants.ENDPOINT_ID, id);
         effectiveProperties.put(RemoteConstants.SERVICE_IMPORTED_CONFIGS, new String[] {CONFIG_TYPE});

@@ -19,7 +19,6 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -110,21 +109,24 @@ final class TcpServer implements Closeable {
     }
 
     /**
-     * Serves {@code service} (the methods of {@code interfaces}, arguments read through {@code loader}) under a new
-     * random key.
+     * Serves {@code service} (the methods of {@code interfaces}, arguments read through {@code loader}) under
+     * {@code key}, or, when another endpoint has that key already, under {@code key-2}, {@code key-3}, ...
      *
-     * @return the key, which requests name
+     * @return the key it is served under, which requests name
      */
-    String add(Object service, Class<?>[] interfaces, ClassLoader loader) {
+    String add(String key, Object service, Class<?>[] interfaces, ClassLoader loader) {
         Map<String, Method> methods = new ConcurrentHashMap<>();
         for (Class<?> type : interfaces) {
             for (Method method : type.getMethods()) {
                 methods.putIfAbsent(Wire.methodKey(method), method);
             }
         }
-        String key = UUID.randomUUID().toString();
-        endpoints.put(key, new Exported(service, Map.copyOf(methods), loader));
-        return key;
+        Exported exported = new Exported(service, Map.copyOf(methods), loader);
+        String served = key;
+        for (int n = 2; endpoints.putIfAbsent(served, exported) != null; n++) {
+            served = key + "-" + n;
+        }
+        return served;
     }
 
     /** Stops serving the endpoint {@code key}: later calls to it fail with a message saying so. */

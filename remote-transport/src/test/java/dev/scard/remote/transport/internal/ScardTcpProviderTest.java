@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,7 +88,8 @@ class ScardTcpProviderTest {
         EchoService service = new EchoService();
         Endpoint endpoint = export(provider, service, Map.of());
         EndpointDescription description = endpoint.description();
-        assertThat(description.getId()).matches("scard\\.tcp://127\\.0\\.0\\.1:\\d+/[0-9a-f-]{36}");
+        assertThat(description.getId()).isEqualTo("scard.tcp://127.0.0.1:" + provider.server().port() + "/"
+                + Echo.class.getName());
         assertThat(description.getConfigurationTypes()).containsExactly("scard.tcp");
         assertThat(description.getIntents()).containsExactly("osgi.basic");
         assertThat(description.getProperties()).containsEntry(ScardTcpProvider.TLS_PROPERTY, false);
@@ -125,8 +125,11 @@ class ScardTcpProviderTest {
         EchoService second = new EchoService();
         Endpoint one = export(provider, first, Map.of());
         Endpoint two = export(provider, second, Map.of());
-        assertThat(URI.create(one.description().getId()).getPort())
-                .isEqualTo(URI.create(two.description().getId()).getPort());
+        Endpoint named = export(provider, new EchoService(), Map.of(ScardTcpProvider.KEY_PROPERTY, "lab-2"));
+        String base = "scard.tcp://127.0.0.1:" + provider.server().port() + "/";
+        assertThat(one.description().getId()).isEqualTo(base + Echo.class.getName());
+        assertThat(two.description().getId()).isEqualTo(base + Echo.class.getName() + "-2");
+        assertThat(named.description().getId()).isEqualTo(base + "lab-2");
         ScardTcpProvider client = provider();
         Echo toOne = imported(client, one.description());
         Echo toTwo = imported(client, two.description());
@@ -323,6 +326,23 @@ class ScardTcpProviderTest {
                 .hasMessage("dev.scard.remote.transport: port 70000 is not 0 to 65535");
         assertThatThrownBy(() -> provider("tls", true)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("dev.scard.remote.transport: tls=true needs a key store path");
+    }
+
+    @Test
+    void aStandaloneProviderTakesItsConfigurationFromAMap() {
+        ScardTcpProvider server = ScardTcpProvider.standalone(Map.of("port", "0", "maxConnections", 2));
+        providers.add(server);
+        ScardTcpProvider client = ScardTcpProvider.standalone(Map.of("callTimeoutMillis", 300L));
+        providers.add(client);
+        Echo echo = imported(client, export(server, new EchoService(), Map.of()).description());
+        assertThat(echo.echo("standalone")).isEqualTo("standalone");
+        assertThat(server.server().address().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> ScardTcpProvider.standalone(Map.of("colour", "red")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("dev.scard.remote.transport has no property 'colour'");
+        assertThatThrownBy(() -> ScardTcpProvider.standalone(Map.of("port", "eighty")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("dev.scard.remote.transport: 'port' must be a number");
     }
 
     @Test
