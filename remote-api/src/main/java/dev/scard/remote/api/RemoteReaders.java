@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * What {@link RemoteCardHost#listReaders} returns: the host's readers at one moment, and where the host's event
- * sequence stood then, so that a caller that lists the readers and then polls {@link RemoteCardHost#events} from
- * {@link #eventSequence()} misses no change and sees none twice. Immutable.
+ * sequence stood just before, so that a caller that lists the readers and then polls {@link RemoteCardHost#events}
+ * from {@link #eventSequence()} misses no change (the first events it gets may be changes the listing shows
+ * already). Immutable.
  */
 public final class RemoteReaders implements Serializable {
     private static final long serialVersionUID = 1L;

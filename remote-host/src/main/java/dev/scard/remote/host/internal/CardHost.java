@@ -29,7 +29,7 @@ import dev.scard.remote.api.SessionToken;
  * {@link SCardException}s (code, detail and remaining tries, no cause), so the caller needs only the API to read
  * them; anything else a manager throws becomes {@link HResult#SCARD_F_INTERNAL_ERROR} naming its class only.
  */
-final class CardHost implements RemoteCardHost {
+public final class CardHost implements RemoteCardHost {
 
     private final HostSecret secret;
     private final LocalCards cards;
