@@ -80,8 +80,9 @@ final class RemoteRig implements AutoCloseable {
             + "  \":configurator:resource-version\": 1,\n"
             + "  \"dev.scard.simulator\": { \"readers\": [\"" + READER_0 + "\", \"" + READER_1 + "\"],"
             + " \"cardInserted\": [\"" + READER_0 + "\"], \"vpcd\": [] },\n"
-            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\", \"port:Integer\": " + port + ","
-            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\", \"leaseMillis\": " + LEASE_MILLIS + " }\n"
+            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\","
+            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\", \"leaseMillis\": " + LEASE_MILLIS + " },\n"
+            + "  \"dev.scard.remote.transport\": { \"port:Integer\": " + port + " }\n"
             + extra
             + "}\n";
         lastHost = start(name, config);
@@ -135,13 +136,21 @@ final class RemoteRig implements AutoCloseable {
      */
     static String endpoint(int port, String hostName) {
         return "\"org.apache.aries.rsa.discovery.config~host" + port + "\": {"
-            + " \"endpoint.id\": \"tcp://127.0.0.1:" + port + "\","
+            + " \"endpoint.id\": \"" + endpointId(port) + "\","
             + " \"service.imported\": true,"
-            + " \"service.imported.configs\": \"aries.tcp\","
+            + " \"service.imported.configs\": \"scard.tcp\","
             + " \"objectClass\": [\"" + INTERFACE + "\"],"
             + " \"endpoint.package.version.dev.scard.remote.api\": \"1.0.0\","
             + (hostName == null ? "" : " \"remote.host.name\": \"" + hostName + "\",")
             + " \"osgi.basic.timeout\": \"60000\" }";
+    }
+
+    /**
+     * @param port a host's port on loopback
+     * @return the id of its endpoint (distribution provider scard.tcp)
+     */
+    static String endpointId(int port) {
+        return "scard.tcp://127.0.0.1:" + port + "/" + INTERFACE;
     }
 
     private ScardProcess start(String name, String config) throws IOException {
