@@ -36,8 +36,8 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  * {@value #CONFIG_TYPE}.
  *
  * <p><b>Export.</b> One {@link TcpServer} per configuration ({@value #PID}, {@link TransportConfig}), opened at the
- * first export on the configured address and port (127.0.0.1:8201 by default), serves every service exported through
- * this provider. Each endpoint has a key, and its id is {@code scard.tcp://address:port/key}: the key is the
+ * first export on the configured address and port (127.0.0.1:8201 by default) and closed when the last endpoint
+ * closes, serves every service exported through this provider. Each endpoint has a key, and its id is {@code scard.tcp://address:port/key}: the key is the
  * service's {@value #KEY_PROPERTY} or else the name of its first exported interface (with {@code -2}, {@code -3}, ...
  * appended when that key is served already), so that the id of a host's endpoint is known in advance and a static
  * endpoint description (Aries RSA's config discovery) can name it. Arguments are read through the exporting
@@ -223,7 +223,7 @@ public final class ScardTcpProvider implements DistributionProvider {
         try {
             description = new EndpointDescription(effectiveProperties);
         } catch (RuntimeException e) {
-            current.remove(key);
+            unexport(current, key);
             throw e;
         }
         return new Endpoint() {
@@ -234,9 +234,19 @@ public final class ScardTcpProvider implements DistributionProvider {
 
             @Override
             public void close() {
-                current.remove(key);
+                unexport(current, key);
             }
         };
+    }
+
+    /** Stops serving an endpoint; the server closes (its port too) when it was the last. */
+    private synchronized void unexport(TcpServer from, String key) {
+        if (!from.remove(key) && server == from) {
+            server.close();
+            server = null;
+            LOG.log(Level.INFO, "{0} no longer serves on port {1}: nothing is exported through it",
+                    CONFIG_TYPE, String.valueOf(from.port()));
+        }
     }
 
     /** The server, opened at the first call. */

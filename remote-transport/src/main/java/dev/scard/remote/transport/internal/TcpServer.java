@@ -44,6 +44,8 @@ import javax.net.ssl.SSLSocket;
 final class TcpServer implements Closeable {
 
     private static final System.Logger LOG = System.getLogger(ScardTcpProvider.PID);
+    /** The longest a client may take over its TLS handshake. */
+    private static final int HANDSHAKE_MILLIS = 10_000;
 
     private final ServerSocket listener;
     private final ThreadPoolExecutor workers;
@@ -129,9 +131,14 @@ final class TcpServer implements Closeable {
         return served;
     }
 
-    /** Stops serving the endpoint {@code key}: later calls to it fail with a message saying so. */
-    void remove(String key) {
+    /**
+     * Stops serving the endpoint {@code key}: later calls to it fail with a message saying so.
+     *
+     * @return whether endpoints are left
+     */
+    boolean remove(String key) {
         endpoints.remove(key);
+        return !endpoints.isEmpty();
     }
 
     /** Whether any endpoint is served. */
@@ -165,10 +172,11 @@ final class TcpServer implements Closeable {
         connections.add(socket);
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(readTimeoutMillis);
             if (socket instanceof SSLSocket secure) {
+                socket.setSoTimeout(Math.min(readTimeoutMillis, HANDSHAKE_MILLIS));
                 secure.startHandshake();
             }
+            socket.setSoTimeout(readTimeoutMillis);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 8192));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 8192));
             while (!closed) {

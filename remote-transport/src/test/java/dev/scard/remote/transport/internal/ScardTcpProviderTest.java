@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -144,6 +145,30 @@ class ScardTcpProviderTest {
                 .hasMessageContaining("no endpoint").hasMessageContaining("no longer exported");
         assertThat(toTwo.echo(5)).isEqualTo(5);
         assertThat(first.calls).hasValue(1);
+    }
+
+    @Test
+    void theSocketClosesWithTheLastEndpointAndOpensAgainWithTheNext() throws IOException {
+        ScardTcpProvider provider = provider();
+        Endpoint one = export(provider, new EchoService(), Map.of());
+        Endpoint two = export(provider, new EchoService(), Map.of());
+        int port = provider.server().port();
+        one.close();
+        assertThat(connects(port)).as("one endpoint left").isTrue();
+        two.close();
+        assertThat(connects(port)).as("none left").isFalse();
+
+        Endpoint three = export(provider, new EchoService(), Map.of());
+        assertThat(imported(provider(), three.description()).echo("again")).isEqualTo("again");
+    }
+
+    private static boolean connects(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Test
