@@ -3,13 +3,11 @@ package dev.scard.remote.transport.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.aries.rsa.spi.Endpoint;
 import org.junit.jupiter.api.AfterEach;
@@ -18,9 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.ServiceException;
 
+import dev.scard.testsupport.KeyStores;
+
 /**
- * Mutual TLS: key stores made at test time with the JDK's {@code keytool}; the server trusts the client "trusted"
- * only, the clients trust the server.
+ * Mutual TLS: key stores made at test time with the JDK's {@code keytool} ({@link KeyStores}); the server trusts the
+ * client "trusted" only, the clients trust the server.
  */
 class MutualTlsTest {
 
@@ -33,32 +33,17 @@ class MutualTlsTest {
 
     @BeforeAll
     static void makeStores() throws Exception {
-        for (String name : List.of("server", "trusted", "stranger")) {
-            keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-                    "-validity", "2", "-keystore", store(name), "-storetype", "PKCS12", "-storepass", PASSWORD,
-                    "-keypass", PASSWORD);
-            keytool("-exportcert", "-alias", name, "-keystore", store(name), "-storepass", PASSWORD, "-file",
-                    stores.resolve(name + ".cer").toString());
-        }
+        KeyStores keys = new KeyStores(stores, PASSWORD);
+        keys.key("server");
+        keys.key("trusted");
+        keys.key("stranger");
         // The server trusts "trusted"; every client trusts the server.
-        keytool("-importcert", "-noprompt", "-alias", "trusted", "-file", stores.resolve("trusted.cer").toString(),
-                "-keystore", store("server-trust"), "-storetype", "PKCS12", "-storepass", PASSWORD);
-        keytool("-importcert", "-noprompt", "-alias", "server", "-file", stores.resolve("server.cer").toString(),
-                "-keystore", store("client-trust"), "-storetype", "PKCS12", "-storepass", PASSWORD);
+        keys.trust("server-trust", "trusted");
+        keys.trust("client-trust", "server");
     }
 
     private static String store(String name) {
         return stores.resolve(name + ".p12").toString();
-    }
-
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool ended").isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", args[0], output).isZero();
     }
 
     @AfterEach
