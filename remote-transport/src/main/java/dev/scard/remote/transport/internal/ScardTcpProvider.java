@@ -49,7 +49,8 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  * one. A call that cannot be completed fails with {@link org.osgi.framework.ServiceException} ({@code REMOTE}).
  *
  * <p><b>TLS.</b> With {@code tls=true} the server requires a client certificate its trust store trusts, its endpoints
- * say so ({@value #TLS_PROPERTY}), and the client uses its own key store for them; without TLS configured here, a
+ * say so ({@value #TLS_PROPERTY}), and the client calls every endpoint over TLS with its own key store (also one whose
+ * description does not say so: a client configured for TLS never calls in the clear); without TLS configured here, a
  * TLS endpoint cannot be imported.
  */
 @RSADistributionProvider(configs = ScardTcpProvider.CONFIG_TYPE)
@@ -299,7 +300,7 @@ public final class ScardTcpProvider implements DistributionProvider {
     public Object importEndpoint(ClassLoader loader, BundleContext consumerContext, Class[] interfaces,
             EndpointDescription endpoint) {
         Map<String, Object> properties = endpoint.getProperties();
-        boolean secure = Boolean.parseBoolean(String.valueOf(properties.get(TLS_PROPERTY)));
+        boolean secure = tls != null || Boolean.parseBoolean(String.valueOf(properties.get(TLS_PROPERTY)));
         long timeout = config.callTimeoutMillis();
         Object basic = properties.get(TIMEOUT_PROPERTY);
         if (basic != null) {

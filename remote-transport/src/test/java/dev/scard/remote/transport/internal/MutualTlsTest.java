@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.ServiceException;
+import org.osgi.service.remoteserviceadmin.EndpointDescription;
 
 import dev.scard.testsupport.KeyStores;
 
@@ -71,6 +73,12 @@ class MutualTlsTest {
                 .satisfies(e -> assertThat(((ServiceException) e).getType()).isEqualTo(ServiceException.REMOTE));
         assertThat(service.calls).hasValue(1);
         assertThat(trusted.echo("again")).isEqualTo("again");
+
+        // A description written by hand without scard.tcp.tls: a client configured for TLS uses it all the same.
+        Map<String, Object> plain = new HashMap<>(endpoint.description().getProperties());
+        plain.remove(ScardTcpProvider.TLS_PROPERTY);
+        Echo byHand = ScardTcpProviderTest.imported(tls("trusted", "client-trust"), new EndpointDescription(plain));
+        assertThat(byHand.echo("by hand")).isEqualTo("by hand");
     }
 
     @Test
