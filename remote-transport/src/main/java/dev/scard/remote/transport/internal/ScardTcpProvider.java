@@ -44,6 +44,10 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  * bundle's class loader. Only the intent {@code osgi.basic} is supported; a service asking
  * for another is not exported by this provider.
  *
+ * <p><b>Configuration.</b> The provider runs only while its configuration exists (an empty one takes the defaults):
+ * Aries RSA keeps the proxies and endpoints a provider made, so a provider that started with the defaults and was
+ * then reconfigured would leave them behind; so there is none before its configuration is in place.
+ *
  * <p><b>Import.</b> A proxy over {@link TcpClient}'s pooled connections; answers are read through the class loader the
  * RSA core gives. The call timeout is the endpoint's {@code osgi.basic.timeout} when it has one, else the configured
  * one. A call that cannot be completed fails with {@link org.osgi.framework.ServiceException} ({@code REMOTE}).
@@ -55,7 +59,7 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  */
 @RSADistributionProvider(configs = ScardTcpProvider.CONFIG_TYPE)
 @Component(service = DistributionProvider.class, configurationPid = ScardTcpProvider.PID,
-        configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = {
             RemoteConstants.REMOTE_CONFIGS_SUPPORTED + "=" + ScardTcpProvider.CONFIG_TYPE,
             RemoteConstants.REMOTE_INTENTS_SUPPORTED + "=" + ScardTcpProvider.BASIC_INTENT
