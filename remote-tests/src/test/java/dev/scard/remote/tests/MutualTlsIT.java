@@ -11,6 +11,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.scard.testsupport.KeyStores;
+import dev.scard.testsupport.ScardProcess;
 
 /**
  * Mutual TLS between real JVMs: a host whose transport ({@code dev.scard.remote.transport}) has {@code tls=true} and

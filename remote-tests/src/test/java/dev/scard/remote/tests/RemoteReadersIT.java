@@ -1,5 +1,7 @@
 package dev.scard.remote.tests;
 
+import dev.scard.testsupport.ScardProcess;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.scard.remote.tests;
 
+import dev.scard.testsupport.ScardProcess;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

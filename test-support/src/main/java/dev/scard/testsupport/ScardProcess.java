@@ -1,4 +1,4 @@
-package dev.scard.remote.tests;
+package dev.scard.testsupport;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,10 +23,10 @@ import java.util.function.Predicate;
  * <p>{@link #close()} ends it: standard input closed (the console then exits), and killed when it has not ended
  * within a few seconds; {@link #kill()} kills it at once (SIGKILL), as a crash would.
  */
-final class ScardProcess implements AutoCloseable {
+public final class ScardProcess implements AutoCloseable {
 
     /** How long one console command may take, unless the caller says otherwise. */
-    static final Duration COMMAND_BOUND = Duration.ofSeconds(30);
+    public static final Duration COMMAND_BOUND = Duration.ofSeconds(30);
 
     private final String name;
     private final Process process;
@@ -53,12 +53,10 @@ final class ScardProcess implements AutoCloseable {
      * @param config the initial configuration file
      * @param jvmOptions options before {@code -jar}
      * @return the running process
+     * @throws IOException when the process cannot be started
      */
-    static ScardProcess start(String name, Path work, Path config, String... jvmOptions) throws IOException {
-        Path jar = Path.of(System.getProperty("scard.jar", "../app/target/scard.jar")).toAbsolutePath();
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no distribution at " + jar + ": build app first");
-        }
+    public static ScardProcess start(String name, Path work, Path config, String... jvmOptions) throws IOException {
+        Path jar = distribution();
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -72,13 +70,39 @@ final class ScardProcess implements AutoCloseable {
         return new ScardProcess(name, builder.start(), work.resolve(name + ".log"));
     }
 
+    /**
+     * The distribution's jar: the system property {@code scard.jar}, else {@code app/target/scard.jar} in the working
+     * folder or the nearest folder above it that has one.
+     *
+     * @return the jar
+     * @throws IllegalStateException when there is none (build the app module first)
+     */
+    public static Path distribution() {
+        String property = System.getProperty("scard.jar");
+        if (property != null && !property.isBlank()) {
+            Path jar = Path.of(property).toAbsolutePath().normalize();
+            if (Files.isRegularFile(jar)) {
+                return jar;
+            }
+            throw new IllegalStateException("no distribution at " + jar + " (scard.jar): build the app module first");
+        }
+        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
+            Path jar = folder.resolve("app/target/scard.jar");
+            if (Files.isRegularFile(jar)) {
+                return jar;
+            }
+        }
+        throw new IllegalStateException("no app/target/scard.jar above " + Path.of("").toAbsolutePath()
+            + ": build the app module first");
+    }
+
     /** @return the process's id */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** @return whether it is still running */
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
@@ -88,7 +112,7 @@ final class ScardProcess implements AutoCloseable {
      * @param command one line for the console
      * @return the lines it printed (output and errors), without the marker
      */
-    List<String> run(String command) {
+    public List<String> run(String command) {
         return run(command, COMMAND_BOUND);
     }
 
@@ -99,7 +123,7 @@ final class ScardProcess implements AutoCloseable {
      * @param bound the longest it may take
      * @return the lines it printed (output and errors), without the marker
      */
-    List<String> run(String command, Duration bound) {
+    public List<String> run(String command, Duration bound) {
         String marker = "__done_" + (++markers) + "__";
         int from;
         synchronized (lines) {
@@ -122,7 +146,7 @@ final class ScardProcess implements AutoCloseable {
      * @param bound how long at most
      * @return every line from the start up to and with the first match
      */
-    List<String> awaitLine(Predicate<String> matches, Duration bound) {
+    public List<String> awaitLine(Predicate<String> matches, Duration bound) {
         return awaitLine(0, matches, bound);
     }
 
@@ -153,7 +177,7 @@ final class ScardProcess implements AutoCloseable {
     }
 
     /** @return everything it printed so far */
-    List<String> transcript() {
+    public List<String> transcript() {
         synchronized (lines) {
             return new ArrayList<>(lines);
         }
@@ -165,7 +189,7 @@ final class ScardProcess implements AutoCloseable {
     }
 
     /** Kills it at once (SIGKILL, as a crash), and waits until it is gone (bounded). */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError(name + " did not end within 10 s of SIGKILL");
