@@ -13,7 +13,9 @@ public final class TraceFormatException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The JSON path of the problem, or null. */
     private final String jsonPath;
+    /** The line of the problem, or 0. */
     private final int line;
 
     private TraceFormatException(String message, String jsonPath, int line) {

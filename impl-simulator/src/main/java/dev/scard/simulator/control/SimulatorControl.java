@@ -72,7 +72,9 @@ public interface SimulatorControl {
      * Inserts a fresh card made from a card profile file (the JSON format of the simulator's sample profile
      * {@code sample-card.json}: ATR, protocol, file tree with contents, PINs and keys), replacing the reader's
      * remembered card as {@link #insert(String, SimulatedCard)} does. The file is read and parsed on every call, so
-     * each call brings a card in its initial state. Insertion powers the card up.
+     * each call brings a card in its initial state. Insertion powers the card up. A file that is a trace (JSON whose
+     * top-level object has a {@code format} field, or an OpenSC or apdu4j log) is replayed as
+     * {@link #insertTrace insertTrace} does with {@link ReplayMatch#ORDER} and the default status word.
      *
      * @param readerName the simulated reader
      * @param profile the profile file; a relative path is resolved against the working directory
@@ -82,6 +84,39 @@ public interface SimulatorControl {
      *         checked first); {@link HResult#SCARD_E_SERVICE_STOPPED} after the simulator stopped
      */
     void insertProfile(String readerName, Path profile);
+
+    /** The status word a replayed trace answers to a command it cannot answer by default: {@code 6D00}. */
+    int DEFAULT_UNANSWERED_STATUS_WORD = 0x6D00;
+
+    /**
+     * Inserts a card that replays a trace: it answers with the recorded ATR and protocol and the recorded responses,
+     * matched as {@code match} says; {@link #replays()} tells how far the replay got. The trace may be a
+     * {@code scard-trace/1} JSON file (what {@code scard:record} writes), an OpenSC debug log or an apdu4j /
+     * GlobalPlatformPro log (imported as it is read; see {@code docs/traces.md}). The file is read and checked on
+     * every call, so each call brings a replay from the start; insertion replaces the reader's remembered card as
+     * {@link #insert(String, SimulatedCard)} does. {@link #insertProfile} inserts a trace too, with
+     * {@link ReplayMatch#ORDER} and {@link #DEFAULT_UNANSWERED_STATUS_WORD}.
+     *
+     * @param readerName the simulated reader
+     * @param trace the trace file; a relative path is resolved against the working directory
+     * @param match how commands find their responses
+     * @param unansweredStatusWord the status word for a command the trace cannot answer, {@code 0x0000}..{@code 0xFFFF}
+     * @throws SCardException {@link HResult#E_INVALIDARG} for an unknown reader, a null argument, a status word out
+     *         of range, or a file that cannot be read or is not a valid trace (the message names the file and the JSON
+     *         path or line of the problem; the reader is left as it was); {@link HResult#E_FAIL} when the reader
+     *         already holds a card (the file is checked first); {@link HResult#SCARD_E_SERVICE_STOPPED} after the
+     *         simulator stopped
+     * @since 1.2
+     */
+    void insertTrace(String readerName, Path trace, ReplayMatch match, int unansweredStatusWord);
+
+    /**
+     * The replays: one for each simulated reader whose card (in the reader, or the one it would insert again) replays
+     * a trace, in the order of {@link #readers()}.
+     *
+     * @since 1.2
+     */
+    List<ReplayStatus> replays();
 
     /**
      * Removes the card: every connection to it fails with {@code SCARD_W_REMOVED_CARD} until reconnected after

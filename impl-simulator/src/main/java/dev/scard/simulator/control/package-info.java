@@ -15,8 +15,11 @@
  * {@link dev.scard.simulator.control.SimulatorControl#served served} with the value type
  * {@link dev.scard.simulator.control.ServedReader}; they are part of 1.0.0 (not released before), as is
  * {@link dev.scard.simulator.control.SimulatorControl#insertProfile insertProfile}, which inserts a card made from a
- * card profile file.
+ * card profile file. 1.2.0 adds the replay of recorded traces:
+ * {@link dev.scard.simulator.control.SimulatorControl#insertTrace insertTrace},
+ * {@link dev.scard.simulator.control.SimulatorControl#replays replays}, {@link dev.scard.simulator.control.ReplayMatch}
+ * and {@link dev.scard.simulator.control.ReplayStatus}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.scard.simulator.control;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -283,7 +284,7 @@ final class SimulatedReader {
      * model runs on a card thread (see {@link SimulatedCard}).
      */
     static boolean runsInline(SimulatedCard card) {
-        return card instanceof MinimalIsoCard || CardProfile.answersPromptly(card);
+        return card instanceof MinimalIsoCard || card instanceof ReplayCard || CardProfile.answersPromptly(card);
     }
 
     /**
@@ -495,7 +496,61 @@ final class SimulatedReader {
                     + "' answered " + (response == null ? "null" : response.length + " byte(s)")
                     + ", not a response APDU");
         }
+        if (current.card instanceof ReplayCard replay) {
+            reproduce(current, replay);
+        }
         return response;
+    }
+
+    /**
+     * Reproduces what a replayed trace recorded after the command just answered (the card lock is held): a reset as
+     * {@link #reset()} makes it, a removal as {@link #remove()} does, and a re-insertion after the recorded pause (on a
+     * timer thread; skipped when the reader holds a card or stopped by then). The command's caller still gets its
+     * response; its next call sees the reset or removal.
+     */
+    private void reproduce(CardSession current, ReplayCard replay) {
+        switch (replay.takeAction()) {
+            case RESET -> changeState(true, () -> session == current && stoppedReason == null
+                    ? resetLocked(null) : null);
+            case REMOVE -> {
+                stateLock.lock();
+                try {
+                    if (session != current || stoppedReason != null) {
+                        return;
+                    }
+                    removeLocked();
+                } finally {
+                    stateLock.unlock();
+                }
+                long pause = replay.reinsertAfterMillis();
+                if (pause >= 0) {
+                    CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS).execute(() -> reinsert(replay));
+                }
+            }
+            case NONE -> {
+            }
+        }
+    }
+
+    /** Inserts a replayed card again after its recorded removal, unless the reader got a card or stopped meanwhile. */
+    private void reinsert(ReplayCard replay) {
+        try {
+            if (stoppedReason == null && !isCardPresent()) {
+                insert(replay);
+            }
+        } catch (SCardException e) {
+            LOG.log(Level.DEBUG, "reader '" + name + "': the replayed card was not inserted again: " + e.getMessage());
+        }
+    }
+
+    /** The card in the reader, else the card it would insert again, else null. */
+    SimulatedCard card() {
+        stateLock.lock();
+        try {
+            return session.hasCard() ? session.card : rememberedCard;
+        } finally {
+            stateLock.unlock();
+        }
     }
 
     private SCardException modelFailed(Throwable failure) {

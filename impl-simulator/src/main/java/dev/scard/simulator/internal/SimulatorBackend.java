@@ -20,10 +20,13 @@ import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
 import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.Backend;
+import dev.scard.simulator.control.ReplayMatch;
+import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.simulator.control.VpcdAddress;
+import dev.scard.trace.TraceHeader;
 
 /**
  * The simulated readers as a {@link Backend} for the shared core, and their {@link SimulatorControl}. Plain Java:
@@ -307,6 +310,35 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
     public void insertProfile(String readerName, Path profile) {
         controlledReader(readerName);
         insert(readerName, CardProfiles.load(profile).newCard());
+    }
+
+    /**
+     * {@inheritDoc} The file is read and checked as a whole first ({@link CardProfiles}); a {@link ReplayCard} of it
+     * is then inserted as {@link #insert(String, SimulatedCard)} inserts a model.
+     */
+    @Override
+    public void insertTrace(String readerName, Path trace, ReplayMatch match, int unansweredStatusWord) {
+        controlledReader(readerName);
+        Arguments.require(trace, "trace file");
+        CardProfiles.Profile replay = CardProfiles.load(trace, match, unansweredStatusWord);
+        if (!replay.isTrace()) {
+            throw new SCardException(HResult.E_INVALIDARG, "trace " + trace + ": not a trace: neither "
+                    + TraceHeader.FORMAT + " JSON (an object with a \"format\" field), nor an OpenSC debug log,"
+                    + " nor an apdu4j or GlobalPlatformPro log");
+        }
+        insert(readerName, replay.newCard());
+    }
+
+    @Override
+    public List<ReplayStatus> replays() {
+        List<ReplayStatus> replays = new ArrayList<>();
+        for (String readerName : readerNames) {
+            SimulatedReader reader = readers.get(readerName);
+            if (reader != null && reader.card() instanceof ReplayCard replay) {
+                replays.add(replay.status(readerName, reader.holds(replay)));
+            }
+        }
+        return replays;
     }
 
     @Override

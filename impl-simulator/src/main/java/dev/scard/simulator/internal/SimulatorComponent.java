@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,6 +25,8 @@ import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
 import dev.scard.core.spi.ForwardingBackend;
+import dev.scard.simulator.control.ReplayMatch;
+import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.control.SimulatorControl;
@@ -387,9 +390,12 @@ public final class SimulatorComponent implements SimulatorControl, ForwardingBac
             throw new BadValue("name", "'" + name + "' is already the reader of the configuration " + holder.pid);
         }
         String profileText = strip(config.profile());
+        ReplayMatch match = replayMatch(config.replayMatch());
+        int statusWord = replayStatusWord(config.replayStatusWord());
         CardProfiles.Profile profile;
         try {
-            profile = profileText.isEmpty() ? CardProfiles.sample() : CardProfiles.load(profileText);
+            profile = profileText.isEmpty() ? CardProfiles.sample()
+                    : CardProfiles.load(profileText, match, statusWord);
         } catch (SCardException e) {
             throw new BadValue("profile", CardProfiles.detail(e));
         }
@@ -410,6 +416,28 @@ public final class SimulatorComponent implements SimulatorControl, ForwardingBac
             }
         }
         return new ConfiguredReader(pid, name, profile, config.cardInserted(), vpcd);
+    }
+
+    /** The {@code replayMatch} value: {@code order} (also when empty) or {@code command}, in any case. */
+    private static ReplayMatch replayMatch(String value) throws BadValue {
+        String text = strip(value).toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "", "order" -> ReplayMatch.ORDER;
+            case "command" -> ReplayMatch.COMMAND;
+            default -> throw new BadValue("replayMatch", "must be 'order' or 'command'");
+        };
+    }
+
+    /** The {@code replayStatusWord} value: four hex digits ({@code 6D00} when empty). */
+    private static int replayStatusWord(String value) throws BadValue {
+        String text = strip(value);
+        if (text.isEmpty()) {
+            return SimulatorControl.DEFAULT_UNANSWERED_STATUS_WORD;
+        }
+        if (!text.matches("[0-9A-Fa-f]{4}")) {
+            throw new BadValue("replayStatusWord", "must be a status word of four hex digits, such as 6D00");
+        }
+        return Integer.parseInt(text, 16);
     }
 
     /** Stops serving a reader if it is still served at {@code address} (not moved by hand meanwhile). */
@@ -519,6 +547,16 @@ public final class SimulatorComponent implements SimulatorControl, ForwardingBac
     @Override
     public void insertProfile(String readerName, Path profile) {
         backend.insertProfile(readerName, profile);
+    }
+
+    @Override
+    public void insertTrace(String readerName, Path trace, ReplayMatch match, int unansweredStatusWord) {
+        backend.insertTrace(readerName, trace, match, unansweredStatusWord);
+    }
+
+    @Override
+    public List<ReplayStatus> replays() {
+        return backend.replays();
     }
 
     @Override

@@ -2,8 +2,13 @@ package dev.scard.itest.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,11 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.scard.api.ISCardManage;
 import dev.scard.api.ReaderInfo;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.remote.api.RemoteCardHost;
@@ -171,5 +179,50 @@ public class RemoteConformanceTest extends ISCardManageConformance {
         }
         assertThat(resourceManager().listReaders()).extracting(ReaderInfo::name)
                 .containsExactly(READER_WITH_CARD, EMPTY_READER);
+    }
+
+    @Test
+    void theHostsCardEventsReachTheRemoteBackendsListenersUnderTheRemoteNames() throws Exception {
+        BlockingQueue<SCardEvent> seen = new LinkedBlockingQueue<>();
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(SCardServiceProperties.BACKEND, RemoteCardHost.BACKEND);
+        ServiceRegistration<SCardEventListener> listener = context.registerService(SCardEventListener.class,
+                seen::add, properties);
+        onCleanup(listener::unregister);
+
+        insertCard(EMPTY_READER);
+        resetCardFromOutside(EMPTY_READER);
+        removeCard(EMPTY_READER);
+        // Events of earlier tests' card changes may still be on their way: look for these three, in this order.
+        List<SCardEvent.Type> expected = List.of(SCardEvent.Type.CARD_INSERTED, SCardEvent.Type.CARD_RESET,
+                SCardEvent.Type.CARD_REMOVED);
+        List<SCardEvent> events = new ArrayList<>();
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!endsWith(events, expected)) {
+            SCardEvent event = seen.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertThat(event).as("the events %s within %s (so far %s)", expected, BOUND, events).isNotNull();
+            assertThat(event.backend()).isEqualTo(RemoteCardHost.BACKEND);
+            assertThat(event.readerName()).isIn(READER_WITH_CARD, EMPTY_READER);
+            if (event.readerName().equals(EMPTY_READER)) {
+                events.add(event);
+            }
+        }
+        List<SCardEvent> last = events.subList(events.size() - 3, events.size());
+        assertThat(last.get(0).atrHex()).isNotEmpty().isEqualTo(last.get(1).atrHex());
+        assertThat(last.get(2).atrHex()).isEmpty();
+        assertThat(last.get(0).topic()).isEqualTo("dev/scard/card/INSERTED");
+    }
+
+    private static boolean endsWith(List<SCardEvent> events, List<SCardEvent.Type> types) {
+        if (events.size() < types.size()) {
+            return false;
+        }
+        List<SCardEvent> tail = events.subList(events.size() - types.size(), events.size());
+        for (int i = 0; i < types.size(); i++) {
+            if (tail.get(i).type() != types.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -139,7 +139,7 @@ public class CardShellCommandsTest extends OsgiTestSupport {
                 + " <reference> [<pin>]");
         shell.out.reset();
         assertThat(shell.session.execute("sim:insert --help")).isNull();
-        assertThat(shell.out.toString(StandardCharsets.UTF_8)).contains("Usage: sim:insert [--] <reader>...");
+        assertThat(shell.out.toString(StandardCharsets.UTF_8)).contains("Usage: sim:insert [options] [--] <reader>...");
         shell.out.reset();
         for (String[] wrong : new String[][] {
             {"scard:verify -z 1 1234", "scard:verify: unknown option '-z'"},

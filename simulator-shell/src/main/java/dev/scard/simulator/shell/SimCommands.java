@@ -23,14 +23,17 @@ import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.shell.text.CommandText;
 import dev.scard.shell.text.CommandUsage;
+import dev.scard.simulator.control.ReplayMatch;
+import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.simulator.control.VpcdAddress;
 
 /**
- * The {@code sim:} commands: insert (the reader's card, or a card of a profile file), remove and reset simulated
- * cards through the simulator's {@link SimulatorControl} service, and serve them to a real PC/SC daemon through vpcd
- * ({@code sim:serve}, {@code sim:unserve}).
+ * The {@code sim:} commands: insert (the reader's card, a card of a profile file, or a card replaying a trace),
+ * remove and reset simulated cards through the simulator's {@link SimulatorControl} service, serve them to a real
+ * PC/SC daemon through vpcd ({@code sim:serve}, {@code sim:unserve}), and show how far replays got
+ * ({@code sim:replay}).
  *
  * <p>This bundle needs the simulator's control API package (the simulator bundle exports it); the service itself
  * is an optional, dynamic reference, so while the simulator is stopped these commands exist and fail with a clear
@@ -39,7 +42,8 @@ import dev.scard.simulator.control.VpcdAddress;
  * simulator's own failures do; the console and Karaf print the message.
  */
 @Component(service = SimCommands.class, immediate = true)
-@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve", "__complete"})
+@GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve", "replay",
+        "__complete"})
 public class SimCommands {
 
     static final String NO_SIMULATOR =
@@ -72,15 +76,22 @@ public class SimCommands {
 
     /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
     static final String INSERT_SUMMARY = "insert the reader's card: the one last removed (with its state), or a fresh"
-            + " default card; or, given a card profile file, a fresh card of that profile";
+            + " default card; or, given a card profile file, a fresh card of that profile; or, given a trace, a card"
+            + " that replays it";
     /** The command's usage line, options and arguments. */
-    static final String INSERT_DETAILS = "Usage: sim:insert [--] <reader>...\n"
+    static final String INSERT_DETAILS = "Usage: sim:insert [options] [--] <reader>...\n"
             + "Options:\n"
+            + "  -m, --match <match>  for a trace: how a command finds its recorded response: order (the default: each"
+            + " command must be the next recorded one; recorded resets and removals are reproduced) or command (the"
+            + " next recorded exchange with the same command, in any order)\n"
+            + "  -s, --sw <sw>  for a trace: the status word, four hex digits, that a command the trace cannot answer"
+            + " gets (default 6D00); sim:replay shows where the replay diverged\n"
             + CommandUsage.HELP_LINE
             + "Arguments:\n"
             + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
-            + " words), then optionally a JSON card profile file (a word ending in .json or containing a '/'; relative"
-            + " to the working directory)\n";
+            + " words), then optionally a JSON card profile file or a trace to replay: a JSON file with \"format\":"
+            + " \"scard-trace/1\" (what scard:record writes), an OpenSC debug log or an apdu4j/GlobalPlatformPro log (a"
+            + " word ending in .json, .log or .txt or containing a '/'; relative to the working directory)\n";
     static final String INSERT_USAGE = INSERT_SUMMARY + "\n" + INSERT_DETAILS;
 
     static final CommandUsage INSERT = CommandUsage.of("sim:insert", INSERT_USAGE);
@@ -94,7 +105,8 @@ public class SimCommands {
      */
     @Descriptor(INSERT_SUMMARY)
     public Object insert(CommandSession session, @Descriptor(INSERT_DETAILS) CharSequence... words) {
-        return INSERT.run(session, words, w -> insert(w.from(0)));
+        return INSERT.run(session, words, w -> insertWith(w.option("--match", null), w.option("--sw", null),
+                w.from(0)));
     }
 
     /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
@@ -223,6 +235,99 @@ public class SimCommands {
         return READERS.run(session, words, w -> readers());
     }
 
+    /** What the command does, in one line (Gogo's and Karaf's command lists show it). */
+    static final String REPLAY_SUMMARY = "show how far the replays of traces got: commands answered, the entry the"
+            + " replay waits for, and where it first diverged (the expected and the received command; a PIN is never"
+            + " shown)";
+    /** The command's usage line, options and arguments. */
+    static final String REPLAY_DETAILS = "Usage: sim:replay [--] [<reader>...]\n"
+            + "Options:\n"
+            + CommandUsage.HELP_LINE
+            + "Arguments:\n"
+            + "  [<reader>...]  a simulated reader whose card replays a trace (quote a name with spaces, or type its"
+            + " words); every replay when left out\n";
+    static final String REPLAY_USAGE = REPLAY_SUMMARY + "\n" + REPLAY_DETAILS;
+
+    static final CommandUsage REPLAY = CommandUsage.of("sim:replay", REPLAY_USAGE);
+
+    /**
+     * {@code sim:replay}.
+     *
+     * @param session the Gogo session
+     * @param words the options and arguments, as {@link #REPLAY_USAGE} says
+     * @return the replays, or that there are none, or null after {@code --help}
+     */
+    @Descriptor(REPLAY_SUMMARY)
+    public Object replay(CommandSession session, @Descriptor(REPLAY_DETAILS) CharSequence... words) {
+        return REPLAY.run(session, words, w -> replay(w.from(0)));
+    }
+
+    /**
+     * {@code sim:insert [--match order|command] [--sw XXXX] <reader> [<profile.json>|<trace>]}.
+     *
+     * @param match the {@code --match} value, or null
+     * @param statusWord the {@code --sw} value, or null
+     * @param words the reader name (one quoted argument or several words), then optionally a profile or trace file
+     * @return what was inserted where
+     */
+    String insertWith(String match, String statusWord, String... words) {
+        if (match == null && statusWord == null) {
+            return insert(words);
+        }
+        ReplayMatch replayMatch = replayMatch(match);
+        int sw = statusWord(statusWord);
+        String[] parts = CommandText.readerAndOption(words, SimCommands::isProfilePath, "sim:readers");
+        if (parts[1] == null) {
+            throw INSERT.fail("--match and --sw are for a trace: give the trace file after the reader");
+        }
+        control().insertTrace(parts[0], path(parts[1]), replayMatch, sw);
+        return inserted(parts[0], parts[1]);
+    }
+
+    /** The {@code --match} value: {@code order} (also when absent) or {@code command}, in any case. */
+    static ReplayMatch replayMatch(String value) {
+        if (value == null || value.equalsIgnoreCase("order")) {
+            return ReplayMatch.ORDER;
+        }
+        if (value.equalsIgnoreCase("command")) {
+            return ReplayMatch.COMMAND;
+        }
+        throw INSERT.fail("--match must be order or command, not '" + CommandUsage.shown(value) + "'");
+    }
+
+    /** The {@code --sw} value: four hex digits ({@code 6D00} when absent). */
+    static int statusWord(String value) {
+        if (value == null) {
+            return SimulatorControl.DEFAULT_UNANSWERED_STATUS_WORD;
+        }
+        if (!value.matches("[0-9A-Fa-f]{4}")) {
+            throw INSERT.fail("--sw must be a status word of four hex digits such as 6D00, not '"
+                    + CommandUsage.shown(value) + "'");
+        }
+        return Integer.parseInt(value, 16);
+    }
+
+    private static Path path(String text) {
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new SCardException(HResult.E_INVALIDARG, "'" + text + "' is not a file path: " + e.getReason());
+        }
+    }
+
+    /** What {@code sim:insert} says after inserting a file's card: a profile's card or a replay of a trace. */
+    private String inserted(String reader, String file) {
+        for (ReplayStatus replay : control().replays()) {
+            if (replay.readerName().equals(reader) && replay.present() && replay.trace().toString().equals(file)) {
+                return "Inserted a card replaying trace '" + file + "' into '" + reader + "' ("
+                        + replay.match().name().toLowerCase(Locale.ROOT) + ", " + replay.apdus()
+                        + " recorded commands, unanswered ones get " + String.format("%04X",
+                                replay.unansweredStatusWord()) + "; sim:replay shows how far it got)";
+            }
+        }
+        return "Inserted a card of profile '" + file + "' into '" + reader + "'";
+    }
+
     /**
      * {@code sim:insert <reader> [<profile.json>]}.
      *
@@ -236,20 +341,64 @@ public class SimCommands {
             control().insert(name);
             return "Inserted a card into '" + name + "'";
         }
-        Path profile;
-        try {
-            profile = Path.of(parts[1]);
-        } catch (InvalidPathException e) {
-            throw new SCardException(HResult.E_INVALIDARG, "'" + parts[1] + "' is not a file path: " + e.getReason());
-        }
-        control().insertProfile(name, profile);
-        return "Inserted a card of profile '" + parts[1] + "' into '" + name + "'";
+        control().insertProfile(name, path(parts[1]));
+        return inserted(name, parts[1]);
     }
 
-    /** Whether the last word of {@code sim:insert} names a profile file rather than ends the reader name. */
+    /** Whether the last word of {@code sim:insert} names a profile or trace file rather than ends the reader name. */
     static boolean isProfilePath(String word) {
-        return word != null && (word.toLowerCase(Locale.ROOT).endsWith(".json") || word.indexOf('/') >= 0
-                || word.indexOf(File.separatorChar) >= 0);
+        if (word == null) {
+            return false;
+        }
+        String lower = word.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".json") || lower.endsWith(".log") || lower.endsWith(".txt") || word.indexOf('/') >= 0
+                || word.indexOf(File.separatorChar) >= 0;
+    }
+
+    /**
+     * {@code sim:replay [<reader>]}: one row per replay (reader, trace, match, card, commands answered of those
+     * recorded, unanswered commands, the entry the replay waits for), then a line for each replay that diverged.
+     *
+     * @param words a reader name (one quoted argument or several words), or none for every replay
+     * @return the table and the divergences, or that there is no replay
+     */
+    String replay(String... words) {
+        String reader = words.length == 0 ? null : readerName(words);
+        SimulatorControl control = control();
+        if (reader != null && !control.readers().contains(reader)) {
+            throw new SCardException(HResult.E_INVALIDARG, "unknown simulated reader '" + CommandUsage.shown(reader)
+                    + "' (sim:readers lists them)");
+        }
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"Reader", "Trace", "Match", "Card", "Answered", "Unanswered", "Entry"});
+        List<String> divergences = new ArrayList<>();
+        for (ReplayStatus replay : control.replays()) {
+            if (reader != null && !replay.readerName().equals(reader)) {
+                continue;
+            }
+            String entry = replay.match() == ReplayMatch.COMMAND ? "-"
+                    : replay.position() + " of " + replay.entries() + (replay.finished() ? " (end)" : "");
+            table.add(new String[] {replay.readerName(), replay.trace().toString(),
+                replay.match().name().toLowerCase(Locale.ROOT), replay.present() ? "present" : "absent",
+                replay.answered() + " of " + replay.apdus(), String.valueOf(replay.unanswered()), entry});
+            ReplayStatus.Divergence d = replay.divergence();
+            if (d != null) {
+                String where = d.entry() < 0 ? "no recorded command matches"
+                        : d.expected() == null ? "after the end of the trace (entry " + d.entry() + ")"
+                        : "at entry " + d.entry() + ": expected " + d.expected();
+                divergences.add(replay.readerName() + ": diverged " + where + ", received " + d.received()
+                        + " (answered " + String.format("%04X", replay.unansweredStatusWord()) + ")");
+            }
+        }
+        if (table.size() == 1) {
+            return reader == null ? "No trace is replayed (sim:insert <reader> <trace.json> replays one)"
+                    : "No trace is replayed in '" + reader + "'";
+        }
+        StringBuilder out = new StringBuilder(CommandText.table(table));
+        for (String line : divergences) {
+            out.append('\n').append(line);
+        }
+        return out.toString();
     }
 
     /**
@@ -357,7 +506,7 @@ public class SimCommands {
         }
         String name = words[0].startsWith("sim:") ? words[0] : "sim:" + words[0];
         String current = words[words.length - 1];
-        for (CommandUsage usage : List.of(INSERT, REMOVE, RESET, SERVE, UNSERVE, READERS)) {
+        for (CommandUsage usage : List.of(INSERT, REMOVE, RESET, SERVE, UNSERVE, READERS, REPLAY)) {
             if (!usage.command().equals(name)) {
                 continue;
             }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
+import dev.scard.simulator.control.ReplayMatch;
+import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.ServedReader;
 import dev.scard.simulator.control.ServedReader.State;
 import dev.scard.simulator.control.SimulatedCard;
@@ -77,6 +79,22 @@ class SimCommandsTest {
             }
             insert(reader);
             calls.set(calls.size() - 1, "insert " + reader + " from " + profile);
+        }
+
+        final List<ReplayStatus> replays = new ArrayList<>();
+
+        @Override
+        public void insertTrace(String reader, Path trace, ReplayMatch match, int unansweredStatusWord) {
+            known(reader);
+            insert(reader);
+            calls.set(calls.size() - 1, "insert " + reader + " replaying " + trace + " " + match + " "
+                    + Integer.toHexString(unansweredStatusWord));
+            replays.add(new ReplayStatus(reader, trace, match, unansweredStatusWord, true, 7, 1, 5, 0, 0, null));
+        }
+
+        @Override
+        public List<ReplayStatus> replays() {
+            return new ArrayList<>(replays);
         }
 
         @Override
@@ -325,7 +343,7 @@ class SimCommandsTest {
                     usages.add((dev.scard.shell.text.CommandUsage) field.get(null));
                 }
             }
-            assertThat(usages).hasSize(6);
+            assertThat(usages).hasSize(7);
             for (dev.scard.shell.text.CommandUsage usage : usages) {
                 processor.addCommand("sim", commands, usage.command().substring("sim:".length()));
             }
@@ -340,7 +358,7 @@ class SimCommandsTest {
                 out.reset();
             }
             assertThatIllegalArgumentException().isThrownBy(() -> session.execute("sim:insert --bogus Simulated"))
-                    .withMessage("sim:insert: unknown option '--bogus' (usage: sim:insert [--] <reader>...;"
+                    .withMessage("sim:insert: unknown option '--bogus' (usage: sim:insert [options] [--] <reader>...;"
                             + " sim:insert --help explains) [E_INVALIDARG 0x80070057]");
             assertThatIllegalArgumentException().isThrownBy(() -> session.execute("sim:remove"))
                     .withMessageStartingWith("sim:remove: missing argument <reader> (usage: ");
@@ -350,9 +368,72 @@ class SimCommandsTest {
                     "Inserted a card into 'Simulated Reader 1'");
             assertThat(session.execute("sim:remove -- Simulated Reader 1")).isEqualTo(
                     "Removed the card from 'Simulated Reader 1'");
+            assertThat(session.execute("sim:insert --match=command -s 6A82 Simulated Reader 1 t.json")).isEqualTo(
+                    "Inserted a card replaying trace 't.json' into 'Simulated Reader 1' (command, 5 recorded commands,"
+                            + " unanswered ones get 6A82; sim:replay shows how far it got)");
+            assertThat(session.execute("sim:replay")).asString().startsWith("Reader ");
         } finally {
             processor.stop();
             threadIO.stop();
         }
+    }
+
+    @Test
+    void insertsATraceWithItsReplayOptions() {
+        commands.bindSimulator(control);
+        assertThat(commands.insertWith("command", "6a82", "Simulated", "Reader", "1", "session.log"))
+                .isEqualTo("Inserted a card replaying trace 'session.log' into 'Simulated Reader 1' (command, 5 recorded"
+                        + " commands, unanswered ones get 6A82; sim:replay shows how far it got)");
+        assertThat(control.calls).containsExactly("insert Simulated Reader 1 replaying session.log COMMAND 6a82");
+        control.remove("Simulated Reader 1");
+        assertThat(commands.insertWith(null, null, "Simulated Reader 1", "card.json"))
+                .isEqualTo("Inserted a card of profile 'card.json' into 'Simulated Reader 1'");
+        assertThat(SimCommands.isProfilePath("trace.LOG")).isTrue();
+        assertThat(SimCommands.isProfilePath("gp.txt")).isTrue();
+        assertThat(SimCommands.isProfilePath("1")).isFalse();
+    }
+
+    @Test
+    void replayOptionsAreChecked() {
+        commands.bindSimulator(control);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.insertWith("random", null, "Simulated Reader 1",
+                "t.json")).withMessage("sim:insert: --match must be order or command, not 'random' (usage: sim:insert"
+                        + " [options] [--] <reader>...; sim:insert --help explains) [E_INVALIDARG 0x80070057]");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.insertWith(null, "6D0", "Simulated Reader 1",
+                "t.json")).withMessageStartingWith("sim:insert: --sw must be a status word of four hex digits such as"
+                        + " 6D00, not '6D0' (usage:");
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.insertWith("order", null, "Simulated Reader 1"))
+                .withMessageStartingWith("sim:insert: --match and --sw are for a trace: give the trace file after the"
+                        + " reader (usage:");
+        assertThat(control.calls).isEmpty();
+    }
+
+    @Test
+    void replayShowsHowFarEachReplayGotAndWhereItDiverged() {
+        commands.bindSimulator(control);
+        assertThat(commands.replay()).isEqualTo("No trace is replayed (sim:insert <reader> <trace.json> replays one)");
+        control.replays.add(new ReplayStatus("Simulated Reader 1", Path.of("session.json"), ReplayMatch.ORDER,
+                0x6D00, true, 7, 2, 5, 1, 2, new ReplayStatus.Divergence(2, "0020008104 (+4 data bytes)",
+                        "0020008105 (+5 data bytes not shown)")));
+        control.replays.add(new ReplayStatus("Simulated Reader 0", Path.of("gp.log"), ReplayMatch.COMMAND, 0x6A82,
+                false, 9, 0, 6, 6, 1, new ReplayStatus.Divergence(-1, null, "00B0000000")));
+        assertThat(commands.replay()).isEqualTo(String.join("\n",
+                "Reader              Trace         Match    Card     Answered  Unanswered  Entry",
+                "Simulated Reader 1  session.json  order    present  1 of 5    2           2 of 7",
+                "Simulated Reader 0  gp.log        command  absent   6 of 6    1           -",
+                "Simulated Reader 1: diverged at entry 2: expected 0020008104 (+4 data bytes), received 0020008105"
+                        + " (+5 data bytes not shown) (answered 6D00)",
+                "Simulated Reader 0: diverged no recorded command matches, received 00B0000000 (answered 6A82)"));
+        assertThat(commands.replay("Simulated", "Reader", "0")).startsWith("Reader ")
+                .doesNotContain("session.json");
+        control.replays.clear();
+        control.replays.add(new ReplayStatus("Simulated Reader 1", Path.of("s.json"), ReplayMatch.ORDER, 0x6D00,
+                true, 3, 3, 2, 2, 1, new ReplayStatus.Divergence(3, null, "00A4040000")));
+        assertThat(commands.replay("Simulated Reader 1")).endsWith("2 of 2    1           3 of 3 (end)\n"
+                + "Simulated Reader 1: diverged after the end of the trace (entry 3), received 00A4040000 (answered"
+                + " 6D00)");
+        assertThat(commands.replay("Simulated Reader 0")).isEqualTo("No trace is replayed in 'Simulated Reader 0'");
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.replay("Nope"))
+                .withMessage("unknown simulated reader 'Nope' (sim:readers lists them) [E_INVALIDARG 0x80070057]");
     }
 }

@@ -199,7 +199,7 @@ final class HostLink {
                     batch.events().forEach(this::publish);
                     sequence = batch.lastSequence();
                 } catch (SCardException e) {
-                    if (gone || Thread.currentThread().isInterrupted() || e.code() == HResult.SCARD_E_CANCELLED) {
+                    if (gone || Thread.currentThread().isInterrupted()) {
                         return;
                     }
                     if (reported != e.code()) {
