@@ -6,7 +6,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 
-/** The tests' {@link Echo}; counts its calls (public: Aries RSA's TCP provider, timed side by side, calls only public classes). */
+/**
+ * The tests' {@link Echo}; counts its calls. Public: Aries RSA's TCP provider, timed side by side in
+ * {@link TransportTiming}, calls only public classes.
+ */
 public final class EchoService implements Echo {
 
     /** How many calls it had. */
