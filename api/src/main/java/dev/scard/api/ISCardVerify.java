@@ -19,7 +19,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>A wrong PIN fails with {@link HResult#SCARD_W_WRONG_CHV} and {@link SCardException#remainingTries()} tells
  * how many tries remain (status word {@code 63Cx}; 0 means it is blocked now); a blocked PIN fails with
  * {@link HResult#SCARD_W_CHV_BLOCKED}; a code the card refuses for its length or format, without counting a try,
- * with {@link HResult#SCARD_E_INVALID_CHV}. PINs are copied and never appear in a log line, an exception message or
+ * with {@link HResult#SCARD_E_INVALID_CHV} (the generic provider refuses a code longer than the card takes before
+ * sending it, for cards that would count it: longer than the card's PKCS#15 AODF allows, or than its configured
+ * maximum). PINs are copied and never appear in a log line, an exception message or
  * an event.
  */
 @ProviderType

@@ -294,7 +294,11 @@ class DistributionIT {
 
         Run timed = command("-c", "scard:watch -b simulator 0.2");
         assertThat(timed.exitCode()).as(timed.err()).isZero();
-        assertThat(timed.outLines()).last().isEqualTo("Watched 200 ms: 0 events");
+        // nothing happens meanwhile; the simulator's readers and card as they are come first (as to every listener)
+        assertThat(timed.outLines()).last().isEqualTo("Watched 200 ms: 3 events");
+        assertThat(String.join("\n", timed.outLines())).containsPattern("READER_ADDED +simulator +'Simulated Reader 0'")
+            .containsPattern("CARD_INSERTED +simulator +'Simulated Reader 0' +ATR 3B8801534341524453494D99")
+            .containsPattern("READER_ADDED +simulator +'Simulated Reader 1'");
     }
 
     @Test
@@ -431,6 +435,50 @@ class DistributionIT {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Simulated Reader 0");
         assertThat(cache.resolve("scard")).as("(JNA keeps its own folder in the cache home)").doesNotExist();
+    }
+
+    @Test
+    void laterStartsRunInASecondJvmWithTheClassDataSharingArchiveTheFirstWrote() throws IOException {
+        Path cache = tmp.resolve("cache-cds");
+        List<String> traced = List.of("-Dlaunch.trace=true");
+        Run first = launchCached(java, traced, jar, cache, null, "-c", "exit 3");
+        assertThat(first.exitCode()).as("the second JVM's exit status: " + first.err()).isEqualTo(3);
+        assertThat(first.err()).contains("second JVM:").contains("-XX:ArchiveClassesAtExit=");
+        List<Path> archives = cacheEntries(cache, "cds-");
+        assertThat(archives).as("one archive, nothing half-written left").hasSize(1);
+        assertThat(archives.get(0).getFileName().toString()).endsWith(".jsa");
+
+        Run second = launchCached(java, traced, jar, cache, null, "-c", "scard:readers");
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.err()).contains("-XX:SharedArchiveFile=" + archives.get(0)).doesNotContain("[cds");
+        assertThat(second.out()).contains("Simulated Reader 0").doesNotContain("[cds");
+        assertThat(cacheEntries(cache, "cds-")).as("the same archive, used").isEqualTo(archives);
+
+        Files.write(archives.get(0), new byte[] {1, 2, 3});
+        Run damaged = launchCached(java, List.of(), jar, cache, null, "-c", "scard:readers");
+        assertThat(damaged.exitCode()).as(damaged.err()).isZero();
+        assertThat(damaged.out()).as("a damaged archive is passed over in silence").contains("Simulated Reader 0")
+            .doesNotContain("[cds").doesNotContain("shared archive");
+        assertThat(damaged.err()).doesNotContain("[cds").doesNotContain("shared archive");
+    }
+
+    @Test
+    void withTheSecondJvmOffOneJvmRunsAndWritesNoArchive() throws IOException {
+        Path cache = tmp.resolve("cache-one-jvm");
+        Run run = launchCached(java, List.of("-Dscard.relaunch=false", "-Dlaunch.trace=true"), jar, cache, null,
+            "-c", "scard:readers");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Simulated Reader 0");
+        assertThat(run.err()).contains("one JVM (-Dscard.relaunch=false)").doesNotContain("second JVM:");
+        assertThat(cacheEntries(cache, "cds-")).isEmpty();
+        assertThat(cacheEntries(cache, "dist-")).as("the cache itself is still used").hasSize(1);
+
+        Run ownSharing = launchCached(java, List.of("-Xshare:auto", "-Dlaunch.trace=true"), jar, cache, null,
+            "-c", "scard:readers");
+        assertThat(ownSharing.exitCode()).as(ownSharing.err()).isZero();
+        assertThat(ownSharing.err()).as("class data sharing options of the user's own keep one JVM")
+            .contains("one JVM: -Xshare:auto").doesNotContain("second JVM:");
+        assertThat(cacheEntries(cache, "cds-")).isEmpty();
     }
 
     @Test

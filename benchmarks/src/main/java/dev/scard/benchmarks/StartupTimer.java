@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -24,8 +25,11 @@ import java.util.stream.Stream;
  * <p>
  * The distribution gets a cache folder of its own ({@code XDG_CACHE_HOME} set to a new temporary folder): its first
  * start unpacks the jar there (as the first start after a build does) and is reported apart; the measured starts
- * come after it. The peak memory (maximum resident set size) of each start is read with {@code /usr/bin/time} where
- * it is installed.
+ * come after it. The peak memory of a start is the sum of the peak resident set sizes ({@code VmHWM} in
+ * {@code /proc/<pid>/status}) of its JVMs: the distribution starts a second JVM and waits for it, so both count.
+ * The figures are read every {@value #MEMORY_POLL_MILLIS} ms while the start runs (a peak, once reached, stays in
+ * {@code VmHWM}), so what grows in the last milliseconds before a process ends can be missed; where there is no
+ * {@code /proc}, the memory is "n/a".
  * <p>
  * {@code main} compares several jars (say, this build and the previous release) in one interleaved run and prints
  * the result: {@code java -cp benchmarks.jar dev.scard.benchmarks.StartupTimer RUNS JAR...}.
@@ -39,7 +43,10 @@ final class StartupTimer {
     /** The label of the bare JVM's runs. */
     static final String JAVA_VERSION = "java -version";
 
-    private static final Path TIME = Path.of("/usr/bin/time");
+    /** How often the memory of a running start is read. */
+    static final int MEMORY_POLL_MILLIS = 10;
+
+    private static final Path PROC = Path.of("/proc");
 
     /** What a set of starts of one command took. */
     record Series(String label, List<Long> millis, long maxRssKib) {
@@ -49,7 +56,7 @@ final class StartupTimer {
             return millis.get((millis.size() - 1) / 2);
         }
 
-        /** The peak resident memory in MiB, or "n/a" without {@code /usr/bin/time}. */
+        /** The peak resident memory in MiB, or "n/a" without {@code /proc}. */
         String maxRss() {
             return maxRssKib < 0 ? "n/a" : String.format("%.0f MiB", maxRssKib / 1024.0);
         }
@@ -147,69 +154,125 @@ final class StartupTimer {
     /** {@code java -jar JAR -c COMMAND}: milliseconds to the first output line, and the peak memory in KiB (or -1). */
     private static long[] start(String javaExecutable, Path jar, Path cacheHome)
         throws IOException, InterruptedException {
-        Path rssFile = Files.createTempFile("scard-startup-rss", ".txt");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(measured(rssFile, javaExecutable, "-jar", jar.toString(),
-                "-c", COMMAND));
-            builder.environment().put("XDG_CACHE_HOME", cacheHome.toString());
-            builder.environment().remove("JAVA_TOOL_OPTIONS");
-            builder.environment().remove("JDK_JAVA_OPTIONS");
-            builder.redirectError(ProcessBuilder.Redirect.DISCARD);
-            long begin = System.nanoTime();
-            Process process = builder.start();
-            try (BufferedReader output = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String firstLine = output.readLine();
-                long elapsed = System.nanoTime() - begin;
-                if (firstLine == null) {
-                    throw new IOException(jar + " printed nothing for " + COMMAND);
-                }
-                while (output.readLine() != null) {
-                    // Drain, so the process can end.
-                }
-                awaitSuccess(process, jar + " " + COMMAND);
-                return new long[] {TimeUnit.NANOSECONDS.toMillis(elapsed), rssKib(rssFile)};
-            } finally {
-                process.destroyForcibly();
+        ProcessBuilder builder = new ProcessBuilder(javaExecutable, "-jar", jar.toString(), "-c", COMMAND);
+        builder.environment().put("XDG_CACHE_HOME", cacheHome.toString());
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().remove("_JAVA_OPTIONS");
+        builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+        long begin = System.nanoTime();
+        Process process = builder.start();
+        PeakMemory memory = PeakMemory.watch(process);
+        try (BufferedReader output = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String firstLine = output.readLine();
+            long elapsed = System.nanoTime() - begin;
+            if (firstLine == null) {
+                throw new IOException(jar + " printed nothing for " + COMMAND);
             }
+            while (output.readLine() != null) {
+                // Drain, so the process can end.
+            }
+            awaitSuccess(process, jar + " " + COMMAND);
+            return new long[] {TimeUnit.NANOSECONDS.toMillis(elapsed), memory.stop()};
         } finally {
-            Files.deleteIfExists(rssFile);
+            memory.stop();
+            process.destroyForcibly();
         }
     }
 
     /** {@code java -version}: milliseconds to its end, and the peak memory in KiB (or -1). */
     private static long[] javaVersion(String javaExecutable) throws IOException, InterruptedException {
-        Path rssFile = Files.createTempFile("scard-startup-rss", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(javaExecutable, "-version");
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        long begin = System.nanoTime();
+        Process process = builder.start();
+        PeakMemory memory = PeakMemory.watch(process);
         try {
-            ProcessBuilder builder = new ProcessBuilder(measured(rssFile, javaExecutable, "-version"));
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            long begin = System.nanoTime();
-            Process process = builder.start();
             awaitSuccess(process, JAVA_VERSION);
             long elapsed = System.nanoTime() - begin;
-            return new long[] {TimeUnit.NANOSECONDS.toMillis(elapsed), rssKib(rssFile)};
+            return new long[] {TimeUnit.NANOSECONDS.toMillis(elapsed), memory.stop()};
         } finally {
-            Files.deleteIfExists(rssFile);
+            memory.stop();
         }
     }
 
-    /** The command, run under {@code /usr/bin/time -f %M -o rssFile} where that is installed. */
-    private static List<String> measured(Path rssFile, String... command) {
-        List<String> line = new ArrayList<>();
-        if (Files.isExecutable(TIME)) {
-            line.addAll(List.of(TIME.toString(), "-f", "%M", "-o", rssFile.toString()));
+    /**
+     * Reads the peak resident set size ({@code VmHWM}) of a process and of every process it starts while it runs, on
+     * a thread of its own.
+     */
+    static final class PeakMemory implements Runnable {
+        private final Process process;
+        private final Map<Long, Long> peakKib = new ConcurrentHashMap<>();
+        private final Thread thread;
+        private volatile boolean stopped;
+
+        private PeakMemory(Process process) {
+            this.process = process;
+            this.thread = new Thread(this, "startup-memory");
+            this.thread.setDaemon(true);
         }
-        line.addAll(List.of(command));
-        return line;
+
+        /** Starts reading the memory of {@code process} and its descendants, where there is {@code /proc}. */
+        static PeakMemory watch(Process process) {
+            PeakMemory memory = new PeakMemory(process);
+            if (Files.isDirectory(PROC)) {
+                memory.thread.start();
+            }
+            return memory;
+        }
+
+        @Override
+        public void run() {
+            while (!stopped && process.isAlive()) {
+                read(process.toHandle());
+                process.descendants().forEach(this::read);
+                try {
+                    Thread.sleep(MEMORY_POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private void read(ProcessHandle handle) {
+            long kib = vmHwmKib(handle.pid());
+            if (kib > 0) {
+                peakKib.merge(handle.pid(), kib, Math::max);
+            }
+        }
+
+        /** Stops reading; the sum of the processes' peaks in KiB, or -1 when none could be read. */
+        long stop() throws InterruptedException {
+            stopped = true;
+            if (thread.isAlive()) {
+                thread.join(1000);
+            }
+            return peakKib.isEmpty() ? -1 : peakKib.values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
-    private static long rssKib(Path rssFile) throws IOException {
-        String text = Files.readString(rssFile, StandardCharsets.UTF_8).strip();
-        if (text.isEmpty()) {
+    /**
+     * {@code VmHWM} of {@code /proc/<pid>/status} in KiB, or -1: the process has ended, there is no such file, or it
+     * has one thread only. A JVM has many threads; a process with one is a helper ({@code ldconfig}, which JNA runs) or a
+     * child between its fork and its exec, whose figures are still its parent's, so it would be counted twice.
+     */
+    static long vmHwmKib(long pid) {
+        long kib = -1;
+        int threads = 0;
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"),
+                StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmHWM:")) {
+                    kib = Long.parseLong(line.substring("VmHWM:".length()).replace("kB", "").strip());
+                } else if (line.startsWith("Threads:")) {
+                    threads = Integer.parseInt(line.substring("Threads:".length()).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
             return -1;
         }
-        String last = text.lines().reduce((a, b) -> b).orElse("").strip();
-        return last.matches("\\d+") ? Long.parseLong(last) : -1;
+        return threads > 1 ? kib : -1;
     }
 
     private static void awaitSuccess(Process process, String what) throws IOException, InterruptedException {

@@ -1,7 +1,6 @@
 package dev.scard.console;
 
 import java.util.Objects;
-import java.util.logging.Level;
 
 /**
  * The console's command line, as the bnd launcher hands it over ({@code launcher.arguments}).
@@ -24,7 +23,8 @@ import java.util.logging.Level;
  * @param logFile the file of {@code --log-file} the log lines are appended to, or {@code null}: standard error
  *        (above the prompt when interactive)
  */
-record ConsoleArguments(Mode mode, String command, String error, String config, Level logLevel, String logFile) {
+record ConsoleArguments(Mode mode, String command, String error, String config, ConsoleLog.Level logLevel,
+        String logFile) {
 
     /** What the console does, decided from the arguments alone. */
     enum Mode {
@@ -89,7 +89,7 @@ record ConsoleArguments(Mode mode, String command, String error, String config, 
         }
         String command = null;
         String config = null;
-        Level logLevel = null;
+        ConsoleLog.Level logLevel = null;
         String logFile = null;
         boolean commandGiven = false;
         for (int i = 0; i < args.length; i++) {
@@ -115,7 +115,7 @@ record ConsoleArguments(Mode mode, String command, String error, String config, 
                     if (logLevel != null) {
                         return usageError("option " + arg + " given with another -v or --log-level");
                     }
-                    logLevel = Level.INFO;
+                    logLevel = ConsoleLog.Level.INFO;
                 }
                 case "--log-level" -> {
                     if (logLevel != null) {

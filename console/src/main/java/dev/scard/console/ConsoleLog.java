@@ -7,76 +7,125 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
+import java.util.Map;
 import java.util.function.Consumer;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.admin.LoggerAdmin;
 
 /**
- * Where the log records of the distribution's bundles go. The bundles log through {@link System.Logger}, which the
- * JDK backs with {@code java.util.logging}; the console replaces the root handlers of {@code java.util.logging} by
- * this handler, which writes each record at or above the chosen level as one line:
+ * Where the log records of the distribution's bundles go. The bundles log through the OSGi Log Service (Felix Log in
+ * the distribution); the console listens to it ({@link LogReaderService}) and writes each record at or above the
+ * chosen level as one line:
  *
  * <pre>
- * WARNING: dev.scard.service.pcsc: SCardEstablishContext failed: pcscd is not running (the PC/SC service) ...
+ * WARNING: dev.scard.pcsc: PC/SC backend registered, but its calls fail with SCARD_E_NO_SERVICE ...
  * </pre>
  *
- * <p>The level as {@link System.Logger} names it ({@code ERROR}, {@code WARNING}, {@code INFO}, {@code DEBUG},
- * {@code TRACE}) and a colon, the message with its parameters on one line (line breaks become spaces) and, when
- * the record has an exception, {@code (<exception class>: <message>)}; never a stack trace, never JUL's two-line
- * format. The line goes to standard error, or, at the interactive prompt, above the prompt (jline's
- * {@code LineReader.printAbove}), so it never mixes with what is typed, or, with {@code --log-file FILE}, appended
- * to that file. The level is {@code WARNING} unless {@code -v} ({@code INFO}) or {@code --log-level LEVEL} says
- * otherwise.
+ * <p>The level ({@code ERROR}, {@code WARNING}, {@code INFO}, {@code DEBUG}, {@code TRACE}, {@code AUDIT}) and a
+ * colon, the message on one line (line breaks become spaces) and, when the record has an exception,
+ * {@code (<exception class>: <message>)}; never a stack trace. The line goes to standard error, or, at the
+ * interactive prompt, above the prompt (jline's {@code LineReader.printAbove}), so it never mixes with what is typed,
+ * or, with {@code --log-file FILE}, appended to that file. The level is {@code WARNING} unless {@code -v}
+ * ({@code INFO}) or {@code --log-level LEVEL} says otherwise; it is also set as the root level of the Log Service's
+ * loggers ({@link LoggerAdmin}), so that records below it are not even made.
+ *
+ * <p>The framework's own events, which the Log Service logs too ("ServiceEvent REGISTERED"), are written only at
+ * {@code DEBUG} and {@code TRACE} (or when they are warnings or errors).
+ *
+ * <p>Records logged before the console started (a backend that started without its service) are in the Log
+ * Service's history and are written first, in the order they were logged; records are told apart by their sequence
+ * numbers, so none is written twice. {@link #close()} writes what the listener has not been given yet (the Log
+ * Service delivers records to listeners on a thread of its own).
  */
-final class ConsoleLog extends Handler {
+final class ConsoleLog implements LogListener, AutoCloseable {
+
+    /** The levels {@code --log-level} takes, lowest last. */
+    enum Level {
+        /** Nothing is written. */
+        OFF(LogLevel.ERROR),
+        /** Errors. */
+        ERROR(LogLevel.ERROR),
+        /** Warnings and errors (the default). */
+        WARNING(LogLevel.WARN),
+        /** Information too ({@code -v}). */
+        INFO(LogLevel.INFO),
+        /** Debugging records too. */
+        DEBUG(LogLevel.DEBUG),
+        /** Everything. */
+        TRACE(LogLevel.TRACE);
+
+        private final LogLevel logLevel;
+
+        Level(LogLevel logLevel) {
+            this.logLevel = logLevel;
+        }
+
+        /** Whether a record of {@code level} is written at this level (audit records always are, unless OFF). */
+        boolean shows(LogLevel level) {
+            return this != OFF && (level == LogLevel.AUDIT || logLevel.implies(level));
+        }
+    }
+
+    /** The prefix of the loggers the Log Service writes the framework's events to (OSGi Log Service 1.4, 101.6). */
+    static final String FRAMEWORK_EVENTS = "Events.";
 
     /** The level without {@code -v} or {@code --log-level}. */
     static final Level DEFAULT_LEVEL = Level.WARNING;
 
-    private static final Formatter MESSAGES = new Formatter() {
-        @Override
-        public String format(LogRecord record) {
-            return formatMessage(record);
-        }
-    };
-
+    private final Level level;
     private final Writer file;
     private final PrintStream err;
+    private final LogReaderService reader;
     private volatile Consumer<String> sink;
+    /** The sequence number of the last record handled (written or not); guarded by this object's monitor. */
+    private long handled = -1;
 
-    private ConsoleLog(Level level, Writer file, PrintStream err) {
+    private ConsoleLog(Level level, Writer file, PrintStream err, LogReaderService reader) {
+        this.level = level;
         this.file = file;
         this.err = err;
+        this.reader = reader;
         this.sink = file != null ? this::toFile : err::println;
-        setLevel(level);
     }
 
     /**
-     * Makes this handler the only handler of the root logger, at {@code level}.
+     * Starts writing the Log Service's records at or above {@code level}: sets the root level of the loggers, writes
+     * the records of the history, and listens for new ones.
      *
      * @param level the lowest level written
      * @param file the file of {@code --log-file}, or {@code null}: standard error (or above the prompt)
      * @param err standard error (the root stream, not Gogo's per-thread one)
-     * @return the installed handler
+     * @param reader the Log Service's reader, or {@code null} when there is none (nothing is written then)
+     * @param admin the Log Service's logger admin, or {@code null}: the loggers' levels stay as they are
+     * @return the log, to be closed when the console ends
      * @throws IOException when the file cannot be opened for appending
      */
-    static ConsoleLog install(Level level, Path file, PrintStream err) throws IOException {
+    static ConsoleLog install(Level level, Path file, PrintStream err, LogReaderService reader, LoggerAdmin admin)
+            throws IOException {
         Writer writer = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-        ConsoleLog handler = new ConsoleLog(level, writer, err);
-        Logger root = LogManager.getLogManager().getLogger("");
-        for (Handler old : root.getHandlers()) {
-            root.removeHandler(old);
+        ConsoleLog log = new ConsoleLog(level, writer, err, reader);
+        if (admin != null) {
+            admin.getLoggerContext(null).setLogLevels(Map.of(Logger.ROOT_LOGGER_NAME, level.logLevel));
         }
-        root.setLevel(level);
-        root.addHandler(handler);
-        return handler;
+        if (reader != null) {
+            synchronized (log) { // the history first: the listener waits for it
+                reader.addLogListener(log);
+                log.writeHistory();
+            }
+        }
+        return log;
     }
 
     /**
@@ -90,12 +139,11 @@ final class ConsoleLog extends Handler {
     static Level parseLevel(String name) {
         return switch (name.toUpperCase(Locale.ROOT)) {
             case "OFF" -> Level.OFF;
-            case "ERROR", "SEVERE" -> Level.SEVERE;
+            case "ERROR", "SEVERE" -> Level.ERROR;
             case "WARNING", "WARN" -> Level.WARNING;
             case "INFO" -> Level.INFO;
-            case "DEBUG", "FINE" -> Level.FINE;
-            case "TRACE", "FINEST", "FINER" -> Level.FINEST;
-            case "ALL" -> Level.ALL;
+            case "DEBUG", "FINE" -> Level.DEBUG;
+            case "TRACE", "FINEST", "FINER", "ALL" -> Level.TRACE;
             default -> null;
         };
     }
@@ -103,14 +151,14 @@ final class ConsoleLog extends Handler {
     /**
      * The one line a record becomes.
      *
-     * @param record the record
+     * @param entry the record
      * @return the line, without a line terminator
      */
-    static String line(LogRecord record) {
-        StringBuilder line = new StringBuilder(levelName(record.getLevel())).append(": ");
-        String message = MESSAGES.format(record);
+    static String line(LogEntry entry) {
+        StringBuilder line = new StringBuilder(levelName(entry.getLogLevel())).append(": ");
+        String message = entry.getMessage();
         line.append(message == null ? "" : message.strip());
-        Throwable thrown = record.getThrown();
+        Throwable thrown = entry.getException();
         if (thrown != null) {
             line.append(" (").append(thrown.getClass().getName());
             if (thrown.getMessage() != null) {
@@ -121,19 +169,9 @@ final class ConsoleLog extends Handler {
         return line.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 
-    /** The level as {@link System.Logger} names it: ERROR, WARNING, INFO, DEBUG, TRACE. */
-    private static String levelName(Level level) {
-        int value = level.intValue();
-        if (value >= Level.SEVERE.intValue()) {
-            return "ERROR";
-        }
-        if (value >= Level.WARNING.intValue()) {
-            return "WARNING";
-        }
-        if (value >= Level.INFO.intValue()) {
-            return "INFO";
-        }
-        return value >= Level.FINE.intValue() ? "DEBUG" : "TRACE";
+    /** The level as the console names it: ERROR, WARNING, INFO, DEBUG, TRACE, AUDIT. */
+    private static String levelName(LogLevel level) {
+        return level == LogLevel.WARN ? "WARNING" : level.name();
     }
 
     /**
@@ -149,52 +187,95 @@ final class ConsoleLog extends Handler {
     }
 
     @Override
-    public void publish(LogRecord record) {
-        if (record == null || !isLoggable(record)) {
+    public synchronized void logged(LogEntry entry) {
+        write(entry);
+    }
+
+    /** Writes {@code entry} unless it was handled before; call with this object's monitor held. */
+    private void write(LogEntry entry) {
+        if (entry.getSequence() <= handled) {
+            return;
+        }
+        handled = entry.getSequence();
+        if (!level.shows(entry.getLogLevel()) || isFrameworkChatter(entry)) {
             return;
         }
         String line;
         try {
-            line = line(record);
+            line = line(entry);
         } catch (RuntimeException e) {
-            line = levelName(record.getLevel()) + ": " + record.getMessage();
+            line = levelName(entry.getLogLevel()) + ": " + entry.getMessage();
         }
-        Objects.requireNonNull(sink).accept(line);
+        sink.accept(line);
     }
 
-    private synchronized void toFile(String line) {
+    /**
+     * Whether a record is one of the framework's events that the Log Service logs itself (its loggers
+     * {@code Events.Framework}, {@code Events.Bundle}, {@code Events.Service}: "ServiceEvent REGISTERED" and the like)
+     * below WARNING: written at {@code DEBUG} and {@code TRACE} only, not with {@code -v}.
+     */
+    private boolean isFrameworkChatter(LogEntry entry) {
+        String logger = entry.getLoggerName();
+        return logger != null && logger.startsWith(FRAMEWORK_EVENTS) && !LogLevel.WARN.implies(entry.getLogLevel())
+                && !level.logLevel.implies(LogLevel.DEBUG);
+    }
+
+    /** Writes the history's records not handled yet, oldest first; call with this object's monitor held. */
+    private void writeHistory() {
+        List<LogEntry> entries = new ArrayList<>();
+        for (Enumeration<LogEntry> history = reader.getLog(); history.hasMoreElements();) {
+            LogEntry entry = history.nextElement();
+            if (entry.getSequence() > handled) {
+                entries.add(entry);
+            }
+        }
+        Collections.sort(entries, Comparator.comparingLong(LogEntry::getSequence));
+        entries.forEach(this::write);
+    }
+
+    private void toFile(String line) {
         try {
             file.write(line);
             file.write(System.lineSeparator());
             file.flush();
         } catch (IOException e) {
-            reportError("cannot write the log file", e, java.util.logging.ErrorManager.WRITE_FAILURE);
+            err.println("scard: cannot write the log file: " + e.getMessage());
         }
     }
 
-    @Override
-    public void flush() {
+    /** Writes the records logged so far that the listener has not been given yet, and flushes. */
+    synchronized void flush() {
+        if (reader != null) {
+            writeHistory();
+        }
         if (file != null) {
-            synchronized (this) {
-                try {
-                    file.flush();
-                } catch (IOException e) {
-                    reportError("cannot flush the log file", e, java.util.logging.ErrorManager.FLUSH_FAILURE);
-                }
+            try {
+                file.flush();
+            } catch (IOException e) {
+                err.println("scard: cannot write the log file: " + e.getMessage());
             }
         } else {
             err.flush();
         }
     }
 
+    /** Writes what is left ({@link #flush()}), stops listening and closes the log file. */
     @Override
     public void close() {
+        flush();
+        if (reader != null) {
+            try {
+                reader.removeLogListener(this);
+            } catch (IllegalStateException e) {
+                // the Log Service is stopping
+            }
+        }
         if (file != null) {
             synchronized (this) {
                 try {
                     file.close();
                 } catch (IOException e) {
-                    reportError("cannot close the log file", e, java.util.logging.ErrorManager.CLOSE_FAILURE);
+                    err.println("scard: cannot close the log file: " + e.getMessage());
                 }
             }
         }

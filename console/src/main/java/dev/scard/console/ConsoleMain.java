@@ -37,6 +37,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.LogReaderService;
+import org.osgi.service.log.admin.LoggerAdmin;
 
 /**
  * The distribution's main program. The bnd launcher calls {@link #call()} on the JVM main thread (this is
@@ -58,9 +60,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * {@code exit N} exits with N. In the {@code -c} and standard-input modes the console waits for the background
  * jobs before it exits.
  * <p>
- * Before the first command it makes {@link ConsoleLog} the handler of every bundle's log records (one line each,
- * WARNING and above unless {@code -v} or {@code --log-level}; above the prompt when interactive, or into the file of
- * {@code --log-file}).
+ * Before the first command it makes {@link ConsoleLog} a listener of the OSGi Log Service, which writes every
+ * bundle's log records (one line each, WARNING and above unless {@code -v} or {@code --log-level}; above the prompt
+ * when interactive, or into the file of {@code --log-file}).
  */
 @Capability(namespace = "org.apache.felix.gogo", name = "shell.implementation", version = "1.0.0")
 @Component(service = Callable.class, immediate = true, property = "main.thread=true")
@@ -92,6 +94,14 @@ public final class ConsoleMain implements Callable<Integer> {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configurationAdmin;
+
+    /** The Log Service's records, which {@link ConsoleLog} writes (Felix Log; none: no log lines). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile LogReaderService logReader;
+
+    /** Sets the loggers' level to the console's ({@code -v}, {@code --log-level}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile LoggerAdmin loggerAdmin;
 
     private volatile String[] arguments = new String[0];
     private volatile long lastServiceEvent = System.nanoTime();
@@ -153,7 +163,7 @@ public final class ConsoleMain implements Callable<Integer> {
             if (args.mode() == ConsoleArguments.Mode.COMMAND || args.mode() == ConsoleArguments.Mode.STDIN) {
                 try {
                     log = ConsoleLog.install(args.logLevel(), args.logFile() == null ? null : Path.of(args.logFile()),
-                            err);
+                            err, logReader, loggerAdmin);
                 } catch (IOException | RuntimeException e) {
                     err.println("scard: cannot write the log file " + args.logFile() + ": " + e.getMessage());
                     return CommandRunner.USAGE;
@@ -186,7 +196,7 @@ public final class ConsoleMain implements Callable<Integer> {
             return CommandRunner.FAILED;
         } finally {
             if (log != null) {
-                log.flush();
+                log.close();
             }
             out.flush();
             err.flush();

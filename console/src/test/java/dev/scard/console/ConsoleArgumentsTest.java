@@ -114,16 +114,16 @@ class ConsoleArgumentsTest {
     @Test
     void logLevelAndFileOptions() {
         ConsoleArguments plain = ConsoleArguments.parse(new String[] {"-c", "lb"});
-        assertThat(plain.logLevel()).isEqualTo(java.util.logging.Level.WARNING);
+        assertThat(plain.logLevel()).isEqualTo(ConsoleLog.Level.WARNING);
         assertThat(plain.logFile()).isNull();
 
         ConsoleArguments verbose = ConsoleArguments.parse(new String[] {"-v", "--log-file", "scard.log", "-c", "lb"});
         assertThat(verbose.mode()).isEqualTo(Mode.COMMAND);
-        assertThat(verbose.logLevel()).isEqualTo(java.util.logging.Level.INFO);
+        assertThat(verbose.logLevel()).isEqualTo(ConsoleLog.Level.INFO);
         assertThat(verbose.logFile()).isEqualTo("scard.log");
 
         assertThat(ConsoleArguments.parse(new String[] {"--log-level", "debug"}).logLevel())
-                .isEqualTo(java.util.logging.Level.FINE);
+                .isEqualTo(ConsoleLog.Level.DEBUG);
     }
 
     @Test

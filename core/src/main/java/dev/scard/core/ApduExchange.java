@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.io.ByteArrayOutputStream;
+import java.time.Instant;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
@@ -30,26 +31,47 @@ public final class ApduExchange {
      *         61xx chain; anything the connection throws
      */
     public static byte[] exchange(ReaderConnection connection, byte[] command) {
-        boolean shortWithLe = CommandApdu.check(command);
-        return connection.exchangeAtomically(() -> exchangeChecked(connection, command, shortWithLe));
+        return exchange(connection, command, null);
     }
 
-    private static byte[] exchangeChecked(ReaderConnection connection, byte[] command, boolean shortWithLe) {
-        byte[] response = connection.transmit(command);
+    /**
+     * {@link #exchange(ReaderConnection, byte[])}, reporting each command that reaches the card and its answer to
+     * {@code probe} (none when null).
+     */
+    static byte[] exchange(ReaderConnection connection, byte[] command, CardTap.Probe probe) {
+        CommandApdu.check(command);
+        // three captures, as many as before the trace: the case is asked again only after a 6Cxx
+        return connection.exchangeAtomically(() -> exchangeChecked(connection, command, probe));
+    }
+
+    /** The exchange of a checked command. */
+    private static byte[] exchangeChecked(ReaderConnection connection, byte[] command, CardTap.Probe probe) {
+        byte[] response = send(connection, command, probe, false);
         int length = checkedLength(response);
         int sw1 = response[length - 2] & 0xFF;
-        if (sw1 == 0x6C && shortWithLe) {
-            response = connection.transmit(CommandApdu.withLe(command, response[length - 1] & 0xFF));
+        if (sw1 == 0x6C && CommandApdu.check(command)) {
+            response = send(connection, CommandApdu.withLe(command, response[length - 1] & 0xFF), probe, true);
             length = checkedLength(response);
             sw1 = response[length - 2] & 0xFF;
         }
         if (sw1 != 0x61) {
             return response;
         }
-        return collectResponses(connection, command[0], response);
+        return collectResponses(connection, command[0], response, probe);
     }
 
-    private static byte[] collectResponses(ReaderConnection connection, int cla, byte[] first) {
+    /** One {@link ReaderConnection#transmit}, reported to {@code probe} when there is one. */
+    private static byte[] send(ReaderConnection connection, byte[] command, CardTap.Probe probe, boolean byCore) {
+        if (probe == null) {
+            return connection.transmit(command);
+        }
+        Instant sent = Instant.now();
+        byte[] response = connection.transmit(command);
+        probe.apdu(sent, command, response == null ? new byte[0] : response, byCore);
+        return response;
+    }
+
+    private static byte[] collectResponses(ReaderConnection connection, int cla, byte[] first, CardTap.Probe probe) {
         ByteArrayOutputStream data = new ByteArrayOutputStream(first.length + 256);
         byte[] response = first;
         for (int round = 0; round < MAX_GET_RESPONSES; round++) {
@@ -59,7 +81,7 @@ public final class ApduExchange {
                 data.write(response, length - 2, 2);
                 return data.toByteArray();
             }
-            response = connection.transmit(CommandApdu.getResponse(cla, response[length - 1] & 0xFF));
+            response = send(connection, CommandApdu.getResponse(cla, response[length - 1] & 0xFF), probe, true);
             checkedLength(response);
         }
         throw new SCardException(HResult.SCARD_F_COMM_ERROR,

@@ -20,6 +20,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.util.tracker.ServiceTracker;
 import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
@@ -27,6 +28,9 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.trace.CardTraceListener;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
@@ -49,16 +53,28 @@ import dev.scard.core.spi.EventChannels;
  * <p><b>Listeners.</b> A listener without a {@value SCardServiceProperties#BACKEND} property hears every backend, one
  * with it hears that backend only; a listener that comes hears the events published from then on.
  *
+ * <p><b>Card trace.</b> {@link CardTraceListener} services (whiteboard) are added to the one {@link CardTap} that
+ * every manager of every backend reports to; the backends' card insertions, removals and resets reach it from their
+ * channels.
+ *
  * <p>State: {@link #hosted}, {@link #reserved}, {@link #listeners} and {@link #channels} are guarded by this
  * object's monitor; the interface providers and the dispatchers are thread-safe themselves.
  */
 @Component(service = EventChannels.class, immediate = true)
 public final class BackendHost implements EventChannels {
 
-    private static final System.Logger LOG = System.getLogger(BackendHost.class.getName());
+    /**
+     * The log of the core bundle: its {@code LoggerFactory} service, bound by this component; every class
+     * of the bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(BackendHost.class);
+
     private static final Pattern BACKEND_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
     private final InterfaceProviders providers = new InterfaceProviders();
+    /** The card trace of every manager of every backend. */
+    private final CardTap tap = new CardTap();
     /** Hosted backends by name. */
     private final Map<String, HostedBackend> hosted = new HashMap<>();
     /** Names of backends being hosted right now (their services being registered). */
@@ -74,6 +90,27 @@ public final class BackendHost implements EventChannels {
         boolean hears(String backendName) {
             return backend == null || backend.equals(backendName);
         }
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /** Starts hosting the backend services registered now and later. */
@@ -114,7 +151,7 @@ public final class BackendHost implements EventChannels {
             HostedBackend host;
             try {
                 host = new HostedBackend(context, backend, ranking(reference), handleSpace(backend.name()),
-                        providers);
+                        providers, tap);
             } finally {
                 synchronized (BackendHost.this) {
                     reserved.remove(backend.name());
@@ -234,6 +271,7 @@ public final class BackendHost implements EventChannels {
 
         @Override
         public void publish(SCardEvent event) {
+            tap.cardEvent(event);
             dispatcher.publish(event);
         }
 
@@ -282,6 +320,26 @@ public final class BackendHost implements EventChannels {
         for (Channel channel : channels) {
             channel.dispatcher.unsetEventAdmin(admin);
         }
+    }
+
+    // ---------------------------------------------------------------- card trace
+
+    /** Adds a card trace listener (whiteboard), with the properties that choose what it hears ({@link CardTap#add}). */
+    @Reference(name = "traceListener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeTraceListener", updated = "updateTraceListener")
+    void addTraceListener(CardTraceListener listener, Map<String, Object> properties) {
+        tap.add(listener, properties);
+    }
+
+    /** Applies a card trace listener's changed properties. */
+    void updateTraceListener(CardTraceListener listener, Map<String, Object> properties) {
+        tap.remove(listener);
+        tap.add(listener, properties);
+    }
+
+    /** Withdraws a card trace listener that went away. */
+    void removeTraceListener(CardTraceListener listener) {
+        tap.remove(listener);
     }
 
     // ---------------------------------------------------------------- interface factories

@@ -1,10 +1,12 @@
 package dev.scard.core;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.scard.api.CardHandle;
@@ -21,6 +23,8 @@ import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.ShareMode;
+import dev.scard.api.trace.CardTraceEvent;
+import dev.scard.api.trace.TraceableManager;
 
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.ReaderConnection;
@@ -48,12 +52,23 @@ import dev.scard.core.spi.Arguments;
  * <p>The {@code create*} methods resolve {@link SCardInterfaceFactory} services from {@link #interfaceProviders()}
  * (the {@link BackendHost} feeds it from the service registry) and hand each factory an
  * {@linkplain AttachmentView attachment-scoped view} of this manager.
+ *
+ * <p><b>Trace.</b> Each manager has a {@linkplain #traceId() trace id}; it reports its APDUs (through
+ * {@link ApduExchange}) and its attach, reconnect, lock, unlock and detach to its {@link CardTap}. While nobody
+ * listens that costs one volatile read per call.
  */
-public class CardManager implements ISCardManage {
+public class CardManager implements ISCardManage, TraceableManager {
+
+    /** Numbers the managers for their trace ids. */
+    private static final AtomicLong TRACE_IDS = new AtomicLong();
 
     private final Backend backend;
     private final HandleTable handles;
     private final InterfaceProviders providers;
+    private final CardTap tap;
+    private final String traceId;
+    /** The backend's name, for the trace. */
+    private final String backendName;
     /** Orders this manager's card traffic (transmit, reconnect); taken before {@link #monitor}, never after. */
     private final ReentrantLock traffic = new ReentrantLock();
     /** Guards attachment changes; never held while waiting for another connection or manager. */
@@ -126,9 +141,76 @@ public class CardManager implements ISCardManage {
      * factories in {@code providers} (which may be shared with other managers).
      */
     public CardManager(Backend backend, HandleTable handles, InterfaceProviders providers) {
+        this(backend, handles, providers, new CardTap());
+    }
+
+    /**
+     * A manager over {@code backend} that accepts the handles in {@code handles}, creates interfaces with the
+     * factories in {@code providers} and reports its card traffic and events to {@code tap} (both may be shared
+     * with other managers).
+     */
+    public CardManager(Backend backend, HandleTable handles, InterfaceProviders providers, CardTap tap) {
         this.backend = backend;
         this.handles = handles;
         this.providers = providers;
+        this.tap = tap;
+        this.backendName = backend.name();
+        this.traceId = backendName + "/" + TRACE_IDS.incrementAndGet();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String traceId() {
+        return traceId;
+    }
+
+    /**
+     * Reports an event of this manager's attachment to {@code reader} to the tap when someone listens; for
+     * {@code ATTACHED} and {@code RECONNECT}, with the share mode, protocol and ATR {@code connection} has now.
+     * Never throws for the card's sake.
+     */
+    private void trace(CardTraceEvent.Type type, String reader, Disposition disposition, ReaderConnection connection) {
+        if (!tap.isOn()) {
+            return;
+        }
+        ShareMode mode = null;
+        Protocol protocol = null;
+        String atr = "";
+        if (connection != null) {
+            try {
+                CardStatus card = connection.status();
+                mode = connection.shareMode();
+                protocol = card.protocol();
+                atr = card.atrHex();
+            } catch (SCardException e) {
+                // the card was reset by another connection meanwhile (or is gone): the reader still knows its ATR
+                atr = readerAtr(reader);
+            }
+        }
+        tap.emit(CardTraceEvent.of(type, Instant.now(), backendName, reader, traceId, disposition, mode, protocol,
+                atr));
+    }
+
+    /** The ATR the backend reports for {@code reader}, or empty when it reports none or fails. */
+    private String readerAtr(String reader) {
+        try {
+            ReaderInfo info = backend.readerInfo(reader);
+            return info.cardPresent() ? info.atrHex() : "";
+        } catch (SCardException e) {
+            return "";
+        }
+    }
+
+    /** Records a new attachment in the tap and reports it. */
+    private void traceAttached(Attachment current) {
+        tap.attachedTo(traceId, current.readerName);
+        trace(CardTraceEvent.Type.ATTACHED, current.readerName, null, current.connection);
+    }
+
+    /** Reports the end of an attachment and forgets it in the tap. */
+    private void traceDetached(Attachment ended) {
+        trace(CardTraceEvent.Type.DETACHED, ended.readerName, null, null);
+        tap.attachedTo(traceId, null);
     }
 
     /** The interface factories this manager chooses from; backends add and remove them as services come and go. */
@@ -152,6 +234,7 @@ public class CardManager implements ISCardManage {
 
     @Override
     public void attachByHandle(long handle) {
+        Attachment current;
         synchronized (monitor) {
             requireDetached();
             HandleTable.Handle issued = handles.lookup(handle);
@@ -162,7 +245,9 @@ public class CardManager implements ISCardManage {
             ReaderConnection connection = issued.connection();
             attachment = new Attachment(connection.readerName(), connection.shareMode(), issued.protocols(), issued,
                     connection);
+            current = attachment;
         }
+        traceAttached(current);
     }
 
     @Override
@@ -190,6 +275,7 @@ public class CardManager implements ISCardManage {
         Arguments.requireReaderName(readerName);
         Arguments.require(shareMode, "share mode");
         Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
+        Attachment current;
         synchronized (monitor) {
             requireDetached();
             ReaderConnection connection;
@@ -202,7 +288,9 @@ public class CardManager implements ISCardManage {
                 connection = null; // a reader attachment: reconnect() reaches the card once one is in
             }
             attachment = new Attachment(readerName, shareMode, protocols, null, connection);
+            current = attachment;
         }
+        traceAttached(current);
     }
 
     /** Connects through {@code backend}, reporting an unknown reader as the contract's E_INVALIDARG. */
@@ -231,6 +319,7 @@ public class CardManager implements ISCardManage {
             monitor.notifyAll();
         }
         release(current);
+        traceDetached(current);
     }
 
     /**
@@ -325,6 +414,7 @@ public class CardManager implements ISCardManage {
                 } else {
                     reconnectConnection(expected, current, initialization);
                 }
+                trace(CardTraceEvent.Type.RECONNECT, current.readerName, initialization, current.connection);
             } finally {
                 if (wasHeld && current.borrowed()) {
                     current.handle.release(this);
@@ -466,8 +556,11 @@ public class CardManager implements ISCardManage {
                     current.lockState = LockState.HELD;
                     monitor.notifyAll();
                     outcome = LockState.HELD;
-                    return;
                 }
+            }
+            if (outcome == LockState.HELD) {
+                trace(CardTraceEvent.Type.LOCK, current.readerName, null, null);
+                return;
             }
             throw new SCardException(HResult.SCARD_E_INVALID_HANDLE,
                     "the manager was detached or reconnected while waiting for the lock; lock again");
@@ -570,6 +663,7 @@ public class CardManager implements ISCardManage {
         } finally {
             settle(current, LockState.FREE);
         }
+        trace(CardTraceEvent.Type.UNLOCK, current.readerName, disposition, null);
     }
 
     @Override
@@ -613,11 +707,12 @@ public class CardManager implements ISCardManage {
         try {
             Attachment current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
+            CardTap.Probe probe = tap.probe(backendName, current.readerName, traceId);
             if (current.borrowed()) {
                 return current.handle.exchange(this, callTimeoutNanos(),
-                        () -> ApduExchange.exchange(connection, commandApdu));
+                        () -> ApduExchange.exchange(connection, commandApdu, probe));
             }
-            return ApduExchange.exchange(connection, commandApdu);
+            return ApduExchange.exchange(connection, commandApdu, probe);
         } finally {
             traffic.unlock();
         }
@@ -765,6 +860,7 @@ public class CardManager implements ISCardManage {
             } catch (RuntimeException e) {
                 // Released as far as the backend lets us; nothing else holds on to it.
             }
+            traceDetached(current);
         }
     }
 

@@ -14,6 +14,7 @@ import org.osgi.framework.ServiceRegistration;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.Log;
 
 /**
  * The <i>default registrations</i> of a backend: while the backend's configuration (PID
@@ -52,7 +53,7 @@ import dev.scard.api.SCardServiceProperties;
  */
 public final class DefaultRegistration implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(DefaultRegistration.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(DefaultRegistration.class);
 
     private final BundleContext context;
     private final String backend;

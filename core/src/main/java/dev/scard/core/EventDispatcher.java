@@ -2,9 +2,12 @@ package dev.scard.core;
 
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,23 +21,37 @@ import org.osgi.service.event.EventAdmin;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardEvents;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.EventChannel;
 
 /**
- * Delivers a backend's card and reader events (docs/decisions.md, "Services and scopes") on one thread of its own, in the order they were
- * published: first to every {@link SCardEventListener} (in the order they were added), then to Event Admin when one
- * is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers may call it while
- * holding their locks. It is the {@link EventChannel} a backend opens ({@link BackendHost}): the host adds the
- * whiteboard listeners and the Event Admin, the backend publishes and closes it when it stops.
+ * Delivers a backend's card and reader events (docs/decisions.md, "Services and scopes") on one thread of its own, in
+ * the order they were published: first to every {@link SCardEventListener} (in the order they were added), then to
+ * Event Admin when one is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers
+ * may call it while holding their locks. It is the {@link EventChannel} a backend opens ({@link BackendHost}): the
+ * host adds the whiteboard listeners and the Event Admin, the backend publishes and closes it when it stops.
+ *
+ * <p><b>A listener added later misses nothing.</b> The dispatcher keeps the state its events describe (the readers
+ * that were added and not removed, in order, and the ATR of the card in each). A listener, when it is added, first
+ * hears that state, on the delivery thread, in the order of the events: {@code READER_ADDED} for every reader, then
+ * {@code CARD_INSERTED} with the ATR for each one that holds a card; then every event published after it. So it
+ * learns of each reader and card exactly once, whether the backend announced them before the listener came (the
+ * simulator at its start, PC/SC when it was first used) or after. Event Admin gets the events as they happen only.
  */
 public final class EventDispatcher implements EventChannel {
 
-    private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(EventDispatcher.class);
     private static final long CLOSE_WAIT_MILLIS = 1000;
 
     private final String threadName;
     private final ExecutorService executor;
     private final List<SCardEventListener> listeners = new CopyOnWriteArrayList<>();
+    /** Listeners added whose state has not been delivered yet (then they join {@link #listeners}). */
+    private final Set<SCardEventListener> joining = ConcurrentHashMap.newKeySet();
+    /** The readers the events delivered so far describe, in the order added, each with its card's ATR or null. */
+    private final Map<String, String> state = new LinkedHashMap<>(); // the delivery thread's alone
+    /** The backend the events delivered so far came from (they all name the same one). */
+    private String backend; // the delivery thread's alone
     private final AtomicReference<EventAdmin> eventAdmin = new AtomicReference<>();
 
     /**
@@ -66,14 +83,61 @@ public final class EventDispatcher implements EventChannel {
         }
     }
 
-    /** Adds a whiteboard listener; it hears the events published from now on. */
+    /**
+     * Adds a whiteboard listener: on the delivery thread, after the events queued now, it hears the readers and cards
+     * that are there ({@code READER_ADDED}, {@code CARD_INSERTED}), then the events published from then on.
+     */
     public void addListener(SCardEventListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        joining.add(listener);
+        try {
+            executor.execute(() -> join(listener));
+        } catch (RejectedExecutionException stopped) {
+            joining.remove(listener); // closed: nothing more will be delivered
+        }
     }
 
     /** Removes a listener; events already being delivered may still reach it. */
     public void removeListener(SCardEventListener listener) {
+        joining.remove(listener);
         listeners.remove(listener);
+    }
+
+    /** The delivery thread's part of {@link #addListener}: the state, then the listener hears what comes. */
+    private void join(SCardEventListener listener) {
+        if (!joining.remove(listener)) {
+            return; // removed meanwhile
+        }
+        for (Map.Entry<String, String> reader : state.entrySet()) {
+            tell(listener, new SCardEvent(SCardEvent.Type.READER_ADDED, reader.getKey(), backend, ""));
+            if (reader.getValue() != null) {
+                tell(listener, new SCardEvent(SCardEvent.Type.CARD_INSERTED, reader.getKey(), backend,
+                        reader.getValue()));
+            }
+        }
+        listeners.add(listener);
+    }
+
+    /** Keeps the state the events describe (see the class description). */
+    private void track(SCardEvent event) {
+        backend = event.backend();
+        switch (event.type()) {
+            case READER_ADDED -> state.putIfAbsent(event.readerName(), null);
+            case READER_REMOVED -> state.remove(event.readerName());
+            case CARD_INSERTED, CARD_RESET -> state.put(event.readerName(), event.atrHex());
+            case CARD_REMOVED -> state.replace(event.readerName(), null);
+            default -> {
+                // no other kinds
+            }
+        }
+    }
+
+    private void tell(SCardEventListener listener, SCardEvent event) {
+        try {
+            listener.cardEvent(event);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "SCardEventListener " + listener.getClass().getName() + " failed on " + event, e);
+        }
     }
 
     /** Posts the events delivered from now on to {@code admin} as well (replacing any previous one). */
@@ -87,12 +151,9 @@ public final class EventDispatcher implements EventChannel {
     }
 
     private void deliver(SCardEvent event) {
+        track(event);
         for (SCardEventListener listener : listeners) {
-            try {
-                listener.cardEvent(event);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "SCardEventListener " + listener.getClass().getName() + " failed on " + event, e);
-            }
+            tell(listener, event);
         }
         EventAdmin admin = eventAdmin.get();
         if (admin != null) {

@@ -23,6 +23,7 @@ import org.osgi.service.cm.ManagedService;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 
 /**
@@ -53,7 +54,7 @@ import dev.scard.core.spi.Backend;
  */
 final class HostedBackend {
 
-    private static final System.Logger LOG = System.getLogger(HostedBackend.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(HostedBackend.class);
 
     private final BundleContext context;
     private final Backend backend;
@@ -61,6 +62,7 @@ final class HostedBackend {
     private final HandleTable handles;
     private final int handleSpace;
     private final InterfaceProviders providers;
+    private final CardTap tap;
     private final Managers managers = new Managers();
     private final ResourceManagers resourceManagers = new ResourceManagers();
     private final DefaultRegistration defaults;
@@ -81,14 +83,17 @@ final class HostedBackend {
      * @param ranking the {@code service.ranking} of the backend's service
      * @param handleSpace the handle space of its table ({@link HandleTable#HandleTable(int)})
      * @param providers the interface factories every manager chooses from
+     * @param tap the card trace every manager reports to
      */
-    HostedBackend(BundleContext context, Backend backend, int ranking, int handleSpace, InterfaceProviders providers) {
+    HostedBackend(BundleContext context, Backend backend, int ranking, int handleSpace, InterfaceProviders providers,
+            CardTap tap) {
         this.context = context;
         this.backend = backend;
         this.name = backend.name();
         this.handles = new HandleTable(handleSpace);
         this.handleSpace = handleSpace;
         this.providers = providers;
+        this.tap = tap;
         this.backendRanking = ranking;
         this.defaults = new DefaultRegistration(context, name, resourceManagers, managers, null);
         synchronized (this) {
@@ -211,7 +216,7 @@ final class HostedBackend {
 
         @Override
         public ISCardManage getService(Bundle bundle, ServiceRegistration<ISCardManage> registration) {
-            CardManager manager = new CardManager(backend, handles.scopedTo(() -> bundle), providers);
+            CardManager manager = new CardManager(backend, handles.scopedTo(() -> bundle), providers, tap);
             open.add(manager);
             return manager;
         }

@@ -105,6 +105,70 @@ class EventDispatcherTest {
         assertThat(gone).isEmpty();
     }
 
+    static SCardEvent event(SCardEvent.Type type, String reader, String atr) {
+        return new SCardEvent(type, reader, "pcsc", atr);
+    }
+
+    /** The events a listener heard, waiting until it heard {@code count}. */
+    private static List<SCardEvent> await(List<SCardEvent> heard, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (heard.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return heard;
+    }
+
+    @Test
+    void aListenerAddedLaterFirstHearsTheReadersAndCardsThatAreThereThenTheChanges() throws Exception {
+        List<SCardEvent> early = new CopyOnWriteArrayList<>();
+        dispatcher.addListener(early::add); // there from the start: it hears the events themselves
+        // what a backend announced before the late listener came: PC/SC loaded at its first use, the simulator at start
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "A", ""));
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "A", "3B01"));
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "B", ""));
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "C", ""));
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "C", "3B03"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "C", "3B33"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "B", "3B02"));
+        dispatcher.publish(event(SCardEvent.Type.CARD_REMOVED, "B", ""));
+        dispatcher.publish(event(SCardEvent.Type.READER_REMOVED, "A", ""));
+        await(early, 9);
+        List<SCardEvent> late = new CopyOnWriteArrayList<>();
+        dispatcher.addListener(late::add);
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "B", "3B22"));
+
+        assertThat(await(late, 4)).containsExactly(event(SCardEvent.Type.READER_ADDED, "B", ""),
+                event(SCardEvent.Type.READER_ADDED, "C", ""), event(SCardEvent.Type.CARD_INSERTED, "C", "3B33"),
+                event(SCardEvent.Type.CARD_INSERTED, "B", "3B22"));
+        assertThat(await(early, 10)).hasSize(10).endsWith(event(SCardEvent.Type.CARD_INSERTED, "B", "3B22"));
+        dispatcher.close();
+        assertThat(late).as("each reader and card once").hasSize(4);
+    }
+
+    @Test
+    void aListenerRemovedBeforeItJoinedHearsNothing() throws Exception {
+        CountDownLatch delivering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        dispatcher.addListener(e -> { // holds the delivery thread, so that the next listener cannot join yet
+            delivering.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, "A", ""));
+        assertThat(delivering.await(5, TimeUnit.SECONDS)).isTrue();
+        List<SCardEvent> gone = new CopyOnWriteArrayList<>();
+        SCardEventListener leaving = gone::add;
+        dispatcher.addListener(leaving);
+        dispatcher.removeListener(leaving);
+        release.countDown();
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "A", "3B01"));
+        dispatcher.close();
+        assertThat(gone).isEmpty();
+    }
+
     @Test
     void eventsAfterCloseAreDropped() {
         List<SCardEvent> heard = new CopyOnWriteArrayList<>();

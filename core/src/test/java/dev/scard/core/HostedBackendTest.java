@@ -107,7 +107,8 @@ class HostedBackendTest {
     }
 
     private HostedBackend host() {
-        return new HostedBackend(context, backend, 100, HandleTable.SIMULATOR_SPACE, new InterfaceProviders());
+        return new HostedBackend(context, backend, 100, HandleTable.SIMULATOR_SPACE, new InterfaceProviders(),
+                new CardTap());
     }
 
     @SuppressWarnings("unchecked")

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * also when a test or the start fails, and {@link #stopKaraf()} checks that no Karaf process is left. Each failure
  * prints the tail of Karaf's log; {@code target/karaf-console.txt} has every console session of the run.
  *
- * <p>Commands go through {@code bin/client -b}: one console session per call, commands on standard input. In this
- * batch mode the console prints what commands write but not the values they return, and our commands return their
+ * <p>Commands go through {@code bin/client -b}: one console session per call, commands on standard input (help and
+ * completion, which need a terminal, go through {@code bin/client} on a pseudo-terminal: {@link Karaf#terminal}). In
+ * this batch mode the console prints what commands write but not the values they return, and our commands return their
  * output (as Gogo commands do); {@code echo (scard:readers)} prints it, exactly as the interactive console would.
  * A failing command ends the session ("Error executing command: ...", exit code 1). Attachments belong to the
  * console session, so attach, APDU, status and detach run in one session.
@@ -285,8 +286,9 @@ class KarafConsoleIT {
     }
 
     /**
-     * Our bundles log through System.Logger; in Karaf the records reach karaf.log through Pax Logging, one line each
-     * with Karaf's format: serving a simulated card to a vpcd address where nothing listens logs an INFO line.
+     * Our bundles log through the OSGi Log Service; in Karaf, Pax Logging provides it and writes the records to
+     * karaf.log, one line each with Karaf's format: serving a simulated card to a vpcd address where nothing listens
+     * logs an INFO line.
      */
     @Test
     @Order(7)
@@ -309,7 +311,127 @@ class KarafConsoleIT {
         }
     }
 
+    /**
+     * Help and argument errors in Karaf's own console: {@code scard:attach --help} shows our usage with its options,
+     * and an unknown option is our one line with the usage and the contract's code, not logged as an ERROR.
+     *
+     * <p>{@code help scard:attach} needs a terminal: {@link #helpAndCompletionAtAnInteractiveConsole()} checks it.
+     */
+    @Test
+    @Order(8)
+    void helpShowsTheUsageWithOptionsAndAnArgumentErrorIsOurOneLine() throws Exception {
+        long before = Files.size(karaf.log());
+        Session dashHelp = session("scard:attach --help", "scard:attach -h");
+        Session unknownOption = session("echo (scard:attach --nope '" + READER + "')");
+
+        for (int step = 0; step < 2; step++) {
+            assertThat(dashHelp.step(step)).as(dashHelp.output())
+                    .startsWith("attach this shell session to a reader and the card in it (AttachByIFD)")
+                    .contains("\nUsage: scard:attach [options] [--] <reader>...\n")
+                    .contains("\n  -b, --backend <backend>  the backend (scard.backend) to use when several have a"
+                            + " reader by that name\n")
+                    .contains("\n  -p, --protocols <protocols>  preferred protocols")
+                    .contains("\n  -h, --help  show this help\n")
+                    .contains("\n  <reader>...  the reader name as scard:readers shows it");
+        }
+        assertThat(unknownOption.step(0))
+                .startsWith("Error executing command: scard:attach: unknown option '--nope' (usage: scard:attach"
+                        + " [options] [--] <reader>...")
+                .endsWith("[E_INVALIDARG 0x80070057]")
+                .hasLineCount(1);
+        assertThat(newLogLines(before)).as("karaf.log after the argument error")
+                .doesNotContain("Exception caught while executing command")
+                .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
+    }
+
+    /**
+     * The simulator's errors raised through sim: commands (an unknown reader, a bad vpcd address, no reader given) are
+     * user errors as the scard: commands' are: Karaf prints our line and karaf.log gets no ERROR with a stack trace.
+     */
+    @Test
+    @Order(9)
+    void simulatorErrorsAreUserErrorsNotLoggedAsErrors() throws Exception {
+        long before = Files.size(karaf.log());
+        Session unknownReader = session("echo (sim:insert 'No Such Reader')");
+        Session badAddress = session("echo (sim:serve '" + READER + "' host:x)");
+        Session noReader = session("echo (sim:remove)");
+
+        assertThat(unknownReader.step(0)).startsWith("Error executing command: ").contains("'No Such Reader'")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        assertThat(badAddress.step(0)).startsWith("Error executing command: ").contains("host:x")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        assertThat(noReader.step(0)).startsWith("Error executing command: ")
+                .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
+        String logged = newLogLines(before);
+        assertThat(logged).as("karaf.log after the three sim: errors")
+                .doesNotContain("Exception caught while executing command")
+                .doesNotContain("CommandException")
+                .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
+    }
+
+    /**
+     * At an interactive console (Karaf's {@code bin/client} on a pseudo-terminal, as a person types):
+     * {@code help scard:attach} shows exactly what {@code scard:attach --help} prints, the usage with every option and
+     * argument and their descriptions. Karaf's help makes it so for any plain Gogo command: its
+     * {@code SingleCommandHelpProvider} runs {@code <command> --help} in a session of its own and shows what it
+     * printed. (In {@code bin/client -b}, without a terminal, Karaf's {@code help} prints nothing for any command.)
+     *
+     * <p>Tab completes our command names, in Karaf's {@code help} too (the arguments of Karaf's own commands are
+     * completed), but not the arguments of our commands: Karaf registers a plain Gogo command without a completer of
+     * its arguments ({@code CommandTracker}), so Tab after {@code scard:attach Sim} only rings the bell. If a Karaf
+     * starts completing reader names there, this test says so.
+     */
+    @Test
+    @Order(10)
+    void helpAndCompletionAtAnInteractiveConsole() throws Exception {
+        String ctrlU = "\u0015"; // erase the line typed so far
+        Karaf.TerminalResult t = karaf.terminal("karaf", List.of(
+                "scard:attach --help\r",
+                "help scard:attach\r",
+                "help scard:atta\t",
+                ctrlU,
+                "scard:atta\t",
+                ctrlU,
+                "scard:attach Sim\t",
+                ctrlU,
+                "logout\r"));
+
+        assertThat(t.exitCode()).as("exit code of the interactive session after logout").isZero();
+        String dashHelp = commandOutput(t.output(0));
+        String help = commandOutput(t.output(1));
+        assertThat(dashHelp).as("scard:attach --help at the terminal")
+                .startsWith("attach this shell session to a reader and the card in it (AttachByIFD)")
+                .contains("\nUsage: scard:attach [options] [--] <reader>...\n")
+                .contains("\n  -b, --backend <backend>  the backend (scard.backend) to use when several have a"
+                        + " reader by that name\n")
+                .contains("\n  -p, --protocols <protocols>  preferred protocols, comma-separated: t0, t1, raw or any"
+                        + " (default t0,t1)\n")
+                .contains("\n  -h, --help  show this help\n")
+                .contains("\n  <reader>...  the reader name as scard:readers shows it");
+        assertThat(help).as("help scard:attach at the terminal").isEqualTo(dashHelp);
+
+        assertThat(t.output(2)).as("Tab after 'help scard:atta': the candidates of Karaf's help")
+                .contains("scard:attach-handle");
+        assertThat(t.output(4)).as("Tab after 'scard:atta': our command names")
+                .contains("scard:attach-handle");
+        assertThat(t.output(6)).as("Tab after 'scard:attach Sim': no candidates, the bell")
+                .contains("\u0007")
+                .doesNotContain("Simulated Reader");
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * What a command printed at the terminal, from what the terminal showed after its line was typed: the lines
+     * between the echoed command line and the next prompt.
+     */
+    private static String commandOutput(String shown) {
+        int start = shown.indexOf('\n');
+        int end = shown.lastIndexOf('\n');
+        assertThat(start).as("a command line and its output in:\n%s", shown).isLessThan(end);
+        assertThat(shown.substring(end)).as("the prompt after the output in:\n%s", shown).contains(Karaf.PROMPT);
+        return shown.substring(start + 1, end).strip();
+    }
 
     /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
     private static String newLogLines(long offset) throws Exception {

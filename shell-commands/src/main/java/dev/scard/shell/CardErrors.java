@@ -88,7 +88,10 @@ final class CardErrors {
                 detail = code + " blocked (SW 6983 " + StatusWords.meaning(0x6983) + ")";
                 break;
             case SCARD_E_INVALID_CHV:
-                detail = "the card does not accept this " + code + " (wrong length or format)";
+                detail = tooLong(detail(e), secrets);
+                if (detail == null) {
+                    detail = "the card does not accept this " + code + " (wrong length or format)";
+                }
                 break;
             default:
                 String text = explainIn(detail(e));
@@ -96,6 +99,20 @@ final class CardErrors {
                 break;
         }
         return UserErrors.card(e.code(), context + ": " + detail, tries);
+    }
+
+    /**
+     * The card services' refusal of a code longer than the card takes, before anything was sent ({@code "the new PIN
+     * is too long: 9 bytes, ... no try was counted"}), which names the code that was too long; null for other texts, or
+     * when the text holds a secret.
+     */
+    private static String tooLong(String text, byte[]... secrets) {
+        int at = text.indexOf(" is too long: ");
+        if (at < 0 || holdsSecret(text, secrets)) {
+            return null;
+        }
+        int start = text.lastIndexOf(": ", at);
+        return start < 0 ? text : text.substring(start + 2);
     }
 
     /**

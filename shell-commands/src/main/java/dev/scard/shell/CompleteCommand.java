@@ -41,7 +41,7 @@ public class CompleteCommand {
         this.commands = commands;
         this.files = files;
         for (Class<?> type : new Class<?>[] {ScardCommands.class, FileCommands.class, PinCommands.class,
-            AuthCommands.class, BackendCommands.class, WatchCommand.class}) {
+            AuthCommands.class, BackendCommands.class, WatchCommand.class, TraceCommand.class, RecordCommand.class}) {
             for (Field field : type.getDeclaredFields()) {
                 if (field.getType() == CommandUsage.class && Modifier.isStatic(field.getModifiers())) {
                     try {

@@ -691,6 +691,32 @@ public class ScardCommands {
         return runningBackends();
     }
 
+    /**
+     * What this session is attached to, for the trace and record commands: the manager's trace id
+     * ({@link dev.scard.api.trace.TraceableManager}), its backend and the manager.
+     *
+     * @throws IllegalStateException when the session is not attached ({@link HResult#SCARD_E_INVALID_HANDLE}), or
+     *         its manager has no trace id (a backend host without the card trace)
+     */
+    TracedAttachment tracedAttachment(CommandSession session) {
+        Attachment attachment = attached(session);
+        if (!(attachment.service instanceof dev.scard.api.trace.TraceableManager traced)) {
+            throw ShellFailures.unavailable("the '" + attachment.backend + "' manager of this session cannot be"
+                    + " traced (its ISCardManage is not the core's)");
+        }
+        return new TracedAttachment(traced.traceId(), attachment.backend, attachment.manager);
+    }
+
+    /**
+     * This session's attachment as the trace sees it.
+     *
+     * @param traceId the manager's trace id
+     * @param backend its backend
+     * @param manager the manager (its failures as the shell's user errors)
+     */
+    record TracedAttachment(String traceId, String backend, ISCardManage manager) {
+    }
+
     // ------------------------------------------------------------------------------------------- internals
 
     /**

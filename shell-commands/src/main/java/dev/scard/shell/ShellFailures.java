@@ -25,6 +25,11 @@ final class ShellFailures {
         return UserErrors.state(SCardException.format(HResult.SCARD_E_INVALID_HANDLE, detail));
     }
 
+    /** Something the command did failed outside the card (writing a file): {@link HResult#E_FAIL}. */
+    static IllegalStateException failed(String detail) {
+        return UserErrors.state(SCardException.format(HResult.E_FAIL, detail));
+    }
+
     /** A backend or service the command needs is not running: {@link HResult#SCARD_E_NO_SERVICE}. */
     static IllegalStateException unavailable(String detail) {
         return UserErrors.state(SCardException.format(HResult.SCARD_E_NO_SERVICE, detail));

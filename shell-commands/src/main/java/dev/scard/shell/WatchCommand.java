@@ -36,7 +36,8 @@ import dev.scard.shell.text.CommandUsage;
 
 /**
  * {@code scard:watch [seconds]}: prints reader and card events live, as the backends publish them, until the
- * command is interrupted (Ctrl-C) or, with a duration, until it has elapsed.
+ * command is interrupted (Ctrl-C) or, with a duration, until it has elapsed. Like every event listener it first hears
+ * the readers and cards that are there ({@code READER_ADDED}, {@code CARD_INSERTED}), so it starts with them.
  *
  * <p>For as long as it runs, the command registers an {@link SCardEventListener} of its own (with
  * {@code scard.backend} when {@code -b} names one backend, else without, so that every backend delivers to it)
@@ -204,9 +205,17 @@ public class WatchCommand {
      * Refuses a watch that could not end: no duration in a session marked non-interactive.
      */
     static void checkCanEnd(CommandSession session, Duration duration) {
+        checkCanEnd(session, duration, "scard:watch");
+    }
+
+    /**
+     * Refuses a live command ({@code command}, such as {@code scard:trace}) that could not end: no duration in a
+     * session marked non-interactive.
+     */
+    static void checkCanEnd(CommandSession session, Duration duration, String command) {
         if (duration == null && Boolean.FALSE.equals(interactive(session))) {
-            throw ShellFailures.badInput("scard:watch needs a duration in a non-interactive session (-c or commands"
-                    + " from standard input), where Ctrl-C cannot stop it: e.g. scard:watch 10");
+            throw ShellFailures.badInput(command + " needs a duration in a non-interactive session (-c or commands"
+                    + " from standard input), where Ctrl-C cannot stop it: e.g. " + command + " 10");
         }
     }
 

@@ -30,7 +30,7 @@ class CommandUsageTest {
     static List<CommandUsage> allScardUsages() throws IllegalAccessException {
         List<CommandUsage> all = new ArrayList<>();
         for (Class<?> type : new Class<?>[] {ScardCommands.class, FileCommands.class, PinCommands.class,
-            AuthCommands.class, BackendCommands.class, WatchCommand.class}) {
+            AuthCommands.class, BackendCommands.class, WatchCommand.class, TraceCommand.class, RecordCommand.class}) {
             all.addAll(UsageGogoTest.usagesOf(type));
         }
         return all;
@@ -39,7 +39,7 @@ class CommandUsageTest {
     @Test
     void everyUsageLineIsWhatTheSectionsMake() throws Exception {
         List<CommandUsage> all = allScardUsages();
-        assertThat(all).hasSize(35);
+        assertThat(all).hasSize(37);
         for (CommandUsage usage : all) {
             assertThat(usage.usageLine()).as(usage.command()).isEqualTo(usage.synopsis());
             assertThat(usage.options()).as(usage.command()).anySatisfy(o -> assertThat(o.names())

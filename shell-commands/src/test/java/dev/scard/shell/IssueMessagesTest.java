@@ -34,12 +34,38 @@ class IssueMessagesTest {
     }
 
     @Test
+    void aFiftyDigitPinIsRefusedBeforeTheCardCountsIt() {
+        String fifty = "1".repeat(50);
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> shell.pins.verify(shell.session, false, false, "1", fifty))
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.SCARD_E_INVALID_CHV))
+                .withMessage("verify PIN 1: the PIN is too long: 50 bytes, global PIN 01 takes at most 16 (the card"
+                        + " services' maxCodeLength setting, PID dev.scard.cardservices.verify); nothing was sent, no"
+                        + " try was counted [SCARD_E_INVALID_CHV 0x8010002A]");
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> shell.pins.change(shell.session, "1", fifty, "5678"))
+                .withMessageStartingWith("change PIN 1: the current PIN is too long: 50 bytes");
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> shell.pins.change(shell.session, "1", "12345", "5678"))
+                .withMessageStartingWith("change PIN 1: the current PIN is too long: 5 bytes, global PIN 01 takes"
+                        + " at most 4 (the card's PKCS#15 AODF)");
+        // none of them cost a try: the first wrong PIN leaves 2 of 3
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> shell.pins.verify(shell.session, false, false, "1", "9999"))
+                .withMessage("verify PIN 1: wrong PIN, 2 tries left (SW 63C2) [SCARD_W_WRONG_CHV 0x8010006B]");
+    }
+
+    @Test
     void aNewPinOfTheWrongLengthIsBlamedNotTheCurrentOne() {
         assertThatExceptionOfType(SCardException.class)
-                .isThrownBy(() -> shell.pins.change(shell.session, "1", "1234", "123456789012"))
+                .isThrownBy(() -> shell.pins.change(shell.session, "1", "1234", "123"))
                 .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.SCARD_E_INVALID_CHV))
                 .withMessage("change PIN 1: the card does not accept this new PIN (wrong length or format)"
                         + " [SCARD_E_INVALID_CHV 0x8010002A]");
+        // longer than the card's AODF says: refused before it is sent, naming the new PIN
+        assertThatExceptionOfType(SCardException.class)
+                .isThrownBy(() -> shell.pins.change(shell.session, "1", "1234", "123456789012"))
+                .withMessageStartingWith("change PIN 1: the new PIN is too long: 12 bytes");
         // the current PIN was right: no try was counted, and it still verifies
         assertThat(shell.pins.verify(shell.session, false, false, "1", "1234")).isEqualTo("PIN 1 verified");
     }

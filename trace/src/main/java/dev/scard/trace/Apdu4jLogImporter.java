@@ -32,8 +32,9 @@ import dev.scard.iso7816.CommandApdu;
  * <li>{@code A>>} and the next {@code A<<}: an exchange; the {@code (4+nnnn)} data length and the {@code (nnnn+2)}
  * response length must agree with the hex. A command whose response line is an error ({@code << SCARD_E_...}) is
  * left out.</li>
- * <li>the first {@code # SCardConnect(...) -> T=1, ATR}: the reader, protocol and ATR of the header (otherwise no
- * reader, the protocol of the first {@code A>> T=x} line or T=1, and the ATR {@code 3B 00});</li>
+ * <li>{@code # SCardConnect(...) -> T=1, ATR} (the last before the first command, else the first after it): the
+ * reader, protocol and ATR of the header (otherwise no reader, the protocol of an {@code A>> T=x} line or T=1, and
+ * the ATR {@code 3B 00});</li>
  * <li>{@code # SCardBeginTransaction}: a lock; {@code # SCardEndTransaction}: an unlock ({@code LEAVE});
  * {@code # SCardDisconnect(..., true)}: a reset ({@code RESET}, as a disconnect with reset does to the card);</li>
  * <li>every other line is skipped (the tools print much more).</li>

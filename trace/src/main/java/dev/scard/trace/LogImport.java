@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -71,22 +72,30 @@ final class LogImport {
         }
     }
 
+    /** The reader: the last one the log names before the first exchange, else the first one after it. */
     void readerName(String name) {
-        if (reader == null) {
+        if (reader == null || entries.isEmpty()) {
             reader = name;
         }
     }
 
+    /** The ATR (2 to 33 bytes, others are ignored), chosen as {@link #readerName} is. */
     void atr(byte[] value) {
-        if (atr == null && value.length >= 2 && value.length <= 33) {
+        if ((atr == null || entries.isEmpty()) && value.length >= 2 && value.length <= 33) {
             atr = value;
         }
     }
 
+    /** The protocol, chosen as {@link #readerName} is. */
     void protocol(Protocol value) {
-        if (protocol == null) {
+        if (protocol == null || entries.isEmpty()) {
             protocol = value;
         }
+    }
+
+    /** The reader chosen so far, or null. */
+    String readerName() {
+        return reader;
     }
 
     boolean hasEntries() {
@@ -102,11 +111,16 @@ final class LogImport {
             throw error("a response of " + response.length + " bytes; a response has at least the status word");
         }
         double t = Math.max(lastTime, time);
+        boolean secret = SecretCommands.secretLength(command) > 0;
         try {
-            entries.add(SecretCommands.secretLength(command) > 0 ? TraceEntry.redactedApdu(t, command, response, false)
+            entries.add(secret ? TraceEntry.redactedApdu(t, command, response, false)
                     : TraceEntry.apdu(t, command, response, false));
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
+        } finally {
+            if (secret) {
+                Arrays.fill(command, (byte) 0); // the PIN stays in the log's text, not in this import's bytes
+            }
         }
         lastTime = t;
     }

@@ -10,8 +10,8 @@ import dev.scard.api.Protocol;
 
 /**
  * Imports OpenSC's debug log (what {@code opensc-tool}, {@code pkcs11-tool}, the PKCS#11 module and the other OpenSC
- * programs write with {@code debug = 3} or more in {@code opensc.conf}, or with {@code OPENSC_DEBUG=3} and
- * {@code -v}): the APDUs its reader drivers log, each command as an {@code Outgoing APDU} block and each response as
+ * programs write with {@code debug = 3} or more in {@code opensc.conf}, or with {@code OPENSC_DEBUG=3} in the
+ * environment): the APDUs its reader drivers log, each command as an {@code Outgoing APDU} block and each response as
  * an {@code Incoming APDU} block:
  *
  * <pre>
@@ -25,12 +25,14 @@ import dev.scard.api.Protocol;
  * </pre>
  *
  * The older form (OpenSC before 0.13), {@code Outgoing APDU data [   13 bytes] =====} with the hex dump and a line of
- * {@code =} after it, is read too. Every other line is skipped, except these, which fill the header: the first
- * {@code reader '...'} line names the reader, the first {@code ATR     : 3b:...} line (debug level 7 and up) gives
- * the ATR (otherwise {@code 3B 00}), the first {@code Initial protocol: T=0}/{@code Final protocol: T=1} line the
- * protocol (otherwise T=1). Entry times count from the first exchange, from the log's time of day (a day is added
- * where it goes back, past midnight). A command without a response (the driver failed to transmit) is left out.
- * Commands that carry a secret (see {@link dev.scard.iso7816.SecretCommands}) are imported redacted: the PIN in the log does not reach
+ * {@code =} after it, is read too. Every other line is skipped, except these, which fill the header (each the last
+ * one before the first command, else the first after it): a {@code reader '...'} line names the reader, a
+ * {@code try to match card with ATR (n bytes):} dump (logged while OpenSC matches its drivers) or an
+ * {@code ATR     : 3b:...} line (debug level 7 and up) gives the ATR (otherwise {@code 3B 00}), an
+ * {@code Initial protocol: T=0}/{@code Final protocol: T=1} line the protocol (otherwise T=1). Entry times count
+ * from the first exchange, from the log's time of day (a day is added where it goes back, past midnight). A command
+ * without a response (the driver failed to transmit) is left out. Commands that carry a secret (see
+ * {@link dev.scard.iso7816.SecretCommands}) are imported redacted: the PIN in the log does not reach
  * the trace. The backend of an imported trace is {@value #BACKEND}.
  *
  * <p>Errors name the line: {@code line 12: the Incoming APDU (4 bytes) ends after 2 bytes}.
@@ -45,6 +47,9 @@ public final class OpenScLogImporter {
 
     private static final Pattern BLOCK = Pattern.compile(
             "^\\s*(Outgoing|Incoming) APDU(?: data \\[\\s*(\\d+) bytes?\\] =*| \\((\\d+) bytes?\\):)\\s*$");
+    /** The ATR dump some drivers log while matching a card (card-authentic.c: every OpenSC tries it). */
+    private static final Pattern ATR_BLOCK =
+            Pattern.compile("^\\s*try to match card with ATR \\((\\d+) bytes?\\):\\s*$");
     private static final Pattern TIME = Pattern.compile("(?:^|\\s)(\\d\\d):(\\d\\d):(\\d\\d)\\.(\\d{3}) \\[");
     private static final Pattern READER = Pattern.compile(":\\s*reader '(.*)'\\s*$");
     private static final Pattern ATR = Pattern.compile("\\bATR\\s*:\\s*([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+)\\s*$");
@@ -92,6 +97,12 @@ public final class OpenScLogImporter {
                     in.exchange(pendingTime, pending, bytes);
                     pending = null;
                 }
+                continue;
+            }
+            Matcher atrBlock = ATR_BLOCK.matcher(line);
+            if (atrBlock.find()) {
+                int length = Integer.parseInt(atrBlock.group(1));
+                in.atr(dump(in, length, "ATR (" + length + " bytes)"));
                 continue;
             }
             Matcher time = TIME.matcher(line);

@@ -20,7 +20,8 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 
 /**
  * Tells trace files apart and reads any of them: a {@value TraceHeader#FORMAT} JSON trace ({@link TraceReader}), an
- * OpenSC debug log ({@link OpenScLogImporter}) or an apdu4j / GlobalPlatformPro log ({@link Apdu4jLogImporter}).
+ * OpenSC debug log ({@link OpenScLogImporter}), an apdu4j / GlobalPlatformPro log ({@link Apdu4jLogImporter}) or a
+ * pcscd {@code --apdu} log ({@link PcscdLogImporter}).
  * The simulator uses it to decide whether a file it is given as a card is a trace or a card profile.
  */
 public final class TraceFiles {
@@ -33,6 +34,8 @@ public final class TraceFiles {
         OPENSC_LOG,
         /** Text with an apdu4j {@code A>>} line or {@code # SCardConnect(} line. */
         APDU4J_LOG,
+        /** Text with a pcscd {@code --apdu} line: {@code 00001234 APDU: ...}. */
+        PCSCD_LOG,
         /** Anything else: other JSON (such as a card profile) or text of no known format. */
         OTHER
     }
@@ -45,13 +48,17 @@ public final class TraceFiles {
             .build();
     private static final Pattern OPENSC = Pattern.compile("(?m)^\\s*Outgoing APDU(?: data \\[| \\()");
     private static final Pattern APDU4J = Pattern.compile("(?m)^(?:[AB](?:#\\d+)?>> |# SCardConnect\\(\")");
+    /** pcscd's lines: microseconds (8 digits), a space, the message; each part may be in terminal colours. */
+    private static final Pattern PCSCD = Pattern.compile(
+            "(?m)^(?:\u001B\\[[0-9;]*m)*\\d{8}(?:\u001B\\[[0-9;]*m)* (?:\u001B\\[[0-9;]*m)*APDU: ");
 
     private TraceFiles() {
     }
 
     /**
      * What a file is, from its first {@value #SNIFF_BYTES} bytes: a JSON object whose top-level fields include
-     * {@code format} (before any syntax error) is a trace; text with OpenSC's or apdu4j's APDU lines is that log.
+     * {@code format} (before any syntax error) is a trace; text with OpenSC's, apdu4j's or pcscd's APDU lines is that
+     * log.
      *
      * @throws IOException when the file cannot be read
      */
@@ -75,6 +82,9 @@ public final class TraceFiles {
         }
         if (APDU4J.matcher(text).find()) {
             return Kind.APDU4J_LOG;
+        }
+        if (PCSCD.matcher(text).find()) {
+            return Kind.PCSCD_LOG;
         }
         return Kind.OTHER;
     }
@@ -133,9 +143,12 @@ public final class TraceFiles {
                     return OpenScLogImporter.read(text(content), recordedAt);
                 case APDU4J_LOG:
                     return Apdu4jLogImporter.read(text(content), recordedAt);
+                case PCSCD_LOG:
+                    return PcscdLogImporter.read(text(content), recordedAt);
                 default:
                     throw TraceFormatException.atLine(1, "not a trace: neither " + TraceHeader.FORMAT
-                            + " JSON, nor an OpenSC debug log, nor an apdu4j or GlobalPlatformPro log");
+                            + " JSON, nor an OpenSC debug log, nor an apdu4j or GlobalPlatformPro log, nor a pcscd"
+                            + " --apdu log");
             }
         } catch (TraceFormatException e) {
             throw e;

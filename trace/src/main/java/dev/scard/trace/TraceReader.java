@@ -292,8 +292,8 @@ public final class TraceReader {
             Set<String> allowed = fieldsOf(type);
             for (String name : seen) {
                 if (!allowed.contains(name)) {
-                    throw TraceFormatException.atPath(at + "." + name, "not a field of a " + type.jsonName()
-                            + " entry");
+                    throw TraceFormatException.atPath(at + "." + name, "not a field of an entry of type "
+                            + type.jsonName());
                 }
             }
             for (String name : allowed) {

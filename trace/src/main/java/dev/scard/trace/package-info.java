@@ -12,7 +12,8 @@
  * path of the problem, such as {@code $.entries[3].command: not hexadecimal}.</li>
  * <li>Importers of logs people already have: {@link dev.scard.trace.OpenScLogImporter} (OpenSC's debug log, the
  * {@code Outgoing APDU} / {@code Incoming APDU} blocks) and {@link dev.scard.trace.Apdu4jLogImporter} (the
- * {@code A>>} / {@code A<<} lines of apdu4j and GlobalPlatformPro); {@link dev.scard.trace.TraceFiles} tells the
+ * {@code A>>} / {@code A<<} lines of apdu4j and GlobalPlatformPro) and {@link dev.scard.trace.PcscdLogImporter}
+ * (pcscd's {@code --apdu} log); {@link dev.scard.trace.TraceFiles} tells the
  * kinds of file apart and reads any of them.</li>
  * <li>Secrets: {@link dev.scard.iso7816.SecretCommands} (the ISO 7816-4 bundle's one rule) tells which commands
  * carry a PIN or other secret, and

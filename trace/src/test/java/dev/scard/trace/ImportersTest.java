@@ -53,6 +53,24 @@ class ImportersTest {
                 apdu(114, "00A4000C024F01", "6A82"));
     }
 
+    /**
+     * An excerpt of a real log, unchanged: OpenSC 0.23.0 (Debian 12), {@code OPENSC_DEBUG=3 opensc-tool -r 'Virtual PCD
+     * 00 00' -s 00A4040C0CA000000063504B43532D3135 -s 002000010431323334 -s 0084000008} against the simulator's sample
+     * card served through vpcd: the header lines, the ATR OpenSC dumps while matching drivers, the first of its
+     * drivers' probes and the three commands.
+     */
+    @Test
+    void aRealOpenSc023LogIsRead() throws IOException {
+        Trace trace = OpenScLogImporter.read(new StringReader(resource("opensc-0.23-excerpt.log")), AT);
+        assertThat(trace.header()).isEqualTo(TraceHeader.of("Virtual PCD 00 00", "opensc", AT,
+                HEX.parseHex("3B8801534341524453494D99"), Protocol.T1));
+        assertThat(trace.entries()).containsExactly(
+                apdu(0, "00A4040007627601FF000000", "6A82"),
+                apdu(40, "00A4040C0CA000000063504B43532D3135", "9000"),
+                TraceEntry.storedApdu(41, HEX.parseHex("0020000104"), 4, HEX.parseHex("9000"), false),
+                apdu(41, "0084000008", "9E0A7427549C5D829000"));
+    }
+
     @Test
     void thePinInAnOpenScLogDoesNotReachTheTraceFile(@TempDir Path dir) throws IOException {
         String log = resource("opensc-tool-debug.log");
@@ -190,6 +208,9 @@ class ImportersTest {
         assertThat(TraceFiles.kind(brokenTrace)).isEqualTo(TraceFiles.Kind.SCARD_TRACE);
         assertThat(TraceFiles.kind(profile)).isEqualTo(TraceFiles.Kind.OTHER);
         assertThat(TraceFiles.kind(text)).isEqualTo(TraceFiles.Kind.OTHER);
+        Path pcscd = Files.writeString(dir.resolve("pcscd.log"), resource("pcscd-apdu.log"));
+        assertThat(TraceFiles.kind(pcscd)).isEqualTo(TraceFiles.Kind.PCSCD_LOG);
+        assertThat(TraceFiles.read(pcscd).header().backend()).isEqualTo("pcscd");
 
         assertThat(TraceFiles.read(opensc).header().backend()).isEqualTo("opensc");
         assertThat(TraceFiles.read(opensc).header().recordedAt()).isEqualTo(Files.getLastModifiedTime(opensc).toInstant());
@@ -199,6 +220,55 @@ class ImportersTest {
                 .hasMessageStartingWith("$.reader: not valid JSON at line 1");
         assertThatThrownBy(() -> TraceFiles.read(text)).isInstanceOf(TraceFormatException.class)
                 .hasMessage("line 1: not a trace: neither scard-trace/1 JSON, nor an OpenSC debug log, nor an apdu4j "
-                        + "or GlobalPlatformPro log");
+                        + "or GlobalPlatformPro log, nor a pcscd --apdu log");
+    }
+
+    /** Real pcscd 1.9.9 output (Debian 12) of {@code opensc-tool -c default -s ...} on the simulator's sample card. */
+    @Test
+    void aPcscdApduLogBecomesATrace() throws IOException {
+        Trace trace = PcscdLogImporter.read(new StringReader(resource("pcscd-apdu.log")), AT);
+        assertThat(trace.header()).isEqualTo(TraceHeader.of("", "pcscd", AT, HEX.parseHex("3B00"), Protocol.T1));
+        assertThat(trace.entries()).containsExactly(
+                apdu(0, "00A4040C0CA000000063504B43532D3135", "9000"),
+                TraceEntry.storedApdu(3.892, HEX.parseHex("0020000104"), 4, HEX.parseHex("9000"), false),
+                apdu(4.636, "0084000008", "C9E0CACBFD6A70709000"));
+    }
+
+    /** With {@code -d}: the reader, ATR and protocol of the session, and the card's removal at the end. */
+    @Test
+    void aPcscdDebugLogGivesTheHeaderAndTheRemoval() throws IOException {
+        Trace trace = PcscdLogImporter.read(new StringReader(resource("pcscd-debug-apdu.log")), AT);
+        assertThat(trace.header()).isEqualTo(TraceHeader.of("Virtual PCD 00 00", "pcscd", AT,
+                HEX.parseHex("3B8801534341524453494D99"), Protocol.T1));
+        assertThat(trace.entries()).hasSize(3);
+        assertThat(trace.entries().get(0)).isEqualTo(apdu(0, "00A4040C0CA000000063504B43532D3135", "9000"));
+        assertThat(trace.entries().get(1).command()).isEqualTo(HEX.parseHex("0084000008"));
+        assertThat(trace.entries().get(2).type()).isEqualTo(TraceEntry.Type.REMOVED);
+        assertThat(trace.entries().get(2).time()).isGreaterThan(2800);
+    }
+
+    @Test
+    void aMalformedPcscdLogIsRefusedWithItsLine() {
+        assertThatThrownBy(() -> PcscdLogImporter.read(new StringReader("00000001 SW: 90 00\n"), AT))
+                .isInstanceOf(TraceFormatException.class)
+                .hasMessage("line 1: an SW line without an APDU line before it");
+        assertThatThrownBy(() -> PcscdLogImporter.read(new StringReader("00000001 APDU: 00 A4 0\n"), AT))
+                .hasMessage("line 1: the APDU is not hexadecimal (an odd number of hex digits)");
+        assertThatThrownBy(() -> PcscdLogImporter.read(new StringReader(
+                "00000001 APDU: 00 A4 00 00\n00000001 SW: 90\n"), AT))
+                .hasMessage("line 2: a response of 1 bytes; a response has at least the status word");
+        assertThatThrownBy(() -> PcscdLogImporter.read(new StringReader("00000001 Card ATR: 3B 00\n"), AT))
+                .hasMessage("line 1: no APDU exchange found (expected pcscd's 'APDU:' / 'SW:' lines (pcscd --apdu))");
+    }
+
+    @Test
+    void colouredPcscdOutputAndAFailedTransmitAreRead() throws IOException {
+        String log = "\u001B[36m00000010\u001B[0m APDU: 00 B0 00 00 02 \n"
+                + "00002000 winscard.c:1639:SCardTransmit() Card not transacted: 0x80100016\n"
+                + "\u001B[36m00000010\u001B[0m APDU: 00 B0 00 00 04 \n"
+                + "\u001B[36m00000500\u001B[0m SW: 01 02 03 04 90 00 \n";
+        assertThat(TraceFiles.kind(log.getBytes(StandardCharsets.UTF_8))).isEqualTo(TraceFiles.Kind.PCSCD_LOG);
+        assertThat(PcscdLogImporter.read(new StringReader(log), AT).entries())
+                .as("times count from the first APDU line").containsExactly(apdu(2.01, "00B0000004", "010203049000"));
     }
 }

@@ -152,7 +152,7 @@ class TraceJsonTest {
         "\"t\": 1.5, ||$.entries[1].t: missing",
         "\"type\": \"apdu\", \"command\": \"00C0000010\"|\"type\": \"apdus\", \"command\": \"00C0000010\"|$.entries[1].type: must be one of apdu, reset, reconnect, lock, unlock, removed, inserted",
         "\"by\": \"core\"|\"by\": \"me\"|$.entries[1].by: must be \"core\" or \"caller\"",
-        "\"by\": \"core\"|\"by\": \"core\", \"atr\": \"3B00\"|$.entries[1].atr: not a field of a apdu entry",
+        "\"by\": \"core\"|\"by\": \"core\", \"atr\": \"3B00\"|$.entries[1].atr: not a field of an entry of type apdu",
         "\"by\": \"core\"|\"redacted\": 17|$.entries[1].command: a redacted command must be the header and an Lc of 17 (5 bytes, or 7 in the extended form)",
         "\"by\": \"core\"|\"redacted\": 0|$.entries[1].redacted: must be the number of data bytes left out, 1 to 65535",
         "\"by\": \"core\"|\"redacted\": 1.5|$.entries[1].redacted: must be the number of data bytes left out, 1 to 65535",
@@ -180,7 +180,7 @@ class TraceJsonTest {
         assertThatThrownBy(() -> TraceReader.parse(base.formatted("{\"t\": 2, \"type\": \"inserted\"}")))
                 .hasMessage("$.entries[1].atr: missing");
         assertThatThrownBy(() -> TraceReader.parse(base.formatted("{\"t\": 2, \"type\": \"removed\", \"atr\": \"3B00\"}")))
-                .hasMessage("$.entries[1].atr: not a field of a removed entry");
+                .hasMessage("$.entries[1].atr: not a field of an entry of type removed");
         assertThatThrownBy(() -> TraceReader.parse(base.formatted("{\"t\": 2, \"type\": \"reconnect\", \"disposition\": \"LEAVE\", "
                 + "\"shareMode\": \"SHARED\", \"protocol\": \"T1\"}")))
                 .hasMessage("$.entries[1].atr: missing");

@@ -11,12 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,25 +139,42 @@ public final class DistributionCache {
     }
 
     /**
-     * The key of a jar's content: the first 16 hexadecimal digits of the SHA-256 of every entry's name, size and
-     * CRC-32 (read from the central directory, nothing is decompressed).
+     * The key of a jar's content: a 64-bit hash ({@link #fingerprint}) of every entry's name, size and CRC-32 (read
+     * from the central directory, nothing is decompressed).
      *
      * @param entries the jar's file entries
      * @return 16 lower-case hexadecimal digits
      */
     static String key(List<? extends ZipEntry> entries) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
+        StringBuilder content = new StringBuilder(entries.size() * 64);
         for (ZipEntry entry : entries) {
-            digest.update(entry.getName().getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            digest.update((entry.getSize() + ":" + entry.getCrc() + "\n").getBytes(StandardCharsets.US_ASCII));
+            content.append(entry.getName()).append('\0').append(entry.getSize()).append(':').append(entry.getCrc())
+                .append('\n');
         }
-        return HexFormat.of().formatHex(digest.digest(), 0, 8);
+        return fingerprint(content);
+    }
+
+    /**
+     * The 64-bit FNV-1a hash of the text's UTF-16 code units, as 16 lower-case hexadecimal digits: names a cache
+     * entry after what it was made from. Not a message digest: loading the JDK's security providers for one costs a
+     * start about 20 ms, and the names need no protection (whoever can write the cache folder can change its files).
+     *
+     * @param text what the entry depends on
+     * @return 16 lower-case hexadecimal digits
+     */
+    static String fingerprint(CharSequence text) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            hash = (hash ^ (c & 0xff)) * 0x100000001b3L;
+            hash = (hash ^ (c >>> 8)) * 0x100000001b3L;
+        }
+        String digits = Long.toHexString(hash);
+        StringBuilder padded = new StringBuilder(16);
+        for (int i = digits.length(); i < 16; i++) {
+            padded.append('0');
+        }
+        return padded.append(digits).toString();
     }
 
     /** Whether {@code folder} is complete and holds every entry with its size. */

@@ -15,6 +15,7 @@ import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.jar.Manifest;
 
@@ -28,7 +29,10 @@ import java.util.jar.Manifest;
  * ({@code reference:file:...}): nothing is copied at all. The framework's storage is kept from one start to the next
  * by one start at a time ({@link FrameworkStorage}); a start that finds it in use gets a fresh temporary storage.
  * <p>
- * The system property {@value #CACHE_PROPERTY}{@code =false} turns the cache off; when the cache cannot be used
+ * Before all that, the distribution moves into a second JVM tuned for a short start when it can ({@link TunedJvm}); this
+ * one then only waits for it.
+ * <p>
+ * The system property {@value #CACHE_PROPERTY}{@code =false} turns the cache (and the second JVM) off; when the cache cannot be used
  * (no home folder, a read-only or full disk, a jar that cannot be read), the start goes on as bnd's
  * {@code EmbeddedLauncher} does it, and {@code -Dlaunch.trace=true} says why.
  */
@@ -54,6 +58,19 @@ public final class ScardLauncher {
      * @throws Throwable whatever the launcher throws
      */
     public static void main(String[] args) throws Throwable {
+        if (Boolean.getBoolean(TunedJvm.RELAUNCHED)) {
+            TunedJvm.endWithParent();
+        } else if (cacheOn()) {
+            Optional<Path> jar = runningJar();
+            Optional<Path> root = DistributionCache.defaultRoot(System.getenv(), System.getProperty("user.home"));
+            if (jar.isPresent() && root.isPresent()) {
+                OptionalInt status = TunedJvm.run(jar.get(), root.get(), args);
+                if (status.isPresent()) {
+                    System.exit(status.getAsInt());
+                    return;
+                }
+            }
+        }
         Optional<Path> folder = unpacked();
         if (folder.isPresent()) {
             ClassLoader loader = launcherLoader(folder.get());
@@ -67,8 +84,12 @@ public final class ScardLauncher {
     }
 
     /** The unpacked folder of the running jar, or empty when the cache is off or cannot be used. */
+    private static boolean cacheOn() {
+        return !"false".equalsIgnoreCase(System.getProperty(CACHE_PROPERTY));
+    }
+
     private static Optional<Path> unpacked() {
-        if ("false".equalsIgnoreCase(System.getProperty(CACHE_PROPERTY))) {
+        if (!cacheOn()) {
             trace("cache off (-D%s=false)", CACHE_PROPERTY);
             return Optional.empty();
         }
@@ -156,7 +177,8 @@ public final class ScardLauncher {
         handle.invoke(args);
     }
 
-    private static void trace(String format, Object... args) {
+    /** Writes a line to standard error with {@code -Dlaunch.trace=true}. */
+    static void trace(String format, Object... args) {
         if (Boolean.getBoolean("launch.trace")) {
             System.err.println("[ScardLauncher] " + String.format(format, args));
         }

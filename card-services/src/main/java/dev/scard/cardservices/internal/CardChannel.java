@@ -46,6 +46,14 @@ final class CardChannel {
         Selection selection;
         /** The retry counter each PIN reference (P2) showed last ({@code 63Cx}), while nothing may have changed it. */
         final Map<Integer, Integer> pinTries = new java.util.HashMap<>();
+        /**
+         * The path the card services selected last, while no command they sent since may have selected another
+         * file; unlike {@link #selection} kept across calls (see {@link CardChannel#begin}): the card's selection
+         * unless another application moved it. Null when unknown.
+         */
+        List<Integer> lastSelected;
+        /** The longest code each PIN reference takes by the card's PKCS#15 AODF; null until read. */
+        Map<Integer, Integer> pinLimits;
     }
 
     /** Transmit failures that mean "this reader or driver cannot carry an extended APDU". */
@@ -117,6 +125,7 @@ final class CardChannel {
     /** Records that {@code owner} selected {@code path} just now ({@code answer}: with the FCP, or null). */
     void selected(List<Integer> path, Apdu.Response answer, Object owner) {
         shared.selection = new Selection(path, answer, owner, manager.isLocked());
+        shared.lastSelected = path;
     }
 
     /**
@@ -137,9 +146,38 @@ final class CardChannel {
         }
     }
 
+    /** What the card services selected last, or null (see {@link Shared#lastSelected}). */
+    List<Integer> lastSelected() {
+        return shared.lastSelected;
+    }
+
+    /**
+     * Records that the card's selection is {@code path} again (null: unknown) after commands sent through this
+     * channel (that selected nothing, or selected it again); the recorded answer and the trust of {@link #begin} are
+     * gone.
+     */
+    void reselected(List<Integer> path) {
+        shared.selection = null;
+        shared.lastSelected = path;
+    }
+
+    /**
+     * The longest code each PIN reference (VERIFY's P2) takes according to the card's PKCS#15 AODF, read over this
+     * attachment view the first time it is asked for ({@link PinLengths}); empty when the card says nothing.
+     */
+    Map<Integer, Integer> pinLimits() {
+        Map<Integer, Integer> limits = shared.pinLimits;
+        if (limits == null) {
+            limits = PinLengths.read(this);
+            shared.pinLimits = limits;
+        }
+        return limits;
+    }
+
     /** Forgets the selection: something (a reset, say) may have changed it. */
     void forgetSelection() {
         shared.selection = null;
+        shared.lastSelected = null;
     }
 
     /** Sends a command and splits the answer; forgets the selection unless the command keeps it. */
@@ -150,10 +188,12 @@ final class CardChannel {
             response = manager.transmit(command);
         } catch (RuntimeException e) {
             shared.selection = null; // the card may have been reset or removed
+            shared.lastSelected = null;
             throw e;
         }
         if (!keeps) {
             shared.selection = null;
+            shared.lastSelected = null;
             shared.pinTries.keySet().removeIf(p2 -> (p2 & 0x80) != 0); // a local PIN is the current DF's
         }
         return Apdu.Response.of(response);

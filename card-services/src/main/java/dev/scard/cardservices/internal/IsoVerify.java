@@ -39,6 +39,12 @@ import dev.scard.iso7816.StatusWords;
  * own (OpenPGP's {@code C4}, for one); reading them generically could misread another card's data, so a
  * card-specific {@code ISCardVerify} provider (registered for the card's ATR) does that where a card has them.
  *
+ * <p><b>Codes too long for the card.</b> A PIN, new PIN or unblocking code longer than the card takes fails with
+ * {@code SCARD_E_INVALID_CHV} before anything is sent, so that it costs no try (many cards count a code of the wrong
+ * length as a wrong PIN): longer than the configured maximum ({@link VerifyFactory}, default
+ * {@value #DEFAULT_MAX_CODE_LENGTH} bytes), or, for a PIN, longer than the card's PKCS#15 AODF gives for its reference
+ * ({@link PinLengths}, read once per attachment before the first code is presented).
+ *
  * <p>Thread-safe: every method runs synchronized on the attachment view it was created with
  * ({@link CardChannel#manager()}), which the manager hands every factory call of the same attachment, so the
  * SELECT and the commands that depend on it form one sequence with respect to the other generic interfaces
@@ -61,9 +67,16 @@ final class IsoVerify implements ISCardVerify {
     private static final int INS_ENABLE_VERIFICATION = 0x28;
     private static final int INS_DISABLE_VERIFICATION = 0x26;
 
+    /** The longest code sent to a card whose PKCS#15 AODF says nothing, unless configured otherwise. */
+    static final int DEFAULT_MAX_CODE_LENGTH = 16;
+    /** The longest code the API accepts at all (a short VERIFY's data field, as the shell's prompt bounds it). */
+    static final int MAX_CODE_LENGTH = 127;
+
     private final CardChannel card;
     /** Whether IHV_CHECKONLY sends the status query to any card. */
     private final boolean forceStatusQuery;
+    /** The longest code sent where the card's AODF gives no limit (see {@link VerifyFactory}). */
+    private final int maxCodeLength;
 
     IsoVerify(ISCardManage manager) {
         this(manager, false);
@@ -71,8 +84,18 @@ final class IsoVerify implements ISCardVerify {
 
     /** @param forceStatusQuery whether IHV_CHECKONLY asks any card (see {@link #FORCE_STATUS_QUERY}) */
     IsoVerify(ISCardManage manager, boolean forceStatusQuery) {
+        this(manager, forceStatusQuery, DEFAULT_MAX_CODE_LENGTH);
+    }
+
+    /**
+     * @param forceStatusQuery whether IHV_CHECKONLY asks any card (see {@link #FORCE_STATUS_QUERY})
+     * @param maxCodeLength the longest code sent to a card whose PKCS#15 AODF gives no limit, 1 to
+     *        {@value #MAX_CODE_LENGTH}
+     */
+    IsoVerify(ISCardManage manager, boolean forceStatusQuery, int maxCodeLength) {
         this.card = new CardChannel(manager);
         this.forceStatusQuery = forceStatusQuery;
+        this.maxCodeLength = Math.max(1, Math.min(MAX_CODE_LENGTH, maxCodeLength));
     }
 
     /** P2 for a PIN reference and the scope flags. */
@@ -103,10 +126,58 @@ final class IsoVerify implements ISCardVerify {
         if (code.length == 0 && !mayBeEmpty) {
             throw CardChannel.invalid(what + " must not be empty");
         }
-        if (code.length > 127) {
-            throw CardChannel.invalid(what + " has " + code.length + " bytes; at most 127 are accepted");
+        if (code.length > MAX_CODE_LENGTH) {
+            throw CardChannel.invalid(what + " has " + code.length + " bytes; at most " + MAX_CODE_LENGTH
+                    + " are accepted");
         }
         return code;
+    }
+
+    /**
+     * A code presented to the card, for {@link #checkLengths}.
+     *
+     * @param what how messages call it: {@code "the PIN"}, {@code "the new PIN"}
+     * @param pin whether it is the PIN's (true) or an unblocking code (false)
+     * @param bytes the code
+     */
+    private record Code(String what, boolean pin, byte[] bytes) {
+    }
+
+    /**
+     * Refuses, before anything is sent, codes longer than the card takes: longer than the configured maximum, or
+     * (for a PIN) longer than the card's PKCS#15 AODF gives for the reference {@code p2}. The AODF is read only when
+     * every code is within the configured maximum (once per attachment, {@link CardChannel#pinLimits()}). An
+     * unblocking code has no AODF entry of the PIN's: the configured maximum alone.
+     *
+     * @param context {@code "cannot verify global PIN 01"}
+     */
+    private void checkLengths(String context, int p2, Code... codes) {
+        for (Code code : codes) {
+            if (code.bytes().length > maxCodeLength) {
+                throw tooLong(context, code, name(p2), maxCodeLength, "the card services' "
+                        + VerifyFactory.MAX_CODE_LENGTH_PROPERTY + " setting, PID " + VerifyFactory.PID);
+            }
+        }
+        Integer limit = null;
+        for (Code code : codes) {
+            if (!code.pin() || code.bytes().length == 0) {
+                continue;
+            }
+            if (limit == null) {
+                limit = card.pinLimits().getOrDefault(p2, 0);
+            }
+            if (limit > 0 && code.bytes().length > limit) {
+                throw tooLong(context, code, name(p2), limit, "the card's PKCS#15 AODF");
+            }
+        }
+    }
+
+    private static SCardException tooLong(String context, Code code, String pin, int limit, String source) {
+        int length = code.bytes().length;
+        return new SCardException(HResult.SCARD_E_INVALID_CHV, context + ": " + code.what() + " is too long: "
+                + length
+                + (length == 1 ? " byte, " : " bytes, ") + pin + " takes at most " + limit + " (" + source
+                + "); nothing was sent, no try was counted");
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
@@ -214,6 +285,7 @@ final class IsoVerify implements ISCardVerify {
                 checkState(p2);
                 return;
             }
+            checkLengths("cannot verify " + name(p2), p2, new Code("the PIN", true, code));
             sendSecret(INS_VERIFY, 0x00, p2, code.clone(), Kind.PIN, "cannot verify " + name(p2));
         }
     }
@@ -236,12 +308,16 @@ final class IsoVerify implements ISCardVerify {
                             + name(p2) + " instead of changing it; give no new code");
                 }
                 int ins = enable ? INS_ENABLE_VERIFICATION : INS_DISABLE_VERIFICATION;
+                checkLengths("cannot " + (enable ? "enable " : "disable ") + name(p2), p2,
+                        new Code("the PIN", true, oldCode));
                 sendSecret(ins, oldCode.length == 0 ? 0x01 : 0x00, p2, oldCode.clone(), Kind.PIN,
                         "cannot " + (enable ? "enable " : "disable ") + name(p2));
                 return;
             }
             code(oldCode, "the current PIN", false);
             code(newCode, "the new PIN", false);
+            checkLengths("cannot change " + name(p2), p2, new Code("the current PIN", true, oldCode),
+                    new Code("the new PIN", true, newCode));
             sendSecret(INS_CHANGE_REFERENCE_DATA, 0x00, p2, concat(oldCode, newCode), Kind.PIN,
                     "cannot change " + name(p2));
         }
@@ -326,11 +402,15 @@ final class IsoVerify implements ISCardVerify {
             int p2 = reference(flags, ref);
             code(unblockingCode, "the unblocking code", false);
             if (newCode == null) {
+                checkLengths("cannot unblock " + name(p2), p2,
+                        new Code("the unblocking code", false, unblockingCode));
                 sendSecret(INS_RESET_RETRY_COUNTER, 0x01, p2, unblockingCode.clone(), Kind.PIN,
                         "cannot unblock " + name(p2));
                 return;
             }
             code(newCode, "the new PIN", false);
+            checkLengths("cannot unblock " + name(p2), p2, new Code("the unblocking code", false, unblockingCode),
+                    new Code("the new PIN", true, newCode));
             sendSecret(INS_RESET_RETRY_COUNTER, 0x00, p2, concat(unblockingCode, newCode), Kind.PIN,
                     "cannot unblock " + name(p2));
         }

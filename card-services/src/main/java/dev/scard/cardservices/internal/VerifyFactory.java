@@ -1,6 +1,8 @@
 package dev.scard.cardservices.internal;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.Designate;
 
 import dev.scard.api.ISCardManage;
 import dev.scard.api.SCardInterfaceFactory;
@@ -9,14 +11,33 @@ import dev.scard.api.SCardInterfaceFactory;
  * The generic ISO 7816-4 {@code ISCardVerify} for every card: the fallback (ranking -1000) that
  * {@link ISCardManage#createCHVerification()} resolves when no card-specific provider matches.
  */
-@Component(service = SCardInterfaceFactory.class, property = {
+@Component(service = SCardInterfaceFactory.class, configurationPid = VerifyFactory.PID, property = {
     "scard.interface.name=ISCardVerify",
     "scard.interface.guid=4029DD85-5902-11D0-B84C-00C04FD424B9",
     "service.ranking:Integer=-1000"})
+@Designate(ocd = VerifyConfig.class)
 public final class VerifyFactory implements SCardInterfaceFactory {
 
-    /** Creates the factory (DS calls it). */
+    /** The configuration PID. */
+    static final String PID = "dev.scard.cardservices.verify";
+    /** The configuration property that bounds the codes sent ({@link VerifyConfig#maxCodeLength()}). */
+    static final String MAX_CODE_LENGTH_PROPERTY = "maxCodeLength";
+
+    private final int maxCodeLength;
+
+    /** Creates the factory with the default configuration (outside OSGi). */
     public VerifyFactory() {
+        this.maxCodeLength = IsoVerify.DEFAULT_MAX_CODE_LENGTH;
+    }
+
+    /**
+     * Creates the factory (DS calls it, again after each change of its configuration).
+     *
+     * @param config the longest code sent where the card's PKCS#15 AODF gives no maximum
+     */
+    @Activate
+    public VerifyFactory(VerifyConfig config) {
+        this.maxCodeLength = config.maxCodeLength();
     }
 
     /**
@@ -27,6 +48,6 @@ public final class VerifyFactory implements SCardInterfaceFactory {
      */
     @Override
     public Object create(ISCardManage manager, Object userData) {
-        return new IsoVerify(manager, IsoVerify.FORCE_STATUS_QUERY.equals(userData));
+        return new IsoVerify(manager, IsoVerify.FORCE_STATUS_QUERY.equals(userData), maxCodeLength);
     }
 }

@@ -62,6 +62,7 @@ class PinStatusQueryTest {
                 verified = false;
                 return String.format("63C%X", tries);
             };
+            manager.withoutPkcs15();
         }
     }
 
@@ -78,6 +79,29 @@ class PinStatusQueryTest {
             return e;
         }
         throw new AssertionError("expected " + code);
+    }
+
+    @Test
+    void aCodeLongerThanTheMaximumNeverReachesTheCardAndCostsNoTry() {
+        PinCard card = new PinCard(false, "3B03"); // no PKCS#15 application: the configured maximum
+        IsoVerify pins = new IsoVerify(card.manager, false, 8);
+        byte[] fifty = "1".repeat(50).getBytes(StandardCharsets.US_ASCII);
+        byte[] nine = "123456789".getBytes(StandardCharsets.US_ASCII);
+        assertThat(failure(HResult.SCARD_E_INVALID_CHV, () -> pins.verify(fifty, SCardFlag.NONE, 1)).getMessage())
+                .isEqualTo("cannot verify global PIN 01: the PIN is too long: 50 bytes, global PIN 01 takes at most 8"
+                        + " (the card services' maxCodeLength setting, PID dev.scard.cardservices.verify); nothing"
+                        + " was sent, no try was counted [SCARD_E_INVALID_CHV 0x8010002A]");
+        failure(HResult.SCARD_E_INVALID_CHV, () -> pins.verify(nine, SCardFlag.NONE, 1));
+        assertThat(failure(HResult.SCARD_E_INVALID_CHV, () -> pins.changeCode(PIN, nine, SCardFlag.NONE, 1))
+                .getMessage()).startsWith("cannot change global PIN 01: the new PIN is too long: 9 bytes");
+        assertThat(failure(HResult.SCARD_E_INVALID_CHV, () -> pins.unblock(nine, PIN, SCardFlag.NONE, 1))
+                .getMessage()).startsWith("cannot unblock global PIN 01: the unblocking code is too long: 9 bytes");
+        assertThat(card.manager.sent).as("nothing reached the card").isEmpty();
+        assertThat(card.tries).as("the retry counter is unchanged").isEqualTo(3);
+        failure(HResult.SCARD_W_WRONG_CHV, // 8 bytes: sent, and wrong
+                () -> pins.verify("12345678".getBytes(StandardCharsets.US_ASCII), SCardFlag.NONE, 1));
+        assertThat(card.manager.sent).containsExactly("002000010831323334353637" + "38");
+        assertThat(card.tries).isEqualTo(2);
     }
 
     @Test

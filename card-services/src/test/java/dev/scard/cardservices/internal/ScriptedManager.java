@@ -45,6 +45,24 @@ final class ScriptedManager implements ISCardManage {
         return locked;
     }
 
+    /**
+     * Has the card services learn now what they learn before the first code presented over an attachment, whether
+     * the card has a PKCS#15 application with PIN lengths ({@link CardChannel#pinLimits()}: this one has none, as long
+     * as the table does not answer its SELECT), and forgets that command, so that a test sees only what it is about.
+     */
+    ScriptedManager withoutPkcs15() {
+        assertNoPkcs15(new CardChannel(this).pinLimits());
+        sent.clear();
+        arrays.clear();
+        return this;
+    }
+
+    private static void assertNoPkcs15(Map<Integer, Integer> limits) {
+        if (!limits.isEmpty()) {
+            throw new AssertionError("the scripted card answered the PKCS#15 application's SELECT: " + limits);
+        }
+    }
+
     /** Answers {@code command} (hex, spaces allowed) with {@code response}. */
     ScriptedManager on(String command, String response) {
         answers.put(strip(command), strip(response));

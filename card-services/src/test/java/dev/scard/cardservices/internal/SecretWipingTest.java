@@ -26,7 +26,7 @@ class SecretWipingTest {
     private static final byte[] PUK = "13572468".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRYPTOGRAM = HexFormat.of().parseHex("0A1B2C3D4E5F60718293A4B5C6D7E8F9");
 
-    private final ScriptedManager card = new ScriptedManager();
+    private final ScriptedManager card = new ScriptedManager().withoutPkcs15();
     private final IsoVerify verify = new IsoVerify(card);
     private final IsoAuth auth = new IsoAuth(card);
 

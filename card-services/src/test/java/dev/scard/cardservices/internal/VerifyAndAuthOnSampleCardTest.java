@@ -155,6 +155,41 @@ class VerifyAndAuthOnSampleCardTest {
     }
 
     @Test
+    void readingTheAodfKeepsTheCurrentDirectoryForLocalPins() {
+        files.changeDir(RefType.BY_ID, "3F00/5015");
+        assertThat(files.getCurrentDir()).isEqualTo("3F00/5015"); // a call of its own: the selection is not trusted
+        pins.verify(SampleCard.PIN, SCardFlag.NONE, 1); // the first code: the AODF is read now
+        pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1);
+    }
+
+    @Test
+    void aPinLongerThanTheAodfSaysIsRefusedWithoutATry() {
+        // the sample card's AODF gives PIN 01 and PIN 81 maxLength 4: a 5-digit and a 50-digit PIN never reach it
+        SCardException five = fails(HResult.SCARD_E_INVALID_CHV,
+                () -> pins.verify(SampleCard.ascii("12345"), SCardFlag.NONE, 1));
+        assertThat(five.getMessage()).isEqualTo("cannot verify global PIN 01: the PIN is too long: 5 bytes, global"
+                + " PIN 01 takes at most 4 (the card's PKCS#15 AODF); nothing was sent, no try was counted"
+                + " [SCARD_E_INVALID_CHV 0x8010002A]");
+        SCardException fifty = fails(HResult.SCARD_E_INVALID_CHV,
+                () -> pins.verify(SampleCard.ascii("1".repeat(50)), SCardFlag.NONE, 1));
+        assertThat(fifty.getMessage()).contains("50 bytes").contains("at most 16 (the card services' maxCodeLength"
+                + " setting, PID dev.scard.cardservices.verify)");
+        fails(HResult.SCARD_E_INVALID_CHV, () -> pins.changeCode(SampleCard.ascii("12345"), SampleCard.PIN,
+                SCardFlag.NONE, 1));
+        fails(HResult.SCARD_E_INVALID_CHV, () -> pins.unblock(SampleCard.PUK, SampleCard.ascii("123456"),
+                SCardFlag.NONE, 1));
+        // no try was spent: the first wrong PIN leaves 2 of 3
+        assertThat(fails(HResult.SCARD_W_WRONG_CHV, () -> pins.verify(WRONG, SCardFlag.NONE, 1)).remainingTries())
+                .hasValue(2);
+        // the AODF was read from DF 5015; the directory the file services left is selected again for local PINs
+        files.changeDir(RefType.BY_ID, "3F00/5015");
+        fails(HResult.SCARD_E_INVALID_CHV, () -> pins.verify(SampleCard.ascii("00000"), Set.of(SCardFlag.IHV_LOCAL),
+                1));
+        pins.verify(SampleCard.LOCAL_PIN, Set.of(SCardFlag.IHV_LOCAL), 1);
+        assertThat(files.getCurrentDir()).isEqualTo("3F00/5015");
+    }
+
+    @Test
     void changeCodeNeedsTheOldPinAndAPinOfTheSameLength() {
         SCardException wrongOld = fails(HResult.SCARD_W_WRONG_CHV,
                 () -> pins.changeCode(WRONG, SampleCard.ascii("5678"), SCardFlag.NONE, 1));

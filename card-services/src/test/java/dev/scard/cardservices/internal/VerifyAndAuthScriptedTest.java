@@ -20,7 +20,7 @@ class VerifyAndAuthScriptedTest {
     private static final byte[] PIN = "1234".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] WRONG = "9999".getBytes(StandardCharsets.US_ASCII);
 
-    private final ScriptedManager card = new ScriptedManager();
+    private final ScriptedManager card = new ScriptedManager().withoutPkcs15();
     private final IsoVerify verify = new IsoVerify(card);
     private final IsoAuth auth = new IsoAuth(card);
 

@@ -9,6 +9,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.scard.core.log.Log;
+
 /**
  * One native PC/SC connection: a {@code SCARDCONTEXT} of its own (taken from the backend's {@link ContextPool}) and
  * the {@code SCARDHANDLE} connected in it.
@@ -46,7 +48,7 @@ final class NativeConnection {
     /** What an interruptible {@link #call} returns when the caller was interrupted: the call is abandoned. */
     static final int INTERRUPTED = 5;
 
-    private static final System.Logger LOG = System.getLogger(NativeConnection.class.getName());
+    private static final Log LOG = PcscComponent.LOGS.logger(NativeConnection.class);
     /** How long an idle worker thread waits for the next call before it ends (a new one starts when needed). */
     private static final long WORKER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**

@@ -26,6 +26,7 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.ShareMode;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.Backend;
 import dev.scard.pcsc.internal.PcscApi.ReaderState;
@@ -71,7 +72,7 @@ public final class PcscBackend implements Backend {
     /** The backend's name, the {@code scard.backend} property value. */
     static final String NAME = SCardServiceProperties.BACKEND_PCSC;
 
-    private static final System.Logger LOG = System.getLogger(PcscBackend.class.getName());
+    private static final Log LOG = PcscComponent.LOGS.logger(PcscBackend.class);
     private static final long RETRY_LOAD_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
      * How long stop() takes at most, whatever the cards and the library do: the monitor, the helper threads and the

@@ -14,9 +14,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
@@ -66,13 +71,18 @@ import dev.scard.core.spi.ForwardingBackend;
 @Designate(ocd = PcscConfig.class)
 public final class PcscComponent implements ForwardingBackend {
 
+    /**
+     * The log of the PC/SC backend bundle: its {@code LoggerFactory} service, bound by this component; every class
+     * of the bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(PcscComponent.class);
+
     /** The configuration PID (and component name). */
     public static final String PID = dev.scard.api.SCardServiceProperties.PCSC_PID;
 
     /** Name of the thread that delivers the backend's events (the core names it after the backend). */
     static final String EVENT_THREAD = "scard-pcsc-events";
-
-    private static final System.Logger LOG = System.getLogger(PcscComponent.class.getName());
 
     @Reference
     private EventChannels eventChannels;
@@ -95,6 +105,27 @@ public final class PcscComponent implements ForwardingBackend {
 
     /** A component that creates its backend on activation. */
     public PcscComponent() {
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     @Activate

@@ -14,6 +14,7 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Arguments;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.pcsc.internal.PcscApi.StatusResult;
@@ -106,7 +107,7 @@ import dev.scard.pcsc.internal.PcscErrors.Call;
  */
 final class PcscConnection implements ReaderConnection {
 
-    private static final System.Logger LOG = System.getLogger(PcscConnection.class.getName());
+    private static final Log LOG = PcscComponent.LOGS.logger(PcscConnection.class);
     /** How long an aborted native lock call may take to notice that its handle is gone (pcsc-lite polls at 100 ms). */
     private static final long ABORT_WAIT_MILLIS = 2_000;
 

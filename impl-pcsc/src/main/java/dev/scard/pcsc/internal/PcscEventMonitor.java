@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
+import dev.scard.core.log.Log;
 import dev.scard.pcsc.internal.PcscApi.ReaderState;
 
 /**
@@ -51,7 +52,7 @@ final class PcscEventMonitor {
     /** The wait's safety timeout: the reader list is read again at least this often. */
     static final int WAIT_MILLIS = 60_000;
 
-    private static final System.Logger LOG = System.getLogger(PcscEventMonitor.class.getName());
+    private static final Log LOG = PcscComponent.LOGS.logger(PcscEventMonitor.class);
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 2_000;

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import dev.scard.core.log.Log;
+
 /**
  * The backend's settings as plain values, from {@link PcscConfig} or built directly (tests).
  *
@@ -21,7 +23,7 @@ import java.util.regex.PatternSyntaxException;
 public record PcscSettings(Pattern readerFilter, String libraryPath, Duration transactionPoll, Duration cardCheck,
         Duration minimumLockWait, Duration callTimeout) {
 
-    private static final System.Logger LOG = System.getLogger(PcscSettings.class.getName());
+    private static final Log LOG = PcscComponent.LOGS.logger(PcscSettings.class);
 
     /** A filter no reader name matches, used when the configured one is not a valid regular expression. */
     static final Pattern NOTHING = Pattern.compile("(?!)");

@@ -38,9 +38,10 @@ import dev.scard.testsupport.Worker;
 
 /**
  * The bundle as it runs: target/classes (with bnd's manifest and descriptors) installed into an embedded Felix with
- * SCR, Config Admin, the JNA bundle and the core bundle. Its imports resolve, its Backend service makes the core
- * register the services with the promised properties (with or without pcscd), and stopping it with an attachment, a
- * lock and a waiting thread open releases everything and leaves no helper thread behind. {@code dev.scard.api} and
+ * SCR, Config Admin, Felix Log (the Log Service the bundles log through), the JNA bundle and the core bundle. Its
+ * imports resolve, its Backend service makes the core register the services with the promised properties (with or
+ * without pcscd), and stopping it with an attachment, a lock and a waiting thread open releases everything and
+ * leaves no helper thread behind. {@code dev.scard.api}, {@code dev.scard.api.trace} (the core's card trace) and
  * {@code dev.scard.iso7816} (the core's APDU check imports it) come from the test's class path (exported by the
  * system bundle), so the test can call the services.
  */
@@ -58,14 +59,15 @@ class BundleInFelixTest {
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                "dev.scard.api;version=\"1.1.0\",dev.scard.iso7816;version=\"1.1.0\"");
+                "dev.scard.api;version=\"1.1.0\",dev.scard.api.trace;version=\"1.0.0\","
+                        + "dev.scard.iso7816;version=\"1.2.0\"");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();
         List<Bundle> bundles = new ArrayList<>();
         for (String jar : new String[] {"org.osgi.util.function-", "org.osgi.util.promise-",
             "org.osgi.service.component-1", "org.osgi.service.event-", "org.apache.felix.configadmin-",
-            "org.apache.felix.scr-", "jna-5"}) {
+            "org.apache.felix.log-", "org.apache.felix.scr-", "jna-5"}) {
             bundles.add(context.installBundle(classPathJar(jar).toURI().toString()));
         }
         bundles.add(context.installBundle(coreBundle()));

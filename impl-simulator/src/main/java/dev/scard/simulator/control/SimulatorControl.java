@@ -73,7 +73,7 @@ public interface SimulatorControl {
      * {@code sample-card.json}: ATR, protocol, file tree with contents, PINs and keys), replacing the reader's
      * remembered card as {@link #insert(String, SimulatedCard)} does. The file is read and parsed on every call, so
      * each call brings a card in its initial state. Insertion powers the card up. A file that is a trace (JSON whose
-     * top-level object has a {@code format} field, or an OpenSC or apdu4j log) is replayed as
+     * top-level object has a {@code format} field, or an OpenSC, apdu4j or pcscd log) is replayed as
      * {@link #insertTrace insertTrace} does with {@link ReplayMatch#ORDER} and the default status word.
      *
      * @param readerName the simulated reader
@@ -91,11 +91,11 @@ public interface SimulatorControl {
     /**
      * Inserts a card that replays a trace: it answers with the recorded ATR and protocol and the recorded responses,
      * matched as {@code match} says; {@link #replays()} tells how far the replay got. The trace may be a
-     * {@code scard-trace/1} JSON file (what {@code scard:record} writes), an OpenSC debug log or an apdu4j /
-     * GlobalPlatformPro log (imported as it is read; see {@code docs/traces.md}). The file is read and checked on
-     * every call, so each call brings a replay from the start; insertion replaces the reader's remembered card as
-     * {@link #insert(String, SimulatedCard)} does. {@link #insertProfile} inserts a trace too, with
-     * {@link ReplayMatch#ORDER} and {@link #DEFAULT_UNANSWERED_STATUS_WORD}.
+     * {@code scard-trace/1} JSON file (what {@code scard:record} writes), an OpenSC debug log, an apdu4j /
+     * GlobalPlatformPro log or a pcscd {@code --apdu} log (imported as it is read; see {@code docs/traces.md}). The
+     * file is read and checked on every call, so each call brings a replay from the start; insertion replaces the
+     * reader's remembered card as {@link #insert(String, SimulatedCard)} does. {@link #insertProfile} inserts a trace
+     * too, with {@link ReplayMatch#ORDER} and {@link #DEFAULT_UNANSWERED_STATUS_WORD}.
      *
      * @param readerName the simulated reader
      * @param trace the trace file; a relative path is resolved against the working directory

@@ -24,9 +24,10 @@ import dev.scard.trace.TraceFormatException;
 /**
  * Card profiles as the reader configurations ({@value SimulatorComponent#READER_FACTORY_PID}) and
  * {@code SimulatorControl.insertProfile} use them: a file read and parsed with {@link CardProfile}, or the sample
- * profile, or a trace file ({@link TraceFiles}: JSON with a top-level {@code format} field, or a log of OpenSC or
- * apdu4j) replayed by {@link ReplayCard}s, with a SHA-256 digest of the bytes it was made from so that a configuration update can tell whether the
- * profile changed (the bytes themselves hold the card's PINs and keys: they are zeroed once parsed).
+ * profile, or a trace file ({@link TraceFiles}: JSON with a top-level {@code format} field, or a log of OpenSC,
+ * apdu4j or pcscd) replayed by {@link ReplayCard}s, with a SHA-256 digest of the bytes it was made from so that a
+ * configuration update can tell whether the profile changed (the bytes themselves hold the card's PINs and keys: they
+ * are zeroed once parsed).
  * Every failure is an {@link SCardException} with {@link HResult#E_INVALIDARG} whose message names the file and
  * says what is wrong (the parser's message for an invalid profile).
  */

@@ -28,6 +28,7 @@ import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.core.log.Log;
 import dev.scard.simulator.control.SimulatedCard;
 import dev.scard.simulator.internal.card.CardProfile;
 
@@ -71,7 +72,7 @@ import dev.scard.simulator.internal.card.CardProfile;
  */
 final class SimulatedReader {
 
-    private static final System.Logger LOG = System.getLogger(SimulatedReader.class.getName());
+    private static final Log LOG = SimulatorComponent.LOGS.logger(SimulatedReader.class);
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
     /** How often a thread waiting for the card lock looks whether its connection or the reader went away. */
     private static final long LOCK_CHECK_MILLIS = 50;

@@ -27,7 +27,8 @@ public @interface SimulatedReaderConfig {
             description = "Path of a JSON card profile file (ATR, protocol, files, PINs, keys; the format of the "
                     + "sample profile sample-card.json), relative paths against the working directory, or of a "
                     + "trace to replay (a JSON file with \"format\": \"scard-trace/1\", an OpenSC debug log or an "
-                    + "apdu4j/GlobalPlatformPro log; see replayMatch). Empty (the default): the sample card. The file is read on every change of this configuration: when the "
+                    + "apdu4j/GlobalPlatformPro log or a pcscd --apdu log; see replayMatch). Empty (the default): "
+                    + "the sample card. The file is read on every change of this configuration: when the "
                     + "path or the file's content changed, the reader's card is replaced by a fresh card of the new "
                     + "profile (connections see the card removed and must reconnect); otherwise the card stays, "
                     + "with its state.")
@@ -36,7 +37,8 @@ public @interface SimulatedReaderConfig {
     /** How a trace given as the profile is replayed: {@code order} or {@code command}. */
     @AttributeDefinition(name = "Replay match", required = false,
             description = "When the card profile file is a trace (scard-trace/1 JSON, an OpenSC debug log or an "
-                    + "apdu4j/GlobalPlatformPro log), how a command finds its recorded response: 'order' (the "
+                    + "apdu4j/GlobalPlatformPro log or a pcscd --apdu log), how a command finds its recorded "
+                    + "response: 'order' (the "
                     + "default: each command must be the next recorded one; recorded resets and removals are "
                     + "reproduced) or 'command' (the next recorded exchange with the same command, in any order). "
                     + "Ignored for a card profile.")

@@ -324,7 +324,7 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
         if (!replay.isTrace()) {
             throw new SCardException(HResult.E_INVALIDARG, "trace " + trace + ": not a trace: neither "
                     + TraceHeader.FORMAT + " JSON (an object with a \"format\" field), nor an OpenSC debug log,"
-                    + " nor an apdu4j or GlobalPlatformPro log");
+                    + " nor an apdu4j or GlobalPlatformPro log, nor a pcscd --apdu log");
         }
         insert(readerName, replay.newCard());
     }
@@ -477,7 +477,7 @@ public final class SimulatorBackend implements Backend, SimulatorControl, AutoCl
         for (VpcdLink link : stopped) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (!link.awaitEnd(Math.max(1, left))) {
-                System.getLogger(SimulatorBackend.class.getName()).log(System.Logger.Level.WARNING,
+                SimulatorComponent.LOGS.logger(SimulatorBackend.class).log(System.Logger.Level.WARNING,
                         link + ": the link's thread has not ended yet (a card model still running?)");
             }
         }

@@ -16,11 +16,16 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
@@ -69,13 +74,18 @@ import dev.scard.simulator.control.VpcdAddress;
 @Designate(ocd = SimulatorConfig.class)
 public final class SimulatorComponent implements SimulatorControl, ForwardingBackend {
 
+    /**
+     * The log of the simulator bundle: its {@code LoggerFactory} service, bound by this component; every class
+     * of the bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(SimulatorComponent.class);
+
     /** The configuration PID (and component name). */
     public static final String PID = SCardServiceProperties.SIMULATOR_PID;
 
     /** The factory PID of reader configurations, one reader each (and the name of their component). */
     public static final String READER_FACTORY_PID = SCardServiceProperties.SIMULATOR_READER_FACTORY_PID;
-
-    private static final System.Logger LOG = System.getLogger(SimulatorComponent.class.getName());
 
     /** An event channel that drops every event: the simulator's until {@link #activateWith} gives it one. */
     private static final EventChannel NO_CHANNEL = new EventChannel() {
@@ -102,6 +112,27 @@ public final class SimulatorComponent implements SimulatorControl, ForwardingBac
 
     /** A simulator without readers until {@link #activate} configures them. */
     public SimulatorComponent() {
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /**

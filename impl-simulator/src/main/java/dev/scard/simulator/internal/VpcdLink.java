@@ -12,8 +12,9 @@ import java.util.Objects;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
-import dev.scard.simulator.control.ServedReader.State;
+import dev.scard.core.log.Log;
 import dev.scard.simulator.control.ServedReader;
+import dev.scard.simulator.control.ServedReader.State;
 import dev.scard.simulator.control.VpcdAddress;
 
 /**
@@ -67,7 +68,7 @@ final class VpcdLink {
     /** Sent for a card that fails or answers more than a message holds: "no precise diagnosis". */
     private static final byte[] SW_NO_PRECISE_DIAGNOSIS = {0x6F, 0x00};
 
-    private static final System.Logger LOG = System.getLogger(VpcdLink.class.getName());
+    private static final Log LOG = SimulatorComponent.LOGS.logger(VpcdLink.class);
 
     /** {@code TCP_QUICKACK} when this runtime has it, found once (see the class comment). */
     private static volatile SocketOption<Boolean> quickAck;

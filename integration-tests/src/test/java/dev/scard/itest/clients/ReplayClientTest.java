@@ -105,4 +105,45 @@ public class ReplayClientTest extends ClientTestBase {
         assertThat(replay().answered()).as("OpenSC's own probes are answered 6D00 and counted apart")
                 .isGreaterThanOrEqualTo(RECORDED.size());
     }
+
+    /**
+     * A session recorded by OpenSC itself: {@code opensc-tool} with OpenSC's debug log on drives the sample card (in
+     * {@value VpcdRig#CARD_READER}); its log, imported as it is inserted, is replayed in order in
+     * {@value VpcdRig#EMPTY_READER}, and the same {@code opensc-tool} command gets the same answers byte for byte
+     * (the random challenge too), with every probe of OpenSC's drivers answered from the log.
+     */
+    @Test
+    void anOpenScDebugLogReplaysToTheSameOpenScCommand() throws Exception {
+        ExternalProgram.require(what(), "apt-get install opensc", "opensc-tool");
+        insertIntoReader1(trace()); // reader 1 is restored after the test
+        control.remove(READER_1);
+        VpcdRig.awaitPcscd(pcsc, VpcdRig.EMPTY_READER, false);
+
+        Path conf = ExternalProgram.copyResource(OpenScTest.class, "opensc.conf", dir);
+        Path log = dir.resolve("opensc-debug.log");
+        Path debugConf = Files.writeString(dir.resolve("opensc-debug.conf"), Files.readString(conf)
+                .replace("app default {", "app default {\n\tdebug = 3;\n\tdebug_file = " + log + ";"));
+        String[] commands = {"-s", "00A4040C0CA000000063504B43532D3135", "-s", "002000010431323334", "-s",
+            "0084000008", "-s", "00A4000C029999"};
+        List<String> recording = new ArrayList<>(List.of("opensc-tool", "--reader", VpcdRig.CARD_READER));
+        recording.addAll(List.of(commands));
+        List<OpenScTest.Exchange> recorded = OpenScTest.exchanges(run(Map.of("OPENSC_CONF", debugConf.toString()),
+                recording.toArray(String[]::new)).succeeded().output());
+        assertThat(recorded).extracting(OpenScTest.Exchange::sw).containsExactly("9000", "9000", "9000", "6A82");
+        assertThat(Files.readString(log)).contains("Outgoing APDU (17 bytes):");
+
+        control.insertProfile(READER_1, log);
+        VpcdRig.awaitPcscd(pcsc, VpcdRig.EMPTY_READER, true);
+        assertThat(simulatorAtr(READER_1)).as("the ATR OpenSC logged").isEqualTo(simulatorAtr(READER_0));
+        List<String> replaying = new ArrayList<>(List.of("opensc-tool", "--reader", VpcdRig.EMPTY_READER));
+        replaying.addAll(List.of(commands));
+        ExternalProgram.Result replayed = run(Map.of("OPENSC_CONF", conf.toString()), replaying.toArray(String[]::new))
+                .succeeded();
+        assertThat(OpenScTest.exchanges(replayed.output())).as(replayed.output()).isEqualTo(recorded);
+        ReplayStatus status = replay();
+        assertThat(status.match()).isEqualTo(ReplayMatch.ORDER);
+        assertThat(status.divergence()).as("OpenSC's probes came in the recorded order").isNull();
+        assertThat(status.unanswered()).isZero();
+        assertThat(status.answered()).isEqualTo(status.apdus()).isGreaterThan(4);
+    }
 }

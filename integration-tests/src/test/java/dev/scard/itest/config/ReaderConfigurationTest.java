@@ -8,14 +8,13 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
 
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardResourceManager;
@@ -38,8 +37,8 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
     static final String OTHER_ATR = "3B021450";
     static final String SAMPLE_ATR = "3B8801534341524453494D99";
 
-    /** The simulator logs through System.Logger, which is java.util.logging here; kept so it is not collected. */
-    private final Logger simulatorLog = Logger.getLogger("dev.scard.simulator.internal.SimulatorComponent");
+    /** The logger the simulator's component logs through (the OSGi Log Service, Felix Log here). */
+    private static final String SIMULATOR_LOGGER = "dev.scard.simulator.internal.SimulatorComponent";
     private final List<String> logged = new CopyOnWriteArrayList<>();
 
     private ConfigurationAdmin configurationAdmin;
@@ -52,22 +51,14 @@ public class ReaderConfigurationTest extends OsgiTestSupport {
         control = awaitService(SimulatorControl.class, null);
         resourceManager = awaitService(SCardResourceManager.class,
                 "(" + SCardServiceProperties.BACKEND + "=" + SCardServiceProperties.BACKEND_SIMULATOR + ")");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
+        LogReaderService logReader = awaitService(LogReaderService.class, null);
+        LogListener listener = entry -> {
+            if (SIMULATOR_LOGGER.equals(entry.getLoggerName())) {
+                logged.add(entry.getMessage());
             }
         };
-        simulatorLog.addHandler(handler);
-        onCleanup(() -> simulatorLog.removeHandler(handler));
+        logReader.addLogListener(listener);
+        onCleanup(() -> logReader.removeLogListener(listener));
     }
 
     /** A named factory configuration, deleted after the test. */

@@ -298,6 +298,73 @@ public class EventsTest extends OsgiTestSupport {
         recorder.assertNothingButReaderBackendAtr();
     }
 
+    // ---- a listener registered later ------------------------------------------------------------------------
+
+    /**
+     * A listener registered after the simulator announced its readers (at its start) first hears them as they are,
+     * exactly once: {@code READER_ADDED} for each reader, {@code CARD_INSERTED} with the ATR for each card.
+     */
+    @Test
+    void aListenerRegisteredLaterHearsTheSimulatorsReadersAndCards() throws Exception {
+        awaitService(SimulatorControl.class, null);
+        SCardResourceManager simulator = awaitService(SCardResourceManager.class, "(scard.backend=" + SIM + ")");
+        assertThat(lateListener(SIM, simulator)).contains(READER_0, READER_1);
+    }
+
+    /**
+     * The same for PC/SC, which announces its readers when it is first used (here by the rig's listing): a listener
+     * registered after that hears them as the simulator's late listener does; the backends agree.
+     */
+    @Test
+    void aListenerRegisteredAfterPcscWasLoadedHearsItsReadersAndCards() throws Exception {
+        VpcdRig.require("the late PC/SC listener test");
+        SimulatorControl control = awaitService(SimulatorControl.class, null);
+        SCardResourceManager pcsc = awaitService(SCardResourceManager.class, "(scard.backend=" + PCSC + ")");
+        onCleanup(() -> restoreSimulator(awaitService(SimulatorControl.class, null)));
+        VpcdRig.requireServing("the late PC/SC listener test", control, pcsc); // PC/SC is loaded and has its readers
+        VpcdRig.awaitPcscd(pcsc, VpcdRig.CARD_READER, true);
+        assertThat(lateListener(PCSC, pcsc)).contains(VpcdRig.CARD_READER, VpcdRig.EMPTY_READER);
+    }
+
+    /**
+     * Registers a listener for {@code backend} now and checks that it hears, in order and once each, a
+     * {@code READER_ADDED} for every reader the resource manager lists and a {@code CARD_INSERTED} with the ATR for
+     * every card in them (nothing happens meanwhile); returns the readers.
+     */
+    private List<String> lateListener(String backend, SCardResourceManager rm) throws Exception {
+        List<SCardEvent> heard = new CopyOnWriteArrayList<>();
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(SCardServiceProperties.BACKEND, backend);
+        ServiceRegistration<SCardEventListener> registration = context.registerService(SCardEventListener.class,
+                heard::add, properties);
+        onCleanup(registration::unregister);
+        List<SCardEvent> expected = new ArrayList<>();
+        List<String> readers = new ArrayList<>();
+        for (ReaderInfo info : rm.listReaders()) {
+            readers.add(info.name());
+            expected.add(new SCardEvent(SCardEvent.Type.READER_ADDED, info.name(), backend, ""));
+        }
+        for (ReaderInfo info : rm.listReaders()) {
+            if (info.atr() != null && info.atr().length > 0) {
+                expected.add(new SCardEvent(SCardEvent.Type.CARD_INSERTED, info.name(), backend,
+                        java.util.HexFormat.of().withUpperCase().formatHex(info.atr())));
+            }
+        }
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (heard.size() < expected.size() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(QUIET.toMillis()); // and nothing more comes
+        assertThat(heard).as("what a listener registered now hears first")
+                .containsExactlyInAnyOrderElementsOf(expected);
+        for (String reader : readers) {
+            List<SCardEvent.Type> types = heard.stream().filter(e -> e.readerName().equals(reader))
+                    .map(SCardEvent::type).toList();
+            assertThat(types.get(0)).as("the reader before its card").isEqualTo(SCardEvent.Type.READER_ADDED);
+        }
+        return readers;
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
 
     /** The ATR of the card in a reader of a backend, as hex. */

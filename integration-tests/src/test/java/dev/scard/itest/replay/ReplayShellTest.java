@@ -122,7 +122,7 @@ public class ReplayShellTest extends OsgiTestSupport {
         assertThat(apdu("0084000008")).isEqualTo("11223344556677889000");
         assertThat(apdu("00B2020C00")).isEqualTo("6A82");
         assertThat(shell.run("sim:replay")).contains("  command  present  2 of 5    1           -\n")
-                .endsWith(": diverged no recorded command matches, received 00B2020C00 (answered 6A82)");
+                .endsWith(": diverged: no recorded command matches 00B2020C00 (answered 6A82)");
     }
 
     @Test

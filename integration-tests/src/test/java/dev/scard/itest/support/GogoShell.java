@@ -67,6 +67,11 @@ public final class GogoShell implements AutoCloseable {
         return session.execute(commandLine);
     }
 
+    /** Sets a session variable, as the console does (for example {@code .interactive}). */
+    public void put(String name, Object value) {
+        session.put(name, value);
+    }
+
     /** What the session wrote to its error stream so far (a stack trace would land there). */
     public String errorStream() {
         return err();

@@ -48,11 +48,11 @@ public final class CommandText {
         }
         String reader = String.join(" ", list).strip();
         if (reader.isEmpty()) {
-            throw new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG,
+            throw UserErrors.input(SCardException.format(HResult.E_INVALIDARG,
                     "no reader given (" + lister + " lists them)"));
         }
         if (reader.length() > MAX_READER_NAME) {
-            throw new IllegalArgumentException(SCardException.format(HResult.E_INVALIDARG, "the reader name '"
+            throw UserErrors.input(SCardException.format(HResult.E_INVALIDARG, "the reader name '"
                     + CommandUsage.shown(reader) + "' is too long (at most " + MAX_READER_NAME + " characters; "
                     + lister + " lists the readers)"));
         }

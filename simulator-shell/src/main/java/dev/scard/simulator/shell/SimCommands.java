@@ -23,6 +23,7 @@ import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.shell.text.CommandText;
 import dev.scard.shell.text.CommandUsage;
+import dev.scard.shell.text.UserErrors;
 import dev.scard.simulator.control.ReplayMatch;
 import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.ServedReader;
@@ -37,9 +38,10 @@ import dev.scard.simulator.control.VpcdAddress;
  *
  * <p>This bundle needs the simulator's control API package (the simulator bundle exports it); the service itself
  * is an optional, dynamic reference, so while the simulator is stopped these commands exist and fail with a clear
- * message. Failures follow the shell's convention: bad input and a missing simulator are {@link SCardException}s
- * ({@code E_INVALIDARG}, {@code SCARD_E_NO_SERVICE}) whose message names the problem and ends with the code, as the
- * simulator's own failures do; the console and Karaf print the message.
+ * message. Failures follow the shell's convention: bad input, a missing simulator and the simulator's own failures are
+ * {@link SCardException}s ({@code E_INVALIDARG}, {@code SCARD_E_NO_SERVICE}, ...) whose message names the problem and
+ * ends with the code; they are the shell's user errors ({@link UserErrors}), so Karaf prints the message and does not
+ * log them as ERROR; only a fault (an unexpected exception, or a code that {@link UserErrors#isFault is a fault}) is.
  */
 @Component(service = SimCommands.class, immediate = true)
 @GogoCommand(scope = "sim", function = {"insert", "remove", "reset", "readers", "serve", "unserve", "replay",
@@ -90,7 +92,8 @@ public class SimCommands {
             + "Arguments:\n"
             + "  <reader>...  the simulated reader name as sim:readers shows it (quote a name with spaces, or type its"
             + " words), then optionally a JSON card profile file or a trace to replay: a JSON file with \"format\":"
-            + " \"scard-trace/1\" (what scard:record writes), an OpenSC debug log or an apdu4j/GlobalPlatformPro log (a"
+            + " \"scard-trace/1\" (what scard:record writes), an OpenSC debug log, an apdu4j/GlobalPlatformPro log or"
+            + " a pcscd --apdu log (a"
             + " word ending in .json, .log or .txt or containing a '/'; relative to the working directory)\n";
     static final String INSERT_USAGE = INSERT_SUMMARY + "\n" + INSERT_DETAILS;
 
@@ -311,7 +314,7 @@ public class SimCommands {
         try {
             return Path.of(text);
         } catch (InvalidPathException e) {
-            throw new SCardException(HResult.E_INVALIDARG, "'" + text + "' is not a file path: " + e.getReason());
+            throw UserErrors.card(HResult.E_INVALIDARG, "'" + text + "' is not a file path: " + e.getReason(), -1);
         }
     }
 
@@ -366,8 +369,8 @@ public class SimCommands {
         String reader = words.length == 0 ? null : readerName(words);
         SimulatorControl control = control();
         if (reader != null && !control.readers().contains(reader)) {
-            throw new SCardException(HResult.E_INVALIDARG, "unknown simulated reader '" + CommandUsage.shown(reader)
-                    + "' (sim:readers lists them)");
+            throw UserErrors.card(HResult.E_INVALIDARG, "unknown simulated reader '" + CommandUsage.shown(reader)
+                    + "' (sim:readers lists them)", -1);
         }
         List<String[]> table = new ArrayList<>();
         table.add(new String[] {"Reader", "Trace", "Match", "Card", "Answered", "Unanswered", "Entry"});
@@ -383,11 +386,12 @@ public class SimCommands {
                 replay.answered() + " of " + replay.apdus(), String.valueOf(replay.unanswered()), entry});
             ReplayStatus.Divergence d = replay.divergence();
             if (d != null) {
-                String where = d.entry() < 0 ? "no recorded command matches"
-                        : d.expected() == null ? "after the end of the trace (entry " + d.entry() + ")"
-                        : "at entry " + d.entry() + ": expected " + d.expected();
-                divergences.add(replay.readerName() + ": diverged " + where + ", received " + d.received()
-                        + " (answered " + String.format("%04X", replay.unansweredStatusWord()) + ")");
+                String what = d.entry() < 0 ? ": no recorded command matches " + d.received()
+                        : d.expected() == null ? " at entry " + d.entry() + ", the end of the trace: received "
+                                + d.received()
+                        : " at entry " + d.entry() + ": expected " + d.expected() + ", received " + d.received();
+                divergences.add(replay.readerName() + ": diverged" + what + " (answered "
+                        + String.format("%04X", replay.unansweredStatusWord()) + ")");
             }
         }
         if (table.size() == 1) {
@@ -434,7 +438,12 @@ public class SimCommands {
     String serve(String... words) {
         String[] parts = CommandText.readerAndOption(words, VpcdAddress::isVpcdAddress, "sim:readers");
         String name = parts[0];
-        VpcdAddress address = VpcdAddress.parse(parts[1] == null ? DEFAULT_VPCD : parts[1]);
+        VpcdAddress address;
+        try {
+            address = VpcdAddress.parse(parts[1] == null ? DEFAULT_VPCD : parts[1]);
+        } catch (SCardException e) {
+            throw UserErrors.userError(e);
+        }
         control().serve(name, address.host(), address.port());
         String shown = address.host().indexOf(':') >= 0 ? "[" + address.host() + "]:" + address.port()
                 : address.host() + ":" + address.port();
@@ -549,12 +558,15 @@ public class SimCommands {
         return CommandText.readerAndOption(words, word -> false, "sim:readers")[0];
     }
 
-    /** The bound SimulatorControl service, or a clear failure when the simulator is not running. */
+    /**
+     * The bound SimulatorControl service, seen through {@link UserErrors#reporting} (its failures are user errors
+     * unless their code is a fault), or a clear failure when the simulator is not running.
+     */
     private SimulatorControl control() {
         SimulatorControl control = simulator.get();
         if (control == null) {
-            throw new SCardException(HResult.SCARD_E_NO_SERVICE, NO_SIMULATOR);
+            throw UserErrors.card(HResult.SCARD_E_NO_SERVICE, NO_SIMULATOR, -1);
         }
-        return control;
+        return UserErrors.reporting(SimulatorControl.class, control);
     }
 }

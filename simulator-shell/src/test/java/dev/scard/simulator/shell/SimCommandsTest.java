@@ -275,6 +275,37 @@ class SimCommandsTest {
         assertThat(control.calls).isEmpty();
     }
 
+    /** Karaf logs a failed command as ERROR with a stack trace unless its exception's class is named so. */
+    private static void isUserError(Throwable failure) {
+        assertThat(failure.getClass().getSimpleName()).as(failure.getMessage()).isEqualTo("CommandException");
+    }
+
+    @Test
+    void theSimulatorsErrorsAndBadInputAreUserErrorsNotFaults() {
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Simulated Reader 1"))
+                .satisfies(SimCommandsTest::isUserError); // no simulator
+        commands.bindSimulator(control);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Nope"))
+                .withMessage("unknown reader 'Nope' [E_INVALIDARG 0x80070057]").satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.insert("Simulated Reader 0"))
+                .satisfies(e -> assertThat(e.code()).isEqualTo(HResult.E_FAIL)).satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.remove("Nope"))
+                .satisfies(SimCommandsTest::isUserError);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0", "host:x"))
+                .satisfies(SimCommandsTest::isUserError);
+        assertThatIllegalArgumentException().isThrownBy(() -> commands.serve())
+                .satisfies(SimCommandsTest::isUserError);
+
+        // a fault stays a fault: Karaf logs it with its stack trace
+        SimulatorControl broken = (SimulatorControl) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {SimulatorControl.class}, (proxy, method, args) -> {
+                    throw new SCardException(HResult.SCARD_F_INTERNAL_ERROR, "the card model broke");
+                });
+        commands.bindSimulator(broken);
+        assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.reset("Simulated Reader 0"))
+                .satisfies(e -> assertThat(e.getClass()).isEqualTo(SCardException.class));
+    }
+
     @Test
     void serveAndUnserveFailClearlyWithoutTheSimulator() {
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.serve("Simulated Reader 0"))
@@ -423,14 +454,14 @@ class SimCommandsTest {
                 "Simulated Reader 0  gp.log        command  absent   6 of 6    1           -",
                 "Simulated Reader 1: diverged at entry 2: expected 0020008104 (+4 data bytes), received 0020008105"
                         + " (+5 data bytes not shown) (answered 6D00)",
-                "Simulated Reader 0: diverged no recorded command matches, received 00B0000000 (answered 6A82)"));
+                "Simulated Reader 0: diverged: no recorded command matches 00B0000000 (answered 6A82)"));
         assertThat(commands.replay("Simulated", "Reader", "0")).startsWith("Reader ")
                 .doesNotContain("session.json");
         control.replays.clear();
         control.replays.add(new ReplayStatus("Simulated Reader 1", Path.of("s.json"), ReplayMatch.ORDER, 0x6D00,
                 true, 3, 3, 2, 2, 1, new ReplayStatus.Divergence(3, null, "00A4040000")));
         assertThat(commands.replay("Simulated Reader 1")).endsWith("2 of 2    1           3 of 3 (end)\n"
-                + "Simulated Reader 1: diverged after the end of the trace (entry 3), received 00A4040000 (answered"
+                + "Simulated Reader 1: diverged at entry 3, the end of the trace: received 00A4040000 (answered"
                 + " 6D00)");
         assertThat(commands.replay("Simulated Reader 0")).isEqualTo("No trace is replayed in 'Simulated Reader 0'");
         assertThatExceptionOfType(SCardException.class).isThrownBy(() -> commands.replay("Nope"))

@@ -1,0 +1,203 @@
+package dev.scard.core;
+
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.scard.api.Disposition;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.trace.CardTraceEvent;
+import dev.scard.api.trace.CardTraceListener;
+import dev.scard.api.trace.CardTraceProperties;
+import dev.scard.iso7816.SecretCommands;
+
+/**
+ * The card trace's tap, once for every backend: the {@link CardManager}s report here every APDU that reaches a card
+ * ({@link ApduExchange}, through a {@link Probe}) and their attachments' events, the {@link BackendHost} the
+ * backends' card insertions, removals and resets, and the tap hands them to the {@link CardTraceListener}s whose
+ * properties ({@link CardTraceProperties}, {@code scard.backend}) let them through.
+ *
+ * <p><b>Secrets.</b> The data of a command that carries a PIN or key ({@link SecretCommands}) is withheld here,
+ * before any listener is called: listeners get the header and Lc and how many bytes were withheld.
+ *
+ * <p><b>Cost when nobody listens.</b> The listeners are an immutable array replaced on every change (copy on write);
+ * {@link #probe} reads it once per exchange (a volatile read) and, when it is empty, returns null without allocating,
+ * and the exchange then makes no other call here. The map of which attachment is on which reader changes on attach
+ * and detach only.
+ *
+ * <p>Thread-safe. Listeners are called on the caller's thread; one that throws is logged once and skipped.
+ */
+public final class CardTap {
+
+    private static final System.Logger LOG = System.getLogger(CardTap.class.getName());
+    private static final Subscriber[] NONE = new Subscriber[0];
+
+    /** The listeners now; never null, replaced (never changed) under {@code this}. */
+    private volatile Subscriber[] subscribers = NONE;
+    /** The reader each attachment (trace id) is attached to now. */
+    private final Map<String, String> attachedTo = new ConcurrentHashMap<>();
+
+    /** One listener and what it hears. */
+    private static final class Subscriber {
+        final CardTraceListener listener;
+        final String backend;
+        final Set<String> readers;
+        final String attachment;
+        volatile boolean failed;
+
+        Subscriber(CardTraceListener listener, String backend, Set<String> readers, String attachment) {
+            this.listener = listener;
+            this.backend = backend;
+            this.readers = readers;
+            this.attachment = attachment;
+        }
+
+        boolean hears(CardTraceEvent event, Map<String, String> attachedTo) {
+            if (backend != null && !backend.equals(event.backend())) {
+                return false;
+            }
+            if (readers != null && !readers.contains(event.reader())) {
+                return false;
+            }
+            if (attachment == null) {
+                return true;
+            }
+            if (event.attachment() != null) {
+                return attachment.equals(event.attachment());
+            }
+            return event.reader().equals(attachedTo.get(attachment));
+        }
+    }
+
+    /**
+     * Adds a listener with its service properties: {@link SCardServiceProperties#BACKEND},
+     * {@link CardTraceProperties#READER} and {@link CardTraceProperties#ATTACHMENT} choose what it hears.
+     */
+    public synchronized void add(CardTraceListener listener, Map<String, ?> properties) {
+        Objects.requireNonNull(listener, "listener");
+        Object backend = properties.get(SCardServiceProperties.BACKEND);
+        Object attachment = properties.get(CardTraceProperties.ATTACHMENT);
+        Subscriber subscriber = new Subscriber(listener, backend == null ? null : backend.toString(),
+                readers(properties.get(CardTraceProperties.READER)),
+                attachment == null ? null : attachment.toString());
+        Subscriber[] now = subscribers;
+        Subscriber[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = subscriber;
+        subscribers = next;
+    }
+
+    /** Removes a listener (every registration of it); an event being delivered may still reach it. */
+    public synchronized void remove(CardTraceListener listener) {
+        List<Subscriber> kept = new ArrayList<>();
+        for (Subscriber subscriber : subscribers) {
+            if (subscriber.listener != listener) {
+                kept.add(subscriber);
+            }
+        }
+        subscribers = kept.isEmpty() ? NONE : kept.toArray(NONE);
+    }
+
+    private static Set<String> readers(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof String[] names) {
+            return Set.of(names);
+        }
+        if (value instanceof Collection<?> names) {
+            Set<String> set = ConcurrentHashMap.newKeySet();
+            names.forEach(name -> set.add(String.valueOf(name)));
+            return set;
+        }
+        return Set.of(value.toString());
+    }
+
+    /** Whether any listener is registered (one volatile read). */
+    boolean isOn() {
+        return subscribers.length != 0;
+    }
+
+    /**
+     * What an exchange of {@code attachment} on {@code reader} reports its APDUs to, or null (without allocating)
+     * when nobody listens.
+     */
+    Probe probe(String backend, String reader, String attachment) {
+        if (subscribers.length == 0) {
+            return null;
+        }
+        return new Probe(this, backend, reader, attachment);
+    }
+
+    /** Records that {@code attachment} is now attached to {@code reader} (null: detached). */
+    void attachedTo(String attachment, String reader) {
+        if (reader == null) {
+            attachedTo.remove(attachment);
+        } else {
+            attachedTo.put(attachment, reader);
+        }
+    }
+
+    /** A backend's card event, as the trace's {@link CardTraceEvent.Type#INSERTED}, {@code REMOVED} or {@code RESET}. */
+    void cardEvent(SCardEvent event) {
+        if (subscribers.length == 0) {
+            return;
+        }
+        CardTraceEvent.Type type = switch (event.type()) {
+            case CARD_INSERTED -> CardTraceEvent.Type.INSERTED;
+            case CARD_REMOVED -> CardTraceEvent.Type.REMOVED;
+            case CARD_RESET -> CardTraceEvent.Type.RESET;
+            default -> null;
+        };
+        if (type != null) {
+            emit(CardTraceEvent.of(type, Instant.now(), event.backend(), event.readerName(), null,
+                    type == CardTraceEvent.Type.RESET ? Disposition.RESET : null, null, null, event.atrHex()));
+        }
+    }
+
+    /** Hands {@code event} to every listener that hears it. */
+    void emit(CardTraceEvent event) {
+        for (Subscriber subscriber : subscribers) {
+            if (!subscriber.hears(event, attachedTo)) {
+                continue;
+            }
+            try {
+                subscriber.listener.traced(event);
+            } catch (RuntimeException e) {
+                if (!subscriber.failed) {
+                    subscriber.failed = true;
+                    LOG.log(Level.WARNING, "CardTraceListener " + subscriber.listener.getClass().getName()
+                            + " failed on " + event + "; its later failures are not logged", e);
+                }
+            }
+        }
+    }
+
+    /** Reports the APDUs of one exchange of one attachment (made only while someone listens). */
+    static final class Probe {
+        private final CardTap tap;
+        private final String backend;
+        private final String reader;
+        private final String attachment;
+
+        Probe(CardTap tap, String backend, String reader, String attachment) {
+            this.tap = tap;
+            this.backend = backend;
+            this.reader = reader;
+            this.attachment = attachment;
+        }
+
+        /** One command sent at {@code sent} and its response; the command's secret data is withheld here. */
+        void apdu(Instant sent, byte[] command, byte[] response, boolean byCore) {
+            tap.emit(CardTraceEvent.apdu(sent, backend, reader, attachment, SecretCommands.withheld(command),
+                    SecretCommands.secretLength(command), response, byCore));
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.scard.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.scard.api.Disposition;
+import dev.scard.api.Protocol;
+import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardServiceProperties;
+import dev.scard.api.ShareMode;
+import dev.scard.api.trace.CardTraceEvent;
+import dev.scard.api.trace.CardTraceEvent.Type;
+import dev.scard.api.trace.CardTraceListener;
+import dev.scard.api.trace.CardTraceProperties;
+
+class CardTapTest {
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
+    private final FakeBackend backend = new FakeBackend();
+    private final CardTap tap = new CardTap();
+    private final CardManager manager = new CardManager(backend, new HandleTable(), new InterfaceProviders(), tap);
+    private final List<CardTraceEvent> heard = Collections.synchronizedList(new ArrayList<>());
+    private final CardTraceListener listener = heard::add;
+
+    private static String hex(byte[] bytes) {
+        return bytes == null ? null : HEX.formatHex(bytes);
+    }
+
+    @Test
+    void nobodyListeningMeansNoProbe() {
+        assertThat(tap.isOn()).isFalse();
+        assertThat(tap.probe("fake", "R", "fake/1")).isNull();
+        tap.add(listener, Map.of());
+        assertThat(tap.probe("fake", "R", "fake/1")).isNotNull();
+        tap.remove(listener);
+        assertThat(tap.isOn()).isFalse();
+        assertThat(tap.probe("fake", "R", "fake/1")).isNull();
+        manager.attachByIfd("R");
+        manager.transmit(HEX.parseHex("00A4000C023F00"));
+        assertThat(heard).isEmpty();
+    }
+
+    @Test
+    void reportsEveryCommandThatReachesTheCardInOrderMarkingTheCoresOwn() {
+        backend.card = command -> switch (HEX.formatHex(command)) {
+            case "00B0000000" -> HEX.parseHex("6C04");
+            case "00B0000004" -> HEX.parseHex("6102");
+            case "00C0000002" -> HEX.parseHex("AABB9000");
+            default -> HEX.parseHex("6D00");
+        };
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        byte[] answer = manager.transmit(HEX.parseHex("00B0000000"));
+        manager.detach();
+
+        assertThat(hex(answer)).isEqualTo("AABB9000");
+        assertThat(heard).extracting(CardTraceEvent::type, e -> hex(e.command()), e -> hex(e.response()),
+                CardTraceEvent::byCore).containsExactly(
+                        tuple(Type.ATTACHED, null, null, false),
+                        tuple(Type.APDU, "00B0000000", "6C04", false),
+                        tuple(Type.APDU, "00B0000004", "6102", true),
+                        tuple(Type.APDU, "00C0000002", "AABB9000", true),
+                        tuple(Type.DETACHED, null, null, false));
+        CardTraceEvent attached = heard.get(0);
+        assertThat(attached.reader()).isEqualTo("R");
+        assertThat(attached.backend()).isEqualTo("fake");
+        assertThat(attached.attachment()).isEqualTo(manager.traceId()).startsWith("fake/");
+        assertThat(attached.atrHex()).isEqualTo("3B00");
+        assertThat(attached.protocol()).isEqualTo(Protocol.T1);
+        assertThat(attached.shareMode()).isEqualTo(ShareMode.SHARED);
+        assertThat(heard).allSatisfy(e -> assertThat(e.attachment()).isEqualTo(manager.traceId()));
+        for (int i = 1; i < heard.size(); i++) {
+            assertThat(heard.get(i).time()).isAfterOrEqualTo(heard.get(i - 1).time());
+        }
+        assertThat(heard.get(3).statusWord()).isEqualTo(0x9000);
+    }
+
+    @Test
+    void withholdsThePinOfAVerifyBeforeAnyListenerSeesIt() {
+        backend.card = command -> HEX.parseHex("63C2");
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        byte[] verify = HEX.parseHex("00200081083132333435363738");
+        assertThat(hex(manager.transmit(verify))).isEqualTo("63C2");
+
+        CardTraceEvent apdu = heard.get(1);
+        assertThat(hex(apdu.command())).isEqualTo("0020008108");
+        assertThat(apdu.withheld()).isEqualTo(8);
+        assertThat(hex(apdu.response())).isEqualTo("63C2");
+        assertThat(hex(apdu.command())).doesNotContain("3132333435363738");
+        assertThat(apdu.toString()).doesNotContain("3132");
+        // the card still got the PIN: redaction is for the trace only
+        assertThat(backend.connections.get(0).sent).extracting(HEX::formatHex)
+                .containsExactly("00200081083132333435363738");
+    }
+
+    @Test
+    void reportsLockUnlockAndReconnectWithTheirDispositions() {
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        manager.lock();
+        manager.unlock(Disposition.RESET);
+        manager.reconnect(Disposition.UNPOWER);
+        assertThat(heard).extracting(CardTraceEvent::type, CardTraceEvent::disposition).containsExactly(
+                tuple(Type.ATTACHED, null), tuple(Type.LOCK, null), tuple(Type.UNLOCK, Disposition.RESET),
+                tuple(Type.RECONNECT, Disposition.UNPOWER));
+        CardTraceEvent reconnect = heard.get(3);
+        assertThat(reconnect.atrHex()).isEqualTo("3B00");
+        assertThat(reconnect.protocol()).isEqualTo(Protocol.T1);
+        assertThat(reconnect.shareMode()).isEqualTo(ShareMode.SHARED);
+    }
+
+    @Test
+    void filtersByReaderByBackendAndByOneAttachment() {
+        CardManager other = new CardManager(backend, new HandleTable(), new InterfaceProviders(), tap);
+        List<CardTraceEvent> ofManager = new ArrayList<>();
+        List<CardTraceEvent> ofReader = new ArrayList<>();
+        List<CardTraceEvent> ofOtherReader = new ArrayList<>();
+        List<CardTraceEvent> ofOtherBackend = new ArrayList<>();
+        tap.add(ofManager::add, Map.of(CardTraceProperties.ATTACHMENT, manager.traceId()));
+        tap.add(ofReader::add, Map.of(CardTraceProperties.READER, new String[] {"Q", "R"}));
+        tap.add(ofOtherReader::add, Map.of(CardTraceProperties.READER, "Q"));
+        tap.add(ofOtherBackend::add, Map.of(SCardServiceProperties.BACKEND, "simulator"));
+        manager.attachByIfd("R");
+        other.attachByIfd("R");
+        manager.transmit(HEX.parseHex("00A4000C023F00"));
+        other.transmit(HEX.parseHex("00B0000001"));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""));
+
+        assertThat(ofManager).extracting(CardTraceEvent::type, e -> hex(e.command())).containsExactly(
+                tuple(Type.ATTACHED, null), tuple(Type.APDU, "00A4000C023F00"), tuple(Type.REMOVED, null),
+                tuple(Type.INSERTED, null));
+        assertThat(ofManager.get(3).atrHex()).isEqualTo("3B00");
+        assertThat(ofReader).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.ATTACHED,
+                Type.APDU, Type.APDU, Type.REMOVED, Type.INSERTED);
+        assertThat(ofOtherReader).isEmpty();
+        assertThat(ofOtherBackend).isEmpty();
+
+        manager.detach();
+        ofManager.clear();
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"));
+        assertThat(ofManager).isEmpty(); // detached: the reader's events are no longer this attachment's
+        assertThat(ofReader.get(ofReader.size() - 1)).extracting(CardTraceEvent::type, CardTraceEvent::disposition)
+                .containsExactly(Type.RESET, Disposition.RESET);
+    }
+
+    @Test
+    void aFailingListenerNeverBreaksTheCardSession() {
+        tap.add(event -> {
+            throw new IllegalStateException("listener bug");
+        }, Map.of());
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        assertThat(hex(manager.transmit(HEX.parseHex("00A4000C023F00")))).isEqualTo("9000");
+        assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.APDU);
+    }
+
+    @Test
+    void anAttachmentByHandleIsTracedAsTheManagersOwn() {
+        HandleTable handles = new HandleTable();
+        CardManager borrower = new CardManager(backend, handles, new InterfaceProviders(), tap);
+        dev.scard.api.CardHandle handle = new BackendResourceManager(backend, handles).connect("R");
+        tap.add(listener, Map.of(CardTraceProperties.ATTACHMENT, borrower.traceId()));
+        borrower.attachByHandle(handle);
+        borrower.transmit(HEX.parseHex("00A4000C023F00"));
+        borrower.detach();
+        assertThat(heard).extracting(CardTraceEvent::type, CardTraceEvent::attachment, e -> hex(e.command()))
+                .containsExactly(tuple(Type.ATTACHED, borrower.traceId(), null),
+                        tuple(Type.APDU, borrower.traceId(), "00A4000C023F00"),
+                        tuple(Type.DETACHED, borrower.traceId(), null));
+        assertThat(heard.get(0).atrHex()).isEqualTo("3B00");
+    }
+
+    @Test
+    void eachManagerHasItsOwnTraceId() {
+        CardManager other = new CardManager(backend, new HandleTable());
+        assertThat(other.traceId()).isNotEqualTo(manager.traceId());
+    }
+}
