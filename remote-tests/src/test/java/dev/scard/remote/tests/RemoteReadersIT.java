@@ -49,11 +49,11 @@ class RemoteReadersIT {
         assertThat(readers).anyMatch(l -> l.matches("Simulated Reader 0 @ host-a +remote +present +no +3B8801534341524453494D99"))
             .anyMatch(l -> l.matches("Simulated Reader 1 @ host-a +remote +absent +no +-"));
 
-        assertThat(client.run("scard:attach '" + reader0 + "'"))
+        assertThat(commandOutput(client, "scard:attach '" + reader0 + "'"))
             .containsExactly("Attached to '" + reader0 + "' (shared, T1, ATR 3B8801534341524453494D99)");
-        assertThat(client.run("scard:apdu 00A40000023F00")).contains("SW 9000 success");
-        assertThat(client.run("scard:status")).contains("Backend:  remote", "State:    SPECIFIC_MODE (6)");
-        assertThat(client.run("scard:detach")).containsExactly("Detached from '" + reader0 + "'");
+        assertThat(commandOutput(client, "scard:apdu 00A40000023F00")).contains("SW 9000 success");
+        assertThat(commandOutput(client, "scard:status")).contains("Backend:  remote", "State:    SPECIFIC_MODE (6)");
+        assertThat(commandOutput(client, "scard:detach")).containsExactly("Detached from '" + reader0 + "'");
     }
 
     @Test
@@ -62,15 +62,12 @@ class RemoteReadersIT {
         ScardProcess client = rig.client("client", RemoteRig.SECRET, hostA);
         String reader0 = hostA.reader(RemoteRig.READER_0);
         awaitReaders(client, lines -> lines.stream().anyMatch(l -> l.startsWith(reader0)));
-        client.run("scard:attach '" + reader0 + "'");
-        assertThat(client.run("scard:apdu 00A40000023F00")).contains("SW 9000 success");
+        commandOutput(client, "scard:attach '" + reader0 + "'");
+        assertThat(commandOutput(client, "scard:apdu 00A40000023F00")).contains("SW 9000 success");
 
         host.kill();
         long start = System.nanoTime();
-        // The backend's event poll notices the dead host at the same moment and may log its one WARNING line while the
-        // command runs: the command's own output is the rest.
-        List<String> failed = client.run("scard:apdu 00A40000023F00", Duration.ofSeconds(10)).stream()
-            .filter(line -> !line.startsWith("WARNING: remote backend: host '" + hostA.name() + "'")).toList();
+        List<String> failed = commandOutput(client, "scard:apdu 00A40000023F00", Duration.ofSeconds(10));
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(failed).as("the call on the dead host's reader").hasSize(1);
         assertThat(failed.get(0)).startsWith("Error: ")
@@ -80,9 +77,9 @@ class RemoteReadersIT {
         // A new host on the same address: the client sees its readers again, without a restart.
         rig.host(hostA.name(), hostA.port(), "");
         awaitReaders(client, lines -> lines.stream().anyMatch(l -> l.startsWith(reader0) && l.contains("present")));
-        client.run("scard:detach");
-        assertThat(client.run("scard:attach '" + reader0 + "'")).hasSize(1).allMatch(l -> l.startsWith("Attached"));
-        assertThat(client.run("scard:apdu 00A40000023F00")).contains("SW 9000 success");
+        commandOutput(client, "scard:detach");
+        assertThat(commandOutput(client, "scard:attach '" + reader0 + "'")).hasSize(1).allMatch(l -> l.startsWith("Attached"));
+        assertThat(commandOutput(client, "scard:apdu 00A40000023F00")).contains("SW 9000 success");
     }
 
     @Test
@@ -93,21 +90,21 @@ class RemoteReadersIT {
         String reader0 = hostA.reader(RemoteRig.READER_0);
         awaitReaders(holder, lines -> lines.stream().anyMatch(l -> l.startsWith(reader0)));
         awaitReaders(other, lines -> lines.stream().anyMatch(l -> l.startsWith(reader0)));
-        holder.run("scard:attach '" + reader0 + "'");
-        assertThat(holder.run("scard:lock")).containsExactly("Locked '" + reader0 + "'");
-        other.run("scard:attach '" + reader0 + "'");
-        List<String> refused = other.run("scard:lock 200ms");
+        commandOutput(holder, "scard:attach '" + reader0 + "'");
+        assertThat(commandOutput(holder, "scard:lock")).containsExactly("Locked '" + reader0 + "'");
+        commandOutput(other, "scard:attach '" + reader0 + "'");
+        List<String> refused = commandOutput(other, "scard:lock 200ms");
         assertThat(refused).as("held by the other client").hasSize(1);
         assertThat(refused.get(0)).startsWith("Error: ");
 
         holder.kill();
         long start = System.nanoTime();
         // The lease is 8 s and the host sweeps every quarter of it: the lock is free within 10 s of the kill.
-        assertThat(other.run("scard:lock 10s", Duration.ofSeconds(20))).containsExactly("Locked '" + reader0 + "'");
+        assertThat(commandOutput(other, "scard:lock 10s", Duration.ofSeconds(20))).containsExactly("Locked '" + reader0 + "'");
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(millis).as("ms until the second client had the lock").isLessThanOrEqualTo(10_500);
-        assertThat(other.run("scard:apdu 00A40000023F00")).contains("SW 9000 success");
-        assertThat(other.run("scard:unlock")).hasSize(1);
+        assertThat(commandOutput(other, "scard:apdu 00A40000023F00")).contains("SW 9000 success");
+        assertThat(commandOutput(other, "scard:unlock")).hasSize(1);
     }
 
     @Test
@@ -116,17 +113,32 @@ class RemoteReadersIT {
         ScardProcess client = rig.client("client", "not-the-secret", hostA);
         client.awaitLine(l -> l.contains("refused the client's secret") && l.contains("E_ACCESSDENIED"), SEEN);
         String reader0 = hostA.reader(RemoteRig.READER_0);
-        assertThat(client.run("scard:readers")).noneMatch(l -> l.contains("@ host-a"));
-        assertThat(client.run("scard:attach '" + reader0 + "'")).hasSize(1).allMatch(l -> l.startsWith("Error: "));
+        assertThat(commandOutput(client, "scard:readers")).noneMatch(l -> l.contains("@ host-a"));
+        assertThat(commandOutput(client, "scard:attach '" + reader0 + "'")).hasSize(1).allMatch(l -> l.startsWith("Error: "));
         assertThat(client.transcript()).noneMatch(l -> l.contains("not-the-secret"));
         assertThat(host.transcript()).noneMatch(l -> l.contains("not-the-secret") || l.contains(RemoteRig.SECRET));
+    }
+
+    /**
+     * Runs a console command and returns what it printed, without the log lines ({@code WARNING: ...}) that the
+     * client's own threads (its event polls) may print meanwhile: they are not the command's output.
+     */
+    static List<String> commandOutput(ScardProcess process, String command) {
+        return commandOutput(process, command, ScardProcess.COMMAND_BOUND);
+    }
+
+    /** {@link #commandOutput(ScardProcess, String)} within the given bound. */
+    static List<String> commandOutput(ScardProcess process, String command, Duration bound) {
+        return process.run(command, bound).stream()
+            .filter(line -> !line.startsWith("WARNING: ") && !line.startsWith("INFO: "))
+            .collect(java.util.stream.Collectors.toList());
     }
 
     /** Lists the client's readers until they satisfy {@code ready}, within {@link #SEEN}. */
     static List<String> awaitReaders(ScardProcess client, Predicate<List<String>> ready) throws InterruptedException {
         long deadline = System.nanoTime() + SEEN.toNanos();
         while (true) {
-            List<String> lines = client.run("scard:readers");
+            List<String> lines = commandOutput(client, "scard:readers");
             if (ready.test(lines)) {
                 return lines;
             }

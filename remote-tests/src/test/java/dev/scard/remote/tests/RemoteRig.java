@@ -185,7 +185,9 @@ final class RemoteRig implements AutoCloseable {
     private ScardProcess start(String name, String config) throws IOException {
         Path file = work.resolve(name + ".json");
         Files.writeString(file, config, StandardCharsets.UTF_8);
-        ScardProcess process = ScardProcess.start(name, work, file);
+        // One JVM (no second, tuned JVM): a kill (SIGKILL) then ends the distribution itself at once, where the second
+        // JVM would outlive the first for a moment and still answer a call.
+        ScardProcess process = ScardProcess.start(name, work, file, "-Dscard.relaunch=false");
         processes.add(process);
         process.run("echo ready");
         return process;

@@ -68,9 +68,9 @@ class ZookeeperDiscoveryIT {
                 && lines.stream().anyMatch(l -> l.startsWith("Simulated Reader 0 @ host-b")));
         assertThat(readers).filteredOn(l -> l.contains(" @ host-")).hasSize(4);
 
-        client.run("scard:attach 'Simulated Reader 0 @ host-b'");
-        assertThat(client.run("scard:apdu 00A40000023F00")).contains("SW 9000 success");
-        client.run("scard:detach");
+        RemoteReadersIT.commandOutput(client, "scard:attach 'Simulated Reader 0 @ host-b'");
+        assertThat(RemoteReadersIT.commandOutput(client, "scard:apdu 00A40000023F00")).contains("SW 9000 success");
+        RemoteReadersIT.commandOutput(client, "scard:detach");
 
         hostB.kill();
         RemoteReadersIT.awaitReaders(client, lines ->
