@@ -1,9 +1,6 @@
 package dev.scard.benchmarks;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.aries.rsa.provider.tcp.TcpInvocationHandler;
+import org.osgi.service.remoteserviceadmin.EndpointDescription;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
@@ -31,6 +29,7 @@ import dev.scard.core.CardManager;
 import dev.scard.core.HandleTable;
 import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.remote.api.SessionToken;
+import dev.scard.remote.transport.internal.ScardTcpProvider;
 import dev.scard.simulator.internal.SimulatorBackend;
 import dev.scard.simulator.internal.card.CardProfile;
 
@@ -40,9 +39,9 @@ import dev.scard.simulator.internal.card.CardProfile;
  *
  * <p>Remote: a host, {@code java -jar scard.jar} in its own JVM configured as an exporting host
  * ({@code dev.scard.remote.host}) with {@value #READERS} simulated readers each holding the sample card, called from
- * this JVM through Aries RSA's own TCP client with the distribution's patch ({@link #patchedClient}; the transport
- * the {@code remote} backend uses: one TCP connection and one Java-serialized call per operation). Local: the same sample card in {@value #READERS} simulated readers of this
- * JVM, through the core's {@link CardManager} (what {@code ISCardManage} is in the framework). Measured, each for the
+ * this JVM through the client of the distribution provider {@code scard.tcp} ({@link ScardTcpProvider#standalone}, the
+ * transport the {@code remote} backend uses: pooled connections, one Java-serialized call per operation). Local: the
+ * same sample card in {@value #READERS} simulated readers of this JVM, through the core's {@link CardManager} (what {@code ISCardManage} is in the framework). Measured, each for the
  * given seconds after a warm-up of the same length, local and remote in turns: SELECT MF round trips on one thread,
  * on {@value #READERS} threads each with its own reader, and attach + detach cycles (remote: open + close of a
  * session) on one thread.
@@ -76,20 +75,28 @@ public final class RemoteBenchmark {
             port = probe.getLocalPort();
         }
         Process host = startHost(jar, work, port);
+        ScardTcpProvider client = ScardTcpProvider.standalone(Map.of());
         try {
-            RemoteCardHost remote = (RemoteCardHost) Proxy.newProxyInstance(RemoteBenchmark.class.getClassLoader(),
-                new Class<?>[] {RemoteCardHost.class}, patchedClient("127.0.0.1", port, 30_000));
+            RemoteCardHost remote = (RemoteCardHost) client.importEndpoint(RemoteBenchmark.class.getClassLoader(), null,
+                new Class<?>[] {RemoteCardHost.class}, endpoint(port));
             awaitHost(remote, host);
-            RemoteCardHost unpatched = (RemoteCardHost) Proxy.newProxyInstance(
-                RemoteBenchmark.class.getClassLoader(), new Class<?>[] {RemoteCardHost.class},
-                new TcpInvocationHandler(RemoteBenchmark.class.getClassLoader(), "127.0.0.1", port, 30_000));
-            String report = measure(remote, unpatched, seconds);
+            String report = measure(remote, seconds);
             Files.writeString(results.resolve("remote.md"), report, StandardCharsets.UTF_8);
             System.out.println(report);
         } finally {
+            client.close();
             host.destroyForcibly();
             host.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The host's endpoint on loopback, as a static endpoint description names it. */
+    static EndpointDescription endpoint(int port) {
+        return new EndpointDescription(Map.of(
+            "endpoint.id", "scard.tcp://127.0.0.1:" + port + "/" + RemoteCardHost.class.getName(),
+            "objectClass", new String[] {RemoteCardHost.class.getName()},
+            "service.imported.configs", "scard.tcp",
+            "osgi.basic.timeout", 30_000L));
     }
 
     private static Process startHost(Path jar, Path work, int port) throws IOException {
@@ -100,8 +107,8 @@ public final class RemoteBenchmark {
         Path config = work.resolve("host.json");
         Files.writeString(config, "{ \":configurator:resource-version\": 1,\n"
             + "  \"dev.scard.simulator\": { \"readers\": [" + readers + "], \"cardInserted\": [" + readers + "] },\n"
-            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\", \"port:Integer\": " + port
-            + ", \"backend\": \"simulator\" } }\n", StandardCharsets.UTF_8);
+            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\", \"backend\": \"simulator\" },\n"
+            + "  \"dev.scard.remote.transport\": { \"port:Integer\": " + port + " } }\n", StandardCharsets.UTF_8);
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Djava.io.tmpdir=" + work, "-jar", jar.toString(), "--config", config.toString())
             .redirectErrorStream(true).redirectOutput(work.resolve("host.log").toFile());
@@ -124,44 +131,11 @@ public final class RemoteBenchmark {
         }
     }
 
-    /**
-     * Aries RSA's TCP client as the distribution runs it: the patched classes its bundle gets woven in
-     * ({@code dev.scard.remote-rsa}'s {@code aries-tcp-patch/*.bytes}: TCP_NODELAY, a bounded connect) are defined by
-     * a class loader of their own in front of this one; the rest of Aries comes from here.
-     */
-    static InvocationHandler patchedClient(String host, int port, int timeoutMillis) throws Exception {
-        ClassLoader parent = RemoteBenchmark.class.getClassLoader();
-        ClassLoader patched = new ClassLoader(parent) {
-            @Override
-            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                synchronized (getClassLoadingLock(name)) {
-                    String prefix = "org.apache.aries.rsa.provider.tcp.";
-                    Class<?> loaded = findLoadedClass(name);
-                    if (loaded == null && name.startsWith(prefix) && name.indexOf('.', prefix.length()) < 0) {
-                        try (InputStream in = parent.getResourceAsStream(
-                            "aries-tcp-patch/" + name.substring(prefix.length()) + ".bytes")) {
-                            if (in != null) {
-                                byte[] bytes = in.readAllBytes();
-                                loaded = defineClass(name, bytes, 0, bytes.length);
-                            }
-                        } catch (IOException e) {
-                            throw new ClassNotFoundException(name, e);
-                        }
-                    }
-                    return loaded != null ? loaded : super.loadClass(name, resolve);
-                }
-            }
-        };
-        Class<?> handler = patched.loadClass(TcpInvocationHandler.class.getName());
-        return (InvocationHandler) handler.getConstructor(ClassLoader.class, String.class, int.class, int.class)
-            .newInstance(parent, host, port, timeoutMillis);
-    }
-
     static String reader(int i) {
         return "Bench Reader " + i;
     }
 
-    private static String measure(RemoteCardHost remote, RemoteCardHost unpatched, double seconds) throws Exception {
+    private static String measure(RemoteCardHost remote, double seconds) throws Exception {
         byte[] secret = SECRET.getBytes(StandardCharsets.UTF_8);
         SimulatorBackend backend = SimulatorBackend.standalone(readerNames());
         for (int i = 0; i < READERS; i++) {
@@ -185,7 +159,6 @@ public final class RemoteBenchmark {
             SessionToken token = remote.open(secret, reader(i), ShareMode.SHARED, PROTOCOLS).token();
             remote.close(token, Disposition.LEAVE);
         });
-        double unpatched1 = roundTrips(1, seconds, i -> remoteSelect(unpatched, secret, i));
 
         String when = LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         StringBuilder out = new StringBuilder();
@@ -195,8 +168,8 @@ public final class RemoteBenchmark {
             .append(loadAverage()).append("; ").append(fmt(seconds)).append(" s per measurement after a warm-up of ")
             .append("the same length; local and remote in turns in one run.\n\n")
             .append("Remote: a host JVM (`java -jar scard.jar` with `dev.scard.remote.host`, ").append(READERS)
-            .append(" simulated readers with the sample card) over loopback, called through Aries RSA 1.16.1's TCP ")
-            .append("client as the distribution patches it (one TCP connection and one serialized call per operation, ")
+            .append(" simulated readers with the sample card) over loopback, called through the client of the ")
+            .append("distribution provider scard.tcp (pooled connections, one serialized call per operation, ")
             .append("TCP_NODELAY). Local: the same sample card ")
             .append("in simulated readers of this JVM through the core's `CardManager`.\n\n")
             .append("| measurement | local | remote | remote / local | target |\n|---|---:|---:|---:|---|\n")
@@ -205,8 +178,6 @@ public final class RemoteBenchmark {
             .append(row("SELECT MF round trips/s, " + READERS + " threads × " + READERS + " readers", local8, remote8,
                 "remote ≥ 4 × 1 thread (" + fmt(4 * remote1) + "/s): " + (remote8 >= 4 * remote1 ? "met" : "not met")))
             .append(row("attach + detach/s, 1 thread (remote: open + close)", localCycles, remoteCycles, "—"))
-            .append(row("SELECT MF round trips/s, 1 thread, Aries's client without the patch (no TCP_NODELAY)", local1,
-                unpatched1, "—"))
             .append("\nOverhead per APDU on one thread: ")
             .append(fmt(1e6 / remote1 - 1e6 / local1)).append(" µs (remote ").append(fmt(1e6 / remote1))
             .append(" µs, local ").append(String.format(Locale.ROOT, "%.2f", 1e6 / local1)).append(" µs).\n");

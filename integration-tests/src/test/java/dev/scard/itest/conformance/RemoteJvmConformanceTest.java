@@ -30,9 +30,10 @@ import dev.scard.testsupport.ScardProcess;
 /**
  * The conformance suite, unchanged, against the remote backend with the export side in another JVM: the distribution
  * ({@code app/target/scard.jar}) started as a host ({@code dev.scard.remote.host}, two simulated readers, exported
- * through Apache Aries RSA's TCP provider on a free loopback port), and this framework as the client: Aries RSA with
- * its config discovery (an endpoint description naming the host, factory PID
- * {@value #DISCOVERY_PID}) and the remote backend ({@value RemoteCardHost#CLIENT_PID}). Cards are inserted, removed and
+ * through Apache Aries RSA and the distribution provider {@code scard.tcp} on a free loopback port), and this framework
+ * as the client: Aries RSA with its config discovery (an endpoint description naming the host, factory PID
+ * {@value #DISCOVERY_PID}), the provider ({@value #TRANSPORT_PID}, its defaults) and the remote backend
+ * ({@value RemoteCardHost#CLIENT_PID}). Cards are inserted, removed and
  * reset in the host's JVM through its console ({@code sim:insert}, {@code sim:remove}, {@code sim:reset}).
  *
  * <p>The host is started before the first test and killed after the last (also when a test fails); this class's
@@ -41,6 +42,8 @@ import dev.scard.testsupport.ScardProcess;
 public class RemoteJvmConformanceTest extends ISCardManageConformance {
 
     static final String DISCOVERY_PID = "org.apache.aries.rsa.discovery.config";
+    /** The configuration of the distribution provider scard.tcp, which runs only while it exists. */
+    static final String TRANSPORT_PID = "dev.scard.remote.transport";
     static final String HOST = "jvm";
     static final String SIM_WITH_CARD = "Simulated Reader 0";
     static final String SIM_EMPTY = "Simulated Reader 1";
@@ -84,16 +87,18 @@ public class RemoteJvmConformanceTest extends ISCardManageConformance {
             Files.writeString(config, "{ \":configurator:resource-version\": 1,\n"
                 + "  \"dev.scard.simulator\": { \"readers\": [\"" + SIM_WITH_CARD + "\", \"" + SIM_EMPTY + "\"],"
                 + " \"cardInserted\": [\"" + SIM_WITH_CARD + "\"], \"vpcd\": [] },\n"
-                + "  \"" + RemoteCardHost.HOST_PID + "\": { \"secret\": \"" + SECRET + "\", \"port:Integer\": " + port
-                + ", \"hostName\": \"" + HOST + "\", \"backend\": \"simulator\" } }\n", StandardCharsets.UTF_8);
+                + "  \"" + TRANSPORT_PID + "\": { \"port:Integer\": " + port + " },\n"
+                + "  \"" + RemoteCardHost.HOST_PID + "\": { \"secret\": \"" + SECRET + "\","
+                + " \"hostName\": \"" + HOST + "\", \"backend\": \"simulator\" } }\n", StandardCharsets.UTF_8);
             host = ScardProcess.start("host", work, config);
             host.run("echo ready");
 
             ConfigurationAdmin cm = awaitService(ConfigurationAdmin.class, null);
+            cm.getConfiguration(TRANSPORT_PID, "?").update(new Hashtable<>());
             Dictionary<String, Object> endpoint = new Hashtable<>();
-            endpoint.put("endpoint.id", "tcp://127.0.0.1:" + port);
+            endpoint.put("endpoint.id", "scard.tcp://127.0.0.1:" + port + "/" + RemoteCardHost.class.getName());
             endpoint.put("service.imported", Boolean.TRUE);
-            endpoint.put("service.imported.configs", "aries.tcp");
+            endpoint.put("service.imported.configs", "scard.tcp");
             endpoint.put("objectClass", new String[] {RemoteCardHost.class.getName()});
             endpoint.put("endpoint.package.version.dev.scard.remote.api", "1.0.0");
             endpoint.put(RemoteCardHost.HOST_NAME_PROPERTY, HOST);
@@ -119,7 +124,7 @@ public class RemoteJvmConformanceTest extends ISCardManageConformance {
             ConfigurationAdmin cm = context.getService(reference);
             try {
                 for (String filter : new String[] {"(service.pid=" + RemoteCardHost.CLIENT_PID + ")",
-                    "(service.factoryPid=" + DISCOVERY_PID + ")"}) {
+                    "(service.factoryPid=" + DISCOVERY_PID + ")", "(service.pid=" + TRANSPORT_PID + ")"}) {
                     Configuration[] configurations = cm.listConfigurations(filter);
                     for (Configuration configuration : configurations == null ? new Configuration[0] : configurations) {
                         configuration.delete();

@@ -89,13 +89,13 @@ public class RemoteConfigurationTest extends OsgiTestSupport {
     }
 
     @Test
-    void aHostIsRegisteredForExportThroughAriesTcpWithoutItsSecret() throws Exception {
-        configure(RemoteCardHost.HOST_PID, "secret", SECRET, "port", 8299, "bindAddress", "127.0.0.2");
+    void aHostIsRegisteredForExportThroughScardTcpWithoutItsSecret() throws Exception {
+        configure(RemoteCardHost.HOST_PID, "secret", SECRET);
         ServiceReference<RemoteCardHost> host = awaitReference(RemoteCardHost.class, null);
         assertThat(host.getProperty("service.exported.interfaces")).isEqualTo(RemoteCardHost.class.getName());
-        assertThat(host.getProperty("service.exported.configs")).isEqualTo("aries.tcp");
-        assertThat(host.getProperty("aries.rsa.port")).isEqualTo(8299);
-        assertThat(host.getProperty("aries.rsa.hostname")).isEqualTo("127.0.0.2");
+        assertThat(host.getProperty("service.exported.configs")).isEqualTo("scard.tcp");
+        assertThat(host.getProperty("osgi.basic.timeout")).as("the longest lock wait plus 150 s")
+                .isEqualTo(120_000L + 150_000L);
         assertThat(host.getProperty(RemoteCardHost.HOST_NAME_PROPERTY)).as("no host name configured").isNull();
         for (String key : host.getPropertyKeys()) {
             assertThat(String.valueOf(host.getProperty(key))).as("property %s", key).doesNotContain(SECRET);

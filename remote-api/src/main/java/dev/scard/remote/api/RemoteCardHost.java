@@ -12,9 +12,9 @@ import dev.scard.api.ShareMode;
 
 /**
  * The readers of one machine, served to other machines: a coarse service meant for OSGi Remote Services (the bundle
- * {@code dev.scard.remote-host} registers it for export through Apache Aries RSA's TCP provider; the backend
- * {@code scard.backend=remote} of {@code dev.scard.impl-remote} imports it and turns its readers into readers of its
- * own). One call per contract operation, no callbacks, plain data only (see the package).
+ * {@code dev.scard.remote-host} registers it for export through Apache Aries RSA and the distribution provider
+ * {@code scard.tcp} of {@code dev.scard.remote-transport}; the backend {@code scard.backend=remote} of
+ * {@code dev.scard.impl-remote} imports it and turns its readers into readers of its own). One call per contract operation, no callbacks, plain data only (see the package).
  *
  * <p><b>Access.</b> Every call needs either the host's secret (the calls that take {@code secret}: listing readers,
  * events, opening a session) or a {@link SessionToken} from {@link #open}. A missing or wrong secret fails with

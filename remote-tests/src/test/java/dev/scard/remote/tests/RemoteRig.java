@@ -78,12 +78,26 @@ final class RemoteRig implements AutoCloseable {
      * @param extra more configuration entries (JSON members, with a leading comma), or ""
      */
     ScardProcess host(String name, int port, String extra) throws IOException {
+        return host(name, port, "", extra);
+    }
+
+    /**
+     * Starts a host with more transport settings and waits until its console answers.
+     *
+     * @param name its name (file names, and the name clients show after {@code @})
+     * @param port the port its service is exported on
+     * @param transport more members of its {@code dev.scard.remote.transport} configuration (each with a leading
+     *        comma), or ""
+     * @param extra more configuration entries (JSON members, with a leading comma), or ""
+     */
+    ScardProcess host(String name, int port, String transport, String extra) throws IOException {
         String config = "{\n"
             + "  \":configurator:resource-version\": 1,\n"
             + "  \"dev.scard.simulator\": { \"readers\": [\"" + READER_0 + "\", \"" + READER_1 + "\"],"
             + " \"cardInserted\": [\"" + READER_0 + "\"], \"vpcd\": [] },\n"
-            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\", \"port:Integer\": " + port + ","
-            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\", \"leaseMillis\": " + LEASE_MILLIS + " }\n"
+            + "  \"dev.scard.remote.host\": { \"secret\": \"" + SECRET + "\","
+            + " \"hostName\": \"" + name + "\", \"backend\": \"simulator\", \"leaseMillis\": " + LEASE_MILLIS + " },\n"
+            + "  \"dev.scard.remote.transport\": { \"port:Integer\": " + port + transport + " }\n"
             + extra
             + "}\n";
         lastHost = start(name, config);
@@ -119,9 +133,23 @@ final class RemoteRig implements AutoCloseable {
      * @param extra more configuration entries (JSON members, each with a leading comma), or ""
      */
     ScardProcess clientWith(String name, String secret, String extra) throws IOException {
+        return clientWith(name, secret, "", extra);
+    }
+
+    /**
+     * Starts a client with its remote configuration, transport settings and more entries.
+     *
+     * @param name its name (file names)
+     * @param secret the secret it sends
+     * @param transport members of its {@code dev.scard.remote.transport} configuration (without a leading comma), or
+     *        "" for the defaults
+     * @param extra more configuration entries (JSON members, each with a leading comma), or ""
+     */
+    ScardProcess clientWith(String name, String secret, String transport, String extra) throws IOException {
         String config = "{\n"
             + "  \":configurator:resource-version\": 1,\n"
             + "  \"dev.scard.simulator\": { \"readers\": [], \"cardInserted\": [], \"vpcd\": [] },\n"
+            + "  \"dev.scard.remote.transport\": { " + transport + " },\n"
             + "  \"dev.scard.remote.client\": { \"secret\": \"" + secret + "\", \"callTimeoutMillis\": 20000 }"
             + extra
             + "\n}\n";
@@ -137,19 +165,29 @@ final class RemoteRig implements AutoCloseable {
      */
     static String endpoint(int port, String hostName) {
         return "\"org.apache.aries.rsa.discovery.config~host" + port + "\": {"
-            + " \"endpoint.id\": \"tcp://127.0.0.1:" + port + "\","
+            + " \"endpoint.id\": \"" + endpointId(port) + "\","
             + " \"service.imported\": true,"
-            + " \"service.imported.configs\": \"aries.tcp\","
+            + " \"service.imported.configs\": \"scard.tcp\","
             + " \"objectClass\": [\"" + INTERFACE + "\"],"
             + " \"endpoint.package.version.dev.scard.remote.api\": \"1.0.0\","
             + (hostName == null ? "" : " \"remote.host.name\": \"" + hostName + "\",")
             + " \"osgi.basic.timeout\": \"60000\" }";
     }
 
+    /**
+     * @param port a host's port on loopback
+     * @return the id of its endpoint (distribution provider scard.tcp)
+     */
+    static String endpointId(int port) {
+        return "scard.tcp://127.0.0.1:" + port + "/" + INTERFACE;
+    }
+
     private ScardProcess start(String name, String config) throws IOException {
         Path file = work.resolve(name + ".json");
         Files.writeString(file, config, StandardCharsets.UTF_8);
-        ScardProcess process = ScardProcess.start(name, work, file);
+        // One JVM (no second, tuned JVM): a kill (SIGKILL) then ends the distribution itself at once, where the second
+        // JVM would outlive the first for a moment and still answer a call.
+        ScardProcess process = ScardProcess.start(name, work, file, "-Dscard.relaunch=false");
         processes.add(process);
         process.run("echo ready");
         return process;

@@ -8,8 +8,9 @@ import dev.scard.remote.api.RemoteCardHost;
 
 /** Configuration of the export side, PID {@value RemoteCardHost#HOST_PID}: without it the host does not run. */
 @ObjectClassDefinition(id = RemoteCardHost.HOST_PID, name = "SCard remote host",
-        description = "Serves this machine's readers to other machines (OSGi Remote Services, Apache Aries RSA's TCP "
-                + "provider). The host runs only while this configuration exists and has a secret.")
+        description = "Serves this machine's readers to other machines (OSGi Remote Services through Apache Aries "
+                + "RSA and the distribution provider scard.tcp, whose address and port are configured by "
+                + "dev.scard.remote.transport). The host runs only while this configuration exists and has a secret.")
 public @interface HostConfig {
 
     /** The secret clients must send to list readers, see events and open sessions. */
@@ -26,17 +27,6 @@ public @interface HostConfig {
                     + "card), at most a quarter of the lease later. Clients renew three times per lease.")
     long leaseMillis() default RemoteCardHost.DEFAULT_LEASE_MILLIS;
 
-    /** The TCP port Aries RSA's TCP provider listens on for this service. */
-    @AttributeDefinition(name = "Port", min = "0", max = "65535",
-            description = "The TCP port of the exported service (aries.rsa.port; default 8201; 0 picks a free one).")
-    int port() default 8201;
-
-    /** The address clients reach the host at: the exported endpoint's host. */
-    @AttributeDefinition(name = "Address",
-            description = "The address clients connect to, published in the endpoint (aries.rsa.hostname); default "
-                    + "127.0.0.1, so only this machine reaches the host unless configured otherwise.")
-    String bindAddress() default "127.0.0.1";
-
     /** The name the clients show after '@' in the reader names. */
     @AttributeDefinition(name = "Host name", required = false,
             description = "The name clients show after ' @ ' in this host's reader names (service property "
@@ -52,7 +42,7 @@ public @interface HostConfig {
     /** Whether the service carries the Remote Services export properties. */
     @AttributeDefinition(name = "Export",
             description = "Whether the service is exported through Remote Services (service.exported.interfaces, "
-                    + "service.exported.configs=aries.tcp); false registers it in this framework only (tests).")
+                    + "service.exported.configs=scard.tcp); false registers it in this framework only (tests).")
     boolean export() default true;
 
     /** How many sessions may be open at once. */
@@ -66,10 +56,4 @@ public @interface HostConfig {
             description = "The longest a client's lock waits on the host for another connection's transaction, in "
                     + "milliseconds (default 120000); longer waits asked for are cut to it.")
     long maxLockWaitMillis() default 120_000L;
-
-    /** The threads the TCP provider serves calls with. */
-    @AttributeDefinition(name = "Server threads", min = "1", max = "1024",
-            description = "The threads Aries RSA's TCP provider serves this host's calls with (aries.rsa.numThreads; "
-                    + "default 32). Every client's event poll holds one for up to 5 s.")
-    int serverThreads() default 32;
 }

@@ -42,11 +42,12 @@ import dev.scard.remote.api.RemoteCardHost;
  * (and its sessions' managers with {@code SCARD_E_SERVICE_STOPPED}) until it is back.
  *
  * <p><b>Registration.</b> With {@code export} (the default) the service carries the Remote Services properties for
- * Apache Aries RSA's TCP provider: {@code service.exported.interfaces=dev.scard.remote.api.RemoteCardHost},
- * {@code service.exported.configs=aries.tcp}, {@code aries.rsa.port}, {@code aries.rsa.hostname} (the configured
- * address, 127.0.0.1 by default), {@code aries.rsa.numThreads} and {@code osgi.basic.timeout} (the longest lock wait
- * plus two and a half minutes); and {@value RemoteCardHost#HOST_NAME_PROPERTY} when a host name is configured. The
- * secret is never a service property, and never logged. A configuration change restarts the host (its sessions end).
+ * the distribution provider {@code scard.tcp} (bundle {@code dev.scard.remote-transport}, whose configuration
+ * {@code dev.scard.remote.transport} says the address and port, 127.0.0.1:8201 by default):
+ * {@code service.exported.interfaces=dev.scard.remote.api.RemoteCardHost}, {@code service.exported.configs=scard.tcp}
+ * and {@code osgi.basic.timeout} (the longest lock wait plus two and a half minutes); and
+ * {@value RemoteCardHost#HOST_NAME_PROPERTY} when a host name is configured. The secret is never a service property,
+ * and never logged. A configuration change restarts the host (its sessions end).
  *
  * <p><b>Leases.</b> The sweeper thread ({@code scard-remote-host-leases}) looks every quarter lease (at most every
  * second) for sessions whose lease expired and closes them (lock released, transaction ended, connection closed with
@@ -58,8 +59,8 @@ import dev.scard.remote.api.RemoteCardHost;
 @Designate(ocd = HostConfig.class)
 public final class RemoteHostComponent {
 
-    /** The Remote Services config type of Aries RSA's TCP provider. */
-    static final String ARIES_TCP = "aries.tcp";
+    /** The Remote Services config type of the distribution provider (bundle dev.scard.remote-transport). */
+    static final String SCARD_TCP = "scard.tcp";
 
     private static final System.Logger LOG = System.getLogger(RemoteHostComponent.class.getName());
     private static final long MAX_SWEEP_MILLIS = 1_000L;
@@ -104,7 +105,7 @@ public final class RemoteHostComponent {
         hostRegistration = context.registerService(RemoteCardHost.class, host, properties(config));
         LOG.log(Level.INFO, RemoteCardHost.HOST_PID + ": serving the readers of "
                 + (backend.isEmpty() ? "the default backend" : "backend '" + backend + "'")
-                + (config.export() ? " at " + config.bindAddress() + ":" + config.port() + " (aries.tcp)"
+                + (config.export() ? " exported through " + SCARD_TCP
                         : " in this framework only") + ", lease " + config.leaseMillis() + " ms");
     }
 
@@ -133,21 +134,12 @@ public final class RemoteHostComponent {
         if (config.leaseMillis() < 100 || config.leaseMillis() > 600_000) {
             throw new IllegalArgumentException("leaseMillis must be 100 to 600000, not " + config.leaseMillis());
         }
-        if (config.port() < 0 || config.port() > 65535) {
-            throw new IllegalArgumentException("port must be 0 to 65535, not " + config.port());
-        }
-        if (config.bindAddress() == null || config.bindAddress().isBlank()) {
-            throw new IllegalArgumentException("bindAddress must not be blank");
-        }
         if (config.maxSessions() < 1) {
             throw new IllegalArgumentException("maxSessions must be positive, not " + config.maxSessions());
         }
         if (config.maxLockWaitMillis() < 0 || config.maxLockWaitMillis() > 600_000) {
             throw new IllegalArgumentException("maxLockWaitMillis must be 0 to 600000, not "
                     + config.maxLockWaitMillis());
-        }
-        if (config.serverThreads() < 1 || config.serverThreads() > 1024) {
-            throw new IllegalArgumentException("serverThreads must be 1 to 1024, not " + config.serverThreads());
         }
         String backend = config.backend() == null ? "" : config.backend().trim();
         if (backend.equals(RemoteCardHost.BACKEND) || !backend.matches("[a-z0-9-]*")) {
@@ -161,10 +153,7 @@ public final class RemoteHostComponent {
         Hashtable<String, Object> properties = new Hashtable<>();
         if (config.export()) {
             properties.put("service.exported.interfaces", RemoteCardHost.class.getName());
-            properties.put("service.exported.configs", ARIES_TCP);
-            properties.put("aries.rsa.port", config.port());
-            properties.put("aries.rsa.hostname", config.bindAddress().trim());
-            properties.put("aries.rsa.numThreads", config.serverThreads());
+            properties.put("service.exported.configs", SCARD_TCP);
             properties.put("osgi.basic.timeout",
                     config.maxLockWaitMillis() + TimeUnit.SECONDS.toMillis(150));
         }
