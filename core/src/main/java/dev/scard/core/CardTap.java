@@ -17,6 +17,7 @@ import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
+import dev.scard.core.log.Log;
 import dev.scard.iso7816.SecretCommands;
 
 /**
@@ -37,7 +38,7 @@ import dev.scard.iso7816.SecretCommands;
  */
 public final class CardTap {
 
-    private static final System.Logger LOG = System.getLogger(CardTap.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(CardTap.class);
     private static final Subscriber[] NONE = new Subscriber[0];
 
     /** The listeners now; never null, replaced (never changed) under {@code this}. */

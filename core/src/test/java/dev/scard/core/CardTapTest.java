@@ -3,6 +3,7 @@ package dev.scard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
@@ -163,6 +166,38 @@ class CardTapTest {
         manager.attachByIfd("R");
         assertThat(hex(manager.transmit(HEX.parseHex("00A4000C023F00")))).isEqualTo("9000");
         assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.APDU);
+    }
+
+    @Test
+    void aFailingListenerIsLoggedOnceThroughTheBundlesLogService() {
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, arguments) -> {
+                    if (method.getName().equals("warn")) {
+                        warnings.add(String.valueOf(arguments[0]));
+                    }
+                    return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+                });
+        LoggerFactory factory = (LoggerFactory) Proxy.newProxyInstance(LoggerFactory.class.getClassLoader(),
+                new Class<?>[] {LoggerFactory.class}, (proxy, method, arguments) -> {
+                    if (method.getName().equals("getLogger")) {
+                        return logger;
+                    }
+                    return method.getName().equals("hashCode") ? 0 : method.getName().equals("equals")
+                            ? proxy == arguments[0] : null;
+                });
+        BackendHost.LOGS.bind(factory);
+        try {
+            tap.add(event -> {
+                throw new IllegalStateException("listener bug");
+            }, Map.of());
+            manager.attachByIfd("R");
+            manager.transmit(HEX.parseHex("00A4000C023F00"));
+        } finally {
+            BackendHost.LOGS.unbind(factory);
+        }
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).startsWith("CardTraceListener ").contains("its later failures are not logged");
     }
 
     @Test
