@@ -46,8 +46,13 @@ public final class EventDispatcher implements EventChannel {
     private final String threadName;
     private final ExecutorService executor;
     private final List<SCardEventListener> listeners = new CopyOnWriteArrayList<>();
-    /** Listeners added whose state has not been delivered yet (then they join {@link #listeners}). */
+    /**
+     * Listeners added whose state is not delivered yet; they stay here while they are told it, then join
+     * {@link #listeners} (under {@link #membership}), so a removal at any time finds them in one of the two.
+     */
     private final Set<SCardEventListener> joining = ConcurrentHashMap.newKeySet();
+    /** Guards a listener's move from {@link #joining} to {@link #listeners} against its removal. */
+    private final Object membership = new Object();
     /** The readers the events delivered so far describe, in the order added, each with its card's ATR or null. */
     private final Map<String, String> state = new LinkedHashMap<>(); // the delivery thread's alone
     /** The backend the events delivered so far came from (they all name the same one). */
@@ -99,13 +104,15 @@ public final class EventDispatcher implements EventChannel {
 
     /** Removes a listener; events already being delivered may still reach it. */
     public void removeListener(SCardEventListener listener) {
-        joining.remove(listener);
-        listeners.remove(listener);
+        synchronized (membership) {
+            joining.remove(listener);
+            listeners.remove(listener);
+        }
     }
 
     /** The delivery thread's part of {@link #addListener}: the state, then the listener hears what comes. */
     private void join(SCardEventListener listener) {
-        if (!joining.remove(listener)) {
+        if (!joining.contains(listener)) {
             return; // removed meanwhile
         }
         for (Map.Entry<String, String> reader : state.entrySet()) {
@@ -115,7 +122,11 @@ public final class EventDispatcher implements EventChannel {
                         reader.getValue()));
             }
         }
-        listeners.add(listener);
+        synchronized (membership) {
+            if (joining.remove(listener)) { // else removed while it was told the state
+                listeners.add(listener);
+            }
+        }
     }
 
     /** Keeps the state the events describe (see the class description). */
