@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.osgi.service.log.Logger;
@@ -23,6 +27,8 @@ import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceEvent.Type;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
+import dev.scard.core.spi.EventChannel;
+import dev.scard.testsupport.Await;
 
 class CardTapTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
@@ -136,9 +142,9 @@ class CardTapTest {
         other.attachByIfd("R");
         manager.transmit(HEX.parseHex("00A4000C023F00"));
         other.transmit(HEX.parseHex("00B0000001"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), Instant.now());
 
         assertThat(ofManager).extracting(CardTraceEvent::type, e -> hex(e.command())).containsExactly(
                 tuple(Type.ATTACHED, null), tuple(Type.APDU, "00A4000C023F00"), tuple(Type.REMOVED, null),
@@ -151,7 +157,7 @@ class CardTapTest {
 
         manager.detach();
         ofManager.clear();
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), Instant.now());
         assertThat(ofManager).isEmpty(); // detached: the reader's events are no longer this attachment's
         assertThat(ofReader.get(ofReader.size() - 1)).extracting(CardTraceEvent::type, CardTraceEvent::disposition)
                 .containsExactly(Type.RESET, Disposition.RESET);
@@ -198,6 +204,42 @@ class CardTapTest {
         }
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).startsWith("CardTraceListener ").contains("its later failures are not logged");
+    }
+
+    @Test
+    void cardEventsReachTraceListenersOnTheBackendsEventThreadNeverInPublish() throws Exception {
+        BackendHost host = new BackendHost();
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        host.addTraceListener(event -> {
+            heard.add(event);
+            threads.add(Thread.currentThread().getName());
+            try {
+                release.await(10, TimeUnit.SECONDS); // a slow listener (a recorder writing its file)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, Map.of());
+        EventChannel channel = host.open("fake");
+        try {
+            Instant before = Instant.now();
+            Object backendLock = new Object();
+            synchronized (backendLock) { // as a backend publishes: holding its lock; publish only queues
+                channel.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"));
+                channel.publish(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""));
+            }
+            assertThat(threads).doesNotContain(Thread.currentThread().getName());
+            Await.until("the insertion traced", Duration.ofSeconds(10), () -> !heard.isEmpty());
+            release.countDown();
+            Await.until("the removal traced", Duration.ofSeconds(10), () -> heard.size() == 2);
+            assertThat(threads).containsOnly("scard-fake-events");
+            assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.INSERTED, Type.REMOVED);
+            assertThat(heard.get(0).time()).isAfterOrEqualTo(before).isBeforeOrEqualTo(heard.get(1).time());
+            assertThat(heard.get(0).atrHex()).isEqualTo("3B00");
+        } finally {
+            release.countDown();
+            channel.close();
+        }
     }
 
     @Test
