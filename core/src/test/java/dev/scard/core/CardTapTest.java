@@ -29,6 +29,7 @@ import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
 
 class CardTapTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
@@ -240,6 +241,48 @@ class CardTapTest {
             release.countDown();
             channel.close();
         }
+    }
+
+    @Test
+    void aDetachWhileTheAttachIsBeingTracedIsTracedAfterIt() throws Exception {
+        CountDownLatch attachedHeard = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        tap.add(event -> {
+            if (event.type() == Type.ATTACHED) {
+                attachedHeard.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS); // holds the attach in its trace
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            heard.add(event);
+        }, Map.of());
+        Worker<Void> attach = Worker.start("attach", () -> {
+            manager.attachByIfd("R");
+            return null;
+        });
+        Worker<Void> detach = null;
+        try {
+            assertThat(attachedHeard.await(10, TimeUnit.SECONDS)).isTrue();
+            detach = Worker.start("detach", () -> {
+                manager.detach();
+                return null;
+            });
+            Worker<Void> detaching = detach;
+            // it either waits for the attach's trace to end or (the race) has detached already
+            Await.until("the detach waits or ended", Duration.ofSeconds(10), () -> detaching.isDone()
+                    || detaching.thread().getState() == Thread.State.WAITING);
+        } finally {
+            release.countDown();
+        }
+        attach.get(Duration.ofSeconds(10));
+        detach.get(Duration.ofSeconds(10));
+        assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.DETACHED);
+        List<CardTraceEvent> ofManager = Collections.synchronizedList(new ArrayList<>());
+        tap.add(ofManager::add, Map.of(CardTraceProperties.ATTACHMENT, manager.traceId()));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        assertThat(ofManager).isEmpty(); // the tap no longer takes the manager for being on "R"
     }
 
     @Test
