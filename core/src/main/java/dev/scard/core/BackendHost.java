@@ -55,7 +55,7 @@ import dev.scard.core.spi.EventChannels;
  *
  * <p><b>Card trace.</b> {@link CardTraceListener} services (whiteboard) are added to the one {@link CardTap} that
  * every manager of every backend reports to; the backends' card insertions, removals and resets reach it from their
- * channels.
+ * channels' delivery threads ({@code scard-<backend>-events}), never from {@link EventChannel#publish}.
  *
  * <p>State: {@link #hosted}, {@link #reserved}, {@link #listeners} and {@link #channels} are guarded by this
  * object's monitor; the interface providers and the dispatchers are thread-safe themselves.
@@ -266,13 +266,12 @@ public final class BackendHost implements EventChannels {
 
         Channel(String backendName) {
             this.backendName = backendName;
-            this.dispatcher = new EventDispatcher("scard-" + backendName + "-events");
+            this.dispatcher = new EventDispatcher("scard-" + backendName + "-events", tap::cardEvent);
         }
 
         @Override
         public void publish(SCardEvent event) {
-            tap.cardEvent(event);
-            dispatcher.publish(event);
+            dispatcher.publish(event); // only queues: the tap hears it on the delivery thread
         }
 
         @Override

@@ -45,6 +45,10 @@ import dev.scard.core.spi.Arguments;
  * so the manager holds the lock exactly when its connection holds the transaction. Managers attached to the same
  * handle share one PC/SC connection; its {@link HandleTable.Handle} records which of them holds the lock.
  *
+ * <p>Attach, detach and dispose of one manager also take an order lock across their change and its trace event, so
+ * a trace's {@code ATTACHED} and {@code DETACHED} of a manager come in the order of the changes, never a detached
+ * manager's {@code ATTACHED} last.
+ *
  * <p><b>Bounded waits.</b> Every wait of a call is bounded: {@link #lock()} without a timeout and the wait for this
  * manager's own traffic by the backend's {@link Backend#callTimeout()} (then {@link HResult#E_FAIL} for a lock,
  * {@link HResult#SCARD_E_TIMEOUT} otherwise), the backend's calls by the backend itself.
@@ -73,6 +77,13 @@ public class CardManager implements ISCardManage, TraceableManager {
     private final ReentrantLock traffic = new ReentrantLock();
     /** Guards attachment changes; never held while waiting for another connection or manager. */
     private final Object monitor = new Object();
+    /**
+     * Orders the trace of attachments: held by attach, detach and dispose across the change of {@link #attachment}
+     * and its {@code ATTACHED} or {@code DETACHED} event, so the events (and the tap's record of which reader the
+     * manager is on) follow the changes in order. Taken before {@link #monitor}, never while holding it or
+     * {@link #traffic}; held while trace listeners run, which must not wait for this manager's attach or detach.
+     */
+    private final ReentrantLock attachOrder = new ReentrantLock();
 
     /** The current attachment, or null; replaced only while holding {@link #monitor}. */
     private volatile Attachment attachment;
@@ -201,13 +212,19 @@ public class CardManager implements ISCardManage, TraceableManager {
         }
     }
 
-    /** Records a new attachment in the tap and reports it. */
+    /**
+     * Records a new attachment in the tap and reports it, unless it already ended (called holding
+     * {@link #attachOrder}).
+     */
     private void traceAttached(Attachment current) {
+        if (attachment != current) {
+            return;
+        }
         tap.attachedTo(traceId, current.readerName);
         trace(CardTraceEvent.Type.ATTACHED, current.readerName, null, current.connection);
     }
 
-    /** Reports the end of an attachment and forgets it in the tap. */
+    /** Reports the end of an attachment and forgets it in the tap (called holding {@link #attachOrder}). */
     private void traceDetached(Attachment ended) {
         trace(CardTraceEvent.Type.DETACHED, ended.readerName, null, null);
         tap.attachedTo(traceId, null);
@@ -234,6 +251,15 @@ public class CardManager implements ISCardManage, TraceableManager {
 
     @Override
     public void attachByHandle(long handle) {
+        attachOrder.lock();
+        try {
+            attachByHandleOrdered(handle);
+        } finally {
+            attachOrder.unlock();
+        }
+    }
+
+    private void attachByHandleOrdered(long handle) {
         Attachment current;
         synchronized (monitor) {
             requireDetached();
@@ -275,6 +301,15 @@ public class CardManager implements ISCardManage, TraceableManager {
         Arguments.requireReaderName(readerName);
         Arguments.require(shareMode, "share mode");
         Set<Protocol> protocols = Arguments.requireProtocols(preferredProtocols);
+        attachOrder.lock();
+        try {
+            attachByIfdOrdered(readerName, shareMode, protocols);
+        } finally {
+            attachOrder.unlock();
+        }
+    }
+
+    private void attachByIfdOrdered(String readerName, ShareMode shareMode, Set<Protocol> protocols) {
         Attachment current;
         synchronized (monitor) {
             requireDetached();
@@ -309,17 +344,22 @@ public class CardManager implements ISCardManage, TraceableManager {
 
     @Override
     public void detach() {
-        Attachment current;
-        synchronized (monitor) {
-            current = attachment;
-            if (current == null) {
-                return;
+        attachOrder.lock();
+        try {
+            Attachment current;
+            synchronized (monitor) {
+                current = attachment;
+                if (current == null) {
+                    return;
+                }
+                attachment = null;
+                monitor.notifyAll();
             }
-            attachment = null;
-            monitor.notifyAll();
+            release(current);
+            traceDetached(current);
+        } finally {
+            attachOrder.unlock();
         }
-        release(current);
-        traceDetached(current);
     }
 
     /**
@@ -847,20 +887,25 @@ public class CardManager implements ISCardManage, TraceableManager {
      * @param reason why, for the error message (e.g. {@code "the simulator backend stopped"})
      */
     public void dispose(String reason) {
-        Attachment current;
-        synchronized (monitor) {
-            disposedReason = reason;
-            current = attachment;
-            attachment = null;
-            monitor.notifyAll();
-        }
-        if (current != null) {
-            try {
-                release(current);
-            } catch (RuntimeException e) {
-                // Released as far as the backend lets us; nothing else holds on to it.
+        attachOrder.lock();
+        try {
+            Attachment current;
+            synchronized (monitor) {
+                disposedReason = reason;
+                current = attachment;
+                attachment = null;
+                monitor.notifyAll();
             }
-            traceDetached(current);
+            if (current != null) {
+                try {
+                    release(current);
+                } catch (RuntimeException e) {
+                    // Released as far as the backend lets us; nothing else holds on to it.
+                }
+                traceDetached(current);
+            }
+        } finally {
+            attachOrder.unlock();
         }
     }
 

@@ -17,6 +17,7 @@ import dev.scard.api.SCardServiceProperties;
 import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
+import dev.scard.core.log.Log;
 import dev.scard.iso7816.SecretCommands;
 
 /**
@@ -33,11 +34,19 @@ import dev.scard.iso7816.SecretCommands;
  * and the exchange then makes no other call here. The map of which attachment is on which reader changes on attach
  * and detach only.
  *
- * <p>Thread-safe. Listeners are called on the caller's thread; one that throws is logged once and skipped.
+ * <p><b>Threads and order.</b> APDU and attachment events ({@code ATTACHED}, {@code DETACHED}, lock, reconnect) are
+ * handed to the listeners on the thread of the call that caused them, as they happen. A backend's card events come
+ * through its {@link EventDispatcher}, which calls {@link #cardEvent} on its delivery thread
+ * ({@code scard-<backend>-events}) before its own listeners, in the order the backend published them: never on the
+ * publishing thread, which may hold the backend's locks. So a card event reaches the listeners a little after it
+ * happened and may follow APDU events of commands sent after it; its time is when the backend published it, so
+ * events sorted by time are in the order they happened.
+ *
+ * <p>Thread-safe. A listener that throws is logged once and skipped.
  */
 public final class CardTap {
 
-    private static final System.Logger LOG = System.getLogger(CardTap.class.getName());
+    private static final Log LOG = BackendHost.LOGS.logger(CardTap.class);
     private static final Subscriber[] NONE = new Subscriber[0];
 
     /** The listeners now; never null, replaced (never changed) under {@code this}. */
@@ -145,8 +154,11 @@ public final class CardTap {
         }
     }
 
-    /** A backend's card event, as the trace's {@link CardTraceEvent.Type#INSERTED}, {@code REMOVED} or {@code RESET}. */
-    void cardEvent(SCardEvent event) {
+    /**
+     * A backend's card event published at {@code published}, as the trace's {@link CardTraceEvent.Type#INSERTED},
+     * {@code REMOVED} or {@code RESET}; called on the backend's event delivery thread.
+     */
+    void cardEvent(SCardEvent event, Instant published) {
         if (subscribers.length == 0) {
             return;
         }
@@ -157,7 +169,7 @@ public final class CardTap {
             default -> null;
         };
         if (type != null) {
-            emit(CardTraceEvent.of(type, Instant.now(), event.backend(), event.readerName(), null,
+            emit(CardTraceEvent.of(type, published, event.backend(), event.readerName(), null,
                     type == CardTraceEvent.Type.RESET ? Disposition.RESET : null, null, null, event.atrHex()));
         }
     }

@@ -1,6 +1,7 @@
 package dev.scard.core;
 
 import java.lang.System.Logger.Level;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
@@ -26,8 +28,9 @@ import dev.scard.core.spi.EventChannel;
 
 /**
  * Delivers a backend's card and reader events (docs/decisions.md, "Services and scopes") on one thread of its own, in
- * the order they were published: first to every {@link SCardEventListener} (in the order they were added), then to
- * Event Admin when one is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers
+ * the order they were published: first to the core's card trace when the dispatcher has one (see
+ * {@link #EventDispatcher(String, BiConsumer)}), then to every {@link SCardEventListener} (in the order they were
+ * added), then to Event Admin when one is set. A listener that throws is logged and skipped. {@link #publish} only queues, so callers
  * may call it while holding their locks. It is the {@link EventChannel} a backend opens ({@link BackendHost}): the
  * host adds the whiteboard listeners and the Event Admin, the backend publishes and closes it when it stops.
  *
@@ -46,19 +49,39 @@ public final class EventDispatcher implements EventChannel {
     private final String threadName;
     private final ExecutorService executor;
     private final List<SCardEventListener> listeners = new CopyOnWriteArrayList<>();
-    /** Listeners added whose state has not been delivered yet (then they join {@link #listeners}). */
+    /**
+     * Listeners added whose state is not delivered yet; they stay here while they are told it, then join
+     * {@link #listeners} (under {@link #membership}), so a removal at any time finds them in one of the two.
+     */
     private final Set<SCardEventListener> joining = ConcurrentHashMap.newKeySet();
+    /** Guards a listener's move from {@link #joining} to {@link #listeners} against its removal. */
+    private final Object membership = new Object();
     /** The readers the events delivered so far describe, in the order added, each with its card's ATR or null. */
     private final Map<String, String> state = new LinkedHashMap<>(); // the delivery thread's alone
     /** The backend the events delivered so far came from (they all name the same one). */
     private String backend; // the delivery thread's alone
     private final AtomicReference<EventAdmin> eventAdmin = new AtomicReference<>();
+    /** Hears every event first, with the time it was published; or null. */
+    private final BiConsumer<SCardEvent, Instant> trace;
 
     /**
      * A dispatcher whose (daemon) delivery thread is called {@code threadName}, e.g. {@code scard-simulator-events}
      * or {@code scard-pcsc-events}. The thread starts with the first event.
      */
     public EventDispatcher(String threadName) {
+        this(threadName, null);
+    }
+
+    /**
+     * A dispatcher that hands every event, with the time it was published, to {@code trace} on its delivery thread
+     * before the listeners hear it: the core's card trace ({@link CardTap#cardEvent}), so that its listeners, which
+     * may write files, are never called by {@link #publish} while the backend holds its locks.
+     *
+     * @param threadName the name of the (daemon) delivery thread
+     * @param trace hears each event first, on the delivery thread; null for none
+     */
+    public EventDispatcher(String threadName, BiConsumer<SCardEvent, Instant> trace) {
+        this.trace = trace;
         this.threadName = Objects.requireNonNull(threadName, "threadName");
         this.executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, threadName);
@@ -76,8 +99,9 @@ public final class EventDispatcher implements EventChannel {
     @Override
     public void publish(SCardEvent event) {
         Objects.requireNonNull(event, "event");
+        Instant published = trace == null ? null : Instant.now();
         try {
-            executor.execute(() -> deliver(event));
+            executor.execute(() -> deliver(event, published));
         } catch (RejectedExecutionException stopped) {
             // Closed: the backend is going away and nobody is left to tell.
         }
@@ -99,13 +123,15 @@ public final class EventDispatcher implements EventChannel {
 
     /** Removes a listener; events already being delivered may still reach it. */
     public void removeListener(SCardEventListener listener) {
-        joining.remove(listener);
-        listeners.remove(listener);
+        synchronized (membership) {
+            joining.remove(listener);
+            listeners.remove(listener);
+        }
     }
 
     /** The delivery thread's part of {@link #addListener}: the state, then the listener hears what comes. */
     private void join(SCardEventListener listener) {
-        if (!joining.remove(listener)) {
+        if (!joining.contains(listener)) {
             return; // removed meanwhile
         }
         for (Map.Entry<String, String> reader : state.entrySet()) {
@@ -115,7 +141,11 @@ public final class EventDispatcher implements EventChannel {
                         reader.getValue()));
             }
         }
-        listeners.add(listener);
+        synchronized (membership) {
+            if (joining.remove(listener)) { // else removed while it was told the state
+                listeners.add(listener);
+            }
+        }
     }
 
     /** Keeps the state the events describe (see the class description). */
@@ -150,8 +180,15 @@ public final class EventDispatcher implements EventChannel {
         eventAdmin.compareAndSet(admin, null);
     }
 
-    private void deliver(SCardEvent event) {
+    private void deliver(SCardEvent event, Instant published) {
         track(event);
+        if (trace != null) {
+            try {
+                trace.accept(event, published);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the card trace failed on " + event, e);
+            }
+        }
         for (SCardEventListener listener : listeners) {
             tell(listener, event);
         }

@@ -3,13 +3,20 @@ package dev.scard.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
@@ -20,6 +27,9 @@ import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceEvent.Type;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
+import dev.scard.core.spi.EventChannel;
+import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
 
 class CardTapTest {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
@@ -133,9 +143,9 @@ class CardTapTest {
         other.attachByIfd("R");
         manager.transmit(HEX.parseHex("00A4000C023F00"));
         other.transmit(HEX.parseHex("00B0000001"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), Instant.now());
 
         assertThat(ofManager).extracting(CardTraceEvent::type, e -> hex(e.command())).containsExactly(
                 tuple(Type.ATTACHED, null), tuple(Type.APDU, "00A4000C023F00"), tuple(Type.REMOVED, null),
@@ -148,7 +158,7 @@ class CardTapTest {
 
         manager.detach();
         ofManager.clear();
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), Instant.now());
         assertThat(ofManager).isEmpty(); // detached: the reader's events are no longer this attachment's
         assertThat(ofReader.get(ofReader.size() - 1)).extracting(CardTraceEvent::type, CardTraceEvent::disposition)
                 .containsExactly(Type.RESET, Disposition.RESET);
@@ -163,6 +173,116 @@ class CardTapTest {
         manager.attachByIfd("R");
         assertThat(hex(manager.transmit(HEX.parseHex("00A4000C023F00")))).isEqualTo("9000");
         assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.APDU);
+    }
+
+    @Test
+    void aFailingListenerIsLoggedOnceThroughTheBundlesLogService() {
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, arguments) -> {
+                    if (method.getName().equals("warn")) {
+                        warnings.add(String.valueOf(arguments[0]));
+                    }
+                    return method.getReturnType() == boolean.class ? Boolean.TRUE : null;
+                });
+        LoggerFactory factory = (LoggerFactory) Proxy.newProxyInstance(LoggerFactory.class.getClassLoader(),
+                new Class<?>[] {LoggerFactory.class}, (proxy, method, arguments) -> {
+                    if (method.getName().equals("getLogger")) {
+                        return logger;
+                    }
+                    return method.getName().equals("hashCode") ? 0 : method.getName().equals("equals")
+                            ? proxy == arguments[0] : null;
+                });
+        BackendHost.LOGS.bind(factory);
+        try {
+            tap.add(event -> {
+                throw new IllegalStateException("listener bug");
+            }, Map.of());
+            manager.attachByIfd("R");
+            manager.transmit(HEX.parseHex("00A4000C023F00"));
+        } finally {
+            BackendHost.LOGS.unbind(factory);
+        }
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).startsWith("CardTraceListener ").contains("its later failures are not logged");
+    }
+
+    @Test
+    void cardEventsReachTraceListenersOnTheBackendsEventThreadNeverInPublish() throws Exception {
+        BackendHost host = new BackendHost();
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        host.addTraceListener(event -> {
+            heard.add(event);
+            threads.add(Thread.currentThread().getName());
+            try {
+                release.await(10, TimeUnit.SECONDS); // a slow listener (a recorder writing its file)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, Map.of());
+        EventChannel channel = host.open("fake");
+        try {
+            Instant before = Instant.now();
+            Object backendLock = new Object();
+            synchronized (backendLock) { // as a backend publishes: holding its lock; publish only queues
+                channel.publish(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"));
+                channel.publish(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""));
+            }
+            assertThat(threads).doesNotContain(Thread.currentThread().getName());
+            Await.until("the insertion traced", Duration.ofSeconds(10), () -> !heard.isEmpty());
+            release.countDown();
+            Await.until("the removal traced", Duration.ofSeconds(10), () -> heard.size() == 2);
+            assertThat(threads).containsOnly("scard-fake-events");
+            assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.INSERTED, Type.REMOVED);
+            assertThat(heard.get(0).time()).isAfterOrEqualTo(before).isBeforeOrEqualTo(heard.get(1).time());
+            assertThat(heard.get(0).atrHex()).isEqualTo("3B00");
+        } finally {
+            release.countDown();
+            channel.close();
+        }
+    }
+
+    @Test
+    void aDetachWhileTheAttachIsBeingTracedIsTracedAfterIt() throws Exception {
+        CountDownLatch attachedHeard = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        tap.add(event -> {
+            if (event.type() == Type.ATTACHED) {
+                attachedHeard.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS); // holds the attach in its trace
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            heard.add(event);
+        }, Map.of());
+        Worker<Void> attach = Worker.start("attach", () -> {
+            manager.attachByIfd("R");
+            return null;
+        });
+        Worker<Void> detach = null;
+        try {
+            assertThat(attachedHeard.await(10, TimeUnit.SECONDS)).isTrue();
+            detach = Worker.start("detach", () -> {
+                manager.detach();
+                return null;
+            });
+            Worker<Void> detaching = detach;
+            // it either waits for the attach's trace to end or (the race) has detached already
+            Await.until("the detach waits or ended", Duration.ofSeconds(10), () -> detaching.isDone()
+                    || detaching.thread().getState() == Thread.State.WAITING);
+        } finally {
+            release.countDown();
+        }
+        attach.get(Duration.ofSeconds(10));
+        detach.get(Duration.ofSeconds(10));
+        assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.DETACHED);
+        List<CardTraceEvent> ofManager = Collections.synchronizedList(new ArrayList<>());
+        tap.add(ofManager::add, Map.of(CardTraceProperties.ATTACHMENT, manager.traceId()));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        assertThat(ofManager).isEmpty(); // the tap no longer takes the manager for being on "R"
     }
 
     @Test

@@ -177,4 +177,28 @@ class EventDispatcherTest {
         dispatcher.publish(event(SCardEvent.Type.CARD_RESET, "3B00"));
         assertThat(heard).isEmpty();
     }
+
+    @Test
+    void aListenerRemovedWhileItIsToldTheStateHearsNothingMore() throws Exception {
+        dispatcher.publish(event(SCardEvent.Type.READER_ADDED, ""));
+        List<SCardEvent.Type> heard = new CopyOnWriteArrayList<>();
+        CountDownLatch told = new CountDownLatch(1);
+        CountDownLatch removed = new CountDownLatch(1);
+        SCardEventListener listener = e -> {
+            heard.add(e.type());
+            told.countDown();
+            try {
+                removed.await(10, TimeUnit.SECONDS); // bounded: the test removes it at once
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        dispatcher.addListener(listener);
+        assertThat(told.await(10, TimeUnit.SECONDS)).isTrue(); // the delivery thread is telling it the state
+        dispatcher.removeListener(listener);
+        removed.countDown();
+        dispatcher.publish(event(SCardEvent.Type.CARD_INSERTED, "3B00"));
+        dispatcher.close(); // delivers what is queued
+        assertThat(heard).containsExactly(SCardEvent.Type.READER_ADDED);
+    }
 }
