@@ -16,6 +16,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
@@ -35,7 +36,8 @@ import dev.scard.trace.TraceWriter;
  * ({@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A writer thread of this
  * recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the entries, writes
  * them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at once after a
- * pause), so a crash loses at most that much. {@link #stop()} writes what is queued, completes the file and ends the
+ * pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per event):
+ * the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is queued, completes the file and ends the
  * thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks for the same without waiting (for the
  * card's thread, when the attachment ends).
  *
@@ -62,9 +64,8 @@ public final class SessionFile implements Recording {
     private static final HexFormat HEX = HexFormat.of();
     /** The most events the writer takes from the queue at once. */
     private static final int BATCH = 256;
-    /** Put into the queue to wake the writer thread when the recording ends. */
-    private static final CardTraceEvent WAKE_UP = CardTraceEvent.of(CardTraceEvent.Type.DETACHED, Instant.EPOCH, "",
-            "", null, null, null, null, "");
+    /** How long the writer thread sleeps when the queue is empty. */
+    static final long IDLE_MILLIS = 5;
 
     private final Path file;
     private final Instant recordedAt;
@@ -165,33 +166,24 @@ public final class SessionFile implements Recording {
         }
     }
 
-    /** The writer thread: writes the queued events in batches until the recording ends. */
+    /**
+     * The writer thread: writes the queued events in batches until the recording ends. It never waits on the queue
+     * (a waiting consumer would make every {@link #accept} wake it, a system call on the card's thread): when the
+     * queue is empty it sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
+     */
     private void run() {
         List<CardTraceEvent> batch = new ArrayList<>(BATCH);
         long flushed = System.nanoTime();
         boolean dirty = false;
         try {
             while (true) {
-                CardTraceEvent first;
-                if (dirty) {
-                    long wait = TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS) - (System.nanoTime() - flushed);
-                    first = queue.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
-                } else {
-                    first = queue.take();
-                }
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, BATCH - 1);
-                    for (CardTraceEvent event : batch) {
-                        if (event != WAKE_UP && write(event)) {
-                            dirty = true;
-                        }
-                        if (writer == null) {
-                            return; // failed
-                        }
+                int taken = queue.drainTo(batch, BATCH);
+                for (CardTraceEvent event : batch) {
+                    if (write(event)) {
+                        dirty = true;
                     }
-                    batch.clear();
                 }
+                batch.clear();
                 if ((stopRequested || fellBehind) && queue.isEmpty()) {
                     complete();
                     return;
@@ -201,12 +193,15 @@ public final class SessionFile implements Recording {
                     dirty = false;
                     flushed = System.nanoTime();
                 }
+                if (taken == 0) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
+                    if (Thread.interrupted()) {
+                        end(); // only stop() ends this thread; an interrupt from elsewhere completes the file
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             fail(e);
-        } catch (InterruptedException e) {
-            // only stop() ends this thread; an interrupt from elsewhere completes the file as it is
-            complete();
         }
     }
 
@@ -340,7 +335,7 @@ public final class SessionFile implements Recording {
     public void end() {
         accepting = false;
         stopRequested = true;
-        queue.offer(WAKE_UP); // when the queue is full, the writer is busy and sees stopRequested once it is empty
+        LockSupport.unpark(thread);
     }
 
     /**
