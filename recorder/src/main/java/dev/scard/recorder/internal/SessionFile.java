@@ -12,8 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -32,8 +30,8 @@ import dev.scard.trace.TraceWriter;
  * with its secret data withheld already (the core's tap does that); it is stored as it is, with the count of withheld
  * bytes. An event the format cannot hold (a reconnect that found no card, so no ATR) is left out.
  *
- * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue
- * ({@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A writer thread of this
+ * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a
+ * lock ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A writer thread of this
  * recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the entries, writes
  * them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at once after a
  * pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per event):
@@ -69,7 +67,7 @@ public final class SessionFile implements Recording {
 
     private final Path file;
     private final Instant recordedAt;
-    private final BlockingQueue<CardTraceEvent> queue;
+    private final EventRing<CardTraceEvent> queue;
     private final int capacity;
     private final Thread thread;
     /** Written by the writer thread only (and by {@link #stop()} once that thread has ended). */
@@ -88,8 +86,8 @@ public final class SessionFile implements Recording {
         this.file = file;
         this.writer = writer;
         this.recordedAt = recordedAt;
-        this.queue = new ArrayBlockingQueue<>(capacity);
-        this.capacity = capacity;
+        this.queue = new EventRing<>(capacity);
+        this.capacity = queue.capacity();
         Path name = file.getFileName();
         this.thread = new Thread(this::run, "scard-recorder " + (name == null ? file : name));
         thread.setDaemon(true);
@@ -167,9 +165,9 @@ public final class SessionFile implements Recording {
     }
 
     /**
-     * The writer thread: writes the queued events in batches until the recording ends. It never waits on the queue
-     * (a waiting consumer would make every {@link #accept} wake it, a system call on the card's thread): when the
-     * queue is empty it sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
+     * The writer thread: writes the queued events in batches until the recording ends. The queue has no lock and
+     * nobody waits on it (a waiting consumer would make every {@link #accept} a wake-up, a system call on the card's
+     * thread): when it is empty the writer sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
      */
     private void run() {
         List<CardTraceEvent> batch = new ArrayList<>(BATCH);
