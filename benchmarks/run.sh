@@ -3,6 +3,7 @@
 #   summary.md, jmh.json  the in-process simulator (JMH) and the distribution's start-up
 #   file-read.md          reading a 32 KiB file through ISCardFileAccess vs the same APDUs by hand (JMH)
 #   apdu-counts.md        APDUs per shell file command (cat, update, info, ls) on the sample card: counted, not timed
+#   remote.md             remote readers through a host JVM over loopback (Aries RSA TCP) vs the same card locally
 #   swap.md               how long consumers take to see a new default backend (scard:use, Config Admin)
 #   reliability.md        the reliability soak: lock exclusivity and atomic T=0 exchanges under 8 threads x 4
 #                         managers (simulator, and through pcscd when it runs), attach/detach leaks; SOAK_SECONDS
@@ -18,6 +19,9 @@ mvn -B -q -DskipTests clean install
 "$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.FileReadBenchmark benchmarks/results
 "$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.ApduCountBenchmark benchmarks/results
 "$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.SwapBenchmark app/target/scard.jar benchmarks/results
+
+# remote.md: remote readers (a host JVM over loopback) against the same card locally
+"$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.RemoteBenchmark app/target/scard.jar benchmarks/results
 
 SOAK_SECONDS=${SOAK_SECONDS:-120}
 "$JAVA" -cp benchmarks/target/benchmarks.jar dev.scard.benchmarks.ReliabilitySoak benchmarks/results "$SOAK_SECONDS" \

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 /**
  * An unpacked Apache Karaf distribution run as a child process: configured for the test, started with
  * {@code bin/karaf server} on a JDK 17, driven through {@code bin/client -b} (commands on standard input, one
- * SSH session per call) and stopped with {@code bin/stop}, then by signals if it does not go.
+ * SSH session per call) or {@code bin/client} on a pseudo-terminal (typing, for help and completion) and stopped with {@code bin/stop}, then by signals if it does not go.
  *
  * <p>Configuration written before the start (docs/building.md, item 9): the console user {@code karaf/karaf} (the
  * admin group) and the user {@code viewer/viewer} with the roles {@code viewer} and {@code ssh} only (for the command
@@ -42,11 +42,28 @@ final class Karaf {
     record ClientResult(int exitCode, String output) {
     }
 
+    /**
+     * What one interactive session ({@link #terminal}) printed after each piece of typing (ANSI escapes and carriage
+     * returns removed; the terminal's bell stays), and the exit code of the client.
+     */
+    record TerminalResult(int exitCode, List<String> outputs) {
+
+        /** What the terminal showed after piece {@code i} was typed, until the next piece. */
+        String output(int i) {
+            return outputs.get(i);
+        }
+    }
+
     /** The console user with only the viewer (and ssh) roles; its password is its name. */
     static final String VIEWER = "viewer";
     /** The command scopes whose ACL files ({@code etc/org.apache.karaf.command.acl.<scope>.cfg}) our features ship. */
     static final List<String> ACL_SCOPES = List.of("scard", "sim");
-    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
+    /** ANSI control sequences (CSI) and the keypad mode switches ESC = and ESC > an interactive console sends. */
+    private static final Pattern ANSI = Pattern.compile("\u001B(\\[[0-9;?]*[A-Za-z~]|[=>])");
+    /** The prompt of Karaf's console, after {@link #clean}. */
+    static final String PROMPT = "@root()> ";
+    /** How long an interactive session's output must stay unchanged before the next piece is typed. */
+    private static final long QUIET_MILLIS = 1500;
     private static final long CLIENT_TIMEOUT_SECONDS = 120;
     /**
      * JVM options for Karaf and its client: the C1 compiler only and the serial collector start short-lived JVMs
@@ -217,6 +234,100 @@ final class Karaf {
         } finally {
             Files.deleteIfExists(out);
         }
+    }
+
+    /**
+     * Types {@code keystrokes} into an interactive console session of {@code user}, piece after piece, as a person at
+     * a terminal would: Karaf's own {@code bin/client} (no {@code -b}) runs under util-linux {@code script}, which gives
+     * it a pseudo-terminal of 250 columns (so no line is wrapped) and TERM=xterm. The first piece is typed when the
+     * prompt shows; each next one when the output has not changed for {@value #QUIET_MILLIS} ms and, after a piece
+     * that ends with Enter ({@code \r}), the prompt is back. The last piece should end the session ({@code logout}).
+     */
+    TerminalResult terminal(String user, List<String> keystrokes) throws IOException, InterruptedException {
+        Path script = Path.of("/usr/bin/script");
+        if (!Files.isExecutable(script)) {
+            throw new IllegalStateException("the interactive console test needs util-linux's " + script
+                    + " (it gives bin/client a pseudo-terminal)");
+        }
+        String client = "stty cols 250 rows 50; exec '" + home.resolve("bin/client") + "' -u " + user + " -p " + user
+                + " -h 127.0.0.1 -a " + sshPort;
+        Path out = Files.createTempFile(home.getParent(), "karaf-terminal-", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", client, "/dev/null")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(out.toFile()));
+            builder.environment().put("JAVA_HOME", javaHome.toString());
+            builder.environment().remove("JAVA_OPTS");
+            builder.environment().put("EXTRA_JAVA_OPTS", FAST_START);
+            builder.environment().put("TERM", "xterm");
+            Process terminal = builder.start();
+            List<String> outputs = new ArrayList<>();
+            try (OutputStream stdin = terminal.getOutputStream()) {
+                awaitOutput(terminal, out, 0, true);
+                for (String piece : keystrokes) {
+                    long before = Files.size(out);
+                    stdin.write(piece.getBytes(StandardCharsets.UTF_8));
+                    stdin.flush();
+                    awaitOutput(terminal, out, before, piece.endsWith("\r"));
+                    byte[] all = Files.readAllBytes(out);
+                    outputs.add(clean(new String(all, (int) before, all.length - (int) before,
+                            StandardCharsets.UTF_8)));
+                }
+                if (!terminal.waitFor(30, TimeUnit.SECONDS)) {
+                    terminal.descendants().forEach(ProcessHandle::destroyForcibly);
+                    terminal.destroyForcibly();
+                    throw new IllegalStateException("the interactive session did not end within 30 s of the last"
+                            + " piece typed; it printed:\n" + clean(Files.readString(out)));
+                }
+            }
+            TerminalResult result = new TerminalResult(terminal.exitValue(), outputs);
+            StringBuilder log = new StringBuilder("$ script -qfec 'bin/client -u " + user + "' /dev/null\n");
+            for (int i = 0; i < keystrokes.size(); i++) {
+                log.append("[typed ").append(visible(keystrokes.get(i))).append("]\n").append(outputs.get(i))
+                        .append('\n');
+            }
+            Files.writeString(transcript, log + "(exit code " + result.exitCode() + ")\n\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            return result;
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * Waits (at most {@link #CLIENT_TIMEOUT_SECONDS}) until the terminal's output after {@code offset} has stayed
+     * unchanged for {@link #QUIET_MILLIS} and, when {@code prompt}, shows the prompt; or until the session ended.
+     */
+    private static void awaitOutput(Process terminal, Path out, long offset, boolean prompt)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLIENT_TIMEOUT_SECONDS);
+        long size = -1;
+        long changed = System.nanoTime();
+        while (terminal.isAlive()) {
+            long now = Files.size(out);
+            if (now != size) {
+                size = now;
+                changed = System.nanoTime();
+            } else if (System.nanoTime() - changed > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
+                byte[] all = Files.readAllBytes(out);
+                if (!prompt || clean(new String(all, (int) offset, all.length - (int) offset,
+                        StandardCharsets.UTF_8)).contains(PROMPT)) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the interactive session showed " + (prompt ? "no prompt" : "no"
+                        + " quiet moment") + " within " + CLIENT_TIMEOUT_SECONDS + " s; it printed:\n"
+                        + clean(Files.readString(out)));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Control characters of typed text, readable in the transcript: Tab as {@code <tab>}, Enter as {@code <enter>}. */
+    private static String visible(String typed) {
+        return typed.replace("\t", "<tab>").replace("\r", "<enter>").replace("\u0015", "<ctrl-u>");
     }
 
     /**

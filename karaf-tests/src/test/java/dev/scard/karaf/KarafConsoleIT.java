@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * also when a test or the start fails, and {@link #stopKaraf()} checks that no Karaf process is left. Each failure
  * prints the tail of Karaf's log; {@code target/karaf-console.txt} has every console session of the run.
  *
- * <p>Commands go through {@code bin/client -b}: one console session per call, commands on standard input. In this
- * batch mode the console prints what commands write but not the values they return, and our commands return their
+ * <p>Commands go through {@code bin/client -b}: one console session per call, commands on standard input (help and
+ * completion, which need a terminal, go through {@code bin/client} on a pseudo-terminal: {@link Karaf#terminal}). In
+ * this batch mode the console prints what commands write but not the values they return, and our commands return their
  * output (as Gogo commands do); {@code echo (scard:readers)} prints it, exactly as the interactive console would.
  * A failing command ends the session ("Error executing command: ...", exit code 1). Attachments belong to the
  * console session, so attach, APDU, status and detach run in one session.
@@ -314,11 +315,7 @@ class KarafConsoleIT {
      * Help and argument errors in Karaf's own console: {@code scard:attach --help} shows our usage with its options,
      * and an unknown option is our one line with the usage and the contract's code, not logged as an ERROR.
      *
-     * <p>{@code help scard:attach} is what Karaf's help makes of the same text: for a Gogo command its help provider
-     * ({@code SingleCommandHelpProvider}) runs {@code <command> --help} in a session of its own and keeps what it
-     * printed. Its {@code help} command then writes to the terminal, which {@code bin/client -b} has not: there
-     * {@code help} prints nothing for any command, Karaf's own {@code help shell:echo} included (checked here, so that
-     * a Karaf that starts printing it makes this test say so).
+     * <p>{@code help scard:attach} needs a terminal: {@link #helpAndCompletionAtAnInteractiveConsole()} checks it.
      */
     @Test
     @Order(8)
@@ -326,7 +323,6 @@ class KarafConsoleIT {
         long before = Files.size(karaf.log());
         Session dashHelp = session("scard:attach --help", "scard:attach -h");
         Session unknownOption = session("echo (scard:attach --nope '" + READER + "')");
-        Session help = session("help shell:echo", "help scard:attach");
 
         for (int step = 0; step < 2; step++) {
             assertThat(dashHelp.step(step)).as(dashHelp.output())
@@ -343,8 +339,6 @@ class KarafConsoleIT {
                         + " [options] [--] <reader>...")
                 .endsWith("[E_INVALIDARG 0x80070057]")
                 .hasLineCount(1);
-        assertThat(help.step(0)).as("Karaf's help of its own command in bin/client -b (see above)").isEmpty();
-        assertThat(help.step(1)).as("help scard:attach in bin/client -b, as help shell:echo").isEmpty();
         assertThat(newLogLines(before)).as("karaf.log after the argument error")
                 .doesNotContain("Exception caught while executing command")
                 .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
@@ -375,7 +369,69 @@ class KarafConsoleIT {
                 .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
     }
 
+    /**
+     * At an interactive console (Karaf's {@code bin/client} on a pseudo-terminal, as a person types):
+     * {@code help scard:attach} shows exactly what {@code scard:attach --help} prints, the usage with every option and
+     * argument and their descriptions. Karaf's help makes it so for any plain Gogo command: its
+     * {@code SingleCommandHelpProvider} runs {@code <command> --help} in a session of its own and shows what it
+     * printed. (In {@code bin/client -b}, without a terminal, Karaf's {@code help} prints nothing for any command.)
+     *
+     * <p>Tab completes our command names, in Karaf's {@code help} too (the arguments of Karaf's own commands are
+     * completed), but not the arguments of our commands: Karaf registers a plain Gogo command without a completer of
+     * its arguments ({@code CommandTracker}), so Tab after {@code scard:attach Sim} only rings the bell. If a Karaf
+     * starts completing reader names there, this test says so.
+     */
+    @Test
+    @Order(10)
+    void helpAndCompletionAtAnInteractiveConsole() throws Exception {
+        String ctrlU = "\u0015"; // erase the line typed so far
+        Karaf.TerminalResult t = karaf.terminal("karaf", List.of(
+                "scard:attach --help\r",
+                "help scard:attach\r",
+                "help scard:atta\t",
+                ctrlU,
+                "scard:atta\t",
+                ctrlU,
+                "scard:attach Sim\t",
+                ctrlU,
+                "logout\r"));
+
+        assertThat(t.exitCode()).as("exit code of the interactive session after logout").isZero();
+        String dashHelp = commandOutput(t.output(0));
+        String help = commandOutput(t.output(1));
+        assertThat(dashHelp).as("scard:attach --help at the terminal")
+                .startsWith("attach this shell session to a reader and the card in it (AttachByIFD)")
+                .contains("\nUsage: scard:attach [options] [--] <reader>...\n")
+                .contains("\n  -b, --backend <backend>  the backend (scard.backend) to use when several have a"
+                        + " reader by that name\n")
+                .contains("\n  -p, --protocols <protocols>  preferred protocols, comma-separated: t0, t1, raw or any"
+                        + " (default t0,t1)\n")
+                .contains("\n  -h, --help  show this help\n")
+                .contains("\n  <reader>...  the reader name as scard:readers shows it");
+        assertThat(help).as("help scard:attach at the terminal").isEqualTo(dashHelp);
+
+        assertThat(t.output(2)).as("Tab after 'help scard:atta': the candidates of Karaf's help")
+                .contains("scard:attach-handle");
+        assertThat(t.output(4)).as("Tab after 'scard:atta': our command names")
+                .contains("scard:attach-handle");
+        assertThat(t.output(6)).as("Tab after 'scard:attach Sim': no candidates, the bell")
+                .contains("\u0007")
+                .doesNotContain("Simulated Reader");
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
+
+    /**
+     * What a command printed at the terminal, from what the terminal showed after its line was typed: the lines
+     * between the echoed command line and the next prompt.
+     */
+    private static String commandOutput(String shown) {
+        int start = shown.indexOf('\n');
+        int end = shown.lastIndexOf('\n');
+        assertThat(start).as("a command line and its output in:\n%s", shown).isLessThan(end);
+        assertThat(shown.substring(end)).as("the prompt after the output in:\n%s", shown).contains(Karaf.PROMPT);
+        return shown.substring(start + 1, end).strip();
+    }
 
     /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
     private static String newLogLines(long offset) throws Exception {

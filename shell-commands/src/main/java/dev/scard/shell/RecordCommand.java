@@ -12,11 +12,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
+import dev.scard.api.CardState;
 import dev.scard.api.CardStatus;
-import dev.scard.api.SCardException;
+import dev.scard.api.HResult;
 import dev.scard.recorder.Recording;
 import dev.scard.recorder.SessionRecorder;
 import dev.scard.shell.text.CommandUsage;
+import dev.scard.shell.text.UserErrors;
 
 /**
  * {@code scard:record <file>} … {@code scard:record stop}: records this session's attachment into a trace file (the
@@ -25,7 +27,9 @@ import dev.scard.shell.text.CommandUsage;
  * and keys are withheld by the core before anything is written. {@code scard:record} alone says whether the session
  * records and how far. A recording also ends when the attachment does (scard:detach); a file that cannot be
  * written ends it too, and the next {@code scard:record} or {@code scard:record stop} reports why, while the card
- * session goes on. One recording per session.
+ * session goes on. One recording per session. A reader without a card is refused ({@code SCARD_E_NO_SMARTCARD}),
+ * a card whose status cannot be read with that failure's own code, and {@code scard:record stop} in a session that
+ * does not record as bad input ({@code E_INVALIDARG}).
  */
 @Component(service = RecordCommand.class, immediate = true)
 @GogoCommand(scope = "scard", function = "record")
@@ -107,30 +111,28 @@ public class RecordCommand {
             throw ShellFailures.badInput("'" + CommandUsage.shown(file) + "' is not a file name: " + e.getReason());
         }
         ScardCommands.TracedAttachment attachment = commands.tracedAttachment(session);
-        CardStatus status;
-        try {
-            status = attachment.manager().status();
-        } catch (SCardException | IllegalStateException e) {
-            status = null; // the header says what is known; the session's events follow
+        // a failing status is the user's answer, with its own code (the manager reports it as a user error)
+        CardStatus status = attachment.manager().status();
+        if (status.state() == CardState.ABSENT) {
+            throw UserErrors.card(HResult.SCARD_E_NO_SMARTCARD, "no card in '" + status.readerName() + "'", -1);
         }
         Recording recording;
         try {
-            recording = recorder.record(attachment.traceId(), status == null ? "" : status.readerName(),
-                    attachment.backend(), status == null ? "" : status.atrHex(),
-                    status == null ? null : status.protocol(), path);
+            recording = recorder.record(attachment.traceId(), status.readerName(), attachment.backend(),
+                    status.atrHex(), status.protocol(), path);
         } catch (IOException e) {
             throw ShellFailures.badInput(e.getMessage());
         }
         recordings.put(session, recording);
-        return "Recording this session's attachment" + (status == null ? "" : " to '" + status.readerName() + "'")
-                + " into " + path + " (scard:record stop ends it)";
+        return "Recording this session's attachment to '" + status.readerName() + "' into " + path
+                + " (scard:record stop ends it)";
     }
 
     /** Stops the recording and says what was written. */
     String stop(CommandSession session) {
         Recording recording = recordings.remove(session);
         if (recording == null) {
-            throw ShellFailures.notAttached("this session is not recording; scard:record <path> starts");
+            throw ShellFailures.badInput("this session is not recording (scard:record <file> starts a recording)");
         }
         recording.stop();
         if (recording.failure() != null) {

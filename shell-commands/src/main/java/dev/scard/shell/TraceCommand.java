@@ -6,21 +6,17 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Dictionary;
-import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -68,11 +64,9 @@ public class TraceCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
-    private final BundleContext context;
     private final ScardCommands commands;
-    /** The threads tracing now (guarded by itself): {@link #deactivate} interrupts them. */
-    private final Set<Thread> tracing = new HashSet<>();
-    private volatile boolean deactivated;
+    /** Runs the traces: registers their listeners, ends them when the bundle stops. */
+    private final LiveCommand live;
 
     /**
      * @param context registers the command's listeners
@@ -80,17 +74,14 @@ public class TraceCommand {
      */
     @Activate
     public TraceCommand(BundleContext context, @Reference ScardCommands commands) {
-        this.context = context;
         this.commands = commands;
+        this.live = new LiveCommand(context);
     }
 
     /** Ends every running trace: the bundle is stopping. */
     @Deactivate
     void deactivate() {
-        synchronized (tracing) {
-            deactivated = true;
-            tracing.forEach(Thread::interrupt);
-        }
+        live.deactivate();
     }
 
     // ------------------------------------------------------------------------------------------ Gogo entries
@@ -164,79 +155,12 @@ public class TraceCommand {
             }
         };
         PrintStream console = session.getConsole();
-        Thread self = Thread.currentThread();
-        synchronized (tracing) {
-            if (deactivated) {
-                throw new IllegalStateException("the shell commands are stopping");
-            }
-            tracing.add(self);
-        }
-        long start = System.nanoTime();
         Counts counts = new Counts();
-        String stopped = null;
-        try {
-            ServiceRegistration<CardTraceListener> registration =
-                    context.registerService(CardTraceListener.class, listener, properties);
-            try {
-                console.println("Tracing " + what + (limit == null ? " until Ctrl-C"
-                        : " for " + WatchCommand.describe(limit) + " (Ctrl-C stops)"));
-                console.flush();
-                long length = limit == null ? 0 : saturatedNanos(limit);
-                long slice = TimeUnit.SECONDS.toNanos(1);
-                while (true) {
-                    if (deactivated) {
-                        stopped = "the shell commands stopped";
-                        break;
-                    }
-                    if (console.checkError()) {
-                        stopped = "the console is closed";
-                        break;
-                    }
-                    long wait = slice;
-                    if (limit != null) {
-                        long left = length - (System.nanoTime() - start);
-                        if (left <= 0) {
-                            break;
-                        }
-                        wait = Math.min(left, slice);
-                    }
-                    CardTraceEvent next = queue.poll(wait, TimeUnit.NANOSECONDS);
-                    if (next != null) {
-                        print(console, next, showAttachment, counts);
-                    }
-                }
-            } catch (InterruptedException e) {
-                stopped = deactivated ? "the shell commands stopped" : "interrupted";
-            } finally {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException e) {
-                    // this bundle is stopping, which unregistered it already
-                }
-            }
-        } finally {
-            synchronized (tracing) {
-                tracing.remove(self);
-                if (deactivated) {
-                    Thread.interrupted();
-                }
-            }
-        }
-        for (CardTraceEvent late; (late = queue.poll()) != null;) {
-            print(console, late, showAttachment, counts);
-        }
-        console.flush();
-        String summary = counts.apdus + (counts.apdus == 1 ? " APDU" : " APDUs") + ", " + counts.events
-                + (counts.events == 1 ? " event" : " events") + (dropped.get() == 0 ? ""
-                        : ", " + dropped.get() + " dropped (the console was too slow)");
-        if (stopped != null) {
-            String line = "Stopped tracing (" + stopped + ") after "
-                    + WatchCommand.describe(Duration.ofNanos(System.nanoTime() - start)) + ": " + summary;
-            console.println(line);
-            console.flush();
-            return line;
-        }
-        return "Traced " + WatchCommand.describe(limit) + ": " + summary;
+        return live.run(console, CardTraceListener.class, listener, properties, queue,
+                event -> print(console, event, showAttachment, counts), "Tracing " + what, limit, "tracing", "Traced",
+                () -> counts.apdus + (counts.apdus == 1 ? " APDU" : " APDUs") + ", " + counts.events
+                        + (counts.events == 1 ? " event" : " events") + (dropped.get() == 0 ? ""
+                                : ", " + dropped.get() + " dropped (the console was too slow)"));
     }
 
     /** How many APDUs and other events were printed. */
@@ -299,13 +223,5 @@ public class TraceCommand {
             out.append("  '").append(event.reader()).append('\'');
         }
         return out.toString();
-    }
-
-    private static long saturatedNanos(Duration duration) {
-        try {
-            return duration.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 2;
-        }
     }
 }

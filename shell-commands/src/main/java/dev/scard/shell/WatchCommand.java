@@ -7,14 +7,12 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Dictionary;
-import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.CommandSession;
@@ -23,7 +21,6 @@ import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -85,15 +82,14 @@ public class WatchCommand {
     private static final int BACKEND_WIDTH = 9;
 
     private final BundleContext context;
-    /** The threads running a watch now (guarded by itself): {@link #deactivate} interrupts them. */
-    private final Set<Thread> watching = new HashSet<>();
-    /** Set when the component is deactivated (the bundle stopping): no watch runs on after it. */
-    private volatile boolean deactivated;
+    /** Runs the watches: registers their listeners, ends them when the bundle stops. */
+    private final LiveCommand live;
 
     /** Watches through the service registry of {@code context}'s framework. */
     @Activate
     public WatchCommand(BundleContext context) {
         this.context = context;
+        this.live = new LiveCommand(context);
     }
 
     /**
@@ -102,19 +98,12 @@ public class WatchCommand {
      */
     @Deactivate
     void deactivate() {
-        synchronized (watching) {
-            deactivated = true;
-            for (Thread thread : watching) {
-                thread.interrupt();
-            }
-        }
+        live.deactivate();
     }
 
     /** How many watches run now (for tests). */
     int running() {
-        synchronized (watching) {
-            return watching.size();
-        }
+        return live.running();
     }
 
     // ------------------------------------------------------------------------------------------ Gogo entries
@@ -269,90 +258,13 @@ public class WatchCommand {
             }
         };
         PrintStream console = session.getConsole();
-        Thread self = Thread.currentThread();
-        synchronized (watching) {
-            if (deactivated) {
-                throw new IllegalStateException("the shell commands are stopping");
-            }
-            watching.add(self);
-        }
-        long start = System.nanoTime();
-        int count = 0;
-        String stopped = null; // why it ended early: null when the duration elapsed
-        try {
-            ServiceRegistration<SCardEventListener> registration =
-                    context.registerService(SCardEventListener.class, listener, properties);
-            try {
-                console.println("Watching reader and card events of " + (only.isEmpty() ? "every backend" : "'"
-                        + only + "'") + (duration == null ? " until Ctrl-C" : " for " + describe(duration)
-                                + " (Ctrl-C stops)"));
-                console.flush();
-                boolean forever = duration == null; // no deadline: no arithmetic on one either
-                long length = forever ? 0 : saturatedNanos(duration);
-                long slice = TimeUnit.SECONDS.toNanos(1);
-                while (true) {
-                    if (deactivated) {
-                        stopped = "the shell commands stopped";
-                        break;
-                    }
-                    if (console.checkError()) {
-                        stopped = "the console is closed"; // nobody sees the events: the session ended
-                        break;
-                    }
-                    long wait = slice;
-                    if (!forever) {
-                        long left = length - (System.nanoTime() - start);
-                        if (left <= 0) {
-                            break;
-                        }
-                        wait = Math.min(left, slice);
-                    }
-                    Received next = queue.poll(wait, TimeUnit.NANOSECONDS);
-                    if (next != null) {
-                        console.println(line(next.event, next.at));
-                        console.flush();
-                        count++;
-                    }
-                }
-            } catch (InterruptedException e) {
-                // Ctrl-C, or deactivate: the end of watching, not an error
-                stopped = deactivated ? "the shell commands stopped" : "interrupted";
-            } finally {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException e) {
-                    // this bundle is stopping, which unregistered it already
-                }
-            }
-        } finally {
-            synchronized (watching) {
-                watching.remove(self);
-                if (deactivated) {
-                    Thread.interrupted(); // an interrupt of deactivate is not for the console's next command
-                }
-            }
-        }
-        for (Received late; (late = queue.poll()) != null; count++) {
-            console.println(line(late.event, late.at));
-        }
-        console.flush();
-        String events = count + (count == 1 ? " event" : " events");
-        if (stopped != null) {
-            String summary = "Stopped watching (" + stopped + ") after "
-                    + describe(Duration.ofNanos(System.nanoTime() - start)) + ": " + events;
-            console.println(summary);
+        int[] count = {0};
+        return live.run(console, SCardEventListener.class, listener, properties, queue, next -> {
+            console.println(line(next.event, next.at));
             console.flush();
-            return summary;
-        }
-        return "Watched " + describe(duration) + ": " + events;
-    }
-
-    private static long saturatedNanos(Duration duration) {
-        try {
-            return duration.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 2;
-        }
+            count[0]++;
+        }, "Watching reader and card events of " + (only.isEmpty() ? "every backend" : "'" + only + "'"), duration,
+                "watching", "Watched", () -> count[0] + (count[0] == 1 ? " event" : " events"));
     }
 
     /** A duration in words: {@code 5 s}, {@code 0.5 s}, {@code 250 ms}. */

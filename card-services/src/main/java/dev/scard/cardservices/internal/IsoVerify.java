@@ -67,7 +67,7 @@ final class IsoVerify implements ISCardVerify {
     private static final int INS_ENABLE_VERIFICATION = 0x28;
     private static final int INS_DISABLE_VERIFICATION = 0x26;
 
-    /** The longest code sent to a card whose PKCS#15 AODF says nothing, unless configured otherwise. */
+    /** The longest code sent to any card, unless configured otherwise; a card's AODF maximum applies as well. */
     static final int DEFAULT_MAX_CODE_LENGTH = 16;
     /** The longest code the API accepts at all (a short VERIFY's data field, as the shell's prompt bounds it). */
     static final int MAX_CODE_LENGTH = 127;
@@ -75,7 +75,7 @@ final class IsoVerify implements ISCardVerify {
     private final CardChannel card;
     /** Whether IHV_CHECKONLY sends the status query to any card. */
     private final boolean forceStatusQuery;
-    /** The longest code sent where the card's AODF gives no limit (see {@link VerifyFactory}). */
+    /** The longest code sent to any card; a card's AODF maximum applies as well (see {@link VerifyFactory}). */
     private final int maxCodeLength;
 
     IsoVerify(ISCardManage manager) {
@@ -89,13 +89,18 @@ final class IsoVerify implements ISCardVerify {
 
     /**
      * @param forceStatusQuery whether IHV_CHECKONLY asks any card (see {@link #FORCE_STATUS_QUERY})
-     * @param maxCodeLength the longest code sent to a card whose PKCS#15 AODF gives no limit, 1 to
-     *        {@value #MAX_CODE_LENGTH}
+     * @param maxCodeLength the longest code sent to any card (a card's AODF maximum applies as well), 1 to
+     *        {@value #MAX_CODE_LENGTH} ({@link VerifyFactory} checks the configured value)
+     * @throws IllegalArgumentException for a {@code maxCodeLength} out of that range
      */
     IsoVerify(ISCardManage manager, boolean forceStatusQuery, int maxCodeLength) {
+        if (maxCodeLength < 1 || maxCodeLength > MAX_CODE_LENGTH) {
+            throw new IllegalArgumentException("maxCodeLength " + maxCodeLength + " is out of range 1 to "
+                    + MAX_CODE_LENGTH);
+        }
         this.card = new CardChannel(manager);
         this.forceStatusQuery = forceStatusQuery;
-        this.maxCodeLength = Math.max(1, Math.min(MAX_CODE_LENGTH, maxCodeLength));
+        this.maxCodeLength = maxCodeLength;
     }
 
     /** P2 for a PIN reference and the scope flags. */

@@ -9,7 +9,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                 + " COUNTER).")
 public @interface VerifyConfig {
 
-    /** The longest PIN, PUK or new PIN sent to a card whose PKCS#15 AODF gives no maximum. */
+    /**
+     * The longest PIN, PUK or new PIN sent to any card; a card's PKCS#15 AODF maximum applies as well. 1 to 127; a
+     * value outside that is logged as an ERROR and the default (16) is used instead.
+     */
     @AttributeDefinition(name = "Longest code", min = "1", max = "127",
             description = "The longest PIN, unblocking code or new PIN, in bytes, that is sent to a card at all. A"
                     + " longer one fails with SCARD_E_INVALID_CHV before anything is sent, so that it does not cost"

@@ -1,5 +1,7 @@
 package dev.scard.cardservices.internal;
 
+import java.lang.System.Logger.Level;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.Designate;
@@ -23,6 +25,8 @@ public final class VerifyFactory implements SCardInterfaceFactory {
     /** The configuration property that bounds the codes sent ({@link VerifyConfig#maxCodeLength()}). */
     static final String MAX_CODE_LENGTH_PROPERTY = "maxCodeLength";
 
+    private static final System.Logger LOG = System.getLogger(VerifyFactory.class.getName());
+
     private final int maxCodeLength;
 
     /** Creates the factory with the default configuration (outside OSGi). */
@@ -33,11 +37,25 @@ public final class VerifyFactory implements SCardInterfaceFactory {
     /**
      * Creates the factory (DS calls it, again after each change of its configuration).
      *
-     * @param config the longest code sent where the card's PKCS#15 AODF gives no maximum
+     * @param config the longest code sent to any card (a card's PKCS#15 AODF maximum applies as well); a value
+     *        outside 1 to 127 is logged as an ERROR and the default is used
      */
     @Activate
     public VerifyFactory(VerifyConfig config) {
-        this.maxCodeLength = config.maxCodeLength();
+        this.maxCodeLength = maxCodeLength(config.maxCodeLength());
+    }
+
+    /**
+     * The configured longest code when it is 1 to {@value IsoVerify#MAX_CODE_LENGTH}; otherwise an ERROR naming the
+     * setting and the value, and the default {@value IsoVerify#DEFAULT_MAX_CODE_LENGTH}.
+     */
+    static int maxCodeLength(int configured) {
+        if (configured >= 1 && configured <= IsoVerify.MAX_CODE_LENGTH) {
+            return configured;
+        }
+        LOG.log(Level.ERROR, MAX_CODE_LENGTH_PROPERTY + " " + configured + " (PID " + PID + ") is out of range 1 to "
+                + IsoVerify.MAX_CODE_LENGTH + ": using " + IsoVerify.DEFAULT_MAX_CODE_LENGTH);
+        return IsoVerify.DEFAULT_MAX_CODE_LENGTH;
     }
 
     /**

@@ -233,8 +233,8 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         Path taken = Files.writeString(dir.resolve("taken.json"), "keep");
         assertThat(shell.fails("scard:record " + taken)).isEqualTo("cannot record into '" + taken
                 + "': the file exists (choose another name) [E_INVALIDARG 0x80070057]");
-        assertThat(shell.fails("scard:record stop")).isEqualTo("this session is not recording; scard:record <path>"
-                + " starts [SCARD_E_INVALID_HANDLE 0x80100003]");
+        assertThat(shell.fails("scard:record stop")).isEqualTo("this session is not recording (scard:record <file>"
+                + " starts a recording) [E_INVALIDARG 0x80070057]");
         assertThat(shell.run("scard:apdu " + PurseCard.SELECT)).contains("SW 9000");
         assertThat(Files.readString(taken)).isEqualTo("keep");
         GogoShell detached = shell();
