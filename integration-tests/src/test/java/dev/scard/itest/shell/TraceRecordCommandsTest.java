@@ -206,7 +206,8 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         assertThat(shell.run("scard:unlock reset")).isNotBlank();
         // the unlock's reset comes back from the simulator as the card's reset: lock, unlock, reset
         // the recording's own thread writes the file: the counts of what is written catch up within a few ms
-        Await.until("5 APDUs and 3 events written", BOUND, () -> recordStatus(shell).equals("Recording into " + file + ": 5 APDUs and 3 events so far"));
+        Await.until("5 APDUs and 3 events written", BOUND, () -> recordStatus(shell)
+                .equals("Recording into " + file + ": 5 APDUs and 3 events so far"));
         assertThat(shell.fails("scard:record " + dir.resolve("other.json"))).isEqualTo("this session records into '"
                 + file + "' already; run scard:record stop first [E_INVALIDARG 0x80070057]");
         control.remove(READER);
