@@ -30,14 +30,14 @@ import dev.scard.trace.TraceWriter;
  * with its secret data withheld already (the core's tap does that); it is stored as it is, with the count of withheld
  * bytes. An event the format cannot hold (a reconnect that found no card, so no ATR) is left out.
  *
- * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a
- * lock ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A writer thread of this
- * recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the entries, writes
- * them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at once after a
- * pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per event):
- * the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is queued, completes the file and ends the
- * thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks for the same without waiting (for the
- * card's thread, when the attachment ends).
+ * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a lock
+ * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A
+ * writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
+ * entries, writes them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at
+ * once after a pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per
+ * event): the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is
+ * queued, completes the file and ends the thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks
+ * for the same without waiting (for the card's thread, when the attachment ends).
  *
  * <p><b>Falling behind.</b> When the queue is full (the card answers faster than the file is written, for long), the
  * recording stops rather than the card waiting or the file getting a gap: the events queued before are written, the
