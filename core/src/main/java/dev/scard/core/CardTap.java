@@ -206,10 +206,14 @@ public final class CardTap {
             this.attachment = attachment;
         }
 
-        /** One command sent at {@code sent} and its response; the command's secret data is withheld here. */
+        /**
+         * One command sent at {@code sent} and its response; the command's secret data is withheld here. The event
+         * copies the arrays; a command without a secret is given to it as it is, so that it is copied once.
+         */
         void apdu(Instant sent, byte[] command, byte[] response, boolean byCore) {
-            tap.emit(CardTraceEvent.apdu(sent, backend, reader, attachment, SecretCommands.withheld(command),
-                    SecretCommands.secretLength(command), response, byCore));
+            int secret = SecretCommands.secretLength(command);
+            tap.emit(CardTraceEvent.apdu(sent, backend, reader, attachment,
+                    secret == 0 ? command : SecretCommands.withheld(command), secret, response, byCore));
         }
     }
 }

@@ -7,7 +7,9 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * One session being recorded into a trace file. Failing to write the file (a full disk, say) never reaches the
  * card session: the recording stops, keeps what went wrong ({@link #failure()}) and the file holds what was written
- * before.
+ * before. The card's thread only queues the events; the file is written on a thread of the recording's own. When the
+ * card answers faster than the file is written for so long that the queue fills up, the recording stops the same way
+ * ({@link #failure()} says that it fell behind) rather than making the card wait or leaving a gap in the file.
  */
 @ProviderType
 public interface Recording {
@@ -15,18 +17,22 @@ public interface Recording {
     /** The file. */
     Path file();
 
-    /** How many APDUs were written so far. */
+    /** How many APDUs were written so far (those still queued for the file come later). */
     long apdus();
 
     /** How many other entries (reset, reconnect, lock, unlock, removal, insertion) were written so far. */
     long events();
 
-    /** Whether it still records (not stopped, the attachment not ended, no failure). */
+    /** Whether it still records (not stopped, the attachment not ended, no failure, not fallen behind). */
     boolean isRecording();
 
     /** Why writing the file failed (naming the file and the cause), or null when it did not. */
     String failure();
 
-    /** Stops recording and completes the file; idempotent. */
+    /**
+     * Stops recording and completes the file: returns once every event recorded before is in the file, waiting a
+     * bounded time for that (the file is written on a thread of the recording's own; when that takes too long,
+     * {@link #failure()} says so). Idempotent.
+     */
     void stop();
 }

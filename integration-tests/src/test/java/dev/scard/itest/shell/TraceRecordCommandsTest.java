@@ -205,7 +205,9 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         assertThat(shell.run("scard:lock")).isNotBlank();
         assertThat(shell.run("scard:unlock reset")).isNotBlank();
         // the unlock's reset comes back from the simulator as the card's reset: lock, unlock, reset
-        assertThat(shell.run("scard:record")).isEqualTo("Recording into " + file + ": 5 APDUs and 3 events so far");
+        // the recording's own thread writes the file: the counts of what is written catch up within a few ms
+        Await.until("5 APDUs and 3 events written", BOUND, () -> recordStatus(shell)
+                .equals("Recording into " + file + ": 5 APDUs and 3 events so far"));
         assertThat(shell.fails("scard:record " + dir.resolve("other.json"))).isEqualTo("this session records into '"
                 + file + "' already; run scard:record stop first [E_INVALIDARG 0x80070057]");
         control.remove(READER);
@@ -259,9 +261,28 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         purseSession(shell);
         assertThat(shell.run("scard:detach")).isNotBlank();
         Path file = dir.resolve("Simulated_Reader_1.json");
-        Await.until("the session's file", BOUND, () -> Files.exists(file));
+        // the recording's own thread completes the file after the detach
+        Await.until("the session's file, complete", BOUND, () -> complete(file));
         String text = Files.readString(file, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain(PurseCard.PIN_HEX).contains("\"redacted\": 6", "\"by\": \"core\"");
         assertThat(text.strip()).endsWith("]\n}");
+    }
+
+    /** Whether the trace file exists and is complete (its entries and object closed). */
+    private static boolean complete(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip().endsWith("]\n}");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** What {@code scard:record} says. */
+    private static String recordStatus(GogoShell shell) {
+        try {
+            return shell.run("scard:record");
+        } catch (Exception e) {
+            throw new IllegalStateException("scard:record failed", e);
+        }
     }
 }

@@ -127,7 +127,7 @@ public final class AutoRecorder implements CardTraceListener {
             case DETACHED -> {
                 Session ended = sessions.remove(attachment);
                 if (ended != null) {
-                    ended.file().stop();
+                    ended.file().end(); // on the card's thread: the writer thread completes the file
                 }
             }
             default -> {
@@ -146,7 +146,7 @@ public final class AutoRecorder implements CardTraceListener {
                     attached.atrHex(), attached.protocol());
             Session previous = sessions.put(attached.attachment(), new Session(attached.reader(), session));
             if (previous != null) {
-                previous.file().stop();
+                previous.file().end();
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, FACTORY_PID + ": the session of " + attached.attachment() + " on '"

@@ -25,7 +25,7 @@ import dev.scard.recorder.SessionRecorder;
  * {@link SessionRecorder}: each recording registers a {@link CardTraceListener} for its one attachment
  * ({@link CardTraceProperties#ATTACHMENT}) and writes what it hears into its {@link SessionFile}; it ends with
  * {@link Recording#stop()}, when the attachment ends, or when this component is deactivated (every file is
- * completed then).
+ * completed then). The files are written by each recording's own thread ({@link SessionFile}), never on the card's.
  */
 @Component(service = SessionRecorder.class)
 public final class RecorderService implements SessionRecorder {
@@ -74,7 +74,7 @@ public final class RecorderService implements SessionRecorder {
         @Override
         public void traced(CardTraceEvent event) {
             if (event.type() == CardTraceEvent.Type.DETACHED) {
-                stop();
+                end(); // on the card's thread: the writer thread completes the file
                 return;
             }
             session.accept(event);
@@ -107,6 +107,12 @@ public final class RecorderService implements SessionRecorder {
 
         @Override
         public void stop() {
+            end();
+            session.stop();
+        }
+
+        /** Stops listening and asks the writer thread to complete the file, without waiting. */
+        private void end() {
             active.remove(this);
             ServiceRegistration<CardTraceListener> own = registration;
             if (own != null) {
@@ -116,7 +122,7 @@ public final class RecorderService implements SessionRecorder {
                     // unregistered already (stopped twice, or the bundle is stopping)
                 }
             }
-            session.stop();
+            session.end();
         }
     }
 }

@@ -9,7 +9,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
@@ -23,30 +28,70 @@ import dev.scard.trace.TraceWriter;
  * One session being written into one trace file: takes the card trace's events of one attachment (and of its
  * reader) and writes them as {@link TraceEntry}s through a {@link TraceWriter}. The command of an APDU event comes
  * with its secret data withheld already (the core's tap does that); it is stored as it is, with the count of withheld
- * bytes. A failure to write (a full disk, the file's size limit) ends the recording, is kept for {@link #failure()}
- * and logged once; it is never thrown to the caller of {@link #accept}, which is the card's thread. An event the
- * format cannot hold (a reconnect that found no card, so no ATR) is left out. Thread-safe (events come from the
- * card's thread and from the backend's event thread).
+ * bytes. An event the format cannot hold (a reconnect that found no card, so no ATR) is left out.
+ *
+ * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a lock
+ * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A
+ * writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
+ * entries, writes them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at
+ * once after a pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per
+ * event): the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is
+ * queued, completes the file and ends the thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks
+ * for the same without waiting (for the card's thread, when the attachment ends).
+ *
+ * <p><b>Falling behind.</b> When the queue is full (the card answers faster than the file is written, for long), the
+ * recording stops rather than the card waiting or the file getting a gap: the events queued before are written, the
+ * file is completed, later events are counted as dropped ({@link #dropped()}) and {@link #failure()} says that the
+ * recording fell behind. A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
+ * for {@link #failure()} (naming the file) and logged once; it never reaches the card's thread.
+ *
+ * <p>Thread-safe (events come from the card's thread and from the backend's event thread).
  *
  * <p>Public for the benchmarks alone (they record outside OSGi); its package stays private to the bundle.
  */
 public final class SessionFile implements Recording {
 
+    /** How many events may wait for the writer thread. */
+    static final int QUEUE_CAPACITY = 16_384;
+    /** The longest time a written entry stays in the buffers before it is flushed to the file. */
+    static final long FLUSH_MILLIS = 200;
+    /** How long {@link #stop()} waits for the writer thread to complete the file. */
+    static final long STOP_WAIT_SECONDS = 10;
+
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
     private static final HexFormat HEX = HexFormat.of();
+    /** The most events the writer takes from the queue at once. */
+    private static final int BATCH = 256;
+    /** How long the writer thread sleeps when the queue is empty. */
+    static final long IDLE_MILLIS = 5;
 
     private final Path file;
     private final Instant recordedAt;
+    private final EventRing<CardTraceEvent> queue;
+    private final int capacity;
+    private final Thread thread;
+    /** Written by the writer thread only (and by {@link #stop()} once that thread has ended). */
     private TraceWriter writer;
-    private long apdus;
-    private long events;
     private double lastMillis;
-    private String failure;
+    private volatile long apdus;
+    private volatile long events;
+    /** Whether {@link #accept} still queues events: false once stopped, failed or fallen behind. */
+    private volatile boolean accepting = true;
+    private volatile boolean stopRequested;
+    private volatile boolean fellBehind;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile String failure;
 
-    private SessionFile(Path file, TraceWriter writer, Instant recordedAt) {
+    private SessionFile(Path file, TraceWriter writer, Instant recordedAt, int capacity) {
         this.file = file;
         this.writer = writer;
         this.recordedAt = recordedAt;
+        this.queue = new EventRing<>(capacity);
+        this.capacity = queue.capacity();
+        Path name = file.getFileName();
+        this.thread = new Thread(this::run, "scard-recorder " + (name == null ? file : name));
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /**
@@ -62,7 +107,7 @@ public final class SessionFile implements Recording {
             Protocol protocol) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         try {
-            return new SessionFile(file, TraceWriter.open(file, header), recordedAt);
+            return new SessionFile(file, TraceWriter.open(file, header), recordedAt, QUEUE_CAPACITY);
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot record into '" + file + "': the file exists (choose another name)", e);
         } catch (NoSuchFileException e) {
@@ -76,11 +121,15 @@ public final class SessionFile implements Recording {
         }
     }
 
-    /** A recording into {@code out} (which it closes), named {@code file} in its messages (tests). */
+    /**
+     * A recording into {@code out} (which it closes), named {@code file} in its messages, with a queue of
+     * {@code capacity} events (tests).
+     */
     static SessionFile over(Path file, OutputStream out, String reader, String backend, Instant recordedAt,
-            String atrHex, Protocol protocol) throws IOException {
+            String atrHex, Protocol protocol, int capacity) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
-        return new SessionFile(file, TraceWriter.open(out, header, TraceWriter.DEFAULT_MAX_BYTES), recordedAt);
+        return new SessionFile(file, TraceWriter.open(out, header, TraceWriter.DEFAULT_MAX_BYTES), recordedAt,
+                capacity);
     }
 
     private static TraceHeader header(Path file, String reader, String backend, Instant recordedAt, String atrHex,
@@ -97,11 +146,65 @@ public final class SessionFile implements Recording {
         }
     }
 
-    /** Writes one event of the session; after a failure or {@link #stop()}, nothing. Never throws. */
-    public synchronized void accept(CardTraceEvent event) {
-        if (writer == null) {
+    /**
+     * Queues one event of the session for the writer thread; after {@link #stop()}, a failure or once the queue was
+     * full, nothing (the events then are {@linkplain #dropped() dropped}). Never blocks, never throws.
+     */
+    public void accept(CardTraceEvent event) {
+        if (!accepting) {
+            if (fellBehind) {
+                dropped.incrementAndGet();
+            }
             return;
         }
+        if (!queue.offer(event)) {
+            fellBehind = true;
+            accepting = false;
+            dropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * The writer thread: writes the queued events in batches until the recording ends. The queue has no lock and
+     * nobody waits on it (a waiting consumer would make every {@link #accept} a wake-up, a system call on the card's
+     * thread): when it is empty the writer sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
+     */
+    private void run() {
+        List<CardTraceEvent> batch = new ArrayList<>(BATCH);
+        long flushed = System.nanoTime();
+        boolean dirty = false;
+        try {
+            while (true) {
+                int taken = queue.drainTo(batch, BATCH);
+                for (CardTraceEvent event : batch) {
+                    if (write(event)) {
+                        dirty = true;
+                    }
+                }
+                batch.clear();
+                if ((stopRequested || fellBehind) && queue.isEmpty()) {
+                    complete();
+                    return;
+                }
+                if (dirty && System.nanoTime() - flushed >= TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS)) {
+                    writer.flush();
+                    dirty = false;
+                    flushed = System.nanoTime();
+                }
+                if (taken == 0) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
+                    if (Thread.interrupted()) {
+                        end(); // only stop() ends this thread; an interrupt from elsewhere completes the file
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /** Writes one event (writer thread); whether an entry was written. */
+    private boolean write(CardTraceEvent event) throws IOException {
         double millis = Duration.between(recordedAt, event.time()).toNanos() / 1_000_000.0;
         lastMillis = Math.max(lastMillis, millis);
         TraceEntry entry;
@@ -109,21 +212,38 @@ public final class SessionFile implements Recording {
             entry = entry(event, lastMillis);
         } catch (IllegalArgumentException e) {
             LOG.log(Level.DEBUG, "not recorded in '" + file + "': " + event + ": " + e.getMessage());
-            return;
+            return false;
         }
         if (entry == null) {
-            return;
+            return false;
         }
-        try {
-            writer.write(entry);
-        } catch (IOException | RuntimeException e) {
-            fail(e);
-            return;
-        }
+        writer.write(entry);
         if (entry.type() == TraceEntry.Type.APDU) {
             apdus++;
         } else {
             events++;
+        }
+        return true;
+    }
+
+    /** Completes the file (writer thread): the end of a stopped recording, or of one that fell behind. */
+    private void complete() {
+        TraceWriter open = writer;
+        writer = null;
+        accepting = false;
+        if (fellBehind) {
+            failure = "recording into '" + file + "' fell behind the card (" + capacity
+                    + " events waited to be written) and stopped; the file holds the session up to there, "
+                    + dropped.get() + " later events were not recorded";
+            LOG.log(Level.WARNING, failure);
+        }
+        try {
+            open.close();
+        } catch (IOException | RuntimeException e) {
+            if (failure == null) {
+                failure = "completing '" + file + "' failed: " + reason(e);
+                LOG.log(Level.WARNING, failure);
+            }
         }
     }
 
@@ -148,12 +268,17 @@ public final class SessionFile implements Recording {
         };
     }
 
+    /** Ends the recording after a failure to write (writer thread). */
     private void fail(Exception e) {
+        accepting = false;
         failure = "writing '" + file + "' failed: " + reason(e) + "; the recording stopped (the file holds what was"
                 + " written before)";
         LOG.log(Level.WARNING, failure);
         TraceWriter broken = writer;
         writer = null;
+        if (broken == null) {
+            return;
+        }
         try {
             broken.close();
         } catch (IOException | RuntimeException closing) {
@@ -174,37 +299,61 @@ public final class SessionFile implements Recording {
         return file;
     }
 
+    /** How many APDUs were written so far (the writer thread may still hold some queued). */
     @Override
-    public synchronized long apdus() {
+    public long apdus() {
         return apdus;
     }
 
+    /** How many other entries were written so far (the writer thread may still hold some queued). */
     @Override
-    public synchronized long events() {
+    public long events() {
         return events;
     }
 
-    @Override
-    public synchronized boolean isRecording() {
-        return writer != null;
+    /** How many events were not recorded because the recording had fallen behind. */
+    public long dropped() {
+        return dropped.get();
     }
 
     @Override
-    public synchronized String failure() {
+    public boolean isRecording() {
+        return accepting;
+    }
+
+    @Override
+    public String failure() {
         return failure;
     }
 
+    /**
+     * Ends the recording without waiting: later events are not queued, the writer thread writes the queued ones and
+     * completes the file. For the card's thread (the attachment ended); idempotent.
+     */
+    public void end() {
+        accepting = false;
+        stopRequested = true;
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * Ends the recording and returns once the file is complete, waiting at most {@value #STOP_WAIT_SECONDS} s for the
+     * writer thread (then {@link #failure()} says that the file is being completed still); idempotent.
+     */
     @Override
-    public synchronized void stop() {
-        if (writer == null) {
+    public void stop() {
+        end();
+        if (Thread.currentThread() == thread) {
             return;
         }
-        TraceWriter open = writer;
-        writer = null;
         try {
-            open.close();
-        } catch (IOException | RuntimeException e) {
-            failure = "completing '" + file + "' failed: " + reason(e);
+            thread.join(TimeUnit.SECONDS.toMillis(STOP_WAIT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive() && failure == null) {
+            failure = "completing '" + file + "' takes longer than " + STOP_WAIT_SECONDS + " s; it goes on in the"
+                    + " background (the file is incomplete until then)";
             LOG.log(Level.WARNING, failure);
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -17,6 +18,7 @@ import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
 import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceEvent.Type;
+import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Configs;
 import dev.scard.trace.Trace;
 import dev.scard.trace.TraceEntry;
@@ -48,6 +50,15 @@ class AutoRecorderTest {
         return CardTraceEvent.of(type, AT.plusMillis(9), "pcsc", reader, attachment, null, null, null, "");
     }
 
+    private static boolean complete(Path file) {
+        try {
+            TraceReader.read(file);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private List<Path> files() throws IOException {
         try (Stream<Path> list = Files.list(dir)) {
             return list.sorted().toList();
@@ -55,7 +66,7 @@ class AutoRecorderTest {
     }
 
     @Test
-    void recordsEverySessionOnTheChosenReadersIntoAFileOfItsOwn() throws IOException {
+    void recordsEverySessionOnTheChosenReadersIntoAFileOfItsOwn() throws Exception {
         AutoRecorder recorder = recorder("Virtual PCD *");
         recorder.traced(attached("Virtual PCD 00 00", "pcsc/1"));
         recorder.traced(attached("Simulated Reader 0", "simulator/2"));
@@ -69,6 +80,8 @@ class AutoRecorderTest {
         List<Path> files = files();
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .containsExactly("Virtual_PCD_00_00-pcsc_1-20261206-210000-123.json");
+        // the recording's own thread completes the file after the detach
+        Await.until("the file is complete", Duration.ofSeconds(10), () -> complete(files.get(0)));
         Trace trace = TraceReader.read(files.get(0));
         assertThat(trace.header().reader()).isEqualTo("Virtual PCD 00 00");
         assertThat(trace.header().backend()).isEqualTo("pcsc");

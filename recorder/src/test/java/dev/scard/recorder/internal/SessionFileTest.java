@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,12 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.scard.api.Disposition;
 import dev.scard.api.Protocol;
 import dev.scard.api.ShareMode;
+import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceProperties;
 import dev.scard.core.CardManager;
 import dev.scard.core.CardTap;
 import dev.scard.core.HandleTable;
 import dev.scard.core.InterfaceProviders;
 import dev.scard.simulator.internal.SimulatorBackend;
+import dev.scard.testsupport.Await;
 import dev.scard.trace.Trace;
 import dev.scard.trace.TraceEntry;
 import dev.scard.trace.TraceReader;
@@ -109,7 +115,7 @@ class SessionFileTest {
     }
 
     @Test
-    void aFullDiskStopsTheRecordingButNeverTheCardSession() throws IOException {
+    void aFullDiskStopsTheRecordingButNeverTheCardSession() throws Exception {
         backend.insert(READER);
         manager.attachByIfd(READER);
         Path full = Path.of("/dev/full");
@@ -137,17 +143,98 @@ class SessionFileTest {
                 device.close();
             }
         };
-        SessionFile session = SessionFile.over(full, disk, READER, "simulator", Instant.now(), "3B00", Protocol.T1);
+        SessionFile session = SessionFile.over(full, disk, READER, "simulator", Instant.now(), "3B00", Protocol.T1,
+                SessionFile.QUEUE_CAPACITY);
         tap.add(session::accept, Map.of());
         for (int i = 0; i < 2000; i++) {
             assertThat(manager.transmit(HEX.parseHex("00A40000023F0000"))).endsWith(0x90, 0x00);
         }
-        assertThat(session.isRecording()).isFalse();
+        // the file is written on the recording's own thread: the failure comes there, a little later
+        Await.until("the recording failed", Duration.ofSeconds(10), () -> !session.isRecording());
         assertThat(session.failure()).startsWith("writing '/dev/full' failed: ")
                 .contains("No space left on device")
                 .endsWith("; the recording stopped (the file holds what was written before)");
         session.stop(); // nothing left to complete; no exception
         assertThat(manager.transmit(HEX.parseHex("00A40000023F0000"))).endsWith(0x90, 0x00);
+    }
+
+    @Test
+    void aRecordingThatFallsBehindStopsWithTheSessionUpToThereAndNeverBlocksTheCard() throws Exception {
+        CountDownLatch slowDisk = new CountDownLatch(1);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        // a disk that takes the header, then hangs until the test lets it go
+        java.io.OutputStream disk = new java.io.OutputStream() {
+            private boolean headerWritten;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+                if (headerWritten) {
+                    try {
+                        slowDisk.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                headerWritten = true;
+                written.write(b, off, len);
+            }
+        };
+        Path file = dir.resolve("slow.json");
+        Instant start = Instant.now();
+        SessionFile session = SessionFile.over(file, disk, READER, "simulator", start, "3B00", Protocol.T1, 4);
+        long sent = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (session.isRecording() && System.nanoTime() < deadline) {
+            session.accept(CardTraceEvent.apdu(start.plusNanos(sent * 1000), "simulator", READER, "simulator/1",
+                    HEX.parseHex("00B0000002"), 0, HEX.parseHex("01029000"), false));
+            sent++;
+        }
+        assertThat(session.isRecording()).as("fell behind").isFalse();
+        long droppedBefore = session.dropped();
+        assertThat(droppedBefore).isEqualTo(1);
+        session.accept(CardTraceEvent.apdu(Instant.now(), "simulator", READER, "simulator/1",
+                HEX.parseHex("00B0000002"), 0, HEX.parseHex("01029000"), false));
+        assertThat(session.dropped()).isEqualTo(2);
+        slowDisk.countDown();
+        session.stop();
+
+        assertThat(session.failure()).startsWith("recording into '" + file + "' fell behind the card (4 events"
+                + " waited to be written) and stopped; the file holds the session up to there, ")
+                .endsWith(" later events were not recorded");
+        Trace trace = TraceReader.parse(written.toString(StandardCharsets.UTF_8));
+        // every event queued before it fell behind is in the file, in order, and nothing after
+        assertThat(trace.entries()).hasSize((int) (sent - 1));
+        assertThat(session.apdus()).isEqualTo(sent - 1);
+        assertThat(trace.entries().get(trace.entries().size() - 1).time())
+                .isEqualTo((sent - 2) * 0.001, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
+    @Test
+    void stopWaitsUntilEverythingQueuedIsInTheFile() throws IOException {
+        Path file = dir.resolve("all.json");
+        SessionFile session = create(file);
+        Instant start = Instant.now();
+        for (int i = 0; i < 1000; i++) {
+            session.accept(CardTraceEvent.apdu(start.plusMillis(i), "simulator", READER, "simulator/1",
+                    HEX.parseHex("00B00000" + String.format("%02X", i & 0xFF)), 0, HEX.parseHex("9000"), false));
+        }
+        session.stop();
+
+        assertThat(session.failure()).isNull();
+        assertThat(session.isRecording()).isFalse();
+        assertThat(session.apdus()).isEqualTo(1000);
+        List<TraceEntry> entries = TraceReader.read(file).entries();
+        assertThat(entries).hasSize(1000);
+        assertThat(HEX.formatHex(entries.get(999).command())).isEqualTo("00B00000E7");
+        session.accept(CardTraceEvent.apdu(Instant.now(), "simulator", READER, "simulator/1",
+                HEX.parseHex("00B0000001"), 0, HEX.parseHex("9000"), false));
+        assertThat(session.dropped()).as("after stop, events are ignored, not dropped").isZero();
+        assertThat(session.apdus()).isEqualTo(1000);
     }
 
     @Test
