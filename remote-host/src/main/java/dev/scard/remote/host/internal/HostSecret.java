@@ -13,7 +13,7 @@ import dev.scard.remote.api.RemoteCardHost;
 /**
  * The host's secret, kept only as its SHA-256 digest: {@link #check} digests what a client offers and compares the
  * two digests in constant time ({@link MessageDigest#isEqual}), so neither the secret's bytes nor its length show in
- * how long a refusal takes, and the host holds no copy of the secret after it started. Nothing here is ever logged.
+ * how long a refusal takes, and the host holds no copy of the secret after it started (Config Admin still stores the configured value). Nothing here is ever logged.
  */
 final class HostSecret {
 

@@ -98,7 +98,9 @@ public final class RemoteHostComponent {
         host = new CardHost(secret, new TrackedCards(), new SessionTable(config.leaseMillis(), config.maxSessions(),
                 System::nanoTime), events, config.maxLockWaitMillis());
         listenerRegistration = context.registerService(SCardEventListener.class, this::cardEvent, null);
-        sweeper = new Thread(() -> sweep(config.leaseMillis()), "scard-remote-host-leases");
+        // A local copy: the thread must not keep the configuration (and its secret String) for the host's life.
+        long leaseMillis = config.leaseMillis();
+        sweeper = new Thread(() -> sweep(leaseMillis), "scard-remote-host-leases");
         sweeper.setDaemon(true);
         sweeper.start();
         hostRegistration = context.registerService(RemoteCardHost.class, host, properties(config));
