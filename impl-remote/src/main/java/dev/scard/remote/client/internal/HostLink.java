@@ -54,6 +54,13 @@ final class HostLink {
     private final String backend;
     private final Consumer<SCardEvent> events;
     private volatile boolean gone;
+    /**
+     * Whether the host answered the event thread's last call (true until it failed once): set by the event thread
+     * alone; a listing skips a host that is not reachable.
+     */
+    private volatile boolean reachable = true;
+    /** Whether a listing that the host did not answer in time was logged (once, until it answers one again). */
+    private final java.util.concurrent.atomic.AtomicBoolean lateLogged = new java.util.concurrent.atomic.AtomicBoolean();
     private Thread eventThread;
     /** The host's readers as last published, by host name, with the ATR of their card ("" for none); event thread only. */
     private final Map<String, String> published = new LinkedHashMap<>();
@@ -88,6 +95,24 @@ final class HostLink {
     /** Whether the host's service went away. */
     boolean gone() {
         return gone;
+    }
+
+    /** Whether the host answered the event thread's last call (see {@link RemoteBackend#listReaders()}). */
+    boolean reachable() {
+        return reachable;
+    }
+
+    /**
+     * Notes that the host answered a listing in time (true) or not (false): the first listing it does not answer in
+     * time is logged, once until it answers one again.
+     */
+    void listingAnswered(boolean inTime, long boundMillis) {
+        if (inTime) {
+            lateLogged.set(false);
+        } else if (lateLogged.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "remote backend: host '" + name + "' did not answer a reader listing within "
+                    + boundMillis + " ms; its readers are left out of listings it does not answer in time");
+        }
     }
 
     /** The local name of one of this host's readers. */
@@ -126,6 +151,18 @@ final class HostLink {
         }
         long bound = callTimeoutNanos > Long.MAX_VALUE - waitNanos ? Long.MAX_VALUE : callTimeoutNanos + waitNanos;
         return calls.call(name, bound, () -> call.apply(service), onAbandoned);
+    }
+
+    /**
+     * Starts a call to the host on a call thread without waiting for it ({@link RemoteCalls#await} gets its result).
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SERVICE} at once when the host is gone
+     */
+    <T> java.util.concurrent.Future<T> start(Function<RemoteCardHost, T> call) {
+        if (gone) {
+            throw goneFailure();
+        }
+        return calls.start(() -> call.apply(service));
     }
 
     /** Calls the host, waiting at most {@code boundNanos} (and never longer than the call timeout). */
@@ -183,6 +220,7 @@ final class HostLink {
                         incarnation = readers.incarnation();
                         sequence = readers.eventSequence();
                         listed = true;
+                        reachable = true;
                         if (reported != null) {
                             LOG.log(Level.INFO, "remote backend: host '" + name + "' answers again");
                             reported = null;
@@ -198,10 +236,12 @@ final class HostLink {
                     }
                     batch.events().forEach(this::publish);
                     sequence = batch.lastSequence();
+                    reachable = true;
                 } catch (SCardException e) {
                     if (gone || Thread.currentThread().isInterrupted()) {
                         return;
                     }
+                    reachable = false;
                     if (reported != e.code()) {
                         LOG.log(Level.WARNING, "remote backend: host '" + name + "': " + e.getMessage()
                                 + "; its readers are not available until it answers");

@@ -77,6 +77,12 @@ public final class RemoteBackendComponent {
                     + "; using " + Backend.DEFAULT_CALL_TIMEOUT.toMillis());
             millis = Backend.DEFAULT_CALL_TIMEOUT.toMillis();
         }
+        long listMillis = config.listTimeoutMillis();
+        if (listMillis < 100) {
+            LOG.log(Level.ERROR, RemoteCardHost.CLIENT_PID + ": listTimeoutMillis must be at least 100, not "
+                    + listMillis + "; using 5000");
+            listMillis = 5_000L;
+        }
         Map<String, byte[]> perHost = hostSecrets(config.hostSecrets());
         byte[] common = utf8(config.secret());
         if (common.length == 0 && perHost.isEmpty()) {
@@ -84,7 +90,7 @@ public final class RemoteBackendComponent {
                     + "this client (E_ACCESSDENIED)");
         }
         events = eventChannels.open(RemoteCardHost.BACKEND);
-        RemoteBackend started = new RemoteBackend(Duration.ofMillis(millis),
+        RemoteBackend started = new RemoteBackend(Duration.ofMillis(millis), Duration.ofMillis(listMillis),
                 host -> perHost.getOrDefault(host, common), events::publish);
         synchronized (this) {
             acceptLocal = config.acceptLocal();

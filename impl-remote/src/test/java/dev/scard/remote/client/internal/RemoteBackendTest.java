@@ -102,8 +102,12 @@ class RemoteBackendTest {
     }
 
     private RemoteBackend backend(String secret, Duration callTimeout) {
+        return backend(secret, callTimeout, callTimeout);
+    }
+
+    private RemoteBackend backend(String secret, Duration callTimeout, Duration listTimeout) {
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-        RemoteBackend backend = new RemoteBackend(callTimeout, name -> bytes, events::add);
+        RemoteBackend backend = new RemoteBackend(callTimeout, listTimeout, name -> bytes, events::add);
         backends.add(backend);
         return backend;
     }
@@ -234,7 +238,7 @@ class RemoteBackendTest {
     }
 
     @Test
-    void aHostThatCannotBeReachedIsNoServiceUntilItAnswersAgain() {
+    void aHostThatCannotBeReachedIsNoServiceUntilItAnswersAgain() throws Exception {
         RemoteBackend backend = backend(SECRET, BOUND);
         addLab(backend);
         ReaderConnection connection = backend.connect(SIM_0 + " @ lab", ShareMode.SHARED, Protocol.T0_OR_T1);
@@ -244,10 +248,41 @@ class RemoteBackendTest {
         failure(HResult.SCARD_E_NO_SERVICE, "IllegalStateException", () -> connection.transmit(SELECT_MF));
         failure(HResult.SCARD_E_NO_SERVICE, connection::status);
         assertThat(backend.listReaders()).isEmpty();
+        Await.until("the event thread found the host out of reach", BOUND, () -> !backend.link("lab").reachable());
+        failure(HResult.SCARD_E_NO_SERVICE, "cannot be reached now", () -> backend.readerInfo(SIM_0 + " @ lab"));
         beforeCall.set(() -> {
         });
         assertSuccess(connection.transmit(SELECT_MF));
-        assertThat(backend.listReaders()).hasSize(2);
+        Await.until("the host's readers are listed again once its event thread reached it", BOUND,
+                () -> backend.listReaders().size() == 2);
+    }
+
+    @Test
+    void hostsThatDoNotAnswerAreLeftOutOfAListingWithinTheListTimeout() throws Exception {
+        // A call timeout far beyond the test's bound: a listing that waited for the silent hosts one after another
+        // (or for the call timeout) would not end within BOUND.
+        RemoteBackend backend = backend(SECRET, Duration.ofMinutes(10), Duration.ofMillis(300));
+        addLab(backend);
+        CountDownLatch release = new CountDownLatch(1);
+        InvocationHandler silent = (proxy, method, args) -> {
+            release.await();
+            throw new IllegalStateException("released at the end of the test");
+        };
+        try {
+            for (String name : List.of("silent-1", "silent-2")) {
+                long id = serviceIds.incrementAndGet();
+                backend.addHost(id, (RemoteCardHost) Proxy.newProxyInstance(RemoteCardHost.class.getClassLoader(),
+                        new Class<?>[] {RemoteCardHost.class}, silent),
+                        Map.of(RemoteCardHost.HOST_NAME_PROPERTY, name, "service.id", id));
+            }
+            assertThat(backend.hostNames()).containsExactly("lab", "silent-1", "silent-2");
+            Worker<List<ReaderInfo>> listing = Worker.start("listing", backend::listReaders);
+            assertThat(listing.get(BOUND)).extracting(ReaderInfo::name)
+                    .containsExactly(SIM_0 + " @ lab", SIM_1 + " @ lab");
+            failure(HResult.SCARD_E_TIMEOUT, "did not answer", () -> backend.readerInfo("Any @ silent-1"));
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
