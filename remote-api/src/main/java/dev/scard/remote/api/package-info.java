@@ -14,5 +14,5 @@
  * name and the arguments' classes).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.scard.remote.api;

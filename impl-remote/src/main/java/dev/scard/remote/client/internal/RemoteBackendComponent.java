@@ -1,9 +1,6 @@
 package dev.scard.remote.client.internal;
 
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Hashtable;
@@ -28,6 +25,7 @@ import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
 import dev.scard.remote.api.RemoteCardHost;
+import dev.scard.remote.api.SecretBytes;
 
 /**
  * The remote backend's component: while its configuration ({@value RemoteCardHost#CLIENT_PID}, {@link ClientConfig})
@@ -84,7 +82,7 @@ public final class RemoteBackendComponent {
             listMillis = 5_000L;
         }
         Map<String, byte[]> perHost = hostSecrets(config.hostSecrets());
-        byte[] common = utf8(config.secret());
+        byte[] common = SecretBytes.utf8(config.secret());
         if (common.length == 0 && perHost.isEmpty()) {
             LOG.log(Level.WARNING, RemoteCardHost.CLIENT_PID + ": no secret is configured; every host will refuse "
                     + "this client (E_ACCESSDENIED)");
@@ -167,22 +165,8 @@ public final class RemoteBackendComponent {
                         + " is not '<host name>=<secret>'; skipped");
                 continue;
             }
-            secrets.put(entry.substring(0, equals).trim(), utf8(entry.substring(equals + 1)));
+            secrets.put(entry.substring(0, equals).trim(), SecretBytes.utf8(entry.substring(equals + 1)));
         }
         return secrets;
-    }
-
-    /** A configured secret as UTF-8 bytes (the intermediate buffer wiped); empty for none. */
-    private static byte[] utf8(String text) {
-        if (text == null || text.isEmpty()) {
-            return new byte[0];
-        }
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(text));
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        if (encoded.hasArray()) {
-            java.util.Arrays.fill(encoded.array(), (byte) 0);
-        }
-        return bytes;
     }
 }
