@@ -12,6 +12,7 @@ import java.util.function.Function;
 import dev.scard.api.HResult;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
+import dev.scard.core.log.Log;
 import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.remote.api.RemoteEvent;
 import dev.scard.remote.api.RemoteEvents;
@@ -43,7 +44,7 @@ final class HostLink {
     /** How long the event thread waits before it tries a host that could not be reached again. */
     static final long RETRY_MILLIS = 1_000L;
 
-    private static final System.Logger LOG = System.getLogger(HostLink.class.getName());
+    private static final Log LOG = RemoteBackendComponent.LOGS.logger(HostLink.class);
 
     private final long serviceId;
     private final String name;

@@ -18,9 +18,12 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
@@ -44,10 +47,14 @@ import dev.scard.remote.api.SecretBytes;
 @Designate(ocd = ClientConfig.class)
 public final class RemoteBackendComponent {
 
+    /**
+     * The log of the remote backend bundle: its {@code LoggerFactory} service, bound by this component; every class of the
+     * bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(RemoteBackendComponent.class);
     /** The ranking of the remote backend's services. */
     static final int RANKING = 20;
-
-    private static final System.Logger LOG = System.getLogger(RemoteBackendComponent.class.getName());
 
     @Reference
     private EventChannels eventChannels;
@@ -64,6 +71,27 @@ public final class RemoteBackendComponent {
 
     /** DS creates it. */
     public RemoteBackendComponent() {
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /** Opens the event channel, starts the backend with the hosts bound so far and registers it. */

@@ -16,6 +16,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -27,6 +31,8 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.remote.api.RemoteCardHost;
 
 /**
@@ -58,10 +64,15 @@ import dev.scard.remote.api.RemoteCardHost;
 @Designate(ocd = HostConfig.class)
 public final class RemoteHostComponent {
 
+    /**
+     * The log of the remote host bundle: its {@code LoggerFactory} service, bound by this component; every class of the
+     * bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(RemoteHostComponent.class);
     /** The Remote Services config type of Aries RSA's TCP provider. */
     static final String ARIES_TCP = "aries.tcp";
 
-    private static final System.Logger LOG = System.getLogger(RemoteHostComponent.class.getName());
     private static final long MAX_SWEEP_MILLIS = 1_000L;
 
     private BundleContext context;
@@ -75,6 +86,27 @@ public final class RemoteHostComponent {
 
     /** DS creates it. */
     public RemoteHostComponent() {
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /** Checks the configuration and, when it is usable, starts the host (see the class comment). */
