@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -61,7 +63,7 @@ final class HostLink {
      */
     private volatile boolean reachable = true;
     /** Whether a listing that the host did not answer in time was logged (once, until it answers one again). */
-    private final java.util.concurrent.atomic.AtomicBoolean lateLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean lateLogged = new AtomicBoolean();
     private Thread eventThread;
     /** The host's readers as last published, by host name, with the ATR of their card ("" for none); event thread only. */
     private final Map<String, String> published = new LinkedHashMap<>();
@@ -159,7 +161,7 @@ final class HostLink {
      *
      * @throws SCardException {@link HResult#SCARD_E_NO_SERVICE} at once when the host is gone
      */
-    <T> java.util.concurrent.Future<T> start(Function<RemoteCardHost, T> call) {
+    <T> Future<T> start(Function<RemoteCardHost, T> call) {
         if (gone) {
             throw goneFailure();
         }
