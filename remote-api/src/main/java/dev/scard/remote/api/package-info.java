@@ -14,5 +14,5 @@
  * {@code null} or is overloaded, so that any distribution provider can carry the interface.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.scard.remote.api;

@@ -32,6 +32,14 @@ public @interface ClientConfig {
                     + "SCARD_E_TIMEOUT.")
     long callTimeoutMillis() default 120_000L;
 
+    /** The longest a reader listing waits for the hosts, in milliseconds. */
+    @AttributeDefinition(name = "List timeout (ms)", min = "100", max = "2147483647",
+            description = "The longest a reader listing (scard:readers) waits for the hosts, all asked at once, in "
+                    + "milliseconds (default 5000; never longer than the call timeout). A host that does not answer "
+                    + "within it has its readers left out of that listing (logged once); a host that could not be "
+                    + "reached is not asked until it answers again.")
+    long listTimeoutMillis() default 5_000L;
+
     /** Whether host services of this framework count too. */
     @AttributeDefinition(name = "Local hosts",
             description = "Whether RemoteCardHost services registered in this framework (not imported) are used "

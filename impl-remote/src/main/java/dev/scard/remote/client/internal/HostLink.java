@@ -5,13 +5,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardException;
+import dev.scard.core.log.Log;
 import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.remote.api.RemoteEvent;
 import dev.scard.remote.api.RemoteEvents;
@@ -43,7 +46,7 @@ final class HostLink {
     /** How long the event thread waits before it tries a host that could not be reached again. */
     static final long RETRY_MILLIS = 1_000L;
 
-    private static final System.Logger LOG = System.getLogger(HostLink.class.getName());
+    private static final Log LOG = RemoteBackendComponent.LOGS.logger(HostLink.class);
 
     private final long serviceId;
     private final String name;
@@ -54,6 +57,13 @@ final class HostLink {
     private final String backend;
     private final Consumer<SCardEvent> events;
     private volatile boolean gone;
+    /**
+     * Whether the host answered the event thread's last call (true until it failed once): set by the event thread
+     * alone; a listing skips a host that is not reachable.
+     */
+    private volatile boolean reachable = true;
+    /** Whether a listing that the host did not answer in time was logged (once, until it answers one again). */
+    private final AtomicBoolean lateLogged = new AtomicBoolean();
     private Thread eventThread;
     /** The host's readers as last published, by host name, with the ATR of their card ("" for none); event thread only. */
     private final Map<String, String> published = new LinkedHashMap<>();
@@ -88,6 +98,24 @@ final class HostLink {
     /** Whether the host's service went away. */
     boolean gone() {
         return gone;
+    }
+
+    /** Whether the host answered the event thread's last call (see {@link RemoteBackend#listReaders()}). */
+    boolean reachable() {
+        return reachable;
+    }
+
+    /**
+     * Notes that the host answered a listing in time (true) or not (false): the first listing it does not answer in
+     * time is logged, once until it answers one again.
+     */
+    void listingAnswered(boolean inTime, long boundMillis) {
+        if (inTime) {
+            lateLogged.set(false);
+        } else if (lateLogged.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "remote backend: host '" + name + "' did not answer a reader listing within "
+                    + boundMillis + " ms; its readers are left out of listings it does not answer in time");
+        }
     }
 
     /** The local name of one of this host's readers. */
@@ -126,6 +154,18 @@ final class HostLink {
         }
         long bound = callTimeoutNanos > Long.MAX_VALUE - waitNanos ? Long.MAX_VALUE : callTimeoutNanos + waitNanos;
         return calls.call(name, bound, () -> call.apply(service), onAbandoned);
+    }
+
+    /**
+     * Starts a call to the host on a call thread without waiting for it ({@link RemoteCalls#await} gets its result).
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SERVICE} at once when the host is gone
+     */
+    <T> Future<T> start(Function<RemoteCardHost, T> call) {
+        if (gone) {
+            throw goneFailure();
+        }
+        return calls.start(() -> call.apply(service));
     }
 
     /** Calls the host, waiting at most {@code boundNanos} (and never longer than the call timeout). */
@@ -183,6 +223,7 @@ final class HostLink {
                         incarnation = readers.incarnation();
                         sequence = readers.eventSequence();
                         listed = true;
+                        reachable = true;
                         if (reported != null) {
                             LOG.log(Level.INFO, "remote backend: host '" + name + "' answers again");
                             reported = null;
@@ -198,10 +239,12 @@ final class HostLink {
                     }
                     batch.events().forEach(this::publish);
                     sequence = batch.lastSequence();
+                    reachable = true;
                 } catch (SCardException e) {
                     if (gone || Thread.currentThread().isInterrupted()) {
                         return;
                     }
+                    reachable = false;
                     if (reported != e.code()) {
                         LOG.log(Level.WARNING, "remote backend: host '" + name + "': " + e.getMessage()
                                 + "; its readers are not available until it answers");

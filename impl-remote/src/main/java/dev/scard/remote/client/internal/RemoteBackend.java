@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,6 +27,7 @@ import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.remote.api.RemoteReader;
+import dev.scard.remote.api.RemoteReaders;
 import dev.scard.remote.api.RemoteSession;
 
 /**
@@ -42,7 +44,8 @@ import dev.scard.remote.api.RemoteSession;
  * <p><b>Hosts that come and go.</b> A host that goes ({@link #removeHost}) takes its readers with it
  * ({@code READER_REMOVED}); its connections fail at once with {@link HResult#SCARD_E_NO_SERVICE}. When a host of the
  * same name comes back, its readers are there again and a reconnect of an old connection opens a new session.
- * {@link #listReaders()} lists the readers of the hosts that answer; a host that cannot be reached is left out.
+ * {@link #listReaders()} lists the readers of the hosts that answer within the list timeout (all asked at once); a host
+ * that cannot be reached, or does not answer in time, is left out.
  *
  * <p><b>Leases.</b> A thread of its own ({@code scard-remote-leases}) renews, every third of the shortest lease, the
  * sessions not used within the last third of their lease, so that an open connection stays open on its host while
@@ -60,6 +63,8 @@ final class RemoteBackend implements Backend {
     private static final long MIN_RENEW_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final Duration callTimeout;
+    /** How long a listing waits for the hosts, all together: at most the call timeout. */
+    private final long listTimeoutNanos;
     private final Function<String, byte[]> secrets;
     private final Consumer<SCardEvent> events;
     private final RemoteCalls calls = new RemoteCalls();
@@ -70,11 +75,15 @@ final class RemoteBackend implements Backend {
 
     /**
      * @param callTimeout the longest any call waits for a host (plus the wait asked for, for locks)
+     * @param listTimeout the longest a reader listing waits for the hosts, all asked at once (the call timeout when
+     *        it is longer)
      * @param secrets the secret to send to the host of a name (never null; an empty array when none is configured)
      * @param events where the readers' events go
      */
-    RemoteBackend(Duration callTimeout, Function<String, byte[]> secrets, Consumer<SCardEvent> events) {
+    RemoteBackend(Duration callTimeout, Duration listTimeout, Function<String, byte[]> secrets,
+            Consumer<SCardEvent> events) {
         this.callTimeout = callTimeout;
+        this.listTimeoutNanos = Math.min(callTimeout.toNanos(), listTimeout.toNanos());
         this.secrets = secrets;
         this.events = events;
         renewer = new Thread(this::renewLeases, "scard-remote-leases");
@@ -184,28 +193,64 @@ final class RemoteBackend implements Backend {
         return links.stream().map(HostLink::name).toList();
     }
 
+    /**
+     * The readers of the hosts that answer: the hosts the event thread last reached are asked at once, in parallel,
+     * all within one deadline (the list timeout); a host that the event thread could not reach is not asked. A host
+     * that does not answer by the deadline has its readers left out of this listing (logged once, until it answers a
+     * listing again); so does one that refuses or fails (its event thread says why).
+     */
     @Override
     public List<ReaderInfo> listReaders() {
-        List<ReaderInfo> readers = new ArrayList<>();
+        long deadline = System.nanoTime() + listTimeoutNanos;
+        List<HostLink> asked = new ArrayList<>();
+        List<Future<RemoteReaders>> answers = new ArrayList<>();
         for (HostLink link : links) {
+            if (link.reachable()) {
+                try {
+                    answers.add(link.start(host -> host.listReaders(link.secret())));
+                    asked.add(link);
+                } catch (SCardException e) {
+                    // Gone, or every call thread busy: no readers of it in this listing.
+                }
+            }
+        }
+        List<ReaderInfo> readers = new ArrayList<>();
+        for (int i = 0; i < asked.size(); i++) {
+            HostLink link = asked.get(i);
             try {
-                for (RemoteReader reader : link.call(host -> host.listReaders(link.secret())).readers()) {
+                RemoteReaders answer = calls.await(link.name(), answers.get(i), deadline, listBound(), null);
+                link.listingAnswered(true, listTimeoutMillis());
+                for (RemoteReader reader : answer.readers()) {
                     readers.add(reader.toReaderInfo(link.localName(reader.name()), name()));
                 }
             } catch (SCardException e) {
+                if (e.code() == HResult.SCARD_E_TIMEOUT) {
+                    link.listingAnswered(false, listTimeoutMillis());
+                }
                 // A host that does not answer (or refuses) has no readers here; its event thread says why.
             }
         }
         return readers;
     }
 
+    /**
+     * One reader, from its host's listing, waiting for the host at most the list timeout.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_NO_SERVICE} when the reader's host is not reachable now,
+     *         {@link HResult#SCARD_E_TIMEOUT} when it does not answer in time
+     */
     @Override
     public ReaderInfo readerInfo(String readerName) {
         Arguments.requireReaderName(readerName);
         for (HostLink link : links) {
             String hostReader = link.hostReader(readerName);
             if (hostReader != null) {
-                for (RemoteReader reader : link.call(host -> host.listReaders(link.secret())).readers()) {
+                if (!link.reachable()) {
+                    throw new SCardException(HResult.SCARD_E_NO_SERVICE, "host '" + link.name()
+                            + "' cannot be reached now; its readers come back when it answers");
+                }
+                for (RemoteReader reader : link.callWithin(listTimeoutNanos,
+                        host -> host.listReaders(link.secret())).readers()) {
                     if (reader.name().equals(hostReader)) {
                         return reader.toReaderInfo(readerName, name());
                     }
@@ -213,6 +258,14 @@ final class RemoteBackend implements Backend {
             }
         }
         throw unknownReader(readerName);
+    }
+
+    private long listTimeoutMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(listTimeoutNanos);
+    }
+
+    private String listBound() {
+        return listTimeoutMillis() + " ms (the remote backend's list timeout)";
     }
 
     @Override

@@ -1,9 +1,6 @@
 package dev.scard.remote.client.internal;
 
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Hashtable;
@@ -21,13 +18,17 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.EventChannel;
 import dev.scard.core.spi.EventChannels;
 import dev.scard.remote.api.RemoteCardHost;
+import dev.scard.remote.api.SecretBytes;
 
 /**
  * The remote backend's component: while its configuration ({@value RemoteCardHost#CLIENT_PID}, {@link ClientConfig})
@@ -46,10 +47,14 @@ import dev.scard.remote.api.RemoteCardHost;
 @Designate(ocd = ClientConfig.class)
 public final class RemoteBackendComponent {
 
+    /**
+     * The log of the remote backend bundle: its {@code LoggerFactory} service, bound by this component; every class of the
+     * bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(RemoteBackendComponent.class);
     /** The ranking of the remote backend's services. */
     static final int RANKING = 20;
-
-    private static final System.Logger LOG = System.getLogger(RemoteBackendComponent.class.getName());
 
     @Reference
     private EventChannels eventChannels;
@@ -68,6 +73,27 @@ public final class RemoteBackendComponent {
     public RemoteBackendComponent() {
     }
 
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
+    }
+
     /** Opens the event channel, starts the backend with the hosts bound so far and registers it. */
     @Activate
     void activate(BundleContext context, ClientConfig config) {
@@ -77,14 +103,20 @@ public final class RemoteBackendComponent {
                     + "; using " + Backend.DEFAULT_CALL_TIMEOUT.toMillis());
             millis = Backend.DEFAULT_CALL_TIMEOUT.toMillis();
         }
+        long listMillis = config.listTimeoutMillis();
+        if (listMillis < 100) {
+            LOG.log(Level.ERROR, RemoteCardHost.CLIENT_PID + ": listTimeoutMillis must be at least 100, not "
+                    + listMillis + "; using 5000");
+            listMillis = 5_000L;
+        }
         Map<String, byte[]> perHost = hostSecrets(config.hostSecrets());
-        byte[] common = utf8(config.secret());
+        byte[] common = SecretBytes.utf8(config.secret());
         if (common.length == 0 && perHost.isEmpty()) {
             LOG.log(Level.WARNING, RemoteCardHost.CLIENT_PID + ": no secret is configured; every host will refuse "
                     + "this client (E_ACCESSDENIED)");
         }
         events = eventChannels.open(RemoteCardHost.BACKEND);
-        RemoteBackend started = new RemoteBackend(Duration.ofMillis(millis),
+        RemoteBackend started = new RemoteBackend(Duration.ofMillis(millis), Duration.ofMillis(listMillis),
                 host -> perHost.getOrDefault(host, common), events::publish);
         synchronized (this) {
             acceptLocal = config.acceptLocal();
@@ -161,22 +193,8 @@ public final class RemoteBackendComponent {
                         + " is not '<host name>=<secret>'; skipped");
                 continue;
             }
-            secrets.put(entry.substring(0, equals).trim(), utf8(entry.substring(equals + 1)));
+            secrets.put(entry.substring(0, equals).trim(), SecretBytes.utf8(entry.substring(equals + 1)));
         }
         return secrets;
-    }
-
-    /** A configured secret as UTF-8 bytes (the intermediate buffer wiped); empty for none. */
-    private static byte[] utf8(String text) {
-        if (text == null || text.isEmpty()) {
-            return new byte[0];
-        }
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(text));
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        if (encoded.hasArray()) {
-            java.util.Arrays.fill(encoded.array(), (byte) 0);
-        }
-        return bytes;
     }
 }

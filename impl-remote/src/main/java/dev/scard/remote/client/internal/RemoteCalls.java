@@ -2,6 +2,7 @@ package dev.scard.remote.client.internal;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -53,28 +54,52 @@ final class RemoteCalls implements AutoCloseable {
      */
     <T> T call(String host, long boundNanos, Supplier<T> call, Consumer<T> onAbandoned) {
         Outcome<T> outcome = new Outcome<>(onAbandoned);
-        FutureTask<T> task = new FutureTask<>(() -> outcome.finish(call.get()));
+        Future<T> task = start(() -> outcome.finish(call.get()));
+        return await(host, task, System.nanoTime() + boundNanos, Duration.ofNanos(boundNanos)
+                + " (the remote backend's call timeout)", outcome::abandon);
+    }
+
+    /**
+     * Starts {@code call} on a call thread without waiting for it; {@link #await} gets its result.
+     *
+     * @throws SCardException {@link HResult#SCARD_E_SERVER_TOO_BUSY} when every call thread is busy
+     */
+    <T> Future<T> start(Supplier<T> call) {
+        FutureTask<T> task = new FutureTask<>(call::get);
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {
             throw new SCardException(HResult.SCARD_E_SERVER_TOO_BUSY, MAX_THREADS
                     + " calls to remote hosts are in progress already; try again");
         }
+        return task;
+    }
+
+    /**
+     * Waits for a call {@link #start started} for {@code host} until {@code deadlineNanos} ({@link System#nanoTime()}):
+     * its result, or its failure as {@link #failure}; a call not done by then is cancelled (its thread interrupted)
+     * and fails with {@link HResult#SCARD_E_TIMEOUT} naming {@code bound}, and {@code onGiveUp} (if not null) runs.
+     */
+    <T> T await(String host, Future<T> task, long deadlineNanos, String bound, Runnable onGiveUp) {
         try {
-            return task.get(boundNanos, TimeUnit.NANOSECONDS);
+            return task.get(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw failure(host, e.getCause());
         } catch (TimeoutException e) {
-            outcome.abandon();
-            task.cancel(true);
-            throw new SCardException(HResult.SCARD_E_TIMEOUT, "host '" + host + "' did not answer within "
-                    + Duration.ofNanos(boundNanos) + " (the remote backend's call timeout)");
+            giveUp(task, onGiveUp);
+            throw new SCardException(HResult.SCARD_E_TIMEOUT, "host '" + host + "' did not answer within " + bound);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            outcome.abandon();
-            task.cancel(true);
+            giveUp(task, onGiveUp);
             throw new SCardException(HResult.SCARD_E_CANCELLED, "interrupted while waiting for host '" + host + "'");
         }
+    }
+
+    private static void giveUp(Future<?> task, Runnable onGiveUp) {
+        if (onGiveUp != null) {
+            onGiveUp.run();
+        }
+        task.cancel(true);
     }
 
     /** Runs {@code task} on a call thread without waiting for it; false when every thread is busy. */

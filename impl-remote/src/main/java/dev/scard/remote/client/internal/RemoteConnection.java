@@ -194,18 +194,26 @@ final class RemoteConnection implements ReaderConnection {
         RemoteSession opened = open(link, hostReader, shareMode, protocols);
         Session replacement = new Session(link, opened.token(), TimeUnit.MILLISECONDS.toNanos(opened.leaseMillis()),
                 false);
+        Session current;
         synchronized (this) {
-            if (!closed) {
+            current = session;
+            if (!closed && current.token().equals(ended.token()) && current.link() == ended.link()) {
                 session = replacement;
                 lastUse = System.nanoTime();
+                current = replacement;
             }
         }
         if (closed) {
             closeQuietly(replacement, Disposition.LEAVE);
             throw closedFailure();
         }
+        if (current != replacement) {
+            // A concurrent reconnect replaced the ended session first: ours would stay open on the host for up to
+            // 1.25 leases (an EXCLUSIVE one blocking everybody else), so close it and go on with theirs.
+            closeQuietly(replacement, Disposition.LEAVE);
+        }
         if (initialization != Disposition.LEAVE) {
-            onSession(replacement, (host, token) -> {
+            onSession(current, (host, token) -> {
                 host.reconnect(token, initialization);
                 return null;
             }, 0L);

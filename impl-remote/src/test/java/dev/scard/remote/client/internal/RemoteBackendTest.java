@@ -39,6 +39,7 @@ import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.remote.host.internal.TestHosts;
 import dev.scard.simulator.internal.SimulatorBackend;
 import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
 
 /**
  * The import side against the export side (both in this JVM, no Remote Services) over standalone simulated readers:
@@ -62,6 +63,9 @@ class RemoteBackendTest {
     /** What the host proxy does before each call: nothing, throw (unreachable), or block. */
     private final AtomicReference<Runnable> beforeCall = new AtomicReference<>(() -> {
     });
+    /** What the host proxy does before a call, given the method's name. */
+    private final AtomicReference<java.util.function.Consumer<String>> beforeMethod = new AtomicReference<>(name -> {
+    });
     private final AtomicInteger renewals = new AtomicInteger();
     private final AtomicInteger serviceIds = new AtomicInteger(100);
 
@@ -83,6 +87,7 @@ class RemoteBackendTest {
     private RemoteCardHost proxy() {
         InvocationHandler handler = (proxy, method, args) -> {
             beforeCall.get().run();
+            beforeMethod.get().accept(method.getName());
             if (method.getName().equals("renew")) {
                 renewals.incrementAndGet();
             }
@@ -97,8 +102,12 @@ class RemoteBackendTest {
     }
 
     private RemoteBackend backend(String secret, Duration callTimeout) {
+        return backend(secret, callTimeout, callTimeout);
+    }
+
+    private RemoteBackend backend(String secret, Duration callTimeout, Duration listTimeout) {
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-        RemoteBackend backend = new RemoteBackend(callTimeout, name -> bytes, events::add);
+        RemoteBackend backend = new RemoteBackend(callTimeout, listTimeout, name -> bytes, events::add);
         backends.add(backend);
         return backend;
     }
@@ -229,7 +238,7 @@ class RemoteBackendTest {
     }
 
     @Test
-    void aHostThatCannotBeReachedIsNoServiceUntilItAnswersAgain() {
+    void aHostThatCannotBeReachedIsNoServiceUntilItAnswersAgain() throws Exception {
         RemoteBackend backend = backend(SECRET, BOUND);
         addLab(backend);
         ReaderConnection connection = backend.connect(SIM_0 + " @ lab", ShareMode.SHARED, Protocol.T0_OR_T1);
@@ -239,10 +248,41 @@ class RemoteBackendTest {
         failure(HResult.SCARD_E_NO_SERVICE, "IllegalStateException", () -> connection.transmit(SELECT_MF));
         failure(HResult.SCARD_E_NO_SERVICE, connection::status);
         assertThat(backend.listReaders()).isEmpty();
+        Await.until("the event thread found the host out of reach", BOUND, () -> !backend.link("lab").reachable());
+        failure(HResult.SCARD_E_NO_SERVICE, "cannot be reached now", () -> backend.readerInfo(SIM_0 + " @ lab"));
         beforeCall.set(() -> {
         });
         assertSuccess(connection.transmit(SELECT_MF));
-        assertThat(backend.listReaders()).hasSize(2);
+        Await.until("the host's readers are listed again once its event thread reached it", BOUND,
+                () -> backend.listReaders().size() == 2);
+    }
+
+    @Test
+    void hostsThatDoNotAnswerAreLeftOutOfAListingWithinTheListTimeout() throws Exception {
+        // A call timeout far beyond the test's bound: a listing that waited for the silent hosts one after another
+        // (or for the call timeout) would not end within BOUND.
+        RemoteBackend backend = backend(SECRET, Duration.ofMinutes(10), Duration.ofMillis(300));
+        addLab(backend);
+        CountDownLatch release = new CountDownLatch(1);
+        InvocationHandler silent = (proxy, method, args) -> {
+            release.await();
+            throw new IllegalStateException("released at the end of the test");
+        };
+        try {
+            for (String name : List.of("silent-1", "silent-2")) {
+                long id = serviceIds.incrementAndGet();
+                backend.addHost(id, (RemoteCardHost) Proxy.newProxyInstance(RemoteCardHost.class.getClassLoader(),
+                        new Class<?>[] {RemoteCardHost.class}, silent),
+                        Map.of(RemoteCardHost.HOST_NAME_PROPERTY, name, "service.id", id));
+            }
+            assertThat(backend.hostNames()).containsExactly("lab", "silent-1", "silent-2");
+            Worker<List<ReaderInfo>> listing = Worker.start("listing", backend::listReaders);
+            assertThat(listing.get(BOUND)).extracting(ReaderInfo::name)
+                    .containsExactly(SIM_0 + " @ lab", SIM_1 + " @ lab");
+            failure(HResult.SCARD_E_TIMEOUT, "did not answer", () -> backend.readerInfo("Any @ silent-1"));
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
@@ -329,5 +369,44 @@ class RemoteBackendTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(SCardEvent.Type.CARD_REMOVED, SIM_0 + " @ lab", ""),
                         org.assertj.core.groups.Tuple.tuple(SCardEvent.Type.CARD_INSERTED, SIM_1 + " @ lab", "3B00"),
                         org.assertj.core.groups.Tuple.tuple(SCardEvent.Type.CARD_RESET, SIM_1 + " @ lab", "3B00"));
+    }
+
+    @Test
+    void concurrentReconnectsOfAnEndedSessionLeaveOneSessionOnTheHost() throws Exception {
+        RemoteBackend backend = backend(SECRET, BOUND);
+        addLab(backend);
+        ReaderConnection connection = backend.connect(SIM_0 + " @ lab", ShareMode.SHARED, Protocol.T0_OR_T1);
+        hostClock.addAndGet(TimeUnit.MILLISECONDS.toNanos(LEASE_MILLIS + 1));
+        assertThat(host.closeExpired()).isEqualTo(1);
+        failure(HResult.SCARD_W_RESET_CARD, "session", () -> connection.transmit(SELECT_MF));
+
+        // Both reconnects are in their open call on the host at once before either goes on.
+        CountDownLatch bothOpening = new CountDownLatch(2);
+        beforeMethod.set(name -> {
+            if (name.equals("open")) {
+                bothOpening.countDown();
+                try {
+                    bothOpening.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Worker<Void> first = Worker.start("reconnect-1", () -> {
+            connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+            return null;
+        });
+        Worker<Void> second = Worker.start("reconnect-2", () -> {
+            connection.reconnect(ShareMode.SHARED, Protocol.T0_OR_T1, Disposition.LEAVE);
+            return null;
+        });
+        first.get(BOUND);
+        second.get(BOUND);
+        assertThat(bothOpening.getCount()).as("both reconnects opened a session").isZero();
+
+        assertThat(host.sessions()).as("the losing reconnect closed its own session").isEqualTo(1);
+        assertSuccess(connection.transmit(SELECT_MF));
+        connection.disconnect(Disposition.LEAVE);
+        assertThat(host.sessions()).isZero();
     }
 }

@@ -1,19 +1,17 @@
 package dev.scard.remote.host.internal;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 import dev.scard.api.SCardException;
 import dev.scard.remote.api.RemoteCardHost;
+import dev.scard.remote.api.SecretBytes;
 
 /**
  * The host's secret, kept only as its SHA-256 digest: {@link #check} digests what a client offers and compares the
  * two digests in constant time ({@link MessageDigest#isEqual}), so neither the secret's bytes nor its length show in
- * how long a refusal takes, and the host holds no copy of the secret after it started. Nothing here is ever logged.
+ * how long a refusal takes, and the host holds no copy of the secret after it started (Config Admin still stores the configured value). Nothing here is ever logged.
  */
 final class HostSecret {
 
@@ -36,12 +34,7 @@ final class HostSecret {
         if (secret == null || secret.length() == 0) {
             throw new IllegalArgumentException("no secret is configured; a host never serves its readers without one");
         }
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(secret));
-        byte[] bytes = new byte[encoded.remaining()];
-        encoded.get(bytes);
-        if (encoded.hasArray()) {
-            Arrays.fill(encoded.array(), (byte) 0);
-        }
+        byte[] bytes = SecretBytes.utf8(secret);
         try {
             if (bytes.length < MIN_LENGTH) {
                 throw new IllegalArgumentException("the secret is shorter than " + MIN_LENGTH + " bytes");

@@ -16,6 +16,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -27,6 +31,8 @@ import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.core.log.BundleLog;
+import dev.scard.core.log.Log;
 import dev.scard.remote.api.RemoteCardHost;
 
 /**
@@ -59,10 +65,15 @@ import dev.scard.remote.api.RemoteCardHost;
 @Designate(ocd = HostConfig.class)
 public final class RemoteHostComponent {
 
+    /**
+     * The log of the remote host bundle: its {@code LoggerFactory} service, bound by this component; every class of the
+     * bundle logs through it ({@link BundleLog#logger(Class)}). First of the static fields: the others use it.
+     */
+    static final BundleLog LOGS = new BundleLog();
+    private static final Log LOG = LOGS.logger(RemoteHostComponent.class);
     /** The Remote Services config type of the distribution provider (bundle dev.scard.remote-transport). */
     static final String SCARD_TCP = "scard.tcp";
 
-    private static final System.Logger LOG = System.getLogger(RemoteHostComponent.class.getName());
     private static final long MAX_SWEEP_MILLIS = 1_000L;
 
     private BundleContext context;
@@ -76,6 +87,27 @@ public final class RemoteHostComponent {
 
     /** DS creates it. */
     public RemoteHostComponent() {
+    }
+
+    /**
+     * Binds the bundle's {@code LoggerFactory} (the OSGi Log Service: Felix Log, Pax Logging), which the bundle's
+     * classes log through from now on ({@link #LOGS}); optional: without one they log to {@link System.Logger}.
+     *
+     * @param loggerFactory the bundle's own logger factory
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    void bindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.bind(loggerFactory);
+    }
+
+    /**
+     * Unbinds the logger factory: the bundle's classes log to {@link System.Logger} until another is bound.
+     *
+     * @param loggerFactory the factory that goes
+     */
+    void unbindLoggerFactory(LoggerFactory loggerFactory) {
+        LOGS.unbind(loggerFactory);
     }
 
     /** Checks the configuration and, when it is usable, starts the host (see the class comment). */
@@ -99,7 +131,9 @@ public final class RemoteHostComponent {
         host = new CardHost(secret, new TrackedCards(), new SessionTable(config.leaseMillis(), config.maxSessions(),
                 System::nanoTime), events, config.maxLockWaitMillis());
         listenerRegistration = context.registerService(SCardEventListener.class, this::cardEvent, null);
-        sweeper = new Thread(() -> sweep(config.leaseMillis()), "scard-remote-host-leases");
+        // A local copy: the thread must not keep the configuration (and its secret String) for the host's life.
+        long leaseMillis = config.leaseMillis();
+        sweeper = new Thread(() -> sweep(leaseMillis), "scard-remote-host-leases");
         sweeper.setDaemon(true);
         sweeper.start();
         hostRegistration = context.registerService(RemoteCardHost.class, host, properties(config));

@@ -20,7 +20,6 @@ import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.Protocol;
-import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.core.CardManager;
@@ -60,17 +59,7 @@ class CardHostTest {
         backend = SimulatorBackend.standalone(List.of(READER, EMPTY));
         backend.insert(READER);
         handles = new HandleTable();
-        LocalCards cards = new LocalCards() {
-            @Override
-            public List<ReaderInfo> listReaders() {
-                return backend.listReaders();
-            }
-
-            @Override
-            public Manager newManager() {
-                return new Manager(new CardManager(backend, handles), released::incrementAndGet);
-            }
-        };
+        LocalCards cards = TestHosts.cards(backend, handles, released::incrementAndGet);
         sessions = new SessionTable(LEASE_MILLIS, 3, now::get);
         host = new CardHost(HostSecret.of(SECRET_TEXT), cards, sessions, new EventLog(16), 1_000L);
         local = new CardManager(backend, handles);

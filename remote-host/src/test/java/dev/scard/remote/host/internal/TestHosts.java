@@ -11,8 +11,9 @@ import dev.scard.core.spi.Backend;
 import dev.scard.remote.api.RemoteCardHost;
 
 /**
- * The export side's {@link CardHost} for the import side's unit tests (which live in another package): a host over a
- * backend's managers, with a clock the test gives and events the test appends.
+ * The export side's {@link CardHost} for the tests: a host over a backend's managers, with a clock the test gives and
+ * events the test appends ({@link #over}, used by impl-remote's tests through this module's test jar), and the
+ * {@link LocalCards} over a backend ({@link #cards}).
  */
 public final class TestHosts {
 
@@ -21,8 +22,18 @@ public final class TestHosts {
     private final EventLog events = new EventLog(64);
 
     private TestHosts(Backend backend, String secret, long leaseMillis, LongSupplier clock) {
-        HandleTable handles = new HandleTable();
-        LocalCards cards = new LocalCards() {
+        LocalCards cards = cards(backend, new HandleTable(), () -> {
+        });
+        sessions = new SessionTable(leaseMillis, 64, clock);
+        host = new CardHost(HostSecret.of(secret), cards, sessions, events, 10_000L);
+    }
+
+    /**
+     * The readers of {@code backend} as a host serves them: its listing, and a new core manager over {@code handles}
+     * per session, given back by {@code release}.
+     */
+    static LocalCards cards(Backend backend, HandleTable handles, Runnable release) {
+        return new LocalCards() {
             @Override
             public List<ReaderInfo> listReaders() {
                 return backend.listReaders();
@@ -30,12 +41,9 @@ public final class TestHosts {
 
             @Override
             public Manager newManager() {
-                return new Manager(new CardManager(backend, handles), () -> {
-                });
+                return new Manager(new CardManager(backend, handles), release);
             }
         };
-        sessions = new SessionTable(leaseMillis, 64, clock);
-        host = new CardHost(HostSecret.of(secret), cards, sessions, events, 10_000L);
     }
 
     /** A host over {@code backend}'s readers. */
