@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
@@ -26,6 +27,7 @@ import dev.scard.api.SCardEvent;
 import dev.scard.api.SCardEventListener;
 import dev.scard.api.SCardResourceManager;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.itest.support.OffVpcd;
 import dev.scard.remote.api.RemoteCardHost;
 import dev.scard.simulator.control.SimulatorControl;
 
@@ -41,6 +43,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * its backend, no export) and the client ({@value RemoteCardHost#CLIENT_PID}: the same secret) before its first test,
  * and deletes both after its last, so the other tests never see the remote backend.
  */
+@ExtendWith(OffVpcd.class)
 public class RemoteConformanceTest extends ISCardManageConformance {
 
     static final String HOST = "lab";

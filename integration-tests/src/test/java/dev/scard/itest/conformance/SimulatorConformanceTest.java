@@ -4,10 +4,12 @@ import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.scard.api.HResult;
 import dev.scard.api.SCardException;
 import dev.scard.api.SCardServiceProperties;
+import dev.scard.itest.support.OffVpcd;
 import dev.scard.simulator.control.SimulatorControl;
 
 /**
@@ -15,6 +17,7 @@ import dev.scard.simulator.control.SimulatorControl;
  * "Simulated Reader 0", none in "Simulated Reader 1". Cards are inserted, removed and reset through the
  * simulator's {@link SimulatorControl} service.
  */
+@ExtendWith(OffVpcd.class)
 public class SimulatorConformanceTest extends ISCardManageConformance {
 
     static final String READER_WITH_CARD = "Simulated Reader 0";

@@ -9,6 +9,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Assumptions;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
@@ -262,6 +266,49 @@ public final class VpcdRig {
     private static boolean serving(SimulatorControl control, String reader) {
         return control.served().stream()
                 .anyMatch(s -> s.readerName().equals(reader) && s.state() == ServedReader.State.SERVING);
+    }
+
+    /**
+     * Takes the simulated readers off vpcd for a test class that uses them in-process only (an {@code @BeforeAll}):
+     * pcscd powers a served card off and on by itself a while after its last PC/SC use, and such a reset, a real one
+     * that every connection sees, would reach the class's tests as "reset by someone else" at any moment. Does
+     * nothing where the simulator or no served reader is there.
+     *
+     * @return whether a reader was served, so that {@link #serveAgain} puts them back (an {@code @AfterAll})
+     */
+    public static boolean unserveForInProcessTests() throws InterruptedException {
+        BundleContext context = FrameworkUtil.getBundle(VpcdRig.class).getBundleContext();
+        ServiceReference<SimulatorControl> reference = context.getServiceReference(SimulatorControl.class);
+        SimulatorControl control = reference == null ? null : context.getService(reference);
+        if (control == null) {
+            return false;
+        }
+        try {
+            boolean wasServed = false;
+            for (String reader : SERVED.keySet()) {
+                wasServed |= control.unserve(reader);
+            }
+            return wasServed;
+        } finally {
+            context.ungetService(reference);
+        }
+    }
+
+    /** Serves the simulated readers to vpcd again after {@link #unserveForInProcessTests}, when PC/SC is there. */
+    public static void serveAgain() throws InterruptedException, InvalidSyntaxException {
+        BundleContext context = FrameworkUtil.getBundle(VpcdRig.class).getBundleContext();
+        ServiceReference<SimulatorControl> control = context.getServiceReference(SimulatorControl.class);
+        var pcsc = context.getServiceReferences(SCardResourceManager.class, "(scard.backend=pcsc)");
+        if (control == null || pcsc.isEmpty()) {
+            return;
+        }
+        ServiceReference<SCardResourceManager> pcscReference = pcsc.iterator().next();
+        try {
+            serve(context.getService(control), context.getService(pcscReference));
+        } finally {
+            context.ungetService(control);
+            context.ungetService(pcscReference);
+        }
     }
 
     /** Whether both simulated readers are served to vpcd at the moment. */
