@@ -50,8 +50,11 @@ public interface RemoteCardHost {
     String CLIENT_PID = "dev.scard.remote.client";
     /** The {@code scard.backend} name of the import side. */
     String BACKEND = "remote";
-    /** The lease a host gives its sessions unless configured otherwise: 10 seconds. */
-    long DEFAULT_LEASE_MILLIS = 10_000L;
+    /**
+     * The lease a host gives its sessions unless configured otherwise: 8 seconds, so that with the host's sweep every
+     * quarter lease a client that crashed or was cut off holds nothing for longer than 10 seconds.
+     */
+    long DEFAULT_LEASE_MILLIS = 8_000L;
     /** The longest {@link #events} waits for an event, whatever the caller asks: 5 seconds. */
     long MAX_EVENT_WAIT_MILLIS = 5_000L;
     /** What a missing or wrong secret fails with. */

@@ -22,7 +22,7 @@ public @interface HostConfig {
 
     /** How long a session lives without a call, in milliseconds. */
     @AttributeDefinition(name = "Lease (ms)", min = "100", max = "600000",
-            description = "How long a session lives without a call, in milliseconds (100 to 600000; default 10000). "
+            description = "How long a session lives without a call, in milliseconds (100 to 600000; default 8000, so that a crashed client holds nothing longer than 10 s). "
                     + "The host then releases its lock, ends its transaction and closes its connection (leaving the "
                     + "card), at most a quarter of the lease later. Clients renew three times per lease.")
     long leaseMillis() default RemoteCardHost.DEFAULT_LEASE_MILLIS;
