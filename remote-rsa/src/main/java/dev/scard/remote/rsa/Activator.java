@@ -2,14 +2,12 @@ package dev.scard.remote.rsa;
 
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.hooks.weaving.WeavingHook;
 
 import org.apache.aries.rsa.spi.EndpointDescriptionParser;
 
 /**
- * Registers the {@link BundlePatch} weaving hook of the ZooKeeper client and the {@link EndpointXml} parser when the
- * bundle starts, and keeps Aries RSA's start-up chatter out of a quiet console: where Aries logs through SLF4J to
- * {@code java.util.logging} (the distribution), its loggers ({@value #ARIES_LOGGERS}) log from WARNING up unless a
+ * Registers the {@link EndpointXml} parser when the bundle starts, and keeps Aries RSA's start-up chatter out of a
+ * quiet console: where Aries logs through SLF4J to {@code java.util.logging} (the distribution), its loggers ({@value #ARIES_LOGGERS}) log from WARNING up unless a
  * level was configured for them. In Karaf, Aries logs through Pax Logging and this has no effect.
  *
  * <p>(Remote calls go through the distribution provider {@code scard.tcp} of {@code dev.scard.remote-transport}, which
@@ -28,13 +26,12 @@ public final class Activator implements BundleActivator {
     }
 
     /**
-     * Registers the weaving hook and the parser; quiets Aries's INFO unless a level was configured.
+     * Registers the parser; quiets Aries's INFO unless a level was configured.
      *
      * @param context the bundle's context
      */
     @Override
     public void start(BundleContext context) {
-        context.registerService(WeavingHook.class, BundlePatch.zookeeperClient(context.getBundle()), null);
         // For Aries RSA's ZooKeeper discovery, which needs a parser and whose own needs JAXB (see EndpointXml).
         context.registerService(EndpointDescriptionParser.class, new EndpointXml(), null);
         if (ARIES.getLevel() == null) {
