@@ -31,7 +31,7 @@ import dev.scard.testsupport.ScardProcess;
  * The conformance suite, unchanged, against the remote backend with the export side in another JVM: the distribution
  * ({@code app/target/scard.jar}) started as a host ({@code dev.scard.remote.host}, two simulated readers, exported
  * through Apache Aries RSA and the distribution provider {@code scard.tcp} on a free loopback port), and this framework
- * as the client: Aries RSA with its config discovery (an endpoint description naming the host, factory PID
+ * as the client: Aries RSA with static discovery (an endpoint description naming the host, factory PID
  * {@value #DISCOVERY_PID}), the provider ({@value #TRANSPORT_PID}, its defaults) and the remote backend
  * ({@value RemoteCardHost#CLIENT_PID}). Cards are inserted, removed and
  * reset in the host's JVM through its console ({@code sim:insert}, {@code sim:remove}, {@code sim:reset}).
@@ -41,7 +41,7 @@ import dev.scard.testsupport.ScardProcess;
  */
 public class RemoteJvmConformanceTest extends ISCardManageConformance {
 
-    static final String DISCOVERY_PID = "org.apache.aries.rsa.discovery.config";
+    static final String DISCOVERY_PID = "dev.scard.remote.endpoint";
     /** The configuration of the distribution provider scard.tcp, which runs only while it exists. */
     static final String TRANSPORT_PID = "dev.scard.remote.transport";
     static final String HOST = "jvm";

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.TestInfo;
 
 /**
  * Remote readers between real JVMs over loopback, through the consoles of the distribution: hosts
- * ({@code dev.scard.remote.host}) and clients ({@code dev.scard.remote.client} with Aries RSA's config discovery),
+ * ({@code dev.scard.remote.host}) and clients ({@code dev.scard.remote.client} with static discovery (dev.scard.remote-rsa)),
  * as the README's demo runs them. A client lists and uses a host's readers; a host killed in the middle of a session
  * makes the client's calls fail at once with the contract's error, and a new host is used again without restarting
  * the client; a client killed while it holds the card's lock loses it within the host's lease, and another client gets

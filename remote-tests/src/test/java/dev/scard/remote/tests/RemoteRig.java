@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  *
  * <p>A host serves two simulated readers, {@value #READER_0} with the sample card and {@value #READER_1} empty, on a
  * free loopback port, with {@link #SECRET}. A client imports hosts either from endpoint descriptions in its own
- * configuration (Aries RSA's config discovery: factory PID {@code org.apache.aries.rsa.discovery.config}) or through
+ * configuration (static discovery: factory PID {@code dev.scard.remote.endpoint} of dev.scard.remote-rsa) or through
  * ZooKeeper, and has no simulated readers of its own, so that {@code scard:use remote} is its only choice.
  */
 final class RemoteRig implements AutoCloseable {
@@ -110,7 +110,7 @@ final class RemoteRig implements AutoCloseable {
     }
 
     /**
-     * Starts a client that imports the hosts at the given ports (config discovery) and waits until its console
+     * Starts a client that imports the hosts at the given ports (static discovery) and waits until its console
      * answers.
      *
      * @param name its name (file names)
@@ -157,14 +157,14 @@ final class RemoteRig implements AutoCloseable {
     }
 
     /**
-     * The static endpoint description of a host on loopback (Aries RSA's config discovery).
+     * The static endpoint description of a host on loopback (static discovery (dev.scard.remote-rsa)).
      *
      * @param port the host's port
      * @param hostName its name after " @ ", or null for the endpoint's host and port
      * @return one JSON member
      */
     static String endpoint(int port, String hostName) {
-        return "\"org.apache.aries.rsa.discovery.config~host" + port + "\": {"
+        return "\"dev.scard.remote.endpoint~host" + port + "\": {"
             + " \"endpoint.id\": \"" + endpointId(port) + "\","
             + " \"service.imported\": true,"
             + " \"service.imported.configs\": \"scard.tcp\","

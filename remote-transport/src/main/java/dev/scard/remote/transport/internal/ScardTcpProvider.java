@@ -40,7 +40,7 @@ import org.osgi.service.remoteserviceadmin.RemoteConstants;
  * closes, serves every service exported through this provider. Each endpoint has a key, and its id is {@code scard.tcp://address:port/key}: the key is the
  * service's {@value #KEY_PROPERTY} or else the name of its first exported interface (with {@code -2}, {@code -3}, ...
  * appended when that key is served already), so that the id of a host's endpoint is known in advance and a static
- * endpoint description (Aries RSA's config discovery) can name it. Arguments are read through the exporting
+ * endpoint description (static discovery (dev.scard.remote-rsa)) can name it. Arguments are read through the exporting
  * bundle's class loader. Only the intent {@code osgi.basic} is supported; a service asking
  * for another is not exported by this provider.
  *
