@@ -58,6 +58,15 @@ final class StaticEndpoints implements ManagedServiceFactory {
                 }
                 return listener;
             }
+
+            /** A listener whose scope changed (the topology manager's, when a service is looked for) hears it again. */
+            @Override
+            public void modifiedService(ServiceReference<EndpointEventListener> reference,
+                    EndpointEventListener listener) {
+                for (EndpointDescription endpoint : snapshot()) {
+                    tell(reference, listener, new EndpointEvent(EndpointEvent.ADDED, endpoint));
+                }
+            }
         };
     }
 
