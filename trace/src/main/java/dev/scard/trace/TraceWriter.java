@@ -1,8 +1,7 @@
 package dev.scard.trace;
 
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
@@ -10,6 +9,7 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 
@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 
 /**
  * Writes a trace file ({@value TraceHeader#FORMAT} JSON, UTF-8) as the session goes: {@link #open} writes the
@@ -39,8 +40,13 @@ import com.fasterxml.jackson.core.PrettyPrinter;
  * would go beyond fails with {@link TraceLimitException} and is not written, and so does every later one; the file
  * stays complete up to the entries before it once the writer is closed.
  *
- * <p><b>Buffering.</b> Output is buffered; {@link #flush()} pushes what was written to the file (a recorder may call
- * it now and then, so that a crash loses little), {@link #close()} always does.
+ * <p><b>Buffering.</b> Output is buffered (128 KiB); {@link #flush()} pushes what was written to the file (a recorder
+ * may call it now and then, so that a crash loses little), {@link #close()} always does.
+ *
+ * <p><b>Cost.</b> The header is written with Jackson (its texts are escaped as JSON needs); the entries, whose values
+ * are all hex, numbers and names of constants, are written byte by byte straight into the buffer: the hex from a
+ * table, the time with integer arithmetic, nothing copied or allocated per entry. So a recorder can write a few
+ * million entries per second.
  *
  * <p>The methods may be called from several threads (they are synchronized); entries are written in the order the
  * calls come. The writer checks that entry times never decrease, as {@link Trace#of} does. It writes what it is given:
@@ -51,25 +57,65 @@ public final class TraceWriter implements Closeable {
     /** The default limit of {@link #open(Path, TraceHeader)}: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
+            .build();
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
+    /** Upper-case hex digits: the two of byte {@code b} are at {@code 2 * (b & 0xFF)} and the next index. */
+    private static final byte[] HEX_DIGITS = new byte[512];
     /** What {@link #close()} still writes: the end of the array, of the object and a newline. */
     private static final int CLOSING_BYTES = 8;
     /** What an entry takes beyond its hex: its field names, time, type, share mode and so on. */
     private static final int ENTRY_OVERHEAD = 200;
+    /** The size of the buffer (larger only for an entry that does not fit). */
+    private static final int BUFFER_BYTES = 1 << 17;
+    /** Above this many milliseconds (31 years) a time is formatted through {@link BigDecimal}. */
+    private static final double FAST_TIME_LIMIT = 1e12;
 
-    private final CountingStream out;
-    private final JsonGenerator json;
+    private static final byte[] FIRST_ENTRY = ascii("\n    ");
+    private static final byte[] NEXT_ENTRY = ascii(",\n    ");
+    private static final byte[] TIME = ascii("{\"t\": ");
+    private static final byte[] TYPE = ascii(", \"type\": \"");
+    private static final byte[] COMMAND = ascii("\", \"command\": \"");
+    private static final byte[] REDACTED = ascii("\", \"redacted\": ");
+    private static final byte[] RESPONSE_AFTER_COMMAND = ascii("\", \"response\": \"");
+    private static final byte[] RESPONSE_AFTER_REDACTED = ascii(", \"response\": \"");
+    private static final byte[] BY_CORE = ascii("\", \"by\": \"core");
+    private static final byte[] DISPOSITION = ascii("\", \"disposition\": \"");
+    private static final byte[] SHARE_MODE = ascii("\", \"shareMode\": \"");
+    private static final byte[] PROTOCOL = ascii("\", \"protocol\": \"");
+    private static final byte[] ATR = ascii("\", \"atr\": \"");
+    private static final byte[] END_ENTRY = ascii("\"}");
+    private static final byte[] CLOSE = ascii("\n  ]\n}\n");
+    private static final byte[] CLOSE_EMPTY = ascii("]\n}\n");
+    private static final byte[][] TYPE_NAMES = new byte[TraceEntry.Type.values().length][];
+
+    static {
+        byte[] digits = ascii("0123456789ABCDEF");
+        for (int b = 0; b < 256; b++) {
+            HEX_DIGITS[2 * b] = digits[b >>> 4];
+            HEX_DIGITS[2 * b + 1] = digits[b & 0xF];
+        }
+        for (TraceEntry.Type type : TraceEntry.Type.values()) {
+            TYPE_NAMES[type.ordinal()] = ascii(type.jsonName());
+        }
+    }
+
+    private final OutputStream target;
     private final long maxBytes;
+    /** The bytes not yet handed to {@link #target}: {@code buffer[0..position)}. */
+    private byte[] buffer = new byte[BUFFER_BYTES];
+    private int position;
+    /** How many bytes were handed to {@link #target}. */
+    private long written;
     private int entries;
     private double lastTime;
     private boolean full;
     private boolean closed;
 
-    private TraceWriter(OutputStream target, long maxBytes) throws IOException {
-        this.out = new CountingStream(new BufferedOutputStream(target, 1 << 16));
-        this.json = JSON.createGenerator(out, JsonEncoding.UTF8);
-        this.json.setPrettyPrinter(new Layout());
+    private TraceWriter(OutputStream target, long maxBytes) {
+        this.target = target;
         this.maxBytes = maxBytes;
     }
 
@@ -154,16 +200,22 @@ public final class TraceWriter implements Closeable {
     }
 
     private void writeHeader(TraceHeader header) throws IOException {
-        json.writeStartObject();
-        json.writeStringField("format", TraceHeader.FORMAT);
-        json.writeStringField("reader", header.reader());
-        json.writeStringField("backend", header.backend());
-        json.writeStringField("recordedAt", DateTimeFormatter.ISO_INSTANT.format(header.recordedAt()));
-        json.writeStringField("atr", HEX.formatHex(header.atr()));
-        json.writeStringField("protocol", header.protocol().name());
-        json.writeArrayFieldStart("entries");
-        json.flush();
-        if (out.count + CLOSING_BYTES > maxBytes) {
+        ByteArrayOutputStream text = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(text, JsonEncoding.UTF8)) {
+            json.setPrettyPrinter(new Layout());
+            json.writeStartObject();
+            json.writeStringField("format", TraceHeader.FORMAT);
+            json.writeStringField("reader", header.reader());
+            json.writeStringField("backend", header.backend());
+            json.writeStringField("recordedAt", DateTimeFormatter.ISO_INSTANT.format(header.recordedAt()));
+            json.writeStringField("atr", HEX.formatHex(header.atr()));
+            json.writeStringField("protocol", header.protocol().name());
+            json.writeArrayFieldStart("entries");
+        }
+        byte[] bytes = text.toByteArray();
+        put(bytes);
+        flush();
+        if (bytes.length + CLOSING_BYTES > maxBytes) {
             full = true;
             throw new TraceLimitException("the trace header alone is longer than the limit of " + maxBytes
                     + " bytes");
@@ -189,40 +241,60 @@ public final class TraceWriter implements Closeable {
             throw new IllegalArgumentException("a trace entry at " + entry.time()
                     + " ms is earlier than the entry before it, at " + lastTime + " ms");
         }
-        long bound = out.count + json.getOutputBuffered() + ENTRY_OVERHEAD + CLOSING_BYTES
-                + 2L * (length(entry.command()) + length(entry.response()) + length(entry.atr()));
+        byte[] command = entry.commandBytes();
+        byte[] response = entry.responseBytes();
+        byte[] atr = entry.atrBytes();
+        int most = ENTRY_OVERHEAD + 2 * (length(command) + length(response) + length(atr));
+        long bound = written + position + most + CLOSING_BYTES;
         if (full || bound > maxBytes) {
             full = true;
             throw new TraceLimitException("the trace has reached its limit of " + maxBytes + " bytes after "
                     + entries + " entries");
         }
-        json.writeStartObject();
-        json.writeFieldName("t");
-        json.writeNumber(time(entry.time()));
-        json.writeStringField("type", entry.type().jsonName());
+        room(most);
+        put(entries == 0 ? FIRST_ENTRY : NEXT_ENTRY);
+        put(TIME);
+        putTime(entry.time());
+        put(TYPE);
+        put(TYPE_NAMES[entry.type().ordinal()]);
         switch (entry.type()) {
             case APDU -> {
-                json.writeStringField("command", HEX.formatHex(entry.command()));
+                put(COMMAND);
+                putHex(command);
                 if (entry.redacted() > 0) {
-                    json.writeNumberField("redacted", entry.redacted());
+                    put(REDACTED);
+                    putDecimal(entry.redacted());
+                    put(RESPONSE_AFTER_REDACTED);
+                } else {
+                    put(RESPONSE_AFTER_COMMAND);
                 }
-                json.writeStringField("response", HEX.formatHex(entry.response()));
+                putHex(response);
                 if (entry.byCore()) {
-                    json.writeStringField("by", "core");
+                    put(BY_CORE);
                 }
             }
-            case RESET, UNLOCK -> json.writeStringField("disposition", entry.disposition().name());
-            case RECONNECT -> {
-                json.writeStringField("disposition", entry.disposition().name());
-                json.writeStringField("shareMode", entry.shareMode().name());
-                json.writeStringField("protocol", entry.protocol().name());
-                json.writeStringField("atr", HEX.formatHex(entry.atr()));
+            case RESET, UNLOCK -> {
+                put(DISPOSITION);
+                putName(entry.disposition());
             }
-            case INSERTED -> json.writeStringField("atr", HEX.formatHex(entry.atr()));
+            case RECONNECT -> {
+                put(DISPOSITION);
+                putName(entry.disposition());
+                put(SHARE_MODE);
+                putName(entry.shareMode());
+                put(PROTOCOL);
+                putName(entry.protocol());
+                put(ATR);
+                putHex(atr);
+            }
+            case INSERTED -> {
+                put(ATR);
+                putHex(atr);
+            }
             case LOCK, REMOVED -> {
             }
         }
-        json.writeEndObject();
+        put(END_ENTRY);
         entries++;
         lastTime = entry.time();
     }
@@ -230,7 +302,8 @@ public final class TraceWriter implements Closeable {
     /** Pushes what was written so far to the file or stream. */
     public synchronized void flush() throws IOException {
         if (!closed) {
-            json.flush();
+            drain();
+            target.flush();
         }
     }
 
@@ -255,12 +328,11 @@ public final class TraceWriter implements Closeable {
             return;
         }
         closed = true;
-        try {
-            json.writeEndArray();
-            json.writeEndObject();
-            json.writeRaw('\n');
-        } finally {
-            json.close();
+        try (target) {
+            room(CLOSING_BYTES);
+            put(entries == 0 ? CLOSE_EMPTY : CLOSE);
+            drain();
+            target.flush();
         }
     }
 
@@ -268,30 +340,147 @@ public final class TraceWriter implements Closeable {
         return bytes == null ? 0 : bytes.length;
     }
 
-    /** Milliseconds with at most microsecond precision and never in exponent form: {@code 0}, {@code 1.5}. */
+    /**
+     * Milliseconds with at most microsecond precision (rounded half up) and never in exponent form: {@code 0},
+     * {@code 1.5}, {@code 12345678.063}.
+     */
     static String time(double millis) {
+        long micros = micros(millis);
+        if (micros < 0) {
+            return slowTime(millis);
+        }
+        StringBuilder text = new StringBuilder(24).append(micros / 1000);
+        int fraction = (int) (micros % 1000);
+        if (fraction != 0) {
+            text.append('.').append((char) ('0' + fraction / 100));
+            fraction %= 100;
+            if (fraction != 0) {
+                text.append((char) ('0' + fraction / 10));
+                fraction %= 10;
+                if (fraction != 0) {
+                    text.append((char) ('0' + fraction));
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * {@code millis} rounded half up to whole microseconds, as {@link #slowTime} rounds its decimal form, or -1
+     * when that cannot be told from the double alone: a time beyond {@link #FAST_TIME_LIMIT}, or one within a few
+     * units in the last place of a half microsecond (where the double's decimal form decides).
+     */
+    private static long micros(double millis) {
+        if (!(millis >= 0 && millis < FAST_TIME_LIMIT)) {
+            return -1;
+        }
+        double scaled = millis * 1000;
+        double whole = Math.floor(scaled);
+        double rest = scaled - whole;
+        if (Math.abs(rest - 0.5) <= 4 * Math.ulp(scaled)) {
+            return -1;
+        }
+        return (long) whole + (rest > 0.5 ? 1 : 0);
+    }
+
+    /** {@link #time} through the double's decimal form and {@link BigDecimal}: exact, and slow. */
+    static String slowTime(double millis) {
         return BigDecimal.valueOf(millis).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
-    /** Counts the bytes that reach the file (after Jackson's own buffer). */
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream target) {
-            super(target);
+    /** Writes {@link #time} into the buffer (with room for it). */
+    private void putTime(double millis) throws IOException {
+        long micros = micros(millis);
+        if (micros < 0) {
+            put(ascii(slowTime(millis)));
+            return;
         }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
+        putDecimal(micros / 1000);
+        int fraction = (int) (micros % 1000);
+        if (fraction != 0) {
+            byte[] into = buffer;
+            int at = position;
+            into[at++] = '.';
+            into[at++] = (byte) ('0' + fraction / 100);
+            fraction %= 100;
+            if (fraction != 0) {
+                into[at++] = (byte) ('0' + fraction / 10);
+                fraction %= 10;
+                if (fraction != 0) {
+                    into[at++] = (byte) ('0' + fraction);
+                }
+            }
+            position = at;
         }
+    }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
+    /** Writes a number of at least 0 in decimal into the buffer (with room for it). */
+    private void putDecimal(long value) {
+        if (value < 10) {
+            buffer[position++] = (byte) ('0' + value);
+            return;
         }
+        int digits = 1;
+        for (long rest = value / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        int at = position + digits;
+        position = at;
+        for (long rest = value; rest > 0; rest /= 10) {
+            buffer[--at] = (byte) ('0' + rest % 10);
+        }
+    }
+
+    /** Writes {@code bytes} as upper-case hex into the buffer (with room for it). */
+    private void putHex(byte[] bytes) {
+        byte[] into = buffer;
+        int at = position;
+        for (byte b : bytes) {
+            int i = (b & 0xFF) << 1;
+            into[at++] = HEX_DIGITS[i];
+            into[at++] = HEX_DIGITS[i + 1];
+        }
+        position = at;
+    }
+
+    /** Writes a constant's name (ASCII) into the buffer (with room for it). */
+    private void putName(Enum<?> constant) {
+        String name = constant.name();
+        for (int i = 0; i < name.length(); i++) {
+            buffer[position++] = (byte) name.charAt(i);
+        }
+    }
+
+    /** Writes {@code bytes} into the buffer, making room first. */
+    private void put(byte[] bytes) throws IOException {
+        room(bytes.length);
+        System.arraycopy(bytes, 0, buffer, position, bytes.length);
+        position += bytes.length;
+    }
+
+    /** Makes room for {@code bytes} more bytes in the buffer: hands it to the target first, or grows it. */
+    private void room(int bytes) throws IOException {
+        if (buffer.length - position >= bytes) {
+            return;
+        }
+        drain();
+        if (buffer.length < bytes) {
+            buffer = new byte[bytes];
+        }
+    }
+
+    /** Hands the buffer's bytes to the target (without flushing it). */
+    private void drain() throws IOException {
+        if (position > 0) {
+            int count = position;
+            position = 0;
+            target.write(buffer, 0, count);
+            written += count;
+        }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The header's fields one per line, each entry on a line of its own. */
