@@ -31,18 +31,23 @@ import dev.scard.trace.TraceWriter;
  * bytes. An event the format cannot hold (a reconnect that found no card, so no ATR) is left out.
  *
  * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a lock
- * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A
- * writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
+ * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never touches the file, and it waits only when
+ * the queue is full (below). A writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
  * entries, writes them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at
  * once after a pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per
  * event): the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is
  * queued, completes the file and ends the thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks
  * for the same without waiting (for the card's thread, when the attachment ends).
  *
- * <p><b>Falling behind.</b> When the queue is full (the card answers faster than the file is written, for long), the
- * recording stops rather than the card waiting or the file getting a gap: the events queued before are written, the
- * file is completed, later events are counted as dropped ({@link #dropped()}) and {@link #failure()} says that the
- * recording fell behind. A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
+ * <p><b>A full queue: the card waits for the file (backpressure).</b> A recording is complete: when the queue is
+ * full (the card answers faster than the file is written, which only an in-process card can), {@link #accept} waits
+ * on the card's thread until the writer has taken events (it spins briefly, then yields, then parks
+ * {@value #FULL_PARK_MICROS} us at a time; the writer never wakes it, so writing costs no system call per event),
+ * and the card goes at the writer's pace. It waits at most {@value #FULL_WAIT_MILLIS} ms for room: a writer that
+ * takes nothing for that long is stuck (a disk that hangs), and then the recording stops rather than the card
+ * waiting on: the events queued before are written once the writer moves again, the file is completed, later events
+ * are counted as dropped ({@link #dropped()}) and {@link #failure()} says that the recording fell behind. An
+ * interrupted card thread does not wait (the recording stops the same way, its interrupt kept). A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
  * for {@link #failure()} (naming the file) and logged once; it never reaches the card's thread.
  *
  * <p>Thread-safe (events come from the card's thread and from the backend's event thread).
@@ -57,6 +62,13 @@ public final class SessionFile implements Recording {
     static final long FLUSH_MILLIS = 200;
     /** How long {@link #stop()} waits for the writer thread to complete the file. */
     static final long STOP_WAIT_SECONDS = 10;
+    /** How long {@link #accept} waits at most for room in a full queue before the recording stops. */
+    static final long FULL_WAIT_MILLIS = 2000;
+    /** How long {@link #accept} parks at a time while it waits for room (after spinning and yielding). */
+    static final long FULL_PARK_MICROS = 50;
+    /** How often {@link #accept} retries a full queue with {@link Thread#onSpinWait()}, then with yield. */
+    private static final int FULL_SPINS = 100;
+    private static final int FULL_YIELDS = 20;
 
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
     private static final HexFormat HEX = HexFormat.of();
@@ -70,22 +82,30 @@ public final class SessionFile implements Recording {
     private final EventRing<CardTraceEvent> queue;
     private final int capacity;
     private final Thread thread;
+    private final long fullWaitNanos;
+    private final long recordedAtSecond;
+    private final int recordedAtNano;
     /** Written by the writer thread only (and by {@link #stop()} once that thread has ended). */
     private TraceWriter writer;
-    private double lastMillis;
+    private long lastNanos;
     private volatile long apdus;
     private volatile long events;
     /** Whether {@link #accept} still queues events: false once stopped, failed or fallen behind. */
     private volatile boolean accepting = true;
     private volatile boolean stopRequested;
     private volatile boolean fellBehind;
+    /** Why it fell behind: the queue stayed full, or the card's thread was interrupted while it waited. */
+    private volatile String behind;
     private final AtomicLong dropped = new AtomicLong();
     private volatile String failure;
 
-    private SessionFile(Path file, TraceWriter writer, Instant recordedAt, int capacity) {
+    private SessionFile(Path file, TraceWriter writer, Instant recordedAt, int capacity, Duration fullWait) {
         this.file = file;
         this.writer = writer;
         this.recordedAt = recordedAt;
+        this.recordedAtSecond = recordedAt.getEpochSecond();
+        this.recordedAtNano = recordedAt.getNano();
+        this.fullWaitNanos = fullWait.toNanos();
         this.queue = new EventRing<>(capacity);
         this.capacity = queue.capacity();
         Path name = file.getFileName();
@@ -107,7 +127,8 @@ public final class SessionFile implements Recording {
             Protocol protocol) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         try {
-            return new SessionFile(file, TraceWriter.open(file, header), recordedAt, QUEUE_CAPACITY);
+            return new SessionFile(file, TraceWriter.open(file, header), recordedAt, QUEUE_CAPACITY,
+                    Duration.ofMillis(FULL_WAIT_MILLIS));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot record into '" + file + "': the file exists (choose another name)", e);
         } catch (NoSuchFileException e) {
@@ -123,13 +144,13 @@ public final class SessionFile implements Recording {
 
     /**
      * A recording into {@code out} (which it closes), named {@code file} in its messages, with a queue of
-     * {@code capacity} events (tests).
+     * {@code capacity} events whose producers wait at most {@code fullWait} for room (tests).
      */
     static SessionFile over(Path file, OutputStream out, String reader, String backend, Instant recordedAt,
-            String atrHex, Protocol protocol, int capacity) throws IOException {
+            String atrHex, Protocol protocol, int capacity, Duration fullWait) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         return new SessionFile(file, TraceWriter.open(out, header, TraceWriter.DEFAULT_MAX_BYTES), recordedAt,
-                capacity);
+                capacity, fullWait);
     }
 
     private static TraceHeader header(Path file, String reader, String backend, Instant recordedAt, String atrHex,
@@ -147,20 +168,57 @@ public final class SessionFile implements Recording {
     }
 
     /**
-     * Queues one event of the session for the writer thread; after {@link #stop()}, a failure or once the queue was
-     * full, nothing (the events then are {@linkplain #dropped() dropped}). Never blocks, never throws.
+     * Queues one event of the session for the writer thread; when the queue is full, waits for room (at most
+     * {@value #FULL_WAIT_MILLIS} ms, then the recording stops as fallen behind). After {@link #stop()} or a failure,
+     * nothing; once fallen behind, nothing but counting the event as {@linkplain #dropped() dropped}. Never throws.
      */
     public void accept(CardTraceEvent event) {
-        if (!accepting) {
-            if (fellBehind) {
-                dropped.incrementAndGet();
-            }
+        if (accepting && (queue.offer(event) || offerWaiting(event))) {
             return;
         }
-        if (!queue.offer(event)) {
+        if (fellBehind) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * Offers {@code event} to the full queue until it takes it (true), the recording ends meanwhile (false), or
+     * {@link #fullWaitNanos} pass or the thread is interrupted (false, and the recording has fallen behind).
+     */
+    private boolean offerWaiting(CardTraceEvent event) {
+        long deadline = System.nanoTime() + fullWaitNanos;
+        int tries = 0;
+        while (accepting) {
+            if (queue.offer(event)) {
+                return true;
+            }
+            if (tries < FULL_SPINS) {
+                Thread.onSpinWait();
+            } else if (tries < FULL_SPINS + FULL_YIELDS) {
+                Thread.yield();
+            } else if (Thread.currentThread().isInterrupted()) {
+                fallBehind("the card's thread was interrupted while it waited for the writer");
+                return false;
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fallBehind(capacity + " events waited to be written, the writer took none for "
+                            + TimeUnit.NANOSECONDS.toMillis(fullWaitNanos) + " ms");
+                    return false;
+                }
+                LockSupport.parkNanos(this, Math.min(left, TimeUnit.MICROSECONDS.toNanos(FULL_PARK_MICROS)));
+            }
+            tries++;
+        }
+        return false;
+    }
+
+    /** Stops taking events because the writer could not keep up (the first reason counts). */
+    private synchronized void fallBehind(String reason) {
+        if (!fellBehind && accepting) {
+            behind = reason;
             fellBehind = true;
             accepting = false;
-            dropped.incrementAndGet();
         }
     }
 
@@ -203,13 +261,18 @@ public final class SessionFile implements Recording {
         }
     }
 
-    /** Writes one event (writer thread); whether an entry was written. */
+    /**
+     * Writes one event (writer thread); whether an entry was written. Its time is the nanoseconds since
+     * {@link #recordedAt} (never before the entry before: an event of the backend's thread may come a little later
+     * than APDUs sent after it), as milliseconds.
+     */
     private boolean write(CardTraceEvent event) throws IOException {
-        double millis = Duration.between(recordedAt, event.time()).toNanos() / 1_000_000.0;
-        lastMillis = Math.max(lastMillis, millis);
+        Instant time = event.time();
+        long nanos = (time.getEpochSecond() - recordedAtSecond) * 1_000_000_000L + (time.getNano() - recordedAtNano);
+        lastNanos = Math.max(lastNanos, nanos);
         TraceEntry entry;
         try {
-            entry = entry(event, lastMillis);
+            entry = entry(event, lastNanos / 1_000_000.0);
         } catch (IllegalArgumentException e) {
             LOG.log(Level.DEBUG, "not recorded in '" + file + "': " + event + ": " + e.getMessage());
             return false;
@@ -232,15 +295,12 @@ public final class SessionFile implements Recording {
         writer = null;
         accepting = false;
         if (fellBehind) {
-            failure = "recording into '" + file + "' fell behind the card (" + capacity
-                    + " events waited to be written) and stopped; the file holds the session up to there, "
-                    + dropped.get() + " later events were not recorded";
-            LOG.log(Level.WARNING, failure);
+            LOG.log(Level.WARNING, failure());
         }
         try {
             open.close();
         } catch (IOException | RuntimeException e) {
-            if (failure == null) {
+            if (failure == null && !fellBehind) {
                 failure = "completing '" + file + "' failed: " + reason(e);
                 LOG.log(Level.WARNING, failure);
             }
@@ -311,7 +371,7 @@ public final class SessionFile implements Recording {
         return events;
     }
 
-    /** How many events were not recorded because the recording had fallen behind. */
+    /** How many events were not recorded because the recording had fallen behind (the first one included). */
     public long dropped() {
         return dropped.get();
     }
@@ -321,8 +381,16 @@ public final class SessionFile implements Recording {
         return accepting;
     }
 
+    /**
+     * Why the recording stopped on its own: it fell behind (the events not recorded counted up to now), writing
+     * failed, or completing the file takes too long; null when it did not.
+     */
     @Override
     public String failure() {
+        if (fellBehind) {
+            return "recording into '" + file + "' fell behind the card (" + behind + ") and stopped; the file holds"
+                    + " the session up to there, " + dropped.get() + " later events were not recorded";
+        }
         return failure;
     }
 
