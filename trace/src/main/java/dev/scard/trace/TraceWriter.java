@@ -70,6 +70,8 @@ public final class TraceWriter implements Closeable {
     private static final int ENTRY_OVERHEAD = 200;
     /** The size of the buffer (larger only for an entry that does not fit). */
     private static final int BUFFER_BYTES = 1 << 17;
+    /** The longest time {@link #time} writes: a double's plain decimal form. */
+    static final int MAX_TIME_BYTES = 350;
     /** Above this many milliseconds (31 years) a time is formatted through {@link BigDecimal}. */
     private static final double FAST_TIME_LIMIT = 1e12;
 
@@ -244,7 +246,9 @@ public final class TraceWriter implements Closeable {
         byte[] command = entry.commandBytes();
         byte[] response = entry.responseBytes();
         byte[] atr = entry.atrBytes();
-        int most = ENTRY_OVERHEAD + 2 * (length(command) + length(response) + length(atr));
+        // the overhead holds a time below FAST_TIME_LIMIT (at most 17 characters); a later one may be much longer
+        int most = ENTRY_OVERHEAD + (entry.time() < FAST_TIME_LIMIT ? 0 : MAX_TIME_BYTES)
+                + 2 * (length(command) + length(response) + length(atr));
         long bound = written + position + most + CLOSING_BYTES;
         if (full || bound > maxBytes) {
             full = true;
@@ -342,27 +346,11 @@ public final class TraceWriter implements Closeable {
 
     /**
      * Milliseconds with at most microsecond precision (rounded half up) and never in exponent form: {@code 0},
-     * {@code 1.5}, {@code 12345678.063}.
+     * {@code 1.5}, {@code 12345678.063}; as {@link #write} writes an entry's time.
      */
     static String time(double millis) {
-        long micros = micros(millis);
-        if (micros < 0) {
-            return slowTime(millis);
-        }
-        StringBuilder text = new StringBuilder(24).append(micros / 1000);
-        int fraction = (int) (micros % 1000);
-        if (fraction != 0) {
-            text.append('.').append((char) ('0' + fraction / 100));
-            fraction %= 100;
-            if (fraction != 0) {
-                text.append((char) ('0' + fraction / 10));
-                fraction %= 10;
-                if (fraction != 0) {
-                    text.append((char) ('0' + fraction));
-                }
-            }
-        }
-        return text.toString();
+        byte[] text = new byte[MAX_TIME_BYTES];
+        return new String(text, 0, formatTime(millis, text, 0), StandardCharsets.US_ASCII);
     }
 
     /**
@@ -388,18 +376,20 @@ public final class TraceWriter implements Closeable {
         return BigDecimal.valueOf(millis).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
-    /** Writes {@link #time} into the buffer (with room for it). */
-    private void putTime(double millis) throws IOException {
+    /**
+     * Writes the time {@code millis} into {@code into} from {@code at} (room for {@link #MAX_TIME_BYTES} there);
+     * returns the position after it.
+     */
+    private static int formatTime(double millis, byte[] into, int at) {
         long micros = micros(millis);
         if (micros < 0) {
-            put(ascii(slowTime(millis)));
-            return;
+            byte[] slow = ascii(slowTime(millis));
+            System.arraycopy(slow, 0, into, at, slow.length);
+            return at + slow.length;
         }
-        putDecimal(micros / 1000);
+        at = formatDecimal(micros / 1000, into, at);
         int fraction = (int) (micros % 1000);
         if (fraction != 0) {
-            byte[] into = buffer;
-            int at = position;
             into[at++] = '.';
             into[at++] = (byte) ('0' + fraction / 100);
             fraction %= 100;
@@ -410,25 +400,44 @@ public final class TraceWriter implements Closeable {
                     into[at++] = (byte) ('0' + fraction);
                 }
             }
-            position = at;
         }
+        return at;
+    }
+
+    /** Writes a number of at least 0 in decimal into {@code into} from {@code at}; returns the position after it. */
+    private static int formatDecimal(long value, byte[] into, int at) {
+        if (value < 10) {
+            into[at] = (byte) ('0' + value);
+            return at + 1;
+        }
+        if (value > Integer.MAX_VALUE) {
+            at = formatDecimal(value / 1_000_000_000, into, at);
+            int low = (int) (value % 1_000_000_000);
+            for (int i = 8; i >= 0; i--, low /= 10) {
+                into[at + i] = (byte) ('0' + low % 10);
+            }
+            return at + 9;
+        }
+        int rest = (int) value;
+        int digits = 1;
+        for (int power = 10; digits < 10 && rest >= power; power *= 10) {
+            digits++;
+        }
+        int end = at + digits;
+        for (int i = end; rest > 0; rest /= 10) {
+            into[--i] = (byte) ('0' + rest % 10);
+        }
+        return end;
+    }
+
+    /** Writes {@link #time} into the buffer (with room for it). */
+    private void putTime(double millis) {
+        position = formatTime(millis, buffer, position);
     }
 
     /** Writes a number of at least 0 in decimal into the buffer (with room for it). */
     private void putDecimal(long value) {
-        if (value < 10) {
-            buffer[position++] = (byte) ('0' + value);
-            return;
-        }
-        int digits = 1;
-        for (long rest = value / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        int at = position + digits;
-        position = at;
-        for (long rest = value; rest > 0; rest /= 10) {
-            buffer[--at] = (byte) ('0' + rest % 10);
-        }
+        position = formatDecimal(value, buffer, position);
     }
 
     /** Writes {@code bytes} as upper-case hex into the buffer (with room for it). */

@@ -325,6 +325,15 @@ class TraceJsonTest {
     }
 
     @Test
+    void theLargestTimeIsWrittenInFullWithoutExponent() throws IOException {
+        String written = TraceWriter.time(Double.MAX_VALUE);
+        assertThat(written).hasSize(309).startsWith("17976931348623157").matches("[0-9]+");
+        String json = write(Trace.of(HEADER, List.of(TraceEntry.lock(1), TraceEntry.lock(Double.MAX_VALUE))));
+        assertThat(json).contains("{\"t\": " + written + ", \"type\": \"lock\"}");
+        assertThat(TraceReader.parse(json).entries().get(1).time()).isEqualTo(Double.MAX_VALUE);
+    }
+
+    @Test
     void theLongestResponseIsWrittenWholeThoughItIsLargerThanTheBuffer(@TempDir Path dir) throws IOException {
         byte[] longest = new byte[TraceEntry.MAX_RESPONSE_LENGTH];
         for (int i = 0; i < longest.length; i++) {

@@ -32,22 +32,28 @@ import dev.scard.trace.TraceWriter;
  *
  * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a lock
  * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never touches the file, and it waits only when
- * the queue is full (below). A writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
- * entries, writes them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at
- * once after a pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per
- * event): the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is
- * queued, completes the file and ends the thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks
- * for the same without waiting (for the card's thread, when the attachment ends).
+ * the queue is full (below). A writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes
+ * the events in batches, makes the entries, writes them through the buffered {@link TraceWriter} and flushes at most
+ * every {@value #FLUSH_MILLIS} ms (at once after a pause), so a crash loses at most that much. The card's thread does
+ * not wake the writer per event (no system call per event): when there is nothing to write the writer sleeps,
+ * {@value #IDLE_FIRST_MICROS} us at first and twice as long each time up to {@value #IDLE_MILLIS} ms (so a busy card
+ * finds it awake soon, an idle one costs a wake-up every few ms), and only a card's thread that finds the queue full
+ * wakes it early. {@link #stop()} writes what is queued, completes the file and ends the thread, waiting at most
+ * {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks for the same without waiting (for the card's thread, when the
+ * attachment ends).
  *
  * <p><b>A full queue: the card waits for the file (backpressure).</b> A recording is complete: when the queue is
  * full (the card answers faster than the file is written, which only an in-process card can), {@link #accept} waits
- * on the card's thread until the writer has taken events (it spins briefly, then yields, then parks
- * {@value #FULL_PARK_MICROS} us at a time; the writer never wakes it, so writing costs no system call per event),
- * and the card goes at the writer's pace. It waits at most {@value #FULL_WAIT_MILLIS} ms for room: a writer that
- * takes nothing for that long is stuck (a disk that hangs), and then the recording stops rather than the card
- * waiting on: the events queued before are written once the writer moves again, the file is completed, later events
- * are counted as dropped ({@link #dropped()}) and {@link #failure()} says that the recording fell behind. An
- * interrupted card thread does not wait (the recording stops the same way, its interrupt kept). A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
+ * on the card's thread until the writer has taken events (it wakes the writer, spins briefly, then parks
+ * {@value #FULL_PARK_MICROS} us at a time until half the queue is free, so that the writer has plenty to write while
+ * the card goes on; the writer never wakes it, so writing costs no system call per event), and the card goes at the
+ * writer's pace. It waits at most {@value #FULL_WAIT_MILLIS} ms per event: when the queue is still full then, the
+ * writer is stuck (a disk that hangs), and the recording stops rather than the card waiting on: the events queued
+ * before are written once the writer moves again, the file is completed, later events are counted as dropped
+ * ({@link #dropped()}) and {@link #failure()} says that the recording fell behind. An interrupted card thread does not
+ * wait (the recording stops the same way, its interrupt kept).
+ *
+ * <p><b>Failures.</b> A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
  * for {@link #failure()} (naming the file) and logged once; it never reaches the card's thread.
  *
  * <p>Thread-safe (events come from the card's thread and from the backend's event thread).
@@ -66,9 +72,8 @@ public final class SessionFile implements Recording {
     static final long FULL_WAIT_MILLIS = 2000;
     /** How long {@link #accept} parks at a time while it waits for room (after spinning and yielding). */
     static final long FULL_PARK_MICROS = 50;
-    /** How often {@link #accept} retries a full queue with {@link Thread#onSpinWait()}, then with yield. */
-    private static final int FULL_SPINS = 100;
-    private static final int FULL_YIELDS = 20;
+    /** How often {@link #accept} retries a full queue with {@link Thread#onSpinWait()} before it parks. */
+    private static final int FULL_SPINS = 200;
 
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
     private static final HexFormat HEX = HexFormat.of();
@@ -76,6 +81,8 @@ public final class SessionFile implements Recording {
     private static final int BATCH = 256;
     /** How long the writer thread sleeps when the queue is empty. */
     static final long IDLE_MILLIS = 5;
+    /** How long the writer thread sleeps first when the queue has become empty. */
+    static final long IDLE_FIRST_MICROS = 50;
 
     private final Path file;
     private final Instant recordedAt;
@@ -187,28 +194,32 @@ public final class SessionFile implements Recording {
      */
     private boolean offerWaiting(CardTraceEvent event) {
         long deadline = System.nanoTime() + fullWaitNanos;
-        int tries = 0;
-        while (accepting) {
+        LockSupport.unpark(thread); // the writer may be in its idle sleep: one wake-up per wait, not per event
+        for (int spin = 0; spin < FULL_SPINS && accepting; spin++) {
+            Thread.onSpinWait();
             if (queue.offer(event)) {
                 return true;
             }
-            if (tries < FULL_SPINS) {
-                Thread.onSpinWait();
-            } else if (tries < FULL_SPINS + FULL_YIELDS) {
-                Thread.yield();
-            } else if (Thread.currentThread().isInterrupted()) {
+        }
+        // parked, it resumes once half the queue is free: the writer then has plenty to write while the card goes on
+        while (accepting) {
+            if (queue.size() <= capacity / 2 && queue.offer(event)) {
+                return true;
+            }
+            if (Thread.currentThread().isInterrupted()) {
                 fallBehind("the card's thread was interrupted while it waited for the writer");
                 return false;
-            } else {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    fallBehind(capacity + " events waited to be written, the writer took none for "
-                            + TimeUnit.NANOSECONDS.toMillis(fullWaitNanos) + " ms");
-                    return false;
-                }
-                LockSupport.parkNanos(this, Math.min(left, TimeUnit.MICROSECONDS.toNanos(FULL_PARK_MICROS)));
             }
-            tries++;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                if (queue.offer(event)) {
+                    return true; // slow, but it moves
+                }
+                fallBehind("the queue of " + capacity + " events was still full after waiting "
+                        + TimeUnit.NANOSECONDS.toMillis(fullWaitNanos) + " ms for the writer");
+                return false;
+            }
+            LockSupport.parkNanos(this, Math.min(left, TimeUnit.MICROSECONDS.toNanos(FULL_PARK_MICROS)));
         }
         return false;
     }
@@ -225,10 +236,12 @@ public final class SessionFile implements Recording {
     /**
      * The writer thread: writes the queued events in batches until the recording ends. The queue has no lock and
      * nobody waits on it (a waiting consumer would make every {@link #accept} a wake-up, a system call on the card's
-     * thread): when it is empty the writer sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
+     * thread): when it is empty the writer sleeps (from {@value #IDLE_FIRST_MICROS} us, doubling, up to
+     * {@value #IDLE_MILLIS} ms), or until {@link #end()} or a card's thread that found the queue full wakes it.
      */
     private void run() {
         List<CardTraceEvent> batch = new ArrayList<>(BATCH);
+        long idle = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
         long flushed = System.nanoTime();
         boolean dirty = false;
         try {
@@ -249,8 +262,11 @@ public final class SessionFile implements Recording {
                     dirty = false;
                     flushed = System.nanoTime();
                 }
-                if (taken == 0) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
+                if (taken > 0) {
+                    idle = TimeUnit.MICROSECONDS.toNanos(IDLE_FIRST_MICROS);
+                } else {
+                    LockSupport.parkNanos(this, idle);
+                    idle = Math.min(idle * 2, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
                     if (Thread.interrupted()) {
                         end(); // only stop() ends this thread; an interrupt from elsewhere completes the file
                     }
