@@ -253,8 +253,8 @@ class SessionFileTest {
         session.accept(readBinary(start, sent)); // returns at once
         assertThat(session.dropped()).isEqualTo(2);
         assertThat(session.failure()).isEqualTo("recording into '" + file + "' fell behind the card (the queue of 4"
-                + " events was still full after waiting 300 ms for the writer) and stopped; the file holds the session up to"
-                + " there, 2 later events were not recorded");
+                + " events was still full after waiting 300 ms for the writer) and stopped; the file holds the session"
+                + " up to there, 2 later events were not recorded");
         disk.open();
         session.stop();
 
