@@ -61,6 +61,8 @@ public class TraceBenchmark {
      * benchmark class for a state that depends on it, and keeps counters and their producer in one state only.
      */
     private static volatile TraceBenchmark current;
+    /** The most a recording's file may hold (it is deleted after each iteration). */
+    static final long MAX_FILE_BYTES = 4L << 30;
 
     /** Who listens to the trace. */
     @Param({"none", "listener", "recording"})
@@ -128,8 +130,8 @@ public class TraceBenchmark {
     }
 
     /**
-     * A new trace file for each iteration when recording: a file holds at most 64 MiB (the trace writer's limit),
-     * which a second of this loop would pass.
+     * A new trace file for each iteration when recording, of at most {@value #MAX_FILE_BYTES} bytes: a complete
+     * recording of a second of this loop can pass the trace writer's default limit of 64 MiB.
      */
     void newFile() throws IOException {
         if (!trace.equals("recording")) {
@@ -139,7 +141,7 @@ public class TraceBenchmark {
         Files.delete(file);
         sent = 0;
         recording = SessionFile.create(file, ManagerBenchmark.READER, "simulator", Instant.now(),
-                manager.status().atrHex(), manager.status().protocol());
+                manager.status().atrHex(), manager.status().protocol(), MAX_FILE_BYTES);
     }
 
     /**
@@ -159,14 +161,13 @@ public class TraceBenchmark {
         counters.apdusSent = sent;
         counters.apdusWritten = done.apdus();
         counters.eventsDropped = done.dropped();
-        long lastSent = sent;
-        long lastWritten = done.apdus();
-        long lastDropped = done.dropped();
-        System.out.println("[recording] " + lastSent + " APDUs sent, " + lastWritten + " written (" + size / 1024
-                + " KiB), " + lastDropped + " events dropped" + (done.failure() == null ? "" : ": " + done.failure()));
-        if (done.failure() != null || lastWritten != lastSent) {
-            throw new IllegalStateException("the recording is not complete: " + lastSent + " APDUs sent, "
-                    + lastWritten + " written" + (done.failure() == null ? "" : "; " + done.failure()));
+        String failure = done.failure();
+        System.out.println("[recording] " + counters.apdusSent + " APDUs sent, " + counters.apdusWritten
+                + " written (" + size / 1024 + " KiB), " + counters.eventsDropped + " events dropped"
+                + (failure == null ? "" : ": " + failure));
+        if (failure != null || counters.apdusWritten != counters.apdusSent) {
+            throw new IllegalStateException("the recording is not complete: " + counters.apdusSent + " APDUs sent, "
+                    + counters.apdusWritten + " written" + (failure == null ? "" : "; " + failure));
         }
     }
 

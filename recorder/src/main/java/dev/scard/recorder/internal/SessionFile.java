@@ -132,9 +132,21 @@ public final class SessionFile implements Recording {
      */
     public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
             Protocol protocol) throws IOException {
+        return create(file, reader, backend, recordedAt, atrHex, protocol, TraceWriter.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * As {@link #create(Path, String, String, Instant, String, Protocol)}, for a file of at most {@code maxBytes}
+     * (the benchmarks record more than the default 64 MiB in a second).
+     *
+     * @param maxBytes the most bytes the file may hold, at least 1024
+     * @throws IOException as there
+     */
+    public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
+            Protocol protocol, long maxBytes) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         try {
-            return new SessionFile(file, TraceWriter.open(file, header), recordedAt, QUEUE_CAPACITY,
+            return new SessionFile(file, TraceWriter.open(file, header, maxBytes), recordedAt, QUEUE_CAPACITY,
                     Duration.ofMillis(FULL_WAIT_MILLIS));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot record into '" + file + "': the file exists (choose another name)", e);
