@@ -75,23 +75,20 @@ public final class TraceWriter implements Closeable {
     /** Above this many milliseconds (31 years) a time is formatted through {@link BigDecimal}. */
     private static final double FAST_TIME_LIMIT = 1e12;
 
-    private static final byte[] FIRST_ENTRY = ascii("\n    ");
-    private static final byte[] NEXT_ENTRY = ascii(",\n    ");
-    private static final byte[] TIME = ascii("{\"t\": ");
-    private static final byte[] TYPE = ascii(", \"type\": \"");
-    private static final byte[] COMMAND = ascii("\", \"command\": \"");
+    private static final byte[] FIRST_TIME = ascii("\n    {\"t\": ");
+    private static final byte[] NEXT_TIME = ascii(",\n    {\"t\": ");
     private static final byte[] REDACTED = ascii("\", \"redacted\": ");
     private static final byte[] RESPONSE_AFTER_COMMAND = ascii("\", \"response\": \"");
     private static final byte[] RESPONSE_AFTER_REDACTED = ascii(", \"response\": \"");
     private static final byte[] BY_CORE = ascii("\", \"by\": \"core");
-    private static final byte[] DISPOSITION = ascii("\", \"disposition\": \"");
     private static final byte[] SHARE_MODE = ascii("\", \"shareMode\": \"");
     private static final byte[] PROTOCOL = ascii("\", \"protocol\": \"");
     private static final byte[] ATR = ascii("\", \"atr\": \"");
     private static final byte[] END_ENTRY = ascii("\"}");
     private static final byte[] CLOSE = ascii("\n  ]\n}\n");
     private static final byte[] CLOSE_EMPTY = ascii("]\n}\n");
-    private static final byte[][] TYPE_NAMES = new byte[TraceEntry.Type.values().length][];
+    /** By type: the type and the start of the entry's first field ({@code command}, {@code disposition}, ...). */
+    private static final byte[][] TYPE_AND_FIRST_FIELD = new byte[TraceEntry.Type.values().length][];
 
     static {
         byte[] digits = ascii("0123456789ABCDEF");
@@ -100,7 +97,13 @@ public final class TraceWriter implements Closeable {
             HEX_DIGITS[2 * b + 1] = digits[b & 0xF];
         }
         for (TraceEntry.Type type : TraceEntry.Type.values()) {
-            TYPE_NAMES[type.ordinal()] = ascii(type.jsonName());
+            String first = switch (type) {
+                case APDU -> "\", \"command\": \"";
+                case RESET, UNLOCK, RECONNECT -> "\", \"disposition\": \"";
+                case INSERTED -> "\", \"atr\": \"";
+                case LOCK, REMOVED -> "";
+            };
+            TYPE_AND_FIRST_FIELD[type.ordinal()] = ascii(", \"type\": \"" + type.jsonName() + first);
         }
     }
 
@@ -255,50 +258,41 @@ public final class TraceWriter implements Closeable {
             throw new TraceLimitException("the trace has reached its limit of " + maxBytes + " bytes after "
                     + entries + " entries");
         }
+        // from here on the buffer has room for the whole entry: the parts are copied without further checks
         room(most);
-        put(entries == 0 ? FIRST_ENTRY : NEXT_ENTRY);
-        put(TIME);
+        copy(entries == 0 ? FIRST_TIME : NEXT_TIME);
         putTime(entry.time());
-        put(TYPE);
-        put(TYPE_NAMES[entry.type().ordinal()]);
+        copy(TYPE_AND_FIRST_FIELD[entry.type().ordinal()]);
         switch (entry.type()) {
             case APDU -> {
-                put(COMMAND);
                 putHex(command);
                 if (entry.redacted() > 0) {
-                    put(REDACTED);
+                    copy(REDACTED);
                     putDecimal(entry.redacted());
-                    put(RESPONSE_AFTER_REDACTED);
+                    copy(RESPONSE_AFTER_REDACTED);
                 } else {
-                    put(RESPONSE_AFTER_COMMAND);
+                    copy(RESPONSE_AFTER_COMMAND);
                 }
                 putHex(response);
                 if (entry.byCore()) {
-                    put(BY_CORE);
+                    copy(BY_CORE);
                 }
             }
-            case RESET, UNLOCK -> {
-                put(DISPOSITION);
-                putName(entry.disposition());
-            }
+            case RESET, UNLOCK -> putName(entry.disposition());
             case RECONNECT -> {
-                put(DISPOSITION);
                 putName(entry.disposition());
-                put(SHARE_MODE);
+                copy(SHARE_MODE);
                 putName(entry.shareMode());
-                put(PROTOCOL);
+                copy(PROTOCOL);
                 putName(entry.protocol());
-                put(ATR);
+                copy(ATR);
                 putHex(atr);
             }
-            case INSERTED -> {
-                put(ATR);
-                putHex(atr);
-            }
+            case INSERTED -> putHex(atr);
             case LOCK, REMOVED -> {
             }
         }
-        put(END_ENTRY);
+        copy(END_ENTRY);
         entries++;
         lastTime = entry.time();
     }
@@ -365,7 +359,7 @@ public final class TraceWriter implements Closeable {
         double scaled = millis * 1000;
         double whole = Math.floor(scaled);
         double rest = scaled - whole;
-        if (Math.abs(rest - 0.5) <= 4 * Math.ulp(scaled)) {
+        if (Math.abs(rest - 0.5) <= scaled * 0x1p-50) { // at least 4 units in the last place of scaled
             return -1;
         }
         return (long) whole + (rest > 0.5 ? 1 : 0);
@@ -463,6 +457,12 @@ public final class TraceWriter implements Closeable {
     /** Writes {@code bytes} into the buffer, making room first. */
     private void put(byte[] bytes) throws IOException {
         room(bytes.length);
+        System.arraycopy(bytes, 0, buffer, position, bytes.length);
+        position += bytes.length;
+    }
+
+    /** Copies {@code bytes} into the buffer (with room for them). */
+    private void copy(byte[] bytes) {
         System.arraycopy(bytes, 0, buffer, position, bytes.length);
         position += bytes.length;
     }
