@@ -257,17 +257,45 @@ final class ReplayCard implements SimulatedCard {
             }
             return;
         }
+        int at = pendingReset();
+        if (at >= 0) {
+            if (entries.get(at).type() == TraceEntry.Type.RECONNECT) {
+                atr = entries.get(at).atr();
+            }
+            position = at + 1;
+        }
+    }
+
+    /**
+     * The ATR this card answers the reset the reader is about to make with, before {@link #reset()} runs (the reader
+     * records it in the new session, which {@code Status} and the reader's state show): for a reset this card asked
+     * for ({@link #takeAction()}) or one that passes a recorded {@code reconnect}, the ATR recorded there; else the
+     * ATR it has.
+     */
+    synchronized byte[] atrAfterReset() {
+        if (!ownReset && match == ReplayMatch.ORDER && poweredUp) {
+            int at = pendingReset();
+            if (at >= 0 && entries.get(at).type() == TraceEntry.Type.RECONNECT) {
+                return entries.get(at).atr();
+            }
+        }
+        return atr.clone();
+    }
+
+    /**
+     * The index of the {@code reset} or {@code reconnect} entry the replay waits at (past {@code lock} and
+     * {@code unlock} entries), which a reset by anyone passes; -1 when it waits at none.
+     */
+    private int pendingReset() {
         int at = position;
         while (at < entries.size() && isTransaction(entries.get(at))) {
             at++;
         }
         if (at < entries.size() && (entries.get(at).type() == TraceEntry.Type.RESET
                 || entries.get(at).type() == TraceEntry.Type.RECONNECT)) {
-            if (entries.get(at).type() == TraceEntry.Type.RECONNECT) {
-                atr = entries.get(at).atr();
-            }
-            position = at + 1;
+            return at;
         }
+        return -1;
     }
 
     /** How far the replay got, for {@code SimulatorControl.replays()}. */
