@@ -29,7 +29,7 @@ import dev.scard.iso7816.SecretCommands;
  * properties ({@link CardTraceProperties}, {@code scard.backend}) let them through.
  *
  * <p><b>Secrets.</b> The data of a command that carries a PIN or key is withheld here, before any listener is called:
- * listeners get the header and Lc and how many bytes were withheld. Secret are the commands of the built-in rule
+ * listeners get the header and Lc and how many bytes were withheld. The secret commands are those of the built-in rule
  * ({@link SecretCommands}, always), those the configuration {@value #SECRETS_PID} adds ({@link #secretCommands}) for
  * every backend, and those the card marks ({@link ReaderConnection#secretCommands()}, such as a simulated card's
  * profile). This is the one place that decides it.

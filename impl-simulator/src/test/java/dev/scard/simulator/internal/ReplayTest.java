@@ -173,8 +173,23 @@ class ReplayTest {
             process(card, "00200081083132333435363738");
             assertThat(card.status(R0, true).divergence().received())
                     .isEqualTo("0020008108 (+8 data bytes not shown)").doesNotContain("3132");
-            assertThat(ReplayCard.shownReceived(HEX.parseHex("00240001083132"))).as("malformed")
+            assertThat(ReplayCard.shownReceived(HEX.parseHex("00240001083132"), List.of())).as("malformed")
                     .isEqualTo("00240001 (+3 data bytes not shown)");
+        }
+
+        @Test
+        void aCommandWithTheHeaderOfARedactedEntryIsNeverShownWithItsData() {
+            // recorded while a configuration marked 80 E2 secret: the trace has it redacted
+            Trace trace = Trace.of(TraceHeader.of("R", "pcsc", Instant.parse("2026-12-06T21:00:00Z"),
+                    HEX.parseHex(TRACE_ATR), Protocol.T1), List.of(TraceEntry.storedApdu(0, HEX.parseHex("80E2000010"),
+                            16, HEX.parseHex("9000"), false)));
+            ReplayCard card = new ReplayCard(trace, Path.of("t.json"), ReplayMatch.ORDER, 0x6D00);
+            card.reset();
+            assertThat(process(card, "80E2000008A1A2A3A4A5A6A7A8")).as("another Lc").isEqualTo("6D00");
+            ReplayStatus.Divergence divergence = card.status(R0, true).divergence();
+            assertThat(divergence.expected()).isEqualTo("80E2000010 (+16 data bytes)");
+            assertThat(divergence.received()).isEqualTo("80E2000008 (+8 data bytes not shown)").doesNotContain("A1");
+            assertThat(process(card, "80E2000010" + "00".repeat(16))).as("header and Lc answer").isEqualTo("9000");
         }
 
         @Test
