@@ -70,7 +70,7 @@ class SecretCommandsTest {
         "84E20000000010000102030405060708090A0B0C0D0E0F0000, 84E20000000010, 16, true", // extended case 4E
         "80E20000, 80E20000, 0, true",                                   // case 1: no data, nothing to withhold
         "80E2000010, 80E2000010, 0, true",                               // case 2: an Le, no data
-        "80E2000004A1A2, 80E20000, 3, true",                             // malformed (Lc 4, 2 bytes): all after the header
+        "80E2000004A1A2, 80E20000, 3, true",                             // malformed (Lc 4, 2 bytes): after header
         "80E200, 80E200, 0, false",                                      // shorter than a header: not a command
         "8022000004A1A2A3A4, 8022000004A1A2A3A4, 0, false",              // another instruction of class 80
     })

@@ -204,8 +204,8 @@ class CardProfileTest extends CardTestSupport {
                 "secretCommands[1]", "not a command pattern: word 2, character 2 is not a hex digit, x or *; a pattern"
                         + " is " + CommandPattern.SYNTAX);
         assertProblem(() -> CardProfile.parse("{\"secretCommands\": [\"80\"]}", "t.json"), "t.json",
-                "secretCommands[0]", "not a command pattern: one byte only: a pattern needs at least CLA and INS; it is "
-                        + CommandPattern.SYNTAX);
+                "secretCommands[0]", "not a command pattern: one byte only: a pattern needs at least CLA and INS;"
+                        + " it is " + CommandPattern.SYNTAX);
     }
 
     @Test
