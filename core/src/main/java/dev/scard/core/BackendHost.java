@@ -15,12 +15,14 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.util.tracker.ServiceTracker;
 import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
@@ -55,12 +57,15 @@ import dev.scard.core.spi.EventChannels;
  *
  * <p><b>Card trace.</b> {@link CardTraceListener} services (whiteboard) are added to the one {@link CardTap} that
  * every manager of every backend reports to; the backends' card insertions, removals and resets reach it from their
- * channels' delivery threads ({@code scard-<backend>-events}), never from {@link EventChannel#publish}.
+ * channels' delivery threads ({@code scard-<backend>-events}), never from {@link EventChannel#publish}. The
+ * component's configuration {@value CardTap#SECRETS_PID} ({@link TraceSecretsConfig}) names the commands the tap
+ * withholds beyond the built-in rule; a change applies from the next command on, without restarting anything.
  *
  * <p>State: {@link #hosted}, {@link #reserved}, {@link #listeners} and {@link #channels} are guarded by this
  * object's monitor; the interface providers and the dispatchers are thread-safe themselves.
  */
-@Component(service = EventChannels.class, immediate = true)
+@Component(service = EventChannels.class, immediate = true, configurationPid = CardTap.SECRETS_PID)
+@Designate(ocd = TraceSecretsConfig.class)
 public final class BackendHost implements EventChannels {
 
     /**
@@ -113,11 +118,23 @@ public final class BackendHost implements EventChannels {
         LOGS.unbind(loggerFactory);
     }
 
-    /** Starts hosting the backend services registered now and later. */
+    /** Starts hosting the backend services registered now and later, the trace withholding what {@code config} says. */
     @Activate
-    void activate(BundleContext context) {
+    void activate(BundleContext context, TraceSecretsConfig config) {
+        modified(config);
         tracker = new ServiceTracker<>(context, Backend.class, new Customizer(context));
         tracker.open();
+    }
+
+    /** Applies a changed (or deleted) configuration {@value CardTap#SECRETS_PID}: the trace's secret commands. */
+    @Modified
+    void modified(TraceSecretsConfig config) {
+        tap.secretCommands(config.secretCommands());
+    }
+
+    /** The card trace of every manager of every backend (for tests of the configuration). */
+    CardTap tap() {
+        return tap;
     }
 
     /** Withdraws the services of every backend (their managers are disposed, their handles disconnected). */

@@ -747,7 +747,7 @@ public class CardManager implements ISCardManage, TraceableManager {
         try {
             Attachment current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
-            CardTap.Probe probe = tap.probe(backendName, current.readerName, traceId);
+            CardTap.Probe probe = tap.probe(backendName, current.readerName, traceId, connection);
             if (current.borrowed()) {
                 return current.handle.exchange(this, callTimeoutNanos(),
                         () -> ApduExchange.exchange(connection, commandApdu, probe));

@@ -18,6 +18,8 @@ import dev.scard.api.trace.CardTraceEvent;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
 import dev.scard.core.log.Log;
+import dev.scard.core.spi.ReaderConnection;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.iso7816.SecretCommands;
 
 /**
@@ -26,8 +28,11 @@ import dev.scard.iso7816.SecretCommands;
  * backends' card insertions, removals and resets, and the tap hands them to the {@link CardTraceListener}s whose
  * properties ({@link CardTraceProperties}, {@code scard.backend}) let them through.
  *
- * <p><b>Secrets.</b> The data of a command that carries a PIN or key ({@link SecretCommands}) is withheld here,
- * before any listener is called: listeners get the header and Lc and how many bytes were withheld.
+ * <p><b>Secrets.</b> The data of a command that carries a PIN or key is withheld here, before any listener is called:
+ * listeners get the header and Lc and how many bytes were withheld. The secret commands are those of the built-in rule
+ * ({@link SecretCommands}, always), those the configuration {@value #SECRETS_PID} adds ({@link #secretCommands}) for
+ * every backend, and those the card marks ({@link ReaderConnection#secretCommands()}, such as a simulated card's
+ * profile). This is the one place that decides it.
  *
  * <p><b>Cost when nobody listens.</b> The listeners are an immutable array replaced on every change (copy on write);
  * {@link #probe} reads it once per exchange (a volatile read) and, when it is empty, returns null without allocating,
@@ -49,10 +54,17 @@ public final class CardTap {
     private static final Log LOG = BackendHost.LOGS.logger(CardTap.class);
     private static final Subscriber[] NONE = new Subscriber[0];
 
+    /** The configuration that names further secret commands ({@link TraceSecretsConfig}). */
+    static final String SECRETS_PID = "dev.scard.trace.secrets";
+    /** Its property: the patterns ({@link CommandPattern}). */
+    static final String SECRET_COMMANDS_PROPERTY = "secretCommands";
+
     /** The listeners now; never null, replaced (never changed) under {@code this}. */
     private volatile Subscriber[] subscribers = NONE;
     /** The reader each attachment (trace id) is attached to now. */
     private final Map<String, String> attachedTo = new ConcurrentHashMap<>();
+    /** The secret commands the configuration adds to the built-in rule; never null, replaced (never changed). */
+    private volatile List<CommandPattern> configuredSecrets = List.of();
 
     /** One listener and what it hears. */
     private static final class Subscriber {
@@ -129,6 +141,33 @@ public final class CardTap {
         return Set.of(value.toString());
     }
 
+    /**
+     * Sets the commands the configuration ({@value #SECRETS_PID}) marks secret for every backend, replacing those set
+     * before: each entry a {@link CommandPattern}. An entry that is not one is logged as an ERROR naming the setting,
+     * the entry and what is wrong, and left out; the others apply, and so does the built-in rule, always.
+     *
+     * @param entries the configured patterns; null is none
+     */
+    void secretCommands(String[] entries) {
+        List<CommandPattern> patterns = new ArrayList<>();
+        for (int i = 0; entries != null && i < entries.length; i++) {
+            try {
+                patterns.add(CommandPattern.parse(entries[i]));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.ERROR, SECRET_COMMANDS_PROPERTY + "[" + i + "] '" + entries[i] + "' (PID "
+                        + SECRETS_PID + ") is not a command pattern: " + e.getMessage() + ". It is left out; the "
+                        + "other entries and the built-in rule (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, "
+                        + "...) apply.");
+            }
+        }
+        configuredSecrets = List.copyOf(patterns);
+    }
+
+    /** The secret commands the configuration adds now. */
+    List<CommandPattern> secretCommands() {
+        return configuredSecrets;
+    }
+
     /** Whether any listener is registered (one volatile read). */
     boolean isOn() {
         return subscribers.length != 0;
@@ -139,10 +178,25 @@ public final class CardTap {
      * when nobody listens.
      */
     Probe probe(String backend, String reader, String attachment) {
+        return probe(backend, reader, attachment, null);
+    }
+
+    /**
+     * As {@link #probe(String, String, String)}, for an exchange on {@code connection}, whose card's own secret
+     * commands ({@link ReaderConnection#secretCommands()}) are withheld too; asked only while someone listens.
+     */
+    Probe probe(String backend, String reader, String attachment, ReaderConnection connection) {
         if (subscribers.length == 0) {
             return null;
         }
-        return new Probe(this, backend, reader, attachment);
+        List<CommandPattern> secrets = configuredSecrets;
+        List<CommandPattern> card = connection == null ? List.of() : connection.secretCommands();
+        if (!card.isEmpty()) {
+            List<CommandPattern> both = new ArrayList<>(secrets);
+            both.addAll(card);
+            secrets = both;
+        }
+        return new Probe(this, backend, reader, attachment, secrets);
     }
 
     /** Records that {@code attachment} is now attached to {@code reader} (null: detached). */
@@ -198,12 +252,15 @@ public final class CardTap {
         private final String backend;
         private final String reader;
         private final String attachment;
+        /** The secret commands beyond the built-in rule: the configuration's and the card's. */
+        private final List<CommandPattern> secrets;
 
-        Probe(CardTap tap, String backend, String reader, String attachment) {
+        Probe(CardTap tap, String backend, String reader, String attachment, List<CommandPattern> secrets) {
             this.tap = tap;
             this.backend = backend;
             this.reader = reader;
             this.attachment = attachment;
+            this.secrets = secrets;
         }
 
         /**
@@ -211,9 +268,9 @@ public final class CardTap {
          * copies the arrays; a command without a secret is given to it as it is, so that it is copied once.
          */
         void apdu(Instant sent, byte[] command, byte[] response, boolean byCore) {
-            int secret = SecretCommands.secretLength(command);
+            int secret = SecretCommands.secretLength(command, secrets);
             tap.emit(CardTraceEvent.apdu(sent, backend, reader, attachment,
-                    secret == 0 ? command : SecretCommands.withheld(command), secret, response, byCore));
+                    secret == 0 ? command : SecretCommands.withheld(command, secrets), secret, response, byCore));
         }
     }
 }

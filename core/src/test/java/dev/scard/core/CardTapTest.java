@@ -28,6 +28,8 @@ import dev.scard.api.trace.CardTraceEvent.Type;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.api.trace.CardTraceProperties;
 import dev.scard.core.spi.EventChannel;
+import dev.scard.iso7816.CommandPattern;
+import dev.scard.testsupport.Configs;
 import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
 
@@ -110,6 +112,140 @@ class CardTapTest {
         // the card still got the PIN: redaction is for the trace only
         assertThat(backend.connections.get(0).sent).extracting(HEX::formatHex)
                 .containsExactly("00200081083132333435363738");
+    }
+
+    /** Sends {@code command} and returns its APDU event; the card answers {@code 6D00} unless scripted otherwise. */
+    private CardTraceEvent traced(String command) {
+        int before = heard.size();
+        manager.transmit(HEX.parseHex(command));
+        assertThat(heard).hasSize(before + 1);
+        return heard.get(before);
+    }
+
+    @Test
+    void withholdsTheDataOfCommandsTheConfigurationMarksSecretKeepingHeaderLcAndResponse() {
+        backend.card = command -> HEX.parseHex("6D00");
+        tap.secretCommands(new String[] {"80 E2 * *", "00 87", "84 **"});
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+
+        CardTraceEvent keyLoad = traced("80E2000008A1A2A3A4A5A6A7A800");
+        assertThat(hex(keyLoad.command())).as("header and Lc; data and Le gone").isEqualTo("80E2000008");
+        assertThat(keyLoad.withheld()).isEqualTo(8);
+        assertThat(hex(keyLoad.response())).isEqualTo("6D00");
+        assertThat(keyLoad.toString()).doesNotContain("A1A2");
+
+        CardTraceEvent authenticate = traced("0087009A0A7C088100820085010000");
+        assertThat(hex(authenticate.command())).isEqualTo("0087009A0A");
+        assertThat(authenticate.withheld()).isEqualTo(10);
+
+        CardTraceEvent extended = traced("84D4000000001000" + "0102030405060708090A0B0C0D0E0F" + "0000");
+        assertThat(hex(extended.command())).as("extended Lc kept").isEqualTo("84D40000000010");
+        assertThat(extended.withheld()).isEqualTo(16);
+
+        CardTraceEvent noData = traced("80E2000010");
+        assertThat(hex(noData.command())).as("no data: nothing to withhold").isEqualTo("80E2000010");
+        assertThat(noData.withheld()).isZero();
+
+        CardTraceEvent other = traced("80CA9F7F00");
+        assertThat(hex(other.command())).as("not named: shown whole").isEqualTo("80CA9F7F00");
+        assertThat(other.withheld()).isZero();
+
+        CardTraceEvent verify = traced("002000810431323334");
+        assertThat(verify.withheld()).as("the built-in rule stays on").isPositive();
+        // the card still got every byte: redaction is for the trace only
+        assertThat(backend.connections.get(0).sent).extracting(HEX::formatHex)
+                .startsWith("80E2000008A1A2A3A4A5A6A7A800", "0087009A0A7C088100820085010000");
+    }
+
+    @Test
+    void withholdsTheDataOfCommandsTheCardMarksSecretAddedToTheConfigurations() {
+        backend.card = command -> HEX.parseHex("9000");
+        backend.cardSecrets = List.of(CommandPattern.parse("80 40"));
+        tap.secretCommands(new String[] {"00 87"});
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+
+        CardTraceEvent pin = traced("8040000106313233343536");
+        assertThat(hex(pin.command())).isEqualTo("8040000106");
+        assertThat(pin.withheld()).isEqualTo(6);
+        assertThat(hex(pin.response())).isEqualTo("9000");
+        assertThat(traced("0087009A0401020304").withheld()).as("the configuration's too").isEqualTo(4);
+        assertThat(traced("804200010431323334").withheld()).as("another instruction").isZero();
+
+        backend.cardSecrets = List.of();
+        assertThat(traced("8040000106313233343536").withheld()).as("a card that marks nothing").isZero();
+    }
+
+    @Test
+    void aNewConfigurationReplacesTheRuleAndNoneLeavesTheBuiltInOne() {
+        backend.card = command -> HEX.parseHex("9000");
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        tap.secretCommands(new String[] {"80 50"});
+        assertThat(traced("8050000102AABB").withheld()).isEqualTo(2);
+        tap.secretCommands(new String[] {"80 60"});
+        assertThat(traced("8050000102AABB").withheld()).isZero();
+        assertThat(traced("8060000102AABB").withheld()).isEqualTo(2);
+        tap.secretCommands(null);
+        assertThat(tap.secretCommands()).isEmpty();
+        assertThat(traced("8060000102AABB").withheld()).isZero();
+        assertThat(traced("0024000104AABBCCDD").withheld()).as("built in").isEqualTo(4);
+    }
+
+    @Test
+    void badPatternsAreLoggedAsErrorsNamingTheSettingAndTheEntryAndTheGoodOnesApply() {
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        LoggerFactory factory = loggerFactory("error", errors);
+        BackendHost.LOGS.bind(factory);
+        try {
+            tap.secretCommands(new String[] {"80 2G", "80 E2", "", "0x80 0x20 00 00", "80"});
+        } finally {
+            BackendHost.LOGS.unbind(factory);
+        }
+        assertThat(tap.secretCommands()).containsExactly(CommandPattern.parse("80 E2"));
+        assertThat(errors).hasSize(4);
+        assertThat(errors.get(0)).startsWith("secretCommands[0] '80 2G' (PID dev.scard.trace.secrets) is not a"
+                + " command pattern: word 2, character 2 is not a hex digit, x or *").contains("It is left out");
+        assertThat(errors.get(1)).startsWith("secretCommands[2] '' (PID dev.scard.trace.secrets) is not a command"
+                + " pattern: empty");
+        assertThat(errors.get(2)).startsWith("secretCommands[3] '0x80 0x20 00 00'");
+        assertThat(errors.get(3)).startsWith("secretCommands[4] '80' ").contains("one byte only");
+
+        backend.card = command -> HEX.parseHex("9000");
+        tap.add(listener, Map.of());
+        manager.attachByIfd("R");
+        assertThat(traced("80E2000102AABB").withheld()).isEqualTo(2);
+        assertThat(traced("0020000102AABB").withheld()).isEqualTo(2);
+    }
+
+    @Test
+    void theComponentsConfigurationSetsTheRuleAndItsChangesApply() {
+        BackendHost host = new BackendHost();
+        host.modified(Configs.of(TraceSecretsConfig.class, "secretCommands", new String[] {"80 20 * *", "00 87"}));
+        assertThat(host.tap().secretCommands()).containsExactly(CommandPattern.parse("80 20"),
+                CommandPattern.parse("00 87"));
+        host.modified(Configs.of(TraceSecretsConfig.class));
+        assertThat(host.tap().secretCommands()).as("deleted: the default, none").isEmpty();
+    }
+
+    /** A LoggerFactory whose loggers collect the messages of one level ({@code method}: "warn", "error"). */
+    private static LoggerFactory loggerFactory(String method, List<String> messages) {
+        Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, m, arguments) -> {
+                    if (m.getName().equals(method)) {
+                        messages.add(String.valueOf(arguments[0]));
+                    }
+                    return m.getReturnType() == boolean.class ? Boolean.TRUE : null;
+                });
+        return (LoggerFactory) Proxy.newProxyInstance(LoggerFactory.class.getClassLoader(),
+                new Class<?>[] {LoggerFactory.class}, (proxy, m, arguments) -> {
+                    if (m.getName().equals("getLogger")) {
+                        return logger;
+                    }
+                    return m.getName().equals("hashCode") ? 0 : m.getName().equals("equals")
+                            ? proxy == arguments[0] : null;
+                });
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.scard.api.ShareMode;
 
 import dev.scard.core.spi.Backend;
 import dev.scard.core.spi.ReaderConnection;
+import dev.scard.iso7816.CommandPattern;
 
 /** A scripted backend with one reader, "R", to test the core without a real one. */
 final class FakeBackend implements Backend {
@@ -32,6 +33,9 @@ final class FakeBackend implements Backend {
     volatile boolean lockedElsewhere;
     /** Runs after a connection was closed (lets a test wake a waiting card). */
     volatile Runnable onDisconnect = () -> { };
+
+    /** What the card marks secret ({@link ReaderConnection#secretCommands()}); default none. */
+    volatile List<CommandPattern> cardSecrets = List.of();
 
     /** What {@link #callTimeout()} answers. */
     volatile Duration callTimeout = Backend.DEFAULT_CALL_TIMEOUT;
@@ -118,6 +122,11 @@ final class FakeBackend implements Backend {
             }
             return removed ? new CardStatus(CardState.ABSENT, Protocol.UNDEFINED, "R", null)
                     : new CardStatus(CardState.SPECIFIC_MODE, Protocol.T1, "R", ATR);
+        }
+
+        @Override
+        public List<CommandPattern> secretCommands() {
+            return cardSecrets;
         }
 
         @Override

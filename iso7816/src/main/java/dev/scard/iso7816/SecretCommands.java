@@ -1,6 +1,7 @@
 package dev.scard.iso7816;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Which command APDUs carry secrets in their data field, and their form with the secret withheld: the one rule
@@ -14,6 +15,12 @@ import java.util.Arrays;
  * drops the data and the Le; {@link #secretLength} says how many data bytes were dropped. A command whose length
  * fields do not add up is withheld after its header when its instruction is secret, so malformed input never
  * leaks either.
+ *
+ * <p><b>More secret commands.</b> A configuration or a card profile may name further commands that carry secrets
+ * (a proprietary PIN command, a key load) as {@link CommandPattern}s: the methods that take a list of them treat a
+ * command that any of them {@linkplain CommandPattern#matches matches} as secret too, in the same way (its data
+ * withheld, its header and Lc kept). They add to the built-in rule, never take from it: a VERIFY stays secret whatever
+ * the list says. (Added in 1.3.0.)
  */
 public final class SecretCommands {
 
@@ -34,7 +41,40 @@ public final class SecretCommands {
      * command with a secret instruction, every byte after the header. Does not allocate.
      */
     public static int secretLength(byte[] apdu) {
-        if (apdu == null || apdu.length < 4 || !isSecretInstruction(apdu[1])) {
+        return secretLength(apdu, List.of());
+    }
+
+    /**
+     * Whether {@code apdu} is a secret command: its instruction is secret ({@link #isSecretInstruction}) or one of
+     * {@code more} matches it; false for null and for anything shorter than a header. Does not allocate (for a
+     * {@code RandomAccess} list).
+     *
+     * @param more further secret commands (may be empty, not null)
+     * @since 1.3.0
+     */
+    public static boolean isSecret(byte[] apdu, List<CommandPattern> more) {
+        if (apdu == null || apdu.length < 4) {
+            return false;
+        }
+        if (isSecretInstruction(apdu[1])) {
+            return true;
+        }
+        for (int i = 0, n = more.size(); i < n; i++) {
+            if (more.get(i).matches(apdu)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * As {@link #secretLength(byte[])}, with the commands {@code more} matches secret too ({@link #isSecret}).
+     *
+     * @param more further secret commands (may be empty, not null)
+     * @since 1.3.0
+     */
+    public static int secretLength(byte[] apdu, List<CommandPattern> more) {
+        if (!isSecret(apdu, more)) {
             return 0;
         }
         int offset = dataOffset(apdu);
@@ -49,7 +89,17 @@ public final class SecretCommands {
      * else its header and Lc field only (its header only when malformed).
      */
     public static byte[] withheld(byte[] apdu) {
-        if (secretLength(apdu) == 0) {
+        return withheld(apdu, List.of());
+    }
+
+    /**
+     * As {@link #withheld(byte[])}, with the commands {@code more} matches secret too ({@link #isSecret}).
+     *
+     * @param more further secret commands (may be empty, not null)
+     * @since 1.3.0
+     */
+    public static byte[] withheld(byte[] apdu, List<CommandPattern> more) {
+        if (secretLength(apdu, more) == 0) {
             return apdu == null ? null : apdu.clone();
         }
         int offset = dataOffset(apdu);

@@ -1,5 +1,6 @@
 package dev.scard.core.spi;
 
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -9,6 +10,8 @@ import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
+import dev.scard.iso7816.CommandPattern;
+import dev.scard.iso7816.SecretCommands;
 
 /**
  * One open connection to a card (a PC/SC SCARDHANDLE), as a backend implements it. It must be safe to call
@@ -56,6 +59,20 @@ public interface ReaderConnection {
      */
     default <T> T exchangeAtomically(Supplier<T> exchange) {
         return exchange.get();
+    }
+
+    /**
+     * The commands that the card this connection reaches marks as carrying secrets, beyond those
+     * {@link SecretCommands} knows (VERIFY, CHANGE REFERENCE DATA, ...): for instance those a simulated card's profile
+     * lists. The core's card trace withholds their data as it withholds a PIN's; the list can only add secret
+     * commands, never take one away. Called on the exchange path while someone traces the card, so it must answer at
+     * once, from memory, and never throw. The default: none, for a backend whose cards say nothing of the kind.
+     *
+     * @return the patterns, never null (an immutable list the caller does not change)
+     * @since 1.1.0
+     */
+    default List<CommandPattern> secretCommands() {
+        return List.of();
     }
 
     /**

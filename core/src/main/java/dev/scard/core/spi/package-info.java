@@ -12,10 +12,13 @@
  *
  * <p>Backends implement {@link dev.scard.core.spi.Backend} (or {@link dev.scard.core.spi.ForwardingBackend}, when
  * their component passes the calls to an object of their own) and {@link dev.scard.core.spi.ReaderConnection}
- * (consumer types: a new method there is a major change for backends); the core implements
+ * (consumer types: a new abstract method there is a major change for backends); the core implements
  * {@link dev.scard.core.spi.EventChannels} and {@link dev.scard.core.spi.EventChannel} (provider types).
  * {@link dev.scard.core.spi.Arguments} holds the contract's argument checks, so every backend words them alike.
+ *
+ * <p>1.1.0 added {@link dev.scard.core.spi.ReaderConnection#secretCommands()}, a default method (a backend need not
+ * implement it): the commands a card marks as carrying secrets, which the core's card trace withholds.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.scard.core.spi;

@@ -60,7 +60,7 @@ class BundleInFelixTest {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
                 "dev.scard.api;version=\"1.1.0\",dev.scard.api.trace;version=\"1.0.0\","
-                        + "dev.scard.iso7816;version=\"1.2.0\"");
+                        + "dev.scard.iso7816;version=\"1.3.0\"");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();

@@ -19,7 +19,10 @@ final class CardSession {
     final long insertion;
     /** The card model, or null when the reader is empty. */
     final SimulatedCard card;
-    /** The card's ATR as read at insertion (never handed out without a copy); empty without a card. */
+    /**
+     * The card's ATR as read at insertion, or as a replayed trace recorded it for the reset that began this session
+     * ({@link #afterReset}); never handed out without a copy; empty without a card.
+     */
     final byte[] atr;
     /** The protocol the card speaks; {@link Protocol#UNDEFINED} without a card. */
     final Protocol protocol;
@@ -63,9 +66,13 @@ final class CardSession {
         return new CardSession(insertion, card, atr, protocol, thread);
     }
 
-    /** The session that follows a reset of this session's card: the same card, a new identity. */
-    CardSession afterReset() {
-        return new CardSession(insertion, card, atr, protocol, thread);
+    /**
+     * The session that follows a reset of this session's card: the same card, a new identity, and the ATR the card
+     * answers this reset with ({@code atrAfterReset}: the same as before but for a replayed trace that recorded
+     * another; the session keeps the array).
+     */
+    CardSession afterReset(byte[] atrAfterReset) {
+        return new CardSession(insertion, card, atrAfterReset, protocol, thread);
     }
 
     /** Whether a card is in. */

@@ -1,13 +1,17 @@
 package dev.scard.simulator.internal;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 import dev.scard.api.Protocol;
 import dev.scard.simulator.control.ReplayMatch;
 import dev.scard.simulator.control.ReplayStatus;
 import dev.scard.simulator.control.SimulatedCard;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.iso7816.SecretCommands;
 import dev.scard.trace.Trace;
 import dev.scard.trace.TraceEntry;
@@ -30,6 +34,10 @@ import dev.scard.trace.TraceEntry;
  *
  * <p><b>By command</b> ({@link ReplayMatch#COMMAND}) a command gets the response of the next {@code apdu} entry that
  * answers it, searching on from the last one answered and around; events are not reproduced.
+ *
+ * <p><b>Secrets.</b> A received command shown in a divergence is shown without its data when it is secret by the
+ * built-in rule ({@link SecretCommands}) or has the header of a redacted entry of the trace (a command the recording
+ * withheld because a configuration or a card profile marked it secret).
  *
  * <p>Calls into the model come one at a time under the reader's card lock; {@link #status} comes from any thread, so
  * the state is guarded by this object's monitor.
@@ -58,6 +66,8 @@ final class ReplayCard implements SimulatedCard {
     private final List<TraceEntry> entries;
     private final Protocol protocol;
     private final int apdus;
+    /** The headers of the trace's redacted commands, secret in what this card shows (never null). */
+    private final List<CommandPattern> redactedHeaders;
 
     // Guarded by this.
     private byte[] atr;
@@ -91,6 +101,22 @@ final class ReplayCard implements SimulatedCard {
         this.protocol = trace.header().protocol();
         this.apdus = trace.apduCount();
         this.atr = trace.header().atr();
+        this.redactedHeaders = redactedHeaders(entries);
+    }
+
+    /** A pattern of the exact header of each redacted {@code apdu} entry, once each. */
+    private static List<CommandPattern> redactedHeaders(List<TraceEntry> entries) {
+        Set<String> headers = new LinkedHashSet<>();
+        for (TraceEntry entry : entries) {
+            if (entry.type() == TraceEntry.Type.APDU && entry.redacted() > 0) {
+                headers.add(HEX.formatHex(entry.command(), 0, 4));
+            }
+        }
+        List<CommandPattern> patterns = new ArrayList<>();
+        for (String header : headers) {
+            patterns.add(CommandPattern.parse(header));
+        }
+        return List.copyOf(patterns);
     }
 
     @Override
@@ -151,15 +177,18 @@ final class ReplayCard implements SimulatedCard {
                 shownExpected = shown(expected.command()) + (expected.redacted() > 0
                         ? " (+" + expected.redacted() + " data bytes)" : "");
             }
-            divergence = new ReplayStatus.Divergence(entry, shownExpected, shownReceived(received));
+            divergence = new ReplayStatus.Divergence(entry, shownExpected, shownReceived(received, redactedHeaders));
         }
     }
 
-    /** A received command in hex: header and Lc only when it carries a secret, at most {@link #SHOWN_BYTES} bytes. */
-    static String shownReceived(byte[] command) {
-        int secret = SecretCommands.secretLength(command);
-        if (secret > 0) {
-            return shown(SecretCommands.withheld(command)) + " (+" + secret + " data bytes not shown)";
+    /**
+     * A received command in hex: header and Lc only when it carries a secret (by the built-in rule or one of
+     * {@code secret}), at most {@link #SHOWN_BYTES} bytes.
+     */
+    static String shownReceived(byte[] command, List<CommandPattern> secret) {
+        int length = SecretCommands.secretLength(command, secret);
+        if (length > 0) {
+            return shown(SecretCommands.withheld(command, secret)) + " (+" + length + " data bytes not shown)";
         }
         return shown(command);
     }
@@ -257,17 +286,45 @@ final class ReplayCard implements SimulatedCard {
             }
             return;
         }
+        int at = pendingReset();
+        if (at >= 0) {
+            if (entries.get(at).type() == TraceEntry.Type.RECONNECT) {
+                atr = entries.get(at).atr();
+            }
+            position = at + 1;
+        }
+    }
+
+    /**
+     * The ATR this card answers the reset the reader is about to make with, before {@link #reset()} runs (the reader
+     * records it in the new session, which {@code Status} and the reader's state show): for a reset this card asked
+     * for ({@link #takeAction()}) or one that passes a recorded {@code reconnect}, the ATR recorded there; else the
+     * ATR it has.
+     */
+    synchronized byte[] atrAfterReset() {
+        if (!ownReset && match == ReplayMatch.ORDER && poweredUp) {
+            int at = pendingReset();
+            if (at >= 0 && entries.get(at).type() == TraceEntry.Type.RECONNECT) {
+                return entries.get(at).atr();
+            }
+        }
+        return atr.clone();
+    }
+
+    /**
+     * The index of the {@code reset} or {@code reconnect} entry the replay waits at (past {@code lock} and
+     * {@code unlock} entries), which a reset by anyone passes; -1 when it waits at none.
+     */
+    private int pendingReset() {
         int at = position;
         while (at < entries.size() && isTransaction(entries.get(at))) {
             at++;
         }
         if (at < entries.size() && (entries.get(at).type() == TraceEntry.Type.RESET
                 || entries.get(at).type() == TraceEntry.Type.RECONNECT)) {
-            if (entries.get(at).type() == TraceEntry.Type.RECONNECT) {
-                atr = entries.get(at).atr();
-            }
-            position = at + 1;
+            return at;
         }
+        return -1;
     }
 
     /** How far the replay got, for {@code SimulatorControl.replays()}. */

@@ -1,5 +1,6 @@
 package dev.scard.simulator.internal;
 
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -11,6 +12,8 @@ import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.core.spi.ReaderConnection;
 import dev.scard.core.spi.Arguments;
+import dev.scard.iso7816.CommandPattern;
+import dev.scard.simulator.internal.card.CardProfile;
 
 /**
  * One connection to a simulated card (a PC/SC SCARDHANDLE). The state lives here; the rules live in
@@ -71,6 +74,16 @@ final class SimulatedConnection implements ReaderConnection {
     @Override
     public CardStatus status() {
         return reader.status(this);
+    }
+
+    /**
+     * {@inheritDoc} For a card of a profile, the profile's {@code secretCommands}; none for other card models and
+     * while the reader is empty.
+     */
+    @Override
+    public List<CommandPattern> secretCommands() {
+        CardSession current = session;
+        return current.hasCard() ? CardProfile.secretCommands(current.card) : List.of();
     }
 
     /**

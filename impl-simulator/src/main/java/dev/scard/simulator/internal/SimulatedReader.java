@@ -1105,7 +1105,9 @@ final class SimulatedReader {
 
     /** Starts a new session of the same card; {@code initiator} (may be null) moves to it and sees no reset. */
     private CardSession resetLocked(SimulatedConnection initiator) {
-        CardSession reset = session.afterReset();
+        // A replayed trace may have recorded another ATR for this reset (a reconnect's); other cards keep theirs.
+        CardSession reset = session.afterReset(session.card instanceof ReplayCard replay ? replay.atrAfterReset()
+                : session.atr);
         session = reset;
         if (initiator != null) {
             initiator.session = reset;

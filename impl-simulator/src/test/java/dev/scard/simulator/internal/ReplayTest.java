@@ -110,6 +110,30 @@ class ReplayTest {
         }
 
         @Test
+        void theAtrAfterAResetIsTheOneOfTheRecordedReconnectTheResetPasses() {
+            String insertedAtr = "3B00";
+            String reconnectAtr = "3B8880010000000077817100";
+            Trace trace = Trace.of(TraceHeader.of("R", "pcsc", Instant.parse("2026-12-06T21:00:00Z"),
+                    HEX.parseHex(TRACE_ATR), Protocol.T1), List.of(apdu(0, SELECT_PPSE, PPSE_FCI),
+                    TraceEntry.removed(1), TraceEntry.inserted(2, HEX.parseHex(insertedAtr)),
+                    TraceEntry.reconnect(3, Disposition.UNPOWER, ShareMode.SHARED, Protocol.T1,
+                            HEX.parseHex(reconnectAtr)), apdu(4, GET_CHALLENGE, "01020304050607089000")));
+            ReplayCard card = new ReplayCard(trace, Path.of("t.json"), ReplayMatch.ORDER, 0x6D00);
+            assertThat(HEX.formatHex(card.atrAfterReset())).as("before the power-up").isEqualTo(TRACE_ATR);
+            card.reset();
+            assertThat(process(card, SELECT_PPSE)).isEqualTo(PPSE_FCI);
+            assertThat(card.takeAction()).isEqualTo(ReplayCard.Action.REMOVE);
+            assertThat(HEX.formatHex(card.atr())).as("inserted again").isEqualTo(insertedAtr);
+            // someone resets the card while the replay waits at the recorded reconnect
+            assertThat(HEX.formatHex(card.atrAfterReset())).isEqualTo(reconnectAtr);
+            assertThat(HEX.formatHex(card.atr())).as("not passed yet").isEqualTo(insertedAtr);
+            card.reset();
+            assertThat(HEX.formatHex(card.atr())).isEqualTo(reconnectAtr);
+            assertThat(HEX.formatHex(card.atrAfterReset())).as("nothing more to pass").isEqualTo(reconnectAtr);
+            assertThat(process(card, GET_CHALLENGE)).isEqualTo("01020304050607089000");
+        }
+
+        @Test
         void aCommandOutOfOrderGetsTheStatusWordAndIsReportedAndTheReplayWaits() {
             ReplayCard card = card(ReplayMatch.ORDER, 0x6A82);
             assertThat(process(card, SELECT_PPSE)).isEqualTo(PPSE_FCI);
@@ -149,8 +173,23 @@ class ReplayTest {
             process(card, "00200081083132333435363738");
             assertThat(card.status(R0, true).divergence().received())
                     .isEqualTo("0020008108 (+8 data bytes not shown)").doesNotContain("3132");
-            assertThat(ReplayCard.shownReceived(HEX.parseHex("00240001083132"))).as("malformed")
+            assertThat(ReplayCard.shownReceived(HEX.parseHex("00240001083132"), List.of())).as("malformed")
                     .isEqualTo("00240001 (+3 data bytes not shown)");
+        }
+
+        @Test
+        void aCommandWithTheHeaderOfARedactedEntryIsNeverShownWithItsData() {
+            // recorded while a configuration marked 80 E2 secret: the trace has it redacted
+            Trace trace = Trace.of(TraceHeader.of("R", "pcsc", Instant.parse("2026-12-06T21:00:00Z"),
+                    HEX.parseHex(TRACE_ATR), Protocol.T1), List.of(TraceEntry.storedApdu(0, HEX.parseHex("80E2000010"),
+                            16, HEX.parseHex("9000"), false)));
+            ReplayCard card = new ReplayCard(trace, Path.of("t.json"), ReplayMatch.ORDER, 0x6D00);
+            card.reset();
+            assertThat(process(card, "80E2000008A1A2A3A4A5A6A7A8")).as("another Lc").isEqualTo("6D00");
+            ReplayStatus.Divergence divergence = card.status(R0, true).divergence();
+            assertThat(divergence.expected()).isEqualTo("80E2000010 (+16 data bytes)");
+            assertThat(divergence.received()).isEqualTo("80E2000008 (+8 data bytes not shown)").doesNotContain("A1");
+            assertThat(process(card, "80E2000010" + "00".repeat(16))).as("header and Lc answer").isEqualTo("9000");
         }
 
         @Test
@@ -307,6 +346,45 @@ class ReplayTest {
             assertThat(transmit(manager, SELECT_PPSE)).as("the application's own reset passes nothing more")
                     .isEqualTo(PPSE_FCI);
             assertThat(simulator.replays().get(0).finished()).isTrue();
+            manager.detach();
+        }
+
+        @Test
+        void aRecordedReconnectWithAnotherAtrGivesTheReaderAndTheConnectionsThatAtr() throws IOException {
+            String warmAtr = "3B8880010000000077817100";
+            Path file = write(session(List.of(TraceEntry.reconnect(5, Disposition.RESET, ShareMode.SHARED, Protocol.T1,
+                    HEX.parseHex(warmAtr)), apdu(6, SELECT_PPSE, PPSE_FCI))));
+            simulator.insertTrace(R1, file, ReplayMatch.ORDER, 0x6D00);
+            CardManager manager = attach(R1);
+            assertThat(HEX.formatHex(manager.status().atr())).isEqualTo(TRACE_ATR);
+            for (String command : List.of(SELECT_PPSE, VERIFY_1234, GET_CHALLENGE, GET_CHALLENGE, READ_RECORD)) {
+                transmit(manager, command);
+            }
+            assertThat(simulator.backend().readerInfo(R1).atrHex()).as("the reader after the reproduced reset")
+                    .isEqualTo(warmAtr);
+            manager.reconnect(Disposition.LEAVE);
+            assertThat(HEX.formatHex(manager.status().atr())).as("Status after the reconnect").isEqualTo(warmAtr);
+            assertThat(transmit(manager, SELECT_PPSE)).isEqualTo(PPSE_FCI);
+            assertThat(simulator.replays().get(0).finished()).isTrue();
+            manager.detach();
+        }
+
+        @Test
+        void aRecordedReconnectWithAnotherAtrAfterAnUnlockAndTheApplicationsOwnResetKeepThatAtr() throws IOException {
+            String warmAtr = "3B8880010000000077817100";
+            Path file = write(session(List.of(TraceEntry.unlock(4.5, Disposition.LEAVE), TraceEntry.reconnect(5,
+                    Disposition.RESET, ShareMode.SHARED, Protocol.T1, HEX.parseHex(warmAtr)),
+                    apdu(6, SELECT_PPSE, PPSE_FCI))));
+            simulator.insertTrace(R1, file, ReplayMatch.ORDER, 0x6D00);
+            CardManager manager = attach(R1);
+            for (String command : List.of(SELECT_PPSE, VERIFY_1234, GET_CHALLENGE, GET_CHALLENGE, READ_RECORD)) {
+                transmit(manager, command);
+            }
+            // the replay passes the unlock and reproduces the reconnect; the application then resets the card too
+            manager.reconnect(Disposition.RESET);
+            assertThat(HEX.formatHex(manager.status().atr())).isEqualTo(warmAtr);
+            assertThat(simulator.backend().readerInfo(R1).atrHex()).isEqualTo(warmAtr);
+            assertThat(transmit(manager, SELECT_PPSE)).isEqualTo(PPSE_FCI);
             manager.detach();
         }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Random;
 
 import dev.scard.api.Protocol;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
@@ -73,9 +74,12 @@ public final class CardProfile {
     private final DedicatedFile prototype;
     private final long responseDelayMillis;
     private final Quirks quirks;
+    /** The commands the card marks secret ({@code secretCommands}); immutable. */
+    private final List<CommandPattern> secretCommands;
 
     CardProfile(String source, String name, byte[] atr, Protocol protocol, int memory, DedicatedFile prototype,
-            long responseDelayMillis, Quirks quirks) {
+            long responseDelayMillis, Quirks quirks, List<CommandPattern> secretCommands) {
+        this.secretCommands = secretCommands;
         this.responseDelayMillis = responseDelayMillis;
         this.quirks = quirks;
         this.source = source;
@@ -233,7 +237,21 @@ public final class CardProfile {
 
     /** A fresh card whose challenges come from {@code random} (for reproducible tests). */
     IsoCard newIsoCard(Random random) {
-        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random, responseDelayMillis, quirks);
+        return new IsoCard(name, atr, protocol, memory, prototype.copy(null), random, responseDelayMillis, quirks,
+                secretCommands);
+    }
+
+    /**
+     * The commands {@code card} marks as carrying secrets beyond the built-in rule, which the card trace withholds:
+     * its profile's {@code secretCommands} for a card of a profile, none for any other model.
+     */
+    public static List<CommandPattern> secretCommands(SimulatedCard card) {
+        return card instanceof IsoCard iso ? iso.secretCommands() : List.of();
+    }
+
+    /** The profile's {@code secretCommands} (empty without), an immutable list. */
+    public List<CommandPattern> secretCommands() {
+        return secretCommands;
     }
 
     /**

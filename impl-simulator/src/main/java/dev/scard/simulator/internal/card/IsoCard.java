@@ -14,6 +14,7 @@ import java.util.Set;
 import dev.scard.api.Protocol;
 import dev.scard.iso7816.BerTlv;
 import dev.scard.iso7816.CommandApdu;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.simulator.control.SimulatedCard;
 
 /**
@@ -176,6 +177,8 @@ final class IsoCard implements SimulatedCard {
     private final long responseDelayMillis;
     /** The field behaviours the profile turned on ({@link Quirks#NONE}: none). */
     private final Quirks quirks;
+    /** The commands the profile marks secret, for the card trace (immutable). */
+    private final List<CommandPattern> secretCommands;
 
     // Persistent bookkeeping, kept equal to what the tree holds.
     private int usedMemory;
@@ -199,7 +202,7 @@ final class IsoCard implements SimulatedCard {
      * @param random the source of challenges
      */
     IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random) {
-        this(label, atr, protocol, memory, mf, random, 0, Quirks.NONE);
+        this(label, atr, protocol, memory, mf, random, 0, Quirks.NONE, List.of());
     }
 
     /**
@@ -209,7 +212,8 @@ final class IsoCard implements SimulatedCard {
      * @param random the source of challenges
      */
     IsoCard(String label, byte[] atr, Protocol protocol, int memory, DedicatedFile mf, Random random,
-            long responseDelayMillis, Quirks quirks) {
+            long responseDelayMillis, Quirks quirks, List<CommandPattern> secretCommands) {
+        this.secretCommands = secretCommands;
         this.responseDelayMillis = responseDelayMillis;
         this.quirks = quirks;
         this.label = label;
@@ -242,6 +246,11 @@ final class IsoCard implements SimulatedCard {
             }
         }
         return count;
+    }
+
+    /** The commands the profile marks secret ({@code secretCommands}), which the card trace withholds. */
+    List<CommandPattern> secretCommands() {
+        return secretCommands;
     }
 
     /** The profile's ATR. */

@@ -21,6 +21,7 @@ import java.util.Set;
 
 import dev.scard.api.Protocol;
 import dev.scard.iso7816.BerTlv;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.iso7816.HexDigits;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -62,7 +63,7 @@ final class ProfileParser {
             .build();
 
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "comment", "atr", "protocol",
-            "memory", "aid", "access", "pins", "keys", "files", "responseDelayMillis", "quirks");
+            "memory", "aid", "access", "pins", "keys", "files", "responseDelayMillis", "quirks", "secretCommands");
     private static final Set<String> QUIRK_FIELDS = Set.of("comment", "listFiles", "emptyVerify",
             "triesInStatusWord", "strictT0", "extendedLength", "deleteCurrentFile", "createRecordFiles", "selectAnswer",
             "pinsAfterReset");
@@ -156,7 +157,27 @@ final class ProfileParser {
         long responseDelayMillis = root.has("responseDelayMillis")
                 ? integer(root.get("responseDelayMillis"), "responseDelayMillis", 0, Integer.MAX_VALUE) : 0;
         Quirks quirks = root.has("quirks") ? quirks(root.get("quirks"), protocol) : Quirks.NONE;
-        return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis, quirks);
+        List<CommandPattern> secretCommands = root.has("secretCommands")
+                ? secretCommands(root.get("secretCommands")) : List.of();
+        return new CardProfile(source, name, atr, protocol, memory, mf, responseDelayMillis, quirks, secretCommands);
+    }
+
+    /**
+     * The {@code secretCommands} array: the commands whose data the card trace withholds beyond the built-in rule,
+     * each a {@link CommandPattern}; a bad one fails the profile naming its index and what is wrong.
+     */
+    private List<CommandPattern> secretCommands(Node node) {
+        Node patterns = array(node, "secretCommands");
+        List<CommandPattern> list = new ArrayList<>();
+        for (int i = 0; i < patterns.size(); i++) {
+            String path = "secretCommands[" + i + "]";
+            try {
+                list.add(CommandPattern.parse(text(patterns.get(i), path)));
+            } catch (IllegalArgumentException e) {
+                throw error(path, "not a command pattern: " + e.getMessage());
+            }
+        }
+        return List.copyOf(list);
     }
 
     /** The {@code quirks} object: the field behaviours the card shows (see {@link Quirks}). */

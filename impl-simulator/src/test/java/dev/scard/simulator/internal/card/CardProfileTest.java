@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.scard.api.HResult;
 import dev.scard.api.Protocol;
 import dev.scard.api.SCardException;
+import dev.scard.iso7816.CommandPattern;
 import dev.scard.simulator.control.SimulatedCard;
 
 /** Reading profiles: the sample, the format's features, and bad profiles with the path of their problem. */
@@ -187,6 +188,27 @@ class CardProfileTest extends CardTestSupport {
     }
 
     @Test
+    void secretCommandsAreTheCardsOwnPatternsForTheTrace() {
+        CardProfile profile = CardProfile.parse("{\"secretCommands\": [\"80 40 * *\", \"00 87\", \"84 **\"]}");
+        assertThat(profile.secretCommands()).extracting(Object::toString)
+                .containsExactly("80 40 xx xx", "00 87 xx xx", "84 xx xx xx");
+        assertThat(CardProfile.secretCommands(profile.newCard())).isEqualTo(profile.secretCommands());
+        assertThat(CardProfile.parse("{\"secretCommands\": []}").secretCommands()).isEmpty();
+        assertThat(CardProfile.parse("{}").secretCommands()).as("none without the field").isEmpty();
+        assertThat(CardProfile.secretCommands(CardProfile.sample().newCard())).isEmpty();
+    }
+
+    @Test
+    void aSecretCommandThatIsNoPatternFailsTheProfileNamingItsIndex() {
+        assertProblem(() -> CardProfile.parse("{\"secretCommands\": [\"80 40\", \"80 4G\"]}", "t.json"), "t.json",
+                "secretCommands[1]", "not a command pattern: word 2, character 2 is not a hex digit, x or *; a pattern"
+                        + " is " + CommandPattern.SYNTAX);
+        assertProblem(() -> CardProfile.parse("{\"secretCommands\": [\"80\"]}", "t.json"), "t.json",
+                "secretCommands[0]", "not a command pattern: one byte only: a pattern needs at least CLA and INS;"
+                        + " it is " + CommandPattern.SYNTAX);
+    }
+
+    @Test
     void commentsAreAllowed() {
         CardProfile profile = CardProfile.parse("// a card\n{ /* the ATR */ \"atr\": \"3B00\", \"comment\": \"x\","
                 + " \"access\": {\"comment\": \"MF\", \"create\": \"never\"}}");
@@ -238,8 +260,10 @@ class CardProfileTest extends CardTestSupport {
         "{\"memory\": 10, \"files\": [{\"fid\": \"0101\", \"type\": \"transparent\", \"size\": 11}]} |memory | the files need 11 bytes, more than the card's memory of 10 bytes",
         "{\"files\": [{\"fid\": \"0101\", \"type\": \"transparent\", \"size\": 65535}, {\"fid\": \"0102\", \"type\": \"transparent\", \"size\": 65535}, {\"fid\": \"0103\", \"type\": \"transparent\", \"size\": 3}]} |files | the files need 131073 bytes, more than the card's memory of 131072 bytes (the default; set \"memory\")",
         "{\"name\": \" \"}             |name       | must not be blank",
-        "{\"nmae\": \"x\"}             |nmae       | unknown field; expected one of access, aid, atr, comment, description, files, keys, memory, name, pins, protocol, quirks, responseDelayMillis",
+        "{\"nmae\": \"x\"}             |nmae       | unknown field; expected one of access, aid, atr, comment, description, files, keys, memory, name, pins, protocol, quirks, responseDelayMillis, secretCommands",
         "{\"quirks\": 3}               |quirks     | must be a JSON object",
+        "{\"secretCommands\": \"80 20\"} |secretCommands | must be a JSON array",
+        "{\"secretCommands\": [\"80 40\", 5]} |secretCommands[1] | must be a string",
         "{\"quirks\": {\"listfiles\": false}} |quirks.listfiles | unknown field; expected one of comment, createRecordFiles, deleteCurrentFile, emptyVerify, extendedLength, listFiles, pinsAfterReset, selectAnswer, strictT0, triesInStatusWord",
         "{\"quirks\": {\"listFiles\": \"no\"}} |quirks.listFiles | must be true or false (JSON, without quotes)",
         "{\"quirks\": {\"triesInStatusWord\": null}} |quirks.triesInStatusWord | must be true or false (JSON, without quotes)",
