@@ -64,6 +64,8 @@ public final class TraceWriter implements Closeable {
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
     /** Upper-case hex digits: the two of byte {@code b} are at {@code 2 * (b & 0xFF)} and the next index. */
     private static final byte[] HEX_DIGITS = new byte[512];
+    /** The two decimal digits of {@code n} (0 to 99) are at {@code 2 * n} and the next index. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
     /** What {@link #close()} still writes: the end of the array, of the object and a newline. */
     private static final int CLOSING_BYTES = 8;
     /** What an entry takes beyond its hex: its field names, time, type, share mode and so on. */
@@ -72,6 +74,8 @@ public final class TraceWriter implements Closeable {
     private static final int BUFFER_BYTES = 1 << 17;
     /** The longest time {@link #time} writes: a double's plain decimal form. */
     static final int MAX_TIME_BYTES = 350;
+    /** Below this many milliseconds (11 days) a double holds every whole number of nanoseconds apart. */
+    private static final double NANOS_EXACT_LIMIT = 1e9;
     /** Above this many milliseconds (31 years) a time is formatted through {@link BigDecimal}. */
     private static final double FAST_TIME_LIMIT = 1e12;
 
@@ -95,6 +99,10 @@ public final class TraceWriter implements Closeable {
         for (int b = 0; b < 256; b++) {
             HEX_DIGITS[2 * b] = digits[b >>> 4];
             HEX_DIGITS[2 * b + 1] = digits[b & 0xF];
+        }
+        for (int n = 0; n < 100; n++) {
+            DIGIT_PAIRS[2 * n] = (byte) ('0' + n / 10);
+            DIGIT_PAIRS[2 * n + 1] = (byte) ('0' + n % 10);
         }
         for (TraceEntry.Type type : TraceEntry.Type.values()) {
             String first = switch (type) {
@@ -350,7 +358,8 @@ public final class TraceWriter implements Closeable {
     /**
      * {@code millis} rounded half up to whole microseconds, as {@link #slowTime} rounds its decimal form, or -1
      * when that cannot be told from the double alone: a time beyond {@link #FAST_TIME_LIMIT}, or one within a few
-     * units in the last place of a half microsecond (where the double's decimal form decides).
+     * units in the last place of a half microsecond (where the double's decimal form decides) that is not a whole
+     * number of nanoseconds ({@link #tieMicros}).
      */
     private static long micros(double millis) {
         if (!(millis >= 0 && millis < FAST_TIME_LIMIT)) {
@@ -360,9 +369,27 @@ public final class TraceWriter implements Closeable {
         double whole = Math.floor(scaled);
         double rest = scaled - whole;
         if (Math.abs(rest - 0.5) <= scaled * 0x1p-50) { // at least 4 units in the last place of scaled
-            return -1;
+            return tieMicros(millis);
         }
         return (long) whole + (rest > 0.5 ? 1 : 0);
+    }
+
+    /**
+     * {@link #micros} of a time near a half microsecond, without {@link BigDecimal} when the time is a whole number
+     * of nanoseconds (as a recorder's are: 1 in 1000 of them is an exact half microsecond), or -1. Below
+     * {@link #NANOS_EXACT_LIMIT} ms the double of a whole number of nanoseconds has that number as its shortest
+     * decimal form (two such numbers are further apart than the double's precision there), which {@link #slowTime}
+     * rounds half up.
+     */
+    private static long tieMicros(double millis) {
+        if (millis >= NANOS_EXACT_LIMIT) {
+            return -1;
+        }
+        long nanos = Math.round(millis * 1e6);
+        if (nanos / 1e6 != millis) {
+            return -1;
+        }
+        return (nanos + 500) / 1000;
     }
 
     /** {@link #time} through the double's decimal form and {@link BigDecimal}: exact, and slow. */
@@ -418,8 +445,19 @@ public final class TraceWriter implements Closeable {
             digits++;
         }
         int end = at + digits;
-        for (int i = end; rest > 0; rest /= 10) {
-            into[--i] = (byte) ('0' + rest % 10);
+        int i = end;
+        while (rest >= 100) { // two digits at a time
+            int quotient = rest / 100;
+            int pair = 2 * (rest - quotient * 100);
+            into[--i] = DIGIT_PAIRS[pair + 1];
+            into[--i] = DIGIT_PAIRS[pair];
+            rest = quotient;
+        }
+        if (rest >= 10) {
+            into[--i] = DIGIT_PAIRS[2 * rest + 1];
+            into[--i] = DIGIT_PAIRS[2 * rest];
+        } else {
+            into[--i] = (byte) ('0' + rest);
         }
         return end;
     }
