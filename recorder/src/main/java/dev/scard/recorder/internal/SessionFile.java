@@ -56,7 +56,8 @@ import dev.scard.trace.TraceWriter;
  * <p><b>Failures.</b> A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
  * for {@link #failure()} (naming the file) and logged once; it never reaches the card's thread.
  *
- * <p>Thread-safe (events come from the card's thread and from the backend's event thread).
+ * <p>Thread-safe (events come from the card's thread and from the backend's event thread; either waits, as above,
+ * when the queue is full).
  *
  * <p>Public for the benchmarks alone (they record outside OSGi); its package stays private to the bundle.
  */
