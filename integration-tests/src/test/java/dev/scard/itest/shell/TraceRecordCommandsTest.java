@@ -215,6 +215,9 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         assertThat(shell.fails("scard:record " + dir.resolve("other.json"))).isEqualTo("this session records into '"
                 + file + "' already; run scard:record stop first [E_INVALIDARG 0x80070057]");
         control.remove(READER);
+        // the removal reaches the recording on the simulator's event thread, a little after remove() returned
+        Await.until("the removal written", BOUND, () -> recordStatus(shell)
+                .equals("Recording into " + file + ": 5 APDUs and 4 events so far"));
         assertThat(shell.run("scard:record stop")).isEqualTo("Recorded 5 APDUs and 4 events into " + file);
 
         String text = Files.readString(file, StandardCharsets.UTF_8);
