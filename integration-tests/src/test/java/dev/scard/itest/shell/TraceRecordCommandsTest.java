@@ -269,10 +269,29 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         assertThat(shell.run("scard:detach")).isNotBlank();
         Path file = dir.resolve("Simulated_Reader_1.json");
         // the recording's own thread completes the file after the detach
-        Await.until("the session's file, complete", BOUND, () -> complete(file));
+        try {
+            Await.until("the session's file, complete", BOUND, () -> complete(file));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; in " + dir + ": " + contents(dir), e);
+        }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain(PurseCard.PIN_HEX).contains("\"redacted\": 6", "\"by\": \"core\"");
         assertThat(text.strip()).endsWith("]\n}");
+    }
+
+    /** The files of {@code directory} with their text, for a failure's message. */
+    private static String contents(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(f -> {
+                try {
+                    return f.getFileName() + ":\n" + Files.readString(f, StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    return f.getFileName() + ": " + e;
+                }
+            }).toList().toString();
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     /** Whether the trace file exists and is complete (its entries and object closed). */
