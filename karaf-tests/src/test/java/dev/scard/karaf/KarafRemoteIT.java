@@ -27,9 +27,9 @@ import dev.scard.karaf.Karaf.Session;
 /**
  * Remote readers between two real Apache Karaf 4.4.10 instances on loopback: a host Karaf with the features
  * {@code scard-simulator}, {@code scard-shell} and {@code scard-remote-host}, serving its simulated readers through the
- * distribution provider {@code scard.tcp}, and a client Karaf with {@code scard-simulator}, {@code scard-shell} and
- * {@code scard-remote-client}, which imports the host by static discovery and shows its readers as
- * {@code <reader> @ karaf-host}, driven through the client's console.
+ * distribution provider {@code scard.tcp}, and a client Karaf with {@code scard-shell} and {@code scard-remote-client}
+ * (then {@code scard-simulator} too, for a local backend beside the remote one), which imports the host by static
+ * discovery and shows its readers as {@code <reader> @ karaf-host}, driven through the client's console.
  *
  * <p>Each Karaf is a copy of the distribution the build unpacked ({@code target/karaf-remote-host/apache-karaf} and
  * {@code target/karaf-remote-client/apache-karaf}, each with its console transcript {@code karaf-console.txt} beside
@@ -180,20 +180,20 @@ class KarafRemoteIT {
     }
 
     /**
-     * The client: its features install in a session that lives through it; the host's readers are listed as
-     * {@code <reader> @ karaf-host} of the backend remote beside its own simulated readers.
+     * The client with the shell and the remote backend only: its features install in a session that lives through it,
+     * no simulator comes with them, and the host's readers are listed as {@code <reader> @ karaf-host} of the backend
+     * remote, the only backend and so the default.
      */
     @Test
     @Order(2)
     void theClientImportsTheHostsReaders() throws Exception {
         long start = System.nanoTime();
         Session install = client.session("karaf", "feature:repo-add " + REPOSITORY,
-                "feature:install scard-simulator scard-shell scard-remote-client");
+                "feature:install scard-shell scard-remote-client");
         assertThat(install.exitCode()).as("exit code of the installation session (Karaf did not end it):\n%s",
                 install.output()).isZero();
 
-        String[] features = {"scard-api", "scard-core", "scard-simulator", "scard-shell", "scard-remote-rsa",
-            "scard-remote-client"};
+        String[] features = {"scard-api", "scard-core", "scard-shell", "scard-remote-rsa", "scard-remote-client"};
         Session state = awaitState(client, s -> allStarted(s, features) && s.steps().size() > 2
                 && s.steps().get(2).contains(REMOTE_READER),
                 "feature:list -i", "echo (scard:backends)", "echo (scard:readers)",
@@ -201,13 +201,15 @@ class KarafRemoteIT {
         log("client features installed, host's readers listed in " + secondsSince(start) + " s");
 
         assertStarted(state.step(0), features);
-        assertThat(state.step(1))
-                .containsPattern("(?m)^simulator\\s+active, default\\s+")
-                .containsPattern("(?m)^remote\\s+active\\s+\\d+\\s+2$");
+        assertThat(state.step(0)).as("feature:list -i: scard-shell brings no simulator")
+                .doesNotContainPattern("(?m)^scard-simulator")
+                .doesNotContainPattern("(?m)^scard-pcsc");
+        assertThat(state.step(1)).isEqualTo("Backend  State            Ranking  Readers\n"
+                + "remote   active, default  20       2");
         assertThat(state.step(2))
-                .containsPattern("(?m)^" + READER + "\\s+simulator\\s+present\\s")
                 .containsPattern("(?m)^" + Pattern.quote(REMOTE_READER) + "\\s+remote\\s+present\\s+no\\s+[0-9A-F]{8,}$")
-                .containsPattern("(?m)^Simulated Reader 1 @ " + HOST_NAME + "\\s+remote\\s+absent\\s+no\\s+-$");
+                .containsPattern("(?m)^Simulated Reader 1 @ " + HOST_NAME + "\\s+remote\\s+absent\\s+no\\s+-$")
+                .hasLineCount(3);
         assertThat(state.step(3)).as("the endpoint's factory configuration from etc/")
                 .contains("Pid:            dev.scard.remote.endpoint~" + HOST_NAME)
                 .contains("remote.host.name = " + HOST_NAME);
@@ -216,13 +218,20 @@ class KarafRemoteIT {
     }
 
     /**
-     * A card session on the host's reader through the client's console: scard:use remote makes the remote backend the
+     * With a local backend beside it (scard-simulator installed after scard-shell, which adds the sim: commands),
+     * a card session on the host's reader through the client's console: scard:use remote makes the remote backend the
      * default; attach, SELECT, status, detach; then the simulator is the default again.
      */
     @Test
     @Order(3)
     void aCardSessionOnTheHostsReaderThroughTheClientsConsole() throws Exception {
+        Session install = client.session("karaf", "feature:install scard-simulator");
+        assertThat(install.exitCode()).as("exit code of\n%s", install.output()).isZero();
+        awaitState(client, s -> allStarted(s, "scard-simulator", "scard-simulator-shell") && s.steps().size() > 1
+                && s.steps().get(1).startsWith("Reader "), "feature:list -i", "echo (sim:readers)");
+
         Session s = client.session("karaf",
+                "echo (scard:backends)",
                 "echo (scard:use remote)",
                 "echo (scard:backends)",
                 "echo (scard:attach '" + REMOTE_READER + "')",
@@ -232,17 +241,20 @@ class KarafRemoteIT {
                 "echo (scard:use simulator)");
 
         assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
-        assertThat(s.step(0)).isEqualTo("Default backend: remote (service.ranking=1000 in dev.scard.service.remote)");
-        assertThat(s.step(1)).containsPattern("(?m)^remote\\s+active, default\\s+\\d+ \\(configured\\)\\s+2$");
-        assertThat(s.step(2)).matches("Attached to '" + Pattern.quote(REMOTE_READER)
+        assertThat(s.step(0))
+                .containsPattern("(?m)^simulator\\s+active, default\\s+\\d+\\s+2$")
+                .containsPattern("(?m)^remote\\s+active\\s+\\d+\\s+2$");
+        assertThat(s.step(1)).isEqualTo("Default backend: remote (service.ranking=1000 in dev.scard.service.remote)");
+        assertThat(s.step(2)).containsPattern("(?m)^remote\\s+active, default\\s+\\d+ \\(configured\\)\\s+2$");
+        assertThat(s.step(3)).matches("Attached to '" + Pattern.quote(REMOTE_READER)
                 + "' \\(shared, T[01], ATR [0-9A-F]{8,}\\)");
-        assertThat(s.step(3)).isEqualTo("SW 9000 success");
-        assertThat(s.step(4))
+        assertThat(s.step(4)).isEqualTo("SW 9000 success");
+        assertThat(s.step(5))
                 .contains("Reader:   " + REMOTE_READER)
                 .contains("Backend:  remote")
                 .contains("State:    SPECIFIC_MODE (6)");
-        assertThat(s.step(5)).isEqualTo("Detached from '" + REMOTE_READER + "'");
-        assertThat(s.step(6)).isEqualTo("Default backend: simulator (service.ranking=1000 in"
+        assertThat(s.step(6)).isEqualTo("Detached from '" + REMOTE_READER + "'");
+        assertThat(s.step(7)).isEqualTo("Default backend: simulator (service.ranking=1000 in"
                 + " dev.scard.service.simulator; removed dev.scard.service.remote)");
     }
 
