@@ -88,6 +88,8 @@ public final class ConsoleMain implements Callable<Integer> {
     private static final long SETTLE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** The longest the console waits for Config Admin to deliver the initial configuration. */
     private static final long DELIVERY_LIMIT_MILLIS = 2_000;
+    /** The longest the console waits for the bundles of {@link OnDemandBundles} to start. */
+    private static final long ON_DEMAND_LIMIT_MILLIS = 30_000;
 
     @Reference
     private CommandProcessor processor;
@@ -246,6 +248,7 @@ public final class ConsoleMain implements Callable<Integer> {
         try {
             List<InitialConfiguration.Entry> entries =
                 InitialConfiguration.parse(InitialConfiguration.read(file.get()));
+            startOnDemandBundles(entries, shown, err);
             ConfigurationAdmin admin = configurationAdmin;
             if (admin == null) {
                 err.println("scard: configuration file " + shown + ": Config Admin is not running; nothing was"
@@ -260,6 +263,24 @@ public final class ConsoleMain implements Callable<Integer> {
             err.println("scard: configuration file " + shown + ": Config Admin refused a configuration: "
                 + e.getMessage());
         }
+    }
+
+    /**
+     * Starts the bundles the distribution keeps for configurations that need them ({@link OnDemandBundles}) when
+     * {@code entries} configure one of their PIDs, and waits for them (bounded).
+     */
+    private void startOnDemandBundles(List<InitialConfiguration.Entry> entries, String shown, PrintStream err)
+        throws InterruptedException {
+        OnDemandBundles onDemand = OnDemandBundles.of(context);
+        if (onDemand == null || !onDemand.neededBy(entries.stream().map(InitialConfiguration.Entry::pid).toList())) {
+            return;
+        }
+        if (!onDemand.raise(context, ON_DEMAND_LIMIT_MILLIS)) {
+            err.println("scard: configuration file " + shown + ": the bundles it needs (start level "
+                + onDemand.level() + ") did not start within " + ON_DEMAND_LIMIT_MILLIS / 1000 + " s; it is applied"
+                + " anyway");
+        }
+        lastServiceEvent = System.nanoTime();
     }
 
     /** Writes the configurations, then waits until Config Admin has sent the event of every one that changed. */
