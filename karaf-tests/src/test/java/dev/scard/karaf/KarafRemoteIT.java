@@ -324,6 +324,33 @@ class KarafRemoteIT {
         assertNoError(host, 0);
     }
 
+    /**
+     * The host Karaf stopped and started again while the client runs: the host exports its readers again (its
+     * features, configuration and start order from the restart alone), the client lists them again without being
+     * touched and a SELECT goes through; the host logs no ERROR and none of our warnings. (The client says, once, that
+     * the host cannot be reached while it is down: a WARN of ours there is expected.)
+     */
+    @Test
+    @Order(6)
+    void theHostComesBackAfterARestart() throws Exception {
+        long hostBefore = host.logSize();
+        assertThat(host.stop()).as("the host Karaf stopped").isTrue();
+        long start = System.nanoTime();
+        host.start(180);
+        awaitState(client, s -> !s.steps().isEmpty() && s.steps().get(0).contains(REMOTE_READER),
+                "echo (scard:readers)");
+        log("host restarted, its readers listed by the client again in " + secondsSince(start) + " s");
+
+        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
+                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
+        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
+        assertThat(s.step(1)).isEqualTo("SW 9000 success");
+        assertNoError(host, 0);
+        assertNoError(client, 0);
+        assertThat(host.logSince(hostBefore)).as("our warnings in the host's karaf.log since its restart")
+                .doesNotContainPattern(OUR_WARNING);
+    }
+
     // ----------------------------------------------------------------------------------------------- helpers
 
     /** Runs the commands in sessions until {@code done} holds of their output (at most 60 s); returns the last. */
