@@ -2,6 +2,9 @@ package dev.scard.karaf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +15,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import org.apache.zookeeper.server.ServerCnxnFactory;
+import org.apache.zookeeper.server.ZooKeeperServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -69,6 +74,9 @@ class KarafRemoteIT {
     private static Karaf host;
     private static Karaf client;
     private static int hostPort;
+    /** The ZooKeeper server of {@link #theHostIsFoundThroughZookeeperInstead()}; it outlives the Karafs using it. */
+    private static ZooKeeperServer zookeeper;
+    private static ServerCnxnFactory zookeeperConnections;
 
     /** Prints the tail of both Karafs' logs when a test fails. */
     @RegisterExtension
@@ -131,6 +139,11 @@ class KarafRemoteIT {
         // The client first: it would log (WARN) that the host it imports cannot be reached.
         boolean clientGone = client == null || client.stop();
         boolean hostGone = host == null || host.stop();
+        // ZooKeeper after the Karafs, so that their discovery never reconnects to a server that is gone.
+        if (zookeeperConnections != null) {
+            zookeeperConnections.shutdown();
+            zookeeper.shutdown();
+        }
         log("both Karafs stopped in " + secondsSince(start) + " s");
         assertThat(hostGone).as("every process of the host Karaf has exited").isTrue();
         assertThat(clientGone).as("every process of the client Karaf has exited").isTrue();
@@ -349,6 +362,51 @@ class KarafRemoteIT {
         assertNoError(client, 0);
         assertThat(host.logSince(hostBefore)).as("our warnings in the host's karaf.log since its restart")
                 .doesNotContainPattern(OUR_WARNING);
+    }
+
+    /**
+     * The host found through ZooKeeper instead of a static endpoint: the client's endpoint file is deleted (the host's
+     * readers go), a ZooKeeper server runs in this JVM, both Karafs get {@code etc/org.apache.aries.rsa.discovery
+     * .zookeeper.cfg} and the feature {@code scard-remote-zookeeper}; the host publishes its endpoint, the client finds
+     * it and lists and uses its readers again; no ERROR on either side. (The feature is not uninstalled: Aries RSA
+     * 1.16.1's ZooKeeper discovery, uninstalled while connected, has ZooKeeper's event thread call its listener from
+     * a bundle whose wiring is gone, which ZooKeeper logs as ERROR NoClassDefFoundError; Karaf's stop does not.)
+     */
+    @Test
+    @Order(7)
+    void theHostIsFoundThroughZookeeperInstead() throws Exception {
+        Path endpointFile = client.file("etc/dev.scard.remote.endpoint-" + HOST_NAME + ".cfg");
+        Files.delete(endpointFile);
+        awaitState(client, s -> !s.steps().isEmpty() && s.steps().get(0).startsWith("Reader ")
+                && !s.steps().get(0).contains(" @ "), "echo (scard:readers)");
+
+        File data = Files.createTempDirectory(endpointFile.getParent().getParent().getParent(), "zookeeper").toFile();
+        zookeeper = new ZooKeeperServer(data, data, 2000);
+        int zookeeperPort = Karaf.freePort();
+        zookeeperConnections = ServerCnxnFactory.createFactory(new InetSocketAddress("127.0.0.1", zookeeperPort), 60);
+        zookeeperConnections.startup(zookeeper);
+
+        long start = System.nanoTime();
+        for (Karaf karaf : List.of(host, client)) {
+            karaf.writeConfig("org.apache.aries.rsa.discovery.zookeeper", ordered(
+                    "zookeeper.host", "127.0.0.1",
+                    "zookeeper.port", String.valueOf(zookeeperPort)));
+            Session install = karaf.session("karaf", "feature:install scard-remote-zookeeper");
+            assertThat(install.exitCode()).as("exit code of\n%s", install.output()).isZero();
+        }
+        Session found = awaitState(client, s -> !s.steps().isEmpty() && s.steps().get(0).contains(REMOTE_READER),
+                "echo (scard:readers)", "feature:list -i");
+        log("host found through ZooKeeper in " + secondsSince(start) + " s");
+        assertThat(found.step(0)).containsPattern(
+                "(?m)^" + Pattern.quote(REMOTE_READER) + "\\s+remote\\s+present\\s+no\\s+[0-9A-F]{8,}$");
+        assertStarted(found.step(1), "scard-remote-zookeeper");
+
+        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
+                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
+        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
+        assertThat(s.step(1)).isEqualTo("SW 9000 success");
+        assertNoError(host, 0);
+        assertNoError(client, 0);
     }
 
     // ----------------------------------------------------------------------------------------------- helpers
