@@ -261,8 +261,12 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         properties.put("directory", dir.toString());
         properties.put("fileNamePattern", "{reader}.json");
         config.update(properties);
-        awaitServiceMatching("(&(objectClass=" + CardTraceListener.class.getName() + ")(service.factoryPid="
-                + "dev.scard.recorder))");
+        // registered is not yet heard: the core's card tap adds the listener when its component binds it, just after
+        // the registration is visible here; a session attached in between would not be recorded
+        Bundle core = bundle("dev.scard.core");
+        Await.until("the core's card tap uses the recorder", BOUND, () -> references(CardTraceListener.class,
+                "(service.factoryPid=dev.scard.recorder)").stream().anyMatch(ref -> ref.getUsingBundles() != null
+                        && Arrays.asList(ref.getUsingBundles()).contains(core)));
 
         GogoShell shell = attached();
         purseSession(shell);
