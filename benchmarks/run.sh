@@ -3,7 +3,8 @@
 #   summary.md, jmh.json  the in-process simulator (JMH) and the distribution's start-up
 #   file-read.md          reading a 32 KiB file through ISCardFileAccess vs the same APDUs by hand (JMH)
 #   apdu-counts.md        APDUs per shell file command (cat, update, info, ls) on the sample card: counted, not timed
-#   remote.md             remote readers through a host JVM over loopback (scard.tcp) vs the same card locally
+#   remote.md             remote readers through the remote backend, its host a JVM over loopback (scard.tcp),
+#                         vs the same card locally (a new section at the top each run)
 #   swap.md               how long consumers take to see a new default backend (scard:use, Config Admin)
 #   reliability.md        the reliability soak: lock exclusivity and atomic T=0 exchanges under 8 threads x 4
 #                         managers (simulator, and through pcscd when it runs), attach/detach leaks; SOAK_SECONDS

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The distribution's log lines, seen from outside: one line per record, never java.util.logging's two-line format
  * ("Dec 06, 2026 7:58:10 PM dev.scard... activateWith" then "WARNING: ..."), WARNING and above by default, into
- * the file of {@code --log-file} when given, none with {@code --log-level OFF}. Runs where pcscd is not running
+ * the file of {@code --log-file} when given, none with {@code --log-level OFF}; a normal start as a remote host prints
+ * no SEVERE or WARNING line. Runs where pcscd is not running
  * (the build machine's own namespace), so the PC/SC backend's start-up notice is part of the output.
  */
 class LogLinesIT {
@@ -97,6 +98,43 @@ class LogLinesIT {
         assertThat(run.out()).isEmpty();
         assertThat(run.err().stream().filter(line -> !line.equals(NO_PCSCD))).startsWith("scard: unknown log level 'loud' (OFF, ERROR, WARNING, INFO, DEBUG, TRACE"
                 + " or ALL)");
+    }
+
+    @Test
+    void aHostStartPrintsNoSevereOrWarningLine() throws Exception {
+        // The demo host of the README (app/config/remote-host.json, copied beside the jar) on a free port.
+        String demo = Files.readString(jar.resolveSibling("remote-host.json"), StandardCharsets.UTF_8);
+        assertThat(demo).contains("\"port:Integer\": 8201");
+        Path config = Files.writeString(tmp.resolve("remote-host.json"),
+                demo.replace("\"port:Integer\": 8201", "\"port:Integer\": 0"), StandardCharsets.UTF_8);
+        Path out = tmp.resolve("host-out.txt");
+        Path err = tmp.resolve("host-err.txt");
+        ProcessBuilder builder = new ProcessBuilder(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString(), "-v",
+                "--config", config.toString()).directory(tmp.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        Process host = builder.start(); // commands from standard input: it runs until that closes
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(err, StandardCharsets.UTF_8).contains("INFO: scard.tcp serves on 127.0.0.1:")) {
+                assertThat(host.isAlive()).as("the host runs").isTrue();
+                assertThat(System.nanoTime()).as("the host exported within 60 s: %s",
+                        Files.readString(err, StandardCharsets.UTF_8)).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            host.getOutputStream().close();
+            assertThat(host.waitFor(60, TimeUnit.SECONDS)).as("the host ends when its input does").isTrue();
+        } finally {
+            host.destroyForcibly();
+        }
+        List<String> lines = Files.readAllLines(err, StandardCharsets.UTF_8);
+        assertThat(lines).as("a normal host start (Aries RSA's topology manager saw no service to export before it"
+                + " could export it)").noneMatch(line -> line.startsWith("SEVERE") || line.startsWith("ERROR")
+                        || line.contains("RemoteServiceAdmin"));
+        assertThat(lines).filteredOn(line -> line.startsWith("WARNING") && !line.equals(NO_PCSCD)).isEmpty();
+        assertThat(lines).anyMatch(line -> line.startsWith("INFO:")
+                && line.contains("serving the readers of backend 'simulator' exported through scard.tcp"));
     }
 
     private static boolean pcscdSocketExists() {

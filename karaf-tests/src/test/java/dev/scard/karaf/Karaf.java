@@ -1,5 +1,7 @@
 package dev.scard.karaf;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -54,6 +56,8 @@ final class Karaf {
         }
     }
 
+    /** The marker line {@link #session} prints before each command's output. */
+    private static final String STEP = "scard-it-step-";
     /** The console user with only the viewer (and ssh) roles; its password is its name. */
     static final String VIEWER = "viewer";
     /** The command scopes whose ACL files ({@code etc/org.apache.karaf.command.acl.<scope>.cfg}) our features ship. */
@@ -87,6 +91,27 @@ final class Karaf {
         this.sshPort = sshPort;
         this.serverLog = serverLog;
         this.transcript = home.resolveSibling("karaf-console.txt");
+    }
+
+    /**
+     * A copy of the unpacked distribution {@code distribution} in {@code target} (deleted first), for a second Karaf
+     * beside the first: each copy has its own {@code etc/}, {@code data/} (not copied: {@link #prepare} starts without
+     * it) and console transcript (next to its home).
+     */
+    static Path copy(Path distribution, Path target) throws IOException {
+        deleteRecursively(target);
+        try (Stream<Path> walk = Files.walk(distribution)) {
+            for (Path from : walk.filter(p -> !p.startsWith(distribution.resolve("data")))
+                    .collect(Collectors.toList())) {
+                Path to = target.resolve(distribution.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return target;
     }
 
     /**
@@ -236,6 +261,47 @@ final class Karaf {
         }
     }
 
+    /** One console session's output ({@link #session}), split by step: what each command printed. */
+    record Session(int exitCode, String output, List<String> steps) {
+
+        /** What step {@code i} printed, trimmed; fails when the session ended before it. */
+        String step(int i) {
+            assertThat(i).as("step %d ran; the session printed:\n%s", i, output).isLessThan(steps.size());
+            return steps.get(i);
+        }
+    }
+
+    /**
+     * Runs {@code commands} in one console session of {@code user} ({@link #client(String, List)}), with a marker line
+     * before each so that its output can be split by command; a failing command ends the session and is the last step.
+     */
+    Session session(String user, String... commands) throws IOException, InterruptedException {
+        List<String> script = new ArrayList<>();
+        for (int i = 0; i < commands.length; i++) {
+            script.add("echo " + STEP + i);
+            script.add(commands[i]);
+        }
+        script.add("echo " + STEP + "end");
+        ClientResult result = client(user, script);
+
+        List<String> steps = new ArrayList<>();
+        StringBuilder current = null;
+        for (String line : result.output().split("\n", -1)) {
+            if (line.startsWith(STEP)) {
+                if (current != null) {
+                    steps.add(current.toString().strip());
+                }
+                current = line.equals(STEP + "end") ? null : new StringBuilder();
+            } else if (current != null) {
+                current.append(line).append('\n');
+            }
+        }
+        if (current != null) {
+            steps.add(current.toString().strip()); // the step that failed and ended the session
+        }
+        return new Session(result.exitCode(), result.output(), steps);
+    }
+
     /**
      * Types {@code keystrokes} into an interactive console session of {@code user}, piece after piece, as a person at
      * a terminal would: Karaf's own {@code bin/client} (no {@code -b}) runs under util-linux {@code script}, which gives
@@ -382,6 +448,29 @@ final class Karaf {
         return home.resolve("data/log/karaf.log");
     }
 
+    /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
+    String logSince(long offset) throws IOException {
+        byte[] all = Files.readAllBytes(log());
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The size of {@code karaf.log} now (0 before Karaf wrote it), for {@link #logSince}. */
+    long logSize() throws IOException {
+        return Files.exists(log()) ? Files.size(log()) : 0;
+    }
+
+    /**
+     * Writes {@code etc/<pid>.cfg}, the configuration Karaf's file install gives Config Admin at start and whenever the
+     * file changes ({@code <factory pid>-<name>.cfg}: a factory configuration). Values are strings, as in every
+     * {@code .cfg} file; Declarative Services converts them to the types components read.
+     */
+    void writeConfig(String pid, Map<String, String> properties) throws IOException {
+        StringBuilder text = new StringBuilder();
+        properties.forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
+        Files.writeString(home.resolve("etc/" + pid + ".cfg"), text, StandardCharsets.ISO_8859_1);
+    }
+
     /** A file of the distribution, relative to its home: {@code etc/users.properties}. */
     Path file(String relative) {
         return home.resolve(relative);
@@ -494,13 +583,15 @@ final class Karaf {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** A TCP port free on the loopback address now. */
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static boolean portOpen(int port) {
+    /** Whether something accepts connections on {@code port} of the loopback address. */
+    static boolean portOpen(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             return true;

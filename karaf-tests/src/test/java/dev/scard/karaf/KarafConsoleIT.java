@@ -2,10 +2,8 @@ package dev.scard.karaf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +16,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
+
+import dev.scard.karaf.Karaf.Session;
 
 /**
  * The scard features in a real Apache Karaf 4.4.10 (the distribution from Maven Central, unpacked by the build):
@@ -51,7 +51,6 @@ class KarafConsoleIT {
     /** The feature version Karaf shows: the Maven version as an OSGi version. */
     private static final String FEATURE_VERSION = VERSION.replace('-', '.');
     private static final String READER = "Simulated Reader 0";
-    private static final String STEP = "scard-it-step-";
 
     private static Karaf karaf;
 
@@ -241,7 +240,7 @@ class KarafConsoleIT {
         assertThat(notAttached.step(0)).startsWith("Error executing command: ").endsWith("[SCARD_E_INVALID_HANDLE"
                 + " 0x80100003]");
         assertThat(badHex.step(1)).startsWith("Error executing command: ").endsWith("[E_INVALIDARG 0x80070057]");
-        String logged = newLogLines(before);
+        String logged = karaf.logSince(before);
         assertThat(logged).as("karaf.log after the three errors")
                 .doesNotContain("Exception caught while executing command")
                 .doesNotContain("CommandException")
@@ -300,11 +299,11 @@ class KarafConsoleIT {
             String expected = "(?m)^.*\\|\\s*INFO\\s*\\|.*\\|\\s*VpcdLink\\s*\\|.*\\| reader '" + READER
                     + "' served to vpcd at 127\\.0\\.0\\.1:1: cannot reach vpcd .*$";
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!java.util.regex.Pattern.compile(expected).matcher(newLogLines(before)).find()
+            while (!java.util.regex.Pattern.compile(expected).matcher(karaf.logSince(before)).find()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertThat(newLogLines(before)).containsPattern(expected);
+            assertThat(karaf.logSince(before)).containsPattern(expected);
         } finally {
             Session unserve = session("echo (sim:unserve '" + READER + "')");
             assertThat(unserve.step(0)).startsWith("Stopped serving '" + READER + "'");
@@ -339,7 +338,7 @@ class KarafConsoleIT {
                         + " [options] [--] <reader>...")
                 .endsWith("[E_INVALIDARG 0x80070057]")
                 .hasLineCount(1);
-        assertThat(newLogLines(before)).as("karaf.log after the argument error")
+        assertThat(karaf.logSince(before)).as("karaf.log after the argument error")
                 .doesNotContain("Exception caught while executing command")
                 .doesNotContainPattern("(?m)\\|\\s*ERROR\\s*\\|");
     }
@@ -362,7 +361,7 @@ class KarafConsoleIT {
                 .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
         assertThat(noReader.step(0)).startsWith("Error executing command: ")
                 .endsWith("[E_INVALIDARG 0x80070057]").hasLineCount(1);
-        String logged = newLogLines(before);
+        String logged = karaf.logSince(before);
         assertThat(logged).as("karaf.log after the three sim: errors")
                 .doesNotContain("Exception caught while executing command")
                 .doesNotContain("CommandException")
@@ -433,13 +432,6 @@ class KarafConsoleIT {
         return shown.substring(start + 1, end).strip();
     }
 
-    /** What Karaf logged since {@code karaf.log} was {@code offset} bytes long. */
-    private static String newLogLines(long offset) throws Exception {
-        byte[] all = Files.readAllBytes(karaf.log());
-        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
-                StandardCharsets.UTF_8);
-    }
-
     /** Asserts that {@code featureList} (the output of feature:list -i) shows each feature started. */
     private static void assertStarted(String featureList, String... features) {
         for (String feature : features) {
@@ -469,47 +461,14 @@ class KarafConsoleIT {
                 line -> line.matches(feature + "\\s*\\|.*\\|\\s*Started\\s*\\|.*"));
     }
 
-    /** One console session's output, split by step. */
-    private record Session(int exitCode, String output, List<String> steps) {
-
-        /** What step {@code i} printed, trimmed; fails when the session ended before it. */
-        String step(int i) {
-            assertThat(i).as("step %d ran; the session printed:\n%s", i, output).isLessThan(steps.size());
-            return steps.get(i);
-        }
-    }
-
-    /** Runs {@code commands} in one console session, with a marker line before each so its output can be split. */
+    /** Runs {@code commands} in one console session of the admin, split by step ({@link Karaf#session}). */
     private static Session session(String... commands) throws Exception {
-        return sessionAs("karaf", commands);
+        return karaf.session("karaf", commands);
     }
 
     /** {@link #session(String...)} as {@code user}. */
     private static Session sessionAs(String user, String... commands) throws Exception {
-        List<String> script = new ArrayList<>();
-        for (int i = 0; i < commands.length; i++) {
-            script.add("echo " + STEP + i);
-            script.add(commands[i]);
-        }
-        script.add("echo " + STEP + "end");
-        Karaf.ClientResult result = karaf.client(user, script);
-
-        List<String> steps = new ArrayList<>();
-        StringBuilder current = null;
-        for (String line : result.output().split("\n", -1)) {
-            if (line.startsWith(STEP)) {
-                if (current != null) {
-                    steps.add(current.toString().strip());
-                }
-                current = line.equals(STEP + "end") ? null : new StringBuilder();
-            } else if (current != null) {
-                current.append(line).append('\n');
-            }
-        }
-        if (current != null) {
-            steps.add(current.toString().strip()); // the step that failed and ended the session
-        }
-        return new Session(result.exitCode(), result.output(), steps);
+        return karaf.session(user, commands);
     }
 
     private static void log(String message) {

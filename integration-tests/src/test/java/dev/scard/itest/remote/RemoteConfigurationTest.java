@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -24,11 +25,14 @@ import dev.scard.testsupport.Await;
 /**
  * The remote bundles' configurations in the framework: the host starts only with a usable secret and registers the
  * Remote Services export properties without it; the remote backend shows a host's readers only to a client with the
- * host's secret, and ignores hosts of this framework when told to. Each test deletes both configurations.
+ * host's secret, and ignores hosts of this framework when told to. An exported host is registered only once scard.tcp
+ * can export it. Each test deletes the configurations it made.
  */
 public class RemoteConfigurationTest extends OsgiTestSupport {
 
     private static final String SECRET = "configuration test secret";
+    /** The configuration of the distribution provider scard.tcp (bundle dev.scard.remote-transport). */
+    private static final String TRANSPORT_PID = "dev.scard.remote.transport";
 
     private ConfigurationAdmin cm() throws InterruptedException {
         return awaitService(ConfigurationAdmin.class, null);
@@ -45,7 +49,7 @@ public class RemoteConfigurationTest extends OsgiTestSupport {
 
     @AfterEach
     void deleteBoth() throws Exception {
-        for (String pid : List.of(RemoteCardHost.CLIENT_PID, RemoteCardHost.HOST_PID)) {
+        for (String pid : List.of(RemoteCardHost.CLIENT_PID, RemoteCardHost.HOST_PID, TRANSPORT_PID)) {
             Configuration[] configurations = cm().listConfigurations("(service.pid=" + pid + ")");
             for (Configuration configuration : configurations == null ? new Configuration[0] : configurations) {
                 configuration.delete();
@@ -53,6 +57,18 @@ public class RemoteConfigurationTest extends OsgiTestSupport {
         }
         Await.until("the remote services go", BOUND, () -> references(RemoteCardHost.class, null).isEmpty()
                 && references(SCardResourceManager.class, "(scard.backend=remote)").isEmpty());
+    }
+
+    /** How many Remote Service Admins for scard.tcp there are (Aries RSA registers one while the provider runs). */
+    private int scardTcpAdmins() {
+        try {
+            ServiceReference<?>[] admins = context.getServiceReferences((String) null,
+                    "(&(objectClass=org.osgi.service.remoteserviceadmin.RemoteServiceAdmin)"
+                            + "(remote.configs.supported=scard.tcp))");
+            return admins == null ? 0 : admins.length;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("the filter is constant", e);
+        }
     }
 
     /** Whether the component of that name has an active configuration whose properties have {@code key=value}. */
@@ -90,7 +106,15 @@ public class RemoteConfigurationTest extends OsgiTestSupport {
 
     @Test
     void aHostIsRegisteredForExportThroughScardTcpWithoutItsSecret() throws Exception {
-        configure(RemoteCardHost.HOST_PID, "secret", SECRET);
+        ServiceComponentRuntime scr = awaitService(ServiceComponentRuntime.class, null);
+        Await.until("no Remote Service Admin for scard.tcp left by another test", BOUND, () -> scardTcpAdmins() == 0);
+        configure(RemoteCardHost.HOST_PID, "secret", SECRET, "leaseMillis", 9_000L);
+        Await.until("the host component is active", BOUND,
+                () -> activeWith(scr, RemoteCardHost.HOST_PID, "leaseMillis", 9_000L));
+        assertThat(references(RemoteCardHost.class, null))
+                .as("no exported host while scard.tcp cannot export it (Aries RSA would log it as a failure)").isEmpty();
+        // Its provider running (on any free port), Aries RSA registers a Remote Service Admin for scard.tcp.
+        configure(TRANSPORT_PID, "port", 0);
         ServiceReference<RemoteCardHost> host = awaitReference(RemoteCardHost.class, null);
         assertThat(host.getProperty("service.exported.interfaces")).isEqualTo(RemoteCardHost.class.getName());
         assertThat(host.getProperty("service.exported.configs")).isEqualTo("scard.tcp");

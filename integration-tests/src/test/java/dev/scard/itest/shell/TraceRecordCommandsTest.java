@@ -215,6 +215,9 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         assertThat(shell.fails("scard:record " + dir.resolve("other.json"))).isEqualTo("this session records into '"
                 + file + "' already; run scard:record stop first [E_INVALIDARG 0x80070057]");
         control.remove(READER);
+        // the removal reaches the recording on the simulator's event thread, a little after remove() returned
+        Await.until("the removal written", BOUND, () -> recordStatus(shell)
+                .equals("Recording into " + file + ": 5 APDUs and 4 events so far"));
         assertThat(shell.run("scard:record stop")).isEqualTo("Recorded 5 APDUs and 4 events into " + file);
 
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -258,18 +261,41 @@ public class TraceRecordCommandsTest extends OsgiTestSupport {
         properties.put("directory", dir.toString());
         properties.put("fileNamePattern", "{reader}.json");
         config.update(properties);
-        awaitServiceMatching("(&(objectClass=" + CardTraceListener.class.getName() + ")(service.factoryPid="
-                + "dev.scard.recorder))");
+        // registered is not yet heard: the core's card tap adds the listener when its component binds it, just after
+        // the registration is visible here; a session attached in between would not be recorded
+        Bundle core = bundle("dev.scard.core");
+        Await.until("the core's card tap uses the recorder", BOUND, () -> references(CardTraceListener.class,
+                "(service.factoryPid=dev.scard.recorder)").stream().anyMatch(ref -> ref.getUsingBundles() != null
+                        && Arrays.asList(ref.getUsingBundles()).contains(core)));
 
         GogoShell shell = attached();
         purseSession(shell);
         assertThat(shell.run("scard:detach")).isNotBlank();
         Path file = dir.resolve("Simulated_Reader_1.json");
         // the recording's own thread completes the file after the detach
-        Await.until("the session's file, complete", BOUND, () -> complete(file));
+        try {
+            Await.until("the session's file, complete", BOUND, () -> complete(file));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; in " + dir + ": " + contents(dir), e);
+        }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain(PurseCard.PIN_HEX).contains("\"redacted\": 6", "\"by\": \"core\"");
         assertThat(text.strip()).endsWith("]\n}");
+    }
+
+    /** The files of {@code directory} with their text, for a failure's message. */
+    private static String contents(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(f -> {
+                try {
+                    return f.getFileName() + ":\n" + Files.readString(f, StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    return f.getFileName() + ": " + e;
+                }
+            }).toList().toString();
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     /** Whether the trace file exists and is complete (its entries and object closed). */

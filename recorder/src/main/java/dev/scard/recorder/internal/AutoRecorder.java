@@ -28,10 +28,11 @@ import dev.scard.api.trace.CardTraceListener;
  * insertions, removals and resets into it, and completes it when the manager detaches (or the configuration goes).
  * Sessions already running when the configuration comes, and attachments to a reader without a card, are not
  * recorded. A file that cannot be created or written
- * is logged (a warning naming it and why); the card session is never affected.
+ * is logged (a warning naming it and why); the card session is never affected. Immediate: it exists from the moment
+ * it is configured, so the core binds a ready listener rather than creating it while it binds.
  */
 @Component(service = CardTraceListener.class, configurationPid = AutoRecorder.FACTORY_PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE)
+        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = AutoRecorderConfig.class, factory = true)
 public final class AutoRecorder implements CardTraceListener {
 

@@ -53,8 +53,10 @@ import dev.scard.remote.api.RemoteSession;
  *
  * <p>Thread-safe: the hosts are an immutable list replaced under this object's monitor; the connections a concurrent
  * set. No monitor is held during a remote call.
+ *
+ * <p>The class is public for {@link #standalone} alone (the benchmarks): its package stays private to the bundle.
  */
-final class RemoteBackend implements Backend {
+public final class RemoteBackend implements Backend {
 
     /** The name of a host service in this framework that has no {@value RemoteCardHost#HOST_NAME_PROPERTY}. */
     static final String LOCAL_HOST = "local";
@@ -89,6 +91,28 @@ final class RemoteBackend implements Backend {
         renewer = new Thread(this::renewLeases, "scard-remote-leases");
         renewer.setDaemon(true);
         renewer.start();
+    }
+
+    /**
+     * A remote backend outside OSGi (the benchmarks) over one host service, as the component would use it: the host is
+     * named as the class comment says (its {@code properties}: {@code service.imported} and {@code endpoint.id} for an
+     * imported one), every call is bounded by {@code callTimeout} (listings too), its events go nowhere. {@link #stop()}
+     * ends it.
+     *
+     * @param callTimeout the longest any call waits for the host
+     * @param secret the secret sent to the host (copied)
+     * @param host the host service (a Remote Services proxy, or the host itself)
+     * @param serviceId the service id the host is known by
+     * @param properties the host service's properties
+     * @return the backend, following the host's readers
+     */
+    public static RemoteBackend standalone(Duration callTimeout, byte[] secret, RemoteCardHost host, long serviceId,
+            Map<String, ?> properties) {
+        byte[] copy = secret.clone();
+        RemoteBackend backend = new RemoteBackend(callTimeout, callTimeout, name -> copy, event -> {
+        });
+        backend.addHost(serviceId, host, properties);
+        return backend;
     }
 
     @Override
@@ -148,7 +172,7 @@ final class RemoteBackend implements Backend {
      * Closes every connection (its session on the host too, all at once, waiting at most a few seconds for the
      * hosts), stops following the hosts and the threads.
      */
-    void stop() {
+    public void stop() {
         List<HostLink> stopping;
         synchronized (this) {
             stopped = true;

@@ -222,10 +222,22 @@ final class RemoteConnection implements ReaderConnection {
 
     /**
      * Closes the connection for every later call at once, then asks the host to close the session with the
-     * disposition, waiting at most {@value #CLOSE_WAIT_MILLIS} ms for its answer; never throws.
+     * disposition, waiting at most {@value #CLOSE_WAIT_MILLIS} ms (and at most the call timeout) for its answer.
+     *
+     * <p>With {@link Disposition#LEAVE} it never throws: a host that does not answer ends the session when its lease
+     * expires, leaving the card, which is what was asked. With another disposition a close the host did not confirm
+     * (it did not answer in time, could not be reached or is gone) fails, the connection being closed all the same:
+     * the card may or may not have been treated as asked (a close the host applies late leaves the card of a session
+     * opened on the reader meanwhile). A session the host had ended already (its lease, a restart) is closed
+     * quietly: it ended leaving the card.
+     *
+     * @throws SCardException for a disposition other than {@code LEAVE} that the host did not confirm:
+     *         {@link HResult#SCARD_E_TIMEOUT} (no answer in time), {@link HResult#SCARD_E_NO_SERVICE} (the host cannot
+     *         be reached or is gone), {@link HResult#SCARD_E_CANCELLED} (the caller was interrupted)
      */
     @Override
     public void disconnect(Disposition disposition) {
+        Disposition asked = disposition == null ? Disposition.LEAVE : disposition;
         Session current;
         synchronized (this) {
             if (closed) {
@@ -235,8 +247,31 @@ final class RemoteConnection implements ReaderConnection {
             current = session;
         }
         backend.forget(this);
-        if (!current.lost()) {
-            closeQuietly(current, disposition == null ? Disposition.LEAVE : disposition);
+        if (current.lost()) {
+            return;
+        }
+        if (asked == Disposition.LEAVE) {
+            closeQuietly(current, asked);
+            return;
+        }
+        try {
+            if (current.link().gone()) {
+                throw new SCardException(HResult.SCARD_E_NO_SERVICE, "host '" + hostName + "' is gone");
+            }
+            close(current, asked);
+        } catch (SCardException e) {
+            if (e.code() == RemoteCardHost.UNKNOWN_SESSION) {
+                return;
+            }
+            String why = switch (e.code()) {
+                case SCARD_E_TIMEOUT -> "it did not answer within "
+                        + Math.min(CLOSE_WAIT_MILLIS, backend.callTimeout().toMillis()) + " ms";
+                case SCARD_E_CANCELLED -> "the wait for it was interrupted";
+                default -> "it cannot be reached";
+            };
+            throw new SCardException(e.code(), "the connection to '" + localName + "' is closed, but host '"
+                    + hostName + "' did not confirm closing it with " + asked + " (" + why
+                    + "): the card may or may not have been treated so", e);
         }
     }
 
@@ -305,11 +340,16 @@ final class RemoteConnection implements ReaderConnection {
             return;
         }
         try {
-            current.link().callWithin(TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS),
-                    host -> host.close(current.token(), disposition));
+            close(current, disposition);
         } catch (SCardException e) {
             // The host is out of reach: its lease ends the session.
         }
+    }
+
+    /** Ends a session on its host, waiting at most {@value #CLOSE_WAIT_MILLIS} ms. */
+    private static void close(Session current, Disposition disposition) {
+        current.link().callWithin(TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS),
+                host -> host.close(current.token(), disposition));
     }
 
     private synchronized void markLost(Session current) {

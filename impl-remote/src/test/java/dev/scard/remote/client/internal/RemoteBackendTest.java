@@ -31,7 +31,10 @@ import dev.scard.api.ISCardManage;
 import dev.scard.api.Protocol;
 import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardEvent;
+import dev.scard.api.SCardException;
+import dev.scard.api.SCardResourceManager;
 import dev.scard.api.ShareMode;
+import dev.scard.core.BackendResourceManager;
 import dev.scard.core.CardManager;
 import dev.scard.core.HandleTable;
 import dev.scard.core.spi.ReaderConnection;
@@ -316,6 +319,43 @@ class RemoteBackendTest {
         });
         local.detach();
         assertSuccess(connection.transmit(SELECT_MF));
+    }
+
+    @Test
+    void aResetDisconnectTheHostDoesNotConfirmInTimeFailsAndTheHandleIsClosedAllTheSame() throws Exception {
+        RemoteBackend backend = backend(SECRET, Duration.ofMillis(300));
+        addLab(backend);
+        SCardResourceManager resources = new BackendResourceManager(backend, new HandleTable());
+        long handle = resources.connect(SIM_0 + " @ lab").value();
+        long leaving = resources.connect(SIM_0 + " @ lab").value();
+        CountDownLatch answer = new CountDownLatch(1);
+        beforeMethod.set(name -> {
+            if (name.equals("close")) {
+                try {
+                    answer.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    // the caller gave up; answer all the same, as a remote host would
+                }
+            }
+        });
+        SCardException unconfirmed = failure(HResult.SCARD_E_TIMEOUT, "did not confirm closing it with RESET",
+                () -> resources.disconnect(handle, Disposition.RESET));
+        assertThat(unconfirmed.getMessage()).contains("'" + SIM_0 + " @ lab' is closed", "within 300 ms");
+        failure(HResult.E_INVALIDARG, "not an open handle", () -> resources.disconnect(handle, Disposition.LEAVE));
+        // LEAVE needs no confirmation: the host's lease ends a session it does not hear about, leaving the card.
+        resources.disconnect(leaving, Disposition.LEAVE);
+        answer.countDown();
+        beforeMethod.set(name -> {
+        });
+        Await.until("the host closed both sessions", BOUND, () -> host.sessions() == 0);
+
+        long gone = resources.connect(SIM_0 + " @ lab").value();
+        beforeCall.set(() -> {
+            throw new IllegalStateException("unreachable");
+        });
+        failure(HResult.SCARD_E_NO_SERVICE, "cannot be reached", () -> resources.disconnect(gone, Disposition.UNPOWER));
+        beforeCall.set(() -> {
+        });
     }
 
     @Test

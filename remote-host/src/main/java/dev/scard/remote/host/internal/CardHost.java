@@ -92,7 +92,7 @@ public final class CardHost implements RemoteCardHost {
                 return new RemoteSession(session.token(), sessions.leaseMillis());
             } finally {
                 if (session == null) {
-                    new HostSession(null, readerName, manager).close(Disposition.LEAVE);
+                    new HostSession(null, readerName, manager).close();
                 }
             }
         });
@@ -146,15 +146,26 @@ public final class CardHost implements RemoteCardHost {
         return withSession(token, manage -> RemoteStatus.of(manage.status()));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p><b>A close that comes too late.</b> The client waits a few seconds for a close; one that took longer here (the
+     * session's manager was busy with another call, the card was slow) may be applied after its client gave up and
+     * went on, maybe with a new session on the same reader. So a disposition other than {@code LEAVE} is applied only
+     * when no session was opened on the reader since this close arrived; otherwise the card is left as it is, and the
+     * newer session keeps its card. (A close that arrives late, delayed on the network, cannot be told apart from a
+     * timely one: the client reports a close it did not see confirmed as failed.)
+     */
     @Override
     public boolean close(SessionToken token, Disposition disposition) {
         require(token, "session token");
         require(disposition, "disposition");
+        long newestAtArrival = sessions.newestId();
         HostSession session = sessions.remove(token);
         if (session == null) {
             return false;
         }
-        session.close(disposition);
+        session.close(disposition, () -> sessions.openedSince(session.readerName(), newestAtArrival));
         return true;
     }
 
@@ -166,13 +177,13 @@ public final class CardHost implements RemoteCardHost {
     /** Closes the sessions whose lease expired (the component's sweeper calls it); returns how many. */
     int closeExpired() {
         List<HostSession> expired = sessions.expire();
-        expired.forEach(session -> session.close(Disposition.LEAVE));
+        expired.forEach(HostSession::close);
         return expired.size();
     }
 
     /** Closes every session (the host stops). */
     void closeAll() {
-        sessions.removeAll().forEach(session -> session.close(Disposition.LEAVE));
+        sessions.removeAll().forEach(HostSession::close);
     }
 
     /** Runs {@code call} on the manager of the session of {@code token}, which is in use (and cannot expire) meanwhile. */

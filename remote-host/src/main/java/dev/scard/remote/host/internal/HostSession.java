@@ -1,6 +1,7 @@
 package dev.scard.remote.host.internal;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import dev.scard.api.Disposition;
 import dev.scard.api.ISCardManage;
@@ -48,15 +49,19 @@ final class HostSession {
      * session first takes the card's transaction when it can at once (it may hold it already) and ends it with that
      * disposition; when another connection holds the transaction, or the card is gone or cannot be disposed of so,
      * the card is left as it is.
+     *
+     * @param disposition what to do with the card
+     * @param stale asked right before a disposition other than {@code LEAVE} is applied: when it says true (the close
+     *        came too late for it, see {@link CardHost#close}), the card is left as it is
      */
-    void close(Disposition disposition) {
+    void close(Disposition disposition, BooleanSupplier stale) {
         ISCardManage manage = manager.manage();
         try {
             if (disposition != null && disposition != Disposition.LEAVE) {
                 if (!manage.isLocked()) {
                     manage.lock(Duration.ZERO);
                 }
-                manage.unlock(disposition);
+                manage.unlock(stale.getAsBoolean() ? Disposition.LEAVE : disposition);
             }
         } catch (SCardException | IllegalStateException e) {
             // Another connection holds the card, or the card is gone or cannot do it: leave it as it is.
@@ -73,5 +78,10 @@ final class HostSession {
                 }
             }
         }
+    }
+
+    /** Ends the attachment leaving the card, and gives the manager back; never throws. */
+    void close() {
+        close(Disposition.LEAVE, () -> false);
     }
 }

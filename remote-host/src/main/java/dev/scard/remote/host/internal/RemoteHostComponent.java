@@ -53,7 +53,9 @@ import dev.scard.remote.api.RemoteCardHost;
  * {@code service.exported.interfaces=dev.scard.remote.api.RemoteCardHost}, {@code service.exported.configs=scard.tcp}
  * and {@code osgi.basic.timeout} (the longest lock wait plus two and a half minutes); and
  * {@value RemoteCardHost#HOST_NAME_PROPERTY} when a host name is configured. The secret is never a service property,
- * and never logged. A configuration change restarts the host (its sessions end).
+ * and never logged. A configuration change restarts the host (its sessions end). An exported host is registered only
+ * while Remote Services can export it through {@code scard.tcp} ({@link ExportGate}: Aries RSA's topology manager
+ * would report it as a failure otherwise), and withdrawn while they cannot (its sessions stay).
  *
  * <p><b>Leases.</b> The sweeper thread ({@code scard-remote-host-leases}) looks every quarter lease (at most every
  * second) for sessions whose lease expired and closes them (lock released, transaction ended, connection closed with
@@ -83,7 +85,13 @@ public final class RemoteHostComponent {
     private CardHost host;
     private Thread sweeper;
     private ServiceRegistration<SCardEventListener> listenerRegistration;
+    /** The host's registration, or null while it is not registered; guarded by {@link #registrationLock}. */
     private ServiceRegistration<RemoteCardHost> hostRegistration;
+    private final Object registrationLock = new Object();
+    /** The host's service properties, or null once it stops; guarded by {@link #registrationLock}. */
+    private Hashtable<String, Object> hostProperties;
+    /** What registers an exported host once scard.tcp can export it, or null (not exported). */
+    private ExportGate exportGate;
 
     /** DS creates it. */
     public RemoteHostComponent() {
@@ -136,7 +144,19 @@ public final class RemoteHostComponent {
         sweeper = new Thread(() -> sweep(leaseMillis), "scard-remote-host-leases");
         sweeper.setDaemon(true);
         sweeper.start();
-        hostRegistration = context.registerService(RemoteCardHost.class, host, properties(config));
+        synchronized (registrationLock) {
+            hostProperties = properties(config);
+        }
+        if (config.export()) {
+            exportGate = new ExportGate(context, SCARD_TCP, this::registerHost, () -> {
+                synchronized (registrationLock) {
+                    unregisterHost();
+                }
+            });
+            exportGate.start();
+        } else {
+            registerHost();
+        }
         LOG.log(Level.INFO, RemoteCardHost.HOST_PID + ": serving the readers of "
                 + (backend.isEmpty() ? "the default backend" : "backend '" + backend + "'")
                 + (config.export() ? " exported through " + SCARD_TCP
@@ -149,7 +169,14 @@ public final class RemoteHostComponent {
         if (host == null) {
             return;
         }
-        unregister(hostRegistration);
+        if (exportGate != null) {
+            exportGate.stop();
+            exportGate = null;
+        }
+        synchronized (registrationLock) {
+            hostProperties = null;
+            unregisterHost();
+        }
         unregister(listenerRegistration);
         sweeper.interrupt();
         try {
@@ -255,6 +282,23 @@ public final class RemoteHostComponent {
                 LOG.log(Level.WARNING, RemoteCardHost.HOST_PID + ": closing expired sessions failed ("
                         + e.getClass().getName() + ")");
             }
+        }
+    }
+
+    /** Registers the host unless it is registered or stopped. */
+    private void registerHost() {
+        synchronized (registrationLock) {
+            if (hostRegistration == null && hostProperties != null) {
+                hostRegistration = context.registerService(RemoteCardHost.class, host, hostProperties);
+            }
+        }
+    }
+
+    /** Withdraws the host's registration, if any (its sessions stay); under {@link #registrationLock}. */
+    private void unregisterHost() {
+        if (hostRegistration != null) {
+            unregister(hostRegistration);
+            hostRegistration = null;
         }
     }
 

@@ -131,6 +131,24 @@ final class SessionTable {
         return all;
     }
 
+    /**
+     * The id of the newest session opened so far (0 before the first); sessions opened later have greater ids, so
+     * {@link #openedSince} can tell which sessions came after a moment.
+     */
+    synchronized long newestId() {
+        return nextId - 1;
+    }
+
+    /** Whether a session on {@code readerName} that is open now was opened after the one of id {@code newestId}. */
+    synchronized boolean openedSince(String readerName, long newestId) {
+        for (HostSession session : sessions.values()) {
+            if (session.token().id() > newestId && session.readerName().equals(readerName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many sessions are open. */
     synchronized int size() {
         return sessions.size();

@@ -4,10 +4,16 @@ import static dev.scard.testsupport.Expect.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -20,6 +26,7 @@ import dev.scard.api.Disposition;
 import dev.scard.api.HResult;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.Protocol;
+import dev.scard.api.ReaderInfo;
 import dev.scard.api.SCardException;
 import dev.scard.api.ShareMode;
 import dev.scard.core.CardManager;
@@ -29,11 +36,12 @@ import dev.scard.remote.api.RemoteReader;
 import dev.scard.remote.api.RemoteSession;
 import dev.scard.remote.api.SessionToken;
 import dev.scard.simulator.internal.SimulatorBackend;
+import dev.scard.testsupport.Worker;
 
 /**
  * The host over real managers (the core's {@link CardManager}) and standalone simulated readers, with a clock the
  * test moves: secrets, tokens, leases (expiry releases the lock and the connection, renewal and calls keep a
- * session), and the session calls.
+ * session), the session calls, and a close with a disposition that comes too late for a newer session.
  */
 class CardHostTest {
 
@@ -44,6 +52,7 @@ class CardHostTest {
     private static final byte[] SELECT_MF = HexFormat.of().parseHex("00A40000023F00");
     private static final Protocol[] T0_OR_T1 = {Protocol.T0, Protocol.T1};
     private static final long LEASE_MILLIS = 1_000L;
+    private static final Duration BOUND = Duration.ofSeconds(20);
 
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final AtomicInteger released = new AtomicInteger();
@@ -51,6 +60,8 @@ class CardHostTest {
     private HandleTable handles;
     private SessionTable sessions;
     private CardHost host;
+    /** Hosts a test made besides {@link #host}, closed after it. */
+    private final List<CardHost> hosts = new ArrayList<>();
     /** A local manager standing for the host machine's other users of the card. */
     private ISCardManage local;
 
@@ -68,6 +79,7 @@ class CardHostTest {
     @AfterEach
     void tearDown() {
         local.detach();
+        hosts.forEach(CardHost::closeAll);
         host.closeAll();
         backend.close();
     }
@@ -238,6 +250,77 @@ class CardHostTest {
         assertThat(host.close(token, Disposition.RESET)).isTrue();
         assertThat(local.transmit(SELECT_MF)).endsWith((byte) 0x90, (byte) 0x00);
         assertThat(released).hasValue(1);
+    }
+
+    @Test
+    void aCloseThatWaitedLeavesTheCardOfASessionOpenedOnTheReaderMeanwhile() throws Exception {
+        CountDownLatch closing = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        CardHost slowHost = hostClosingSlowly(closing, goOn);
+        SessionToken first = slowHost.open(SECRET, READER, ShareMode.SHARED, T0_OR_T1).token();
+        Worker<Boolean> close = Worker.start("close with RESET", () -> slowHost.close(first, Disposition.RESET));
+        assertThat(closing.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).as("the close began").isTrue();
+        // The client gave up on the close and went on with a new session on the same reader.
+        SessionToken second = slowHost.open(SECRET, READER, ShareMode.SHARED, T0_OR_T1).token();
+        goOn.countDown();
+        assertThat(close.get(BOUND)).as("the first session was open").isTrue();
+        assertThat(slowHost.transmit(second, SELECT_MF)).as("the newer session's card was not reset")
+                .endsWith((byte) 0x90, (byte) 0x00);
+        failure(RemoteCardHost.UNKNOWN_SESSION, () -> slowHost.transmit(first, SELECT_MF));
+        assertThat(slowHost.close(second, Disposition.LEAVE)).isTrue();
+    }
+
+    @Test
+    void aCloseThatWaitedStillResetsTheCardWhenNoSessionWasOpenedMeanwhile() throws Exception {
+        CountDownLatch closing = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        CardHost slowHost = hostClosingSlowly(closing, goOn);
+        SessionToken other = slowHost.open(SECRET, READER, ShareMode.SHARED, T0_OR_T1).token();
+        SessionToken first = slowHost.open(SECRET, READER, ShareMode.SHARED, T0_OR_T1).token();
+        Worker<Boolean> close = Worker.start("close with RESET", () -> slowHost.close(first, Disposition.RESET));
+        assertThat(closing.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).as("the close began").isTrue();
+        goOn.countDown();
+        assertThat(close.get(BOUND)).isTrue();
+        // A session opened before the close arrived sees the reset, as with a close in time.
+        failure(HResult.SCARD_W_RESET_CARD, "reset", () -> slowHost.transmit(other, SELECT_MF));
+        assertThat(slowHost.close(other, Disposition.LEAVE)).isTrue();
+    }
+
+    /**
+     * A host over the same readers whose sessions' closes wait, once they began ({@code closing}), until
+     * {@code goOn}: as a close does while the session's manager is busy with another call.
+     */
+    private CardHost hostClosingSlowly(CountDownLatch closing, CountDownLatch goOn) {
+        LocalCards plain = TestHosts.cards(backend, handles, released::incrementAndGet);
+        LocalCards slow = new LocalCards() {
+            @Override
+            public List<ReaderInfo> listReaders() {
+                return plain.listReaders();
+            }
+
+            @Override
+            public Manager newManager() {
+                Manager manager = plain.newManager();
+                InvocationHandler handler = (proxy, method, args) -> {
+                    if (method.getName().equals("isLocked")) {
+                        closing.countDown();
+                        assertThat(goOn.await(BOUND.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                    }
+                    try {
+                        return method.invoke(manager.manage(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                };
+                ISCardManage manage = (ISCardManage) Proxy.newProxyInstance(ISCardManage.class.getClassLoader(),
+                        new Class<?>[] {ISCardManage.class}, handler);
+                return new Manager(manage, manager.release());
+            }
+        };
+        CardHost slowHost = new CardHost(HostSecret.of(SECRET_TEXT), slow, new SessionTable(LEASE_MILLIS, 3, now::get),
+                new EventLog(16), 1_000L);
+        hosts.add(slowHost);
+        return slowHost;
     }
 
     @Test
