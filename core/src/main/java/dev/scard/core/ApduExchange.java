@@ -65,7 +65,7 @@ public final class ApduExchange {
         if (probe == null) {
             return connection.transmit(command);
         }
-        Instant sent = Instant.now();
+        Instant sent = TraceClock.now();
         byte[] response = connection.transmit(command);
         probe.apdu(sent, command, response == null ? new byte[0] : response, byCore);
         return response;

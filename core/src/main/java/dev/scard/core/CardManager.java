@@ -198,7 +198,7 @@ public class CardManager implements ISCardManage, TraceableManager {
                 atr = readerAtr(reader);
             }
         }
-        tap.emit(CardTraceEvent.of(type, Instant.now(), backendName, reader, traceId, disposition, mode, protocol,
+        tap.emit(CardTraceEvent.of(type, TraceClock.now(), backendName, reader, traceId, disposition, mode, protocol,
                 atr));
     }
 

@@ -99,7 +99,7 @@ public final class EventDispatcher implements EventChannel {
     @Override
     public void publish(SCardEvent event) {
         Objects.requireNonNull(event, "event");
-        Instant published = trace == null ? null : Instant.now();
+        Instant published = trace == null ? null : TraceClock.now();
         try {
             executor.execute(() -> deliver(event, published));
         } catch (RejectedExecutionException stopped) {

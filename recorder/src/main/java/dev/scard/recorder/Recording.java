@@ -7,9 +7,11 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * One session being recorded into a trace file. Failing to write the file (a full disk, say) never reaches the
  * card session: the recording stops, keeps what went wrong ({@link #failure()}) and the file holds what was written
- * before. The card's thread only queues the events; the file is written on a thread of the recording's own. When the
- * card answers faster than the file is written for so long that the queue fills up, the recording stops the same way
- * ({@link #failure()} says that it fell behind) rather than making the card wait or leaving a gap in the file.
+ * before. The card's thread only queues the events; the file is written on a thread of the recording's own. A
+ * recording is complete: when the card answers faster than the file is written for so long that the queue fills up,
+ * the card's thread waits for the writer (the card then goes at the writer's pace). Only when the writer takes nothing
+ * for a bounded time (2 s: a disk that hangs) does the recording stop the same way ({@link #failure()} says that it
+ * fell behind; the file holds the session up to there, with no gap) and the card goes on.
  */
 @ProviderType
 public interface Recording {

@@ -259,6 +259,21 @@ public final class TraceEntry {
         return atr == null ? null : atr.clone();
     }
 
+    /** The command itself, not a copy (for {@link TraceWriter}, which only reads it); null for other types. */
+    byte[] commandBytes() {
+        return command;
+    }
+
+    /** The response itself, not a copy (for {@link TraceWriter}, which only reads it); null for other types. */
+    byte[] responseBytes() {
+        return response;
+    }
+
+    /** The ATR itself, not a copy (for {@link TraceWriter}, which only reads it); null for other types. */
+    byte[] atrBytes() {
+        return atr;
+    }
+
     /**
      * Whether this {@link Type#APDU} entry answers {@code received}: for a whole command, the bytes are equal; for a
      * redacted one, {@code received} is a well-formed command with the same header and Lc (so exactly

@@ -1,8 +1,7 @@
 package dev.scard.trace;
 
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
@@ -10,6 +9,7 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 
@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 
 /**
  * Writes a trace file ({@value TraceHeader#FORMAT} JSON, UTF-8) as the session goes: {@link #open} writes the
@@ -39,8 +40,13 @@ import com.fasterxml.jackson.core.PrettyPrinter;
  * would go beyond fails with {@link TraceLimitException} and is not written, and so does every later one; the file
  * stays complete up to the entries before it once the writer is closed.
  *
- * <p><b>Buffering.</b> Output is buffered; {@link #flush()} pushes what was written to the file (a recorder may call
- * it now and then, so that a crash loses little), {@link #close()} always does.
+ * <p><b>Buffering.</b> Output is buffered (128 KiB); {@link #flush()} pushes what was written to the file (a recorder
+ * may call it now and then, so that a crash loses little), {@link #close()} always does.
+ *
+ * <p><b>Cost.</b> The header is written with Jackson (its texts are escaped as JSON needs); the entries, whose values
+ * are all hex, numbers and names of constants, are written byte by byte straight into the buffer: the hex from a
+ * table, the time with integer arithmetic, nothing copied or allocated per entry. So a recorder can write a few
+ * million entries per second.
  *
  * <p>The methods may be called from several threads (they are synchronized); entries are written in the order the
  * calls come. The writer checks that entry times never decrease, as {@link Trace#of} does. It writes what it is given:
@@ -51,25 +57,78 @@ public final class TraceWriter implements Closeable {
     /** The default limit of {@link #open(Path, TraceHeader)}: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
+            .build();
     private static final HexFormat HEX = HexFormat.of().withUpperCase();
+    /** Upper-case hex digits: the two of byte {@code b} are at {@code 2 * (b & 0xFF)} and the next index. */
+    private static final byte[] HEX_DIGITS = new byte[512];
+    /** The two decimal digits of {@code n} (0 to 99) are at {@code 2 * n} and the next index. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
     /** What {@link #close()} still writes: the end of the array, of the object and a newline. */
     private static final int CLOSING_BYTES = 8;
     /** What an entry takes beyond its hex: its field names, time, type, share mode and so on. */
     private static final int ENTRY_OVERHEAD = 200;
+    /** The size of the buffer (larger only for an entry that does not fit). */
+    private static final int BUFFER_BYTES = 1 << 17;
+    /** The longest time {@link #time} writes: a double's plain decimal form. */
+    static final int MAX_TIME_BYTES = 350;
+    /** Below this many milliseconds (11 days) a double holds every whole number of nanoseconds apart. */
+    private static final double NANOS_EXACT_LIMIT = 1e9;
+    /** Above this many milliseconds (31 years) a time is formatted through {@link BigDecimal}. */
+    private static final double FAST_TIME_LIMIT = 1e12;
 
-    private final CountingStream out;
-    private final JsonGenerator json;
+    private static final byte[] FIRST_TIME = ascii("\n    {\"t\": ");
+    private static final byte[] NEXT_TIME = ascii(",\n    {\"t\": ");
+    private static final byte[] REDACTED = ascii("\", \"redacted\": ");
+    private static final byte[] RESPONSE_AFTER_COMMAND = ascii("\", \"response\": \"");
+    private static final byte[] RESPONSE_AFTER_REDACTED = ascii(", \"response\": \"");
+    private static final byte[] BY_CORE = ascii("\", \"by\": \"core");
+    private static final byte[] SHARE_MODE = ascii("\", \"shareMode\": \"");
+    private static final byte[] PROTOCOL = ascii("\", \"protocol\": \"");
+    private static final byte[] ATR = ascii("\", \"atr\": \"");
+    private static final byte[] END_ENTRY = ascii("\"}");
+    private static final byte[] CLOSE = ascii("\n  ]\n}\n");
+    private static final byte[] CLOSE_EMPTY = ascii("]\n}\n");
+    /** By type: the type and the start of the entry's first field ({@code command}, {@code disposition}, ...). */
+    private static final byte[][] TYPE_AND_FIRST_FIELD = new byte[TraceEntry.Type.values().length][];
+
+    static {
+        byte[] digits = ascii("0123456789ABCDEF");
+        for (int b = 0; b < 256; b++) {
+            HEX_DIGITS[2 * b] = digits[b >>> 4];
+            HEX_DIGITS[2 * b + 1] = digits[b & 0xF];
+        }
+        for (int n = 0; n < 100; n++) {
+            DIGIT_PAIRS[2 * n] = (byte) ('0' + n / 10);
+            DIGIT_PAIRS[2 * n + 1] = (byte) ('0' + n % 10);
+        }
+        for (TraceEntry.Type type : TraceEntry.Type.values()) {
+            String first = switch (type) {
+                case APDU -> "\", \"command\": \"";
+                case RESET, UNLOCK, RECONNECT -> "\", \"disposition\": \"";
+                case INSERTED -> "\", \"atr\": \"";
+                case LOCK, REMOVED -> "";
+            };
+            TYPE_AND_FIRST_FIELD[type.ordinal()] = ascii(", \"type\": \"" + type.jsonName() + first);
+        }
+    }
+
+    private final OutputStream target;
     private final long maxBytes;
+    /** The bytes not yet handed to {@link #target}: {@code buffer[0..position)}. */
+    private byte[] buffer = new byte[BUFFER_BYTES];
+    private int position;
+    /** How many bytes were handed to {@link #target}. */
+    private long written;
     private int entries;
     private double lastTime;
     private boolean full;
     private boolean closed;
 
-    private TraceWriter(OutputStream target, long maxBytes) throws IOException {
-        this.out = new CountingStream(new BufferedOutputStream(target, 1 << 16));
-        this.json = JSON.createGenerator(out, JsonEncoding.UTF8);
-        this.json.setPrettyPrinter(new Layout());
+    private TraceWriter(OutputStream target, long maxBytes) {
+        this.target = target;
         this.maxBytes = maxBytes;
     }
 
@@ -154,16 +213,22 @@ public final class TraceWriter implements Closeable {
     }
 
     private void writeHeader(TraceHeader header) throws IOException {
-        json.writeStartObject();
-        json.writeStringField("format", TraceHeader.FORMAT);
-        json.writeStringField("reader", header.reader());
-        json.writeStringField("backend", header.backend());
-        json.writeStringField("recordedAt", DateTimeFormatter.ISO_INSTANT.format(header.recordedAt()));
-        json.writeStringField("atr", HEX.formatHex(header.atr()));
-        json.writeStringField("protocol", header.protocol().name());
-        json.writeArrayFieldStart("entries");
-        json.flush();
-        if (out.count + CLOSING_BYTES > maxBytes) {
+        ByteArrayOutputStream text = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(text, JsonEncoding.UTF8)) {
+            json.setPrettyPrinter(new Layout());
+            json.writeStartObject();
+            json.writeStringField("format", TraceHeader.FORMAT);
+            json.writeStringField("reader", header.reader());
+            json.writeStringField("backend", header.backend());
+            json.writeStringField("recordedAt", DateTimeFormatter.ISO_INSTANT.format(header.recordedAt()));
+            json.writeStringField("atr", HEX.formatHex(header.atr()));
+            json.writeStringField("protocol", header.protocol().name());
+            json.writeArrayFieldStart("entries");
+        }
+        byte[] bytes = text.toByteArray();
+        put(bytes);
+        flush();
+        if (bytes.length + CLOSING_BYTES > maxBytes) {
             full = true;
             throw new TraceLimitException("the trace header alone is longer than the limit of " + maxBytes
                     + " bytes");
@@ -189,40 +254,53 @@ public final class TraceWriter implements Closeable {
             throw new IllegalArgumentException("a trace entry at " + entry.time()
                     + " ms is earlier than the entry before it, at " + lastTime + " ms");
         }
-        long bound = out.count + json.getOutputBuffered() + ENTRY_OVERHEAD + CLOSING_BYTES
-                + 2L * (length(entry.command()) + length(entry.response()) + length(entry.atr()));
+        byte[] command = entry.commandBytes();
+        byte[] response = entry.responseBytes();
+        byte[] atr = entry.atrBytes();
+        // the overhead holds a time below FAST_TIME_LIMIT (at most 17 characters); a later one may be much longer
+        int most = ENTRY_OVERHEAD + (entry.time() < FAST_TIME_LIMIT ? 0 : MAX_TIME_BYTES)
+                + 2 * (length(command) + length(response) + length(atr));
+        long bound = written + position + most + CLOSING_BYTES;
         if (full || bound > maxBytes) {
             full = true;
             throw new TraceLimitException("the trace has reached its limit of " + maxBytes + " bytes after "
                     + entries + " entries");
         }
-        json.writeStartObject();
-        json.writeFieldName("t");
-        json.writeNumber(time(entry.time()));
-        json.writeStringField("type", entry.type().jsonName());
+        // from here on the buffer has room for the whole entry: the parts are copied without further checks
+        room(most);
+        copy(entries == 0 ? FIRST_TIME : NEXT_TIME);
+        putTime(entry.time());
+        copy(TYPE_AND_FIRST_FIELD[entry.type().ordinal()]);
         switch (entry.type()) {
             case APDU -> {
-                json.writeStringField("command", HEX.formatHex(entry.command()));
+                putHex(command);
                 if (entry.redacted() > 0) {
-                    json.writeNumberField("redacted", entry.redacted());
+                    copy(REDACTED);
+                    putDecimal(entry.redacted());
+                    copy(RESPONSE_AFTER_REDACTED);
+                } else {
+                    copy(RESPONSE_AFTER_COMMAND);
                 }
-                json.writeStringField("response", HEX.formatHex(entry.response()));
+                putHex(response);
                 if (entry.byCore()) {
-                    json.writeStringField("by", "core");
+                    copy(BY_CORE);
                 }
             }
-            case RESET, UNLOCK -> json.writeStringField("disposition", entry.disposition().name());
+            case RESET, UNLOCK -> putName(entry.disposition());
             case RECONNECT -> {
-                json.writeStringField("disposition", entry.disposition().name());
-                json.writeStringField("shareMode", entry.shareMode().name());
-                json.writeStringField("protocol", entry.protocol().name());
-                json.writeStringField("atr", HEX.formatHex(entry.atr()));
+                putName(entry.disposition());
+                copy(SHARE_MODE);
+                putName(entry.shareMode());
+                copy(PROTOCOL);
+                putName(entry.protocol());
+                copy(ATR);
+                putHex(atr);
             }
-            case INSERTED -> json.writeStringField("atr", HEX.formatHex(entry.atr()));
+            case INSERTED -> putHex(atr);
             case LOCK, REMOVED -> {
             }
         }
-        json.writeEndObject();
+        copy(END_ENTRY);
         entries++;
         lastTime = entry.time();
     }
@@ -230,7 +308,8 @@ public final class TraceWriter implements Closeable {
     /** Pushes what was written so far to the file or stream. */
     public synchronized void flush() throws IOException {
         if (!closed) {
-            json.flush();
+            drain();
+            target.flush();
         }
     }
 
@@ -255,12 +334,11 @@ public final class TraceWriter implements Closeable {
             return;
         }
         closed = true;
-        try {
-            json.writeEndArray();
-            json.writeEndObject();
-            json.writeRaw('\n');
-        } finally {
-            json.close();
+        try (target) {
+            room(CLOSING_BYTES);
+            put(entries == 0 ? CLOSE_EMPTY : CLOSE);
+            drain();
+            target.flush();
         }
     }
 
@@ -268,30 +346,188 @@ public final class TraceWriter implements Closeable {
         return bytes == null ? 0 : bytes.length;
     }
 
-    /** Milliseconds with at most microsecond precision and never in exponent form: {@code 0}, {@code 1.5}. */
+    /**
+     * Milliseconds with at most microsecond precision (rounded half up) and never in exponent form: {@code 0},
+     * {@code 1.5}, {@code 12345678.063}; as {@link #write} writes an entry's time.
+     */
     static String time(double millis) {
+        byte[] text = new byte[MAX_TIME_BYTES];
+        return new String(text, 0, formatTime(millis, text, 0), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * {@code millis} rounded half up to whole microseconds, as {@link #slowTime} rounds its decimal form, or -1
+     * when that cannot be told from the double alone: a time beyond {@link #FAST_TIME_LIMIT}, or one within a few
+     * units in the last place of a half microsecond (where the double's decimal form decides) that is not a whole
+     * number of nanoseconds ({@link #tieMicros}).
+     */
+    private static long micros(double millis) {
+        if (!(millis >= 0 && millis < FAST_TIME_LIMIT)) {
+            return -1;
+        }
+        double scaled = millis * 1000;
+        double whole = Math.floor(scaled);
+        double rest = scaled - whole;
+        if (Math.abs(rest - 0.5) <= scaled * 0x1p-50) { // at least 4 units in the last place of scaled
+            return tieMicros(millis);
+        }
+        return (long) whole + (rest > 0.5 ? 1 : 0);
+    }
+
+    /**
+     * {@link #micros} of a time near a half microsecond, without {@link BigDecimal} when the time is a whole number
+     * of nanoseconds (as a recorder's are: 1 in 1000 of them is an exact half microsecond), or -1. Below
+     * {@link #NANOS_EXACT_LIMIT} ms the double of a whole number of nanoseconds has that number as its shortest
+     * decimal form (two such numbers are further apart than the double's precision there), which {@link #slowTime}
+     * rounds half up.
+     */
+    private static long tieMicros(double millis) {
+        if (millis >= NANOS_EXACT_LIMIT) {
+            return -1;
+        }
+        long nanos = Math.round(millis * 1e6);
+        if (nanos / 1e6 != millis) {
+            return -1;
+        }
+        return (nanos + 500) / 1000;
+    }
+
+    /** {@link #time} through the double's decimal form and {@link BigDecimal}: exact, and slow. */
+    static String slowTime(double millis) {
         return BigDecimal.valueOf(millis).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
-    /** Counts the bytes that reach the file (after Jackson's own buffer). */
-    private static final class CountingStream extends FilterOutputStream {
-        long count;
-
-        CountingStream(OutputStream target) {
-            super(target);
+    /**
+     * Writes the time {@code millis} into {@code into} from {@code at} (room for {@link #MAX_TIME_BYTES} there);
+     * returns the position after it.
+     */
+    private static int formatTime(double millis, byte[] into, int at) {
+        long micros = micros(millis);
+        if (micros < 0) {
+            byte[] slow = ascii(slowTime(millis));
+            System.arraycopy(slow, 0, into, at, slow.length);
+            return at + slow.length;
         }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
+        at = formatDecimal(micros / 1000, into, at);
+        int fraction = (int) (micros % 1000);
+        if (fraction != 0) {
+            into[at++] = '.';
+            into[at++] = (byte) ('0' + fraction / 100);
+            fraction %= 100;
+            if (fraction != 0) {
+                into[at++] = (byte) ('0' + fraction / 10);
+                fraction %= 10;
+                if (fraction != 0) {
+                    into[at++] = (byte) ('0' + fraction);
+                }
+            }
         }
+        return at;
+    }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
+    /** Writes a number of at least 0 in decimal into {@code into} from {@code at}; returns the position after it. */
+    private static int formatDecimal(long value, byte[] into, int at) {
+        if (value < 10) {
+            into[at] = (byte) ('0' + value);
+            return at + 1;
         }
+        if (value > Integer.MAX_VALUE) {
+            at = formatDecimal(value / 1_000_000_000, into, at);
+            int low = (int) (value % 1_000_000_000);
+            for (int i = 8; i >= 0; i--, low /= 10) {
+                into[at + i] = (byte) ('0' + low % 10);
+            }
+            return at + 9;
+        }
+        int rest = (int) value;
+        int digits = 1;
+        for (int power = 10; digits < 10 && rest >= power; power *= 10) {
+            digits++;
+        }
+        int end = at + digits;
+        int i = end;
+        while (rest >= 100) { // two digits at a time
+            int quotient = rest / 100;
+            int pair = 2 * (rest - quotient * 100);
+            into[--i] = DIGIT_PAIRS[pair + 1];
+            into[--i] = DIGIT_PAIRS[pair];
+            rest = quotient;
+        }
+        if (rest >= 10) {
+            into[--i] = DIGIT_PAIRS[2 * rest + 1];
+            into[--i] = DIGIT_PAIRS[2 * rest];
+        } else {
+            into[--i] = (byte) ('0' + rest);
+        }
+        return end;
+    }
+
+    /** Writes {@link #time} into the buffer (with room for it). */
+    private void putTime(double millis) {
+        position = formatTime(millis, buffer, position);
+    }
+
+    /** Writes a number of at least 0 in decimal into the buffer (with room for it). */
+    private void putDecimal(long value) {
+        position = formatDecimal(value, buffer, position);
+    }
+
+    /** Writes {@code bytes} as upper-case hex into the buffer (with room for it). */
+    private void putHex(byte[] bytes) {
+        byte[] into = buffer;
+        int at = position;
+        for (byte b : bytes) {
+            int i = (b & 0xFF) << 1;
+            into[at++] = HEX_DIGITS[i];
+            into[at++] = HEX_DIGITS[i + 1];
+        }
+        position = at;
+    }
+
+    /** Writes a constant's name (ASCII) into the buffer (with room for it). */
+    private void putName(Enum<?> constant) {
+        String name = constant.name();
+        for (int i = 0; i < name.length(); i++) {
+            buffer[position++] = (byte) name.charAt(i);
+        }
+    }
+
+    /** Writes {@code bytes} into the buffer, making room first. */
+    private void put(byte[] bytes) throws IOException {
+        room(bytes.length);
+        System.arraycopy(bytes, 0, buffer, position, bytes.length);
+        position += bytes.length;
+    }
+
+    /** Copies {@code bytes} into the buffer (with room for them). */
+    private void copy(byte[] bytes) {
+        System.arraycopy(bytes, 0, buffer, position, bytes.length);
+        position += bytes.length;
+    }
+
+    /** Makes room for {@code bytes} more bytes in the buffer: hands it to the target first, or grows it. */
+    private void room(int bytes) throws IOException {
+        if (buffer.length - position >= bytes) {
+            return;
+        }
+        drain();
+        if (buffer.length < bytes) {
+            buffer = new byte[bytes];
+        }
+    }
+
+    /** Hands the buffer's bytes to the target (without flushing it). */
+    private void drain() throws IOException {
+        if (position > 0) {
+            int count = position;
+            position = 0;
+            target.write(buffer, 0, count);
+            written += count;
+        }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The header's fields one per line, each entry on a line of its own. */

@@ -279,4 +279,86 @@ class TraceJsonTest {
         assertThat(json).contains("\"reader\": \"Reader \\\"A\\\" \\\\ 1\"");
         assertThat(TraceReader.parse(json).header()).isEqualTo(header);
     }
+
+    @ParameterizedTest
+    @CsvSource({
+            "0, 0",
+            "0.0001, 0",
+            "0.0005, 0.001",
+            "0.001, 0.001",
+            "1.5, 1.5",
+            "1.50, 1.5",
+            "10, 10",
+            "100, 100",
+            "1000.1, 1000.1",
+            "10.01, 10.01",
+            "1.0004999, 1",
+            "1.0005, 1.001",
+            "2.9995, 3",
+            "999.9999, 1000",
+            "12345678.0625, 12345678.063",
+            "12345678.063, 12345678.063",
+            "86400000.25, 86400000.25",
+            "1000000000000.25, 1000000000000.25",
+            "123456789012345.5, 123456789012345.5"})
+    void anEntrysTimeIsWholeMicrosecondsWithoutTrailingZerosOrExponent(double millis, String written)
+            throws IOException {
+        assertThat(TraceWriter.time(millis)).isEqualTo(written).isEqualTo(TraceWriter.slowTime(millis));
+        String json = write(Trace.of(HEADER, List.of(TraceEntry.lock(millis))));
+        assertThat(json).contains("\n    {\"t\": " + written + ", \"type\": \"lock\"}\n  ]");
+        assertThat(TraceReader.parse(json).entries().get(0).time()).isEqualTo(Double.parseDouble(written));
+    }
+
+    @Test
+    void theFastTimeFormatAgreesWithTheDecimalOneForEveryKindOfTime() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(14);
+        for (int i = 0; i < 200_000; i++) {
+            // what a recorder writes: nanoseconds since the start as milliseconds, up to 100 days
+            double fromNanos = random.nextLong(100L * 86_400_000_000_000L) / 1_000_000.0;
+            assertThat(TraceWriter.time(fromNanos)).as("%s ms", fromNanos).isEqualTo(TraceWriter.slowTime(fromNanos));
+            // half microseconds, where rounding decides
+            double half = (random.nextLong(10_000_000_000L) * 2 + 1) / 2000.0;
+            assertThat(TraceWriter.time(half)).as("%s ms", half).isEqualTo(TraceWriter.slowTime(half));
+            double any = random.nextDouble(1e13);
+            assertThat(TraceWriter.time(any)).as("%s ms", any).isEqualTo(TraceWriter.slowTime(any));
+        }
+    }
+
+    @Test
+    void theLargestTimeIsWrittenInFullWithoutExponent() throws IOException {
+        String written = TraceWriter.time(Double.MAX_VALUE);
+        assertThat(written).hasSize(309).startsWith("17976931348623157").matches("[0-9]+");
+        String json = write(Trace.of(HEADER, List.of(TraceEntry.lock(1), TraceEntry.lock(Double.MAX_VALUE))));
+        assertThat(json).contains("{\"t\": " + written + ", \"type\": \"lock\"}");
+        assertThat(TraceReader.parse(json).entries().get(1).time()).isEqualTo(Double.MAX_VALUE);
+    }
+
+    @Test
+    void theLongestResponseIsWrittenWholeThoughItIsLargerThanTheBuffer(@TempDir Path dir) throws IOException {
+        byte[] longest = new byte[TraceEntry.MAX_RESPONSE_LENGTH];
+        for (int i = 0; i < longest.length; i++) {
+            longest[i] = (byte) (i * 31);
+        }
+        longest[longest.length - 2] = (byte) 0x90;
+        longest[longest.length - 1] = 0;
+        Trace trace = Trace.of(HEADER, List.of(TraceEntry.lock(1),
+                TraceEntry.apdu(2, HEX.parseHex("00B0000000000000"), longest, false),
+                TraceEntry.apdu(3, HEX.parseHex("00B0000001"), HEX.parseHex("FF9000"), false)));
+        Path file = dir.resolve("long.json");
+        TraceWriter.write(file, trace);
+        assertThat(TraceReader.read(file)).isEqualTo(trace);
+        assertThat(Files.readString(file)).contains("\"response\": \"" + HEX.formatHex(longest) + "\"}");
+    }
+
+    @Test
+    void everyByteValueIsWrittenAsTwoUpperCaseHexDigits() throws IOException {
+        byte[] all = new byte[258];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        all[256] = (byte) 0x90;
+        String json = write(Trace.of(HEADER, List.of(TraceEntry.apdu(0, HEX.parseHex("00B0000000"), all, false))));
+        assertThat(json).contains("\"response\": \"" + HEX.formatHex(all) + "\"}");
+        assertThat(TraceReader.parse(json).entries().get(0).response()).isEqualTo(all);
+    }
 }

@@ -64,6 +64,12 @@ final class EventRing<E> {
         return taken;
     }
 
+    /** How many elements are in the ring or being put into it (a moment's view when others change it). */
+    int size() {
+        long taken = head;
+        return (int) Math.max(0, tail.get() - taken);
+    }
+
     /** Whether nothing is in the ring or being put into it. */
     boolean isEmpty() {
         return tail.get() == head;

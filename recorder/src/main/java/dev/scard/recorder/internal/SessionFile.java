@@ -31,21 +31,33 @@ import dev.scard.trace.TraceWriter;
  * bytes. An event the format cannot hold (a reconnect that found no card, so no ATR) is left out.
  *
  * <p><b>Off the card's thread.</b> {@link #accept} only puts the (immutable) event into a bounded queue without a lock
- * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never blocks and never touches the file. A
- * writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes the events in batches, makes the
- * entries, writes them through the buffered {@link TraceWriter} and flushes at most every {@value #FLUSH_MILLIS} ms (at
- * once after a pause), so a crash loses at most that much. The card's thread never wakes the writer (no system call per
- * event): the writer sleeps {@value #IDLE_MILLIS} ms when there is nothing to write. {@link #stop()} writes what is
- * queued, completes the file and ends the thread, waiting at most {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks
- * for the same without waiting (for the card's thread, when the attachment ends).
+ * ({@link EventRing}, {@value #QUEUE_CAPACITY} events) and returns; it never touches the file, and it waits only when
+ * the queue is full (below). A writer thread of this recording ({@code scard-recorder <file name>}, a daemon) takes
+ * the events in batches, makes the entries, writes them through the buffered {@link TraceWriter} and flushes at most
+ * every {@value #FLUSH_MILLIS} ms (at once after a pause), so a crash loses at most that much. The card's thread does
+ * not wake the writer per event (no system call per event): when there is nothing to write the writer sleeps,
+ * {@value #IDLE_FIRST_MICROS} us at first and twice as long each time up to {@value #IDLE_MILLIS} ms (so a busy card
+ * finds it awake soon, an idle one costs a wake-up every few ms), and only a card's thread that finds the queue full
+ * wakes it early. {@link #stop()} writes what is queued, completes the file and ends the thread, waiting at most
+ * {@value #STOP_WAIT_SECONDS} s; {@link #end()} asks for the same without waiting (for the card's thread, when the
+ * attachment ends).
  *
- * <p><b>Falling behind.</b> When the queue is full (the card answers faster than the file is written, for long), the
- * recording stops rather than the card waiting or the file getting a gap: the events queued before are written, the
- * file is completed, later events are counted as dropped ({@link #dropped()}) and {@link #failure()} says that the
- * recording fell behind. A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
+ * <p><b>A full queue: the card waits for the file (backpressure).</b> A recording is complete: when the queue is
+ * full (the card answers faster than the file is written, which only an in-process card can), {@link #accept} waits
+ * on the card's thread until the writer has taken events (it wakes the writer, spins briefly, then parks
+ * {@value #FULL_PARK_MICROS} us at a time until half the queue is free, so that the writer has plenty to write while
+ * the card goes on; the writer never wakes it, so writing costs no system call per event), and the card goes at the
+ * writer's pace. It waits at most {@value #FULL_WAIT_MILLIS} ms per event: when the queue is still full then, the
+ * writer is stuck (a disk that hangs), and the recording stops rather than the card waiting on: the events queued
+ * before are written once the writer moves again, the file is completed, later events are counted as dropped
+ * ({@link #dropped()}) and {@link #failure()} says that the recording fell behind. An interrupted card thread does not
+ * wait (the recording stops the same way, its interrupt kept).
+ *
+ * <p><b>Failures.</b> A failure to write (a full disk, the file's size limit) likewise ends the recording, is kept
  * for {@link #failure()} (naming the file) and logged once; it never reaches the card's thread.
  *
- * <p>Thread-safe (events come from the card's thread and from the backend's event thread).
+ * <p>Thread-safe (events come from the card's thread and from the backend's event thread; either waits, as above,
+ * when the queue is full).
  *
  * <p>Public for the benchmarks alone (they record outside OSGi); its package stays private to the bundle.
  */
@@ -57,6 +69,12 @@ public final class SessionFile implements Recording {
     static final long FLUSH_MILLIS = 200;
     /** How long {@link #stop()} waits for the writer thread to complete the file. */
     static final long STOP_WAIT_SECONDS = 10;
+    /** How long {@link #accept} waits at most for room in a full queue before the recording stops. */
+    static final long FULL_WAIT_MILLIS = 2000;
+    /** How long {@link #accept} parks at a time while it waits for room (after spinning and yielding). */
+    static final long FULL_PARK_MICROS = 50;
+    /** How often {@link #accept} retries a full queue with {@link Thread#onSpinWait()} before it parks. */
+    private static final int FULL_SPINS = 200;
 
     private static final System.Logger LOG = System.getLogger(SessionFile.class.getName());
     private static final HexFormat HEX = HexFormat.of();
@@ -64,28 +82,38 @@ public final class SessionFile implements Recording {
     private static final int BATCH = 256;
     /** How long the writer thread sleeps when the queue is empty. */
     static final long IDLE_MILLIS = 5;
+    /** How long the writer thread sleeps first when the queue has become empty. */
+    static final long IDLE_FIRST_MICROS = 50;
 
     private final Path file;
     private final Instant recordedAt;
     private final EventRing<CardTraceEvent> queue;
     private final int capacity;
     private final Thread thread;
+    private final long fullWaitNanos;
+    private final long recordedAtSecond;
+    private final int recordedAtNano;
     /** Written by the writer thread only (and by {@link #stop()} once that thread has ended). */
     private TraceWriter writer;
-    private double lastMillis;
+    private long lastNanos;
     private volatile long apdus;
     private volatile long events;
     /** Whether {@link #accept} still queues events: false once stopped, failed or fallen behind. */
     private volatile boolean accepting = true;
     private volatile boolean stopRequested;
     private volatile boolean fellBehind;
+    /** Why it fell behind: the queue stayed full, or the card's thread was interrupted while it waited. */
+    private volatile String behind;
     private final AtomicLong dropped = new AtomicLong();
     private volatile String failure;
 
-    private SessionFile(Path file, TraceWriter writer, Instant recordedAt, int capacity) {
+    private SessionFile(Path file, TraceWriter writer, Instant recordedAt, int capacity, Duration fullWait) {
         this.file = file;
         this.writer = writer;
         this.recordedAt = recordedAt;
+        this.recordedAtSecond = recordedAt.getEpochSecond();
+        this.recordedAtNano = recordedAt.getNano();
+        this.fullWaitNanos = fullWait.toNanos();
         this.queue = new EventRing<>(capacity);
         this.capacity = queue.capacity();
         Path name = file.getFileName();
@@ -105,9 +133,22 @@ public final class SessionFile implements Recording {
      */
     public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
             Protocol protocol) throws IOException {
+        return create(file, reader, backend, recordedAt, atrHex, protocol, TraceWriter.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * As {@link #create(Path, String, String, Instant, String, Protocol)}, for a file of at most {@code maxBytes}
+     * (the benchmarks record more than the default 64 MiB in a second).
+     *
+     * @param maxBytes the most bytes the file may hold, at least 1024
+     * @throws IOException as there
+     */
+    public static SessionFile create(Path file, String reader, String backend, Instant recordedAt, String atrHex,
+            Protocol protocol, long maxBytes) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         try {
-            return new SessionFile(file, TraceWriter.open(file, header), recordedAt, QUEUE_CAPACITY);
+            return new SessionFile(file, TraceWriter.open(file, header, maxBytes), recordedAt, QUEUE_CAPACITY,
+                    Duration.ofMillis(FULL_WAIT_MILLIS));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot record into '" + file + "': the file exists (choose another name)", e);
         } catch (NoSuchFileException e) {
@@ -123,13 +164,13 @@ public final class SessionFile implements Recording {
 
     /**
      * A recording into {@code out} (which it closes), named {@code file} in its messages, with a queue of
-     * {@code capacity} events (tests).
+     * {@code capacity} events whose producers wait at most {@code fullWait} for room (tests).
      */
     static SessionFile over(Path file, OutputStream out, String reader, String backend, Instant recordedAt,
-            String atrHex, Protocol protocol, int capacity) throws IOException {
+            String atrHex, Protocol protocol, int capacity, Duration fullWait) throws IOException {
         TraceHeader header = header(file, reader, backend, recordedAt, atrHex, protocol);
         return new SessionFile(file, TraceWriter.open(out, header, TraceWriter.DEFAULT_MAX_BYTES), recordedAt,
-                capacity);
+                capacity, fullWait);
     }
 
     private static TraceHeader header(Path file, String reader, String backend, Instant recordedAt, String atrHex,
@@ -147,30 +188,73 @@ public final class SessionFile implements Recording {
     }
 
     /**
-     * Queues one event of the session for the writer thread; after {@link #stop()}, a failure or once the queue was
-     * full, nothing (the events then are {@linkplain #dropped() dropped}). Never blocks, never throws.
+     * Queues one event of the session for the writer thread; when the queue is full, waits for room (at most
+     * {@value #FULL_WAIT_MILLIS} ms, then the recording stops as fallen behind). After {@link #stop()} or a failure,
+     * nothing; once fallen behind, nothing but counting the event as {@linkplain #dropped() dropped}. Never throws.
      */
     public void accept(CardTraceEvent event) {
-        if (!accepting) {
-            if (fellBehind) {
-                dropped.incrementAndGet();
-            }
+        if (accepting && (queue.offer(event) || offerWaiting(event))) {
             return;
         }
-        if (!queue.offer(event)) {
+        if (fellBehind) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /**
+     * Offers {@code event} to the full queue until it takes it (true), the recording ends meanwhile (false), or
+     * {@link #fullWaitNanos} pass or the thread is interrupted (false, and the recording has fallen behind).
+     */
+    private boolean offerWaiting(CardTraceEvent event) {
+        long deadline = System.nanoTime() + fullWaitNanos;
+        LockSupport.unpark(thread); // the writer may be in its idle sleep: one wake-up per wait, not per event
+        for (int spin = 0; spin < FULL_SPINS && accepting; spin++) {
+            Thread.onSpinWait();
+            if (queue.offer(event)) {
+                return true;
+            }
+        }
+        // parked, it resumes once half the queue is free: the writer then has plenty to write while the card goes on
+        while (accepting) {
+            if (queue.size() <= capacity / 2 && queue.offer(event)) {
+                return true;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                fallBehind("the card's thread was interrupted while it waited for the writer");
+                return false;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                if (queue.offer(event)) {
+                    return true; // slow, but it moves
+                }
+                fallBehind("the queue of " + capacity + " events was still full after waiting "
+                        + TimeUnit.NANOSECONDS.toMillis(fullWaitNanos) + " ms for the writer");
+                return false;
+            }
+            LockSupport.parkNanos(this, Math.min(left, TimeUnit.MICROSECONDS.toNanos(FULL_PARK_MICROS)));
+        }
+        return false;
+    }
+
+    /** Stops taking events because the writer could not keep up (the first reason counts). */
+    private synchronized void fallBehind(String reason) {
+        if (!fellBehind && accepting) {
+            behind = reason;
             fellBehind = true;
             accepting = false;
-            dropped.incrementAndGet();
         }
     }
 
     /**
      * The writer thread: writes the queued events in batches until the recording ends. The queue has no lock and
      * nobody waits on it (a waiting consumer would make every {@link #accept} a wake-up, a system call on the card's
-     * thread): when it is empty the writer sleeps {@value #IDLE_MILLIS} ms, or until {@link #end()} wakes it.
+     * thread): when it is empty the writer sleeps (from {@value #IDLE_FIRST_MICROS} us, doubling, up to
+     * {@value #IDLE_MILLIS} ms), or until {@link #end()} or a card's thread that found the queue full wakes it.
      */
     private void run() {
         List<CardTraceEvent> batch = new ArrayList<>(BATCH);
+        long idle = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
         long flushed = System.nanoTime();
         boolean dirty = false;
         try {
@@ -191,8 +275,11 @@ public final class SessionFile implements Recording {
                     dirty = false;
                     flushed = System.nanoTime();
                 }
-                if (taken == 0) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
+                if (taken > 0) {
+                    idle = TimeUnit.MICROSECONDS.toNanos(IDLE_FIRST_MICROS);
+                } else {
+                    LockSupport.parkNanos(this, idle);
+                    idle = Math.min(idle * 2, TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS));
                     if (Thread.interrupted()) {
                         end(); // only stop() ends this thread; an interrupt from elsewhere completes the file
                     }
@@ -203,13 +290,18 @@ public final class SessionFile implements Recording {
         }
     }
 
-    /** Writes one event (writer thread); whether an entry was written. */
+    /**
+     * Writes one event (writer thread); whether an entry was written. Its time is the nanoseconds since
+     * {@link #recordedAt} (never before the entry before: an event of the backend's thread may come a little later
+     * than APDUs sent after it), as milliseconds.
+     */
     private boolean write(CardTraceEvent event) throws IOException {
-        double millis = Duration.between(recordedAt, event.time()).toNanos() / 1_000_000.0;
-        lastMillis = Math.max(lastMillis, millis);
+        Instant time = event.time();
+        long nanos = (time.getEpochSecond() - recordedAtSecond) * 1_000_000_000L + (time.getNano() - recordedAtNano);
+        lastNanos = Math.max(lastNanos, nanos);
         TraceEntry entry;
         try {
-            entry = entry(event, lastMillis);
+            entry = entry(event, lastNanos / 1_000_000.0);
         } catch (IllegalArgumentException e) {
             LOG.log(Level.DEBUG, "not recorded in '" + file + "': " + event + ": " + e.getMessage());
             return false;
@@ -232,15 +324,12 @@ public final class SessionFile implements Recording {
         writer = null;
         accepting = false;
         if (fellBehind) {
-            failure = "recording into '" + file + "' fell behind the card (" + capacity
-                    + " events waited to be written) and stopped; the file holds the session up to there, "
-                    + dropped.get() + " later events were not recorded";
-            LOG.log(Level.WARNING, failure);
+            LOG.log(Level.WARNING, failure());
         }
         try {
             open.close();
         } catch (IOException | RuntimeException e) {
-            if (failure == null) {
+            if (failure == null && !fellBehind) {
                 failure = "completing '" + file + "' failed: " + reason(e);
                 LOG.log(Level.WARNING, failure);
             }
@@ -311,7 +400,7 @@ public final class SessionFile implements Recording {
         return events;
     }
 
-    /** How many events were not recorded because the recording had fallen behind. */
+    /** How many events were not recorded because the recording had fallen behind (the first one included). */
     public long dropped() {
         return dropped.get();
     }
@@ -321,8 +410,16 @@ public final class SessionFile implements Recording {
         return accepting;
     }
 
+    /**
+     * Why the recording stopped on its own: it fell behind (the events not recorded counted up to now), writing
+     * failed, or completing the file takes too long; null when it did not.
+     */
     @Override
     public String failure() {
+        if (fellBehind) {
+            return "recording into '" + file + "' fell behind the card (" + behind + ") and stopped; the file holds"
+                    + " the session up to there, " + dropped.get() + " later events were not recorded";
+        }
         return failure;
     }
 

@@ -14,13 +14,17 @@ class EventRingTest {
         EventRing<Integer> ring = new EventRing<>(4);
         assertThat(ring.capacity()).isEqualTo(4);
         assertThat(ring.isEmpty()).isTrue();
+        assertThat(ring.size()).isZero();
         for (int i = 0; i < 4; i++) {
             assertThat(ring.offer(i)).isTrue();
+            assertThat(ring.size()).isEqualTo(i + 1);
         }
         assertThat(ring.offer(4)).as("full").isFalse();
+        assertThat(ring.size()).isEqualTo(4);
         List<Integer> taken = new ArrayList<>();
         assertThat(ring.drainTo(taken, 3)).isEqualTo(3);
         assertThat(taken).containsExactly(0, 1, 2);
+        assertThat(ring.size()).isEqualTo(1);
         assertThat(ring.offer(5)).isTrue();
         assertThat(ring.offer(6)).isTrue();
         assertThat(ring.offer(7)).isTrue();
@@ -29,6 +33,7 @@ class EventRingTest {
         assertThat(ring.drainTo(taken, 100)).isEqualTo(4);
         assertThat(taken).containsExactly(3, 5, 6, 7);
         assertThat(ring.isEmpty()).isTrue();
+        assertThat(ring.size()).isZero();
         assertThat(ring.drainTo(taken, 100)).isZero();
     }
 

@@ -33,6 +33,8 @@ import dev.scard.core.HandleTable;
 import dev.scard.core.InterfaceProviders;
 import dev.scard.simulator.internal.SimulatorBackend;
 import dev.scard.testsupport.Await;
+import dev.scard.testsupport.Worker;
+import dev.scard.testsupport.Workers;
 import dev.scard.trace.Trace;
 import dev.scard.trace.TraceEntry;
 import dev.scard.trace.TraceReader;
@@ -50,9 +52,12 @@ class SessionFileTest {
     private final CardTap tap = new CardTap();
     private final CardManager manager = new CardManager(backend, new HandleTable(), new InterfaceProviders(), tap);
 
+    private final Workers workers = new Workers();
+
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         manager.dispose("test over");
+        workers.assertAllEnded(Duration.ofSeconds(10));
     }
 
     private SessionFile create(Path file) throws IOException {
@@ -144,7 +149,7 @@ class SessionFileTest {
             }
         };
         SessionFile session = SessionFile.over(full, disk, READER, "simulator", Instant.now(), "3B00", Protocol.T1,
-                SessionFile.QUEUE_CAPACITY);
+                SessionFile.QUEUE_CAPACITY, Duration.ofMillis(SessionFile.FULL_WAIT_MILLIS));
         tap.add(session::accept, Map.of());
         for (int i = 0; i < 2000; i++) {
             assertThat(manager.transmit(HEX.parseHex("00A40000023F0000"))).endsWith(0x90, 0x00);
@@ -158,60 +163,131 @@ class SessionFileTest {
         assertThat(manager.transmit(HEX.parseHex("00A40000023F0000"))).endsWith(0x90, 0x00);
     }
 
-    @Test
-    void aRecordingThatFallsBehindStopsWithTheSessionUpToThereAndNeverBlocksTheCard() throws Exception {
-        CountDownLatch slowDisk = new CountDownLatch(1);
-        ByteArrayOutputStream written = new ByteArrayOutputStream();
-        // a disk that takes the header, then hangs until the test lets it go
-        java.io.OutputStream disk = new java.io.OutputStream() {
-            private boolean headerWritten;
+    /** A disk that takes the header, then hangs on every write until {@link #open} (at most 10 s). */
+    private static final class HangingDisk extends java.io.OutputStream {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final ByteArrayOutputStream written = new ByteArrayOutputStream();
+        private boolean headerWritten;
 
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
 
-            @Override
-            public synchronized void write(byte[] b, int off, int len) throws IOException {
-                if (headerWritten) {
-                    try {
-                        slowDisk.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        throw new java.io.InterruptedIOException();
-                    }
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (headerWritten) {
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
                 }
-                headerWritten = true;
-                written.write(b, off, len);
             }
-        };
+            headerWritten = true;
+            written.write(b, off, len);
+        }
+
+        void open() {
+            gate.countDown();
+        }
+
+        Trace trace() throws IOException {
+            return TraceReader.parse(written.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static CardTraceEvent readBinary(Instant start, long micros) {
+        return CardTraceEvent.apdu(start.plusNanos(micros * 1000), "simulator", READER, "simulator/1",
+                HEX.parseHex("00B0000002"), 0, HEX.parseHex("01029000"), false);
+    }
+
+    @Test
+    void aFullQueueMakesTheCardWaitForTheWriterAndNothingIsLost() throws Exception {
+        HangingDisk disk = new HangingDisk();
         Path file = dir.resolve("slow.json");
         Instant start = Instant.now();
-        SessionFile session = SessionFile.over(file, disk, READER, "simulator", start, "3B00", Protocol.T1, 4);
-        long sent = 0;
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (session.isRecording() && System.nanoTime() < deadline) {
-            session.accept(CardTraceEvent.apdu(start.plusNanos(sent * 1000), "simulator", READER, "simulator/1",
-                    HEX.parseHex("00B0000002"), 0, HEX.parseHex("01029000"), false));
-            sent++;
-        }
-        assertThat(session.isRecording()).as("fell behind").isFalse();
-        long droppedBefore = session.dropped();
-        assertThat(droppedBefore).isEqualTo(1);
-        session.accept(CardTraceEvent.apdu(Instant.now(), "simulator", READER, "simulator/1",
-                HEX.parseHex("00B0000002"), 0, HEX.parseHex("01029000"), false));
-        assertThat(session.dropped()).isEqualTo(2);
-        slowDisk.countDown();
+        SessionFile session = SessionFile.over(file, disk, READER, "simulator", start, "3B00", Protocol.T1, 4,
+                Duration.ofSeconds(10));
+        int count = 5000; // more than the writer's buffer holds: the writer reaches the hanging disk
+        Worker<Long> card = workers.start("card", () -> {
+            for (int i = 0; i < count; i++) {
+                session.accept(readBinary(start, i));
+            }
+            return session.dropped();
+        });
+        card.awaitParked(Duration.ofSeconds(10)); // the queue is full and the writer hangs: the card waits
+        assertThat(session.isRecording()).isTrue();
+        assertThat(session.failure()).isNull();
+        disk.open();
+        assertThat(card.get(Duration.ofSeconds(10))).as("dropped").isZero();
         session.stop();
 
-        assertThat(session.failure()).startsWith("recording into '" + file + "' fell behind the card (4 events"
-                + " waited to be written) and stopped; the file holds the session up to there, ")
-                .endsWith(" later events were not recorded");
-        Trace trace = TraceReader.parse(written.toString(StandardCharsets.UTF_8));
+        assertThat(session.failure()).isNull();
+        assertThat(session.apdus()).isEqualTo(count);
+        List<TraceEntry> entries = disk.trace().entries();
+        assertThat(entries).hasSize(count);
+        for (int i = 0; i < count; i++) {
+            assertThat(entries.get(i).time()).isEqualTo(i * 0.001, org.assertj.core.api.Assertions.within(1e-9));
+        }
+    }
+
+    @Test
+    void aWriterStuckLongerThanTheBoundStopsTheRecordingAndReleasesTheCard() throws Exception {
+        HangingDisk disk = new HangingDisk();
+        Path file = dir.resolve("stuck.json");
+        Instant start = Instant.now();
+        SessionFile session = SessionFile.over(file, disk, READER, "simulator", start, "3B00", Protocol.T1, 4,
+                Duration.ofMillis(300));
+        Worker<Long> card = workers.start("card", () -> {
+            long sent = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (session.isRecording() && System.nanoTime() < deadline) {
+                session.accept(readBinary(start, sent));
+                sent++;
+            }
+            return sent;
+        });
+        long sent = card.get(Duration.ofSeconds(10)); // released after 300 ms of waiting, the disk still hanging
+        assertThat(session.isRecording()).as("fell behind").isFalse();
+        assertThat(session.dropped()).isEqualTo(1);
+        session.accept(readBinary(start, sent)); // returns at once
+        assertThat(session.dropped()).isEqualTo(2);
+        assertThat(session.failure()).isEqualTo("recording into '" + file + "' fell behind the card (the queue of 4"
+                + " events was still full after waiting 300 ms for the writer) and stopped; the file holds the session"
+                + " up to there, 2 later events were not recorded");
+        disk.open();
+        session.stop();
+
+        assertThat(session.failure()).endsWith(", 2 later events were not recorded");
         // every event queued before it fell behind is in the file, in order, and nothing after
-        assertThat(trace.entries()).hasSize((int) (sent - 1));
+        List<TraceEntry> entries = disk.trace().entries();
+        assertThat(entries).hasSize((int) (sent - 1));
         assertThat(session.apdus()).isEqualTo(sent - 1);
-        assertThat(trace.entries().get(trace.entries().size() - 1).time())
+        assertThat(entries.get(entries.size() - 1).time())
                 .isEqualTo((sent - 2) * 0.001, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
+    @Test
+    void anInterruptedCardThreadDoesNotWaitAndKeepsItsInterrupt() throws Exception {
+        HangingDisk disk = new HangingDisk();
+        Path file = dir.resolve("interrupted.json");
+        Instant start = Instant.now();
+        SessionFile session = SessionFile.over(file, disk, READER, "simulator", start, "3B00", Protocol.T1, 4,
+                Duration.ofSeconds(60));
+        Worker<Boolean> card = workers.start("card", () -> {
+            Thread.currentThread().interrupt();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            for (long i = 0; session.isRecording() && System.nanoTime() < deadline; i++) {
+                session.accept(readBinary(start, i));
+            }
+            return Thread.currentThread().isInterrupted();
+        });
+        assertThat(card.get(Duration.ofSeconds(10))).as("still interrupted").isTrue();
+        assertThat(session.failure()).startsWith("recording into '" + file + "' fell behind the card (the card's"
+                + " thread was interrupted while it waited for the writer) and stopped; ");
+        disk.open();
+        session.stop();
+        assertThat(disk.trace().entries()).hasSize((int) session.apdus());
     }
 
     @Test
