@@ -65,9 +65,8 @@ class DistributionIT {
 
     @BeforeAll
     static void locate() {
-        jar = Paths.get(System.getProperty("scard.jar", "target/scard.jar")).toAbsolutePath();
-        assertThat(jar).as("the exported distribution").isRegularFile();
-        java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        jar = Distribution.jar();
+        java = Distribution.java();
     }
 
     /** {@code java -jar scard.jar ARGS} with nothing on standard input. */
@@ -93,17 +92,7 @@ class DistributionIT {
     /** {@code java JVM_OPTIONS -jar JAR ARGS} with the cache home given, with its own temporary folder. */
     private Run launchCached(String javaExecutable, List<String> jvmOptions, Path jarFile, Path cache, String stdin,
         String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(javaExecutable);
-        command.add("-Djava.io.tmpdir=" + tmp);
-        command.addAll(jvmOptions);
-        command.add("-jar");
-        command.add(jarFile.toString());
-        command.addAll(Arrays.asList(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().put("XDG_CACHE_HOME", cache.toString());
+        ProcessBuilder builder = Distribution.command(javaExecutable, tmp, cache, jvmOptions, jarFile, args);
         Process process;
         try {
             process = builder.start();

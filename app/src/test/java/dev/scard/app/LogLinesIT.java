@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -43,9 +41,8 @@ class LogLinesIT {
 
     @BeforeAll
     static void locate() {
-        jar = Paths.get(System.getProperty("scard.jar", "target/scard.jar")).toAbsolutePath();
-        assertThat(jar).as("the exported distribution").isRegularFile();
-        java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        jar = Distribution.jar();
+        java = Distribution.java();
     }
 
     @Test
@@ -103,17 +100,11 @@ class LogLinesIT {
     @Test
     void aHostStartPrintsNoSevereOrWarningLine() throws Exception {
         // The demo host of the README (app/config/remote-host.json, copied beside the jar) on a free port.
-        String demo = Files.readString(jar.resolveSibling("remote-host.json"), StandardCharsets.UTF_8);
-        assertThat(demo).contains("\"port:Integer\": 8201");
-        Path config = Files.writeString(tmp.resolve("remote-host.json"),
-                demo.replace("\"port:Integer\": 8201", "\"port:Integer\": 0"), StandardCharsets.UTF_8);
+        Path config = Distribution.demoConfiguration(jar, tmp, "remote-host.json", 0);
         Path out = tmp.resolve("host-out.txt");
         Path err = tmp.resolve("host-err.txt");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString(), "-v",
-                "--config", config.toString()).directory(tmp.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
+        ProcessBuilder builder = Distribution.command(java, tmp, null, List.of(), jar, "-v", "--config",
+                config.toString()).directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
         Process host = builder.start(); // commands from standard input: it runs until that closes
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -143,14 +134,10 @@ class LogLinesIT {
 
     /** {@code java -jar scard.jar ARGS} in {@link #tmp} (working directory and temporary folder). */
     private Run run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString()));
-        command.addAll(List.of(args));
         Path out = tmp.resolve("out.txt");
         Path err = tmp.resolve("err.txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(tmp.toFile())
+        ProcessBuilder builder = Distribution.command(java, tmp, null, List.of(), jar, args).directory(tmp.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
         Process process = builder.start();
         process.getOutputStream().close(); // nothing on standard input
         if (!process.waitFor(60, TimeUnit.SECONDS)) {

@@ -9,10 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -43,19 +40,12 @@ class RemoteDemoIT {
 
     @BeforeAll
     static void locate() {
-        jar = Paths.get(System.getProperty("scard.jar", "target/scard.jar")).toAbsolutePath();
-        assertThat(jar).as("the exported distribution").isRegularFile();
-        java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        jar = Distribution.jar();
+        java = Distribution.java();
     }
 
     private ProcessBuilder distribution(String... args) {
-        List<String> command = new ArrayList<>(List.of(java, "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().put("XDG_CACHE_HOME", cacheHome.toString());
-        return builder;
+        return Distribution.command(java, tmp, cacheHome, List.of(), jar, args).redirectErrorStream(true);
     }
 
     /** Runs a command to its end and returns its output (standard output and error together). */
@@ -78,9 +68,7 @@ class RemoteDemoIT {
 
     /** A configuration file beside the jar, with the demo's port 8201 replaced. */
     private Path configuration(String name, int port) throws IOException {
-        String text = Files.readString(jar.resolveSibling(name), StandardCharsets.UTF_8);
-        assertThat(text).as(name).contains("8201");
-        return Files.writeString(tmp.resolve(name), text.replace("8201", Integer.toString(port)));
+        return Distribution.demoConfiguration(jar, tmp, name, port);
     }
 
     private static int freePort() throws IOException {

@@ -9,23 +9,16 @@ import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.stream.Stream;
 
-import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
-import dev.scard.api.SCardException;
-import dev.scard.api.SCardResourceManager;
 import dev.scard.itest.support.GogoShell;
-import dev.scard.itest.support.OsgiTestSupport;
+import dev.scard.itest.support.PurseReaderTestSupport;
 import dev.scard.itest.support.PurseCard;
-import dev.scard.itest.support.SampleProfile;
-import dev.scard.itest.support.VpcdRig;
-import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
 
@@ -35,9 +28,8 @@ import dev.scard.testsupport.Worker;
  * ({@code secretCommands}). {@code scard:trace} prints them as header and Lc, {@code scard:record} writes them so, the
  * secret bytes appear in neither, and a replay of the recording answers them by header and Lc.
  */
-public class SecretCommandsTraceTest extends OsgiTestSupport {
+public class SecretCommandsTraceTest extends PurseReaderTestSupport {
 
-    private static final String READER = "Simulated Reader 1";
     private static final String PID = "dev.scard.trace.secrets";
     /** The time at the start of every trace line. */
     private static final String TIME = "\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ";
@@ -50,62 +42,9 @@ public class SecretCommandsTraceTest extends OsgiTestSupport {
     private static final String KEY = "A1B2C3D4E5F60718293A4B5C6D7E8F90";
     private static final String KEY_LOAD = "84E2000010" + KEY;
 
-    private SimulatorControl control;
-    private Path dir;
-
     @BeforeEach
     void aPurseInReaderOne() throws Exception {
-        awaitService(CommandProcessor.class, null);
-        for (String function : new String[] {"trace", "record", "attach", "apdu"}) {
-            awaitServiceMatching("(&(osgi.command.scope=scard)(osgi.command.function=" + function + "))");
-        }
-        awaitServiceMatching("(&(osgi.command.scope=sim)(osgi.command.function=insert))");
-        control = awaitService(SimulatorControl.class, null);
-        try {
-            // PC/SC loads at its first use and, without pcscd, logs one notice: not on a shell session's stream
-            awaitService(SCardResourceManager.class, "(scard.backend=pcsc)").listReaders();
-        } catch (SCardException e) {
-            // no pcscd here
-        }
-        if (control.isCardPresent(READER)) {
-            control.remove(READER);
-        }
-        control.insert(READER, new PurseCard());
-        if (VpcdRig.served(control)) {
-            // pcscd powers a card served to it up (a reset the session would see): let it be done first
-            VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
-                    VpcdRig.VPCD_READER.get(READER), true);
-        }
-        dir = Files.createTempDirectory("scard-secrets-test");
-        onCleanup(() -> {
-            if (control.isCardPresent(READER)) {
-                control.remove(READER);
-            }
-            control.insertProfile(READER, SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE)));
-            control.remove(READER);
-            if (VpcdRig.served(control)) {
-                VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
-                        VpcdRig.VPCD_READER.get(READER), false);
-            }
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(dir);
-        });
-    }
-
-    private GogoShell shell() throws InterruptedException {
-        GogoShell shell = new GogoShell(awaitService(CommandProcessor.class, null));
-        onCleanup(shell::close);
-        return shell;
-    }
-
-    private GogoShell attached() throws Exception {
-        GogoShell shell = shell();
-        assertThat(shell.run("scard:attach '" + READER + "'")).startsWith("Attached to '" + READER + "'");
-        return shell;
+        purseInReader("scard-secrets-test", "scard:trace", "scard:record", "scard:attach", "scard:apdu", "sim:insert");
     }
 
     /** Sets {@code dev.scard.trace.secrets} and waits until the core applied it; deleted (and waited for) after. */

@@ -12,7 +12,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.apache.felix.service.command.CommandProcessor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
@@ -20,15 +19,10 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
-import dev.scard.api.SCardException;
-import dev.scard.api.SCardResourceManager;
 import dev.scard.api.trace.CardTraceListener;
 import dev.scard.itest.support.GogoShell;
-import dev.scard.itest.support.OsgiTestSupport;
+import dev.scard.itest.support.PurseReaderTestSupport;
 import dev.scard.itest.support.PurseCard;
-import dev.scard.itest.support.SampleProfile;
-import dev.scard.itest.support.VpcdRig;
-import dev.scard.simulator.control.SimulatorControl;
 import dev.scard.testsupport.Await;
 import dev.scard.testsupport.Worker;
 
@@ -38,68 +32,14 @@ import dev.scard.testsupport.Worker;
  * RESPONSE and a resend with the right Le): what they print and write, that the PIN a session presents appears
  * nowhere, and their errors.
  */
-public class TraceRecordCommandsTest extends OsgiTestSupport {
+public class TraceRecordCommandsTest extends PurseReaderTestSupport {
 
-    private static final String READER = "Simulated Reader 1";
     /** The time at the start of every trace line. */
     private static final String TIME = "\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ";
 
-    private SimulatorControl control;
-    private Path dir;
-
     @BeforeEach
     void aPurseInReaderOne() throws Exception {
-        awaitService(CommandProcessor.class, null);
-        for (String function : new String[] {"trace", "record", "attach", "apdu"}) {
-            awaitServiceMatching("(&(osgi.command.scope=scard)(osgi.command.function=" + function + "))");
-        }
-        control = awaitService(SimulatorControl.class, null);
-        try {
-            // PC/SC loads at its first use and, without pcscd, logs one notice: not on a shell session's stream
-            awaitService(SCardResourceManager.class, "(scard.backend=pcsc)").listReaders();
-        } catch (SCardException e) {
-            // no pcscd here
-        }
-        if (control.isCardPresent(READER)) {
-            control.remove(READER);
-        }
-        control.insert(READER, new PurseCard());
-        if (VpcdRig.served(control)) {
-            // pcscd powers a card served to it up (a reset the session would see): let it be done first
-            VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
-                    VpcdRig.VPCD_READER.get(READER), true);
-        }
-        dir = Files.createTempDirectory("scard-trace-test");
-        onCleanup(() -> {
-            // leave the reader empty, its own card (what a later insert puts back) a sample card, not the purse
-            if (control.isCardPresent(READER)) {
-                control.remove(READER);
-            }
-            control.insertProfile(READER, SampleProfile.copy(bundle(SampleProfile.SIMULATOR_BUNDLE)));
-            control.remove(READER);
-            if (VpcdRig.served(control)) {
-                VpcdRig.awaitPcscd(awaitService(SCardResourceManager.class, "(scard.backend=pcsc)"),
-                        VpcdRig.VPCD_READER.get(READER), false);
-            }
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(dir);
-        });
-    }
-
-    private GogoShell shell() throws InterruptedException {
-        GogoShell shell = new GogoShell(awaitService(CommandProcessor.class, null));
-        onCleanup(shell::close);
-        return shell;
-    }
-
-    private GogoShell attached() throws Exception {
-        GogoShell shell = shell();
-        assertThat(shell.run("scard:attach '" + READER + "'")).startsWith("Attached to '" + READER + "'");
-        return shell;
+        purseInReader("scard-trace-test", "scard:trace", "scard:record", "scard:attach", "scard:apdu");
     }
 
     /** The purse session: SELECT (61xx), VERIFY with the PIN, GET BALANCE (6Cxx). */
