@@ -283,7 +283,9 @@ public final class RemoteBenchmark {
             .append(row("SELECT MF round trips/s, 1 thread", local1, remote1, "remote ≥ 5,000/s: "
                 + (remote1 >= 5000 ? "met" : "not met")))
             .append(row("SELECT MF round trips/s, " + READERS + " threads × " + READERS + " readers", local8, remote8,
-                "remote ≥ 4 × 1 thread (" + fmt(4 * remote1) + "/s): " + (remote8 >= 4 * remote1 ? "met" : "not met")))
+                "remote ≥ 20,000/s (4 × the 5,000 target): " + (remote8 >= 20_000 ? "met" : "not met")
+                + "; ≥ 4 × this run's 1 thread (" + fmt(4 * remote1) + "/s): "
+                + (remote8 >= 4 * remote1 ? "met" : "not met")))
             .append(row("attach + detach/s, 1 thread", localCycles, remoteCycles, "—"))
             .append("\nOverhead per APDU on one thread: ")
             .append(fmt(1e6 / remote1 - 1e6 / local1)).append(" µs (remote ").append(fmt(1e6 / remote1))
