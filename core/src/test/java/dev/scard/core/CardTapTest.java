@@ -279,9 +279,9 @@ class CardTapTest {
         other.attachByIfd("R");
         manager.transmit(HEX.parseHex("00A4000C023F00"));
         other.transmit(HEX.parseHex("00B0000001"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), Instant.now());
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), TraceClock.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), TraceClock.now());
 
         assertThat(ofManager).extracting(CardTraceEvent::type, e -> hex(e.command())).containsExactly(
                 tuple(Type.ATTACHED, null), tuple(Type.APDU, "00A4000C023F00"), tuple(Type.REMOVED, null),
@@ -294,7 +294,7 @@ class CardTapTest {
 
         manager.detach();
         ofManager.clear();
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), TraceClock.now());
         assertThat(ofManager).isEmpty(); // detached: the reader's events are no longer this attachment's
         assertThat(ofReader.get(ofReader.size() - 1)).extracting(CardTraceEvent::type, CardTraceEvent::disposition)
                 .containsExactly(Type.RESET, Disposition.RESET);
@@ -341,6 +341,32 @@ class CardTapTest {
         }
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).startsWith("CardTraceListener ").contains("its later failures are not logged");
+    }
+
+    @Test
+    void aListenerDoesNotHearACardEventPublishedBeforeItWasAddedThoughDeliveredAfter() {
+        Instant publishedBefore = TraceClock.now();
+        while (!TraceClock.now().isAfter(publishedBefore)) {
+            Thread.onSpinWait(); // the listener is added strictly after
+        }
+        tap.add(listener, Map.of());
+        // delivered now, on the backend's event thread, but published before the listener's trace began
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), publishedBefore.minusMillis(1));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B01"), publishedBefore);
+        assertThat(heard).isEmpty();
+
+        Instant publishedAfter = TraceClock.now();
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B02"), publishedAfter);
+        assertThat(heard).extracting(CardTraceEvent::type, CardTraceEvent::atrHex, CardTraceEvent::time)
+                .containsExactly(tuple(Type.INSERTED, "3B02", publishedAfter));
+
+        // a listener added later starts later; the first one still hears what it heard before
+        List<CardTraceEvent> later = new ArrayList<>();
+        tap.add(later::add, Map.of());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B02"), publishedAfter);
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
+        assertThat(later).extracting(CardTraceEvent::type).containsExactly(Type.REMOVED);
+        assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.INSERTED, Type.RESET, Type.REMOVED);
     }
 
     @Test
@@ -417,7 +443,7 @@ class CardTapTest {
         assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.DETACHED);
         List<CardTraceEvent> ofManager = Collections.synchronizedList(new ArrayList<>());
         tap.add(ofManager::add, Map.of(CardTraceProperties.ATTACHMENT, manager.traceId()));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
         assertThat(ofManager).isEmpty(); // the tap no longer takes the manager for being on "R"
     }
 
