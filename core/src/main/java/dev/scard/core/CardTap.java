@@ -194,17 +194,31 @@ public final class CardTap {
      * commands ({@link ReaderConnection#secretCommands()}) are withheld too; asked only while someone listens.
      */
     Probe probe(String backend, String reader, String attachment, ReaderConnection connection) {
+        return probe(backend, reader, attachment, connection, null);
+    }
+
+    /**
+     * As {@link #probe(String, String, String, ReaderConnection)}, reusing {@code last} (the probe this caller got
+     * before, or null) when it is of the same reader and attachment and the secret commands are the same lists as
+     * then: an exchange then allocates nothing for its probe.
+     */
+    Probe probe(String backend, String reader, String attachment, ReaderConnection connection, Probe last) {
         if (subscribers.length == 0) {
             return null;
         }
-        List<CommandPattern> secrets = configuredSecrets;
+        List<CommandPattern> configured = configuredSecrets;
         List<CommandPattern> card = connection == null ? List.of() : connection.secretCommands();
+        if (last != null && last.tap == this && last.configured == configured && last.card == card
+                && last.backend == backend && last.reader == reader && last.attachment == attachment) {
+            return last;
+        }
+        List<CommandPattern> secrets = configured;
         if (!card.isEmpty()) {
             List<CommandPattern> both = new ArrayList<>(secrets);
             both.addAll(card);
             secrets = both;
         }
-        return new Probe(this, backend, reader, attachment, secrets);
+        return new Probe(this, backend, reader, attachment, configured, card, secrets);
     }
 
     /** Records that {@code attachment} is now attached to {@code reader} (null: detached). */
@@ -271,14 +285,20 @@ public final class CardTap {
         private final String backend;
         private final String reader;
         private final String attachment;
+        /** The configuration's secret commands and the card's, as they were when this probe was made. */
+        private final List<CommandPattern> configured;
+        private final List<CommandPattern> card;
         /** The secret commands beyond the built-in rule: the configuration's and the card's. */
         private final List<CommandPattern> secrets;
 
-        Probe(CardTap tap, String backend, String reader, String attachment, List<CommandPattern> secrets) {
+        Probe(CardTap tap, String backend, String reader, String attachment, List<CommandPattern> configured,
+                List<CommandPattern> card, List<CommandPattern> secrets) {
             this.tap = tap;
             this.backend = backend;
             this.reader = reader;
             this.attachment = attachment;
+            this.configured = configured;
+            this.card = card;
             this.secrets = secrets;
         }
 

@@ -178,6 +178,22 @@ class CardTapTest {
     }
 
     @Test
+    void aProbeIsReusedWhileItsReaderAttachmentAndSecretCommandsAreTheSame() {
+        tap.add(listener, Map.of());
+        CardTap.Probe first = tap.probe("fake", "R", "fake/1", null, null);
+        assertThat(tap.probe("fake", "R", "fake/1", null, first)).isSameAs(first);
+        assertThat(tap.probe("fake", "Q", "fake/1", null, first)).isNotSameAs(first);
+        tap.secretCommands(new String[] {"80 20"});
+        CardTap.Probe second = tap.probe("fake", "R", "fake/1", null, first);
+        assertThat(second).isNotSameAs(first);
+        second.apdu(TraceClock.now(), HEX.parseHex("8020000102AABB"), HEX.parseHex("9000"), false);
+        assertThat(heard).extracting(e -> hex(e.command()), CardTraceEvent::withheld)
+                .containsExactly(tuple("8020000102", 2));
+        tap.remove(listener);
+        assertThat(tap.probe("fake", "R", "fake/1", null, second)).isNull();
+    }
+
+    @Test
     void aNewConfigurationReplacesTheRuleAndNoneLeavesTheBuiltInOne() {
         backend.card = command -> HEX.parseHex("9000");
         tap.add(listener, Map.of());
