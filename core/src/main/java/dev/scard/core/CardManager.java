@@ -75,6 +75,8 @@ public class CardManager implements ISCardManage, TraceableManager {
     private final String backendName;
     /** Orders this manager's card traffic (transmit, reconnect); taken before {@link #monitor}, never after. */
     private final ReentrantLock traffic = new ReentrantLock();
+    /** The trace probe of this manager's last exchange, reused while it fits ({@link CardTap#probe}); under traffic. */
+    private CardTap.Probe lastProbe;
     /** Guards attachment changes; never held while waiting for another connection or manager. */
     private final Object monitor = new Object();
     /**
@@ -747,7 +749,10 @@ public class CardManager implements ISCardManage, TraceableManager {
         try {
             Attachment current = requireAttachment(expected);
             ReaderConnection connection = requireCard(current);
-            CardTap.Probe probe = tap.probe(backendName, current.readerName, traceId, connection);
+            CardTap.Probe probe = tap.probe(backendName, current.readerName, traceId, connection, lastProbe);
+            if (probe != lastProbe) {
+                lastProbe = probe;
+            }
             if (current.borrowed()) {
                 return current.handle.exchange(this, callTimeoutNanos(),
                         () -> ApduExchange.exchange(connection, commandApdu, probe));

@@ -45,7 +45,9 @@ import dev.scard.iso7816.SecretCommands;
  * ({@code scard-<backend>-events}) before its own listeners, in the order the backend published them: never on the
  * publishing thread, which may hold the backend's locks. So a card event reaches the listeners a little after it
  * happened and may follow APDU events of commands sent after it; its time is when the backend published it, so
- * events sorted by time are in the order they happened.
+ * events sorted by time are in the order they happened. A listener hears only the card events published after it
+ * was added (one delivered after it was added but published before is not handed to it): a trace never shows an
+ * event from before it began.
  *
  * <p>Thread-safe. A listener that throws is logged once and skipped.
  */
@@ -72,13 +74,17 @@ public final class CardTap {
         final String backend;
         final Set<String> readers;
         final String attachment;
+        /** When it was added ({@link TraceClock}): it hears no card event published before. */
+        final Instant added;
         volatile boolean failed;
 
-        Subscriber(CardTraceListener listener, String backend, Set<String> readers, String attachment) {
+        Subscriber(CardTraceListener listener, String backend, Set<String> readers, String attachment,
+                Instant added) {
             this.listener = listener;
             this.backend = backend;
             this.readers = readers;
             this.attachment = attachment;
+            this.added = added;
         }
 
         boolean hears(CardTraceEvent event, Map<String, String> attachedTo) {
@@ -100,7 +106,9 @@ public final class CardTap {
 
     /**
      * Adds a listener with its service properties: {@link SCardServiceProperties#BACKEND},
-     * {@link CardTraceProperties#READER} and {@link CardTraceProperties#ATTACHMENT} choose what it hears.
+     * {@link CardTraceProperties#READER} and {@link CardTraceProperties#ATTACHMENT} choose what it hears. Its trace
+     * begins now: a card event published before (and delivered after, on the backend's event thread) is not handed
+     * to it ({@link #cardEvent}).
      */
     public synchronized void add(CardTraceListener listener, Map<String, ?> properties) {
         Objects.requireNonNull(listener, "listener");
@@ -108,7 +116,7 @@ public final class CardTap {
         Object attachment = properties.get(CardTraceProperties.ATTACHMENT);
         Subscriber subscriber = new Subscriber(listener, backend == null ? null : backend.toString(),
                 readers(properties.get(CardTraceProperties.READER)),
-                attachment == null ? null : attachment.toString());
+                attachment == null ? null : attachment.toString(), TraceClock.now());
         Subscriber[] now = subscribers;
         Subscriber[] next = Arrays.copyOf(now, now.length + 1);
         next[now.length] = subscriber;
@@ -186,17 +194,31 @@ public final class CardTap {
      * commands ({@link ReaderConnection#secretCommands()}) are withheld too; asked only while someone listens.
      */
     Probe probe(String backend, String reader, String attachment, ReaderConnection connection) {
+        return probe(backend, reader, attachment, connection, null);
+    }
+
+    /**
+     * As {@link #probe(String, String, String, ReaderConnection)}, reusing {@code last} (the probe this caller got
+     * before, or null) when it is of the same reader and attachment and the secret commands are the same lists as
+     * then: an exchange then allocates nothing for its probe.
+     */
+    Probe probe(String backend, String reader, String attachment, ReaderConnection connection, Probe last) {
         if (subscribers.length == 0) {
             return null;
         }
-        List<CommandPattern> secrets = configuredSecrets;
+        List<CommandPattern> configured = configuredSecrets;
         List<CommandPattern> card = connection == null ? List.of() : connection.secretCommands();
+        if (last != null && last.tap == this && last.configured == configured && last.card == card
+                && last.backend == backend && last.reader == reader && last.attachment == attachment) {
+            return last;
+        }
+        List<CommandPattern> secrets = configured;
         if (!card.isEmpty()) {
             List<CommandPattern> both = new ArrayList<>(secrets);
             both.addAll(card);
             secrets = both;
         }
-        return new Probe(this, backend, reader, attachment, secrets);
+        return new Probe(this, backend, reader, attachment, configured, card, secrets);
     }
 
     /** Records that {@code attachment} is now attached to {@code reader} (null: detached). */
@@ -209,8 +231,10 @@ public final class CardTap {
     }
 
     /**
-     * A backend's card event published at {@code published}, as the trace's {@link CardTraceEvent.Type#INSERTED},
-     * {@code REMOVED} or {@code RESET}; called on the backend's event delivery thread.
+     * A backend's card event published at {@code published} ({@link TraceClock}), as the trace's
+     * {@link CardTraceEvent.Type#INSERTED}, {@code REMOVED} or {@code RESET}; called on the backend's event delivery
+     * thread, so a little after it was published. A listener added after {@code published} does not hear it: its
+     * trace began after the event.
      */
     void cardEvent(SCardEvent event, Instant published) {
         if (subscribers.length == 0) {
@@ -224,14 +248,23 @@ public final class CardTap {
         };
         if (type != null) {
             emit(CardTraceEvent.of(type, published, event.backend(), event.readerName(), null,
-                    type == CardTraceEvent.Type.RESET ? Disposition.RESET : null, null, null, event.atrHex()));
+                    type == CardTraceEvent.Type.RESET ? Disposition.RESET : null, null, null, event.atrHex()),
+                    true);
         }
     }
 
     /** Hands {@code event} to every listener that hears it. */
     void emit(CardTraceEvent event) {
+        emit(event, false);
+    }
+
+    /**
+     * Hands {@code event} to every listener that hears it; a card event ({@code published}: delivered after it
+     * happened) only to those added at or before its time.
+     */
+    private void emit(CardTraceEvent event, boolean published) {
         for (Subscriber subscriber : subscribers) {
-            if (!subscriber.hears(event, attachedTo)) {
+            if (!subscriber.hears(event, attachedTo) || published && event.time().isBefore(subscriber.added)) {
                 continue;
             }
             try {
@@ -252,14 +285,20 @@ public final class CardTap {
         private final String backend;
         private final String reader;
         private final String attachment;
+        /** The configuration's secret commands and the card's, as they were when this probe was made. */
+        private final List<CommandPattern> configured;
+        private final List<CommandPattern> card;
         /** The secret commands beyond the built-in rule: the configuration's and the card's. */
         private final List<CommandPattern> secrets;
 
-        Probe(CardTap tap, String backend, String reader, String attachment, List<CommandPattern> secrets) {
+        Probe(CardTap tap, String backend, String reader, String attachment, List<CommandPattern> configured,
+                List<CommandPattern> card, List<CommandPattern> secrets) {
             this.tap = tap;
             this.backend = backend;
             this.reader = reader;
             this.attachment = attachment;
+            this.configured = configured;
+            this.card = card;
             this.secrets = secrets;
         }
 

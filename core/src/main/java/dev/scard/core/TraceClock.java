@@ -19,13 +19,26 @@ import java.util.concurrent.TimeUnit;
  */
 final class TraceClock {
 
-    /** How long one anchor is used. */
+    /** How long one anchor is used (a second: {@link Anchor#plusLessThanASecond} counts on it). */
     static final long ANCHOR_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     private static volatile Anchor anchor = new Anchor(Instant.now(), System.nanoTime());
 
     /** A wall-clock instant and the {@code nanoTime} it was taken at. */
-    record Anchor(Instant wall, long nanoTime) {
+    record Anchor(Instant wall, long nanoTime, long wallSecond, int wallNano) {
+
+        /** The anchor {@code wall} at {@code nanoTime}. */
+        Anchor(Instant wall, long nanoTime) {
+            this(wall, nanoTime, wall.getEpochSecond(), wall.getNano());
+        }
+
+        /** As {@link #at}, {@code since} nanoseconds after this anchor's, 0 to a second (exclusive). */
+        Instant plusLessThanASecond(long since) {
+            long nano = wallNano + since; // less than two seconds
+            return nano < NANOS_PER_SECOND ? Instant.ofEpochSecond(wallSecond, nano)
+                    : Instant.ofEpochSecond(wallSecond + 1, nano - NANOS_PER_SECOND);
+        }
 
         /** The time at {@code nanoTime} (at or after this anchor's). */
         Instant at(long nanos) {
@@ -45,13 +58,17 @@ final class TraceClock {
     private TraceClock() {
     }
 
-    /** Now, for an event of the card trace. */
+    /**
+     * Now, for an event of the card trace. Between anchors the time is the anchor's second and nanosecond plus the
+     * nanoseconds since it (less than a second), made with one comparison rather than {@link Instant#plusNanos}'s
+     * divisions: this runs on the card's thread for every traced APDU.
+     */
     static Instant now() {
         Anchor a = anchor;
         long now = System.nanoTime();
         long since = now - a.nanoTime;
         if (since >= 0 && since < ANCHOR_NANOS) {
-            return a.at(now);
+            return a.plusLessThanASecond(since);
         }
         Anchor next = a.next(now, Instant.now());
         anchor = next;

@@ -178,6 +178,22 @@ class CardTapTest {
     }
 
     @Test
+    void aProbeIsReusedWhileItsReaderAttachmentAndSecretCommandsAreTheSame() {
+        tap.add(listener, Map.of());
+        CardTap.Probe first = tap.probe("fake", "R", "fake/1", null, null);
+        assertThat(tap.probe("fake", "R", "fake/1", null, first)).isSameAs(first);
+        assertThat(tap.probe("fake", "Q", "fake/1", null, first)).isNotSameAs(first);
+        tap.secretCommands(new String[] {"80 20"});
+        CardTap.Probe second = tap.probe("fake", "R", "fake/1", null, first);
+        assertThat(second).isNotSameAs(first);
+        second.apdu(TraceClock.now(), HEX.parseHex("8020000102AABB"), HEX.parseHex("9000"), false);
+        assertThat(heard).extracting(e -> hex(e.command()), CardTraceEvent::withheld)
+                .containsExactly(tuple("8020000102", 2));
+        tap.remove(listener);
+        assertThat(tap.probe("fake", "R", "fake/1", null, second)).isNull();
+    }
+
+    @Test
     void aNewConfigurationReplacesTheRuleAndNoneLeavesTheBuiltInOne() {
         backend.card = command -> HEX.parseHex("9000");
         tap.add(listener, Map.of());
@@ -279,9 +295,9 @@ class CardTapTest {
         other.attachByIfd("R");
         manager.transmit(HEX.parseHex("00A4000C023F00"));
         other.transmit(HEX.parseHex("00B0000001"));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), Instant.now());
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B00"), TraceClock.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.READER_ADDED, "R", "fake", ""), TraceClock.now());
 
         assertThat(ofManager).extracting(CardTraceEvent::type, e -> hex(e.command())).containsExactly(
                 tuple(Type.ATTACHED, null), tuple(Type.APDU, "00A4000C023F00"), tuple(Type.REMOVED, null),
@@ -294,7 +310,7 @@ class CardTapTest {
 
         manager.detach();
         ofManager.clear();
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B00"), TraceClock.now());
         assertThat(ofManager).isEmpty(); // detached: the reader's events are no longer this attachment's
         assertThat(ofReader.get(ofReader.size() - 1)).extracting(CardTraceEvent::type, CardTraceEvent::disposition)
                 .containsExactly(Type.RESET, Disposition.RESET);
@@ -341,6 +357,32 @@ class CardTapTest {
         }
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).startsWith("CardTraceListener ").contains("its later failures are not logged");
+    }
+
+    @Test
+    void aListenerDoesNotHearACardEventPublishedBeforeItWasAddedThoughDeliveredAfter() {
+        Instant publishedBefore = TraceClock.now();
+        while (!TraceClock.now().isAfter(publishedBefore)) {
+            Thread.onSpinWait(); // the listener is added strictly after
+        }
+        tap.add(listener, Map.of());
+        // delivered now, on the backend's event thread, but published before the listener's trace began
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), publishedBefore.minusMillis(1));
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B01"), publishedBefore);
+        assertThat(heard).isEmpty();
+
+        Instant publishedAfter = TraceClock.now();
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_INSERTED, "R", "fake", "3B02"), publishedAfter);
+        assertThat(heard).extracting(CardTraceEvent::type, CardTraceEvent::atrHex, CardTraceEvent::time)
+                .containsExactly(tuple(Type.INSERTED, "3B02", publishedAfter));
+
+        // a listener added later starts later; the first one still hears what it heard before
+        List<CardTraceEvent> later = new ArrayList<>();
+        tap.add(later::add, Map.of());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_RESET, "R", "fake", "3B02"), publishedAfter);
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
+        assertThat(later).extracting(CardTraceEvent::type).containsExactly(Type.REMOVED);
+        assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.INSERTED, Type.RESET, Type.REMOVED);
     }
 
     @Test
@@ -417,7 +459,7 @@ class CardTapTest {
         assertThat(heard).extracting(CardTraceEvent::type).containsExactly(Type.ATTACHED, Type.DETACHED);
         List<CardTraceEvent> ofManager = Collections.synchronizedList(new ArrayList<>());
         tap.add(ofManager::add, Map.of(CardTraceProperties.ATTACHMENT, manager.traceId()));
-        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), Instant.now());
+        tap.cardEvent(new SCardEvent(SCardEvent.Type.CARD_REMOVED, "R", "fake", ""), TraceClock.now());
         assertThat(ofManager).isEmpty(); // the tap no longer takes the manager for being on "R"
     }
 

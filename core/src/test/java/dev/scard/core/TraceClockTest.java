@@ -20,6 +20,19 @@ class TraceClockTest {
     }
 
     @Test
+    void withinAnAnchorsSecondTheTimeIsThatOfPlusNanos() {
+        TraceClock.Anchor anchor = new TraceClock.Anchor(T0, 5_000);
+        assertThat(anchor.plusLessThanASecond(0)).isEqualTo(T0);
+        assertThat(anchor.plusLessThanASecond(999_999_998L)).isEqualTo(Instant.parse("2026-12-07T01:00:00.999999999Z"))
+                .isEqualTo(anchor.at(5_000 + 999_999_998L));
+        assertThat(anchor.plusLessThanASecond(999_999_999L)).isEqualTo(Instant.parse("2026-12-07T01:00:01Z"))
+                .isEqualTo(anchor.at(5_000 + 999_999_999L));
+        TraceClock.Anchor late = new TraceClock.Anchor(Instant.parse("2026-12-07T01:00:00.999999999Z"), 0);
+        assertThat(late.plusLessThanASecond(999_999_999L)).isEqualTo(Instant.parse("2026-12-07T01:00:01.999999998Z"))
+                .isEqualTo(late.at(999_999_999L));
+    }
+
+    @Test
     void aNewAnchorFollowsTheWallClockWhenItIsAhead() {
         TraceClock.Anchor anchor = new TraceClock.Anchor(T0, 0);
         Instant wall = T0.plusMillis(1001);
