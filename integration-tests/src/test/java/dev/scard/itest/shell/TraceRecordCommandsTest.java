@@ -200,18 +200,21 @@ public class TraceRecordCommandsTest extends PurseReaderTestSupport {
         properties.put("directory", dir.toString());
         properties.put("fileNamePattern", "{reader}.json");
         config.update(properties);
-        // registered is not yet heard: the core's card tap adds the listener when its component binds it, just after
-        // the registration is visible here; a session attached in between would not be recorded
-        Bundle core = bundle("dev.scard.core");
-        Await.until("the core's card tap uses the recorder", BOUND, () -> references(CardTraceListener.class,
-                "(service.factoryPid=dev.scard.recorder)").stream().anyMatch(ref -> ref.getUsingBundles() != null
-                        && Arrays.asList(ref.getUsingBundles()).contains(core)));
-
-        GogoShell shell = attached();
-        purseSession(shell);
-        assertThat(shell.run("scard:detach")).isNotBlank();
+        // A configuration records the sessions attached once the core's card tap has added its recorder, which is a
+        // moment after the registration is visible here (the tap adds it when the core's component binds it); a
+        // session attached in between is not recorded. So sessions are attached until one is (bounded), and that one
+        // must be complete and correct. The recording's own thread completes its file after the detach.
         Path file = dir.resolve("Simulated_Reader_1.json");
-        // the recording's own thread completes the file after the detach
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        int sessions = 0;
+        while (!Files.exists(file)) {
+            assertThat(System.nanoTime() - deadline).as("a session recorded within %s (%d attached); in %s: %s",
+                    BOUND, sessions, dir, contents(dir)).isNegative();
+            GogoShell shell = attached();
+            purseSession(shell);
+            assertThat(shell.run("scard:detach")).isNotBlank();
+            sessions++;
+        }
         try {
             Await.until("the session's file, complete", BOUND, () -> complete(file));
         } catch (AssertionError e) {
