@@ -152,6 +152,13 @@ class KarafRemoteIT {
         assertNoError(client, 0);
     }
 
+    /** Runs {@code commands} as user karaf in one console session, which must end normally (not ended by Karaf). */
+    private static void install(Karaf karaf, String... commands) throws Exception {
+        Session install = karaf.session("karaf", commands);
+        assertThat(install.exitCode()).as("exit code of the installation session (Karaf did not end it):\n%s",
+                install.output()).isZero();
+    }
+
     /**
      * The host: feature:install in a console session that lives through it (no refresh of Karaf's shell), the
      * features started, the Aries RSA bundles and ours active (dev.scard.remote-rsa before Aries, at start level 70),
@@ -161,10 +168,8 @@ class KarafRemoteIT {
     @Order(1)
     void theHostInstallsAndServesItsReaders() throws Exception {
         long start = System.nanoTime();
-        Session install = host.session("karaf", "feature:repo-add " + REPOSITORY,
+        install(host, "feature:repo-add " + REPOSITORY,
                 "feature:install scard-simulator scard-shell scard-remote-host");
-        assertThat(install.exitCode()).as("exit code of the installation session (Karaf did not end it):\n%s",
-                install.output()).isZero();
 
         String[] features = {"scard-api", "scard-core", "scard-simulator", "scard-shell", "scard-remote-rsa",
             "scard-remote-host"};
@@ -201,10 +206,7 @@ class KarafRemoteIT {
     @Order(2)
     void theClientImportsTheHostsReaders() throws Exception {
         long start = System.nanoTime();
-        Session install = client.session("karaf", "feature:repo-add " + REPOSITORY,
-                "feature:install scard-shell scard-remote-client");
-        assertThat(install.exitCode()).as("exit code of the installation session (Karaf did not end it):\n%s",
-                install.output()).isZero();
+        install(client, "feature:repo-add " + REPOSITORY, "feature:install scard-shell scard-remote-client");
 
         String[] features = {"scard-api", "scard-core", "scard-shell", "scard-remote-rsa", "scard-remote-client"};
         Session state = awaitState(client, s -> allStarted(s, features) && s.steps().size() > 2
@@ -238,8 +240,7 @@ class KarafRemoteIT {
     @Test
     @Order(3)
     void aCardSessionOnTheHostsReaderThroughTheClientsConsole() throws Exception {
-        Session install = client.session("karaf", "feature:install scard-simulator");
-        assertThat(install.exitCode()).as("exit code of\n%s", install.output()).isZero();
+        install(client, "feature:install scard-simulator");
         awaitState(client, s -> allStarted(s, "scard-simulator", "scard-simulator-shell") && s.steps().size() > 1
                 && s.steps().get(1).startsWith("Reader "), "feature:list -i", "echo (sim:readers)");
 
@@ -391,8 +392,7 @@ class KarafRemoteIT {
             karaf.writeConfig("org.apache.aries.rsa.discovery.zookeeper", ordered(
                     "zookeeper.host", "127.0.0.1",
                     "zookeeper.port", String.valueOf(zookeeperPort)));
-            Session install = karaf.session("karaf", "feature:install scard-remote-zookeeper");
-            assertThat(install.exitCode()).as("exit code of\n%s", install.output()).isZero();
+            install(karaf, "feature:install scard-remote-zookeeper");
         }
         Session found = awaitState(client, s -> !s.steps().isEmpty() && s.steps().get(0).contains(REMOTE_READER),
                 "echo (scard:readers)", "feature:list -i");

@@ -80,24 +80,11 @@ public class RecordReplayOverPcscdTest extends OsgiTestSupport {
         return shell;
     }
 
-    /** The response in the output of {@code scard:apdu}: its data bytes and its status word, in hex. */
-    private static String response(String output) {
-        StringBuilder hex = new StringBuilder();
-        String sw = "";
-        for (String line : output.lines().toList()) {
-            if (line.startsWith("SW ")) {
-                sw = line.substring(3, 7);
-            } else if (line.startsWith("Data: ") || line.startsWith("      ")) {
-                hex.append(line.replace("Data:", "").replace(" ", ""));
-            }
-        }
-        return hex + sw;
-    }
 
     private static List<String> run(GogoShell shell) throws Exception {
         List<String> responses = new ArrayList<>();
         for (String command : SESSION) {
-            responses.add(response(shell.run("scard:apdu " + command)));
+            responses.add(GogoShell.apduResponse(shell.run("scard:apdu " + command)));
         }
         return responses;
     }

@@ -67,22 +67,9 @@ public class ReplayShellTest extends OsgiTestSupport {
         }
     }
 
-    /** The response in the output of {@code scard:apdu}: its "Data:" bytes and its status word, in hex. */
-    static String response(String output) {
-        StringBuilder hex = new StringBuilder();
-        String sw = "";
-        for (String line : output.lines().toList()) {
-            if (line.startsWith("SW ")) {
-                sw = line.substring(3, 7);
-            } else {
-                hex.append(line.replace("Data:", "").replace(" ", ""));
-            }
-        }
-        return hex + sw;
-    }
 
     String apdu(String command) throws Exception {
-        return response(shell.run("scard:apdu " + command));
+        return GogoShell.apduResponse(shell.run("scard:apdu " + command));
     }
 
     @Test

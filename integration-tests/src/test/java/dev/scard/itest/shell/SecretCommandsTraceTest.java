@@ -74,28 +74,6 @@ public class SecretCommandsTraceTest extends PurseReaderTestSupport {
                 .toList();
     }
 
-    /** Whether the trace file exists and is complete (its entries and object closed). */
-    private static boolean complete(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip().endsWith("]\n}");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    /** The response in the output of {@code scard:apdu}: its data bytes and status word, in hex. */
-    private static String response(String output) {
-        StringBuilder hex = new StringBuilder();
-        String sw = "";
-        for (String line : output.lines().toList()) {
-            if (line.startsWith("SW ")) {
-                sw = line.substring(3, 7);
-            } else {
-                hex.append(line.replace("Data:", "").replace(" ", ""));
-            }
-        }
-        return hex + sw;
-    }
 
     @Test
     void theConfiguredSecretCommandsAreWithheldInTraceAndRecordingAndTheReplayAnswersThemByHeaderAndLc()
@@ -152,11 +130,12 @@ public class SecretCommandsTraceTest extends PurseReaderTestSupport {
         assertThat(replay.run("sim:insert --match command --sw 6A88 '" + READER + "' '" + file + "'"))
                 .startsWith("Inserted a card replaying trace '" + file + "'");
         assertThat(replay.run("scard:attach '" + READER + "'")).startsWith("Attached to '" + READER + "'");
-        assertThat(response(replay.run("scard:apdu 8030000002FFFF"))).as("another amount").isEqualTo("9000");
-        assertThat(response(replay.run("scard:apdu 84E2000010" + "00".repeat(16)))).as("another key")
-                .isEqualTo("6E00");
-        assertThat(response(replay.run("scard:apdu 84E200000F" + "00".repeat(15)))).as("another Lc: unanswered")
-                .isEqualTo("6A88");
+        assertThat(GogoShell.apduResponse(replay.run("scard:apdu 8030000002FFFF"))).as("another amount")
+                .isEqualTo("9000");
+        assertThat(GogoShell.apduResponse(replay.run("scard:apdu 84E2000010" + "00".repeat(16))))
+                .as("another key").isEqualTo("6E00");
+        assertThat(GogoShell.apduResponse(replay.run("scard:apdu 84E200000F" + "00".repeat(15))))
+                .as("another Lc: unanswered").isEqualTo("6A88");
         assertThat(replay.run("scard:detach")).isNotBlank();
     }
 

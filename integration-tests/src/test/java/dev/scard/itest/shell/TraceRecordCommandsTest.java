@@ -240,15 +240,6 @@ public class TraceRecordCommandsTest extends PurseReaderTestSupport {
         }
     }
 
-    /** Whether the trace file exists and is complete (its entries and object closed). */
-    private static boolean complete(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip().endsWith("]\n}");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** What {@code scard:record} says. */
     private static String recordStatus(GogoShell shell) {
         try {

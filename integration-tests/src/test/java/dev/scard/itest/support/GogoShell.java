@@ -67,6 +67,23 @@ public final class GogoShell implements AutoCloseable {
         return session.execute(commandLine);
     }
 
+    /**
+     * The response in the output of {@code scard:apdu}: the bytes of its {@code Data:} lines (and their continuation
+     * lines) followed by its status word, in hex without spaces, e.g. {@code 6F0A...9000}.
+     */
+    public static String apduResponse(String output) {
+        StringBuilder hex = new StringBuilder();
+        String sw = "";
+        for (String line : output.lines().toList()) {
+            if (line.startsWith("SW ")) {
+                sw = line.substring(3, 7);
+            } else if (line.startsWith("Data: ") || line.startsWith("      ")) {
+                hex.append(line.replace("Data:", "").replace(" ", ""));
+            }
+        }
+        return hex + sw;
+    }
+
     /** Sets a session variable, as the console does (for example {@code .interactive}). */
     public void put(String name, Object value) {
         session.put(name, value);

@@ -2,6 +2,8 @@ package dev.scard.itest.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -78,6 +80,15 @@ public abstract class PurseReaderTestSupport extends OsgiTestSupport {
             }
             Files.delete(dir);
         });
+    }
+
+    /** Whether the trace file exists and is complete (its entries and object closed). */
+    protected static boolean complete(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip().endsWith("]\n}");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A new shell session, closed at clean-up. */
