@@ -47,6 +47,9 @@ final class TcpServer implements Closeable {
     /** The longest a client may take over its TLS handshake. */
     private static final int HANDSHAKE_MILLIS = 10_000;
 
+    /** How long {@link #close()} waits for the accepting thread to leave {@code accept}. */
+    private static final long ACCEPTOR_WAIT_MILLIS = 5_000;
+
     private final ServerSocket listener;
     private final ThreadPoolExecutor workers;
     private final int readTimeoutMillis;
@@ -276,7 +279,12 @@ final class TcpServer implements Closeable {
         }
     }
 
-    /** Closes the listening socket and every connection; calls in progress end with a broken connection. */
+    /**
+     * Closes the listening socket and every connection; calls in progress end with a broken connection. Returns once
+     * the port is closed: the JDK releases a server socket that a thread is blocked accepting on only when that thread
+     * has left {@code accept}, so this waits for the accepting thread to end (at most {@value #ACCEPTOR_WAIT_MILLIS}
+     * ms); until then a client could still connect.
+     */
     @Override
     public void close() {
         closed = true;
@@ -286,6 +294,13 @@ final class TcpServer implements Closeable {
         }
         workers.shutdownNow();
         endpoints.clear();
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(ACCEPTOR_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void closeQuietly(Closeable closeable) {
