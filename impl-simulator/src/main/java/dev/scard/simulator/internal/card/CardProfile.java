@@ -169,9 +169,11 @@ public final class CardProfile {
 
     /**
      * The sample profile, {@value #SAMPLE_RESOURCE}: the simulator's default card (see {@code PROFILES.md}). Read
-     * once, then shared (profiles are immutable).
+     * once, then shared (profiles are immutable); a call while {@link #readSampleAhead()} reads it waits for that read.
      *
-     * @throws IllegalStateException if the resource is missing or invalid (a build defect; the tests catch it)
+     * @throws ExceptionInInitializerError on the first call if the resource is missing or invalid (a build defect; the
+     *         tests catch it), its cause the {@link IllegalStateException} that names the problem; later calls then
+     *         throw {@link NoClassDefFoundError}
      */
     public static CardProfile sample() {
         return SampleHolder.SAMPLE;
@@ -206,7 +208,12 @@ public final class CardProfile {
         }
     }
 
-    /** A profile read, or what reading it threw; {@link #profile} returns the one or throws the other. */
+    /**
+     * A profile read, or what reading it threw; {@link #profile} returns the one or throws the other.
+     *
+     * @param value the profile read, or null when the read failed
+     * @param failure what the read threw, or null
+     */
     record Outcome(CardProfile value, Throwable failure) {
 
         /** Runs {@code read} and keeps what it returns or throws (read throws only unchecked exceptions). */
