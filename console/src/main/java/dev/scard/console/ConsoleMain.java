@@ -24,6 +24,8 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
@@ -109,6 +111,7 @@ public final class ConsoleMain implements Callable<Integer> {
     private volatile long lastServiceEvent = System.nanoTime();
     private BundleContext context;
     private ServiceListener settleListener;
+    private FrameworkListener onDemandInstaller;
 
     /**
      * Binds the launcher's registration of the command line (a service registered as
@@ -130,6 +133,11 @@ public final class ConsoleMain implements Callable<Integer> {
         ServiceListener listener = this::serviceChanged;
         bundleContext.addServiceListener(listener);
         this.settleListener = listener;
+        OnDemandBundles onDemand = OnDemandBundles.of(bundleContext);
+        if (onDemand != null) {
+            onDemandInstaller = onDemand.installer(bundleContext, rootStream(System.err, FileDescriptor.err));
+            bundleContext.addFrameworkListener(onDemandInstaller);
+        }
     }
 
     @Deactivate
@@ -138,6 +146,14 @@ public final class ConsoleMain implements Callable<Integer> {
         if (listener != null) {
             try {
                 context.removeServiceListener(listener);
+            } catch (IllegalStateException e) {
+                // the bundle is already stopping
+            }
+        }
+        FrameworkListener installer = onDemandInstaller;
+        if (installer != null) {
+            try {
+                context.removeFrameworkListener(installer);
             } catch (IllegalStateException e) {
                 // the bundle is already stopping
             }
@@ -275,10 +291,15 @@ public final class ConsoleMain implements Callable<Integer> {
         if (onDemand == null || !onDemand.neededBy(entries.stream().map(InitialConfiguration.Entry::pid).toList())) {
             return;
         }
-        if (!onDemand.raise(context, ON_DEMAND_LIMIT_MILLIS)) {
+        try {
+            if (!onDemand.raise(context, ON_DEMAND_LIMIT_MILLIS)) {
+                err.println("scard: configuration file " + shown + ": the bundles it needs (start level "
+                    + onDemand.level() + ") did not start within " + ON_DEMAND_LIMIT_MILLIS / 1000 + " s; it is"
+                    + " applied anyway");
+            }
+        } catch (BundleException e) {
             err.println("scard: configuration file " + shown + ": the bundles it needs (start level "
-                + onDemand.level() + ") did not start within " + ON_DEMAND_LIMIT_MILLIS / 1000 + " s; it is applied"
-                + " anyway");
+                + onDemand.level() + ") did not all install: " + e.getMessage() + "; it is applied anyway");
         }
         lastServiceEvent = System.nanoTime();
     }

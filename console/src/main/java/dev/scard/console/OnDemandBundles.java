@@ -1,13 +1,19 @@
 package dev.scard.console;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.startlevel.FrameworkStartLevel;
 
 /**
@@ -21,6 +27,10 @@ import org.osgi.framework.startlevel.FrameworkStartLevel;
  * client backend and the transport): idle without a {@code dev.scard.remote.*} or {@code org.apache.aries.rsa.*}
  * configuration, they cost about a sixth of a start. Without the properties (Karaf, the in-framework tests) nothing
  * happens here. Gogo's {@code frameworklevel N} raises the level by hand.
+ * <p>
+ * The distribution's launcher does not even install them: it names their locations in a third framework property,
+ * {@value #BUNDLES_PROPERTY} (comma-separated), and they are installed here, at the on-demand level and marked for
+ * starting, before the level is raised ({@link #raise}), or when someone raises it by hand ({@link #installer}).
  */
 final class OnDemandBundles {
 
@@ -28,13 +38,17 @@ final class OnDemandBundles {
     static final String LEVEL_PROPERTY = "scard.ondemand.startlevel";
     /** The framework property holding the PID prefixes that need them. */
     static final String PIDS_PROPERTY = "scard.ondemand.pids";
+    /** The framework property holding the locations of those the launcher left uninstalled. */
+    static final String BUNDLES_PROPERTY = "scard.ondemand.bundles";
 
     private final int level;
     private final List<String> prefixes;
+    private final List<String> locations;
 
-    private OnDemandBundles(int level, List<String> prefixes) {
+    private OnDemandBundles(int level, List<String> prefixes, List<String> locations) {
         this.level = level;
         this.prefixes = prefixes;
+        this.locations = locations;
     }
 
     /**
@@ -44,7 +58,8 @@ final class OnDemandBundles {
      * @return null when the properties are absent or the level is not a positive number
      */
     static OnDemandBundles of(BundleContext context) {
-        return parse(context.getProperty(LEVEL_PROPERTY), context.getProperty(PIDS_PROPERTY));
+        return parse(context.getProperty(LEVEL_PROPERTY), context.getProperty(PIDS_PROPERTY),
+            context.getProperty(BUNDLES_PROPERTY));
     }
 
     /**
@@ -52,9 +67,10 @@ final class OnDemandBundles {
      *
      * @param level the start level, e.g. {@code "10"}
      * @param pids the PID prefixes, e.g. {@code "dev.scard.remote., org.apache.aries.rsa."}
-     * @return null when either is missing or blank, or the level is not a positive number
+     * @param bundles the locations of the bundles to install, comma-separated; null or blank when they are installed
+     * @return null when the level or the PIDs are missing or blank, or the level is not a positive number
      */
-    static OnDemandBundles parse(String level, String pids) {
+    static OnDemandBundles parse(String level, String pids, String bundles) {
         if (level == null || pids == null || pids.isBlank()) {
             return null;
         }
@@ -68,7 +84,9 @@ final class OnDemandBundles {
             return null;
         }
         List<String> prefixes = List.of(pids.strip().split("\\s*,\\s*"));
-        return new OnDemandBundles(parsed, prefixes);
+        List<String> locations =
+            bundles == null || bundles.isBlank() ? List.of() : List.of(bundles.strip().split("\\s*,\\s*"));
+        return new OnDemandBundles(parsed, prefixes, locations);
     }
 
     /** The start level of the on-demand bundles. */
@@ -95,15 +113,94 @@ final class OnDemandBundles {
     }
 
     /**
-     * Raises the framework's start level to {@link #level()} unless it is there already, and waits until the
-     * framework has started the bundles (their start failures are the framework's to log).
+     * Installs those of the bundles the framework does not hold yet (all of them first, then each is marked for
+     * starting, so that a bundle's dependencies are there when it starts), at {@link #level()}. Below that level a
+     * start only marks the bundle; at it, the bundle starts at once.
+     *
+     * @param context a bundle context
+     * @return how many were installed
+     * @throws BundleException the first failure to install or start one (the others are still tried)
+     */
+    int installMissing(BundleContext context) throws BundleException {
+        List<Bundle> installed = new ArrayList<>();
+        BundleException failure = null;
+        for (String location : locations) {
+            if (context.getBundle(location) != null) {
+                continue;
+            }
+            try {
+                Bundle bundle = context.installBundle(location);
+                bundle.adapt(BundleStartLevel.class).setStartLevel(level);
+                installed.add(bundle);
+            } catch (BundleException | RuntimeException e) {
+                failure = failure != null ? failure : asBundleException(location, e);
+            }
+        }
+        for (Bundle bundle : installed) {
+            if (bundle.getHeaders("").get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            try {
+                bundle.start();
+            } catch (BundleException | RuntimeException e) {
+                failure = failure != null ? failure : asBundleException(bundle.getLocation(), e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return installed.size();
+    }
+
+    private static BundleException asBundleException(String location, Exception e) {
+        return e instanceof BundleException ? (BundleException) e
+            : new BundleException(location + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * A framework listener that installs the missing bundles, on a thread of its own, when the start level is raised
+     * to {@link #level()} or above by someone else (Gogo's {@code frameworklevel}); a failure is one line on
+     * {@code err}.
+     *
+     * @param context a bundle context
+     * @param err where a failure is reported
+     * @return the listener, for the caller to add and remove
+     */
+    FrameworkListener installer(BundleContext context, PrintStream err) {
+        return event -> {
+            if (event.getType() != FrameworkEvent.STARTLEVEL_CHANGED || locations.isEmpty()) {
+                return;
+            }
+            FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
+            if (startLevel.getStartLevel() < level) {
+                return;
+            }
+            Thread thread = new Thread(() -> {
+                try {
+                    installMissing(context);
+                } catch (BundleException | IllegalStateException e) {
+                    err.println("scard: the bundles of start level " + level + " did not all start: "
+                        + e.getMessage());
+                }
+            }, "scard-ondemand-install");
+            thread.setDaemon(true);
+            thread.start();
+        };
+    }
+
+    /**
+     * Installs the missing bundles ({@link #installMissing}), raises the framework's start level to {@link #level()}
+     * unless it is there already, and waits until the framework has started the bundles (their start failures are
+     * the framework's to log).
      *
      * @param context a bundle context
      * @param limitMillis the longest to wait
      * @return true when the level is reached, false when {@code limitMillis} passed first
      * @throws InterruptedException when interrupted while waiting
+     * @throws BundleException when a bundle could not be installed
      */
-    boolean raise(BundleContext context, long limitMillis) throws InterruptedException {
+    boolean raise(BundleContext context, long limitMillis) throws InterruptedException, BundleException {
+        installMissing(context);
         FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
         if (startLevel.getStartLevel() >= level) {
             return true;

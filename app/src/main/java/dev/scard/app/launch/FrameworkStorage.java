@@ -20,11 +20,10 @@ import java.util.stream.Stream;
  * It is the folder {@code storage-<key>} beside the unpacked folder {@code dist-<key>}, and one start at a time owns
  * it: the start that gets the exclusive lock on {@code storage-<key>.lock} uses it and holds the lock until its JVM
  * ends; a start that finds it locked (another distribution of the same jar is running) gets empty and starts with a
- * fresh temporary storage, as bnd's launcher does by default. The owner writes the marker {@value #RUNNING} into the
- * storage before the framework starts and removes it when the JVM ends; a storage that still has the marker (its JVM
- * was killed, maybe while the framework was writing) or that holds another number of bundles than the distribution
- * has (bundles installed or removed by hand) is deleted and built again, so every start begins with the
- * distribution's bundles and nothing else. Configurations are not kept: the distribution runs Config Admin with its
+ * fresh temporary storage. The owner writes the marker {@value #RUNNING} into the storage before the framework starts
+ * and removes it when the JVM ends; a storage that still has the marker (its JVM was killed, maybe while the framework
+ * was writing) is deleted and built again. {@link FrameworkLauncher} makes every start begin with the distribution's
+ * bundles and nothing else. Configurations are not kept: the distribution runs Config Admin with its
  * memory persistence ({@code felix.cm.pm=memory}), so each start begins with the initial configuration file only.
  */
 public final class FrameworkStorage {
@@ -41,11 +40,10 @@ public final class FrameworkStorage {
      * Takes the storage that belongs to the unpacked folder {@code unpacked} ({@code dist-<key>}), for this JVM.
      *
      * @param unpacked the unpacked distribution folder
-     * @param bundles how many bundles the distribution installs (the framework's own not counted)
      * @return the storage folder, locked for this JVM and marked as running; empty when another JVM holds it or it
      *         cannot be used
      */
-    public static Optional<Path> acquire(Path unpacked, int bundles) {
+    public static Optional<Path> acquire(Path unpacked) {
         String key = unpacked.getFileName().toString().substring(DistributionCache.PREFIX.length());
         Path root = unpacked.getParent();
         Path storage = root.resolve(PREFIX + key);
@@ -59,7 +57,7 @@ public final class FrameworkStorage {
                 return Optional.empty();
             }
             Path marker = storage.resolve(RUNNING);
-            if (Files.exists(marker) || (Files.isDirectory(storage) && installed(storage) != bundles + 1)) {
+            if (Files.exists(marker)) {
                 deleteTree(storage);
             }
             Files.createDirectories(storage);
@@ -91,21 +89,6 @@ public final class FrameworkStorage {
         } catch (IOException e) {
             // the JVM ends: the lock goes with it
         }
-    }
-
-    /** How many bundles (the framework's own included) a Felix storage holds: its {@code bundle<N>} folders. */
-    static int installed(Path storage) {
-        int count = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(storage, "bundle[0-9]*")) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry)) {
-                    count++;
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        return count;
     }
 
     /** Deletes a folder and everything in it, as far as it can. */

@@ -18,12 +18,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the distribution in a second JVM started with options that {@code java -jar} cannot take from the jar: a class
- * data sharing archive of the classes a start loads, the client compiler only and the serial collector. Together they
+ * data sharing archive of the classes a start loads, the client compiler only, the serial collector, and the framework
+ * on the class path (so that the archive holds its classes whole). Together they
  * take about 40% off the time to the first output, side by side with one JVM, the second JVM's cost (about a bare JVM
  * start) included.
  * <p>
  * The archive is the file {@code cds-<key>.jsa} in the cache folder ({@code ~/.cache/scard}), where the key covers the
- * Java installation and build, the jar's path, size and modification time and the JVM options: the JVM uses an archive
+ * Java installation and build, the class path, the jar's size and modification time and the JVM options: the JVM uses an archive
  * only with the same Java and the same class path, so another Java or a rebuilt or copied jar gets an archive of its
  * own. The first start without one writes it when its JVM ends ({@code -XX:ArchiveClassesAtExit}) into a name of its
  * own and renames it into place in one step, so two first starts at once never see a half-written archive; a JVM that
@@ -48,6 +49,12 @@ public final class TunedJvm {
     public static final String PROPERTY = "scard.relaunch";
     /** The system property on the second JVM's command line: it runs the distribution itself. */
     public static final String RELAUNCHED = "scard.relaunched";
+    /** The system property on the second JVM's command line that names the unpacked folder. */
+    public static final String FOLDER = "scard.unpacked";
+    /** The class the second JVM runs. */
+    private static final String MAIN_CLASS = "dev.scard.app.launch.ScardLauncher";
+    /** How often the second JVM checks that the first is still there. */
+    private static final long PARENT_CHECK_MILLIS = 250;
     /** The prefix of every archive's name in the cache folder. */
     public static final String ARCHIVE_PREFIX = "cds-";
     /** The suffix of every archive's name. */
@@ -73,11 +80,12 @@ public final class TunedJvm {
      * Runs the distribution in the tuned second JVM and waits for it.
      *
      * @param jar the running jar
+     * @param folder the jar's unpacked folder
      * @param root the {@code scard} folder in the user's cache home
      * @param args the command line after the jar
      * @return the second JVM's exit status; empty when the distribution is to run in this JVM
      */
-    static OptionalInt run(Path jar, Path root, String[] args) {
+    static OptionalInt run(Path jar, Path folder, Path root, String[] args) {
         Optional<List<String>> options = jvmOptions(args);
         if (options.isEmpty()) {
             return OptionalInt.empty();
@@ -88,8 +96,10 @@ public final class TunedJvm {
             return OptionalInt.empty();
         }
         Path archive;
+        String classPath;
         try {
-            archive = root.resolve(archiveName(jar, options.get()));
+            classPath = classPath(jar, folder);
+            archive = root.resolve(archiveName(jar, classPath, options.get()));
             Files.createDirectories(root);
         } catch (IOException | RuntimeException e) {
             ScardLauncher.trace("one JVM: %s", e);
@@ -100,7 +110,8 @@ public final class TunedJvm {
         if (!reuse && !canWrite(root, written)) {
             return OptionalInt.empty();
         }
-        List<String> command = command(java, options.get(), reuse ? archive : null, reuse ? null : written, jar, args);
+        List<String> command =
+            command(java, options.get(), reuse ? archive : null, reuse ? null : written, classPath, folder, args);
         ScardLauncher.trace("second JVM: %s", command);
         Process child;
         try {
@@ -183,19 +194,42 @@ public final class TunedJvm {
     }
 
     /**
+     * The second JVM's class path: the framework's jars from the unpacked folder, then the jar. With the framework
+     * loaded by the application class loader, the archive holds its classes whole: the JVM neither reads nor
+     * inflates them from the jar again (for a class of a loader of its own, it still reads the bytes to compare).
+     *
+     * @param jar the distribution jar
+     * @param folder its unpacked folder
+     * @return the class path
+     * @throws IOException when the unpacked folder's manifest cannot be read
+     */
+    static String classPath(Path jar, Path folder) throws IOException {
+        List<Path> framework = ScardLauncher.frameworkJars(folder);
+        if (framework.isEmpty()) {
+            throw new IOException("no framework in " + folder);
+        }
+        StringBuilder path = new StringBuilder();
+        for (Path entry : framework) {
+            path.append(entry.toAbsolutePath()).append(java.io.File.pathSeparatorChar);
+        }
+        return path.append(jar.toAbsolutePath()).toString();
+    }
+
+    /**
      * The second JVM's command line: the tuning options, then the first JVM's options (so that the user's win), the
-     * marker property and {@code -jar JAR ARGS}.
+     * marker properties, the class path and the main class with {@code ARGS}.
      *
      * @param java the {@code java} executable
      * @param options the first JVM's options
      * @param archive the archive to use, or null
      * @param written the archive to write at the end, or null
-     * @param jar the jar
+     * @param classPath the class path ({@link #classPath})
+     * @param folder the unpacked folder
      * @param args the arguments after the jar
      * @return the command line
      */
-    static List<String> command(Path java, List<String> options, Path archive, Path written, Path jar,
-        String[] args) {
+    static List<String> command(Path java, List<String> options, Path archive, Path written, String classPath,
+        Path folder, String[] args) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         if (archive != null) {
@@ -211,9 +245,14 @@ public final class TunedJvm {
             command.add("-XX:+UseSerialGC");
         }
         command.addAll(options);
+        // What the jar's Enable-Native-Access gives a java -jar start (JNA in the PC/SC backend loads native code):
+        // the attribute counts only for the jar of -jar. JDK 17 knows the option too.
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-D" + RELAUNCHED + "=true");
-        command.add("-jar");
-        command.add(jar.toString());
+        command.add("-D" + FOLDER + "=" + folder);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(MAIN_CLASS);
         command.addAll(Arrays.asList(args));
         return command;
     }
@@ -249,19 +288,20 @@ public final class TunedJvm {
 
     /**
      * The archive's name: {@code cds-<key>.jsa}, the key a hash of what decides whether a JVM can use the archive:
-     * the Java installation and build, the jar's path, size and modification time, and the JVM options.
+     * the Java installation and build, the class path, the jar's size and modification time, and the JVM options.
      *
      * @param jar the jar on the class path
+     * @param classPath the whole class path
      * @param options the JVM options
      * @return the file name
      * @throws IOException when the jar cannot be read
      */
-    static String archiveName(Path jar, List<String> options) throws IOException {
+    static String archiveName(Path jar, String classPath, List<String> options) throws IOException {
         StringBuilder identity = new StringBuilder();
         identity.append(System.getProperty("java.home")).append('\n')
             .append(System.getProperty("java.vm.version")).append('\n')
             .append(System.getProperty("java.vm.name")).append('\n')
-            .append(jar.toAbsolutePath()).append('\n')
+            .append(classPath).append('\n')
             .append(Files.size(jar)).append('\n')
             .append(Files.getLastModifiedTime(jar).toMillis()).append('\n');
         for (String option : options) {
@@ -323,16 +363,27 @@ public final class TunedJvm {
      * no distribution runs on without a user.
      */
     static void endWithParent() {
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-        if (parent.isPresent()) {
-            parent.get().onExit().thenRun(new Runnable() {
-                @Override
-                public void run() {
-                    ScardLauncher.trace("the first JVM is gone: ending");
-                    System.exit(1);
-                }
-            });
+        final Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        if (parent.isEmpty()) {
+            return;
         }
+        // A thread that looks now and then, not ProcessHandle.onExit(): that one's futures cost a start milliseconds.
+        Thread watch = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    while (parent.get().isAlive()) {
+                        Thread.sleep(PARENT_CHECK_MILLIS);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                ScardLauncher.trace("the first JVM is gone: ending");
+                System.exit(1);
+            }
+        }, "scard-parent-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     /** Moves the archive the second JVM wrote into place (atomically), and removes archives long unused. */

@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Supplier;
 
 import dev.scard.api.Protocol;
 import dev.scard.iso7816.CommandPattern;
@@ -168,16 +169,72 @@ public final class CardProfile {
 
     /**
      * The sample profile, {@value #SAMPLE_RESOURCE}: the simulator's default card (see {@code PROFILES.md}). Read
-     * once, then shared (profiles are immutable).
+     * once, then shared (profiles are immutable); a call while {@link #readSampleAhead()} reads it waits for that read.
      *
-     * @throws IllegalStateException if the resource is missing or invalid (a build defect; the tests catch it)
+     * @throws ExceptionInInitializerError on the first call if the resource is missing or invalid (a build defect; the
+     *         tests catch it), its cause the {@link IllegalStateException} that names the problem; later calls then
+     *         throw {@link NoClassDefFoundError}
      */
     public static CardProfile sample() {
         return SampleHolder.SAMPLE;
     }
 
+    /**
+     * Reads the sample profile now unless it has been read or is being read, and never throws: a failure is kept and
+     * thrown by the first {@link #sample()}, on its caller's thread, as if that call had read the profile. For the
+     * bundle's activator, which calls this on a thread of its own at start so that the parse overlaps the other
+     * bundles' start; {@link #sample()} called meanwhile waits for this parse instead of doing it again.
+     */
+    public static void readSampleAhead() {
+        SampleRead.touch();
+    }
+
+    /** What {@link #sample()} returns; its initialisation takes the one read's outcome, or throws its failure. */
     private static final class SampleHolder {
-        static final CardProfile SAMPLE = readSample();
+        static final CardProfile SAMPLE = SampleRead.SAMPLE.profile();
+    }
+
+    /**
+     * The one read of the sample profile, by the first thread to touch this class ({@link #readSampleAhead} or
+     * {@link #sample()}); the others wait for it (the JVM's class initialisation lock). Its outcome is kept rather
+     * than thrown here, so that a failure on the thread that reads ahead reaches the first caller of {@link #sample()}
+     * as it would had that caller read the profile itself.
+     */
+    private static final class SampleRead {
+        static final Outcome SAMPLE = Outcome.of(CardProfile::readSample);
+
+        static void touch() {
+            // Initialising the class is the work.
+        }
+    }
+
+    /**
+     * A profile read, or what reading it threw; {@link #profile} returns the one or throws the other.
+     *
+     * @param value the profile read, or null when the read failed
+     * @param failure what the read threw, or null
+     */
+    record Outcome(CardProfile value, Throwable failure) {
+
+        /** Runs {@code read} and keeps what it returns or throws (read throws only unchecked exceptions). */
+        static Outcome of(Supplier<CardProfile> read) {
+            try {
+                return new Outcome(read.get(), null);
+            } catch (RuntimeException | Error e) {
+                return new Outcome(null, e);
+            }
+        }
+
+        /** The profile read, or the very exception or error the read threw. */
+        CardProfile profile() {
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return value;
+        }
     }
 
     private static CardProfile readSample() {

@@ -39,6 +39,33 @@ class CardProfileTest extends CardTestSupport {
     }
 
     @Test
+    void theSampleReadAheadIsTheOneSampleReturns() {
+        CardProfile.readSampleAhead();
+        CardProfile.readSampleAhead();
+        assertThat(CardProfile.sample()).isSameAs(CardProfile.sample());
+        assertThat(CardProfile.sample().name()).isEqualTo("sample-card");
+    }
+
+    @Test
+    void aReadsOutcomeGivesTheProfileOrThrowsTheVeryFailureOfTheRead() {
+        CardProfile profile = CardProfile.parse("{}");
+        assertThat(CardProfile.Outcome.of(() -> profile).profile()).isSameAs(profile);
+
+        IllegalStateException broken = new IllegalStateException("the sample card profile cannot be read");
+        CardProfile.Outcome failed = CardProfile.Outcome.of(() -> {
+            throw broken;
+        });
+        assertThatThrownBy(failed::profile).isSameAs(broken);
+        assertThatThrownBy(failed::profile).isSameAs(broken);
+
+        StackOverflowError error = new StackOverflowError();
+        CardProfile.Outcome erred = CardProfile.Outcome.of(() -> {
+            throw error;
+        });
+        assertThatThrownBy(erred::profile).isSameAs(error);
+    }
+
+    @Test
     void theSampleIsWhatThePlanSays() {
         CardProfile sample = CardProfile.sample();
         assertThat(sample).isSameAs(CardProfile.sample());
