@@ -159,8 +159,7 @@ final class OnDemandBundles {
 
     /**
      * A framework listener that installs the missing bundles, on a thread of its own, when the start level is raised
-     * to {@link #level()} or above by someone else (Gogo's {@code frameworklevel}); a failure is one line on
-     * {@code err}.
+     * to {@link #level()} or above by someone else (Gogo's {@code frameworklevel}): {@link #installIfRaised}.
      *
      * @param context a bundle context
      * @param err where a failure is reported
@@ -171,21 +170,40 @@ final class OnDemandBundles {
             if (event.getType() != FrameworkEvent.STARTLEVEL_CHANGED || locations.isEmpty()) {
                 return;
             }
-            FrameworkStartLevel startLevel = context.getBundle(0).adapt(FrameworkStartLevel.class);
-            if (startLevel.getStartLevel() < level) {
-                return;
-            }
-            Thread thread = new Thread(() -> {
-                try {
-                    installMissing(context);
-                } catch (BundleException | IllegalStateException e) {
-                    err.println("scard: the bundles of start level " + level + " did not all start: "
-                        + e.getMessage());
-                }
-            }, "scard-ondemand-install");
+            Thread thread = new Thread(() -> installIfRaised(context, err), "scard-ondemand-install");
             thread.setDaemon(true);
             thread.start();
         };
+    }
+
+    /**
+     * Installs the missing bundles when the framework's start level is {@link #level()} or above; a failure is one
+     * line on {@code err}, unless the framework is stopping meanwhile (an {@code exit} right after
+     * {@code frameworklevel}: nothing to report).
+     *
+     * @param context a bundle context
+     * @param err where a failure is reported
+     */
+    void installIfRaised(BundleContext context, PrintStream err) {
+        try {
+            if (context.getBundle(0).adapt(FrameworkStartLevel.class).getStartLevel() < level) {
+                return;
+            }
+            installMissing(context);
+        } catch (BundleException | IllegalStateException e) {
+            if (running(context)) {
+                err.println("scard: the bundles of start level " + level + " did not all start: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Whether the framework and the context's bundle are still active. */
+    private static boolean running(BundleContext context) {
+        try {
+            return context.getBundle(0).getState() == Bundle.ACTIVE && context.getBundle().getState() == Bundle.ACTIVE;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     /**

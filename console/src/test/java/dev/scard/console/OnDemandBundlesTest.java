@@ -159,6 +159,26 @@ class OnDemandBundlesTest {
     }
 
     @Test
+    void aFailureByHandIsOneLineWhileTheFrameworkRunsAndNothingOnceItStops() throws Exception {
+        BundleContext context = startFramework(10);
+        String missing = tmp.resolve("missing.jar").toUri().toString();
+        OnDemandBundles onDemand = OnDemandBundles.parse("10", "a.", missing);
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(errors, true, StandardCharsets.UTF_8);
+
+        onDemand.installIfRaised(context, err);
+        assertThat(errors.toString(StandardCharsets.UTF_8)).startsWith("scard: the bundles of start level 10 did not"
+            + " all start: ").contains("missing.jar").endsWith(System.lineSeparator()).hasLineCount(1);
+
+        errors.reset();
+        framework.stop();
+        framework.waitForStop(10_000);
+        framework = null;
+        onDemand.installIfRaised(context, err);
+        assertThat(errors.toString(StandardCharsets.UTF_8)).as("an exit right after frameworklevel").isEmpty();
+    }
+
+    @Test
     void aRaiseBelowTheirLevelInstallsNothing() throws Exception {
         BundleContext context = startFramework(2);
         String location = bundle("notyet", null, null);
