@@ -19,26 +19,26 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the distribution in a second JVM started with options that {@code java -jar} cannot take from the jar: a class
  * data sharing archive of the classes a start loads, the client compiler only, the serial collector, and the framework
- * on the class path (so that the archive holds its classes whole). Together they
- * take about 40% off the time to the first output, side by side with one JVM, the second JVM's cost (about a bare JVM
- * start) included.
+ * on the class path (so that the archive holds its classes whole). Together they take about 40% off the time to the
+ * first output, side by side with one JVM, the second JVM's cost (about a bare JVM start) included.
  * <p>
  * The archive is the file {@code cds-<key>.jsa} in the cache folder ({@code ~/.cache/scard}), where the key covers the
- * Java installation and build, the class path, the jar's size and modification time and the JVM options: the JVM uses an archive
- * only with the same Java and the same class path, so another Java or a rebuilt or copied jar gets an archive of its
- * own. The first start without one writes it when its JVM ends ({@code -XX:ArchiveClassesAtExit}) into a name of its
- * own and renames it into place in one step, so two first starts at once never see a half-written archive; a JVM that
- * cannot use an archive (damaged, or from another build) starts without it, silently. Archives unused for
- * {@link DistributionCache#UNUSED_LIMIT} are removed when a new one is written.
+ * Java installation and build, the class path, the jar's size and modification time and the JVM options: the JVM
+ * uses an archive only with the same Java and the same class path, so another Java or a rebuilt or copied jar gets an
+ * archive of its own. The first start without one writes it when its JVM ends ({@code -XX:ArchiveClassesAtExit})
+ * into a name of its own and renames it into place in one step, so two first starts at once never see a half-written
+ * archive; a JVM that cannot use an archive (damaged, or from another build) starts without it, silently. Archives
+ * unused for {@link DistributionCache#UNUSED_LIMIT} are removed when a new one is written.
  * <p>
  * The first JVM only waits: both share standard input, output and error, the second's exit status is the first's, a
  * Ctrl-C reaches the second (the terminal sends it to both; the first ignores it), and ending the first ends the
  * second. The second JVM gets the first's JVM options. Nothing of this happens, and the distribution runs in the first
  * JVM as before, with {@code -D}{@value #PROPERTY}{@code =false}, with the cache off, when no archive exists and the
  * cache folder cannot take one (not writable, or less than 256 MiB free: a JVM that fails to write its archive ends
- * with exit status 1), when the JVM is not HotSpot, when the command line was not {@code java ... -jar JAR ...}, when {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or
- * {@code _JAVA_OPTIONS} is set (the second JVM would apply them again), with a debugger or agent option (it would run
- * twice), with class data sharing options of the user's own, or when the second JVM cannot be started.
+ * with exit status 1), when the JVM is not HotSpot, when the command line was not {@code java ... -jar JAR ...},
+ * when {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or {@code _JAVA_OPTIONS} is set (the second JVM would
+ * apply them again), with a debugger or agent option (it would run twice), with class data sharing options of the
+ * user's own, or when the second JVM cannot be started.
  * <p>
  * This class runs in the first JVM before anything else, so it keeps to classes the JDK's own archive holds: no
  * lambdas, no string concatenation by {@code invokedynamic} (the module compiles with {@code -XDstringConcat=inline}).
