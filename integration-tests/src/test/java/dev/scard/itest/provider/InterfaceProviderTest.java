@@ -27,6 +27,7 @@ import dev.scard.api.HResult;
 import dev.scard.api.ISCardFileAccess;
 import dev.scard.api.ISCardManage;
 import dev.scard.api.RefType;
+import dev.scard.api.SCardException;
 import dev.scard.api.SCardFlag;
 import dev.scard.api.SCardInterfaceFactory;
 import dev.scard.api.SCardServiceProperties;
@@ -72,7 +73,33 @@ public class InterfaceProviderTest extends OsgiTestSupport {
         return manager;
     }
 
-    /** Turns the provider bundle's factories on (for this test only) and waits until both are registered. */
+    /**
+     * Waits (bounded) until a manager on the sample card gets both factories' objects. The registry shows a service
+     * before its registration event has reached every listener: the backend hosts bind a factory (through SCR) as
+     * that event reaches them, on the registering thread, maybe a moment after the test saw the reference.
+     */
+    private void awaitProvidersInUse() throws Exception {
+        ISCardManage probe = attached(SAMPLE_READER);
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (probe.createFileAccess().toString().startsWith("test provider") && offersCrypto(probe)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static boolean offersCrypto(ISCardManage manager) {
+        try {
+            return manager.createInterface(null, "CryptoProvider", 1) != null;
+        } catch (SCardException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Turns the provider bundle's factories on (for this test only) and waits until both are registered and in use.
+     */
     @BeforeEach
     void turnTheProviderOn() throws Exception {
         ConfigurationAdmin cm = awaitService(ConfigurationAdmin.class, null);
@@ -96,6 +123,7 @@ public class InterfaceProviderTest extends OsgiTestSupport {
         awaitReference(SCardInterfaceFactory.class, "(&(purpose=InterfaceProviderTest)(scard.interface.name=CryptoProvider))");
         awaitReference(SCardInterfaceFactory.class,
                 "(&(purpose=InterfaceProviderTest)(scard.interface.name=ISCardFileAccess))");
+        awaitProvidersInUse();
         // The other card: the sample card's files under another ATR, in the empty reader. Afterwards the reader is
         // left empty and remembering a fresh sample card, as a reader that never held a card behaves.
         String sample = sampleProfile();
@@ -117,24 +145,10 @@ public class InterfaceProviderTest extends OsgiTestSupport {
         });
     }
 
-    /**
-     * {@code createFileAccess()} once the core offers the provider's factory: its registration reaches every backend
-     * host through SCR, which may still be binding it when the test goes on (bounded; after the bound, the last answer).
-     */
-    private static ISCardFileAccess providersFileAccess(ISCardManage manager) throws Exception {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        ISCardFileAccess access = manager.createFileAccess();
-        while (!access.toString().startsWith("test provider") && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            access = manager.createFileAccess();
-        }
-        return access;
-    }
-
     @Test
     void theProvidersFileAccessWinsForTheSampleCardOnly() throws Exception {
         ISCardManage sampleCard = attached(SAMPLE_READER);
-        ISCardFileAccess special = providersFileAccess(sampleCard);
+        ISCardFileAccess special = sampleCard.createFileAccess();
         assertThat(special.toString()).as("the card's ATR: %s", HexFormat.of().formatHex(sampleCard.status().atr()))
                 .isEqualTo("test provider read-only ISCardFileAccess");
         assertThat(special.getCurrentDir()).isEqualTo("3F00 (test provider)");
