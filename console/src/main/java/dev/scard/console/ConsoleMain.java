@@ -14,7 +14,9 @@ import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -30,6 +32,7 @@ import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
 import org.osgi.service.cm.ConfigurationListener;
@@ -88,6 +91,11 @@ public final class ConsoleMain implements Callable<Integer> {
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(8);
     /** The longest the console waits for the service registry to settle. */
     private static final long SETTLE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * The PID of the configuration the console updates, after the initial configuration, to know when every
+     * configuration listener has handled that (deleted again at once; it configures nothing).
+     */
+    static final String DELIVERY_MARKER_PID = "dev.scard.console.delivered";
     /** The longest the console waits for Config Admin to deliver the initial configuration. */
     private static final long DELIVERY_LIMIT_MILLIS = 2_000;
     /** The longest the console waits for the bundles of {@link OnDemandBundles} to start. */
@@ -304,7 +312,24 @@ public final class ConsoleMain implements Callable<Integer> {
         lastServiceEvent = System.nanoTime();
     }
 
-    /** Writes the configurations, then waits until Config Admin has sent the event of every one that changed. */
+    /** Waits until {@code delivered} holds every one of {@code pids}, or until {@code deadline}. */
+    private static void awaitDelivery(Set<String> delivered, List<String> pids, long deadline)
+        throws InterruptedException {
+        synchronized (delivered) {
+            while (!delivered.containsAll(pids)) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return;
+                }
+                delivered.wait(left);
+            }
+        }
+    }
+
+    /**
+     * Writes the configurations, then waits until Config Admin has sent the event of every one that changed and
+     * every configuration listener has handled them.
+     */
     private void applyAndAwaitDelivery(ConfigurationAdmin admin, List<InitialConfiguration.Entry> entries)
         throws IOException, InterruptedException {
         Set<String> delivered = new HashSet<>();
@@ -321,14 +346,16 @@ public final class ConsoleMain implements Callable<Integer> {
         try {
             List<String> changed = InitialConfiguration.apply(admin, entries);
             long deadline = System.currentTimeMillis() + DELIVERY_LIMIT_MILLIS;
-            synchronized (delivered) {
-                while (!delivered.containsAll(changed)) {
-                    long left = deadline - System.currentTimeMillis();
-                    if (left <= 0) {
-                        break;
-                    }
-                    delivered.wait(left);
-                }
+            awaitDelivery(delivered, changed, deadline);
+            if (!changed.isEmpty()) {
+                // Config Admin calls every configuration listener (SCR among them, which takes a configuration up and
+                // activates its components there and then) for one event before it sends the next. So once an update
+                // made after these has come back, every listener has handled them, and what a component logged
+                // while taking one up ("no reader added") is in the Log Service before the first command runs.
+                Configuration marker = admin.getConfiguration(DELIVERY_MARKER_PID, "?");
+                marker.update(new Hashtable<>(Map.of(DELIVERY_MARKER_PID, "delivered")));
+                awaitDelivery(delivered, List.of(DELIVERY_MARKER_PID), deadline);
+                marker.delete();
             }
         } finally {
             registration.unregister();
