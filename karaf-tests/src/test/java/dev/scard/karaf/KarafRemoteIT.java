@@ -329,10 +329,7 @@ class KarafRemoteIT {
         assertStarted(state.step(0), "scard-remote-client", "scard-remote-rsa", "scard-shell");
         assertThat(state.step(1)).containsPattern("(?m)^" + Pattern.quote(REMOTE_READER) + "\\s+remote\\s+present\\s");
 
-        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
-                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
-        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
-        assertThat(s.step(1)).isEqualTo("SW 9000 success");
+        assertSelectThroughTheHost();
         // karaf.log goes on across the restart: the whole file, both runs, is checked.
         assertNoError(client, 0);
         assertNoError(host, 0);
@@ -355,10 +352,7 @@ class KarafRemoteIT {
                 "echo (scard:readers)");
         log("host restarted, its readers listed by the client again in " + secondsSince(start) + " s");
 
-        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
-                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
-        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
-        assertThat(s.step(1)).isEqualTo("SW 9000 success");
+        assertSelectThroughTheHost();
         assertNoError(host, 0);
         assertNoError(client, 0);
         assertThat(host.logSince(hostBefore)).as("our warnings in the host's karaf.log since its restart")
@@ -401,10 +395,7 @@ class KarafRemoteIT {
                 "(?m)^" + Pattern.quote(REMOTE_READER) + "\\s+remote\\s+present\\s+no\\s+[0-9A-F]{8,}$");
         assertStarted(found.step(1), "scard-remote-zookeeper");
 
-        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
-                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
-        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
-        assertThat(s.step(1)).isEqualTo("SW 9000 success");
+        assertSelectThroughTheHost();
         assertNoError(host, 0);
         assertNoError(client, 0);
     }
@@ -431,6 +422,17 @@ class KarafRemoteIT {
             Thread.sleep(200);
         }
         assertThat(karaf.logSince(offset)).as("karaf.log within 30 s").contains(text);
+    }
+
+    /**
+     * Attaches the client's console to the host's reader, SELECTs the MF and detaches: every step succeeds and the
+     * card answers 9000.
+     */
+    private static void assertSelectThroughTheHost() throws Exception {
+        Session s = client.session("karaf", "echo (scard:attach '" + REMOTE_READER + "')",
+                "echo (scard:apdu 00A4000C023F00)", "echo (scard:detach)");
+        assertThat(s.exitCode()).as("exit code of\n%s", s.output()).isZero();
+        assertThat(s.step(1)).isEqualTo("SW 9000 success");
     }
 
     /** Asserts that karaf.log has no line at ERROR after {@code offset}. */
